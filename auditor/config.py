@@ -1,0 +1,166 @@
+"""``[tool.mlaudit]`` configuration: strict validation, clear errors, command line wins."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from auditor.finding import CONFIDENCES, SEVERITIES
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+
+class ConfigError(Exception):
+    """A mistake in the user's configuration or command line; the CLI exits with code 2."""
+
+
+@dataclass
+class Config:
+    select: list[str] | None = None  # None: every rule
+    ignore: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)  # gitignore-style patterns
+    fail_on: str = "high"
+    min_confidence: str = "low"
+    max_file_size: int = 2_000_000  # bytes; larger source files are skipped with a reason
+    entrypoints: list[str] = field(default_factory=list)  # extra roots for whole-program analysis
+    severity: dict[str, str] = field(default_factory=dict)  # rule id -> severity override
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id -> options
+    jobs: int = 0  # 0: decide from the size of the repository
+    source: str | None = None  # where the configuration came from, for messages and reports
+
+
+# key in TOML -> (field name, checker description, checker)
+def _list_of_str(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+_KEYS: dict[str, tuple[str, str, Any]] = {
+    "select": ("select", "a list of strings", _list_of_str),
+    "ignore": ("ignore", "a list of strings", _list_of_str),
+    "exclude": ("exclude", "a list of strings", _list_of_str),
+    "fail-on": ("fail_on", f"one of {', '.join(SEVERITIES)}", lambda v: v in SEVERITIES),
+    "min-confidence": ("min_confidence", f"one of {', '.join(CONFIDENCES)}", lambda v: v in CONFIDENCES),
+    "max-file-size": ("max_file_size", "a positive integer (bytes)",
+                      lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0),
+    "entrypoints": ("entrypoints", "a list of strings", _list_of_str),
+    "severity": ("severity", "a table of rule id = severity",
+                 lambda v: isinstance(v, dict) and all(s in SEVERITIES for s in v.values())),
+    "rules": ("rules", "a table of rule id = table of options",
+              lambda v: isinstance(v, dict) and all(isinstance(o, dict) for o in v.values())),
+    "jobs": ("jobs", "a non-negative integer",
+             lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0),
+}
+
+
+def _suggest(key: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(key, options, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+
+
+def find_config(root: Path, explicit: Path | None) -> tuple[dict[str, Any], str | None]:
+    """The raw ``[tool.mlaudit]`` table and where it came from (``{}`` when there is none)."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"configuration file {explicit} does not exist")
+        doc = _read_toml(explicit)
+        table = doc.get("tool", {}).get("mlaudit") if isinstance(doc.get("tool"), dict) else None
+        return (table if table is not None else doc), str(explicit)
+    if root.is_dir():
+        dedicated = root / "mlaudit.toml"
+        if dedicated.is_file():
+            return _read_toml(dedicated), str(dedicated)
+        pyproject = root / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                doc = _read_toml(pyproject)
+            except ConfigError:
+                # A broken pyproject.toml that holds no mlaudit table is the scanned project's
+                # problem, not a configuration error of ours; it is reported as a finding.
+                try:
+                    text = pyproject.read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    text = ""
+                if "[tool.mlaudit" in text:
+                    raise
+                return {}, None
+            tool = doc.get("tool")
+            if isinstance(tool, dict) and "mlaudit" in tool:
+                return tool["mlaudit"], f"{pyproject} [tool.mlaudit]"
+    return {}, None
+
+
+def build_config(raw: dict[str, Any], source: str | None, overrides: dict[str, Any]) -> Config:
+    """Validate the file table, then apply command-line overrides (already in field names)."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: [tool.mlaudit] must be a table")
+    where = source or "configuration"
+    config = Config(source=source)
+    for key, value in raw.items():
+        if key not in _KEYS:
+            raise ConfigError(f"{where}: unknown key '{key}'{_suggest(key, list(_KEYS))}")
+        attr, description, check = _KEYS[key]
+        if not check(value):
+            raise ConfigError(f"{where}: '{key}' must be {description}, got {value!r}")
+        setattr(config, attr, value)
+    names = {f.name for f in fields(Config)}
+    for attr, value in overrides.items():
+        if attr not in names:
+            raise ValueError(attr)
+        if value is not None:
+            setattr(config, attr, value)
+    validate_rule_references(config, where)
+    return config
+
+
+def validate_rule_references(config: Config, where: str) -> None:
+    from auditor import registry
+
+    for label, selectors in (("select", config.select or []), ("ignore", config.ignore)):
+        for selector in selectors:
+            if not registry.validate_selector(selector):
+                raise ConfigError(f"{where}: '{label}' names unknown rule or category '{selector}'")
+    for rule_id, value in config.severity.items():
+        if registry.get_rule(rule_id) is None:
+            raise ConfigError(f"{where}: [severity] names unknown rule '{rule_id}'")
+    for rule_id, options in config.rules.items():
+        rule = registry.get_rule(rule_id)
+        if rule is None:
+            raise ConfigError(f"{where}: [rules] names unknown rule '{rule_id}'")
+        for key, value in options.items():
+            option = rule.options.get(key)
+            if option is None:
+                known = ", ".join(rule.options) or "none"
+                raise ConfigError(f"{where}: rule {rule.id} has no option '{key}' (options: {known})")
+            if not isinstance(value, option.type) or isinstance(value, bool) != (option.type is bool):
+                raise ConfigError(
+                    f"{where}: option '{key}' of rule {rule.id} must be {option.type.__name__}, got {value!r}")
+
+
+def rule_options(config: Config, rule_id: str) -> dict[str, Any]:
+    from auditor import registry
+
+    for key, options in config.rules.items():
+        rule = registry.get_rule(key)
+        if rule is not None and rule.id == rule_id:
+            return dict(options)
+    return {}
+
+
+def load_config(root: Path, explicit: Path | None = None, **overrides: Any) -> Config:
+    raw, source = find_config(root, explicit)
+    return build_config(raw, source, overrides)

@@ -1,0 +1,153 @@
+"""Which files a scan looks at: git's own list in a repository, gitignore rules elsewhere.
+
+Never enters .git, virtual environments, site-packages, node_modules or build output, never
+follows a path outside the root, and says why for every file it does not analyse.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import pathspec
+
+# Directories that hold tooling or installed code, never the project's own sources.
+SKIP_DIRS = {
+    ".git", ".hg", ".svn", "node_modules", "site-packages", "dist-packages", "__pycache__",
+    ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints",
+    ".venv", "venv", ".eggs", "build", "dist", ".mlaudit_cache", ".dvc",
+}
+
+
+@dataclass
+class Discovery:
+    paths: list[str] = field(default_factory=list)  # repository-relative POSIX paths to analyse
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    in_git: bool = False
+
+
+def _is_venv(directory: Path) -> bool:
+    return (directory / "pyvenv.cfg").is_file() or (directory / "conda-meta").is_dir()
+
+
+def _skipped_dir(parts: tuple[str, ...], root: Path) -> bool:
+    for index, part in enumerate(parts[:-1]):
+        if part in SKIP_DIRS or part.endswith(".egg-info"):
+            return True
+    return False
+
+
+def git_file_list(root: Path) -> list[str] | None:
+    """Tracked and untracked-but-not-ignored files, relative to root; None outside a work tree."""
+    try:
+        inside = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--is-inside-work-tree"],
+            capture_output=True, text=True, timeout=30,
+        )
+        if inside.returncode != 0 or inside.stdout.strip() != "true":
+            return None
+        listing = subprocess.run(
+            ["git", "-c", "core.quotepath=off", "-C", str(root), "ls-files", "-z",
+             "--cached", "--others", "--exclude-standard", "--deduplicate"],
+            capture_output=True, timeout=120,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if listing.returncode != 0:
+        return None
+    names = listing.stdout.decode("utf-8", errors="surrogateescape").split("\0")
+    return sorted({n for n in names if n})
+
+
+def _walk(root: Path, skipped: list[tuple[str, str]]) -> list[str]:
+    """A walk that applies .gitignore files found on the way (for trees outside git)."""
+    found: list[str] = []
+    specs: list[tuple[str, pathspec.PathSpec]] = []
+
+    def ignored(rel: str, is_dir: bool) -> bool:
+        for base, spec in specs:
+            if base and not rel.startswith(base + "/"):
+                continue
+            sub = rel[len(base) + 1:] if base else rel
+            if spec.match_file(sub + ("/" if is_dir else "")):
+                return True
+        return False
+
+    for current, dirnames, filenames in os.walk(root, followlinks=False):
+        current_path = Path(current)
+        rel_dir = current_path.relative_to(root).as_posix()
+        rel_dir = "" if rel_dir == "." else rel_dir
+        gitignore = current_path / ".gitignore"
+        if gitignore.is_file():
+            try:
+                lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+                specs.append((rel_dir, pathspec.PathSpec.from_lines("gitwildmatch", lines)))
+            except OSError as exc:
+                skipped.append(((f"{rel_dir}/" if rel_dir else "") + ".gitignore", f"unreadable: {exc}"))
+        keep = []
+        for name in sorted(dirnames):
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            full = current_path / name
+            if name in SKIP_DIRS or name.endswith(".egg-info") or _is_venv(full):
+                continue
+            if full.is_symlink():
+                skipped.append((rel, "symbolic link to a directory: not followed"))
+                continue
+            if ignored(rel, True):
+                continue
+            keep.append(name)
+        dirnames[:] = keep
+        for name in sorted(filenames):
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            if not ignored(rel, False):
+                found.append(rel)
+    return found
+
+
+def discover(root: Path, exclude: list[str]) -> Discovery:
+    result = Discovery()
+    listed = git_file_list(root)
+    if listed is not None:
+        result.in_git = True
+        candidates = listed
+    else:
+        candidates = _walk(root, result.skipped)
+    excluded = pathspec.PathSpec.from_lines("gitwildmatch", exclude) if exclude else None
+    resolved_root = root.resolve()
+    venv_cache: dict[str, bool] = {}
+    for rel in candidates:
+        parts = PurePosixPath(rel).parts
+        if _skipped_dir(parts, root):
+            continue
+        if excluded is not None and excluded.match_file(rel):
+            continue
+        parent = "/".join(parts[:-1])
+        if parent and any(_venv_cached(root, "/".join(parts[:i]), venv_cache) for i in range(1, len(parts))):
+            continue
+        full = root / rel
+        if full.is_symlink():
+            try:
+                target = full.resolve(strict=True)
+            except (OSError, RuntimeError):
+                result.skipped.append((rel, "broken or looping symbolic link"))
+                continue
+            if not target.is_relative_to(resolved_root):
+                result.skipped.append((rel, "symbolic link to a path outside the scanned root"))
+                continue
+            if target.is_dir():
+                result.skipped.append((rel, "symbolic link to a directory: not followed"))
+                continue
+        elif not full.exists():
+            continue  # listed by git's index but deleted in the work tree
+        elif full.is_dir():
+            continue  # a submodule or nested repository: not part of this project's files
+        result.paths.append(rel)
+    return result
+
+
+def _venv_cached(root: Path, rel_dir: str, cache: dict[str, bool]) -> bool:
+    if rel_dir not in cache:
+        cache[rel_dir] = _is_venv(root / rel_dir)
+    return cache[rel_dir]

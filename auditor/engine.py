@@ -1,0 +1,242 @@
+"""The scan: discover, build the repository model, run the per-file phase (in parallel when it
+pays), then the file and project rules, then attach owners and fingerprints."""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable
+
+from auditor import __version__, registry
+from auditor.codeowners import LOCATIONS, CodeOwners, parse_codeowners
+from auditor.config import Config, rule_options
+from auditor.discover import discover
+from auditor.finding import Finding, assign_fingerprints, confidence_rank, severity_rank
+from auditor.gitinfo import GitHistory, read_history
+from auditor.project import (ARTIFACT, CONFIG, LOCK, NOTEBOOK, PYTHON, TEXT_KINDS, Project, RepoFile,
+                             classify, parse_config)
+from auditor.sources import NotText, decode_text
+from auditor.worker import SourceJob, SourceResult, analyse_batch
+
+ARTIFACT_HEADER_BYTES = 512
+# Below this much Python, starting worker processes costs more than it saves (bench/).
+PARALLEL_MIN_BYTES = 800_000
+
+Progress = Callable[[int, int], None]
+
+
+class ScanError(Exception):
+    """The scan cannot start (missing path and the like); the CLI exits with code 2."""
+
+
+@dataclass
+class ScanResult:
+    root: str
+    config: Config
+    findings: list[Finding]
+    files: int = 0
+    python_files: int = 0
+    notebooks: int = 0
+    python_lines: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    degraded: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    rules: list[type] = field(default_factory=list)
+    git: GitHistory = field(default_factory=GitHistory)
+    started: float = 0.0
+    duration: float = 0.0
+    version: str = __version__
+
+    def failing(self, fail_on: str | None = None) -> list[Finding]:
+        threshold = severity_rank(fail_on or self.config.fail_on)
+        return [f for f in self.findings if severity_rank(f.severity) >= threshold]
+
+    def exit_code(self, fail_on: str | None = None) -> int:
+        if self.errors:
+            return 3
+        return 1 if self.failing(fail_on) else 0
+
+
+def module_name_for(path: str, python_paths: set[str]) -> str:
+    """Dotted module name from the package structure (``__init__.py`` chain), best effort."""
+    p = PurePosixPath(path)
+    if p.suffix == ".ipynb":
+        return p.stem
+    parts = [p.stem] if p.stem != "__init__" else []
+    parent = p.parent
+    while parent.parts and f"{parent.as_posix()}/__init__.py" in python_paths:
+        parts.insert(0, parent.name)
+        parent = parent.parent
+    return ".".join(parts) or p.parent.name
+
+
+def _read_text_file(root: Path, file: RepoFile, max_size: int) -> str | None:
+    """Load a non-Python text file into the model; returns a skip reason or None."""
+    if file.size > max_size:
+        return f"larger than max-file-size ({file.size:,} > {max_size:,} bytes)"
+    try:
+        data = (root / file.path).read_bytes()
+    except OSError as exc:
+        return f"unreadable: {exc.strerror or exc}"
+    try:
+        decoded = decode_text(data)
+    except NotText as exc:
+        if file.kind in (CONFIG, LOCK):
+            return str(exc)
+        file.kind = "other"  # e.g. a binary file with a .txt name: nothing to analyse
+        return None
+    file.text, file.note = decoded.text, decoded.note
+    return None
+
+
+def _run_jobs(jobs: list[SourceJob], workers: int, progress: Progress | None) -> list[SourceResult]:
+    total = len(jobs)
+    if workers <= 1 or total < 2:
+        results = []
+        for i in range(0, total, 25):
+            results.extend(analyse_batch(jobs[i:i + 25]))
+            if progress:
+                progress(len(results), total)
+        return results
+    # Balanced batches by size, so one process does not get all the big files.
+    batches: list[list[SourceJob]] = [[] for _ in range(max(workers * 4, 1))]
+    loads = [0] * len(batches)
+    sizes = {job.path: os.path.getsize(job.abs_path) if os.path.exists(job.abs_path) else 0 for job in jobs}
+    for job in sorted(jobs, key=lambda j: -sizes[j.path]):
+        i = loads.index(min(loads))
+        batches[i].append(job)
+        loads[i] += sizes[job.path] + 2000
+    results = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for batch_result in pool.map(analyse_batch, [b for b in batches if b]):
+            results.extend(batch_result)
+            if progress:
+                progress(len(results), total)
+    return results
+
+
+def _post_process(findings: list[Finding], project: Project, config: Config) -> list[Finding]:
+    overrides = {}
+    for key, severity in config.severity.items():
+        rule = registry.get_rule(key)
+        if rule is not None:
+            overrides[rule.id] = severity
+    floor = confidence_rank(config.min_confidence)
+    kept = []
+    for finding in findings:
+        if confidence_rank(finding.confidence) < floor:
+            continue
+        changes: dict[str, Any] = {"owners": project.owners_of(finding.path)}
+        if finding.rule in overrides:
+            changes["severity"] = overrides[finding.rule]
+        kept.append(finding.with_changes(**changes))
+    return sorted(assign_fingerprints(kept), key=Finding.sort_key)
+
+
+def scan(target: Path, config: Config, *, now: float | None = None, progress: Progress | None = None,
+         display_root: str | None = None) -> ScanResult:
+    started = time.time()
+    if not target.exists():
+        raise ScanError(f"path does not exist: {target}")
+    only: str | None = None
+    root = target
+    if target.is_file():
+        root, only = target.parent, target.name
+    rules = registry.select_rules(config.select, config.ignore)
+    result = ScanResult(root=display_root or str(target), config=config, findings=[], rules=rules, started=started)
+
+    found = discover(root, config.exclude)
+    result.skipped.extend(found.skipped)
+    paths = [p for p in found.paths if only is None or p == only]
+    files: dict[str, RepoFile] = {}
+    for rel in paths:
+        try:
+            size = (root / rel).stat().st_size
+        except OSError as exc:
+            result.skipped.append((rel, f"unreadable: {exc.strerror or exc}"))
+            continue
+        files[rel] = RepoFile(rel, classify(rel), size)
+    result.files = len(files)
+
+    # Per-file phase for Python modules and notebooks.
+    python_paths = {p for p, f in files.items() if f.kind == PYTHON}
+    options = {rule.id: rule_options(config, rule.id) for rule in rules}
+    rule_ids = [rule.id for rule in rules]
+    jobs = [
+        SourceJob(rel, str(root / rel), f.kind == NOTEBOOK, module_name_for(rel, python_paths),
+                  rule_ids, options, config.max_file_size)
+        for rel, f in files.items() if f.kind in (PYTHON, NOTEBOOK)
+    ]
+    total_bytes = sum(files[j.path].size for j in jobs)
+    workers = config.jobs or (os.cpu_count() or 1)
+    if not config.jobs and total_bytes < PARALLEL_MIN_BYTES:
+        workers = 1
+    source_results = _run_jobs(jobs, workers, progress)
+    facts: dict[str, dict[str, Any]] = {}
+    findings: list[Finding] = []
+    for res in source_results:
+        kind = files[res.path].kind
+        if res.skipped:
+            result.skipped.append((res.path, res.skipped))
+            continue
+        if res.note:
+            result.degraded.append((res.path, res.note))
+        result.python_files += kind == PYTHON
+        result.notebooks += kind == NOTEBOOK
+        result.python_lines += res.lines
+        facts[res.path] = res.facts
+        findings.extend(Finding.from_json(f) for f in res.findings)
+        result.errors.extend(res.errors)
+
+    # Other files: read the text kinds, sniff artifacts, parse configs.
+    for rel, file in files.items():
+        if file.kind in TEXT_KINDS:
+            reason = _read_text_file(root, file, config.max_file_size)
+            if reason:
+                result.skipped.append((rel, reason))
+                continue
+            if file.note:
+                result.degraded.append((rel, file.note))
+            if file.kind in (CONFIG, LOCK) or file.name.lower() == "pipfile":
+                parse_config(file)
+        elif file.kind == ARTIFACT:
+            try:
+                with open(root / rel, "rb") as handle:
+                    file.header = handle.read(ARTIFACT_HEADER_BYTES)
+            except OSError as exc:
+                result.skipped.append((rel, f"unreadable: {exc.strerror or exc}"))
+
+    git = read_history(root)
+    result.git = git
+    owners = CodeOwners()
+    for location in LOCATIONS:
+        if location in files and files[location].text is not None:
+            owners = parse_codeowners(files[location].text or "", location)
+            break
+    project = Project(
+        root=root, config=config, files=files, facts=facts,
+        module_names={j.path: j.module_name for j in jobs}, git=git, codeowners=owners,
+        now=now if now is not None else started,
+    )
+    for rule_cls in rules:
+        kind = rule_cls.kind()
+        if kind == "module":
+            continue
+        rule = rule_cls(options.get(rule_cls.id))
+        targets = [f for f in files.values() if f.kind in rule_cls.kinds] if kind == "file" else [None]
+        for target_file in targets:
+            try:
+                produced = rule.check(target_file, project) if kind == "file" else rule.check(project)
+                findings.extend(produced)
+            except Exception:
+                result.errors.append({"rule": rule_cls.id, "path": target_file.path if target_file else "",
+                                      "error": traceback.format_exc(limit=3)})
+    result.findings = _post_process(findings, project, config)
+    result.skipped.sort()
+    result.degraded.sort()
+    result.duration = time.time() - started
+    return result

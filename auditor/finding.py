@@ -1,0 +1,125 @@
+"""The vocabulary shared by every rule and every output: severities, confidences, categories, findings."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+CONFIDENCES = ("low", "medium", "high")
+
+# The fixed vocabulary of categories. Every output uses these strings; a new one is added only
+# where an issue asks for it.
+CATEGORIES = (
+    "dead-code",
+    "unused-feature",
+    "unpinned-seed",
+    "unpinned-dependency",
+    "undocumented-hack",
+    "stale-model",
+    "ownerless-pipeline",
+    "unsafe-load",
+    "complexity",
+    "parse-error",
+)
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity)
+
+
+def confidence_rank(confidence: str) -> int:
+    return CONFIDENCES.index(confidence)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in the scanned repository.
+
+    ``anchor`` is the finding's logical identity inside its file (a symbol, a config key, or the
+    whitespace-normalised source line); the fingerprint hashes it instead of the line number so
+    that unrelated edits above a finding do not change its identity.
+    """
+
+    rule: str
+    name: str
+    category: str
+    severity: str
+    confidence: str
+    path: str
+    line: int | None
+    message: str
+    end_line: int | None = None
+    cell: int | None = None
+    symbol: str | None = None
+    anchor: str = ""
+    owners: tuple[str, ...] = ()
+    evidence: dict[str, Any] = field(default_factory=dict)
+    fingerprint: str = ""
+
+    def with_changes(self, **changes: Any) -> "Finding":
+        return replace(self, **changes)
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.cell or 0, self.line or 0, self.rule, self.message)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "name": self.name,
+            "category": self.category,
+            "severity": self.severity,
+            "confidence": self.confidence,
+            "path": self.path,
+            "line": self.line,
+            "end_line": self.end_line,
+            "cell": self.cell,
+            "message": self.message,
+            "symbol": self.symbol,
+            "owners": list(self.owners),
+            "fingerprint": self.fingerprint,
+            "evidence": self.evidence,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Finding":
+        return cls(
+            rule=data["rule"],
+            name=data["name"],
+            category=data["category"],
+            severity=data["severity"],
+            confidence=data["confidence"],
+            path=data["path"],
+            line=data.get("line"),
+            message=data["message"],
+            end_line=data.get("end_line"),
+            cell=data.get("cell"),
+            symbol=data.get("symbol"),
+            anchor=data.get("anchor", ""),
+            owners=tuple(data.get("owners", ())),
+            evidence=dict(data.get("evidence", {})),
+            fingerprint=data.get("fingerprint", ""),
+        )
+
+
+def assign_fingerprints(findings: list[Finding]) -> list[Finding]:
+    """Give each finding a fingerprint from (rule, path, anchor, occurrence), never the line.
+
+    ``occurrence`` numbers findings that share rule, path and anchor in position order, so two
+    identical TODO lines in one file stay distinct yet stable.
+    """
+    seen: dict[tuple[str, str, str], int] = {}
+    result = []
+    for finding in sorted(findings, key=Finding.sort_key):
+        anchor = finding.anchor or finding.symbol or finding.message
+        key = (finding.rule, finding.path, anchor)
+        occurrence = seen.get(key, 0)
+        seen[key] = occurrence + 1
+        digest = hashlib.sha256("\0".join((*key, str(occurrence))).encode("utf-8")).hexdigest()[:16]
+        result.append(finding.with_changes(fingerprint=digest))
+    return result
+
+
+def normalise_anchor(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,136 @@
+"""Git metadata from one batched history pass: no process per file.
+
+Without git (or outside a repository) the history is empty and ``available`` is False; rules
+that need history then say so instead of guessing from file times.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_RECORD = "\x1e"
+_FIELD = "\x1f"
+LOG_TIMEOUT_SECONDS = 120
+
+
+@dataclass
+class PathHistory:
+    last_commit_time: int  # unix seconds of the newest commit touching the path
+    last_author: str
+    first_commit_time: int
+    authors: dict[str, int] = field(default_factory=dict)  # author -> number of commits
+    commits: int = 0
+
+
+@dataclass
+class GitHistory:
+    available: bool = False
+    reason: str = ""  # why history is unavailable or partial
+    head: str | None = None
+    branch: str | None = None
+    remote_url: str | None = None
+    shallow: bool = False
+    partial: bool = False
+    head_time: int | None = None
+    paths: dict[str, PathHistory] = field(default_factory=dict)
+    author_last_commit: dict[str, int] = field(default_factory=dict)
+
+    def last_commit_time(self, path: str) -> int | None:
+        info = self.paths.get(path)
+        return info.last_commit_time if info else None
+
+    def as_metadata(self) -> dict:
+        return {"available": self.available, "head": self.head, "branch": self.branch,
+                "remote_url": self.remote_url, "shallow": self.shallow, "partial": self.partial,
+                "reason": self.reason or None}
+
+
+def _git(root: Path, *args: str, timeout: float = 30) -> str | None:
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=timeout)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    return done.stdout.decode("utf-8", errors="replace").strip()
+
+
+def _unquote(name: str) -> str:
+    if name.startswith('"') and name.endswith('"'):
+        try:
+            return name[1:-1].encode("latin-1").decode("unicode_escape").encode("latin-1").decode("utf-8")
+        except (UnicodeError, ValueError):
+            return name[1:-1]
+    return name
+
+
+def parse_log(output: str, prefix: str = "") -> tuple[dict[str, PathHistory], dict[str, int]]:
+    """Parse ``git log --name-only`` output in our record format (newest commit first)."""
+    paths: dict[str, PathHistory] = {}
+    author_last: dict[str, int] = {}
+    for record in output.split(_RECORD):
+        if not record.strip():
+            continue
+        header, _, names = record.partition("\n")
+        parts = header.split(_FIELD)
+        if len(parts) < 3:
+            continue
+        try:
+            when = int(parts[1])
+        except ValueError:
+            continue
+        author = parts[2]
+        author_last.setdefault(author, when)
+        for raw in names.splitlines():
+            name = _unquote(raw.strip())
+            if not name:
+                continue
+            if prefix:
+                if not name.startswith(prefix):
+                    continue
+                name = name[len(prefix):]
+            info = paths.get(name)
+            if info is None:
+                paths[name] = PathHistory(when, author, when, {author: 1}, 1)
+            else:
+                info.first_commit_time = when
+                info.authors[author] = info.authors.get(author, 0) + 1
+                info.commits += 1
+    return paths, author_last
+
+
+def read_history(root: Path) -> GitHistory:
+    if _git(root, "rev-parse", "--is-inside-work-tree") != "true":
+        return GitHistory(reason="not a git repository: ages come from file times where a rule needs them")
+    history = GitHistory(available=True)
+    history.head = _git(root, "rev-parse", "HEAD")
+    if history.head is None:
+        return GitHistory(reason="git repository without commits")
+    history.branch = _git(root, "rev-parse", "--abbrev-ref", "HEAD")
+    history.remote_url = _git(root, "config", "--get", "remote.origin.url") or None
+    history.shallow = _git(root, "rev-parse", "--is-shallow-repository") == "true"
+    prefix = _git(root, "rev-parse", "--show-prefix") or ""
+    head_time = _git(root, "log", "-1", "--format=%ct")
+    history.head_time = int(head_time) if head_time and head_time.isdigit() else None
+    try:
+        done = subprocess.run(
+            ["git", "-c", "core.quotepath=off", "-C", str(root), "log", "--no-renames",
+             "--name-only", f"--format={_RECORD}%H{_FIELD}%ct{_FIELD}%aN", "--", "."],
+            capture_output=True, timeout=LOG_TIMEOUT_SECONDS,
+        )
+        output = done.stdout.decode("utf-8", errors="replace")
+    except subprocess.TimeoutExpired as exc:
+        output = (exc.stdout or b"").decode("utf-8", errors="replace")
+        output = output[: output.rfind(_RECORD)]  # drop the commit that was cut off
+        history.partial = True
+        history.reason = f"history read for {LOG_TIMEOUT_SECONDS} s only; older commits ignored"
+    except OSError as exc:
+        return GitHistory(reason=f"git could not run: {exc}")
+    # --show-prefix is relative to the top level while log paths with "-- ." are too.
+    history.paths, history.author_last_commit = parse_log(output, prefix)
+    if history.shallow:
+        history.partial = True
+        history.reason = "shallow clone: history is truncated, so ages may be understated"
+    return history

@@ -1,0 +1,184 @@
+"""The repository model: every file classified once, non-Python files parsed once, shared by all
+rules together with the per-module facts, git history and CODEOWNERS."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from auditor.codeowners import CodeOwners
+from auditor.config import Config
+from auditor.gitinfo import GitHistory
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+PYTHON, NOTEBOOK, CONFIG, REQUIREMENTS, LOCK, DOCKERFILE = "python", "notebook", "config", "requirements", "lock", "dockerfile"
+ARTIFACT, CODEOWNERS, DOC, BUILD, OTHER = "artifact", "codeowners", "doc", "build", "other"
+TEXT_KINDS = {CONFIG, REQUIREMENTS, LOCK, DOCKERFILE, CODEOWNERS, DOC, BUILD}
+
+ARTIFACT_SUFFIXES = {
+    ".pkl", ".pickle", ".joblib", ".pt", ".pth", ".ckpt", ".safetensors", ".onnx", ".h5", ".hdf5",
+    ".keras", ".pb", ".tflite", ".mlmodel", ".cbm", ".xgb", ".ubj", ".lgb", ".model", ".bin",
+    ".gguf", ".mar", ".pmml", ".sav", ".dill", ".npz",
+}
+LOCK_NAMES = {"poetry.lock", "uv.lock", "pipfile.lock", "pdm.lock", "conda-lock.yml", "conda-lock.yaml"}
+CONFIG_SUFFIXES = {".yaml", ".yml", ".toml", ".json", ".cfg", ".ini", ".conf"}
+DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc"}
+_REQUIREMENTS = re.compile(r"(^|[-_.])(requirements|constraints|reqs)([-_.].*)?\.(txt|in|pip)$", re.I)
+
+
+def classify(path: str) -> str:
+    p = PurePosixPath(path)
+    name = p.name.lower()
+    suffix = p.suffix.lower()
+    if suffix in (".py", ".pyw"):
+        return PYTHON
+    if suffix == ".ipynb":
+        return NOTEBOOK
+    if name == "codeowners" or name == "owners":
+        return CODEOWNERS
+    if name in LOCK_NAMES:
+        return LOCK
+    if name == "pipfile" or _REQUIREMENTS.search(name) or (
+        suffix in (".txt", ".in") and any(part.lower() in ("requirements", "requirements.d") for part in p.parts[:-1])
+    ):
+        return REQUIREMENTS
+    if name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile") or name == "containerfile":
+        return DOCKERFILE
+    if name in ("makefile", "gnumakefile", "justfile", "procfile", "crontab") or suffix in (".mk", ".cron"):
+        return BUILD
+    if suffix in ARTIFACT_SUFFIXES or name == "mlmodel" or name == "saved_model.pb":
+        return ARTIFACT
+    if suffix in CONFIG_SUFFIXES or name in ("dvc.lock", ".dvc") or suffix == ".dvc":
+        return CONFIG
+    if suffix in DOC_SUFFIXES or name in ("readme", "runbook"):
+        return DOC
+    return OTHER
+
+
+@dataclass
+class RepoFile:
+    path: str  # repository-relative POSIX path
+    kind: str
+    size: int
+    text: str | None = None  # decoded content for text kinds (configs, requirements, docs, ...)
+    header: bytes = b""  # first bytes, for artifacts: sniffed, never loaded
+    note: str | None = None  # decoding note (UTF-16, BOM, replacement characters)
+    data: Any = None  # parsed config (YAML documents are a list when there are several)
+    parse_error: tuple[int | None, str] | None = None  # (line, message) when a config does not parse
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.path).name
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.path).suffix.lower()
+
+    @cached_property
+    def _yaml_lines(self) -> dict[tuple, int]:
+        index: dict[tuple, int] = {}
+        if self.text is None:
+            return index
+        try:
+            node = yaml.compose(self.text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            return index
+
+        def walk(node: Any, path: tuple) -> None:
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    if isinstance(key, yaml.ScalarNode):
+                        sub = (*path, key.value)
+                        index.setdefault(sub, key.start_mark.line + 1)
+                        walk(value, sub)
+            elif isinstance(node, yaml.SequenceNode):
+                for i, item in enumerate(node.value):
+                    index.setdefault((*path, i), item.start_mark.line + 1)
+                    walk(item, (*path, i))
+
+        walk(node, ())
+        return index
+
+    def line_of(self, *key_path: Any) -> int | None:
+        """Best-effort line of a key in a config file (exact for YAML, textual otherwise)."""
+        if self.text is None or not key_path:
+            return None
+        if self.suffix in (".yaml", ".yml") or self.name in ("dvc.lock",):
+            line = self._yaml_lines.get(tuple(key_path))
+            if line:
+                return line
+        last = str(key_path[-1])
+        for number, text in enumerate(self.text.splitlines(), start=1):
+            stripped = text.strip()
+            if stripped.startswith((f'"{last}"', f"'{last}'", f"{last} ", f"{last}=", f"{last}:", f"[{last}]")) or \
+                    stripped.endswith(f".{last}]"):
+                return number
+        return None
+
+    def lines(self) -> list[str]:
+        return self.text.splitlines() if self.text is not None else []
+
+
+def parse_config(file: RepoFile) -> None:
+    """Fill ``data`` (or ``parse_error``) of a config file. YAML only through the safe loader."""
+    text = file.text or ""
+    try:
+        if file.suffix in (".yaml", ".yml") or file.name in ("dvc.lock", "conda-lock.yml"):
+            docs = [d for d in yaml.safe_load_all(text)]
+            file.data = docs[0] if len(docs) == 1 else docs
+        elif file.suffix == ".toml" or file.name in ("pipfile", "poetry.lock", "uv.lock", "pdm.lock"):
+            file.data = tomllib.loads(text)
+        elif file.suffix in (".json",) or file.name == "pipfile.lock":
+            file.data = json.loads(text) if text.strip() else None
+        elif file.suffix == ".dvc":
+            file.data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        file.parse_error = ((mark.line + 1) if mark else None, " ".join(str(getattr(exc, "problem", exc)).split()))
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        file.parse_error = (line, str(exc).split(" (at line")[0])
+    except (ValueError, RecursionError) as exc:
+        line = getattr(exc, "lineno", None)
+        file.parse_error = (line, str(exc).split(": line")[0])
+
+
+@dataclass
+class Project:
+    """What project-wide rules see. Built once per scan; rules must not modify it."""
+
+    root: Path
+    config: Config
+    files: dict[str, RepoFile]
+    facts: dict[str, dict[str, Any]]  # Python path -> extractor name -> facts
+    module_names: dict[str, str]  # Python path -> dotted module name
+    git: GitHistory = field(default_factory=GitHistory)
+    codeowners: CodeOwners = field(default_factory=CodeOwners)
+    now: float = 0.0  # scan time (unix seconds), injectable for reproducible tests
+
+    def of_kind(self, *kinds: str) -> list[RepoFile]:
+        return [f for f in self.files.values() if f.kind in kinds]
+
+    def owners_of(self, path: str) -> tuple[str, ...]:
+        return self.codeowners.owners_of(path)
+
+    def age_days(self, path: str) -> float | None:
+        when = self.git.last_commit_time(path)
+        if when is None:
+            return None
+        return max(0.0, (self.now - when) / 86400)
+
+    def fact(self, name: str) -> dict[str, Any]:
+        """One extractor's facts for every Python module that produced them."""
+        return {path: facts[name] for path, facts in self.facts.items() if name in facts}

@@ -1,0 +1,91 @@
+"""Finds the rules and extractors shipped in ``auditor.rules`` and selects among them."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from functools import lru_cache
+
+from auditor.finding import CATEGORIES
+from auditor.rule import Extractor, FileRule, ModuleRule, ProjectRule, Rule
+
+_KINDS = (ModuleRule, FileRule, ProjectRule)
+
+
+class RegistryError(Exception):
+    pass
+
+
+@lru_cache(maxsize=1)
+def _load() -> tuple[dict[str, type[Rule]], dict[str, type[Extractor]]]:
+    import auditor.rules as package
+
+    rules: dict[str, type[Rule]] = {}
+    extractors: dict[str, type[Extractor]] = {}
+    names: dict[str, str] = {}
+    # Flat and non-recursive on purpose: every rule module sits directly in rules/.
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"auditor.rules.{info.name}")
+        for _, obj in inspect.getmembers(module, inspect.isclass):
+            if obj.__module__ != module.__name__:
+                continue
+            if issubclass(obj, Extractor) and obj is not Extractor:
+                extractors[obj.name] = obj
+            elif issubclass(obj, _KINDS) and obj not in _KINDS and not inspect.isabstract(obj):
+                if not hasattr(obj, "id"):
+                    continue  # a shared base class inside a rule module
+                problems = obj.problems()
+                if problems:
+                    raise RegistryError(f"rule {obj.__qualname__} in {module.__name__}: {'; '.join(problems)}")
+                if obj.id in rules:
+                    raise RegistryError(f"rule id {obj.id} is defined twice")
+                if obj.name in names:
+                    raise RegistryError(f"rule name {obj.name} is used by {names[obj.name]} and {obj.id}")
+                rules[obj.id] = obj
+                names[obj.name] = obj.id
+    return dict(sorted(rules.items())), extractors
+
+
+def all_rules() -> dict[str, type[Rule]]:
+    return _load()[0]
+
+
+def all_extractors() -> dict[str, type[Extractor]]:
+    return _load()[1]
+
+
+def get_rule(key: str) -> type[Rule] | None:
+    rules = all_rules()
+    if key.upper() in rules:
+        return rules[key.upper()]
+    for rule in rules.values():
+        if rule.name == key:
+            return rule
+    return None
+
+
+def selector_matches(selector: str, rule: type[Rule]) -> bool:
+    """A selector is a rule id, an id prefix (``ML2``), a rule name or a category."""
+    return (
+        rule.id == selector.upper()
+        or (selector.upper().startswith("ML") and rule.id.startswith(selector.upper()))
+        or rule.name == selector
+        or rule.category == selector
+        or selector.upper() == "ALL"
+    )
+
+
+def validate_selector(selector: str) -> bool:
+    return selector in CATEGORIES or any(selector_matches(selector, r) for r in all_rules().values())
+
+
+def select_rules(select: list[str] | None, ignore: list[str]) -> list[type[Rule]]:
+    chosen = []
+    for rule in all_rules().values():
+        if select and not any(selector_matches(s, rule) for s in select):
+            continue
+        if any(selector_matches(s, rule) for s in ignore):
+            continue
+        chosen.append(rule)
+    return chosen

@@ -1,0 +1,44 @@
+"""The JSON contract (schema_version 1). Keys are only ever added, never renamed."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from auditor.finding import CATEGORIES, SEVERITIES
+
+SCHEMA_VERSION = 1
+
+
+def result_to_dict(result, **_: Any) -> dict[str, Any]:
+    findings = result.findings
+    by_category = Counter(f.category for f in findings)
+    by_severity = Counter(f.severity for f in findings)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "mlaudit", "version": result.version},
+        "root": result.root,
+        "scanned": {
+            "files": result.files,
+            "python_files": result.python_files,
+            "notebooks": result.notebooks,
+            "python_lines": result.python_lines,
+            "skipped": [{"path": p, "reason": r} for p, r in result.skipped],
+            "degraded": [{"path": p, "reason": r} for p, r in result.degraded],
+        },
+        "git": result.git.as_metadata(),
+        "findings": [f.to_json() for f in findings],
+        "summary": {
+            "by_category": {c: by_category[c] for c in CATEGORIES if by_category[c]},
+            "by_severity": {s: by_severity[s] for s in reversed(SEVERITIES) if by_severity[s]},
+            "total": len(findings),
+            "fail_on": result.config.fail_on,
+            "failing": len(result.failing()),
+        },
+        "errors": list(result.errors),
+    }
+
+
+def render_json(result, **options: Any) -> str:
+    return json.dumps(result_to_dict(result), indent=2, ensure_ascii=False) + "\n"

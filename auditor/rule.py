@@ -1,0 +1,181 @@
+"""The rule abstraction: self-describing, self-testing units of detection.
+
+Three kinds, chosen by input:
+- ``ModuleRule``: one Python module or notebook at a time, in the per-file worker;
+- ``FileRule``: one non-Python file (config, requirements, artifact, ...) at a time;
+- ``ProjectRule``: the whole repository model, after every file's facts are collected.
+
+Rules never read files: they receive the parsed module, the file, or the project model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Union
+
+from auditor.finding import CATEGORIES, CONFIDENCES, SEVERITIES, Finding, normalise_anchor
+
+if TYPE_CHECKING:
+    from auditor.pymodule import ParsedModule
+    from auditor.project import Project, RepoFile
+
+RULE_ID = re.compile(r"^ML\d{3}$")
+RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+FileContent = Union[str, bytes]
+Expectation = Union[int, tuple]  # a line (single-file example) or (path, line) or (path, line, cell)
+
+
+@dataclass(frozen=True)
+class Option:
+    """A per-rule setting: ``[tool.mlaudit.rules.ML301] max-age-days = 90``."""
+
+    type: type
+    default: Any
+    help: str
+
+
+@dataclass(frozen=True)
+class Example:
+    """A small repository and the findings the rule must give on it, run by the test suite.
+
+    ``files`` maps repository paths to content; a plain string is ``example.py``. ``git`` maps
+    paths to the age in days of the commit that last touched them (the test builds that history).
+    ``expect`` lists (path, line) pairs, or bare lines for the single-file form; it is exact.
+    """
+
+    files: dict[str, FileContent]
+    expect: tuple[Expectation, ...] = ()
+    git: dict[str, float] | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def valid(self) -> bool:
+        return not self.expect
+
+
+def _files(code: str | dict[str, FileContent]) -> dict[str, FileContent]:
+    return {"example.py": code} if isinstance(code, str) else dict(code)
+
+
+def Valid(code: str | dict[str, FileContent], *, git: dict[str, float] | None = None,
+          config: dict[str, Any] | None = None, note: str = "") -> Example:
+    """Code on which the rule must report nothing."""
+    return Example(_files(code), (), git, config or {}, note)
+
+
+def Invalid(code: str | dict[str, FileContent], expect: Iterable[Expectation], *,
+            git: dict[str, float] | None = None, config: dict[str, Any] | None = None,
+            note: str = "") -> Example:
+    """Code on which the rule must report exactly the ``expect`` locations."""
+    expected = tuple(expect)
+    if not expected:
+        raise ValueError("an Invalid example needs at least one expected finding")
+    return Example(_files(code), expected, git, config or {}, note)
+
+
+class Rule:
+    """Metadata shared by every rule kind. The class docstring says what the rule does."""
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    category: ClassVar[str]
+    severity: ClassVar[str]
+    confidence: ClassVar[str]
+    rationale: ClassVar[str]  # why it hurts in production
+    remediation: ClassVar[str]  # how to fix it
+    examples: ClassVar[tuple[Example, ...]]
+    options: ClassVar[dict[str, Option]] = {}
+
+    def __init__(self, options: dict[str, Any] | None = None) -> None:
+        resolved = {key: opt.default for key, opt in self.options.items()}
+        resolved.update(options or {})
+        self.settings = resolved
+
+    @classmethod
+    def summary(cls) -> str:
+        return (cls.__doc__ or "").strip().split("\n")[0]
+
+    @classmethod
+    def description(cls) -> str:
+        return " ".join((cls.__doc__ or "").split())
+
+    @classmethod
+    def kind(cls) -> str:
+        for base, label in ((ModuleRule, "module"), (FileRule, "file"), (ProjectRule, "project")):
+            if issubclass(cls, base):
+                return label
+        return "?"
+
+    @classmethod
+    def problems(cls) -> list[str]:
+        """Metadata errors; the registry refuses a rule that has any."""
+        errors = []
+        if not RULE_ID.match(getattr(cls, "id", "")):
+            errors.append("id must look like ML123")
+        if not RULE_NAME.match(getattr(cls, "name", "")):
+            errors.append("name must be kebab-case")
+        if getattr(cls, "category", None) not in CATEGORIES:
+            errors.append(f"category must be one of {CATEGORIES}")
+        if getattr(cls, "severity", None) not in SEVERITIES:
+            errors.append(f"severity must be one of {SEVERITIES}")
+        if getattr(cls, "confidence", None) not in CONFIDENCES:
+            errors.append(f"confidence must be one of {CONFIDENCES}")
+        for attr in ("rationale", "remediation"):
+            if not getattr(cls, attr, "").strip():
+                errors.append(f"{attr} is empty")
+        if not cls.summary():
+            errors.append("docstring (what the rule does) is empty")
+        examples = getattr(cls, "examples", ())
+        if not any(e.valid for e in examples) or not any(not e.valid for e in examples):
+            errors.append("needs at least one Valid and one Invalid example")
+        return errors
+
+    def finding(self, path: str, line: int | None, message: str, *, anchor: str | None = None,
+                symbol: str | None = None, severity: str | None = None, confidence: str | None = None,
+                end_line: int | None = None, cell: int | None = None,
+                evidence: dict[str, Any] | None = None) -> Finding:
+        return Finding(
+            rule=self.id, name=self.name, category=self.category,
+            severity=severity or self.severity, confidence=confidence or self.confidence,
+            path=path, line=line, end_line=end_line, cell=cell, message=message, symbol=symbol,
+            anchor=normalise_anchor(anchor or symbol or message), evidence=dict(evidence or {}),
+        )
+
+
+class ModuleRule(Rule):
+    """Runs on each Python module and notebook, in the per-file worker."""
+
+    def check(self, module: "ParsedModule") -> Iterable[Finding]:
+        raise NotImplementedError
+
+
+class FileRule(Rule):
+    """Runs on each non-Python file of the kinds in ``kinds``."""
+
+    kinds: ClassVar[frozenset[str]] = frozenset()
+
+    def check(self, file: "RepoFile", project: "Project") -> Iterable[Finding]:
+        raise NotImplementedError
+
+
+class ProjectRule(Rule):
+    """Runs once on the whole repository model after the per-file phase."""
+
+    def check(self, project: "Project") -> Iterable[Finding]:
+        raise NotImplementedError
+
+
+class Extractor:
+    """Collects compact, JSON-serialisable facts from each Python module for project rules.
+
+    Runs in the per-file worker next to the module rules; its result is stored under ``name`` in
+    the module's facts (``project.facts[path][name]``) and cached with them.
+    """
+
+    name: ClassVar[str]
+
+    def extract(self, module: "ParsedModule") -> Any:
+        raise NotImplementedError

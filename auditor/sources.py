@@ -1,0 +1,170 @@
+"""Turning raw bytes into analysable Python text: encodings, binary detection, notebooks.
+
+Everything here is a pure function of the bytes, so it can run in worker processes and be cached
+by content hash.
+"""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import io
+import json
+import re
+import tokenize
+from dataclasses import dataclass, field
+
+
+class NotText(Exception):
+    """The bytes are not text that mlaudit can analyse; the message is the reason shown to users."""
+
+
+@dataclass
+class Decoded:
+    text: str
+    note: str | None = None  # set when decoding was not plain UTF-8 (BOM, UTF-16, replacement)
+
+
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _looks_utf16(data: bytes) -> str | None:
+    """Guess UTF-16 without a BOM: ASCII text in UTF-16 has a NUL in every other byte."""
+    sample = data[:4096]
+    if len(sample) < 4:
+        return None
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
+    half = len(sample) // 2
+    if odd_nuls > 0.4 * half and even_nuls < 0.05 * half:
+        return "utf-16-le"
+    if even_nuls > 0.4 * half and odd_nuls < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def decode_text(data: bytes, *, python: bool = False) -> Decoded:
+    """Decode a text file the way Python (for source) or pip (for requirements) would.
+
+    UTF-16 is recognised by its BOM or its byte pattern; for Python source a PEP 263 coding
+    cookie is honoured. Undecodable UTF-8 is decoded with replacement characters and a note,
+    so the file is still analysed rather than dropped. Raises NotText for binary content.
+    """
+    if data.startswith(_UTF16_BOMS):
+        try:
+            return Decoded(data.decode("utf-16"), "decoded as UTF-16 (byte-order mark)")
+        except UnicodeDecodeError as exc:
+            raise NotText(f"UTF-16 byte-order mark but undecodable content: {exc.reason}") from None
+    guess = _looks_utf16(data)
+    if guess:
+        try:
+            return Decoded(data.decode(guess), f"decoded as {guess.upper()} (no byte-order mark)")
+        except UnicodeDecodeError:
+            pass
+    if b"\0" in data[:8192]:
+        raise NotText("binary content (NUL bytes)")
+    note = None
+    encoding = "utf-8"
+    if data.startswith(codecs.BOM_UTF8):
+        note = "UTF-8 byte-order mark"
+    if python:
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        except SyntaxError:
+            encoding = "utf-8"
+        if encoding not in ("utf-8", "utf-8-sig"):
+            note = f"decoded as {encoding} (coding declaration)"
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        text = data.decode("utf-8", errors="replace")
+        note = f"not valid {encoding}; undecodable bytes replaced"
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return Decoded(text, note)
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebooks
+
+_LINE_MAGIC = re.compile(r"^\s*(%|!|\?)")
+_ASSIGNED_MAGIC = re.compile(r"^(\s*[\w.,\s]+?=\s*)[!%]")
+_HELP_SUFFIX = re.compile(r"^\s*[\w.]+\?\??\s*$")
+# Cell magics whose body is still Python; any other %%magic makes the whole cell non-Python.
+_PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "memit", "scalene"}
+
+
+# IPython runs top-level ``await`` in cells, so notebooks are parsed with that flag.
+NOTEBOOK_FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+
+
+@dataclass
+class Notebook:
+    """The code cells of a notebook joined into one Python text, with a map back to cells.
+
+    ``line_map[i]`` is the (cell number, line in cell) of line i+1 of ``code``; cells are numbered
+    from 1 over all cells as a notebook UI shows them, lines from 1 within the cell.
+    """
+
+    code: str
+    line_map: list[tuple[int, int]]
+    cell_count: int
+    broken_cells: list[tuple[int, int, str]] = field(default_factory=list)  # (cell, line, message)
+
+
+def _neutralise(line: str) -> str:
+    """Make an IPython-only line valid Python of the same length and line count."""
+    if _ASSIGNED_MAGIC.match(line):
+        prefix = _ASSIGNED_MAGIC.match(line).group(1)
+        return prefix + "None  # " + line[len(prefix):]
+    if _LINE_MAGIC.match(line) or _HELP_SUFFIX.match(line):
+        return "# " + line
+    return line
+
+
+def parse_notebook(data: bytes) -> Notebook:
+    """Read nbformat JSON without any notebook library. Outputs are ignored entirely."""
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise NotText(f"not a readable notebook: {exc}") from None
+    if not isinstance(doc, dict):
+        raise NotText("not a readable notebook: top level is not an object")
+    cells = doc.get("cells")
+    if cells is None and isinstance(doc.get("worksheets"), list):  # nbformat 3
+        cells = [c for ws in doc["worksheets"] if isinstance(ws, dict) for c in ws.get("cells", [])]
+    if not isinstance(cells, list):
+        raise NotText("not a readable notebook: no cell list")
+    lines: list[str] = []
+    line_map: list[tuple[int, int]] = []
+    broken: list[tuple[int, int, str]] = []
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", cell.get("input", ""))
+        if isinstance(source, list):
+            source = "".join(s for s in source if isinstance(s, str))
+        if not isinstance(source, str):
+            continue
+        cell_lines = source.splitlines()
+        if cell_lines and cell_lines[0].lstrip().startswith("%%"):
+            magic = cell_lines[0].strip()[2:].split()[0] if cell_lines[0].strip()[2:] else ""
+            body = cell_lines[1:] if magic in _PYTHON_CELL_MAGICS else None
+            cell_lines = ["# " + cell_lines[0]] + (
+                [_neutralise(x) for x in body] if body is not None else ["# " + x for x in cell_lines[1:]]
+            )
+        else:
+            cell_lines = [_neutralise(x) for x in cell_lines]
+        cell_code = "\n".join(cell_lines) + "\n"
+        try:
+            compile(cell_code, f"<cell {number}>", "exec", flags=NOTEBOOK_FLAGS, dont_inherit=True)
+        except SyntaxError as exc:
+            broken.append((number, exc.lineno or 1, exc.msg or "invalid syntax"))
+            cell_lines = ["# (unparseable cell)"] * len(cell_lines)
+        except (ValueError, RecursionError) as exc:
+            broken.append((number, 1, str(exc)))
+            cell_lines = ["# (unparseable cell)"] * len(cell_lines)
+        for index, text in enumerate(cell_lines, start=1):
+            lines.append(text)
+            line_map.append((number, index))
+    return Notebook("\n".join(lines) + ("\n" if lines else ""), line_map, len(cells), broken)

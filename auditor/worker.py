@@ -1,0 +1,129 @@
+"""The per-file phase for Python modules and notebooks.
+
+Runs in worker processes: it receives a small job, reads and parses one file, runs the module
+rules and extractors, and returns plain data (facts, findings, notes). No syntax tree leaves it,
+and everything it returns is JSON-serialisable so a later cache can store it safely.
+"""
+
+from __future__ import annotations
+
+import gc
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor import registry
+from auditor.finding import Finding
+from auditor.pymodule import ParsedModule, parse_python
+from auditor.sources import NotText, decode_text, parse_notebook
+
+
+@dataclass
+class SourceJob:
+    path: str
+    abs_path: str
+    notebook: bool
+    module_name: str
+    rule_ids: list[str]
+    rule_options: dict[str, dict[str, Any]]
+    max_size: int
+
+
+@dataclass
+class SourceResult:
+    path: str
+    lines: int = 0
+    facts: dict[str, Any] = field(default_factory=dict)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    skipped: str | None = None  # reason the file was not analysed at all
+    note: str | None = None  # reason the analysis was degraded (decoding, broken cells)
+    errors: list[dict[str, str]] = field(default_factory=list)  # internal rule errors
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+PARSE_ERROR_RULE = "ML001"
+
+
+def _parse_error(job: SourceJob, line: int | None, cell: int | None, message: str, text: str) -> dict:
+    rule = registry.all_rules()[PARSE_ERROR_RULE]
+    return Finding(
+        rule=rule.id, name=rule.name, category=rule.category, severity=rule.severity,
+        confidence=rule.confidence, path=job.path, line=line, cell=cell,
+        message=f"cannot parse: {message}; the file is not analysed further",
+        anchor=message, evidence={"error": message, "text": text[:200]},
+    ).to_json() | {"anchor": message}
+
+
+def analyse_source(job: SourceJob) -> SourceResult:
+    result = SourceResult(job.path)
+    try:
+        data = Path(job.abs_path).read_bytes()
+    except OSError as exc:
+        result.skipped = f"unreadable: {exc.strerror or exc}"
+        return result
+    if len(data) > job.max_size:
+        result.skipped = f"larger than max-file-size ({len(data):,} > {job.max_size:,} bytes)"
+        return result
+    notebook = None
+    try:
+        if job.notebook:
+            notebook = parse_notebook(data)
+            text, note = notebook.code, None
+            if notebook.broken_cells:
+                note = f"{len(notebook.broken_cells)} cell(s) could not be parsed and were left out"
+        else:
+            decoded = decode_text(data, python=True)
+            text, note = decoded.text, decoded.note
+    except NotText as exc:
+        result.skipped = str(exc)
+        return result
+    result.note = note
+    result.lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+    selected = set(job.rule_ids)
+    if notebook is not None and PARSE_ERROR_RULE in selected:
+        for cell, line, message in notebook.broken_cells:
+            result.findings.append(_parse_error(job, line, cell, message, ""))
+    try:
+        tree = parse_python(text, notebook=job.notebook)
+    except SyntaxError as exc:
+        if PARSE_ERROR_RULE in selected:
+            result.findings.append(_parse_error(job, exc.lineno, None, exc.msg or "invalid syntax", exc.text or ""))
+        else:
+            result.note = f"not analysed: syntax error at line {exc.lineno}: {exc.msg}"
+        return result
+    except (ValueError, RecursionError, MemoryError) as exc:
+        result.skipped = f"cannot be parsed: {type(exc).__name__}: {exc}"
+        return result
+    module = ParsedModule(job.path, job.module_name, text, tree, is_notebook=job.notebook,
+                          line_map=notebook.line_map if notebook else None)
+    for name, extractor_cls in registry.all_extractors().items():
+        try:
+            result.facts[name] = extractor_cls().extract(module)
+        except Exception:  # an extractor bug must not lose the file's other results
+            result.errors.append({"rule": f"extractor:{name}", "path": job.path,
+                                  "error": traceback.format_exc(limit=3)})
+    rules = registry.all_rules()
+    for rule_id in job.rule_ids:
+        rule_cls = rules[rule_id]
+        if rule_cls.kind() != "module":
+            continue
+        try:
+            rule = rule_cls(job.rule_options.get(rule_id))
+            for finding in rule.check(module):
+                result.findings.append(finding.to_json() | {"anchor": finding.anchor})
+        except Exception:
+            result.errors.append({"rule": rule_id, "path": job.path, "error": traceback.format_exc(limit=3)})
+    return result
+
+
+def analyse_batch(jobs: list[SourceJob]) -> list[SourceResult]:
+    # Parsing many files creates millions of short-lived objects; the cyclic collector only
+    # slows that down (measured in peers.md), and nothing here builds reference cycles that live.
+    gc.disable()
+    try:
+        return [analyse_source(job) for job in jobs]
+    finally:
+        gc.enable()
