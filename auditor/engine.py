@@ -50,6 +50,7 @@ class ScanResult:
     started: float = 0.0
     duration: float = 0.0
     version: str = __version__
+    project: Project | None = None  # the repository model, for reporters that need more than findings
 
     def failing(self, fail_on: str | None = None) -> list[Finding]:
         threshold = severity_rank(fail_on or self.config.fail_on)
@@ -235,6 +236,7 @@ def scan(target: Path, config: Config, *, now: float | None = None, progress: Pr
             except Exception:
                 result.errors.append({"rule": rule_cls.id, "path": target_file.path if target_file else "",
                                       "error": traceback.format_exc(limit=3)})
+    result.project = project
     result.findings = _post_process(findings, project, config)
     result.skipped.sort()
     result.degraded.sort()

@@ -11,6 +11,8 @@ from auditor.finding import CATEGORIES
 from auditor.rule import Extractor, FileRule, ModuleRule, ProjectRule, Rule
 
 _KINDS = (ModuleRule, FileRule, ProjectRule)
+# Engine modules that define extractors shared by many rules (besides those in auditor.rules).
+CORE_EXTRACTOR_MODULES = ("auditor.program",)
 
 
 class RegistryError(Exception):
@@ -24,6 +26,11 @@ def _load() -> tuple[dict[str, type[Rule]], dict[str, type[Extractor]]]:
     rules: dict[str, type[Rule]] = {}
     extractors: dict[str, type[Extractor]] = {}
     names: dict[str, str] = {}
+    for core in CORE_EXTRACTOR_MODULES:
+        module = importlib.import_module(core)
+        for _, obj in inspect.getmembers(module, inspect.isclass):
+            if issubclass(obj, Extractor) and obj is not Extractor and obj.__module__ == core:
+                extractors[obj.name] = obj
     # Flat and non-recursive on purpose: every rule module sits directly in rules/.
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
         module = importlib.import_module(f"auditor.rules.{info.name}")

@@ -1,0 +1,346 @@
+"""The whole-program view shared by cross-module rules (dead code, seeds, artifacts).
+
+Per module, the ``symbols`` extractor records compact facts: definitions, imports, and for each
+scope (module level, each function and method) the calls it makes with their lines. The
+``ProgramGraph`` joins them into one networkx graph: nodes are modules (``path``) and symbols
+(``path::qualname``); edges say "running this runs that" (calls, imports, class -> methods it
+defines are *not* implied). Entry points are roots; rules ask what is reachable.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import PurePosixPath
+from typing import Any, Iterable
+
+import networkx as nx
+
+from auditor.rule import Extractor
+
+MODULE = ""  # the qualname of a module's top-level scope
+
+
+class _SymbolVisitor(ast.NodeVisitor):
+    def __init__(self, module) -> None:
+        self.module = module
+        self.defs: list[list[Any]] = []
+        self.calls: dict[str, list[list[Any]]] = {MODULE: []}
+        self.refs: dict[str, set[str]] = {MODULE: set()}
+        self.locals: dict[str, set[str]] = {}  # function scope -> parameters and assigned names
+        self.stack: list[tuple[str, str]] = []  # (qualname, kind)
+        self.names: set[str] = set()
+        self.attrs: set[str] = set()
+        self.strings: set[str] = set()
+        self.main_guard = False
+        self.all: list[str] | None = None
+
+    @property
+    def scope(self) -> str:
+        return self.stack[-1][0] if self.stack else MODULE
+
+    def _class_scope(self) -> str | None:
+        for qualname, kind in reversed(self.stack):
+            if kind == "class":
+                return qualname
+        return None
+
+    def _target(self, func: ast.AST) -> str | None:
+        """How a callee is named: ``import:q.name``, ``local:name``, ``self:meth``, ``attr:name``."""
+        qualified = self.module.qualified_name(func)
+        if qualified:
+            return f"import:{qualified}"
+        if isinstance(func, ast.Name):
+            return f"local:{func.id}"
+        if isinstance(func, ast.Attribute):
+            if isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
+                return f"self:{func.attr}"
+            if isinstance(func.value, ast.Name):
+                return f"local:{func.value.id}.{func.attr}"
+            return f"attr:{func.attr}"
+        return None
+
+    def _define(self, node: ast.AST, name: str, kind: str) -> str:
+        qualname = f"{self.scope}.{name}" if self.scope else name
+        decorators = []
+        for dec in getattr(node, "decorator_list", []):
+            target = dec.func if isinstance(dec, ast.Call) else dec
+            decorators.append(self.module.qualified_name(target) or self.module.dotted_name(target) or "?")
+        bases = [self.module.qualified_name(b) or self.module.dotted_name(b) or "?" for b in getattr(node, "bases", [])]
+        self.defs.append([qualname, kind, node.lineno, getattr(node, "end_lineno", node.lineno), decorators, bases])
+        return qualname
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for dec in node.decorator_list:
+            self.visit(dec)
+        for default in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
+            self.visit(default)
+        kind = "method" if self.stack and self.stack[-1][1] == "class" else "function"
+        qualname = self._define(node, node.name, kind)
+        self.calls.setdefault(qualname, [])
+        self.refs.setdefault(qualname, set())
+        args = node.args
+        self.locals[qualname] = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs,
+                                                   *([args.vararg] if args.vararg else []),
+                                                   *([args.kwarg] if args.kwarg else [])]}
+        self.stack.append((qualname, kind))
+        for stmt in node.body:
+            self.visit(stmt)
+        if node.returns:
+            self.visit(node.returns)
+        self.stack.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for expr in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
+            self.visit(expr)
+        qualname = self._define(node, node.name, "class")
+        self.calls.setdefault(qualname, [])
+        self.refs.setdefault(qualname, set())
+        self.stack.append((qualname, "class"))
+        for stmt in node.body:
+            self.visit(stmt)
+        self.stack.pop()
+
+    def visit_Call(self, node: ast.Call) -> None:
+        target = self._target(node.func)
+        if target:
+            self.calls.setdefault(self.scope, []).append([target, node.lineno])
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Store) and self.stack and self.stack[-1][1] != "class":
+            self.locals.setdefault(self.scope, set()).add(node.id)
+        if isinstance(node.ctx, ast.Load):
+            self.names.add(node.id)
+            self.refs.setdefault(self.scope, set()).add(node.id)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self.attrs.add(node.attr)
+            qualified = self.module.qualified_name(node)
+            if qualified:
+                self.refs.setdefault(self.scope, set()).add(f"import:{qualified}")
+        self.generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str) and 0 < len(node.value) <= 200 and node.value.replace(".", "").replace("_", "").replace(":", "").isalnum():
+            self.strings.add(node.value)
+
+    def visit_If(self, node: ast.If) -> None:
+        test = node.test
+        if (not self.stack and isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
+                and test.left.id == "__name__" and any(isinstance(c, ast.Constant) and c.value == "__main__"
+                                                       for c in test.comparators)):
+            self.main_guard = True
+        self.generic_visit(node)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if not self.stack:
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    if target.id == "__all__" and isinstance(node.value, (ast.List, ast.Tuple)):
+                        self.all = [e.value for e in node.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+                    self._define(node, target.id, "variable")
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if isinstance(node.target, ast.Name) and (not self.stack or self.stack[-1][1] == "class"):
+            self._define(node, node.target.id, "variable" if not self.stack else "attribute")
+        self.generic_visit(node)
+
+
+class SymbolFacts(Extractor):
+    """Definitions, imports, calls per scope, and every name, attribute and identifier string used."""
+
+    name = "symbols"
+
+    def extract(self, module) -> dict[str, Any]:
+        visitor = _SymbolVisitor(module)
+        visitor.visit(module.tree)
+        imports = []
+        for node in module.tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    local = alias.asname or alias.name.split(".")[0]
+                    imports.append([local, module.imports.get(local, alias.name), node.lineno])
+        return {
+            "defs": visitor.defs,
+            "calls": {scope: calls for scope, calls in visitor.calls.items() if calls},
+            "refs": {scope: sorted(refs) for scope, refs in visitor.refs.items() if refs},
+            "imports": imports,
+            "names": sorted(visitor.names),
+            "attrs": sorted(visitor.attrs),
+            "strings": sorted(visitor.strings),
+            "main_guard": visitor.main_guard,
+            "all": visitor.all,
+            "locals": {scope: sorted(names) for scope, names in visitor.locals.items() if names},
+        }
+
+
+@dataclass(frozen=True)
+class Definition:
+    path: str
+    qualname: str
+    kind: str
+    line: int
+    end_line: int
+    decorators: tuple[str, ...]
+    bases: tuple[str, ...]
+
+    @property
+    def node(self) -> str:
+        return f"{self.path}::{self.qualname}"
+
+
+class ProgramGraph:
+    """Modules and symbols of the project joined by "running this runs that" edges."""
+
+    def __init__(self, project) -> None:
+        self.project = project
+        self.symbols: dict[str, dict[str, Any]] = project.fact("symbols")
+        self.graph = nx.DiGraph()
+        self.definitions: dict[str, Definition] = {}
+        self.module_paths: dict[str, str] = {}  # dotted name -> path (several spellings per module)
+        self._index_modules()
+        self._build()
+
+    # -- module names ---------------------------------------------------------------------------
+    def _index_modules(self) -> None:
+        for path, name in self.project.module_names.items():
+            if path not in self.symbols:
+                continue
+            spellings = {name}
+            pure = PurePosixPath(path)
+            dotted = ".".join(pure.with_suffix("").parts)
+            if dotted.endswith(".__init__"):
+                dotted = dotted[: -len(".__init__")]
+            spellings.add(dotted)
+            for prefix in ("src.", "lib.", "python."):
+                if dotted.startswith(prefix):
+                    spellings.add(dotted[len(prefix):])
+            for spelling in spellings:
+                self.module_paths.setdefault(spelling, path)
+
+    def resolve_module(self, dotted: str) -> str | None:
+        return self.module_paths.get(dotted)
+
+    def resolve_qualified(self, qualified: str) -> str | None:
+        """Graph node for ``pkg.mod.func`` or ``pkg.mod.Class.method`` or a module, if in the project."""
+        parts = qualified.split(".")
+        for cut in range(len(parts), 0, -1):
+            path = self.module_paths.get(".".join(parts[:cut]))
+            if path is None:
+                continue
+            rest = ".".join(parts[cut:])
+            if not rest:
+                return path
+            node = f"{path}::{rest}"
+            if node in self.definitions:
+                return node
+            # A name re-exported by a package __init__: follow its import once.
+            for local, target, _ in self.symbols.get(path, {}).get("imports", []):
+                if local == parts[cut] and target != qualified:
+                    return self.resolve_qualified(".".join([target, *parts[cut + 1:]]))
+            return path
+        return None
+
+    # -- graph --------------------------------------------------------------------------------
+    def _build(self) -> None:
+        g = self.graph
+        for path, facts in self.symbols.items():
+            g.add_node(path, kind="module")
+            for qualname, kind, line, end, decorators, bases in facts.get("defs", []):
+                d = Definition(path, qualname, kind, line, end, tuple(decorators), tuple(bases))
+                self.definitions.setdefault(d.node, d)
+                g.add_node(d.node, kind=kind)
+        for path, facts in self.symbols.items():
+            local_defs = {d[0] for d in facts.get("defs", [])}
+            scope_locals = facts.get("locals", {})
+            for scope, calls in facts.get("calls", {}).items():
+                source = path if scope == MODULE else f"{path}::{scope}"
+                for target, line in calls:
+                    node = self._resolve_target(path, scope, target, local_defs, scope_locals)
+                    if node and node != source:
+                        g.add_edge(source, node, kind="call", line=line)
+            for scope, refs in facts.get("refs", {}).items():
+                source = path if scope == MODULE else f"{path}::{scope}"
+                for ref in refs:
+                    target = ref if ref.startswith("import:") else f"local:{ref}"
+                    node = self._resolve_target(path, scope, target, local_defs, scope_locals)
+                    if node and node != source and not g.has_edge(source, node):
+                        g.add_edge(source, node, kind="ref")
+            for local, target, line in facts.get("imports", []):
+                node = self.resolve_qualified(target)
+                if node:
+                    g.add_edge(path, node if node in self.definitions or node in self.symbols else path,
+                               kind="import", line=line)
+                    module = node.split("::")[0]
+                    if module != path:
+                        g.add_edge(path, module, kind="import", line=line)
+
+    def _resolve_target(self, path: str, scope: str, target: str, local_defs: set[str],
+                        scope_locals: dict[str, list[str]]) -> str | None:
+        kind, _, name = target.partition(":")
+        if kind == "import":
+            return self.resolve_qualified(name)
+        if kind == "local":
+            head, _, rest = name.partition(".")
+            # innermost enclosing scope first: nested functions, then module level; a parameter
+            # or local variable of an enclosing function shadows the module-level name.
+            parts = scope.split(".") if scope else []
+            for cut in range(len(parts), -1, -1):
+                enclosing = ".".join(parts[:cut])
+                if cut and head in scope_locals.get(enclosing, ()) and f"{enclosing}.{head}" not in local_defs:
+                    return None
+                candidate = ".".join([*parts[:cut], head])
+                if candidate in local_defs:
+                    node = f"{path}::{candidate}"
+                    if rest and f"{node}.{rest}" in self.definitions:
+                        return f"{node}.{rest}"
+                    return node
+            return None
+        if kind == "self":
+            cls = self._enclosing_class(path, scope)
+            if cls:
+                node = f"{path}::{cls}.{name}"
+                if node in self.definitions:
+                    return node
+            return None
+        return None
+
+    def _enclosing_class(self, path: str, scope: str) -> str | None:
+        parts = scope.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            candidate = ".".join(parts[:cut])
+            d = self.definitions.get(f"{path}::{candidate}")
+            if d and d.kind == "class":
+                return candidate
+        return None
+
+    # -- queries --------------------------------------------------------------------------------
+    def calls_from(self, node: str) -> list[tuple[str, int]]:
+        """Project nodes called from a module's top level or a function, with call lines."""
+        return [(t, data.get("line", 0)) for t, data in self.graph[node].items() if data.get("kind") == "call"] \
+            if node in self.graph else []
+
+    def reachable_from(self, roots: Iterable[str]) -> set[str]:
+        seen: set[str] = set()
+        for root in roots:
+            if root in self.graph and root not in seen:
+                seen.add(root)
+                seen |= nx.descendants(self.graph, root)
+        return seen
+
+    @cached_property
+    def entry_modules(self) -> list[str]:
+        """Modules run directly: ``__main__`` guards, notebooks, tests, declared console scripts."""
+        roots = []
+        for path, facts in self.symbols.items():
+            name = PurePosixPath(path).name
+            if facts.get("main_guard") or path.endswith(".ipynb") or name.startswith("test_") \
+                    or name.endswith("_test.py") or name == "conftest.py" or name == "__main__.py":
+                roots.append(path)
+        return roots
