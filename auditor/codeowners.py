@@ -56,7 +56,7 @@ def parse_codeowners(text: str, path: str) -> CodeOwners:
         tokens = line.split()
         pattern, names = tokens[0], tuple(tokens[1:]) or section_defaults
         try:
-            spec = pathspec.PathSpec.from_lines("gitwildmatch", [_to_gitwildmatch(pattern)])
+            spec = pathspec.GitIgnoreSpec.from_lines([_to_gitwildmatch(pattern)])
         except Exception as exc:  # pathspec raises several types for malformed patterns
             owners.errors.append((number, f"invalid pattern {pattern!r}: {exc}"))
             continue

@@ -83,7 +83,7 @@ def _walk(root: Path, skipped: list[tuple[str, str]]) -> list[str]:
         if gitignore.is_file():
             try:
                 lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
-                specs.append((rel_dir, pathspec.PathSpec.from_lines("gitwildmatch", lines)))
+                specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines)))
             except OSError as exc:
                 skipped.append(((f"{rel_dir}/" if rel_dir else "") + ".gitignore", f"unreadable: {exc}"))
         keep = []
@@ -114,7 +114,7 @@ def discover(root: Path, exclude: list[str]) -> Discovery:
         candidates = listed
     else:
         candidates = _walk(root, result.skipped)
-    excluded = pathspec.PathSpec.from_lines("gitwildmatch", exclude) if exclude else None
+    excluded = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
     resolved_root = root.resolve()
     venv_cache: dict[str, bool] = {}
     for rel in candidates:

@@ -150,8 +150,10 @@ def parse_notebook(data: bytes) -> Notebook:
         if cell_lines and cell_lines[0].lstrip().startswith("%%"):
             magic = cell_lines[0].strip()[2:].split()[0] if cell_lines[0].strip()[2:] else ""
             body = cell_lines[1:] if magic in _PYTHON_CELL_MAGICS else None
+            # The body of a non-Python cell (%%bash, %%sql, %%writefile ...) becomes blank lines:
+            # its text is not Python, so neither its code nor its "comments" are analysed.
             cell_lines = ["# " + cell_lines[0]] + (
-                [_neutralise(x) for x in body] if body is not None else ["# " + x for x in cell_lines[1:]]
+                [_neutralise(x) for x in body] if body is not None else [""] * (len(cell_lines) - 1)
             )
         else:
             cell_lines = [_neutralise(x) for x in cell_lines]

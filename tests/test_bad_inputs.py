@@ -1,0 +1,186 @@
+"""Bad input never crashes a scan, and nothing is dropped silently: each case says what happened."""
+
+import codecs
+import json
+import os
+import subprocess
+
+import pytest
+
+from auditor.testing import git, make_repo, scan_repo
+
+
+def skipped(result):
+    return dict(result.skipped)
+
+
+def degraded(result):
+    return dict(result.degraded)
+
+
+def test_syntax_error_is_a_parse_error_finding_with_position(tmp_path):
+    root = make_repo(tmp_path / "r", {"broken.py": "x = 1\ndef f(:\n    pass\n", "ok.py": "# TODO\n"})
+    result = scan_repo(root)
+    parse = [f for f in result.findings if f.category == "parse-error"]
+    assert [(f.path, f.line) for f in parse] == [("broken.py", 2)]
+    assert "ok.py" in {f.path for f in result.findings}  # the scan went on
+    assert result.exit_code() == 0
+
+
+def test_broken_notebook_json_is_skipped_with_reason(tmp_path):
+    root = make_repo(tmp_path / "r", {"nb.ipynb": "{not json", "good.ipynb": json.dumps(
+        {"cells": [{"cell_type": "code", "source": "x = (\n"}, {"cell_type": "code", "source": "y = 2 # TODO\n"}]})})
+    result = scan_repo(root)
+    assert "not a readable notebook" in skipped(result)["nb.ipynb"]
+    # a broken cell is a parse error at its cell; the other cells are still analysed
+    locations = {(f.rule, f.cell, f.line) for f in result.findings if f.path == "good.ipynb"}
+    assert ("ML001", 1, 1) in locations
+    assert ("ML401", 2, 1) in locations
+    assert "1 cell(s) could not be parsed" in degraded(result)["good.ipynb"]
+
+
+def test_notebook_magics_and_shell_escapes_are_neutralised(tmp_path):
+    nb = {"cells": [{"cell_type": "code", "source": ["%matplotlib inline\n", "!pip install x\n",
+                                                      "files = !ls\n", "df?\n", "x = 1  # FIXME\n"]},
+                    {"cell_type": "code", "source": ["%%bash\n", "echo $HOME  # TODO\n"]},
+                    {"cell_type": "code", "source": ["%%time\n", "y = 2  # XXX\n"]}], "nbformat": 4}
+    root = make_repo(tmp_path / "r", {"nb.ipynb": json.dumps(nb)})
+    result = scan_repo(root)
+    assert not [f for f in result.findings if f.category == "parse-error"]
+    # the bash cell is not Python, so its TODO is not a Python comment
+    assert {(f.cell, f.line) for f in result.findings} == {(1, 5), (3, 2)}
+
+
+def test_latin1_with_coding_cookie_and_invalid_utf8(tmp_path):
+    root = make_repo(tmp_path / "r", {
+        "cookie.py": "# -*- coding: latin-1 -*-\nname = 'café'  # TODO: unicode\n".encode("latin-1"),
+        "invalid.py": b"x = '\xff\xfe caf\xe9'  # FIXME: bytes\n",
+    })
+    result = scan_repo(root)
+    assert "coding declaration" in degraded(result)["cookie.py"]
+    assert "replaced" in degraded(result)["invalid.py"]
+    assert {f.path for f in result.findings} == {"cookie.py", "invalid.py"}
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"])
+def test_utf16_python_is_decoded(tmp_path, encoding):
+    data = "import os\n# TODO: handle utf-16\n".encode(encoding)
+    if encoding == "utf-16":
+        assert data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    root = make_repo(tmp_path / "r", {"wide.py": data})
+    result = scan_repo(root)
+    assert "UTF-16" in degraded(result)["wide.py"]
+    assert [(f.path, f.line) for f in result.findings] == [("wide.py", 2)]
+
+
+def test_utf8_bom_is_noted_and_stripped(tmp_path):
+    root = make_repo(tmp_path / "r", {"bom.py": codecs.BOM_UTF8 + b"x = 1  # HACK\n"})
+    result = scan_repo(root)
+    assert "byte-order mark" in degraded(result)["bom.py"]
+    assert [(f.line, f.rule) for f in result.findings] == [(1, "ML401")]
+
+
+def test_binary_file_with_py_name_is_skipped(tmp_path):
+    root = make_repo(tmp_path / "r", {"model.py": b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00}\x94."})
+    result = scan_repo(root)
+    assert "binary" in skipped(result)["model.py"]
+    assert result.findings == []
+
+
+def test_huge_file_is_skipped_with_size(tmp_path):
+    root = make_repo(tmp_path / "r", {"big.py": "x = 1\n" * 50_000, "small.py": "# TODO\n"})
+    result = scan_repo(root, {"max-file-size": 100_000})
+    assert "larger than max-file-size" in skipped(result)["big.py"]
+    assert [f.path for f in result.findings] == ["small.py"]
+
+
+def test_symlink_loop_and_symlink_outside_root(tmp_path):
+    outside = tmp_path / "outside.py"
+    outside.write_text("# TODO: secret\n")
+    root = make_repo(tmp_path / "r", {"pkg/a.py": "x = 1\n"})
+    os.symlink(root / "pkg", root / "pkg" / "loop")
+    os.symlink(outside, root / "escape.py")
+    os.symlink(root / "self_a", root / "self_b")
+    os.symlink(root / "self_b", root / "self_a")
+    result = scan_repo(root)
+    reasons = skipped(result)
+    assert "outside the scanned root" in reasons["escape.py"]
+    assert "not followed" in reasons["pkg/loop"]
+    assert "looping" in reasons["self_a"] and "looping" in reasons["self_b"]
+    assert result.findings == []  # the TODO outside the root was never read
+
+
+def test_empty_directory(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = scan_repo(tmp_path / "empty")
+    assert (result.files, result.findings, result.exit_code()) == (0, [], 0)
+    assert not result.git.available
+
+
+def test_non_git_directory_honours_gitignore(tmp_path):
+    root = make_repo(tmp_path / "r", {".gitignore": "generated/\n*.tmp.py\n", "generated/x.py": "# TODO\n",
+                                      "a.tmp.py": "# TODO\n", "keep.py": "# TODO\n",
+                                      ".venv/lib/x.py": "# TODO\n", "node_modules/y.py": "# TODO\n"})
+    (root / ".venv" / "pyvenv.cfg").write_text("home = /usr\n")
+    result = scan_repo(root)
+    assert [f.path for f in result.findings] == ["keep.py"]
+    assert "not a git repository" in result.git.reason
+
+
+def test_git_repository_uses_git_file_list(tmp_path):
+    root = make_repo(tmp_path / "r", {".gitignore": "out/\n", "a.py": "# TODO\n"}, ages={"a.py": 3})
+    (root / "out").mkdir()
+    (root / "out" / "b.py").write_text("# TODO\n")
+    (root / "untracked.py").write_text("# FIXME: new\n")
+    result = scan_repo(root)
+    assert sorted(f.path for f in result.findings) == ["a.py", "untracked.py"]
+    assert result.git.available and result.git.head
+
+
+def test_shallow_clone_is_flagged_partial(tmp_path):
+    source = make_repo(tmp_path / "src", {"a.py": "x = 1\n", "b.py": "# TODO\n"}, ages={"a.py": 100, "b.py": 2})
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{source}", str(clone)], check=True)
+    result = scan_repo(clone)
+    assert result.git.shallow and result.git.partial
+    assert "shallow" in result.git.reason
+
+
+def test_unreadable_file_is_skipped(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file")
+    root = make_repo(tmp_path / "r", {"secret.py": "x = 1\n"})
+    (root / "secret.py").chmod(0)
+    assert "unreadable" in skipped(scan_repo(root))["secret.py"]
+
+
+def test_broken_yaml_is_a_parse_error_and_templated_yaml_is_not(tmp_path):
+    root = make_repo(tmp_path / "r", {"params.yaml": "a: [1\n", "chart/t.yaml": "x: {{ .Values.x }}\n",
+                                      "ok.json": "{}", "bad.json": "{\"a\": }"})
+    result = scan_repo(root)
+    assert sorted(f.path for f in result.findings) == ["bad.json", "params.yaml"]
+
+
+def test_scanning_a_single_file(tmp_path):
+    root = make_repo(tmp_path / "r", {"a.py": "# TODO\n", "b.py": "# TODO\n"})
+    result = scan_repo(root / "a.py")
+    assert [f.path for f in result.findings] == ["a.py"]
+
+
+def test_a_rule_that_raises_is_an_internal_error_and_the_scan_goes_on(tmp_path, monkeypatch):
+    from auditor import registry
+
+    rule = registry.all_rules()["ML401"]
+
+    def explode(self, module):
+        if module.path == "bad.py":
+            raise RuntimeError("boom")
+        return iter(())
+
+    monkeypatch.setattr(rule, "check", explode)
+    root = make_repo(tmp_path / "r", {"bad.py": "x = 1\n", "broken.py": "def (\n"})
+    result = scan_repo(root, {"jobs": 1})
+    assert [(e["rule"], e["path"]) for e in result.errors] == [("ML401", "bad.py")]
+    assert "boom" in result.errors[0]["error"]
+    assert [f.path for f in result.findings] == ["broken.py"]
+    assert result.exit_code() == 3
