@@ -33,11 +33,20 @@ class Config:
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id -> options
     jobs: int = 0  # 0: decide from the size of the repository
     source: str | None = None  # where the configuration came from, for messages and reports
+    # Links from reports to the code, e.g. "https://git.example/{path}?at={commit}#L{line}";
+    # None: derived from the git remote for GitHub and GitLab (auditor/report/links.py).
+    source_url_template: str | None = None
 
 
 # key in TOML -> (field name, checker description, checker)
 def _list_of_str(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _url_template(value: Any) -> bool:
+    from auditor.report.links import template_problem
+
+    return isinstance(value, str) and template_problem(value) is None
 
 
 _KEYS: dict[str, tuple[str, str, Any]] = {
@@ -49,12 +58,14 @@ _KEYS: dict[str, tuple[str, str, Any]] = {
     "max-file-size": ("max_file_size", "a positive integer (bytes)",
                       lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0),
     "entrypoints": ("entrypoints", "a list of strings", _list_of_str),
-    "severity": ("severity", "a table of rule id = severity",
-                 lambda v: isinstance(v, dict) and all(s in SEVERITIES for s in v.values())),
+    "severity": ("severity", "a table of rule id = severity", lambda v: isinstance(v, dict)),
     "rules": ("rules", "a table of rule id = table of options",
               lambda v: isinstance(v, dict) and all(isinstance(o, dict) for o in v.values())),
     "jobs": ("jobs", "a non-negative integer",
              lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0),
+    "source-url-template": ("source_url_template",
+                            "an http(s) URL with {path} and optionally {commit}, {branch}, {line}",
+                            _url_template),
 }
 
 
@@ -137,6 +148,8 @@ def validate_rule_references(config: Config, where: str) -> None:
     for rule_id, value in config.severity.items():
         if registry.get_rule(rule_id) is None:
             raise ConfigError(f"{where}: [severity] names unknown rule '{rule_id}'")
+        if value not in SEVERITIES:
+            raise ConfigError(f"{where}: [severity] {rule_id} must be one of {', '.join(SEVERITIES)}, got {value!r}")
     for rule_id, options in config.rules.items():
         rule = registry.get_rule(rule_id)
         if rule is None:
@@ -149,6 +162,9 @@ def validate_rule_references(config: Config, where: str) -> None:
             if not isinstance(value, option.type) or isinstance(value, bool) != (option.type is bool):
                 raise ConfigError(
                     f"{where}: option '{key}' of rule {rule.id} must be {option.type.__name__}, got {value!r}")
+            problem = option.check(value) if option.check else None
+            if problem:
+                raise ConfigError(f"{where}: option '{key}' of rule {rule.id} {problem}")
 
 
 def rule_options(config: Config, rule_id: str) -> dict[str, Any]:

@@ -29,11 +29,23 @@ Expectation = Union[int, tuple]  # a line (single-file example) or (path, line) 
 
 @dataclass(frozen=True)
 class Option:
-    """A per-rule setting: ``[tool.mlaudit.rules.ML301] max-age-days = 90``."""
+    """A per-rule setting: ``[tool.mlaudit.rules.ML301] max-age-days = 90``.
+
+    ``check`` returns an error message for a value of the right type that is still invalid.
+    """
 
     type: type
     default: Any
     help: str
+    check: Any = None  # Callable[[Any], str | None]
+
+
+def regex_check(value: str) -> str | None:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return f"is not a valid regular expression: {exc}"
+    return None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.rule import Invalid, ModuleRule, Option, Valid
+from auditor.rule import Invalid, ModuleRule, Option, Valid, regex_check
 
 # Markers are matched in upper case (as written by convention); the common lower-case spellings
 # count only at the start of a comment and followed by a colon ("# todo: ..."), so prose such as
@@ -33,7 +33,7 @@ class UnticketedDebtMarker(ModuleRule):
     confidence = "high"
     options = {
         "ticket-pattern": Option(str, DEFAULT_TICKET_PATTERN,
-                                 "regular expression for what counts as a ticket reference"),
+                                 "regular expression for what counts as a ticket reference", regex_check),
     }
     rationale = ("A TODO without a ticket is debt nobody tracks: it is never prioritised, its author moves "
                  "on, and the workaround it describes becomes the behaviour production depends on.")

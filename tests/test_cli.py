@@ -1,0 +1,140 @@
+"""The command line as users run it: exit codes, configuration errors, JSON contract, selection."""
+
+import json
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from auditor.cli import main
+from auditor.testing import make_repo
+
+HIGH = {"a.py": "# TODO\nx = 1  # FIXME: later\n"}
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_exit_codes_follow_fail_on(tmp_path):
+    root = make_repo(tmp_path / "r", HIGH)
+    assert run("scan", root).exit_code == 0  # default threshold high; these are medium and low
+    result = run("scan", root, "--fail-on", "medium")
+    assert result.exit_code == 1
+    assert "exit 1: 1 finding(s) at or above severity 'medium'" in result.output
+    assert run("scan", root, "--fail-on", "low").exit_code == 1
+
+
+def test_fail_on_from_configuration_and_cli_wins(tmp_path):
+    root = make_repo(tmp_path / "r", {**HIGH, "pyproject.toml": '[tool.mlaudit]\nfail-on = "low"\n'})
+    assert run("scan", root).exit_code == 1
+    assert run("scan", root, "--fail-on", "critical").exit_code == 0
+
+
+def test_missing_path_is_a_usage_error(tmp_path):
+    result = run("scan", tmp_path / "nope")
+    assert result.exit_code == 2
+    assert "path does not exist" in result.output
+
+
+def test_configuration_errors_exit_2_with_a_clear_message(tmp_path):
+    cases = {
+        '[tool.mlaudit]\nselct = ["ML4"]\n': "unknown key 'selct' (did you mean 'select'?)",
+        '[tool.mlaudit]\nfail-on = "hgh"\n': "'fail-on' must be one of",
+        '[tool.mlaudit]\nselect = "ML4"\n': "'select' must be a list of strings",
+        '[tool.mlaudit]\nselect = ["ML999"]\n': "unknown rule or category 'ML999'",
+        '[tool.mlaudit.rules.ML401]\nticket = "x"\n': "rule ML401 has no option 'ticket'",
+        '[tool.mlaudit.rules.ML401]\nticket-pattern = 3\n': "must be str",
+        '[tool.mlaudit.severity]\nML401 = "urgent"\n': "[severity] ML401 must be one of info, low",
+        '[tool.mlaudit\n': "not valid TOML",
+        '[tool.mlaudit.rules.ML401]\nticket-pattern = "(["\n': "is not a valid regular expression",
+    }
+    for index, (text, message) in enumerate(cases.items()):
+        root = make_repo(tmp_path / f"r{index}", {"pyproject.toml": text, "a.py": "x = 1\n"})
+        result = run("scan", root)
+        assert result.exit_code == 2, (text, result.output)
+        assert message in result.output, (text, result.output)
+
+
+def test_broken_pyproject_without_our_table_does_not_stop_the_scan(tmp_path):
+    root = make_repo(tmp_path / "r", {"pyproject.toml": "[project\nname = 'x'\n", "a.py": "# TODO\n"})
+    result = run("scan", root, "--format", "json")
+    assert result.exit_code == 0
+    # the broken file is the scanned project's problem: a finding, not a configuration error
+    assert [(f["path"], f["rule"]) for f in json.loads(result.output)["findings"]] == \
+        [("a.py", "ML401"), ("pyproject.toml", "ML002")]
+
+
+def test_unknown_selector_on_the_command_line(tmp_path):
+    root = make_repo(tmp_path / "r", HIGH)
+    result = run("scan", root, "--select", "nonsense")
+    assert result.exit_code == 2 and "unknown rule or category 'nonsense'" in result.output
+
+
+def test_mlaudit_toml_and_explicit_config(tmp_path):
+    root = make_repo(tmp_path / "r", {**HIGH, "mlaudit.toml": 'ignore = ["ML401"]\n'})
+    assert json.loads(run("scan", root, "--format", "json").output)["findings"] == []
+    other = tmp_path / "other.toml"
+    other.write_text('[tool.mlaudit]\nfail-on = "medium"\n')
+    assert run("scan", root, "--config", other).exit_code == 1
+
+
+def test_json_contract(tmp_path):
+    root = make_repo(tmp_path / "r", {**HIGH, "bin.py": b"\x00\x01\x02"})
+    result = run("scan", root, "--format", "json")
+    data = json.loads(result.output)
+    assert data["schema_version"] == 1
+    assert data["tool"]["name"] == "mlaudit"
+    assert data["root"] == str(root)
+    assert data["scanned"]["python_files"] == 1 and data["scanned"]["python_lines"] == 2
+    assert data["scanned"]["skipped"] == [{"path": "bin.py", "reason": "binary content (NUL bytes)"}]
+    finding = data["findings"][0]
+    assert set(finding) >= {"rule", "name", "category", "severity", "confidence", "path", "line", "end_line",
+                            "cell", "message", "symbol", "owners", "fingerprint", "evidence"}
+    assert (finding["rule"], finding["category"], finding["path"], finding["line"]) == \
+        ("ML401", "undocumented-hack", "a.py", 1)
+    assert data["summary"]["by_category"] == {"undocumented-hack": 2}
+    assert data["summary"]["by_severity"] == {"medium": 1, "low": 1}
+
+
+def test_json_is_stable_across_runs(tmp_path):
+    root = make_repo(tmp_path / "r", HIGH, ages={"a.py": 5})
+    first = json.loads(run("scan", root, "--format", "json").output)
+    second = json.loads(run("scan", root, "--format", "json").output)
+    assert first["findings"] == second["findings"]
+
+
+def test_select_ignore_and_exclude(tmp_path):
+    root = make_repo(tmp_path / "r", {**HIGH, "gen/b.py": "# TODO\n", "c.py": "def (\n"})
+    def paths(*args):
+        return sorted({f["path"] for f in json.loads(run("scan", root, "--format", "json", *args).output)["findings"]})
+    assert paths() == ["a.py", "c.py", "gen/b.py"]
+    assert paths("--select", "parse-error") == ["c.py"]
+    assert paths("--ignore", "ML001,ML002") == ["a.py", "gen/b.py"]
+    assert paths("--exclude", "gen/") == ["a.py", "c.py"]
+
+
+def test_output_file_and_text_grouping(tmp_path):
+    root = make_repo(tmp_path / "r", HIGH)
+    out = tmp_path / "reports" / "out.txt"
+    result = run("scan", root, "-o", out)
+    assert result.exit_code == 0
+    text = out.read_text()
+    assert text.startswith("a.py\n")
+    assert "ML401" in text and "by category: undocumented-hack 2" in text
+
+
+def test_rules_and_explain(tmp_path):
+    listing = run("rules")
+    assert listing.exit_code == 0 and "ML401" in listing.output
+    assert "| ML401 |" in run("rules", "--format", "markdown").output
+    assert run("explain", "unticketed-debt-marker").exit_code == 0
+    assert run("explain", "ML999").exit_code == 2
+
+
+def test_python_dash_m_and_console_script(tmp_path):
+    root = make_repo(tmp_path / "r", HIGH)
+    done = subprocess.run([sys.executable, "-m", "auditor", "scan", str(root), "--format", "json"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)["findings"]) == 2
