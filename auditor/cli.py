@@ -58,10 +58,14 @@ def main() -> None:
 
 @main.command("scan")
 @click.argument("path", default=".", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text", show_default=True,
-              help="Output format.")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the report to FILE instead of standard output.")
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)),
+              help="Output format (default: text, or what the -o file name implies).")
+@click.option("-o", "--output", "outputs", multiple=True, metavar="[FORMAT:]FILE",
+              help="Write a report to FILE; repeat for several (-o html:report.html -o sarif:mlaudit.sarif). "
+                   "Without FORMAT: --format, else the file's extension.")
+@click.option("--source-url-template", metavar="URL",
+              help="Links to the code in reports, with {path}, {line}, {commit}, {branch} "
+                   "(default: from a GitHub or GitLab remote).")
 @click.option("--select", multiple=True, help="Only these rules: ids, id prefixes (ML2), names or categories.")
 @click.option("--ignore", multiple=True, help="Skip these rules: ids, id prefixes, names or categories.")
 @click.option("--exclude", multiple=True, help="Skip paths matching this gitignore-style pattern.")
@@ -71,7 +75,8 @@ def main() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0: decide from the repository's size).")
 @click.option("-q", "--quiet", is_flag=True, help="Only the summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Evidence of each finding and every skipped file.")
-def scan_command(path: Path, fmt: str, output: Path | None, select: tuple[str, ...], ignore: tuple[str, ...],
+def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_url_template: str | None,
+                 select: tuple[str, ...], ignore: tuple[str, ...],
                  exclude: tuple[str, ...], config_path: Path | None, fail_on: str | None, jobs: int | None,
                  quiet: bool, verbose: bool) -> None:
     """Scan PATH (default: the current directory) and report findings."""
@@ -87,7 +92,21 @@ def scan_command(path: Path, fmt: str, output: Path | None, select: tuple[str, .
         from auditor.config import validate_rule_references
 
         validate_rule_references(config, "command line")
+        if source_url_template is not None:
+            from auditor.report.links import template_problem
+
+            problem = template_problem(source_url_template)
+            if problem:
+                raise ConfigError(f"--source-url-template {problem}")
+            config.source_url_template = source_url_template
     except ConfigError as exc:
+        _fail(str(exc), 2)
+    from auditor.report import outputs as report_outputs
+
+    try:
+        plan = report_outputs.plan_outputs(
+            fmt, outputs, warn=lambda message: click.echo(f"mlaudit: warning: {message}", err=True))
+    except report_outputs.OutputError as exc:
         _fail(str(exc), 2)
     progress = _Progress(enabled=sys.stderr.isatty() and not quiet)
     try:
@@ -100,23 +119,18 @@ def scan_command(path: Path, fmt: str, output: Path | None, select: tuple[str, .
         click.echo(traceback.format_exc(), err=True)
         _fail("internal error; please report it with the traceback above", 3)
     progress.close()
-    render = FORMATS[fmt]
-    if fmt == "text":
-        color = output is None and sys.stdout.isatty()
-        text = render(result, color=color, verbose=verbose, quiet=quiet)
-    else:
-        text = render(result)
-    if output is not None:
+    for output in plan:
+        text = report_outputs.render(result, output, verbose=verbose, quiet=quiet)
+        if output.path is None:
+            click.echo(text, nl=False)
+            continue
         try:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            _fail(f"cannot write {output}: {exc}", 2)
+            report_outputs.write(output, text)
+        except report_outputs.OutputError as exc:
+            _fail(str(exc), 2)
         if not quiet:
-            click.echo(f"mlaudit: wrote {fmt} report to {output} "
+            click.echo(f"mlaudit: wrote {output.fmt} report to {output.path} "
                        f"({len(result.findings)} findings)", err=True)
-    else:
-        click.echo(text, nl=False)
     sys.exit(result.exit_code())
 
 

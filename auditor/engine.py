@@ -15,11 +15,12 @@ from auditor import __version__, registry
 from auditor.codeowners import LOCATIONS, CodeOwners, parse_codeowners
 from auditor.config import Config, rule_options
 from auditor.discover import discover
+from auditor.excerpt import fill_missing as fill_missing_excerpts
 from auditor.finding import Finding, assign_fingerprints, confidence_rank, severity_rank
 from auditor.gitinfo import GitHistory, read_history
 from auditor.project import (ARTIFACT, CONFIG, LOCK, NOTEBOOK, PYTHON, TEXT_KINDS, Project, RepoFile,
                              classify, parse_config)
-from auditor.sources import NotText, decode_text
+from auditor.sources import NotText, decode_text, parse_notebook
 from auditor.worker import SourceJob, SourceResult, analyse_batch
 
 ARTIFACT_HEADER_BYTES = 512
@@ -120,6 +121,24 @@ def _run_jobs(jobs: list[SourceJob], workers: int, progress: Progress | None) ->
     return results
 
 
+def _source_lines(project: Project, path: str):
+    """Lines of a file for excerpts of findings made outside the worker (file and project rules):
+    text files are already in the model; a Python file or notebook is read again, only when one
+    of these findings points into it."""
+    file = project.files.get(path)
+    if file is None:
+        return None
+    if file.text is not None:
+        return file.text.splitlines(), None
+    if file.kind not in (PYTHON, NOTEBOOK) or file.size > project.config.max_file_size:
+        return None
+    data = (project.root / path).read_bytes()
+    if file.kind == NOTEBOOK:
+        notebook = parse_notebook(data)
+        return notebook.code.splitlines(), notebook.line_map
+    return decode_text(data, python=True).text.splitlines(), None
+
+
 def _post_process(findings: list[Finding], project: Project, config: Config) -> list[Finding]:
     overrides = {}
     for key, severity in config.severity.items():
@@ -135,6 +154,7 @@ def _post_process(findings: list[Finding], project: Project, config: Config) -> 
         if finding.rule in overrides:
             changes["severity"] = overrides[finding.rule]
         kept.append(finding.with_changes(**changes))
+    kept = fill_missing_excerpts(kept, lambda path: _source_lines(project, path))
     return sorted(assign_fingerprints(kept), key=Finding.sort_key)
 
 

@@ -57,6 +57,9 @@ class Finding:
     owners: tuple[str, ...] = ()
     evidence: dict[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
+    # {"start": first line number, "lines": [...]}: the code around the finding, attached by the
+    # scan so that reports never read the scanned repository (auditor/excerpt.py).
+    excerpt: dict[str, Any] | None = None
 
     def with_changes(self, **changes: Any) -> "Finding":
         return replace(self, **changes)
@@ -80,6 +83,7 @@ class Finding:
             "owners": list(self.owners),
             "fingerprint": self.fingerprint,
             "evidence": self.evidence,
+            "excerpt": self.excerpt,
         }
 
     @classmethod
@@ -100,6 +104,7 @@ class Finding:
             owners=tuple(data.get("owners", ())),
             evidence=dict(data.get("evidence", {})),
             fingerprint=data.get("fingerprint", ""),
+            excerpt=data.get("excerpt"),
         )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import registry
+from auditor.excerpt import attach as attach_excerpts
 from auditor.finding import Finding
 from auditor.pymodule import ParsedModule, parse_python
 from auditor.sources import NotText, decode_text, parse_notebook
@@ -91,6 +92,7 @@ def analyse_source(job: SourceJob) -> SourceResult:
     except SyntaxError as exc:
         if PARSE_ERROR_RULE in selected:
             result.findings.append(_parse_error(job, exc.lineno, None, exc.msg or "invalid syntax", exc.text or ""))
+            attach_excerpts(result.findings, text.splitlines(), notebook.line_map if notebook else None)
         else:
             result.note = f"not analysed: syntax error at line {exc.lineno}: {exc.msg}"
         return result
@@ -116,6 +118,7 @@ def analyse_source(job: SourceJob) -> SourceResult:
                 result.findings.append(finding.to_json() | {"anchor": finding.anchor})
         except Exception:
             result.errors.append({"rule": rule_id, "path": job.path, "error": traceback.format_exc(limit=3)})
+    attach_excerpts(result.findings, module.lines, module.line_map)
     return result
 
 

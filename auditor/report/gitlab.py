@@ -1,0 +1,36 @@
+"""GitLab Code Quality report: a JSON array GitLab reads for its merge-request widget.
+
+GitLab reads ``description``, ``check_name``, ``fingerprint``, ``severity`` and ``location``
+(``path`` relative to the project, ``lines.begin``). Fingerprints are the findings' own, so
+identical-looking findings stay separate (GitLab collapses equal fingerprints). No byte-order mark.
+Notebook findings: ``lines.begin`` is the line within the cell, named in the description.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from auditor.report.common import ordered
+
+SEVERITY = {"critical": "blocker", "high": "critical", "medium": "major", "low": "minor", "info": "info"}
+PROJECT_LOCATION = "README.md"
+
+
+def _issue(finding) -> dict[str, Any]:
+    description = f"{finding.rule} {finding.name}: {finding.message}"
+    if finding.cell is not None:
+        description += f" (notebook cell {finding.cell})"
+    return {
+        "type": "issue",
+        "description": description,
+        "check_name": f"mlaudit/{finding.rule}",
+        "categories": [finding.category],
+        "fingerprint": finding.fingerprint,
+        "severity": SEVERITY.get(finding.severity, "major"),
+        "location": {"path": finding.path or PROJECT_LOCATION, "lines": {"begin": finding.line or 1}},
+    }
+
+
+def render_gitlab(result, **_: Any) -> str:
+    return json.dumps([_issue(f) for f in ordered(result.findings)], indent=2, ensure_ascii=False) + "\n"

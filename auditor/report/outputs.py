@@ -1,0 +1,75 @@
+"""Which reports one scan writes, and where: ``--format`` plus any number of ``-o`` values.
+
+``-o FORMAT:PATH`` writes that format to PATH (``-`` is standard output); a plain ``-o PATH`` takes
+``--format`` when given, else the format its name implies (``.html``, ``.sarif``, ``.xml`` for
+JUnit, ``.md``, ``.json``, ``gl-code-quality-report.json`` for GitLab), else text. Without ``-o``
+the ``--format`` (default text) goes to standard output; with typed ``-o`` values only, an explicit
+``--format`` still goes to standard output (``--format github -o html:report.html`` in CI).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from auditor.report import FORMATS, infer_format
+
+
+class OutputError(Exception):
+    """A bad ``-o`` value or an unwritable file; the CLI exits with code 2."""
+
+
+@dataclass(frozen=True)
+class Output:
+    fmt: str
+    path: Path | None  # None: standard output
+
+
+def plan_outputs(fmt: str | None, outputs: tuple[str, ...] | list[str],
+                 warn: Callable[[str], None] | None = None) -> list[Output]:
+    plan: list[Output] = []
+    plain_used = False
+    for value in outputs:
+        prefix, sep, rest = value.partition(":")
+        if sep and prefix.lower() in FORMATS and rest:
+            target = None if rest == "-" else Path(rest)
+            plan.append(Output(prefix.lower(), target))
+            continue
+        if sep and prefix.lower() in FORMATS and not rest:
+            raise OutputError(f"-o {value}: no file after '{prefix}:' (use {prefix}:- for standard output)")
+        if not value:
+            raise OutputError("-o needs a file name")
+        implied = infer_format(value)
+        chosen = fmt or implied or "text"
+        if fmt and implied and implied not in (fmt, "json", "text") and warn is not None:
+            warn(f"writing {fmt} to {value} as --format says; for {implied} there, use -o {implied}:{value}")
+        plan.append(Output(chosen, None if value == "-" else Path(value)))
+        plain_used = True
+    if not plan or (fmt is not None and not plain_used):
+        plan.insert(0, Output(fmt or "text", None))
+    if sum(1 for o in plan if o.path is None) > 1:
+        raise OutputError("only one report can go to standard output")
+    paths = [o.path.resolve() for o in plan if o.path is not None]
+    if len(paths) != len(set(paths)):
+        raise OutputError("two reports would be written to the same file")
+    return plan
+
+
+def render(result, output: Output, *, verbose: bool = False, quiet: bool = False) -> str:
+    renderer = FORMATS[output.fmt]
+    if output.fmt == "text":
+        color = output.path is None and sys.stdout.isatty()
+        return renderer(result, color=color, verbose=verbose, quiet=quiet)
+    return renderer(result)
+
+
+def write(output: Output, text: str) -> None:
+    """Write one rendered report to its file (UTF-8, no byte-order mark: GitLab refuses one)."""
+    assert output.path is not None
+    try:
+        output.path.parent.mkdir(parents=True, exist_ok=True)
+        output.path.write_text(text, encoding="utf-8", newline="\n")
+    except OSError as exc:
+        raise OutputError(f"cannot write {output.path}: {exc.strerror or exc}") from None
