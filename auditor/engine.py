@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
 from auditor import __version__, registry
+from auditor.blame import attach_ages
 from auditor.codeowners import LOCATIONS, CodeOwners, parse_codeowners
 from auditor.config import Config, rule_options
 from auditor.discover import discover
@@ -146,6 +147,9 @@ def _post_process(findings: list[Finding], project: Project, config: Config) -> 
         if rule is not None:
             overrides[rule.id] = severity
     floor = confidence_rank(config.min_confidence)
+    # Ages of undocumented hacks (git blame on their lines) before severity overrides, so that an
+    # explicit override wins over the age-based escalation.
+    findings = attach_ages([f for f in findings if confidence_rank(f.confidence) >= floor], project, config)
     kept = []
     for finding in findings:
         if confidence_rank(finding.confidence) < floor:

@@ -33,6 +33,10 @@ class ParsedModule:
     imports: dict[str, str] = field(init=False)  # local name -> qualified name it is bound to
     _comments: list[Comment] | None = field(init=False, default=None)
     _parents: dict[int, ast.AST] | None = field(init=False, default=None)
+    _by_type: dict[type, list[ast.AST]] | None = field(init=False, default=None)
+    # Results that several rules derive from this module (e.g. radon metrics), computed once by the
+    # first rule that needs them and dropped with the module.
+    memo: dict[str, Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.lines = self.text.splitlines()
@@ -83,6 +87,17 @@ class ParsedModule:
                 for child in ast.iter_child_nodes(parent):
                     self._parents[id(child)] = parent
         return self._parents.get(id(node))
+
+    def nodes(self, *types: type) -> list[ast.AST]:
+        """Every node of the given types (``ast.walk`` order within a type), from one walk of the tree
+        shared by all rules."""
+        if self._by_type is None:
+            self._by_type = {}
+            for node in ast.walk(self.tree):
+                self._by_type.setdefault(type(node), []).append(node)
+        if len(types) == 1:
+            return self._by_type.get(types[0], [])
+        return [node for t in types for node in self._by_type.get(t, [])]
 
     def qualified_name(self, node: ast.AST) -> str | None:
         """The imported name an expression refers to: ``np.random.rand`` -> ``numpy.random.rand``.

@@ -1,0 +1,528 @@
+"""Undocumented hacks in code: swallowed errors, monkeypatches, sys.path edits, global warning
+filters, eval/exec, disabled TLS verification and paths to someone's home directory.
+
+Comment-level hacks (debt markers, suppressions) are in ``hacks.py``; ages come from git blame
+after the scan (``auditor.blame``) and raise the severity past ``escalate-after-days``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import PurePosixPath
+
+from auditor.rule import Extractor, Invalid, ModuleRule, ProjectRule, Valid
+from auditor.rules.hacks import AGE_OPTIONS
+from auditor.rules.value_origin import UNTRUSTED, OriginFinder, describe
+
+_BROAD = {"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"}
+
+
+def _is_test_file(path: str) -> bool:
+    p = PurePosixPath(path)
+    return (p.name.startswith("test_") or p.name.endswith("_test.py") or p.name == "conftest.py"
+            or any(part in ("tests", "test", "testing") for part in p.parts[:-1]))
+
+
+def _comment_lines(module) -> set[int]:
+    lines = module.memo.get("comment_lines")
+    if lines is None:
+        lines = module.memo["comment_lines"] = {c.line for c in module.comments}
+    return lines
+
+
+class SwallowedException(ModuleRule):
+    """A bare `except:` or `except Exception:` whose body only passes or continues, with no log and
+    no comment saying why.
+
+    Narrow handlers (`except ImportError: pass` for an optional dependency, `except KeyError:`)
+    are deliberate and not reported; nor is a broad handler with a comment explaining it, or one
+    inside `__del__` (where raising is not an option).
+    """
+
+    id = "ML403"
+    name = "swallowed-exception"
+    category = "undocumented-hack"
+    severity = "low"
+    confidence = "high"
+    options = dict(AGE_OPTIONS)
+    rationale = ("A swallowed error turns a failure into silently wrong results: metrics that are never logged, "
+                 "features filled with defaults, a model that was never saved, and nothing in the logs.")
+    remediation = ("Catch the specific exception you expect, log it (`log.exception(...)`), or let it propagate; "
+                   "if ignoring it is really right, say why in a comment.")
+    examples = (
+        Valid("try:\n    import cupy\nexcept ImportError:\n    cupy = None\n"
+              "try:\n    import ujson as json\nexcept ImportError:\n    pass\n"),
+        Valid("import logging\nlog = logging.getLogger(__name__)\ntry:\n    flush()\nexcept Exception:\n"
+              "    log.exception('flush failed')\n"),
+        Valid("try:\n    cleanup()\nexcept Exception:  # best effort: the temp dir is wiped on reboot\n    pass\n"
+              "for f in files:\n    try:\n        parse(f)\n    except Exception:\n"
+              "        # unreadable files are listed by the audit job\n        continue\n"),
+        Valid("class Pool:\n    def __del__(self):\n        try:\n            self.close()\n        except Exception:\n"
+              "            pass\n"),
+        Invalid("try:\n    mlflow.log_metric('auc', auc)\nexcept Exception:\n    pass\n", expect=[3]),
+        Invalid("for row in rows:\n    try:\n        handle(row)\n    except:\n        continue\n"
+                "try:\n    x = 1\nexcept (ValueError, BaseException) as exc:\n    ...\n", expect=[4, 8]),
+    )
+
+    def check(self, module):
+        comments = _comment_lines(module)
+        for handler in module.nodes(ast.ExceptHandler):
+            broad = self._broad(module, handler.type)
+            if broad is None:
+                continue
+            body = handler.body
+            if not body or not all(self._inert(stmt) for stmt in body):
+                continue
+            end = getattr(body[-1], "end_lineno", None) or body[-1].lineno
+            if any(line in comments for line in range(handler.lineno, end + 1)):
+                continue
+            if self._in_del(module, handler):
+                continue
+            action = "continue" if any(isinstance(s, ast.Continue) for s in body) else "pass"
+            yield module.finding(
+                self, handler.lineno, f"`except {broad}:` swallows every error ({action}, no log, no comment)",
+                end_line=end, severity="medium" if broad in ("", "BaseException") else None,
+                evidence={"caught": broad or "everything (bare except)", "body": action},
+            )
+
+    @staticmethod
+    def _broad(module, node) -> str | None:
+        if node is None:
+            return ""
+        candidates = node.elts if isinstance(node, ast.Tuple) else [node]
+        for candidate in candidates:
+            name = module.dotted_name(candidate)
+            if name in _BROAD:
+                return name.split(".")[-1]
+        return None
+
+    @staticmethod
+    def _inert(stmt) -> bool:
+        return isinstance(stmt, (ast.Pass, ast.Continue)) or (
+            isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
+
+    @staticmethod
+    def _in_del(module, node) -> bool:
+        current = module.parent(node)
+        while current is not None:
+            if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                return current.name == "__del__"
+            current = module.parent(current)
+        return False
+
+
+# -- monkeypatching -------------------------------------------------------------------------------
+
+# Attributes designed to be assigned: interpreter hooks and documented option namespaces.
+_DESIGNED = re.compile(
+    r"^(?:sys\.|os\.environ|builtins\.__|logging\.(?:raiseExceptions|logThreads|logProcesses|logMultiprocessing)$"
+    r"|warnings\.showwarning$|.*\.(?:options|rcParams|config|flags|defaults|settings)\b"
+    r"|torch\.backends\.|tensorflow\.config\.|PIL\.Image\.MAX_IMAGE_PIXELS$)"
+)
+
+
+class MonkeypatchFacts(Extractor):
+    """Assignments to attributes of imported modules or classes (``np.float = float``)."""
+
+    name = "monkeypatches"
+
+    def extract(self, module):
+        found = []
+        for node in module.nodes(ast.Assign, ast.AugAssign, ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            value = node.value
+            if value is None or _is_config_value(value):
+                continue
+            for target in targets:
+                if not isinstance(target, ast.Attribute):
+                    continue
+                qualified = module.qualified_name(target)
+                if qualified is None or "." not in qualified or _DESIGNED.match(qualified):
+                    continue
+                if target.attr.isupper():
+                    continue  # module constants (DEFAULT_TIMEOUT) are settings, not behaviour
+                line, cell = module.location(node.lineno)
+                found.append({"line": line, "cell": cell, "target": qualified, "top": qualified.split(".")[0],
+                              "value": describe(value, 80), "source": module.line_text(node.lineno).strip()[:200],
+                              "relative": qualified.startswith(module.module_name.split(".")[0] + ".")})
+        return found
+
+
+def _is_config_value(node) -> bool:
+    """Literal settings (True, 0.5, "fast", (1, 2)) change configuration, not behaviour."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
+        return True
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return all(_is_config_value(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(_is_config_value(v) for v in node.values if v is not None)
+    return False
+
+
+class MonkeypatchedLibrary(ProjectRule):
+    """An attribute of a third-party or standard-library module or class is replaced at run time
+    (`np.float = float`, `yaml.Dumper.ignore_aliases = lambda *a: True`, `torch.load = patched`).
+
+    Attributes that are designed to be set (`torch.backends.cudnn.benchmark`, `pd.options...`,
+    `sys.stdout`, upper-case module constants) and literal settings are not reported, nor are the
+    project's own modules or test code.
+    """
+
+    id = "ML404"
+    name = "monkeypatched-library"
+    category = "undocumented-hack"
+    severity = "medium"
+    confidence = "medium"
+    options = dict(AGE_OPTIONS)
+    rationale = ("A monkeypatch changes a library for every caller in the process, silently: it breaks on the "
+                 "next upgrade, and behaviour differs between the script that applied it and the job that did not.")
+    remediation = ("Pin the library version that behaves as you need, wrap the call in your own function, or "
+                   "upstream the fix; if the patch must stay, scope it (a context manager that restores it) and "
+                   "reference a ticket.")
+    examples = (
+        Valid("import torch\nimport pandas as pd\ntorch.backends.cudnn.benchmark = True\n"
+              "pd.options.display.max_columns = 50\nimport PIL.Image\nPIL.Image.MAX_IMAGE_PIXELS = None\n"
+              "import sys\nsys.stdout = open('log.txt', 'w')\n"),
+        Valid({"pkg/__init__.py": "", "pkg/params.py": "batch = 32\n",
+               "pkg/train.py": "from pkg import params\nfrom . import params as c\nparams.batch = int('64')\n"
+                               "c.batch = len([1])\n"},
+              note="the project's own modules"),
+        Valid({"tests/test_io.py": "import requests\nrequests.get = lambda *a, **k: None\n"},
+              note="patching in tests"),
+        Invalid("import numpy as np\nnp.float = float\n", expect=[2]),
+        Invalid({"train.py": "import yaml\nfrom transformers import trainer\n"
+                             "yaml.Dumper.ignore_aliases = lambda *args: True\n"
+                             "def fast_save(*a):\n    pass\ntrainer.Trainer.save_model = fast_save\n"},
+                expect=[("train.py", 3), ("train.py", 6)]),
+    )
+
+    def check(self, project):
+        own = set()
+        for path, name in project.module_names.items():
+            own.add(name.split(".")[0])
+            own.add(PurePosixPath(path).parts[0].removesuffix(".py"))
+        for path, patches in project.fact("monkeypatches").items():
+            if _is_test_file(path) or not isinstance(patches, list):
+                continue
+            for patch in patches:
+                if patch.get("relative") or patch.get("top") in own:
+                    continue
+                yield self.finding(
+                    path, patch.get("line"), f"monkeypatch of {patch.get('target')}: replaced with "
+                    f"{patch.get('value') or 'a new value'} for the whole process",
+                    cell=patch.get("cell"), anchor=patch.get("source"),
+                    evidence={"target": patch.get("target"), "value": patch.get("value")},
+                )
+
+
+# -- sys.path -------------------------------------------------------------------------------------
+
+_SYS_PATH_CALLS = {"sys.path.insert", "sys.path.append", "sys.path.extend", "site.addsitedir"}
+
+
+class SysPathEdit(ModuleRule):
+    """`sys.path` is edited at run time (`sys.path.insert(0, ...)`, `append`, assignment,
+    `site.addsitedir`).
+
+    Sphinx `docs/conf.py`, where editing `sys.path` is the documented set-up, is not reported;
+    tests and notebooks are reported at a lower severity.
+    """
+
+    id = "ML405"
+    name = "sys-path-edit"
+    category = "undocumented-hack"
+    severity = "medium"
+    confidence = "high"
+    options = dict(AGE_OPTIONS)
+    rationale = ("Imports that work only after a path edit depend on the working directory and the machine: the "
+                 "script runs on the author's laptop and fails in the scheduler, or imports a stale copy.")
+    remediation = ("Make the code an installable package (`pip install -e .`) or run it as a module "
+                   "(`python -m pkg.train`), and delete the path edit.")
+    examples = (
+        Valid("import sys\nprint(sys.path)\nsys.path_hooks.append(hook)\n"),
+        Valid({"docs/conf.py": "import os, sys\nsys.path.insert(0, os.path.abspath('..'))\n"}),
+        Invalid("import sys\nsys.path.insert(0, '/home/alice/src')\n", expect=[2]),
+        Invalid("from sys import path\nimport site\nimport sys\npath.append('..')\nsite.addsitedir('lib')\n"
+                "sys.path += ['vendor']\nsys.path = ['x'] + sys.path\n", expect=[4, 5, 6, 7]),
+    )
+
+    def check(self, module):
+        p = PurePosixPath(module.path)
+        if p.name == "conf.py" and any(part in ("docs", "doc") for part in p.parts[:-1]):
+            return
+        low = module.is_notebook or _is_test_file(module.path)
+        for node in module.nodes(ast.Call):
+            qualified = module.qualified_name(node.func)
+            if qualified in _SYS_PATH_CALLS:
+                arg = node.args[-1] if node.args else None
+                yield self._finding(module, node, qualified, arg, low)
+        for node in module.nodes(ast.Assign, ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                base = target.value if isinstance(target, ast.Subscript) else target
+                if module.qualified_name(base) == "sys.path":
+                    yield self._finding(module, node, "sys.path assignment", node.value, low)
+                    break
+
+    def _finding(self, module, node, what, arg, low):
+        shown = describe(arg, 100)
+        return module.finding(self, node.lineno, f"{what}({shown}) makes imports depend on this machine's layout",
+                              severity="low" if low else None, evidence={"call": what, "path": shown})
+
+
+# -- warnings ------------------------------------------------------------------------------------
+
+
+class GlobalWarningFilter(ModuleRule):
+    """`warnings.filterwarnings("ignore")` or `warnings.simplefilter("ignore")` with no category,
+    message or module: every warning of the process is hidden. Also `numpy.seterr(all="ignore")`.
+
+    Filters scoped by category or message, or inside `with warnings.catch_warnings():`, are not
+    reported. Notebooks are reported at the lowest severity.
+    """
+
+    id = "ML406"
+    name = "global-warning-filter"
+    category = "undocumented-hack"
+    severity = "low"
+    confidence = "high"
+    options = dict(AGE_OPTIONS)
+    rationale = ("Deprecation and data warnings (SettingWithCopy, convergence, dtype casts, NaNs in "
+                 "numpy) are the early notice of silent result changes and upgrade breakage; a global ignore "
+                 "throws all of them away, including the ones nobody has seen yet.")
+    remediation = ("Filter only what you understand: `warnings.filterwarnings('ignore', category=FutureWarning, "
+                   "module='sklearn')`, inside `with warnings.catch_warnings():` where possible.")
+    examples = (
+        Valid("import warnings\nwarnings.filterwarnings('ignore', category=DeprecationWarning)\n"
+              "warnings.simplefilter('ignore', UserWarning)\nwarnings.filterwarnings('ignore', message='.*sparse.*')\n"
+              "with warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n    noisy()\n"
+              "warnings.simplefilter('error')\n"),
+        Valid("import numpy as np\nwith np.errstate(all='ignore'):\n    r = a / b\nnp.seterr(divide='warn')\n"),
+        Invalid("import warnings\nwarnings.filterwarnings('ignore')\nfrom warnings import simplefilter\n"
+                "simplefilter(action='ignore')\n", expect=[2, 4]),
+        Invalid("import numpy as np\nnp.seterr(all='ignore')\n", expect=[2]),
+    )
+
+    def check(self, module):
+        for node in module.nodes(ast.Call):
+            qualified = module.qualified_name(node.func)
+            if qualified in ("warnings.filterwarnings", "warnings.simplefilter"):
+                if not self._global_ignore(node):
+                    continue
+                what = f"{qualified}('ignore')"
+            elif qualified == "numpy.seterr":
+                every = next((k for k in node.keywords if k.arg == "all"), None)
+                if every is None or not (isinstance(every.value, ast.Constant) and every.value.value == "ignore"):
+                    continue
+                what = "numpy.seterr(all='ignore')"
+            else:
+                continue
+            if self._inside_catch_warnings(module, node):
+                continue
+            yield module.finding(self, node.lineno, f"{what} hides every warning in the process",
+                                 severity="info" if module.is_notebook else None, evidence={"call": what})
+
+    @staticmethod
+    def _global_ignore(call) -> bool:
+        action = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "action"), None)
+        if not (isinstance(action, ast.Constant) and action.value == "ignore"):
+            return False
+        if len(call.args) > 1 or any(k.arg in ("category", "message", "module", "lineno") for k in call.keywords):
+            return False
+        return not any(k.arg is None for k in call.keywords)
+
+    @staticmethod
+    def _inside_catch_warnings(module, node) -> bool:
+        current = module.parent(node)
+        while current is not None:
+            if isinstance(current, (ast.With, ast.AsyncWith)):
+                for item in current.items:
+                    expr = item.context_expr
+                    if isinstance(expr, ast.Call) and module.qualified_name(expr.func) == "warnings.catch_warnings":
+                        return True
+            current = module.parent(current)
+        return False
+
+
+# -- eval / exec ---------------------------------------------------------------------------------
+
+
+class DynamicCodeExecution(ModuleRule):
+    """The built-in `eval` or `exec` runs a string as code.
+
+    `ast.literal_eval` and methods called `eval` (`model.eval()`) are not this. A string from a
+    parameter, the command line, the environment or the network is reported at high severity.
+    """
+
+    id = "ML407"
+    name = "eval-exec-string"
+    category = "undocumented-hack"
+    severity = "medium"
+    confidence = "high"
+    options = dict(AGE_OPTIONS)
+    rationale = ("Code built from strings cannot be read, tested or type-checked, and whoever controls the "
+                 "string (a config file, a CLI flag, a request) controls the process.")
+    remediation = ("Use `ast.literal_eval` for literals, a dictionary of allowed callables for dispatch, "
+                   "`getattr`/`importlib` for dynamic attributes, or a real config format.")
+    examples = (
+        Valid("import ast\nmodel.eval()\nvalue = ast.literal_eval('[1, 2]')\n"),
+        Valid("def eval(x):\n    return x\nscore = eval(3)\n", note="a local function named eval"),
+        Invalid("import torch\neval(\"setattr(torch.backends.cudnn, 'benchmark', True)\")\n", expect=[2]),
+        Invalid("import sys\ndef run(expr):\n    return eval(expr)\nexec(open(sys.argv[1]).read())\n",
+                expect=[3, 4]),
+    )
+
+    def check(self, module):
+        shadowed = {name for name in ("eval", "exec") if name in module.imports} | {
+            node.name for node in module.nodes(ast.FunctionDef, ast.AsyncFunctionDef) if node.name in ("eval", "exec")}
+        origins = None
+        for node in module.nodes(ast.Call):
+            func = node.func
+            if not isinstance(func, ast.Name) or func.id not in ("eval", "exec") or func.id in shadowed:
+                continue
+            if not node.args:
+                continue
+            origins = origins or OriginFinder.of(module)
+            kind = origins.origin(node.args[0])
+            yield module.finding(
+                self, node.lineno, f"{func.id}() runs a string as code ({describe(node.args[0], 60)})",
+                severity="high" if kind in UNTRUSTED else None,
+                evidence={"call": func.id, "source": kind, "code": describe(node.args[0])},
+            )
+
+
+# -- TLS -----------------------------------------------------------------------------------------
+
+_HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream",
+                 "urlopen", "Session", "Client", "AsyncClient", "client", "resource", "download", "upload"}
+_VERIFY_FLAGS = {"verify_ssl", "ssl_verify", "verify_certs", "verify_certificate"}
+_TLS_ENV = {"CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "PYTHONHTTPSVERIFY", "SSL_CERT_FILE"}
+
+
+class TlsVerificationDisabled(ModuleRule):
+    """TLS certificate verification is turned off: `verify=False` on an HTTP call,
+    `ssl._create_unverified_context`, `ssl.CERT_NONE`, or an emptied `CURL_CA_BUNDLE`.
+    """
+
+    id = "ML408"
+    name = "tls-verification-disabled"
+    category = "undocumented-hack"
+    severity = "high"
+    confidence = "high"
+    options = dict(AGE_OPTIONS)
+    rationale = ("Without certificate checks anyone on the network path can swap the model weights, the "
+                 "training data or the API responses the job downloads, and the swap leaves no trace.")
+    remediation = ("Fix the trust store instead (`REQUESTS_CA_BUNDLE` pointing at the corporate CA, `certifi`), "
+                   "and remove the override.")
+    examples = (
+        Valid("import requests\nr = requests.get('https://x', verify=True)\nr2 = requests.get('https://x', "
+              "verify='/etc/ssl/ca.pem')\nmodel.fit(x, verify=False)\n"),
+        Valid("import ssl\nctx = ssl.create_default_context()\nctx.verify_mode = ssl.CERT_REQUIRED\n"),
+        Invalid("import requests\nr = requests.get('https://data.example/x.csv', verify=False)\n"
+                "s = requests.Session()\nr2 = s.post(url, verify=False)\n", expect=[2, 4]),
+        Invalid("import ssl\nimport os\nssl._create_default_https_context = ssl._create_unverified_context\n"
+                "ctx = ssl.create_default_context()\nctx.verify_mode = ssl.CERT_NONE\n"
+                "os.environ['CURL_CA_BUNDLE'] = ''\n", expect=[3, 5, 6]),
+    )
+
+    def check(self, module):
+        reported: set[int] = set()
+        for node in module.nodes(ast.Call):
+            for keyword in node.keywords:
+                if not (isinstance(keyword.value, ast.Constant) and keyword.value.value is False):
+                    continue
+                if keyword.arg in _VERIFY_FLAGS or (keyword.arg == "verify" and self._http_call(module, node)):
+                    if node.lineno not in reported:
+                        reported.add(node.lineno)
+                        yield module.finding(self, node.lineno, f"{keyword.arg}=False turns off TLS certificate "
+                                             f"checks for {describe(node.func, 60)}", evidence={"setting": keyword.arg})
+        for node in module.nodes(ast.Attribute):
+            qualified = module.qualified_name(node)
+            if qualified in ("ssl._create_unverified_context", "ssl.CERT_NONE") and node.lineno not in reported:
+                reported.add(node.lineno)
+                yield module.finding(self, node.lineno, f"{qualified} accepts any certificate",
+                                     evidence={"setting": qualified})
+        for node in module.nodes(ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Subscript) and module.qualified_name(target.value) == "os.environ":
+                    key = target.slice
+                    if isinstance(key, ast.Constant) and key.value in _TLS_ENV and \
+                            isinstance(node.value, ast.Constant) and node.value.value in ("", "0"):
+                        if node.lineno not in reported:
+                            reported.add(node.lineno)
+                            yield module.finding(self, node.lineno, f"{key.value} is emptied, which turns off "
+                                                 "certificate checks", evidence={"setting": key.value})
+
+    @staticmethod
+    def _http_call(module, call) -> bool:
+        qualified = module.qualified_name(call.func) or ""
+        if qualified.split(".")[0] in ("requests", "httpx", "urllib3", "aiohttp", "boto3", "botocore", "pysolr"):
+            return True
+        return isinstance(call.func, ast.Attribute) and call.func.attr in _HTTP_METHODS
+
+
+# -- personal paths ------------------------------------------------------------------------------
+
+_USER_PATH = re.compile(
+    r"(?<![\w.~$-])(?:/mnt/[a-z])?/(?:home|Users)/(?P<user>[^/\s\"'<>{}$]+)/"
+    r"|(?<![\w])[A-Za-z]:[\\/]+(?:Users|Documents and Settings)[\\/]+(?P<winuser>[^\\/\s\"'<>{}%$]+)[\\/]",
+)
+_PLACEHOLDER_USERS = {"user", "username", "user_name", "yourname", "your_name", "your-name", "you", "me", "name",
+                      "someone", "xxx", "foo", "bar", "example", "runner", "jovyan", "public", "shared", "default",
+                      "default user", "all users", "myuser", "my_user", "USER", "USERNAME", "<user>", "ubuntu",
+                      "ec2-user", "vagrant", "docker", "app", "ci"}
+
+
+class HardcodedUserPath(ModuleRule):
+    """A string literal holds an absolute path into a person's home directory (`/home/alice/...`,
+    `/Users/bob/...`, `C:\\Users\\carol\\...`).
+
+    Docstrings, placeholder users (`/home/user/`, `/home/<user>/`) and shared service accounts
+    (`/home/ubuntu`, `/home/jovyan`) are not reported, nor are tests.
+    """
+
+    id = "ML409"
+    name = "hard-coded-user-path"
+    category = "undocumented-hack"
+    severity = "medium"
+    confidence = "high"
+    options = dict(AGE_OPTIONS)
+    rationale = ("A path to someone's laptop works for one person: the pipeline fails in CI, in the scheduler "
+                 "and for the next owner, or worse, reads a stale local copy of the data.")
+    remediation = ("Take the location from configuration or a command-line argument, relative to the project "
+                   "root or a data directory setting.")
+    examples = (
+        Valid('"""Data lives in /home/alice/data on the old box."""\nDATA = "data/raw.csv"\n'
+              'HELP = "e.g. /home/<user>/data or /Users/you/data"\nCACHE = "~/.cache/churn"\n'
+              'URL = "https://example.com/home/alice/x"\nNB = "/home/jovyan/work"\n'),
+        Valid({"tests/test_paths.py": "def test_norm():\n    assert norm('/home/alice/x') == 'x'\n"}),
+        Invalid('import sys\nsys.path.insert(0, "/home/alice/projects/churn/src")\n'
+                'df = "C:\\\\Users\\\\bob\\\\Downloads\\\\data.csv"\nout = f"/Users/carol/runs/{run_id}"\n',
+                expect=[2, 3, 4]),
+        Invalid({"nb.ipynb": '{"cells": [{"cell_type": "code", "source": ["import pandas as pd\\n",'
+                             ' "df = pd.read_csv(\'/Users/dana/Downloads/churn.csv\')"]}], "nbformat": 4}'},
+                expect=[("nb.ipynb", 2, 1)]),
+    )
+
+    def check(self, module):
+        if _is_test_file(module.path):
+            return
+        docstrings = {id(node.value) for node in module.nodes(ast.Expr) if isinstance(node.value, ast.Constant)}
+        reported: set[int] = set()
+        for node in module.nodes(ast.Constant):
+            if not isinstance(node.value, str) or id(node) in docstrings or node.lineno in reported:
+                continue
+            if "/home/" not in node.value and "/Users/" not in node.value and "Users" not in node.value:
+                continue
+            for match in _USER_PATH.finditer(node.value):
+                user = match.group("user") or match.group("winuser")
+                if user in _PLACEHOLDER_USERS or user.lower() in _PLACEHOLDER_USERS:
+                    continue
+                reported.add(node.lineno)
+                path = node.value[match.start():].split()[0][:120] if node.value[match.start():].split() else ""
+                yield module.finding(self, node.lineno, f"hard-coded path into {user}'s home directory: {path}",
+                                     evidence={"path": path, "user": user})
+                break

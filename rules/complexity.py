@@ -1,0 +1,214 @@
+"""Complexity hot spots: functions with a high cyclomatic complexity and modules with a low
+maintainability index, from radon.
+
+radon's own ``mi_visit`` re-parses and re-tokenises the source. Here every figure comes from the
+tree the worker already parsed: one ``ComplexityVisitor`` pass gives both the per-function blocks
+and the module's total complexity, one Halstead pass gives the volume, and the line counts that the
+index needs (logical lines, comment percentage) are taken from the module's lines and comments.
+The result is computed once per module and shared by both rules through ``module.memo``.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from radon.complexity import cc_rank
+from radon.metrics import h_visit_ast, mi_compute, mi_rank
+from radon.visitors import ComplexityVisitor
+
+from auditor.rule import Invalid, ModuleRule, Option, Valid
+
+RANKS = "ABCDEF"
+_RANK_FLOOR = {"A": 1, "B": 6, "C": 11, "D": 21, "E": 31, "F": 41}
+
+
+@dataclass
+class ModuleMetrics:
+    blocks: list  # radon Function / Class blocks
+    total_complexity: int
+    halstead_volume: float | None  # None: not computed yet
+    lloc: int
+    sloc: int
+    comment_lines: int
+
+    @property
+    def comment_percent(self) -> float:
+        return self.comment_lines * 100.0 / self.sloc if self.sloc else 0.0
+
+
+def _line_counts(module) -> tuple[int, int, int]:
+    """(lloc, sloc, comment lines) as radon's raw pass counts them, from what the module has.
+
+    Logical lines are statements (plus ``except``/decorator lines, which radon counts too);
+    comment lines are lines holding a comment plus lines of multi-line docstrings (radon's
+    ``mi_visit(multi=True)``); source lines are non-blank lines that are not comment-only or
+    docstring lines.
+    """
+    lloc = 0
+    docstring_lines = 0
+    single_docstrings = 0
+    for node in module.nodes(ast.Expr):
+        value = node.value
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            end = node.end_lineno or node.lineno
+            if end > node.lineno:  # blank lines inside a docstring are blank lines, as for radon
+                docstring_lines += sum(1 for line in module.lines[node.lineno - 1:end] if line.strip())
+            else:
+                single_docstrings += 1
+    by_type = module.nodes  # statements are every ast.stmt subclass: count them from the shared index
+    for kind in _STATEMENT_TYPES:
+        lloc += len(by_type(kind))
+    lloc += len(by_type(ast.ExceptHandler))
+    for kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+        lloc += sum(len(node.decorator_list) for node in by_type(kind))
+    for kind in _ELSE_TYPES:
+        for node in by_type(kind):  # `else:` and `finally:` lines (an `elif` is already an If)
+            orelse = node.orelse
+            if orelse and not (kind is ast.If and isinstance(orelse[0], ast.If)
+                               and module.line_text(orelse[0].lineno).lstrip().startswith("elif")):
+                lloc += 1
+            lloc += bool(getattr(node, "finalbody", None))
+    blank = sum(1 for line in module.lines if not line.strip())
+    comment_only = sum(1 for c in module.comments if not module.line_text(c.line)[:c.col].strip())
+    sloc = max(len(module.lines) - blank - comment_only - docstring_lines - single_docstrings, 0)
+    comments = len(module.comments) + docstring_lines
+    return lloc, sloc, comments
+
+
+_ELSE_TYPES = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
+_STATEMENT_TYPES = tuple(
+    cls for cls in vars(ast).values() if isinstance(cls, type) and issubclass(cls, ast.stmt) and cls is not ast.stmt
+)
+
+
+def metrics_of(module) -> ModuleMetrics:
+    found = module.memo.get("radon")
+    if found is None:
+        visitor = ComplexityVisitor.from_ast(module.tree)
+        lloc, sloc, comments = _line_counts(module)
+        found = module.memo["radon"] = ModuleMetrics(visitor.blocks, visitor.total_complexity, None, lloc, sloc,
+                                                     comments)
+    return found
+
+
+def _halstead_volume(module, metrics: ModuleMetrics) -> float:
+    if metrics.halstead_volume is None:
+        metrics.halstead_volume = h_visit_ast(module.tree).total.volume
+    return metrics.halstead_volume
+
+
+def _rank_option(value: str) -> str:
+    value = (value or "D").strip().upper()[:1]
+    return value if value in RANKS else "D"
+
+
+class ComplexFunction(ModuleRule):
+    """A function or method whose cyclomatic complexity is at or past a rank (default D, 21+).
+
+    radon's ranks: A 1-5, B 6-10, C 11-20, D 21-30, E 31-40, F 41+. Classes are not reported
+    as a whole; their methods are. Notebooks are included: a function is a function.
+    """
+
+    id = "ML471"
+    name = "complex-function"
+    category = "complexity"
+    severity = "low"
+    confidence = "high"
+    options = {
+        "min-rank": Option(str, "D", "report functions of this radon rank or worse (A-F)"),
+    }
+    rationale = ("Every branch is a path that needs a test; a function with dozens of them is where "
+                 "training/serving skew and untested edge cases hide, and nobody dares to change it.")
+    remediation = ("Split it: move each branch family into its own function or a lookup table, and cover "
+                   "the branches with tests before refactoring.")
+    examples = (
+        Valid("def simple(x):\n    if x:\n        return 1\n    return 0\n"),
+        Valid("def f(a):\n" + "".join(f"    if a == {i}:\n        return {i}\n" for i in range(12)) + "    return -1\n",
+              note="rank C (13) is under the default D"),
+        Invalid("def plan(a, b):\n" + "".join(f"    if a == {i} and b:\n        return {i}\n" for i in range(11))
+                + "    return -1\n", expect=[1]),
+        Invalid("class Router:\n    def route(self, a):\n"
+                + "".join(f"        if a == {i}:\n            return {i}\n" for i in range(12)) + "        return -1\n",
+                expect=[2], config={"rules": {"ML471": {"min-rank": "C"}}}),
+        Invalid({"nb.ipynb": '{"cells": [{"cell_type": "code", "source": ["x = 1"]}, {"cell_type": "code", '
+                             '"source": ["def f(a):\\n", '
+                             + ", ".join(f'"    if a == {i} or a < -{i}:\\n", "        return {i}\\n"' for i in range(11))
+                             + ']}], "nbformat": 4}'}, expect=[("nb.ipynb", 1, 2)]),
+    )
+
+    def check(self, module):
+        floor = _RANK_FLOOR[_rank_option(self.settings["min-rank"])]
+        for block in _functions(metrics_of(module).blocks):
+            if block.complexity < floor:
+                continue
+            rank = cc_rank(block.complexity)
+            name = block.fullname
+            lines = block.endline - block.lineno + 1 if block.endline else None
+            yield module.finding(
+                self, block.lineno, f"{name} has cyclomatic complexity {block.complexity} (rank {rank})",
+                end_line=block.endline, symbol=name, severity="medium" if rank in "EF" else None,
+                evidence={"complexity": block.complexity, "rank": rank, "lines": lines},
+            )
+
+
+def _functions(blocks):
+    for block in blocks:
+        if hasattr(block, "methods"):
+            yield from block.methods
+        else:
+            yield block
+        for closure in getattr(block, "closures", ()):
+            yield closure
+
+
+class LowMaintainabilityModule(ModuleRule):
+    """A module whose maintainability index is under a floor (default 10, radon's rank C).
+
+    The index combines Halstead volume, total cyclomatic complexity, logical lines and the share
+    of comment lines (radon's formula, comments counting docstrings). Notebooks are not scored:
+    their cells are an exploration log, not a module anyone imports and maintains.
+    """
+
+    id = "ML472"
+    name = "low-maintainability-module"
+    category = "complexity"
+    severity = "low"
+    confidence = "medium"
+    options = {
+        "min-maintainability": Option(int, 10, "report modules whose maintainability index (0-100) is "
+                                                   "below this"),
+    }
+    rationale = ("A module that is long, branchy and dense with operators and barely commented costs the most "
+                 "to change safely; it is where the next incident's fix takes a week.")
+    remediation = ("Split the module by responsibility, move the branchiest functions out first, and document "
+                   "the parts that must stay intricate.")
+    examples = (
+        Valid("def add(a, b):\n    return a + b\n"),
+        Valid({"nb.ipynb": '{"cells": [{"cell_type": "code", "source": ['
+                           + ", ".join(f'"x{i} = (a{i} + b{i} * c{i} - d{i}) / (e{i} or {i} + f{i}) if g{i} else h{i}\\n"'
+                                       for i in range(40)) + ']}], "nbformat": 4}'},
+              config={"rules": {"ML472": {"min-maintainability": 90}}}, note="notebooks are not scored"),
+        Invalid("def f(a, b, c):\n    if a and b or c:\n        return a * b - c / (a + 1)\n    return a ** b % c\n",
+                expect=[1], config={"rules": {"ML472": {"min-maintainability": 90}}}),
+    )
+
+    def check(self, module):
+        if module.is_notebook:
+            return
+        metrics = metrics_of(module)
+        if metrics.lloc == 0:
+            return
+        volume = _halstead_volume(module, metrics)
+        index = mi_compute(volume, metrics.total_complexity, metrics.lloc, metrics.comment_percent)
+        floor = self.settings["min-maintainability"]
+        if index >= floor:
+            return
+        yield module.finding(
+            self, 1, f"maintainability index {index:.1f} (rank {mi_rank(index)}) is under {floor:g}",
+            anchor=f"maintainability of {module.module_name}",
+            evidence={"maintainability_index": round(index, 1), "rank": mi_rank(index),
+                      "halstead_volume": round(volume, 1), "total_complexity": metrics.total_complexity,
+                      "logical_lines": metrics.lloc, "source_lines": metrics.sloc,
+                      "comment_percent": round(metrics.comment_percent, 1)},
+        )

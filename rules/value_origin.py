@@ -1,0 +1,248 @@
+"""Where a value (a path, a model id, a code string) comes from, as far as one module shows it.
+
+Used by rules whose severity depends on who controls a value: a constant path inside the repository
+is the project's own file; a function parameter, a command-line argument, an environment variable
+or a download is whatever the caller or the network hands over. The analysis is local and cheap:
+it follows names to their assignments in the enclosing function and the module, through
+``open(...)``, ``Path(...)``, ``os.path.join(...)``, f-strings and ``/``, a few steps deep.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterable
+
+CONSTANT = "constant"  # a literal, repository-relative path
+EXTERNAL = "external-path"  # a literal absolute path outside the repository (/tmp, /mnt, ...)
+CONFIG = "config"  # read from a configuration object
+UNKNOWN = "unknown"
+PARAMETER = "parameter"
+CLI = "command-line"
+ENV = "environment"
+USER_INPUT = "user-input"
+REMOTE = "remote"  # a URL or a download
+IN_PROCESS = "in-process"  # bytes this process just produced (pickle.loads(pickle.dumps(x)))
+
+# Higher is more exposed; a combination of parts takes the most exposed one.
+_RANK = {IN_PROCESS: 0, CONSTANT: 1, EXTERNAL: 2, CONFIG: 3, UNKNOWN: 4, PARAMETER: 5, ENV: 6,
+         CLI: 7, USER_INPUT: 8, REMOTE: 9}
+UNTRUSTED = frozenset({PARAMETER, ENV, CLI, USER_INPUT, REMOTE})
+SEVERITY = {IN_PROCESS: None, CONSTANT: "low", EXTERNAL: "medium", CONFIG: "medium", UNKNOWN: "medium",
+            PARAMETER: "high", ENV: "high", CLI: "high", USER_INPUT: "high", REMOTE: "high"}
+
+_URL_PREFIXES = ("http://", "https://", "s3://", "gs://", "gcs://", "hf://", "ftp://", "az://", "abfs://")
+_CLI_NAMES = frozenset({"args", "opts", "options", "flags", "FLAGS", "cli_args", "cmd_args", "arguments"})
+_CONFIG_NAMES = frozenset({"config", "cfg", "conf", "settings", "params", "hparams", "hp", "hyperparams"})
+_OPENERS = frozenset({
+    "open", "io.open", "gzip.open", "bz2.open", "lzma.open", "fsspec.open", "smart_open.open",
+    "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "os.path.join", "os.path.abspath",
+    "os.path.expanduser", "os.path.realpath", "os.path.normpath", "os.fspath", "str", "io.BytesIO",
+    "io.StringIO", "tensorflow.io.gfile.GFile", "zlib.decompress", "gzip.decompress", "bz2.decompress",
+    "base64.b64decode", "base64.decodebytes", "codecs.decode", "bytes", "memoryview",
+})
+_ENV_CALLS = frozenset({"os.getenv", "os.environ.get", "os.environ.__getitem__", "os.getenvb"})
+_REMOTE_CALL_PREFIXES = ("requests.", "httpx.", "urllib.request.", "urllib3.", "aiohttp.", "wget.",
+                         "gdown.", "boto3.", "google.cloud.storage.")
+_REMOTE_CALLS = frozenset({
+    "huggingface_hub.hf_hub_download", "huggingface_hub.snapshot_download", "huggingface_hub.cached_download",
+    "torch.hub.download_url_to_file", "torch.hub.load_state_dict_from_url", "keras.utils.get_file",
+    "tensorflow.keras.utils.get_file", "mlflow.artifacts.download_artifacts", "fsspec.open",
+})
+_METHODS_KEEPING_ORIGIN = frozenset({"read", "read_bytes", "read_text", "getvalue", "content", "decode",
+                                     "encode", "open", "resolve", "absolute", "expanduser", "strip", "format"})
+_MAX_DEPTH = 6
+
+
+def worst(kinds: Iterable[str]) -> str:
+    kinds = [k for k in kinds if k]
+    if not kinds:
+        return CONSTANT
+    return max(kinds, key=lambda k: _RANK.get(k, _RANK[UNKNOWN]))
+
+
+class OriginFinder:
+    """Classifies expressions of one module; build once per module and reuse for every call."""
+
+    def __init__(self, module) -> None:
+        self.module = module
+        self._scopes: dict[int, dict[str, list[tuple[int, ast.AST]]]] = {}
+
+    @classmethod
+    def of(cls, module) -> "OriginFinder":
+        """The module's finder, shared by every rule that runs on it."""
+        finder = module.memo.get("value_origin")
+        if finder is None:
+            finder = module.memo["value_origin"] = cls(module)
+        return finder
+
+    # -- public ---------------------------------------------------------------------------------
+    def origin(self, node: ast.AST | None, depth: int = 0) -> str:
+        if node is None:
+            return UNKNOWN
+        try:
+            return self._origin(node, depth)
+        except RecursionError:  # pathological expressions: say nothing certain
+            return UNKNOWN
+
+    # -- scopes ---------------------------------------------------------------------------------
+    def _scope_of(self, node: ast.AST) -> ast.AST:
+        current = self.module.parent(node)
+        while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            current = self.module.parent(current)
+        return current if current is not None else self.module.tree
+
+    def _bindings(self, scope: ast.AST) -> dict[str, list[tuple[int, ast.AST]]]:
+        """name -> [(line, value)] for simple assignments and ``with ... as name`` in a scope."""
+        found = self._scopes.get(id(scope))
+        if found is not None:
+            return found
+        found = {}
+        stack = list(ast.iter_child_nodes(scope))
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                continue  # their own scopes
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                found.setdefault(node.targets[0].id, []).append((node.lineno, node.value))
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+                found.setdefault(node.target.id, []).append((node.lineno, node.value))
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if isinstance(item.optional_vars, ast.Name):
+                        found.setdefault(item.optional_vars.id, []).append((node.lineno, item.context_expr))
+            elif isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.target, ast.Name):
+                found.setdefault(node.target.id, []).append((node.lineno, ast.Name(id="<loop>")))
+            stack.extend(ast.iter_child_nodes(node))
+        self._scopes[id(scope)] = found
+        return found
+
+    @staticmethod
+    def _parameters(scope: ast.AST) -> set[str]:
+        args = getattr(scope, "args", None)
+        if not isinstance(args, ast.arguments):
+            return set()
+        names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+        names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+        return set(names) - {"self", "cls"}
+
+    def _resolve_name(self, node: ast.Name, depth: int) -> str:
+        scope = self._scope_of(node)
+        line = getattr(node, "lineno", 0)
+        while True:
+            bindings = self._bindings(scope).get(node.id)
+            if bindings:
+                before = [b for b in bindings if b[0] <= line] or bindings
+                value = max(before, key=lambda b: b[0])[1]
+                if isinstance(value, ast.Name) and value.id == "<loop>":
+                    return UNKNOWN
+                return self.origin(value, depth + 1)
+            if node.id in self._parameters(scope):
+                return CLI if node.id in _CLI_NAMES else PARAMETER
+            if scope is self.module.tree:
+                return UNKNOWN
+            scope = self._scope_of(scope)
+            line = 10**9  # an enclosing scope's binding may come after the inner definition
+
+    # -- classification -------------------------------------------------------------------------
+    def _origin(self, node: ast.AST, depth: int) -> str:
+        if depth > _MAX_DEPTH:
+            return UNKNOWN
+        module = self.module
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str):
+                value = node.value.strip()
+                if value.lower().startswith(_URL_PREFIXES):
+                    return REMOTE
+                if value.startswith(("/", "~")) or (len(value) > 2 and value[1] == ":" and value[2] in "\\/"):
+                    return EXTERNAL
+            return CONSTANT
+        if isinstance(node, ast.JoinedStr):
+            parts = []
+            for value in node.values:
+                if isinstance(value, ast.FormattedValue):
+                    parts.append(self.origin(value.value, depth + 1))
+                elif isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    parts.append(self.origin(value, depth + 1) if value is node.values[0] else CONSTANT)
+            return worst(parts)
+        if isinstance(node, ast.BinOp):
+            return worst([self.origin(node.left, depth + 1), self.origin(node.right, depth + 1)])
+        if isinstance(node, ast.Name):
+            return self._resolve_name(node, depth)
+        if isinstance(node, ast.Subscript):
+            qualified = module.qualified_name(node.value) or ""
+            if qualified == "sys.argv":
+                return CLI
+            if qualified == "os.environ":
+                return ENV
+            base = node.value
+            if isinstance(base, ast.Name) and base.id in _CONFIG_NAMES:
+                return CONFIG
+            inner = self.origin(base, depth + 1)
+            return CONFIG if inner in (CONSTANT, CONFIG) else inner
+        if isinstance(node, ast.Attribute):
+            base = node.value
+            if isinstance(base, ast.Name):
+                if base.id in _CLI_NAMES:
+                    return CLI
+                if base.id in _CONFIG_NAMES:
+                    return CONFIG
+                if base.id in ("self", "cls"):
+                    return UNKNOWN
+            if node.attr in _METHODS_KEEPING_ORIGIN:
+                return self.origin(base, depth + 1)
+            inner = self.origin(base, depth + 1)
+            return CONFIG if inner == CONSTANT else inner
+        if isinstance(node, ast.Call):
+            return self._call_origin(node, depth)
+        if isinstance(node, (ast.IfExp,)):
+            return worst([self.origin(node.body, depth + 1), self.origin(node.orelse, depth + 1)])
+        if isinstance(node, ast.BoolOp):
+            return worst(self.origin(v, depth + 1) for v in node.values)
+        return UNKNOWN
+
+    def _call_origin(self, node: ast.Call, depth: int) -> str:
+        module = self.module
+        func = node.func
+        qualified = module.qualified_name(func) or (func.id if isinstance(func, ast.Name) else "")
+        if qualified in _ENV_CALLS:
+            return ENV
+        if qualified == "input" or qualified == "getpass.getpass":
+            return USER_INPUT
+        if qualified in _REMOTE_CALLS or qualified.startswith(_REMOTE_CALL_PREFIXES):
+            return REMOTE
+        if qualified.endswith("parse_args") or qualified.endswith("parse_known_args"):
+            return CLI
+        if qualified in ("pickle.dumps", "dill.dumps", "cloudpickle.dumps", "joblib.dump"):
+            return IN_PROCESS
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "os" \
+                and func.attr == "getenv":
+            return ENV
+        if qualified in _OPENERS or (isinstance(func, ast.Name) and func.id in ("open", "str", "bytes")):
+            parts = [self.origin(arg, depth + 1) for arg in node.args[:2]]
+            if qualified in ("os.path.join",):
+                parts = [self.origin(arg, depth + 1) for arg in node.args]
+            return worst(parts) if parts else UNKNOWN
+        if isinstance(func, ast.Attribute):
+            if func.attr in _METHODS_KEEPING_ORIGIN or func.attr in ("joinpath", "with_suffix", "with_name"):
+                parts = [self.origin(func.value, depth + 1)]
+                if func.attr == "joinpath":
+                    parts += [self.origin(arg, depth + 1) for arg in node.args]
+                return worst(parts)
+            if func.attr in ("get", "__getitem__") and isinstance(func.value, ast.Name) \
+                    and func.value.id in _CONFIG_NAMES:
+                return CONFIG
+            if isinstance(func.value, ast.Call):
+                inner = self._call_origin(func.value, depth + 1)
+                if inner in (REMOTE, ENV, CLI, USER_INPUT):
+                    return inner
+        return UNKNOWN
+
+
+def describe(node: ast.AST | None, limit: int = 120) -> str:
+    if node is None:
+        return ""
+    try:
+        text = ast.unparse(node)
+    except Exception:  # odd trees from unusual syntax: the description is only evidence
+        return ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
