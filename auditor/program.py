@@ -10,6 +10,7 @@ defines are *not* implied). Entry points are roots; rules ask what is reachable.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePosixPath
@@ -17,9 +18,52 @@ from typing import Any, Iterable
 
 import networkx as nx
 
+from auditor.columns import ColumnFacts
+from auditor.pymodule import resolve_relative
 from auditor.rule import Extractor
 
 MODULE = ""  # the qualname of a module's top-level scope
+_IDENTIFIER_STRING = re.compile(r"^(?=.*[^\W_])[\w.:]+$")
+# A dotted path inside a longer string: "train = pkg.cli:main", "uvicorn pkg.serve:app"
+_DOTTED_IN_TEXT = re.compile(r"(?<![\w./-])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)?"
+                             r"|(?<![\w./-])[A-Za-z_]\w*:[A-Za-z_]\w*(?![\w/])")
+_NOT_LITERAL = object()
+
+
+def _end(node: ast.AST) -> int:
+    return getattr(node, "end_lineno", None) or node.lineno
+
+
+def _literal(node: ast.AST) -> Any:
+    """The value of a literal (constants, containers of constants, -1); ``_NOT_LITERAL`` otherwise."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Not)) and isinstance(node.operand, ast.Constant):
+        try:
+            return -node.operand.value if isinstance(node.op, ast.USub) else not node.operand.value
+        except TypeError:
+            return _NOT_LITERAL
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return "?" if all(_literal(e) is not _NOT_LITERAL for e in node.elts) else _NOT_LITERAL
+    if isinstance(node, ast.Dict):
+        parts = [*node.values, *(k for k in node.keys if k is not None)]
+        return "?" if len(node.keys) == len(node.values) and None not in node.keys and \
+            all(_literal(e) is not _NOT_LITERAL for e in parts) else _NOT_LITERAL
+    return _NOT_LITERAL
+
+
+def _import_flags(module) -> dict[str, list]:
+    """Top-level imports a linter is told to keep (``# noqa``) or that re-export (``import x as x``)."""
+    noqa, reexport = [], []
+    for node in module.tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            text = module.line_text(node.lineno)
+            if "noqa" in text or "pragma" in text or "isort:skip" in text:
+                noqa.append(node.lineno)
+            for alias in node.names:
+                if alias.asname and alias.asname == alias.name.split(".")[-1]:
+                    reexport.append(alias.asname)
+    return {"noqa": noqa, "reexport": reexport}
 
 
 class _SymbolVisitor(ast.NodeVisitor):
@@ -35,6 +79,23 @@ class _SymbolVisitor(ast.NodeVisitor):
         self.strings: set[str] = set()
         self.main_guard = False
         self.all: list[str] | None = None
+        # dead-code facts
+        self.script = False  # top-level calls or `with` blocks: the module does work when run
+        self.consts: dict[str, list[Any]] = {}  # module-level NAME = literal -> [line, value or "?"]
+        self.assigned_twice: set[str] = set()
+        self.globals_declared: set[str] = set()
+        self.attr_stores: set[str] = set()
+        self.flag_ifs: list[list[Any]] = []  # [name, negated, line, body_start, body_end, else_start, else_end]
+        self.columns = ColumnFacts(module)
+        self.getattrs: set[str] = set()  # names looked up with getattr/hasattr and a constant string
+        self.handlers: list[str] = []  # functions taking (event, context): serverless handlers
+
+    def visit_Module(self, node: ast.Module) -> None:
+        for stmt in node.body:
+            if isinstance(stmt, (ast.With, ast.AsyncWith)) or (
+                    isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+                self.script = True
+            self.visit(stmt)
 
     @property
     def scope(self) -> str:
@@ -84,6 +145,15 @@ class _SymbolVisitor(ast.NodeVisitor):
         self.locals[qualname] = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs,
                                                    *([args.vararg] if args.vararg else []),
                                                    *([args.kwarg] if args.kwarg else [])]}
+        positional = [a.arg for a in [*args.posonlyargs, *args.args]]
+        if positional[:2] == ["event", "context"]:
+            self.handlers.append(qualname)
+        self.stack.append((qualname, kind))
+        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+            if arg is not None and arg.annotation is not None:
+                self.visit(arg.annotation)  # a class used only in annotations is still used
+                self.columns.annotated(arg.arg, arg.annotation, qualname)
+        self.stack.pop()
         self.stack.append((qualname, kind))
         for stmt in node.body:
             self.visit(stmt)
@@ -108,6 +178,12 @@ class _SymbolVisitor(ast.NodeVisitor):
         target = self._target(node.func)
         if target:
             self.calls.setdefault(self.scope, []).append([target, node.lineno])
+        self.columns.call(node, self.scope)
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        if name in ("getattr", "hasattr", "setattr", "delattr") and len(node.args) >= 2 \
+                and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
+            self.getattrs.add(node.args[1].value)
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
@@ -118,6 +194,8 @@ class _SymbolVisitor(ast.NodeVisitor):
             self.refs.setdefault(self.scope, set()).add(node.id)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.ctx, ast.Store):
+            self.attr_stores.add(node.attr)
         if isinstance(node.ctx, ast.Load):
             self.attrs.add(node.attr)
             qualified = self.module.qualified_name(node)
@@ -126,8 +204,26 @@ class _SymbolVisitor(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
-        if isinstance(node.value, str) and 0 < len(node.value) <= 200 and node.value.replace(".", "").replace("_", "").replace(":", "").isalnum():
-            self.strings.add(node.value)
+        value = node.value
+        if isinstance(value, str) and 0 < len(value) <= 200:
+            self.columns.string(node)
+            if _IDENTIFIER_STRING.match(value):
+                self.strings.add(value)
+            else:
+                # "name = pkg.module:function" in a setup.py entry_points list; "pkg.mod:app" commands
+                for match in _DOTTED_IN_TEXT.finditer(value):
+                    self.strings.add(match.group(0))
+
+    def visit_Return(self, node: ast.Return) -> None:
+        self.columns.returned(node, self.scope)
+        self.generic_visit(node)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        self.globals_declared.update(node.names)
+
+    def visit_Delete(self, node: ast.Delete) -> None:
+        self.columns.delete(node)
+        self.generic_visit(node)
 
     def visit_If(self, node: ast.If) -> None:
         test = node.test
@@ -135,6 +231,12 @@ class _SymbolVisitor(ast.NodeVisitor):
                 and test.left.id == "__name__" and any(isinstance(c, ast.Constant) and c.value == "__main__"
                                                        for c in test.comparators)):
             self.main_guard = True
+        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        name = test.operand if negated else test
+        if isinstance(name, ast.Name) and node.body:
+            orelse = node.orelse
+            self.flag_ifs.append([name.id, negated, node.lineno, node.body[0].lineno, _end(node.body[-1]),
+                                  orelse[0].lineno if orelse else 0, _end(orelse[-1]) if orelse else 0])
         self.generic_visit(node)
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -144,11 +246,35 @@ class _SymbolVisitor(ast.NodeVisitor):
                     if target.id == "__all__" and isinstance(node.value, (ast.List, ast.Tuple)):
                         self.all = [e.value for e in node.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
                     self._define(node, target.id, "variable")
+                    self._constant(target.id, node.value, node.lineno)
+        self.columns.assign(node, self.scope)
+        self.generic_visit(node)
+
+    def _constant(self, name: str, value: ast.AST, line: int) -> None:
+        if name in self.consts or name in self.assigned_twice:
+            self.consts.pop(name, None)
+            self.assigned_twice.add(name)
+            return
+        literal = _literal(value)
+        if literal is not _NOT_LITERAL:
+            flag = literal if isinstance(literal, (bool, int)) or literal is None else "?"
+            self.consts[name] = [line, flag]
+        else:
+            self.assigned_twice.add(name)  # a computed value: not a fixed switch
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        if not self.stack and isinstance(node.target, ast.Name):
+            self.consts.pop(node.target.id, None)
+            self.assigned_twice.add(node.target.id)
         self.generic_visit(node)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if isinstance(node.target, ast.Name) and (not self.stack or self.stack[-1][1] == "class"):
             self._define(node, node.target.id, "variable" if not self.stack else "attribute")
+            if not self.stack and node.value is not None:
+                self._constant(node.target.id, node.value, node.lineno)
+        if isinstance(node.target, ast.Name) and node.annotation is not None:
+            self.columns.annotated(node.target.id, node.annotation, self.scope)
         self.generic_visit(node)
 
 
@@ -164,6 +290,11 @@ class SymbolFacts(Extractor):
         for node in module.tree.body:
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 for alias in node.names:
+                    if alias.name == "*" and isinstance(node, ast.ImportFrom):
+                        # the module whose public names land here (a star re-export)
+                        imports.append(["*", resolve_relative(module.module_name, module.path.endswith("__init__.py"),
+                                                              node.level, node.module), node.lineno])
+                        continue
                     local = alias.asname or alias.name.split(".")[0]
                     imports.append([local, module.imports.get(local, alias.name), node.lineno])
         return {
@@ -177,6 +308,15 @@ class SymbolFacts(Extractor):
             "main_guard": visitor.main_guard,
             "all": visitor.all,
             "locals": {scope: sorted(names) for scope, names in visitor.locals.items() if names},
+            "script": visitor.script,
+            "consts": {name: value for name, value in visitor.consts.items()
+                       if name not in visitor.globals_declared},
+            "attr_stores": sorted(visitor.attr_stores),
+            "flag_ifs": visitor.flag_ifs,
+            "import_flags": _import_flags(module),
+            "columns": visitor.columns.facts(),
+            "handlers": visitor.handlers,
+            "getattrs": sorted(visitor.getattrs),
         }
 
 

@@ -10,6 +10,8 @@ from churn.features import FEATURES, TARGET
 
 log = logging.getLogger(__name__)
 SEED = 7
+# Per-fold logging was switched off after the first audit and the switch was never flipped back.
+LOG_FOLD_SCORES = False
 
 
 def evaluate(model, df: pd.DataFrame) -> float:
@@ -19,6 +21,8 @@ def evaluate(model, df: pd.DataFrame) -> float:
     sample = df.sample(n=min(len(df), 1000), random_state=SEED)
     noise = rng.normal(size=len(sample))
     log.info("cv=%.3f noise=%.3f", scores.mean(), noise.mean())
+    if LOG_FOLD_SCORES:
+        log.info("folds=%s", scores.tolist())
     # TODO(CHURN-42): report per-segment scores once the segment column lands
     try:
         return float(scores.mean())

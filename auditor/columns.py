@@ -1,0 +1,202 @@
+"""Data-frame column facts, collected during the ``symbols`` pass (no second walk of the tree).
+
+A column is *produced* where a frame gets it (``df["x"] = ...``, ``df.loc[:, "x"] = ...``,
+``assign(x=...)``, ``rename(columns={...: "x"})``, Spark ``withColumn``, polars ``alias``, the keys a
+feature function returns, feature-store ``Field(name=...)``). Every other occurrence of the name as a
+string is a possible *use*; occurrences at production sites and in drops are not, so the module
+records which strings occur only there (``site_only``). Frames that leave the code wholesale (written
+to disk, columns selected by dtype or pattern) are recorded too, because they make "unused" uncertain.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from typing import Any
+
+FRAME_LIBRARIES = ("pandas.", "polars.", "pyspark.", "dask.dataframe", "modin.", "cudf.", "pandera.")
+# Methods that return a (new) frame when called on a frame.
+FRAME_METHODS = frozenset({
+    "copy", "merge", "join", "assign", "drop", "dropna", "fillna", "reset_index", "set_index", "sort_values",
+    "query", "rename", "pipe", "astype", "head", "tail", "sample", "loc", "iloc", "filter", "select",
+    "with_columns", "withColumn", "toPandas", "to_pandas", "drop_duplicates", "replace", "explode", "melt",
+    "pivot_table", "reindex", "agg", "apply", "transform", "where", "mask", "clip", "round", "abs",
+})
+WRITES = frozenset({
+    "to_parquet", "to_csv", "to_sql", "to_feather", "to_pickle", "to_json", "to_hdf", "to_excel", "to_orc",
+    "saveAsTable", "insertInto", "write_parquet", "write_csv", "write_delta", "sink_parquet", "to_delta",
+})
+SERIES_ACCESSORS = frozenset({"dt", "str", "cat"})
+FEATURE_STORE_FIELDS = ("feast.Field", "feast.Feature", "feast.field.Field", "feast.feature.Feature")
+
+
+def _frame_name(name: str) -> bool:
+    last = name.rsplit(".", 1)[-1]
+    lowered = last.lower()
+    return lowered.startswith("df") or lowered.endswith("df") or "frame" in lowered
+
+
+def _str(node: ast.AST) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+class ColumnFacts:
+    def __init__(self, module) -> None:
+        self.module = module
+        self.produced: list[list[Any]] = []  # [name, line, how, scope]
+        self.frames: dict[str, set[str]] = {}  # scope -> variable names known to hold frames
+        self.sites: set[int] = set()  # ids of string constants at production and drop sites
+        self.site_counts: Counter[str] = Counter()
+        self.totals: Counter[str] = Counter()
+        self.escapes: list[list[Any]] = []  # [how, line]: frames written out wholesale
+        self.dynamic: list[list[Any]] = []  # [how, line]: columns chosen by dtype or pattern
+        self.patterns: set[str] = set()  # prefixes/suffixes columns are selected by
+        self._polars = any(q.startswith(("polars", "pyspark")) for q in module.imports.values())
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _is_frame_var(self, name: str | None, scope: str) -> bool:
+        if not name:
+            return False
+        return name in self.frames.get(scope, ()) or name in self.frames.get("", ()) or _frame_name(name)
+
+    def _frame_source(self, value: ast.AST, scope: str) -> bool:
+        if isinstance(value, ast.Call):
+            qualified = self.module.qualified_name(value.func) or ""
+            if qualified.startswith(FRAME_LIBRARIES):
+                return True
+            func = value.func
+            if isinstance(func, ast.Attribute):
+                if func.attr in ("createDataFrame", "toPandas", "to_pandas", "read_parquet", "read_csv"):
+                    return True
+                receiver = self.module.dotted_name(func.value)
+                return func.attr in FRAME_METHODS and self._is_frame_var(receiver, scope)
+        if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.List):
+            return self._is_frame_var(self.module.dotted_name(value.value), scope)
+        return False
+
+    def _rhs_is_frame_work(self, name: str, value: ast.AST) -> bool:
+        """``df["a"] = df["b"] / 2`` or ``.dt``/``.str`` accessors or a pandas call on the right."""
+        for node in ast.walk(value):
+            if isinstance(node, ast.Subscript) and _str(node.slice) is not None \
+                    and self.module.dotted_name(node.value) == name:
+                return True
+            if isinstance(node, ast.Attribute) and node.attr in SERIES_ACCESSORS:
+                return True
+            if isinstance(node, ast.Call):
+                qualified = self.module.qualified_name(node.func) or ""
+                if qualified.startswith(FRAME_LIBRARIES):
+                    return True
+        return False
+
+    def _produce(self, constant: ast.AST, how: str, scope: str) -> None:
+        name = _str(constant)
+        if name and name.isidentifier():
+            self.produced.append([name, constant.lineno, how, scope])
+            self._site(constant)
+
+    def _site(self, node: ast.AST) -> None:
+        for child in ast.walk(node):
+            if _str(child) is not None:
+                self.sites.add(id(child))
+
+    # -- hooks called by the symbol visitor -------------------------------------------------------
+    def string(self, node: ast.Constant) -> None:
+        self.totals[node.value] += 1
+        if id(node) in self.sites:
+            self.site_counts[node.value] += 1
+
+    def annotated(self, name: str, annotation: ast.AST, scope: str) -> None:
+        spelled = self.module.qualified_name(annotation) or self.module.dotted_name(annotation) or ""
+        if spelled.endswith("DataFrame"):
+            self.frames.setdefault(scope, set()).add(name)
+
+    def assign(self, node: ast.Assign, scope: str) -> None:
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                if self._frame_source(node.value, scope):
+                    self.frames.setdefault(scope, set()).add(target.id)
+                continue
+            if not isinstance(target, ast.Subscript):
+                continue
+            base, key = target.value, target.slice
+            if isinstance(base, ast.Attribute) and base.attr in ("loc", "at") and isinstance(key, ast.Tuple) \
+                    and key.elts:
+                self._produce(key.elts[-1], "loc", scope)
+                continue
+            name = self.module.dotted_name(base)
+            keys = key.elts if isinstance(key, ast.List) else [key]
+            if not name or not all(_str(k) for k in keys):
+                continue
+            if self._is_frame_var(name, scope) or self._rhs_is_frame_work(name, node.value):
+                for k in keys:
+                    self._produce(k, "assignment", scope)
+
+    def delete(self, node: ast.Delete) -> None:
+        for target in node.targets:
+            if isinstance(target, ast.Subscript):
+                self._site(target.slice)
+
+    def returned(self, node: ast.Return, scope: str) -> None:
+        if "feature" in scope.rsplit(".", 1)[-1].lower() and isinstance(node.value, ast.Dict):
+            for key in node.value.keys:
+                if key is not None:
+                    self._produce(key, "returned-key", scope)
+
+    def call(self, node: ast.Call, scope: str) -> None:
+        func = node.func
+        if not isinstance(func, ast.Attribute):
+            qualified = self.module.qualified_name(func) or ""
+            if qualified in FEATURE_STORE_FIELDS:
+                for kw in node.keywords:
+                    if kw.arg == "name":
+                        self._produce(kw.value, "feature-store", scope)
+            return
+        attr = func.attr
+        if attr == "assign":
+            for kw in node.keywords:
+                if kw.arg and kw.arg.isidentifier():
+                    self.produced.append([kw.arg, node.lineno, "assign", scope])
+        elif attr == "rename":
+            for kw in node.keywords:
+                if kw.arg == "columns" and isinstance(kw.value, ast.Dict):
+                    for value in kw.value.values:
+                        self._produce(value, "rename", scope)
+        elif attr == "withColumn" and node.args:
+            self._produce(node.args[0], "withColumn", scope)
+        elif attr == "withColumnRenamed" and len(node.args) > 1:
+            self._produce(node.args[1], "withColumnRenamed", scope)
+        elif attr == "alias" and node.args and self._polars:
+            self._produce(node.args[0], "alias", scope)
+        elif attr == "drop":
+            for arg in node.args:
+                self._site(arg)
+            for kw in node.keywords:
+                if kw.arg in ("columns", "labels"):
+                    self._site(kw.value)
+        elif attr in WRITES:
+            self.escapes.append([attr, node.lineno])
+        elif attr == "select_dtypes":
+            self.dynamic.append([attr, node.lineno])
+        elif attr == "filter" and any(kw.arg in ("like", "regex") for kw in node.keywords):
+            self.dynamic.append(["filter", node.lineno])
+            for kw in node.keywords:
+                if _str(kw.value):
+                    self.patterns.add(kw.value.value)
+        elif attr in ("startswith", "endswith", "contains", "match") and node.args:
+            if _str(node.args[0]):
+                self.patterns.add(node.args[0].value)
+            elif isinstance(node.args[0], ast.Tuple):
+                self.patterns.update(e.value for e in node.args[0].elts if _str(e))
+
+    def facts(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.produced:
+            out["produced"] = self.produced[:500]
+            out["site_only"] = sorted(s for s, n in self.site_counts.items() if n >= self.totals[s])
+        if self.escapes:
+            out["escapes"] = self.escapes[:5]
+        if self.dynamic:
+            out["dynamic"] = self.dynamic[:5]
+        if self.patterns:
+            out["patterns"] = sorted(p for p in self.patterns if 0 < len(p) <= 60)[:50]
+        return out
