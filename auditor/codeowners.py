@@ -1,4 +1,11 @@
-"""CODEOWNERS: GitHub and GitLab locations and syntax; the last matching pattern wins."""
+"""CODEOWNERS: GitHub and GitLab locations and syntax.
+
+GitHub: the last matching pattern wins; a pattern with no owners makes the path explicitly
+unowned. GitLab adds sections (``[Name]``, ``^[Optional]``, ``[Name][2]``, with default owners
+after the header): inside a section the last match wins, and the owners of every section that
+matches are combined. Patterns follow gitignore rules, except that ``!`` never negates, and a
+backslash escapes a space or a leading ``#``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,7 @@ from dataclasses import dataclass, field
 import pathspec
 
 LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
-_SECTION = re.compile(r"^\^?\[[^\]]+\](\[\d+\])?(\s+.*)?$")
+_SECTION = re.compile(r"^\^?\[(?P<name>[^\]]+)\](\[\d+\])?(?P<rest>\s+.*)?$")
 
 
 @dataclass
@@ -17,6 +24,7 @@ class OwnerRule:
     owners: tuple[str, ...]
     line: int
     spec: pathspec.PathSpec
+    section: str = ""  # lower-cased GitLab section name; "" before any section (and on GitHub)
 
 
 @dataclass
@@ -25,17 +33,55 @@ class CodeOwners:
     rules: list[OwnerRule] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
 
-    def owners_of(self, path: str) -> tuple[str, ...]:
+    def matching_rules(self, path: str) -> list[OwnerRule]:
+        """The rule that decides ``path`` in each section (last match wins), in file order."""
+        decided: dict[str, OwnerRule] = {}
         for rule in reversed(self.rules):
-            if rule.spec.match_file(path):
-                return rule.owners
-        return ()
+            if rule.section not in decided and rule.spec.match_file(path):
+                decided[rule.section] = rule
+        return sorted(decided.values(), key=lambda r: r.line)
+
+    def owners_of(self, path: str) -> tuple[str, ...]:
+        owners: list[str] = []
+        for rule in self.matching_rules(path):
+            owners.extend(o for o in rule.owners if o not in owners)
+        return tuple(owners)
 
     def matching_rule(self, path: str) -> OwnerRule | None:
+        """The last matching rule of the whole file (GitHub's single winner)."""
         for rule in reversed(self.rules):
             if rule.spec.match_file(path):
                 return rule
         return None
+
+
+def _split(line: str) -> list[str]:
+    """Whitespace-separated tokens, keeping backslash-escaped spaces inside a pattern."""
+    tokens, current, escaped = [], "", False
+    for char in line:
+        if escaped:
+            current += ("\\" + char) if char == "#" else char  # gitignore needs "\#" kept
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char.isspace():
+            if current:
+                tokens.append(current)
+            current = ""
+        else:
+            current += char
+    if current:
+        tokens.append(current)
+    return tokens
+
+
+def _strip_comment(raw: str) -> str:
+    stripped = raw.strip()
+    if stripped.startswith("#"):
+        return ""
+    # An inline comment starts at an unescaped " #".
+    match = re.search(r"(?<!\\)\s#", stripped)
+    return stripped[: match.start()].strip() if match else stripped
 
 
 def _to_gitwildmatch(pattern: str) -> str:
@@ -45,20 +91,22 @@ def _to_gitwildmatch(pattern: str) -> str:
 
 def parse_codeowners(text: str, path: str) -> CodeOwners:
     owners = CodeOwners(path=path)
-    section_defaults: tuple[str, ...] = ()
+    section, section_defaults = "", ()
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split(" #", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
+        line = _strip_comment(raw)
         if not line:
             continue
-        if _SECTION.match(line):  # GitLab section header, possibly with default owners
-            section_defaults = tuple(t for t in line.split("]", 1)[-1].split() if t.startswith("@") or "@" in t)
+        header = _SECTION.match(line)
+        if header:
+            section = header.group("name").strip().lower()
+            section_defaults = tuple(_split(header.group("rest") or ""))
             continue
-        tokens = line.split()
+        tokens = _split(line)
         pattern, names = tokens[0], tuple(tokens[1:]) or section_defaults
         try:
-            spec = pathspec.GitIgnoreSpec.from_lines([_to_gitwildmatch(pattern)])
+            spec = pathspec.PathSpec.from_lines("gitwildmatch", [_to_gitwildmatch(pattern)])
         except Exception as exc:  # pathspec raises several types for malformed patterns
             owners.errors.append((number, f"invalid pattern {pattern!r}: {exc}"))
             continue
-        owners.rules.append(OwnerRule(pattern, names, number, spec))
+        owners.rules.append(OwnerRule(pattern, names, number, spec, section))
     return owners

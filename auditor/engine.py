@@ -13,13 +13,14 @@ from typing import Any, Callable
 
 from auditor import __version__, registry
 from auditor.blame import attach_ages
+from auditor.artifacts import read_header as read_artifact_header
 from auditor.codeowners import LOCATIONS, CodeOwners, parse_codeowners
 from auditor.config import Config, rule_options
 from auditor.discover import discover
 from auditor.excerpt import fill_missing as fill_missing_excerpts
 from auditor.finding import Finding, assign_fingerprints, confidence_rank, severity_rank
 from auditor.gitinfo import GitHistory, read_history
-from auditor.project import (ARTIFACT, CONFIG, LOCK, NOTEBOOK, PYTHON, TEXT_KINDS, Project, RepoFile,
+from auditor.project import (ARTIFACT, CONFIG, LOCK, NOTEBOOK, OTHER, PYTHON, TEXT_KINDS, Project, RepoFile,
                              classify, parse_config)
 from auditor.sources import NotText, decode_text, parse_notebook
 from auditor.worker import SourceJob, SourceResult, analyse_batch
@@ -180,11 +181,11 @@ def scan(target: Path, config: Config, *, now: float | None = None, progress: Pr
     files: dict[str, RepoFile] = {}
     for rel in paths:
         try:
-            size = (root / rel).stat().st_size
+            stat = (root / rel).stat()
         except OSError as exc:
             result.skipped.append((rel, f"unreadable: {exc.strerror or exc}"))
             continue
-        files[rel] = RepoFile(rel, classify(rel), size)
+        files[rel] = RepoFile(rel, classify(rel), stat.st_size, mtime=stat.st_mtime)
     result.files = len(files)
 
     # Per-file phase for Python modules and notebooks.
@@ -228,10 +229,11 @@ def scan(target: Path, config: Config, *, now: float | None = None, progress: Pr
                 result.degraded.append((rel, file.note))
             if file.kind in (CONFIG, LOCK) or file.name.lower() == "pipfile":
                 parse_config(file)
-        elif file.kind == ARTIFACT:
+        elif file.kind == ARTIFACT or (file.kind == OTHER and not file.suffix and file.size):
+            # Extensionless files are sniffed too: a model saved as "model" has magic bytes.
             try:
                 with open(root / rel, "rb") as handle:
-                    file.header = handle.read(ARTIFACT_HEADER_BYTES)
+                    file.header = read_artifact_header(handle, rel)
             except OSError as exc:
                 result.skipped.append((rel, f"unreadable: {exc.strerror or exc}"))
 

@@ -36,6 +36,9 @@ class GitHistory:
     head_time: int | None = None
     paths: dict[str, PathHistory] = field(default_factory=dict)
     author_last_commit: dict[str, int] = field(default_factory=dict)
+    # author email (lower case) -> name and newest commit: CODEOWNERS names people by handle or
+    # email, git by name, so ownership rules need both to match one to the other.
+    author_emails: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def last_commit_time(self, path: str) -> int | None:
         info = self.paths.get(path)
@@ -66,8 +69,11 @@ def _unquote(name: str) -> str:
     return name
 
 
-def parse_log(output: str, prefix: str = "") -> tuple[dict[str, PathHistory], dict[str, int]]:
-    """Parse ``git log --name-only`` output in our record format (newest commit first)."""
+def parse_log(output: str, prefix: str = "", emails: dict[str, tuple[str, int]] | None = None,
+              ) -> tuple[dict[str, PathHistory], dict[str, int]]:
+    """Parse ``git log --name-only`` output in our record format (newest commit first).
+
+    ``emails``, when given, is filled with author email -> (name, newest commit time)."""
     paths: dict[str, PathHistory] = {}
     author_last: dict[str, int] = {}
     for record in output.split(_RECORD):
@@ -83,6 +89,8 @@ def parse_log(output: str, prefix: str = "") -> tuple[dict[str, PathHistory], di
             continue
         author = parts[2]
         author_last.setdefault(author, when)
+        if emails is not None and len(parts) > 3 and parts[3].strip():
+            emails.setdefault(parts[3].strip().lower(), (author, when))
         for raw in names.splitlines():
             name = _unquote(raw.strip())
             if not name:
@@ -117,7 +125,7 @@ def read_history(root: Path) -> GitHistory:
     try:
         done = subprocess.run(
             ["git", "-c", "core.quotepath=off", "-C", str(root), "log", "--no-renames",
-             "--name-only", f"--format={_RECORD}%H{_FIELD}%ct{_FIELD}%aN", "--", "."],
+             "--name-only", f"--format={_RECORD}%H{_FIELD}%ct{_FIELD}%aN{_FIELD}%aE", "--", "."],
             capture_output=True, timeout=LOG_TIMEOUT_SECONDS,
         )
         output = done.stdout.decode("utf-8", errors="replace")
@@ -129,7 +137,7 @@ def read_history(root: Path) -> GitHistory:
     except OSError as exc:
         return GitHistory(reason=f"git could not run: {exc}")
     # --show-prefix is relative to the top level while log paths with "-- ." are too.
-    history.paths, history.author_last_commit = parse_log(output, prefix)
+    history.paths, history.author_last_commit = parse_log(output, prefix, history.author_emails)
     if history.shallow:
         history.partial = True
         history.reason = "shallow clone: history is truncated, so ages may be understated"

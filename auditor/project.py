@@ -9,13 +9,16 @@ import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from auditor.codeowners import CodeOwners
 from auditor.config import Config
 from auditor.gitinfo import GitHistory
+
+if TYPE_CHECKING:
+    from auditor.artifacts import Artifact
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -73,6 +76,7 @@ class RepoFile:
     size: int
     text: str | None = None  # decoded content for text kinds (configs, requirements, docs, ...)
     header: bytes = b""  # first bytes, for artifacts: sniffed, never loaded
+    mtime: float | None = None  # file time: only for ages outside git (see auditor.artifacts)
     note: str | None = None  # decoding note (UTF-16, BOM, replacement characters)
     data: Any = None  # parsed config (YAML documents are a list when there are several)
     parse_error: tuple[int | None, str] | None = None  # (line, message) when a config does not parse
@@ -114,7 +118,7 @@ class RepoFile:
         """Best-effort line of a key in a config file (exact for YAML, textual otherwise)."""
         if self.text is None or not key_path:
             return None
-        if self.suffix in (".yaml", ".yml") or self.name in ("dvc.lock",):
+        if self.suffix in (".yaml", ".yml", ".dvc") or self.name in ("dvc.lock",):
             line = self._yaml_lines.get(tuple(key_path))
             if line:
                 return line
@@ -178,6 +182,13 @@ class Project:
         if when is None:
             return None
         return max(0.0, (self.now - when) / 86400)
+
+    @cached_property
+    def artifacts(self) -> list["Artifact"]:
+        """Model artifacts: committed, LFS and DVC-tracked (see auditor.artifacts)."""
+        from auditor.artifacts import find_artifacts
+
+        return find_artifacts(self)
 
     def fact(self, name: str) -> dict[str, Any]:
         """One extractor's facts for every Python module that produced them."""

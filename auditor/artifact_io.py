@@ -1,0 +1,421 @@
+"""Which model files a module writes and reads, from calls with constant path arguments.
+
+One walk of the tree records, for each call that saves or loads a model (``torch.save``,
+``joblib.dump``, ``pickle.dump`` into ``open(PATH, "wb")``, ``model.save``, ``save_pretrained``,
+``mlflow.*.log_model``, ``joblib.load``, ``InferenceSession``, ...), the path it names when that
+path is a constant: a literal, a module-level constant, ``os.path.join`` / ``pathlib`` joins of
+those, or a path built from ``__file__`` (kept as ``@file/...``, relative to the module).
+Also whether the module trains (calls ``fit``/``train``) and which feature lists it uses, for
+the stale-model rules. Facts are plain JSON for the project phase.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from auditor.artifacts import MODEL_SUFFIXES, Artifact, DvcOutput, candidates, dvc_outputs
+
+if TYPE_CHECKING:
+    from auditor.project import Project
+
+_DUMP_FUNCS = {
+    "pickle.dump", "cloudpickle.dump", "dill.dump", "joblib.dump", "torch.save", "torch.jit.save",
+    "torch.onnx.export", "onnx.save", "onnx.save_model", "tensorflow.saved_model.save",
+    "tensorflow.keras.models.save_model", "keras.models.save_model", "keras.saving.save_model",
+    "safetensors.torch.save_file", "safetensors.numpy.save_file", "skops.io.dump",
+}
+_SAVE_METHODS = {
+    "save", "save_model", "save_pretrained", "save_weights", "save_checkpoint", "dump", "export",
+    "export_model", "save_to_disk", "to_onnx",
+}
+_COPY_METHODS = {"urlretrieve", "download_file", "copy", "copy2", "copyfile", "move", "hf_hub_download",
+                 "download"}
+_LOAD_FUNCS = {
+    "pickle.load", "cloudpickle.load", "dill.load", "joblib.load", "torch.load", "torch.jit.load",
+    "onnx.load", "onnx.load_model", "onnxruntime.InferenceSession", "tensorflow.keras.models.load_model",
+    "keras.models.load_model", "keras.saving.load_model", "tensorflow.saved_model.load",
+    "safetensors.torch.load_file", "safetensors.safe_open", "skops.io.load", "xgboost.Booster",
+    "lightgbm.Booster", "tensorflow.lite.Interpreter", "catboost.CatBoost",
+}
+_LOAD_METHODS = {"load", "load_model", "load_weights", "from_pretrained", "load_from_checkpoint",
+                 "InferenceSession", "Booster", "Interpreter"}
+_NOT_MODEL_LOADERS = ("json.", "yaml.", "toml", "tomllib.", "numpy.", "pandas.", "csv.", "configparser.",
+                      "dotenv.", "pydantic", "marshal.", "shelve.", "datasets.")
+_FIT_METHODS = {"fit", "partial_fit", "fit_generator", "train", "train_model"}
+_PATH_KEYWORDS = {"path", "filepath", "file_path", "f", "fname", "filename", "file", "model_file",
+                  "model_path", "save_directory", "pretrained_model_name_or_path", "path_or_fileobj",
+                  "local_path", "dst", "Filename", "export_dir", "model_uri", "artifact_path", "local_dir",
+                  "filename_or_obj", "checkpoint_path"}
+_FILE_DIR = "@file"
+# Feature lists by name (FEATURES, feature_cols), not classes such as FeatureUnion.
+_FEATURE_NAME = re.compile(r"^([A-Z0-9_]*FEATURE[A-Z0-9_]*|[a-z0-9_]*feature[a-z0-9_]*)$")
+
+
+def _looks_like_path(value: str) -> bool:
+    if not value or len(value) > 300 or "\n" in value:
+        return False
+    return "/" in value or "\\" in value or posixpath.splitext(value)[1].lower() in MODEL_SUFFIXES or \
+        value.startswith(_FILE_DIR)
+
+
+class ArtifactIO(ast.NodeVisitor):
+    def __init__(self, module) -> None:
+        self.module = module
+        self.constants: dict[str, str] = {}
+        self.handles: dict[str, tuple[str | None, str, list[str]]] = {}  # with-name -> (path, mode, hints)
+        self.writes: list[dict[str, Any]] = []
+        self.reads: list[dict[str, Any]] = []
+        self.write_hints: set[str] = set()
+        self.fits = False
+        self.features: set[str] = set()
+
+    # -- constant folding of paths ----------------------------------------------------------------
+    def _module_constants(self) -> None:
+        assigned: dict[str, int] = {}
+        for node in self.module.tree.body:
+            targets = node.targets if isinstance(node, ast.Assign) else \
+                [node.target] if isinstance(node, ast.AnnAssign) and node.value is not None else []
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    assigned[target.id] = assigned.get(target.id, 0) + 1
+                    value = self.path_of(node.value)
+                    if value is not None:
+                        self.constants[target.id] = value
+                    if _FEATURE_NAME.match(target.id):
+                        self.features.add(f"{self.module.module_name}.{target.id}")
+        for name, count in assigned.items():
+            if count > 1:  # reassigned: not a constant
+                self.constants.pop(name, None)
+
+    def path_of(self, node: ast.AST | None) -> str | None:
+        """The constant string a path expression evaluates to, or None."""
+        if node is None:
+            return None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name):
+            if node.id == "__file__":
+                return f"{_FILE_DIR}/__file__"
+            return self.constants.get(node.id)
+        if isinstance(node, ast.JoinedStr):
+            parts = []
+            for value in node.values:
+                if isinstance(value, ast.Constant):
+                    parts.append(str(value.value))
+                elif isinstance(value, ast.FormattedValue) and value.format_spec is None:
+                    inner = self.path_of(value.value)
+                    if inner is None:
+                        return None
+                    parts.append(inner)
+                else:
+                    return None
+            return "".join(parts)
+        if isinstance(node, ast.BinOp):
+            left, right = self.path_of(node.left), self.path_of(node.right)
+            if left is None or right is None:
+                return None
+            if isinstance(node.op, ast.Add):
+                return left + right
+            if isinstance(node.op, ast.Div):
+                return _join(left, right)
+            return None
+        if isinstance(node, ast.Attribute):
+            base = self.path_of(node.value)
+            if base is None:
+                return None
+            if node.attr == "parent":
+                return _dirname(base)
+            return None
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "parents":
+            base = self.path_of(node.value.value)
+            index = node.slice
+            if base is not None and isinstance(index, ast.Constant) and isinstance(index.value, int):
+                for _ in range(index.value + 1):
+                    base = _dirname(base)
+                return base
+            return None
+        if isinstance(node, ast.Call):
+            name = self.module.qualified_name(node.func) or self.module.dotted_name(node.func) or ""
+            last = name.rsplit(".", 1)[-1]
+            if last in ("join",) and name.startswith(("os.path", "posixpath")) or name in ("os.path.join",):
+                parts = [self.path_of(a) for a in node.args]
+                if not parts or any(p is None for p in parts):
+                    return None
+                result = parts[0]
+                for part in parts[1:]:
+                    result = _join(result, part)
+                return result
+            if name in ("pathlib.Path", "pathlib.PurePath", "pathlib.PurePosixPath", "str", "os.fspath") or \
+                    name.endswith(".Path") and name.startswith("pathlib"):
+                parts = [self.path_of(a) for a in node.args]
+                if not parts or any(p is None for p in parts) or node.keywords:
+                    return None
+                result = parts[0]
+                for part in parts[1:]:
+                    result = _join(result, part)
+                return result
+            if name in ("os.path.dirname",) and len(node.args) == 1:
+                inner = self.path_of(node.args[0])
+                return _dirname(inner) if inner is not None else None
+            if name in ("os.path.abspath", "os.path.realpath", "os.path.normpath") and len(node.args) == 1:
+                return self.path_of(node.args[0])
+            if isinstance(node.func, ast.Attribute) and node.func.attr in ("resolve", "absolute", "expanduser") \
+                    and not node.args:
+                return self.path_of(node.func.value)
+            if isinstance(node.func, ast.Attribute) and node.func.attr in ("joinpath",):
+                parts = [self.path_of(node.func.value)] + [self.path_of(a) for a in node.args]
+                if any(p is None for p in parts):
+                    return None
+                result = parts[0]
+                for part in parts[1:]:
+                    result = _join(result, part)
+                return result
+        return None
+
+    def _hints(self, node: ast.AST) -> list[str]:
+        """File names that appear as constant parts of a path we cannot fold (``f"{d}/m.pkl"``)."""
+        names = []
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                base = posixpath.basename(sub.value.replace("\\", "/"))
+                if posixpath.splitext(base)[1].lower() in MODEL_SUFFIXES:
+                    names.append(base)
+        return names
+
+    # -- recording ------------------------------------------------------------------------------
+    def _record(self, bucket: list, node: ast.Call, call: str, args: list[ast.AST], direction: str) -> None:
+        for arg in args:
+            path = self.path_of(arg)
+            if path is not None and _looks_like_path(path):
+                bucket.append({"path": path, "line": node.lineno, "call": call})
+            elif direction == "write":
+                self.write_hints.update(self._hints(arg))
+            if isinstance(arg, ast.Name) and arg.id in self.handles:
+                handle_path, mode, hints = self.handles[arg.id]
+                if handle_path is not None:
+                    bucket.append({"path": handle_path, "line": node.lineno, "call": call})
+                elif direction == "write":
+                    self.write_hints.update(hints)
+            if isinstance(arg, ast.Call) and self._is_open(arg):
+                self._open(arg, direction_hint=direction, call=call, at=node)
+
+    def _is_open(self, node: ast.Call) -> bool:
+        name = self.module.qualified_name(node.func) or self.module.dotted_name(node.func)
+        return name in ("open", "io.open", "builtins.open", "gzip.open", "bz2.open", "lzma.open") or \
+            isinstance(node.func, ast.Attribute) and node.func.attr == "open" and \
+            self.path_of(node.func.value) is not None
+
+    def _open_target(self, node: ast.Call) -> tuple[ast.AST | None, str]:
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "open" and \
+                self.module.qualified_name(node.func) is None:  # Path(...).open("wb")
+            target = node.func.value
+            mode_node = node.args[0] if node.args else None
+        else:
+            target = node.args[0] if node.args else None
+            mode_node = node.args[1] if len(node.args) > 1 else None
+        for keyword in node.keywords:
+            if keyword.arg == "file":
+                target = keyword.value
+            elif keyword.arg == "mode":
+                mode_node = keyword.value
+        mode = mode_node.value if isinstance(mode_node, ast.Constant) and isinstance(mode_node.value, str) else "r"
+        return target, mode
+
+    def _open(self, node: ast.Call, direction_hint: str | None = None, call: str = "open", at: ast.AST | None = None) -> None:
+        target, mode = self._open_target(node)
+        path = self.path_of(target)
+        writing = any(c in mode for c in "wax")
+        if path is None or not _looks_like_path(path):
+            if writing and target is not None:
+                self.write_hints.update(self._hints(target))
+            return
+        # A binary open of a model-named file reads or writes that model, whatever parses it.
+        if "b" in mode and posixpath.splitext(path)[1].lower() in MODEL_SUFFIXES or direction_hint:
+            entry = {"path": path, "line": (at or node).lineno, "call": call if direction_hint else f"open({mode!r})"}
+            (self.writes if writing else self.reads).append(entry)
+
+    def visit_With(self, node: ast.With) -> None:
+        for item in node.items:
+            expr = item.context_expr
+            if isinstance(expr, ast.Call) and self._is_open(expr) and isinstance(item.optional_vars, ast.Name):
+                target, mode = self._open_target(expr)
+                path = self.path_of(target)
+                self.handles[item.optional_vars.id] = (
+                    path if path is not None and _looks_like_path(path) else None, mode,
+                    self._hints(target) if target is not None else [])
+        self.generic_visit(node)
+
+    visit_AsyncWith = visit_With
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        value = node.value
+        if isinstance(value, ast.Call) and self._is_open(value) and len(node.targets) == 1 and \
+                isinstance(node.targets[0], ast.Name):
+            target, mode = self._open_target(value)
+            path = self.path_of(target)
+            self.handles[node.targets[0].id] = (
+                path if path is not None and _looks_like_path(path) else None, mode,
+                self._hints(target) if target is not None else [])
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        qualified = self.module.qualified_name(node.func)
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else \
+            node.func.id if isinstance(node.func, ast.Name) else ""
+        name = qualified or self.module.dotted_name(node.func) or method
+        keyword_args = [k.value for k in node.keywords if k.arg in _PATH_KEYWORDS]
+        if self._is_open(node):
+            self._open(node)
+        elif qualified and qualified.startswith("mlflow.") and method in ("log_model", "save_model"):
+            self._record(self.writes, node, qualified, node.args[1:2] + keyword_args, "write")
+        elif qualified and qualified.startswith("mlflow.") and method == "load_model":
+            pass  # model URIs (runs:/, models:/) name the tracking server, not a repository path
+        elif qualified in _DUMP_FUNCS or (qualified is None and method in _SAVE_METHODS):
+            self._record(self.writes, node, name, list(node.args) + keyword_args, "write")
+        elif method in _COPY_METHODS and not (qualified or "").startswith(_NOT_MODEL_LOADERS):
+            # the destination is the last argument: it is written; the source is only read
+            destination = node.args[-1:] + [k.value for k in node.keywords if k.arg in ("dst", "Filename", "filename",
+                                                                                       "local_path", "local_dir")]
+            self._record(self.writes, node, name, destination, "write")
+        elif qualified in _LOAD_FUNCS or (method in _LOAD_METHODS and not (qualified or "").startswith(_NOT_MODEL_LOADERS)):
+            self._record(self.reads, node, name, list(node.args[:1]) + keyword_args, "read")
+        if method in _FIT_METHODS and isinstance(node.func, ast.Attribute) or \
+                qualified in ("xgboost.train", "lightgbm.train", "catboost.train"):
+            self.fits = True
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        qualified = self.module.imports.get(node.id)
+        if qualified and _FEATURE_NAME.match(qualified.rsplit(".", 1)[-1]):
+            self.features.add(qualified)
+
+    def facts(self) -> dict[str, Any]:
+        self._module_constants()
+        self.visit(self.module.tree)
+        return {
+            "writes": _dedupe(self.writes), "reads": _dedupe(self.reads),
+            "write_hints": sorted(self.write_hints), "fits": self.fits, "features": sorted(self.features),
+        }
+
+
+def _dedupe(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen, result = set(), []
+    for entry in entries:
+        key = (entry["path"], entry["line"])
+        if key not in seen:
+            seen.add(key)
+            result.append(entry)
+    return result
+
+
+def _join(left: str, right: str) -> str:
+    if right.startswith("/") or right.startswith(_FILE_DIR):
+        return right
+    if left == f"{_FILE_DIR}/__file__":
+        left = _FILE_DIR + "/__file__"
+    return posixpath.join(left, right) if left else right
+
+
+def _dirname(path: str) -> str:
+    if path == f"{_FILE_DIR}/__file__":
+        return _FILE_DIR
+    if path.startswith(_FILE_DIR):
+        rest = path[len(_FILE_DIR):].lstrip("/")
+        return f"{_FILE_DIR}/{rest}/.." if rest else f"{_FILE_DIR}/.."
+    return posixpath.dirname(path.rstrip("/"))
+
+
+def extract(module) -> dict[str, Any]:
+    return ArtifactIO(module).facts()
+
+
+# -- the project view: artifacts joined to the code and stages that write and read them ----------
+
+_SCRIPT = re.compile(r"\bpython[0-9.]*\s+(?:-\S+\s+)*(?:-m\s+(?P<module>[\w.]+)|(?P<script>[\w./-]+\.py))")
+FACTS = "artifact_io"
+
+
+@dataclass
+class Use:
+    module: str  # the Python file that writes or reads
+    line: int
+    call: str
+    raw: str  # the path as written
+
+
+@dataclass
+class Links:
+    producers: dict[str, list[Use]] = field(default_factory=dict)  # artifact path -> code writes
+    loaders: dict[str, list[Use]] = field(default_factory=dict)  # artifact path -> code reads
+    stages: dict[str, list[DvcOutput]] = field(default_factory=dict)  # artifact path -> DVC stages
+    written: set[str] = field(default_factory=set)  # every repository path code writes
+    written_names: set[str] = field(default_factory=set)  # file names of writes, folded or not
+
+    def producer_files(self, project: "Project", artifact: Artifact) -> list[str]:
+        """Code that makes the artifact: modules that write it and the code of its DVC stages."""
+        files = [use.module for use in self.producers.get(artifact.path, [])]
+        for out in self.stages.get(artifact.path, []):
+            files.extend(stage_code(project, out))
+        return sorted(set(files))
+
+
+def matches(candidate: str, artifact: Artifact) -> bool:
+    return candidate == artifact.path or (artifact.is_dir and candidate.startswith(artifact.path + "/"))
+
+
+def resolve(raw: str, module: str, artifacts: list[Artifact]) -> list[Artifact]:
+    """The artifacts a path written in ``module`` refers to."""
+    found = [a for c in candidates(raw, module) for a in artifacts if matches(c, a)]
+    if not found and raw.startswith("/"):
+        # An absolute path inside a container (/app/models/m.pkl) ends with the repository path.
+        found = [a for a in artifacts if "/" in a.path and raw.rstrip("/").endswith("/" + a.path)]
+    return list({id(a): a for a in found}.values())
+
+
+def stage_code(project: "Project", out: DvcOutput) -> list[str]:
+    """Python files a DVC stage runs or depends on."""
+    code = [d for d in out.deps if d in project.files and project.files[d].kind == "python"]
+    by_module = {name: path for path, name in project.module_names.items()}
+    for match in _SCRIPT.finditer(out.cmd):
+        if match.group("module"):
+            path = by_module.get(match.group("module"))
+            if path:
+                code.append(path)
+        else:
+            base = posixpath.dirname(out.source)
+            for candidate in candidates(match.group("script"), out.source if base else "x"):
+                if candidate in project.files:
+                    code.append(candidate)
+    return sorted(set(code))
+
+
+def link(project: "Project") -> Links:
+    links = Links()
+    artifacts = project.artifacts
+    for module, facts in project.fact(FACTS).items():
+        if not isinstance(facts, dict):
+            continue
+        links.written_names.update(facts.get("write_hints", []))
+        for entry in facts.get("writes", []):
+            raw = entry.get("path", "")
+            use = Use(module, entry.get("line", 0), entry.get("call", ""), raw)
+            links.written.update(candidates(raw, module))
+            links.written_names.add(posixpath.basename(raw.rstrip("/")))
+            for artifact in resolve(raw, module, artifacts):
+                links.producers.setdefault(artifact.path, []).append(use)
+        for entry in facts.get("reads", []):
+            raw = entry.get("path", "")
+            use = Use(module, entry.get("line", 0), entry.get("call", ""), raw)
+            for artifact in resolve(raw, module, artifacts):
+                links.loaders.setdefault(artifact.path, []).append(use)
+    for out in dvc_outputs(project):
+        if out.stage is None:
+            continue
+        for artifact in artifacts:
+            if artifact.path == out.path or artifact.path.startswith(out.path + "/"):
+                links.stages.setdefault(artifact.path, []).append(out)
+    return links

@@ -1,0 +1,235 @@
+"""Pipelines nobody owns: scheduled and deploying work with no accountable person or team."""
+
+from __future__ import annotations
+
+import time
+
+import pathspec
+
+from auditor.discover import SKIP_DIRS
+from auditor.pipelines import (FACTS, Pipeline, config_pipelines, extract, is_team, last_commit_of, owners_for,
+                               python_pipelines)
+from auditor.rule import Extractor, Invalid, Option, ProjectRule, Valid
+
+DAY = 86400.0
+_DAG = ('from datetime import datetime\nfrom airflow import DAG\n\n'
+        'with DAG("export", start_date=datetime(2025, 1, 1), schedule="@daily", default_args={ARGS}) as dag:\n'
+        '    pass\n')
+
+
+class PipelineExtractor(Extractor):
+    """Pipeline definitions of a module (DAGs, flows, jobs, assets, ...) and the owners they name."""
+
+    name = FACTS
+
+    def extract(self, module):
+        return extract(module)
+
+
+def _all_pipelines(project) -> list[Pipeline]:
+    return python_pipelines(project) + config_pipelines(project)
+
+
+class OwnerlessPipeline(ProjectRule):
+    """A pipeline definition (DAG, flow, job, dvc.yaml, scheduled CI workflow, cron, ...) with no owner.
+
+    Owners come from CODEOWNERS (GitHub and GitLab syntax and locations; the last matching pattern
+    wins, GitLab sections combine), OWNERS files in the pipeline's directory or above, and the
+    pipeline's own fields (Airflow `owner` / `email` in `default_args` or an operator, Dagster
+    `owners=`, tags and labels such as `owner:team-x`). Placeholders (`airflow`, `admin`, `owner`,
+    `your_name`, `TODO`, empty) are no owner. Each file is reported once, at its first ownerless
+    definition. Detected: Airflow, Prefect, Dagster, Kubeflow, Vertex AI, ZenML, Metaflow, Kedro,
+    Luigi, dvc.yaml stages, scheduled or deploying GitHub Actions, GitLab CI and Azure Pipelines,
+    crontab files and Makefile targets that train or deploy.
+    """
+
+    id = "ML501"
+    name = "ownerless-pipeline"
+    category = "ownerless-pipeline"
+    severity = "medium"
+    confidence = "high"
+    rationale = ("A scheduled pipeline that nobody owns keeps running after its author has moved on: when it "
+                 "fails, or silently produces wrong data, no one is paged, no one knows what it feeds, and the "
+                 "failure is found weeks later downstream.")
+    remediation = ("Add a CODEOWNERS rule for the pipeline's file (a team rather than one person), and name the "
+                   "owner in the pipeline itself (Airflow `default_args={'owner': 'team', 'email': [...]}`, "
+                   "Dagster `owners=[...]`, tags `owner:team`).")
+    examples = (
+        Invalid({"dags/export.py": _DAG.replace("{ARGS}", '{"owner": "airflow"}')}, [("dags/export.py", 4)],
+                note="the default Airflow owner is a placeholder"),
+        Valid({"dags/export.py": _DAG.replace("{ARGS}", '{"owner": "data-platform"}')}),
+        Valid({"dags/export.py": _DAG.replace("{ARGS}", '{"owner": "airflow"}'),
+               ".github/CODEOWNERS": "/dags/ @acme/data\n"}),
+        Valid({"dags/export.py": _DAG.replace("{ARGS}", "ARGS").replace(
+            "\n\nwith", '\nARGS = {"owner": "lea", "email": ["lea@acme.io"]}\n\nwith')}),
+        Valid({"dags/export.py": _DAG.replace("{ARGS}", "shared.ARGS").replace("from datetime", "import shared\nfrom datetime")},
+              note="default_args imported from elsewhere: unknown, not reported"),
+        Invalid({"dags/export.py": _DAG.replace("{ARGS}", '{"owner": "airflow", "email": ["airflow@example.com"]}')
+                 .replace("    pass", "    t1 = BashOperator(task_id='a', bash_command='x')\n"
+                                        "    t2 = BashOperator(task_id='b', bash_command='y')")},
+                [("dags/export.py", 4)], note="several tasks, one finding"),
+        Valid({"dags/export.py": _DAG.replace("{ARGS}", "{}").replace(
+            "    pass", "    BashOperator(task_id='a', bash_command='x', owner='lea')")}),
+        Valid({"dags/export.py": _DAG.replace("{ARGS}", '{"owner": "airflow"}'), "dags/OWNERS": "approvers:\n- lea\n"}),
+        Invalid({"flows/etl.py": "from prefect import flow\n\n@flow\ndef etl():\n    pass\n\n@flow(name='b')\n"
+                                 "def other():\n    pass\n"}, [("flows/etl.py", 4)]),
+        Invalid({"assets.py": "from dagster import asset, job\n\n@asset(owners=['team:ml'])\ndef a():\n    pass\n\n"
+                              "@asset\ndef b():\n    pass\n"}, [("assets.py", 8)]),
+        Valid({"assets.py": "import dagster as dg\n\n@dg.asset(owners=['lea@acme.io'])\ndef a():\n    pass\n"}),
+        Valid({"assets.py": "import dagster as dg\n\n@dg.asset(tags={'owner': 'ml-team'})\ndef a():\n    pass\n"}),
+        Invalid({"pipe.py": "from kfp import dsl\n\n@dsl.pipeline(name='train')\ndef train():\n    pass\n"},
+                [("pipe.py", 4)]),
+        Invalid({"flow.py": "from metaflow import FlowSpec, step\n\nclass Train(FlowSpec):\n    pass\n"},
+                [("flow.py", 3)]),
+        Invalid({"tasks.py": "import luigi\n\nclass Train(luigi.Task):\n    pass\n"}, [("tasks.py", 3)]),
+        Invalid({"p.py": "from zenml import pipeline\n\n@pipeline\ndef training():\n    pass\n"}, [("p.py", 4)]),
+        Invalid({"src/pipelines/train/pipeline.py": "from kedro.pipeline import Pipeline, node, pipeline\n\n"
+                                                    "def create_pipeline(**kwargs):\n    return pipeline([])\n"},
+                [("src/pipelines/train/pipeline.py", 4)]),
+        Invalid({"dvc.yaml": "stages:\n  train:\n    cmd: python train.py\n"}, [("dvc.yaml", 1)]),
+        Valid({"dvc.yaml": "stages:\n  train:\n    cmd: python train.py\n", "CODEOWNERS": "* @acme/ml\n"}),
+        Invalid({".github/workflows/retrain.yml": "on:\n  schedule:\n    - cron: '0 3 * * 1'\njobs:\n  r:\n"
+                                                  "    runs-on: ubuntu-latest\n"},
+                [(".github/workflows/retrain.yml", 2)]),
+        Valid({".github/workflows/ci.yml": "on: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n"},
+              note="a test workflow is not a pipeline"),
+        Valid({".github/workflows/retrain.yml": "on:\n  schedule:\n    - cron: '0 3 * * 1'\n",
+               ".github/CODEOWNERS": "/.github/ @acme/devops\n"}),
+        Invalid({".gitlab-ci.yml": "stages: [test, deploy]\ntest:\n  script: pytest\ndeploy_model:\n  stage: deploy\n"
+                                   "  script: ./deploy.sh\n"}, [(".gitlab-ci.yml", 4)]),
+        Invalid({"azure-pipelines.yml": "schedules:\n- cron: '0 0 * * *'\n  branches:\n    include: [main]\n"},
+                [("azure-pipelines.yml", 1)]),
+        Invalid({"ops/crontab": "# m h dom mon dow command\n0 2 * * * python /app/retrain.py\n"}, [("ops/crontab", 2)]),
+        Invalid({"Makefile": "install:\n\tpip install -e .\n\ntrain:\n\tpython train.py\n\ndeploy: train\n\t./ship\n"},
+                [("Makefile", 4)]),
+        Valid({"Makefile": "install:\n\tpip install -e .\ntest:\n\tpytest\n"}),
+        Valid({"CODEOWNERS": "[ML] @acme/ml\n/pipelines/\n", "pipelines/p.py":
+               "from prefect import flow\n\n@flow\ndef etl():\n    pass\n"},
+              note="GitLab section default owners"),
+        Valid("def DAG(*a, **k):\n    pass\n\nd = DAG('not airflow')\n", note="not Airflow's DAG"),
+    )
+
+    def check(self, project):
+        for pipeline in _all_pipelines(project):
+            if not pipeline.known:
+                continue
+            ownership = owners_for(project, pipeline)
+            if ownership.owners:
+                continue
+            if ownership.placeholders:
+                why = f"its owner {', '.join(repr(p) for p in sorted(set(ownership.placeholders)))} is a placeholder"
+            else:
+                why = "it names no owner"
+            cover = "no CODEOWNERS rule" if project.codeowners.path else "there is no CODEOWNERS file,"
+            more = f" (and {pipeline.others} more definition(s) in this file)" if pipeline.others else ""
+            yield self.finding(
+                pipeline.path, pipeline.line,
+                f"{pipeline.label} has no owner: {why}, and {cover} or OWNERS file covers {pipeline.path}{more}",
+                anchor=f"ownerless {pipeline.framework} {pipeline.name}",
+                confidence="medium" if pipeline.framework in ("make", "cron") else None,
+                evidence={"framework": pipeline.framework, "kind": pipeline.kind, "name": pipeline.name,
+                          "placeholder_owners": sorted(set(ownership.placeholders)),
+                          "codeowners": project.codeowners.path, "other_definitions": pipeline.others})
+
+
+class InactivePipelineOwner(ProjectRule):
+    """A pipeline owned only by individuals who have not committed to the repository for a long time.
+
+    Teams (`@org/team`) always count as active. An individual owner (CODEOWNERS `@handle` or email,
+    OWNERS entry, Airflow `owner`) is matched to git authors by email, by an email's local part or
+    by a name written without spaces; an owner that matches no author is not judged.
+    """
+
+    id = "ML502"
+    name = "inactive-pipeline-owner"
+    category = "ownerless-pipeline"
+    severity = "low"
+    confidence = "medium"
+    options = {"inactive-owner-days": Option(int, 180, "an owner whose last commit is older than this is inactive")}
+    rationale = ("A bus factor of one person who has left is an ownerless pipeline with a name on it: alerts "
+                 "and reviews go to someone who will not answer.")
+    remediation = "Make a team the owner in CODEOWNERS, or add an active maintainer next to the current owner."
+    _flow = "from prefect import flow\n\n@flow\ndef etl():\n    pass\n"
+    examples = (
+        Invalid({"CODEOWNERS": "/flows/ @dana\n", "flows/etl.py": _flow},
+                [("flows/etl.py", 4)], git={"CODEOWNERS": 400, "flows/etl.py": 400},
+                note="@dana (dana@example.com, the examples' author) last committed 400 days ago"),
+        Valid({"CODEOWNERS": "/flows/ @acme/data\n", "flows/etl.py": _flow},
+              git={"CODEOWNERS": 400, "flows/etl.py": 400}),
+        Valid({"CODEOWNERS": "/flows/ @ghost\n", "flows/etl.py": _flow},
+              git={"CODEOWNERS": 400, "flows/etl.py": 400}, note="@ghost matches no author: not judged"),
+        Valid({"CODEOWNERS": "/flows/ @dana\n", "flows/etl.py": _flow, "src/x.py": "x = 1\n"},
+              git={"CODEOWNERS": 400, "flows/etl.py": 400, "src/x.py": 3}, note="Dana is active"),
+    )
+
+    def check(self, project):
+        if not project.git.available:
+            return
+        limit = self.settings["inactive-owner-days"]
+        for pipeline in _all_pipelines(project):
+            ownership = owners_for(project, pipeline)
+            if not ownership.owners or any(is_team(o) for o in ownership.owners):
+                continue
+            last = {o: last_commit_of(project, o) for o in ownership.owners}
+            if any(when is None for when in last.values()):
+                continue
+            newest = max(last.values())
+            days = (project.now - newest) / DAY
+            if days <= limit:
+                continue
+            yield self.finding(
+                pipeline.path, pipeline.line,
+                f"{pipeline.label} is owned only by {', '.join(ownership.owners)}, whose last commit was "
+                f"{int(days)} days ago",
+                anchor=f"inactive-owner {pipeline.framework} {pipeline.name}",
+                evidence={"owners": {o: time.strftime("%Y-%m-%d", time.gmtime(w)) for o, w in last.items()},
+                          "sources": ownership.sources, "inactive_days": int(days), "threshold_days": limit})
+
+
+class UnmatchedCodeownersPattern(ProjectRule):
+    """A CODEOWNERS pattern that matches no file in the repository.
+
+    Usually a directory that was moved or deleted: the ownership it declared silently vanished
+    (and the files that moved are now owned by whatever broader rule matches them). Patterns for
+    paths the scan does not see (excluded in the configuration, build output, virtual
+    environments) are not reported.
+    """
+
+    id = "ML503"
+    name = "unmatched-codeowners-pattern"
+    category = "ownerless-pipeline"
+    severity = "low"
+    confidence = "high"
+    rationale = ("Ownership that points at nothing gives false comfort: the team believes the code is owned, "
+                 "while the files it meant live elsewhere with no owner or the wrong one.")
+    remediation = "Update the pattern to the files' new location, or delete the line."
+    examples = (
+        Invalid({".github/CODEOWNERS": "/src/ @acme/ml\n/notebooks/legacy/ @former-intern\n", "src/a.py": "x = 1\n"},
+                [(".github/CODEOWNERS", 2)]),
+        Valid({"CODEOWNERS": "* @acme/all\n*.py @acme/py\n/src/ @acme/ml\ndocs/ @acme/docs\n",
+               "src/a.py": "x = 1\n", "pkg/docs/readme.md": "hi\n"}),
+        Valid({"CODEOWNERS": "/build/ @acme/release\n/data/ @acme/data\n", "a.py": "x = 1\n"},
+              config={"exclude": ["data/"]}, note="excluded or never-scanned directories"),
+        Invalid({".gitlab/CODEOWNERS": "[Docs] @acme/docs\nguides/\n", "a.py": "x = 1\n"}, [(".gitlab/CODEOWNERS", 2)]),
+    )
+
+    def check(self, project):
+        owners = project.codeowners
+        if not owners.path:
+            return
+        excluded = pathspec.PathSpec.from_lines("gitwildmatch", project.config.exclude) if project.config.exclude else None
+        paths = list(project.files)
+        for rule in owners.rules:
+            if any(rule.spec.match_file(p) for p in paths):
+                continue
+            literal = rule.pattern.strip("/").split("*", 1)[0].rstrip("/")
+            parts = [p for p in literal.split("/") if p]
+            if any(p in SKIP_DIRS or p.endswith(".egg-info") for p in parts):
+                continue
+            if excluded is not None and literal and (excluded.match_file(literal) or excluded.match_file(literal + "/x")):
+                continue
+            yield self.finding(
+                owners.path, rule.line,
+                f"CODEOWNERS pattern {rule.pattern} matches no file; its owners {' '.join(rule.owners) or '(none)'} "
+                f"own nothing", anchor=f"unmatched {rule.pattern}",
+                evidence={"pattern": rule.pattern, "owners": list(rule.owners)})
