@@ -141,9 +141,9 @@ def parse_config(file: RepoFile) -> None:
         if file.suffix in (".yaml", ".yml") or file.name in ("dvc.lock", "conda-lock.yml"):
             docs = [d for d in yaml.safe_load_all(text)]
             file.data = docs[0] if len(docs) == 1 else docs
-        elif file.suffix == ".toml" or file.name in ("pipfile", "poetry.lock", "uv.lock", "pdm.lock"):
+        elif file.suffix == ".toml" or file.name.lower() in ("pipfile", "poetry.lock", "uv.lock", "pdm.lock"):
             file.data = tomllib.loads(text)
-        elif file.suffix in (".json",) or file.name == "pipfile.lock":
+        elif file.suffix in (".json",) or file.name.lower() == "pipfile.lock":
             file.data = json.loads(text) if text.strip() else None
         elif file.suffix == ".dvc":
             file.data = yaml.safe_load(text)
