@@ -32,6 +32,7 @@ class Config:
     severity: dict[str, str] = field(default_factory=dict)  # rule id -> severity override
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id -> options
     jobs: int = 0  # 0: decide from the size of the repository
+    readiness: dict[str, Any] = field(default_factory=dict)  # [tool.mlaudit.readiness]: weights of the score
     source: str | None = None  # where the configuration came from, for messages and reports
     # Links from reports to the code, e.g. "https://git.example/{path}?at={commit}#L{line}";
     # None: derived from the git remote for GitHub and GitLab (auditor/report/links.py).
@@ -61,6 +62,7 @@ _KEYS: dict[str, tuple[str, str, Any]] = {
     "severity": ("severity", "a table of rule id = severity", lambda v: isinstance(v, dict)),
     "rules": ("rules", "a table of rule id = table of options",
               lambda v: isinstance(v, dict) and all(isinstance(o, dict) for o in v.values())),
+    "readiness": ("readiness", "a table such as { weights = { rollback = 30 } }", lambda v: isinstance(v, dict)),
     "jobs": ("jobs", "a non-negative integer",
              lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0),
     "source-url-template": ("source_url_template",
@@ -135,7 +137,16 @@ def build_config(raw: dict[str, Any], source: str | None, overrides: dict[str, A
         if value is not None:
             setattr(config, attr, value)
     validate_rule_references(config, where)
+    _validate_readiness(config, where)
     return config
+
+
+def _validate_readiness(config: Config, where: str) -> None:
+    from auditor.readiness.score import validate_readiness
+
+    problem = validate_readiness(config.readiness)
+    if problem:
+        raise ConfigError(f"{where}: [readiness] {problem}")
 
 
 def validate_rule_references(config: Config, where: str) -> None:

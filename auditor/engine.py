@@ -20,6 +20,7 @@ from auditor.discover import discover
 from auditor.excerpt import fill_missing as fill_missing_excerpts
 from auditor.finding import Finding, assign_fingerprints, confidence_rank, severity_rank
 from auditor.gitinfo import GitHistory, read_history
+from auditor.readiness import compute_readiness
 from auditor.project import (ARTIFACT, CONFIG, LOCK, NOTEBOOK, OTHER, PYTHON, TEXT_KINDS, Project, RepoFile,
                              classify, parse_config)
 from auditor.sources import NotText, decode_text, parse_notebook
@@ -53,6 +54,7 @@ class ScanResult:
     started: float = 0.0
     duration: float = 0.0
     version: str = __version__
+    readiness: dict[str, Any] | None = None  # the operational-readiness score (auditor/readiness)
     project: Project | None = None  # the repository model, for reporters that need more than findings
 
     def failing(self, fail_on: str | None = None) -> list[Finding]:
@@ -264,6 +266,11 @@ def scan(target: Path, config: Config, *, now: float | None = None, progress: Pr
                                       "error": traceback.format_exc(limit=3)})
     result.project = project
     result.findings = _post_process(findings, project, config)
+    try:  # after the findings, which feed the score
+        result.readiness = compute_readiness(project, result.findings, result.python_lines, config.readiness,
+                                             {rule.category for rule in rules})
+    except Exception:
+        result.errors.append({"rule": "readiness", "path": "", "error": traceback.format_exc(limit=3)})
     result.skipped.sort()
     result.degraded.sort()
     result.duration = time.time() - started

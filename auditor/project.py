@@ -27,7 +27,8 @@ else:  # pragma: no cover
 
 PYTHON, NOTEBOOK, CONFIG, REQUIREMENTS, LOCK, DOCKERFILE = "python", "notebook", "config", "requirements", "lock", "dockerfile"
 ARTIFACT, CODEOWNERS, DOC, BUILD, OTHER = "artifact", "codeowners", "doc", "build", "other"
-TEXT_KINDS = {CONFIG, REQUIREMENTS, LOCK, DOCKERFILE, CODEOWNERS, DOC, BUILD}
+SCRIPT = "script"  # shell scripts: how a repository trains and deploys is often only written there
+TEXT_KINDS = {CONFIG, REQUIREMENTS, LOCK, DOCKERFILE, CODEOWNERS, DOC, BUILD, SCRIPT}
 
 ARTIFACT_SUFFIXES = {
     ".pkl", ".pickle", ".joblib", ".pt", ".pth", ".ckpt", ".safetensors", ".onnx", ".h5", ".hdf5",
@@ -58,8 +59,11 @@ def classify(path: str) -> str:
         return REQUIREMENTS
     if name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile") or name == "containerfile":
         return DOCKERFILE
-    if name in ("makefile", "gnumakefile", "justfile", "procfile", "crontab") or suffix in (".mk", ".cron"):
+    if name in ("makefile", "gnumakefile", "justfile", "procfile", "crontab", "jenkinsfile") or \
+            suffix in (".mk", ".cron"):
         return BUILD
+    if suffix in (".sh", ".bash"):
+        return SCRIPT
     if suffix in ARTIFACT_SUFFIXES or name == "mlmodel" or name == "saved_model.pb":
         return ARTIFACT
     if suffix in CONFIG_SUFFIXES or name in ("dvc.lock", ".dvc") or suffix == ".dvc":

@@ -11,6 +11,8 @@ from auditor.finding import CATEGORIES
 from auditor.rule import Extractor, FileRule, ModuleRule, ProjectRule, Rule
 
 _KINDS = (ModuleRule, FileRule, ProjectRule)
+# Extractors that serve a subsystem rather than one rule live with that subsystem.
+EXTRACTOR_MODULES = ("auditor.readiness.facts",)
 # Engine modules that define extractors shared by many rules (besides those in auditor.rules).
 CORE_EXTRACTOR_MODULES = ("auditor.program",)
 
@@ -51,6 +53,13 @@ def _load() -> tuple[dict[str, type[Rule]], dict[str, type[Extractor]]]:
                     raise RegistryError(f"rule name {obj.name} is used by {names[obj.name]} and {obj.id}")
                 rules[obj.id] = obj
                 names[obj.name] = obj.id
+    for name in EXTRACTOR_MODULES:
+        module = importlib.import_module(name)
+        for _, obj in inspect.getmembers(module, inspect.isclass):
+            if obj.__module__ == module.__name__ and issubclass(obj, Extractor) and obj is not Extractor:
+                if obj.name in extractors:
+                    raise RegistryError(f"extractor name {obj.name} is defined twice")
+                extractors[obj.name] = obj
     return dict(sorted(rules.items())), extractors
 
 

@@ -37,6 +37,7 @@ def result_to_dict(result, **_: Any) -> dict[str, Any]:
             "failing": len(result.failing()),
         },
         "errors": list(result.errors),
+        "readiness": getattr(result, "readiness", None),
     }
 
 

@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 import click
 
 from auditor.finding import CATEGORIES, SEVERITIES
+from auditor.readiness.text import render_readiness
 
 _COLOURS = {"critical": "magenta", "high": "red", "medium": "yellow", "low": "cyan", "info": "white"}
 
@@ -53,6 +54,7 @@ def render_text(result, *, color: bool = False, verbose: bool = False, quiet: bo
     if result.errors:
         out.append("")
 
+    out.extend(render_readiness(getattr(result, "readiness", None), style, verbose=verbose, quiet=quiet))
     by_category = Counter(f.category for f in result.findings)
     by_severity = Counter(f.severity for f in result.findings)
     scope = f"{result.files} files ({result.python_files} Python, {result.notebooks} notebooks, " \

@@ -1,0 +1,84 @@
+"""The rollback estimate: minutes to get the previous model serving again, with the chain of evidence.
+
+The estimate follows the slowest step the repository forces on whoever is on call:
+  registry alias + automated deploy ............ 5 min  (move the alias back, the deploy follows)
+  registry alias, manual redeploy .............. 10 min
+  versioned files + automated deploy ........... 15 min (revert the pinned version, CI redeploys)
+  versioned files + manual redeploy ............ 30 min (+10 when no procedure is written down)
+  only the latest artifact, overwritten ........ 240 min (retrain the previous version from code and data)
+  ... and no single command that retrains ...... 480 min
+  nothing saved or served ...................... None (no model to roll back)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Check
+
+UNDOCUMENTED_PENALTY = 10
+
+
+def _fmt(check: Check) -> str:
+    where = ", ".join(f"{e.path}:{e.line}" if e.line else e.path for e in check.evidence[:2])
+    return f"{check.id} {check.status}" + (f" ({where})" if where else "")
+
+
+def estimate_rollback(checks: dict[str, Check], *, has_models: bool, kept_by: list[str],
+                      retrain: Check) -> dict[str, Any]:
+    """``kept_by``: why earlier model versions survive a new training run (tracker, DVC, git, versioned paths)."""
+    versioned, alias, pinned, deploy, procedure = (checks[k] for k in
+                                                   ("R-ROLL-01", "R-ROLL-02", "R-ROLL-03", "R-ROLL-04", "R-ROLL-05"))
+    reasoning: list[str] = []
+    to_get_under_5: list[str] = []
+    automated = deploy.status == PASS
+    documented = procedure.status == PASS
+    if not has_models and versioned.status == FAIL and alias.status == FAIL and pinned.status == FAIL:
+        reasoning.append("no model is saved, registered or served by this repository, so there is nothing to roll back")
+        return {"estimate_minutes": None, "reasoning": reasoning, "to_get_under_5": []}
+
+    if alias.status == PASS:
+        minutes = 5 if automated else 10
+        reasoning.append(f"registered versions with aliases or stages: rollback moves the alias back [{_fmt(alias)}]")
+    elif alias.status == PARTIAL or kept_by:
+        minutes = 15 if automated else 30
+        if alias.status == PARTIAL:
+            reasoning.append(f"models are registered, so earlier versions still exist [{_fmt(alias)}]")
+        reasoning.extend(f"earlier versions are kept: {why}" for why in kept_by)
+        if versioned.status != PASS:
+            reasoning.append(f"but not every artifact is versioned [{_fmt(versioned)}]: finding and restoring the "
+                             "previous one is a manual checkout")
+    else:
+        minutes = 240 if retrain.status != FAIL else 480
+        reasoning.append(f"only the latest artifact exists (overwritten in place or not kept) [{_fmt(versioned)}]: "
+                         "the previous model has to be retrained from the previous code and data")
+        reasoning.append(f"retraining {'is one command' if retrain.status == PASS else 'is not one command'} "
+                         f"[{_fmt(retrain)}]" + ("" if retrain.status != FAIL else ", which doubles the time"))
+        to_get_under_5.append("keep every trained model as its own version (tracker, registry or DVC output)")
+    if minutes < 240:
+        if automated:
+            reasoning.append(f"deploys are automated, so redeploying is a re-run [{_fmt(deploy)}]")
+        else:
+            reasoning.append(f"deploying is manual [{_fmt(deploy)}]")
+        if pinned.status == PASS:
+            reasoning.append(f"deploy manifests pin the model version [{_fmt(pinned)}]")
+        else:
+            reasoning.append(f"the deployed version is not pinned [{_fmt(pinned)}], so someone must first work out "
+                             "which version was serving")
+        if not automated and not documented:
+            minutes += UNDOCUMENTED_PENALTY
+            reasoning.append(f"no rollback procedure is written down (+{UNDOCUMENTED_PENALTY} min) [{_fmt(procedure)}]")
+        elif documented:
+            reasoning.append(f"a rollback procedure is written down or automated [{_fmt(procedure)}]")
+    if alias.status != PASS:
+        to_get_under_5.append("register each model and serve it by alias (`models:/name@champion`), so rollback is "
+                              "moving the alias back")
+    if not automated:
+        to_get_under_5.append("deploy from CI with the model version as input, so redeploying is one click")
+    if pinned.status != PASS:
+        to_get_under_5.append("pin the model version or alias in the deploy manifest instead of \"latest\" or a fixed path")
+    if procedure.status != PASS:
+        to_get_under_5.append("write the rollback steps down (or automate them on an alarm)")
+    if minutes <= 5:
+        to_get_under_5 = []
+    return {"estimate_minutes": minutes, "reasoning": reasoning, "to_get_under_5": to_get_under_5}

@@ -1,0 +1,233 @@
+"""Per-module usage facts for the readiness score: what a module imports, calls, saves and loads.
+
+One walk of the tree; the result is small JSON (names, first lines, a few literals) so it can be
+cached with the module's other facts and read by the readiness checks without the tree.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from auditor.rule import Extractor
+
+MAX_ENTRIES = 300  # per table and module: a generated 50k-line module must not bloat the cache
+
+# Words looked for in identifiers, keyword names and short strings, reduced to a marker name.
+MARKERS = {
+    "shadow": re.compile(r"(^|[^a-z])shadow(?!_?(color|colour|offset|blur|box))", re.I),
+    "canary": re.compile(r"canary", re.I),
+    "traffic": re.compile(r"traffic_?(split|percent|weight)|variant_?weight|InitialVariantWeight", re.I),
+    "holdout-cohort": re.compile(r"holdout_?(group|cohort|percent|pct|users|traffic)|control_?group|ab_?test",
+                                 re.I),
+    "champion": re.compile(r"champion|challenger", re.I),
+    "git-sha": re.compile(r"git[_.-]?(sha|commit|rev|hash)|commit[_-]?(sha|hash|id)|rev-parse|source\.git", re.I),
+    "seed": re.compile(r"^(random_)?seed$|_seed$", re.I),
+    "segment": re.compile(r"slic(e|ing)_?(fn|func|function|metric|eval|perf|score)|per_?(segment|slice|group|cohort)"
+                          r"|segment_?(metric|eval|score|perf)|by_?segment|subgroup|slicing_function"
+                          r"|MetricFrame|SlicingSpec", re.I),
+    "time-travel": re.compile(r"versionAsOf|timestampAsOf|VERSION AS OF|TIMESTAMP AS OF|as_of_timestamp|snapshot_id",
+                              re.I),
+    "newest-file": re.compile(r"getmtime|getctime|st_mtime|newest|most_recent", re.I),
+    "freshness": re.compile(r"freshness|stale_?data|max_?age|data_?age", re.I),
+    "row-count": re.compile(r"row_?count|n_?rows|num_?rows|expected_?rows|min_?rows", re.I),
+    "failure-notify": re.compile(r"^emails?$|email_on_(failure|retry)|on_failure_callback|send_?alert|notify_?failure",
+                                 re.I),
+    "alert": re.compile(r"pagerduty|opsgenie|slack_?webhook|alertmanager|put_metric_alarm", re.I),
+    "held-out": re.compile(r"^(x_|y_)?(test|holdout|valid|val)(_(set|df|data|split|ds|dataset|loader|x|y))?$"
+                           r"|test_size|validation_split|holdout", re.I),
+}
+_URI = re.compile(r"^(models|runs|s3|s3a|gs|gcs|hdfs|abfss?|wasbs?|dbfs|hf|wandb-artifact)(:/|://)", re.I)
+_ARTIFACT_WORD = re.compile(r"\.(pkl|pickle|joblib|pt|pth|ckpt|safetensors|onnx|h5|hdf5|keras|pb|tflite|cbm|"
+                            r"xgb|ubj|lgb|model|bin|sav|dill|json)$|model", re.I)
+
+# Calls that write a model object to a path: qualified name -> index of the path argument.
+SAVE_FUNCTIONS = {
+    "joblib.dump": 1, "pickle.dump": 1, "dill.dump": 1, "cloudpickle.dump": 1, "torch.save": 1,
+    "skops.io.dump": 1, "sklearn.externals.joblib.dump": 1, "tensorflow.saved_model.save": 1,
+}
+SAVE_METHODS = {"save_model": 0, "save_pretrained": 0, "save": 0, "save_weights": 0}
+LOAD_FUNCTIONS = {
+    "joblib.load": 0, "pickle.load": 0, "dill.load": 0, "cloudpickle.load": 0, "torch.load": 0,
+    "skops.io.load": 0, "tensorflow.keras.models.load_model": 0, "keras.models.load_model": 0,
+    "tensorflow.saved_model.load": 0, "onnxruntime.InferenceSession": 0,
+}
+LOAD_METHODS = {"load_model": 0, "from_pretrained": 0, "load_weights": 0}
+
+
+def _short(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 120
+
+
+class _Walker:
+    def __init__(self, module) -> None:
+        self.module = module
+        self.imports: dict[str, int] = {}
+        self.calls: dict[str, int] = {}
+        self.methods: dict[str, int] = {}
+        self.markers: dict[str, int] = {}
+        self.kwargs: dict[str, int] = {}
+        self.uris: dict[str, int] = {}
+        self.strings: dict[str, dict[str, int]] = {}  # call name -> literal string argument -> line
+        self.saves: list[dict[str, Any]] = []
+        self.loads: list[dict[str, Any]] = []
+        self.constants: dict[str, str] = {}  # module-level NAME = "literal"
+        self.handles: dict[str, ast.AST] = {}  # `with open(PATH, "wb") as handle` -> PATH
+        self.main = False
+        self.defs: dict[str, int] = {}
+
+    # -- helpers --------------------------------------------------------------------------------
+    @staticmethod
+    def _put(table: dict, key: str, line: int) -> None:
+        if key not in table and len(table) < MAX_ENTRIES:
+            table[key] = line
+
+    def _mark(self, text: str, line: int) -> None:
+        if not text or len(text) > 120:
+            return
+        for name, pattern in MARKERS.items():
+            if name not in self.markers and pattern.search(text):
+                self.markers[name] = line
+
+    def _path(self, node: ast.AST | None) -> tuple[str, str | None]:
+        """(kind, literal): 'literal' paths are constant (the same file every run), 'parameterised' ones
+        are built from values (a version, a run id, an argument), 'unknown' ones come from elsewhere."""
+        if node is None:
+            return "unknown", None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return "literal", node.value
+        if isinstance(node, ast.Name):
+            if node.id in self.constants:
+                return "literal", self.constants[node.id]
+            if node.id in self.handles:
+                return self._path(self.handles[node.id])
+            return "unknown", None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open" and node.args:
+            return self._path(node.args[0])
+        if isinstance(node, ast.JoinedStr):
+            if all(isinstance(v, ast.Constant) for v in node.values):
+                return "literal", "".join(str(v.value) for v in node.values)
+            return "parameterised", None
+        parts: list[ast.AST] = []
+        if isinstance(node, ast.BinOp):  # "dir/" + name, Path(dir) / "m.pkl", "%s.pkl" % name
+            parts = [node.left, node.right]
+        elif isinstance(node, ast.Call):  # os.path.join(...), Path(...), str(...)
+            func = self.module.dotted_name(node.func) or ""
+            if func.split(".")[-1] in ("join", "Path", "PurePath", "str", "joinpath", "format"):
+                parts = list(node.args)
+                if isinstance(node.func, ast.Attribute) and func.split(".")[-1] in ("joinpath", "format"):
+                    parts.insert(0, node.func.value)
+        if parts:
+            resolved = [self._path(part) for part in parts]
+            if all(kind == "literal" for kind, _ in resolved):
+                return "literal", "/".join(value for _, value in resolved if value)
+            return "parameterised", None
+        return "unknown", None
+
+    def _record_io(self, table: list, call: str, line: int, path_node: ast.AST | None) -> None:
+        if len(table) >= MAX_ENTRIES:
+            return
+        kind, literal = self._path(path_node)
+        table.append({"call": call, "line": line, "path": literal, "kind": kind})
+
+    # -- walk -----------------------------------------------------------------------------------
+    def run(self) -> None:
+        tree = self.module.tree
+        for stmt in tree.body:  # module-level string constants, for paths like MODEL_PATH
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant) and \
+                    isinstance(stmt.value.value, str):
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name):
+                        self.constants[target.id] = stmt.value.value
+        for node in ast.walk(tree):
+            line = getattr(node, "lineno", 0)
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    self._put(self.imports, alias.name, line)
+            elif isinstance(node, ast.ImportFrom):
+                base = self.module.imports.get(node.names[0].asname or node.names[0].name, "") if node.names else ""
+                module = base.rsplit(".", 1)[0] if base else (node.module or "")
+                if module:
+                    self._put(self.imports, module, line)
+            elif isinstance(node, ast.With):
+                for item in node.items:
+                    expr = item.context_expr
+                    if isinstance(item.optional_vars, ast.Name) and isinstance(expr, ast.Call) and \
+                            isinstance(expr.func, ast.Name) and expr.func.id == "open" and expr.args:
+                        self.handles[item.optional_vars.id] = expr.args[0]
+            elif isinstance(node, ast.Call):
+                self._call(node, line)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self._put(self.defs, node.name, line)
+                self._mark(node.name, line)
+            elif isinstance(node, ast.Name):
+                self._mark(node.id, line)
+            elif isinstance(node, ast.arg):
+                self._mark(node.arg, line)
+            elif isinstance(node, ast.Attribute):
+                self._mark(node.attr, line)
+            elif isinstance(node, ast.Constant) and _short(node.value):
+                self._mark(node.value, line)
+                if _URI.match(node.value):
+                    self._put(self.uris, node.value, line)
+            elif isinstance(node, ast.If):
+                test = node.test
+                if isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__":
+                    self.main = True
+
+    def _call(self, node: ast.Call, line: int) -> None:
+        name = self.module.qualified_name(node.func)
+        if name is None and isinstance(node.func, ast.Name) and node.func.id in ("open", "print"):
+            name = node.func.id
+        for keyword in node.keywords:
+            if keyword.arg:
+                self._put(self.kwargs, keyword.arg, line)
+                self._mark(keyword.arg, line)
+        if name is not None:
+            self._put(self.calls, name, line)
+            literals = [a.value for a in node.args[:2] if isinstance(a, ast.Constant) and _short(a.value)]
+            if literals and len(self.strings) < MAX_ENTRIES:
+                table = self.strings.setdefault(name, {})
+                for literal in literals:
+                    if len(table) < 20:
+                        table.setdefault(literal, line)
+            if name in SAVE_FUNCTIONS:
+                index = SAVE_FUNCTIONS[name]
+                self._record_io(self.saves, name, line, node.args[index] if len(node.args) > index else None)
+            elif name in LOAD_FUNCTIONS:
+                index = LOAD_FUNCTIONS[name]
+                self._record_io(self.loads, name, line, node.args[index] if len(node.args) > index else None)
+            elif name.endswith((".load_model", ".from_pretrained")):
+                self._record_io(self.loads, name, line, node.args[0] if node.args else None)
+            elif name.endswith((".log_model", ".save_model")):
+                self._record_io(self.saves, name, line, node.args[1] if len(node.args) > 1 else None)
+            return
+        if isinstance(node.func, ast.Attribute):
+            method = node.func.attr
+            self._put(self.methods, method, line)
+            if method in SAVE_METHODS and node.args:
+                kind, literal = self._path(node.args[0])
+                # `.save(...)` is also an image or a dataframe: only paths that look like models count.
+                if method != "save" or (literal and _ARTIFACT_WORD.search(literal)):
+                    self._record_io(self.saves, f".{method}", line, node.args[0])
+            elif method in LOAD_METHODS and node.args:
+                self._record_io(self.loads, f".{method}", line, node.args[0])
+
+    def result(self) -> dict[str, Any]:
+        return {
+            "imports": self.imports, "calls": self.calls, "methods": self.methods, "kwargs": self.kwargs,
+            "markers": self.markers, "uris": self.uris, "strings": self.strings, "saves": self.saves,
+            "loads": self.loads, "defs": self.defs, "main": self.main,
+        }
+
+
+class UsageFacts(Extractor):
+    """Imports, qualified calls, method names, markers, model saves and loads of one module."""
+
+    name = "usage"
+
+    def extract(self, module) -> dict[str, Any]:
+        walker = _Walker(module)
+        walker.run()
+        return walker.result()

@@ -1,0 +1,201 @@
+"""Where things are in the repository, answered from the Project model once per scan.
+
+Checks ask questions such as "which modules call mlflow.log_metric", "which configs mention
+canaryTrafficPercent" or "which modules serve requests"; the index answers with evidence
+(path, line), never by reading files.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import PurePosixPath
+from typing import Any, Iterable
+
+from auditor.finding import Finding
+from auditor.project import CONFIG, DOC, NOTEBOOK, PYTHON, TEXT_KINDS, Project
+from auditor.readiness.model import Evidence
+
+SERVING_LIBS = ("fastapi", "flask", "starlette", "bentoml", "ray.serve", "kserve", "seldon_core", "mlserver",
+                "litserve", "aiohttp.web", "tornado.web", "sanic", "ts.torch_handler", "sagemaker_inference",
+                "cog", "falcon", "django", "grpc", "tritonclient", "triton_python_backend_utils")
+PIPELINE_LIBS = ("airflow", "prefect", "dagster", "kedro", "zenml", "metaflow", "kfp", "luigi", "flytekit",
+                 "sagemaker.workflow", "azure.ai.ml", "azureml.pipeline", "google.cloud.aiplatform", "mlflow.projects")
+_SERVING_NAME = re.compile(r"(^|[/_])(serve|server|serving|app|api|inference|predictor|handler|endpoint)s?\.py$")
+_TRAIN_NAME = re.compile(r"(^|[/_])(train|training|fit|retrain|pipeline)s?[^/]*\.py$|(^|/)train[^/]*/")
+_TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_test\.py$|(^|/)conftest\.py$")
+CI_PATH = re.compile(r"(^|/)\.github/workflows/[^/]+\.ya?ml$|(^|/)\.gitlab-ci\.ya?ml$|(^|/)azure-pipelines[^/]*\.ya?ml$"
+                     r"|(^|/)\.circleci/config\.ya?ml$|(^|/)bitbucket-pipelines\.ya?ml$|(^|/)cloudbuild[^/]*\.ya?ml$"
+                     r"|(^|/)buildspec[^/]*\.ya?ml$|(^|/)\.travis\.ya?ml$|(^|/)jenkinsfile$|(^|/)\.drone\.ya?ml$"
+                     r"|(^|/)\.azure-pipelines/|(^|/)\.buildkite/[^/]+\.ya?ml$", re.I)
+
+
+def is_test_path(path: str) -> bool:
+    return bool(_TEST_PATH.search(path))
+
+
+def _prefix_match(name: str, prefixes: Iterable[str]) -> bool:
+    return any(name == p or name.startswith(p + ".") or (p.startswith(".") and name.endswith(p)) for p in prefixes)
+
+
+class Index:
+    def __init__(self, project: Project, findings: list[Finding], python_lines: int = 0,
+                 rule_categories: set[str] | None = None) -> None:
+        self.project = project
+        self.findings = findings
+        self.python_lines = python_lines
+        self.rule_categories = rule_categories  # categories of the rules that ran (None: unknown)
+        self.usage: dict[str, dict[str, Any]] = {
+            path: facts for path, facts in sorted(project.fact("usage").items()) if isinstance(facts, dict)}
+
+    # -- file groups ----------------------------------------------------------------------------
+    @cached_property
+    def code_paths(self) -> list[str]:
+        return sorted(p for p, f in self.project.files.items() if f.kind in (PYTHON, NOTEBOOK))
+
+    @cached_property
+    def test_paths(self) -> list[str]:
+        return [p for p in self.code_paths if is_test_path(p)]
+
+    @cached_property
+    def source_paths(self) -> list[str]:
+        """Python code that is not a test."""
+        return [p for p in self.code_paths if not is_test_path(p)]
+
+    @cached_property
+    def serving_paths(self) -> list[str]:
+        found = []
+        for path in self.source_paths:
+            imports = self.usage.get(path, {}).get("imports", {})
+            if any(_prefix_match(name, SERVING_LIBS) for name in imports) or _SERVING_NAME.search(path.lower()):
+                found.append(path)
+        return found
+
+    @cached_property
+    def pipeline_paths(self) -> list[str]:
+        found = []
+        for path in self.source_paths:
+            imports = self.usage.get(path, {}).get("imports", {})
+            if any(_prefix_match(name, PIPELINE_LIBS) for name in imports) or _TRAIN_NAME.search(path.lower()):
+                found.append(path)
+        return found
+
+    @cached_property
+    def ci_paths(self) -> list[str]:
+        return sorted(p for p in self.project.files if CI_PATH.search(p))
+
+    def text_files(self, kinds: Iterable[str] | None = None, paths: Iterable[str] | None = None):
+        chosen = set(kinds) if kinds is not None else None
+        allowed = set(paths) if paths is not None else None
+        for path in sorted(self.project.files):
+            file = self.project.files[path]
+            if file.text is None or (chosen is not None and file.kind not in chosen):
+                continue
+            if allowed is not None and path not in allowed:
+                continue
+            yield file
+
+    # -- Python facts ---------------------------------------------------------------------------
+    def _table(self, table: str, names: Iterable[str], paths: Iterable[str] | None) -> list[Evidence]:
+        names = tuple(names)
+        allowed = set(paths) if paths is not None else None
+        found = []
+        for path, facts in self.usage.items():
+            if allowed is not None and path not in allowed:
+                continue
+            entries = facts.get(table, {})
+            if not isinstance(entries, dict):
+                continue
+            for name, line in entries.items():
+                if _prefix_match(name, names) if table in ("calls", "imports") else name in names:
+                    found.append(Evidence(path, line))
+        return found
+
+    def calls(self, *names: str, paths: Iterable[str] | None = None) -> list[Evidence]:
+        """Calls of these qualified names or anything under them (``mlflow`` matches ``mlflow.log_metric``);
+        a name starting with a dot matches the end (``.log_model`` matches ``mlflow.sklearn.log_model``)."""
+        found = self._table("calls", names, paths)
+        methods = [name[1:] for name in names if name.startswith(".")]
+        if methods:  # `MlflowClient().create_model_version(...)`: a method of an object, not an import
+            found += self._table("methods", methods, paths)
+        return found
+
+    def imports(self, *modules: str, paths: Iterable[str] | None = None) -> list[Evidence]:
+        return self._table("imports", modules, paths)
+
+    def methods(self, *names: str, paths: Iterable[str] | None = None) -> list[Evidence]:
+        return self._table("methods", names, paths)
+
+    def kwargs(self, *names: str, paths: Iterable[str] | None = None) -> list[Evidence]:
+        return self._table("kwargs", names, paths)
+
+    def markers(self, *names: str, paths: Iterable[str] | None = None) -> list[Evidence]:
+        return self._table("markers", names, paths)
+
+    def defs(self, pattern: re.Pattern, paths: Iterable[str] | None = None) -> list[Evidence]:
+        allowed = set(paths) if paths is not None else None
+        return [Evidence(path, line) for path, facts in self.usage.items()
+                if allowed is None or path in allowed
+                for name, line in facts.get("defs", {}).items() if pattern.search(name)]
+
+    def string_args(self, call_names: Iterable[str], pattern: re.Pattern) -> list[Evidence]:
+        """Calls of these names with a literal string argument matching ``pattern``."""
+        names = tuple(call_names)
+        found = []
+        for path, facts in self.usage.items():
+            for call, literals in facts.get("strings", {}).items():
+                if _prefix_match(call, names) and isinstance(literals, dict):
+                    found.extend(Evidence(path, line) for text, line in literals.items() if pattern.search(text))
+        return found
+
+    def uris(self, pattern: re.Pattern) -> list[tuple[Evidence, str]]:
+        return [(Evidence(path, line), uri) for path, facts in self.usage.items()
+                for uri, line in facts.get("uris", {}).items() if pattern.search(uri)]
+
+    def io(self, table: str, paths: Iterable[str] | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """Model saves or loads: (path, {"call", "line", "path", "kind"})."""
+        allowed = set(paths) if paths is not None else None
+        return [(path, entry) for path, facts in self.usage.items()
+                if allowed is None or path in allowed
+                for entry in facts.get(table, []) if isinstance(entry, dict)]
+
+    # -- text files -----------------------------------------------------------------------------
+    def grep(self, pattern: re.Pattern, kinds: Iterable[str] | None = None, paths: Iterable[str] | None = None,
+             path_pattern: re.Pattern | None = None, per_file: int = 1,
+             exclude: re.Pattern | None = None) -> list[Evidence]:
+        """Lines of text files (configs, docs, Dockerfiles, scripts, ...) matching ``pattern``;
+        a match on a line that also matches ``exclude`` does not count."""
+        found = []
+        for file in self.text_files(kinds, paths):
+            if path_pattern is not None and not path_pattern.search(file.path):
+                continue
+            text = file.text or ""
+            count = 0
+            for match in pattern.finditer(text):
+                start = text.rfind("\n", 0, match.start()) + 1
+                end = text.find("\n", match.end())
+                if exclude is not None and exclude.search(text[start:end if end >= 0 else len(text)]):
+                    continue
+                found.append(Evidence(file.path, text.count("\n", 0, match.start()) + 1))
+                count += 1
+                if count >= per_file:
+                    break
+        return found
+
+    def files(self, pattern: re.Pattern) -> list[Evidence]:
+        return [Evidence(path) for path in sorted(self.project.files) if pattern.search(path)]
+
+    def docs(self, pattern: re.Pattern) -> list[Evidence]:
+        return self.grep(pattern, kinds=(DOC,))
+
+    def configs(self, pattern: re.Pattern, path_pattern: re.Pattern | None = None) -> list[Evidence]:
+        return self.grep(pattern, kinds=(CONFIG,), path_pattern=path_pattern)
+
+    # -- findings -------------------------------------------------------------------------------
+    def findings_in(self, categories: Iterable[str]) -> list[Finding]:
+        chosen = set(categories)
+        return [f for f in self.findings if f.category in chosen]
+
+    @staticmethod
+    def short(path: str) -> str:
+        return PurePosixPath(path).name

@@ -1,0 +1,139 @@
+"""Reproducibility: can you rebuild the same model from the repository, with one command?"""
+
+from __future__ import annotations
+
+import re
+
+from auditor.project import BUILD, DOC, DOCKERFILE, LOCK, REQUIREMENTS, SCRIPT
+from auditor.readiness.debt import findings_check
+from auditor.readiness.index import Index
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, check
+
+SEED_CALLS = ("random.seed", "numpy.random.seed", "numpy.random.default_rng", "numpy.random.RandomState",
+              "torch.manual_seed", "torch.cuda.manual_seed_all", "tensorflow.random.set_seed",
+              "tensorflow.set_random_seed", "pytorch_lightning.seed_everything", "lightning.seed_everything",
+              "lightning.pytorch.seed_everything", "transformers.set_seed", "accelerate.utils.set_seed",
+              "keras.utils.set_random_seed", "tensorflow.keras.utils.set_random_seed", "jax.random.PRNGKey",
+              "jax.random.key", "sklearn.utils.check_random_state")
+_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._\-\[\], ]*)(.*)$")
+_PINNED = re.compile(r"===?|@\s*\S+@[0-9a-f]{7,}|@\s*git\+\S+@[0-9a-f]{7,}|--hash")
+_ENV_FILE = re.compile(r"(^|/)(environment|conda[-_\w]*|env)\.ya?ml$|(^|/)\.devcontainer/|(^|/)(flake|shell|default)\.nix$"
+                       r"|(^|/)\.python-version$|(^|/)runtime\.txt$", re.I)
+_FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", re.I | re.M)
+_TRAIN_TARGET = re.compile(r"^(train|retrain|training|pipeline|repro|all)\s*:", re.M)
+_TRAIN_COMMAND = re.compile(r"(python3?\s+(-m\s+)?\S*train\S*|dvc\s+repro|mlflow\s+run|kedro\s+run|make\s+train"
+                            r"|\S*train\S*\.sh|zenml\s+pipeline\s+run|metaflow|sagemaker\S*pipeline)", re.I)
+
+
+def seeds(ix: Index) -> Check:
+    title = "Random seeds are set for training"
+    found = ix.calls(*SEED_CALLS, paths=ix.source_paths) + ix.kwargs("random_state", "seed", paths=ix.source_paths)
+    open_findings = ix.findings_in(("unpinned-seed",))
+    if found and not open_findings:
+        return check("R-REPRO-01", title, PASS, found, "Seeds are set and no unseeded randomness was found.")
+    if found:
+        return check("R-REPRO-01", title, PARTIAL, [(f.path, f.line) for f in open_findings] + found,
+                     f"Seeds are set, but {len(open_findings)} place(s) draw randomness without one: pass the "
+                     "configured seed to each (see the unpinned-seed findings).")
+    return check("R-REPRO-01", title, FAIL, [(f.path, f.line) for f in open_findings],
+                 "No seed is set anywhere: set one seed from the config for every library (random, numpy, "
+                 "torch, ...) and pass `random_state=` to splits and estimators.")
+
+
+def _requirement_lines(text: str) -> list[tuple[int, bool]]:
+    lines = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith(("#", "-r", "-c", "--", "-e .", "-e.")) or line in (".",):
+            continue
+        lines.append((number, bool(_PINNED.search(line))))
+    return lines
+
+
+def dependencies(ix: Index) -> Check:
+    title = "Dependencies are pinned (a lock file or exact versions)"
+    locks = [ev for ev in ix.files(re.compile(r".")) if ix.project.files[ev.path].kind == LOCK]
+    requirement_lines = []
+    for file in ix.text_files((REQUIREMENTS,)):
+        requirement_lines += [(file.path, line, pinned) for line, pinned in _requirement_lines(file.text or "")]
+    unpinned = [(p, line) for p, line, pinned in requirement_lines if not pinned]
+    pinned = [(p, line) for p, line, pinned in requirement_lines if pinned]
+    open_findings = ix.findings_in(("unpinned-dependency",))
+    if locks:
+        return check("R-REPRO-02", title, PASS, locks, "A lock file pins every dependency.")
+    if requirement_lines and not unpinned and not open_findings:
+        return check("R-REPRO-02", title, PASS, pinned, "Every requirement is pinned to an exact version.")
+    if pinned:
+        total = len(requirement_lines)
+        return check("R-REPRO-02", title, PARTIAL, unpinned + [(f.path, f.line) for f in open_findings],
+                     f"{len(pinned)} of {total} requirements are pinned: pin the rest (`pip-compile`, `uv lock`, "
+                     "`poetry lock`) so a rebuild installs what the model was trained with.")
+    return check("R-REPRO-02", title, FAIL, unpinned[:6],
+                 "Nothing pins the dependency versions: commit a lock file (uv.lock, poetry.lock, "
+                 "pip-compile output) or exact `==` versions.")
+
+
+def environment(ix: Index) -> Check:
+    title = "The environment is specified (container image, conda environment, dev container)"
+    dockerfiles = list(ix.text_files((DOCKERFILE,)))
+    env_files = ix.files(_ENV_FILE)
+    pinned_images, floating = [], []
+    for file in dockerfiles:
+        stages = set()  # `FROM builder` names an earlier stage, not an image
+        for match in _FROM.finditer(file.text or ""):
+            image = match.group(1)
+            if match.group(2):
+                stages.add(match.group(2).lower())
+            if image.lower() in stages:
+                continue
+            line = (file.text or "").count("\n", 0, match.start()) + 1
+            base = image.rsplit("/", 1)[-1]
+            if "@sha256:" in image or (":" in base and not base.endswith((":latest", ":stable"))) or "$" in image:
+                pinned_images.append(Evidence(file.path, line))
+            elif image.lower() != "scratch":
+                floating.append(Evidence(file.path, line))
+    if (pinned_images and not floating) or env_files:
+        return check("R-REPRO-03", title, PASS, pinned_images + env_files,
+                     "The runtime environment is described in the repository.")
+    if dockerfiles:
+        return check("R-REPRO-03", title, PARTIAL, floating or [(f.path, None) for f in dockerfiles],
+                     "A Dockerfile exists but its base image floats (`latest` or no tag), so two builds differ: "
+                     "pin the tag (`python:3.11.9-slim`) or the digest (`@sha256:...`).")
+    return check("R-REPRO-03", title, FAIL, (),
+                 "No Dockerfile, conda environment or dev container: describe the runtime (Python version, system "
+                 "libraries, CUDA) in a file in the repository.")
+
+
+def retrain_command(ix: Index) -> Check:
+    title = "One command or pipeline retrains the model"
+    project = ix.project
+    found: list = []
+    for name in ("dvc.yaml", "MLproject"):
+        found += ix.files(re.compile(rf"(^|/){re.escape(name)}$"))
+    found += ix.grep(_TRAIN_TARGET, kinds=(BUILD,))
+    found += ix.imports("airflow", "prefect", "dagster", "kedro", "zenml", "metaflow", "kfp", "flytekit", "luigi",
+                        "sagemaker.workflow", "azure.ai.ml.dsl", "azureml.pipeline", paths=ix.source_paths)
+    found += ix.grep(_TRAIN_COMMAND, paths=ix.ci_paths)
+    pyproject = project.files.get("pyproject.toml")
+    scripts = (pyproject.data or {}).get("project", {}).get("scripts", {}) if pyproject and isinstance(pyproject.data, dict) else {}
+    if isinstance(scripts, dict) and any("train" in str(k) + str(v) for k, v in scripts.items()):
+        found.append(Evidence("pyproject.toml", pyproject.line_of("project", "scripts")))
+    if found:
+        return check("R-REPRO-04", title, PASS, found, "Training is a pipeline or a named command.")
+    scripts_with_main = [Evidence(p, None) for p in ix.pipeline_paths if ix.usage.get(p, {}).get("main")]
+    documented = ix.grep(_TRAIN_COMMAND, kinds=(DOC,)) + ix.grep(_TRAIN_COMMAND, kinds=(SCRIPT,))
+    if scripts_with_main or documented:
+        return check("R-REPRO-04", title, PARTIAL, scripts_with_main + documented,
+                     "A training script exists but no pipeline ties data preparation, training and evaluation "
+                     "together: add a `dvc.yaml`, a Makefile `train` target or an orchestrator pipeline.")
+    return check("R-REPRO-04", title, FAIL, (),
+                 "No way to retrain from the repository was found: add a single entry point (`make train`, "
+                 "`dvc repro`, a pipeline definition) that rebuilds the model from data.")
+
+
+def open_findings(ix: Index) -> Check:
+    return findings_check("R-REPRO-05", "Findings: unpinned seeds and dependencies, stale models", ix,
+                          ("unpinned-seed", "unpinned-dependency", "stale-model"))
+
+
+CHECKS = (seeds, dependencies, environment, retrain_command, open_findings)

@@ -1,0 +1,232 @@
+"""Rollback: can you go back to the previous model in under five minutes, and how long would it take?"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from auditor.project import BUILD, CONFIG, DOCKERFILE, SCRIPT
+from auditor.readiness.index import Index
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, check
+
+TRACKER_SAVES = re.compile(r"(^|\.)(log_model|log_artifact|log_artifacts)$")
+_ALIAS_CALLS = (".set_registered_model_alias", ".transition_model_version_stage", ".update_model_package",
+                ".set_model_version_tag", ".update_model_version")
+_ALIAS_URI = re.compile(r"^models:/[^/@]+(@\w+|/(Production|Staging|Champion|prod)\b)", re.I)
+_VERSION_URI = re.compile(r"^models:/[^/@]+/\d+$")
+_LATEST_URI = re.compile(r"latest|newest", re.I)
+_MODEL_REF = re.compile(
+    r"(storageUri|modelUri|model_uri|MODEL_URI|MODEL_VERSION|model_version|ModelDataUrl|ModelPackageName|"
+    r"ModelPackageArn|MODEL_NAME_OR_PATH|MODEL_PATH|model_path|MODEL_TAG|model_tag)[\"']?\s*[:=]\s*[\"']?([^\s\"'#,}]+)")
+_PINNED_VALUE = re.compile(r"(/|@|:|v|_|-)\d+|[0-9a-f]{12,}|\$\{?\w+|\{\{|@(sha256:)?\w+", re.I)
+_DEPLOY = re.compile(
+    r"\b(deploy\w*|kubectl\s+(apply|set\s+image|rollout)|helm\s+(upgrade|install)|terraform\s+apply|"
+    r"gcloud\s+[\w\s-]*deploy|aws\s+(ecs|sagemaker|lambda)\s+\S*(update|create)|sam\s+deploy|cdk\s+deploy|"
+    r"serverless\s+deploy|argocd|az\s+ml\s+online-(deployment|endpoint)|anyscale\s+service|"
+    r"bentoml\s+deploy|modal\s+deploy|fly\s+deploy|serve\s+deploy|create_endpoint|update_endpoint)\b", re.I)
+_GITOPS = re.compile(r"AWS::CodePipeline::Pipeline|AWS::CodeDeploy|argoproj\.io/v1alpha1[\s\S]{0,200}kind:\s*Application"
+                     r"|kind:\s*(Rollout|Canary|InferenceService|SeldonDeployment)\b")
+_NOT_MODEL_DEPLOY = re.compile(r"pages|mkdocs|gh-deploy|docs|documentation|sphinx|pypi|twine|npm", re.I)
+_IMAGE_PUSH = re.compile(r"docker\s+push|docker/build-push-action|push:\s*true", re.I)
+_DEPLOY_METHODS = (".deploy", ".create_endpoint", ".update_endpoint", ".begin_create_or_update")
+_ROLLBACK_DOC = re.compile(r"roll[\s-]?back|revert(ing)?\s+(to\s+)?(the\s+)?(deploy\w*|release|model|previous)",
+                           re.I)
+_ROLLBACK_HEADING = re.compile(r"^\s*(#+|=+|\*\*)\s*[^\n]*roll[\s-]?back", re.I | re.M)
+_AUTO_ROLLBACK = re.compile(r"AutoRollbackConfiguration|auto_?rollback|rollbackWindow|kubectl\s+rollout\s+undo|"
+                            r"helm\s+rollback|RollbackOnFailure|abortScaleDownDelaySeconds|progressDeadlineAbort",
+                            re.I)
+_RUNBOOK = re.compile(r"(^|/)(runbooks?|playbooks?)(/|\.|$)", re.I)
+
+
+def _norm(path: str) -> str:
+    return str(PurePosixPath(path.replace("\\", "/"))).lstrip("./")
+
+
+def _dvc_outs(ix: Index) -> set[str]:
+    outs = set()
+    for file in ix.project.files.values():
+        if file.name == "dvc.yaml" and isinstance(file.data, dict):
+            base = str(PurePosixPath(file.path).parent)
+            for stage in (file.data.get("stages") or {}).values():
+                for out in (stage.get("outs") or []) if isinstance(stage, dict) else []:
+                    name = next(iter(out), None) if isinstance(out, dict) else out
+                    if isinstance(name, str):
+                        outs.add(_norm(f"{base}/{name}" if base not in (".", "") else name))
+        elif file.suffix == ".dvc" and isinstance(file.data, dict):
+            base = str(PurePosixPath(file.path).parent)
+            for out in file.data.get("outs") or []:
+                if isinstance(out, dict) and isinstance(out.get("path"), str):
+                    outs.add(_norm(f"{base}/{out['path']}" if base not in (".", "") else out["path"]))
+    return outs
+
+
+@dataclass
+class Saves:
+    tracked: list[Evidence] = field(default_factory=list)  # logged to a tracker or registry
+    dvc: list[Evidence] = field(default_factory=list)  # constant path, but a DVC output
+    parameterised: list[Evidence] = field(default_factory=list)
+    in_place: list[Evidence] = field(default_factory=list)  # constant path overwritten by each run
+    in_place_paths: list[str] = field(default_factory=list)
+
+
+def classify_saves(ix: Index) -> Saves:
+    saves = Saves()
+    outs = _dvc_outs(ix)
+    for path, entry in ix.io("saves", paths=ix.source_paths):
+        where = Evidence(path, entry.get("line"))
+        if TRACKER_SAVES.search(entry.get("call", "")) and "." in entry.get("call", "").lstrip("."):
+            saves.tracked.append(where)
+        elif entry.get("kind") == "literal" and entry.get("path"):
+            target = _norm(entry["path"])
+            if any(target == out or target.startswith(out + "/") for out in outs):
+                saves.dvc.append(where)
+            else:
+                saves.in_place.append(where)
+                saves.in_place_paths.append(entry["path"])
+        else:
+            saves.parameterised.append(where)
+    saves.tracked += ix.calls("wandb.log_artifact", "mlflow.log_artifact", "mlflow.log_artifacts")
+    return saves
+
+
+def versioned_artifacts(ix: Index) -> Check:
+    title = "Model artifacts are versioned and kept, not overwritten in place"
+    saves = classify_saves(ix)
+    registry = ix.calls("mlflow.register_model", ".create_model_version", ".create_model_package") + \
+        ix.kwargs("registered_model_name")
+    has_lock = any(f.name == "dvc.lock" for f in ix.project.files.values())
+    kept = saves.tracked + registry + (saves.dvc if has_lock else [])
+    if saves.in_place:
+        names = ", ".join(sorted(set(saves.in_place_paths))[:3])
+        status = PARTIAL if kept or saves.dvc else FAIL
+        return check("R-ROLL-01", title, status, saves.in_place + kept + saves.dvc,
+                     f"Training overwrites {names} in place, so the previous model is gone after each run: write "
+                     "each version to its own path (run id or version in the name), log it to the tracker, or make "
+                     "the file a DVC output and commit dvc.lock.")
+    if kept:
+        return check("R-ROLL-01", title, PASS, kept, "Each trained model is kept as its own version.")
+    if saves.dvc:
+        return check("R-ROLL-01", title, PARTIAL, saves.dvc,
+                     "The model is a DVC output but no dvc.lock is committed, so earlier versions cannot be checked "
+                     "out by commit: run `dvc repro`, commit dvc.lock and `dvc push`.")
+    if saves.parameterised:
+        return check("R-ROLL-01", title, PARTIAL, saves.parameterised,
+                     "Models are saved to paths built at run time; make sure the path carries a version or run id "
+                     "and old versions are kept (or log them to a tracker or registry).")
+    return check("R-ROLL-01", title, FAIL, (),
+                 "No versioned model store was found (no tracker, registry or DVC output for the model): keep every "
+                 "trained model as its own version.")
+
+
+def registry_aliases(ix: Index) -> Check:
+    title = "The registry has versions with aliases or stages, so rollback is a pointer change"
+    aliases = ix.calls(*_ALIAS_CALLS) + [ev for ev, _ in ix.uris(_ALIAS_URI)]
+    aliases += ix.kwargs("aliases", "version_aliases", "ModelApprovalStatus", "model_approval_status")
+    aliases += ix.configs(re.compile(r"ModelApprovalStatus|version_aliases|models:/[^/\s]+@\w+"))
+    registered = ix.calls("mlflow.register_model", ".create_model_version", ".create_model_package",
+                          "sagemaker.workflow.step_collections.RegisterModel") + ix.kwargs("registered_model_name")
+    if aliases and registered:
+        return check("R-ROLL-02", title, PASS, aliases + registered,
+                     "Registered versions carry aliases or stages: rolling back is moving the alias.")
+    if registered or aliases:
+        return check("R-ROLL-02", title, PARTIAL, registered + aliases,
+                     "Models are registered but serving does not follow an alias or stage: set one "
+                     "(`MlflowClient().set_registered_model_alias(name, 'champion', version)`) and serve "
+                     "`models:/name@champion`, so a rollback is moving the alias back.")
+    return check("R-ROLL-02", title, FAIL, (),
+                 "No model registry versions: register each model and deploy by alias or stage.")
+
+
+@dataclass
+class Pinning:
+    pinned: list[Evidence] = field(default_factory=list)
+    latest: list[Evidence] = field(default_factory=list)
+    constant: list[Evidence] = field(default_factory=list)
+
+
+def deploy_pinning(ix: Index) -> Pinning:
+    result = Pinning()
+    for ev, uri in ix.uris(re.compile(r"^models:/")):
+        if _LATEST_URI.search(uri):
+            result.latest.append(ev)
+        elif _VERSION_URI.match(uri) or _ALIAS_URI.match(uri):
+            result.pinned.append(ev)
+    for file in ix.text_files((CONFIG, DOCKERFILE, SCRIPT, BUILD)):
+        if file.path in ix.ci_paths and not ix.grep(_DEPLOY, paths=[file.path], exclude=_NOT_MODEL_DEPLOY):
+            continue
+        text = file.text or ""
+        for match in _MODEL_REF.finditer(text):
+            where = Evidence(file.path, text.count("\n", 0, match.start()) + 1)
+            value = match.group(2)
+            if _LATEST_URI.search(value):
+                result.latest.append(where)
+            elif _PINNED_VALUE.search(value):
+                result.pinned.append(where)
+            else:
+                result.constant.append(where)
+    newest = {ev.path for ev in ix.markers("newest-file", paths=ix.serving_paths)}
+    for path, entry in ix.io("loads", paths=ix.serving_paths):
+        where = Evidence(path, entry.get("line"))
+        literal = entry.get("path") or ""
+        if path in newest or _LATEST_URI.search(literal):
+            result.latest.append(where)
+        elif literal.startswith("models:/"):
+            continue  # counted with the URIs above
+        elif entry.get("kind") == "literal":
+            result.constant.append(where)
+    return result
+
+
+def pinned_deploys(ix: Index) -> Check:
+    title = "Deployments pin a model version (not \"latest\" or the newest file)"
+    pins = deploy_pinning(ix)
+    if pins.latest:
+        status = PARTIAL if pins.pinned else FAIL
+        return check("R-ROLL-03", title, status, pins.latest + pins.pinned,
+                     "Serving resolves \"latest\" or the newest file, so what runs changes without a deploy and "
+                     "rolling back means deleting the new model: pin a version or an alias in the deploy manifest.")
+    if pins.pinned:
+        return check("R-ROLL-03", title, PASS, pins.pinned, "Deploy manifests and serving name an explicit model version.")
+    if pins.constant:
+        return check("R-ROLL-03", title, PARTIAL, pins.constant,
+                     "Serving loads whatever file sits at a fixed path, so the running version is whatever was "
+                     "copied there last: name the version in the deploy manifest (a registry URI with a version or "
+                     "alias, or a versioned path).")
+    return check("R-ROLL-03", title, FAIL, (),
+                 "No deploy manifest or serving code that names a model version was found: pin the model "
+                 "version (or alias) in the manifest that deploys it.")
+
+
+def automated_deploy(ix: Index) -> Check:
+    title = "An automated deploy path exists (CI/CD or GitOps)"
+    ci = ix.grep(_DEPLOY, paths=ix.ci_paths, exclude=_NOT_MODEL_DEPLOY) + ix.configs(_GITOPS)
+    if ci:
+        return check("R-ROLL-04", title, PASS, ci, "Deploys run from CI/CD, so redeploying an earlier version is a re-run.")
+    manual = ix.grep(_DEPLOY, kinds=(SCRIPT, BUILD), exclude=_NOT_MODEL_DEPLOY) + ix.calls(*_DEPLOY_METHODS, paths=ix.source_paths)
+    pushes = ix.grep(_IMAGE_PUSH, paths=ix.ci_paths)
+    if manual or pushes:
+        return check("R-ROLL-04", title, PARTIAL, manual + pushes,
+                     "Deploying is a script or a manual step: run it from CI (on a tag or a manual dispatch with the "
+                     "model version as input) so a rollback is one click.")
+    return check("R-ROLL-04", title, FAIL, (),
+                 "No deploy step in CI and no deploy script: add a CI job that deploys a given model version.")
+
+
+def rollback_procedure(ix: Index) -> Check:
+    title = "Rollback is documented or automated"
+    automated = ix.grep(_AUTO_ROLLBACK, kinds=(CONFIG, SCRIPT, BUILD)) + ix.grep(_AUTO_ROLLBACK, paths=ix.ci_paths)
+    headings = ix.docs(_ROLLBACK_HEADING) + [ev for ev in ix.files(_RUNBOOK)]
+    if automated or headings:
+        return check("R-ROLL-05", title, PASS, automated + headings, "A rollback procedure is written down or automated.")
+    mentions = ix.docs(_ROLLBACK_DOC)
+    if mentions:
+        return check("R-ROLL-05", title, PARTIAL, mentions,
+                     "Rollback is mentioned but has no procedure: write the steps (which command, which version, who "
+                     "approves) under a \"Rollback\" heading in the README or a runbook.")
+    return check("R-ROLL-05", title, FAIL, (),
+                 "No rollback procedure: document how to return to the previous model (commands, where versions "
+                 "live, how to verify), or automate it (alarm-triggered rollback).")
+
+
+CHECKS = (versioned_artifacts, registry_aliases, pinned_deploys, automated_deploy, rollback_procedure)

@@ -1,0 +1,77 @@
+"""The readiness section of the terminal report: scores, the rollback estimate and its reasoning, and
+the checks that do not pass, each with where it looked and how to fix it."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any, Callable
+
+_STATUS_COLOUR = {"pass": "green", "partial": "yellow", "fail": "red"}
+_TITLES = {"traceability": "Traceability", "reproducibility": "Reproducibility", "rollback": "Rollback",
+           "monitoring": "Monitoring", "release_safety": "Release safety", "ownership_testing": "Ownership & testing"}
+
+
+def _bar(score: float, width: int = 20) -> str:
+    filled = int(round(width * score / 100))
+    return "#" * filled + "." * (width - filled)
+
+
+def _where(evidence: list[dict[str, Any]], limit: int = 4) -> str:
+    items = [f"{e['path']}:{e['line']}" if e.get("line") else e["path"] for e in evidence[:limit]]
+    more = len(evidence) - limit
+    return ", ".join(items) + (f" (+{more} more)" if more > 0 else "")
+
+
+def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
+    return textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False)
+
+
+def _minutes(value: int | None) -> str:
+    if value is None:
+        return "not applicable"
+    if value >= 120:
+        return f"about {value // 60} hours ({value} min)"
+    return f"about {value} minutes"
+
+
+def render_readiness(readiness: dict[str, Any] | None, style: Callable[..., str], *, verbose: bool = False,
+                     quiet: bool = False) -> list[str]:
+    if not readiness:
+        return []
+    out: list[str] = []
+    head = f"Operational readiness: {readiness['score']:.1f}/100, grade {readiness['grade']}; " \
+           f"rollback {_minutes(readiness.get('rollback_minutes'))}"
+    out.append(style(head, bold=True))
+    if quiet:
+        return out + [""]
+    for name, dim in readiness["dimensions"].items():
+        counts = {s: sum(1 for c in dim["checks"] if c["status"] == s) for s in ("pass", "partial", "fail")}
+        out.append(f"  {_TITLES.get(name, name):<20} {dim['score']:5.1f}  {_bar(dim['score'])}  weight {dim['weight']:g}"
+                   f"   ({counts['pass']} pass, {counts['partial']} partial, {counts['fail']} fail)")
+    rollback = readiness.get("rollback") or {}
+    out.append("")
+    out.append(style(f"  Rollback to the previous model: {_minutes(rollback.get('estimate_minutes'))}, because", bold=True))
+    for reason in rollback.get("reasoning", []):
+        out.extend(_wrap(reason, 104, "    - ", "      "))
+    if rollback.get("to_get_under_5"):
+        out.append("    To get under 5 minutes:")
+        for step in rollback["to_get_under_5"]:
+            out.extend(_wrap(step, 104, "    * ", "      "))
+    out.append("")
+    shown = ("pass", "partial", "fail") if verbose else ("partial", "fail")
+    label = "All checks" if verbose else "Checks that do not pass (-v shows all)"
+    out.append(style(f"  {label}:", bold=True))
+    for name, dim in readiness["dimensions"].items():
+        for c in dim["checks"]:
+            if c["status"] not in shown:
+                continue
+            status = style(f"{c['status']:<7}", fg=_STATUS_COLOUR.get(c["status"]))
+            out.append(f"    {c['id']:<11} {status} {c['title']}")
+            if c["evidence"]:
+                out.append(style(f"{'':24}at {_where(c['evidence'])}", dim=True))
+            if c["fix"]:
+                out.extend(_wrap(c["fix"], 100, " " * 24, " " * 24))
+    out.append("")
+    out.extend(_wrap(readiness.get("formula", ""), 108, "  How the score is computed: ", "    "))
+    out.append("")
+    return out
