@@ -45,6 +45,7 @@ _CALLS = {
     "dagster.define_asset_job": ("dagster", "job"), "dagster.ScheduleDefinition": ("dagster", "schedule"),
     "dagster.build_schedule_from_partitioned_job": ("dagster", "schedule"),
     "google.cloud.aiplatform.PipelineJob": ("vertex", "pipeline job"),
+    "tfx.orchestration.pipeline.Pipeline": ("tfx", "pipeline"), "tfx.v1.dsl.Pipeline": ("tfx", "pipeline"),
     "kedro.pipeline.pipeline": ("kedro", "pipeline"), "kedro.pipeline.Pipeline": ("kedro", "pipeline"),
     "kedro.pipeline.modular_pipeline.pipeline": ("kedro", "pipeline"),
 }
@@ -55,7 +56,7 @@ _BASES = {
 _OWNER_KEYS = {"owner", "owners", "email", "maintainer", "maintainers", "team", "contact", "owner_email"}
 _TAG_OWNER = re.compile(r"^(owner|team|maintainer|contact)[:=](?P<who>.+)$", re.I)
 LABEL = {"airflow": "Airflow", "prefect": "Prefect", "dagster": "Dagster", "kubeflow": "Kubeflow",
-         "vertex": "Vertex AI", "zenml": "ZenML", "metaflow": "Metaflow", "kedro": "Kedro", "luigi": "Luigi",
+         "vertex": "Vertex AI", "tfx": "TFX", "zenml": "ZenML", "metaflow": "Metaflow", "kedro": "Kedro", "luigi": "Luigi",
          "dvc": "DVC", "github-actions": "GitHub Actions", "gitlab-ci": "GitLab CI", "azure-pipelines": "Azure Pipelines",
          "cron": "cron", "make": "Makefile"}
 
@@ -229,13 +230,19 @@ class Pipeline:
 
     @property
     def label(self) -> str:
-        return f"{LABEL.get(self.framework, self.framework)} {self.kind} '{self.name}'"
+        label = f"{LABEL.get(self.framework, self.framework)} {self.kind}"
+        return label if self.name in ("", self.kind) else f"{label} '{self.name}'"
 
 
 _CRON_LINE = re.compile(r"^\s*(@(reboot|yearly|annually|monthly|weekly|daily|midnight|hourly)|"
                         r"([\d*/,-]+\s+){4}[\d*/,A-Za-z-]+)\s+\S")
 _MAKE_TARGET = re.compile(r"^(?P<target>[A-Za-z0-9_.-]*(?:train|deploy|retrain|promote)[A-Za-z0-9_.-]*)\s*:(?!=)",
                           re.I | re.M)
+
+
+# "deploy" as a command word, not a folder name ("anyscale jobs submit deploy/jobs/x.yaml").
+_DEPLOY_COMMAND = re.compile(r"(?<![/\w.-])(deploy|rollout)(?![/\w.-])|kubectl apply|helm (upgrade|install)", re.I)
+_DOCS_JOB = re.compile(r"\bdocs?\b|documentation|gh-deploy|gh-pages|\bpages\b|mkdocs|sphinx", re.I)
 
 
 def _workflow(file, data: dict) -> Pipeline | None:
@@ -245,8 +252,14 @@ def _workflow(file, data: dict) -> Pipeline | None:
                         str(data.get("name") or file.name))
     jobs = data.get("jobs")
     for job_id, job in (jobs.items() if isinstance(jobs, dict) else []):
-        if isinstance(job, dict) and ("deploy" in str(job_id).lower() or "deploy" in str(job.get("name", "")).lower()
-                                      or job.get("environment")):
+        if not isinstance(job, dict):
+            continue
+        title = f"{job_id} {job.get('name', '')}".lower()
+        steps = job.get("steps") if isinstance(job.get("steps"), list) else []
+        commands = " ".join(str(step.get("run", "")) for step in steps if isinstance(step, dict))
+        if _DOCS_JOB.search(title) or _DOCS_JOB.search(commands):
+            continue  # publishing documentation is not a model pipeline
+        if "deploy" in title or job.get("environment") or _DEPLOY_COMMAND.search(commands):
             return Pipeline(file.path, file.line_of("jobs", job_id), "github-actions", "deploy workflow",
                             str(data.get("name") or file.name))
     return None

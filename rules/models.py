@@ -9,7 +9,7 @@ from typing import Any
 
 from auditor.artifact_io import FACTS, Links, extract, link
 from auditor.artifacts import MODEL_SUFFIXES, Artifact, candidates, dvc_outputs, last_change, path_time
-from auditor.project import BUILD, CONFIG, DOCKERFILE, DOC
+from auditor.project import BUILD, CONFIG, DOCKERFILE
 from auditor.rule import Extractor, Invalid, Option, ProjectRule, Valid
 
 DAY = 86400.0
@@ -239,7 +239,7 @@ class MissingModel(ProjectRule):
         Invalid('import joblib\n\nmodel = joblib.load("models/fraud.joblib")\n', expect=[3]),
         Invalid({"app/serve.py": 'import pickle\nMODEL = "model.bin"\n\nwith open(MODEL, "rb") as f:\n'
                                  '    dv, model = pickle.load(f)\n'},
-                [("app/serve.py", 4), ("app/serve.py", 5)]),
+                [("app/serve.py", 4)], note="one finding for open() and pickle.load()"),
         Valid({"serve.py": 'import joblib\nmodel = joblib.load("models/m.joblib")\n', "models/m.joblib": PKL}),
         Valid({"app/serve.py": 'import joblib\nmodel = joblib.load("m.joblib")\n', "app/m.joblib": PKL},
               note="relative to the loading file's directory"),
@@ -267,18 +267,20 @@ class MissingModel(ProjectRule):
         links = link(project)
         tracked = [o.path for o in dvc_outputs(project)]
         named_in = [f for f in project.files.values()
-                    if f.kind in (BUILD, DOCKERFILE) or f.kind == CONFIG and f.text
-                    or f.kind == DOC and f.suffix in (".sh",)]
+                    if f.kind in (BUILD, DOCKERFILE, "script") or f.kind == CONFIG and f.text]
         for module, facts in project.fact(FACTS).items():
             if _is_test(module) or not isinstance(facts, dict):
                 continue
-            for entry in facts.get("reads", []):
+            reported: set[str] = set()
+            for entry in sorted(facts.get("reads", []), key=lambda e: e.get("line") or 0):
                 raw, call = entry.get("path", ""), entry.get("call", "")
                 if posixpath.splitext(raw)[1].lower() not in MODEL_SUFFIXES or "from_pretrained" in call:
                     continue
                 options = candidates(raw, module)
-                if not options or self._provided(project, links, tracked, named_in, options):
+                if not options or options[0] in reported or \
+                        self._provided(project, links, tracked, named_in, options):
                     continue
+                reported.add(options[0])  # open(PATH, "rb") and pickle.load(handle): one finding
                 yield self.finding(
                     module, entry.get("line"),
                     f"loads {options[0]}, which is not in the repository, not tracked by DVC or Git LFS, "

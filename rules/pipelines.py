@@ -79,6 +79,9 @@ class OwnerlessPipeline(ProjectRule):
         Valid({"assets.py": "import dagster as dg\n\n@dg.asset(tags={'owner': 'ml-team'})\ndef a():\n    pass\n"}),
         Invalid({"pipe.py": "from kfp import dsl\n\n@dsl.pipeline(name='train')\ndef train():\n    pass\n"},
                 [("pipe.py", 4)]),
+        Invalid({"src/pipe.py": "from tfx.orchestration import pipeline\n\ndef create_pipeline(root):\n"
+                                "    return pipeline.Pipeline(pipeline_name='train', pipeline_root=root)\n"},
+                [("src/pipe.py", 4)], note="TFX, as run on Vertex AI (mlops-with-vertex-ai)"),
         Invalid({"flow.py": "from metaflow import FlowSpec, step\n\nclass Train(FlowSpec):\n    pass\n"},
                 [("flow.py", 3)]),
         Invalid({"tasks.py": "import luigi\n\nclass Train(luigi.Task):\n    pass\n"}, [("tasks.py", 3)]),
@@ -93,6 +96,15 @@ class OwnerlessPipeline(ProjectRule):
                 [(".github/workflows/retrain.yml", 2)]),
         Valid({".github/workflows/ci.yml": "on: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n"},
               note="a test workflow is not a pipeline"),
+        Invalid({".github/workflows/serve.yaml": "on:\n  push:\n    branches: [main]\njobs:\n  serve:\n    steps:\n"
+                                                 "      - run: anyscale service rollout -f deploy/serve.yaml\n"},
+                [(".github/workflows/serve.yaml", 5)], note="deploys by a command (Made-With-ML)"),
+        Valid({".github/workflows/docs.yml": "on:\n  push:\njobs:\n  deploy-docs:\n    steps:\n"
+                                             "      - run: mkdocs gh-deploy --force\n"},
+              note="publishing documentation is not a model pipeline"),
+        Valid({".github/workflows/workloads.yaml": "on:\n  pull_request:\njobs:\n  workloads:\n    steps:\n"
+                                                   "      - run: anyscale jobs submit deploy/jobs/workloads.yaml\n"},
+              note="'deploy' is only a folder name here (Made-With-ML false positive)"),
         Valid({".github/workflows/retrain.yml": "on:\n  schedule:\n    - cron: '0 3 * * 1'\n",
                ".github/CODEOWNERS": "/.github/ @acme/devops\n"}),
         Invalid({".gitlab-ci.yml": "stages: [test, deploy]\ntest:\n  script: pytest\ndeploy_model:\n  stage: deploy\n"
@@ -120,11 +132,14 @@ class OwnerlessPipeline(ProjectRule):
                 why = f"its owner {', '.join(repr(p) for p in sorted(set(ownership.placeholders)))} is a placeholder"
             else:
                 why = "it names no owner"
-            cover = "no CODEOWNERS rule" if project.codeowners.path else "there is no CODEOWNERS file,"
+            if project.codeowners.path:
+                cover = f"no CODEOWNERS rule or OWNERS file covers {pipeline.path}"
+            else:
+                cover = "the repository has no CODEOWNERS file and no OWNERS file covers it"
             more = f" (and {pipeline.others} more definition(s) in this file)" if pipeline.others else ""
             yield self.finding(
                 pipeline.path, pipeline.line,
-                f"{pipeline.label} has no owner: {why}, and {cover} or OWNERS file covers {pipeline.path}{more}",
+                f"{pipeline.label} has no owner: {why}, and {cover}{more}",
                 anchor=f"ownerless {pipeline.framework} {pipeline.name}",
                 confidence="medium" if pipeline.framework in ("make", "cron") else None,
                 evidence={"framework": pipeline.framework, "kind": pipeline.kind, "name": pipeline.name,
