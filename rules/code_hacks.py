@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 
 from auditor.rule import Extractor, Invalid, ModuleRule, ProjectRule, Valid
 from auditor.rules.hacks import AGE_OPTIONS
-from auditor.rules.value_origin import UNTRUSTED, OriginFinder, describe
+from auditor.rules.value_origin import CLI, ENV, PARAMETER, UNTRUSTED, OriginFinder, describe
 
 _BROAD = {"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"}
 
@@ -123,12 +123,13 @@ _DESIGNED = re.compile(
 
 
 class MonkeypatchFacts(Extractor):
-    """Assignments to attributes of imported modules or classes (``np.float = float``)."""
+    """Assignments to attributes of imported modules or classes (``np.float = float``) that are
+    neither restored in the same function nor explained by a comment."""
 
     name = "monkeypatches"
 
     def extract(self, module):
-        found = []
+        candidates = []
         for node in module.nodes(ast.Assign, ast.AugAssign, ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             value = node.value
@@ -142,11 +143,55 @@ class MonkeypatchFacts(Extractor):
                     continue
                 if target.attr.isupper():
                     continue  # module constants (DEFAULT_TIMEOUT) are settings, not behaviour
-                line, cell = module.location(node.lineno)
-                found.append({"line": line, "cell": cell, "target": qualified, "top": qualified.split(".")[0],
-                              "value": describe(value, 80), "source": module.line_text(node.lineno).strip()[:200],
-                              "relative": qualified.startswith(module.module_name.split(".")[0] + ".")})
+                candidates.append((node, qualified))
+        if not candidates:
+            return []
+        restored = _restored_targets(module)
+        found = []
+        for node, qualified in candidates:
+            if (id(_scope(module, node)), qualified) in restored or _explained(module, node.lineno):
+                continue
+            line, cell = module.location(node.lineno)
+            found.append({"line": line, "cell": cell, "target": qualified, "top": qualified.split(".")[0],
+                          "value": describe(node.value, 80), "source": module.line_text(node.lineno).strip()[:200],
+                          "relative": qualified.startswith(module.module_name.split(".")[0] + ".")})
         return found
+
+
+def _scope(module, node):
+    current = module.parent(node)
+    while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        current = module.parent(current)
+    return current if current is not None else module.tree
+
+
+def _restored_targets(module) -> set[tuple[int, str]]:
+    """(scope, target) pairs patched and put back in one function: ``old = m.f; m.f = new; ...;
+    m.f = old`` is a scoped patch (a context manager), not a lasting one."""
+    saved: dict[tuple[int, str], str] = {}
+    for node in module.nodes(ast.Assign):
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Attribute):
+            qualified = module.qualified_name(node.value)
+            if qualified:
+                saved[(id(_scope(module, node)), node.targets[0].id)] = qualified
+    restored = set()
+    for node in module.nodes(ast.Assign):
+        if isinstance(node.value, ast.Name):
+            scope = id(_scope(module, node))
+            original = saved.get((scope, node.value.id))
+            for target in node.targets:
+                if original and isinstance(target, ast.Attribute) and module.qualified_name(target) == original:
+                    restored.add((scope, original))
+    return restored
+
+
+def _explained(module, line: int) -> bool:
+    """A comment on the line or a comment line right above it that says something."""
+    for comment in module.comments:
+        if comment.line == line or (comment.line == line - 1 and not module.line_text(line - 1)[:comment.col].strip()):
+            if len(re.findall(r"[A-Za-z]{2,}", comment.text)) >= 3:
+                return True
+    return False
 
 
 def _is_config_value(node) -> bool:
@@ -168,7 +213,8 @@ class MonkeypatchedLibrary(ProjectRule):
 
     Attributes that are designed to be set (`torch.backends.cudnn.benchmark`, `pd.options...`,
     `sys.stdout`, upper-case module constants) and literal settings are not reported, nor are the
-    project's own modules or test code.
+    project's own modules, test code, patches put back in the same function (`old = m.f; m.f =
+    new; ... m.f = old`) and patches explained by a comment on or right above the line.
     """
 
     id = "ML404"
@@ -192,6 +238,13 @@ class MonkeypatchedLibrary(ProjectRule):
               note="the project's own modules"),
         Valid({"tests/test_io.py": "import requests\nrequests.get = lambda *a, **k: None\n"},
               note="patching in tests"),
+        Valid("import torch\nfrom contextlib import contextmanager\n@contextmanager\ndef empty_init():\n"
+              "    old = torch.nn.Module.register_parameter\n    torch.nn.Module.register_parameter = fake\n"
+              "    try:\n        yield\n    finally:\n        torch.nn.Module.register_parameter = old\n",
+              note="a scoped patch that is put back"),
+        Valid("import intel_te as te\nimport torch.nn as nn\nif not hasattr(te, 'LayerNorm'):\n"
+              "    # HPU builds have no LayerNorm: use torch's\n    te.LayerNorm = nn.LayerNorm\n",
+              note="a patch explained by a comment is documented"),
         Invalid("import numpy as np\nnp.float = float\n", expect=[2]),
         Invalid({"train.py": "import yaml\nfrom transformers import trainer\n"
                              "yaml.Dumper.ignore_aliases = lambda *args: True\n"
@@ -227,8 +280,9 @@ class SysPathEdit(ModuleRule):
     """`sys.path` is edited at run time (`sys.path.insert(0, ...)`, `append`, assignment,
     `site.addsitedir`).
 
-    Sphinx `docs/conf.py`, where editing `sys.path` is the documented set-up, is not reported;
-    tests and notebooks are reported at a lower severity.
+    Sphinx `docs/conf.py`, where editing `sys.path` is the documented set-up, is not reported, nor
+    is a launcher adding the directory of a script it was given (a parameter, a command-line
+    argument); tests and notebooks are reported at a lower severity.
     """
 
     id = "ML405"
@@ -244,6 +298,8 @@ class SysPathEdit(ModuleRule):
     examples = (
         Valid("import sys\nprint(sys.path)\nsys.path_hooks.append(hook)\n"),
         Valid({"docs/conf.py": "import os, sys\nsys.path.insert(0, os.path.abspath('..'))\n"}),
+        Valid("import sys\nfrom pathlib import Path\ndef launch(args):\n    script = Path(args.training_script)\n"
+              "    sys.path.append(str(script.parent.resolve()))\n", note="a launcher importing the user's script"),
         Invalid("import sys\nsys.path.insert(0, '/home/alice/src')\n", expect=[2]),
         Invalid("from sys import path\nimport site\nimport sys\npath.append('..')\nsite.addsitedir('lib')\n"
                 "sys.path += ['vendor']\nsys.path = ['x'] + sys.path\n", expect=[4, 5, 6, 7]),
@@ -254,10 +310,14 @@ class SysPathEdit(ModuleRule):
         if p.name == "conf.py" and any(part in ("docs", "doc") for part in p.parts[:-1]):
             return
         low = module.is_notebook or _is_test_file(module.path)
+        origins = None
         for node in module.nodes(ast.Call):
             qualified = module.qualified_name(node.func)
             if qualified in _SYS_PATH_CALLS:
                 arg = node.args[-1] if node.args else None
+                origins = origins or OriginFinder.of(module)
+                if arg is not None and origins.origin(arg) in (PARAMETER, CLI, ENV):
+                    continue  # a launcher importing a script the user names, as `python script.py` does
                 yield self._finding(module, node, qualified, arg, low)
         for node in module.nodes(ast.Assign, ast.AugAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]

@@ -106,8 +106,10 @@ def _rank_option(value: str) -> str:
 class ComplexFunction(ModuleRule):
     """A function or method whose cyclomatic complexity is at or past a rank (default D, 21+).
 
-    radon's ranks: A 1-5, B 6-10, C 11-20, D 21-30, E 31-40, F 41+. Classes are not reported
-    as a whole; their methods are. Notebooks are included: a function is a function.
+    radon's ranks: A 1-5, B 6-10, C 11-20, D 21-30, E 31-40, F 41+. `assert` statements are not
+    counted as branches (radon counts them), so long tests are not reported for their checks.
+    Classes are not reported as a whole; their methods are. Notebooks are included: a function is
+    a function.
     """
 
     id = "ML471"
@@ -128,6 +130,8 @@ class ComplexFunction(ModuleRule):
               note="rank C (13) is under the default D"),
         Invalid("def plan(a, b):\n" + "".join(f"    if a == {i} and b:\n        return {i}\n" for i in range(11))
                 + "    return -1\n", expect=[1]),
+        Valid("def test_all(r):\n" + "".join(f"    assert r[{i}] == {i}\n" for i in range(30)),
+              note="thirty asserts are thirty checks, not thirty paths"),
         Invalid("class Router:\n    def route(self, a):\n"
                 + "".join(f"        if a == {i}:\n            return {i}\n" for i in range(12)) + "        return -1\n",
                 expect=[2], config={"rules": {"ML471": {"min-rank": "C"}}}),
@@ -139,17 +143,40 @@ class ComplexFunction(ModuleRule):
 
     def check(self, module):
         floor = _RANK_FLOOR[_rank_option(self.settings["min-rank"])]
+        definitions = None
         for block in _functions(metrics_of(module).blocks):
             if block.complexity < floor:
                 continue
-            rank = cc_rank(block.complexity)
+            if definitions is None:
+                definitions = {(n.lineno, n.name): n for n in module.nodes(ast.FunctionDef, ast.AsyncFunctionDef)}
+            node = definitions.get((block.lineno, block.name))
+            # radon counts each `assert` as a branch: a test with thirty asserts is long, not
+            # complex. Only the few functions over the floor are walked again to discount them.
+            asserts = _own_asserts(node) if node is not None else 0
+            complexity = block.complexity - asserts
+            if complexity < floor:
+                continue
+            rank = cc_rank(complexity)
             name = block.fullname
-            lines = block.endline - block.lineno + 1 if block.endline else None
+            end = getattr(node, "end_lineno", None) or block.endline
             yield module.finding(
-                self, block.lineno, f"{name} has cyclomatic complexity {block.complexity} (rank {rank})",
-                end_line=block.endline, symbol=name, severity="medium" if rank in "EF" else None,
-                evidence={"complexity": block.complexity, "rank": rank, "lines": lines},
+                self, block.lineno, f"{name} has cyclomatic complexity {complexity} (rank {rank})",
+                end_line=end, symbol=name, severity="medium" if rank in "EF" else None,
+                evidence={"complexity": complexity, "rank": rank, "lines": end - block.lineno + 1 if end else None,
+                          "asserts_not_counted": asserts},
             )
+
+
+def _own_asserts(function) -> int:
+    count = 0
+    stack = list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue  # radon scores nested definitions separately
+        count += isinstance(node, ast.Assert)
+        stack.extend(ast.iter_child_nodes(node))
+    return count
 
 
 def _functions(blocks):

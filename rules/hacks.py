@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.rule import Invalid, ModuleRule, Option, Valid
+from auditor.rule import Invalid, ModuleRule, Option, Valid, regex_check
 
 # Shared by every undocumented-hack rule; read by auditor.blame when it attaches ages.
 AGE_OPTIONS = {
@@ -28,6 +28,7 @@ _MARKER = re.compile(
     r"|^#+\s*(?P<start>TEMP|TMP|TBD)(?![\w-])"
     r"|^#+\s*(?P<lower>(?i:todo|to-do|fixme|fix-me|hack|xxx|kludge|workaround|temp|tbd))(?=\s*[:(])",
 )
+_OWNER = re.compile(r"\s*\(([^()]{1,40})\)")
 # Issue and tracker references. ``ABC-123`` excludes standard and encoding names (UTF-8, SHA-256).
 DEFAULT_TICKET_PATTERN = (
     r"(?:#\d+\b"
@@ -55,7 +56,7 @@ class UnticketedDebtMarker(ModuleRule):
     confidence = "high"
     options = {
         "ticket-pattern": Option(str, DEFAULT_TICKET_PATTERN,
-                                 "regular expression for what counts as a ticket reference"),
+                                 "regular expression for what counts as a ticket reference", regex_check),
         **AGE_OPTIONS,
     }
     rationale = ("A TODO without a ticket is debt nobody tracks: it is never prioritised, its author moves "
@@ -77,7 +78,8 @@ class UnticketedDebtMarker(ModuleRule):
         Invalid("# todo: tune the threshold\n# Workaround: the API drops rows\n", expect=[1, 2]),
         Invalid("def clean(df):\n    # TODO: handle missing values properly\n    return df.dropna()\n",
                 expect=[2]),
-        Invalid("x = 1  # XXX\n# HACK\n# TEMP: disable augmentation\n# FIX-ME later\n", expect=[1, 2, 3, 4]),
+        Invalid("x = 1  # XXX\n# HACK\n# TEMP: disable augmentation\n# FIX-ME later\n# TODO(alice):\n",
+                expect=[1, 2, 3, 4, 5], note="an owner in parentheses is not an explanation"),
         Invalid("# TODO: see https://stackoverflow.com/q/123 for the idea\n# TODO: convert to UTF-8\n",
                 expect=[1, 2], note="a Q&A link or an encoding name is not a ticket"),
         Invalid({"explore.ipynb": '{"cells": [{"cell_type": "markdown", "source": ["TODO in markdown"]},'
@@ -98,7 +100,11 @@ class UnticketedDebtMarker(ModuleRule):
             if self.ticket.search(comment.text):
                 continue
             marker = (match.group("marker") or match.group("start") or match.group("lower")).upper()
-            explanation = comment.text[match.end():].strip(" \t:-()[]#")
+            rest = comment.text[match.end():]
+            owner = _OWNER.match(rest)  # TODO(alice): an owner, not a ticket
+            if owner:
+                rest = rest[owner.end():]
+            explanation = rest.strip(" \t:-()[]#")
             bare = len(re.sub(r"\W", "", explanation)) < 3
             if bare:
                 message = f"{marker} with no explanation and no ticket"
@@ -106,7 +112,8 @@ class UnticketedDebtMarker(ModuleRule):
                 message = f"{marker} without a ticket: {explanation[:80]}"
             yield module.finding(
                 self, comment.line, message, severity="medium" if bare else None,
-                evidence={"marker": marker, "comment": comment.text.strip()[:200], "bare": bare},
+                evidence={"marker": marker, "comment": comment.text.strip()[:200], "bare": bare,
+                          "owner": owner.group(1).strip() if owner else None},
             )
 
 
@@ -141,7 +148,7 @@ def _reason(rest: str) -> str:
     text = rest
     for _, _, pattern in _DIRECTIVES:
         text = pattern.sub(" ", text)
-    text = MLAUDIT_DIRECTIVE.sub(" ", text)
+    text = MLAUDIT_DIRECTIVE.sub(" ", _FMT_ON.sub(" ", text))
     text = text.strip(_REASON_SEPARATORS)
     return text if len(re.findall(r"[A-Za-z]{2,}", text)) >= 2 else ""
 

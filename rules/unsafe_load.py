@@ -300,8 +300,8 @@ class KerasUnsafeDeserialization(_LoadRule):
 class TrustRemoteCode(_LoadRule):
     """`trust_remote_code=True` (Hugging Face): the model repository's Python code runs locally.
 
-    A hub id pinned to a commit (`revision="<sha>"`) or a local directory is lower; an unpinned
-    constant hub id is medium; an id from a parameter, the command line or the environment is high.
+    A hub id pinned to a commit (`revision="<sha>"`) or a local directory is low; an unpinned hub
+    id is medium, high when it comes from the command line, the environment or the network.
     A variable `trust_remote_code=flag` is the caller's explicit choice and not reported.
     """
 
@@ -338,12 +338,10 @@ class TrustRemoteCode(_LoadRule):
             isinstance(revision.value.value, str) and bool(_HEX_REVISION.match(revision.value.value))
         local = isinstance(source, ast.Constant) and isinstance(source.value, str) and \
             source.value.startswith((".", "/", "~"))
-        if kind in UNTRUSTED:
-            severity = "high"
-        elif pinned or local:
+        if pinned or (local and kind not in UNTRUSTED):
             severity = "low"
-        else:
-            severity = "medium"
+        else:  # an unpinned hub id runs whatever its repository holds today: medium at least
+            severity = "high" if SEVERITY.get(kind) == "high" else "medium"
         name = qualified or describe(call.func, 60)
         detail = "pinned to a commit" if pinned else ("a local directory" if local else "not pinned to a commit")
         yield module.finding(

@@ -26,9 +26,10 @@ IN_PROCESS = "in-process"  # bytes this process just produced (pickle.loads(pick
 # Higher is more exposed; a combination of parts takes the most exposed one.
 _RANK = {IN_PROCESS: 0, CONSTANT: 1, EXTERNAL: 2, CONFIG: 3, UNKNOWN: 4, PARAMETER: 5, ENV: 6,
          CLI: 7, USER_INPUT: 8, REMOTE: 9}
+# Who else controls the value: a caller (parameter) or the outside world (the rest).
 UNTRUSTED = frozenset({PARAMETER, ENV, CLI, USER_INPUT, REMOTE})
 SEVERITY = {IN_PROCESS: None, CONSTANT: "low", EXTERNAL: "medium", CONFIG: "medium", UNKNOWN: "medium",
-            PARAMETER: "high", ENV: "high", CLI: "high", USER_INPUT: "high", REMOTE: "high"}
+            PARAMETER: "medium", ENV: "high", CLI: "high", USER_INPUT: "high", REMOTE: "high"}
 
 _URL_PREFIXES = ("http://", "https://", "s3://", "gs://", "gcs://", "hf://", "ftp://", "az://", "abfs://")
 _CLI_NAMES = frozenset({"args", "opts", "options", "flags", "FLAGS", "cli_args", "cmd_args", "arguments"})

@@ -109,3 +109,22 @@ def test_parse_line_porcelain():
     parsed = parse_line_porcelain(output)
     assert parsed[7].author == "Dana Ruiz" and parsed[7].author_time == 1700000000 and parsed[7].boundary
     assert parsed[7].content == "# TODO: x" and parsed[9].uncommitted and not parsed[7].uncommitted
+
+
+def test_marker_message_owner_and_bare_severity(tmp_path):
+    root = make_repo(tmp_path / "repo", {"a.py": "# TODO(alice): tune the threshold\n# TODO(bob):\n# FIXME\n"})
+    first, second, third = _by_rule(scan_repo(root, {"select": ["ML401"]}), "ML401")
+    assert first.message == "TODO without a ticket: tune the threshold" and first.severity == "low"
+    assert first.evidence["owner"] == "alice"
+    assert second.evidence["bare"] and second.severity == "medium" and second.evidence["owner"] == "bob"
+    assert third.message == "FIXME with no explanation and no ticket" and third.severity == "medium"
+
+
+def test_suppression_scopes_and_severities(tmp_path):
+    code = ("# flake8: noqa\nimport os  # noqa\nx = 1  # fmt: skip\n# fmt: off\nGRID = [1,0,\n 0,1]\n# fmt: on\n"
+            "# fmt: off\nTAIL = [1]\n")
+    root = make_repo(tmp_path / "repo", {"a.py": code})
+    found = {f.line: f for f in scan_repo(root, {"select": ["ML402"]}).findings}
+    assert {line: f.severity for line, f in found.items()} == {1: "medium", 2: "low", 4: "info", 8: "info"}
+    assert found[1].evidence["scope"] == "file" and found[2].evidence["scope"] == "line"
+    assert found[4].evidence["region_end_line"] == 7 and found[8].evidence["region_end_line"] is None

@@ -1,0 +1,57 @@
+"""Complexity: the maintainability index from the already-parsed tree matches radon's own."""
+
+from pathlib import Path
+
+import pytest
+from radon.metrics import mi_visit
+
+from auditor.pymodule import ParsedModule, parse_python
+from auditor.rules import complexity
+from auditor.testing import make_repo, scan_repo
+
+SOURCES = [
+    Path(complexity.__file__).read_text(encoding="utf-8"),
+    Path(__file__).read_text(encoding="utf-8"),
+    '"""Doc.\n\nMore doc.\n"""\nimport os\n\n\ndef f(a, b):  # add\n    """One line."""\n'
+    "    if a and b:\n        return a + b\n    else:\n        return a - b\n\n"
+    "try:\n    x = 1 / 0\nexcept ZeroDivisionError:\n    x = 0\nfinally:\n    y = 2\n",
+]
+
+
+@pytest.mark.parametrize("text", SOURCES)
+def test_index_matches_radon_mi_visit(text):
+    module = ParsedModule("m.py", "m", text, parse_python(text))
+    metrics = complexity.metrics_of(module)
+    volume = complexity._halstead_volume(module, metrics)
+    mine = complexity.mi_compute(volume, metrics.total_complexity, metrics.lloc, metrics.comment_percent)
+    assert mine == pytest.approx(mi_visit(text, True), abs=2.0)
+
+
+def test_radon_runs_once_per_module_for_both_rules(tmp_path, monkeypatch):
+    calls = []
+    original = complexity.ComplexityVisitor.from_ast
+
+    def counting(tree, **kwargs):
+        calls.append(tree)
+        return original(tree, **kwargs)
+
+    monkeypatch.setattr(complexity.ComplexityVisitor, "from_ast", counting)
+    text = "def f(a):\n" + "".join(f"    if a == {i} or a > {i * 2}:\n        return {i}\n" for i in range(12))
+    module = ParsedModule("m.py", "m", text, parse_python(text))
+    found = list(complexity.ComplexFunction().check(module))
+    found += list(complexity.LowMaintainabilityModule({"min-maintainability": 100}).check(module))
+    assert len(calls) == 1
+    assert [f.rule for f in found] == ["ML471", "ML472"]
+    function, index = found
+    assert function.evidence == {"complexity": 25, "rank": "D", "lines": 25, "asserts_not_counted": 0}
+    assert function.symbol == "f" and function.end_line == 25
+    assert set(index.evidence) >= {"maintainability_index", "rank", "halstead_volume", "total_complexity",
+                                   "logical_lines", "comment_percent"}
+
+
+def test_min_rank_option(tmp_path):
+    body = "".join(f"    if a == {i}:\n        return {i}\n" for i in range(7))
+    root = make_repo(tmp_path / "repo", {"a.py": "def f(a):\n" + body})
+    assert scan_repo(root, {"select": ["ML471"]}).findings == []
+    found = scan_repo(root, {"select": ["ML471"], "rules": {"ML471": {"min-rank": "B"}}}).findings
+    assert [(f.line, f.evidence["rank"]) for f in found] == [(1, "B")]
