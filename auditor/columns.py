@@ -48,7 +48,7 @@ class ColumnFacts:
         self.sites: set[int] = set()  # ids of string constants at production and drop sites
         self.site_counts: Counter[str] = Counter()
         self.totals: Counter[str] = Counter()
-        self.escapes: list[list[Any]] = []  # [how, line]: frames written out wholesale
+        self.escapes: list[list[Any]] = []  # [how, line, scope]: frames written out wholesale
         self.dynamic: list[list[Any]] = []  # [how, line]: columns chosen by dtype or pattern
         self.patterns: set[str] = set()  # prefixes/suffixes columns are selected by
         self._polars = any(q.startswith(("polars", "pyspark")) for q in module.imports.values())
@@ -174,7 +174,7 @@ class ColumnFacts:
                 if kw.arg in ("columns", "labels"):
                     self._site(kw.value)
         elif attr in WRITES:
-            self.escapes.append([attr, node.lineno])
+            self.escapes.append([attr, node.lineno, scope])
         elif attr == "select_dtypes":
             self.dynamic.append([attr, node.lineno])
         elif attr == "filter" and any(kw.arg in ("like", "regex") for kw in node.keywords):
@@ -194,7 +194,7 @@ class ColumnFacts:
             out["produced"] = self.produced[:500]
             out["site_only"] = sorted(s for s, n in self.site_counts.items() if n >= self.totals[s])
         if self.escapes:
-            out["escapes"] = self.escapes[:5]
+            out["escapes"] = self.escapes[:20]
         if self.dynamic:
             out["dynamic"] = self.dynamic[:5]
         if self.patterns:

@@ -98,6 +98,7 @@ FRAMEWORK_FUNCTIONS: dict[str, str] = {
     "setup": "Sphinx/setuptools hook", "load_tests": "unittest protocol", "setup_module": "pytest hook",
     "teardown_module": "pytest hook", "setup_function": "pytest hook", "teardown_function": "pytest hook",
     "__getattr__": "module protocol", "__dir__": "module protocol", "get_app": "ASGI/WSGI factory",
+    "_mp_fn": "torch_xla xla_spawn entry",
 }
 FRAMEWORK_FUNCTION_PREFIXES = {"pytest_": "pytest hook", "test_": "test function"}
 # (event, context) is the calling convention of every serverless handler.

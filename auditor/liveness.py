@@ -51,6 +51,9 @@ class Liveness:
         self.paths = set(self.symbols)
         self.reasons: dict[str, str] = {}  # root node -> why it is a root
         self._index_names()
+        self.defs_by_path: dict[str, list[str]] = {}
+        for node, d in self.graph.definitions.items():
+            self.defs_by_path.setdefault(d.path, []).append(node)
         self.library_packages = self._library_packages()
         self.class_bases = self._class_bases()
         self.entries = self._entries()
@@ -113,6 +116,11 @@ class Liveness:
                         target = resolved
                 bases.append(target)
             result[node] = bases
+        self._subclasses: dict[str, list[str]] = {}
+        for node, bases in result.items():
+            for base in bases:
+                if base:
+                    self._subclasses.setdefault(base, []).append(node)
         return result
 
     def has_external_base(self, cls: str, seen: set[str] | None = None) -> bool:
@@ -193,7 +201,7 @@ class Liveness:
         return result
 
     def _nodes_of(self, path: str) -> list[str]:
-        return [node for node, d in self.graph.definitions.items() if d.path == path]
+        return self.defs_by_path.get(path, [])
 
     # -- definitions ------------------------------------------------------------------------------
     def root_reason(self, d: Definition) -> str | None:
@@ -212,10 +220,25 @@ class Liveness:
         if d.qualname in facts.get("handlers", ()):
             return "serverless handler (event, context)"
         if d.kind == "function" and "." not in d.qualname:
-            return fw.function_reason(name)
+            reason = fw.function_reason(name)
+            if reason:
+                return reason
         if d.kind == "class" and name.startswith("Test") and is_test_path(d.path):
             return "test class"
+        if d.kind == "class" and "." not in d.qualname and self.has_external_base(d.node) and (
+                is_test_path(d.path) or not self._imported(d.path)):
+            # unittest, manim, locust, luigi...: a runner finds subclasses in the file it is given
+            return "subclass of an external class in a file run by a tool"
+        if self._public(d) and self.in_library(d.path):
+            return "public API of the package"
         return None
+
+    def _imported(self, path: str) -> bool:
+        return any(src.split("::")[0] != path for src in self.g.predecessors(path))
+
+    @staticmethod
+    def _public(d: Definition) -> bool:
+        return not any(_private(part) for part in [PurePosixPath(d.path).stem, *d.qualname.split(".")])
 
     def method_reason(self, d: Definition, cls: str) -> str | None:
         name = d.qualname.rsplit(".", 1)[-1]
@@ -239,9 +262,7 @@ class Liveness:
                 if base and base not in related:
                     related.add(base)
                     todo.append(base)
-        for other, bases in self.class_bases.items():  # direct descendants
-            if cls in bases:
-                related.add(other)
+        related.update(self._subclasses.get(cls, ()))  # direct descendants
         return any(f"{c}.{name}" in self.graph.definitions for c in related)
 
     def _live(self) -> set[str]:
@@ -264,7 +285,16 @@ class Liveness:
                 roots.append(node)
             elif parent_def is not None and parent_def.kind == "class":
                 self.g.add_edge(parent_node, node, kind="member")  # class attributes live with the class
-        return self.graph.reachable_from(roots)
+        # one multi-source search (reachable_from runs one per root)
+        seen = {root for root in roots if root in self.g}
+        stack = list(seen)
+        adjacency = self.g.adj
+        while stack:
+            for successor in adjacency[stack.pop()]:
+                if successor not in seen:
+                    seen.add(successor)
+                    stack.append(successor)
+        return seen
 
     def dead_definitions(self) -> list[DeadDefinition]:
         found = []
@@ -282,8 +312,7 @@ class Liveness:
             facts = self.symbols.get(d.path, {})
             if d.kind == "variable" and name not in facts.get("consts", {}):
                 continue  # computed at import time: may exist for its side effects
-            public = not any(_private(part) for part in [PurePosixPath(d.path).stem, *d.qualname.split(".")])
-            if public and (self.in_library(d.path) or d.path.endswith("__init__.py")):
+            if self._public(d) and (self.in_library(d.path) or d.path.endswith("__init__.py")):
                 continue  # public API of a package: callers live outside this repository
             mentions = sorted({f"{p} (attribute)" for p in self.attr_index.get(name, ()) if d.kind != "method"}
                               | {f"{p} (string)" for p in self.string_index.get(name, ())}

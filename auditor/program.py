@@ -387,6 +387,26 @@ class ProgramGraph:
             return path
         return None
 
+    def resolve_from(self, path: str, qualified: str) -> str | None:
+        """Like ``resolve_qualified``, but as seen from the module at ``path``: a module run as a
+        script (not inside a package) imports its sibling files first (``import utils`` in
+        ``tests/model/x.py`` is ``tests/model/utils.py``), as Python and pytest put its directory on
+        ``sys.path``."""
+        if "." not in self.project.module_names.get(path, "."):
+            parent = PurePosixPath(path).parent.as_posix()
+            prefix = "" if parent == "." else parent + "/"
+            head, _, rest = qualified.partition(".")
+            for candidate in (f"{prefix}{head}.py", f"{prefix}{head}/__init__.py"):
+                if candidate in self.symbols and candidate != path:
+                    if not rest:
+                        return candidate
+                    node = f"{candidate}::{rest}"
+                    if node in self.definitions:
+                        return node
+                    name = self.project.module_names.get(candidate, head)
+                    return self.resolve_qualified(f"{name}.{rest}") or candidate
+        return self.resolve_qualified(qualified)
+
     # -- graph --------------------------------------------------------------------------------
     def _build(self) -> None:
         g = self.graph
@@ -413,7 +433,7 @@ class ProgramGraph:
                     if node and node != source and not g.has_edge(source, node):
                         g.add_edge(source, node, kind="ref")
             for local, target, line in facts.get("imports", []):
-                node = self.resolve_qualified(target)
+                node = self.resolve_from(path, target)
                 if node:
                     g.add_edge(path, node if node in self.definitions or node in self.symbols else path,
                                kind="import", line=line)
@@ -425,7 +445,7 @@ class ProgramGraph:
                         scope_locals: dict[str, list[str]]) -> str | None:
         kind, _, name = target.partition(":")
         if kind == "import":
-            return self.resolve_qualified(name)
+            return self.resolve_from(path, name)
         if kind == "local":
             head, _, rest = name.partition(".")
             # innermost enclosing scope first: nested functions, then module level; a parameter

@@ -352,6 +352,11 @@ _NOT_CODE = re.compile(r"^(>>>|\.\.\.|\$ |%|!|-{3,}|={3,}|\*{3,}|#|type:|noqa|py
                        r"copyright|license|spdx", re.I)
 
 
+# Prose that introduces an example of usage: the code after it is documentation, not a dead path.
+_EXAMPLE_INTRO = re.compile(r"\b(you can|e\.g\.|for example|for instance|example|usage|such as|like this|like so)\b"
+                            r"|:\s*$", re.I)
+
+
 def _looks_like_code(text: str) -> bool:
     return bool(text) and not _NOT_CODE.search(text) and bool(_CODE_HINT.search(text))
 
@@ -389,6 +394,11 @@ class CommentedOutCode(ModuleRule):
         Valid("# The model is trained on weekly snapshots and evaluated on\n# the last month; see the runbook for\n"
               "# details on retraining and rollback.\nx = 1\n"),
         Valid("# Example:\n# >>> model = train(data)\n# >>> model.predict(x)\nx = 1\n"),
+        Valid("# You can pass `gather_output=True` to have the output\n# available on all GPUs\n# model = prepare(\n#     model,\n"
+              "#     gather_outputs=True\n# )\nx = 1\n", note="an example of usage introduced by prose"),
+        Invalid("def f():\n    return 1\n\n\n# Disabled until the tracer supports resnet\n# def test_resnet():\n"
+                "#     model = resnet34()\n#     output = model(inputs)\n#     # check the outputs on the last process\n"
+                "#     assert output is None\n", expect=[6], note="a nested comment does not split the block"),
         Valid("# x = 1\n# y = 2\nz = 3\n", note="shorter than min-lines"),
     )
 
@@ -415,7 +425,11 @@ class CommentedOutCode(ModuleRule):
             if stripped is not None and (_looks_like_code(stripped) or (run and stripped and _continues(stripped))):
                 run.append(i)
                 continue
-            if len(run) >= minimum:
+            if stripped is not None and run and stripped.startswith("#"):
+                run.append(i)  # a comment inside the commented-out code
+                continue
+            introduced = run and any(_EXAMPLE_INTRO.search(t) for t in texts[max(0, run[0] - 3):run[0]])
+            if len(run) >= minimum and not introduced:
                 source = textwrap.dedent("\n".join(texts[j][1:] if texts[j].startswith(" ") else texts[j] for j in run))
                 try:
                     tree = ast.parse(source)

@@ -1,0 +1,192 @@
+"""Unused features: columns a pipeline produces that nothing reads, and features a config declares
+that nothing produces.
+
+Facts come from the ``symbols`` pass (``auditor.columns``): where each column is produced, which
+strings occur only at production and drop sites, and where frames leave the code wholesale.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from auditor.entrypoints import is_test_path
+from auditor.liveness import analyse
+from auditor.rule import Invalid, ProjectRule, Valid
+
+_FEATURE_KEY = re.compile(r"(^|_)(features?|feature_(names|columns|cols|list)|input_(columns|features|cols)|"
+                          r"(numeric|numerical|categorical|cat|num)_(features|columns|cols))$", re.I)
+_NAME = re.compile(r"^[A-Za-z_][\w]*$")
+
+
+def _consumers(analysis, name: str) -> list[str]:
+    """Modules that read ``name`` (as a string outside production/drop sites, or an attribute)."""
+    found = []
+    for path in analysis.string_index.get(name, ()):
+        facts = analysis.symbols.get(path, {})
+        if name not in facts.get("columns", {}).get("site_only", ()):
+            found.append(path)
+    found.extend(f"{path} (attribute)" for path in analysis.attr_index.get(name, ()))
+    return found
+
+
+_WORD = re.compile(r"[A-Za-z_]\w*")
+_MENTIONS: dict[int, tuple[Any, dict[str, list[str]]]] = {}
+
+
+def _config_mentions(project, name: str) -> list[str]:
+    """Config and doc files whose text contains ``name`` as a word (indexed once per scan)."""
+    cached = _MENTIONS.get(id(project))
+    if cached is None or cached[0] is not project:
+        index: dict[str, list[str]] = {}
+        for file in project.files.values():
+            if file.kind in ("config", "doc") and file.text:
+                for word in set(_WORD.findall(file.text)):
+                    index.setdefault(word, []).append(file.path)
+        _MENTIONS.clear()
+        _MENTIONS[id(project)] = cached = (project, index)
+    return cached[1].get(name, [])
+
+
+class UnusedFeature(ProjectRule):
+    """A feature column that the code produces and nothing ever reads.
+
+    Produced: ``df["x"] = ...``, ``df.loc[:, "x"] = ...``, ``assign(x=...)``, ``rename(columns=...)``,
+    Spark ``withColumn``, polars ``alias``, keys returned by feature functions, feature-store fields.
+    Read: any other use of the name in code (column reads, feature lists, ``usecols=``, transformer
+    column lists), attribute access, or a mention in a config. A drop is not a read. When frames are
+    written out wholesale or columns are selected by dtype or pattern, the finding is less certain.
+    """
+
+    id = "ML151"
+    name = "unused-feature"
+    category = "unused-feature"
+    severity = "low"
+    confidence = "medium"
+    rationale = ("Every feature computed in production costs compute, latency and an upstream dependency "
+                 "that can break or drift; a feature nothing reads pays all of that for nothing and makes "
+                 "the pipeline harder to reason about (Sculley et al.: unused and legacy features).")
+    remediation = "Stop producing the column, or add it to the model's feature list if it was meant to be used."
+    examples = (
+        Invalid("import pandas as pd\n\nFEATURES = ['spend']\n\n\ndef build(raw: pd.DataFrame):\n    df = raw.copy()\n"
+                "    df['spend'] = df['total'] / 2\n    df['spend_bucket'] = pd.cut(df['spend'], 4)\n    return df[FEATURES]\n",
+                expect=[9]),
+        Invalid("def build(df):\n    df = df.assign(ratio=df['a'] / df['b'], unused_flag=1)\n    return df['ratio']\n",
+                expect=[2]),
+        Invalid("def build(df):\n    df['tmp_score'] = df['a'] * 2\n    return df.drop(columns=['tmp_score'])\n",
+                expect=[2], note="a drop is not a use"),
+        Valid("def build(df):\n    df['ratio'] = df['a'] / df['b']\n    return df\n\n\ndef train(df):\n    return df[['ratio']]\n"),
+        Valid({"features.py": "def build(df):\n    df['age_days'] = df['age'] * 365\n    return df\n",
+               "configs/model.yaml": "features:\n  - age_days\n"}),
+        Valid("def build(df):\n    df['z_score'] = 0\n    cols = [c for c in df.columns if c.startswith('z_')]\n"
+              "    return df[cols]\n", note="columns selected by prefix"),
+        Valid("config = {}\nconfig['learning_rate'] = 0.1\nrow = {}\nrow['label'] = 1\n",
+              note="dict keys are not frame columns"),
+        Valid({"tests/test_f.py": "def test_x():\n    df = make()\n    df['extra'] = 1\n"}),
+        Valid("import pandas as pd\n\n\ndef save_results(df, y_pred, path):\n    out = pd.DataFrame()\n"
+              "    out['ride_id'] = df['ride_id']\n    out['diff'] = df['duration'] - y_pred\n    out.to_parquet(path)\n",
+              note="columns of a frame the same function writes out are that file's output"),
+    )
+
+    def check(self, project):
+        analysis = analyse(project)
+        escapes = {path: facts.get("columns", {}).get("escapes", []) for path, facts in analysis.symbols.items()}
+        dynamic = [f"{path}:{line} {how}" for path, facts in analysis.symbols.items()
+                   for how, line in facts.get("columns", {}).get("dynamic", [])]
+        patterns = {p for facts in analysis.symbols.values() for p in facts.get("columns", {}).get("patterns", ())}
+        reported = set()
+        for path, facts in analysis.symbols.items():
+            if is_test_path(path) or path.endswith(".ipynb"):
+                continue
+            for name, line, how, scope in facts.get("columns", {}).get("produced", ()):
+                if name in reported or not _NAME.match(name):
+                    continue
+                if _consumers(analysis, name) or _config_mentions(project, name):
+                    continue
+                if any(p and (name.startswith(p) or name.endswith(p)) for p in patterns):
+                    continue
+                if any(item[2:] == [scope] for item in escapes.get(path, ())):
+                    continue  # the function writes the frame out: its columns are that file's output
+                reported.add(name)
+                written = [f"{p}:{item[1]} {item[0]}" for p, items in escapes.items() for item in items]
+                confidence = "low" if dynamic else "medium" if written else "high"
+                yield self.finding(
+                    path, line, f"feature `{name}` is produced ({how} in {scope or 'module level'}) but nothing reads it"
+                    + ("; frames are also written out wholesale, so a reader outside this code may exist" if written else ""),
+                    symbol=name, confidence=confidence,
+                    evidence={"produced_at": f"{path}:{line}", "how": how, "scope": scope,
+                              "looked_in": f"{len(analysis.symbols)} Python modules and notebooks, "
+                                           f"{sum(1 for f in project.files.values() if f.kind == 'config')} config files",
+                              "frames_written_wholesale": written[:5], "dynamic_column_selection": dynamic[:5]},
+                )
+
+
+def _declared(data: Any, path: tuple = (), depth: int = 0) -> Iterator[tuple[tuple, int, str]]:
+    """(key path, index, name) of every string in a feature list of a parsed config."""
+    if depth > 20:
+        return
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, list) and isinstance(key, str) and _FEATURE_KEY.search(key) \
+                    and value and all(isinstance(v, str) for v in value):
+                for index, item in enumerate(value):
+                    if _NAME.match(item):
+                        yield (*path, key), index, item
+            elif isinstance(value, (dict, list)):
+                yield from _declared(value, (*path, key), depth + 1)
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from _declared(item, (*path, index), depth + 1)
+
+
+class UnproducedFeature(ProjectRule):
+    """A feature listed in a config's feature list that no code produces and nothing else mentions.
+
+    The name appears nowhere in the code (no column produced, read or listed) and in no other config
+    or schema, so no raw data source is known to provide it: training or serving will fail on it, or
+    it is a leftover the config keeps alive.
+    """
+
+    id = "ML152"
+    name = "unproduced-feature"
+    category = "unused-feature"
+    severity = "medium"
+    confidence = "medium"
+    rationale = ("A feature list that names a column nothing produces is configuration drift: the job "
+                 "that reads it fails at run time, or someone 'fixes' it by adding a column nobody defined.")
+    remediation = "Remove the feature from the list, or add the code (or the raw schema) that provides it."
+    examples = (
+        Invalid({"configs/train.yaml": "features:\n  - tenure\n  - days_since_signup\n",
+                 "train.py": "import yaml\n\nconfig = yaml.safe_load(open('configs/train.yaml'))\n\n\ndef build(df):\n"
+                             "    df['tenure'] = df['end'] - df['start']\n    return df[config['features']]\n"},
+                expect=[("configs/train.yaml", 3)]),
+        Valid({"configs/train.yaml": "numeric_features:\n  - age\n  - income\n",
+               "train.py": "import pandas as pd\n\ndf = pd.read_csv('data.csv', usecols=['age', 'income'])\n"},
+              note="raw columns read by the code"),
+        Valid({"configs/train.yaml": "features:\n  - age\n", "schema.json": '{"columns": {"age": "int"}}'},
+              note="a schema provides it"),
+    )
+
+    def check(self, project):
+        analysis = analyse(project)
+        produced = {row[0] for facts in analysis.symbols.values() for row in facts.get("columns", {}).get("produced", ())}
+        all_strings = {s for facts in analysis.symbols.values() for s in facts.get("strings", ())}
+        for file in project.files.values():
+            if file.kind != "config" or not isinstance(file.data, (dict, list)):
+                continue
+            loaded = any(file.name in s or file.path in s for s in all_strings)
+            for key_path, index, name in _declared(file.data):
+                if name in produced or name in analysis.string_index or name in analysis.attr_index:
+                    continue
+                others = [p for p in _config_mentions(project, name) if p != file.path]
+                if others:
+                    continue
+                line = file.line_of(*key_path, index) or file.line_of(*key_path)
+                yield self.finding(
+                    file.path, line, f"feature `{name}` is listed in `{'.'.join(map(str, key_path))}` but no code "
+                    "produces it and no schema or raw-data read mentions it",
+                    symbol=f"{'.'.join(map(str, key_path))}:{name}", confidence="medium" if loaded else "low",
+                    evidence={"declared_in": f"{file.path}:{line}", "config_loaded_by_code": loaded,
+                              "looked_in": f"{len(analysis.symbols)} Python modules and notebooks, "
+                                           "other config, schema and doc files"},
+                )
