@@ -32,7 +32,7 @@ _PICKLE = re.compile(rb"^\x80[\x02-\x05]")
 MODEL_FORMATS = {
     "pytorch", "pytorch-legacy", "safetensors", "onnx", "keras", "keras-h5", "tflite", "gguf",
     "xgboost", "lightgbm", "catboost", "tf-savedmodel", "mlflow-model", "coreml", "torchserve",
-    "pmml", "joblib",
+    "pmml", "joblib", "checkpoint",
 }
 _MODEL_WORDS = re.compile(
     r"model|weights?|ckpt|checkpoint|clf|classifier|regressor|estimator|predictor|encoder|"

@@ -86,6 +86,7 @@ class _Finder(ast.NodeVisitor):
     def __init__(self, module) -> None:
         self.module = module
         self.dicts: dict[str, ast.AST] = {}  # module-level name -> dict literal or dict(...) call
+        self.strings: dict[str, Any] = {}  # module-level name -> constant
         self.definitions: list[dict[str, Any]] = []
         self.module_owners: list[str] = []  # owner= of operators / tasks anywhere in the module
 
@@ -144,15 +145,21 @@ class _Finder(ast.NodeVisitor):
                             owners.append(match.group("who").strip())
         return owners, known
 
+    def _string(self, node: ast.AST) -> Any:
+        """A literal, or a module-level string constant (``dag_id=DAG_NAME``)."""
+        if isinstance(node, ast.Name) and isinstance(self.strings.get(node.id), str):
+            return self.strings[node.id]
+        return self._literal(node)
+
     def _name_of(self, call: ast.Call | None, fallback: str) -> str:
         if call is not None:
             for keyword in call.keywords:
                 if keyword.arg in ("dag_id", "name", "pipeline_name", "display_name"):
-                    value = self._literal(keyword.value)
+                    value = self._string(keyword.value)
                     if isinstance(value, str):
                         return value
             if call.args:
-                value = self._literal(call.args[0])
+                value = self._string(call.args[0])
                 if isinstance(value, str):
                     return value
         return fallback
@@ -170,6 +177,10 @@ class _Finder(ast.NodeVisitor):
                 for target in statement.targets:
                     if isinstance(target, ast.Name):
                         self.dicts[target.id] = statement.value
+            elif isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant):
+                for target in statement.targets:
+                    if isinstance(target, ast.Name):
+                        self.strings[target.id] = statement.value.value
         self.visit(self.module.tree)
         self.definitions.sort(key=lambda d: d["line"])
         return {"definitions": self.definitions, "module_owners": self.module_owners}

@@ -146,3 +146,29 @@ def test_demo_models(tmp_path):
     assert not any("baseline_model" in f.path or "baseline_model" in f.message for f in result.findings)
     missing = [f for f in result.findings if f.rule == "ML303"]
     assert [f.evidence["path"] for f in missing] == ["models/fraud_model.joblib"]
+
+
+def test_extractor_folds_paths_built_from_constants_and_file(tmp_path):
+    import ast
+
+    from auditor.artifact_io import extract
+    from auditor.pymodule import ParsedModule
+
+    source = (
+        "import os, pickle, joblib, torch\nfrom pathlib import Path\n"
+        "ROOT = Path(__file__).resolve().parents[1]\nMODELS = os.path.join('artifacts', 'models')\n"
+        "joblib.dump(m, ROOT / 'models' / 'clf.joblib')\n"
+        "torch.save(net.state_dict(), os.path.join(MODELS, 'net.pt'))\n"
+        "fh = open(f'{MODELS}/enc.pkl', 'wb')\npickle.dump(enc, fh)\n"
+        "torch.save(net, f'{run_dir}/best.pt')\n"
+        "model = joblib.load(os.environ['MODEL'])\n"
+    )
+    module = ParsedModule("src/train.py", "train", source, ast.parse(source))
+    facts = extract(module)
+    writes = {(w["path"], w["call"]) for w in facts["writes"]}
+    assert ("@file/../models/clf.joblib", "joblib.dump") in writes
+    assert ("artifacts/models/net.pt", "torch.save") in writes
+    assert ("artifacts/models/enc.pkl", "pickle.dump") in writes
+    assert "best.pt" in facts["write_hints"]
+    assert facts["reads"] == []  # an environment variable is not a constant path
+    assert candidates("@file/../models/clf.joblib", "src/train.py") == ["models/clf.joblib"]

@@ -57,3 +57,10 @@ def test_demo_pipelines(tmp_path):
     assert "dags/train_churn_dag.py" not in paths
     assert ".github/workflows/retrain.yml" not in paths
     assert "dvc.yaml" not in paths
+
+
+def test_dag_names_come_from_module_constants(tmp_path):
+    dag = "from airflow.sdk import DAG\nDAG_NAME = 'dgv_impact'\n\nwith DAG(dag_id=DAG_NAME, schedule='@daily'):\n    pass\n"
+    root = make_repo(tmp_path / "r", {"dags/impact.py": dag})
+    [finding] = scan_repo(root, {"select": ["ML501"]}).findings
+    assert finding.evidence["name"] == "dgv_impact" and "'dgv_impact'" in finding.message
