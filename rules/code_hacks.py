@@ -318,18 +318,18 @@ class SysPathEdit(ModuleRule):
                 origins = origins or OriginFinder.of(module)
                 if arg is not None and origins.origin(arg) in (PARAMETER, CLI, ENV):
                     continue  # a launcher importing a script the user names, as `python script.py` does
-                yield self._finding(module, node, qualified, arg, low)
+                yield self._finding(module, node, qualified, ", ".join(describe(a, 80) for a in node.args), low)
         for node in module.nodes(ast.Assign, ast.AugAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
                 base = target.value if isinstance(target, ast.Subscript) else target
                 if module.qualified_name(base) == "sys.path":
-                    yield self._finding(module, node, "sys.path assignment", node.value, low)
+                    yield self._finding(module, node, "sys.path assignment", describe(node.value, 80), low)
                     break
 
-    def _finding(self, module, node, what, arg, low):
-        shown = describe(arg, 100)
-        return module.finding(self, node.lineno, f"{what}({shown}) makes imports depend on this machine's layout",
+    def _finding(self, module, node, what, shown, low):
+        text = f"{what} = {shown}" if what.endswith("assignment") else f"{what}({shown})"
+        return module.finding(self, node.lineno, f"{text}: imports work only through a run-time path edit",
                               severity="low" if low else None, evidence={"call": what, "path": shown})
 
 

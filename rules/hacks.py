@@ -198,7 +198,8 @@ class SuppressionWithoutReason(ModuleRule):
               note="mlaudit's own suppressions are checked by the suppression handling, not here"),
         Invalid("import os  # noqa\nx = f()  # type: ignore\ny = g()  # NOQA:\nz = h()  # nosec\n",
                 expect=[1, 2, 3, 4]),
-        Invalid("# flake8: noqa\nimport os\n", expect=[1]),
+        Invalid("# flake8: noqa\nimport os\nx = f(a,b)  # NOQA E231\n", expect=[1, 3],
+                note="flake8 reads `# noqa CODE` without a colon as a blanket noqa"),
         Invalid("# pylint: disable=all\nx = 1\n# mypy: ignore-errors\n", expect=[1, 3]),
         Invalid("import os  # noqa: F401\nx = f()  # type: ignore[attr-defined]\n",
                 expect=[1, 2], config={"rules": {"ML402": {"require-reason-for-codes": True}}}),
@@ -247,6 +248,9 @@ class SuppressionWithoutReason(ModuleRule):
                 message = f"file-wide {what} with no reason: every warning in this file is hidden"
             elif scope == "region":
                 message = f"{what} region with no reason"
+            elif blanket and label == "noqa" and re.match(r"\s*[A-Z]+[0-9]+\b", comment.text[match.end():]):
+                message = (f"{what} without a colon before its codes is a blanket noqa: it hides every "
+                           "warning on this line")
             elif blanket:
                 message = f"blanket {what} with no reason: it hides every warning on this line"
             else:

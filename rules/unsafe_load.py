@@ -345,7 +345,7 @@ class TrustRemoteCode(_LoadRule):
         name = qualified or describe(call.func, 60)
         detail = "pinned to a commit" if pinned else ("a local directory" if local else "not pinned to a commit")
         yield module.finding(
-            self, call.lineno, f"{name}(trust_remote_code=True) runs the model repository's code ({detail})",
+            self, call.lineno, f"{name}(trust_remote_code=True) runs Python code from the repository it loads ({detail})",
             severity=severity,
             evidence={"call": name, "source": kind, "source_expression": describe(source),
                       "revision": revision.value.value if pinned else None},
