@@ -49,6 +49,7 @@ _EXTENSION_FORMATS = {
 }
 # Where a path in code may point to a model artifact (what a loader's argument must look like).
 MODEL_SUFFIXES = frozenset(_EXTENSION_FORMATS) - {".npz", ".pb"}
+_TEST_WORDS = {"test", "tests", "testing", "fixture", "fixtures", "testdata"}
 _TEST_DIRS = {"tests", "test", "testing", "fixtures", "testdata", "test_data", "examples_test"}
 
 
@@ -66,7 +67,10 @@ class Artifact:
 
     @property
     def in_tests(self) -> bool:
-        return any(part.lower() in _TEST_DIRS for part in PurePosixPath(self.path).parts[:-1])
+        """Under a test or fixture directory ("tests", "test_data", "integration-test", ...)."""
+        parts = PurePosixPath(self.path).parts[:-1]
+        return any(part.lower() in _TEST_DIRS or _TEST_WORDS & set(re.split(r"[-_.]", part.lower()))
+                   for part in parts)
 
 
 def read_header(handle: BinaryIO, path: str) -> bytes:
