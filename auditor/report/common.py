@@ -33,11 +33,10 @@ def rule_catalogue(result) -> dict[str, dict[str, str]]:
     from auditor import registry
 
     classes = {rule.id: rule for rule in getattr(result, "rules", []) or []}
-    for finding in result.findings:
-        if finding.rule not in classes:
-            rule = registry.get_rule(finding.rule)
-            if rule is not None:
-                classes[rule.id] = rule
+    for rule_id in {finding.rule for finding in result.findings} - set(classes):
+        rule = registry.get_rule(rule_id)
+        if rule is not None:
+            classes[rule.id] = rule
     catalogue = {}
     for rule_id, rule in sorted(classes.items()):
         catalogue[rule_id] = {
@@ -61,17 +60,26 @@ def debt(findings: list[Finding]) -> int:
 
 def top_by(findings: list[Finding], key, limit: int = 15) -> list[dict[str, Any]]:
     """Groups (by file, by owner, ...) ordered by debt points, then by count."""
-    groups: dict[str, list[Finding]] = {}
+    totals: dict[str, list[int]] = {}
+    for finding in findings:
+        weight = DEBT_WEIGHTS.get(finding.severity, 0)
+        for name in key(finding):
+            entry = totals.get(name)
+            if entry is None:
+                totals[name] = [weight, 1]
+            else:
+                entry[0] += weight
+                entry[1] += 1
+    top = sorted(totals.items(), key=lambda item: (-item[1][0], -item[1][1], item[0]))[:limit]
+    wanted = {name for name, _ in top}
+    severities: dict[str, Counter] = {name: Counter() for name in wanted}
     for finding in findings:
         for name in key(finding):
-            groups.setdefault(name, []).append(finding)
-    rows = []
-    for name, items in groups.items():
-        severities = Counter(f.severity for f in items)
-        rows.append({"name": name, "debt": debt(items), "count": len(items),
-                     "by_severity": {s: severities[s] for s in SEVERITIES_DESC if severities[s]}})
-    rows.sort(key=lambda r: (-r["debt"], -r["count"], r["name"]))
-    return rows[:limit]
+            if name in wanted:
+                severities[name][finding.severity] += 1
+    return [{"name": name, "debt": debt_points, "count": count,
+             "by_severity": {s: severities[name][s] for s in SEVERITIES_DESC if severities[name][s]}}
+            for name, (debt_points, count) in top]
 
 
 UNOWNED = "(no owner)"

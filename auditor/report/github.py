@@ -8,6 +8,7 @@ Notebook findings get no line (cell lines would point into the JSON) but name th
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -19,7 +20,11 @@ JOB_CAP = 50
 MAX_MESSAGE = 4000
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def escape_data(value: str) -> str:
+    value = _CONTROL.sub(" ", value)
     return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

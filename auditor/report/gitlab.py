@@ -13,6 +13,7 @@ from typing import Any
 
 from auditor.report.common import ordered
 
+INDENT_LIMIT = 5000
 SEVERITY = {"critical": "blocker", "high": "critical", "medium": "major", "low": "minor", "info": "info"}
 PROJECT_LOCATION = "README.md"
 
@@ -33,4 +34,5 @@ def _issue(finding) -> dict[str, Any]:
 
 
 def render_gitlab(result, **_: Any) -> str:
-    return json.dumps([_issue(f) for f in ordered(result.findings)], indent=2, ensure_ascii=False) + "\n"
+    indent = 2 if len(result.findings) <= INDENT_LIMIT else None  # the C encoder does not indent
+    return json.dumps([_issue(f) for f in ordered(result.findings)], indent=indent, ensure_ascii=False) + "\n"

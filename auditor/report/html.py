@@ -92,7 +92,7 @@ def _score_bars(dimensions: dict[str, Any], width: int = 640) -> dict[str, Any]:
         value = min(max(value, 0.0), 100.0)
         y = i * (bar_h + gap)
         colour = "#1e8449" if value >= 75 else "#d68910" if value >= 50 else "#c0392b"
-        bars.append({"label": name, "y": y, "text_y": y + bar_h * 0.7, "h": bar_h, "x": label_w,
+        bars.append({"label": str(name).replace("_", " "), "y": y, "text_y": y + bar_h * 0.7, "h": bar_h, "x": label_w,
                      "w": round(max(usable * value / 100, 2), 1), "track": usable, "colour": colour,
                      "score": "-" if score is None else f"{value:.0f}", "total_x": label_w + usable + 8})
     height = max(len(bars) * (bar_h + gap) - gap, bar_h)

@@ -31,6 +31,14 @@ def escape(value: Any, limit: int = MAX_CELL) -> str:
     return text.replace("@", "@&#8203;")
 
 
+def prose(value: Any, limit: int = 600) -> str:
+    """mlaudit's own sentences (readiness checks and fixes): Markdown kept, HTML and mentions not."""
+    text = " ".join(str(value).split())
+    if len(text) > limit:
+        text = text[:limit - 1] + "…"
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("@", "@&#8203;")
+
+
 def _code(value: str) -> str:
     """An inline code span (owners, paths): mentions inside code spans do not notify."""
     text = " ".join(value.split()).replace("`", "'")
@@ -68,16 +76,16 @@ def render_markdown(result, **_: Any) -> str:
             out.append("|---|---:|")
             for name, dim in dims.items():
                 score = dim.get("score") if isinstance(dim, dict) else None
-                out.append(f"| {escape(name)} | {escape('-' if score is None else round(score))} |")
+                out.append(f"| {escape(str(name).replace('_', ' '))} | {'-' if score is None else round(score)} |")
             out.append("")
         checks = failing_checks(ready)
         if checks:
             out.append("### Readiness checks to fix")
             out.append("")
             for check in checks[:20]:
-                out.append(f"- **{escape(check.get('title', check.get('id', '?')))}** "
-                           f"({escape(check['dimension'])}, {escape(check.get('status'))}): "
-                           f"{escape(check.get('fix') or '-', 500)}")
+                out.append(f"- **{prose(check.get('title', check.get('id', '?')))}** "
+                           f"({escape(str(check['dimension']).replace('_', ' '))}, {escape(check.get('status'))}): "
+                           f"{prose(check.get('fix') or '-')}")
             if len(checks) > 20:
                 out.append(f"- … and {len(checks) - 20} more")
             out.append("")
@@ -128,7 +136,8 @@ def render_markdown(result, **_: Any) -> str:
         for rule_id in fired:
             info = catalogue.get(rule_id)
             if info:
-                out.append(f"- **{rule_id} {escape(info['name'])}**: {escape(info['remediation'], 600)}")
+                # Rule text is ours (trusted Markdown), not the repository's.
+                out.append(f"- **{rule_id} {info['name']}**: {info['remediation']}")
         out.append("")
         out.append("</details>")
         out.append("")
