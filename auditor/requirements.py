@@ -345,7 +345,9 @@ class BaseImage:
 
 
 _INSTALLERS = re.compile(r"(?:^|[;&|(]\s*|\s)(?:python[\d.]*\s+-m\s+)?(?:uv\s+)?pip[\d.]*\s+install\b(?P<args>[^;&|]*)")
-_SKIP_PACKAGES = {"pip", "setuptools", "wheel", "uv"}  # build tooling, conventionally upgraded bare
+# Installers and build tooling, conventionally installed bare; the environment they build is judged
+# from its own lock (pipenv installs Pipfile.lock, poetry installs poetry.lock).
+_SKIP_PACKAGES = {"pip", "setuptools", "wheel", "uv", "pipenv", "poetry", "pip-tools", "virtualenv"}
 
 
 def docker_instructions(text: str) -> list[tuple[int, str, str]]:

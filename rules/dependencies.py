@@ -109,7 +109,8 @@ class UnpinnedRequirement(ProjectRule):
     by conda-lock) and ``pip install`` lines in Dockerfiles. A bare name, a version range and a
     VCS URL without a commit are reported; ``==`` pins, commits, wheels and local paths are not.
     Development, test and documentation environments are reported at low severity. pip, setuptools
-    and wheel upgraded in a Dockerfile are left alone.
+    wheel and installers (pipenv, poetry, uv) installed in a Dockerfile are left alone: the
+    environment they build is judged from its own lock.
     """
 
     id = "ML210"
@@ -151,7 +152,7 @@ class UnpinnedRequirement(ProjectRule):
         Valid({"environment.yml": "dependencies:\n  - pandas\n", "conda-lock.yml": "package:\n  - name: pandas\n"}),
         Invalid({"Dockerfile": "FROM python:3.11-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt \\\n"
                                "    && pip install --no-cache-dir prometheus-client\nRUN pip install -U pip setuptools\n"
-                               "RUN python -m pip install uvicorn==0.29.0\n"},
+                               "RUN python -m pip install uvicorn==0.29.0\nRUN pip install pipenv && pipenv install --system --deploy\n"},
                 expect=[("Dockerfile", 3)]),
     )
 

@@ -138,6 +138,9 @@ PACKAGE_DRAWS: dict[tuple[str, str], Draw] = {
     ("sklearn", "train_test_split"): Draw("numpy", ("random_state",), when=("shuffle", True, True)),
     ("sklearn", "SVC"): Draw("numpy", ("random_state",), when=("probability", True, False)),
     ("sklearn", "learning_curve"): Draw("numpy", ("random_state",), when=("shuffle", True, False)),
+    # Ray Tune search algorithms build their own generators from these arguments.
+    ("ray", "HyperOptSearch"): Draw(None, ("random_state_seed",)),
+    ("ray", "OptunaSearch"): Draw(None, ("seed", "sampler")),
 }
 
 # Methods called on objects mlaudit cannot type (``df.sample(frac=0.1)``), recognised only in

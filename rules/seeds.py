@@ -20,6 +20,8 @@ from auditor.rules.seed_tables import (CUDNN_BENCHMARK, DATASETS_SHUFFLE, DETERM
                                        SETTERS_WITHOUT_ARGUMENT, Draw, is_non_pin_source, lookup_draw)
 
 UNKNOWN = object()  # a seed that may be there but cannot be seen (``**kwargs`` from elsewhere)
+UNKNOWN_KEY = ast.Constant(value=None)  # marks a dict whose keys are set where we cannot read them
+_DICT_MUTATORS = {"update", "setdefault", "__setitem__", "pop", "clear", "popitem"}
 PIN, NONE, NON_PIN, DERIVED = "pin", "none", "non-pin", "derived"
 TRACKERS = ("mlflow", "wandb", "neptune", "comet_ml", "clearml", "tensorboardX", "aim", "hydra", "dvclive")
 
@@ -41,6 +43,7 @@ class _SeedVisitor(ast.NodeVisitor):
         self.stack: list[tuple[str, str]] = []
         self.assigned: list[dict[str, ast.AST]] = [{}]  # per scope: name -> last value assigned
         self.dict_keys: list[dict[str, dict[str, ast.AST]]] = [{}]  # name -> {key: value} set by item
+        self.defaults: list[dict[str, bool]] = [{}]  # parameter -> has a literal default
         self.draws: list[dict[str, Any]] = []
         self.setters: list[dict[str, Any]] = []
         self.call_lines: dict[str, dict[str, list[int]]] = {}  # scope -> callee last name -> lines
@@ -62,16 +65,24 @@ class _SeedVisitor(ast.NodeVisitor):
         self.stack.append((qualname, kind))
         self.assigned.append({})
         self.dict_keys.append({})
+        self.defaults.append({})
 
     def _leave(self) -> None:
         self.stack.pop()
         self.assigned.pop()
         self.dict_keys.pop()
+        self.defaults.pop()
 
     def visit_FunctionDef(self, node) -> None:
         for expr in [*node.decorator_list, *node.args.defaults, *(d for d in node.args.kw_defaults if d)]:
             self.visit(expr)
         self._enter(node, "function")
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        defaults = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults):]], args.defaults))
+        defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+        self.defaults[-1] = {name: isinstance(value, ast.Constant) and value.value is not None
+                             for name, value in defaults.items()}
         for stmt in node.body:
             self.visit(stmt)
         self._leave()
@@ -102,15 +113,26 @@ class _SeedVisitor(ast.NodeVisitor):
         if isinstance(target, ast.Name):
             self.assigned[-1][target.id] = value
             self.dict_keys[-1].pop(target.id, None)
-        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and \
-                isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str):
-            self.dict_keys[-1].setdefault(target.value.id, {})[target.slice.value] = value
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            if isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str):
+                self.dict_keys[-1].setdefault(target.value.id, {})[target.slice.value] = value
+            else:
+                self._opaque(target.value.id)  # params[name] = ...: any key may be set
         elif isinstance(target, ast.Attribute) and isinstance(value, ast.Constant):
             qualified = self.m.qualified_name(target)
             if qualified == CUDNN_BENCHMARK and value.value is True:
                 self.benchmark.append(self._where(target.lineno))
             elif qualified in DETERMINISM_SWITCHES and value.value is True:
                 self.deterministic = True
+
+    def _opaque(self, name: str) -> None:
+        """The dict bound to ``name`` gets keys we cannot see: it may carry a seed."""
+        self.dict_keys[-1].setdefault(name, {})["*"] = UNKNOWN_KEY
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Name):
+            self._opaque(node.target.id)
+        self.generic_visit(node)
 
     def _value_of(self, name: str) -> ast.AST | None:
         for scope in (self.assigned[-1], self.assigned[0]):
@@ -134,7 +156,7 @@ class _SeedVisitor(ast.NodeVisitor):
         elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "dict" \
                 and not expr.args and all(k.arg for k in expr.keywords):
             entries = {k.arg: k.value for k in expr.keywords}
-        if entries is None:
+        if entries is None or "*" in extra:
             return None
         return {**entries, **extra}
 
@@ -205,6 +227,8 @@ class _SeedVisitor(ast.NodeVisitor):
         last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
         if last:
             self.call_lines.setdefault(self.scope, {}).setdefault(last, []).append(node.lineno)
+        if isinstance(func, ast.Attribute) and func.attr in _DICT_MUTATORS and isinstance(func.value, ast.Name):
+            self._opaque(func.value.id)
         if qualified in SEED_SETTERS:
             self._setter(node, qualified)
         elif qualified in DETERMINISM_SWITCHES:
@@ -230,9 +254,20 @@ class _SeedVisitor(ast.NodeVisitor):
         self.setters.append({
             "scope": self.scope, "where": self._where(node.lineno), "call": qualified,
             "spelling": self.m.dotted_name(node.func) or qualified, "libraries": list(SEED_SETTERS[qualified]),
-            "state": state, "detail": detail, "constant": isinstance(expr, ast.Constant),
+            "state": state, "detail": detail, "constant": self._is_constant(expr),
             "fallback": self._has_fallback(expr),
         })
+
+    def _is_constant(self, expr: ast.AST | None) -> bool:
+        """A literal seed, a name bound to one, or a parameter whose default is one (all in the code)."""
+        if isinstance(expr, ast.Constant):
+            return True
+        if isinstance(expr, ast.Name):
+            value = self._value_of(expr.id)
+            if value is not None:
+                return isinstance(value, ast.Constant)
+            return self.defaults[-1].get(expr.id, False)
+        return False
 
     def _draw(self, node: ast.Call, qualified: str, draw: Draw, spelling: str | None = None) -> None:
         if not self._condition_holds(node, draw):
@@ -248,7 +283,7 @@ class _SeedVisitor(ast.NodeVisitor):
         self.draws.append({
             "scope": self.scope, "where": self._where(node.lineno), "call": qualified,
             "spelling": spelling or self.m.dotted_name(node.func) or qualified, "library": draw.library,
-            "seed_args": list(draw.seed_args), "state": state, "detail": detail,
+            "seed_args": list(draw.seed_args), "positional": draw.seed_position == 0, "state": state, "detail": detail,
             "fallback": self._has_fallback(expr) if expr is not None else False,
         })
 
@@ -595,6 +630,11 @@ class UnseededRandomDraw(ProjectRule):
                 "s = RandomizedSearchCV(model, {}, random_state=None)\n"
                 "r = resample(X)\nt = shuffle(X)\n",
                 expect=[7, 8, 9, 10, 11, 12, 13]),
+        Valid("from sklearn.ensemble import RandomForestRegressor\nRF_PARAMS = ['max_depth', 'random_state']\n\n"
+              "def train(params):\n    new_params = {}\n    for p in RF_PARAMS:\n        new_params[p] = int(params[p])\n"
+              "    extra = {'n_jobs': 2}\n    extra.update(params)\n"
+              "    return RandomForestRegressor(**new_params), RandomForestRegressor(**extra)\n",
+              note="dicts filled with keys we cannot read may carry random_state (mlops-zoomcamp register_model.py)"),
         Valid("from sklearn.model_selection import train_test_split\nfrom sklearn.svm import SVC\n\n"
               "def split(X, cfg):\n    SVC()\n    return train_test_split(X, **cfg)\n",
               note="**cfg from elsewhere may carry random_state: not reported; SVC without probability is deterministic"),
@@ -635,6 +675,14 @@ class UnseededRandomDraw(ProjectRule):
                 "other = optuna.create_study(sampler=optuna.samplers.RandomSampler())\n"
                 "best = fmin(lambda x: x, {}, algo=tpe.suggest, max_evals=5)\n",
                 expect=[4, 5, 6]),
+        Invalid("from ray.tune.search.hyperopt import HyperOptSearch\nfrom ray.tune.search.optuna import OptunaSearch\n\n"
+                "a = HyperOptSearch(points_to_evaluate=[{}])\nb = HyperOptSearch(random_state_seed=1)\n"
+                "c = OptunaSearch(metric='loss')\n",
+                expect=[4, 6], note="Ray Tune searchers (Made-With-ML's tune.py)"),
+        Valid("import ray\nfrom ray.tune.search.hyperopt import HyperOptSearch\n\n"
+              "ds = ray.data.read_csv('x.csv').random_shuffle(seed=1234)\nsearch = HyperOptSearch(random_state_seed=7)\n"),
+        Invalid("import ray\n\nds = ray.data.read_csv('x.csv').random_shuffle()\n"
+                "train, test = ds.train_test_split(test_size=0.2, shuffle=True)\n", expect=[3, 4]),
         Valid("import xgboost as xgb\nimport lightgbm as lgb\nfrom catboost import CatBoostClassifier\n"
               "from transformers import TrainingArguments, set_seed\n\n"
               "a = xgb.XGBClassifier()\nb = lgb.LGBMRegressor(bagging_seed=3)\nc = CatBoostClassifier()\n"
@@ -674,7 +722,8 @@ class UnseededRandomDraw(ProjectRule):
         evidence = {"call": draw["call"], "library": library, "seed_arguments": draw["seed_args"],
                     "scope": draw["scope"] or "<module>"}
         if library is None:
-            args = " or ".join(f"{a}=" for a in draw["seed_args"]) or "a seed"
+            args = "a seed" if draw.get("positional") or not draw["seed_args"] else \
+                " or ".join(f"{a}=" for a in draw["seed_args"])
             message = f"{spelling}() without {args}: it is seeded from OS entropy on every run"
             confidence = "high"
         else:
@@ -729,6 +778,13 @@ class NonReproducibleSeed(ProjectRule):
         Invalid("import time\nimport xgboost as xgb\nimport jax\n\n"
                 "a = xgb.XGBClassifier(random_state=int(time.time()))\nk = jax.random.PRNGKey(time.time_ns())\n",
                 expect=[5, 6], note="fixed-default libraries are still reported for a non-pin value"),
+        Invalid("import os, time\nimport lightgbm as lgb\nfrom catboost import CatBoostClassifier\n"
+                "from transformers import TrainingArguments\nimport lightning as L\n\n"
+                "a = lgb.LGBMClassifier(feature_fraction_seed=os.getpid())\nb = CatBoostClassifier(random_seed=time.time_ns())\n"
+                "c = TrainingArguments('out', data_seed=int(time.time()))\nL.seed_everything(int(time.time()))\n",
+                expect=[7, 8, 9, 10]),
+        Invalid("import time, argparse\nimport torch\n\ndef main(args):\n    torch.manual_seed(args.seed or int(time.time()))\n",
+                expect=[5], note="a fallback to the clock: low confidence"),
         Valid("import numpy as np\nfrom sklearn.ensemble import RandomForestClassifier\n\n"
               "m = RandomForestClassifier(random_state=np.random.randint(1000))\n",
               note="a seed drawn from numpy's global RNG is that draw's problem (ML201), not this rule's"),
@@ -810,6 +866,8 @@ class UnrecordedSeed(ProjectRule):
         Valid("import random, logging\nlog = logging.getLogger()\n\ndef set_seeds(seed):\n"
               "    random.seed(seed)\n    log.info('seed=%d', seed)\n"),
         Valid("import random\nrandom.seed(42)\n", note="a literal seed is recorded by version control"),
+        Valid("import random\nimport numpy as np\n\ndef set_seeds(seed: int = 42):\n    np.random.seed(seed)\n"
+              "    random.seed(seed)\n", note="a parameter with a literal default (Made-With-ML's set_seeds)"),
         Valid("import random, mlflow\n\ndef main(args):\n    random.seed(args.seed)\n    mlflow.log_params(vars(args))\n",
               note="a whole config handed to a tracker"),
         Invalid({"src/utils.py": "import random\nimport numpy as np\n\ndef set_seeds(seed):\n"
