@@ -2,7 +2,8 @@
 
 Runs in the main process after the rules, only on files that have undocumented-hack findings,
 one ``git blame --line-porcelain`` per file restricted to the reported lines (``-L n,n``; a
-notebook is blamed whole, since its cell lines are lines of JSON), within a total time budget.
+notebook is blamed whole, since its cell lines are lines of JSON), two at a time, within a total
+time budget.
 Each finding's evidence gets ``age_days``, ``author`` and ``commit`` of its line; when that cannot
 be known (no git, file not committed, budget spent) ``age_days`` is None and ``age_note`` says why.
 Past a rule's ``escalate-after-days`` the severity rises one step: an old hack is a settled one.
@@ -14,6 +15,7 @@ import json
 import re
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 
 CATEGORY = "undocumented-hack"
 BUDGET_SECONDS = 30.0  # for all files together
+BLAME_PROCESSES = 2
 # Age raises a hack to medium at most: it makes old debt stand out in reports without making a
 # TODO fail the default CI gate (fail-on high) on its own.
 ESCALATION_CAP = "medium"
@@ -154,27 +157,36 @@ def attach_ages(findings: list[Finding], project: "Project", config: "Config",
     deadline = time.monotonic() + budget
     ignore_revs = IGNORE_REVS_FILE in project.files
     thresholds: dict[str, int] = {}
+    jobs: dict[str, list[int] | None] = {}
     for path, indices in sorted(by_path.items()):
         if path not in git.paths:
             note_all(indices, "no age: the file is not committed")
-            continue
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            note_all(indices, f"no age: the git blame time budget ({budget:g} s) ran out")
             continue
         notebook = path.endswith(".ipynb")
         lines = None if notebook else [findings[i].line for i in indices if findings[i].line]
         if lines == []:
             note_all(indices, "no age: the finding has no line")
             continue
-        blamed = blame_file(project.root, path, lines, remaining, ignore_revs)
+        jobs[path] = lines
+
+    def run(path: str):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return f"the git blame time budget ({budget:g} s) ran out"
+        return blame_file(project.root, path, jobs[path], remaining, ignore_revs)
+
+    # git blame is one process per file; two at a time keep both cores busy on big repositories.
+    with ThreadPoolExecutor(max_workers=BLAME_PROCESSES) as pool:
+        outcomes = dict(zip(jobs, pool.map(run, jobs)))
+    for path, blamed in outcomes.items():
+        indices = by_path[path]
         if isinstance(blamed, str):
             note_all(indices, f"no age: {blamed}")
             continue
         used: set[int] = set()
         for i in indices:
             finding = findings[i]
-            number = _notebook_line(blamed, finding.anchor, used) if notebook else finding.line
+            number = _notebook_line(blamed, finding.anchor, used) if path.endswith(".ipynb") else finding.line
             line = blamed.get(number) if number else None
             if line is None:
                 note_all([i], "no age: the line was not found in git blame")

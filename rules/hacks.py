@@ -140,6 +140,7 @@ _FMT_ON = re.compile(r"#\s*(?:fmt:\s*on|yapf:\s*enable)\b")
 # (reasonless ones are reported there, as undocumented hacks); this rule leaves them alone so a
 # reasonless mlaudit suppression is reported exactly once.
 MLAUDIT_DIRECTIVE = re.compile(r"#\s*mlaudit\s*:", re.I)
+_MLAUDIT_IGNORE = re.compile(r"#\s*mlaudit\s*:\s*[\w-]*(?:\[[^\]]*\])?", re.I)
 _REASON_SEPARATORS = " \t-–—:;,.()[]#"
 
 
@@ -148,7 +149,7 @@ def _reason(rest: str) -> str:
     text = rest
     for _, _, pattern in _DIRECTIVES:
         text = pattern.sub(" ", text)
-    text = MLAUDIT_DIRECTIVE.sub(" ", _FMT_ON.sub(" ", text))
+    text = _MLAUDIT_IGNORE.sub(" ", _FMT_ON.sub(" ", text))
     text = text.strip(_REASON_SEPARATORS)
     return text if len(re.findall(r"[A-Za-z]{2,}", text)) >= 2 else ""
 
@@ -196,6 +197,8 @@ class SuppressionWithoutReason(ModuleRule):
         Valid('MSG = "add # noqa to silence it"\n"""# type: ignore in a docstring"""\n'),
         Valid("x = f()  # mlaudit: ignore[ML201]\n",
               note="mlaudit's own suppressions are checked by the suppression handling, not here"),
+        Invalid("import os  # noqa  # mlaudit: ignore[ML101]\n", expect=[1],
+                note="an mlaudit directive next to a blanket noqa is not the noqa's reason"),
         Invalid("import os  # noqa\nx = f()  # type: ignore\ny = g()  # NOQA:\nz = h()  # nosec\n",
                 expect=[1, 2, 3, 4]),
         Invalid("# flake8: noqa\nimport os\nx = f(a,b)  # NOQA E231\n", expect=[1, 3],
