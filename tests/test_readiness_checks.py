@@ -145,6 +145,25 @@ CASES = [
                                                       "      - run: python -m pytest -q\n"}),
     ("R-OWN-04", "partial", {"Makefile": "test:\n\tpytest\n", "tests/test_a.py": "def test_a():\n    pass\n"}),
     ("R-OWN-04", "fail", {"tests/test_a.py": "def test_a():\n    pass\n"}),
+    # Regressions found on real repositories (see the issue 7 report).
+    ("R-ROLL-03", "pass", {"assets/deploy.yml": "Resources:\n  Model:\n    Properties:\n      ModelDataUrl: !Sub "
+                                                "s3://bucket/${ModelName}-${TrainJobId}/output/model.tar.gz\n"}),
+    ("R-ROLL-03", "fail", {".github/workflows/cd.yml": "jobs:\n  d:\n    steps:\n      - run: |\n"
+                                                      "          RUN_ID=$(aws s3api list-objects-v2 --bucket b "
+                                                      "--query 'sort_by(Contents, &LastModified)[-1].Key')\n"
+                                                      "          terraform apply -auto-approve\n"}),
+    ("R-ROLL-03", "pass", {"serve.py": "from ray import serve\nclass Deployment:\n    def __init__(self, run_id):\n"
+                                       "        self.model = load(run_id=run_id)\n"}),
+    ("R-ROLL-05", "pass", {"template.yml": "Api:\n  Properties:\n    AutoPublishAlias: live\n"
+                                          "    DeploymentPreference:\n      Type: Canary10Percent5Minutes\n"}),
+    ("R-ROLL-02", "fail", {"model-registry.ipynb": '{"cells": [{"cell_type": "code", "source": ["from mlflow import '
+                                                   'MlflowClient\\n", "MlflowClient().transition_model_version_stage'
+                                                   '(\'m\', 1, \'Production\')"]}], "nbformat": 4}'}),
+    ("R-ROLL-04", "pass", {".pipelines/cd.yml": "steps:\n  - script: az ml model deploy --name churn\n"}),
+    ("R-TRACE-02", "partial", {"train.py": "from ray.air.integrations.mlflow import MLflowLoggerCallback\n"
+                                           "cb = MLflowLoggerCallback(tracking_uri=u, save_artifact=True)\n"}),
+    ("R-REPRO-02", "partial", {"environment.yml": "dependencies:\n  - python=3.10\n  - numpy=1.26\n  - pandas\n"}),
+    ("R-REPRO-02", "pass", {"environment.yml": "dependencies:\n  - numpy=1.26\n  - pip:\n    - pandas==2.2.1\n"}),
 ]
 
 

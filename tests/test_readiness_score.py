@@ -118,6 +118,23 @@ def test_rollback_overwritten_artifact_means_retraining(tmp_path):
     assert any("version" in step for step in r["rollback"]["to_get_under_5"])
 
 
+def test_rollback_automatic_on_alarm_is_five_minutes(tmp_path):
+    r = readiness(tmp_path, {
+        "assets/deploy.yml": "Resources:\n  Model:\n    Properties:\n      ModelDataUrl: !Sub "
+                             "s3://bucket/model-${TrainJobId}/model.tar.gz\n  Api:\n    Properties:\n"
+                             "      DeploymentPreference:\n        Type: Canary10Percent5Minutes\n",
+        "buildspec.yml": "phases:\n  build:\n    commands:\n      - aws cloudformation deploy --template assets/deploy.yml\n",
+    })
+    assert r["rollback_minutes"] == 5
+    assert "rolled back automatically" in r["rollback"]["reasoning"][0]
+
+
+def test_rollback_newest_file_deploys_cost_extra(tmp_path):
+    files = {**VERSIONED_MANUAL, "deploy.sh": "#!/bin/sh\nMODEL=$(ls -t models/ | head -1)\nkubectl apply -f k8s\n"}
+    r = readiness(tmp_path, files)
+    assert r["rollback_minutes"] == 50  # versioned, manual (30), undocumented (+10), newest file (+10)
+
+
 def test_rollback_not_applicable_without_models(tmp_path):
     r = readiness(tmp_path, {"README.md": "# a library\n", "lib.py": "def f():\n    return 1\n"})
     assert r["rollback_minutes"] is None

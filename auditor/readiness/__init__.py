@@ -55,11 +55,16 @@ def compute_readiness(project: Project, findings: list[Finding], python_lines: i
     committed = [p for p in artifacts if project.git.last_commit_time(p) is not None]
     if committed:
         kept_by.append(f"model files are committed to git, which keeps each committed version ({committed[0]})")
+    refs = rollback.versioned_refs(ix)
+    if refs:
+        kept_by.append(f"deploy manifests point at artifacts by version, so each one keeps its own path "
+                       f"({refs[0].path}:{refs[0].line})")
     if saves.parameterised and not saves.in_place:
         kept_by.append(f"models are saved to paths built at run time ({saves.parameterised[0].path})")
     if by_id["R-ROLL-01"].status == PASS and not kept_by:
         kept_by.append("each trained model is kept as its own version")
-    estimate = estimate_rollback(by_id, has_models=has_models, kept_by=kept_by, retrain=by_id["R-REPRO-04"])
+    estimate = estimate_rollback(by_id, has_models=has_models or bool(refs), kept_by=kept_by,
+                                 retrain=by_id["R-REPRO-04"], automatic=rollback.automatic_rollback(ix))
     overall = combine(scores, weights)
     return {
         "score": overall,

@@ -17,6 +17,7 @@ from typing import Any
 from auditor.readiness.model import FAIL, PARTIAL, PASS, Check
 
 UNDOCUMENTED_PENALTY = 10
+NEWEST_PENALTY = 10
 
 
 def _fmt(check: Check) -> str:
@@ -25,7 +26,7 @@ def _fmt(check: Check) -> str:
 
 
 def estimate_rollback(checks: dict[str, Check], *, has_models: bool, kept_by: list[str],
-                      retrain: Check) -> dict[str, Any]:
+                      retrain: Check, automatic: list | None = None) -> dict[str, Any]:
     """``kept_by``: why earlier model versions survive a new training run (tracker, DVC, git, versioned paths)."""
     versioned, alias, pinned, deploy, procedure = (checks[k] for k in
                                                    ("R-ROLL-01", "R-ROLL-02", "R-ROLL-03", "R-ROLL-04", "R-ROLL-05"))
@@ -37,7 +38,12 @@ def estimate_rollback(checks: dict[str, Check], *, has_models: bool, kept_by: li
         reasoning.append("no model is saved, registered or served by this repository, so there is nothing to roll back")
         return {"estimate_minutes": None, "reasoning": reasoning, "to_get_under_5": []}
 
-    if alias.status == PASS:
+    if automatic and kept_by and automated:
+        minutes = 5
+        where = ", ".join(f"{e.path}:{e.line}" for e in automatic[:2])
+        reasoning.append(f"a failed release is rolled back automatically (alarm-driven traffic shifting) [{where}]")
+        reasoning.extend(f"earlier versions are kept: {why}" for why in kept_by)
+    elif alias.status == PASS:
         minutes = 5 if automated else 10
         reasoning.append(f"registered versions with aliases or stages: rollback moves the alias back [{_fmt(alias)}]")
     elif alias.status == PARTIAL or kept_by:
@@ -62,6 +68,10 @@ def estimate_rollback(checks: dict[str, Check], *, has_models: bool, kept_by: li
             reasoning.append(f"deploying is manual [{_fmt(deploy)}]")
         if pinned.status == PASS:
             reasoning.append(f"deploy manifests pin the model version [{_fmt(pinned)}]")
+        elif pinned.status == FAIL and pinned.evidence:
+            minutes += NEWEST_PENALTY
+            reasoning.append(f"deploys take \"latest\" or the newest file [{_fmt(pinned)}], so going back means "
+                             f"overriding that choice by hand (+{NEWEST_PENALTY} min)")
         else:
             reasoning.append(f"the deployed version is not pinned [{_fmt(pinned)}], so someone must first work out "
                              "which version was serving")

@@ -146,10 +146,13 @@ class _Walker:
                 for alias in node.names:
                     self._put(self.imports, alias.name, line)
             elif isinstance(node, ast.ImportFrom):
-                base = self.module.imports.get(node.names[0].asname or node.names[0].name, "") if node.names else ""
-                module = base.rsplit(".", 1)[0] if base else (node.module or "")
-                if module:
-                    self._put(self.imports, module, line)
+                for alias in node.names:  # the module and each imported name: `azureml.core.Run`
+                    full = self.module.imports.get(alias.asname or alias.name, "")
+                    module = full.rsplit(".", 1)[0] if full else (node.module or "")
+                    if module:
+                        self._put(self.imports, module, line)
+                    if full:
+                        self._put(self.imports, full, line)
             elif isinstance(node, ast.With):
                 for item in node.items:
                     expr = item.context_expr

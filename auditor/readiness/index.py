@@ -27,7 +27,7 @@ _TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_test\.py$
 CI_PATH = re.compile(r"(^|/)\.github/workflows/[^/]+\.ya?ml$|(^|/)\.gitlab-ci\.ya?ml$|(^|/)azure-pipelines[^/]*\.ya?ml$"
                      r"|(^|/)\.circleci/config\.ya?ml$|(^|/)bitbucket-pipelines\.ya?ml$|(^|/)cloudbuild[^/]*\.ya?ml$"
                      r"|(^|/)buildspec[^/]*\.ya?ml$|(^|/)\.travis\.ya?ml$|(^|/)jenkinsfile$|(^|/)\.drone\.ya?ml$"
-                     r"|(^|/)\.azure-pipelines/|(^|/)\.buildkite/[^/]+\.ya?ml$", re.I)
+                     r"|(^|/)\.azure-pipelines/|(^|/)\.pipelines/[^/]+\.ya?ml$|(^|/)\.buildkite/[^/]+\.ya?ml$", re.I)
 
 
 def is_test_path(path: str) -> bool:
@@ -63,9 +63,14 @@ class Index:
         return [p for p in self.code_paths if not is_test_path(p)]
 
     @cached_property
+    def production_paths(self) -> list[str]:
+        """Modules, not notebooks or tests: a registry call in a tutorial notebook is not a release process."""
+        return [p for p in self.source_paths if self.project.files[p].kind == PYTHON]
+
+    @cached_property
     def serving_paths(self) -> list[str]:
         found = []
-        for path in self.source_paths:
+        for path in self.production_paths:
             imports = self.usage.get(path, {}).get("imports", {})
             if any(_prefix_match(name, SERVING_LIBS) for name in imports) or _SERVING_NAME.search(path.lower()):
                 found.append(path)

@@ -29,6 +29,8 @@ DQ_LIBS = ("great_expectations", "pandera", "pydeequ", "soda", "tensorflow_data_
 SCHEMA_LIBS = ("pydantic", "jsonschema", "marshmallow", "pyarrow.Schema", "voluptuous", "schema")
 _DBT_TESTS = re.compile(r"^\s*(tests|data_tests):\s*$", re.M)
 _DQ_CONFIG = re.compile(r"expectation_suite|checks for \w+|row_count|freshness:|not_null|expect_column", re.I)
+# SageMaker Model Monitor checks captured data against baseline statistics and constraints.
+_MODEL_MONITOR = re.compile(r"DataQualityJobDefinition|MonitoringSchedule|constraints\.json|DataQualityBaselineConfig")
 SEGMENT_LIBS = ("fairlearn", "snorkel.slicing", "tensorflow_model_analysis", "giskard", "sliceline", "responsibleai")
 ALERT_LIBS = ("pdpyras", "pagerduty", "opsgenie_sdk", "sentry_sdk", "slack_sdk", "rollbar", "bugsnag")
 _ALERT_CONFIG = re.compile(r"^\s*-?\s*alert:\s*\S|kind:\s*PrometheusRule|AWS::CloudWatch::Alarm|receivers:|"
@@ -47,7 +49,7 @@ def structured_logging(ix: Index) -> Check:
     structured = ix.imports(*STRUCTURED_LOGGING, paths=ix.source_paths) + ix.grep(_JSON_FORMATTER, kinds=(CONFIG,))
     if structured:
         return check("R-MON-01", title, PASS, structured, "Logs are structured, so they can be queried by field.")
-    plain = ix.imports("logging", "loguru", paths=scope)
+    plain = ix.imports("logging", "loguru", paths=scope) or ix.imports("logging", "loguru", paths=ix.source_paths)
     if plain:
         return check("R-MON-01", title, PARTIAL, plain,
                      "Logging is plain text: emit JSON with a request id, model version and timing "
@@ -96,6 +98,7 @@ def data_quality(ix: Index) -> Check:
     title = "Data-quality checks guard the pipelines (schema, nulls, row counts, freshness)"
     libs = ix.imports(*DQ_LIBS) + ix.grep(_DBT_TESTS, kinds=(CONFIG,), path_pattern=re.compile(r"(^|/)models/.*\.ya?ml$"))
     libs += ix.grep(_DQ_CONFIG, kinds=(CONFIG,), path_pattern=re.compile(r"expectation|soda|checks|quality", re.I))
+    libs += ix.grep(_MODEL_MONITOR, kinds=(CONFIG,)) + ix.calls(".suggest_baseline", "sagemaker.model_monitor")
     if libs:
         return check("R-MON-04", title, PASS, libs, "Data is validated before it is used.")
     partial = ix.imports(*SCHEMA_LIBS, paths=ix.source_paths) + ix.markers("row-count", "freshness", paths=ix.source_paths)

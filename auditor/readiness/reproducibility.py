@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.project import BUILD, DOC, DOCKERFILE, LOCK, REQUIREMENTS, SCRIPT
+from auditor.project import BUILD, CONFIG, DOC, DOCKERFILE, LOCK, REQUIREMENTS, SCRIPT
 from auditor.readiness.debt import findings_check
 from auditor.readiness.index import Index
 from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, check
@@ -18,10 +18,10 @@ SEED_CALLS = ("random.seed", "numpy.random.seed", "numpy.random.default_rng", "n
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._\-\[\], ]*)(.*)$")
 _PINNED = re.compile(r"===?|@\s*\S+@[0-9a-f]{7,}|@\s*git\+\S+@[0-9a-f]{7,}|--hash")
 _ENV_FILE = re.compile(r"(^|/)(environment|conda[-_\w]*|env)\.ya?ml$|(^|/)\.devcontainer/|(^|/)(flake|shell|default)\.nix$"
-                       r"|(^|/)\.python-version$|(^|/)runtime\.txt$", re.I)
+                       r"|(^|/)\.python-version$|(^|/)runtime\.txt$|(^|/)cluster_env\.ya?ml$", re.I)
 _FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", re.I | re.M)
 _TRAIN_TARGET = re.compile(r"^(train|retrain|training|pipeline|repro|all)\s*:", re.M)
-_TRAIN_COMMAND = re.compile(r"(python3?\s+(-m\s+)?\S*train\S*|dvc\s+repro|mlflow\s+run|kedro\s+run|make\s+train"
+_TRAIN_COMMAND = re.compile(r"(python3?\s+(-m\s+)?\S*(train|pipeline)\S*|dvc\s+repro|mlflow\s+run|kedro\s+run|make\s+train"
                             r"|\S*train\S*\.sh|zenml\s+pipeline\s+run|metaflow|sagemaker\S*pipeline)", re.I)
 
 
@@ -50,12 +50,34 @@ def _requirement_lines(text: str) -> list[tuple[int, bool]]:
     return lines
 
 
+def _conda_lines(file) -> list[tuple[int, bool]]:
+    """Dependencies of a conda environment file: ``numpy=1.26`` and pip's ``pandas==2.2`` are pinned."""
+    if not _ENV_FILE.search(file.path) or not isinstance(file.data, dict):
+        return []
+    deps = file.data.get("dependencies")
+    if not isinstance(deps, list):
+        return []
+    found = []
+    for index, dep in enumerate(deps):
+        items = [(dep, file.line_of("dependencies", index))] if isinstance(dep, str) else []
+        if isinstance(dep, dict) and isinstance(dep.get("pip"), list):
+            items += [(d, file.line_of("dependencies", index, "pip", i)) for i, d in enumerate(dep["pip"])
+                      if isinstance(d, str)]
+        for name, line in items:
+            if name.split("=")[0].strip().lower() in ("python", "pip") or name.startswith("-"):
+                continue
+            found.append((line or 1, "=" in name or bool(_PINNED.search(name))))
+    return found
+
+
 def dependencies(ix: Index) -> Check:
     title = "Dependencies are pinned (a lock file or exact versions)"
     locks = [ev for ev in ix.files(re.compile(r".")) if ix.project.files[ev.path].kind == LOCK]
     requirement_lines = []
     for file in ix.text_files((REQUIREMENTS,)):
         requirement_lines += [(file.path, line, pinned) for line, pinned in _requirement_lines(file.text or "")]
+    for file in ix.text_files((CONFIG,)):
+        requirement_lines += [(file.path, line, pinned) for line, pinned in _conda_lines(file)]
     unpinned = [(p, line) for p, line, pinned in requirement_lines if not pinned]
     pinned = [(p, line) for p, line, pinned in requirement_lines if pinned]
     open_findings = ix.findings_in(("unpinned-dependency",))
@@ -113,7 +135,7 @@ def retrain_command(ix: Index) -> Check:
     found += ix.grep(_TRAIN_TARGET, kinds=(BUILD,))
     found += ix.imports("airflow", "prefect", "dagster", "kedro", "zenml", "metaflow", "kfp", "flytekit", "luigi",
                         "sagemaker.workflow", "azure.ai.ml.dsl", "azureml.pipeline", paths=ix.source_paths)
-    found += ix.grep(_TRAIN_COMMAND, paths=ix.ci_paths)
+    found += ix.grep(_TRAIN_COMMAND, paths=ix.ci_paths) + ix.grep(_TRAIN_COMMAND, kinds=(SCRIPT,))
     pyproject = project.files.get("pyproject.toml")
     scripts = (pyproject.data or {}).get("project", {}).get("scripts", {}) if pyproject and isinstance(pyproject.data, dict) else {}
     if isinstance(scripts, dict) and any("train" in str(k) + str(v) for k, v in scripts.items()):
@@ -121,7 +143,7 @@ def retrain_command(ix: Index) -> Check:
     if found:
         return check("R-REPRO-04", title, PASS, found, "Training is a pipeline or a named command.")
     scripts_with_main = [Evidence(p, None) for p in ix.pipeline_paths if ix.usage.get(p, {}).get("main")]
-    documented = ix.grep(_TRAIN_COMMAND, kinds=(DOC,)) + ix.grep(_TRAIN_COMMAND, kinds=(SCRIPT,))
+    documented = ix.grep(_TRAIN_COMMAND, kinds=(DOC,))
     if scripts_with_main or documented:
         return check("R-REPRO-04", title, PARTIAL, scripts_with_main + documented,
                      "A training script exists but no pipeline ties data preparation, training and evaluation "

@@ -18,7 +18,8 @@ _VERSION_URI = re.compile(r"^models:/[^/@]+/\d+$")
 _LATEST_URI = re.compile(r"latest|newest", re.I)
 _MODEL_REF = re.compile(
     r"(storageUri|modelUri|model_uri|MODEL_URI|MODEL_VERSION|model_version|ModelDataUrl|ModelPackageName|"
-    r"ModelPackageArn|MODEL_NAME_OR_PATH|MODEL_PATH|model_path|MODEL_TAG|model_tag)[\"']?\s*[:=]\s*[\"']?([^\s\"'#,}]+)")
+    r"ModelPackageArn|MODEL_NAME_OR_PATH|MODEL_PATH|model_path|MODEL_TAG|model_tag)[\"']?\s*[:=]\s*(?:!\w+\s+)?[\"']?"
+    r"([^\s\"'#,}]+)")  # `!Sub` and other YAML tags (CloudFormation) come before the value
 _PINNED_VALUE = re.compile(r"(/|@|:|v|_|-)\d+|[0-9a-f]{12,}|\$\{?\w+|\{\{|@(sha256:)?\w+", re.I)
 _DEPLOY = re.compile(
     r"\b(deploy\w*|kubectl\s+(apply|set\s+image|rollout)|helm\s+(upgrade|install)|terraform\s+apply|"
@@ -34,8 +35,13 @@ _ROLLBACK_DOC = re.compile(r"roll[\s-]?back|revert(ing)?\s+(to\s+)?(the\s+)?(dep
                            re.I)
 _ROLLBACK_HEADING = re.compile(r"^\s*(#+|=+|\*\*)\s*[^\n]*roll[\s-]?back", re.I | re.M)
 _AUTO_ROLLBACK = re.compile(r"AutoRollbackConfiguration|auto_?rollback|rollbackWindow|kubectl\s+rollout\s+undo|"
+                            r"DeploymentPreference:|"  # SAM traffic shifting: CodeDeploy rolls back on its alarms
+                            
                             r"helm\s+rollback|RollbackOnFailure|abortScaleDownDelaySeconds|progressDeadlineAbort",
                             re.I)
+# Deploy steps that pick the newest object: `sort_by(Contents, &LastModified)[-1]`, `ls -t | head -1`.
+_NEWEST_TEXT = re.compile(r"LastModified\)?\s*\[\s*-1\s*\]|ls\s+-\w*t\w*\s[^\n|]*\|\s*head\s+-(n\s*)?1\b|"
+                          r"sort\s+-\w*r\w*[^\n|]*\|\s*head\s+-(n\s*)?1\b")
 _RUNBOOK = re.compile(r"(^|/)(runbooks?|playbooks?)(/|\.|$)", re.I)
 
 
@@ -73,7 +79,7 @@ class Saves:
 def classify_saves(ix: Index) -> Saves:
     saves = Saves()
     outs = _dvc_outs(ix)
-    for path, entry in ix.io("saves", paths=ix.source_paths):
+    for path, entry in ix.io("saves", paths=ix.production_paths):
         where = Evidence(path, entry.get("line"))
         if TRACKER_SAVES.search(entry.get("call", "")) and "." in entry.get("call", "").lstrip("."):
             saves.tracked.append(where)
@@ -87,14 +93,18 @@ def classify_saves(ix: Index) -> Saves:
         else:
             saves.parameterised.append(where)
     saves.tracked += ix.calls("wandb.log_artifact", "mlflow.log_artifact", "mlflow.log_artifacts")
+    # Logger callbacks that upload checkpoints (Ray's MLflowLoggerCallback, Lightning's loggers).
+    saves.tracked += ix.kwargs("save_artifact", "log_model", "log_checkpoints", paths=ix.source_paths)
     return saves
 
 
 def versioned_artifacts(ix: Index) -> Check:
     title = "Model artifacts are versioned and kept, not overwritten in place"
     saves = classify_saves(ix)
-    registry = ix.calls("mlflow.register_model", ".create_model_version", ".create_model_package") + \
-        ix.kwargs("registered_model_name")
+    saves.tracked += versioned_refs(ix)
+    registry = ix.calls("mlflow.register_model", ".create_model_version", ".create_model_package", ".register_model",
+                        "azureml.core.Model.register", "azureml.core.model.Model.register",
+                        paths=ix.production_paths) + ix.kwargs("registered_model_name", paths=ix.production_paths)
     has_lock = any(f.name == "dvc.lock" for f in ix.project.files.values())
     kept = saves.tracked + registry + (saves.dvc if has_lock else [])
     if saves.in_place:
@@ -121,11 +131,14 @@ def versioned_artifacts(ix: Index) -> Check:
 
 def registry_aliases(ix: Index) -> Check:
     title = "The registry has versions with aliases or stages, so rollback is a pointer change"
-    aliases = ix.calls(*_ALIAS_CALLS) + [ev for ev, _ in ix.uris(_ALIAS_URI)]
-    aliases += ix.kwargs("aliases", "version_aliases", "ModelApprovalStatus", "model_approval_status")
+    prod = ix.production_paths
+    aliases = ix.calls(*_ALIAS_CALLS, paths=prod) + [ev for ev, _ in ix.uris(_ALIAS_URI) if ev.path in prod]
+    aliases += ix.kwargs("aliases", "version_aliases", "ModelApprovalStatus", "model_approval_status", paths=prod)
     aliases += ix.configs(re.compile(r"ModelApprovalStatus|version_aliases|models:/[^/\s]+@\w+"))
-    registered = ix.calls("mlflow.register_model", ".create_model_version", ".create_model_package",
-                          "sagemaker.workflow.step_collections.RegisterModel") + ix.kwargs("registered_model_name")
+    registered = ix.calls("mlflow.register_model", ".create_model_version", ".create_model_package", ".register_model",
+                          "azureml.core.Model.register", "azureml.core.model.Model.register",
+                          "sagemaker.workflow.step_collections.RegisterModel", paths=prod) + \
+        ix.kwargs("registered_model_name", paths=prod)
     if aliases and registered:
         return check("R-ROLL-02", title, PASS, aliases + registered,
                      "Registered versions carry aliases or stages: rolling back is moving the alias.")
@@ -138,6 +151,13 @@ def registry_aliases(ix: Index) -> Check:
                  "No model registry versions: register each model and deploy by alias or stage.")
 
 
+def versioned_refs(ix: Index) -> list[Evidence]:
+    """Deploy manifests that point at an artifact by version (``.../model-${TrainJobId}/model.tar.gz``):
+    each version lives at its own path, so earlier ones are still there."""
+    return [ev for ev in deploy_pinning(ix).pinned if ix.project.files[ev.path].kind != "python"
+            and ev.path not in ix.usage]
+
+
 @dataclass
 class Pinning:
     pinned: list[Evidence] = field(default_factory=list)
@@ -147,7 +167,10 @@ class Pinning:
 
 def deploy_pinning(ix: Index) -> Pinning:
     result = Pinning()
+    result.latest += ix.grep(_NEWEST_TEXT, kinds=(SCRIPT, BUILD)) + ix.grep(_NEWEST_TEXT, paths=ix.ci_paths)
     for ev, uri in ix.uris(re.compile(r"^models:/")):
+        if ev.path not in ix.production_paths:
+            continue
         if _LATEST_URI.search(uri):
             result.latest.append(ev)
         elif _VERSION_URI.match(uri) or _ALIAS_URI.match(uri):
@@ -165,6 +188,9 @@ def deploy_pinning(ix: Index) -> Pinning:
                 result.pinned.append(where)
             else:
                 result.constant.append(where)
+    # Serving that takes the run id or version to load from its deployment is pinned by whoever deploys it.
+    result.pinned += ix.kwargs("run_id", "model_version", paths=ix.serving_paths)
+    result.pinned += [ev for ev, _ in ix.uris(re.compile(r"^runs:/\w+")) if ev.path in ix.serving_paths]
     newest = {ev.path for ev in ix.markers("newest-file", paths=ix.serving_paths)}
     for path, entry in ix.io("loads", paths=ix.serving_paths):
         where = Evidence(path, entry.get("line"))
@@ -203,7 +229,8 @@ def automated_deploy(ix: Index) -> Check:
     ci = ix.grep(_DEPLOY, paths=ix.ci_paths, exclude=_NOT_MODEL_DEPLOY) + ix.configs(_GITOPS)
     if ci:
         return check("R-ROLL-04", title, PASS, ci, "Deploys run from CI/CD, so redeploying an earlier version is a re-run.")
-    manual = ix.grep(_DEPLOY, kinds=(SCRIPT, BUILD), exclude=_NOT_MODEL_DEPLOY) + ix.calls(*_DEPLOY_METHODS, paths=ix.source_paths)
+    manual = ix.grep(_DEPLOY, kinds=(SCRIPT, BUILD), exclude=_NOT_MODEL_DEPLOY) + \
+        ix.calls(*_DEPLOY_METHODS, paths=ix.production_paths)
     pushes = ix.grep(_IMAGE_PUSH, paths=ix.ci_paths)
     if manual or pushes:
         return check("R-ROLL-04", title, PARTIAL, manual + pushes,
@@ -213,9 +240,14 @@ def automated_deploy(ix: Index) -> Check:
                  "No deploy step in CI and no deploy script: add a CI job that deploys a given model version.")
 
 
+def automatic_rollback(ix: Index) -> list[Evidence]:
+    """Where a failed release is rolled back without a human (alarms, progressive delivery)."""
+    return ix.grep(_AUTO_ROLLBACK, kinds=(CONFIG, SCRIPT, BUILD)) + ix.grep(_AUTO_ROLLBACK, paths=ix.ci_paths)
+
+
 def rollback_procedure(ix: Index) -> Check:
     title = "Rollback is documented or automated"
-    automated = ix.grep(_AUTO_ROLLBACK, kinds=(CONFIG, SCRIPT, BUILD)) + ix.grep(_AUTO_ROLLBACK, paths=ix.ci_paths)
+    automated = automatic_rollback(ix)
     headings = ix.docs(_ROLLBACK_HEADING) + [ev for ev in ix.files(_RUNBOOK)]
     if automated or headings:
         return check("R-ROLL-05", title, PASS, automated + headings, "A rollback procedure is written down or automated.")

@@ -6,10 +6,15 @@ import re
 
 from auditor.project import CONFIG
 from auditor.readiness.index import Index
-from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, check
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, check
 
 TRACKERS = ("mlflow", "wandb", "neptune", "comet_ml", "clearml", "aim", "dvclive", "sagemaker.experiments",
-            "azureml.core.Run", "azure.ai.ml")
+            "azureml.core.Run", "azure.ai.ml", "ray.air.integrations.mlflow", "ray.air.integrations.wandb",
+            "ray.tune.integration.mlflow", "ray.tune.integration.wandb", "pytorch_lightning.loggers",
+            "lightning.pytorch.loggers", "transformers.integrations")
+# Logger callbacks of training frameworks log the run's config and every reported metric themselves.
+_LOGGER_CALLBACKS = (".MLflowLoggerCallback", ".WandbLoggerCallback", ".MLFlowLogger", ".WandbLogger",
+                     ".WandbCallback", ".MLflowCallback", ".NeptuneLogger", ".CometLogger")
 _DVC_FILE = re.compile(r"(^|/)dvc\.(yaml|lock)$|\.dvc$")
 _LAKEFS = re.compile(r"lakefs", re.I)
 _TIME_TRAVEL = re.compile(r"versionAsOf|timestampAsOf|VERSION AS OF|TIMESTAMP AS OF|snapshot-id|as-of-timestamp",
@@ -17,13 +22,16 @@ _TIME_TRAVEL = re.compile(r"versionAsOf|timestampAsOf|VERSION AS OF|TIMESTAMP AS
 # Keys in a training config that pin the data: a snapshot date, a query version, a dataset version.
 _DATA_VERSION_KEY = re.compile(r"^\s*[\"']?(data_?)?(snapshot(_date|_id)?|as_of(_date)?|data_version|dataset_version|"
                                r"query_version|partition_date|cutoff(_date)?|revision)[\"']?\s*[:=]", re.I | re.M)
-_PARAMS = (".log_param", ".log_params", ".log_hyperparams", "wandb.config.update", ".autolog")
+_SAGEMAKER_EXPERIMENTS = re.compile(r"ExperimentConfig|ExperimentName:|TrialComponentDisplayName")
+_DATA_FILE = re.compile(r"(^|/)(data|datasets?)/[^/]+\.(csv|tsv|parquet|jsonl?|feather|arrow)$", re.I)
+_PARAMS = (".log_param", ".log_params", ".log_hyperparams", "wandb.config.update", ".autolog", ".set_hyperparameters")
 _METRICS = (".log_metric", ".log_metrics", "wandb.log", ".autolog", ".report_scalar")
 _GIT_TAG_CALLS = ("mlflow.set_tag", "mlflow.set_tags", "mlflow.log_param", "mlflow.log_params", "wandb.init",
                   "subprocess.check_output", "subprocess.run", "git.Repo", "mlflow.start_run")
 _GIT_WORD = re.compile(r"git|commit|sha|rev-parse", re.I)
 _SEED_WORD = re.compile(r"seed", re.I)
-_REGISTRY_CALLS = ("mlflow.register_model", ".create_model_version", ".create_registered_model",
+_REGISTRY_CALLS = ("mlflow.register_model", ".register_model", "azureml.core.Model.register",
+                   "azureml.core.model.Model.register", ".create_model_version", ".create_registered_model",
                    ".set_registered_model_alias", ".transition_model_version_stage", ".link_model", ".link_artifact",
                    ".create_model_package", "sagemaker.workflow.step_collections.RegisterModel",
                    "google.cloud.aiplatform.Model.upload", "bentoml.models.create", ".push_to_hub")
@@ -42,10 +50,13 @@ def data_versioning(ix: Index) -> Check:
     if found:
         return check("R-TRACE-01", title, PASS, found, "Data version found (DVC, lakeFS, time travel or a snapshot key).")
     artifacts = ix.calls("wandb.use_artifact", ".use_artifact", "mlflow.log_input", "mlflow.data", "datasets.load_dataset")
+    artifacts += [Evidence(p) for p in sorted(ix.project.files) if _DATA_FILE.search(p) and
+                  ix.project.git.last_commit_time(p) is not None][:3]
     if artifacts:
         return check("R-TRACE-01", title, PARTIAL, artifacts,
-                     "Datasets come through a tracker or hub, but no pinned version is visible: pass a revision or "
-                     "alias (`load_dataset(..., revision=)`, `use_artifact('data:v3')`) and record it with the run.")
+                     "Datasets are committed to git or come through a tracker or hub, but the training code does not "
+                     "pin a version: pass a revision, alias or commit (`load_dataset(..., revision=)`, "
+                     "`use_artifact('data:v3')`) and record it with the run.")
     return check("R-TRACE-01", title, FAIL, (),
                  "No data version found. Track the training data with DVC (`dvc add data/...`) or lakeFS, read "
                  "tables with time travel (`versionAsOf`), or at least put the snapshot date or query version in "
@@ -54,13 +65,18 @@ def data_versioning(ix: Index) -> Check:
 
 def experiment_tracking(ix: Index) -> Check:
     title = "Experiment tracking records parameters, metrics, code version (git SHA) and seed"
-    tracker = ix.imports(*TRACKERS, paths=ix.source_paths)
+    tracker = ix.imports(*TRACKERS, paths=ix.source_paths) + ix.configs(_SAGEMAKER_EXPERIMENTS)
     if not tracker:
         return check("R-TRACE-02", title, FAIL, (),
                      "No experiment tracker (MLflow, W&B, Neptune, Comet, ClearML) in the training code: log "
                      "parameters, metrics, the git SHA and the seed of every training run.")
-    params = ix.calls(*_PARAMS) + ix.kwargs("config", paths=[e.path for e in ix.calls("wandb.init")])
-    metrics = ix.calls(*_METRICS)
+    # SageMaker training jobs record their hyperparameters and metric definitions with the job.
+    callbacks = ix.calls(*_LOGGER_CALLBACKS) + ix.configs(re.compile(r"^\s*(HyperParameters|MetricDefinitions):", re.M))
+    params = ix.calls(*_PARAMS) + ix.kwargs("config", paths=[e.path for e in ix.calls("wandb.init")]) + callbacks
+    params += ix.kwargs("hyperparameters", paths=ix.source_paths)
+    metrics = ix.calls(*_METRICS) + callbacks + ix.kwargs("metric_definitions", paths=ix.source_paths)
+    # Azure ML runs log with `run.log(name, value)`: a plain `.log` counts only next to the tracker's import.
+    metrics += ix.methods("log", "log_row", "log_list", paths=[e.path for e in ix.imports("azureml.core")])
     autocapture = ix.imports("mlflow", "wandb", "neptune", "comet_ml", "clearml")  # these log the git commit
     git_sha = ix.string_args(_GIT_TAG_CALLS, _GIT_WORD) + ix.markers("git-sha", paths=ix.source_paths)
     seed = ix.string_args((".log_param", ".log_params", ".set_tag", "wandb.config.update"), _SEED_WORD)
@@ -83,7 +99,8 @@ def model_registry(ix: Index) -> Check:
     registered += [ev for ev, _ in ix.uris(re.compile(r"^models:/"))]
     if registered:
         return check("R-TRACE-03", title, PASS, registered, "Models are registered in a model registry.")
-    logged = ix.calls(".log_model", "wandb.log_artifact", ".log_artifact", "wandb.Artifact")
+    logged = ix.calls(".log_model", "wandb.log_artifact", ".log_artifact", "wandb.Artifact") + \
+        ix.kwargs("save_artifact", "log_model", "log_checkpoints")
     if logged:
         return check("R-TRACE-03", title, PARTIAL, logged,
                      "Models are logged to the tracker but never registered: register them "
