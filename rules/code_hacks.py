@@ -12,7 +12,7 @@ import re
 from pathlib import PurePosixPath
 
 from auditor.rule import Extractor, Invalid, ModuleRule, ProjectRule, Valid
-from auditor.rules.hacks import AGE_OPTIONS
+from auditor.rules.hacks import AGE_OPTIONS, _reason
 from auditor.rules.value_origin import CLI, ENV, PARAMETER, UNTRUSTED, OriginFinder, describe
 
 _BROAD = {"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"}
@@ -24,10 +24,11 @@ def _is_test_file(path: str) -> bool:
             or any(part in ("tests", "test", "testing") for part in p.parts[:-1]))
 
 
-def _comment_lines(module) -> set[int]:
-    lines = module.memo.get("comment_lines")
+def _explanations(module) -> set[int]:
+    """Lines holding a comment that explains something (not just a `# noqa` or `# type: ignore`)."""
+    lines = module.memo.get("explained_lines")
     if lines is None:
-        lines = module.memo["comment_lines"] = {c.line for c in module.comments}
+        lines = module.memo["explained_lines"] = {c.line for c in module.comments if _reason(c.text)}
     return lines
 
 
@@ -60,13 +61,15 @@ class SwallowedException(ModuleRule):
               "        # unreadable files are listed by the audit job\n        continue\n"),
         Valid("class Pool:\n    def __del__(self):\n        try:\n            self.close()\n        except Exception:\n"
               "            pass\n"),
-        Invalid("try:\n    mlflow.log_metric('auc', auc)\nexcept Exception:\n    pass\n", expect=[3]),
+        Invalid("try:\n    mlflow.log_metric('auc', auc)\nexcept Exception:\n    pass\n"
+                "try:\n    x = 1\nexcept:  # noqa: E722\n    pass\n", expect=[3, 7],
+                note="a suppression comment is not an explanation"),
         Invalid("for row in rows:\n    try:\n        handle(row)\n    except:\n        continue\n"
                 "try:\n    x = 1\nexcept (ValueError, BaseException) as exc:\n    ...\n", expect=[4, 8]),
     )
 
     def check(self, module):
-        comments = _comment_lines(module)
+        comments = _explanations(module)
         for handler in module.nodes(ast.ExceptHandler):
             broad = self._broad(module, handler.type)
             if broad is None:
@@ -187,11 +190,10 @@ def _restored_targets(module) -> set[tuple[int, str]]:
 
 def _explained(module, line: int) -> bool:
     """A comment on the line or a comment line right above it that says something."""
-    for comment in module.comments:
-        if comment.line == line or (comment.line == line - 1 and not module.line_text(line - 1)[:comment.col].strip()):
-            if len(re.findall(r"[A-Za-z]{2,}", comment.text)) >= 3:
-                return True
-    return False
+    explained = _explanations(module)
+    if line in explained:
+        return True
+    return line - 1 in explained and not module.line_text(line - 1).split("#")[0].strip()
 
 
 def _is_config_value(node) -> bool:

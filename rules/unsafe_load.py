@@ -158,7 +158,8 @@ class TorchLoadWithoutWeightsOnly(_LoadRule):
                    "safetensors for weights that come from outside.")
     examples = (
         Valid("import torch\nstate = torch.load('ckpt.pt', weights_only=True, map_location='cpu')\n"),
-        Valid("import torch\nmodel = torch.jit.load('model.ts')\nx = torch.tensor([1])\n"),
+        Valid("import torch\nmodel = torch.jit.load('model.ts')\nx = torch.tensor([1])\n"
+              "def restore(path, **kw):\n    return torch.load(path, **kw)\n"),
         Invalid("import torch\ndef restore(path):\n    return torch.load(path)\n", expect=[3]),
         Invalid("from torch import load\nimport argparse\np = argparse.ArgumentParser()\n"
                 "args = p.parse_args()\nsd = load(args.checkpoint, weights_only=False)\n", expect=[5]),
@@ -170,6 +171,8 @@ class TorchLoadWithoutWeightsOnly(_LoadRule):
         flag = _keyword(call, "weights_only")
         if flag is not None and not _is_const(flag.value, False):
             return  # True, or a variable the caller decides: not ours to judge
+        if flag is None and any(k.arg is None for k in call.keywords):
+            return  # **kwargs may carry weights_only
         explicit = flag is not None
         what = ("torch.load(weights_only=False) unpickles the checkpoint" if explicit else
                 "torch.load without weights_only=True unpickles the checkpoint on PyTorch < 2.6")
