@@ -105,7 +105,7 @@ FRAMEWORK_FUNCTION_PREFIXES = {"pytest_": "pytest hook", "test_": "test function
 HANDLER_PARAMETERS = ("event", "context")
 
 # Bases that do not make a class "external" (their methods are not overrides of anything).
-NEUTRAL_BASES = frozenset({"object", "typing.Generic", "Generic", "typing.Protocol", "Protocol"})
+NEUTRAL_BASES = frozenset({"object", "typing.Generic", "Generic"})
 
 # Module files that tools run by name.
 ENTRY_FILE_NAMES = frozenset({

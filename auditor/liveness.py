@@ -229,9 +229,23 @@ class Liveness:
                 is_test_path(d.path) or not self._imported(d.path)):
             # unittest, manim, locust, luigi...: a runner finds subclasses in the file it is given
             return "subclass of an external class in a file run by a tool"
+        if d.kind == "class" and self._registered_by_base(d.node):
+            return "registered by a base class's __init_subclass__"
         if self._public(d) and self.in_library(d.path):
             return "public API of the package"
         return None
+
+    def _registered_by_base(self, cls: str) -> bool:
+        seen, todo = set(), [b for b in self.class_bases.get(cls, ()) if b]
+        while todo:
+            base = todo.pop()
+            if base in seen:
+                continue
+            seen.add(base)
+            if f"{base}.__init_subclass__" in self.graph.definitions:
+                return True
+            todo.extend(b for b in self.class_bases.get(base, ()) if b)
+        return False
 
     def _imported(self, path: str) -> bool:
         return any(src.split("::")[0] != path for src in self.g.predecessors(path))

@@ -28,6 +28,7 @@ _IDENTIFIER_STRING = re.compile(r"^(?=.*[^\W_])[\w.:]+$")
 _DOTTED_IN_TEXT = re.compile(r"(?<![\w./-])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)?"
                              r"|(?<![\w./-])[A-Za-z_]\w*:[A-Za-z_]\w*(?![\w/])")
 _NOT_LITERAL = object()
+_CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".cfg", ".ini")
 
 
 def _end(node: ast.AST) -> int:
@@ -87,6 +88,7 @@ class _SymbolVisitor(ast.NodeVisitor):
         self.attr_stores: set[str] = set()
         self.flag_ifs: list[list[Any]] = []  # [name, negated, line, body_start, body_end, else_start, else_end]
         self.columns = ColumnFacts(module)
+        self.config_files: set[str] = set()  # file names of configs the code names ("train.yaml")
         self.getattrs: set[str] = set()  # names looked up with getattr/hasattr and a constant string
         self.handlers: list[str] = []  # functions taking (event, context): serverless handlers
 
@@ -207,6 +209,8 @@ class _SymbolVisitor(ast.NodeVisitor):
         value = node.value
         if isinstance(value, str) and 0 < len(value) <= 200:
             self.columns.string(node)
+            if value.endswith(_CONFIG_SUFFIXES) and len(value) > 5:
+                self.config_files.add(value.rsplit("/", 1)[-1])
             if _IDENTIFIER_STRING.match(value):
                 self.strings.add(value)
             else:
@@ -296,7 +300,10 @@ class SymbolFacts(Extractor):
                                                               node.level, node.module), node.lineno])
                         continue
                     local = alias.asname or alias.name.split(".")[0]
-                    imports.append([local, module.imports.get(local, alias.name), node.lineno])
+                    # `import a.b` binds `a` but loads (and depends on) `a.b`
+                    target = alias.name if isinstance(node, ast.Import) and not alias.asname \
+                        else module.imports.get(local, alias.name)
+                    imports.append([local, target, node.lineno])
         return {
             "defs": visitor.defs,
             "calls": {scope: calls for scope, calls in visitor.calls.items() if calls},
@@ -317,6 +324,7 @@ class SymbolFacts(Extractor):
             "columns": visitor.columns.facts(),
             "handlers": visitor.handlers,
             "getattrs": sorted(visitor.getattrs),
+            "config_files": sorted(visitor.config_files),
         }
 
 

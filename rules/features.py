@@ -170,11 +170,13 @@ class UnproducedFeature(ProjectRule):
     def check(self, project):
         analysis = analyse(project)
         produced = {row[0] for facts in analysis.symbols.values() for row in facts.get("columns", {}).get("produced", ())}
-        all_strings = {s for facts in analysis.symbols.values() for s in facts.get("strings", ())}
+        named = {n for facts in analysis.symbols.values() for n in facts.get("config_files", ())}
+        hydra = any(target.startswith("hydra") for facts in analysis.symbols.values()
+                    for _, target, _ in facts.get("imports", ()))
         for file in project.files.values():
             if file.kind != "config" or not isinstance(file.data, (dict, list)):
                 continue
-            loaded = any(file.name in s or file.path in s for s in all_strings)
+            loaded = file.name in named or (hydra and file.suffix in (".yaml", ".yml"))
             for key_path, index, name in _declared(file.data):
                 if name in produced or name in analysis.string_index or name in analysis.attr_index:
                     continue

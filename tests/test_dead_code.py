@@ -1,0 +1,136 @@
+"""Dead code beyond the rule examples: confidence tiers, evidence, libraries, notebooks, the demo."""
+
+import json
+
+from auditor.demo import build_demo
+from auditor.testing import make_repo, scan_repo
+
+
+def scan(tmp_path, files, select=("dead-code",), **config):
+    root = make_repo(tmp_path / "repo", files)
+    result = scan_repo(root, {"select": list(select), **config})
+    assert not result.errors, result.errors
+    return result.findings
+
+
+def by_symbol(findings):
+    return {f.symbol: f for f in findings}
+
+
+def test_confidence_tiers(tmp_path):
+    files = {
+        "app.py": ("def _private_unused():\n    return 1\n\n\ndef public_unused():\n    return 2\n\n\n"
+                   "def looked_up_dynamically():\n    return 3\n\n\nif __name__ == '__main__':\n    print('x')\n"),
+        "other.py": "NAMES = ['looked_up_dynamically']\n\nif __name__ == '__main__':\n    print(NAMES)\n",
+    }
+    found = by_symbol(scan(tmp_path, files, select=("ML101",)))
+    assert found["_private_unused"].confidence == "high"
+    assert found["public_unused"].confidence == "medium"
+    assert found["looked_up_dynamically"].confidence == "low"
+    assert found["looked_up_dynamically"].evidence["name_mentioned_in"] == ["other.py (string)"]
+    assert found["public_unused"].evidence["lines"] == 2
+
+
+def test_library_public_api_is_not_dead(tmp_path):
+    files = {
+        "pyproject.toml": "[project]\nname = 'mylib'\nversion = '1.0'\n",
+        "src/mylib/__init__.py": "from mylib.core import fit\n",
+        "src/mylib/core.py": "def fit(x):\n    return _prepare(x)\n\n\ndef _prepare(x):\n    return x\n\n\n"
+                             "def transform(x):\n    return _scale(x)\n\n\ndef _scale(x):\n    return x\n\n\n"
+                             "def _orphan():\n    return 0\n",
+        "src/mylib/extras.py": "def helper():\n    return 1\n",
+    }
+    findings = scan(tmp_path, files)
+    # public names (even uncalled ones, and a module nothing imports) are the package's API;
+    # helpers they call are live; only the private orphan is dead
+    assert {(f.rule, f.symbol) for f in findings} == {("ML101", "_orphan")}
+
+
+def test_dead_module_evidence_lists_entry_points(tmp_path):
+    files = {
+        "pkg/__init__.py": "", "pkg/old.py": "def a():\n    return 1\n", "pkg/older.py": "from pkg.old import a\n",
+        "run.py": "if __name__ == '__main__':\n    print('hi')\n",
+    }
+    findings = {f.path: f for f in scan(tmp_path, files, select=("ML105",))}
+    assert set(findings) == {"pkg/old.py", "pkg/older.py"}
+    assert findings["pkg/old.py"].evidence["importers"] == ["pkg/older.py"]
+    assert findings["pkg/old.py"].confidence == "medium"
+    assert findings["pkg/older.py"].confidence == "high"
+    assert any(e.startswith("run.py") for e in findings["pkg/older.py"].evidence["entry_points_considered"])
+
+
+def test_definitions_in_a_dead_module_are_reported_once_as_the_module(tmp_path):
+    files = {"pkg/__init__.py": "", "pkg/old.py": "def a():\n    return 1\n\n\ndef _b():\n    return 2\n"}
+    assert [(f.rule, f.path) for f in scan(tmp_path, files)] == [("ML105", "pkg/old.py")]
+
+
+def test_unused_import_confidence_with_all_and_star_imports(tmp_path):
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/a.py": "import os\nimport json\n\n__all__ = ['x']\nx = json.dumps({})\n",
+        "pkg/b.py": "import sys\n",
+        "pkg/c.py": "from pkg.b import *\n",
+        "pkg/d.py": "import pkg.a\n",
+        "pkg/e.py": "import re\n",
+    }
+    found = {(f.path, f.symbol): f.confidence for f in scan(tmp_path, files, select=("ML104",))}
+    assert found == {("pkg/a.py", "import os"): "medium", ("pkg/b.py", "import sys"): "medium",
+                     ("pkg/d.py", "import pkg"): "low", ("pkg/e.py", "import re"): "high"}
+
+
+def test_sibling_imports_of_scripts_resolve_to_the_sibling(tmp_path):
+    files = {
+        "tests/code/utils.py": "def helper_a():\n    return 1\n",
+        "tests/model/utils.py": "def get_label():\n    return 1\n\n\ndef unused_label():\n    return 2\n",
+        "tests/code/test_a.py": "import utils\n\n\ndef test_a():\n    assert utils.helper_a()\n",
+        "tests/model/test_b.py": "import utils\n\n\ndef test_b():\n    assert utils.get_label()\n",
+    }
+    assert [(f.path, f.symbol) for f in scan(tmp_path, files, select=("ML101",))] == \
+        [("tests/model/utils.py", "unused_label")]
+
+
+def test_unreachable_and_commented_code_in_notebooks_map_to_cells(tmp_path):
+    notebook = {"cells": [
+        {"cell_type": "code", "source": ["def f(x):\n", "    return x\n", "    print('never')\n"]},
+        {"cell_type": "code", "source": ["# model = train(df)\n", "# model.fit(X, y)\n", "# score = model.score(X, y)\n",
+                                         "x = 1\n"]},
+        {"cell_type": "code", "source": ["raise SystemExit\n"]},
+        {"cell_type": "code", "source": ["print('next cell still runs')\n"]},
+    ], "nbformat": 4}
+    findings = scan(tmp_path, {"nb.ipynb": json.dumps(notebook)}, select=("ML106", "ML107"))
+    assert {(f.rule, f.cell, f.line) for f in findings} == {("ML106", 1, 3), ("ML107", 2, 1)}
+
+
+def test_odd_configs_and_sources_do_not_crash(tmp_path):
+    files = {
+        "conf/a.yaml": "- 1\n- [2, 3]\n- {_target_: 5}\n", "conf/b.json": "[]", "conf/c.yaml": "just a string\n",
+        "pyproject.toml": "[project]\nscripts = 'not a table'\n[project.entry-points]\nx = 3\n",
+        "setup.cfg": "[options.entry_points]\n", "weird.py": "if 0:\n    pass\nwhile False:\n    x = 1\n",
+        "empty.py": "",
+    }
+    findings = scan(tmp_path, files, select=("dead-code", "unused-feature"))
+    assert {(f.rule, f.path, f.line) for f in findings} == {
+        ("ML106", "weird.py", 2), ("ML106", "weird.py", 4), ("ML103", "weird.py", 4)}
+
+
+def test_demo_planted_dead_code_is_found_and_clean_code_is_not(tmp_path):
+    build_demo(tmp_path / "demo")
+    result = scan_repo(tmp_path / "demo", {"select": ["dead-code", "unused-feature"]})
+    assert not result.errors
+    found = {(f.rule, f.path, f.symbol or f.evidence.get("first", "")) for f in result.findings}
+    expected = {
+        ("ML101", "src/churn/utils.py", "legacy_normalize"),
+        ("ML105", "src/churn/legacy_report.py", "churn.legacy_report"),
+        ("ML106", "src/churn/features.py", "print(\"unreachable\")"),
+        ("ML107", "src/churn/train.py", "# old_model = GradientBoostingClassifier(n_estimators=100)"),
+        ("ML108", "src/churn/evaluate.py", "LOG_FOLD_SCORES@body"),
+        ("ML104", "src/churn/utils.py", "import os"),
+        ("ML151", "src/churn/features.py", "tenure_bucket"),
+        ("ML152", "configs/train.yaml", "features:days_since_signup"),
+    }
+    assert found == expected
+    # clean counterparts: used helpers, the model's features, the FastAPI route, the DAG callable, tests
+    symbols = {f.symbol for f in result.findings}
+    for clean in ("set_seeds", "load_yaml", "predict", "export_scores", "build_features", "plan_discount",
+                  "tenure_months", "monthly_spend_ratio", "test_build_features_produces_model_inputs"):
+        assert clean not in symbols
