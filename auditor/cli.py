@@ -1,5 +1,5 @@
-"""The ``mlaudit`` command line. Exit codes: 0 clean, 1 findings at or above --fail-on,
-2 usage or configuration error, 3 internal error."""
+"""The ``mlaudit`` command line. Exit codes: 0 clean (or the gate passed), 1 the gate failed
+(auditor/gate.py), 2 usage or configuration error, 3 internal error."""
 
 from __future__ import annotations
 
@@ -11,9 +11,13 @@ from pathlib import Path
 import click
 
 from auditor import __version__, registry
+from auditor.cache import default_cache_dir
 from auditor.config import ConfigError, load_config
 from auditor.engine import ScanError, scan
-from auditor.finding import SEVERITIES
+from auditor.baseline import BaselineError
+from auditor.finding import CATEGORIES, SEVERITIES
+from auditor.gate import only_new
+from auditor.since import SinceError
 from auditor.report import FORMATS
 
 
@@ -71,18 +75,32 @@ def main() -> None:
 @click.option("--exclude", multiple=True, help="Skip paths matching this gitignore-style pattern.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Read configuration from FILE instead of the scanned repository's pyproject.toml.")
-@click.option("--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 when a finding has this severity or higher.")
+@click.option("--fail-on", type=click.Choice([*SEVERITIES, "none"]),
+              help="Gate: fail (exit 1) when a finding has this severity or higher (default high; none: off).")
+@click.option("--fail-under", type=click.FloatRange(0, 100), metavar="SCORE",
+              help="Gate: fail when the readiness score (0-100) is below SCORE.")
+@click.option("--fail-on-category", multiple=True, type=click.Choice(CATEGORIES), metavar="CATEGORY",
+              help="Gate: fail on any finding in CATEGORY (repeatable).")
+@click.option("--exit-zero", is_flag=True, help="Report the gate but exit 0 when it fails (errors still exit 2/3).")
+@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Report and gate only findings not in this baseline file (see `mlaudit baseline`).")
+@click.option("--no-baseline", is_flag=True, help="Ignore the baseline named in the configuration.")
+@click.option("--since", metavar="REF",
+              help="Report and gate only findings not present at git REF (its merge base with HEAD); "
+                   "'auto' takes the pull/merge-request base from GitHub Actions or GitLab CI.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0: decide from the repository's size).")
 @click.option("-q", "--quiet", is_flag=True, help="Only the summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Evidence of each finding and every skipped file.")
 def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_url_template: str | None,
                  select: tuple[str, ...], ignore: tuple[str, ...],
-                 exclude: tuple[str, ...], config_path: Path | None, fail_on: str | None, jobs: int | None,
-                 quiet: bool, verbose: bool) -> None:
+                 exclude: tuple[str, ...], config_path: Path | None, fail_on: str | None, fail_under: float | None,
+                 fail_on_category: tuple[str, ...], exit_zero: bool, baseline_file: Path | None, no_baseline: bool,
+                 since: str | None, jobs: int | None, quiet: bool, verbose: bool) -> None:
     """Scan PATH (default: the current directory) and report findings."""
     root = path if path.is_dir() or not path.exists() else path.parent
     try:
-        config = load_config(root, config_path, fail_on=fail_on, jobs=jobs)
+        config = load_config(root, config_path, fail_on=fail_on, jobs=jobs, fail_under=fail_under,
+                             fail_on_category=list(fail_on_category) or None)
         if select:
             config.select = _split(select)
         if ignore:
@@ -110,8 +128,18 @@ def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_u
         _fail(str(exc), 2)
     progress = _Progress(enabled=sys.stderr.isatty() and not quiet)
     try:
+        if baseline_file is not None and not no_baseline:
+            try:  # a baseline inside the scanned tree is not part of the project
+                config.exclude = config.exclude + ["/" + baseline_file.resolve().relative_to(root.resolve()).as_posix()]
+            except ValueError:
+                pass
         result = scan(path, config, progress=progress, display_root=str(path))
-    except ScanError as exc:
+        result.exit_zero = exit_zero
+        baseline = None if no_baseline else (str(baseline_file) if baseline_file else
+                                             str(root / config.baseline) if config.baseline else None)
+        for note in only_new(result, root, baseline=baseline, since=since):
+            click.echo(f"mlaudit: {note}", err=True)
+    except (ScanError, BaselineError, SinceError) as exc:
         progress.close()
         _fail(str(exc), 2)
     except Exception:  # the last line of defence: say what broke, exit 3
@@ -132,6 +160,68 @@ def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_u
             click.echo(f"mlaudit: wrote {output.fmt} report to {output.path} "
                        f"({len(result.findings)} findings)", err=True)
     sys.exit(result.exit_code())
+
+
+@main.command("baseline")
+@click.argument("path", default=".", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Baseline file (default: `baseline` from the configuration, else PATH/.mlaudit-baseline.json).")
+@click.option("--update", is_flag=True, help="Rewrite an existing baseline, dropping fixed findings only.")
+@click.option("--add-new", is_flag=True, help="Also add findings that are not in the baseline yet (implies --update).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read configuration from FILE instead of PATH's pyproject.toml.")
+@click.option("--no-cache", is_flag=True, help="Analyse every file afresh and store nothing.")
+def baseline_command(path: Path, output: Path | None, update: bool, add_new: bool, config_path: Path | None,
+                     no_cache: bool) -> None:
+    """Record the current findings of PATH in a baseline file to commit.
+
+    `mlaudit scan --baseline FILE` (or `baseline = "FILE"` in the configuration) then reports and
+    gates only findings that are not in it. An existing baseline is only rewritten with --update,
+    which drops fixed findings and never adds new ones unless --add-new is given."""
+    from auditor import baseline as baselines
+
+    try:
+        config = load_config(path, config_path)
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    target = output or (path / (config.baseline or baselines.DEFAULT_FILE))
+    previous = None
+    if target.exists():
+        if not (update or add_new):
+            _fail(f"{target} exists; use --update to drop fixed findings from it, "
+                  "or --add-new to also accept the new ones", 2)
+        try:
+            previous = baselines.load(target)
+        except BaselineError as exc:
+            _fail(str(exc), 2)
+    try:
+        result = scan(path, config, display_root=str(path), cache_dir=None if no_cache else default_cache_dir(path))
+    except ScanError as exc:
+        _fail(str(exc), 2)
+    except Exception:
+        click.echo(traceback.format_exc(), err=True)
+        _fail("internal error; please report it with the traceback above", 3)
+    if result.errors:
+        click.echo(f"mlaudit: warning: {len(result.errors)} internal rule error(s); findings of those rules are "
+                   "missing from the baseline and may show up as new later", err=True)
+    if previous is None:
+        written = baselines.from_findings(result.findings)
+        message = f"recorded {written.total} finding(s) in {len(written.entries)} entries"
+    else:
+        change = baselines.update(previous, result.findings, add_new=add_new)
+        written = change.baseline
+        message = f"kept {change.kept}, removed {change.removed} fixed"
+        message += f", added {change.added} new" if add_new else ""
+        if change.not_added:
+            message += f"; {change.not_added} new finding(s) NOT added (use --add-new to accept them)"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(baselines.dumps(written, result.version), encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {target}: {exc}", 2)
+    click.echo(f"mlaudit: {target}: {message}", err=True)
+    if previous is None:
+        click.echo(f"mlaudit: commit it, then gate on new debt with: mlaudit scan --baseline {target}", err=True)
 
 
 @main.command("rules")

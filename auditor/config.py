@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from auditor.finding import CONFIDENCES, SEVERITIES
+from auditor.finding import CATEGORIES, CONFIDENCES, SEVERITIES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -33,6 +33,11 @@ class Config:
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id -> options
     jobs: int = 0  # 0: decide from the size of the repository
     readiness: dict[str, Any] = field(default_factory=dict)  # [tool.mlaudit.readiness]: weights of the score
+    # The CI gate (auditor/gate.py) and only-new-debt mode (auditor/baseline.py, auditor/suppress.py).
+    fail_under: float | None = None  # minimum readiness score (0-100)
+    fail_on_category: list[str] = field(default_factory=list)  # any finding in these categories fails
+    baseline: str | None = None  # baseline file, relative to the scanned directory
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # path glob -> selectors
     source: str | None = None  # where the configuration came from, for messages and reports
     # Links from reports to the code, e.g. "https://git.example/{path}?at={commit}#L{line}";
     # None: derived from the git remote for GitHub and GitLab (auditor/report/links.py).
@@ -54,7 +59,14 @@ _KEYS: dict[str, tuple[str, str, Any]] = {
     "select": ("select", "a list of strings", _list_of_str),
     "ignore": ("ignore", "a list of strings", _list_of_str),
     "exclude": ("exclude", "a list of strings", _list_of_str),
-    "fail-on": ("fail_on", f"one of {', '.join(SEVERITIES)}", lambda v: v in SEVERITIES),
+    "fail-on": ("fail_on", f"one of {', '.join(SEVERITIES)} or none", lambda v: v in (*SEVERITIES, "none")),
+    "fail-under": ("fail_under", "a number from 0 to 100 (the readiness score)",
+                   lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 100),
+    "fail-on-category": ("fail_on_category", f"a list of categories ({', '.join(CATEGORIES)})",
+                         lambda v: _list_of_str(v) and all(c in CATEGORIES for c in v)),
+    "baseline": ("baseline", "a path to a baseline file (mlaudit baseline)", lambda v: isinstance(v, str) and v.strip()),
+    "per-file-ignores": ("per_file_ignores", "a table of path glob = list of rule ids or categories",
+                         lambda v: isinstance(v, dict) and all(_list_of_str(s) for s in v.values())),
     "min-confidence": ("min_confidence", f"one of {', '.join(CONFIDENCES)}", lambda v: v in CONFIDENCES),
     "max-file-size": ("max_file_size", "a positive integer (bytes)",
                       lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0),
@@ -156,6 +168,10 @@ def validate_rule_references(config: Config, where: str) -> None:
         for selector in selectors:
             if not registry.validate_selector(selector):
                 raise ConfigError(f"{where}: '{label}' names unknown rule or category '{selector}'")
+    for pattern, selectors in config.per_file_ignores.items():
+        for selector in selectors:
+            if not registry.validate_selector(selector):
+                raise ConfigError(f"{where}: [per-file-ignores] '{pattern}' names unknown rule or category '{selector}'")
     for rule_id, value in config.severity.items():
         if registry.get_rule(rule_id) is None:
             raise ConfigError(f"{where}: [severity] names unknown rule '{rule_id}'")

@@ -18,11 +18,12 @@ from auditor.codeowners import LOCATIONS, CodeOwners, parse_codeowners
 from auditor.config import Config, rule_options
 from auditor.discover import discover
 from auditor.excerpt import fill_missing as fill_missing_excerpts
-from auditor.finding import Finding, assign_fingerprints, confidence_rank, severity_rank
+from auditor.finding import SEVERITIES, Finding, assign_fingerprints, confidence_rank, severity_rank
 from auditor.gitinfo import GitHistory, read_history
 from auditor.readiness import compute_readiness
 from auditor.project import (ARTIFACT, CONFIG, LOCK, NOTEBOOK, OTHER, PYTHON, TEXT_KINDS, Project, RepoFile,
                              classify, parse_config)
+from auditor.suppress import apply as apply_suppressions
 from auditor.sources import NotText, decode_text, parse_notebook
 from auditor.worker import SourceJob, SourceResult, analyse_batch
 
@@ -56,15 +57,32 @@ class ScanResult:
     version: str = __version__
     readiness: dict[str, Any] | None = None  # the operational-readiness score (auditor/readiness)
     project: Project | None = None  # the repository model, for reporters that need more than findings
+    suppressed: list[Finding] = field(default_factory=list)  # hidden by reasoned suppressions (auditor/suppress)
+    # Only-new-debt comparisons (auditor/baseline.py, auditor/since.py): what was compared and how
+    # many findings it hid; ``findings`` then holds only the new ones.
+    baseline: dict[str, Any] | None = None
+    since: dict[str, Any] | None = None
+    exit_zero: bool = False  # --exit-zero: report the gate, never fail the build on it
 
     def failing(self, fail_on: str | None = None) -> list[Finding]:
-        threshold = severity_rank(fail_on or self.config.fail_on)
+        level = fail_on or self.config.fail_on
+        if level not in SEVERITIES:  # "none": the severity condition is off
+            return []
+        threshold = severity_rank(level)
         return [f for f in self.findings if severity_rank(f.severity) >= threshold]
+
+    def gate(self):
+        """The quality gate on the current findings (auditor/gate.py): which conditions failed."""
+        from auditor.gate import evaluate
+
+        return evaluate(self)
 
     def exit_code(self, fail_on: str | None = None) -> int:
         if self.errors:
             return 3
-        return 1 if self.failing(fail_on) else 0
+        if fail_on is not None:
+            return 1 if self.failing(fail_on) else 0
+        return self.gate().exit_code(self.exit_zero)
 
 
 def module_name_for(path: str, python_paths: set[str]) -> str:
@@ -143,7 +161,9 @@ def _source_lines(project: Project, path: str):
     return decode_text(data, python=True).text.splitlines(), None
 
 
-def _post_process(findings: list[Finding], project: Project, config: Config) -> list[Finding]:
+def _post_process(findings: list[Finding], project: Project, config: Config,
+                  ran: list[str] | None = None) -> tuple[list[Finding], list[Finding]]:
+    """Findings to report and findings hidden by suppressions; ``ran`` are the rule ids that ran."""
     overrides = {}
     for key, severity in config.severity.items():
         rule = registry.get_rule(key)
@@ -162,7 +182,13 @@ def _post_process(findings: list[Finding], project: Project, config: Config) -> 
             changes["severity"] = overrides[finding.rule]
         kept.append(finding.with_changes(**changes))
     kept = fill_missing_excerpts(kept, lambda path: _source_lines(project, path))
-    return sorted(assign_fingerprints(kept), key=Finding.sort_key)
+    outcome = apply_suppressions(kept, project, ran or [])
+    # Suppressed findings are fingerprinted with the rest, so adding or removing a suppression
+    # never renumbers the identities of the findings around it.
+    everything = assign_fingerprints(outcome.kept + outcome.suppressed)
+    reported = [f for f in everything if "suppressed_by" not in f.evidence]
+    hidden = [f for f in everything if "suppressed_by" in f.evidence]
+    return sorted(reported, key=Finding.sort_key), sorted(hidden, key=Finding.sort_key)
 
 
 def scan(target: Path, config: Config, *, now: float | None = None, progress: Progress | None = None,
@@ -179,7 +205,10 @@ def scan(target: Path, config: Config, *, now: float | None = None, progress: Pr
 
     found = discover(root, config.exclude)
     result.skipped.extend(found.skipped)
-    paths = [p for p in found.paths if only is None or p == only]
+    # mlaudit's own baseline is not part of the project: its messages name files and would feed rules.
+    own = {config.baseline.strip("/") if config.baseline else None}
+    paths = [p for p in found.paths if (only is None or p == only)
+             and p not in own and PurePosixPath(p).name != ".mlaudit-baseline.json"]
     files: dict[str, RepoFile] = {}
     for rel in paths:
         try:
@@ -265,7 +294,7 @@ def scan(target: Path, config: Config, *, now: float | None = None, progress: Pr
                 result.errors.append({"rule": rule_cls.id, "path": target_file.path if target_file else "",
                                       "error": traceback.format_exc(limit=3)})
     result.project = project
-    result.findings = _post_process(findings, project, config)
+    result.findings, result.suppressed = _post_process(findings, project, config, [r.id for r in rules])
     try:  # after the findings, which feed the score
         result.readiness = compute_readiness(project, result.findings, result.python_lines, config.readiness,
                                              {rule.category for rule in rules})

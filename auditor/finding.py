@@ -117,13 +117,20 @@ def assign_fingerprints(findings: list[Finding]) -> list[Finding]:
     seen: dict[tuple[str, str, str], int] = {}
     result = []
     for finding in sorted(findings, key=Finding.sort_key):
-        anchor = finding.anchor or finding.symbol or finding.message
-        key = (finding.rule, finding.path, anchor)
+        key = identity_key(finding)
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
-        digest = hashlib.sha256("\0".join((*key, str(occurrence))).encode("utf-8")).hexdigest()[:16]
-        result.append(finding.with_changes(fingerprint=digest))
+        result.append(finding.with_changes(fingerprint=make_fingerprint(key, occurrence)))
     return result
+
+
+def identity_key(finding: Finding) -> tuple[str, str, str]:
+    """What a fingerprint hashes besides the occurrence: (rule, path, anchor)."""
+    return (finding.rule, finding.path, finding.anchor or finding.symbol or finding.message)
+
+
+def make_fingerprint(key: tuple[str, str, str], occurrence: int = 0) -> str:
+    return hashlib.sha256("\0".join((*key, str(occurrence))).encode("utf-8")).hexdigest()[:16]
 
 
 def normalise_anchor(text: str) -> str:

@@ -38,6 +38,11 @@ def result_to_dict(result, **_: Any) -> dict[str, Any]:
         },
         "errors": list(result.errors),
         "readiness": getattr(result, "readiness", None),
+        # The CI gate and what only-new-debt mode left out (auditor/gate.py, baseline.py, since.py).
+        "gate": result.gate().to_json(result.exit_zero),
+        "baseline": result.baseline,
+        "since": result.since,
+        "suppressed": [f.to_json() for f in result.suppressed],
     }
 
 

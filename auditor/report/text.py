@@ -48,6 +48,12 @@ def render_text(result, *, color: bool = False, verbose: bool = False, quiet: bo
         out.append(style(f"Analysed with caveats ({len(result.degraded)}):", bold=True))
         out.extend(f"  {path}: {reason}" for path, reason in result.degraded)
         out.append("")
+    if getattr(result, "suppressed", None) and verbose:
+        out.append(style(f"Suppressed ({len(result.suppressed)}):", bold=True))
+        for f in result.suppressed:
+            by = f.evidence.get("suppressed_by", {})
+            out.append(f"  {f.path}:{_location(f)}  {f.rule}  {by.get('kind', '')}: {by.get('reason', '')}")
+        out.append("")
     for error in result.errors:
         first = error["error"].strip().splitlines()[-1] if error.get("error") else ""
         out.append(style(f"internal error in {error['rule']} on {error['path'] or 'project'}: {first}", fg="red"))
@@ -69,11 +75,12 @@ def render_text(result, *, color: bool = False, verbose: bool = False, quiet: bo
         out.append(f"  note: {result.git.reason}")
     elif result.git.partial:
         out.append(f"  note: {result.git.reason}")
-    failing = len(result.failing())
     if result.errors:
         out.append(style(f"  exit 3: {len(result.errors)} internal error(s); results may be incomplete", fg="red"))
-    elif failing:
-        out.append(style(f"  exit 1: {failing} finding(s) at or above severity '{result.config.fail_on}'", fg="red"))
-    else:
-        out.append(f"  exit 0: no finding at or above severity '{result.config.fail_on}'")
+    else:  # the gate: which condition failed, and what a baseline or --since left out
+        from auditor.gate import summary_lines
+
+        for line in summary_lines(result):
+            failed = line.startswith(("exit 1", "exit 2")) or line.startswith("  - ")
+            out.append(style(f"  {line}", fg="red") if failed else f"  {line}")
     return "\n".join(out) + "\n"

@@ -1,0 +1,190 @@
+"""``--since REF``: report only findings that are not already present at a git ref.
+
+The ref's tree is exported from git's object store (``git ls-tree`` + one ``git cat-file --batch``)
+into a temporary directory outside the repository: the working tree, the index and ``.git`` are
+never written to (``git worktree add`` would write into ``.git``; ``git archive`` drops files marked
+``export-ignore``). That tree is scanned with the same configuration, the same scan time and the
+repository's history as of the ref, so a file untouched since the ref has the same age in both
+scans and age-based findings do not turn up as new. The per-file cache makes unchanged files free.
+
+The ref is compared through its merge base with HEAD (what this branch introduced, not what the
+target branch fixed meanwhile). ``auto`` takes the base from the CI environment: GitHub Actions
+pull requests (``GITHUB_BASE_REF``) and GitLab merge requests (``CI_MERGE_REQUEST_DIFF_BASE_SHA``
+or ``CI_MERGE_REQUEST_TARGET_BRANCH_NAME``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, Mapping
+
+from auditor.baseline import compare, from_findings
+
+CHUNK = 1 << 20
+
+
+class SinceError(Exception):
+    """The ref cannot be resolved or exported; the CLI exits with code 2."""
+
+
+@dataclass
+class Base:
+    ref: str  # what the user (or CI) named
+    commit: str  # the commit compared against (the merge base)
+    origin: str  # "argument", "GITHUB_BASE_REF", ...
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    return done.stdout.decode("utf-8", errors="replace").strip()
+
+
+def _commit(root: Path, ref: str) -> str | None:
+    return _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+
+
+def _with_merge_base(root: Path, ref: str, origin: str) -> Base:
+    commit = _commit(root, ref)
+    if commit is None:
+        shallow = _git(root, "rev-parse", "--is-shallow-repository") == "true"
+        hint = (" (this is a shallow clone: fetch the base branch, e.g. actions/checkout with fetch-depth: 0, "
+                "or GIT_DEPTH: 0 in GitLab CI)" if shallow else "")
+        raise SinceError(f"--since: cannot resolve '{ref}' to a commit{hint}")
+    base = _git(root, "merge-base", commit, "HEAD")
+    return Base(ref, base or commit, origin)
+
+
+def ci_base_candidates(env: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(ref, variable) pairs to try, best first, from the CI environment."""
+    candidates = []
+    if env.get("GITHUB_BASE_REF"):
+        name = env["GITHUB_BASE_REF"]
+        candidates += [(f"origin/{name}", "GITHUB_BASE_REF"), (name, "GITHUB_BASE_REF")]
+    if env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA"):
+        candidates.append((env["CI_MERGE_REQUEST_DIFF_BASE_SHA"], "CI_MERGE_REQUEST_DIFF_BASE_SHA"))
+    if env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"):
+        name = env["CI_MERGE_REQUEST_TARGET_BRANCH_NAME"]
+        candidates += [(f"origin/{name}", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"),
+                       (name, "CI_MERGE_REQUEST_TARGET_BRANCH_NAME")]
+    return candidates
+
+
+def resolve(root: Path, ref: str, env: Mapping[str, str] | None = None) -> Base | None:
+    """The commit to compare with; None for ``auto`` outside a pull/merge request."""
+    if _git(root, "rev-parse", "--is-inside-work-tree") != "true":
+        raise SinceError(f"--since needs a git repository; {root} is not in one")
+    if ref != "auto":
+        return _with_merge_base(root, ref, "argument")
+    candidates = ci_base_candidates(os.environ if env is None else env)
+    for candidate, origin in candidates:
+        if _commit(root, candidate) is not None:
+            return _with_merge_base(root, candidate, origin)
+    if candidates:
+        return _with_merge_base(root, candidates[0][0], candidates[0][1])  # raises with the hint
+    return None
+
+
+def export_tree(root: Path, commit: str, dest: Path) -> int:
+    """Write the files of ``commit`` under ``root``'s directory into ``dest``; returns the count.
+
+    Symbolic links and submodules are left out; paths are checked to stay inside ``dest``."""
+    prefix = _git(root, "rev-parse", "--show-prefix")
+    if prefix is None:
+        raise SinceError(f"--since: cannot read the repository at {root}")
+    treeish = f"{commit}:{prefix.rstrip('/')}" if prefix else commit
+    try:
+        listing = subprocess.run(["git", "-C", str(root), "ls-tree", "-r", "-z", "--full-tree", treeish],
+                                 capture_output=True, timeout=120)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise SinceError(f"--since: git ls-tree failed: {exc}") from None
+    if listing.returncode != 0:
+        if prefix:
+            return 0  # the directory did not exist at that commit: everything in it is new
+        raise SinceError(f"--since: git ls-tree failed: {listing.stderr.decode(errors='replace').strip()}")
+    blobs: list[tuple[str, str]] = []
+    for record in listing.stdout.split(b"\0"):
+        if not record:
+            continue
+        meta, _, name = record.partition(b"\t")
+        mode, kind, obj = meta.decode().split(" ")
+        path = name.decode("utf-8", errors="surrogateescape")
+        parts = PurePosixPath(path).parts
+        if kind != "blob" or mode == "120000" or ".." in parts or PurePosixPath(path).is_absolute():
+            continue
+        blobs.append((obj, path))
+    if not blobs:
+        return 0
+    process = subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    def feed() -> None:  # in a thread: git's output pipe would otherwise fill up and block both
+        try:
+            for obj, _ in blobs:
+                process.stdin.write(obj.encode() + b"\n")
+            process.stdin.close()
+        except OSError:
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    written = 0
+    try:
+        for obj, path in blobs:
+            header = process.stdout.readline().split()
+            if len(header) != 3 or header[1] != b"blob":
+                raise SinceError(f"--since: git cat-file gave no content for {path}")
+            remaining = int(header[2])
+            target = dest / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "wb") as handle:
+                while remaining:
+                    chunk = process.stdout.read(min(CHUNK, remaining))
+                    if not chunk:
+                        raise SinceError("--since: git cat-file stopped early")
+                    handle.write(chunk)
+                    remaining -= len(chunk)
+            process.stdout.read(1)  # the newline after each object
+            written += 1
+    finally:
+        writer.join(timeout=5)
+        process.stdout.close()
+        process.wait(timeout=30)
+    return written
+
+
+def scan_at(root: Path, base: Base, config, *, now: float, cache_dir: Path | None = None):
+    """Scan the tree of ``base.commit`` with ``config`` as if it were checked out at ``root``."""
+    from auditor.engine import scan
+    from auditor.gitinfo import read_history
+
+    history = read_history(root, rev=base.commit)
+    temp = Path(tempfile.mkdtemp(prefix="mlaudit-since-"))
+    try:
+        export_tree(root, base.commit, temp)
+        return scan(temp, config, now=now, cache_dir=cache_dir, history=history)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def apply(result, base: Base, before) -> None:
+    """Leave only findings of ``result`` that were not present in ``before`` (the scan at the base)."""
+    comparison = compare(result.findings, from_findings(before.findings))
+    result.findings = comparison.new
+    result.since = {"ref": base.ref, "commit": base.commit, "origin": base.origin,
+                    "known": len(comparison.known), "new": len(comparison.new), "fixed": comparison.fixed}
+
+
+def describe(info: dict[str, Any]) -> str:
+    return (f"only new since {info['ref']} ({info['commit'][:12]}, from {info['origin']}): "
+            f"{info['new']} new, {info['known']} already there, {info['fixed']} fixed")
