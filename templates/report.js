@@ -242,15 +242,18 @@
     ruleCell.appendChild(ruleLink);
     ruleCell.appendChild(el("div", "muted small", D.categories[f[CAT]]));
     tr.appendChild(ruleCell);
-    var loc = el("td", "loc"), url = sourceUrl(f);
+    var loc = el("td", "loc"), url = sourceUrl(f), holder = loc;
     if (url) {
-      var a = el("a", null, locationText(f));
-      a.href = url;
-      a.rel = "noopener noreferrer";
-      loc.appendChild(a);
-    } else {
-      loc.textContent = locationText(f);
+      holder = el("a");
+      holder.href = url;
+      holder.rel = "noopener noreferrer";
+      loc.appendChild(holder);
     }
+    /* Long paths wrap after a slash rather than in the middle of a name. */
+    locationText(f).split("/").forEach(function (part, k, parts) {
+      holder.appendChild(document.createTextNode(part + (k < parts.length - 1 ? "/" : "")));
+      if (k < parts.length - 1) { holder.appendChild(document.createElement("wbr")); }
+    });
     tr.appendChild(loc);
     var msg = el("td"), details = el("details"), summary = el("summary", null, f[MSG]);
     details.appendChild(summary);

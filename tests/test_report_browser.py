@@ -314,3 +314,29 @@ def test_a_100k_finding_report_opens_and_filters_quickly(tmp_path, browser):
     assert status.startswith("Showing 1–100 of 20,000 matching"), status
     assert load_seconds < 30 and timing < 3000, (load_seconds, timing)
     assert browser.problems() == []
+
+
+def test_report_reads_well_with_scripts_and_styles_blocked(tmp_path, browser, artifacts):
+    """As Jenkins serves reports: a content-security policy that blocks inline scripts and styles."""
+    demo = tmp_path / "demo"
+    build_demo(demo)
+    result = scan(demo, build_config({}, None, {}))
+    html = render_html(result).replace(
+        "<head>", "<head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'\">", 1)
+    report = artifacts / "demo-report-csp.html"
+    report.write_text(html, encoding="utf-8")
+    browser.open(report)
+    # The script did not run, so the filter form stays hidden and the server-rendered rows remain.
+    assert browser.js("document.getElementById('filters').hidden") is True
+    assert len(_rows(browser)) == min(len(result.findings), 200)
+    # Charts are drawn with attributes, so they keep their colours without a stylesheet.
+    fills = browser.js("Array.from(document.querySelectorAll('svg.chart rect'))"
+                       ".map(r => getComputedStyle(r).fill).filter(f => f !== 'rgb(0, 0, 0)').length")
+    assert fills > 0
+    # The first finding's details open without any script.
+    browser.js("document.querySelector('#findings-table tbody details').open = true")
+    assert "Fix:" in browser.js("document.querySelector('#findings-table tbody details').textContent")
+    browser.screenshot(artifacts / "demo-report-csp.png")
+    blocked = [p for p in browser.problems() if "Content Security Policy" in p or "Content-Security-Policy" in p]
+    assert blocked, "the policy should have blocked the inline script and style"
+    assert not [p for p in browser.problems() if p.startswith("request:")]

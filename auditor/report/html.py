@@ -10,6 +10,7 @@ goes through Jinja's autoescaping or, in the JSON island, through :func:`json_fo
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from functools import lru_cache
 from importlib import resources
@@ -214,7 +215,7 @@ def build_context(result) -> dict[str, Any]:
         rollback = dict(rollback, estimate_minutes=ready.get("rollback_minutes"))
     rule_counts = Counter(f.rule for f in findings)
     git = result.git
-    project = (result.root.rstrip("/\\").replace("\\", "/").split("/")[-1] or result.root) if result.root else ""
+    project = os.path.basename(os.path.abspath(result.root)) if result.root else ""
     return {
         "title": f"mlaudit report: {project}" if project else "mlaudit report",
         "project": project,
