@@ -321,7 +321,8 @@ def environment_requirements(data: Any, text: str) -> list[Requirement]:
         if isinstance(item, str):
             last = find_line(text, item, last)
             req = conda_requirement(item, last)
-            if req is not None and req.name not in ("pip",):
+            # pip is the installer; a versioned python (python=3.10.*) is how environments pin it
+            if req is not None and req.name != "pip" and not (req.name == "python" and req.state != BARE):
                 found.append(req)
         elif isinstance(item, dict) and isinstance(item.get("pip"), list):
             for sub in item["pip"]:

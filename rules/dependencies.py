@@ -149,6 +149,8 @@ class UnpinnedRequirement(ProjectRule):
         Invalid({"environment.yml": "name: train\ndependencies:\n  - python=3.11\n  - numpy=1.26.4\n  - pandas\n"
                                     "  - scikit-learn>=1.2\n  - pip\n  - pip:\n    - mlflow==2.9.2\n    - optuna\n"},
                 expect=[("environment.yml", 5), ("environment.yml", 6), ("environment.yml", 10)]),
+        Invalid({"conda_dependencies.yml": "dependencies:\n  - python=3.7.*\n  - pip:\n    - azureml-sdk==1.27.*\n"},
+                expect=[("conda_dependencies.yml", 4)], note="a python minor version is the usual pin; ==1.27.* is a range"),
         Valid({"environment.yml": "dependencies:\n  - pandas\n", "conda-lock.yml": "package:\n  - name: pandas\n"}),
         Invalid({"Dockerfile": "FROM python:3.11-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt \\\n"
                                "    && pip install --no-cache-dir prometheus-client\nRUN pip install -U pip setuptools\n"

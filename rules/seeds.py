@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from auditor.program import MODULE, ProgramGraph
+from auditor.project import CONFIG
 from auditor.rule import Extractor, Invalid, ProjectRule, Valid
 from auditor.rules.seed_tables import (CUDNN_BENCHMARK, DATASETS_SHUFFLE, DETERMINISM_SWITCHES,
                                        GENERATOR_NAMES, METHOD_DRAWS, RECORDING_CALLS, SEED_SETTERS,
@@ -26,11 +27,23 @@ PIN, NONE, NON_PIN, DERIVED = "pin", "none", "non-pin", "derived"
 TRACKERS = ("mlflow", "wandb", "neptune", "comet_ml", "clearml", "tensorboardX", "aim", "hydra", "dvclive")
 
 
+def _has_seed_key(data: Any, depth: int = 0) -> bool:
+    """Whether a parsed config has a key naming a seed (seed, random_state, random_seed, ...)."""
+    if depth > 6:
+        return False
+    if isinstance(data, dict):
+        return any((isinstance(k, str) and ("seed" in k.lower() or k.lower() == "random_state"))
+                   or _has_seed_key(v, depth + 1) for k, v in data.items())
+    if isinstance(data, list):
+        return any(_has_seed_key(v, depth + 1) for v in data[:200])
+    return False
+
+
 def is_test_path(path: str) -> bool:
     p = PurePosixPath(path)
     name = p.name
     return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
-            or any(part in ("tests", "test", "testing") for part in p.parts[:-1]))
+            or any(part in ("tests", "test", "testing") or part.startswith("test_") for part in p.parts[:-1]))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -254,7 +267,7 @@ class _SeedVisitor(ast.NodeVisitor):
         self.setters.append({
             "scope": self.scope, "where": self._where(node.lineno), "call": qualified,
             "spelling": self.m.dotted_name(node.func) or qualified, "libraries": list(SEED_SETTERS[qualified]),
-            "state": state, "detail": detail, "constant": self._is_constant(expr),
+            "state": state, "detail": detail, "constant": self._is_constant(expr), "from_config": self._from_config(expr),
             "fallback": self._has_fallback(expr),
         })
 
@@ -267,6 +280,20 @@ class _SeedVisitor(ast.NodeVisitor):
             if value is not None:
                 return isinstance(value, ast.Constant)
             return self.defaults[-1].get(expr.id, False)
+        return False
+
+    def _from_config(self, expr: ast.AST | None, depth: int = 0) -> bool:
+        """A seed read from a mapping by key (``params["seed"]``, ``cfg.train.seed``): a config file's value."""
+        if isinstance(expr, ast.Call) and expr.args and isinstance(expr.func, ast.Name) and expr.func.id in ("int", "str"):
+            expr = expr.args[0]
+        if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant) and isinstance(expr.slice.value, str):
+            return True
+        if isinstance(expr, ast.Attribute):
+            base = self.m.dotted_name(expr) or ""
+            return any(word in base.lower() for word in ("cfg", "conf", "param", "setting", "hparam", "hp."))
+        if isinstance(expr, ast.Name) and depth < 2:
+            value = self._value_of(expr.id)
+            return value is not None and self._from_config(value, depth + 1)
         return False
 
     def _draw(self, node: ast.Call, qualified: str, draw: Draw, spelling: str | None = None) -> None:
@@ -301,7 +328,7 @@ class _SeedVisitor(ast.NodeVisitor):
             return
         if func.attr == "sample" and not self._looks_like_pandas_sample(node):
             return
-        spelling = f"{receiver or '...'}.{func.attr}"
+        spelling = f"{receiver or ast.unparse(func.value)[:40]}.{func.attr}"
         self._draw(node, f"{package}:.{func.attr}", draw, spelling)
 
     @staticmethod
@@ -870,6 +897,10 @@ class UnrecordedSeed(ProjectRule):
               "    random.seed(seed)\n", note="a parameter with a literal default (Made-With-ML's set_seeds)"),
         Valid("import random, mlflow\n\ndef main(args):\n    random.seed(args.seed)\n    mlflow.log_params(vars(args))\n",
               note="a whole config handed to a tracker"),
+        Valid("import random, yaml\n\ndef main():\n    params = yaml.safe_load(open('params.yaml'))['prepare']\n"
+              "    random.seed(params['seed'])\n", note="read from a config by key (example-get-started's prepare.py)"),
+        Valid({"train.py": "import sys, random\nrandom.seed(int(sys.argv[1]))\n", "params.yaml": "train:\n  seed: 7\n"},
+              note="a seed kept in a tracked config file"),
         Invalid({"src/utils.py": "import random\nimport numpy as np\n\ndef set_seeds(seed):\n"
                                  "    random.seed(seed)\n    np.random.seed(seed)\n",
                  "src/train.py": "import sys\nfrom utils import set_seeds\n\nset_seeds(int(sys.argv[1]))\n"},
@@ -880,9 +911,12 @@ class UnrecordedSeed(ProjectRule):
         facts = {p: f for p, f in project.fact("seeds").items() if not is_test_path(p)}
         if any(f.get("records_seed") or f.get("tracks_opaque") for f in facts.values()):
             return
+        if any(_has_seed_key(f.data) for f in project.files.values() if f.kind == CONFIG):
+            return  # a seed in a tracked config file (params.yaml, config.json, ...) is recorded by it
         for path, f in sorted(facts.items()):
             for setter in f.get("setters", []):
-                if setter.get("state") == PIN and not setter.get("constant") and setter["call"] not in SETTERS_WITHOUT_ARGUMENT:
+                if setter.get("state") == PIN and not setter.get("constant") and not setter.get("from_config") \
+                        and setter["call"] not in SETTERS_WITHOUT_ARGUMENT:
                     line, shown, cell = setter["where"]
                     yield self.finding(path, shown, f"{setter['spelling']}() sets a seed that is never logged or "
                                        "tracked with the run", cell=cell,

@@ -123,6 +123,7 @@ def test_recursion_and_odd_calls_do_not_crash(tmp_path):
 def test_test_paths():
     assert is_test_path("tests/unit/helpers.py") and is_test_path("src/test_model.py")
     assert is_test_path("pkg/model_test.py") and is_test_path("conftest.py")
+    assert is_test_path("src/accelerate/test_utils/scripts/run.py")
     assert not is_test_path("src/contest.py") and not is_test_path("src/latest/train.py")
 
 
