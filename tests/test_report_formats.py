@@ -192,7 +192,9 @@ def test_junit_counts_add_up_and_silent_rules_pass():
     root = ET.fromstring(render_junit(sample_result()).encode("utf-8"))
     suites = root.findall("testsuite")
     assert int(root.get("tests")) == sum(int(s.get("tests")) for s in suites) == sum(1 for _ in root.iter("testcase"))
-    assert int(root.get("failures")) == 5 == sum(1 for _ in root.iter("failure"))
+    assert int(root.get("failures")) == 6 == sum(1 for _ in root.iter("failure"))  # 5 findings and the gate
+    gate = next(s for s in suites if s.get("name") == "mlaudit.gate")
+    assert gate.find("testcase/failure").get("message") == "2 finding(s) at or above severity 'high' (ML902, ML903)"
     names = {s.get("name") for s in suites}
     assert {"mlaudit.undocumented-hack", "mlaudit.unsafe-load", "mlaudit.stale-model", "mlaudit.dead-code"} <= names
     dead = next(s for s in suites if s.get("name") == "mlaudit.dead-code")
@@ -243,19 +245,25 @@ def test_github_caps_annotations_and_summarises_the_rest():
     result = sample_result()
     result.findings = findings
     lines = render_github(result).splitlines()
+    # The gate fails, so the summary is an error: it keeps one of the 10 error places.
     assert sum(line.startswith("::error") for line in lines) == 10
     assert sum(line.startswith("::warning") for line in lines) == 10
-    assert len(lines) <= 50
+    assert sum(line.startswith("::notice") for line in lines) == 10
     summary = lines[-1]
-    assert summary.startswith("::notice title=mlaudit summary::80 finding(s)")
-    assert sum(line.startswith("::notice") for line in lines) == 11  # 10 plus the summary
-    assert "50 more not annotated (15 error, 5 warning, 30 notice)" in summary
+    assert summary.startswith("::error title=mlaudit gate failed::80 finding(s)")
+    assert "51 more not annotated (16 error, 5 warning, 30 notice)" in summary
+    assert "Gate failed: 25 finding(s) at or above severity 'high'" in summary
+    result.exit_zero = True  # not enforced: the summary is a notice again
+    lines = render_github(result).splitlines()
+    assert lines[-1].startswith("::notice title=mlaudit summary::") and "(not enforced)" in lines[-1]
+    assert sum(line.startswith("::error") for line in lines) == 10 and len(lines) <= 50
 
 
 # --- Markdown ------------------------------------------------------------------------------------
 
 def test_markdown_escapes_repository_text():
     text = render_markdown(sample_result())
+    assert ":x: **Gate failed**:\n\n- 2 finding(s) at or above severity 'high' (ML902, ML903)" in text
     assert "<customer>" not in text and "&lt;customer&gt;" in text
     assert "split \\| by" in text  # a pipe cannot break the table
     assert "@alice" not in text  # no mention notifications

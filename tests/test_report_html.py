@@ -261,3 +261,15 @@ def test_100k_findings_render_fast_and_compact():
     assert len(html) < 40_000_000
     assert html.count('<tr>\n      <td><span class="sev') == FIRST_PAGE  # server-side page is capped
     assert len(_data(html)["findings"]) == 100_000
+
+
+def test_gate_banner_says_why_the_build_fails():
+    def finding(severity):
+        return Finding(rule="ML999", name="x", category="undocumented-hack", severity=severity, confidence="high",
+                       path="a.py", line=1, message=f"a {severity} finding", fingerprint=severity)
+
+    failing = render_html(ScanResult(root="r", config=Config(), findings=[finding("high"), finding("low")]))
+    banner = failing[failing.index('class="gate'):failing.index("</div>", failing.index('class="gate'))]
+    assert "gate-fail" in banner and "Gate failed" in banner and "1 finding(s) at or above severity" in banner
+    passing = render_html(ScanResult(root="r", config=Config(), findings=[finding("low")]))
+    assert "Gate passed." in passing and 'class="gate gate-pass"' in passing

@@ -141,3 +141,22 @@ def failing_checks(ready: dict[str, Any] | None) -> list[dict[str, Any]]:
                 rows.append(dict(check, dimension=name))
     rows.sort(key=lambda c: (c.get("status") != "fail", str(c.get("dimension")), str(c.get("id"))))
     return rows
+
+
+def gate_summary(result) -> dict[str, Any] | None:
+    """The quality gate (auditor/gate.py) as data, with the only-new notes, or None without one:
+    ``{"passed", "enforced", "scope", "conditions", "failed": [sentences], "notes": [sentences]}``."""
+    evaluate = getattr(result, "gate", None)
+    if not callable(evaluate):
+        return None
+    try:
+        data = evaluate().to_json(bool(getattr(result, "exit_zero", False)))
+    except Exception:  # a report must still render when the gate cannot be evaluated
+        return None
+    try:
+        from auditor.gate import describe_new
+
+        data["notes"] = describe_new(result)
+    except Exception:
+        data["notes"] = []
+    return data

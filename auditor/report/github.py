@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from auditor.report.common import ordered
+from auditor.report.common import gate_summary, ordered
 
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "notice", "info": "notice"}
 CAPS = {"error": 10, "warning": 10, "notice": 10}
@@ -43,7 +43,11 @@ def render_github(result, **_: Any) -> str:
     lines: list[str] = []
     used: Counter[str] = Counter()
     left: Counter[str] = Counter()
-    budget = JOB_CAP - 1  # one annotation is kept for the summary
+    gate = gate_summary(result)
+    gate_failed = gate is not None and not gate["passed"] and gate["enforced"]
+    summary_level = "error" if gate_failed else "notice"
+    used[summary_level] += 1  # the summary's place is kept under its level's cap
+    budget = JOB_CAP  # counts the summary too
     for finding in ordered(result.findings):
         level = LEVELS.get(finding.severity, "warning")
         if used[level] >= CAPS[level] or sum(used.values()) >= budget:
@@ -69,7 +73,13 @@ def render_github(result, **_: Any) -> str:
         parts = ", ".join(f"{left[k]} {k}" for k in ("error", "warning", "notice") if left[k])
         text += (f". {skipped} more not annotated ({parts}): GitHub shows at most 10 errors and 10 warnings "
                  f"per step; see the full report (mlaudit scan --format html or markdown)")
-    failing = len(result.failing())
-    text += f". {failing} at or above '{result.config.fail_on}'." if failing else "."
-    lines.append(command("notice", text, title="mlaudit summary"))
+    if gate is None:
+        failing = len(result.failing())
+        text += f". {failing} at or above '{result.config.fail_on}'." if failing else "."
+    elif gate["passed"]:
+        text += ". Gate passed."
+    else:
+        text += (". Gate failed" + ("" if gate["enforced"] else " (not enforced)") + ": "
+                 + "; ".join(gate["failed"]) + ".")
+    lines.append(command(summary_level, text, title="mlaudit gate failed" if gate_failed else "mlaudit summary"))
     return "\n".join(lines) + "\n"

@@ -19,7 +19,7 @@ from typing import Any
 from markupsafe import Markup
 
 from auditor.finding import CATEGORIES
-from auditor.report.common import (DEBT_WEIGHTS, SEVERITIES_DESC, UNOWNED, age_days, author, failing_checks,
+from auditor.report.common import (DEBT_WEIGHTS, SEVERITIES_DESC, UNOWNED, age_days, author, failing_checks, gate_summary,
                                    iso_time, location, ordered, owners_of, readiness, rule_catalogue, top_by)
 from auditor.report.links import SourceLinks, safe_remote
 
@@ -222,6 +222,8 @@ def build_context(result) -> dict[str, Any]:
         "result": result,
         "total": len(findings),
         "failing": len(result.failing()),
+        "gate": gate_summary(result),
+        "suppressed": len(getattr(result, "suppressed", None) or ()),
         "fail_on": result.config.fail_on,
         "severities": [(s, severities[s], SEVERITY_COLOURS[s]) for s in SEVERITIES_DESC],
         "category_chart": _stacked_bars(category_rows),

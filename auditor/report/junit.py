@@ -3,7 +3,8 @@
 One test suite per category. Each finding is a failed test case (with the non-standard but widely
 read ``file`` and ``line`` attributes); each rule that ran and found nothing is a passing test
 case, so pass counts mean something. Readiness checks, when computed, form their own suite
-(``partial`` passes with a note in ``system-out``); internal errors are ``error`` cases.
+(``partial`` passes with a note in ``system-out``); so do the quality gate's conditions, so that
+"why did CI fail" shows in the test tab; internal errors are ``error`` cases.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections import defaultdict
 from typing import Any
 
 from auditor.finding import CATEGORIES
-from auditor.report.common import failing_checks, iso_time, location, ordered, readiness, rule_catalogue
+from auditor.report.common import failing_checks, gate_summary, iso_time, location, ordered, readiness, rule_catalogue
 
 # Characters XML 1.0 cannot hold at all, even escaped.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -94,6 +95,26 @@ def result_to_junit(result) -> ET.Element:
         _finish(suite, tests, failures)
         totals[0] += tests
         totals[1] += failures
+    gate = gate_summary(result)
+    if gate is not None and gate["conditions"]:
+        suite = _element(root, "testsuite", name="mlaudit.gate", time="0", timestamp=stamp)
+        failures = errors = 0
+        for condition in gate["conditions"]:
+            case = _element(suite, "testcase", classname="mlaudit.gate", name=condition["description"], time="0")
+            if condition["status"] == "failed" and gate["enforced"]:
+                failures += 1
+                _element(case, "failure", condition.get("detail") or condition["description"], type="gate",
+                         message=condition.get("detail") or condition["description"])
+            elif condition["status"] == "unavailable":
+                errors += 1
+                _element(case, "error", condition.get("detail") or "", type="gate-unavailable",
+                         message=condition.get("detail") or "cannot be evaluated")
+            elif condition["status"] == "failed":
+                _element(case, "system-out", f"failed, not enforced (--exit-zero): {condition.get('detail')}")
+        _finish(suite, len(gate["conditions"]), failures, errors)
+        totals[0] += len(gate["conditions"])
+        totals[1] += failures
+        totals[2] += errors
     if result.errors:
         suite = _element(root, "testsuite", name="mlaudit.internal", time="0", timestamp=stamp)
         for error in result.errors:

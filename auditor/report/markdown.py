@@ -12,7 +12,7 @@ from collections import Counter
 from typing import Any
 
 from auditor.finding import CATEGORIES
-from auditor.report.common import (SEVERITIES_DESC, failing_checks, location, ordered, readiness,
+from auditor.report.common import (SEVERITIES_DESC, failing_checks, gate_summary, location, ordered, readiness,
                                    rule_catalogue, top_by)
 from auditor.report.links import SourceLinks
 
@@ -54,12 +54,24 @@ def render_markdown(result, **_: Any) -> str:
     summary = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES_DESC if counts[s])
     out.append(f"## mlaudit: {len(findings)} finding(s)" + (f" ({summary})" if summary else ""))
     out.append("")
-    failing = len(result.failing())
-    verdict = (f":x: {failing} finding(s) at or above severity `{result.config.fail_on}`" if failing
-               else f":white_check_mark: no finding at or above severity `{result.config.fail_on}`")
+    gate = gate_summary(result)
     if result.errors:
-        verdict = f":warning: {len(result.errors)} internal error(s); results may be incomplete"
-    out.append(verdict)
+        out.append(f":warning: {len(result.errors)} internal error(s); results may be incomplete")
+    elif gate is None:
+        failing = len(result.failing())
+        out.append(f":x: {failing} finding(s) at or above severity `{result.config.fail_on}`" if failing
+                   else f":white_check_mark: no finding at or above severity `{result.config.fail_on}`")
+    elif gate["passed"]:
+        checked = "; ".join(c["description"] for c in gate["conditions"]) or "no conditions"
+        out.append(f":white_check_mark: **Gate passed**: {prose(checked)}")
+    else:
+        enforced = "" if gate["enforced"] else " (not enforced: `--exit-zero`)"
+        out.append(f":x: **Gate failed**{enforced}:")
+        out.append("")
+        out.extend(f"- {prose(reason)}" for reason in gate["failed"])
+    for note in (gate or {}).get("notes", []):
+        out.append("")
+        out.append(f"_{prose(note)}_")
     out.append("")
 
     ready = readiness(result)
