@@ -18,6 +18,10 @@ Semantics, checked against each library's source:
   LightGBM's C++ default seeds, CatBoost ``random_seed=0``, ``TrainingArguments(seed=42)``,
   JAX keys, which need a seed anyway). Only a seed argument whose value is not a pin
   (``time.time()``, ``os.urandom``, an unseeded draw) is reported for these.
+- ``lazy``: the object draws when it is used, not when it is built. A scikit-learn estimator or
+  splitter reads numpy's global state in ``fit``/``split``; a ``DataLoader``/sampler draws its seed
+  from torch's generator at each iteration. A seed set later in the same function, before the
+  object is used, pins them (Hugging Face examples build loaders, then call ``set_seed``).
 - ``when``: the call only draws under a condition on one keyword: (keyword, value that makes it
   random, value assumed when the keyword is absent). A non-constant value is treated as unknown
   and not reported.
@@ -35,6 +39,8 @@ class Draw:
     seed_position: int | None = None  # positional index of the seed argument, if any
     fixed_default: bool = False  # deterministic without a seed: only non-pin seed values count
     when: tuple[str, object, object] | None = None  # (keyword, random value, default)
+    lazy: bool = False  # draws when used (fit, split, iteration), not when built: a seed later in
+    #                     the same scope still pins it
 
 
 def _family(prefix: str, names: str, draw: Draw) -> dict[str, Draw]:
@@ -91,6 +97,7 @@ make_spd_matrix make_sparse_spd_matrix make_biclusters make_checkerboard make_sp
 SMOTE ADASYN BorderlineSMOTE SVMSMOTE RandomOverSampler RandomUnderSampler"""
 SKLEARN_SHUFFLED = "KFold StratifiedKFold GroupKFold StratifiedGroupKFold"
 SKLEARN_NUMPY = Draw("numpy", ("random_state",))
+SKLEARN_NUMPY_LAZY = Draw("numpy", ("random_state",), lazy=True)  # classes draw in fit/split
 
 DRAWS: dict[str, Draw] = {
     **_family("random", RANDOM_FUNCTIONS, Draw("random")),
@@ -102,10 +109,10 @@ DRAWS: dict[str, Draw] = {
     **_family("torch", TORCH_FUNCTIONS, Draw("torch", ("generator",))),
     **_family("torch.nn.init", TORCH_INIT, Draw("torch", ("generator",))),
     **_family("torch.nn", TORCH_LAYERS, Draw("torch")),
-    "torch.utils.data.DataLoader": Draw("torch", ("generator", "sampler"), when=("shuffle", True, False)),
+    "torch.utils.data.DataLoader": Draw("torch", ("generator", "sampler"), when=("shuffle", True, False), lazy=True),
     "torch.utils.data.random_split": Draw("torch", ("generator",)),
     **_family("torch.utils.data", "RandomSampler SubsetRandomSampler WeightedRandomSampler",
-              Draw("torch", ("generator",))),
+              Draw("torch", ("generator",), lazy=True)),
     **_family("tensorflow.random", TF_RANDOM, Draw("tensorflow", ("seed",))),
     **_family("tensorflow.keras.initializers", KERAS_INITIALIZERS, Draw("tensorflow", ("seed",))),
     **_family("keras.initializers", KERAS_INITIALIZERS, Draw("tensorflow", ("seed",))),
@@ -131,12 +138,12 @@ DRAWS: dict[str, Draw] = {
 # scikit-learn and imbalanced-learn are matched by (top-level package, name): classes are
 # re-exported from many submodules.
 PACKAGE_DRAWS: dict[tuple[str, str], Draw] = {
-    **{("sklearn", name): SKLEARN_NUMPY for name in SKLEARN_ALWAYS.split()},
-    **{("imblearn", name): SKLEARN_NUMPY for name in SKLEARN_ALWAYS.split()},
-    **{("sklearn", name): Draw("numpy", ("random_state",), when=("shuffle", True, False))
+    **{(package, name): SKLEARN_NUMPY_LAZY if name[0].isupper() else SKLEARN_NUMPY
+       for package in ("sklearn", "imblearn") for name in SKLEARN_ALWAYS.split()},
+    **{("sklearn", name): Draw("numpy", ("random_state",), when=("shuffle", True, False), lazy=True)
        for name in SKLEARN_SHUFFLED.split()},
     ("sklearn", "train_test_split"): Draw("numpy", ("random_state",), when=("shuffle", True, True)),
-    ("sklearn", "SVC"): Draw("numpy", ("random_state",), when=("probability", True, False)),
+    ("sklearn", "SVC"): Draw("numpy", ("random_state",), when=("probability", True, False), lazy=True),
     ("sklearn", "learning_curve"): Draw("numpy", ("random_state",), when=("shuffle", True, False)),
     # Ray Tune search algorithms build their own generators from these arguments.
     ("ray", "HyperOptSearch"): Draw(None, ("random_state_seed",)),

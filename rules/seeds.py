@@ -310,7 +310,8 @@ class _SeedVisitor(ast.NodeVisitor):
         self.draws.append({
             "scope": self.scope, "where": self._where(node.lineno), "call": qualified,
             "spelling": spelling or self.m.dotted_name(node.func) or qualified, "library": draw.library,
-            "seed_args": list(draw.seed_args), "positional": draw.seed_position == 0, "state": state, "detail": detail,
+            "seed_args": list(draw.seed_args), "positional": draw.seed_position == 0, "lazy": draw.lazy,
+            "state": state, "detail": detail,
             "fallback": self._has_fallback(expr) if expr is not None else False,
         })
 
@@ -427,6 +428,8 @@ class SeedFlow:
         self._always: dict[str, frozenset[str]] = {}
         self._entry: dict[str, frozenset[str]] = {}
         self._busy_always: set[str] = set()
+        self._callees: dict[str, list[tuple[str, int]]] = {}
+        self._callers: dict[str, list[tuple[str, int]]] = {}
         self._busy_entry: set[str] = set()
         self.seeded_anywhere = frozenset().union(*(libs for items in self.direct.values() for _, libs in items))
         self.everything = self.seeded_anywhere
@@ -448,7 +451,10 @@ class SeedFlow:
         return [edge.get("line", 0)] if edge.get("kind") == "call" else []
 
     def callees(self, node: str) -> list[tuple[str, int]]:
-        found = []
+        if node in self._callees:
+            return self._callees[node]
+        found: list[tuple[str, int]] = []
+        self._callees[node] = found
         if node not in self.graph:
             return found
         for target in self.graph.successors(node):
@@ -460,7 +466,10 @@ class SeedFlow:
         return found
 
     def callers(self, node: str) -> list[tuple[str, int]]:
-        found = []
+        if node in self._callers:
+            return self._callers[node]
+        found: list[tuple[str, int]] = []
+        self._callers[node] = found
         targets = [node]
         if node.endswith(".__init__"):
             targets.append(node[: -len(".__init__")])
@@ -538,8 +547,8 @@ class SeedFlow:
         self._entry[node] = frozenset(result or ())
         return self._entry[node]
 
-    def unseeded_path(self, node: str, library: str, limit: int = 8) -> list[str]:
-        """A chain of callers, innermost first, along which ``library`` is never seeded."""
+    def unseeded_path(self, node: str, library: str, limit: int = 8) -> tuple[list[str], str]:
+        """A chain of callers, innermost first, along which ``library`` is never seeded, and its root."""
         chain = []
         seen = {node}
         while limit > 0:
@@ -554,12 +563,7 @@ class SeedFlow:
             chain.append(f"{nxt[0]} (line {nxt[1]})")
             node = nxt[0]
             seen.add(node)
-        return chain
-
-    def has_callers(self, node: str) -> bool:
-        """Whether the code that runs ``node`` is known: a module's top level (run or imported), or
-        a function with project call sites."""
-        return "::" not in node or node in self.entries or bool(self.callers(node))
+        return chain, node
 
 
 # ------------------------------------------------------------------------------------------------
@@ -680,6 +684,18 @@ class UnseededRandomDraw(ProjectRule):
                 "    layer.bias.data.normal_()\n    return DataLoader(ds, shuffle=True, num_workers=4)\n\n"
                 "if __name__ == '__main__':\n    build([])\n",
                 expect=[6, 7, 8, 9]),
+        Valid("import torch\nfrom torch.utils.data import DataLoader\nfrom transformers import set_seed\n\n"
+              "def training_function(ds):\n    loader = DataLoader(ds, shuffle=True)\n    set_seed(42)\n"
+              "    for batch in loader:\n        pass\n\nif __name__ == '__main__':\n    training_function([])\n",
+              note="a DataLoader draws its shuffling seed when iterated: set_seed later in the function pins it "
+                   "(accelerate's examples)"),
+        Valid("import numpy as np\nfrom sklearn.ensemble import RandomForestClassifier\n\n"
+              "model = RandomForestClassifier()\nnp.random.seed(0)\nmodel.fit([[0]], [0])\n",
+              note="an estimator reads numpy's global state in fit, after the seed"),
+        Valid({"lib/__init__.py": "", "lib/seeding.py": "import torch\n\ndef set_seed(s):\n    torch.manual_seed(s)\n",
+               "lib/core.py": "import torch\n\nclass Engine:\n    def prepare(self):\n        return self._make()\n\n"
+                              "    def _make(self):\n        return torch.empty(()).random_()\n"},
+              note="a library method nobody in the project calls: its users seed torch (accelerate's data_loader.py)"),
         Valid("import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n"
               "    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(3, 1)\n\n"
               "def main():\n    torch.manual_seed(0)\n    return Net()\n\nif __name__ == '__main__':\n    main()\n",
@@ -754,13 +770,16 @@ class UnseededRandomDraw(ProjectRule):
             message = f"{spelling}() without {args}: it is seeded from OS entropy on every run"
             confidence = "high"
         else:
-            if library in flow.before(node, line):
+            # a lazy draw (estimator, DataLoader) is used after it is built: any seed in its scope counts
+            if library in flow.before(node, 10**9 if draw.get("lazy") else line):
                 return
-            known = flow.has_callers(node)
+            path_text, root = flow.unseeded_path(node, library)
+            # Known only when the unseeded path starts where execution starts (a module's top level or
+            # an entry point); a function nobody in the project calls is run by a framework or a user.
+            known = "::" not in root or root in flow.entries
             seeded_somewhere = library in flow.seeded_anywhere
             if not known and seeded_somewhere:
-                return  # run by a framework or a caller we cannot see, probably after the seeding
-            path_text = flow.unseeded_path(node, library)
+                return  # run by a caller we cannot see, probably after the seeding
             if path_text:
                 evidence["unseeded_path"] = path_text
             if seeded_somewhere:
