@@ -11,6 +11,7 @@ The result is computed once per module and shared by both rules through ``module
 from __future__ import annotations
 
 import ast
+import math
 from dataclasses import dataclass
 
 from radon.complexity import cc_rank
@@ -38,6 +39,13 @@ class ModuleMetrics:
 
 
 def _line_counts(module) -> tuple[int, int, int]:
+    found = module.memo.get("line-counts")
+    if found is None:
+        found = module.memo["line-counts"] = _count_lines(module)
+    return found
+
+
+def _count_lines(module) -> tuple[int, int, int]:
     """(lloc, sloc, comment lines) as radon's raw pass counts them, from what the module has.
 
     Logical lines are statements (plus ``except``/decorator lines, which radon counts too);
@@ -92,6 +100,35 @@ def metrics_of(module) -> ModuleMetrics:
     return found
 
 
+def _bounds(module) -> tuple[int, int, int]:
+    """Cheap upper bounds from the shared node index, so radon runs only where it can matter:
+    (decision points in the module, function and class blocks, Halstead operators + operands).
+
+    No function's complexity exceeds 1 + the module's decision points; the module's total
+    complexity does not exceed that plus one per block; and the Halstead length N bounds the
+    volume N*log2(vocabulary) by N*log2(N). Checked against radon on real repositories.
+    """
+    found = module.memo.get("radon-bounds")
+    if found is not None:
+        return found
+    n = module.nodes
+    decisions = sum(len(t.handlers) + bool(t.orelse) for kind in _TRY_TYPES for t in n(kind))
+    decisions += sum(len(b.values) - 1 for b in n(ast.BoolOp))
+    decisions += len(n(ast.If)) + len(n(ast.IfExp)) + len(n(ast.Assert))
+    decisions += sum(len(m.cases) for m in n(_MATCH)) if _MATCH else 0
+    decisions += sum(1 + bool(x.orelse) for kind in (ast.For, ast.AsyncFor, ast.While) for x in n(kind))
+    decisions += sum(1 + len(c.ifs) for c in n(ast.comprehension))
+    blocks = len(n(ast.FunctionDef)) + len(n(ast.AsyncFunctionDef)) + len(n(ast.ClassDef))
+    length = 3 * len(n(ast.BinOp)) + 2 * len(n(ast.UnaryOp)) + 3 * len(n(ast.AugAssign))
+    length += sum(1 + len(b.values) for b in n(ast.BoolOp)) + sum(2 * len(c.ops) + 1 for c in n(ast.Compare))
+    found = module.memo["radon-bounds"] = (decisions, blocks, length)
+    return found
+
+
+_TRY_TYPES = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
+_MATCH = getattr(ast, "Match", None)
+
+
 def _halstead_volume(module, metrics: ModuleMetrics) -> float:
     if metrics.halstead_volume is None:
         metrics.halstead_volume = h_visit_ast(module.tree).total.volume
@@ -143,6 +180,8 @@ class ComplexFunction(ModuleRule):
 
     def check(self, module):
         floor = _RANK_FLOOR[_rank_option(self.settings["min-rank"])]
+        if 1 + _bounds(module)[0] < floor:
+            return  # no function here can reach the floor: radon need not run
         definitions = None
         for block in _functions(metrics_of(module).blocks):
             if block.complexity < floor:
@@ -180,13 +219,13 @@ def _own_asserts(function) -> int:
 
 
 def _functions(blocks):
+    """Functions, methods and closures at any depth (classes are scored through their methods)."""
     for block in blocks:
         if hasattr(block, "methods"):
-            yield from block.methods
+            yield from _functions(block.methods)
         else:
             yield block
-        for closure in getattr(block, "closures", ()):
-            yield closure
+            yield from _functions(getattr(block, "closures", ()))
 
 
 class LowMaintainabilityModule(ModuleRule):
@@ -223,12 +262,20 @@ class LowMaintainabilityModule(ModuleRule):
     def check(self, module):
         if module.is_notebook:
             return
+        floor = self.settings["min-maintainability"]
+        decisions, blocks, length = _bounds(module)
+        lloc, sloc, comments = _line_counts(module)
+        if lloc == 0:
+            return
+        percent = comments * 100.0 / sloc if sloc else 0.0
+        volume_bound = length * math.log2(length) if length > 1 else 0.0
+        if mi_compute(volume_bound, 1 + decisions + blocks, lloc, percent) >= floor:
+            return  # even the worst case for this module is above the floor: radon need not run
         metrics = metrics_of(module)
         if metrics.lloc == 0:
             return
         volume = _halstead_volume(module, metrics)
         index = mi_compute(volume, metrics.total_complexity, metrics.lloc, metrics.comment_percent)
-        floor = self.settings["min-maintainability"]
         if index >= floor:
             return
         yield module.finding(

@@ -55,3 +55,31 @@ def test_min_rank_option(tmp_path):
     assert scan_repo(root, {"select": ["ML471"]}).findings == []
     found = scan_repo(root, {"select": ["ML471"], "rules": {"ML471": {"min-rank": "B"}}}).findings
     assert [(f.line, f.evidence["rank"]) for f in found] == [(1, "B")]
+
+
+def test_simple_modules_skip_radon_entirely(monkeypatch):
+    calls = []
+    monkeypatch.setattr(complexity.ComplexityVisitor, "from_ast", lambda tree, **kw: calls.append(tree))
+    monkeypatch.setattr(complexity, "h_visit_ast", lambda tree: calls.append(tree))
+    text = "import os\n\ndef f(a):\n    if a:\n        return os.sep + a\n    return a\n"
+    module = ParsedModule("m.py", "m", text, parse_python(text))
+    assert list(complexity.ComplexFunction().check(module)) == []
+    assert list(complexity.LowMaintainabilityModule().check(module)) == []
+    assert calls == []
+
+
+CODE_HERE = sorted(Path(complexity.__file__).parent.glob("*.py")) + sorted(
+    Path(complexity.__file__).parents[1].joinpath("auditor").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", CODE_HERE, ids=lambda p: p.name)
+def test_cheap_bounds_never_undercut_radon(path):
+    text = path.read_text(encoding="utf-8")
+    tree = parse_python(text)
+    module = ParsedModule(path.name, "m", text, tree)
+    decisions, blocks, length = complexity._bounds(module)
+    visitor = complexity.ComplexityVisitor.from_ast(tree)
+    halstead = complexity.h_visit_ast(tree).total
+    assert visitor.total_complexity <= 1 + decisions + blocks
+    assert all(f.complexity <= 1 + decisions for f in complexity._functions(visitor.blocks))
+    assert halstead.N1 + halstead.N2 <= length
