@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -133,5 +134,10 @@ def make_fingerprint(key: tuple[str, str, str], occurrence: int = 0) -> str:
     return hashlib.sha256("\0".join((*key, str(occurrence))).encode("utf-8")).hexdigest()[:16]
 
 
+# A trailing ``# mlaudit: ignore[...]`` is not part of a line's identity: adding, fixing or removing
+# a suppression must not turn the finding on that line into a new one for a baseline.
+_TRAILING_DIRECTIVE = re.compile(r"(?<=\S)\s*#\s*mlaudit\s*:.*$", re.I)
+
+
 def normalise_anchor(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(_TRAILING_DIRECTIVE.sub("", text).split())

@@ -203,3 +203,34 @@ def test_action_gate_step_runs_and_writes_sarif_and_summary(tmp_path):
     assert (tmp_path / "out").read_text().strip().endswith("exit-code=1")
     broken = _run_gate_step(root, tmp_path, since="nope")
     assert broken.returncode == 2
+
+
+def test_readme_gitlab_job_runs(tmp_path):
+    """The GitLab CI snippet in the README: valid YAML with a Code Quality report, and its mlaudit
+    command works in a merge-request pipeline."""
+    import re
+    import shlex
+
+    readme = (PROJECT / "README.md").read_text()
+    section = readme[readme.index("## GitLab CI"):]
+    block = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    job = yaml.safe_load(block)["mlaudit"]
+    assert job["artifacts"]["reports"]["codequality"] == "gl-code-quality-report.json"
+    assert job["artifacts"]["when"] == "always"
+    command = next(line for line in job["script"] if line.startswith("mlaudit "))
+    root = make_repo(tmp_path / "r", CODE, ages={})
+    git(root, "branch", "-m", "main")
+    git(root, "checkout", "-q", "-b", "mr")
+    write_files(root, {"src/bad.py": "import pickle\n\n\ndef f(p):\n    return pickle.loads(p)\n"})
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        result = CliRunner().invoke(main, shlex.split(command)[1:] + ["--no-cache"],
+                                    env={"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main", "GITHUB_BASE_REF": None,
+                                         "CI_MERGE_REQUEST_DIFF_BASE_SHA": None})
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == 1, result.output
+    report = json.loads((root / "gl-code-quality-report.json").read_text())
+    assert [item["location"]["path"] for item in report] == ["src/bad.py"]
+    assert (root / "mlaudit-junit.xml").is_file()

@@ -160,3 +160,15 @@ def test_age_of_scan_decides_expiry(tmp_path):
                                               "x = 1  # TODO\n"})
     assert located(scan_repo(root, HACKS, now=NOW).suppressed) == [("ML401", "a.py", 2)]
     assert located(scan_repo(root, HACKS, now=NOW + 2 * DAY).findings) == [("ML401", "a.py", 2)]
+
+
+def test_a_directive_on_a_line_is_not_part_of_its_identity(tmp_path):
+    """A trailing directive (even one that does not suppress, or expired) keeps the finding's
+    fingerprint, so a baseline does not see it as new debt."""
+    plain = make_repo(tmp_path / "a", {"a.py": "x = 1  # TODO: tidy\n"})
+    tagged = make_repo(tmp_path / "b", {"a.py": "x = 1  # TODO: tidy  # mlaudit: ignore[ML401]\n"})
+    expired = make_repo(tmp_path / "c", {"a.py": "x = 1  # TODO: tidy  # mlaudit: ignore[ML401] until=2020-01-01 "
+                                                 "-- old\n"})
+    fingerprints = [{f.fingerprint for f in scan(root).findings if f.rule == "ML401"}
+                    for root in (plain, tagged, expired)]
+    assert len(fingerprints[0]) == 1 and fingerprints[0] == fingerprints[1] == fingerprints[2]
