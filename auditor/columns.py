@@ -11,6 +11,7 @@ to disk, columns selected by dtype or pattern) are recorded too, because they ma
 from __future__ import annotations
 
 import ast
+import re
 from collections import Counter
 from typing import Any
 
@@ -27,6 +28,7 @@ WRITES = frozenset({
     "saveAsTable", "insertInto", "write_parquet", "write_csv", "write_delta", "sink_parquet", "to_delta",
 })
 SERIES_ACCESSORS = frozenset({"dt", "str", "cat"})
+_TARGET_VARIABLE = re.compile(r"^(target|label|y|outcome)(_\w+)?$|_(target|label)s?$", re.I)
 FEATURE_STORE_FIELDS = ("feast.Field", "feast.Feature", "feast.field.Field", "feast.feature.Feature")
 
 
@@ -51,6 +53,10 @@ class ColumnFacts:
         self.escapes: list[list[Any]] = []  # [how, line, scope]: frames written out wholesale
         self.dynamic: list[list[Any]] = []  # [how, line]: columns chosen by dtype or pattern
         self.patterns: set[str] = set()  # prefixes/suffixes columns are selected by
+        # where each string is read: function scopes, or module level (for legacy-feature checks)
+        self.read_scopes: dict[str, set[str]] = {}
+        self.module_level: set[str] = set()
+        self.targets: set[str] = set()  # label columns (never expected at serving time)
         self._polars = any(q.startswith(("polars", "pyspark")) for q in module.imports.values())
 
     # -- helpers --------------------------------------------------------------------------------
@@ -100,10 +106,14 @@ class ColumnFacts:
                 self.sites.add(id(child))
 
     # -- hooks called by the symbol visitor -------------------------------------------------------
-    def string(self, node: ast.Constant) -> None:
+    def string(self, node: ast.Constant, scope: str) -> None:
         self.totals[node.value] += 1
         if id(node) in self.sites:
             self.site_counts[node.value] += 1
+        elif scope:
+            self.read_scopes.setdefault(node.value, set()).add(scope)
+        else:
+            self.module_level.add(node.value)
 
     def annotated(self, name: str, annotation: ast.AST, scope: str) -> None:
         spelled = self.module.qualified_name(annotation) or self.module.dotted_name(annotation) or ""
@@ -113,6 +123,7 @@ class ColumnFacts:
     def assign(self, node: ast.Assign, scope: str) -> None:
         for target in node.targets:
             if isinstance(target, ast.Name):
+                self._target_name(target.id, node.value)
                 if self._frame_source(node.value, scope):
                     self.frames.setdefault(scope, set()).add(target.id)
                 continue
@@ -130,6 +141,16 @@ class ColumnFacts:
             if self._is_frame_var(name, scope) or self._rhs_is_frame_work(name, node.value):
                 for k in keys:
                     self._produce(k, "assignment", scope)
+
+    def _target_name(self, variable: str, value: ast.AST) -> None:
+        """Remember label columns: ``target = "churned"``, ``y_train = df["duration"].values``."""
+        if _TARGET_VARIABLE.match(variable) and _str(value):
+            self.targets.add(value.value)
+        elif variable.lower().startswith("y"):
+            for node in ast.walk(value):
+                if isinstance(node, ast.Subscript) and _str(node.slice):
+                    self.targets.add(node.slice.value)
+                    break
 
     def delete(self, node: ast.Delete) -> None:
         for target in node.targets:
@@ -193,6 +214,18 @@ class ColumnFacts:
         if self.produced:
             out["produced"] = self.produced[:500]
             out["site_only"] = sorted(s for s, n in self.site_counts.items() if n >= self.totals[s])
+        # Identifier strings read only inside functions, with those functions: a column whose every
+        # reader is dead code is a legacy feature. Strings read at module level are left out.
+        # Kept only for modules that handle frames, to keep facts small elsewhere.
+        handles_frames = self.produced or self.frames or any(
+            q.startswith(FRAME_LIBRARIES) or q.split(".")[0] in ("pandas", "polars", "pyspark")
+            for q in self.module.imports.values())
+        scoped = {name: sorted(scopes)[:8] for name, scopes in self.read_scopes.items()
+                  if name not in self.module_level and name.isidentifier() and len(name) > 2} if handles_frames else {}
+        if scoped:
+            out["read_scopes"] = dict(sorted(scoped.items())[:400])
+        if self.targets:
+            out["targets"] = sorted(self.targets)[:20]
         if self.escapes:
             out["escapes"] = self.escapes[:20]
         if self.dynamic:

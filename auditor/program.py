@@ -208,7 +208,7 @@ class _SymbolVisitor(ast.NodeVisitor):
     def visit_Constant(self, node: ast.Constant) -> None:
         value = node.value
         if isinstance(value, str) and 0 < len(value) <= 200:
-            self.columns.string(node)
+            self.columns.string(node, self.scope)
             if value.endswith(_CONFIG_SUFFIXES) and len(value) > 5:
                 self.config_files.add(value.rsplit("/", 1)[-1])
             if _IDENTIFIER_STRING.match(value):

@@ -192,3 +192,169 @@ class UnproducedFeature(ProjectRule):
                               "looked_in": f"{len(analysis.symbols)} Python modules and notebooks, "
                                            "other config, schema and doc files"},
                 )
+
+
+def _live_scope(analysis, path: str, scope: str) -> bool:
+    if path in analysis.dead_modules:
+        return False
+    if not scope:
+        return True
+    node = f"{path}::{scope}"
+    return node in analysis.live or node not in analysis.graph.definitions
+
+
+class LegacyFeature(ProjectRule):
+    """A feature column that live code produces but only unused code reads: a legacy feature.
+
+    Every place that reads the column is in a function, class or module the dead-code analysis
+    finds unused, so the pipeline keeps computing a feature for code that never runs.
+    """
+
+    id = "ML153"
+    name = "legacy-feature"
+    category = "unused-feature"
+    severity = "low"
+    confidence = "medium"
+    rationale = ("Legacy features outlive the model that needed them: production keeps computing them, their "
+                 "upstream sources stay dependencies, and a change to them looks risky because code still reads them.")
+    remediation = "Delete the dead readers, then stop producing the column."
+    examples = (
+        Invalid("def build(df):\n    df['ratio'] = df['a'] / df['b']\n    df['old_ratio'] = df['a'] / 2\n    return df\n\n\n"
+                "def legacy_model(df):\n    return df['old_ratio']\n\n\nif __name__ == '__main__':\n    print(build(None)['ratio'])\n",
+                expect=[3]),
+        Valid("def build(df):\n    df['ratio'] = df['a'] / df['b']\n    return df\n\n\ndef model(df):\n    return df['ratio']\n\n\n"
+              "if __name__ == '__main__':\n    print(model(build(None)))\n"),
+        Valid({"pkg/__init__.py": "", "pkg/features.py": "def build(df):\n    df['ratio'] = df['a'] / df['b']\n    return df\n",
+               "pkg/train.py": "from pkg.features import build\n\n\ndef fit(df):\n    return build(df)['ratio']\n\n\n"
+                               "if __name__ == '__main__':\n    fit(None)\n"}),
+    )
+
+    def check(self, project):
+        analysis = analyse(project)
+        reported = set()
+        for path, facts in analysis.symbols.items():
+            if is_test_path(path) or path.endswith(".ipynb"):
+                continue
+            for name, line, how, scope in facts.get("columns", {}).get("produced", ()):
+                if name in reported or not _NAME.match(name) or not _live_scope(analysis, path, scope):
+                    continue
+                if name in analysis.attr_index or _config_mentions(project, name):
+                    continue
+                dead_readers, live = [], False
+                for reader in analysis.string_index.get(name, ()):
+                    columns = analysis.symbols.get(reader, {}).get("columns", {})
+                    if name in columns.get("site_only", ()):
+                        continue
+                    scopes = columns.get("read_scopes", {}).get(name)
+                    if reader in analysis.dead_modules:
+                        dead_readers.append(reader)
+                    elif scopes is None or any(_live_scope(analysis, reader, s) for s in scopes):
+                        live = True
+                        break
+                    else:
+                        dead_readers.extend(f"{reader}::{s}" for s in scopes)
+                if live or not dead_readers:
+                    continue
+                reported.add(name)
+                yield self.finding(
+                    path, line, f"feature `{name}` is produced here but read only by unused code "
+                    f"({', '.join(r.split('::')[-1] for r in dead_readers[:3])})",
+                    symbol=name, evidence={"produced_at": f"{path}:{line}", "how": how, "dead_readers": dead_readers[:10]},
+                )
+
+
+_TRAIN = re.compile(r"(^|[/_])(train|training|fit)([/_.]|$)")
+_SERVE = re.compile(r"(^|[/_])(serve|serving|server|predict|prediction|inference|api|app)([/_.]|$)")
+
+
+class TrainingServingSkew(ProjectRule):
+    """A feature the training path produces and reads that the serving path does not produce, although
+    serving computes the other features itself: the model will see it missing or stale online.
+
+    Only reported where both paths exist (a training module and a serving module that reach different
+    feature code) and serving produces at least one of the training features, so a service that
+    receives ready-made features is not flagged.
+    """
+
+    id = "ML154"
+    name = "training-serving-skew"
+    category = "unused-feature"
+    severity = "high"
+    confidence = "medium"
+    rationale = ("When serving re-implements feature engineering and misses a feature, the model scores rows "
+                 "with that feature null or defaulted: silent accuracy loss that offline evaluation never shows.")
+    remediation = ("Compute features in one function that training and serving both call, or add the missing "
+                   "feature to the serving path and a test comparing both paths on the same rows.")
+    examples = (
+        Invalid({"train.py": "FEATURES = ['ratio', 'tenure']\n\n\ndef build(df):\n    df['ratio'] = df['a'] / df['b']\n"
+                             "    df['tenure'] = df['end'] - df['start']\n    return df[FEATURES]\n\n\n"
+                             "if __name__ == '__main__':\n    build(None)\n",
+                 "serve.py": "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.post('/predict')\ndef predict(row: dict):\n"
+                             "    row['ratio'] = row['a'] / row['b']\n    return row\n"},
+                expect=[("serve.py", 8)]),
+        Valid({"features.py": "def build(df):\n    df['ratio'] = df['a'] / df['b']\n    df['tenure'] = df['end'] - df['start']\n"
+                              "    return df\n",
+               "train.py": "from features import build\n\nif __name__ == '__main__':\n    print(build(None)[['ratio', 'tenure']])\n",
+               "serve.py": "from fastapi import FastAPI\n\nfrom features import build\n\napp = FastAPI()\n\n\n@app.post('/predict')\n"
+                           "def predict(row: dict):\n    return build(row)\n"},
+              note="both paths share the feature code"),
+        Valid({"train.py": "def build(df):\n    df['ratio'] = df['a'] / df['b']\n    return df[['ratio']]\n",
+               "serve.py": "FEATURES = ['ratio']\n\n\ndef predict(row):\n    return row[FEATURES]\n"},
+              note="serving receives ready-made features"),
+        Valid({"train.py": "def build(df):\n    df['ratio'] = df['a'] / df['b']\n    df['duration'] = df['end'] - df['start']\n"
+                           "    target = 'duration'\n    return df[['ratio']], df[target]\n\n\nif __name__ == '__main__':\n    build(None)\n",
+               "serve.py": "def predict(row):\n    row['ratio'] = row['a'] / row['b']\n    return row\n"},
+              note="the label is never produced at serving time"),
+    )
+
+    def check(self, project):
+        analysis = analyse(project)
+        paths = [p for p in analysis.symbols if not is_test_path(p) and not p.endswith(".ipynb")]
+        train_roots = [p for p in paths if _TRAIN.search(p.lower())]
+        serve_roots = [p for p in paths if _SERVE.search(p.lower()) and p not in train_roots]
+        if not train_roots or not serve_roots:
+            return
+        train_reach, serve_reach = self._reach(analysis, train_roots), self._reach(analysis, serve_roots)
+
+        def produced_in(reach):
+            out: dict[str, tuple[str, int]] = {}
+            for path, facts in analysis.symbols.items():
+                for name, line, _, scope in facts.get("columns", {}).get("produced", ()):
+                    if (f"{path}::{scope}" if scope else path) in reach:
+                        out.setdefault(name, (path, line))
+            return out
+
+        train_made, serve_made = produced_in(train_reach), produced_in(serve_reach)
+        if not set(train_made) & set(serve_made):
+            return  # serving does not compute these features itself
+        train_reads = {n for p in train_reach if "::" not in p
+                       for n in analysis.symbols.get(p, {}).get("strings", ())
+                       if n not in analysis.symbols.get(p, {}).get("columns", {}).get("site_only", ())}
+        shared = sorted(set(train_made) & set(serve_made))
+        targets = {t for facts in analysis.symbols.values() for t in facts.get("columns", {}).get("targets", ())}
+        for file in project.files.values():
+            if file.kind == "config" and isinstance(file.data, dict):
+                targets.update(v for k, v in file.data.items() if isinstance(v, str) and k.lower() in ("target", "label"))
+        for name in sorted(set(train_made) - set(serve_made)):
+            if name not in train_reads or name in targets:
+                continue
+            where, line = train_made[name]
+            first_serve_path, first_serve_line = serve_made[shared[0]]
+            yield self.finding(
+                first_serve_path, first_serve_line,
+                f"training produces and reads feature `{name}` ({where}:{line}) but the serving path never produces it",
+                symbol=name, evidence={"training_produces_at": f"{where}:{line}", "serving_modules": serve_roots[:5],
+                                       "features_serving_does_produce": shared[:10]},
+            )
+
+    @staticmethod
+    def _reach(analysis, roots):
+        roots = [*roots, *(node for root in roots for node in analysis.defs_by_path.get(root, ()))]
+        seen = set(r for r in roots if r in analysis.g)
+        stack = list(seen)
+        while stack:
+            for successor in analysis.g.adj[stack.pop()]:
+                if successor not in seen:
+                    seen.add(successor)
+                    stack.append(successor)
+        return seen

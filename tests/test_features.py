@@ -95,3 +95,29 @@ def test_unproduced_config_feature(tmp_path):
     finding = found["model.numeric_features:tenure_days"]
     assert finding.line == 4 and finding.confidence == "medium"
     assert finding.evidence["config_loaded_by_code"] is True
+
+
+def test_legacy_feature_read_only_by_dead_code_in_another_module(tmp_path):
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/features.py": "def build(df):\n    df['ratio'] = df['a'] / df['b']\n    df['v1_score'] = df['a'] * 3\n    return df\n",
+        "pkg/models.py": "import pandas as pd\n\n\ndef current(df: pd.DataFrame):\n    return df['ratio']\n\n\n"
+                         "def v1_model(df: pd.DataFrame):\n    return df['v1_score']\n",
+        "pkg/train.py": "from pkg.features import build\nfrom pkg.models import current\n\n"
+                        "if __name__ == '__main__':\n    current(build(None))\n",
+    }
+    found = unused_features(tmp_path, files, rules=("ML151", "ML153"))
+    assert set(found) == {"v1_score"}
+    assert found["v1_score"].rule == "ML153"
+    assert found["v1_score"].evidence["dead_readers"] == ["pkg/models.py::v1_model"]
+
+
+def test_skew_needs_both_paths_and_a_serving_side_that_computes_features(tmp_path):
+    train = ("FEATURES = ['ratio', 'tenure']\n\n\ndef build(df):\n    df['ratio'] = df['a'] / df['b']\n"
+             "    df['tenure'] = df['end'] - df['start']\n    return df[FEATURES]\n\n\nif __name__ == '__main__':\n    build(None)\n")
+    serve = ("from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.post('/predict')\ndef predict(row: dict):\n"
+             "    df = to_frame(row)\n    df['ratio'] = df['a'] / df['b']\n    return df\n")
+    found = unused_features(tmp_path / "a", {"train.py": train, "serve.py": serve}, rules=("ML154",))
+    assert set(found) == {"tenure"}
+    assert found["tenure"].evidence["training_produces_at"] == "train.py:6"
+    assert unused_features(tmp_path / "b", {"train.py": train}, rules=("ML154",)) == {}
