@@ -45,7 +45,7 @@
     var path = D.paths[f[PATH]];
     if (!D.url || !path) { return null; }
     var template = D.url;
-    if (f[LINE] === null || f[LINE] === undefined || (f[CELL] !== null && f[CELL] !== undefined)) {
+    if (f[LINE] === null || f[LINE] === undefined || (f[CELL] !== null && f[CELL] !== undefined) || /\.ipynb$/.test(path)) {
       template = template.replace(/#[^#]*\{line\}[^#]*$/, "");
     }
     var encoded = path.split("/").map(encodeURIComponent).join("/");

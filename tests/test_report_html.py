@@ -212,6 +212,7 @@ def test_source_links():
     links = SourceLinks("https://github.com/a/b/blob/{commit}/{path}#L{line}", "c0ffee")
     assert links.url("src/my file.py", 7) == "https://github.com/a/b/blob/c0ffee/src/my%20file.py#L7"
     assert links.url("nb.ipynb", 3, cell=2) == "https://github.com/a/b/blob/c0ffee/nb.ipynb"  # cell lines: no anchor
+    assert links.url("nb.ipynb", 3) == "https://github.com/a/b/blob/c0ffee/nb.ipynb"  # forges: no notebook anchors
     assert SourceLinks("https://h/{commit}/{path}", None).url("a.py", 1) is None  # no commit, no link
     assert template_problem("https://h/{path}?at={commit}#L{line}") is None
     assert "unknown placeholder" in template_problem("https://h/{path}/{sha}")

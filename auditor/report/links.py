@@ -114,8 +114,9 @@ class SourceLinks:
         if not self.template:
             return None
         template = self.template
-        # Notebook lines count within a cell, so a line anchor into the file would be wrong.
-        if line is None or cell is not None:
+        # Notebook lines count within a cell (and forges render notebooks without line anchors),
+        # so a line anchor into the file would be wrong.
+        if line is None or cell is not None or path.endswith(".ipynb"):
             template = re.sub(r"#[^#]*\{line\}[^#]*$", "", template)
         values = {"commit": self.commit or "", "branch": quote(self.branch or "", safe="/"),
                   "path": quote(path, safe="/"), "line": "" if line is None else str(line)}
