@@ -10,6 +10,7 @@ module level, or a project helper such as ``set_seeds()`` called earlier by ever
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -24,6 +25,7 @@ UNKNOWN = object()  # a seed that may be there but cannot be seen (``**kwargs`` 
 UNKNOWN_KEY = ast.Constant(value=None)  # marks a dict whose keys are set where we cannot read them
 _DICT_MUTATORS = {"update", "setdefault", "__setitem__", "pop", "clear", "popitem"}
 PIN, NONE, NON_PIN, DERIVED = "pin", "none", "non-pin", "derived"
+_SERVING = re.compile(r"(^|_)(serve|serving|server|predict|predictor|inference|infer|deploy|api|app)(_|$)", re.I)
 TRACKERS = ("mlflow", "wandb", "neptune", "comet_ml", "clearml", "tensorboardX", "aim", "hydra", "dvclive")
 
 
@@ -547,6 +549,19 @@ class SeedFlow:
         self._entry[node] = frozenset(result or ())
         return self._entry[node]
 
+    def setter_places(self, library: str) -> list[str]:
+        """Where ``library`` is seeded, as users see it (``path scope line N`` or ``... cell C line N``)."""
+        places = []
+        for path, facts in sorted(self.facts.items()):
+            if is_test_path(path):
+                continue
+            for setter in facts.get("setters", []):
+                if setter.get("state") != NONE and library in setter.get("libraries", ()):
+                    _, shown, cell = setter["where"]
+                    at = f"cell {cell} line {shown}" if cell else f"line {shown}"
+                    places.append(f"{path} {setter['scope'] or '<module>'} {at}".replace("  ", " "))
+        return places
+
     def unseeded_path(self, node: str, library: str, limit: int = 8) -> tuple[list[str], str]:
         """A chain of callers, innermost first, along which ``library`` is never seeded, and its root."""
         chain = []
@@ -783,9 +798,7 @@ class UnseededRandomDraw(ProjectRule):
             if path_text:
                 evidence["unseeded_path"] = path_text
             if seeded_somewhere:
-                evidence["seeded_elsewhere"] = sorted(
-                    f"{n.replace('::', ' ')} line {ln}" for n, items in flow.direct.items()
-                    for ln, libs in items if library in libs)[:5]
+                evidence["seeded_elsewhere"] = flow.setter_places(library)[:5]
             confidence = ("high" if not seeded_somewhere else "medium") if known else "medium"
             args = " or ".join(f"{a}=" for a in draw["seed_args"])
             root = path_text[-1].split(" (")[0].replace("::", " ") if path_text else ""
@@ -821,6 +834,8 @@ class NonReproducibleSeed(ProjectRule):
                 "m = RandomForestClassifier(random_state=os.getpid())\n"
                 "seed = uuid.uuid4().int % 1000\nrng = np.random.default_rng(seed)\n",
                 expect=[5, 6, 8]),
+        Invalid("import random\nimport numpy as np\n\nrandom.seed()\nnp.random.seed(None)\nnp.random.seed(0)\n",
+                expect=[4, 5], note="a setter without a seed reseeds from entropy"),
         Invalid("import time\nimport xgboost as xgb\nimport jax\n\n"
                 "a = xgb.XGBClassifier(random_state=int(time.time()))\nk = jax.random.PRNGKey(time.time_ns())\n",
                 expect=[5, 6], note="fixed-default libraries are still reported for a non-pin value"),
@@ -841,6 +856,13 @@ class NonReproducibleSeed(ProjectRule):
             if is_test_path(path):
                 continue
             for item in [*facts.get("draws", []), *facts.get("setters", [])]:
+                if item.get("state") == NONE and "libraries" in item:  # random.seed(), np.random.seed(None)
+                    line, shown, cell = item["where"]
+                    yield self.finding(path, shown, f"{item['spelling']}() without a seed reseeds from OS entropy: "
+                                       "a new seed every run", cell=cell,
+                                       anchor=f"{item['scope']}:{facts.get('lines', {}).get(str(line), '')}",
+                                       evidence={"call": item["call"], "source": "OS entropy"})
+                    continue
                 if item.get("state") != NON_PIN:
                     continue
                 line, shown, cell = item["where"]
@@ -853,7 +875,7 @@ class NonReproducibleSeed(ProjectRule):
 
 
 class NondeterministicGpuKernels(ProjectRule):
-    """``cudnn.benchmark = True`` with no deterministic-algorithms switch anywhere in the project.
+    """``cudnn.benchmark = True`` in training code with no deterministic-algorithms switch in the project.
 
     cuDNN then picks the fastest convolution algorithm per run, and several are nondeterministic:
     seeds alone no longer make training repeatable. Not reported when the project also turns on
@@ -877,6 +899,7 @@ class NondeterministicGpuKernels(ProjectRule):
         Invalid("import torch\nfrom torch.backends import cudnn\n\ndef setup():\n    cudnn.benchmark = True\n",
                 expect=[5]),
         Invalid("import lightning as L\ntrainer = L.Trainer(benchmark=True)\n", expect=[2]),
+        Valid({"src/serve.py": "import torch\ntorch.backends.cudnn.benchmark = True\n"}, note="inference code"),
     )
 
     def check(self, project):
@@ -884,6 +907,8 @@ class NondeterministicGpuKernels(ProjectRule):
         if any(f.get("deterministic") for f in facts.values()):
             return
         for path, f in sorted(facts.items()):
+            if _SERVING.search(PurePosixPath(path).stem):
+                continue  # benchmark mode is the right choice for inference
             for line, shown, cell in f.get("benchmark", []):
                 yield self.finding(path, shown, "cudnn benchmark mode on without deterministic algorithms: "
                                    "GPU results vary between runs with the same seed", cell=cell,
