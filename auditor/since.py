@@ -95,10 +95,12 @@ def resolve(root: Path, ref: str, env: Mapping[str, str] | None = None) -> Base 
     return None
 
 
-def export_tree(root: Path, commit: str, dest: Path) -> int:
+def export_tree(root: Path, commit: str, dest: Path, missing: list[str] | None = None) -> int:
     """Write the files of ``commit`` under ``root``'s directory into ``dest``; returns the count.
 
-    Symbolic links and submodules are left out; paths are checked to stay inside ``dest``."""
+    Symbolic links and submodules are left out; paths are checked to stay inside ``dest``. Blobs
+    absent from the object store (partial clones) are skipped and appended to ``missing``."""
+    missing = [] if missing is None else missing
     prefix = _git(root, "rev-parse", "--show-prefix")
     if prefix is None:
         raise SinceError(f"--since: cannot read the repository at {root}")
@@ -142,6 +144,9 @@ def export_tree(root: Path, commit: str, dest: Path) -> int:
     try:
         for obj, path in blobs:
             header = process.stdout.readline().split()
+            if len(header) == 2 and header[1] == b"missing":
+                missing.append(path)  # a partial or damaged clone: the file is left out, and said so
+                continue
             if len(header) != 3 or header[1] != b"blob":
                 raise SinceError(f"--since: git cat-file gave no content for {path}")
             remaining = int(header[2])
@@ -170,9 +175,12 @@ def scan_at(root: Path, base: Base, config, *, now: float, cache_dir: Path | Non
 
     history = read_history(root, rev=base.commit)
     temp = Path(tempfile.mkdtemp(prefix="mlaudit-since-"))
+    missing: list[str] = []
     try:
-        export_tree(root, base.commit, temp)
-        return scan(temp, config, now=now, cache_dir=cache_dir, history=history)
+        export_tree(root, base.commit, temp, missing)
+        result = scan(temp, config, now=now, cache_dir=cache_dir, history=history)
+        result.skipped.extend((path, "not in the local object store") for path in missing)
+        return result
     finally:
         shutil.rmtree(temp, ignore_errors=True)
 
@@ -182,9 +190,14 @@ def apply(result, base: Base, before) -> None:
     comparison = compare(result.findings, from_findings(before.findings))
     result.findings = comparison.new
     result.since = {"ref": base.ref, "commit": base.commit, "origin": base.origin,
-                    "known": len(comparison.known), "new": len(comparison.new), "fixed": comparison.fixed}
+                    "known": len(comparison.known), "new": len(comparison.new), "fixed": comparison.fixed,
+                    "missing": [path for path, reason in before.skipped if reason == "not in the local object store"]}
 
 
 def describe(info: dict[str, Any]) -> str:
-    return (f"only new since {info['ref']} ({info['commit'][:12]}, from {info['origin']}): "
+    text = (f"only new since {info['ref']} ({info['commit'][:12]}, from {info['origin']}): "
             f"{info['new']} new, {info['known']} already there, {info['fixed']} fixed")
+    if info.get("missing"):
+        text += (f"; {len(info['missing'])} file(s) at that commit are not in the local clone, so their "
+                 "findings may show as new")
+    return text

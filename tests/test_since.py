@@ -133,3 +133,14 @@ def test_files_are_exported_exactly(tmp_path):
     assert export_tree(root, "HEAD", dest) == 3
     for name in ("a b/ü.py", "big.bin", "c.txt"):
         assert (dest / name).read_bytes() == (root / name).read_bytes()
+
+
+def test_blobs_missing_from_a_partial_clone_are_skipped_and_said(tmp_path):
+    root = repo(tmp_path)
+    blob = git(root, "rev-parse", "HEAD:requirements.txt").strip()
+    (root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # as in a blob-filtered clone
+    data, new = findings(root, "--since", "main", "--select", "ML210,ML401")
+    assert data["since"]["missing"] == ["requirements.txt"]
+    assert new == [("ML210", "requirements.txt", 1)]  # could not be compared, so it shows as new
+    text = run("scan", root, "--no-cache", "--since", "main", "--select", "ML210")
+    assert "1 file(s) at that commit are not in the local clone" in text.output
