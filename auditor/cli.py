@@ -185,6 +185,10 @@ def baseline_command(path: Path, output: Path | None, update: bool, add_new: boo
     except ConfigError as exc:
         _fail(str(exc), 2)
     target = output or (path / (config.baseline or baselines.DEFAULT_FILE))
+    try:  # the baseline itself is not part of the project (its messages name files)
+        config.exclude = config.exclude + ["/" + target.resolve().relative_to(path.resolve()).as_posix()]
+    except ValueError:
+        pass
     previous = None
     if target.exists():
         if not (update or add_new):

@@ -173,3 +173,16 @@ def test_compare_takes_the_last_members_of_a_group_as_new():
     assert [f.line for f in comparison.new] == [9] and comparison.fixed == 0
     text = baselines.dumps(base, "0")
     assert json.loads(text)["entries"][0]["count"] == 2
+
+
+def test_a_baseline_with_another_name_is_not_scanned(tmp_path):
+    """Its messages name files ("loads model.pkl, which is not in the repository"); if it were
+    scanned as a config, rules would see those names and the findings would change."""
+    root = repo(tmp_path)
+    custom = root / "ci" / "known.json"
+    assert run("baseline", root, "--no-cache", "-o", custom).exit_code == 0
+    total = json.loads(custom.read_text())["total"]
+    updated = run("baseline", root, "--no-cache", "-o", custom, "--update")
+    assert f"kept {total}, removed 0 fixed" in updated.output
+    data = json.loads(run("scan", root, "--no-cache", "--baseline", custom, "--format", "json").output)
+    assert data["findings"] == [] and data["baseline"]["fixed"] == 0
