@@ -184,6 +184,9 @@ def test_gitlab_severities_follow_ours():
     assert issues["c3"]["severity"] == "blocker" and issues["b2"]["severity"] == "critical"
     assert issues["a1"]["severity"] == "minor"
     assert issues["d4"]["location"] == {"path": "notebooks/eda.ipynb", "lines": {"begin": 2}}
+    allowed = {"Bug Risk", "Clarity", "Compatibility", "Complexity", "Duplication", "Performance", "Security", "Style"}
+    assert all(set(i["categories"]) <= allowed for i in issues.values())  # the Code Climate vocabulary
+    assert issues["b2"]["categories"] == ["Security"]
 
 
 # --- JUnit ---------------------------------------------------------------------------------------

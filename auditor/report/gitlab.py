@@ -16,6 +16,13 @@ from auditor.report.common import ordered
 INDENT_LIMIT = 5000
 SEVERITY = {"critical": "blocker", "high": "critical", "medium": "major", "low": "minor", "info": "info"}
 PROJECT_LOCATION = "README.md"
+# The Code Climate spec allows only its own category names; ours go in check_name and description.
+CODE_CLIMATE_CATEGORY = {
+    "dead-code": "Clarity", "unused-feature": "Clarity", "undocumented-hack": "Clarity",
+    "unpinned-seed": "Bug Risk", "unpinned-dependency": "Compatibility", "stale-model": "Bug Risk",
+    "ownerless-pipeline": "Clarity", "unsafe-load": "Security", "complexity": "Complexity",
+    "parse-error": "Bug Risk",
+}
 
 
 def _issue(finding) -> dict[str, Any]:
@@ -26,7 +33,7 @@ def _issue(finding) -> dict[str, Any]:
         "type": "issue",
         "description": description,
         "check_name": f"mlaudit/{finding.rule}",
-        "categories": [finding.category],
+        "categories": [CODE_CLIMATE_CATEGORY.get(finding.category, "Bug Risk")],
         "fingerprint": finding.fingerprint,
         "severity": SEVERITY.get(finding.severity, "major"),
         "location": {"path": finding.path or PROJECT_LOCATION, "lines": {"begin": finding.line or 1}},
