@@ -104,6 +104,11 @@ FRAMEWORK_FUNCTION_PREFIXES = {"pytest_": "pytest hook", "test_": "test function
 # (event, context) is the calling convention of every serverless handler.
 HANDLER_PARAMETERS = ("event", "context")
 
+# External base classes whose subclasses a runner discovers in the file it is given (test runners,
+# manim, locust, metaflow, scrapy, Django commands): such a class needs no caller in the code.
+RUNNER_BASES = ("TestCase", "Scene", "ThreeDScene", "MovingCameraScene", "HttpUser", "FastHttpUser", "User",
+                "TaskSet", "FlowSpec", "Spider", "BaseCommand", "Command", "Task", "Plugin")
+
 # Bases that do not make a class "external" (their methods are not overrides of anything).
 NEUTRAL_BASES = frozenset({"object", "typing.Generic", "Generic"})
 

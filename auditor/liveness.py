@@ -226,7 +226,7 @@ class Liveness:
         if d.kind == "class" and name.startswith("Test") and is_test_path(d.path):
             return "test class"
         if d.kind == "class" and "." not in d.qualname and self.has_external_base(d.node) and (
-                is_test_path(d.path) or not self._imported(d.path)):
+                is_test_path(d.path) or (not self._imported(d.path) and self._runner_base(d))):
             # unittest, manim, locust, luigi...: a runner finds subclasses in the file it is given
             return "subclass of an external class in a file run by a tool"
         if d.kind == "class" and self._registered_by_base(d.node):
@@ -234,6 +234,9 @@ class Liveness:
         if self._public(d) and self.in_library(d.path):
             return "public API of the package"
         return None
+
+    def _runner_base(self, d: Definition) -> bool:
+        return any(base.rsplit(".", 1)[-1].endswith(fw.RUNNER_BASES) or base == "?" for base in d.bases)
 
     def _registered_by_base(self, cls: str) -> bool:
         seen, todo = set(), [b for b in self.class_bases.get(cls, ()) if b]
@@ -312,6 +315,12 @@ class Liveness:
 
     def dead_definitions(self) -> list[DeadDefinition]:
         found = []
+        star_users: dict[str, list[str]] = {}  # module -> modules that import it with *
+        for path, facts in self.symbols.items():
+            for local, target, _ in facts.get("imports", ()):
+                resolved = self.graph.resolve_from(path, target) if local == "*" else None
+                if resolved in self.symbols:
+                    star_users.setdefault(resolved, []).append(path)
         for node, d in self.graph.definitions.items():
             if node in self.live or d.path in self.dead_modules or d.kind == "attribute":
                 continue
@@ -328,6 +337,9 @@ class Liveness:
                 continue  # computed at import time: may exist for its side effects
             if self._public(d) and (self.in_library(d.path) or d.path.endswith("__init__.py")):
                 continue  # public API of a package: callers live outside this repository
+            if "." not in d.qualname and any(name in self.symbols[user].get("names", ())
+                                             for user in star_users.get(d.path, ())):
+                continue  # used by name in a module that star-imports this one
             mentions = sorted({f"{p} (attribute)" for p in self.attr_index.get(name, ()) if d.kind != "method"}
                               | {f"{p} (string)" for p in self.string_index.get(name, ())}
                               | {f"{p} (name)" for p in self.name_index.get(name, ()) if p != d.path})

@@ -108,7 +108,10 @@ class UnusedFeature(ProjectRule):
                 if any(item[2:] == [scope] for item in escapes.get(path, ())):
                     continue  # the function writes the frame out: its columns are that file's output
                 reported.add(name)
-                written = [f"{p}:{item[1]} {item[0]}" for p, items in escapes.items() for item in items]
+                # frames written by this module or by modules that use it (others write other frames)
+                users = {path} | {src.split("::")[0] for node in [path, *analysis.defs_by_path.get(path, ())]
+                                  for src in analysis.g.predecessors(node)}
+                written = [f"{p}:{item[1]} {item[0]}" for p, items in escapes.items() if p in users for item in items]
                 confidence = "low" if dynamic else "medium" if written else "high"
                 yield self.finding(
                     path, line, f"feature `{name}` is produced ({how} in {scope or 'module level'}) but nothing reads it"

@@ -134,3 +134,10 @@ def test_demo_planted_dead_code_is_found_and_clean_code_is_not(tmp_path):
     for clean in ("set_seeds", "load_yaml", "predict", "export_scores", "build_features", "plan_discount",
                   "tenure_months", "monthly_spend_ratio", "test_build_features_produces_model_inputs"):
         assert clean not in symbols
+
+
+def test_names_used_through_a_star_import_are_used(tmp_path):
+    files = {"settings.py": "BATCH = 32\nUNUSED_SETTING = 1\n\n\ndef helper():\n    return 1\n",
+             "train.py": "from settings import *\n\nif __name__ == '__main__':\n    print(BATCH, helper())\n"}
+    found = {f.symbol for f in scan(tmp_path, files, select=("ML101", "ML103"))}
+    assert found == {"UNUSED_SETTING"}
