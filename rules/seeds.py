@@ -602,7 +602,10 @@ class UnseededRandomDraw(ProjectRule):
     global RandomState, so ``np.random.seed`` pins them; ``np.random.default_rng()``,
     ``random.Random()``, optuna samplers and hyperopt ``fmin`` are pinned only by their own seed.
     Libraries with a fixed default seed (XGBoost, LightGBM, CatBoost, ``TrainingArguments``) are
-    not reported. Tests are not checked.
+    not reported. Objects that draw when used rather than built (estimators, splitters,
+    ``DataLoader``) are pinned by a seed anywhere in their scope. A function that no project code
+    calls (a library API, a framework callback) is left to its callers when the project seeds that
+    library somewhere. Tests are not checked.
     """
 
     id = "ML201"
