@@ -168,6 +168,13 @@ class UnproducedFeature(ProjectRule):
               note="raw columns read by the code"),
         Valid({"configs/train.yaml": "features:\n  - age\n", "schema.json": '{"columns": {"age": "int"}}'},
               note="a schema provides it"),
+        Valid({"configs/train.yaml": "features: [age, income, region]\n",
+               "train.py": "import yaml\n\ncfg = yaml.safe_load(open('configs/train.yaml'))\n\n\ndef fit(df):\n"
+                           "    return df[cfg['features']]\n"},
+              note="raw columns selected by the list: the code names none of them"),
+        Invalid({"params.json": '{"model": {"feature_names": [\n  "ratio",\n  "ghost_feature"\n]}}',
+                 "f.py": "def build(df):\n    df['ratio'] = df['a'] / df['b']\n    return df\n"},
+                expect=[("params.json", 3)]),
     )
 
     def check(self, project):
@@ -180,21 +187,29 @@ class UnproducedFeature(ProjectRule):
             if file.kind != "config" or not isinstance(file.data, (dict, list)):
                 continue
             loaded = file.name in named or (hydra and file.suffix in (".yaml", ".yml"))
+            lists: dict[tuple, list[tuple[int, str]]] = {}
             for key_path, index, name in _declared(file.data):
-                if name in produced or name in analysis.string_index or name in analysis.attr_index:
-                    continue
-                others = [p for p in _config_mentions(project, name) if p != file.path]
-                if others:
-                    continue
-                line = file.line_of(*key_path, index) or file.line_of(*key_path)
-                yield self.finding(
-                    file.path, line, f"feature `{name}` is listed in `{'.'.join(map(str, key_path))}` but no code "
-                    "produces it and no schema or raw-data read mentions it",
-                    symbol=f"{'.'.join(map(str, key_path))}:{name}", confidence="medium" if loaded else "low",
-                    evidence={"declared_in": f"{file.path}:{line}", "config_loaded_by_code": loaded,
-                              "looked_in": f"{len(analysis.symbols)} Python modules and notebooks, "
-                                           "other config, schema and doc files"},
-                )
+                lists.setdefault(key_path, []).append((index, name))
+            for key_path, items in lists.items():
+                known = [name in produced or name in analysis.string_index or name in analysis.attr_index
+                         for _, name in items]
+                if sum(known) * 2 < len(items):
+                    continue  # mostly names the code never spells: raw columns selected by the list
+                for (index, name), is_known in zip(items, known):
+                    if is_known or any(p != file.path for p in _config_mentions(project, name)):
+                        continue
+                    yield self._report(file, key_path, index, name, loaded, len(analysis.symbols))
+
+    def _report(self, file, key_path, index, name, loaded, modules):
+        line = (file.line_of(*key_path, index) if file.suffix in (".yaml", ".yml") else
+                file.line_of(*key_path, name)) or file.line_of(*key_path)
+        return self.finding(
+            file.path, line, f"feature `{name}` is listed in `{'.'.join(map(str, key_path))}` but no code "
+            "produces it and no schema or raw-data read mentions it",
+            symbol=f"{'.'.join(map(str, key_path))}:{name}", confidence="medium" if loaded else "low",
+            evidence={"declared_in": f"{file.path}:{line}", "config_loaded_by_code": loaded,
+                      "looked_in": f"{modules} Python modules and notebooks, other config, schema and doc files"},
+        )
 
 
 def _live_scope(analysis, path: str, scope: str) -> bool:
