@@ -12,6 +12,7 @@ import click
 
 from auditor import __version__, registry
 from auditor.cache import default_cache_dir
+from auditor.cli_history import history_group, record_scan, report_command
 from auditor.config import ConfigError, load_config
 from auditor.engine import ScanError, scan
 from auditor.baseline import BaselineError
@@ -88,14 +89,22 @@ def main() -> None:
 @click.option("--since", metavar="REF",
               help="Report and gate only findings not present at git REF (its merge base with HEAD); "
                    "'auto' takes the pull/merge-request base from GitHub Actions or GitLab CI.")
+@click.option("--record", is_flag=True,
+              help="Store this scan in the history for trends (see `mlaudit report`).")
+@click.option("--history", "history_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="History file for --record (default: .mlaudit/history.sqlite in the scanned repository).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0: decide from the repository's size).")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Per-file result cache location (default: the user's cache directory, one folder per repository).")
+@click.option("--no-cache", is_flag=True, help="Analyse every file afresh and store nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Evidence of each finding and every skipped file.")
 def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_url_template: str | None,
                  select: tuple[str, ...], ignore: tuple[str, ...],
                  exclude: tuple[str, ...], config_path: Path | None, fail_on: str | None, fail_under: float | None,
                  fail_on_category: tuple[str, ...], exit_zero: bool, baseline_file: Path | None, no_baseline: bool,
-                 since: str | None, jobs: int | None, quiet: bool, verbose: bool) -> None:
+                 since: str | None, record: bool, history_file: Path | None, jobs: int | None,
+                 cache_dir: Path | None, no_cache: bool, quiet: bool, verbose: bool) -> None:
     """Scan PATH (default: the current directory) and report findings."""
     root = path if path.is_dir() or not path.exists() else path.parent
     try:
@@ -128,16 +137,24 @@ def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_u
         _fail(str(exc), 2)
     progress = _Progress(enabled=sys.stderr.isatty() and not quiet)
     try:
+        if no_cache:
+            cache_dir = None
+        elif cache_dir is None and path.exists():
+            cache_dir = default_cache_dir(root)
         if baseline_file is not None and not no_baseline:
             try:  # a baseline inside the scanned tree is not part of the project
                 config.exclude = config.exclude + ["/" + baseline_file.resolve().relative_to(root.resolve()).as_posix()]
             except ValueError:
                 pass
-        result = scan(path, config, progress=progress, display_root=str(path))
+        result = scan(path, config, progress=progress, display_root=str(path), cache_dir=cache_dir)
         result.exit_zero = exit_zero
+        if record:  # the whole state, before any baseline or --since narrows the findings shown
+            recorded = record_scan(result, root, history_file)
+            if not quiet:
+                click.echo(f"mlaudit: recorded this scan in {recorded}", err=True)
         baseline = None if no_baseline else (str(baseline_file) if baseline_file else
                                              str(root / config.baseline) if config.baseline else None)
-        for note in only_new(result, root, baseline=baseline, since=since):
+        for note in only_new(result, root, baseline=baseline, since=since, cache_dir=cache_dir):
             click.echo(f"mlaudit: {note}", err=True)
     except (ScanError, BaselineError, SinceError) as exc:
         progress.close()
@@ -286,3 +303,7 @@ def demo_command(directory: Path, force: bool) -> None:
     except DemoError as exc:
         _fail(str(exc), 2)
     click.echo(f"mlaudit: demo repository written to {directory}; scan it with: mlaudit scan {directory}", err=True)
+
+
+main.add_command(history_group)
+main.add_command(report_command)

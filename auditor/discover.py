@@ -17,7 +17,7 @@ import pathspec
 SKIP_DIRS = {
     ".git", ".hg", ".svn", "node_modules", "site-packages", "dist-packages", "__pycache__",
     ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints",
-    ".venv", "venv", ".eggs", "build", "dist", ".mlaudit_cache", ".dvc",
+    ".venv", "venv", ".eggs", "build", "dist", ".mlaudit_cache", ".mlaudit", ".dvc",
 }
 
 

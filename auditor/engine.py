@@ -3,6 +3,7 @@ pays), then the file and project rules, then attach owners and fingerprints."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 import traceback
@@ -12,8 +13,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
 from auditor import __version__, registry
-from auditor.blame import attach_ages
+from auditor.cache import ResultCache, settings_digest
 from auditor.artifacts import read_header as read_artifact_header
+from auditor.blame import attach_ages
 from auditor.codeowners import LOCATIONS, CodeOwners, parse_codeowners
 from auditor.config import Config, rule_options
 from auditor.discover import discover
@@ -55,8 +57,9 @@ class ScanResult:
     started: float = 0.0
     duration: float = 0.0
     version: str = __version__
-    readiness: dict[str, Any] | None = None  # the operational-readiness score (auditor/readiness)
     project: Project | None = None  # the repository model, for reporters that need more than findings
+    cache: dict[str, Any] = field(default_factory=dict)  # cache use: enabled, hits, analysed, directory
+    readiness: dict[str, Any] | None = None  # the operational-readiness score (auditor/readiness)
     suppressed: list[Finding] = field(default_factory=list)  # hidden by reasoned suppressions (auditor/suppress)
     # Only-new-debt comparisons (auditor/baseline.py, auditor/since.py): what was compared and how
     # many findings it hid; ``findings`` then holds only the new ones.
@@ -191,8 +194,39 @@ def _post_process(findings: list[Finding], project: Project, config: Config,
     return sorted(reported, key=Finding.sort_key), sorted(hidden, key=Finding.sort_key)
 
 
+def _cached_results(jobs: list[SourceJob], cache: ResultCache | None, settings: str,
+                    ) -> tuple[list[SourceResult], list[SourceJob], dict[str, str]]:
+    """Split jobs into results found in the cache and jobs to run, with the keys to store under."""
+    if cache is None or not cache.usable:
+        return [], jobs, {}
+    hits: list[SourceResult] = []
+    to_run: list[SourceJob] = []
+    keys: dict[str, str] = {}
+    for job in jobs:
+        try:
+            data = Path(job.abs_path).read_bytes()
+        except OSError:
+            to_run.append(job)  # the worker reports why it cannot read the file
+            continue
+        content = hashlib.sha256(data).hexdigest()
+        key = hashlib.sha256(f"{settings}\0{job.path}\0{job.module_name}\0{job.notebook}\0{content}".encode()).hexdigest()
+        cached = cache.get("source", key)
+        result = SourceResult.from_json(cached, job.path) if cached is not None else None
+        if result is None:
+            to_run.append(job)
+            keys[job.path] = key
+        else:
+            hits.append(result)
+    return hits, to_run, keys
+
+
 def scan(target: Path, config: Config, *, now: float | None = None, progress: Progress | None = None,
-         display_root: str | None = None) -> ScanResult:
+         display_root: str | None = None, cache_dir: Path | None = None,
+         history: GitHistory | None = None) -> ScanResult:
+    """Scan ``target``. ``cache_dir`` enables the per-file result cache (the CLI passes the
+    user's cache directory by default; the library API caches only when asked). ``history``
+    replaces reading git at ``target``: scans of past commits exported to a temporary directory
+    pass the repository's history as of that commit."""
     started = time.time()
     if not target.exists():
         raise ScanError(f"path does not exist: {target}")
@@ -228,11 +262,20 @@ def scan(target: Path, config: Config, *, now: float | None = None, progress: Pr
                   rule_ids, options, config.max_file_size)
         for rel, f in files.items() if f.kind in (PYTHON, NOTEBOOK)
     ]
-    total_bytes = sum(files[j.path].size for j in jobs)
+    cache = ResultCache(cache_dir) if cache_dir is not None else None
+    hits, to_run, cache_keys = _cached_results(jobs, cache, settings_digest(rule_ids, options, config.max_file_size))
+    total_bytes = sum(files[j.path].size for j in to_run)
     workers = config.jobs or (os.cpu_count() or 1)
     if not config.jobs and total_bytes < PARALLEL_MIN_BYTES:
         workers = 1
-    source_results = _run_jobs(jobs, workers, progress)
+    fresh = _run_jobs(to_run, workers, progress)
+    if cache is not None:
+        for res in fresh:
+            if res.path in cache_keys and not res.errors:  # a rule error is retried next time
+                cache.put("source", cache_keys[res.path], res.to_json())
+    result.cache = {"enabled": cache is not None and cache.usable, "hits": len(hits), "analysed": len(fresh),
+                    "directory": str(cache_dir) if cache_dir else None}
+    source_results = hits + fresh
     facts: dict[str, dict[str, Any]] = {}
     findings: list[Finding] = []
     for res in source_results:
@@ -268,7 +311,9 @@ def scan(target: Path, config: Config, *, now: float | None = None, progress: Pr
             except OSError as exc:
                 result.skipped.append((rel, f"unreadable: {exc.strerror or exc}"))
 
-    git = read_history(root)
+    git = history if history is not None else read_history(root, cache)
+    if cache is not None:
+        cache.close()
     result.git = git
     owners = CodeOwners()
     for location in LOCATIONS:

@@ -109,26 +109,36 @@ def parse_log(output: str, prefix: str = "", emails: dict[str, tuple[str, int]] 
     return paths, author_last
 
 
-def read_history(root: Path) -> GitHistory:
+def read_history(root: Path, cache=None, rev: str = "HEAD") -> GitHistory:
+    """History of the work tree at ``root`` up to ``rev``; ``cache`` (a ResultCache) keeps the
+    log per commit."""
     if _git(root, "rev-parse", "--is-inside-work-tree") != "true":
         return GitHistory(reason="not a git repository: ages come from file times where a rule needs them")
     history = GitHistory(available=True)
-    history.head = _git(root, "rev-parse", "HEAD")
+    history.head = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
     if history.head is None:
         return GitHistory(reason="git repository without commits")
     history.branch = _git(root, "rev-parse", "--abbrev-ref", "HEAD")
     history.remote_url = _git(root, "config", "--get", "remote.origin.url") or None
     history.shallow = _git(root, "rev-parse", "--is-shallow-repository") == "true"
     prefix = _git(root, "rev-parse", "--show-prefix") or ""
-    head_time = _git(root, "log", "-1", "--format=%ct")
+    head_time = _git(root, "log", "-1", "--format=%ct", history.head)
     history.head_time = int(head_time) if head_time and head_time.isdigit() else None
+    log_format = f"--format={_RECORD}%H{_FIELD}%ct{_FIELD}%aN{_FIELD}%aE"
+    cache_key = f"{history.head}:{prefix}:{history.shallow}:{log_format}"
+    cached = cache.get("git-log", cache_key) if cache is not None else None
     try:
-        done = subprocess.run(
-            ["git", "-c", "core.quotepath=off", "-C", str(root), "log", "--no-renames",
-             "--name-only", f"--format={_RECORD}%H{_FIELD}%ct{_FIELD}%aN{_FIELD}%aE", "--", "."],
-            capture_output=True, timeout=LOG_TIMEOUT_SECONDS,
-        )
-        output = done.stdout.decode("utf-8", errors="replace")
+        if isinstance(cached, str):
+            output = cached
+        else:
+            done = subprocess.run(
+                ["git", "-c", "core.quotepath=off", "-C", str(root), "log", "--no-renames",
+                 "--name-only", log_format, history.head, "--", "."],
+                capture_output=True, timeout=LOG_TIMEOUT_SECONDS,
+            )
+            output = done.stdout.decode("utf-8", errors="replace")
+            if cache is not None and done.returncode == 0:
+                cache.put("git-log", cache_key, output)
     except subprocess.TimeoutExpired as exc:
         output = (exc.stdout or b"").decode("utf-8", errors="replace")
         output = output[: output.rfind(_RECORD)]  # drop the commit that was cut off

@@ -40,7 +40,8 @@ class ParsedModule:
 
     def __post_init__(self) -> None:
         self.lines = self.text.splitlines()
-        self.imports = collect_imports(self.tree, self.module_name, self.path.endswith("__init__.py"))
+        self.imports = collect_imports(self.nodes(ast.Import, ast.ImportFrom), self.module_name,
+                                       self.path.endswith("__init__.py"))
 
     # -- positions ------------------------------------------------------------------------------
     def location(self, line: int | None) -> tuple[int | None, int | None]:
@@ -76,25 +77,43 @@ class ParsedModule:
     def comments(self) -> list[Comment]:
         """Real comments only: a '#' inside a string literal is not a comment."""
         if self._comments is None:
-            self._comments = list(_find_comments(self.lines, self.tree))
+            self._comments = list(_find_comments(self.lines, lambda: self.nodes(ast.Constant, ast.JoinedStr)))
         return self._comments
 
     # -- tree helpers ---------------------------------------------------------------------------
+    def _index(self) -> None:
+        """One walk of the tree, shared by every rule and extractor: nodes by type and parents."""
+        by_type: dict[type, list[ast.AST]] = {}
+        parents: dict[int, ast.AST] = {}
+        todo = [self.tree]
+        while todo:
+            node = todo.pop()
+            by_type.setdefault(type(node), []).append(node)
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, ast.AST):
+                    parents[id(value)] = node
+                    todo.append(value)
+                elif isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, ast.AST):
+                            parents[id(item)] = node
+                            todo.append(item)
+        for found in by_type.values():
+            found.reverse()  # the stack pops last children first; restore source order within a type
+        self._by_type, self._parents = by_type, parents
+
     def parent(self, node: ast.AST) -> ast.AST | None:
         if self._parents is None:
-            self._parents = {}
-            for parent in ast.walk(self.tree):
-                for child in ast.iter_child_nodes(parent):
-                    self._parents[id(child)] = parent
+            self._index()
         return self._parents.get(id(node))
 
     def nodes(self, *types: type) -> list[ast.AST]:
-        """Every node of the given types (``ast.walk`` order within a type), from one walk of the tree
-        shared by all rules."""
+        """Every node of the given types, from one walk of the tree shared by all rules.
+
+        Within a type, nodes come in depth-first source order (not ``ast.walk``'s breadth-first)."""
         if self._by_type is None:
-            self._by_type = {}
-            for node in ast.walk(self.tree):
-                self._by_type.setdefault(type(node), []).append(node)
+            self._index()
         if len(types) == 1:
             return self._by_type.get(types[0], [])
         return [node for t in types for node in self._by_type.get(t, [])]
@@ -145,10 +164,10 @@ def resolve_relative(module_name: str, is_package: bool, level: int, target: str
     return ".".join(parts)
 
 
-def collect_imports(tree: ast.Module, module_name: str, is_package: bool) -> dict[str, str]:
+def collect_imports(nodes, module_name: str, is_package: bool) -> dict[str, str]:
     """Map every imported local name to its qualified name (all scopes, last binding wins)."""
     imports: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in sorted(nodes, key=lambda n: (n.lineno, n.col_offset)):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -165,13 +184,11 @@ def collect_imports(tree: ast.Module, module_name: str, is_package: bool) -> dic
     return imports
 
 
-def _string_spans(tree: ast.Module) -> dict[int, list[tuple[int, int]]]:
+def _string_spans(nodes) -> dict[int, list[tuple[int, int]]]:
     """Per line, the byte-column spans covered by string literals (-1 means to end of line)."""
     spans: dict[int, list[tuple[int, int]]] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.JoinedStr) or (
-            isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))
-        ):
+    for node in nodes:
+        if isinstance(node, ast.JoinedStr) or isinstance(node.value, (str, bytes)):
             start, end = node.lineno, node.end_lineno or node.lineno
             if start == end:
                 spans.setdefault(start, []).append((node.col_offset, node.end_col_offset or -1))
@@ -183,13 +200,13 @@ def _string_spans(tree: ast.Module) -> dict[int, list[tuple[int, int]]]:
     return spans
 
 
-def _find_comments(lines: list[str], tree: ast.Module) -> Iterator[Comment]:
+def _find_comments(lines: list[str], string_nodes) -> Iterator[Comment]:
     spans = None
     for number, line in enumerate(lines, start=1):
         if "#" not in line:
             continue
         if spans is None:
-            spans = _string_spans(tree)
+            spans = _string_spans(string_nodes())
         line_spans = spans.get(number)
         if not line_spans:
             col = line.index("#")

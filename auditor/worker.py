@@ -44,6 +44,19 @@ class SourceResult:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_json(cls, data: Any, path: str) -> "SourceResult | None":
+        """A cached result, or None when the entry is not one of ours for this path."""
+        try:
+            if not isinstance(data, dict) or data.get("path") != path:
+                return None
+            result = cls(**data)
+            if not isinstance(result.facts, dict) or not isinstance(result.findings, list):
+                return None
+            return result
+        except TypeError:
+            return None
+
 
 PARSE_ERROR_RULE = "ML001"
 
