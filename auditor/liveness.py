@@ -169,7 +169,23 @@ class Liveness:
         for path in self.symbols:
             if path.endswith("__init__.py") and self.in_library(path):
                 entries.setdefault(path, "public package of the distribution")
+        self.dynamic_prefixes = {p for facts in self.symbols.values() for p in facts.get("dynamic_imports", ())}
+        self.plugin_modules = {path for path in self.symbols if self._loaded_by_name(path)}
+        for path in self.plugin_modules:
+            entries.setdefault(path, "loaded by a computed import_module() name")
         return entries
+
+    def _loaded_by_name(self, path: str) -> bool:
+        """``import_module(f"pkg.plugins.{name}")`` loads every module of a ``plugins`` package."""
+        name = self.project.module_names.get(path, "")
+        if "." not in name:
+            return False
+        package = name.rsplit(".", 1)[0]
+        for prefix in self.dynamic_prefixes:
+            if prefix.endswith(".") and (name.startswith(prefix) or
+                                         package.rsplit(".", 1)[-1] == prefix[:-1].rsplit(".", 1)[-1]):
+                return True
+        return False
 
     # -- modules ----------------------------------------------------------------------------------
     def _dead_modules(self) -> dict[str, DeadModule]:
@@ -197,7 +213,8 @@ class Liveness:
         result = {}
         for path in sorted(candidates):
             importers = sorted({src.split("::")[0] for src in self.g.predecessors(path)} - {path})
-            result[path] = DeadModule(path, "medium" if importers else "high", importers)
+            confidence = "low" if "" in self.dynamic_prefixes else "medium" if importers else "high"
+            result[path] = DeadModule(path, confidence, importers)
         return result
 
     def _nodes_of(self, path: str) -> list[str]:
@@ -229,6 +246,8 @@ class Liveness:
                 is_test_path(d.path) or (not self._imported(d.path) and self._runner_base(d))):
             # unittest, manim, locust, luigi...: a runner finds subclasses in the file it is given
             return "subclass of an external class in a file run by a tool"
+        if d.path in self.plugin_modules and "." not in d.qualname and not _private(name):
+            return "defined in a plugin module that is loaded and inspected by name"
         if d.kind == "class" and self._registered_by_base(d.node):
             return "registered by a base class's __init_subclass__"
         if self._public(d) and self.in_library(d.path):

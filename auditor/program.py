@@ -53,6 +53,22 @@ def _literal(node: ast.AST) -> Any:
     return _NOT_LITERAL
 
 
+def _constant_prefix(node: ast.AST) -> str:
+    """The constant start of a computed string: ``f"pkg.plugins.{name}"`` -> ``pkg.plugins.``."""
+    if isinstance(node, ast.JoinedStr):
+        prefix = ""
+        for part in node.values:
+            if not (isinstance(part, ast.Constant) and isinstance(part.value, str)):
+                break
+            prefix += part.value
+        return prefix
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _constant_prefix(node.left)
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return ""
+
+
 def _import_flags(module) -> dict[str, list]:
     """Top-level imports a linter is told to keep (``# noqa``) or that re-export (``import x as x``)."""
     noqa, reexport = [], []
@@ -89,6 +105,7 @@ class _SymbolVisitor(ast.NodeVisitor):
         self.flag_ifs: list[list[Any]] = []  # [name, negated, line, body_start, body_end, else_start, else_end]
         self.columns = ColumnFacts(module)
         self.config_files: set[str] = set()  # file names of configs the code names ("train.yaml")
+        self.dynamic_imports: set[str] = set()  # constant prefixes of import_module(f"pkg.{name}")
         self.getattrs: set[str] = set()  # names looked up with getattr/hasattr and a constant string
         self.handlers: list[str] = []  # functions taking (event, context): serverless handlers
 
@@ -183,6 +200,8 @@ class _SymbolVisitor(ast.NodeVisitor):
         self.columns.call(node, self.scope)
         func = node.func
         name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        if name in ("import_module", "__import__") and node.args and not isinstance(node.args[0], ast.Constant):
+            self.dynamic_imports.add(_constant_prefix(node.args[0]))
         if name in ("getattr", "hasattr", "setattr", "delattr") and len(node.args) >= 2 \
                 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
             self.getattrs.add(node.args[1].value)
@@ -324,6 +343,7 @@ class SymbolFacts(Extractor):
             "columns": visitor.columns.facts(),
             "handlers": visitor.handlers,
             "getattrs": sorted(visitor.getattrs),
+            "dynamic_imports": sorted(visitor.dynamic_imports),
             "config_files": sorted(visitor.config_files),
         }
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
-from pathlib import PurePosixPath
 
 from auditor.frameworks import SIDE_EFFECT_IMPORTS
 from auditor.liveness import analyse
@@ -230,6 +229,11 @@ class DeadModule(ProjectRule):
                "pkg/load.py": "import importlib\n\nif __name__ == '__main__':\n    importlib.import_module('pkg.plugin')\n"}),
         Valid({"pkg/__init__.py": "", "pkg/job.py": "def run():\n    return 1\n"},
               config={"entrypoints": ["pkg/job.py"]}),
+        Valid({"app/__init__.py": "", "app/registry.py": "import importlib\nimport pkgutil\n\nimport app.rules as package\n\n"
+               "for info in pkgutil.iter_modules(package.__path__):\n    importlib.import_module(f'app.rules.{info.name}')\n",
+               "app/rules/__init__.py": "", "app/rules/naming.py": "class NamingRule:\n    pass\n",
+               "main.py": "import app.registry\n"},
+              note="plugin modules loaded by a computed name, and the classes the loader inspects"),
     )
 
     def check(self, project):
