@@ -27,8 +27,10 @@ UNREASONED_RULE = "ML420"
 UNUSED_RULE = "ML421"
 OWN_RULES = (UNREASONED_RULE, UNUSED_RULE)
 
+# A directive starts a comment, or follows another one on the line ("# noqa  # mlaudit: ...");
+# a directive quoted in prose ("``# mlaudit: ignore[...]``") is documentation, not a directive.
 _DIRECTIVE = re.compile(
-    r"#\s*mlaudit\s*:\s*(?P<kind>ignore-file|ignore)(?![\w-])\s*(?:\[(?P<selectors>[^\]]*)\])?(?P<rest>.*)$",
+    r"(?:^|(?<=\s))#\s*mlaudit\s*:\s*(?P<kind>ignore-file|ignore)(?![\w-])\s*(?:\[(?P<selectors>[^\]]*)\])?(?P<rest>.*)$",
     re.I,
 )
 _UNTIL = re.compile(r"^\s*until\s*[=:]\s*(?P<date>\S+)", re.I)

@@ -219,13 +219,20 @@ def _own_asserts(function) -> int:
 
 
 def _functions(blocks):
-    """Functions, methods and closures at any depth (classes are scored through their methods)."""
-    for block in blocks:
-        if hasattr(block, "methods"):
-            yield from _functions(block.methods)
-        else:
-            yield block
-            yield from _functions(getattr(block, "closures", ()))
+    """Functions, methods and closures at any depth, each once (classes are scored through their
+    methods). radon lists a class's methods both inside the class and again at top level."""
+    seen: set[tuple[int, str]] = set()
+
+    def walk(items):
+        for block in items:
+            if hasattr(block, "methods"):
+                yield from walk(block.methods)
+            elif (block.lineno, block.name) not in seen:
+                seen.add((block.lineno, block.name))
+                yield block
+                yield from walk(getattr(block, "closures", ()))
+
+    return walk(blocks)
 
 
 class LowMaintainabilityModule(ModuleRule):

@@ -40,6 +40,8 @@ class IgnoreWithoutReason(ProjectRule):
                    "retrained by the nightly job (DATA-12)`; add `until=YYYY-MM-DD` for a temporary exception.")
     examples = (
         Valid("x = 1  # TODO: tidy  # mlaudit: ignore[ML401] -- tracked in the cleanup epic\n"),
+        Valid("# Write ``# mlaudit: ignore[RULE] -- reason`` to silence a finding.\nx = 1\n",
+              note="a directive quoted in prose is documentation, not a directive"),
         Valid("# mlaudit: ignore[undocumented-hack] until=2030-01-01 -- vendored code, replaced in Q1\n" + _TODO),
         Valid({"requirements.txt": "# mlaudit: ignore-file[unpinned-dependency] -- resolved by the lock file\n"
                                    "numpy\n"}),

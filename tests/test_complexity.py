@@ -83,3 +83,13 @@ def test_cheap_bounds_never_undercut_radon(path):
     assert visitor.total_complexity <= 1 + decisions + blocks
     assert all(f.complexity <= 1 + decisions for f in complexity._functions(visitor.blocks))
     assert halstead.N1 + halstead.N2 <= length
+
+
+def test_a_complex_method_is_reported_once(tmp_path):
+    # radon lists methods inside their class and again at top level; the rule must not double them
+    from auditor.testing import make_repo, scan_repo
+
+    body = "".join(f"        if a == {i} and b:\n            return {i}\n" for i in range(12))
+    root = make_repo(tmp_path / "r", {"m.py": f"class Router:\n    def route(self, a, b):\n{body}        return -1\n"})
+    found = [f for f in scan_repo(root, {"select": ["ML471"]}).findings]
+    assert [(f.line, f.symbol) for f in found] == [(2, "Router.route")]
