@@ -220,53 +220,32 @@ def _cached_results(jobs: list[SourceJob], cache: ResultCache | None, settings: 
     return hits, to_run, keys
 
 
-def scan(target: Path, config: Config, *, now: float | None = None, progress: Progress | None = None,
-         display_root: str | None = None, cache_dir: Path | None = None,
-         history: GitHistory | None = None) -> ScanResult:
-    """Scan ``target``. ``cache_dir`` enables the per-file result cache (the CLI passes the
-    user's cache directory by default; the library API caches only when asked). ``history``
-    replaces reading git at ``target``: scans of past commits exported to a temporary directory
-    pass the repository's history as of that commit."""
-    started = time.time()
-    if not target.exists():
-        raise ScanError(f"path does not exist: {target}")
-    only: str | None = None
-    root = target
-    if target.is_file():
-        root, only = target.parent, target.name
-    rules = registry.select_rules(config.select, config.ignore)
-    result = ScanResult(root=display_root or str(target), config=config, findings=[], rules=rules, started=started)
-
+def _inventory(root: Path, only: str | None, config: Config, result: ScanResult) -> dict[str, RepoFile]:
+    """Every file the scan considers, classified; what cannot be listed is recorded as skipped."""
     found = discover(root, config.exclude)
     result.skipped.extend(found.skipped)
     # mlaudit's own baseline is not part of the project: its messages name files and would feed rules.
     own = {config.baseline.strip("/") if config.baseline else None}
-    paths = [p for p in found.paths if (only is None or p == only)
-             and p not in own and PurePosixPath(p).name != ".mlaudit-baseline.json"]
     files: dict[str, RepoFile] = {}
-    for rel in paths:
+    for rel in found.paths:
+        if (only is not None and rel != only) or rel in own or PurePosixPath(rel).name == ".mlaudit-baseline.json":
+            continue
         try:
             stat = (root / rel).stat()
         except OSError as exc:
             result.skipped.append((rel, f"unreadable: {exc.strerror or exc}"))
             continue
         files[rel] = RepoFile(rel, classify(rel), stat.st_size, mtime=stat.st_mtime)
-    result.files = len(files)
+    return files
 
-    # Per-file phase for Python modules and notebooks.
-    python_paths = {p for p, f in files.items() if f.kind == PYTHON}
-    options = {rule.id: rule_options(config, rule.id) for rule in rules}
-    rule_ids = [rule.id for rule in rules]
-    jobs = [
-        SourceJob(rel, str(root / rel), f.kind == NOTEBOOK, module_name_for(rel, python_paths),
-                  rule_ids, options, config.max_file_size)
-        for rel, f in files.items() if f.kind in (PYTHON, NOTEBOOK)
-    ]
-    cache = ResultCache(cache_dir) if cache_dir is not None else None
-    hits, to_run, cache_keys = _cached_results(jobs, cache, settings_digest(rule_ids, options, config.max_file_size))
-    total_bytes = sum(files[j.path].size for j in to_run)
+
+def _source_phase(root: Path, files: dict[str, RepoFile], jobs: list[SourceJob], config: Config,
+                  cache: ResultCache | None, settings: str, progress: Progress | None,
+                  result: ScanResult) -> tuple[dict[str, dict[str, Any]], list[Finding]]:
+    """Python modules and notebooks: from the cache where unchanged, else in worker processes."""
+    hits, to_run, cache_keys = _cached_results(jobs, cache, settings)
     workers = config.jobs or (os.cpu_count() or 1)
-    if not config.jobs and total_bytes < PARALLEL_MIN_BYTES:
+    if not config.jobs and sum(files[j.path].size for j in to_run) < PARALLEL_MIN_BYTES:
         workers = 1
     fresh = _run_jobs(to_run, workers, progress)
     if cache is not None:
@@ -274,25 +253,27 @@ def scan(target: Path, config: Config, *, now: float | None = None, progress: Pr
             if res.path in cache_keys and not res.errors:  # a rule error is retried next time
                 cache.put("source", cache_keys[res.path], res.to_json())
     result.cache = {"enabled": cache is not None and cache.usable, "hits": len(hits), "analysed": len(fresh),
-                    "directory": str(cache_dir) if cache_dir else None}
-    source_results = hits + fresh
+                    "directory": str(cache.directory) if cache is not None else None}
     facts: dict[str, dict[str, Any]] = {}
     findings: list[Finding] = []
-    for res in source_results:
-        kind = files[res.path].kind
+    for res in hits + fresh:
         if res.skipped:
             result.skipped.append((res.path, res.skipped))
             continue
         if res.note:
             result.degraded.append((res.path, res.note))
-        result.python_files += kind == PYTHON
-        result.notebooks += kind == NOTEBOOK
+        is_notebook = files[res.path].kind == NOTEBOOK
+        result.notebooks += is_notebook
+        result.python_files += not is_notebook
         result.python_lines += res.lines
         facts[res.path] = res.facts
         findings.extend(Finding.from_json(f) for f in res.findings)
         result.errors.extend(res.errors)
+    return facts, findings
 
-    # Other files: read the text kinds, sniff artifacts, parse configs.
+
+def _load_other_files(root: Path, files: dict[str, RepoFile], config: Config, result: ScanResult) -> None:
+    """Read the text kinds into the model, parse configs, and sniff artifacts' first bytes."""
     for rel, file in files.items():
         if file.kind in TEXT_KINDS:
             reason = _read_text_file(root, file, config.max_file_size)
@@ -311,35 +292,69 @@ def scan(target: Path, config: Config, *, now: float | None = None, progress: Pr
             except OSError as exc:
                 result.skipped.append((rel, f"unreadable: {exc.strerror or exc}"))
 
-    git = history if history is not None else read_history(root, cache)
-    if cache is not None:
-        cache.close()
-    result.git = git
-    owners = CodeOwners()
-    for location in LOCATIONS:
+
+def _codeowners(files: dict[str, RepoFile]) -> CodeOwners:
+    for location in LOCATIONS:  # GitHub's and GitLab's order: the first one found wins
         if location in files and files[location].text is not None:
-            owners = parse_codeowners(files[location].text or "", location)
-            break
-    project = Project(
-        root=root, config=config, files=files, facts=facts,
-        module_names={j.path: j.module_name for j in jobs}, git=git, codeowners=owners,
-        now=now if now is not None else started,
-    )
+            return parse_codeowners(files[location].text or "", location)
+    return CodeOwners()
+
+
+def _project_phase(rules: list[type], options: dict[str, dict[str, Any]], project: Project,
+                   result: ScanResult) -> list[Finding]:
+    """File rules on each file of their kinds, then project rules; a rule that raises is an
+    internal error for that rule and file, and the others go on."""
+    findings: list[Finding] = []
     for rule_cls in rules:
         kind = rule_cls.kind()
         if kind == "module":
             continue
         rule = rule_cls(options.get(rule_cls.id))
-        targets = [f for f in files.values() if f.kind in rule_cls.kinds] if kind == "file" else [None]
+        targets = [f for f in project.files.values() if f.kind in rule_cls.kinds] if kind == "file" else [None]
         for target_file in targets:
             try:
-                produced = rule.check(target_file, project) if kind == "file" else rule.check(project)
-                findings.extend(produced)
+                findings.extend(rule.check(target_file, project) if kind == "file" else rule.check(project))
             except Exception:
                 result.errors.append({"rule": rule_cls.id, "path": target_file.path if target_file else "",
                                       "error": traceback.format_exc(limit=3)})
+    return findings
+
+
+def scan(target: Path, config: Config, *, now: float | None = None, progress: Progress | None = None,
+         display_root: str | None = None, cache_dir: Path | None = None,
+         history: GitHistory | None = None) -> ScanResult:
+    """Scan ``target``. ``cache_dir`` enables the per-file result cache (the CLI passes the
+    user's cache directory by default; the library API caches only when asked). ``history``
+    replaces reading git at ``target``: scans of past commits exported to a temporary directory
+    pass the repository's history as of that commit."""
+    started = time.time()
+    if not target.exists():
+        raise ScanError(f"path does not exist: {target}")
+    root, only = (target.parent, target.name) if target.is_file() else (target, None)
+    rules = registry.select_rules(config.select, config.ignore)
+    result = ScanResult(root=display_root or str(target), config=config, findings=[], rules=rules, started=started)
+    files = _inventory(root, only, config, result)
+    result.files = len(files)
+
+    python_paths = {p for p, f in files.items() if f.kind == PYTHON}
+    options = {rule.id: rule_options(config, rule.id) for rule in rules}
+    rule_ids = [rule.id for rule in rules]
+    jobs = [SourceJob(rel, str(root / rel), f.kind == NOTEBOOK, module_name_for(rel, python_paths),
+                      rule_ids, options, config.max_file_size)
+            for rel, f in files.items() if f.kind in (PYTHON, NOTEBOOK)]
+    cache = ResultCache(cache_dir) if cache_dir is not None else None
+    facts, findings = _source_phase(root, files, jobs, config, cache,
+                                    settings_digest(rule_ids, options, config.max_file_size), progress, result)
+    _load_other_files(root, files, config, result)
+    result.git = history if history is not None else read_history(root, cache)
+    if cache is not None:
+        cache.close()
+    project = Project(root=root, config=config, files=files, facts=facts,
+                      module_names={j.path: j.module_name for j in jobs}, git=result.git,
+                      codeowners=_codeowners(files), now=now if now is not None else started)
+    findings += _project_phase(rules, options, project, result)
     result.project = project
-    result.findings, result.suppressed = _post_process(findings, project, config, [r.id for r in rules])
+    result.findings, result.suppressed = _post_process(findings, project, config, rule_ids)
     try:  # after the findings, which feed the score
         result.readiness = compute_readiness(project, result.findings, result.python_lines, config.readiness,
                                              {rule.category for rule in rules})

@@ -20,7 +20,7 @@ from typing import Any
 from auditor import frameworks as fw
 from auditor.entrypoints import (command_targets, config_targets, distribution_name, is_script_path,
                                  is_test_path, packaging_targets, user_entrypoints)
-from auditor.program import Definition, ProgramGraph
+from auditor.program import Definition
 
 
 @dataclass
@@ -45,7 +45,7 @@ def _private(name: str) -> bool:
 class Liveness:
     def __init__(self, project) -> None:
         self.project = project
-        self.graph = ProgramGraph(project)
+        self.graph = project.program
         self.g = self.graph.graph
         self.symbols = self.graph.symbols
         self.paths = set(self.symbols)

@@ -437,37 +437,47 @@ class ProgramGraph:
 
     # -- graph --------------------------------------------------------------------------------
     def _build(self) -> None:
-        g = self.graph
         for path, facts in self.symbols.items():
-            g.add_node(path, kind="module")
+            self.graph.add_node(path, kind="module")
             for qualname, kind, line, end, decorators, bases in facts.get("defs", []):
                 d = Definition(path, qualname, kind, line, end, tuple(decorators), tuple(bases))
                 self.definitions.setdefault(d.node, d)
-                g.add_node(d.node, kind=kind)
+                self.graph.add_node(d.node, kind=kind)
         for path, facts in self.symbols.items():
-            local_defs = {d[0] for d in facts.get("defs", [])}
-            scope_locals = facts.get("locals", {})
-            for scope, calls in facts.get("calls", {}).items():
-                source = path if scope == MODULE else f"{path}::{scope}"
-                for target, line in calls:
-                    node = self._resolve_target(path, scope, target, local_defs, scope_locals)
-                    if node and node != source:
-                        g.add_edge(source, node, kind="call", line=line)
-            for scope, refs in facts.get("refs", {}).items():
-                source = path if scope == MODULE else f"{path}::{scope}"
-                for ref in refs:
-                    target = ref if ref.startswith("import:") else f"local:{ref}"
-                    node = self._resolve_target(path, scope, target, local_defs, scope_locals)
-                    if node and node != source and not g.has_edge(source, node):
-                        g.add_edge(source, node, kind="ref")
-            for local, target, line in facts.get("imports", []):
+            self._add_uses(path, facts)
+            for _local, target, line in facts.get("imports", []):
                 node = self.resolve_from(path, target)
                 if node:
-                    g.add_edge(path, node if node in self.definitions or node in self.symbols else path,
-                               kind="import", line=line)
+                    self._link(path, node if node in self.definitions or node in self.symbols else path, "import", line)
                     module = node.split("::")[0]
                     if module != path:
-                        g.add_edge(path, module, kind="import", line=line)
+                        self._link(path, module, "import", line)
+
+    def _add_uses(self, path: str, facts: dict[str, Any]) -> None:
+        local_defs = {d[0] for d in facts.get("defs", [])}
+        scope_locals = facts.get("locals", {})
+        for scope, calls in facts.get("calls", {}).items():
+            source = path if scope == MODULE else f"{path}::{scope}"
+            for target, line in calls:
+                node = self._resolve_target(path, scope, target, local_defs, scope_locals)
+                if node and node != source:
+                    self._link(source, node, "call", line)
+        for scope, refs in facts.get("refs", {}).items():
+            source = path if scope == MODULE else f"{path}::{scope}"
+            for ref in refs:
+                target = ref if ref.startswith("import:") else f"local:{ref}"
+                node = self._resolve_target(path, scope, target, local_defs, scope_locals)
+                if node and node != source:
+                    self._link(source, node, "ref", None)
+
+    def _link(self, source: str, target: str, kind: str, line: int | None) -> None:
+        """One edge per pair. A call outranks an import or a reference of the same pair (so it
+        is never hidden by one), and the edge keeps the first line of the call."""
+        data = self.graph.get_edge_data(source, target)
+        if data is None:
+            self.graph.add_edge(source, target, kind=kind, line=line)
+        elif kind == "call" and (data["kind"] != "call" or (line or 0) < (data.get("line") or 0)):
+            data["kind"], data["line"] = "call", line
 
     def _resolve_target(self, path: str, scope: str, target: str, local_defs: set[str],
                         scope_locals: dict[str, list[str]]) -> str | None:

@@ -194,6 +194,13 @@ class Project:
 
         return find_artifacts(self)
 
+    @cached_property
+    def program(self):
+        """The whole-program graph (auditor.program), built once per scan for every rule."""
+        from auditor.program import ProgramGraph
+
+        return ProgramGraph(self)
+
     def fact(self, name: str) -> dict[str, Any]:
         """One extractor's facts for every Python module that produced them."""
         return {path: facts[name] for path, facts in self.facts.items() if name in facts}

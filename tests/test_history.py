@@ -4,7 +4,6 @@ back-dated history built in the test."""
 import json
 import multiprocessing
 import sqlite3
-import subprocess
 
 import pytest
 from click.testing import CliRunner
@@ -13,7 +12,7 @@ from auditor.backfill import backfill, parse_duration, pick_commits
 from auditor.cli import main
 from auditor.config import build_config
 from auditor.history import SCHEMA_VERSION, History, HistoryError, ScanRecord, repo_identity
-from auditor.report.team import build_report, render_team_html, render_team_markdown, summarise_repo
+from auditor.report.team import build_report, render_team_html, summarise_repo
 from auditor.testing import DAY, git, make_repo
 
 CONFIG = build_config({"select": ["ML401", "ML001"]}, "test", {})

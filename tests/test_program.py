@@ -54,3 +54,13 @@ def test_entry_points_and_reachability(tmp_path):
     assert "src/pkg/utils.py::unused" in reached  # referenced as an attribute of the module
     assert g.resolve_module("pkg.utils") == "src/pkg/utils.py"
     assert g.resolve_module("src.pkg.utils") == "src/pkg/utils.py"
+
+
+def test_an_imported_function_that_is_called_keeps_its_call_edge(tmp_path):
+    root = make_repo(tmp_path / "repo", {
+        "helpers.py": "def set_seeds():\n    pass\n",
+        "train.py": "from helpers import set_seeds\n\n\nset_seeds()\nset_seeds()\n",
+    })
+    g = ProgramGraph(scan_repo(root).project)
+    # the import edge of the same pair must not hide the call, and the first call line is kept
+    assert g.calls_from("train.py") == [("helpers.py::set_seeds", 4)]
