@@ -122,8 +122,7 @@ def _neutralise(line: str) -> str:
     return line
 
 
-def parse_notebook(data: bytes) -> Notebook:
-    """Read nbformat JSON without any notebook library. Outputs are ignored entirely."""
+def _cell_list(data: bytes) -> list:
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -135,38 +134,57 @@ def parse_notebook(data: bytes) -> Notebook:
         cells = [c for ws in doc["worksheets"] if isinstance(ws, dict) for c in ws.get("cells", [])]
     if not isinstance(cells, list):
         raise NotText("not a readable notebook: no cell list")
-    lines: list[str] = []
-    line_map: list[tuple[int, int]] = []
-    broken: list[tuple[int, int, str]] = []
+    return cells
+
+
+def _code_cells(cells: list):
+    """(cell number over all cells, source) of each code cell with readable source."""
     for number, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", cell.get("input", ""))
         if isinstance(source, list):
             source = "".join(s for s in source if isinstance(s, str))
-        if not isinstance(source, str):
-            continue
-        cell_lines = source.splitlines()
-        if cell_lines and cell_lines[0].lstrip().startswith("%%"):
-            magic = cell_lines[0].strip()[2:].split()[0] if cell_lines[0].strip()[2:] else ""
-            body = cell_lines[1:] if magic in _PYTHON_CELL_MAGICS else None
-            # The body of a non-Python cell (%%bash, %%sql, %%writefile ...) becomes blank lines:
-            # its text is not Python, so neither its code nor its "comments" are analysed.
-            cell_lines = ["# " + cell_lines[0]] + (
-                [_neutralise(x) for x in body] if body is not None else [""] * (len(cell_lines) - 1)
-            )
-        else:
-            cell_lines = [_neutralise(x) for x in cell_lines]
-        cell_code = "\n".join(cell_lines) + "\n"
-        try:
-            compile(cell_code, f"<cell {number}>", "exec", flags=NOTEBOOK_FLAGS, dont_inherit=True)
-        except SyntaxError as exc:
-            broken.append((number, exc.lineno or 1, exc.msg or "invalid syntax"))
+        if isinstance(source, str):
+            yield number, source
+
+
+def _python_lines(source: str) -> list[str]:
+    """The cell's lines as Python: magics and shell escapes neutralised, line count kept."""
+    cell_lines = source.splitlines()
+    if not (cell_lines and cell_lines[0].lstrip().startswith("%%")):
+        return [_neutralise(x) for x in cell_lines]
+    words = cell_lines[0].strip()[2:].split()
+    if words and words[0] in _PYTHON_CELL_MAGICS:
+        return ["# " + cell_lines[0]] + [_neutralise(x) for x in cell_lines[1:]]
+    # The body of a non-Python cell (%%bash, %%sql, %%writefile ...) becomes blank lines: its text
+    # is not Python, so neither its code nor its "comments" are analysed.
+    return ["# " + cell_lines[0]] + [""] * (len(cell_lines) - 1)
+
+
+def _cell_error(number: int, cell_lines: list[str]) -> tuple[int, int, str] | None:
+    try:
+        compile("\n".join(cell_lines) + "\n", f"<cell {number}>", "exec", flags=NOTEBOOK_FLAGS, dont_inherit=True)
+    except SyntaxError as exc:
+        return number, exc.lineno or 1, exc.msg or "invalid syntax"
+    except (ValueError, RecursionError) as exc:
+        return number, 1, str(exc)
+    return None
+
+
+def parse_notebook(data: bytes) -> Notebook:
+    """Read nbformat JSON without any notebook library. Outputs are ignored entirely; a cell that
+    does not parse is recorded and left out, so the other cells are still analysed."""
+    cells = _cell_list(data)
+    lines: list[str] = []
+    line_map: list[tuple[int, int]] = []
+    broken: list[tuple[int, int, str]] = []
+    for number, source in _code_cells(cells):
+        cell_lines = _python_lines(source)
+        error = _cell_error(number, cell_lines)
+        if error:
+            broken.append(error)
             cell_lines = ["# (unparseable cell)"] * len(cell_lines)
-        except (ValueError, RecursionError) as exc:
-            broken.append((number, 1, str(exc)))
-            cell_lines = ["# (unparseable cell)"] * len(cell_lines)
-        for index, text in enumerate(cell_lines, start=1):
-            lines.append(text)
-            line_map.append((number, index))
+        lines.extend(cell_lines)
+        line_map.extend((number, index) for index in range(1, len(cell_lines) + 1))
     return Notebook("\n".join(lines) + ("\n" if lines else ""), line_map, len(cells), broken)

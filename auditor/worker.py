@@ -71,53 +71,65 @@ def _parse_error(job: SourceJob, line: int | None, cell: int | None, message: st
     ).to_json() | {"anchor": message}
 
 
-def analyse_source(job: SourceJob) -> SourceResult:
-    result = SourceResult(job.path)
+# Notebooks carry their outputs (plots, tables) in the file: the size limit applies to the code
+# of their cells, and the file itself may be this many times larger.
+NOTEBOOK_FILE_FACTOR = 20
+
+
+def _read_source(job: SourceJob, result: SourceResult):
+    """(text, notebook or None), or None with ``result.skipped`` saying why."""
     try:
         data = Path(job.abs_path).read_bytes()
     except OSError as exc:
         result.skipped = f"unreadable: {exc.strerror or exc}"
-        return result
-    if len(data) > job.max_size:
-        result.skipped = f"larger than max-file-size ({len(data):,} > {job.max_size:,} bytes)"
-        return result
-    notebook = None
+        return None
+    limit = job.max_size * NOTEBOOK_FILE_FACTOR if job.notebook else job.max_size
+    if len(data) > limit:
+        result.skipped = f"larger than max-file-size ({len(data):,} > {limit:,} bytes)"
+        return None
     try:
-        if job.notebook:
-            notebook = parse_notebook(data)
-            text, note = notebook.code, None
-            if notebook.broken_cells:
-                note = f"{len(notebook.broken_cells)} cell(s) could not be parsed and were left out"
-        else:
+        if not job.notebook:
             decoded = decode_text(data, python=True)
-            text, note = decoded.text, decoded.note
+            result.note = decoded.note
+            return decoded.text, None
+        notebook = parse_notebook(data)
     except NotText as exc:
         result.skipped = str(exc)
-        return result
-    result.note = note
-    result.lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
-    selected = set(job.rule_ids)
+        return None
+    if len(notebook.code) > job.max_size:
+        result.skipped = f"code cells larger than max-file-size ({len(notebook.code):,} > {job.max_size:,} bytes)"
+        return None
+    if notebook.broken_cells:
+        result.note = f"{len(notebook.broken_cells)} cell(s) could not be parsed and were left out"
+    return notebook.code, notebook
+
+
+def _parse(job: SourceJob, text: str, notebook, result: SourceResult, selected: set[str]):
+    """The syntax tree, or None when the file does not parse (reported as ML001 when selected)."""
+    line_map = notebook.line_map if notebook else None
     if notebook is not None and PARSE_ERROR_RULE in selected:
         for cell, line, message in notebook.broken_cells:
             result.findings.append(_parse_error(job, line, cell, message, ""))
     try:
-        tree = parse_python(text, notebook=job.notebook)
+        return parse_python(text, notebook=job.notebook)
     except SyntaxError as exc:
         if PARSE_ERROR_RULE in selected:
             result.findings.append(_parse_error(job, exc.lineno, None, exc.msg or "invalid syntax", exc.text or ""))
-            attach_excerpts(result.findings, text.splitlines(), notebook.line_map if notebook else None)
+            attach_excerpts(result.findings, text.splitlines(), line_map)
         else:
             result.note = f"not analysed: syntax error at line {exc.lineno}: {exc.msg}"
-        return result
     except (ValueError, RecursionError, MemoryError) as exc:
         result.skipped = f"cannot be parsed: {type(exc).__name__}: {exc}"
-        return result
-    module = ParsedModule(job.path, job.module_name, text, tree, is_notebook=job.notebook,
-                          line_map=notebook.line_map if notebook else None)
+    return None
+
+
+def _run_rules(job: SourceJob, module: ParsedModule, result: SourceResult) -> None:
+    """Every extractor, then the selected module rules; a bug in one is an internal error for
+    this file and the others still run."""
     for name, extractor_cls in registry.all_extractors().items():
         try:
             result.facts[name] = extractor_cls().extract(module)
-        except Exception:  # an extractor bug must not lose the file's other results
+        except Exception:
             result.errors.append({"rule": f"extractor:{name}", "path": job.path,
                                   "error": traceback.format_exc(limit=3)})
     rules = registry.all_rules()
@@ -126,11 +138,25 @@ def analyse_source(job: SourceJob) -> SourceResult:
         if rule_cls.kind() != "module":
             continue
         try:
-            rule = rule_cls(job.rule_options.get(rule_id))
-            for finding in rule.check(module):
+            for finding in rule_cls(job.rule_options.get(rule_id)).check(module):
                 result.findings.append(finding.to_json() | {"anchor": finding.anchor})
         except Exception:
             result.errors.append({"rule": rule_id, "path": job.path, "error": traceback.format_exc(limit=3)})
+
+
+def analyse_source(job: SourceJob) -> SourceResult:
+    result = SourceResult(job.path)
+    source = _read_source(job, result)
+    if source is None:
+        return result
+    text, notebook = source
+    result.lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+    tree = _parse(job, text, notebook, result, set(job.rule_ids))
+    if tree is None:
+        return result
+    module = ParsedModule(job.path, job.module_name, text, tree, is_notebook=job.notebook,
+                          line_map=notebook.line_map if notebook else None)
+    _run_rules(job, module, result)
     attach_excerpts(result.findings, module.lines, module.line_map)
     return result
 

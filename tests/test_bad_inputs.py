@@ -192,3 +192,13 @@ def test_a_rule_that_raises_is_an_internal_error_and_the_scan_goes_on(tmp_path, 
     assert "boom" in result.errors[0]["error"]
     assert [f.path for f in result.findings] == ["broken.py"]
     assert result.exit_code() == 3
+
+
+def test_notebook_outputs_do_not_count_against_the_size_limit(tmp_path):
+    outputs = [{"output_type": "display_data", "data": {"image/png": "A" * 300_000}}]
+    nb = {"cells": [{"cell_type": "code", "source": ["x = 1  # TODO: tidy\n"], "outputs": outputs}], "nbformat": 4}
+    big_code = {"cells": [{"cell_type": "code", "source": ["y = 2\n" * 30_000], "outputs": []}], "nbformat": 4}
+    root = make_repo(tmp_path / "r", {"plots.ipynb": json.dumps(nb), "generated.ipynb": json.dumps(big_code)})
+    result = scan_repo(root, {"max-file-size": 100_000})
+    assert [(f.path, f.cell, f.line) for f in result.findings] == [("plots.ipynb", 1, 1)]
+    assert "code cells larger than max-file-size" in skipped(result)["generated.ipynb"]
