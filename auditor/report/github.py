@@ -54,17 +54,26 @@ def render_github(result, **_: Any) -> str:
             left[level] += 1
             continue
         used[level] += 1
-        title = f"{finding.rule} {finding.name} ({finding.severity})"
-        message = finding.message
-        line = finding.line
-        end_line = finding.end_line if finding.end_line and line and finding.end_line >= line else None
-        if finding.cell is not None:
-            message += f" [notebook cell {finding.cell}, line {finding.line or 1}]"
-            line = end_line = None
-        if finding.owners:
-            message += f"\nOwners: {' '.join(finding.owners)}"
-        lines.append(command(level, message, file=finding.path or None, line=line, endLine=end_line,
-                             title=title))
+        lines.append(_annotation(level, finding))
+    text = _summary_text(result, gate, left)
+    lines.append(command(summary_level, text, title="mlaudit gate failed" if gate_failed else "mlaudit summary"))
+    return "\n".join(lines) + "\n"
+
+
+def _annotation(level: str, finding) -> str:
+    title = f"{finding.rule} {finding.name} ({finding.severity})"
+    message = finding.message
+    line = finding.line
+    end_line = finding.end_line if finding.end_line and line and finding.end_line >= line else None
+    if finding.cell is not None:
+        message += f" [notebook cell {finding.cell}, line {finding.line or 1}]"
+        line = end_line = None
+    if finding.owners:
+        message += f"\nOwners: {' '.join(finding.owners)}"
+    return command(level, message, file=finding.path or None, line=line, endLine=end_line, title=title)
+
+
+def _summary_text(result, gate, left: Counter) -> str:
     counts = Counter(f.severity for f in result.findings)
     summary = ", ".join(f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if counts[s])
     text = f"{len(result.findings)} finding(s)" + (f": {summary}" if summary else "")
@@ -73,13 +82,14 @@ def render_github(result, **_: Any) -> str:
         parts = ", ".join(f"{left[k]} {k}" for k in ("error", "warning", "notice") if left[k])
         text += (f". {skipped} more not annotated ({parts}): GitHub shows at most 10 errors and 10 warnings "
                  f"per step; see the full report (mlaudit scan --format html or markdown)")
+    return text + _gate_text(result, gate)
+
+
+def _gate_text(result, gate) -> str:
     if gate is None:
         failing = len(result.failing())
-        text += f". {failing} at or above '{result.config.fail_on}'." if failing else "."
-    elif gate["passed"]:
-        text += ". Gate passed."
-    else:
-        text += (". Gate failed" + ("" if gate["enforced"] else " (not enforced)") + ": "
-                 + "; ".join(gate["failed"]) + ".")
-    lines.append(command(summary_level, text, title="mlaudit gate failed" if gate_failed else "mlaudit summary"))
-    return "\n".join(lines) + "\n"
+        return f". {failing} at or above '{result.config.fail_on}'." if failing else "."
+    if gate["passed"]:
+        return ". Gate passed."
+    return (". Gate failed" + ("" if gate["enforced"] else " (not enforced)") + ": "
+            + "; ".join(gate["failed"]) + ".")

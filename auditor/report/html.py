@@ -203,18 +203,6 @@ def build_context(result) -> dict[str, Any]:
     catalogue = rule_catalogue(result)
     links = SourceLinks.for_result(result)
     excerpt_ok = _excerpt_budget(findings)
-    severities = Counter(f.severity for f in findings)
-    categories: dict[str, Counter] = {c: Counter() for c in CATEGORIES}
-    for f in findings:
-        categories.setdefault(f.category, Counter())[f.severity] += 1
-    category_rows = [(c, counts) for c, counts in categories.items() if counts]
-    ready = readiness(result)
-    dimensions = (ready or {}).get("dimensions") or {}
-    rollback = (ready or {}).get("rollback") or {}
-    if ready and ready.get("rollback_minutes") is not None and not rollback.get("estimate_minutes"):
-        rollback = dict(rollback, estimate_minutes=ready.get("rollback_minutes"))
-    rule_counts = Counter(f.rule for f in findings)
-    git = result.git
     project = os.path.basename(os.path.abspath(result.root)) if result.root else ""
     return {
         "title": f"mlaudit report: {project}" if project else "mlaudit report",
@@ -225,19 +213,9 @@ def build_context(result) -> dict[str, Any]:
         "gate": gate_summary(result),
         "suppressed": len(getattr(result, "suppressed", None) or ()),
         "fail_on": result.config.fail_on,
-        "severities": [(s, severities[s], SEVERITY_COLOURS[s]) for s in SEVERITIES_DESC],
-        "category_chart": _stacked_bars(category_rows),
-        "category_rows": [(c, counts, sum(counts.values())) for c, counts in category_rows],
-        "severity_chart": _stacked_bars([(s, Counter({s: severities[s]})) for s in SEVERITIES_DESC
-                                         if severities[s]]),
-        "severity_colours": SEVERITY_COLOURS,
-        "severity_order": list(SEVERITIES_DESC),
+        **_count_context(findings),
         "debt_weights": DEBT_WEIGHTS,
-        "readiness": ready,
-        "dimension_chart": _score_bars(dimensions) if isinstance(dimensions, dict) and dimensions else None,
-        "dimensions": dimensions if isinstance(dimensions, dict) else {},
-        "rollback": rollback,
-        "failing_checks": failing_checks(ready),
+        **_readiness_context(readiness(result)),
         "status_label": STATUS_LABEL,
         "top_files": top_by(findings, lambda f: (f.path or "(project)",), TOP),
         "top_owners": top_by(findings, owners_of, TOP),
@@ -246,25 +224,70 @@ def build_context(result) -> dict[str, Any]:
         "ownerless": [_row(result, f, links, False) for f in _by_category(findings, "ownerless-pipeline")],
         "rows": [_row(result, f, links, ok) for f, ok in zip(findings[:FIRST_PAGE], excerpt_ok)],
         "first_page": FIRST_PAGE,
-        "rules": [(catalogue[r], rule_counts[r]) for r in sorted(rule_counts, key=lambda r: (-rule_counts[r], r))
-                  if r in catalogue],
+        "rules": _fired_rules(findings, catalogue),
         "rule_info": catalogue,
         "links": links,
-        "meta": {
-            "version": result.version,
-            "root": result.root,
-            "commit": git.head if git.available else None,
-            "branch": git.branch if git.available else None,
-            "remote": safe_remote(git.remote_url) if git.available else None,
-            "git_note": git.reason,
-            "scanned_at": iso_time(result.started),
-            "duration": f"{result.duration:.1f} s",
-            "config": result.config.source or "defaults (no [tool.mlaudit] found)",
-        },
+        "meta": _meta(result),
         "excerpts_dropped": excerpt_ok.count(False) if findings else 0,
         "data": json_for_script(_data(result, findings, links, catalogue, excerpt_ok)),
         "css": _asset("report.css"),
         "js": _asset("report.js"),
+    }
+
+
+def _count_context(findings) -> dict[str, Any]:
+    """Counts by severity and by category, as tables and as bar charts."""
+    severities = Counter(f.severity for f in findings)
+    categories: dict[str, Counter] = {c: Counter() for c in CATEGORIES}
+    for f in findings:
+        categories.setdefault(f.category, Counter())[f.severity] += 1
+    category_rows = [(c, counts) for c, counts in categories.items() if counts]
+    return {
+        "severities": [(s, severities[s], SEVERITY_COLOURS[s]) for s in SEVERITIES_DESC],
+        "category_chart": _stacked_bars(category_rows),
+        "category_rows": [(c, counts, sum(counts.values())) for c, counts in category_rows],
+        "severity_chart": _stacked_bars([(s, Counter({s: severities[s]})) for s in SEVERITIES_DESC
+                                         if severities[s]]),
+        "severity_colours": SEVERITY_COLOURS,
+        "severity_order": list(SEVERITIES_DESC),
+    }
+
+
+def _readiness_context(ready: dict | None) -> dict[str, Any]:
+    dimensions = (ready or {}).get("dimensions") or {}
+    rollback = (ready or {}).get("rollback") or {}
+    if ready and ready.get("rollback_minutes") is not None and not rollback.get("estimate_minutes"):
+        rollback = dict(rollback, estimate_minutes=ready.get("rollback_minutes"))
+    valid = isinstance(dimensions, dict)
+    return {
+        "readiness": ready,
+        "dimension_chart": _score_bars(dimensions) if valid and dimensions else None,
+        "dimensions": dimensions if valid else {},
+        "rollback": rollback,
+        "failing_checks": failing_checks(ready),
+    }
+
+
+def _fired_rules(findings, catalogue) -> list[tuple[dict, int]]:
+    """(rule info, count) for each rule that fired, most findings first."""
+    rule_counts = Counter(f.rule for f in findings)
+    return [(catalogue[r], rule_counts[r]) for r in sorted(rule_counts, key=lambda r: (-rule_counts[r], r))
+            if r in catalogue]
+
+
+def _meta(result) -> dict[str, Any]:
+    git = result.git
+    available = git.available
+    return {
+        "version": result.version,
+        "root": result.root,
+        "commit": git.head if available else None,
+        "branch": git.branch if available else None,
+        "remote": safe_remote(git.remote_url) if available else None,
+        "git_note": git.reason,
+        "scanned_at": iso_time(result.started),
+        "duration": f"{result.duration:.1f} s",
+        "config": result.config.source or "defaults (no [tool.mlaudit] found)",
     }
 
 

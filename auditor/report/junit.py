@@ -40,96 +40,120 @@ def _finish(suite: ET.Element, tests: int, failures: int, errors: int = 0) -> No
 
 
 def result_to_junit(result) -> ET.Element:
+    stamp = iso_time(result.started).rstrip("Z") or None
+    root = ET.Element("testsuites", {"name": "mlaudit", "time": f"{result.duration:.3f}"})
+    counts = _category_suites(root, result, stamp)
+    ready = readiness(result)
+    if ready:
+        counts.append(_readiness_suite(root, ready, stamp))
+    gate = gate_summary(result)
+    if gate is not None and gate["conditions"]:
+        counts.append(_gate_suite(root, gate, stamp))
+    if result.errors:
+        counts.append(_internal_suite(root, result.errors, stamp))
+    tests, failures, errors = (sum(suite[i] for suite in counts) for i in range(3))
+    _finish(root, tests, failures, errors)
+    return root
+
+
+def _suite(root: ET.Element, name: str, stamp: str | None) -> ET.Element:
+    return _element(root, "testsuite", name=name, time="0", timestamp=stamp)
+
+
+def _category_suites(root: ET.Element, result, stamp: str | None) -> list[tuple[int, int, int]]:
+    """One suite per category that has findings or rules: failures for findings, passes for quiet rules."""
     catalogue = rule_catalogue(result)
     by_category: dict[str, list] = defaultdict(list)
     for finding in ordered(result.findings):
         by_category[finding.category].append(finding)
     fired = {f.rule for f in result.findings}
-    stamp = iso_time(result.started).rstrip("Z") or None
-    root = ET.Element("testsuites", {"name": "mlaudit", "time": f"{result.duration:.3f}"})
-    totals = [0, 0, 0]
-    categories = [c for c in CATEGORIES if by_category[c] or any(r["category"] == c for r in catalogue.values())]
-    for category in categories:
-        suite = _element(root, "testsuite", name=f"mlaudit.{category}", time="0", timestamp=stamp)
-        tests = failures = 0
+    counts = []
+    for category in CATEGORIES:
+        if not by_category[category] and not any(r["category"] == category for r in catalogue.values()):
+            continue
+        quiet = [(rule_id, info) for rule_id, info in catalogue.items()
+                 if info["category"] == category and rule_id not in fired]
+        suite = _suite(root, f"mlaudit.{category}", stamp)
         for finding in by_category[category]:
-            info = catalogue.get(finding.rule, {})
-            case = _element(suite, "testcase", classname=f"mlaudit.{finding.rule}",
-                            name=f"{location(finding)} {finding.name}", file=finding.path or None,
-                            line=finding.line, time="0")
-            body = f"{location(finding)} [{finding.severity}] {finding.rule} {finding.name}\n{finding.message}"
-            if info.get("remediation"):
-                body += f"\nFix: {info['remediation']}"
-            if finding.owners:
-                body += f"\nOwners: {' '.join(finding.owners)}"
-            _element(case, "failure", body, type=finding.rule, message=finding.message)
+            _finding_case(suite, finding, catalogue.get(finding.rule, {}))
+        for rule_id, info in quiet:
+            _element(suite, "testcase", classname=f"mlaudit.{rule_id}",
+                     name=f"{rule_id} {info['name']}: no findings", time="0")
+        failures = len(by_category[category])
+        _finish(suite, failures + len(quiet), failures)
+        counts.append((failures + len(quiet), failures, 0))
+    return counts
+
+
+def _finding_case(suite: ET.Element, finding, info: dict) -> None:
+    case = _element(suite, "testcase", classname=f"mlaudit.{finding.rule}",
+                    name=f"{location(finding)} {finding.name}", file=finding.path or None,
+                    line=finding.line, time="0")
+    body = f"{location(finding)} [{finding.severity}] {finding.rule} {finding.name}\n{finding.message}"
+    if info.get("remediation"):
+        body += f"\nFix: {info['remediation']}"
+    if finding.owners:
+        body += f"\nOwners: {' '.join(finding.owners)}"
+    _element(case, "failure", body, type=finding.rule, message=finding.message)
+
+
+def _readiness_suite(root: ET.Element, ready: dict, stamp: str | None) -> tuple[int, int, int]:
+    suite = _suite(root, "mlaudit.readiness", stamp)
+    tests = failures = 0
+    not_passing = {(c["dimension"], c.get("id")) for c in failing_checks(ready)}
+    for dimension, data in (ready.get("dimensions") or {}).items():
+        for check in (data or {}).get("checks") or []:
+            if not isinstance(check, dict):
+                continue
             tests += 1
+            failures += _readiness_case(suite, dimension, check, (dimension, check.get("id")) in not_passing)
+    _finish(suite, tests, failures)
+    return tests, failures, 0
+
+
+def _readiness_case(suite: ET.Element, dimension: str, check: dict, not_passing: bool) -> int:
+    """Adds one check's test case; returns 1 when it is a failure."""
+    case = _element(suite, "testcase", classname=f"mlaudit.readiness.{dimension}",
+                    name=f"{check.get('id', '?')} {check.get('title', '')}".strip(), time="0")
+    status = check.get("status")
+    if not_passing and status == "fail":
+        _element(case, "failure", f"Fix: {check.get('fix') or '-'}", type="readiness",
+                 message=f"{check.get('title', '')}: fails")
+        return 1
+    if status == "partial":
+        _element(case, "system-out", f"partly passes. Fix: {check.get('fix') or '-'}")
+    return 0
+
+
+def _gate_suite(root: ET.Element, gate: dict, stamp: str | None) -> tuple[int, int, int]:
+    suite = _suite(root, "mlaudit.gate", stamp)
+    failures = errors = 0
+    for condition in gate["conditions"]:
+        case = _element(suite, "testcase", classname="mlaudit.gate", name=condition["description"], time="0")
+        status = condition["status"]
+        detail = condition.get("detail")
+        if status == "failed" and gate["enforced"]:
             failures += 1
-        for rule_id, info in catalogue.items():
-            if info["category"] == category and rule_id not in fired:
-                _element(suite, "testcase", classname=f"mlaudit.{rule_id}",
-                         name=f"{rule_id} {info['name']}: no findings", time="0")
-                tests += 1
-        _finish(suite, tests, failures)
-        totals[0] += tests
-        totals[1] += failures
-    ready = readiness(result)
-    if ready:
-        suite = _element(root, "testsuite", name="mlaudit.readiness", time="0", timestamp=stamp)
-        tests = failures = 0
-        not_passing = {(c["dimension"], c.get("id")): c for c in failing_checks(ready)}
-        for dimension, data in (ready.get("dimensions") or {}).items():
-            for check in (data or {}).get("checks") or []:
-                if not isinstance(check, dict):
-                    continue
-                case = _element(suite, "testcase", classname=f"mlaudit.readiness.{dimension}",
-                                name=f"{check.get('id', '?')} {check.get('title', '')}".strip(), time="0")
-                tests += 1
-                status = check.get("status")
-                if (dimension, check.get("id")) in not_passing and status == "fail":
-                    failures += 1
-                    _element(case, "failure", f"Fix: {check.get('fix') or '-'}", type="readiness",
-                             message=f"{check.get('title', '')}: fails")
-                elif status == "partial":
-                    _element(case, "system-out", f"partly passes. Fix: {check.get('fix') or '-'}")
-        _finish(suite, tests, failures)
-        totals[0] += tests
-        totals[1] += failures
-    gate = gate_summary(result)
-    if gate is not None and gate["conditions"]:
-        suite = _element(root, "testsuite", name="mlaudit.gate", time="0", timestamp=stamp)
-        failures = errors = 0
-        for condition in gate["conditions"]:
-            case = _element(suite, "testcase", classname="mlaudit.gate", name=condition["description"], time="0")
-            if condition["status"] == "failed" and gate["enforced"]:
-                failures += 1
-                _element(case, "failure", condition.get("detail") or condition["description"], type="gate",
-                         message=condition.get("detail") or condition["description"])
-            elif condition["status"] == "unavailable":
-                errors += 1
-                _element(case, "error", condition.get("detail") or "", type="gate-unavailable",
-                         message=condition.get("detail") or "cannot be evaluated")
-            elif condition["status"] == "failed":
-                _element(case, "system-out", f"failed, not enforced (--exit-zero): {condition.get('detail')}")
-        _finish(suite, len(gate["conditions"]), failures, errors)
-        totals[0] += len(gate["conditions"])
-        totals[1] += failures
-        totals[2] += errors
-    if result.errors:
-        suite = _element(root, "testsuite", name="mlaudit.internal", time="0", timestamp=stamp)
-        for error in result.errors:
-            case = _element(suite, "testcase", classname="mlaudit.internal",
-                            name=f"{error.get('rule')} on {error.get('path') or 'project'}", time="0")
-            _element(case, "error", error.get("error", ""), type="internal-error",
-                     message=f"internal error in {error.get('rule')}")
-        _finish(suite, len(result.errors), 0, len(result.errors))
-        totals[0] += len(result.errors)
-        totals[2] += len(result.errors)
-    root.set("tests", str(totals[0]))
-    root.set("failures", str(totals[1]))
-    root.set("errors", str(totals[2]))
-    root.set("skipped", "0")
-    return root
+            _element(case, "failure", detail or condition["description"], type="gate",
+                     message=detail or condition["description"])
+        elif status == "unavailable":
+            errors += 1
+            _element(case, "error", detail or "", type="gate-unavailable", message=detail or "cannot be evaluated")
+        elif status == "failed":
+            _element(case, "system-out", f"failed, not enforced (--exit-zero): {detail}")
+    _finish(suite, len(gate["conditions"]), failures, errors)
+    return len(gate["conditions"]), failures, errors
+
+
+def _internal_suite(root: ET.Element, errors: list, stamp: str | None) -> tuple[int, int, int]:
+    suite = _suite(root, "mlaudit.internal", stamp)
+    for error in errors:
+        case = _element(suite, "testcase", classname="mlaudit.internal",
+                        name=f"{error.get('rule')} on {error.get('path') or 'project'}", time="0")
+        _element(case, "error", error.get("error", ""), type="internal-error",
+                 message=f"internal error in {error.get('rule')}")
+    _finish(suite, len(errors), 0, len(errors))
+    return len(errors), 0, len(errors)
 
 
 def render_junit(result, **_: Any) -> str:

@@ -32,29 +32,43 @@ def plan_outputs(fmt: str | None, outputs: tuple[str, ...] | list[str],
     plan: list[Output] = []
     plain_used = False
     for value in outputs:
-        prefix, sep, rest = value.partition(":")
-        if sep and prefix.lower() in FORMATS and rest:
-            target = None if rest == "-" else Path(rest)
-            plan.append(Output(prefix.lower(), target))
-            continue
-        if sep and prefix.lower() in FORMATS and not rest:
-            raise OutputError(f"-o {value}: no file after '{prefix}:' (use {prefix}:- for standard output)")
-        if not value:
-            raise OutputError("-o needs a file name")
-        implied = infer_format(value)
-        chosen = fmt or implied or "text"
-        if fmt and implied and implied not in (fmt, "json", "text") and warn is not None:
-            warn(f"writing {fmt} to {value} as --format says; for {implied} there, use -o {implied}:{value}")
-        plan.append(Output(chosen, None if value == "-" else Path(value)))
-        plain_used = True
+        typed = _typed_output(value)
+        if typed is None:
+            typed = _plain_output(value, fmt, warn)
+            plain_used = True
+        plan.append(typed)
     if not plan or (fmt is not None and not plain_used):
         plan.insert(0, Output(fmt or "text", None))
+    _check_targets(plan)
+    return plan
+
+
+def _typed_output(value: str) -> Output | None:
+    """``-o FORMAT:PATH``; None when the value has no known format prefix."""
+    prefix, sep, rest = value.partition(":")
+    if not sep or prefix.lower() not in FORMATS:
+        return None
+    if not rest:
+        raise OutputError(f"-o {value}: no file after '{prefix}:' (use {prefix}:- for standard output)")
+    return Output(prefix.lower(), None if rest == "-" else Path(rest))
+
+
+def _plain_output(value: str, fmt: str | None, warn: Callable[[str], None] | None) -> Output:
+    """``-o PATH``: ``--format`` when given, else the format the name implies, else text."""
+    if not value:
+        raise OutputError("-o needs a file name")
+    implied = infer_format(value)
+    if fmt and implied and implied not in (fmt, "json", "text") and warn is not None:
+        warn(f"writing {fmt} to {value} as --format says; for {implied} there, use -o {implied}:{value}")
+    return Output(fmt or implied or "text", None if value == "-" else Path(value))
+
+
+def _check_targets(plan: list[Output]) -> None:
     if sum(1 for o in plan if o.path is None) > 1:
         raise OutputError("only one report can go to standard output")
     paths = [o.path.resolve() for o in plan if o.path is not None]
     if len(paths) != len(set(paths)):
         raise OutputError("two reports would be written to the same file")
-    return plan
 
 
 def render(result, output: Output, *, verbose: bool = False, quiet: bool = False) -> str:
