@@ -61,6 +61,48 @@ def main() -> None:
     """Audit a machine-learning repository for technical debt and operational readiness."""
 
 
+def _scan_config(root: Path, config_path: Path | None, select: tuple[str, ...], ignore: tuple[str, ...],
+                 exclude: tuple[str, ...], source_url_template: str | None, **overrides):
+    """The configuration file's settings with the command line's on top; exits 2 on a mistake."""
+    from auditor.config import validate_rule_references
+    from auditor.report.links import template_problem
+
+    try:
+        config = load_config(root, config_path, **overrides)
+        if select:
+            config.select = _split(select)
+        if ignore:
+            config.ignore = config.ignore + (_split(ignore) or [])
+        if exclude:
+            config.exclude = config.exclude + list(exclude)
+        validate_rule_references(config, "command line")
+        if source_url_template is not None:
+            problem = template_problem(source_url_template)
+            if problem:
+                raise ConfigError(f"--source-url-template {problem}")
+            config.source_url_template = source_url_template
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+    return config
+
+
+def _write_reports(plan, result, *, verbose: bool, quiet: bool) -> None:
+    from auditor.report import outputs as report_outputs
+
+    for output in plan:
+        text = report_outputs.render(result, output, verbose=verbose, quiet=quiet)
+        if output.path is None:
+            click.echo(text, nl=False)
+            continue
+        try:
+            report_outputs.write(output, text)
+        except report_outputs.OutputError as exc:
+            _fail(str(exc), 2)
+        if not quiet:
+            click.echo(f"mlaudit: wrote {output.fmt} report to {output.path} "
+                       f"({len(result.findings)} findings)", err=True)
+
+
 @main.command("scan")
 @click.argument("path", default=".", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)),
@@ -106,46 +148,27 @@ def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_u
                  since: str | None, record: bool, history_file: Path | None, jobs: int | None,
                  cache_dir: Path | None, no_cache: bool, quiet: bool, verbose: bool) -> None:
     """Scan PATH (default: the current directory) and report findings."""
-    root = path if path.is_dir() or not path.exists() else path.parent
-    try:
-        config = load_config(root, config_path, fail_on=fail_on, jobs=jobs, fail_under=fail_under,
-                             fail_on_category=list(fail_on_category) or None)
-        if select:
-            config.select = _split(select)
-        if ignore:
-            config.ignore = config.ignore + (_split(ignore) or [])
-        if exclude:
-            config.exclude = config.exclude + list(exclude)
-        from auditor.config import validate_rule_references
-
-        validate_rule_references(config, "command line")
-        if source_url_template is not None:
-            from auditor.report.links import template_problem
-
-            problem = template_problem(source_url_template)
-            if problem:
-                raise ConfigError(f"--source-url-template {problem}")
-            config.source_url_template = source_url_template
-    except ConfigError as exc:
-        _fail(str(exc), 2)
     from auditor.report import outputs as report_outputs
 
+    root = path if path.is_dir() or not path.exists() else path.parent
+    config = _scan_config(root, config_path, select, ignore, exclude, source_url_template, fail_on=fail_on,
+                          jobs=jobs, fail_under=fail_under, fail_on_category=list(fail_on_category) or None)
     try:
         plan = report_outputs.plan_outputs(
             fmt, outputs, warn=lambda message: click.echo(f"mlaudit: warning: {message}", err=True))
     except report_outputs.OutputError as exc:
         _fail(str(exc), 2)
+    if no_cache:
+        cache_dir = None
+    elif cache_dir is None and path.exists():
+        cache_dir = default_cache_dir(root)
+    if baseline_file is not None and not no_baseline:
+        try:  # a baseline inside the scanned tree is not part of the project
+            config.exclude = config.exclude + ["/" + baseline_file.resolve().relative_to(root.resolve()).as_posix()]
+        except ValueError:
+            pass
     progress = _Progress(enabled=sys.stderr.isatty() and not quiet)
     try:
-        if no_cache:
-            cache_dir = None
-        elif cache_dir is None and path.exists():
-            cache_dir = default_cache_dir(root)
-        if baseline_file is not None and not no_baseline:
-            try:  # a baseline inside the scanned tree is not part of the project
-                config.exclude = config.exclude + ["/" + baseline_file.resolve().relative_to(root.resolve()).as_posix()]
-            except ValueError:
-                pass
         result = scan(path, config, progress=progress, display_root=str(path), cache_dir=cache_dir)
         result.exit_zero = exit_zero
         if record:  # the whole state, before any baseline or --since narrows the findings shown
@@ -164,18 +187,7 @@ def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_u
         click.echo(traceback.format_exc(), err=True)
         _fail("internal error; please report it with the traceback above", 3)
     progress.close()
-    for output in plan:
-        text = report_outputs.render(result, output, verbose=verbose, quiet=quiet)
-        if output.path is None:
-            click.echo(text, nl=False)
-            continue
-        try:
-            report_outputs.write(output, text)
-        except report_outputs.OutputError as exc:
-            _fail(str(exc), 2)
-        if not quiet:
-            click.echo(f"mlaudit: wrote {output.fmt} report to {output.path} "
-                       f"({len(result.findings)} findings)", err=True)
+    _write_reports(plan, result, verbose=verbose, quiet=quiet)
     sys.exit(result.exit_code())
 
 
