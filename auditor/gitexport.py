@@ -24,12 +24,9 @@ def _git(root: Path, *args: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
-def export_tree(root: Path, commit: str, dest: Path, missing: list[str] | None = None) -> int:
-    """Write the files of ``commit`` under ``root``'s directory into ``dest``; returns the count.
-
-    Symbolic links and submodules are left out; paths are checked to stay inside ``dest``. Blobs
-    absent from the object store (partial clones) are skipped and appended to ``missing``."""
-    missing = [] if missing is None else missing
+def _blobs(root: Path, commit: str) -> list[tuple[str, str]] | None:
+    """(object id, path relative to root's directory) of each file at ``commit``; None when the
+    directory did not exist then. Symbolic links and submodules are left out."""
     prefix = _git(root, "rev-parse", "--show-prefix")
     if prefix is None:
         raise ExportError(f"cannot read the repository at {root}")
@@ -41,21 +38,39 @@ def export_tree(root: Path, commit: str, dest: Path, missing: list[str] | None =
         raise ExportError(f"git ls-tree failed: {exc}") from None
     if listing.returncode != 0:
         if prefix:
-            return 0  # the directory did not exist at that commit: everything in it is new
+            return None
         raise ExportError(f"git ls-tree failed: {listing.stderr.decode(errors='replace').strip()}")
-    blobs: list[tuple[str, str]] = []
-    for record in listing.stdout.split(b"\0"):
-        if not record:
-            continue
+    blobs = []
+    for record in filter(None, listing.stdout.split(b"\0")):
         meta, _, name = record.partition(b"\t")
         mode, kind, obj = meta.decode().split(" ")
-        path = name.decode("utf-8", errors="surrogateescape")
-        parts = PurePosixPath(path).parts
-        if kind != "blob" or mode == "120000" or ".." in parts or PurePosixPath(path).is_absolute():
-            continue
-        blobs.append((obj, path))
+        path = PurePosixPath(name.decode("utf-8", errors="surrogateescape"))
+        if kind == "blob" and mode != "120000" and ".." not in path.parts and not path.is_absolute():
+            blobs.append((obj, path.as_posix()))
+    return blobs
+
+
+def _copy_object(stream, size: int, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "wb") as handle:
+        while size:
+            chunk = stream.read(min(CHUNK, size))
+            if not chunk:
+                raise ExportError("git cat-file stopped early")
+            handle.write(chunk)
+            size -= len(chunk)
+    stream.read(1)  # the newline after each object
+
+
+def export_tree(root: Path, commit: str, dest: Path, missing: list[str] | None = None) -> int:
+    """Write the files of ``commit`` under ``root``'s directory into ``dest``; returns the count.
+
+    Paths are checked to stay inside ``dest``. Blobs absent from the object store (partial
+    clones) are skipped and appended to ``missing``."""
+    missing = [] if missing is None else missing
+    blobs = _blobs(root, commit)
     if not blobs:
-        return 0
+        return 0  # nothing there, or the directory did not exist at that commit: all of it is new
     process = subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
@@ -71,24 +86,14 @@ def export_tree(root: Path, commit: str, dest: Path, missing: list[str] | None =
     writer.start()
     written = 0
     try:
-        for obj, path in blobs:
+        for _obj, path in blobs:
             header = process.stdout.readline().split()
             if len(header) == 2 and header[1] == b"missing":
                 missing.append(path)  # a partial or damaged clone: the file is left out, and said so
                 continue
             if len(header) != 3 or header[1] != b"blob":
                 raise ExportError(f"git cat-file gave no content for {path}")
-            remaining = int(header[2])
-            target = dest / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "wb") as handle:
-                while remaining:
-                    chunk = process.stdout.read(min(CHUNK, remaining))
-                    if not chunk:
-                        raise ExportError("git cat-file stopped early")
-                    handle.write(chunk)
-                    remaining -= len(chunk)
-            process.stdout.read(1)  # the newline after each object
+            _copy_object(process.stdout, int(header[2]), dest / path)
             written += 1
     finally:
         writer.join(timeout=5)

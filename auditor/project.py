@@ -41,36 +41,40 @@ DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc"}
 _REQUIREMENTS = re.compile(r"(^|[-_.])(requirements|constraints|reqs)([-_.].*)?\.(txt|in|pip)$", re.I)
 
 
+# Exact file names (lower case) and suffixes of each kind, checked in this order: names first,
+# so "requirements.txt" is a requirements file before ".txt" makes it a document.
+_BY_NAME = {
+    "codeowners": CODEOWNERS, "owners": CODEOWNERS, **{n: LOCK for n in LOCK_NAMES}, "pipfile": REQUIREMENTS,
+    "dockerfile": DOCKERFILE, "containerfile": DOCKERFILE,
+    **{n: BUILD for n in ("makefile", "gnumakefile", "justfile", "procfile", "crontab", "jenkinsfile")},
+    "mlmodel": ARTIFACT, "saved_model.pb": ARTIFACT, "dvc.lock": CONFIG, ".dvc": CONFIG,
+    "readme": DOC, "runbook": DOC,
+}
+_BY_SUFFIX = {
+    ".py": PYTHON, ".pyw": PYTHON, ".ipynb": NOTEBOOK, ".mk": BUILD, ".cron": BUILD, ".sh": SCRIPT, ".bash": SCRIPT,
+    ".dockerfile": DOCKERFILE, ".dvc": CONFIG, **{s: ARTIFACT for s in ARTIFACT_SUFFIXES},
+    **{s: CONFIG for s in CONFIG_SUFFIXES}, **{s: DOC for s in DOC_SUFFIXES},
+}
+
+
+def _is_requirements(p: PurePosixPath, name: str) -> bool:
+    in_requirements_dir = any(part.lower() in ("requirements", "requirements.d") for part in p.parts[:-1])
+    return bool(_REQUIREMENTS.search(name)) or (p.suffix.lower() in (".txt", ".in") and in_requirements_dir)
+
+
 def classify(path: str) -> str:
     p = PurePosixPath(path)
     name = p.name.lower()
     suffix = p.suffix.lower()
-    if suffix in (".py", ".pyw"):
-        return PYTHON
-    if suffix == ".ipynb":
-        return NOTEBOOK
-    if name == "codeowners" or name == "owners":
-        return CODEOWNERS
-    if name in LOCK_NAMES:
-        return LOCK
-    if name == "pipfile" or _REQUIREMENTS.search(name) or (
-        suffix in (".txt", ".in") and any(part.lower() in ("requirements", "requirements.d") for part in p.parts[:-1])
-    ):
+    if suffix in (".py", ".pyw", ".ipynb"):
+        return _BY_SUFFIX[suffix]
+    if name in _BY_NAME:
+        return _BY_NAME[name]
+    if _is_requirements(p, name):
         return REQUIREMENTS
-    if name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile") or name == "containerfile":
+    if name.startswith("dockerfile."):
         return DOCKERFILE
-    if name in ("makefile", "gnumakefile", "justfile", "procfile", "crontab", "jenkinsfile") or \
-            suffix in (".mk", ".cron"):
-        return BUILD
-    if suffix in (".sh", ".bash"):
-        return SCRIPT
-    if suffix in ARTIFACT_SUFFIXES or name == "mlmodel" or name == "saved_model.pb":
-        return ARTIFACT
-    if suffix in CONFIG_SUFFIXES or name in ("dvc.lock", ".dvc") or suffix == ".dvc":
-        return CONFIG
-    if suffix in DOC_SUFFIXES or name in ("readme", "runbook"):
-        return DOC
-    return OTHER
+    return _BY_SUFFIX.get(suffix, OTHER)
 
 
 @dataclass

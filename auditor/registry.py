@@ -21,6 +21,33 @@ class RegistryError(Exception):
     pass
 
 
+def _defined_in(module) -> list[type]:
+    return [obj for _, obj in inspect.getmembers(module, inspect.isclass) if obj.__module__ == module.__name__]
+
+
+def _add_extractor(extractors: dict[str, type[Extractor]], obj: type[Extractor]) -> None:
+    if obj.name in extractors and extractors[obj.name] is not obj:
+        raise RegistryError(f"extractor name {obj.name} is defined twice")
+    extractors[obj.name] = obj
+
+
+def _add_rule(rules: dict[str, type[Rule]], names: dict[str, str], obj: type[Rule]) -> None:
+    problems = obj.problems()
+    if problems:
+        raise RegistryError(f"rule {obj.__qualname__} in {obj.__module__}: {'; '.join(problems)}")
+    if obj.id in rules:
+        raise RegistryError(f"rule id {obj.id} is defined twice")
+    if obj.name in names:
+        raise RegistryError(f"rule name {obj.name} is used by {names[obj.name]} and {obj.id}")
+    rules[obj.id] = obj
+    names[obj.name] = obj.id
+
+
+def _is_rule(obj: type) -> bool:
+    # A shared base class inside a rule module has no id; it is not a rule of its own.
+    return issubclass(obj, _KINDS) and obj not in _KINDS and not inspect.isabstract(obj) and hasattr(obj, "id")
+
+
 @lru_cache(maxsize=1)
 def _load() -> tuple[dict[str, type[Rule]], dict[str, type[Extractor]]]:
     import auditor.rules as package
@@ -28,38 +55,15 @@ def _load() -> tuple[dict[str, type[Rule]], dict[str, type[Extractor]]]:
     rules: dict[str, type[Rule]] = {}
     extractors: dict[str, type[Extractor]] = {}
     names: dict[str, str] = {}
-    for core in CORE_EXTRACTOR_MODULES:
-        module = importlib.import_module(core)
-        for _, obj in inspect.getmembers(module, inspect.isclass):
-            if issubclass(obj, Extractor) and obj is not Extractor and obj.__module__ == core:
-                extractors[obj.name] = obj
     # Flat and non-recursive on purpose: every rule module sits directly in rules/.
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"auditor.rules.{info.name}")
-        for _, obj in inspect.getmembers(module, inspect.isclass):
-            if obj.__module__ != module.__name__:
-                continue
+    rule_modules = [f"auditor.rules.{info.name}"
+                    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name)]
+    for module_name in [*CORE_EXTRACTOR_MODULES, *rule_modules, *EXTRACTOR_MODULES]:
+        for obj in _defined_in(importlib.import_module(module_name)):
             if issubclass(obj, Extractor) and obj is not Extractor:
-                extractors[obj.name] = obj
-            elif issubclass(obj, _KINDS) and obj not in _KINDS and not inspect.isabstract(obj):
-                if not hasattr(obj, "id"):
-                    continue  # a shared base class inside a rule module
-                problems = obj.problems()
-                if problems:
-                    raise RegistryError(f"rule {obj.__qualname__} in {module.__name__}: {'; '.join(problems)}")
-                if obj.id in rules:
-                    raise RegistryError(f"rule id {obj.id} is defined twice")
-                if obj.name in names:
-                    raise RegistryError(f"rule name {obj.name} is used by {names[obj.name]} and {obj.id}")
-                rules[obj.id] = obj
-                names[obj.name] = obj.id
-    for name in EXTRACTOR_MODULES:
-        module = importlib.import_module(name)
-        for _, obj in inspect.getmembers(module, inspect.isclass):
-            if obj.__module__ == module.__name__ and issubclass(obj, Extractor) and obj is not Extractor:
-                if obj.name in extractors:
-                    raise RegistryError(f"extractor name {obj.name} is defined twice")
-                extractors[obj.name] = obj
+                _add_extractor(extractors, obj)
+            elif module_name in rule_modules and _is_rule(obj):
+                _add_rule(rules, names, obj)
     return dict(sorted(rules.items())), extractors
 
 

@@ -28,51 +28,79 @@ def _fingerprints(record: ScanRecord | None) -> dict[str, dict[str, Any]]:
     return {f["fingerprint"]: f for f in record.findings} if record else {}
 
 
+def _owner_rows(latest: ScanRecord | None, first: ScanRecord | None) -> list[dict[str, Any]]:
+    now = latest.counts("owner") if latest else Counter()
+    then = first.counts("owner") if first else Counter()
+    rows = [{"owner": o, "now": now.get(o, 0), "delta": now.get(o, 0) - then.get(o, 0)} for o in set(now) | set(then)]
+    return sorted(rows, key=lambda r: (-r["now"], r["owner"]))
+
+
+def _files_grew(now: dict[str, dict], then: dict[str, dict]) -> list[tuple[str, int, int]]:
+    paths_now = Counter(f["path"] for f in now.values())
+    paths_then = Counter(f["path"] for f in then.values())
+    grew = [(p, n - paths_then.get(p, 0), n) for p, n in paths_now.items() if n > paths_then.get(p, 0)]
+    return sorted(grew, key=lambda x: (-x[1], x[0]))
+
+
+def _evidence(finding: dict[str, Any]) -> dict[str, Any]:
+    return finding.get("evidence") or {}
+
+
+def _oldest_first(findings: list[dict[str, Any]], category: str) -> list[dict[str, Any]]:
+    rows = [f for f in findings if f.get("category") == category]
+    return sorted(rows, key=lambda f: -float(_evidence(f).get("age_days") or 0))
+
+
+def _difference(latest: ScanRecord | None, first: ScanRecord | None, attribute: str) -> float | None:
+    if latest is None or first is None:
+        return None
+    now, then = getattr(latest, attribute), getattr(first, attribute)
+    if now is None or then is None:
+        return None
+    return now - then
+
+
+def _only_in(these: dict[str, dict], those: dict[str, dict]) -> list[dict[str, Any]]:
+    return sorted((these[fp] for fp in these.keys() - those.keys()), key=_severity_key)
+
+
+def _point(record: ScanRecord) -> dict[str, Any]:
+    return {"t": record.scanned_at, "day": _day(record.scanned_at), "score": record.score,
+            "findings": len(record.findings), "by_category": dict(record.counts("category")),
+            "commit": record.commit_sha}
+
+
+def _headline(latest: ScanRecord | None, first: ScanRecord | None, now: dict, then: dict) -> dict[str, Any]:
+    if latest is None:
+        return {"score": None, "grade": None, "score_delta": None, "findings": 0, "findings_delta": None}
+    return {"score": latest.score, "grade": latest.grade, "score_delta": _difference(latest, first, "score"),
+            "findings": len(now), "findings_delta": len(now) - len(then) if first else None}
+
+
 def summarise_repo(records: list[ScanRecord], start: float, end: float) -> dict[str, Any]:
-    """What happened to one repository between ``start`` and ``end`` (unix seconds)."""
+    """What happened to one repository between ``start`` and ``end`` (unix seconds): compared
+    with the last scan before the period (or the first in it when there is none)."""
     records = sorted(records, key=lambda r: (r.scanned_at, r.id or 0))
     in_period = [r for r in records if start <= r.scanned_at <= end]
     before = [r for r in records if r.scanned_at < start]
     latest = in_period[-1] if in_period else None
-    first = before[-1] if before else (in_period[0] if in_period else None)
-    series = ([before[-1]] if before else []) + in_period
+    first = (before[-1:] or in_period[:1] or [None])[0]
     now_f, then_f = _fingerprints(latest), _fingerprints(first)
-    new = [now_f[fp] for fp in now_f.keys() - then_f.keys()]
-    fixed = [then_f[fp] for fp in then_f.keys() - now_f.keys()]
-    owners_now = latest.counts("owner") if latest else Counter()
-    owners_then = first.counts("owner") if first else Counter()
-    owner_rows = sorted(
-        ({"owner": o, "now": owners_now.get(o, 0), "delta": owners_now.get(o, 0) - owners_then.get(o, 0)}
-         for o in set(owners_now) | set(owners_then)), key=lambda r: (-r["now"], r["owner"]))
-    authors = Counter((f.get("evidence") or {}).get("author") for f in (latest.findings if latest else [])
-                      if (f.get("evidence") or {}).get("author"))
-    paths_now = Counter(f["path"] for f in now_f.values())
-    paths_then = Counter(f["path"] for f in then_f.values())
-    grew = sorted(((p, paths_now[p] - paths_then.get(p, 0), paths_now[p]) for p in paths_now
-                   if paths_now[p] > paths_then.get(p, 0)), key=lambda x: (-x[1], x[0]))
-    latest_findings = latest.findings if latest else []
-
-    def aged(category: str) -> list[dict[str, Any]]:
-        rows = [f for f in latest_findings if f.get("category") == category]
-        return sorted(rows, key=lambda f: -float((f.get("evidence") or {}).get("age_days") or 0))
-
-    hacks = [f for f in aged("undocumented-hack") if (f.get("evidence") or {}).get("age_days") is not None]
+    findings = latest.findings if latest else []
+    authors = Counter(_evidence(f)["author"] for f in findings if _evidence(f).get("author"))
+    hacks = [f for f in _oldest_first(findings, "undocumented-hack") if _evidence(f).get("age_days") is not None]
     return {
         "repo": records[-1].repo if records else "",
         "scans_in_period": len(in_period),
         "since_day": _day(first.scanned_at) if first else "",
         "latest": latest, "first": first,
-        "score": latest.score if latest else None, "grade": latest.grade if latest else None,
-        "score_delta": (latest.score - first.score) if latest and first and latest.score is not None
-        and first.score is not None else None,
-        "findings": len(now_f), "findings_delta": len(now_f) - len(then_f) if first else None,
-        "new": sorted(new, key=_severity_key), "fixed": sorted(fixed, key=_severity_key),
-        "series": [{"t": r.scanned_at, "day": _day(r.scanned_at), "score": r.score, "findings": len(r.findings),
-                    "by_category": dict(r.counts("category")), "commit": r.commit_sha} for r in series],
-        "owners": owner_rows[:TOP], "authors": authors.most_common(TOP),
-        "oldest_hacks": hacks[:TOP], "stale_models": aged("stale-model")[:TOP],
-        "ownerless": [f for f in latest_findings if f.get("category") == "ownerless-pipeline"][:TOP],
-        "files_grew": grew[:TOP],
+        **_headline(latest, first, now_f, then_f),
+        "new": _only_in(now_f, then_f), "fixed": _only_in(then_f, now_f),
+        "series": [_point(r) for r in before[-1:] + in_period],
+        "owners": _owner_rows(latest, first)[:TOP], "authors": authors.most_common(TOP),
+        "oldest_hacks": hacks[:TOP], "stale_models": _oldest_first(findings, "stale-model")[:TOP],
+        "ownerless": [f for f in findings if f.get("category") == "ownerless-pipeline"][:TOP],
+        "files_grew": _files_grew(now_f, then_f)[:TOP],
     }
 
 
@@ -137,44 +165,48 @@ def _signed(n: float | None, digits: int = 0) -> str:
     return f"{n:+.{digits}f}"
 
 
+def _fleet_table(repos: list[dict[str, Any]]) -> list[str]:
+    out = ["| repository | grade | score | change | findings | change | new | fixed |",
+           "|---|---|---|---|---|---|---|---|"]
+    for r in repos:
+        score = f"{r['score']:.0f}" if r["score"] is not None else "n/a"
+        out.append(f"| {r['repo']} | {r['grade'] or 'n/a'} | {score} | {_signed(r['score_delta'])} | "
+                   f"{r['findings']} | {_signed(r['findings_delta'])} | {len(r['new'])} | {len(r['fixed'])} |")
+    return out + [""]
+
+
+def _repo_digest(r: dict[str, Any]) -> list[str]:
+    if r["latest"] is None:
+        return ["No scan recorded in this period.", ""]
+    score = f"{r['score']:.0f}/100 ({r['grade']})" if r["score"] is not None else "not scored"
+    out = [f"- Readiness {score}, {_signed(r['score_delta'])} over the period; {r['findings']} findings "
+           f"({_signed(r['findings_delta'])}): {len(r['new'])} new, {len(r['fixed'])} fixed."]
+    if r["owners"]:
+        out.append("- Debt by owner: " + ", ".join(f"{o['owner']} {o['now']} ({_signed(o['delta'])})"
+                                                   for o in r["owners"][:6]))
+    if r["files_grew"]:
+        out.append("- Debt grew most in: " + ", ".join(f"`{p}` (+{d})" for p, d, _ in r["files_grew"][:5]))
+    if r["oldest_hacks"]:
+        oldest = r["oldest_hacks"][0]
+        out.append(f"- Oldest unticketed hack: `{oldest['path']}:{oldest.get('line')}` "
+                   f"({_evidence(oldest).get('age_days', 0):.0f} days) {oldest['message']}")
+    out += [f"- Stale model: `{f['path']}`: {f['message']}" for f in r["stale_models"][:3]]
+    out += [f"- Ownerless pipeline: `{f['path']}`: {f['message']}" for f in r["ownerless"][:3]]
+    if r["new"]:
+        out += ["", "New findings:", ""]
+        out += [f"- **{f['severity']}** `{f['path']}:{f.get('line') or '-'}` {f['message']} ({f['rule']})"
+                for f in r["new"][:10]]
+        if len(r["new"]) > 10:
+            out.append(f"- ... and {len(r['new']) - 10} more")
+    return out + [""]
+
+
 def render_team_markdown(report: dict[str, Any]) -> str:
     out = [f"## {report['title']}", "", f"Period {report['start']} to {report['end']}.", ""]
     if report["fleet"]:
-        out += ["| repository | grade | score | change | findings | change | new | fixed |",
-                "|---|---|---|---|---|---|---|---|"]
-        for r in report["repos"]:
-            score = f"{r['score']:.0f}" if r["score"] is not None else "n/a"
-            out.append(f"| {r['repo']} | {r['grade'] or 'n/a'} | {score} | {_signed(r['score_delta'])} | "
-                       f"{r['findings']} | {_signed(r['findings_delta'])} | {len(r['new'])} | {len(r['fixed'])} |")
-        out.append("")
+        out += _fleet_table(report["repos"])
     for r in report["repos"]:
         if report["fleet"]:
             out += [f"### {r['repo']}", ""]
-        if r["latest"] is None:
-            out += ["No scan recorded in this period.", ""]
-            continue
-        score = f"{r['score']:.0f}/100 ({r['grade']})" if r["score"] is not None else "not scored"
-        out.append(f"- Readiness {score}, {_signed(r['score_delta'])} over the period; "
-                   f"{r['findings']} findings ({_signed(r['findings_delta'])}): "
-                   f"{len(r['new'])} new, {len(r['fixed'])} fixed.")
-        if r["owners"]:
-            out.append("- Debt by owner: " + ", ".join(
-                f"{o['owner']} {o['now']} ({_signed(o['delta'])})" for o in r["owners"][:6]))
-        if r["files_grew"]:
-            out.append("- Debt grew most in: " + ", ".join(f"`{p}` (+{d})" for p, d, _ in r["files_grew"][:5]))
-        if r["oldest_hacks"]:
-            oldest = r["oldest_hacks"][0]
-            out.append(f"- Oldest unticketed hack: `{oldest['path']}:{oldest.get('line')}` "
-                       f"({(oldest.get('evidence') or {}).get('age_days', 0):.0f} days) {oldest['message']}")
-        for f in r["stale_models"][:3]:
-            out.append(f"- Stale model: `{f['path']}`: {f['message']}")
-        for f in r["ownerless"][:3]:
-            out.append(f"- Ownerless pipeline: `{f['path']}`: {f['message']}")
-        if r["new"]:
-            out += ["", "New findings:", ""]
-            out += [f"- **{f['severity']}** `{f['path']}:{f.get('line') or '-'}` {f['message']} ({f['rule']})"
-                    for f in r["new"][:10]]
-            if len(r["new"]) > 10:
-                out.append(f"- ... and {len(r['new']) - 10} more")
-        out.append("")
+        out += _repo_digest(r)
     return "\n".join(out).rstrip() + "\n"
