@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from auditor.artifacts import MODEL_SUFFIXES, Artifact, DvcOutput, candidates, dvc_outputs
+from auditor.path_folding import FILE_DIR, PathFolder
 
 if TYPE_CHECKING:
     from auditor.project import Project
@@ -50,22 +51,76 @@ _PATH_KEYWORDS = {"path", "filepath", "file_path", "f", "fname", "filename", "fi
                   "model_path", "save_directory", "pretrained_model_name_or_path", "path_or_fileobj",
                   "local_path", "dst", "Filename", "export_dir", "model_uri", "artifact_path", "local_dir",
                   "filename_or_obj", "checkpoint_path"}
-_FILE_DIR = "@file"
+# Path keywords of a copy or download call that name its destination (the written side).
+_DESTINATION_KEYWORDS = {"dst", "Filename", "filename", "local_path", "local_dir"}
+_TREE_TRAINERS = {"xgboost.train", "lightgbm.train", "catboost.train"}
 # Feature lists by name (FEATURES, feature_cols), not classes such as FeatureUnion.
 _FEATURE_NAME = re.compile(r"^([A-Z0-9_]*FEATURE[A-Z0-9_]*|[a-z0-9_]*feature[a-z0-9_]*)$")
+_OPEN_FUNCS = {"open", "io.open", "builtins.open", "gzip.open", "bz2.open", "lzma.open"}
+# Model save/load calls by kind; "mlflow-load" is deliberately not recorded.
+_SAVE, _MLFLOW_SAVE, _MLFLOW_LOAD, _COPY, _LOAD = "save", "mlflow-save", "mlflow-load", "copy", "load"
 
 
 def _looks_like_path(value: str) -> bool:
     if not value or len(value) > 300 or "\n" in value:
         return False
-    return "/" in value or "\\" in value or posixpath.splitext(value)[1].lower() in MODEL_SUFFIXES or \
-        value.startswith(_FILE_DIR)
+    return "/" in value or "\\" in value or _has_model_suffix(value) or value.startswith(FILE_DIR)
+
+
+def _has_model_suffix(path: str) -> bool:
+    return posixpath.splitext(path)[1].lower() in MODEL_SUFFIXES
+
+
+def _hints(node: ast.AST) -> list[str]:
+    """File names that appear as constant parts of a path we cannot fold (``f"{d}/m.pkl"``)."""
+    names = []
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            base = posixpath.basename(sub.value.replace("\\", "/"))
+            if _has_model_suffix(base):
+                names.append(base)
+    return names
+
+
+def _method_name(func: ast.AST) -> str:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+def _io_kind(qualified: str | None, method: str) -> str | None:
+    """Whether a call saves, copies or loads a model (one of the kinds above), or None."""
+    known = qualified or ""
+    if known.startswith("mlflow.") and method in ("log_model", "save_model"):
+        return _MLFLOW_SAVE
+    if known.startswith("mlflow.") and method == "load_model":
+        return _MLFLOW_LOAD
+    if qualified in _DUMP_FUNCS or (qualified is None and method in _SAVE_METHODS):
+        return _SAVE
+    maybe_model = not known.startswith(_NOT_MODEL_LOADERS)
+    if method in _COPY_METHODS and maybe_model:
+        return _COPY
+    if qualified in _LOAD_FUNCS or (method in _LOAD_METHODS and maybe_model):
+        return _LOAD
+    return None
+
+
+def _io_arguments(kind: str, node: ast.Call) -> list[ast.AST]:
+    """The arguments of a save, copy or load call that may name the model file."""
+    keyword_args = [k.value for k in node.keywords if k.arg in _PATH_KEYWORDS]
+    if kind == _MLFLOW_SAVE:  # log_model(model, artifact_path)
+        return node.args[1:2] + keyword_args
+    if kind == _COPY:  # the destination is the last argument: it is written; the source is only read
+        return node.args[-1:] + [k.value for k in node.keywords if k.arg in _DESTINATION_KEYWORDS]
+    if kind == _LOAD:
+        return list(node.args[:1]) + keyword_args
+    return list(node.args) + keyword_args
 
 
 class ArtifactIO(ast.NodeVisitor):
     def __init__(self, module) -> None:
         self.module = module
-        self.constants: dict[str, str] = {}
+        self.paths = PathFolder(module)
         self.handles: dict[str, tuple[str | None, str, list[str]]] = {}  # with-name -> (path, mode, hints)
         self.writes: list[dict[str, Any]] = []
         self.reads: list[dict[str, Any]] = []
@@ -73,141 +128,54 @@ class ArtifactIO(ast.NodeVisitor):
         self.fits = False
         self.features: set[str] = set()
 
-    # -- constant folding of paths ----------------------------------------------------------------
     def _module_constants(self) -> None:
         assigned: dict[str, int] = {}
         for node in self.module.tree.body:
-            targets = node.targets if isinstance(node, ast.Assign) else \
-                [node.target] if isinstance(node, ast.AnnAssign) and node.value is not None else []
-            for target in targets:
-                if isinstance(target, ast.Name):
-                    assigned[target.id] = assigned.get(target.id, 0) + 1
-                    value = self.path_of(node.value)
-                    if value is not None:
-                        self.constants[target.id] = value
-                    if _FEATURE_NAME.match(target.id):
-                        self.features.add(f"{self.module.module_name}.{target.id}")
+            for target in _assigned_names(node):
+                assigned[target] = assigned.get(target, 0) + 1
+                value = self.paths.fold(node.value)
+                if value is not None:
+                    self.paths.constants[target] = value
+                if _FEATURE_NAME.match(target):
+                    self.features.add(f"{self.module.module_name}.{target}")
         for name, count in assigned.items():
             if count > 1:  # reassigned: not a constant
-                self.constants.pop(name, None)
+                self.paths.constants.pop(name, None)
 
-    def path_of(self, node: ast.AST | None) -> str | None:
-        """The constant string a path expression evaluates to, or None."""
-        if node is None:
-            return None
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return node.value
-        if isinstance(node, ast.Name):
-            if node.id == "__file__":
-                return f"{_FILE_DIR}/__file__"
-            return self.constants.get(node.id)
-        if isinstance(node, ast.JoinedStr):
-            parts = []
-            for value in node.values:
-                if isinstance(value, ast.Constant):
-                    parts.append(str(value.value))
-                elif isinstance(value, ast.FormattedValue) and value.format_spec is None:
-                    inner = self.path_of(value.value)
-                    if inner is None:
-                        return None
-                    parts.append(inner)
-                else:
-                    return None
-            return "".join(parts)
-        if isinstance(node, ast.BinOp):
-            left, right = self.path_of(node.left), self.path_of(node.right)
-            if left is None or right is None:
-                return None
-            if isinstance(node.op, ast.Add):
-                return left + right
-            if isinstance(node.op, ast.Div):
-                return _join(left, right)
-            return None
-        if isinstance(node, ast.Attribute):
-            base = self.path_of(node.value)
-            if base is None:
-                return None
-            if node.attr == "parent":
-                return _dirname(base)
-            return None
-        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "parents":
-            base = self.path_of(node.value.value)
-            index = node.slice
-            if base is not None and isinstance(index, ast.Constant) and isinstance(index.value, int):
-                for _ in range(index.value + 1):
-                    base = _dirname(base)
-                return base
-            return None
-        if isinstance(node, ast.Call):
-            name = self.module.qualified_name(node.func) or self.module.dotted_name(node.func) or ""
-            last = name.rsplit(".", 1)[-1]
-            if last in ("join",) and name.startswith(("os.path", "posixpath")) or name in ("os.path.join",):
-                parts = [self.path_of(a) for a in node.args]
-                if not parts or any(p is None for p in parts):
-                    return None
-                result = parts[0]
-                for part in parts[1:]:
-                    result = _join(result, part)
-                return result
-            if name in ("pathlib.Path", "pathlib.PurePath", "pathlib.PurePosixPath", "str", "os.fspath") or \
-                    name.endswith(".Path") and name.startswith("pathlib"):
-                parts = [self.path_of(a) for a in node.args]
-                if not parts or any(p is None for p in parts) or node.keywords:
-                    return None
-                result = parts[0]
-                for part in parts[1:]:
-                    result = _join(result, part)
-                return result
-            if name in ("os.path.dirname",) and len(node.args) == 1:
-                inner = self.path_of(node.args[0])
-                return _dirname(inner) if inner is not None else None
-            if name in ("os.path.abspath", "os.path.realpath", "os.path.normpath") and len(node.args) == 1:
-                return self.path_of(node.args[0])
-            if isinstance(node.func, ast.Attribute) and node.func.attr in ("resolve", "absolute", "expanduser") \
-                    and not node.args:
-                return self.path_of(node.func.value)
-            if isinstance(node.func, ast.Attribute) and node.func.attr in ("joinpath",):
-                parts = [self.path_of(node.func.value)] + [self.path_of(a) for a in node.args]
-                if any(p is None for p in parts):
-                    return None
-                result = parts[0]
-                for part in parts[1:]:
-                    result = _join(result, part)
-                return result
-        return None
-
-    def _hints(self, node: ast.AST) -> list[str]:
-        """File names that appear as constant parts of a path we cannot fold (``f"{d}/m.pkl"``)."""
-        names = []
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
-                base = posixpath.basename(sub.value.replace("\\", "/"))
-                if posixpath.splitext(base)[1].lower() in MODEL_SUFFIXES:
-                    names.append(base)
-        return names
+    def _model_path(self, node: ast.AST | None) -> str | None:
+        """The folded path of an expression if it looks like a file path."""
+        path = self.paths.fold(node)
+        return path if path is not None and _looks_like_path(path) else None
 
     # -- recording ------------------------------------------------------------------------------
     def _record(self, bucket: list, node: ast.Call, call: str, args: list[ast.AST], direction: str) -> None:
+        writing = direction == "write"
         for arg in args:
-            path = self.path_of(arg)
-            if path is not None and _looks_like_path(path):
+            path = self._model_path(arg)
+            if path is not None:
                 bucket.append({"path": path, "line": node.lineno, "call": call})
-            elif direction == "write":
-                self.write_hints.update(self._hints(arg))
+            elif writing:
+                self.write_hints.update(_hints(arg))
             if isinstance(arg, ast.Name) and arg.id in self.handles:
-                handle_path, mode, hints = self.handles[arg.id]
-                if handle_path is not None:
-                    bucket.append({"path": handle_path, "line": node.lineno, "call": call})
-                elif direction == "write":
-                    self.write_hints.update(hints)
+                self._record_handle(bucket, self.handles[arg.id], node.lineno, call, writing)
             if isinstance(arg, ast.Call) and self._is_open(arg):
                 self._open(arg, direction_hint=direction, call=call, at=node)
 
+    def _record_handle(self, bucket: list, handle: tuple[str | None, str, list[str]], line: int, call: str,
+                       writing: bool) -> None:
+        """A call given a file handle opened earlier (``pickle.dump(model, f)``)."""
+        handle_path, _mode, hints = handle
+        if handle_path is not None:
+            bucket.append({"path": handle_path, "line": line, "call": call})
+        elif writing:
+            self.write_hints.update(hints)
+
     def _is_open(self, node: ast.Call) -> bool:
         name = self.module.qualified_name(node.func) or self.module.dotted_name(node.func)
-        return name in ("open", "io.open", "builtins.open", "gzip.open", "bz2.open", "lzma.open") or \
-            isinstance(node.func, ast.Attribute) and node.func.attr == "open" and \
-            self.path_of(node.func.value) is not None
+        if name in _OPEN_FUNCS:
+            return True
+        return isinstance(node.func, ast.Attribute) and node.func.attr == "open" and \
+            self.paths.fold(node.func.value) is not None
 
     def _open_target(self, node: ast.Call) -> tuple[ast.AST | None, str]:
         if isinstance(node.func, ast.Attribute) and node.func.attr == "open" and \
@@ -227,26 +195,27 @@ class ArtifactIO(ast.NodeVisitor):
 
     def _open(self, node: ast.Call, direction_hint: str | None = None, call: str = "open", at: ast.AST | None = None) -> None:
         target, mode = self._open_target(node)
-        path = self.path_of(target)
+        path = self._model_path(target)
         writing = any(c in mode for c in "wax")
-        if path is None or not _looks_like_path(path):
+        if path is None:
             if writing and target is not None:
-                self.write_hints.update(self._hints(target))
+                self.write_hints.update(_hints(target))
             return
         # A binary open of a model-named file reads or writes that model, whatever parses it.
-        if "b" in mode and posixpath.splitext(path)[1].lower() in MODEL_SUFFIXES or direction_hint:
+        if "b" in mode and _has_model_suffix(path) or direction_hint:
             entry = {"path": path, "line": (at or node).lineno, "call": call if direction_hint else f"open({mode!r})"}
             (self.writes if writing else self.reads).append(entry)
+
+    def _remember_handle(self, name: str, call: ast.Call) -> None:
+        """``with open(PATH, "wb") as f`` / ``f = open(PATH)``: what a later ``dump(x, f)`` writes."""
+        target, mode = self._open_target(call)
+        self.handles[name] = (self._model_path(target), mode, _hints(target) if target is not None else [])
 
     def visit_With(self, node: ast.With) -> None:
         for item in node.items:
             expr = item.context_expr
             if isinstance(expr, ast.Call) and self._is_open(expr) and isinstance(item.optional_vars, ast.Name):
-                target, mode = self._open_target(expr)
-                path = self.path_of(target)
-                self.handles[item.optional_vars.id] = (
-                    path if path is not None and _looks_like_path(path) else None, mode,
-                    self._hints(target) if target is not None else [])
+                self._remember_handle(item.optional_vars.id, expr)
         self.generic_visit(node)
 
     visit_AsyncWith = visit_With
@@ -255,38 +224,29 @@ class ArtifactIO(ast.NodeVisitor):
         value = node.value
         if isinstance(value, ast.Call) and self._is_open(value) and len(node.targets) == 1 and \
                 isinstance(node.targets[0], ast.Name):
-            target, mode = self._open_target(value)
-            path = self.path_of(target)
-            self.handles[node.targets[0].id] = (
-                path if path is not None and _looks_like_path(path) else None, mode,
-                self._hints(target) if target is not None else [])
+            self._remember_handle(node.targets[0].id, value)
         self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
         qualified = self.module.qualified_name(node.func)
-        method = node.func.attr if isinstance(node.func, ast.Attribute) else \
-            node.func.id if isinstance(node.func, ast.Name) else ""
-        name = qualified or self.module.dotted_name(node.func) or method
-        keyword_args = [k.value for k in node.keywords if k.arg in _PATH_KEYWORDS]
+        method = _method_name(node.func)
         if self._is_open(node):
             self._open(node)
-        elif qualified and qualified.startswith("mlflow.") and method in ("log_model", "save_model"):
-            self._record(self.writes, node, qualified, node.args[1:2] + keyword_args, "write")
-        elif qualified and qualified.startswith("mlflow.") and method == "load_model":
-            pass  # model URIs (runs:/, models:/) name the tracking server, not a repository path
-        elif qualified in _DUMP_FUNCS or (qualified is None and method in _SAVE_METHODS):
-            self._record(self.writes, node, name, list(node.args) + keyword_args, "write")
-        elif method in _COPY_METHODS and not (qualified or "").startswith(_NOT_MODEL_LOADERS):
-            # the destination is the last argument: it is written; the source is only read
-            destination = node.args[-1:] + [k.value for k in node.keywords if k.arg in ("dst", "Filename", "filename",
-                                                                                       "local_path", "local_dir")]
-            self._record(self.writes, node, name, destination, "write")
-        elif qualified in _LOAD_FUNCS or (method in _LOAD_METHODS and not (qualified or "").startswith(_NOT_MODEL_LOADERS)):
-            self._record(self.reads, node, name, list(node.args[:1]) + keyword_args, "read")
-        if method in _FIT_METHODS and isinstance(node.func, ast.Attribute) or \
-                qualified in ("xgboost.train", "lightgbm.train", "catboost.train"):
+        else:
+            self._record_call(node, qualified, method)
+        if method in _FIT_METHODS and isinstance(node.func, ast.Attribute) or qualified in _TREE_TRAINERS:
             self.fits = True
         self.generic_visit(node)
+
+    def _record_call(self, node: ast.Call, qualified: str | None, method: str) -> None:
+        kind = _io_kind(qualified, method)
+        if kind is None or kind == _MLFLOW_LOAD:
+            return  # mlflow model URIs (runs:/, models:/) name the tracking server, not a repository path
+        name = qualified or self.module.dotted_name(node.func) or method
+        if kind == _LOAD:
+            self._record(self.reads, node, name, _io_arguments(kind, node), "read")
+        else:
+            self._record(self.writes, node, name, _io_arguments(kind, node), "write")
 
     def visit_Name(self, node: ast.Name) -> None:
         qualified = self.module.imports.get(node.id)
@@ -302,6 +262,17 @@ class ArtifactIO(ast.NodeVisitor):
         }
 
 
+def _assigned_names(node: ast.stmt) -> list[str]:
+    """Names a module-level ``X = ...`` or ``X: T = ...`` binds."""
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        targets = [node.target]
+    else:
+        return []
+    return [target.id for target in targets if isinstance(target, ast.Name)]
+
+
 def _dedupe(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     seen, result = set(), []
     for entry in entries:
@@ -310,23 +281,6 @@ def _dedupe(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
             seen.add(key)
             result.append(entry)
     return result
-
-
-def _join(left: str, right: str) -> str:
-    if right.startswith("/") or right.startswith(_FILE_DIR):
-        return right
-    if left == f"{_FILE_DIR}/__file__":
-        left = _FILE_DIR + "/__file__"
-    return posixpath.join(left, right) if left else right
-
-
-def _dirname(path: str) -> str:
-    if path == f"{_FILE_DIR}/__file__":
-        return _FILE_DIR
-    if path.startswith(_FILE_DIR):
-        rest = path[len(_FILE_DIR):].lstrip("/")
-        return f"{_FILE_DIR}/{rest}/.." if rest else f"{_FILE_DIR}/.."
-    return posixpath.dirname(path.rstrip("/"))
 
 
 def extract(module) -> dict[str, Any]:

@@ -90,52 +90,68 @@ def _zip_first_name(header: bytes) -> str:
     return header[30:30 + name_length].decode("utf-8", errors="replace")
 
 
+def _may_be_safetensors(header: bytes, suffix: str) -> bool:
+    """An 8-byte little-endian header length, then the JSON header."""
+    return len(header) > 9 and header[8:9] == b"{" and suffix in (".safetensors", "", ".bin")
+
+
+# Magic bytes in the order they are tried: the first that matches names the format. Order
+# matters: a safetensors header length may begin with the bytes of a pickle protocol marker.
+_MAGIC = (
+    (lambda header, suffix: header.startswith(_LEGACY_TORCH), "pytorch-legacy"),
+    (lambda header, suffix: header.startswith(b"\x89HDF\r\n\x1a\n"), "hdf5"),
+    (lambda header, suffix: header[4:8] == b"TFL3", "tflite"),
+    (lambda header, suffix: header.startswith(b"GGUF"), "gguf"),
+    (lambda header, suffix: header.startswith(b"CBM1"), "catboost"),
+    (lambda header, suffix: header.startswith((b"binf", b'{"learner"')), "xgboost"),
+    (lambda header, suffix: header.startswith(b"tree\nversion=v"), "lightgbm"),
+    (_may_be_safetensors, "safetensors"),
+    (lambda header, suffix: bool(_PICKLE.match(header)), "pickle"),
+    (lambda header, suffix: suffix == ".onnx" and header[:1] == b"\x08", "onnx"),
+)
+# Generic containers that the extension names more precisely.
+_SUFFIX_VARIANTS = {("hdf5", ".keras"): "keras-h5", ("pickle", ".joblib"): "joblib"}
+_KERAS_ZIP_ENTRIES = ("metadata.json", "config.json", "model.weights.h5")
+
+
 def sniff(header: bytes, name: str) -> tuple[str | None, dict[str, Any]]:
     """(format, metadata) from magic bytes, falling back on the extension; None if unknown."""
     suffix = PurePosixPath(name).suffix.lower()
-    metadata: dict[str, Any] = {}
     if header.startswith(LFS_POINTER):
-        text = header.decode("utf-8", errors="replace")
-        size = re.search(r"^size (\d+)", text, re.M)
-        oid = re.search(r"^oid (\S+)", text, re.M)
-        metadata["lfs_size"] = int(size.group(1)) if size else None
-        metadata["lfs_oid"] = oid.group(1) if oid else None
-        return _EXTENSION_FORMATS.get(suffix, "lfs-object"), metadata
+        return _EXTENSION_FORMATS.get(suffix, "lfs-object"), _lfs_metadata(header)
     if header.startswith(b"PK\x03\x04"):
         first = _zip_first_name(header)
-        metadata["first_entry"] = first
-        if first.endswith("data.pkl") or "/data/" in first or first.endswith("/version") or first.endswith(".data/version"):
-            return "pytorch", metadata
-        if first in ("metadata.json", "config.json", "model.weights.h5") and suffix in (".keras", ""):
-            return "keras", metadata
-        if first.endswith(".npy"):
-            return "numpy", metadata
-        if suffix == ".mar" or first.startswith("MAR-INF"):
-            return "torchserve", metadata
-        return _EXTENSION_FORMATS.get(suffix, "zip"), metadata
-    if header.startswith(_LEGACY_TORCH):
-        return "pytorch-legacy", metadata
-    if header.startswith(b"\x89HDF\r\n\x1a\n"):
-        return ("keras-h5" if suffix == ".keras" else "hdf5"), metadata
-    if header[4:8] == b"TFL3":
-        return "tflite", metadata
-    if header.startswith(b"GGUF"):
-        return "gguf", metadata
-    if header.startswith(b"CBM1"):
-        return "catboost", metadata
-    if header.startswith(b"binf") or header.startswith(b'{"learner"'):
-        return "xgboost", metadata
-    if header.startswith(b"tree\nversion=v"):
-        return "lightgbm", metadata
-    if len(header) > 9 and header[8:9] == b"{" and (suffix == ".safetensors" or not suffix or suffix == ".bin"):
-        info = _safetensors_metadata(header)
-        if info is not None:
-            return "safetensors", info
-    if _PICKLE.match(header):
-        return ("joblib" if suffix == ".joblib" else "pickle"), metadata
-    if suffix == ".onnx" and header[:1] == b"\x08":
-        return "onnx", metadata
-    return _EXTENSION_FORMATS.get(suffix), metadata
+        return _zip_format(first, suffix), {"first_entry": first}
+    for matches, fmt in _MAGIC:
+        if not matches(header, suffix):
+            continue
+        if fmt == "safetensors":
+            info = _safetensors_metadata(header)
+            if info is None:  # not JSON after all: try the other formats
+                continue
+            return fmt, info
+        return _SUFFIX_VARIANTS.get((fmt, suffix), fmt), {}
+    return _EXTENSION_FORMATS.get(suffix), {}
+
+
+def _lfs_metadata(header: bytes) -> dict[str, Any]:
+    text = header.decode("utf-8", errors="replace")
+    size = re.search(r"^size (\d+)", text, re.M)
+    oid = re.search(r"^oid (\S+)", text, re.M)
+    return {"lfs_size": int(size.group(1)) if size else None, "lfs_oid": oid.group(1) if oid else None}
+
+
+def _zip_format(first: str, suffix: str) -> str:
+    """The format of a zip archive from the name of its first entry."""
+    if first.endswith(("data.pkl", "/version")) or "/data/" in first:
+        return "pytorch"
+    if first in _KERAS_ZIP_ENTRIES and suffix in (".keras", ""):
+        return "keras"
+    if first.endswith(".npy"):
+        return "numpy"
+    if suffix == ".mar" or first.startswith("MAR-INF"):
+        return "torchserve"
+    return _EXTENSION_FORMATS.get(suffix, "zip")
 
 
 def _safetensors_metadata(header: bytes) -> dict[str, Any] | None:
@@ -224,68 +240,121 @@ def dvc_outputs(project: "Project") -> list[DvcOutput]:
     """Outputs declared by dvc.yaml stages, dvc.lock and ``*.dvc`` files (paths from the repo root)."""
     found: list[DvcOutput] = []
     for file in project.files.values():
-        name = file.name.lower()
         if not isinstance(file.data, dict):
             continue
-        base = posixpath.dirname(file.path)
-        if name in ("dvc.yaml", "dvc.lock"):
-            stages = file.data.get("stages")
-            if not isinstance(stages, dict):
-                continue
-            for stage_name, stage in stages.items():
-                if not isinstance(stage, dict):
-                    continue
-                wdir = stage.get("wdir") if isinstance(stage.get("wdir"), str) else "."
-                stage_base = _norm(posixpath.join(base, wdir)) if base or wdir != "." else ""
-                if stage_base is None:
-                    continue
-                deps = [_norm(posixpath.join(stage_base, d)) for d in _out_paths(stage.get("deps"))]
-                cmd = stage.get("cmd")
-                cmd = " ".join(c for c in cmd if isinstance(c, str)) if isinstance(cmd, list) else (cmd or "")
-                for index, out in enumerate(_out_paths(stage.get("outs"))):
-                    path = _norm(posixpath.join(stage_base, out))
-                    if path is None:
-                        continue
-                    line = file.line_of("stages", stage_name, "outs", index) or file.line_of("stages", stage_name, "outs")
-                    found.append(DvcOutput(path.rstrip("/"), file.path, line, str(stage_name),
-                                           [d for d in deps if d], str(cmd)))
+        if file.name.lower() in ("dvc.yaml", "dvc.lock"):
+            found.extend(_pipeline_outputs(file))
         elif file.suffix == ".dvc":
-            for index, out in enumerate(_out_paths(file.data.get("outs"))):
-                path = _norm(posixpath.join(base, out))
-                if path is not None:
-                    found.append(DvcOutput(path.rstrip("/"), file.path, file.line_of("outs", index), None))
+            found.extend(_tracked_outputs(file))
+    return found
+
+
+def _pipeline_outputs(file: "RepoFile") -> list[DvcOutput]:
+    """The outs of every stage of a dvc.yaml or dvc.lock."""
+    stages = file.data.get("stages")
+    if not isinstance(stages, dict):
+        return []
+    found: list[DvcOutput] = []
+    for stage_name, stage in stages.items():
+        if isinstance(stage, dict):
+            found.extend(_stage_outputs(file, stage_name, stage))
+    return found
+
+
+def _stage_outputs(file: "RepoFile", stage_name: Any, stage: dict[str, Any]) -> list[DvcOutput]:
+    base = posixpath.dirname(file.path)
+    wdir = stage.get("wdir") if isinstance(stage.get("wdir"), str) else "."
+    stage_base = _norm(posixpath.join(base, wdir)) if base or wdir != "." else ""
+    if stage_base is None:  # a working directory outside the repository
+        return []
+    deps = [_norm(posixpath.join(stage_base, d)) for d in _out_paths(stage.get("deps"))]
+    cmd = _stage_command(stage.get("cmd"))
+    found = []
+    for index, out in enumerate(_out_paths(stage.get("outs"))):
+        path = _norm(posixpath.join(stage_base, out))
+        if path is None:
+            continue
+        line = file.line_of("stages", stage_name, "outs", index) or file.line_of("stages", stage_name, "outs")
+        found.append(DvcOutput(path.rstrip("/"), file.path, line, str(stage_name), [d for d in deps if d], cmd))
+    return found
+
+
+def _stage_command(cmd: Any) -> str:
+    """A stage's ``cmd``: one string, or a list of commands joined."""
+    if isinstance(cmd, list):
+        return " ".join(c for c in cmd if isinstance(c, str))
+    return str(cmd or "")
+
+
+def _tracked_outputs(file: "RepoFile") -> list[DvcOutput]:
+    """The outs of a ``*.dvc`` file: data or models DVC tracks outside git."""
+    base = posixpath.dirname(file.path)
+    found = []
+    for index, out in enumerate(_out_paths(file.data.get("outs"))):
+        path = _norm(posixpath.join(base, out))
+        if path is not None:
+            found.append(DvcOutput(path.rstrip("/"), file.path, file.line_of("outs", index), None))
     return found
 
 
 def find_artifacts(project: "Project") -> list[Artifact]:
+    artifacts, model_dirs = _committed_artifacts(project)
+    _add_model_directories(project, artifacts, model_dirs)
+    _add_dvc_outputs(project, artifacts)
+    return sorted(artifacts.values(), key=lambda a: a.path)
+
+
+def _committed_artifacts(project: "Project") -> tuple[dict[str, Artifact], dict[str, tuple[str, str]]]:
+    """Model files in the repository (committed or LFS pointers), and the directories that are
+    models as a whole (directory -> (format, marker file))."""
     from auditor.project import ARTIFACT, DOC, OTHER
 
     artifacts: dict[str, Artifact] = {}
     model_dirs: dict[str, tuple[str, str]] = {}
     for file in project.files.values():
-        if file.kind == ARTIFACT or (file.kind == OTHER and not file.suffix and file.header):
-            lower = file.name.lower()
-            if lower == "saved_model.pb":
-                model_dirs.setdefault(posixpath.dirname(file.path), ("tf-savedmodel", file.path))
+        extensionless = file.kind == OTHER and not file.suffix and bool(file.header)
+        if file.kind == ARTIFACT or extensionless:
+            if _note_model_directory(file, model_dirs):
                 continue
-            if file.name == "MLmodel":
-                model_dirs[posixpath.dirname(file.path)] = ("mlflow-model", file.path)
-                continue
-            fmt, metadata = sniff(file.header, file.name)
-            if fmt is None or (file.kind == OTHER and fmt in ("binary", "zip", "pickle", None)):
-                continue  # an extensionless file counts only with a model's own magic bytes
-            lfs = file.header.startswith(LFS_POINTER)
-            artifacts[file.path] = Artifact(
-                file.path, fmt, metadata.get("lfs_size") if lfs else file.size, "lfs" if lfs else "git",
-                file.path, metadata=metadata, model=looks_like_model(file.path, fmt))
+            artifact = _sniffed_artifact(file, extensionless)
+            if artifact is not None:
+                artifacts[file.path] = artifact
         elif file.kind == DOC and file.suffix == ".txt" and (file.text or "").startswith("tree\nversion=v"):
             artifacts[file.path] = Artifact(file.path, "lightgbm", file.size, "git", file.path)
+    return artifacts, model_dirs
+
+
+def _note_model_directory(file: "RepoFile", model_dirs: dict[str, tuple[str, str]]) -> bool:
+    """Record the directory of a SavedModel or MLflow model marker; True if the file is one."""
+    if file.name.lower() == "saved_model.pb":
+        model_dirs.setdefault(posixpath.dirname(file.path), ("tf-savedmodel", file.path))
+        return True
+    if file.name == "MLmodel":
+        model_dirs[posixpath.dirname(file.path)] = ("mlflow-model", file.path)
+        return True
+    return False
+
+
+def _sniffed_artifact(file: "RepoFile", extensionless: bool) -> Artifact | None:
+    fmt, metadata = sniff(file.header, file.name)
+    if fmt is None or (extensionless and fmt in ("binary", "zip", "pickle")):
+        return None  # an extensionless file counts only with a model's own magic bytes
+    lfs = file.header.startswith(LFS_POINTER)
+    return Artifact(file.path, fmt, metadata.get("lfs_size") if lfs else file.size, "lfs" if lfs else "git",
+                    file.path, metadata=metadata, model=looks_like_model(file.path, fmt))
+
+
+def _add_model_directories(project: "Project", artifacts: dict[str, Artifact],
+                           model_dirs: dict[str, tuple[str, str]]) -> None:
     for directory, (fmt, marker) in model_dirs.items():
         inside = [a for a in list(artifacts) if a.startswith(directory + "/")]
         for path in inside:  # weights inside a model directory are part of it
             del artifacts[path]
         size = sum(f.size for p, f in project.files.items() if p.startswith(directory + "/"))
         artifacts[directory] = Artifact(directory or ".", fmt, size, "git", marker, is_dir=True)
+
+
+def _add_dvc_outputs(project: "Project", artifacts: dict[str, Artifact]) -> None:
     for out in dvc_outputs(project):
         if out.source.endswith("dvc.yaml") or out.path in artifacts:
             continue  # dvc.yaml says what a stage makes, not that a version of it is tracked
@@ -297,7 +366,6 @@ def find_artifacts(project: "Project") -> list[Artifact]:
         artifacts[out.path] = Artifact(out.path, fmt or "directory", None, "dvc", out.source, out.line,
                                        is_dir=fmt is None, metadata={"stage": out.stage} if out.stage else {},
                                        model=looks_like_model(out.path, fmt))
-    return sorted(artifacts.values(), key=lambda a: a.path)
 
 
 def last_change(project: "Project", artifact: Artifact) -> tuple[float | None, str]:

@@ -1,19 +1,19 @@
 """Pipeline definitions and their owners.
 
 Python pipelines (Airflow, Prefect, Dagster, Kubeflow/Vertex, ZenML, Metaflow, Kedro, Luigi) are
-found per module by ``extract`` (one walk, JSON facts); configuration pipelines (dvc.yaml stages,
-scheduled or deploying CI workflows, cron files, Makefile targets that train or deploy) by
-``config_pipelines`` from the repository model. ``owners_for`` combines the owner sources:
+found per module by ``auditor.pipeline_code.extract`` and listed by ``python_pipelines``;
+configuration pipelines (dvc.yaml stages, scheduled or deploying CI workflows, cron files,
+Makefile targets that train or deploy) by ``config_pipelines`` from the repository model. ``owners_for`` combines the owner sources:
 CODEOWNERS, OWNERS files and the pipeline's own fields; placeholders are no owner.
 """
 
 from __future__ import annotations
 
-import ast
 import posixpath
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -27,34 +27,6 @@ PLACEHOLDERS = {
     "name", "team", "example", "changeme", "root", "nobody", "n/a", "na", "xxx", "dagster", "prefect",
 }
 
-# qualified name -> (framework, kind); decorators and calls that define a pipeline.
-_DECORATORS = {
-    "airflow.decorators.dag": ("airflow", "DAG"), "airflow.sdk.dag": ("airflow", "DAG"),
-    "prefect.flow": ("prefect", "flow"), "prefect.flows.flow": ("prefect", "flow"),
-    "dagster.job": ("dagster", "job"), "dagster.asset": ("dagster", "asset"),
-    "dagster.multi_asset": ("dagster", "asset"), "dagster.graph_asset": ("dagster", "asset"),
-    "dagster.schedule": ("dagster", "schedule"), "dagster.graph": ("dagster", "job"),
-    "kfp.dsl.pipeline": ("kubeflow", "pipeline"), "kfp.v2.dsl.pipeline": ("kubeflow", "pipeline"),
-    "zenml.pipeline": ("zenml", "pipeline"), "zenml.pipelines.pipeline": ("zenml", "pipeline"),
-}
-_CALLS = {
-    "airflow.DAG": ("airflow", "DAG"), "airflow.models.DAG": ("airflow", "DAG"),
-    "airflow.models.dag.DAG": ("airflow", "DAG"), "airflow.sdk.DAG": ("airflow", "DAG"),
-    "prefect.deployments.Deployment.build_from_flow": ("prefect", "deployment"),
-    "prefect.deploy": ("prefect", "deployment"), "prefect.serve": ("prefect", "deployment"),
-    "dagster.define_asset_job": ("dagster", "job"), "dagster.ScheduleDefinition": ("dagster", "schedule"),
-    "dagster.build_schedule_from_partitioned_job": ("dagster", "schedule"),
-    "google.cloud.aiplatform.PipelineJob": ("vertex", "pipeline job"),
-    "tfx.orchestration.pipeline.Pipeline": ("tfx", "pipeline"), "tfx.v1.dsl.Pipeline": ("tfx", "pipeline"),
-    "kedro.pipeline.pipeline": ("kedro", "pipeline"), "kedro.pipeline.Pipeline": ("kedro", "pipeline"),
-    "kedro.pipeline.modular_pipeline.pipeline": ("kedro", "pipeline"),
-}
-_BASES = {
-    "metaflow.FlowSpec": ("metaflow", "flow"), "luigi.Task": ("luigi", "task"),
-    "luigi.WrapperTask": ("luigi", "task"),
-}
-_OWNER_KEYS = {"owner", "owners", "email", "maintainer", "maintainers", "team", "contact", "owner_email"}
-_TAG_OWNER = re.compile(r"^(owner|team|maintainer|contact)[:=](?P<who>.+)$", re.I)
 LABEL = {"airflow": "Airflow", "prefect": "Prefect", "dagster": "Dagster", "kubeflow": "Kubeflow",
          "vertex": "Vertex AI", "tfx": "TFX", "zenml": "ZenML", "metaflow": "Metaflow", "kedro": "Kedro", "luigi": "Luigi",
          "dvc": "DVC", "github-actions": "GitHub Actions", "gitlab-ci": "GitLab CI", "azure-pipelines": "Azure Pipelines",
@@ -69,161 +41,6 @@ def is_placeholder(owner: str) -> bool:
         local = value.split("@", 1)[0]
         return local in PLACEHOLDERS or local.startswith("your")
     return False
-
-
-def split_owners(value: Any) -> list[str]:
-    """Owner strings from a field value: "a, b", ["a", "b"], {"owner": "a"} and tags "owner:a"."""
-    found: list[str] = []
-    if isinstance(value, str):
-        found.extend(part.strip() for part in re.split(r"[,;]", value))
-    elif isinstance(value, (list, tuple, set)):
-        for item in value:
-            found.extend(split_owners(item))
-    return found
-
-
-class _Finder(ast.NodeVisitor):
-    def __init__(self, module) -> None:
-        self.module = module
-        self.dicts: dict[str, ast.AST] = {}  # module-level name -> dict literal or dict(...) call
-        self.strings: dict[str, Any] = {}  # module-level name -> constant
-        self.definitions: list[dict[str, Any]] = []
-        self.module_owners: list[str] = []  # owner= of operators / tasks anywhere in the module
-
-    def _literal(self, node: ast.AST | None) -> Any:
-        try:
-            return ast.literal_eval(node) if node is not None else None
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            return None
-
-    def _dict_items(self, node: ast.AST | None) -> dict[str, ast.AST] | None:
-        """Keys of a dict literal, ``dict(...)`` or a module-level name bound to one; None if unknown."""
-        if isinstance(node, ast.Name) and node.id in self.dicts:
-            node = self.dicts[node.id]
-        if isinstance(node, ast.Dict):
-            if any(k is None for k in node.keys):  # {**base, ...}: the base may name the owner
-                return None
-            return {k.value: v for k, v in zip(node.keys, node.values)
-                    if isinstance(k, ast.Constant) and isinstance(k.value, str)}
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict" and not node.args:
-            if any(k.arg is None for k in node.keywords):
-                return None
-            return {k.arg: k.value for k in node.keywords if k.arg}
-        return None
-
-    def _owners_of_call(self, call: ast.Call | None) -> tuple[list[str], bool]:
-        """(owner strings named by the call, whether its owner fields could be read at all)."""
-        owners: list[str] = []
-        if call is None:
-            return owners, True
-        known = True
-        for keyword in call.keywords:
-            if keyword.arg is None:
-                known = False  # **kwargs may carry default_args
-                continue
-            key = keyword.arg.lower()
-            if key == "default_args":
-                items = self._dict_items(keyword.value)
-                if items is None:
-                    known = False
-                    continue
-                for name, value in items.items():
-                    if name.lower() in _OWNER_KEYS:
-                        owners.extend(split_owners(self._literal(value)))
-            elif key in _OWNER_KEYS or key == "owners":
-                owners.extend(split_owners(self._literal(keyword.value)))
-            elif key in ("tags", "labels", "owner_links"):
-                value = self._literal(keyword.value)
-                if isinstance(value, dict):
-                    for name, who in value.items():
-                        if key == "owner_links" or str(name).lower() in _OWNER_KEYS:
-                            owners.extend(split_owners(who if key != "owner_links" else name))
-                elif isinstance(value, (list, tuple)):
-                    for tag in value:
-                        match = _TAG_OWNER.match(str(tag))
-                        if match:
-                            owners.append(match.group("who").strip())
-        return owners, known
-
-    def _string(self, node: ast.AST) -> Any:
-        """A literal, or a module-level string constant (``dag_id=DAG_NAME``)."""
-        if isinstance(node, ast.Name) and isinstance(self.strings.get(node.id), str):
-            return self.strings[node.id]
-        return self._literal(node)
-
-    def _name_of(self, call: ast.Call | None, fallback: str) -> str:
-        if call is not None:
-            for keyword in call.keywords:
-                if keyword.arg in ("dag_id", "name", "pipeline_name", "display_name"):
-                    value = self._string(keyword.value)
-                    if isinstance(value, str):
-                        return value
-            if call.args:
-                value = self._string(call.args[0])
-                if isinstance(value, str):
-                    return value
-        return fallback
-
-    def _add(self, spec: tuple[str, str], node: ast.AST, call: ast.Call | None, fallback: str) -> None:
-        owners, known = self._owners_of_call(call)
-        self.definitions.append({
-            "framework": spec[0], "kind": spec[1], "name": self._name_of(call, fallback),
-            "line": node.lineno, "owners": owners, "known": known,
-        })
-
-    def run(self) -> dict[str, Any]:
-        for statement in self.module.tree.body:
-            if isinstance(statement, ast.Assign) and isinstance(statement.value, (ast.Dict, ast.Call)):
-                for target in statement.targets:
-                    if isinstance(target, ast.Name):
-                        self.dicts[target.id] = statement.value
-            elif isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant):
-                for target in statement.targets:
-                    if isinstance(target, ast.Name):
-                        self.strings[target.id] = statement.value.value
-        self.visit(self.module.tree)
-        self.definitions.sort(key=lambda d: d["line"])
-        return {"definitions": self.definitions, "module_owners": self.module_owners}
-
-    def _decorated(self, node) -> None:
-        for decorator in node.decorator_list:
-            call = decorator if isinstance(decorator, ast.Call) else None
-            qualified = self.module.qualified_name(call.func if call else decorator)
-            spec = _DECORATORS.get(qualified or "")
-            if spec:
-                self._add(spec, node, call, node.name)
-                break
-
-    def visit_FunctionDef(self, node) -> None:
-        self._decorated(node)
-        self.generic_visit(node)
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        for base in node.bases:
-            spec = _BASES.get(self.module.qualified_name(base) or "")
-            if spec:
-                self._add(spec, node, None, node.name)
-                break
-        self.generic_visit(node)
-
-    def visit_Call(self, node: ast.Call) -> None:
-        qualified = self.module.qualified_name(node.func) or ""
-        spec = _CALLS.get(qualified)
-        if spec is None and qualified.startswith("airflow") and qualified.endswith(".DAG"):
-            spec = ("airflow", "DAG")
-        if spec:
-            self._add(spec, node, node, spec[1])
-        else:
-            for keyword in node.keywords:
-                if keyword.arg in ("owner", "owners"):  # an operator or task that names its owner
-                    self.module_owners.extend(split_owners(self._literal(keyword.value)))
-        self.generic_visit(node)
-
-
-def extract(module) -> dict[str, Any]:
-    return _Finder(module).run()
 
 
 # -- pipelines defined in configuration ------------------------------------------------------------
@@ -256,7 +73,8 @@ _DEPLOY_COMMAND = re.compile(r"(?<![/\w.-])(deploy|rollout)(?![/\w.-])|kubectl a
 _DOCS_JOB = re.compile(r"\bdocs?\b|documentation|gh-deploy|gh-pages|\bpages\b|mkdocs|sphinx", re.I)
 
 
-def _workflow(file, data: dict) -> Pipeline | None:
+def _workflow(file) -> Pipeline | None:
+    data = file.data
     on = data.get("on", data.get(True))
     if isinstance(on, dict) and on.get("schedule"):
         return Pipeline(file.path, file.line_of("on", "schedule"), "github-actions", "scheduled workflow",
@@ -276,8 +94,8 @@ def _workflow(file, data: dict) -> Pipeline | None:
     return None
 
 
-def _gitlab(file, data: dict) -> Pipeline | None:
-    for job_id, job in data.items():
+def _gitlab(file) -> Pipeline | None:
+    for job_id, job in file.data.items():
         if not isinstance(job, dict) or str(job_id).startswith(".") or not ("script" in job or "trigger" in job):
             continue
         scheduled = "schedule" in str(job.get("rules", "")) or "schedule" in str(job.get("only", ""))
@@ -288,7 +106,8 @@ def _gitlab(file, data: dict) -> Pipeline | None:
     return None
 
 
-def _azure(file, data: dict) -> Pipeline | None:
+def _azure(file) -> Pipeline | None:
+    data = file.data
     if data.get("schedules"):
         return Pipeline(file.path, file.line_of("schedules"), "azure-pipelines", "scheduled pipeline", file.name)
     if "'deployment':" in str(data):
@@ -297,39 +116,76 @@ def _azure(file, data: dict) -> Pipeline | None:
     return None
 
 
+def _dvc_stages(file) -> Pipeline:
+    stages = list(file.data["stages"])
+    return Pipeline(file.path, file.line_of("stages"), "dvc", "pipeline",
+                    f"{file.path} (stages {', '.join(map(str, stages[:5]))})")
+
+
+def _crontab(file) -> Pipeline | None:
+    line = next((n for n, t in enumerate(file.lines(), 1) if _CRON_LINE.match(t)), None)
+    return Pipeline(file.path, line, "cron", "schedule", file.name) if line else None
+
+
+def _make_targets(file) -> Pipeline | None:
+    """The first Makefile target that trains or deploys; the others are counted."""
+    text = file.text or ""
+    targets = [m for m in _MAKE_TARGET.finditer(text) if not m.group("target").startswith(".")]
+    if not targets:
+        return None
+    line = text[: targets[0].start()].count("\n") + 1
+    return Pipeline(file.path, line, "make", "target", targets[0].group("target"), others=len(targets) - 1)
+
+
+def _is_dvc_pipeline(file) -> bool:
+    data = file.data
+    return file.name.lower() == "dvc.yaml" and isinstance(data, dict) and isinstance(data.get("stages"), dict) \
+        and bool(data["stages"])
+
+
+def _is_workflow(file) -> bool:
+    return isinstance(file.data, dict) and file.path.startswith(".github/workflows/") and \
+        file.suffix in (".yml", ".yaml")
+
+
+def _is_gitlab_ci(file) -> bool:
+    return isinstance(file.data, dict) and file.name.lower() in (".gitlab-ci.yml", ".gitlab-ci.yaml")
+
+
+def _is_azure_pipeline(file) -> bool:
+    return isinstance(file.data, dict) and (file.name.lower() in ("azure-pipelines.yml", "azure-pipelines.yaml")
+                                            or file.path.startswith(".azure-pipelines/"))
+
+
+def _is_crontab(file) -> bool:
+    return file.kind == "build" and (file.name.lower() == "crontab" or file.suffix == ".cron")
+
+
+def _is_makefile(file) -> bool:
+    return file.kind == "build" and (file.name.lower() in ("makefile", "gnumakefile") or file.suffix == ".mk")
+
+
+# (is this file of the kind, the pipeline it defines or None); the first kind that fits decides.
+_CONFIG_READERS = (
+    (_is_dvc_pipeline, _dvc_stages),
+    (_is_workflow, _workflow),
+    (_is_gitlab_ci, _gitlab),
+    (_is_azure_pipeline, _azure),
+    (_is_crontab, _crontab),
+    (_is_makefile, _make_targets),
+)
+
+
+def _config_pipeline(file) -> Pipeline | None:
+    for is_kind, read in _CONFIG_READERS:
+        if is_kind(file):
+            return read(file)
+    return None
+
+
 def config_pipelines(project: "Project") -> list[Pipeline]:
-    found: list[Pipeline] = []
-    for file in project.files.values():
-        name, path = file.name.lower(), file.path
-        data = file.data
-        if name == "dvc.yaml" and isinstance(data, dict) and isinstance(data.get("stages"), dict) and data["stages"]:
-            stages = list(data["stages"])
-            found.append(Pipeline(path, file.line_of("stages"), "dvc", "pipeline",
-                                  f"{path} (stages {', '.join(map(str, stages[:5]))})"))
-        elif isinstance(data, dict) and path.startswith(".github/workflows/") and file.suffix in (".yml", ".yaml"):
-            pipeline = _workflow(file, data)
-            if pipeline:
-                found.append(pipeline)
-        elif isinstance(data, dict) and name in (".gitlab-ci.yml", ".gitlab-ci.yaml"):
-            pipeline = _gitlab(file, data)
-            if pipeline:
-                found.append(pipeline)
-        elif isinstance(data, dict) and (name in ("azure-pipelines.yml", "azure-pipelines.yaml")
-                                         or path.startswith(".azure-pipelines/")):
-            pipeline = _azure(file, data)
-            if pipeline:
-                found.append(pipeline)
-        elif file.kind == "build" and (name == "crontab" or file.suffix == ".cron"):
-            line = next((n for n, t in enumerate(file.lines(), 1) if _CRON_LINE.match(t)), None)
-            if line:
-                found.append(Pipeline(path, line, "cron", "schedule", file.name))
-        elif file.kind == "build" and (name in ("makefile", "gnumakefile") or file.suffix == ".mk"):
-            targets = [m for m in _MAKE_TARGET.finditer(file.text or "") if not m.group("target").startswith(".")]
-            if targets:
-                line = (file.text or "")[: targets[0].start()].count("\n") + 1
-                found.append(Pipeline(path, line, "make", "target", targets[0].group("target"),
-                                      others=len(targets) - 1))
-    return found
+    found = (_config_pipeline(file) for file in project.files.values())
+    return [pipeline for pipeline in found if pipeline is not None]
 
 
 def python_pipelines(project: "Project") -> list[Pipeline]:
@@ -367,6 +223,12 @@ class Ownership:
     sources: list[str]  # where they came from ("CODEOWNERS line 4", "default_args", "OWNERS")
     placeholders: list[str]
 
+    def add(self, owners: list[str], source: str) -> None:
+        """Owners named by one more source (those not already known)."""
+        if owners:
+            self.owners.extend(o for o in owners if o not in self.owners)
+            self.sources.append(source)
+
 
 def owners_file_entries(text: str) -> list[str]:
     """People named by an OWNERS file: Kubernetes-style YAML (approvers, reviewers) or plain lines."""
@@ -387,33 +249,31 @@ def owners_file_entries(text: str) -> list[str]:
     return entries
 
 
+def _owners_files(path: str) -> Iterator[str]:
+    """The OWNERS files that may cover ``path``: its directory's, then each parent's up to the root."""
+    directory = posixpath.dirname(path)
+    while True:
+        yield f"{directory}/OWNERS" if directory else "OWNERS"
+        if not directory:
+            return
+        directory = posixpath.dirname(directory)
+
+
 def owners_for(project: "Project", pipeline: Pipeline) -> Ownership:
-    owners: list[str] = []
-    sources: list[str] = []
-    placeholders = [o for o in pipeline.owners if is_placeholder(o)]
+    """Owners from the pipeline's own fields, CODEOWNERS and OWNERS files; placeholders apart."""
+    ownership = Ownership([], [], [o for o in pipeline.owners if is_placeholder(o)])
     own = [o for o in pipeline.owners if not is_placeholder(o)]
     if own:
-        owners.extend(own)
-        sources.append("the pipeline's owner fields")
+        ownership.owners.extend(own)
+        ownership.sources.append("the pipeline's owner fields")
     for rule in project.codeowners.matching_rules(pipeline.path):
-        real = [o for o in rule.owners if not is_placeholder(o)]
-        placeholders.extend(o for o in rule.owners if is_placeholder(o))
-        if real:
-            owners.extend(o for o in real if o not in owners)
-            sources.append(f"{project.codeowners.path} line {rule.line}")
-    directory = posixpath.dirname(pipeline.path)
-    while True:
-        for candidate in (f"{directory}/OWNERS" if directory else "OWNERS",):
-            file = project.files.get(candidate)
-            if file is not None and file.text:
-                entries = [e for e in owners_file_entries(file.text) if not is_placeholder(e)]
-                if entries:
-                    owners.extend(e for e in entries if e not in owners)
-                    sources.append(candidate)
-        if not directory:
-            break
-        directory = posixpath.dirname(directory)
-    return Ownership(owners, sources, placeholders)
+        ownership.placeholders.extend(o for o in rule.owners if is_placeholder(o))
+        ownership.add([o for o in rule.owners if not is_placeholder(o)], f"{project.codeowners.path} line {rule.line}")
+    for candidate in _owners_files(pipeline.path):
+        file = project.files.get(candidate)
+        if file is not None and file.text:
+            ownership.add([e for e in owners_file_entries(file.text) if not is_placeholder(e)], candidate)
+    return ownership
 
 
 def is_team(owner: str) -> bool:

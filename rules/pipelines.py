@@ -7,7 +7,8 @@ import time
 import pathspec
 
 from auditor.discover import SKIP_DIRS
-from auditor.pipelines import (FACTS, Pipeline, config_pipelines, extract, is_team, last_commit_of, owners_for,
+from auditor.pipeline_code import extract
+from auditor.pipelines import (FACTS, Pipeline, config_pipelines, is_team, last_commit_of, owners_for,
                                python_pipelines)
 from auditor.rule import Extractor, Invalid, Option, ProjectRule, Valid
 
