@@ -47,20 +47,8 @@ def compute_readiness(project: Project, findings: list[Finding], python_lines: i
     saves = rollback.classify_saves(ix)
     artifacts = sorted(p for p, f in project.files.items() if f.kind == ARTIFACT)
     has_models = bool(ix.io("saves") or ix.io("loads") or saves.tracked or artifacts)
-    kept_by = []
-    if saves.tracked:
-        kept_by.append(f"models are logged to the tracker ({saves.tracked[0].path}:{saves.tracked[0].line})")
-    if saves.dvc:
-        kept_by.append(f"the model written at {saves.dvc[0].path}:{saves.dvc[0].line} is a DVC output")
-    committed = [p for p in artifacts if project.git.last_commit_time(p) is not None]
-    if committed:
-        kept_by.append(f"model files are committed to git, which keeps each committed version ({committed[0]})")
     refs = rollback.versioned_refs(ix)
-    if refs:
-        kept_by.append(f"deploy manifests point at artifacts by version, so each one keeps its own path "
-                       f"({refs[0].path}:{refs[0].line})")
-    if saves.parameterised and not saves.in_place:
-        kept_by.append(f"models are saved to paths built at run time ({saves.parameterised[0].path})")
+    kept_by = _kept_by(project, saves, artifacts, refs)
     if by_id["R-ROLL-01"].status == PASS and not kept_by:
         kept_by.append("each trained model is kept as its own version")
     estimate = estimate_rollback(by_id, has_models=has_models or bool(refs), kept_by=kept_by,
@@ -77,3 +65,21 @@ def compute_readiness(project: Project, findings: list[Finding], python_lines: i
         },
         "formula": formula(weights),
     }
+
+
+def _kept_by(project: Project, saves, artifacts: list[str], refs: list) -> list[str]:
+    """Why earlier model versions survive a new training run, with the first place that shows it."""
+    kept_by = []
+    if saves.tracked:
+        kept_by.append(f"models are logged to the tracker ({saves.tracked[0].path}:{saves.tracked[0].line})")
+    if saves.dvc:
+        kept_by.append(f"the model written at {saves.dvc[0].path}:{saves.dvc[0].line} is a DVC output")
+    committed = [p for p in artifacts if project.git.last_commit_time(p) is not None]
+    if committed:
+        kept_by.append(f"model files are committed to git, which keeps each committed version ({committed[0]})")
+    if refs:
+        kept_by.append(f"deploy manifests point at artifacts by version, so each one keeps its own path "
+                       f"({refs[0].path}:{refs[0].line})")
+    if saves.parameterised and not saves.in_place:
+        kept_by.append(f"models are saved to paths built at run time ({saves.parameterised[0].path})")
+    return kept_by

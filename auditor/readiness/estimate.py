@@ -30,14 +30,13 @@ def estimate_rollback(checks: dict[str, Check], *, has_models: bool, kept_by: li
     """``kept_by``: why earlier model versions survive a new training run (tracker, DVC, git, versioned paths)."""
     versioned, alias, pinned, deploy, procedure = (checks[k] for k in
                                                    ("R-ROLL-01", "R-ROLL-02", "R-ROLL-03", "R-ROLL-04", "R-ROLL-05"))
-    reasoning: list[str] = []
-    to_get_under_5: list[str] = []
-    automated = deploy.status == PASS
-    documented = procedure.status == PASS
     if not has_models and versioned.status == FAIL and alias.status == FAIL and pinned.status == FAIL:
-        reasoning.append("no model is saved, registered or served by this repository, so there is nothing to roll back")
+        reasoning = ["no model is saved, registered or served by this repository, so there is nothing to roll back"]
         return {"estimate_minutes": None, "reasoning": reasoning, "to_get_under_5": []}
 
+    automated = deploy.status == PASS
+    reasoning: list[str] = []
+    to_get_under_5: list[str] = []
     if automatic and kept_by and automated:
         minutes = 5
         where = ", ".join(f"{e.path}:{e.line}" for e in automatic[:2])
@@ -48,47 +47,69 @@ def estimate_rollback(checks: dict[str, Check], *, has_models: bool, kept_by: li
         reasoning.append(f"registered versions with aliases or stages: rollback moves the alias back [{_fmt(alias)}]")
     elif alias.status == PARTIAL or kept_by:
         minutes = 15 if automated else 30
-        if alias.status == PARTIAL:
-            reasoning.append(f"models are registered, so earlier versions still exist [{_fmt(alias)}]")
-        reasoning.extend(f"earlier versions are kept: {why}" for why in kept_by)
-        if versioned.status != PASS:
-            reasoning.append(f"but not every artifact is versioned [{_fmt(versioned)}]: finding and restoring the "
-                             "previous one is a manual checkout")
+        reasoning += _kept_versions(alias, versioned, kept_by)
     else:
         minutes = 240 if retrain.status != FAIL else 480
-        reasoning.append(f"only the latest artifact exists (overwritten in place or not kept) [{_fmt(versioned)}]: "
-                         "the previous model has to be retrained from the previous code and data")
-        reasoning.append(f"retraining {'is one command' if retrain.status == PASS else 'is not one command'} "
-                         f"[{_fmt(retrain)}]" + ("" if retrain.status != FAIL else ", which doubles the time"))
+        reasoning += _retrain_only(versioned, retrain)
         to_get_under_5.append("keep every trained model as its own version (tracker, registry or DVC output)")
     if minutes < 240:
-        if automated:
-            reasoning.append(f"deploys are automated, so redeploying is a re-run [{_fmt(deploy)}]")
-        else:
-            reasoning.append(f"deploying is manual [{_fmt(deploy)}]")
-        if pinned.status == PASS:
-            reasoning.append(f"deploy manifests pin the model version [{_fmt(pinned)}]")
-        elif pinned.status == FAIL and pinned.evidence:
-            minutes += NEWEST_PENALTY
-            reasoning.append(f"deploys take \"latest\" or the newest file [{_fmt(pinned)}], so going back means "
-                             f"overriding that choice by hand (+{NEWEST_PENALTY} min)")
-        else:
-            reasoning.append(f"the deployed version is not pinned [{_fmt(pinned)}], so someone must first work out "
-                             "which version was serving")
-        if not automated and not documented:
-            minutes += UNDOCUMENTED_PENALTY
-            reasoning.append(f"no rollback procedure is written down (+{UNDOCUMENTED_PENALTY} min) [{_fmt(procedure)}]")
-        elif documented:
-            reasoning.append(f"a rollback procedure is written down or automated [{_fmt(procedure)}]")
-    if alias.status != PASS:
-        to_get_under_5.append("register each model and serve it by alias (`models:/name@champion`), so rollback is "
-                              "moving the alias back")
-    if not automated:
-        to_get_under_5.append("deploy from CI with the model version as input, so redeploying is one click")
-    if pinned.status != PASS:
-        to_get_under_5.append("pin the model version or alias in the deploy manifest instead of \"latest\" or a fixed path")
-    if procedure.status != PASS:
-        to_get_under_5.append("write the rollback steps down (or automate them on an alarm)")
-    if minutes <= 5:
-        to_get_under_5 = []
-    return {"estimate_minutes": minutes, "reasoning": reasoning, "to_get_under_5": to_get_under_5}
+        minutes += _redeploy(reasoning, deploy, pinned, procedure)
+    to_get_under_5 += _advice(alias, deploy, pinned, procedure)
+    return {"estimate_minutes": minutes, "reasoning": reasoning,
+            "to_get_under_5": [] if minutes <= 5 else to_get_under_5}
+
+
+def _kept_versions(alias: Check, versioned: Check, kept_by: list[str]) -> list[str]:
+    reasoning = []
+    if alias.status == PARTIAL:
+        reasoning.append(f"models are registered, so earlier versions still exist [{_fmt(alias)}]")
+    reasoning.extend(f"earlier versions are kept: {why}" for why in kept_by)
+    if versioned.status != PASS:
+        reasoning.append(f"but not every artifact is versioned [{_fmt(versioned)}]: finding and restoring the "
+                         "previous one is a manual checkout")
+    return reasoning
+
+
+def _retrain_only(versioned: Check, retrain: Check) -> list[str]:
+    one_command = "is one command" if retrain.status == PASS else "is not one command"
+    doubles = "" if retrain.status != FAIL else ", which doubles the time"
+    return [f"only the latest artifact exists (overwritten in place or not kept) [{_fmt(versioned)}]: "
+            "the previous model has to be retrained from the previous code and data",
+            f"retraining {one_command} [{_fmt(retrain)}]" + doubles]
+
+
+def _redeploy(reasoning: list[str], deploy: Check, pinned: Check, procedure: Check) -> int:
+    """Explains redeploying the kept version (appended to ``reasoning``); returns the extra minutes."""
+    automated = deploy.status == PASS
+    extra = 0
+    if automated:
+        reasoning.append(f"deploys are automated, so redeploying is a re-run [{_fmt(deploy)}]")
+    else:
+        reasoning.append(f"deploying is manual [{_fmt(deploy)}]")
+    if pinned.status == PASS:
+        reasoning.append(f"deploy manifests pin the model version [{_fmt(pinned)}]")
+    elif pinned.status == FAIL and pinned.evidence:
+        extra += NEWEST_PENALTY
+        reasoning.append(f"deploys take \"latest\" or the newest file [{_fmt(pinned)}], so going back means "
+                         f"overriding that choice by hand (+{NEWEST_PENALTY} min)")
+    else:
+        reasoning.append(f"the deployed version is not pinned [{_fmt(pinned)}], so someone must first work out "
+                         "which version was serving")
+    if procedure.status == PASS:
+        reasoning.append(f"a rollback procedure is written down or automated [{_fmt(procedure)}]")
+    elif not automated:
+        extra += UNDOCUMENTED_PENALTY
+        reasoning.append(f"no rollback procedure is written down (+{UNDOCUMENTED_PENALTY} min) [{_fmt(procedure)}]")
+    return extra
+
+
+def _advice(alias: Check, deploy: Check, pinned: Check, procedure: Check) -> list[str]:
+    """What would bring the rollback under five minutes, one line per check that does not pass."""
+    steps = (
+        (alias, "register each model and serve it by alias (`models:/name@champion`), so rollback is "
+                "moving the alias back"),
+        (deploy, "deploy from CI with the model version as input, so redeploying is one click"),
+        (pinned, "pin the model version or alias in the deploy manifest instead of \"latest\" or a fixed path"),
+        (procedure, "write the rollback steps down (or automate them on an alarm)"),
+    )
+    return [advice for check, advice in steps if check.status != PASS]

@@ -60,6 +60,21 @@ def _short(value: Any) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 120
 
 
+def _is_open_call(node: ast.AST) -> bool:
+    """`open(PATH, ...)`: its first argument is the path a handle writes to or reads from."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open" and bool(node.args)
+
+
+def _arg(node: ast.Call, index: int) -> ast.AST | None:
+    return node.args[index] if len(node.args) > index else None
+
+
+def _fstring_path(node: ast.JoinedStr) -> tuple[str, str | None]:
+    if all(isinstance(v, ast.Constant) for v in node.values):
+        return "literal", "".join(str(v.value) for v in node.values)
+    return "parameterised", None
+
+
 class _Walker:
     def __init__(self, module) -> None:
         self.module = module
@@ -98,32 +113,40 @@ class _Walker:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return "literal", node.value
         if isinstance(node, ast.Name):
-            if node.id in self.constants:
-                return "literal", self.constants[node.id]
-            if node.id in self.handles:
-                return self._path(self.handles[node.id])
-            return "unknown", None
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open" and node.args:
+            return self._name_path(node.id)
+        if _is_open_call(node):
             return self._path(node.args[0])
         if isinstance(node, ast.JoinedStr):
-            if all(isinstance(v, ast.Constant) for v in node.values):
-                return "literal", "".join(str(v.value) for v in node.values)
-            return "parameterised", None
-        parts: list[ast.AST] = []
-        if isinstance(node, ast.BinOp):  # "dir/" + name, Path(dir) / "m.pkl", "%s.pkl" % name
-            parts = [node.left, node.right]
-        elif isinstance(node, ast.Call):  # os.path.join(...), Path(...), str(...)
-            func = self.module.dotted_name(node.func) or ""
-            if func.split(".")[-1] in ("join", "Path", "PurePath", "str", "joinpath", "format"):
-                parts = list(node.args)
-                if isinstance(node.func, ast.Attribute) and func.split(".")[-1] in ("joinpath", "format"):
-                    parts.insert(0, node.func.value)
-        if parts:
-            resolved = [self._path(part) for part in parts]
-            if all(kind == "literal" for kind, _ in resolved):
-                return "literal", "/".join(value for _, value in resolved if value)
-            return "parameterised", None
+            return _fstring_path(node)
+        parts = self._path_parts(node)
+        if not parts:
+            return "unknown", None
+        resolved = [self._path(part) for part in parts]
+        if all(kind == "literal" for kind, _ in resolved):
+            return "literal", "/".join(value for _, value in resolved if value)
+        return "parameterised", None
+
+    def _name_path(self, name: str) -> tuple[str, str | None]:
+        if name in self.constants:
+            return "literal", self.constants[name]
+        if name in self.handles:
+            return self._path(self.handles[name])
         return "unknown", None
+
+    def _path_parts(self, node: ast.AST) -> list[ast.AST]:
+        """The pieces a path expression joins; empty when it is not a join."""
+        if isinstance(node, ast.BinOp):  # "dir/" + name, Path(dir) / "m.pkl", "%s.pkl" % name
+            return [node.left, node.right]
+        if not isinstance(node, ast.Call):
+            return []
+        # os.path.join(...), Path(...), str(...)
+        last = (self.module.dotted_name(node.func) or "").split(".")[-1]
+        if last not in ("join", "Path", "PurePath", "str", "joinpath", "format"):
+            return []
+        parts = list(node.args)
+        if isinstance(node.func, ast.Attribute) and last in ("joinpath", "format"):
+            parts.insert(0, node.func.value)
+        return parts
 
     def _record_io(self, table: list, call: str, line: int, path_node: ast.AST | None) -> None:
         if len(table) >= MAX_ENTRIES:
@@ -140,44 +163,53 @@ class _Walker:
                 for target in stmt.targets:
                     if isinstance(target, ast.Name):
                         self.constants[target.id] = stmt.value.value
+        # One visitor per node type (the types are disjoint), looked up instead of tested in turn.
+        visitors = {
+            ast.Import: self._import, ast.ImportFrom: self._import_from, ast.With: self._with,
+            ast.Call: self._call, ast.FunctionDef: self._def, ast.AsyncFunctionDef: self._def,
+            ast.ClassDef: self._def, ast.Name: lambda node, line: self._mark(node.id, line),
+            ast.arg: lambda node, line: self._mark(node.arg, line),
+            ast.Attribute: lambda node, line: self._mark(node.attr, line),
+            ast.Constant: self._constant, ast.If: self._if,
+        }
         for node in ast.walk(tree):
-            line = getattr(node, "lineno", 0)
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    self._put(self.imports, alias.name, line)
-            elif isinstance(node, ast.ImportFrom):
-                for alias in node.names:  # the module and each imported name: `azureml.core.Run`
-                    full = self.module.imports.get(alias.asname or alias.name, "")
-                    module = full.rsplit(".", 1)[0] if full else (node.module or "")
-                    if module:
-                        self._put(self.imports, module, line)
-                    if full:
-                        self._put(self.imports, full, line)
-            elif isinstance(node, ast.With):
-                for item in node.items:
-                    expr = item.context_expr
-                    if isinstance(item.optional_vars, ast.Name) and isinstance(expr, ast.Call) and \
-                            isinstance(expr.func, ast.Name) and expr.func.id == "open" and expr.args:
-                        self.handles[item.optional_vars.id] = expr.args[0]
-            elif isinstance(node, ast.Call):
-                self._call(node, line)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                self._put(self.defs, node.name, line)
-                self._mark(node.name, line)
-            elif isinstance(node, ast.Name):
-                self._mark(node.id, line)
-            elif isinstance(node, ast.arg):
-                self._mark(node.arg, line)
-            elif isinstance(node, ast.Attribute):
-                self._mark(node.attr, line)
-            elif isinstance(node, ast.Constant) and _short(node.value):
-                self._mark(node.value, line)
-                if _URI.match(node.value):
-                    self._put(self.uris, node.value, line)
-            elif isinstance(node, ast.If):
-                test = node.test
-                if isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__":
-                    self.main = True
+            visit = visitors.get(type(node))
+            if visit is not None:
+                visit(node, getattr(node, "lineno", 0))
+
+    def _import(self, node: ast.Import, line: int) -> None:
+        for alias in node.names:
+            self._put(self.imports, alias.name, line)
+
+    def _import_from(self, node: ast.ImportFrom, line: int) -> None:
+        for alias in node.names:  # the module and each imported name: `azureml.core.Run`
+            full = self.module.imports.get(alias.asname or alias.name, "")
+            module = full.rsplit(".", 1)[0] if full else (node.module or "")
+            if module:
+                self._put(self.imports, module, line)
+            if full:
+                self._put(self.imports, full, line)
+
+    def _with(self, node: ast.With, line: int) -> None:
+        for item in node.items:
+            if isinstance(item.optional_vars, ast.Name) and _is_open_call(item.context_expr):
+                self.handles[item.optional_vars.id] = item.context_expr.args[0]
+
+    def _def(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, line: int) -> None:
+        self._put(self.defs, node.name, line)
+        self._mark(node.name, line)
+
+    def _constant(self, node: ast.Constant, line: int) -> None:
+        if not _short(node.value):
+            return
+        self._mark(node.value, line)
+        if _URI.match(node.value):
+            self._put(self.uris, node.value, line)
+
+    def _if(self, node: ast.If, line: int) -> None:
+        test = node.test
+        if isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__":
+            self.main = True
 
     def _call(self, node: ast.Call, line: int) -> None:
         name = self.module.qualified_name(node.func)
@@ -188,34 +220,38 @@ class _Walker:
                 self._put(self.kwargs, keyword.arg, line)
                 self._mark(keyword.arg, line)
         if name is not None:
-            self._put(self.calls, name, line)
-            literals = [a.value for a in node.args[:2] if isinstance(a, ast.Constant) and _short(a.value)]
-            if literals and len(self.strings) < MAX_ENTRIES:
-                table = self.strings.setdefault(name, {})
-                for literal in literals:
-                    if len(table) < 20:
-                        table.setdefault(literal, line)
-            if name in SAVE_FUNCTIONS:
-                index = SAVE_FUNCTIONS[name]
-                self._record_io(self.saves, name, line, node.args[index] if len(node.args) > index else None)
-            elif name in LOAD_FUNCTIONS:
-                index = LOAD_FUNCTIONS[name]
-                self._record_io(self.loads, name, line, node.args[index] if len(node.args) > index else None)
-            elif name.endswith((".load_model", ".from_pretrained")):
-                self._record_io(self.loads, name, line, node.args[0] if node.args else None)
-            elif name.endswith((".log_model", ".save_model")):
-                self._record_io(self.saves, name, line, node.args[1] if len(node.args) > 1 else None)
+            self._named_call(name, node, line)
+        elif isinstance(node.func, ast.Attribute):
+            self._method_call(node.func.attr, node, line)
+
+    def _named_call(self, name: str, node: ast.Call, line: int) -> None:
+        self._put(self.calls, name, line)
+        literals = [a.value for a in node.args[:2] if isinstance(a, ast.Constant) and _short(a.value)]
+        if literals and len(self.strings) < MAX_ENTRIES:
+            table = self.strings.setdefault(name, {})
+            for literal in literals:
+                if len(table) < 20:
+                    table.setdefault(literal, line)
+        if name in SAVE_FUNCTIONS:
+            self._record_io(self.saves, name, line, _arg(node, SAVE_FUNCTIONS[name]))
+        elif name in LOAD_FUNCTIONS:
+            self._record_io(self.loads, name, line, _arg(node, LOAD_FUNCTIONS[name]))
+        elif name.endswith((".load_model", ".from_pretrained")):
+            self._record_io(self.loads, name, line, _arg(node, 0))
+        elif name.endswith((".log_model", ".save_model")):
+            self._record_io(self.saves, name, line, _arg(node, 1))
+
+    def _method_call(self, method: str, node: ast.Call, line: int) -> None:
+        self._put(self.methods, method, line)
+        if not node.args:
             return
-        if isinstance(node.func, ast.Attribute):
-            method = node.func.attr
-            self._put(self.methods, method, line)
-            if method in SAVE_METHODS and node.args:
-                kind, literal = self._path(node.args[0])
-                # `.save(...)` is also an image or a dataframe: only paths that look like models count.
-                if method != "save" or (literal and _ARTIFACT_WORD.search(literal)):
-                    self._record_io(self.saves, f".{method}", line, node.args[0])
-            elif method in LOAD_METHODS and node.args:
-                self._record_io(self.loads, f".{method}", line, node.args[0])
+        if method in SAVE_METHODS:
+            kind, literal = self._path(node.args[0])
+            # `.save(...)` is also an image or a dataframe: only paths that look like models count.
+            if method != "save" or (literal and _ARTIFACT_WORD.search(literal)):
+                self._record_io(self.saves, f".{method}", line, node.args[0])
+        elif method in LOAD_METHODS:
+            self._record_io(self.loads, f".{method}", line, node.args[0])
 
     def result(self) -> dict[str, Any]:
         return {

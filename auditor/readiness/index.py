@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 from typing import Any, Iterable
 
 from auditor.finding import Finding
-from auditor.project import CONFIG, DOC, NOTEBOOK, PYTHON, TEXT_KINDS, Project
+from auditor.project import CONFIG, DOC, NOTEBOOK, PYTHON, Project
 from auditor.readiness.model import Evidence
 
 SERVING_LIBS = ("fastapi", "flask", "starlette", "bentoml", "ray.serve", "kserve", "seldon_core", "mlserver",

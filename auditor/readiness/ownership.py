@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 
 from auditor.project import ARTIFACT, BUILD, CONFIG
 from auditor.readiness.debt import findings_check
-from auditor.readiness.index import Index, is_test_path
+from auditor.readiness.index import Index
 from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, check
 
 _PIPELINE_FILE = re.compile(r"(^|/)dvc\.yaml$|(^|/)MLproject$|(^|/)dags?/|(^|/)pipelines?/|(^|/)\.github/workflows/")

@@ -7,7 +7,7 @@ import re
 from auditor.project import CONFIG, SCRIPT
 from auditor.readiness.debt import findings_check
 from auditor.readiness.index import Index
-from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, check
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, check
 
 SPLITS = ("sklearn.model_selection.train_test_split", "sklearn.model_selection.KFold",
           "sklearn.model_selection.StratifiedKFold", "sklearn.model_selection.GroupKFold",

@@ -168,6 +168,17 @@ class Pinning:
 def deploy_pinning(ix: Index) -> Pinning:
     result = Pinning()
     result.latest += ix.grep(_NEWEST_TEXT, kinds=(SCRIPT, BUILD)) + ix.grep(_NEWEST_TEXT, paths=ix.ci_paths)
+    _registry_uris(ix, result)
+    _manifest_refs(ix, result)
+    # Serving that takes the run id or version to load from its deployment is pinned by whoever deploys it.
+    result.pinned += ix.kwargs("run_id", "model_version", paths=ix.serving_paths)
+    result.pinned += [ev for ev, _ in ix.uris(re.compile(r"^runs:/\w+")) if ev.path in ix.serving_paths]
+    _serving_loads(ix, result)
+    return result
+
+
+def _registry_uris(ix: Index, result: Pinning) -> None:
+    """``models:/name/latest`` against ``models:/name/3`` or ``models:/name@champion`` in production code."""
     for ev, uri in ix.uris(re.compile(r"^models:/")):
         if ev.path not in ix.production_paths:
             continue
@@ -175,6 +186,10 @@ def deploy_pinning(ix: Index) -> Pinning:
             result.latest.append(ev)
         elif _VERSION_URI.match(uri) or _ALIAS_URI.match(uri):
             result.pinned.append(ev)
+
+
+def _manifest_refs(ix: Index, result: Pinning) -> None:
+    """Model references in configs, Dockerfiles and scripts (CI files only when they deploy a model)."""
     for file in ix.text_files((CONFIG, DOCKERFILE, SCRIPT, BUILD)):
         if file.path in ix.ci_paths and not ix.grep(_DEPLOY, paths=[file.path], exclude=_NOT_MODEL_DEPLOY):
             continue
@@ -188,9 +203,10 @@ def deploy_pinning(ix: Index) -> Pinning:
                 result.pinned.append(where)
             else:
                 result.constant.append(where)
-    # Serving that takes the run id or version to load from its deployment is pinned by whoever deploys it.
-    result.pinned += ix.kwargs("run_id", "model_version", paths=ix.serving_paths)
-    result.pinned += [ev for ev, _ in ix.uris(re.compile(r"^runs:/\w+")) if ev.path in ix.serving_paths]
+
+
+def _serving_loads(ix: Index, result: Pinning) -> None:
+    """Model loads in serving code: the newest file, "latest", or a fixed path."""
     newest = {ev.path for ev in ix.markers("newest-file", paths=ix.serving_paths)}
     for path, entry in ix.io("loads", paths=ix.serving_paths):
         where = Evidence(path, entry.get("line"))
@@ -201,7 +217,6 @@ def deploy_pinning(ix: Index) -> Pinning:
             continue  # counted with the URIs above
         elif entry.get("kind") == "literal":
             result.constant.append(where)
-    return result
 
 
 def pinned_deploys(ix: Index) -> Check:
