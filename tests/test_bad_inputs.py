@@ -55,7 +55,7 @@ def test_notebook_magics_and_shell_escapes_are_neutralised(tmp_path):
     root = make_repo(tmp_path / "r", {"nb.ipynb": json.dumps(nb)})
     result = scan_repo(root)
     assert not [f for f in result.findings if f.category == "parse-error"]
-    # the bash cell is not Python, so its TODO is not a Python comment
+    # the bash cell is not Python, so its debt marker is not a Python comment
     assert {(f.cell, f.line) for f in result.findings} == {(1, 5), (3, 2)}
 
 

@@ -19,7 +19,7 @@ from auditor.gate import evaluate
 from auditor.testing import git, make_repo, write_files
 
 PROJECT = Path(__file__).resolve().parent.parent
-# Two medium unsafe loads and a low TODO.
+# Two medium unsafe loads and a low-severity debt marker.
 CODE = {"src/load.py": "import pickle\nimport yaml\n\n\ndef load(p):\n    # TODO: tidy\n"
                        "    return pickle.load(open(p, 'rb')), yaml.load(open(p))\n",
         "mlaudit.toml": 'select = ["ML401", "ML451", "ML453"]\n'}

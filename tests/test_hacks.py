@@ -25,7 +25,7 @@ def test_age_and_author_of_each_line_come_from_blame(tmp_path):
     assert (old.line, old.evidence["author"], round(old.evidence["age_days"])) == (2, "Alice Moreau", 400)
     assert (new.line, new.evidence["author"], round(new.evidence["age_days"])) == (3, "Bob Okafor", 10)
     assert len(old.evidence["commit"]) == 12 and old.evidence["commit"] != new.evidence["commit"]
-    # Past the default 365 days the explained TODO rises one step; the recent HACK does not.
+    # Past the default 365 days the explained marker rises one step; the recent one does not.
     assert (old.severity, old.evidence["escalated_from"]) == ("medium", "low")
     assert new.severity == "low" and "escalated_from" not in new.evidence
 

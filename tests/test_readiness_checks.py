@@ -20,10 +20,6 @@ def check(result, check_id):
     raise KeyError(check_id)
 
 
-def status(tmp_path, files, check_id, **kw):
-    return check(readiness(tmp_path, files, **kw), check_id)["status"]
-
-
 EMPTY = {"README.md": "# nothing here\n"}
 
 CASES = [

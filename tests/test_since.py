@@ -65,7 +65,7 @@ def test_branch_is_compared_with_its_merge_base(tmp_path):
     write_files(root, {"src/serve.py": "import yaml\n\n\ndef cfg(p):\n    return yaml.load(open(p))\n"})
     git(root, "add", "src/serve.py")
     git(root, "commit", "-q", "-m", "serve")
-    # Meanwhile main fixes its TODO: the branch did not add the TODO, so it must not look new.
+    # Meanwhile main fixes its marker: the branch did not add it, so it must not look new.
     git(root, "checkout", "-q", "main")
     write_files(root, {"src/train.py": TRAIN.replace("    # TODO: stratify the split\n", "")})
     git(root, "commit", "-q", "-am", "fix todo")
@@ -115,11 +115,11 @@ def test_subdirectory_and_errors(tmp_path):
 def test_since_and_baseline_combine(tmp_path):
     root = repo(tmp_path)
     write_files(root, {"src/a.py": "x = 1  # TODO: alpha\n", "mlaudit.toml": 'select = ["ML401"]\n'})
-    assert run("baseline", root, "--no-cache").exit_code == 0  # accepts the uncommitted TODO too
+    assert run("baseline", root, "--no-cache").exit_code == 0  # accepts the uncommitted marker too
     write_files(root, {"src/b.py": "y = 1  # TODO: beta\n"})
     data, new = findings(root, "--since", "main", "--baseline", root / ".mlaudit-baseline.json")
     assert new == [("ML401", "src/b.py", 1)]
-    # --since hides the committed TODO, the baseline the uncommitted one it accepted.
+    # --since hides the committed marker, the baseline the uncommitted one it accepted.
     assert data["since"]["known"] == 1 and data["baseline"]["known"] == 1
 
 
