@@ -84,7 +84,7 @@ def _strip_comment(raw: str) -> str:
     return stripped[: match.start()].strip() if match else stripped
 
 
-def _to_gitwildmatch(pattern: str) -> str:
+def _to_gitignore(pattern: str) -> str:
     # CODEOWNERS follows gitignore rules, except that a pattern is never negated.
     return pattern.lstrip("!") if pattern.startswith("!") else pattern
 
@@ -104,7 +104,8 @@ def parse_codeowners(text: str, path: str) -> CodeOwners:
         tokens = _split(line)
         pattern, names = tokens[0], tuple(tokens[1:]) or section_defaults
         try:
-            spec = pathspec.PathSpec.from_lines("gitwildmatch", [_to_gitwildmatch(pattern)])
+            # GitIgnoreSpec: gitignore semantics on pathspec>=0.10 without the deprecated "gitwildmatch".
+            spec = pathspec.GitIgnoreSpec.from_lines([_to_gitignore(pattern)])
         except Exception as exc:  # pathspec raises several types for malformed patterns
             owners.errors.append((number, f"invalid pattern {pattern!r}: {exc}"))
             continue

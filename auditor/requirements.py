@@ -439,20 +439,30 @@ def docker_pip_installs(text: str) -> list[tuple[Requirement, bool]]:
 def locked_names(name: str, data: Any, text: str) -> set[str]:
     """Normalised names of the packages a lock file pins."""
     lower = name.lower()
-    names: set[str] = set()
-    if lower in ("poetry.lock", "uv.lock", "pdm.lock") and isinstance(data, dict):
-        for package in data.get("package", []) if isinstance(data.get("package"), list) else []:
-            if isinstance(package, dict) and isinstance(package.get("name"), str):
-                names.add(normalise(package["name"]))
-    elif lower == "pipfile.lock" and isinstance(data, dict):
-        for section in ("default", "develop"):
-            if isinstance(data.get(section), dict):
-                names.update(normalise(str(k)) for k in data[section])
-    elif lower.endswith((".yml", ".yaml")):  # conda-lock
-        packages = data.get("package") if isinstance(data, dict) else None
-        for package in packages if isinstance(packages, list) else []:
-            if isinstance(package, dict) and isinstance(package.get("name"), str):
-                names.add(normalise(package["name"]))
+    if lower in ("poetry.lock", "uv.lock", "pdm.lock") or lower.endswith((".yml", ".yaml")):  # or conda-lock
+        names = _package_table_names(data)
+    elif lower == "pipfile.lock":
+        names = _pipfile_lock_names(data)
+    else:
+        names = set()
     if not names and text:  # unparsed lock: fall back to name = "..." lines
         names.update(normalise(m) for m in re.findall(r'(?m)^name\s*=\s*"([^"]+)"', text))
+    return names
+
+
+def _package_table_names(data: Any) -> set[str]:
+    """Names in a lock's ``package`` list (poetry, uv, pdm: ``[[package]]``; conda-lock: ``package:``)."""
+    packages = data.get("package") if isinstance(data, dict) else None
+    if not isinstance(packages, list):
+        return set()
+    return {normalise(p["name"]) for p in packages if isinstance(p, dict) and isinstance(p.get("name"), str)}
+
+
+def _pipfile_lock_names(data: Any) -> set[str]:
+    if not isinstance(data, dict):
+        return set()
+    names: set[str] = set()
+    for section in ("default", "develop"):
+        if isinstance(data.get(section), dict):
+            names.update(normalise(str(k)) for k in data[section])
     return names

@@ -63,6 +63,66 @@ def _resolve(base: str, target: str) -> str:
     return "/".join(parts)
 
 
+_Parsed = dict[str, tuple[list[Requirement], list]]  # requirements file -> (requirements, includes)
+
+
+def _requirements_files(project) -> tuple[_Parsed, set[str]]:
+    """Every requirements file and the files its ``-r`` / ``-c`` lines include, parsed; and the
+    files included as constraints."""
+    files = project.files
+    parsed: _Parsed = {}
+    pending = [f.path for f in project.of_kind(REQUIREMENTS) if f.name.lower() != "pipfile"]
+    constraint_files: set[str] = set()
+    while pending:
+        path = pending.pop()
+        if path in parsed or path not in files or files[path].text is None:
+            continue
+        parsed[path] = parse_requirements_text(files[path].text or "")
+        for include in parsed[path][1]:
+            target = _resolve(_parent(path), include.target)
+            if include.kind == "constraint":
+                constraint_files.add(target)
+            pending.append(target)
+    return parsed, constraint_files
+
+
+def _pinned_by_locks(project, parsed: _Parsed) -> dict[str, set[str]]:
+    """Requirements file -> names pinned for it by its constraints files or its pip-compile output."""
+    pinned_by: dict[str, set[str]] = {}
+    for path, (_, includes) in parsed.items():
+        names: set[str] = set()
+        for include in includes:
+            target = _resolve(_parent(path), include.target)
+            if include.kind == "constraint" and target in parsed:
+                names |= _pinned_names(parsed[target][0])
+        compiled = re.sub(r"\.in$", ".txt", path)
+        if path.endswith(".in") and compiled in parsed and is_compiled(project.files[compiled].text or ""):
+            names |= _pinned_names(parsed[compiled][0])
+        pinned_by[path] = names
+    return pinned_by
+
+
+def _pinned_names(requirements: list[Requirement]) -> set[str]:
+    return {r.name for r in requirements if r.state == PINNED}
+
+
+def _manifests(project) -> list[tuple[str, list[Requirement]]]:
+    """(path, requirements) of each package metadata file: pyproject.toml, setup.cfg, setup.py."""
+    manifests: list[tuple[str, list[Requirement]]] = []
+    for f in project.files.values():
+        if f.text is None:
+            continue
+        if f.name == "pyproject.toml":
+            manifests.append((f.path, pyproject_requirements(f.data, f.text)))
+        elif f.name == "setup.cfg":
+            manifests.append((f.path, setup_cfg_requirements(f.text)))
+    for path, found in project.fact("setup_requires").items():
+        if found:
+            reqs = [parse_requirement(text, line) for text, line in found]
+            manifests.append((path, [r for r in reqs if r is not None]))
+    return sorted(manifests, key=lambda m: m[0])
+
+
 class SetupRequires(Extractor):
     """``install_requires`` and ``extras_require`` of a setup.py, read from its syntax tree."""
 
@@ -159,44 +219,20 @@ class UnpinnedRequirement(ProjectRule):
     )
 
     def check(self, project):
-        files = project.files
-        lock_names: dict[str, set[str]] = {}
-        for f in project.of_kind(LOCK):
-            lock_names.setdefault(f.name.lower(), set())
-        # requirements files and what they include
-        parsed: dict[str, tuple[list[Requirement], list]] = {}
-        pending = [f.path for f in project.of_kind(REQUIREMENTS) if f.name.lower() != "pipfile"]
-        constraint_files: set[str] = set()
-        while pending:
-            path = pending.pop()
-            if path in parsed or path not in files or files[path].text is None:
-                continue
-            parsed[path] = parse_requirements_text(files[path].text or "")
-            for include in parsed[path][1]:
-                target = _resolve(_parent(path), include.target)
-                if include.kind == "constraint":
-                    constraint_files.add(target)
-                pending.append(target)
-        pinned_by: dict[str, set[str]] = {}  # requirements file -> names pinned by its constraints
-        for path, (_, includes) in parsed.items():
-            names: set[str] = set()
-            for include in includes:
-                target = _resolve(_parent(path), include.target)
-                if include.kind == "constraint" and target in parsed:
-                    names |= {r.name for r in parsed[target][0] if r.state == PINNED}
-            compiled = re.sub(r"\.in$", ".txt", path)
-            if path.endswith(".in") and compiled in parsed and is_compiled(files[compiled].text or ""):
-                names |= {r.name for r in parsed[compiled][0] if r.state == PINNED}
-            pinned_by[path] = names
+        parsed, constraint_files = _requirements_files(project)
+        pinned_by = _pinned_by_locks(project, parsed)
         for path, (requirements, _) in sorted(parsed.items()):
             name = PurePosixPath(path).name.lower()
             if path in constraint_files or name.startswith("constraints"):
-                continue
+                continue  # a constraints file pins what others leave open; its own lines are not requirements
             for req in requirements:
                 if not req.pinned and req.name not in pinned_by.get(path, set()):
                     yield self._report(path, req, low=_is_dev(path))
         yield from self._pipfiles(project)
         yield from self._environments(project)
+        yield from self._dockerfiles(project)
+
+    def _dockerfiles(self, project) -> Iterable:
         for f in project.of_kind(DOCKERFILE):
             for req, constrained in docker_pip_installs(f.text or ""):
                 if not req.pinned and not constrained:
@@ -270,33 +306,22 @@ class UnlockedPackageRanges(ProjectRule):
 
     def check(self, project):
         locks = {_parent(f.path) for f in project.of_kind(LOCK) if f.name.lower() in ("poetry.lock", "uv.lock", "pdm.lock")}
-        setup_facts = project.fact("setup_requires")
-        manifests: list[tuple[str, list[Requirement]]] = []
-        for f in project.files.values():
-            if f.text is None:
-                continue
-            if f.name == "pyproject.toml":
-                manifests.append((f.path, pyproject_requirements(f.data, f.text)))
-            elif f.name == "setup.cfg":
-                manifests.append((f.path, setup_cfg_requirements(f.text)))
-        for path, found in setup_facts.items():
-            if found:
-                reqs = [parse_requirement(text, line) for text, line in found]
-                manifests.append((path, [r for r in reqs if r is not None]))
-        for path, reqs in sorted(manifests, key=lambda m: m[0]):
+        for path, reqs in _manifests(project):
             if any(directory in locks for directory in _ancestors(path)):
                 continue
             loose = [r for r in reqs if not r.pinned]
-            if not loose:
-                continue
-            first = min(loose, key=lambda r: r.line)
-            yield self.finding(path, first.line,
-                               f"{len(loose)} of {len(reqs)} dependencies are ranges or unversioned and no lock "
-                               f"file pins them ({', '.join(r.name or r.text for r in loose[:5])}"
-                               f"{', ...' if len(loose) > 5 else ''})",
-                               anchor=f"unlocked {path}",
-                               evidence={"file": path, "unpinned": [r.text for r in loose[:30]],
-                                         "count": len(loose), "lines": [r.line for r in loose[:30]]})
+            if loose:
+                yield self._unlocked(path, reqs, loose)
+
+    def _unlocked(self, path: str, reqs: list[Requirement], loose: list[Requirement]):
+        first = min(loose, key=lambda r: r.line)
+        names = ", ".join(r.name or r.text for r in loose[:5]) + (", ..." if len(loose) > 5 else "")
+        return self.finding(path, first.line,
+                            f"{len(loose)} of {len(reqs)} dependencies are ranges or unversioned and no lock "
+                            f"file pins them ({names})",
+                            anchor=f"unlocked {path}",
+                            evidence={"file": path, "unpinned": [r.text for r in loose[:30]],
+                                      "count": len(loose), "lines": [r.line for r in loose[:30]]})
 
 
 class UnpinnedBaseImage(FileRule):

@@ -233,7 +233,7 @@ class UnmatchedCodeownersPattern(ProjectRule):
         owners = project.codeowners
         if not owners.path:
             return
-        excluded = pathspec.PathSpec.from_lines("gitwildmatch", project.config.exclude) if project.config.exclude else None
+        excluded = pathspec.GitIgnoreSpec.from_lines(project.config.exclude) if project.config.exclude else None
         paths = list(project.files)
         for rule in owners.rules:
             if any(rule.spec.match_file(p) for p in paths):
