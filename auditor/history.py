@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Migrations from version N-1 to N. Never edit a released one: add the next.
 MIGRATIONS: dict[int, list[str]] = {
@@ -40,6 +40,8 @@ MIGRATIONS: dict[int, list[str]] = {
             message TEXT, owners TEXT, age_days REAL, author TEXT, evidence TEXT)""",
         "CREATE INDEX scan_findings_scan ON scan_findings (scan_id)",
     ],
+    # Notebook findings keep their cell, so reports point to "cell 4, line 2".
+    2: ["ALTER TABLE scan_findings ADD COLUMN cell INTEGER"],
 }
 
 
@@ -181,11 +183,12 @@ class History:
                     for key, count in record.counts(kind).items()]
             self.db.executemany("INSERT INTO scan_counts VALUES (?,?,?,?)", rows)
             self.db.executemany(
-                "INSERT INTO scan_findings VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO scan_findings (scan_id, fingerprint, rule, category, severity, path, line, message,"
+                " owners, age_days, author, evidence, cell) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(scan_id, f["fingerprint"], f.get("rule"), f.get("category"), f.get("severity"), f.get("path"),
                   f.get("line"), f.get("message"), json.dumps(f.get("owners") or []),
                   (f.get("evidence") or {}).get("age_days"), (f.get("evidence") or {}).get("author"),
-                  json.dumps(f.get("evidence") or {}, default=str)) for f in record.findings])
+                  json.dumps(f.get("evidence") or {}, default=str), f.get("cell")) for f in record.findings])
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -218,13 +221,13 @@ class History:
             if with_findings:
                 record.findings = [self._finding(r) for r in self.db.execute(
                     "SELECT fingerprint, rule, category, severity, path, line, message, owners, age_days, author,"
-                    " evidence FROM scan_findings WHERE scan_id=?", (record.id,))]
+                    " evidence, cell FROM scan_findings WHERE scan_id=?", (record.id,))]
             records.append(record)
         return records
 
     @staticmethod
     def _finding(row: Iterable[Any]) -> dict[str, Any]:
-        fp, rule, category, severity, path, line, message, owners, age, author, evidence = row
+        fp, rule, category, severity, path, line, message, owners, age, author, evidence, cell = row
         return {"fingerprint": fp, "rule": rule, "category": category, "severity": severity, "path": path,
-                "line": line, "message": message, "owners": json.loads(owners or "[]"),
+                "line": line, "cell": cell, "message": message, "owners": json.loads(owners or "[]"),
                 "evidence": json.loads(evidence or "{}")}

@@ -180,3 +180,27 @@ def test_durations():
     assert parse_duration("2w") == 14 * DAY and parse_duration("12h") == 12 * 3600
     with pytest.raises(ValueError):
         parse_duration("3 fortnights")
+
+
+def test_a_version_1_history_migrates_forward_keeping_its_records(tmp_path):
+    from auditor.history import MIGRATIONS
+
+    path = tmp_path / "h.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)")
+    for statement in MIGRATIONS[1]:
+        db.execute(statement)
+    db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    db.execute("INSERT INTO scans (repo, scanned_at, recorded_at, source, findings, python_lines)"
+               " VALUES ('org/repo', 1.0, 1.0, 'scan', 1, 10)")
+    db.execute("INSERT INTO scan_findings (scan_id, fingerprint, rule, path) VALUES (1, 'fp', 'ML401', 'a.py')")
+    db.commit()
+    db.close()
+    with History(path) as history:
+        (old,) = history.scans()
+        assert old.findings[0]["fingerprint"] == "fp" and old.findings[0]["cell"] is None
+        nb = record(2.0, [("nb", "x.ipynb", [])])
+        nb.findings[0]["cell"] = 4
+        history.record(nb)
+        assert history.scans()[-1].findings[0]["cell"] == 4
+    assert sqlite3.connect(path).execute("SELECT value FROM meta").fetchone() == (str(SCHEMA_VERSION),)
