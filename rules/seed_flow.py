@@ -1,0 +1,203 @@
+"""Whole-program seed analysis: which libraries are seeded on every path to a point.
+
+``SeedFlow`` joins the per-module ``seeds`` facts with the program graph. It is a must-analysis:
+a library counts as seeded before a line when a seed for it is set earlier in the same scope, at
+module level, in a call made earlier, or on entry to the scope on every path from the program's
+entry points (every caller seeds it before calling). Test code neither seeds nor is judged.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any
+
+from auditor.program import MODULE, ProgramGraph
+from auditor.rules.seed_values import NONE
+
+
+def is_test_path(path: str) -> bool:
+    p = PurePosixPath(path)
+    name = p.name
+    return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+            or any(part in ("tests", "test", "testing") or part.startswith("test_") for part in p.parts[:-1]))
+
+
+def flow_node(path: str, scope: str) -> str:
+    """The program-graph node of a scope: the module path, or ``path::qualname``."""
+    return path if scope == MODULE else f"{path}::{scope}"
+
+
+def _split(node: str) -> tuple[str, str]:
+    path, _, scope = node.partition("::")
+    return path, scope
+
+
+class SeedFlow:
+    """Must-analysis over the program graph: the libraries seeded before a line of a scope."""
+
+    def __init__(self, project, program: ProgramGraph | None = None) -> None:
+        self.facts: dict[str, dict[str, Any]] = {p: f for p, f in project.fact("seeds").items()}
+        self.program = program or ProgramGraph(project)
+        self.graph = self.program.graph
+        self.entries = set(self.program.entry_modules)
+        self.direct: dict[str, list[tuple[int, frozenset[str]]]] = {}  # node -> [(line, libraries)]
+        for path, facts in self.facts.items():
+            if is_test_path(path):
+                continue
+            for setter in facts.get("setters", []):
+                if setter.get("state") == NONE:
+                    continue
+                self.direct.setdefault(flow_node(path, setter["scope"]), []).append(
+                    (setter["where"][0], frozenset(setter["libraries"])))
+        self._always: dict[str, frozenset[str]] = {}
+        self._entry: dict[str, frozenset[str]] = {}
+        self._busy_always: set[str] = set()
+        self._callees: dict[str, list[tuple[str, int]]] = {}
+        self._callers: dict[str, list[tuple[str, int]]] = {}
+        self._busy_entry: set[str] = set()
+        self.seeded_anywhere = frozenset().union(*(libs for items in self.direct.values() for _, libs in items))
+        self.everything = self.seeded_anywhere
+
+    # -- call sites with every line --------------------------------------------------------------
+    def _lines(self, caller: str, callee: str) -> list[int]:
+        """Every line where ``caller`` calls ``callee`` (imports of a module count as calls of it)."""
+        path, scope = _split(caller)
+        facts = self.facts.get(path, {})
+        name = _split(callee)[1].split(".")[-1] if "::" in callee else ""
+        edge = self.graph.edges[caller, callee]
+        if "::" not in callee:  # a module runs when imported
+            return [edge.get("line", 0)] if edge.get("kind") == "import" else []
+        # The graph keeps one edge per pair (an import of a name can hide its call): the call
+        # lines recorded per scope say where it is really called.
+        lines = facts.get("call_lines", {}).get(scope, {}).get(name, [])
+        if lines:
+            return sorted(lines)
+        return [edge.get("line", 0)] if edge.get("kind") == "call" else []
+
+    def callees(self, node: str) -> list[tuple[str, int]]:
+        if node in self._callees:
+            return self._callees[node]
+        found: list[tuple[str, int]] = []
+        self._callees[node] = found
+        if node not in self.graph:
+            return found
+        for target in self.graph.successors(node):
+            for line in self._lines(node, target):
+                found.append((target, line))
+                init = f"{target}.__init__"
+                if init in self.program.definitions:
+                    found.append((init, line))
+        return found
+
+    def callers(self, node: str) -> list[tuple[str, int]]:
+        if node in self._callers:
+            return self._callers[node]
+        found: list[tuple[str, int]] = []
+        self._callers[node] = found
+        targets = [node]
+        if node.endswith(".__init__"):
+            targets.append(node[: -len(".__init__")])
+        for target in targets:
+            if target not in self.graph:
+                continue
+            for source in self.graph.predecessors(target):
+                if is_test_path(_split(source)[0]):
+                    continue
+                for line in self._lines(source, target):
+                    found.append((source, line))
+        return found
+
+    # -- what a call always seeds ------------------------------------------------------------------
+    def always(self, node: str) -> frozenset[str]:
+        """Libraries seeded whenever ``node`` runs (its setters and those of everything it calls)."""
+        if node in self._always:
+            return self._always[node]
+        if node in self._busy_always or not self.seeded_anywhere:
+            return frozenset()
+        self._busy_always.add(node)
+        libs = set()
+        for _, seeded in self.direct.get(node, []):
+            libs |= seeded
+        for callee, _ in self.callees(node):
+            libs |= self.always(callee)
+        self._busy_always.discard(node)
+        self._always[node] = frozenset(libs)
+        return self._always[node]
+
+    def before(self, node: str, line: int) -> frozenset[str]:
+        """Libraries seeded on every path before ``line`` of ``node`` runs."""
+        libs = set(self.entry(node))
+        for setter_line, seeded in self.direct.get(node, []):
+            if setter_line < line:
+                libs |= seeded
+        for callee, call_line in self.callees(node):
+            if call_line < line:
+                libs |= self.always(callee)
+        path, scope = _split(node)
+        if scope:  # module-level code (setters, imports) runs before any of its functions
+            libs |= self.module_level(path)
+        return frozenset(libs)
+
+    def module_level(self, path: str) -> frozenset[str]:
+        libs = set()
+        for _, seeded in self.direct.get(path, []):
+            libs |= seeded
+        if path in self.graph:
+            for target in self.graph.successors(path):
+                if self.graph.edges[path, target].get("kind") == "import" and "::" not in target:
+                    libs |= self.always(target)
+        return frozenset(libs)
+
+    def entry(self, node: str) -> frozenset[str]:
+        """Libraries seeded on entry to ``node``, on every path from the program's entry points."""
+        if node in self._entry:
+            return self._entry[node]
+        if node in self._busy_entry:
+            return self.everything  # recursion: the greatest fixed point; never reports wrongly
+        if not self.seeded_anywhere or node in self.entries:
+            return frozenset()
+        callers = self.callers(node)
+        if not callers:
+            self._entry[node] = frozenset()
+            return self._entry[node]
+        self._busy_entry.add(node)
+        result: set[str] | None = None
+        for caller, line in callers:
+            seeded = self.before(caller, line)
+            result = set(seeded) if result is None else result & seeded
+            if not result:
+                break
+        self._busy_entry.discard(node)
+        self._entry[node] = frozenset(result or ())
+        return self._entry[node]
+
+    def setter_places(self, library: str) -> list[str]:
+        """Where ``library`` is seeded, as users see it (``path scope line N`` or ``... cell C line N``)."""
+        places = []
+        for path, facts in sorted(self.facts.items()):
+            if is_test_path(path):
+                continue
+            for setter in facts.get("setters", []):
+                if setter.get("state") != NONE and library in setter.get("libraries", ()):
+                    _, shown, cell = setter["where"]
+                    at = f"cell {cell} line {shown}" if cell else f"line {shown}"
+                    places.append(f"{path} {setter['scope'] or '<module>'} {at}".replace("  ", " "))
+        return places
+
+    def unseeded_path(self, node: str, library: str, limit: int = 8) -> tuple[list[str], str]:
+        """A chain of callers, innermost first, along which ``library`` is never seeded, and its root."""
+        chain = []
+        seen = {node}
+        while limit > 0:
+            limit -= 1
+            nxt = None
+            for caller, line in self.callers(node):
+                if caller not in seen and library not in self.before(caller, line):
+                    nxt = (caller, line)
+                    break
+            if nxt is None:
+                break
+            chain.append(f"{nxt[0]} (line {nxt[1]})")
+            node = nxt[0]
+            seen.add(node)
+        return chain, node
