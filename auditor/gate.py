@@ -69,38 +69,45 @@ def evaluate(result) -> Gate:
     new = bool(result.baseline or result.since)
     scope_word = "new " if new else ""
     gate = Gate(scope="new" if new else "all")
-    fail_on = config.fail_on
-    if fail_on in SEVERITIES:
-        failing = [f for f in result.findings if severity_rank(f.severity) >= severity_rank(fail_on)]
-        description = f"no {scope_word}finding at or above severity '{fail_on}'"
-        detail = ""
-        if failing:
-            detail = (f"{len(failing)} {scope_word}finding(s) at or above severity '{fail_on}' "
-                      f"({_listing(failing)})")
-        gate.conditions.append(Condition("fail-on", description, "failed" if failing else "passed",
-                                         len(failing), fail_on, detail))
+    if config.fail_on in SEVERITIES:
+        gate.conditions.append(_severity_condition(result.findings, config.fail_on, scope_word))
     for category in getattr(config, "fail_on_category", None) or ():
-        hits = [f for f in result.findings if f.category == category]
-        detail = f"{len(hits)} {scope_word}finding(s) in category '{category}' ({_listing(hits)})" if hits else ""
-        gate.conditions.append(Condition(f"fail-on-category:{category}",
-                                         f"no {scope_word}finding in category '{category}'",
-                                         "failed" if hits else "passed", len(hits), category, detail))
+        gate.conditions.append(_category_condition(result.findings, category, scope_word))
     minimum = getattr(config, "fail_under", None)
     if minimum is not None:
-        readiness = result.readiness if isinstance(result.readiness, dict) else None
-        score = readiness.get("score") if readiness else None
-        description = f"readiness score at least {minimum:g}"
-        if not isinstance(score, (int, float)):
-            gate.conditions.append(Condition(
-                "fail-under", description, "unavailable", None, minimum,
-                "readiness score unavailable: this scan computed no readiness score, so --fail-under / "
-                "fail-under cannot be checked (see the errors above, or remove the condition)"))
-        else:
-            grade = f", grade {readiness['grade']}" if readiness.get("grade") else ""
-            status = "passed" if score >= minimum else "failed"
-            detail = f"readiness score {score:g}{grade} is below {minimum:g}" if status == "failed" else ""
-            gate.conditions.append(Condition("fail-under", description, status, score, minimum, detail))
+        gate.conditions.append(_score_condition(result.readiness, minimum))
     return gate
+
+
+def _severity_condition(findings, fail_on: str, scope_word: str) -> Condition:
+    failing = [f for f in findings if severity_rank(f.severity) >= severity_rank(fail_on)]
+    description = f"no {scope_word}finding at or above severity '{fail_on}'"
+    detail = ""
+    if failing:
+        detail = (f"{len(failing)} {scope_word}finding(s) at or above severity '{fail_on}' "
+                  f"({_listing(failing)})")
+    return Condition("fail-on", description, "failed" if failing else "passed", len(failing), fail_on, detail)
+
+
+def _category_condition(findings, category: str, scope_word: str) -> Condition:
+    hits = [f for f in findings if f.category == category]
+    detail = f"{len(hits)} {scope_word}finding(s) in category '{category}' ({_listing(hits)})" if hits else ""
+    return Condition(f"fail-on-category:{category}", f"no {scope_word}finding in category '{category}'",
+                     "failed" if hits else "passed", len(hits), category, detail)
+
+
+def _score_condition(readiness, minimum: float) -> Condition:
+    readiness = readiness if isinstance(readiness, dict) else None
+    score = readiness.get("score") if readiness else None
+    description = f"readiness score at least {minimum:g}"
+    if not isinstance(score, (int, float)):
+        return Condition("fail-under", description, "unavailable", None, minimum,
+                         "readiness score unavailable: this scan computed no readiness score, so --fail-under / "
+                         "fail-under cannot be checked (see the errors above, or remove the condition)")
+    grade = f", grade {readiness['grade']}" if readiness.get("grade") else ""
+    status = "passed" if score >= minimum else "failed"
+    detail = f"readiness score {score:g}{grade} is below {minimum:g}" if status == "failed" else ""
+    return Condition("fail-under", description, status, score, minimum, detail)
 
 
 def summary_lines(result) -> list[str]:

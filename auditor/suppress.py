@@ -223,58 +223,76 @@ class Outcome:
 
 def apply(findings: list[Finding], project, ran: Iterable[str], today: _dt.date | None = None) -> Outcome:
     """Split findings into kept and suppressed; add ML421 findings for directives that match nothing."""
-    from auditor import registry
-
-    config = project.config
     today = today or _dt.datetime.fromtimestamp(project.now or 0, _dt.timezone.utc).date()
-    ran = set(ran)
     directives = collect(project)
     by_path: dict[str, list[Directive]] = {}
     for directive in directives:
         by_path.setdefault(directive.path, []).append(directive)
     path_ignores = [(pattern, pathspec.GitIgnoreSpec.from_lines([pattern]), selectors)
-                    for pattern, selectors in (getattr(config, "per_file_ignores", None) or {}).items()]
+                    for pattern, selectors in (getattr(project.config, "per_file_ignores", None) or {}).items()]
     kept: list[Finding] = []
     suppressed: list[Finding] = []
     for finding in findings:
         if finding.rule in OWN_RULES:
             kept.append(finding)
             continue
-        by = None
-        lapsed = None
-        for directive in by_path.get(finding.path, ()):
-            if directive.problem is not None:
-                continue
-            if directive.scope == "line" and (finding.line, finding.cell) not in directive.covers:
-                continue
-            if not any(_rule_matches(s, finding.rule) for s in directive.selectors):
-                continue
-            directive.used = True
-            if directive.expired(today):
-                lapsed = lapsed or directive
-                continue
-            by = {"kind": f"inline {directive.scope}" if directive.scope == "line" else "file",
-                  "line": directive.line, "reason": directive.reason, "until": directive.until}
-            break
+        by, lapsed = _directive_suppression(finding, by_path.get(finding.path, ()), today)
         if by is None and finding.path:
-            for pattern, spec, selectors in path_ignores:
-                if spec.match_file(finding.path) and any(_rule_matches(s, finding.rule) for s in selectors):
-                    by = {"kind": "per-file-ignores", "pattern": pattern, "reason": "configuration"}
-                    break
+            by = _configured_suppression(finding, path_ignores)
         if by is not None:
             suppressed.append(finding.with_changes(evidence={**finding.evidence, "suppressed_by": by}))
-        elif lapsed is not None:
-            kept.append(finding.with_changes(
-                message=f"{finding.message} (its suppression expired on {lapsed.until}: {lapsed.reason})",
-                evidence={**finding.evidence, "suppression_expired": {"line": lapsed.line, "until": lapsed.until,
-                                                                      "reason": lapsed.reason}}))
         else:
-            kept.append(finding)
-    unused_rule = registry.all_rules().get(UNUSED_RULE)
-    if unused_rule is not None and UNUSED_RULE in ran:
-        reporter = unused_rule()
-        for directive in directives:
-            if directive.problem is not None or directive.used or not _knowable(directive.selectors, ran):
-                continue
-            kept.append(reporter.unused(directive, project))
+            kept.append(_note_lapsed(finding, lapsed))
+    kept.extend(_unused(directives, project, set(ran)))
     return Outcome(kept, suppressed)
+
+
+def _directive_suppression(finding: Finding, directives: Iterable[Directive],
+                           today: _dt.date) -> tuple[dict[str, Any] | None, Directive | None]:
+    """(how a valid directive suppresses the finding or None, the first expired one that would have).
+    Marks every directive that matches as used, expired or not."""
+    lapsed = None
+    for directive in directives:
+        if directive.problem is not None:
+            continue
+        if directive.scope == "line" and (finding.line, finding.cell) not in directive.covers:
+            continue
+        if not any(_rule_matches(s, finding.rule) for s in directive.selectors):
+            continue
+        directive.used = True
+        if directive.expired(today):
+            lapsed = lapsed or directive
+            continue
+        return {"kind": f"inline {directive.scope}" if directive.scope == "line" else "file",
+                "line": directive.line, "reason": directive.reason, "until": directive.until}, lapsed
+    return None, lapsed
+
+
+def _configured_suppression(finding: Finding, path_ignores) -> dict[str, Any] | None:
+    """The ``per-file-ignores`` entry that covers the finding, if any."""
+    for pattern, spec, selectors in path_ignores:
+        if spec.match_file(finding.path) and any(_rule_matches(s, finding.rule) for s in selectors):
+            return {"kind": "per-file-ignores", "pattern": pattern, "reason": "configuration"}
+    return None
+
+
+def _note_lapsed(finding: Finding, lapsed: Directive | None) -> Finding:
+    """A finding kept because its suppression expired says so, with the old reason."""
+    if lapsed is None:
+        return finding
+    return finding.with_changes(
+        message=f"{finding.message} (its suppression expired on {lapsed.until}: {lapsed.reason})",
+        evidence={**finding.evidence, "suppression_expired": {"line": lapsed.line, "until": lapsed.until,
+                                                              "reason": lapsed.reason}})
+
+
+def _unused(directives: list[Directive], project, ran: set[str]) -> list[Finding]:
+    """ML421 findings for valid directives that matched nothing, when every rule they name ran."""
+    from auditor import registry
+
+    unused_rule = registry.all_rules().get(UNUSED_RULE)
+    if unused_rule is None or UNUSED_RULE not in ran:
+        return []
+    reporter = unused_rule()
+    return [reporter.unused(directive, project) for directive in directives
+            if directive.problem is None and not directive.used and _knowable(directive.selectors, ran)]

@@ -8,6 +8,7 @@ after the scan (``auditor.blame``) and raise the severity past ``escalate-after-
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 from pathlib import PurePosixPath
 
@@ -492,31 +493,40 @@ class TlsVerificationDisabled(ModuleRule):
 
     def check(self, module):
         reported: set[int] = set()
+        overrides = (self._verify_flags(module), self._unverified_contexts(module), self._emptied_env(module))
+        for line, message, setting in itertools.chain(*overrides):
+            if line not in reported:  # one finding per line
+                reported.add(line)
+                yield module.finding(self, line, message, evidence={"setting": setting})
+
+    def _verify_flags(self, module):
+        """``verify=False`` on an HTTP call, or a ``verify_ssl=False``-style flag anywhere."""
         for node in module.nodes(ast.Call):
             for keyword in node.keywords:
                 if not (isinstance(keyword.value, ast.Constant) and keyword.value.value is False):
                     continue
                 if keyword.arg in _VERIFY_FLAGS or (keyword.arg == "verify" and self._http_call(module, node)):
-                    if node.lineno not in reported:
-                        reported.add(node.lineno)
-                        yield module.finding(self, node.lineno, f"{keyword.arg}=False turns off TLS certificate "
-                                             f"checks for {describe(node.func, 60)}", evidence={"setting": keyword.arg})
+                    yield (node.lineno, f"{keyword.arg}=False turns off TLS certificate checks for "
+                           f"{describe(node.func, 60)}", keyword.arg)
+
+    @staticmethod
+    def _unverified_contexts(module):
         for node in module.nodes(ast.Attribute):
             qualified = module.qualified_name(node)
-            if qualified in ("ssl._create_unverified_context", "ssl.CERT_NONE") and node.lineno not in reported:
-                reported.add(node.lineno)
-                yield module.finding(self, node.lineno, f"{qualified} accepts any certificate",
-                                     evidence={"setting": qualified})
+            if qualified in ("ssl._create_unverified_context", "ssl.CERT_NONE"):
+                yield node.lineno, f"{qualified} accepts any certificate", qualified
+
+    @staticmethod
+    def _emptied_env(module):
+        """``os.environ["CURL_CA_BUNDLE"] = ""`` and the like."""
         for node in module.nodes(ast.Assign):
+            if not (isinstance(node.value, ast.Constant) and node.value.value in ("", "0")):
+                continue
             for target in node.targets:
                 if isinstance(target, ast.Subscript) and module.qualified_name(target.value) == "os.environ":
                     key = target.slice
-                    if isinstance(key, ast.Constant) and key.value in _TLS_ENV and \
-                            isinstance(node.value, ast.Constant) and node.value.value in ("", "0"):
-                        if node.lineno not in reported:
-                            reported.add(node.lineno)
-                            yield module.finding(self, node.lineno, f"{key.value} is emptied, which turns off "
-                                                 "certificate checks", evidence={"setting": key.value})
+                    if isinstance(key, ast.Constant) and key.value in _TLS_ENV:
+                        yield node.lineno, f"{key.value} is emptied, which turns off certificate checks", key.value
 
     @staticmethod
     def _http_call(module, call) -> bool:

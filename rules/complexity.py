@@ -53,35 +53,50 @@ def _count_lines(module) -> tuple[int, int, int]:
     ``mi_visit(multi=True)``); source lines are non-blank lines that are not comment-only or
     docstring lines.
     """
-    lloc = 0
-    docstring_lines = 0
-    single_docstrings = 0
-    for node in module.nodes(ast.Expr):
-        value = node.value
-        if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            end = node.end_lineno or node.lineno
-            if end > node.lineno:  # blank lines inside a docstring are blank lines, as for radon
-                docstring_lines += sum(1 for line in module.lines[node.lineno - 1:end] if line.strip())
-            else:
-                single_docstrings += 1
-    by_type = module.nodes  # statements are every ast.stmt subclass: count them from the shared index
-    for kind in _STATEMENT_TYPES:
-        lloc += len(by_type(kind))
-    lloc += len(by_type(ast.ExceptHandler))
-    for kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
-        lloc += sum(len(node.decorator_list) for node in by_type(kind))
-    for kind in _ELSE_TYPES:
-        for node in by_type(kind):  # `else:` and `finally:` lines (an `elif` is already an If)
-            orelse = node.orelse
-            if orelse and not (kind is ast.If and isinstance(orelse[0], ast.If)
-                               and module.line_text(orelse[0].lineno).lstrip().startswith("elif")):
-                lloc += 1
-            lloc += bool(getattr(node, "finalbody", None))
+    docstring_lines, single_docstrings = _docstring_lines(module)
+    lloc = _logical_lines(module)
     blank = sum(1 for line in module.lines if not line.strip())
     comment_only = sum(1 for c in module.comments if not module.line_text(c.line)[:c.col].strip())
     sloc = max(len(module.lines) - blank - comment_only - docstring_lines - single_docstrings, 0)
     comments = len(module.comments) + docstring_lines
     return lloc, sloc, comments
+
+
+def _docstring_lines(module) -> tuple[int, int]:
+    """(non-blank lines of multi-line docstrings, single-line docstrings)."""
+    docstring_lines = 0
+    single_docstrings = 0
+    for node in module.nodes(ast.Expr):
+        value = node.value
+        if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+            continue
+        end = node.end_lineno or node.lineno
+        if end > node.lineno:  # blank lines inside a docstring are blank lines, as for radon
+            docstring_lines += sum(1 for line in module.lines[node.lineno - 1:end] if line.strip())
+        else:
+            single_docstrings += 1
+    return docstring_lines, single_docstrings
+
+
+def _logical_lines(module) -> int:
+    by_type = module.nodes  # statements are every ast.stmt subclass: count them from the shared index
+    lloc = sum(len(by_type(kind)) for kind in _STATEMENT_TYPES)
+    lloc += len(by_type(ast.ExceptHandler))
+    for kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+        lloc += sum(len(node.decorator_list) for node in by_type(kind))
+    for kind in _ELSE_TYPES:
+        for node in by_type(kind):  # `else:` and `finally:` lines (an `elif` is already an If)
+            lloc += _has_else_line(module, kind, node) + bool(getattr(node, "finalbody", None))
+    return lloc
+
+
+def _has_else_line(module, kind, node) -> bool:
+    orelse = node.orelse
+    if not orelse:
+        return False
+    is_elif = kind is ast.If and isinstance(orelse[0], ast.If) and \
+        module.line_text(orelse[0].lineno).lstrip().startswith("elif")
+    return not is_elif
 
 
 _ELSE_TYPES = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())

@@ -101,7 +101,7 @@ class UnticketedDebtMarker(ModuleRule):
                 continue
             marker = (match.group("marker") or match.group("start") or match.group("lower")).upper()
             rest = comment.text[match.end():]
-            owner = _OWNER.match(rest)  # TODO(alice): an owner, not a ticket
+            owner = _OWNER.match(rest)  # a name in parentheses is an owner, not a ticket
             if owner:
                 rest = rest[owner.end():]
             explanation = rest.strip(" \t:-()[]#")
@@ -235,35 +235,50 @@ class SuppressionWithoutReason(ModuleRule):
             codes = (match.groupdict().get("codes") or "").strip(" ,")
             own_line = not module.line_text(comment.line)[:comment.col].strip()
             blanket = not codes or codes.lower() == "all"
-            if label == "type: ignore" and own_line and comment.line < first_code_line:
-                scope = "file"  # mypy reads a leading type: ignore as ignoring the whole file
-            if label == "pylint: disable" and own_line and blanket:
-                scope = "file"
-            if not blanket and scope == "line" and not self.settings["require-reason-for-codes"]:
+            if own_line:
+                scope = _own_line_scope(label, scope, blanket, comment.line < first_code_line)
+            if self._excused(module, comment, comment_lines, label, scope, blanket, is_init):
                 return None
-            if _reason(comment.text) or _reason_above(module, comment, comment_lines):
-                return None
-            if label == "noqa" and blanket and is_init and _is_import_line(module.line_text(comment.line)):
-                return None
-            severity = {"file": "medium", "region": "info"}.get(scope, "low")
             what = f"`# {label}{(': ' + codes) if codes else ''}`"
-            if scope == "file":
-                message = f"file-wide {what} with no reason: every warning in this file is hidden"
-            elif scope == "region":
-                message = f"{what} region with no reason"
-            elif blanket and label == "noqa" and re.match(r"\s*[A-Z]+[0-9]+\b", comment.text[match.end():]):
-                message = (f"{what} without a colon before its codes is a blanket noqa: it hides every "
-                           "warning on this line")
-            elif blanket:
-                message = f"blanket {what} with no reason: it hides every warning on this line"
-            else:
-                message = f"{what} with no reason"
+            message = _message(what, label, scope, blanket, comment.text[match.end():])
             evidence = {"directive": label, "codes": codes or None, "scope": scope,
                         "comment": comment.text.strip()[:200]}
             if scope == "region":
                 evidence["region_end_line"] = _region_end(module, comment.line)
+            severity = {"file": "medium", "region": "info"}.get(scope, "low")
             return module.finding(self, comment.line, message, severity=severity, evidence=evidence)
         return None
+
+    def _excused(self, module, comment, comment_lines, label, scope, blanket, is_init) -> bool:
+        """Directives that need no reason (by default, ones naming codes for one line), have one, or
+        are the usual re-export in a package's __init__.py."""
+        if not blanket and scope == "line" and not self.settings["require-reason-for-codes"]:
+            return True
+        if _reason(comment.text) or _reason_above(module, comment, comment_lines):
+            return True
+        return label == "noqa" and blanket and is_init and _is_import_line(module.line_text(comment.line))
+
+
+def _own_line_scope(label: str, scope: str, blanket: bool, before_code: bool) -> str:
+    """The scope of a directive alone on its line, which some tools read as file-wide."""
+    if label == "type: ignore" and before_code:
+        return "file"  # mypy reads a leading type: ignore as ignoring the whole file
+    if label == "pylint: disable" and blanket:
+        return "file"
+    return scope
+
+
+def _message(what: str, label: str, scope: str, blanket: bool, after: str) -> str:
+    if scope == "file":
+        return f"file-wide {what} with no reason: every warning in this file is hidden"
+    if scope == "region":
+        return f"{what} region with no reason"
+    if blanket and label == "noqa" and re.match(r"\s*[A-Z]+[0-9]+\b", after):
+        return (f"{what} without a colon before its codes is a blanket noqa: it hides every "
+                "warning on this line")
+    if blanket:
+        return f"blanket {what} with no reason: it hides every warning on this line"
+    return f"{what} with no reason"
 
 
 _DIRECTIVE_HINT = re.compile(r"noqa|type:|pyright:|mypy:|pylint:|nosec|fmt:|yapf:", re.I)

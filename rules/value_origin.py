@@ -148,95 +148,117 @@ class OriginFinder:
     def _origin(self, node: ast.AST, depth: int) -> str:
         if depth > _MAX_DEPTH:
             return UNKNOWN
-        module = self.module
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, str):
-                value = node.value.strip()
-                if value.lower().startswith(_URL_PREFIXES):
-                    return REMOTE
-                if value.startswith(("/", "~")) or (len(value) > 2 and value[1] == ":" and value[2] in "\\/"):
-                    return EXTERNAL
+        classify = _CLASSIFIERS.get(type(node))
+        return classify(self, node, depth) if classify is not None else UNKNOWN
+
+    def _constant_origin(self, node: ast.Constant, depth: int) -> str:
+        if not isinstance(node.value, str):
             return CONSTANT
-        if isinstance(node, ast.JoinedStr):
-            parts = []
-            for value in node.values:
-                if isinstance(value, ast.FormattedValue):
-                    parts.append(self.origin(value.value, depth + 1))
-                elif isinstance(value, ast.Constant) and isinstance(value.value, str):
-                    parts.append(self.origin(value, depth + 1) if value is node.values[0] else CONSTANT)
-            return worst(parts)
-        if isinstance(node, ast.BinOp):
-            return worst([self.origin(node.left, depth + 1), self.origin(node.right, depth + 1)])
-        if isinstance(node, ast.Name):
-            return self._resolve_name(node, depth)
-        if isinstance(node, ast.Subscript):
-            qualified = module.qualified_name(node.value) or ""
-            if qualified == "sys.argv":
-                return CLI
-            if qualified == "os.environ":
-                return ENV
-            base = node.value
-            if isinstance(base, ast.Name) and base.id in _CONFIG_NAMES:
-                return CONFIG
-            inner = self.origin(base, depth + 1)
-            return CONFIG if inner in (CONSTANT, CONFIG) else inner
-        if isinstance(node, ast.Attribute):
-            base = node.value
-            if isinstance(base, ast.Name):
-                if base.id in _CLI_NAMES:
-                    return CLI
-                if base.id in _CONFIG_NAMES:
-                    return CONFIG
-                if base.id in ("self", "cls"):
-                    return UNKNOWN
-            if node.attr in _METHODS_KEEPING_ORIGIN:
-                return self.origin(base, depth + 1)
-            inner = self.origin(base, depth + 1)
-            return CONFIG if inner == CONSTANT else inner
-        if isinstance(node, ast.Call):
-            return self._call_origin(node, depth)
-        if isinstance(node, (ast.IfExp,)):
-            return worst([self.origin(node.body, depth + 1), self.origin(node.orelse, depth + 1)])
-        if isinstance(node, ast.BoolOp):
-            return worst(self.origin(v, depth + 1) for v in node.values)
-        return UNKNOWN
+        value = node.value.strip()
+        if value.lower().startswith(_URL_PREFIXES):
+            return REMOTE
+        if value.startswith(("/", "~")) or (len(value) > 2 and value[1] == ":" and value[2] in "\\/"):
+            return EXTERNAL
+        return CONSTANT
+
+    def _fstring_origin(self, node: ast.JoinedStr, depth: int) -> str:
+        parts = []
+        for value in node.values:
+            if isinstance(value, ast.FormattedValue):
+                parts.append(self.origin(value.value, depth + 1))
+            elif isinstance(value, ast.Constant) and isinstance(value.value, str):
+                # Only a leading literal says where the path points (a URL, an absolute path).
+                parts.append(self.origin(value, depth + 1) if value is node.values[0] else CONSTANT)
+        return worst(parts)
+
+    def _worst_of(self, nodes: Iterable[ast.AST], depth: int) -> str:
+        return worst([self.origin(value, depth + 1) for value in nodes])
+
+    def _subscript_origin(self, node: ast.Subscript, depth: int) -> str:
+        qualified = self.module.qualified_name(node.value) or ""
+        if qualified == "sys.argv":
+            return CLI
+        if qualified == "os.environ":
+            return ENV
+        base = node.value
+        if isinstance(base, ast.Name) and base.id in _CONFIG_NAMES:
+            return CONFIG
+        inner = self.origin(base, depth + 1)
+        return CONFIG if inner in (CONSTANT, CONFIG) else inner
+
+    def _attribute_origin(self, node: ast.Attribute, depth: int) -> str:
+        base = node.value
+        if isinstance(base, ast.Name):
+            named = _NAMED_BASES.get(base.id)
+            if named is not None:
+                return named
+        inner = self.origin(base, depth + 1)
+        if node.attr in _METHODS_KEEPING_ORIGIN:
+            return inner
+        return CONFIG if inner == CONSTANT else inner
 
     def _call_origin(self, node: ast.Call, depth: int) -> str:
-        module = self.module
         func = node.func
-        qualified = module.qualified_name(func) or (func.id if isinstance(func, ast.Name) else "")
-        if qualified in _ENV_CALLS:
-            return ENV
-        if qualified == "input" or qualified == "getpass.getpass":
-            return USER_INPUT
-        if qualified in _REMOTE_CALLS or qualified.startswith(_REMOTE_CALL_PREFIXES):
-            return REMOTE
-        if qualified.endswith("parse_args") or qualified.endswith("parse_known_args"):
-            return CLI
-        if qualified in ("pickle.dumps", "dill.dumps", "cloudpickle.dumps", "joblib.dump"):
-            return IN_PROCESS
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "os" \
-                and func.attr == "getenv":
-            return ENV
+        qualified = self.module.qualified_name(func) or (func.id if isinstance(func, ast.Name) else "")
+        known = _known_call(qualified, func)
+        if known is not None:
+            return known
         if qualified in _OPENERS or (isinstance(func, ast.Name) and func.id in ("open", "str", "bytes")):
-            parts = [self.origin(arg, depth + 1) for arg in node.args[:2]]
-            if qualified in ("os.path.join",):
-                parts = [self.origin(arg, depth + 1) for arg in node.args]
-            return worst(parts) if parts else UNKNOWN
+            # A path joined from all its parts; other openers take the path (and mode) first.
+            args = node.args if qualified == "os.path.join" else node.args[:2]
+            return self._worst_of(args, depth) if args else UNKNOWN
         if isinstance(func, ast.Attribute):
-            if func.attr in _METHODS_KEEPING_ORIGIN or func.attr in ("joinpath", "with_suffix", "with_name"):
-                parts = [self.origin(func.value, depth + 1)]
-                if func.attr == "joinpath":
-                    parts += [self.origin(arg, depth + 1) for arg in node.args]
-                return worst(parts)
-            if func.attr in ("get", "__getitem__") and isinstance(func.value, ast.Name) \
-                    and func.value.id in _CONFIG_NAMES:
-                return CONFIG
-            if isinstance(func.value, ast.Call):
-                inner = self._call_origin(func.value, depth + 1)
-                if inner in (REMOTE, ENV, CLI, USER_INPUT):
-                    return inner
+            return self._method_origin(node, func, depth)
         return UNKNOWN
+
+    def _method_origin(self, node: ast.Call, func: ast.Attribute, depth: int) -> str:
+        if func.attr in _METHODS_KEEPING_ORIGIN or func.attr in ("joinpath", "with_suffix", "with_name"):
+            parts = [func.value] + (list(node.args) if func.attr == "joinpath" else [])
+            return self._worst_of(parts, depth)
+        if func.attr in ("get", "__getitem__") and isinstance(func.value, ast.Name) \
+                and func.value.id in _CONFIG_NAMES:
+            return CONFIG
+        if isinstance(func.value, ast.Call):
+            inner = self._call_origin(func.value, depth + 1)
+            if inner in (REMOTE, ENV, CLI, USER_INPUT):
+                return inner
+        return UNKNOWN
+
+
+# Names whose attributes say where a value comes from (`args.path`, `config.model_dir`, `self.x`).
+_NAMED_BASES = {**{name: CLI for name in _CLI_NAMES}, **{name: CONFIG for name in _CONFIG_NAMES},
+                "self": UNKNOWN, "cls": UNKNOWN}
+
+# One classifier per expression type (the types are disjoint); anything else is UNKNOWN.
+_CLASSIFIERS = {
+    ast.Constant: OriginFinder._constant_origin,
+    ast.JoinedStr: OriginFinder._fstring_origin,
+    ast.BinOp: lambda self, node, depth: self._worst_of((node.left, node.right), depth),
+    ast.Name: OriginFinder._resolve_name,
+    ast.Subscript: OriginFinder._subscript_origin,
+    ast.Attribute: OriginFinder._attribute_origin,
+    ast.Call: OriginFinder._call_origin,
+    ast.IfExp: lambda self, node, depth: self._worst_of((node.body, node.orelse), depth),
+    ast.BoolOp: lambda self, node, depth: self._worst_of(node.values, depth),
+}
+
+
+def _known_call(qualified: str, func: ast.AST) -> str | None:
+    """Calls whose name alone says where their result comes from."""
+    if qualified in _ENV_CALLS:
+        return ENV
+    if qualified in ("input", "getpass.getpass"):
+        return USER_INPUT
+    if qualified in _REMOTE_CALLS or qualified.startswith(_REMOTE_CALL_PREFIXES):
+        return REMOTE
+    if qualified.endswith(("parse_args", "parse_known_args")):
+        return CLI
+    if qualified in ("pickle.dumps", "dill.dumps", "cloudpickle.dumps", "joblib.dump"):
+        return IN_PROCESS
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "os" \
+            and func.attr == "getenv":
+        return ENV
+    return None
 
 
 def describe(node: ast.AST | None, limit: int = 120) -> str:
