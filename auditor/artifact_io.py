@@ -117,7 +117,7 @@ def _io_arguments(kind: str, node: ast.Call) -> list[ast.AST]:
     return list(node.args) + keyword_args
 
 
-class ArtifactIO(ast.NodeVisitor):
+class ArtifactIO:
     def __init__(self, module) -> None:
         self.module = module
         self.paths = PathFolder(module)
@@ -216,7 +216,6 @@ class ArtifactIO(ast.NodeVisitor):
             expr = item.context_expr
             if isinstance(expr, ast.Call) and self._is_open(expr) and isinstance(item.optional_vars, ast.Name):
                 self._remember_handle(item.optional_vars.id, expr)
-        self.generic_visit(node)
 
     visit_AsyncWith = visit_With
 
@@ -225,7 +224,6 @@ class ArtifactIO(ast.NodeVisitor):
         if isinstance(value, ast.Call) and self._is_open(value) and len(node.targets) == 1 and \
                 isinstance(node.targets[0], ast.Name):
             self._remember_handle(node.targets[0].id, value)
-        self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
         qualified = self.module.qualified_name(node.func)
@@ -236,7 +234,6 @@ class ArtifactIO(ast.NodeVisitor):
             self._record_call(node, qualified, method)
         if method in _FIT_METHODS and isinstance(node.func, ast.Attribute) or qualified in _TREE_TRAINERS:
             self.fits = True
-        self.generic_visit(node)
 
     def _record_call(self, node: ast.Call, qualified: str | None, method: str) -> None:
         kind = _io_kind(qualified, method)
@@ -255,7 +252,12 @@ class ArtifactIO(ast.NodeVisitor):
 
     def facts(self) -> dict[str, Any]:
         self._module_constants()
-        self.visit(self.module.tree)
+        # The shared node index in source order instead of a walk of our own; source order keeps
+        # `with open(...) as f` (or `f = open(...)`) ahead of the `dump(model, f)` that uses it.
+        visitors = {ast.With: self.visit_With, ast.AsyncWith: self.visit_With, ast.Assign: self.visit_Assign,
+                    ast.Call: self.visit_Call, ast.Name: self.visit_Name}
+        for node in sorted(self.module.nodes(*visitors), key=lambda n: (n.lineno, n.col_offset)):
+            visitors[type(node)](node)
         return {
             "writes": _dedupe(self.writes), "reads": _dedupe(self.reads),
             "write_hints": sorted(self.write_hints), "fits": self.fits, "features": sorted(self.features),

@@ -52,7 +52,7 @@ def split_owners(value: Any) -> list[str]:
     return found
 
 
-class _Finder(ast.NodeVisitor):
+class _Finder:
     def __init__(self, module) -> None:
         self.module = module
         self.dicts: dict[str, ast.AST] = {}  # module-level name -> dict literal or dict(...) call
@@ -149,7 +149,13 @@ class _Finder(ast.NodeVisitor):
                 for target in statement.targets:
                     if isinstance(target, ast.Name):
                         self.strings[target.id] = statement.value.value
-        self.visit(self.module.tree)
+        # The shared node index instead of a walk of our own: pipelines hide in few node types.
+        for node in self.module.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
+            self._decorated(node)
+        for node in self.module.nodes(ast.ClassDef):
+            self._class(node)
+        for node in self.module.nodes(ast.Call):
+            self._call(node)
         self.definitions.sort(key=lambda d: d["line"])
         return {"definitions": self.definitions, "module_owners": self.module_owners}
 
@@ -162,21 +168,14 @@ class _Finder(ast.NodeVisitor):
                 self._add(spec, node, call, node.name)
                 break
 
-    def visit_FunctionDef(self, node) -> None:
-        self._decorated(node)
-        self.generic_visit(node)
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+    def _class(self, node: ast.ClassDef) -> None:
         for base in node.bases:
             spec = _BASES.get(self.module.qualified_name(base) or "")
             if spec:
                 self._add(spec, node, None, node.name)
                 break
-        self.generic_visit(node)
 
-    def visit_Call(self, node: ast.Call) -> None:
+    def _call(self, node: ast.Call) -> None:
         qualified = self.module.qualified_name(node.func) or ""
         spec = _CALLS.get(qualified)
         if spec is None and qualified.startswith("airflow") and qualified.endswith(".DAG"):
@@ -187,7 +186,6 @@ class _Finder(ast.NodeVisitor):
             for keyword in node.keywords:
                 if keyword.arg in ("owner", "owners"):  # an operator or task that names its owner
                     self.module_owners.extend(split_owners(self._literal(keyword.value)))
-        self.generic_visit(node)
 
 
 def _owners_in_tags(key: str, value: Any) -> list[str]:

@@ -89,18 +89,16 @@ class ParsedModule:
         while todo:
             node = todo.pop()
             by_type.setdefault(type(node), []).append(node)
+            children = []
             for name in node._fields:
                 value = getattr(node, name, None)
                 if isinstance(value, ast.AST):
-                    parents[id(value)] = node
-                    todo.append(value)
+                    children.append(value)
                 elif isinstance(value, list):
-                    for item in value:
-                        if isinstance(item, ast.AST):
-                            parents[id(item)] = node
-                            todo.append(item)
-        for found in by_type.values():
-            found.reverse()  # the stack pops last children first; restore source order within a type
+                    children.extend(item for item in value if isinstance(item, ast.AST))
+            for child in children:
+                parents[id(child)] = node
+            todo.extend(reversed(children))  # popped first-child first: a pre-order walk
         self._by_type, self._parents = by_type, parents
 
     def parent(self, node: ast.AST) -> ast.AST | None:
@@ -111,7 +109,8 @@ class ParsedModule:
     def nodes(self, *types: type) -> list[ast.AST]:
         """Every node of the given types, from one walk of the tree shared by all rules.
 
-        Within a type, nodes come in depth-first source order (not ``ast.walk``'s breadth-first)."""
+        Within a type, nodes come in pre-order (a parent before its children, siblings in source
+        order), as ``ast.NodeVisitor`` visits them, not ``ast.walk``'s breadth-first order."""
         if self._by_type is None:
             self._index()
         if len(types) == 1:

@@ -82,6 +82,7 @@ class _Walker:
         self.calls: dict[str, int] = {}
         self.methods: dict[str, int] = {}
         self.markers: dict[str, int] = {}
+        self._texts: dict[str, int] = {}  # every identifier and short string, with its first line
         self.kwargs: dict[str, int] = {}
         self.uris: dict[str, int] = {}
         self.strings: dict[str, dict[str, int]] = {}  # call name -> literal string argument -> line
@@ -99,11 +100,15 @@ class _Walker:
             table[key] = line
 
     def _mark(self, text: str, line: int) -> None:
-        if not text or len(text) > 120:
-            return
-        for name, pattern in MARKERS.items():
-            if name not in self.markers and pattern.search(text):
-                self.markers[name] = line
+        # Names repeat (``self``, ``df``, ``x``): remember each text's first line, match it once.
+        if text and len(text) <= 120 and text not in self._texts:
+            self._texts[text] = line
+
+    def _match_markers(self) -> None:
+        for text, line in self._texts.items():
+            for name, pattern in MARKERS.items():
+                if name not in self.markers and pattern.search(text):
+                    self.markers[name] = line
 
     def _path(self, node: ast.AST | None) -> tuple[str, str | None]:
         """(kind, literal): 'literal' paths are constant (the same file every run), 'parameterised' ones
@@ -166,16 +171,18 @@ class _Walker:
         # One visitor per node type (the types are disjoint), looked up instead of tested in turn.
         visitors = {
             ast.Import: self._import, ast.ImportFrom: self._import_from, ast.With: self._with,
-            ast.Call: self._call, ast.FunctionDef: self._def, ast.AsyncFunctionDef: self._def,
+            ast.FunctionDef: self._def, ast.AsyncFunctionDef: self._def,
             ast.ClassDef: self._def, ast.Name: lambda node, line: self._mark(node.id, line),
             ast.arg: lambda node, line: self._mark(node.arg, line),
             ast.Attribute: lambda node, line: self._mark(node.attr, line),
-            ast.Constant: self._constant, ast.If: self._if,
+            ast.Constant: self._constant, ast.If: self._if, ast.Call: self._call,
         }
-        for node in ast.walk(tree):
-            visit = visitors.get(type(node))
-            if visit is not None:
+        # The module's shared node index, type by type: no walk of our own. Calls come last, so
+        # the file handles of `with open(...)` blocks are known when the calls are read.
+        for kind, visit in visitors.items():
+            for node in self.module.nodes(kind):
                 visit(node, getattr(node, "lineno", 0))
+        self._match_markers()
 
     def _import(self, node: ast.Import, line: int) -> None:
         for alias in node.names:
