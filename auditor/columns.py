@@ -166,48 +166,75 @@ class ColumnFacts:
     def call(self, node: ast.Call, scope: str) -> None:
         func = node.func
         if not isinstance(func, ast.Attribute):
-            qualified = self.module.qualified_name(func) or ""
-            if qualified in FEATURE_STORE_FIELDS:
-                for kw in node.keywords:
-                    if kw.arg == "name":
-                        self._produce(kw.value, "feature-store", scope)
+            self._feature_store_field(node, scope)
             return
-        attr = func.attr
-        if attr == "assign":
+        handler = _METHOD_HANDLERS.get(func.attr)
+        if handler is not None:
+            handler(self, node, scope)
+
+    # -- one handler per frame method (see _METHOD_HANDLERS) ---------------------------------------
+    def _feature_store_field(self, node: ast.Call, scope: str) -> None:
+        """``Field(name="x", ...)`` in a feature-store definition produces column ``x``."""
+        if (self.module.qualified_name(node.func) or "") in FEATURE_STORE_FIELDS:
             for kw in node.keywords:
-                if kw.arg and kw.arg.isidentifier():
-                    self.produced.append([kw.arg, node.lineno, "assign", scope])
-        elif attr == "rename":
-            for kw in node.keywords:
-                if kw.arg == "columns" and isinstance(kw.value, ast.Dict):
-                    for value in kw.value.values:
-                        self._produce(value, "rename", scope)
-        elif attr == "withColumn" and node.args:
+                if kw.arg == "name":
+                    self._produce(kw.value, "feature-store", scope)
+
+    def _on_assign(self, node: ast.Call, scope: str) -> None:
+        for kw in node.keywords:
+            if kw.arg and kw.arg.isidentifier():
+                self.produced.append([kw.arg, node.lineno, "assign", scope])
+
+    def _on_rename(self, node: ast.Call, scope: str) -> None:
+        for kw in node.keywords:
+            if kw.arg == "columns" and isinstance(kw.value, ast.Dict):
+                for value in kw.value.values:
+                    self._produce(value, "rename", scope)
+
+    def _on_with_column(self, node: ast.Call, scope: str) -> None:
+        if node.args:
             self._produce(node.args[0], "withColumn", scope)
-        elif attr == "withColumnRenamed" and len(node.args) > 1:
+
+    def _on_with_column_renamed(self, node: ast.Call, scope: str) -> None:
+        if len(node.args) > 1:
             self._produce(node.args[1], "withColumnRenamed", scope)
-        elif attr == "alias" and node.args and self._polars:
+
+    def _on_alias(self, node: ast.Call, scope: str) -> None:
+        # ``alias`` names a column only in polars/Spark expressions (elsewhere it is unrelated)
+        if node.args and self._polars:
             self._produce(node.args[0], "alias", scope)
-        elif attr == "drop":
-            for arg in node.args:
-                self._site(arg)
-            for kw in node.keywords:
-                if kw.arg in ("columns", "labels"):
-                    self._site(kw.value)
-        elif attr in WRITES:
-            self.escapes.append([attr, node.lineno, scope])
-        elif attr == "select_dtypes":
-            self.dynamic.append([attr, node.lineno])
-        elif attr == "filter" and any(kw.arg in ("like", "regex") for kw in node.keywords):
-            self.dynamic.append(["filter", node.lineno])
-            for kw in node.keywords:
-                if _str(kw.value):
-                    self.patterns.add(kw.value.value)
-        elif attr in ("startswith", "endswith", "contains", "match") and node.args:
-            if _str(node.args[0]):
-                self.patterns.add(node.args[0].value)
-            elif isinstance(node.args[0], ast.Tuple):
-                self.patterns.update(e.value for e in node.args[0].elts if _str(e))
+
+    def _on_drop(self, node: ast.Call, scope: str) -> None:
+        # dropped names are not uses of the column
+        for arg in node.args:
+            self._site(arg)
+        for kw in node.keywords:
+            if kw.arg in ("columns", "labels"):
+                self._site(kw.value)
+
+    def _on_write(self, node: ast.Call, scope: str) -> None:
+        self.escapes.append([node.func.attr, node.lineno, scope])
+
+    def _on_select_dtypes(self, node: ast.Call, scope: str) -> None:
+        self.dynamic.append(["select_dtypes", node.lineno])
+
+    def _on_filter(self, node: ast.Call, scope: str) -> None:
+        if not any(kw.arg in ("like", "regex") for kw in node.keywords):
+            return  # filter(items=[...]) names its columns: plain string uses
+        self.dynamic.append(["filter", node.lineno])
+        for kw in node.keywords:
+            if _str(kw.value):
+                self.patterns.add(kw.value.value)
+
+    def _on_pattern(self, node: ast.Call, scope: str) -> None:
+        """``c.startswith("num_")``: columns may be picked by this prefix rather than by name."""
+        if not node.args:
+            return
+        first = node.args[0]
+        if _str(first):
+            self.patterns.add(first.value)
+        elif isinstance(first, ast.Tuple):
+            self.patterns.update(e.value for e in first.elts if _str(e))
 
     def facts(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -233,3 +260,18 @@ class ColumnFacts:
         if self.patterns:
             out["patterns"] = sorted(p for p in self.patterns if 0 < len(p) <= 60)[:50]
         return out
+
+
+# Frame method name -> ColumnFacts handler for a call of it.
+_METHOD_HANDLERS = {
+    "assign": ColumnFacts._on_assign,
+    "rename": ColumnFacts._on_rename,
+    "withColumn": ColumnFacts._on_with_column,
+    "withColumnRenamed": ColumnFacts._on_with_column_renamed,
+    "alias": ColumnFacts._on_alias,
+    "drop": ColumnFacts._on_drop,
+    "select_dtypes": ColumnFacts._on_select_dtypes,
+    "filter": ColumnFacts._on_filter,
+    **{name: ColumnFacts._on_pattern for name in ("startswith", "endswith", "contains", "match")},
+    **{name: ColumnFacts._on_write for name in WRITES},
+}

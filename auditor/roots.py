@@ -1,0 +1,209 @@
+"""Where the dead-code analysis starts: modules and definitions used from outside the project's
+own imports and calls, each with the reason (kept as evidence).
+
+Entry modules run as scripts, tests or notebooks, are named by packaging, configs, commands or
+dotted strings, or are loaded by a computed ``import_module()`` name. Root definitions are named the
+same way, or called by a framework (decorators, naming conventions, test runners, serverless
+runtimes), or looked up by name (``getattr``, ``__all__``), or public API of a distributed package.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any
+
+from auditor import frameworks as fw
+from auditor.class_hierarchy import ClassHierarchy
+from auditor.entrypoints import (command_targets, config_targets, distribution_name, is_script_path,
+                                 is_test_path, packaging_targets, user_entrypoints)
+from auditor.program import Definition
+
+
+def private(name: str) -> bool:
+    return name.startswith("_") and not fw.is_dunder(name)
+
+
+def public(d: Definition) -> bool:
+    """Neither the module nor any part of the qualified name is private."""
+    return not any(private(part) for part in [PurePosixPath(d.path).stem, *d.qualname.split(".")])
+
+
+class Roots:
+    def __init__(self, project, graph) -> None:
+        self.project = project
+        self.graph = graph
+        self.symbols = graph.symbols
+        self.paths = set(self.symbols)
+        self.reasons: dict[str, str] = {}  # root node -> why it is a root
+        self.getattr_names = {n for facts in self.symbols.values() for n in facts.get("getattrs", ())}
+        self.attr_names = {n for facts in self.symbols.values() for n in facts.get("attrs", ())}
+        self.library_packages = self._library_packages()
+        self.classes = ClassHierarchy(graph)
+        self.dynamic_prefixes = {p for facts in self.symbols.values() for p in facts.get("dynamic_imports", ())}
+        self.entries = self._entries()
+
+    # -- the distributed package ------------------------------------------------------------------
+    def _library_packages(self) -> set[str]:
+        """Top-level packages that present a public API: a declared distribution whose package
+        ``__init__`` re-exports names. Their public names are not dead for lack of callers here."""
+        if distribution_name(self.project) is None:
+            return set()
+        packages = set()
+        for path, facts in self.symbols.items():
+            if path.endswith("__init__.py") and (facts.get("imports") or facts.get("all")):
+                name = self.project.module_names.get(path, "")
+                if name:
+                    packages.add(name.split(".")[0])
+        return packages
+
+    def in_library(self, path: str) -> bool:
+        name = self.project.module_names.get(path, "")
+        return bool(name) and name.split(".")[0] in self.library_packages and not is_test_path(path) \
+            and not is_script_path(path)
+
+    # -- entry modules ----------------------------------------------------------------------------
+    def _entries(self) -> dict[str, str]:
+        """Module path -> why it runs (or is imported) from outside the project's own imports."""
+        entries = self._file_entries()
+        for target, where in self._named_targets():
+            self._add_named(entries, target, where)
+        for path in self.symbols:
+            if path.endswith("__init__.py") and self.in_library(path):
+                entries.setdefault(path, "public package of the distribution")
+        self.plugin_modules = {path for path in self.symbols if self._loaded_by_name(path)}
+        for path in self.plugin_modules:
+            entries.setdefault(path, "loaded by a computed import_module() name")
+        return entries
+
+    def _file_entries(self) -> dict[str, str]:
+        """Modules that run because of what the file is: scripts, tests, notebooks."""
+        entries = {path: "runs as a script, test or notebook" for path in self.graph.entry_modules}
+        for path, facts in self.symbols.items():
+            if path not in entries:
+                reason = self._file_reason(path, facts)
+                if reason:
+                    entries[path] = reason
+        return entries
+
+    @staticmethod
+    def _file_reason(path: str, facts: dict[str, Any]) -> str | None:
+        if is_script_path(path):
+            return "script, example or tool file"
+        if facts.get("script") and not path.endswith("__init__.py"):
+            return "does work at import time (top-level calls)"
+        if is_test_path(path):
+            return "test support"
+        return None
+
+    def _named_targets(self) -> list[tuple[str, str]]:
+        """(dotted target, where it is named): packaging, configs, commands, and dotted strings in code."""
+        sources = [
+            *packaging_targets(self.project), *config_targets(self.project),
+            *command_targets(self.project, self.paths), *user_entrypoints(self.project, self.paths),
+        ]
+        for path, facts in self.symbols.items():
+            for text in facts.get("strings", ()):
+                if ("." in text or ":" in text) and not text.startswith("."):
+                    sources.append((text, path))
+        return sources
+
+    def _add_named(self, entries: dict[str, str], target: str, where: str) -> None:
+        """A target named elsewhere makes its module an entry and the named definition a root."""
+        node = target if target in self.paths else self.graph.resolve_qualified(target.replace(":", "."))
+        if node is None or node == where:
+            return
+        module = node.split("::")[0]
+        if module != where:
+            entries.setdefault(module, f"named in {where}")
+        if node != module:
+            self.reasons.setdefault(node, f"named in {where}")
+
+    def _loaded_by_name(self, path: str) -> bool:
+        """``import_module(f"pkg.plugins.{name}")`` loads every module of a ``plugins`` package."""
+        name = self.project.module_names.get(path, "")
+        if "." not in name:
+            return False
+        package = name.rsplit(".", 1)[0]
+        for prefix in self.dynamic_prefixes:
+            if prefix.endswith(".") and (name.startswith(prefix) or
+                                         package.rsplit(".", 1)[-1] == prefix[:-1].rsplit(".", 1)[-1]):
+                return True
+        return False
+
+    # -- root definitions -------------------------------------------------------------------------
+    def root_reason(self, d: Definition) -> str | None:
+        """Why something outside the graph uses ``d`` (so it is a root), or None. First match wins."""
+        for check in (self._named_or_decorated, self._lookup_reason, self._convention_reason,
+                      self._runner_reason, self._package_reason):
+            reason = check(d)
+            if reason:
+                return reason
+        return None
+
+    def _named_or_decorated(self, d: Definition) -> str | None:
+        if d.node in self.reasons:
+            return self.reasons[d.node]
+        for decorator in d.decorators:
+            reason = fw.decorator_reason(decorator)
+            if reason:
+                return reason
+        return None
+
+    def _lookup_reason(self, d: Definition) -> str | None:
+        """Found by name at run time: getattr, ``__all__``, a serverless runtime."""
+        facts = self.symbols.get(d.path, {})
+        if d.qualname.rsplit(".", 1)[-1] in self.getattr_names:
+            return "looked up by name with getattr"
+        if d.qualname in (facts.get("all") or ()):
+            return "listed in __all__"
+        if d.qualname in facts.get("handlers", ()):
+            return "serverless handler (event, context)"
+        return None
+
+    @staticmethod
+    def _convention_reason(d: Definition) -> str | None:
+        """Called by a framework because of its name: top-level hooks, test classes."""
+        name = d.qualname.rsplit(".", 1)[-1]
+        if d.kind == "function" and "." not in d.qualname:
+            return fw.function_reason(name)
+        if d.kind == "class" and name.startswith("Test") and is_test_path(d.path):
+            return "test class"
+        return None
+
+    def _runner_reason(self, d: Definition) -> str | None:
+        if d.kind == "class" and "." not in d.qualname and self.classes.has_external_base(d.node) and (
+                is_test_path(d.path) or (not self._imported(d.path) and self._runner_base(d))):
+            # unittest, manim, locust, luigi...: a runner finds subclasses in the file it is given
+            return "subclass of an external class in a file run by a tool"
+        return None
+
+    @staticmethod
+    def _runner_base(d: Definition) -> bool:
+        return any(base.rsplit(".", 1)[-1].endswith(fw.RUNNER_BASES) or base == "?" for base in d.bases)
+
+    def _imported(self, path: str) -> bool:
+        return any(src.split("::")[0] != path for src in self.graph.graph.predecessors(path))
+
+    def _package_reason(self, d: Definition) -> str | None:
+        """Reached from outside the project: plugin modules, registries, the public API."""
+        if d.path in self.plugin_modules and "." not in d.qualname and not private(d.qualname):
+            return "defined in a plugin module that is loaded and inspected by name"
+        if d.kind == "class" and self.classes.registered_by_base(d.node):
+            return "registered by a base class's __init_subclass__"
+        if public(d) and self.in_library(d.path):
+            return "public API of the package"
+        return None
+
+    def method_reason(self, d: Definition, cls: str) -> str | None:
+        """Why a method of a live class ``cls`` may be called though no call of it resolves."""
+        name = d.qualname.rsplit(".", 1)[-1]
+        reason = fw.method_reason(name)
+        if reason:
+            return reason
+        if self.classes.has_external_base(cls):
+            return "may override a method of an external base class"
+        if name in self.attr_names:
+            return "used as an attribute"
+        if self.classes.overrides(cls, name):
+            return "overrides or is overridden by a project class"
+        return None
