@@ -142,7 +142,7 @@ class _SeedVisitor(SeedScopes):
                 text = sub.id if isinstance(sub, ast.Name) else sub.attr if isinstance(sub, ast.Attribute) else \
                     sub.value if isinstance(sub, ast.Constant) and isinstance(sub.value, str) else \
                     sub.arg if isinstance(sub, ast.keyword) else ""
-                if "seed" in text.lower():
+                if "seed" in (text or "").lower():  # a ``**kwargs`` keyword has no name
                     self.records_seed = True
                     return
         if any(k.arg and "seed" in k.arg.lower() for k in node.keywords):

@@ -147,3 +147,12 @@ def test_demo_planted_seed_cases_found_and_clean_ones_not(tmp_path):
     }
     # train.py's split is pinned: set_seeds() (utils.py) seeds numpy, whose global state sklearn uses
     assert not [f for f in result.findings if f.path in ("src/churn/train.py", "src/churn/evaluate.py")]
+
+
+def test_a_recording_call_with_nested_keyword_unpacking_does_not_break_the_extractor(tmp_path):
+    # found in the standard library (calendar.py): a keyword without a name inside the arguments
+    from auditor.testing import make_repo, scan_repo
+
+    code = "import mlflow\n\ndef log(cfg):\n    mlflow.log_params(dict(**cfg))\n"
+    result = scan_repo(make_repo(tmp_path / "r", {"a.py": code}), {"select": ["ML2"]})
+    assert result.errors == []
