@@ -37,7 +37,7 @@ class SeedFlow:
 
     def __init__(self, project, program: ProgramGraph | None = None) -> None:
         self.facts: dict[str, dict[str, Any]] = {p: f for p, f in project.fact("seeds").items()}
-        self.program = program or ProgramGraph(project)
+        self.program = program or project.program
         self.graph = self.program.graph
         self.entries = set(self.program.entry_modules)
         self.direct: dict[str, list[tuple[int, frozenset[str]]]] = {}  # node -> [(line, libraries)]
