@@ -1,0 +1,280 @@
+"""One walk of a module's syntax tree collecting the facts of the ``symbols`` extractor.
+
+Scopes are named by qualname (``MODULE`` for the top level, ``Class.method`` inside): definitions,
+the calls and name references each scope makes, function locals (for shadowing), identifier strings
+(entry points named in code), and dead-code facts (module constants used as feature flags, the
+``if FLAG:`` blocks they guard). Column facts for the unused-feature rules ride along
+(``auditor.columns``), so the tree is walked once.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from auditor.columns import ColumnFacts
+
+MODULE = ""  # the qualname of a module's top-level scope
+_IDENTIFIER_STRING = re.compile(r"^(?=.*[^\W_])[\w.:]+$")
+# A dotted path inside a longer string: "train = pkg.cli:main", "uvicorn pkg.serve:app"
+_DOTTED_IN_TEXT = re.compile(r"(?<![\w./-])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)?"
+                             r"|(?<![\w./-])[A-Za-z_]\w*:[A-Za-z_]\w*(?![\w/])")
+_NOT_LITERAL = object()
+_CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".cfg", ".ini")
+
+
+def _end(node: ast.AST) -> int:
+    return getattr(node, "end_lineno", None) or node.lineno
+
+
+def _literal(node: ast.AST) -> Any:
+    """The value of a literal (constants, containers of constants, -1); ``_NOT_LITERAL`` otherwise."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Not)) and isinstance(node.operand, ast.Constant):
+        try:
+            return -node.operand.value if isinstance(node.op, ast.USub) else not node.operand.value
+        except TypeError:
+            return _NOT_LITERAL
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return "?" if all(_literal(e) is not _NOT_LITERAL for e in node.elts) else _NOT_LITERAL
+    if isinstance(node, ast.Dict):
+        parts = [*node.values, *(k for k in node.keys if k is not None)]
+        return "?" if len(node.keys) == len(node.values) and None not in node.keys and \
+            all(_literal(e) is not _NOT_LITERAL for e in parts) else _NOT_LITERAL
+    return _NOT_LITERAL
+
+
+def _constant_prefix(node: ast.AST) -> str:
+    """The constant start of a computed string: ``f"pkg.plugins.{name}"`` -> ``pkg.plugins.``."""
+    if isinstance(node, ast.JoinedStr):
+        prefix = ""
+        for part in node.values:
+            if not (isinstance(part, ast.Constant) and isinstance(part.value, str)):
+                break
+            prefix += part.value
+        return prefix
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _constant_prefix(node.left)
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return ""
+
+
+class SymbolVisitor(ast.NodeVisitor):
+    def __init__(self, module) -> None:
+        self.module = module
+        self.defs: list[list[Any]] = []
+        self.calls: dict[str, list[list[Any]]] = {MODULE: []}
+        self.refs: dict[str, set[str]] = {MODULE: set()}
+        self.locals: dict[str, set[str]] = {}  # function scope -> parameters and assigned names
+        self.stack: list[tuple[str, str]] = []  # (qualname, kind)
+        self.names: set[str] = set()
+        self.attrs: set[str] = set()
+        self.strings: set[str] = set()
+        self.main_guard = False
+        self.all: list[str] | None = None
+        # dead-code facts
+        self.script = False  # top-level calls or `with` blocks: the module does work when run
+        self.consts: dict[str, list[Any]] = {}  # module-level NAME = literal -> [line, value or "?"]
+        self.assigned_twice: set[str] = set()
+        self.globals_declared: set[str] = set()
+        self.attr_stores: set[str] = set()
+        self.flag_ifs: list[list[Any]] = []  # [name, negated, line, body_start, body_end, else_start, else_end]
+        self.columns = ColumnFacts(module)
+        self.config_files: set[str] = set()  # file names of configs the code names ("train.yaml")
+        self.dynamic_imports: set[str] = set()  # constant prefixes of import_module(f"pkg.{name}")
+        self.getattrs: set[str] = set()  # names looked up with getattr/hasattr and a constant string
+        self.handlers: list[str] = []  # functions taking (event, context): serverless handlers
+
+    def visit_Module(self, node: ast.Module) -> None:
+        for stmt in node.body:
+            if isinstance(stmt, (ast.With, ast.AsyncWith)) or (
+                    isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+                self.script = True
+            self.visit(stmt)
+
+    @property
+    def scope(self) -> str:
+        return self.stack[-1][0] if self.stack else MODULE
+
+    def _class_scope(self) -> str | None:
+        for qualname, kind in reversed(self.stack):
+            if kind == "class":
+                return qualname
+        return None
+
+    def _target(self, func: ast.AST) -> str | None:
+        """How a callee is named: ``import:q.name``, ``local:name``, ``self:meth``, ``attr:name``."""
+        qualified = self.module.qualified_name(func)
+        if qualified:
+            return f"import:{qualified}"
+        if isinstance(func, ast.Name):
+            return f"local:{func.id}"
+        if isinstance(func, ast.Attribute):
+            if isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
+                return f"self:{func.attr}"
+            if isinstance(func.value, ast.Name):
+                return f"local:{func.value.id}.{func.attr}"
+            return f"attr:{func.attr}"
+        return None
+
+    def _define(self, node: ast.AST, name: str, kind: str) -> str:
+        qualname = f"{self.scope}.{name}" if self.scope else name
+        decorators = []
+        for dec in getattr(node, "decorator_list", []):
+            target = dec.func if isinstance(dec, ast.Call) else dec
+            decorators.append(self.module.qualified_name(target) or self.module.dotted_name(target) or "?")
+        bases = [self.module.qualified_name(b) or self.module.dotted_name(b) or "?" for b in getattr(node, "bases", [])]
+        self.defs.append([qualname, kind, node.lineno, getattr(node, "end_lineno", node.lineno), decorators, bases])
+        return qualname
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for dec in node.decorator_list:
+            self.visit(dec)
+        for default in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
+            self.visit(default)
+        kind = "method" if self.stack and self.stack[-1][1] == "class" else "function"
+        qualname = self._define(node, node.name, kind)
+        self.calls.setdefault(qualname, [])
+        self.refs.setdefault(qualname, set())
+        args = node.args
+        self.locals[qualname] = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs,
+                                                   *([args.vararg] if args.vararg else []),
+                                                   *([args.kwarg] if args.kwarg else [])]}
+        positional = [a.arg for a in [*args.posonlyargs, *args.args]]
+        if positional[:2] == ["event", "context"]:
+            self.handlers.append(qualname)
+        self.stack.append((qualname, kind))
+        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+            if arg is not None and arg.annotation is not None:
+                self.visit(arg.annotation)  # a class used only in annotations is still used
+                self.columns.annotated(arg.arg, arg.annotation, qualname)
+        self.stack.pop()
+        self.stack.append((qualname, kind))
+        for stmt in node.body:
+            self.visit(stmt)
+        if node.returns:
+            self.visit(node.returns)
+        self.stack.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for expr in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
+            self.visit(expr)
+        qualname = self._define(node, node.name, "class")
+        self.calls.setdefault(qualname, [])
+        self.refs.setdefault(qualname, set())
+        self.stack.append((qualname, "class"))
+        for stmt in node.body:
+            self.visit(stmt)
+        self.stack.pop()
+
+    def visit_Call(self, node: ast.Call) -> None:
+        target = self._target(node.func)
+        if target:
+            self.calls.setdefault(self.scope, []).append([target, node.lineno])
+        self.columns.call(node, self.scope)
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        if name in ("import_module", "__import__") and node.args and not isinstance(node.args[0], ast.Constant):
+            self.dynamic_imports.add(_constant_prefix(node.args[0]))
+        if name in ("getattr", "hasattr", "setattr", "delattr") and len(node.args) >= 2 \
+                and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
+            self.getattrs.add(node.args[1].value)
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Store) and self.stack and self.stack[-1][1] != "class":
+            self.locals.setdefault(self.scope, set()).add(node.id)
+        if isinstance(node.ctx, ast.Load):
+            self.names.add(node.id)
+            self.refs.setdefault(self.scope, set()).add(node.id)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.ctx, ast.Store):
+            self.attr_stores.add(node.attr)
+        if isinstance(node.ctx, ast.Load):
+            self.attrs.add(node.attr)
+            qualified = self.module.qualified_name(node)
+            if qualified:
+                self.refs.setdefault(self.scope, set()).add(f"import:{qualified}")
+        self.generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        value = node.value
+        if isinstance(value, str) and 0 < len(value) <= 200:
+            self.columns.string(node, self.scope)
+            if value.endswith(_CONFIG_SUFFIXES) and len(value) > 5:
+                self.config_files.add(value.rsplit("/", 1)[-1])
+            if _IDENTIFIER_STRING.match(value):
+                self.strings.add(value)
+            else:
+                # "name = pkg.module:function" in a setup.py entry_points list; "pkg.mod:app" commands
+                for match in _DOTTED_IN_TEXT.finditer(value):
+                    self.strings.add(match.group(0))
+
+    def visit_Return(self, node: ast.Return) -> None:
+        self.columns.returned(node, self.scope)
+        self.generic_visit(node)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        self.globals_declared.update(node.names)
+
+    def visit_Delete(self, node: ast.Delete) -> None:
+        self.columns.delete(node)
+        self.generic_visit(node)
+
+    def visit_If(self, node: ast.If) -> None:
+        test = node.test
+        if (not self.stack and isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
+                and test.left.id == "__name__" and any(isinstance(c, ast.Constant) and c.value == "__main__"
+                                                       for c in test.comparators)):
+            self.main_guard = True
+        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        name = test.operand if negated else test
+        if isinstance(name, ast.Name) and node.body:
+            orelse = node.orelse
+            self.flag_ifs.append([name.id, negated, node.lineno, node.body[0].lineno, _end(node.body[-1]),
+                                  orelse[0].lineno if orelse else 0, _end(orelse[-1]) if orelse else 0])
+        self.generic_visit(node)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if not self.stack:
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    if target.id == "__all__" and isinstance(node.value, (ast.List, ast.Tuple)):
+                        self.all = [e.value for e in node.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+                    self._define(node, target.id, "variable")
+                    self._constant(target.id, node.value, node.lineno)
+        self.columns.assign(node, self.scope)
+        self.generic_visit(node)
+
+    def _constant(self, name: str, value: ast.AST, line: int) -> None:
+        if name in self.consts or name in self.assigned_twice:
+            self.consts.pop(name, None)
+            self.assigned_twice.add(name)
+            return
+        literal = _literal(value)
+        if literal is not _NOT_LITERAL:
+            flag = literal if isinstance(literal, (bool, int)) or literal is None else "?"
+            self.consts[name] = [line, flag]
+        else:
+            self.assigned_twice.add(name)  # a computed value: not a fixed switch
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        if not self.stack and isinstance(node.target, ast.Name):
+            self.consts.pop(node.target.id, None)
+            self.assigned_twice.add(node.target.id)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if isinstance(node.target, ast.Name) and (not self.stack or self.stack[-1][1] == "class"):
+            self._define(node, node.target.id, "variable" if not self.stack else "attribute")
+            if not self.stack and node.value is not None:
+                self._constant(node.target.id, node.value, node.lineno)
+        if isinstance(node.target, ast.Name) and node.annotation is not None:
+            self.columns.annotated(node.target.id, node.annotation, self.scope)
+        self.generic_visit(node)
