@@ -8,7 +8,7 @@ canaryTrafficPercent" or "which modules serve requests"; the index answers with 
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
 from typing import Any, Iterable
 
@@ -34,8 +34,26 @@ def is_test_path(path: str) -> bool:
     return bool(_TEST_PATH.search(path))
 
 
+@lru_cache(maxsize=512)
+def _prefix_sets(prefixes: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    return frozenset(prefixes), tuple(p for p in prefixes if p.startswith("."))
+
+
 def _prefix_match(name: str, prefixes: Iterable[str]) -> bool:
-    return any(name == p or name.startswith(p + ".") or (p.startswith(".") and name.endswith(p)) for p in prefixes)
+    """``name`` is one of ``prefixes`` or lies under one on a dot boundary (``mlflow.sklearn.log_model``
+    under ``mlflow``); a prefix starting with a dot matches as a suffix (``.log_model``). Set
+    look-ups of the name's dotted heads, since this runs for every import and call of the project."""
+    exact, suffixes = _prefix_sets(prefixes if isinstance(prefixes, tuple) else tuple(prefixes))
+    if suffixes and name.endswith(suffixes):
+        return True
+    head = name
+    while True:
+        if head in exact:
+            return True
+        cut = head.rfind(".")
+        if cut < 0:
+            return False
+        head = head[:cut]
 
 
 class Index:
