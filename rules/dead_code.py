@@ -170,35 +170,47 @@ class UnusedImport(ProjectRule):
                 continue
             module_name = project.module_names.get(path, "")
             names = set(facts.get("names", ()))
-            strings = facts.get("strings", ())
-            flags = facts.get("import_flags", {})
-            keep = set(facts.get("all") or ()) | set(flags.get("reexport", ()))
-            noqa = set(flags.get("noqa", ()))
-            seen = set()
-            for local, target, line in facts.get("imports", ()):
-                if local == "*" or target.startswith("__future__") or local in keep or line in noqa:
-                    continue
-                if (local, line) in seen:
-                    continue
-                seen.add((local, line))
-                if local in names or target in SIDE_EFFECT_IMPORTS or target.split(".")[0] in SIDE_EFFECT_IMPORTS:
-                    continue
-                if any(s == local or s.startswith(local + ".") for s in strings):
+            for local, target, line in self._candidates(facts):
+                if self._used_here(names, facts.get("strings", ()), local, target):
                     continue
                 if module_name and f"{module_name}.{local}" in imported:
-                    continue
-                confidence = "high"
-                resolved = analysis.graph.resolve_qualified(target)
-                if resolved in analysis.symbols:
-                    confidence = "low"  # a project module: may be imported to register things
-                elif facts.get("all") is not None or path in star:
-                    confidence = "medium"
-                yield self.finding(
-                    path, line, f"`{local}` is imported but never used", symbol=f"import {local}",
-                    confidence=confidence,
-                    evidence={"imported": target, "module_has_all": facts.get("all") is not None,
-                              "star_imported_elsewhere": path in star},
-                )
+                    continue  # re-exported: another module imports it from here
+                yield self._finding(analysis, path, facts, path in star, local, target, line)
+
+    @staticmethod
+    def _candidates(facts):
+        """(local, target, line) of imports not declared as kept: no ``*``, ``__future__``, names in
+        ``__all__``, ``import x as x`` or ``# noqa`` lines; each (name, line) once."""
+        flags = facts.get("import_flags", {})
+        keep = set(facts.get("all") or ()) | set(flags.get("reexport", ()))
+        noqa = set(flags.get("noqa", ()))
+        seen = set()
+        for local, target, line in facts.get("imports", ()):
+            if local == "*" or target.startswith("__future__") or local in keep or line in noqa:
+                continue
+            if (local, line) not in seen:
+                seen.add((local, line))
+                yield local, target, line
+
+    @staticmethod
+    def _used_here(names, strings, local, target) -> bool:
+        """Read in the module, imported for its side effects, or named in a string (``"np.float32"``)."""
+        if local in names or target in SIDE_EFFECT_IMPORTS or target.split(".")[0] in SIDE_EFFECT_IMPORTS:
+            return True
+        return any(s == local or s.startswith(local + ".") for s in strings)
+
+    def _finding(self, analysis, path, facts, star_imported, local, target, line):
+        has_all = facts.get("all") is not None
+        confidence = "high"
+        if analysis.graph.resolve_qualified(target) in analysis.symbols:
+            confidence = "low"  # a project module: may be imported to register things
+        elif has_all or star_imported:
+            confidence = "medium"
+        return self.finding(
+            path, line, f"`{local}` is imported but never used", symbol=f"import {local}",
+            confidence=confidence,
+            evidence={"imported": target, "module_has_all": has_all, "star_imported_elsewhere": star_imported},
+        )
 
 
 class DeadModule(ProjectRule):
@@ -423,28 +435,41 @@ class CommentedOutCode(ModuleRule):
         if len(block) < minimum:
             return
         texts = [c.text[1:] for c in block]
-        run: list[int] = []
-        for i, text in enumerate([*texts, None]):
-            stripped = text.strip() if text is not None else None
-            if stripped is not None and (_looks_like_code(stripped) or (run and stripped and _continues(stripped))):
-                run.append(i)
+        for run in _code_runs(texts):
+            if len(run) < minimum or _introduced(texts, run) or not _parses_as_code(texts, run):
                 continue
-            if stripped is not None and run and stripped.startswith("#"):
-                run.append(i)  # a comment inside the commented-out code
-                continue
-            introduced = run and any(_EXAMPLE_INTRO.search(t) for t in texts[max(0, run[0] - 3):run[0]])
-            if len(run) >= minimum and not introduced:
-                source = textwrap.dedent("\n".join(texts[j][1:] if texts[j].startswith(" ") else texts[j] for j in run))
-                try:
-                    tree = ast.parse(source)
-                except (SyntaxError, ValueError):
-                    tree = None
-                if tree is not None and not _is_trivial_code(tree):
-                    first, last = block[run[0]], block[run[-1]]
-                    yield module.finding(self, first.line, f"{len(run)} lines of commented-out code",
-                                         end_line=last.line, evidence={"lines": len(run),
-                                                                        "first": first.text.strip()[:120]})
-            run = []
+            first, last = block[run[0]], block[run[-1]]
+            yield module.finding(self, first.line, f"{len(run)} lines of commented-out code",
+                                 end_line=last.line, evidence={"lines": len(run), "first": first.text.strip()[:120]})
+
+
+def _code_runs(texts: list[str]):
+    """Indices of consecutive comment lines that look like code (with the comments inside it)."""
+    run: list[int] = []
+    for i, text in enumerate(texts):
+        stripped = text.strip()
+        if _looks_like_code(stripped) or (run and stripped and (_continues(stripped) or stripped.startswith("#"))):
+            run.append(i)  # code, its continuation, or a comment inside the commented-out code
+            continue
+        if run:
+            yield run
+        run = []
+    if run:
+        yield run
+
+
+def _introduced(texts: list[str], run: list[int]) -> bool:
+    """An example of usage introduced by prose just above it ("for example:", "usage:")."""
+    return any(_EXAMPLE_INTRO.search(t) for t in texts[max(0, run[0] - 3):run[0]])
+
+
+def _parses_as_code(texts: list[str], run: list[int]) -> bool:
+    source = textwrap.dedent("\n".join(texts[j][1:] if texts[j].startswith(" ") else texts[j] for j in run))
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    return not _is_trivial_code(tree)
 
 
 def _continues(text: str) -> bool:

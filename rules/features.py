@@ -90,6 +90,7 @@ class UnusedFeature(ProjectRule):
 
     def check(self, project):
         analysis = analyse(project)
+        # frames written out wholesale, per module: [method, line, scope]
         escapes = {path: facts.get("columns", {}).get("escapes", []) for path, facts in analysis.symbols.items()}
         dynamic = [f"{path}:{line} {how}" for path, facts in analysis.symbols.items()
                    for how, line in facts.get("columns", {}).get("dynamic", [])]
@@ -99,29 +100,41 @@ class UnusedFeature(ProjectRule):
             if is_test_path(path) or path.endswith(".ipynb"):
                 continue
             for name, line, how, scope in facts.get("columns", {}).get("produced", ()):
-                if name in reported or not _NAME.match(name):
-                    continue
-                if _consumers(analysis, name) or _config_mentions(project, name):
-                    continue
-                if any(p and (name.startswith(p) or name.endswith(p)) for p in patterns):
+                if name in reported or not _NAME.match(name) or _read_somewhere(project, analysis, name, patterns):
                     continue
                 if any(item[2:] == [scope] for item in escapes.get(path, ())):
                     continue  # the function writes the frame out: its columns are that file's output
                 reported.add(name)
-                # frames written by this module or by modules that use it (others write other frames)
-                users = {path} | {src.split("::")[0] for node in [path, *analysis.defs_by_path.get(path, ())]
-                                  for src in analysis.g.predecessors(node)}
-                written = [f"{p}:{item[1]} {item[0]}" for p, items in escapes.items() if p in users for item in items]
-                confidence = "low" if dynamic else "medium" if written else "high"
-                yield self.finding(
-                    path, line, f"feature `{name}` is produced ({how} in {scope or 'module level'}) but nothing reads it"
-                    + ("; frames are also written out wholesale, so a reader outside this code may exist" if written else ""),
-                    symbol=name, confidence=confidence,
-                    evidence={"produced_at": f"{path}:{line}", "how": how, "scope": scope,
-                              "looked_in": f"{len(analysis.symbols)} Python modules and notebooks, "
-                                           f"{sum(1 for f in project.files.values() if f.kind == 'config')} config files",
-                              "frames_written_wholesale": written[:5], "dynamic_column_selection": dynamic[:5]},
-                )
+                written = self._written_by_users(analysis, path, escapes)
+                yield self._report(project, analysis, (name, line, how, scope), path, written, dynamic)
+
+    def _report(self, project, analysis, produced, path, written, dynamic):
+        name, line, how, scope = produced
+        # a reader outside the code (of written frames, or of dynamically chosen columns) may exist
+        confidence = "low" if dynamic else "medium" if written else "high"
+        return self.finding(
+            path, line, f"feature `{name}` is produced ({how} in {scope or 'module level'}) but nothing reads it"
+            + ("; frames are also written out wholesale, so a reader outside this code may exist" if written else ""),
+            symbol=name, confidence=confidence,
+            evidence={"produced_at": f"{path}:{line}", "how": how, "scope": scope,
+                      "looked_in": f"{len(analysis.symbols)} Python modules and notebooks, "
+                                   f"{sum(1 for f in project.files.values() if f.kind == 'config')} config files",
+                      "frames_written_wholesale": written[:5], "dynamic_column_selection": dynamic[:5]},
+        )
+
+    @staticmethod
+    def _written_by_users(analysis, path: str, escapes: dict[str, list]) -> list[str]:
+        """Frames written by this module or by modules that use it (others write other frames)."""
+        users = {path} | {src.split("::")[0] for node in [path, *analysis.defs_by_path.get(path, ())]
+                          for src in analysis.g.predecessors(node)}
+        return [f"{p}:{item[1]} {item[0]}" for p, items in escapes.items() if p in users for item in items]
+
+
+def _read_somewhere(project, analysis, name: str, patterns: set[str]) -> bool:
+    """Read in code or named in a config, or possibly picked by a prefix/suffix pattern."""
+    if _consumers(analysis, name) or _config_mentions(project, name):
+        return True
+    return any(p and (name.startswith(p) or name.endswith(p)) for p in patterns)
 
 
 def _declared(data: Any, path: tuple = (), depth: int = 0) -> Iterator[tuple[tuple, int, str]]:
@@ -140,6 +153,23 @@ def _declared(data: Any, path: tuple = (), depth: int = 0) -> Iterator[tuple[tup
     elif isinstance(data, list):
         for index, item in enumerate(data):
             yield from _declared(item, (*path, index), depth + 1)
+
+
+def _feature_lists(data: Any) -> dict[tuple, list[tuple[int, str]]]:
+    """Key path of each feature list in a parsed config -> its (index, name) items."""
+    lists: dict[tuple, list[tuple[int, str]]] = {}
+    for key_path, index, name in _declared(data):
+        lists.setdefault(key_path, []).append((index, name))
+    return lists
+
+
+def _configs_loaded(analysis) -> tuple[set[str], bool]:
+    """File names of configs the code names, and whether it uses Hydra (which loads YAML configs
+    by convention)."""
+    named = {n for facts in analysis.symbols.values() for n in facts.get("config_files", ())}
+    hydra = any(target.startswith("hydra") for facts in analysis.symbols.values()
+                for _, target, _ in facts.get("imports", ()))
+    return named, hydra
 
 
 class UnproducedFeature(ProjectRule):
@@ -180,22 +210,20 @@ class UnproducedFeature(ProjectRule):
     def check(self, project):
         analysis = analyse(project)
         produced = {row[0] for facts in analysis.symbols.values() for row in facts.get("columns", {}).get("produced", ())}
-        named = {n for facts in analysis.symbols.values() for n in facts.get("config_files", ())}
-        hydra = any(target.startswith("hydra") for facts in analysis.symbols.values()
-                    for _, target, _ in facts.get("imports", ()))
+
+        def known(name: str) -> bool:  # the code produces, reads or lists the name
+            return name in produced or name in analysis.string_index or name in analysis.attr_index
+
+        named, hydra = _configs_loaded(analysis)
         for file in project.files.values():
             if file.kind != "config" or not isinstance(file.data, (dict, list)):
                 continue
             loaded = file.name in named or (hydra and file.suffix in (".yaml", ".yml"))
-            lists: dict[tuple, list[tuple[int, str]]] = {}
-            for key_path, index, name in _declared(file.data):
-                lists.setdefault(key_path, []).append((index, name))
-            for key_path, items in lists.items():
-                known = [name in produced or name in analysis.string_index or name in analysis.attr_index
-                         for _, name in items]
-                if sum(known) * 2 < len(items):
+            for key_path, items in _feature_lists(file.data).items():
+                flags = [known(name) for _, name in items]
+                if sum(flags) * 2 < len(items):
                     continue  # mostly names the code never spells: raw columns selected by the list
-                for (index, name), is_known in zip(items, known):
+                for (index, name), is_known in zip(items, flags):
                     if is_known or any(p != file.path for p in _config_mentions(project, name)):
                         continue
                     yield self._report(file, key_path, index, name, loaded, len(analysis.symbols))
@@ -258,20 +286,8 @@ class LegacyFeature(ProjectRule):
                     continue
                 if name in analysis.attr_index or _config_mentions(project, name):
                     continue
-                dead_readers, live = [], False
-                for reader in analysis.string_index.get(name, ()):
-                    columns = analysis.symbols.get(reader, {}).get("columns", {})
-                    if name in columns.get("site_only", ()):
-                        continue
-                    scopes = columns.get("read_scopes", {}).get(name)
-                    if reader in analysis.dead_modules:
-                        dead_readers.append(reader)
-                    elif scopes is None or any(_live_scope(analysis, reader, s) for s in scopes):
-                        live = True
-                        break
-                    else:
-                        dead_readers.extend(f"{reader}::{s}" for s in scopes)
-                if live or not dead_readers:
+                dead_readers = self._dead_readers(analysis, name)
+                if not dead_readers:
                     continue
                 reported.add(name)
                 yield self.finding(
@@ -279,6 +295,24 @@ class LegacyFeature(ProjectRule):
                     f"({', '.join(r.split('::')[-1] for r in dead_readers[:3])})",
                     symbol=name, evidence={"produced_at": f"{path}:{line}", "how": how, "dead_readers": dead_readers[:10]},
                 )
+
+
+    @staticmethod
+    def _dead_readers(analysis, name: str) -> list[str]:
+        """Modules and scopes that read ``name``, all of them unused; empty if some reader is live."""
+        dead_readers = []
+        for reader in analysis.string_index.get(name, ()):
+            columns = analysis.symbols.get(reader, {}).get("columns", {})
+            if name in columns.get("site_only", ()):
+                continue
+            scopes = columns.get("read_scopes", {}).get(name)
+            if reader in analysis.dead_modules:
+                dead_readers.append(reader)
+            elif scopes is None or any(_live_scope(analysis, reader, s) for s in scopes):
+                return []  # read by live code, or where scopes are not recorded (module level)
+            else:
+                dead_readers.extend(f"{reader}::{s}" for s in scopes)
+        return dead_readers
 
 
 _TRAIN = re.compile(r"(^|[/_])(train|training|fit)([/_.]|$)")
@@ -333,31 +367,17 @@ class TrainingServingSkew(ProjectRule):
         if not train_roots or not serve_roots:
             return
         train_reach, serve_reach = self._reach(analysis, train_roots), self._reach(analysis, serve_roots)
-
-        def produced_in(reach):
-            out: dict[str, tuple[str, int]] = {}
-            for path, facts in analysis.symbols.items():
-                for name, line, _, scope in facts.get("columns", {}).get("produced", ()):
-                    if (f"{path}::{scope}" if scope else path) in reach:
-                        out.setdefault(name, (path, line))
-            return out
-
-        train_made, serve_made = produced_in(train_reach), produced_in(serve_reach)
-        if not set(train_made) & set(serve_made):
-            return  # serving does not compute these features itself
-        train_reads = {n for p in train_reach if "::" not in p
-                       for n in analysis.symbols.get(p, {}).get("strings", ())
-                       if n not in analysis.symbols.get(p, {}).get("columns", {}).get("site_only", ())}
+        train_made, serve_made = _produced_in(analysis, train_reach), _produced_in(analysis, serve_reach)
         shared = sorted(set(train_made) & set(serve_made))
-        targets = {t for facts in analysis.symbols.values() for t in facts.get("columns", {}).get("targets", ())}
-        for file in project.files.values():
-            if file.kind == "config" and isinstance(file.data, dict):
-                targets.update(v for k, v in file.data.items() if isinstance(v, str) and k.lower() in ("target", "label"))
+        if not shared:
+            return  # serving does not compute these features itself
+        train_reads = _strings_read(analysis, train_reach)
+        targets = _label_columns(project, analysis)
+        first_serve_path, first_serve_line = serve_made[shared[0]]
         for name in sorted(set(train_made) - set(serve_made)):
             if name not in train_reads or name in targets:
                 continue
             where, line = train_made[name]
-            first_serve_path, first_serve_line = serve_made[shared[0]]
             yield self.finding(
                 first_serve_path, first_serve_line,
                 f"training produces and reads feature `{name}` ({where}:{line}) but the serving path never produces it",
@@ -376,3 +396,34 @@ class TrainingServingSkew(ProjectRule):
                     seen.add(successor)
                     stack.append(successor)
         return seen
+
+
+def _produced_in(analysis, reach: set[str]) -> dict[str, tuple[str, int]]:
+    """Column -> (path, line) of its first production in a scope of ``reach``."""
+    out: dict[str, tuple[str, int]] = {}
+    for path, facts in analysis.symbols.items():
+        for name, line, _, scope in facts.get("columns", {}).get("produced", ()):
+            if (f"{path}::{scope}" if scope else path) in reach:
+                out.setdefault(name, (path, line))
+    return out
+
+
+def _strings_read(analysis, reach: set[str]) -> set[str]:
+    """Strings used (not only at production or drop sites) in the modules of ``reach``."""
+    reads = set()
+    for path in reach:
+        if "::" in path:
+            continue
+        facts = analysis.symbols.get(path, {})
+        site_only = facts.get("columns", {}).get("site_only", ())
+        reads.update(n for n in facts.get("strings", ()) if n not in site_only)
+    return reads
+
+
+def _label_columns(project, analysis) -> set[str]:
+    """Label columns: never expected at serving time (from the code, and ``target:`` config keys)."""
+    targets = {t for facts in analysis.symbols.values() for t in facts.get("columns", {}).get("targets", ())}
+    for file in project.files.values():
+        if file.kind == "config" and isinstance(file.data, dict):
+            targets.update(v for k, v in file.data.items() if isinstance(v, str) and k.lower() in ("target", "label"))
+    return targets
