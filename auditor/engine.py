@@ -4,6 +4,7 @@ pays), then the file and project rules, then attach owners and fingerprints."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 import traceback
@@ -194,30 +195,35 @@ def _post_process(findings: list[Finding], project: Project, config: Config,
     return sorted(reported, key=Finding.sort_key), sorted(hidden, key=Finding.sort_key)
 
 
-def _cached_results(jobs: list[SourceJob], cache: ResultCache | None, settings: str,
-                    ) -> tuple[list[SourceResult], list[SourceJob], dict[str, str]]:
-    """Split jobs into results found in the cache and jobs to run, with the keys to store under."""
-    if cache is None or not cache.usable:
-        return [], jobs, {}
-    hits: list[SourceResult] = []
-    to_run: list[SourceJob] = []
+def _source_keys(jobs: list[SourceJob], settings: str) -> dict[str, str]:
+    """Each Python file's cache key: its content with everything that shapes its analysis."""
     keys: dict[str, str] = {}
     for job in jobs:
         try:
             data = Path(job.abs_path).read_bytes()
         except OSError:
-            to_run.append(job)  # the worker reports why it cannot read the file
-            continue
+            continue  # the worker reports why it cannot read the file
         content = hashlib.sha256(data).hexdigest()
-        key = hashlib.sha256(f"{settings}\0{job.path}\0{job.module_name}\0{job.notebook}\0{content}".encode()).hexdigest()
-        cached = cache.get("source", key)
+        keys[job.path] = hashlib.sha256(
+            f"{settings}\0{job.path}\0{job.module_name}\0{job.notebook}\0{content}".encode()).hexdigest()
+    return keys
+
+
+def _cached_results(jobs: list[SourceJob], cache: ResultCache | None, keys: dict[str, str],
+                    ) -> tuple[list[SourceResult], list[SourceJob]]:
+    """Split jobs into results found in the cache and jobs to run."""
+    if cache is None or not cache.usable:
+        return [], jobs
+    hits: list[SourceResult] = []
+    to_run: list[SourceJob] = []
+    for job in jobs:
+        cached = cache.get("source", keys[job.path]) if job.path in keys else None
         result = SourceResult.from_json(cached, job.path) if cached is not None else None
         if result is None:
             to_run.append(job)
-            keys[job.path] = key
         else:
             hits.append(result)
-    return hits, to_run, keys
+    return hits, to_run
 
 
 def _inventory(root: Path, only: str | None, config: Config, result: ScanResult) -> dict[str, RepoFile]:
@@ -239,11 +245,11 @@ def _inventory(root: Path, only: str | None, config: Config, result: ScanResult)
     return files
 
 
-def _source_phase(root: Path, files: dict[str, RepoFile], jobs: list[SourceJob], config: Config,
-                  cache: ResultCache | None, settings: str, progress: Progress | None,
+def _source_phase(files: dict[str, RepoFile], jobs: list[SourceJob], config: Config,
+                  cache: ResultCache | None, cache_keys: dict[str, str], progress: Progress | None,
                   result: ScanResult) -> tuple[dict[str, dict[str, Any]], list[Finding]]:
     """Python modules and notebooks: from the cache where unchanged, else in worker processes."""
-    hits, to_run, cache_keys = _cached_results(jobs, cache, settings)
+    hits, to_run = _cached_results(jobs, cache, cache_keys)
     workers = config.jobs or (os.cpu_count() or 1)
     if not config.jobs and sum(files[j.path].size for j in to_run) < PARALLEL_MIN_BYTES:
         workers = 1
@@ -270,6 +276,55 @@ def _source_phase(root: Path, files: dict[str, RepoFile], jobs: list[SourceJob],
         findings.extend(Finding.from_json(f) for f in res.findings)
         result.errors.extend(res.errors)
     return facts, findings
+
+
+# --- the whole-scan cache: an unchanged repository on the same day gives the same result --------
+
+def _scan_key(settings: str, config: Config, files: dict[str, RepoFile], source_keys: dict[str, str],
+              git: GitHistory, only: str | None, now: float) -> str:
+    """Everything a scan's result depends on: mlaudit's code and settings, the configuration,
+    each file's content (Python by its per-file key, text by its text, binaries by size and
+    time), git's HEAD, and the day (ages in messages are in days)."""
+    digest = hashlib.sha256()
+    config_state = {k: v for k, v in vars(config).items() if k != "source"}
+    digest.update(json.dumps([settings, config_state, git.head, git.available, git.shallow, only,
+                              int(now // 86400)], sort_keys=True, default=str).encode())
+    for path in sorted(files):
+        file = files[path]
+        if path in source_keys:
+            identity = source_keys[path]
+        elif file.text is not None:
+            identity = hashlib.sha256(file.text.encode("utf-8", "surrogatepass")).hexdigest()
+        else:
+            identity = f"{file.size}:{file.mtime}:{hashlib.sha256(file.header).hexdigest()}"
+        digest.update(f"\0{path}\0{file.kind}\0{identity}".encode())
+    return digest.hexdigest()
+
+
+_COUNTS = ("python_files", "notebooks", "python_lines")
+
+
+def _result_state(result: ScanResult) -> dict[str, Any]:
+    return {"findings": [f.to_json() | {"anchor": f.anchor} for f in result.findings],
+            "suppressed": [f.to_json() | {"anchor": f.anchor} for f in result.suppressed],
+            "readiness": result.readiness, "skipped": result.skipped, "degraded": result.degraded,
+            "counts": [getattr(result, name) for name in _COUNTS]}
+
+
+def _restore_result(state: Any, result: ScanResult) -> bool:
+    try:
+        findings = [Finding.from_json(f) for f in state["findings"]]
+        suppressed = [Finding.from_json(f) for f in state["suppressed"]]
+        counts = [int(n) for n in state["counts"]]
+        skipped = [(str(p), str(r)) for p, r in state["skipped"]]
+        degraded = [(str(p), str(r)) for p, r in state["degraded"]]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False  # a damaged or foreign entry: scan normally
+    result.findings, result.suppressed, result.readiness = findings, suppressed, state.get("readiness")
+    result.skipped, result.degraded = skipped, degraded
+    for name, value in zip(_COUNTS, counts):
+        setattr(result, name, value)
+    return True
 
 
 def _load_other_files(root: Path, files: dict[str, RepoFile], config: Config, result: ScanResult) -> None:
@@ -343,24 +398,48 @@ def scan(target: Path, config: Config, *, now: float | None = None, progress: Pr
                       rule_ids, options, config.max_file_size)
             for rel, f in files.items() if f.kind in (PYTHON, NOTEBOOK)]
     cache = ResultCache(cache_dir) if cache_dir is not None else None
-    facts, findings = _source_phase(root, files, jobs, config, cache,
-                                    settings_digest(rule_ids, options, config.max_file_size), progress, result)
-    _load_other_files(root, files, config, result)
-    result.git = history if history is not None else read_history(root, cache)
-    if cache is not None:
-        cache.close()
-    project = Project(root=root, config=config, files=files, facts=facts,
-                      module_names={j.path: j.module_name for j in jobs}, git=result.git,
-                      codeowners=_codeowners(files), now=now if now is not None else started)
-    findings += _project_phase(rules, options, project, result)
-    result.project = project
-    result.findings, result.suppressed = _post_process(findings, project, config, rule_ids)
+    try:
+        caching = cache is not None and cache.usable
+        settings = settings_digest(rule_ids, options, config.max_file_size)
+        source_keys = _source_keys(jobs, settings) if caching else {}
+        _load_other_files(root, files, config, result)
+        result.git = history if history is not None else read_history(root, cache)
+        when = now if now is not None else started
+        # An unchanged repository the same day: the whole result is in the cache, per-file facts
+        # need not even be loaded.
+        scan_key = _scan_key(settings, config, files, source_keys, result.git, only, when) if caching else None
+        stored = cache.get("scan", scan_key) if scan_key else None
+        reused = stored is not None and _restore_result(stored, result)
+        facts: dict[str, dict[str, Any]] = {}
+        if reused:
+            result.cache = {"enabled": True, "hits": len(jobs), "analysed": 0, "directory": str(cache.directory)}
+        else:
+            facts, findings = _source_phase(files, jobs, config, cache, source_keys, progress, result)
+        project = Project(root=root, config=config, files=files, facts=facts,
+                          module_names={j.path: j.module_name for j in jobs}, git=result.git,
+                          codeowners=_codeowners(files), now=when)
+        result.project = project
+        if not reused:
+            _analyse_project(rules, options, project, findings, result)
+            if scan_key and not result.errors:
+                cache.put("scan", scan_key, _result_state(result))
+        result.cache["whole_scan_reused"] = reused
+    finally:
+        if cache is not None:
+            cache.close()
+    result.duration = time.time() - started
+    return result
+
+
+def _analyse_project(rules: list[type], options: dict[str, dict[str, Any]], project: Project,
+                     findings: list[Finding], result: ScanResult) -> None:
+    """File and project rules, suppressions, owners and fingerprints, then the readiness score."""
+    findings = findings + _project_phase(rules, options, project, result)
+    result.findings, result.suppressed = _post_process(findings, project, project.config, [r.id for r in rules])
     try:  # after the findings, which feed the score
-        result.readiness = compute_readiness(project, result.findings, result.python_lines, config.readiness,
-                                             {rule.category for rule in rules})
+        result.readiness = compute_readiness(project, result.findings, result.python_lines,
+                                             project.config.readiness, {rule.category for rule in rules})
     except Exception:
         result.errors.append({"rule": "readiness", "path": "", "error": traceback.format_exc(limit=3)})
     result.skipped.sort()
     result.degraded.sort()
-    result.duration = time.time() - started
-    return result

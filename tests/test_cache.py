@@ -39,7 +39,8 @@ def test_a_changed_file_is_analysed_again(tmp_path):
     scan_repo(root, cache_dir=cache)
     (root / "b.py").write_text("x = 1  # FIXME: now with more text\n")
     again = scan_repo(root, cache_dir=cache)
-    assert again.cache == {"enabled": True, "hits": 2, "analysed": 1, "directory": str(cache)}
+    assert again.cache == {"enabled": True, "hits": 2, "analysed": 1, "directory": str(cache),
+                           "whole_scan_reused": False}
     assert any("now with more text" in f.message for f in again.findings)
 
 
@@ -71,6 +72,7 @@ def test_foreign_or_damaged_entries_are_ignored(tmp_path):
     db.execute("UPDATE entries SET value=? WHERE key=?", ("{not json", keys[0]))
     db.execute("UPDATE entries SET value=? WHERE key=?", (json.dumps({"path": "elsewhere.py"}), keys[1]))
     db.execute("UPDATE entries SET value=? WHERE key=?", (json.dumps({"path": "x", "evil": 1}), keys[2]))
+    db.execute("UPDATE entries SET value=? WHERE kind='scan'", (json.dumps({"findings": "not a list"}),))
     db.commit()
     db.close()
     warm = scan_repo(root, cache_dir=cache)
@@ -110,3 +112,20 @@ def test_cli_default_cache_is_outside_the_repository(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(no_cache))
     assert runner.invoke(main, ["scan", str(root), "--no-cache"]).exit_code == 0
     assert not no_cache.exists()
+
+
+def test_an_unchanged_repository_reuses_the_whole_scan_the_same_day(tmp_path):
+    root = make_repo(tmp_path / "r", {**FILES, "params.yaml": "lr: 0.1\n"}, ages={"a.py": 3})
+    cache = tmp_path / "cache"
+    now = 1_800_000_000.0
+    cold = scan_repo(root, cache_dir=cache, now=now)
+    warm = scan_repo(root, cache_dir=cache, now=now + 3600)
+    assert not cold.cache["whole_scan_reused"] and warm.cache["whole_scan_reused"]
+    assert [f.to_json() for f in warm.findings] == [f.to_json() for f in cold.findings]
+    assert warm.readiness == cold.readiness and warm.skipped == cold.skipped
+    # a changed config file, a new day or other settings each make it scan again
+    (root / "params.yaml").write_text("lr: 0.2\n")
+    assert not scan_repo(root, cache_dir=cache, now=now).cache["whole_scan_reused"]
+    assert scan_repo(root, cache_dir=cache, now=now).cache["whole_scan_reused"]
+    assert not scan_repo(root, cache_dir=cache, now=now + 86400).cache["whole_scan_reused"]
+    assert not scan_repo(root, {"min-confidence": "high"}, cache_dir=cache, now=now).cache["whole_scan_reused"]
