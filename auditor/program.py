@@ -14,7 +14,6 @@ from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any, Iterable
 
-import networkx as nx
 
 # MODULE and SymbolFacts are re-exported: rules import them from here with the graph.
 from auditor.symbol_visitor import MODULE
@@ -44,6 +43,8 @@ class ProgramGraph:
     def __init__(self, project) -> None:
         self.project = project
         self.symbols: dict[str, dict[str, Any]] = project.fact("symbols")
+        import networkx as nx  # here, not at import: a scan answered from the cache never needs it
+
         self.graph = nx.DiGraph()
         self.definitions: dict[str, Definition] = {}
         self.module_paths: dict[str, str] = {}  # dotted name -> path (several spellings per module)
@@ -204,7 +205,7 @@ class ProgramGraph:
         for root in roots:
             if root in self.graph and root not in seen:
                 seen.add(root)
-                seen |= nx.descendants(self.graph, root)
+                seen |= self._descendants(root)
         return seen
 
     @cached_property
@@ -217,3 +218,8 @@ class ProgramGraph:
                     or name.endswith("_test.py") or name == "conftest.py" or name == "__main__.py":
                 roots.append(path)
         return roots
+
+    def _descendants(self, root: str) -> set[str]:
+        import networkx as nx
+
+        return nx.descendants(self.graph, root)
