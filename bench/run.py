@@ -151,7 +151,9 @@ def bench_tree(name: str, tree: Path, workdir: Path, jobs: int | None) -> dict:
     row["radon"] = measure([radon, "cc", "-s", "-a", str(tree)])
     for key in ("cold", "warm", "warm1"):
         if row[key][2] >= 2:
-            raise SystemExit(f"mlaudit failed on {name} with exit code {row[key][2]}")
+            # run it again in the open, so the reason is on screen
+            subprocess.run(mlaudit[:-1] + ["--format", "text"], check=False)
+            raise SystemExit(f"mlaudit failed on {name} ({key} run) with exit code {row[key][2]}")
     return row
 
 
