@@ -390,45 +390,49 @@ def scan(target: Path, config: Config, *, now: float | None = None, progress: Pr
     result = ScanResult(root=display_root or str(target), config=config, findings=[], rules=rules, started=started)
     files = _inventory(root, only, config, result)
     result.files = len(files)
-
     python_paths = {p for p, f in files.items() if f.kind == PYTHON}
     options = {rule.id: rule_options(config, rule.id) for rule in rules}
-    rule_ids = [rule.id for rule in rules]
     jobs = [SourceJob(rel, str(root / rel), f.kind == NOTEBOOK, module_name_for(rel, python_paths),
-                      rule_ids, options, config.max_file_size)
+                      [rule.id for rule in rules], options, config.max_file_size)
             for rel, f in files.items() if f.kind in (PYTHON, NOTEBOOK)]
     cache = ResultCache(cache_dir) if cache_dir is not None else None
     try:
-        caching = cache is not None and cache.usable
-        settings = settings_digest(rule_ids, options, config.max_file_size)
-        source_keys = _source_keys(jobs, settings) if caching else {}
-        _load_other_files(root, files, config, result)
-        result.git = history if history is not None else read_history(root, cache)
-        when = now if now is not None else started
-        # An unchanged repository the same day: the whole result is in the cache, per-file facts
-        # need not even be loaded.
-        scan_key = _scan_key(settings, config, files, source_keys, result.git, only, when) if caching else None
-        stored = cache.get("scan", scan_key) if scan_key else None
-        reused = stored is not None and _restore_result(stored, result)
-        facts: dict[str, dict[str, Any]] = {}
-        if reused:
-            result.cache = {"enabled": True, "hits": len(jobs), "analysed": 0, "directory": str(cache.directory)}
-        else:
-            facts, findings = _source_phase(files, jobs, config, cache, source_keys, progress, result)
-        project = Project(root=root, config=config, files=files, facts=facts,
-                          module_names={j.path: j.module_name for j in jobs}, git=result.git,
-                          codeowners=_codeowners(files), now=when)
-        result.project = project
-        if not reused:
-            _analyse_project(rules, options, project, findings, result)
-            if scan_key and not result.errors:
-                cache.put("scan", scan_key, _result_state(result))
-        result.cache["whole_scan_reused"] = reused
+        _run(result, root, only, files, jobs, options, cache, progress, history, now if now is not None else started)
     finally:
         if cache is not None:
             cache.close()
     result.duration = time.time() - started
     return result
+
+
+def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, RepoFile], jobs: list[SourceJob],
+         options: dict[str, dict[str, Any]], cache: ResultCache | None, progress: Progress | None,
+         history: GitHistory | None, now: float) -> None:
+    """Everything after the inventory. An unchanged repository the same day has its whole result
+    in the cache: then not even the per-file facts are loaded."""
+    config, rules = result.config, result.rules
+    caching = cache is not None and cache.usable
+    settings = settings_digest([rule.id for rule in rules], options, config.max_file_size)
+    source_keys = _source_keys(jobs, settings) if caching else {}
+    _load_other_files(root, files, config, result)
+    result.git = history if history is not None else read_history(root, cache)
+    scan_key = _scan_key(settings, config, files, source_keys, result.git, only, now) if caching else None
+    stored = cache.get("scan", scan_key) if scan_key else None
+    reused = stored is not None and _restore_result(stored, result)
+    facts: dict[str, dict[str, Any]] = {}
+    findings: list[Finding] = []
+    if reused:
+        result.cache = {"enabled": True, "hits": len(jobs), "analysed": 0, "directory": str(cache.directory)}
+    else:
+        facts, findings = _source_phase(files, jobs, config, cache, source_keys, progress, result)
+    result.project = Project(root=root, config=config, files=files, facts=facts,
+                             module_names={j.path: j.module_name for j in jobs}, git=result.git,
+                             codeowners=_codeowners(files), now=now)
+    if not reused:
+        _analyse_project(rules, options, result.project, findings, result)
+        if scan_key and not result.errors:
+            cache.put("scan", scan_key, _result_state(result))
+    result.cache["whole_scan_reused"] = reused
 
 
 def _analyse_project(rules: list[type], options: dict[str, dict[str, Any]], project: Project,

@@ -25,6 +25,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+# The C implementation of PyYAML's safe loader where it is built (it is in the common wheels):
+# the same safe constructors, several times faster on large configs.
+SAFE_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 PYTHON, NOTEBOOK, CONFIG, REQUIREMENTS, LOCK, DOCKERFILE = "python", "notebook", "config", "requirements", "lock", "dockerfile"
 ARTIFACT, CODEOWNERS, DOC, BUILD, OTHER = "artifact", "codeowners", "doc", "build", "other"
 SCRIPT = "script"  # shell scripts: how a repository trains and deploys is often only written there
@@ -103,7 +107,7 @@ class RepoFile:
         if self.text is None:
             return index
         try:
-            node = yaml.compose(self.text, Loader=yaml.SafeLoader)
+            node = yaml.compose(self.text, Loader=SAFE_YAML_LOADER)
         except yaml.YAMLError:
             return index
 
@@ -147,14 +151,14 @@ def parse_config(file: RepoFile) -> None:
     text = file.text or ""
     try:
         if file.suffix in (".yaml", ".yml") or file.name in ("dvc.lock", "conda-lock.yml"):
-            docs = [d for d in yaml.safe_load_all(text)]
+            docs = list(yaml.load_all(text, Loader=SAFE_YAML_LOADER))
             file.data = docs[0] if len(docs) == 1 else docs
         elif file.suffix == ".toml" or file.name.lower() in ("pipfile", "poetry.lock", "uv.lock", "pdm.lock"):
             file.data = tomllib.loads(text)
         elif file.suffix in (".json",) or file.name.lower() == "pipfile.lock":
             file.data = json.loads(text) if text.strip() else None
         elif file.suffix == ".dvc":
-            file.data = yaml.safe_load(text)
+            file.data = yaml.load(text, Loader=SAFE_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         file.parse_error = ((mark.line + 1) if mark else None, " ".join(str(getattr(exc, "problem", exc)).split()))
