@@ -79,9 +79,9 @@ class ScanRecord:
 def repo_identity(remote_url: str | None, root: Path) -> str:
     """A stable name for a repository: its remote as host/path (no scheme, credentials or .git
     suffix), so https and ssh clones of one repository agree; else its folder name."""
-    if not remote_url:
-        return root.resolve().name
-    url = remote_url.strip().rstrip("/").removesuffix(".git")
+    url = (remote_url or "").strip().rstrip("/").removesuffix(".git")
+    if not url or url.startswith(("/", ".", "~", "file:")) or (len(url) > 1 and url[1] == ":"):
+        return root.resolve().name  # no remote, or a clone of a local path: its folder names it
     if "://" in url:
         rest = url.split("://", 1)[1]
         host, _, path = rest.partition("/")

@@ -81,6 +81,8 @@ def test_repo_identity_agrees_for_https_and_ssh(tmp_path):
         repo_identity("git@github.com:org/repo.git", tmp_path) == "github.com/org/repo"
     assert repo_identity("https://user:token@gitlab.com/a/b", tmp_path) == "gitlab.com/a/b"
     assert repo_identity(None, tmp_path / "named") == "named"
+    assert repo_identity("/srv/mirrors/org+repo/repo", tmp_path / "checkout") == "checkout"
+    assert repo_identity("file:///srv/x.git", tmp_path / "checkout") == "checkout"
 
 
 def test_period_summary_new_fixed_owners_and_growth():
