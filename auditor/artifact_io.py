@@ -28,6 +28,8 @@ _DUMP_FUNCS = {
     "torch.onnx.export", "onnx.save", "onnx.save_model", "tensorflow.saved_model.save",
     "tensorflow.keras.models.save_model", "keras.models.save_model", "keras.saving.save_model",
     "safetensors.torch.save_file", "safetensors.numpy.save_file", "skops.io.dump",
+    # Checkpoint callbacks write the model file during fit (seen in ageron/handson-ml3).
+    "tensorflow.keras.callbacks.ModelCheckpoint", "keras.callbacks.ModelCheckpoint",
 }
 _SAVE_METHODS = {
     "save", "save_model", "save_pretrained", "save_weights", "save_checkpoint", "dump", "export",

@@ -28,7 +28,7 @@ from auditor.project import (ARTIFACT, CONFIG, LOCK, NOTEBOOK, OTHER, PYTHON, TE
                              classify, parse_config)
 from auditor.suppress import apply as apply_suppressions
 from auditor.sources import NotText, decode_text, parse_notebook
-from auditor.worker import SourceJob, SourceResult, analyse_batch
+from auditor.worker import NOTEBOOK_CELLS, SourceJob, SourceResult, analyse_batch, to_cell
 
 ARTIFACT_HEADER_BYTES = 512
 # Below this much Python, starting worker processes costs more than it saves (bench/).
@@ -165,6 +165,20 @@ def _source_lines(project: Project, path: str):
     return decode_text(data, python=True).text.splitlines(), None
 
 
+def _in_cell(finding: Finding, project: Project) -> Finding:
+    """A project rule's finding in a notebook names a line of the joined code: say which cell and
+    line that is, as module rules do."""
+    starts = project.facts.get(finding.path, {}).get(NOTEBOOK_CELLS)
+    if not starts or finding.cell is not None or finding.line is None:
+        return finding
+    where = to_cell(starts, finding.line)
+    end = to_cell(starts, finding.end_line) if finding.end_line else None
+    if where is None:
+        return finding
+    return finding.with_changes(cell=where[0], line=where[1],
+                                end_line=end[1] if end and end[0] == where[0] else None)
+
+
 def _post_process(findings: list[Finding], project: Project, config: Config,
                   ran: list[str] | None = None) -> tuple[list[Finding], list[Finding]]:
     """Findings to report and findings hidden by suppressions; ``ran`` are the rule ids that ran."""
@@ -174,6 +188,7 @@ def _post_process(findings: list[Finding], project: Project, config: Config,
         if rule is not None:
             overrides[rule.id] = severity
     floor = confidence_rank(config.min_confidence)
+    findings = [_in_cell(f, project) for f in findings]
     # Ages of undocumented hacks (git blame on their lines) before severity overrides, so that an
     # explicit override wins over the age-based escalation.
     findings = attach_ages([f for f in findings if confidence_rank(f.confidence) >= floor], project, config)

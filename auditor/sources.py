@@ -113,13 +113,33 @@ class Notebook:
 
 
 def _neutralise(line: str) -> str:
-    """Make an IPython-only line valid Python of the same length and line count."""
-    if _ASSIGNED_MAGIC.match(line):
-        prefix = _ASSIGNED_MAGIC.match(line).group(1)
+    """Make an IPython-only line valid Python, keeping the line count. A magic becomes ``pass`` at
+    its own indentation (it may be the only statement of an ``if`` block) with the text as a comment."""
+    assigned = _ASSIGNED_MAGIC.match(line)
+    if assigned:
+        prefix = assigned.group(1)
         return prefix + "None  # " + line[len(prefix):]
     if _LINE_MAGIC.match(line) or _HELP_SUFFIX.match(line):
-        return "# " + line
+        indent = line[: len(line) - len(line.lstrip())]
+        return f"{indent}pass  # {line.lstrip()}"
     return line
+
+
+def _neutralise_lines(lines: list[str]) -> list[str]:
+    """Neutralise each line; a magic or shell escape continued with a backslash takes its
+    continuation lines with it (as comments)."""
+    out: list[str] = []
+    continuing = False
+    for line in lines:
+        if continuing:
+            out.append("# " + line)
+        else:
+            converted = _neutralise(line)
+            out.append(converted)
+            continuing = converted is not line and line.rstrip().endswith("\\")
+            continue
+        continuing = line.rstrip().endswith("\\")
+    return out
 
 
 def _cell_list(data: bytes) -> list:
@@ -153,10 +173,10 @@ def _python_lines(source: str) -> list[str]:
     """The cell's lines as Python: magics and shell escapes neutralised, line count kept."""
     cell_lines = source.splitlines()
     if not (cell_lines and cell_lines[0].lstrip().startswith("%%")):
-        return [_neutralise(x) for x in cell_lines]
+        return _neutralise_lines(cell_lines)
     words = cell_lines[0].strip()[2:].split()
     if words and words[0] in _PYTHON_CELL_MAGICS:
-        return ["# " + cell_lines[0]] + [_neutralise(x) for x in cell_lines[1:]]
+        return ["# " + cell_lines[0]] + _neutralise_lines(cell_lines[1:])
     # The body of a non-Python cell (%%bash, %%sql, %%writefile ...) becomes blank lines: its text
     # is not Python, so neither its code nor its "comments" are analysed.
     return ["# " + cell_lines[0]] + [""] * (len(cell_lines) - 1)

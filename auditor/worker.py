@@ -66,9 +66,32 @@ def _parse_error(job: SourceJob, line: int | None, cell: int | None, message: st
     return Finding(
         rule=rule.id, name=rule.name, category=rule.category, severity=rule.severity,
         confidence=rule.confidence, path=job.path, line=line, cell=cell,
-        message=f"cannot parse: {message}; the file is not analysed further",
+        message=f"cannot parse: {message}; " + ("the cell is left out of the analysis" if cell is not None
+                                                 else "the file is not analysed further"),
         anchor=message, evidence={"error": message, "text": text[:200]},
     ).to_json() | {"anchor": message}
+
+
+NOTEBOOK_CELLS = "notebook-cells"
+
+
+def cell_starts(line_map: list[tuple[int, int]]) -> list[list[int]]:
+    """[cell number, first line of the cell in the joined code] for each code cell."""
+    starts: list[list[int]] = []
+    for index, (cell, line_in_cell) in enumerate(line_map, start=1):
+        if line_in_cell == 1:
+            starts.append([cell, index])
+    return starts
+
+
+def to_cell(starts: list[list[int]], line: int) -> tuple[int, int] | None:
+    """(cell, line in the cell) of a line of the joined notebook code."""
+    found = None
+    for cell, first in starts:
+        if first > line:
+            break
+        found = (cell, line - first + 1)
+    return found
 
 
 # Notebooks carry their outputs (plots, tables) in the file: the size limit applies to the code
@@ -156,6 +179,8 @@ def analyse_source(job: SourceJob) -> SourceResult:
         return result
     module = ParsedModule(job.path, job.module_name, text, tree, is_notebook=job.notebook,
                           line_map=notebook.line_map if notebook else None)
+    if notebook is not None:  # where each cell starts in the joined code, for project-rule findings
+        result.facts[NOTEBOOK_CELLS] = cell_starts(notebook.line_map)
     _run_rules(job, module, result)
     attach_excerpts(result.findings, module.lines, module.line_map)
     return result

@@ -239,6 +239,9 @@ class MissingModel(ProjectRule):
     remediation = ("Commit the training code that writes this path (or a DVC stage with it in `outs`), track "
                    "the file with DVC or Git LFS, or load it from a model registry by version.")
     examples = (
+        Valid('import tensorflow as tf\n\ncb = tf.keras.callbacks.ModelCheckpoint("my_model.keras", save_best_only=True)\n'
+              'model.fit(X, y, callbacks=[cb])\nmodel = tf.keras.models.load_model("my_model.keras")\n',
+              note="a checkpoint callback writes the file the code loads back"),
         Invalid('import joblib\n\nmodel = joblib.load("models/fraud.joblib")\n', expect=[3]),
         Invalid({"app/serve.py": 'import pickle\nMODEL = "model.bin"\n\nwith open(MODEL, "rb") as f:\n'
                                  '    dv, model = pickle.load(f)\n'},

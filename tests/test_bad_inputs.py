@@ -202,3 +202,27 @@ def test_notebook_outputs_do_not_count_against_the_size_limit(tmp_path):
     result = scan_repo(root, {"max-file-size": 100_000})
     assert [(f.path, f.cell, f.line) for f in result.findings] == [("plots.ipynb", 1, 1)]
     assert "code cells larger than max-file-size" in skipped(result)["generated.ipynb"]
+
+
+def test_magics_inside_blocks_and_continued_shell_escapes_parse(tmp_path):
+    # seen in ageron/handson-ml3: `%pip install` as the only statement of an `if`, and a `!` command
+    # continued over two lines with a backslash
+    cells = [{"cell_type": "code", "source": ["if IS_COLAB:\n", "    %pip install -q urlextract\n"]},
+             {"cell_type": "code", "source": ["!saved_model_cli show --dir d \\\n", "      --signature_def s\n"]},
+             {"cell_type": "code", "source": ["x = (\n"]}]
+    root = make_repo(tmp_path / "r", {"nb.ipynb": json.dumps({"cells": cells, "nbformat": 4})})
+    parse_errors = [(f.cell, f.message) for f in scan_repo(root).findings if f.rule == "ML001"]
+    assert len(parse_errors) == 1 and parse_errors[0][0] == 3
+    assert "the cell is left out" in parse_errors[0][1]
+
+
+def test_project_rule_findings_in_notebooks_point_to_cell_and_line(tmp_path):
+    # ML303 is a project rule: its finding must be mapped from the joined code to the cell
+    from auditor.testing import scan_repo as scan_any
+
+    cells = [{"cell_type": "markdown", "source": ["# Serving\n"]},
+             {"cell_type": "code", "source": ["import joblib\n", "x = 1\n"]},
+             {"cell_type": "code", "source": ["\n", "model = joblib.load('models/gone.joblib')\n"]}]
+    root = make_repo(tmp_path / "r", {"serve.ipynb": json.dumps({"cells": cells, "nbformat": 4})})
+    found = [(f.rule, f.cell, f.line) for f in scan_any(root, {"select": ["ML303"]}).findings]
+    assert found == [("ML303", 3, 2)]
