@@ -56,6 +56,21 @@ def _prefix_match(name: str, prefixes: Iterable[str]) -> bool:
         head = head[:cut]
 
 
+_PREFIX_TABLES = ("calls", "imports")
+
+
+def _heads(name: str) -> list[str]:
+    """``a.b.c`` -> ``a.b.c``, ``a.b``, ``a`` (and ``""`` for a name starting with a dot), the keys
+    under which ``_prefix_match`` would find it."""
+    heads = [name]
+    cut = name.rfind(".")
+    while cut >= 0:
+        name = name[:cut]
+        heads.append(name)
+        cut = name.rfind(".")
+    return heads
+
+
 class Index:
     def __init__(self, project: Project, findings: list[Finding], python_lines: int = 0,
                  rule_categories: set[str] | None = None) -> None:
@@ -65,6 +80,7 @@ class Index:
         self.rule_categories = rule_categories  # categories of the rules that ran (None: unknown)
         self.usage: dict[str, dict[str, Any]] = {
             path: facts for path, facts in sorted(project.fact("usage").items()) if isinstance(facts, dict)}
+        self._tables: dict[str, tuple[list[tuple[str, str, int]], dict[str, list[int]]]] = {}
 
     # -- file groups ----------------------------------------------------------------------------
     @cached_property
@@ -119,20 +135,36 @@ class Index:
             yield file
 
     # -- Python facts ---------------------------------------------------------------------------
+    def _rows(self, table: str) -> tuple[list[tuple[str, str, int]], dict[str, list[int]]]:
+        """Every (path, name, line) of a usage table in path order, and an index from each key a
+        look-up can use to the rows: for prefix tables (calls, imports) every dotted head of the
+        name (``a``, ``a.b``, ``a.b.c``), otherwise the name itself. Built once per table."""
+        cached = self._tables.get(table)
+        if cached is None:
+            rows: list[tuple[str, str, int]] = []
+            index: dict[str, list[int]] = {}
+            prefixed = table in _PREFIX_TABLES
+            for path, facts in self.usage.items():
+                entries = facts.get(table, {})
+                if not isinstance(entries, dict):
+                    continue
+                for name, line in entries.items():
+                    for key in (_heads(name) if prefixed else (name,)):
+                        index.setdefault(key, []).append(len(rows))
+                    rows.append((path, name, line))
+            cached = self._tables[table] = (rows, index)
+        return cached
+
     def _table(self, table: str, names: Iterable[str], paths: Iterable[str] | None) -> list[Evidence]:
-        names = tuple(names)
+        rows, index = self._rows(table)
+        hits: set[int] = set()
+        for name in names:
+            hits.update(index.get(name, ()))
+            if name.startswith(".") and table in _PREFIX_TABLES:  # a suffix: ".log_model"
+                hits.update(i for i, (_, full, _) in enumerate(rows) if full.endswith(name))
         allowed = set(paths) if paths is not None else None
-        found = []
-        for path, facts in self.usage.items():
-            if allowed is not None and path not in allowed:
-                continue
-            entries = facts.get(table, {})
-            if not isinstance(entries, dict):
-                continue
-            for name, line in entries.items():
-                if _prefix_match(name, names) if table in ("calls", "imports") else name in names:
-                    found.append(Evidence(path, line))
-        return found
+        return [Evidence(rows[i][0], rows[i][2]) for i in sorted(hits)
+                if allowed is None or rows[i][0] in allowed]
 
     def calls(self, *names: str, paths: Iterable[str] | None = None) -> list[Evidence]:
         """Calls of these qualified names or anything under them (``mlflow`` matches ``mlflow.log_metric``);
