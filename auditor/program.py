@@ -97,8 +97,7 @@ class ProgramGraph:
         ``tests/model/x.py`` is ``tests/model/utils.py``), as Python and pytest put its directory on
         ``sys.path``."""
         if "." not in self.project.module_names.get(path, "."):
-            parent = PurePosixPath(path).parent.as_posix()
-            prefix = "" if parent == "." else parent + "/"
+            prefix = path[: path.rfind("/") + 1]  # the directory with its slash, or "" at the root
             head, _, rest = qualified.partition(".")
             for candidate in (f"{prefix}{head}.py", f"{prefix}{head}/__init__.py"):
                 if candidate in self.symbols and candidate != path:
