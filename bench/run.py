@@ -42,33 +42,39 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _tree_rss(pid: int) -> int:
-    total, stack = 0, [pid]
+def _tree_memory(pid: int) -> tuple[int, int]:
+    """(resident set, proportional set) of a process and its descendants, in bytes. Workers forked
+    from one parent share its pages: the resident sets count those once per process, the
+    proportional sets split them between the sharers (the machine's real use)."""
+    rss = pss = 0
+    stack = [pid]
     while stack:
         current = stack.pop()
         try:
-            with open(f"/proc/{current}/status") as handle:
+            with open(f"/proc/{current}/smaps_rollup") as handle:
                 for line in handle:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
-                        break
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
         except OSError:
             continue
         stack.extend(_children(current))
-    return total
+    return rss, pss
 
 
-def measure(command: list[str], cwd: Path | None = None) -> tuple[float, int, int]:
-    """(wall seconds, peak resident bytes of the process tree, exit code)."""
-    peak = 0
+def measure(command: list[str], cwd: Path | None = None) -> tuple[float, int, int, int]:
+    """(wall seconds, peak resident bytes of the process tree, exit code, peak proportional bytes)."""
+    peak = peak_pss = 0
     start = time.perf_counter()
     proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            rss, pss = _tree_memory(proc.pid)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -77,7 +83,7 @@ def measure(command: list[str], cwd: Path | None = None) -> tuple[float, int, in
     wall = time.perf_counter() - start
     done.set()
     sampler.join()
-    return wall, peak, code
+    return wall, peak, code, peak_pss
 
 
 def count_lines(root: Path) -> tuple[int, int]:
@@ -180,7 +186,8 @@ def render(rows: list[dict]) -> str:
         f"Machine: {machine()}. Date: {time.strftime('%Y-%m-%d')}.",
         "",
         "| tree | files | lines | mlaudit cold | warm | warm, 1 file changed | vulture | radon cc | "
-        "vulture + radon | cold / (vulture + radon) | warm / cold | warm-1 / cold | peak memory mlaudit cold |",
+        "vulture + radon | cold / (vulture + radon) | warm / cold | warm-1 / cold | peak memory mlaudit cold "
+        "(resident / proportional) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -189,9 +196,9 @@ def render(rows: list[dict]) -> str:
             f"| {r['tree']} | {r['files']:,} | {r['lines']:,} | {r['cold'][0]:.2f} s | {r['warm'][0]:.2f} s | "
             f"{r['warm1'][0]:.2f} s | {r['vulture'][0]:.2f} s | {r['radon'][0]:.2f} s | {peers:.2f} s | "
             f"**{r['cold'][0] / peers:.2f}** | **{r['warm'][0] / r['cold'][0]:.2f}** | "
-            f"**{r['warm1'][0] / r['cold'][0]:.2f}** | {r['cold'][1] / mib:.0f} MiB |")
+            f"**{r['warm1'][0] / r['cold'][0]:.2f}** | {r['cold'][1] / mib:.0f} / {r['cold'][3] / mib:.0f} MiB |")
     out.append("")
-    out.append("Peak memory (MiB, whole process tree): " + "; ".join(
+    out.append("Peak resident memory (MiB, whole process tree): " + "; ".join(
         f"{r['tree']}: mlaudit cold {r['cold'][1] / mib:.0f}, warm {r['warm'][1] / mib:.0f}, "
         f"vulture {r['vulture'][1] / mib:.0f}, radon {r['radon'][1] / mib:.0f}" for r in rows))
     return "\n".join(out) + "\n"
