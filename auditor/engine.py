@@ -34,6 +34,8 @@ ARTIFACT_HEADER_BYTES = 512
 # Below this much Python, starting worker processes costs more than it saves (bench/).
 PARALLEL_MIN_BYTES = 800_000
 
+BATCH_FILES = 40
+
 Progress = Callable[[int, int], None]
 
 
@@ -130,8 +132,10 @@ def _run_jobs(jobs: list[SourceJob], workers: int, progress: Progress | None) ->
             if progress:
                 progress(len(results), total)
         return results
-    # Balanced batches by size, so one process does not get all the big files.
-    batches: list[list[SourceJob]] = [[] for _ in range(max(workers * 4, 1))]
+    # Balanced batches by size, so one process does not get all the big files; small enough (about
+    # BATCH_FILES files) that a worker does not hold many files' results at once, which keeps its
+    # memory low on large repositories.
+    batches: list[list[SourceJob]] = [[] for _ in range(max(workers * 4, total // BATCH_FILES, 1))]
     loads = [0] * len(batches)
     sizes = {job.path: os.path.getsize(job.abs_path) if os.path.exists(job.abs_path) else 0 for job in jobs}
     for job in sorted(jobs, key=lambda j: -sizes[j.path]):
