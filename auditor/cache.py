@@ -21,6 +21,7 @@ from typing import Any
 import auditor
 
 SCHEMA = 1
+FLUSH_EVERY = 100  # entries per write transaction
 
 
 def default_cache_dir(root: Path) -> Path:
@@ -112,16 +113,24 @@ class ResultCache:
     def put(self, kind: str, key: str, value: Any) -> None:
         if self._db is not None:
             self._pending.append((key, kind, json.dumps(value, separators=(",", ":"))))
+            if len(self._pending) >= FLUSH_EVERY:  # written in batches: a large scan's JSON is not all held
+                self._flush()
+
+    def _flush(self) -> None:
+        try:
+            if self._pending and self._db is not None:
+                with self._db:
+                    self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", self._pending)
+        except sqlite3.Error:
+            pass  # a cache that cannot be written is only a slower next scan
+        self._pending = []
 
     def close(self) -> None:
         if self._db is None:
             return
+        self._flush()
         try:
-            if self._pending:
-                with self._db:
-                    self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", self._pending)
             self._db.close()
         except sqlite3.Error:
             pass
         self._db = None
-        self._pending = []
