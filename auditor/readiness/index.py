@@ -101,23 +101,19 @@ class Index:
         """Modules, not notebooks or tests: a registry call in a tutorial notebook is not a release process."""
         return [p for p in self.source_paths if self.project.files[p].kind == PYTHON]
 
+    def _paths_using(self, paths: list[str], libs: tuple[str, ...], name: re.Pattern) -> list[str]:
+        """Those of ``paths`` that import one of ``libs`` or whose file name says what they do."""
+        return [path for path in paths
+                if any(_prefix_match(imported, libs) for imported in self.usage.get(path, {}).get("imports", {}))
+                or name.search(path.lower())]
+
     @cached_property
     def serving_paths(self) -> list[str]:
-        found = []
-        for path in self.production_paths:
-            imports = self.usage.get(path, {}).get("imports", {})
-            if any(_prefix_match(name, SERVING_LIBS) for name in imports) or _SERVING_NAME.search(path.lower()):
-                found.append(path)
-        return found
+        return self._paths_using(self.production_paths, tuple(SERVING_LIBS), _SERVING_NAME)
 
     @cached_property
     def pipeline_paths(self) -> list[str]:
-        found = []
-        for path in self.source_paths:
-            imports = self.usage.get(path, {}).get("imports", {})
-            if any(_prefix_match(name, PIPELINE_LIBS) for name in imports) or _TRAIN_NAME.search(path.lower()):
-                found.append(path)
-        return found
+        return self._paths_using(self.source_paths, tuple(PIPELINE_LIBS), _TRAIN_NAME)
 
     @cached_property
     def ci_paths(self) -> list[str]:
