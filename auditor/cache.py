@@ -20,7 +20,7 @@ from typing import Any
 
 import auditor
 
-SCHEMA = 1
+SCHEMA = 2  # 2: entries keyed by (kind, key), so one file's facts and results share its key
 FLUSH_EVERY = 100  # entries per write transaction
 
 
@@ -74,7 +74,7 @@ class ResultCache:
                 try:
                     db = sqlite3.connect(self.path, timeout=10)
                     db.execute("PRAGMA journal_mode=WAL")
-                    db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, kind TEXT, value TEXT)")
+                    db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT, kind TEXT, value TEXT, PRIMARY KEY (kind, key))")
                     db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
                     row = db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
                     if row is None:
@@ -111,8 +111,12 @@ class ResultCache:
         return value
 
     def put(self, kind: str, key: str, value: Any) -> None:
+        self.put_encoded(kind, key, json.dumps(value, separators=(",", ":")))
+
+    def put_encoded(self, kind: str, key: str, text: str) -> None:
+        """``put`` of a value already encoded as JSON text (the caller needed the text anyway)."""
         if self._db is not None:
-            self._pending.append((key, kind, json.dumps(value, separators=(",", ":"))))
+            self._pending.append((key, kind, text))
             if len(self._pending) >= FLUSH_EVERY:  # written in batches: a large scan's JSON is not all held
                 self._flush()
 

@@ -4,7 +4,6 @@ pays), then the file and project rules, then attach owners and fingerprints."""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 import traceback
@@ -13,21 +12,23 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
-from auditor import __version__, registry
-from auditor.cache import ResultCache, settings_digest
+from auditor import __version__, incremental, registry
 from auditor.artifacts import read_header as read_artifact_header
 from auditor.blame import attach_ages
+from auditor.cache import ResultCache, settings_digest
 from auditor.codeowners import LOCATIONS, CodeOwners, parse_codeowners
 from auditor.config import Config, rule_options
 from auditor.discover import discover
 from auditor.excerpt import fill_missing as fill_missing_excerpts
 from auditor.finding import SEVERITIES, Finding, assign_fingerprints, confidence_rank, severity_rank
 from auditor.gitinfo import GitHistory, read_history
+from auditor.incremental import digest_text, encode
 from auditor.readiness import compute_readiness
 from auditor.project import (ARTIFACT, CONFIG, LOCK, NOTEBOOK, OTHER, PYTHON, TEXT_KINDS, Project, RepoFile,
                              classify, parse_config)
-from auditor.suppress import apply as apply_suppressions
 from auditor.sources import NotText, decode_text, parse_notebook
+from auditor.suppress import FACT as SUPPRESSION_FACTS
+from auditor.suppress import apply as apply_suppressions
 from auditor.worker import NOTEBOOK_CELLS, SourceJob, SourceResult, analyse_batch, to_cell
 
 ARTIFACT_HEADER_BYTES = 512
@@ -228,9 +229,20 @@ def _source_keys(jobs: list[SourceJob], settings: str) -> dict[str, str]:
     return keys
 
 
+# Facts that post-processing reads on every scan (notebook cells for project findings, suppression
+# directives). The per-file entry keeps them beside the findings, so a scan whose project phase is
+# reused never decodes the rest of the facts, which are most of the cache's bytes.
+_LIGHT_FACTS = (NOTEBOOK_CELLS, SUPPRESSION_FACTS)
+
+
+def _light(facts: dict[str, Any]) -> dict[str, Any]:
+    return {name: facts[name] for name in _LIGHT_FACTS if name in facts}
+
+
 def _cached_results(jobs: list[SourceJob], cache: ResultCache | None, keys: dict[str, str],
                     ) -> tuple[list[SourceResult], list[SourceJob]]:
-    """Split jobs into results found in the cache and jobs to run."""
+    """Split jobs into results found in the cache (with their light facts only: the rest are
+    loaded by ``_load_facts`` when a project phase needs them) and jobs to run."""
     if cache is None or not cache.usable:
         return [], jobs
     hits: list[SourceResult] = []
@@ -238,11 +250,21 @@ def _cached_results(jobs: list[SourceJob], cache: ResultCache | None, keys: dict
     for job in jobs:
         cached = cache.get("source", keys[job.path]) if job.path in keys else None
         result = SourceResult.from_json(cached, job.path) if cached is not None else None
-        if result is None:
+        if result is None or not result.facts_digest:
             to_run.append(job)
         else:
             hits.append(result)
     return hits, to_run
+
+
+def _store(cache: ResultCache, key: str, result: SourceResult) -> None:
+    """A fresh result into the cache: its facts in their own entry, the rest with the light facts."""
+    facts_text = encode(result.facts)
+    result.facts_digest = digest_text(facts_text)
+    if result.errors:
+        return  # a rule error is retried next time
+    cache.put_encoded("facts", key, facts_text)
+    cache.put("source", key, {**result.to_json(), "facts": _light(result.facts)})
 
 
 def _inventory(root: Path, only: str | None, config: Config, result: ScanResult) -> dict[str, RepoFile]:
@@ -266,21 +288,18 @@ def _inventory(root: Path, only: str | None, config: Config, result: ScanResult)
 
 def _source_phase(files: dict[str, RepoFile], jobs: list[SourceJob], config: Config,
                   cache: ResultCache | None, cache_keys: dict[str, str], progress: Progress | None,
-                  result: ScanResult) -> tuple[dict[str, dict[str, Any]], list[Finding]]:
-    """Python modules and notebooks: from the cache where unchanged, else in worker processes."""
+                  result: ScanResult) -> tuple[list[SourceResult], list[SourceResult]]:
+    """Python modules and notebooks: from the cache where unchanged, else in worker processes.
+    Returns (cached, fresh) results; the module findings and counts go into ``result``."""
     hits, to_run = _cached_results(jobs, cache, cache_keys)
-    workers = config.jobs or (os.cpu_count() or 1)
-    if not config.jobs and sum(files[j.path].size for j in to_run) < PARALLEL_MIN_BYTES:
-        workers = 1
-    fresh = _run_jobs(to_run, workers, progress)
-    if cache is not None:
-        for res in fresh:
-            if res.path in cache_keys and not res.errors:  # a rule error is retried next time
-                cache.put("source", cache_keys[res.path], res.to_json())
+    fresh = _analyse(to_run, files, config, progress)
+    for res in fresh:
+        if cache is not None and res.path in cache_keys:
+            _store(cache, cache_keys[res.path], res)
+        else:
+            res.facts_digest = digest_text(encode(res.facts))
     result.cache = {"enabled": cache is not None and cache.usable, "hits": len(hits), "analysed": len(fresh),
                     "directory": str(cache.directory) if cache is not None else None}
-    facts: dict[str, dict[str, Any]] = {}
-    findings: list[Finding] = []
     for res in hits + fresh:
         if res.skipped:
             result.skipped.append((res.path, res.skipped))
@@ -291,34 +310,41 @@ def _source_phase(files: dict[str, RepoFile], jobs: list[SourceJob], config: Con
         result.notebooks += is_notebook
         result.python_files += not is_notebook
         result.python_lines += res.lines
-        facts[res.path] = res.facts
-        findings.extend(Finding.from_json(f) for f in res.findings)
         result.errors.extend(res.errors)
-    return facts, findings
+    return hits, fresh
 
 
-# --- the whole-scan cache: an unchanged repository on the same day gives the same result --------
+def _analyse(jobs: list[SourceJob], files: dict[str, RepoFile], config: Config,
+             progress: Progress | None) -> list[SourceResult]:
+    workers = config.jobs or (os.cpu_count() or 1)
+    if not config.jobs and sum(files[j.path].size for j in jobs) < PARALLEL_MIN_BYTES:
+        workers = 1
+    return _run_jobs(jobs, workers, progress)
 
-def _scan_key(settings: str, config: Config, files: dict[str, RepoFile], source_keys: dict[str, str],
-              git: GitHistory, only: str | None, now: float) -> str:
-    """Everything a scan's result depends on: mlaudit's code and settings, the configuration,
-    each file's content (Python by its per-file key, text by its text, binaries by size and
-    time), git's HEAD, and the day (ages in messages are in days)."""
-    digest = hashlib.sha256()
-    config_state = {k: v for k, v in vars(config).items() if k != "source"}
-    digest.update(json.dumps([settings, config_state, git.head, git.available, git.shallow, only,
-                              int(now // 86400)], sort_keys=True, default=str).encode())
-    for path in sorted(files):
-        file = files[path]
-        if path in source_keys:
-            identity = source_keys[path]
-        elif file.text is not None:
-            identity = hashlib.sha256(file.text.encode("utf-8", "surrogatepass")).hexdigest()
+
+def _load_facts(project: Project, hits: list[SourceResult], jobs: list[SourceJob], cache: ResultCache,
+                cache_keys: dict[str, str], progress: Progress | None) -> None:
+    """Complete the facts of cached modules from their facts entries. An entry that is missing or
+    damaged has its file analysed again (its findings are already known)."""
+    by_path = {job.path: job for job in jobs}
+    again = []
+    for res in hits:
+        if res.skipped:
+            continue
+        stored = cache.get("facts", cache_keys[res.path])
+        if isinstance(stored, dict):
+            project.facts[res.path] = {**stored, **project.facts.get(res.path, {})}
         else:
-            identity = f"{file.size}:{file.mtime}:{hashlib.sha256(file.header).hexdigest()}"
-        digest.update(f"\0{path}\0{file.kind}\0{identity}".encode())
-    return digest.hexdigest()
+            again.append(by_path[res.path])
+    for res in _analyse(again, project.files, project.config, progress):
+        if not res.skipped:
+            project.facts[res.path] = res.facts
+        if res.path in cache_keys:
+            _store(cache, cache_keys[res.path], res)
+    project.facts_complete = True
 
+
+# --- what a later scan reuses (auditor/incremental.py) ----------------------------------------
 
 _COUNTS = ("python_files", "notebooks", "python_lines")
 
@@ -427,42 +453,84 @@ def scan(target: Path, config: Config, *, now: float | None = None, progress: Pr
 def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, RepoFile], jobs: list[SourceJob],
          options: dict[str, dict[str, Any]], cache: ResultCache | None, progress: Progress | None,
          history: GitHistory | None, now: float) -> None:
-    """Everything after the inventory. An unchanged repository the same day has its whole result
-    in the cache: then not even the per-file facts are loaded."""
+    """Everything after the inventory, reusing what the cache allows: the whole result of an
+    unchanged repository; else each unchanged file's results, the project phase when every
+    module's facts are as they were, and the readiness score when its findings are too."""
     config, rules = result.config, result.rules
     caching = cache is not None and cache.usable
     settings = settings_digest([rule.id for rule in rules], options, config.max_file_size)
     source_keys = _source_keys(jobs, settings) if caching else {}
     _load_other_files(root, files, config, result)
     result.git = history if history is not None else read_history(root, cache)
-    scan_key = _scan_key(settings, config, files, source_keys, result.git, only, now) if caching else None
-    stored = cache.get("scan", scan_key) if scan_key else None
-    reused = stored is not None and _restore_result(stored, result)
-    facts: dict[str, dict[str, Any]] = {}
-    findings: list[Finding] = []
-    if reused:
-        result.cache = {"enabled": True, "hits": len(jobs), "analysed": 0, "directory": str(cache.directory)}
-    else:
-        facts, findings = _source_phase(files, jobs, config, cache, source_keys, progress, result)
-    result.project = Project(root=root, config=config, files=files, facts=facts,
-                             module_names={j.path: j.module_name for j in jobs}, git=result.git,
-                             codeowners=_codeowners(files), now=now)
-    if not reused:
-        _analyse_project(rules, options, result.project, findings, result)
-        if scan_key and not result.errors:
-            cache.put("scan", scan_key, _result_state(result))
-    result.cache["whole_scan_reused"] = reused
+    module_names = {j.path: j.module_name for j in jobs}
+    project = result.project = Project(root=root, config=config, files=files, facts={}, module_names=module_names,
+                                       git=result.git, codeowners=_codeowners(files), now=now)
+    whole_key = incremental.scan_key(settings, config, files, source_keys, result.git, only, now) if caching else None
+    stored = cache.get("scan", whole_key) if whole_key else None
+    if stored is not None and _restore_result(stored, result):
+        result.cache = {"enabled": True, "hits": len(jobs), "analysed": 0, "directory": str(cache.directory),
+                        "whole_scan_reused": True, "project_phase_reused": True}
+        return
+    hits, fresh = _source_phase(files, jobs, config, cache, source_keys, progress, result)
+    analysed = [res for res in hits + fresh if not res.skipped]
+    project.facts.update((res.path, res.facts) for res in analysed)
+    module_findings = [Finding.from_json(f) for res in analysed for f in res.findings]
+    facts_pending = [res for res in hits if not res.skipped]
 
+    def complete_facts() -> None:
+        if facts_pending:
+            _load_facts(project, facts_pending, jobs, cache, source_keys, progress)
+            facts_pending.clear()
 
-def _analyse_project(rules: list[type], options: dict[str, dict[str, Any]], project: Project,
-                     findings: list[Finding], result: ScanResult) -> None:
-    """File and project rules, suppressions, owners and fingerprints, then the readiness score."""
-    findings = findings + _project_phase(rules, options, project, result)
-    result.findings, result.suppressed = _post_process(findings, project, project.config, [r.id for r in rules])
-    try:  # after the findings, which feed the score
-        result.readiness = compute_readiness(project, result.findings, result.python_lines,
-                                             project.config.readiness, {rule.category for rule in rules})
-    except Exception:
-        result.errors.append({"rule": "readiness", "path": "", "error": traceback.format_exc(limit=3)})
+    key = None
+    if caching:
+        file_times_matter = not result.git.available and bool(project.artifacts)
+        key = incremental.project_key(settings, config, files, {r.path: r.facts_digest for r in hits + fresh},
+                                      module_names, result.git, only, now, file_times_matter)
+    project_findings = _stored_findings(cache.get("project", key)) if key else None
+    result.cache["project_phase_reused"] = project_findings is not None
+    if project_findings is None:
+        complete_facts()
+        errors_before = len(result.errors)
+        project_findings = _project_phase(rules, options, project, result)
+        if key and len(result.errors) == errors_before:
+            cache.put("project", key, [f.to_json() | {"anchor": f.anchor} for f in project_findings])
+    result.findings, result.suppressed = _post_process(module_findings + project_findings, project, config,
+                                                       [r.id for r in rules])
+    result.readiness = _readiness(project, result, cache if caching else None, key, complete_facts)
     result.skipped.sort()
     result.degraded.sort()
+    if whole_key and not result.errors:
+        cache.put("scan", whole_key, _result_state(result))
+    result.cache["whole_scan_reused"] = False
+
+
+def _stored_findings(state: Any) -> list[Finding] | None:
+    """Findings from a cache entry, or None when it is missing, damaged or foreign."""
+    if not isinstance(state, list):
+        return None
+    try:
+        return [Finding.from_json(f) for f in state]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _readiness(project: Project, result: ScanResult, cache: ResultCache | None, key: str | None,
+               complete_facts: Callable[[], None]) -> dict[str, Any] | None:
+    """The readiness score, after the findings, which feed it; reused when its inputs are unchanged."""
+    settings = project.config.readiness
+    categories = {rule.category for rule in result.rules}
+    readiness_key = (incremental.readiness_key(key, result.findings, result.python_lines, settings, categories)
+                     if cache is not None and key else None)
+    stored = cache.get("readiness", readiness_key) if readiness_key else None
+    if isinstance(stored, dict):
+        return stored
+    complete_facts()
+    try:
+        readiness = compute_readiness(project, result.findings, result.python_lines, settings, categories)
+    except Exception:
+        result.errors.append({"rule": "readiness", "path": "", "error": traceback.format_exc(limit=3)})
+        return None
+    if readiness_key:
+        cache.put("readiness", readiness_key, readiness)
+    return readiness

@@ -40,6 +40,7 @@ class SourceResult:
     skipped: str | None = None  # reason the file was not analysed at all
     note: str | None = None  # reason the analysis was degraded (decoding, broken cells)
     errors: list[dict[str, str]] = field(default_factory=list)  # internal rule errors
+    facts_digest: str = ""  # of the facts' JSON: what the project phase's cache key sees of the module
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -2,6 +2,7 @@
 into the scanned repository."""
 
 import json
+import os
 import sqlite3
 
 from click.testing import CliRunner
@@ -40,7 +41,7 @@ def test_a_changed_file_is_analysed_again(tmp_path):
     (root / "b.py").write_text("x = 1  # FIXME: now with more text\n")
     again = scan_repo(root, cache_dir=cache)
     assert again.cache == {"enabled": True, "hits": 2, "analysed": 1, "directory": str(cache),
-                           "whole_scan_reused": False}
+                           "whole_scan_reused": False, "project_phase_reused": True}
     assert any("now with more text" in f.message for f in again.findings)
 
 
@@ -129,3 +130,83 @@ def test_an_unchanged_repository_reuses_the_whole_scan_the_same_day(tmp_path):
     assert scan_repo(root, cache_dir=cache, now=now).cache["whole_scan_reused"]
     assert not scan_repo(root, cache_dir=cache, now=now + 86400).cache["whole_scan_reused"]
     assert not scan_repo(root, {"min-confidence": "high"}, cache_dir=cache, now=now).cache["whole_scan_reused"]
+
+
+# A small project whose project rules have something to say: an unused function (ML101), an
+# unseeded draw reached from the entry point (ML201), and a notebook.
+PROJECT = {
+    "train.py": "import random\n\nfrom helpers import used\n\n\ndef unused_helper():\n    return 1\n\n\n"
+                "if __name__ == '__main__':\n    print(used(), random.random())\n",
+    "helpers.py": "def used():\n    return 2\n\n\ndef also_unused():\n    return 3\n",
+    "requirements.txt": "pandas\n",
+}
+
+
+def everything(result):
+    return ([f.to_json() for f in result.findings], [f.to_json() for f in result.suppressed], result.readiness)
+
+
+def test_an_edit_that_leaves_every_modules_facts_unchanged_reuses_the_project_phase(tmp_path):
+    root = make_repo(tmp_path / "r", PROJECT, ages={"train.py": 5, "helpers.py": 5, "requirements.txt": 5})
+    cache = tmp_path / "cache"
+    now = 1_800_000_000.0
+    scan_all(root, cache_dir=cache, now=now)
+    with open(root / "helpers.py", "a") as handle:
+        handle.write("# TODO: a note at the end\n")  # facts unchanged; a module finding more
+    warm = scan_all(root, cache_dir=cache, now=now)
+    assert warm.cache["analysed"] == 1 and warm.cache["project_phase_reused"]
+    assert not warm.cache["whole_scan_reused"]
+    assert everything(warm) == everything(scan_all(root, now=now))
+    assert any(f.rule == "ML401" and f.path == "helpers.py" for f in warm.findings)
+
+
+def test_an_edit_that_changes_facts_runs_the_project_phase_again(tmp_path):
+    root = make_repo(tmp_path / "r", PROJECT, ages={"train.py": 5, "helpers.py": 5, "requirements.txt": 5})
+    cache = tmp_path / "cache"
+    now = 1_800_000_000.0
+    cold = scan_all(root, cache_dir=cache, now=now)
+    assert {"ML101"} <= {f.rule for f in cold.findings if f.symbol == "also_unused"}
+    (root / "train.py").write_text(PROJECT["train.py"].replace("import used", "import used, also_unused")
+                                   .replace("print(used()", "print(used(), also_unused()"))
+    warm = scan_all(root, cache_dir=cache, now=now)
+    assert warm.cache["analysed"] == 1 and not warm.cache["project_phase_reused"]
+    assert not any(f.symbol == "also_unused" for f in warm.findings)
+    assert everything(warm) == everything(scan_all(root, now=now))
+
+
+def test_a_missing_or_damaged_facts_entry_has_its_file_analysed_again(tmp_path):
+    root = make_repo(tmp_path / "r", PROJECT, ages={"train.py": 5, "helpers.py": 5, "requirements.txt": 5})
+    cache = tmp_path / "cache"
+    now = 1_800_000_000.0
+    cold = scan_all(root, cache_dir=cache, now=now)
+    db = sqlite3.connect(cache / "cache.sqlite")
+    facts = [k for (k,) in db.execute("SELECT key FROM entries WHERE kind='facts'")]
+    db.execute("UPDATE entries SET value=? WHERE key=? AND kind='facts'", ("{not json", facts[0]))
+    db.execute("DELETE FROM entries WHERE key=? AND kind='facts'", (facts[1],))
+    db.commit()
+    db.close()
+    (root / "requirements.txt").write_text("pandas\nnumpy\n")  # the project phase must run again
+    warm = scan_all(root, cache_dir=cache, now=now)
+    assert warm.cache["hits"] == 2 and not warm.cache["project_phase_reused"]
+    assert everything(warm) == everything(scan_all(root, now=now))
+    assert {f.symbol for f in warm.findings if f.rule == "ML101"} == \
+        {f.symbol for f in cold.findings if f.rule == "ML101"}
+
+
+def test_outside_git_a_touched_module_is_a_new_input_when_the_repository_has_models(tmp_path):
+    """Without git, file times are the clock of model staleness (ML302): training code edited after
+    the model it trains must be judged again, even when the edit leaves its facts as they were."""
+    from auditor.rules.models import ModelOlderThanTrainingCode as rule
+
+    example = next(e for e in rule.examples if not e.valid)
+    root = make_repo(tmp_path / "r", example.files)
+    cache = tmp_path / "cache"
+    old = 1_700_000_000
+    for path in example.files:
+        os.utime(root / path, (old, old))
+    assert not any(f.rule == "ML302" for f in scan_all(root, cache_dir=cache).findings)
+    with open(root / "train.py", "a") as handle:
+        handle.write("# retrained\n")
+    warm = scan_all(root, cache_dir=cache)
+    assert not warm.cache["project_phase_reused"]
+    assert any(f.rule == "ML302" for f in warm.findings)

@@ -1,0 +1,91 @@
+"""What a scan may reuse from an earlier one, and the keys that say when.
+
+Besides the per-file results (a module's facts and findings, keyed by its content), three answers
+are cached, each keyed by everything it depends on:
+
+- the whole scan, by every file's content: an unchanged repository the same day;
+- the project phase (file and project rules), by every module's *facts* instead of its text.
+  Project rules see modules only through their facts, so an edit that leaves them as they were
+  (a comment, a blank line at the end, a reworded message...) re-analyses one file and nothing
+  project-wide: the build systems' "early cutoff";
+- the readiness score, by the project phase's inputs and the final findings it grades.
+
+Ages in messages are in days, so the day is part of every key, as is mlaudit's own code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any, Iterable
+
+if TYPE_CHECKING:
+    from auditor.config import Config
+    from auditor.finding import Finding
+    from auditor.gitinfo import GitHistory
+    from auditor.project import RepoFile
+
+DAY = 86400
+
+
+def digest_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def encode(value: Any) -> str:
+    """Compact JSON, as the cache stores it. The facts' key order is the extractors' own, which is
+    deterministic, so equal facts encode to equal text and hence to equal digests."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _state(settings: str, config: "Config", git: "GitHistory", only: str | None, now: float) -> str:
+    config_state = {k: v for k, v in vars(config).items() if k != "source"}
+    return json.dumps([settings, config_state, git.head, git.available, git.shallow, only, int(now // DAY)],
+                      sort_keys=True, default=str)
+
+
+def _other_file_identity(file: "RepoFile") -> str:
+    if file.text is not None:
+        return digest_text(file.text)
+    return f"{file.size}:{file.mtime}:{hashlib.sha256(file.header).hexdigest()}"
+
+
+def scan_key(settings: str, config: "Config", files: dict[str, "RepoFile"], source_keys: dict[str, str],
+             git: "GitHistory", only: str | None, now: float) -> str:
+    """The whole scan: each Python file by its per-file key (its content with the settings),
+    text files by their text, binaries by size, time and first bytes."""
+    digest = hashlib.sha256(_state(settings, config, git, only, now).encode())
+    for path in sorted(files):
+        file = files[path]
+        identity = source_keys[path] if path in source_keys else _other_file_identity(file)
+        digest.update(f"\0{path}\0{file.kind}\0{identity}".encode())
+    return digest.hexdigest()
+
+
+def project_key(settings: str, config: "Config", files: dict[str, "RepoFile"], facts_digests: dict[str, str],
+                module_names: dict[str, str], git: "GitHistory", only: str | None, now: float,
+                file_times_matter: bool) -> str:
+    """The project phase: modules by their module name and facts, other files as for the whole
+    scan. A module's file time is an input only where file times are a clock rules read: outside
+    git, for repositories with model artifacts (``auditor.artifacts.last_change``, ``path_time``)."""
+    digest = hashlib.sha256(_state(settings, config, git, only, now).encode())
+    for path in sorted(files):
+        file = files[path]
+        if path in facts_digests:
+            identity = f"{module_names.get(path, '')}:{facts_digests[path]}"
+            if file_times_matter:
+                identity += f":{file.mtime}"
+        else:
+            identity = _other_file_identity(file)
+        digest.update(f"\0{path}\0{file.kind}\0{identity}".encode())
+    return digest.hexdigest()
+
+
+def readiness_key(project_key_: str, findings: Iterable["Finding"], python_lines: int,
+                  settings: Any, categories: Iterable[str]) -> str:
+    """The score: the project phase's inputs, the findings it grades, and its own settings."""
+    digest = hashlib.sha256(json.dumps([project_key_, python_lines, settings, sorted(categories)],
+                                       sort_keys=True, default=str).encode())
+    for finding in findings:
+        digest.update(encode(finding.to_json()).encode())
+    return digest.hexdigest()
