@@ -2,10 +2,11 @@
 maintainability index, from radon.
 
 radon's own ``mi_visit`` re-parses and re-tokenises the source. Here every figure comes from the
-tree the worker already parsed: one ``ComplexityVisitor`` pass gives both the per-function blocks
-and the module's total complexity, one Halstead pass gives the volume, and the line counts that the
-index needs (logical lines, comment percentage) are taken from the module's lines and comments.
-The result is computed once per module and shared by both rules through ``module.memo``.
+tree the worker already parsed: the cyclomatic complexities of functions and the module's total are
+counted from the shared node index as radon's ``ComplexityVisitor`` counts them, one Halstead pass
+gives the volume, and the line counts that the index needs (logical lines, comment percentage) are
+taken from the module's lines and comments. The results are computed once per module and shared by
+both rules through ``module.memo``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ _RANK_FLOOR = {"A": 1, "B": 6, "C": 11, "D": 21, "E": 31, "F": 41}
 
 @dataclass
 class ModuleMetrics:
-    blocks: list  # radon Function / Class blocks
     total_complexity: int
     halstead_volume: float | None  # None: not computed yet
     lloc: int
@@ -108,11 +108,125 @@ _STATEMENT_TYPES = tuple(
 def metrics_of(module) -> ModuleMetrics:
     found = module.memo.get("radon")
     if found is None:
-        visitor = ComplexityVisitor.from_ast(module.tree)
         lloc, sloc, comments = _line_counts(module)
-        found = module.memo["radon"] = ModuleMetrics(visitor.blocks, visitor.total_complexity, None, lloc, sloc,
-                                                     comments)
+        found = module.memo["radon"] = ModuleMetrics(cyclomatic(module).total, None, lloc, sloc, comments)
     return found
+
+
+# -- radon's cyclomatic complexity, counted from the shared node index ---------------------------
+#
+# radon's ComplexityVisitor is an ast.NodeVisitor over the whole module: the slowest rule of the
+# per-file phase. Its figures are sums of per-node weights, so they are counted here from the
+# index instead: each decision point is charged to the block radon charges it to, found by going
+# up the parents. tests/test_cyclomatic.py checks the result equals radon's on real code (the
+# whole standard library when it is run on it), and radon still computes the complexity of every
+# function that is reported.
+
+@dataclass
+class Cyclomatic:
+    functions: list  # (node, radon's full name, complexity) in the order ML471 reports them
+    total: int  # radon's total_complexity of the module
+    asserts: dict  # id(function) -> its own assert statements (radon counts each as a branch)
+
+
+_SCOPE_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_NOT_COUNTED = object()  # a decision point radon never visits (decorators, defaults, inside an assert)
+
+
+def cyclomatic(module) -> Cyclomatic:
+    found = module.memo.get("cyclomatic")
+    if found is None:
+        found = module.memo["cyclomatic"] = _count_cyclomatic(module)
+    return found
+
+
+def _decision_points(module):
+    """(node, weight) for every node radon's ComplexityVisitor adds to a complexity (it matches
+    node class names, so ``TryStar`` adds nothing; a ``match`` does not count its ``case _``)."""
+    n = module.nodes
+    for kind in (ast.If, ast.IfExp, ast.Assert):
+        for node in n(kind):
+            yield node, 1
+    for node in n(ast.Try):
+        yield node, len(node.handlers) + bool(node.orelse)
+    for node in n(ast.BoolOp):
+        yield node, len(node.values) - 1
+    for kind in (ast.For, ast.AsyncFor, ast.While):
+        for node in n(kind):
+            yield node, 1 + bool(node.orelse)
+    for node in n(ast.comprehension):
+        yield node, 1 + len(node.ifs)
+    for node in n(_MATCH) if _MATCH else ():
+        wildcard = any(getattr(case.pattern, "pattern", False) is None for case in node.cases)
+        yield node, max(0, len(node.cases) - wildcard)
+
+
+def _charged_to(module, node):
+    """The function or class whose radon block counts ``node`` (None: the module level).
+
+    radon enters a definition only through its body (statements), and does not look inside an
+    ``assert``, so anything reached through another field or through an assert is not counted."""
+    parent_of = module.parent
+    child = node
+    while True:
+        parent = parent_of(child)
+        if parent is None:
+            return None
+        kind = type(parent)
+        if kind is ast.Assert:
+            return _NOT_COUNTED
+        if kind in _SCOPE_TYPES:
+            return parent if isinstance(child, ast.stmt) else _NOT_COUNTED
+        child = parent
+
+
+def _enclosing_scope(module, node):
+    """The innermost function or class a definition sits in, None at module level."""
+    parent = module.parent(node)
+    while parent is not None and type(parent) not in _SCOPE_TYPES:
+        parent = module.parent(parent)
+    return parent
+
+
+def _count_cyclomatic(module) -> Cyclomatic:
+    own: dict[int | None, int] = {}  # id(function or class), or None for the module: its decision weights
+    asserts: dict[int | None, int] = {}
+    for node, weight in _decision_points(module):
+        owner = _charged_to(module, node)
+        if owner is not _NOT_COUNTED:
+            key = None if owner is None else id(owner)
+            own[key] = own.get(key, 0) + weight
+            if type(node) is ast.Assert:
+                asserts[key] = asserts.get(key, 0) + 1
+    inside: dict[int | None, list] = {}  # definitions directly in each scope, in source order
+    for node in module.nodes(*_SCOPE_TYPES):
+        scope = _enclosing_scope(module, node)
+        inside.setdefault(None if scope is None else id(scope), []).append(node)
+    for nodes in inside.values():
+        nodes.sort(key=lambda d: (d.lineno, d.col_offset))
+
+    functions: list = []
+
+    def add(function, name: str) -> int:
+        complexity = 1 + own.get(id(function), 0)
+        functions.append((function, name, complexity))
+        for closure in inside.get(id(function), ()):  # radon names closures without their class
+            if type(closure) is not ast.ClassDef:  # classes in functions are not radon blocks
+                add(closure, closure.name)
+        return complexity
+
+    top = inside.get(None, [])
+    total = 1 + own.get(None, 0)
+    for node in top:  # radon lists module functions first, then each class's methods
+        if type(node) is not ast.ClassDef:
+            total += add(node, node.name) - 1
+    for node in top:
+        if type(node) is ast.ClassDef:  # nested classes are not radon blocks, nor their methods
+            total += own.get(id(node), 0)
+            for method in inside.get(id(node), ()):
+                if type(method) is not ast.ClassDef:
+                    total += add(method, f"{node.name}.{method.name}")
+    return Cyclomatic(functions, total, asserts)
 
 
 def _bounds(module) -> tuple[int, int, int]:
@@ -196,46 +310,44 @@ class ComplexFunction(ModuleRule):
     def check(self, module):
         floor = _RANK_FLOOR[_rank_option(self.settings["min-rank"])]
         if 1 + _bounds(module)[0] < floor:
-            return  # no function here can reach the floor: radon need not run
+            return  # no function here can reach the floor: no need to count
         definitions = None
-        for block in _functions(metrics_of(module).blocks):
-            if block.complexity < floor:
+        seen: set[tuple[int, str]] = set()
+        counts = cyclomatic(module)
+        for function, name, complexity in counts.functions:
+            key = (function.lineno, function.name)
+            if key in seen:  # the first of two same-named definitions on one line, as radon's list
+                continue
+            seen.add(key)
+            if complexity < floor:
                 continue
             if definitions is None:
                 definitions = {(n.lineno, n.name): n for n in module.nodes(ast.FunctionDef, ast.AsyncFunctionDef)}
-            node = definitions.get((block.lineno, block.name))
-            # radon counts each `assert` as a branch: a test with thirty asserts is long, not
-            # complex. Only the few functions over the floor are walked again to discount them.
-            asserts = _own_asserts(node) if node is not None else 0
-            complexity = block.complexity - asserts
+            node = definitions[key]
+            # radon counts each `assert` as a branch: a test with thirty asserts is long, not complex
+            asserts = counts.asserts.get(id(node), 0)
+            complexity = _radon_complexity(function) - asserts
             if complexity < floor:
                 continue
             rank = cc_rank(complexity)
-            name = block.fullname
-            end = getattr(node, "end_lineno", None) or block.endline
+            end = node.end_lineno
             yield module.finding(
-                self, block.lineno, f"{name} has cyclomatic complexity {complexity} (rank {rank})",
+                self, function.lineno, f"{name} has cyclomatic complexity {complexity} (rank {rank})",
                 end_line=end, symbol=name, severity="medium" if rank in "EF" else None,
-                evidence={"complexity": complexity, "rank": rank, "lines": end - block.lineno + 1 if end else None,
+                evidence={"complexity": complexity, "rank": rank, "lines": end - function.lineno + 1,
                           "asserts_not_counted": asserts},
             )
 
 
-def _own_asserts(function) -> int:
-    count = 0
-    stack = list(function.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue  # radon scores nested definitions separately
-        count += isinstance(node, ast.Assert)
-        stack.extend(ast.iter_child_nodes(node))
-    return count
+def _radon_complexity(function) -> int:
+    """radon's own figure for one function (the count above decides only which ones to ask)."""
+    return ComplexityVisitor.from_ast(function).functions[0].complexity
 
 
 def _functions(blocks):
-    """Functions, methods and closures at any depth, each once (classes are scored through their
-    methods). radon lists a class's methods both inside the class and again at top level."""
+    """radon's functions, methods and closures at any depth, each once, in the order ML471 reports
+    them (the reference the index count is tested against). radon lists a class's methods both
+    inside the class and again at top level."""
     seen: set[tuple[int, str]] = set()
 
     def walk(items):
