@@ -1,9 +1,10 @@
 """How old an undocumented hack is, and who wrote it: ``git blame`` on the reported lines only.
 
-Runs in the main process after the rules, only on files that have undocumented-hack findings,
-one ``git blame --line-porcelain`` per file restricted to the reported lines (``-L n,n``; a
-notebook is blamed whole, since its cell lines are lines of JSON), two at a time, within a total
-time budget.
+Runs in the main process, only on files that have undocumented-hack findings, one
+``git blame --line-porcelain`` per file restricted to the reported lines (``-L n,n``; a notebook is
+blamed whole, since its cell lines are lines of JSON), two at a time, within a total time budget;
+the module rules' lines are blamed while the project rules run (``Blamer``), and a blame is cached
+for as long as its file and HEAD stay the same.
 Each finding's evidence gets ``age_days``, ``author`` and ``commit`` of its line; when that cannot
 be known (no git, file not committed, budget spent) ``age_days`` is None and ``age_note`` says why.
 Past a rule's ``escalate-after-days`` the severity rises one step: an old hack is a settled one.
@@ -15,7 +16,7 @@ import json
 import re
 import subprocess
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -134,8 +135,109 @@ def _escalate(severity: str) -> str:
     return SEVERITIES[min(rank + 1, cap)] if rank < cap else severity
 
 
+class Blamer:
+    """The ``git blame`` runs of one scan. Each starts as soon as its lines are known: the engine
+    asks for the module findings' lines before the project rules run, so blame overlaps them.
+    Two run at a time, within one time budget; a file unchanged at an unchanged HEAD is answered
+    from the cache (``content_id(path)`` identifies the file's content, or is None: not cached)."""
+
+    def __init__(self, project: "Project", cache=None, content_id=None, budget: float = BUDGET_SECONDS) -> None:
+        self.project = project
+        self.cache = cache if cache is not None and getattr(cache, "usable", False) else None
+        self.content_id = content_id or (lambda path: None)
+        self.budget = budget
+        self.deadline: float | None = None  # set when the first run starts
+        self.ignore_revs = IGNORE_REVS_FILE in project.files
+        self._pool: ThreadPoolExecutor | None = None
+        # path -> [(lines asked for, None for the whole file; the run's future; its cache key)]
+        self._runs: dict[str, list[tuple[set[int] | None, Future, str | None]]] = {}
+
+    def request(self, path: str, lines: list[int] | None) -> None:
+        """Start blaming ``lines`` of ``path`` (None: the whole file) that no run covers yet."""
+        runs = self._runs.setdefault(path, [])
+        if any(asked is None for asked, _, _ in runs):
+            return
+        needed = None if lines is None else set(lines).difference(*(asked for asked, _, _ in runs))
+        if needed is not None and not needed:
+            return
+        key = self._key(path, needed)
+        stored = _from_json(self.cache.get("blame", key)) if key else None
+        if stored is not None:
+            future: Future = Future()
+            future.set_result(stored)
+            runs.append((needed, future, None))
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=BLAME_PROCESSES)
+            self.deadline = time.monotonic() + self.budget
+        runs.append((needed, self._pool.submit(self._run, path, None if needed is None else sorted(needed)), key))
+
+    def lines_of(self, path: str, lines: list[int] | None) -> dict[int, LineBlame] | str:
+        """The blame of those lines, or why there is none."""
+        self.request(path, lines)
+        merged: dict[int, LineBlame] = {}
+        for _, future, key in self._runs[path]:
+            outcome = future.result()
+            if isinstance(outcome, str):
+                return outcome
+            if key and self.cache is not None:  # stored from this thread: SQLite connections stay in theirs
+                self.cache.put("blame", key, _to_json(outcome, keep_content=path.endswith(".ipynb")))
+            merged.update(outcome)
+        self._runs[path] = [(asked, future, None) for asked, future, _ in self._runs[path]]
+        return merged
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    def _key(self, path: str, lines: set[int] | None) -> str | None:
+        content = self.content_id(path)
+        if self.cache is None or content is None or not self.project.git.head:
+            return None
+        ignore = self.content_id(IGNORE_REVS_FILE) if self.ignore_revs else ""
+        return json.dumps([self.project.git.head, path, content, sorted(lines) if lines is not None else None, ignore])
+
+    def _run(self, path: str, lines: list[int] | None) -> dict[int, LineBlame] | str:
+        remaining = (self.deadline or 0) - time.monotonic()
+        if remaining <= 0:
+            return f"the git blame time budget ({self.budget:g} s) ran out"
+        return blame_file(self.project.root, path, lines, remaining, self.ignore_revs)
+
+
+def _to_json(blamed: dict[int, LineBlame], keep_content: bool) -> dict[str, list]:
+    """A blame as the cache keeps it. Only notebooks need each line's text (to find a cell's
+    line among the JSON), and of that only the lines that can be source strings."""
+    return {str(number): [b.commit, b.author, b.author_time, b.boundary,
+                          b.content if keep_content and b.content.lstrip().startswith('"') else ""]
+            for number, b in blamed.items()}
+
+
+def _from_json(value: Any) -> dict[int, LineBlame] | None:
+    if not isinstance(value, dict):
+        return None
+    try:
+        return {int(number): LineBlame(str(c), str(a), int(t), bool(b), str(text))
+                for number, (c, a, t, b, text) in value.items()}
+    except (TypeError, ValueError):
+        return None  # damaged or foreign: blame again
+
+
+def hack_lines(findings: list[Finding]) -> dict[str, list[int] | None]:
+    """What to blame for these findings: their lines per path (a notebook whole, since its cell
+    lines are lines of JSON)."""
+    wanted: dict[str, list[int] | None] = {}
+    for finding in findings:
+        if finding.category != CATEGORY:
+            continue
+        if finding.path.endswith(".ipynb"):
+            wanted[finding.path] = None
+        elif finding.line:
+            wanted.setdefault(finding.path, []).append(finding.line)  # type: ignore[union-attr]
+    return wanted
+
+
 def attach_ages(findings: list[Finding], project: "Project", config: "Config",
-                budget: float = BUDGET_SECONDS) -> list[Finding]:
+                budget: float = BUDGET_SECONDS, blamer: Blamer | None = None) -> list[Finding]:
     """Give every undocumented-hack finding the age and author of its line."""
     targets = [i for i, f in enumerate(findings) if f.category == CATEGORY]
     if not targets:
@@ -154,30 +256,25 @@ def attach_ages(findings: list[Finding], project: "Project", config: "Config",
     by_path: dict[str, list[int]] = {}
     for i in targets:
         by_path.setdefault(findings[i].path, []).append(i)
-    deadline = time.monotonic() + budget
-    ignore_revs = IGNORE_REVS_FILE in project.files
+    own = blamer is None
+    blamer = blamer or Blamer(project, budget=budget)
     thresholds: dict[str, int] = {}
     jobs: dict[str, list[int] | None] = {}
     for path, indices in sorted(by_path.items()):
         if path not in git.paths:
             note_all(indices, "no age: the file is not committed")
             continue
-        notebook = path.endswith(".ipynb")
-        lines = None if notebook else [findings[i].line for i in indices if findings[i].line]
+        lines = None if path.endswith(".ipynb") else [findings[i].line for i in indices if findings[i].line]
         if lines == []:
             note_all(indices, "no age: the finding has no line")
             continue
         jobs[path] = lines
-
-    def run(path: str):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return f"the git blame time budget ({budget:g} s) ran out"
-        return blame_file(project.root, path, jobs[path], remaining, ignore_revs)
-
-    # git blame is one process per file; two at a time keep both cores busy on big repositories.
-    with ThreadPoolExecutor(max_workers=BLAME_PROCESSES) as pool:
-        outcomes = dict(zip(jobs, pool.map(run, jobs)))
+        blamer.request(path, lines)
+    try:
+        outcomes = {path: blamer.lines_of(path, lines) for path, lines in jobs.items()}
+    finally:
+        if own:
+            blamer.close()
     for path, blamed in outcomes.items():
         indices = by_path[path]
         if isinstance(blamed, str):

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from auditor import __version__, incremental, registry
 from auditor.artifacts import read_header as read_artifact_header
-from auditor.blame import attach_ages
+from auditor.blame import Blamer, attach_ages, hack_lines
 from auditor.cache import ResultCache, settings_digest
 from auditor.codeowners import LOCATIONS, CodeOwners, parse_codeowners
 from auditor.config import Config, rule_options
@@ -185,7 +185,7 @@ def _in_cell(finding: Finding, project: Project) -> Finding:
 
 
 def _post_process(findings: list[Finding], project: Project, config: Config,
-                  ran: list[str] | None = None) -> tuple[list[Finding], list[Finding]]:
+                  ran: list[str] | None = None, blamer: Blamer | None = None) -> tuple[list[Finding], list[Finding]]:
     """Findings to report and findings hidden by suppressions; ``ran`` are the rule ids that ran."""
     overrides = {}
     for key, severity in config.severity.items():
@@ -196,7 +196,8 @@ def _post_process(findings: list[Finding], project: Project, config: Config,
     findings = [_in_cell(f, project) for f in findings]
     # Ages of undocumented hacks (git blame on their lines) before severity overrides, so that an
     # explicit override wins over the age-based escalation.
-    findings = attach_ages([f for f in findings if confidence_rank(f.confidence) >= floor], project, config)
+    findings = attach_ages([f for f in findings if confidence_rank(f.confidence) >= floor], project, config,
+                           blamer=blamer)
     kept = []
     for finding in findings:
         if confidence_rank(finding.confidence) < floor:
@@ -487,22 +488,44 @@ def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, Repo
         file_times_matter = not result.git.available and bool(project.artifacts)
         key = incremental.project_key(settings, config, files, {r.path: r.facts_digest for r in hits + fresh},
                                       module_names, result.git, only, now, file_times_matter)
-    project_findings = _stored_findings(cache.get("project", key)) if key else None
-    result.cache["project_phase_reused"] = project_findings is not None
-    if project_findings is None:
-        complete_facts()
-        errors_before = len(result.errors)
-        project_findings = _project_phase(rules, options, project, result)
-        if key and len(result.errors) == errors_before:
-            cache.put("project", key, [f.to_json() | {"anchor": f.anchor} for f in project_findings])
-    result.findings, result.suppressed = _post_process(module_findings + project_findings, project, config,
-                                                       [r.id for r in rules])
+    blamer = _start_blame(project, module_findings, cache if caching else None, source_keys)
+    try:
+        project_findings = _stored_findings(cache.get("project", key)) if key else None
+        result.cache["project_phase_reused"] = project_findings is not None
+        if project_findings is None:
+            complete_facts()
+            errors_before = len(result.errors)
+            project_findings = _project_phase(rules, options, project, result)
+            if key and len(result.errors) == errors_before:
+                cache.put("project", key, [f.to_json() | {"anchor": f.anchor} for f in project_findings])
+        result.findings, result.suppressed = _post_process(module_findings + project_findings, project, config,
+                                                           [r.id for r in rules], blamer)
+    finally:
+        blamer.close()
     result.readiness = _readiness(project, result, cache if caching else None, key, complete_facts)
     result.skipped.sort()
     result.degraded.sort()
     if whole_key and not result.errors:
         cache.put("scan", whole_key, _result_state(result))
     result.cache["whole_scan_reused"] = False
+
+
+def _start_blame(project: Project, module_findings: list[Finding], cache: ResultCache | None,
+                 source_keys: dict[str, str]) -> Blamer:
+    """Blame the module findings' hack lines now, in the background, while the project rules run."""
+
+    def content_id(path: str) -> str | None:
+        file = project.files.get(path)
+        if path in source_keys:
+            return source_keys[path]
+        return digest_text(file.text) if file is not None and file.text is not None else None
+
+    blamer = Blamer(project, cache, content_id)
+    if project.git.available:
+        for path, lines in hack_lines(module_findings).items():
+            if path in project.git.paths:
+                blamer.request(path, lines)
+    return blamer
 
 
 def _stored_findings(state: Any) -> list[Finding] | None:

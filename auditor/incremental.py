@@ -83,9 +83,11 @@ def project_key(settings: str, config: "Config", files: dict[str, "RepoFile"], f
 
 def readiness_key(project_key_: str, findings: Iterable["Finding"], python_lines: int,
                   settings: Any, categories: Iterable[str]) -> str:
-    """The score: the project phase's inputs, the findings it grades, and its own settings."""
+    """The score: the project phase's inputs, the findings it grades, and its own settings. The
+    score reads a finding's category, severity, confidence and place (auditor/readiness/debt.py),
+    not its message, evidence or excerpt, which change with ages and nearby edits."""
     digest = hashlib.sha256(json.dumps([project_key_, python_lines, settings, sorted(categories)],
                                        sort_keys=True, default=str).encode())
-    for finding in findings:
-        digest.update(encode(finding.to_json()).encode())
+    for f in findings:
+        digest.update(encode([f.rule, f.category, f.severity, f.confidence, f.path, f.line, f.cell]).encode())
     return digest.hexdigest()

@@ -210,3 +210,39 @@ def test_outside_git_a_touched_module_is_a_new_input_when_the_repository_has_mod
     warm = scan_all(root, cache_dir=cache)
     assert not warm.cache["project_phase_reused"]
     assert any(f.rule == "ML302" for f in warm.findings)
+
+
+def test_a_blame_is_reused_while_its_file_and_head_are_unchanged(tmp_path, monkeypatch):
+    from auditor import blame
+
+    root = make_repo(tmp_path / "r", {"a.py": "x = 1  # TODO: tidy\n", "b.py": "y = 2\n"},
+                     ages={"a.py": 40, "b.py": 40})
+    cache = tmp_path / "cache"
+    cold = scan_repo(root, cache_dir=cache)
+    runs = []
+    real = blame.blame_file
+    monkeypatch.setattr(blame, "blame_file", lambda *args, **kwargs: runs.append(args[1]) or real(*args, **kwargs))
+    (root / "b.py").write_text("y = 3\n")  # the whole scan is not reusable, a.py's blame is
+    warm = scan_repo(root, cache_dir=cache)
+    assert runs == []
+    assert [f.evidence["age_days"] for f in warm.findings] == [f.evidence["age_days"] for f in cold.findings]
+    assert cold.findings[0].evidence["age_days"] >= 39
+    (root / "a.py").write_text("x = 1  # TODO: tidy\n# TODO: and this\n")
+    again = scan_repo(root, cache_dir=cache)
+    assert runs == ["a.py"]
+    assert sorted(f.evidence["age_note"] for f in again.findings if "age_note" in f.evidence) == \
+        ["the line is not committed yet"]
+
+
+def test_readiness_reads_findings_by_category_severity_confidence_and_place(tmp_path):
+    """What the readiness cache key assumes (auditor/incremental.py): rewording a finding, or
+    changing its evidence or excerpt, never changes the score."""
+    from auditor.readiness import compute_readiness
+
+    root = make_repo(tmp_path / "r", PROJECT)
+    result = scan_all(root)
+    reworded = [f.with_changes(message="reworded", evidence={"other": 1}, excerpt=None, symbol="s", anchor="a")
+                for f in result.findings]
+    assert result.findings
+    assert compute_readiness(result.project, reworded, result.python_lines) == \
+        compute_readiness(result.project, result.findings, result.python_lines)
