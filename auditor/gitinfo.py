@@ -109,21 +109,33 @@ def parse_log(output: str, prefix: str = "", emails: dict[str, tuple[str, int]] 
     return paths, author_last
 
 
+def _repository_state(root: Path, rev: str) -> GitHistory | tuple[GitHistory, str]:
+    """HEAD, branch, remote, shallowness and where ``root`` sits in the work tree: three git runs
+    in the usual case (each costs milliseconds, and a warm scan is made of little else). Returns
+    (history without its log, the path of ``root`` in the work tree), or an empty history that
+    says why there is none."""
+    state = _git(root, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "--show-prefix",
+                 "--abbrev-ref", "HEAD")
+    lines = state.split("\n") if state is not None else []
+    head = _git(root, "log", "-1", "--format=%H %ct", rev, "--") if len(lines) == 4 and lines[0] == "true" else None
+    if head is None or len(head.split()) != 2:
+        if _git(root, "rev-parse", "--is-inside-work-tree") != "true":
+            return GitHistory(reason="not a git repository: ages come from file times where a rule needs them")
+        return GitHistory(reason="git repository without commits")
+    _, shallow, prefix, branch = lines
+    sha, when = head.split()
+    return GitHistory(available=True, head=sha, branch=branch,
+                      remote_url=_git(root, "config", "--get", "remote.origin.url") or None,
+                      shallow=shallow == "true", head_time=int(when) if when.isdigit() else None), prefix
+
+
 def read_history(root: Path, cache=None, rev: str = "HEAD") -> GitHistory:
     """History of the work tree at ``root`` up to ``rev``; ``cache`` (a ResultCache) keeps the
     log per commit."""
-    if _git(root, "rev-parse", "--is-inside-work-tree") != "true":
-        return GitHistory(reason="not a git repository: ages come from file times where a rule needs them")
-    history = GitHistory(available=True)
-    history.head = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
-    if history.head is None:
-        return GitHistory(reason="git repository without commits")
-    history.branch = _git(root, "rev-parse", "--abbrev-ref", "HEAD")
-    history.remote_url = _git(root, "config", "--get", "remote.origin.url") or None
-    history.shallow = _git(root, "rev-parse", "--is-shallow-repository") == "true"
-    prefix = _git(root, "rev-parse", "--show-prefix") or ""
-    head_time = _git(root, "log", "-1", "--format=%ct", history.head)
-    history.head_time = int(head_time) if head_time and head_time.isdigit() else None
+    found = _repository_state(root, rev)
+    if isinstance(found, GitHistory):
+        return found
+    history, prefix = found
     log_format = f"--format={_RECORD}%H{_FIELD}%ct{_FIELD}%aN{_FIELD}%aE"
     cache_key = f"{history.head}:{prefix}:{history.shallow}:{log_format}"
     cached = cache.get("git-log", cache_key) if cache is not None else None
