@@ -40,7 +40,6 @@ class Liveness:
     def __init__(self, project) -> None:
         self.project = project
         self.graph = project.program
-        self.g = self.graph.graph
         self.symbols = self.graph.symbols
         self._index_names()
         self.defs_by_path: dict[str, list[str]] = {}
@@ -84,15 +83,15 @@ class Liveness:
         while changed:  # a module imported only by dead modules is dead too
             changed = False
             for path in sorted(candidates):
-                users = {src.split("::")[0] for src in self.g.predecessors(path)} | {
-                    src.split("::")[0] for node in self.defs_by_path.get(path, []) for src in self.g.predecessors(node)}
+                users = {src.split("::")[0] for src in self.graph.predecessors(path)} | {
+                    src.split("::")[0] for node in self.defs_by_path.get(path, []) for src in self.graph.predecessors(node)}
                 users.discard(path)
                 if users - candidates:
                     candidates.discard(path)
                     changed = True
         result = {}
         for path in sorted(candidates):
-            importers = sorted({src.split("::")[0] for src in self.g.predecessors(path)} - {path})
+            importers = sorted({src.split("::")[0] for src in self.graph.predecessors(path)} - {path})
             confidence = "low" if "" in self.roots.dynamic_prefixes else "medium" if importers else "high"
             result[path] = DeadModule(path, confidence, importers)
         return result
@@ -104,11 +103,11 @@ class Liveness:
             if d.path not in self.dead_modules and self._attach(node, d):
                 roots.append(node)
         # one multi-source search (reachable_from runs one per root)
-        seen = {root for root in roots if root in self.g}
+        seen = {root for root in roots if root in self.graph}
         stack = list(seen)
-        adjacency = self.g.adj
+        successors = self.graph.successors
         while stack:
-            for successor in adjacency[stack.pop()]:
+            for successor in successors(stack.pop()):
                 if successor not in seen:
                     seen.add(successor)
                     stack.append(successor)
@@ -130,14 +129,14 @@ class Liveness:
             reason = self.roots.root_reason(d) or self.roots.method_reason(d, cls)
             if reason:
                 self.roots.reasons.setdefault(node, reason)
-                self.g.add_edge(cls, node, kind="member")
+                self.graph.add_member(cls, node)
             return False
         reason = self.roots.root_reason(d)
         if reason:
             self.roots.reasons.setdefault(node, reason)
             return True
         if cls is not None:
-            self.g.add_edge(cls, node, kind="member")  # class attributes live with the class
+            self.graph.add_member(cls, node)  # class attributes live with the class
         return False
 
     def dead_definitions(self) -> list[DeadDefinition]:
@@ -186,7 +185,7 @@ class Liveness:
         mentions = sorted({f"{p} (attribute)" for p in self.attr_index.get(name, ()) if d.kind != "method"}
                           | {f"{p} (string)" for p in self.string_index.get(name, ())}
                           | {f"{p} (name)" for p in self.name_index.get(name, ()) if p != d.path})
-        used_by = sorted(src for src in self.g.predecessors(node) if src != node and not src.startswith(node + "."))
+        used_by = sorted(src for src in self.graph.predecessors(node) if src != node and not src.startswith(node + "."))
         # a name mentioned where the graph cannot resolve it may be used dynamically
         if mentions:
             confidence = "low"

@@ -2,17 +2,21 @@
 
 Per module, the ``symbols`` extractor (``auditor.symbols``) records compact facts: definitions,
 imports, and for each scope (module level, each function and method) the calls it makes with their
-lines. The ``ProgramGraph`` joins them into one networkx graph: nodes are modules (``path``) and symbols
+lines. The ``ProgramGraph`` joins them into one graph: nodes are modules (``path``) and symbols
 (``path::qualname``); edges say "running this runs that" (calls, imports, class -> methods it
 defines are *not* implied). Entry points are roots; rules ask what is reachable.
+
+The rules walk a compact adjacency (plain dicts, each edge's kind and first line packed in one
+int): on a large tree it is a fraction of the memory and build time of a networkx graph with
+attribute dicts. ``ProgramGraph.graph`` hands the same graph to networkx for its algorithms.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 
 # MODULE and SymbolFacts are re-exported: rules import them from here with the graph.
@@ -21,8 +25,22 @@ from auditor.symbols import SymbolFacts
 
 __all__ = ["MODULE", "Definition", "ProgramGraph", "SymbolFacts"]
 
+# Edge kinds. An edge is stored as one int, ``line * 4 + kind`` (line -1 when it has none).
+CALL, IMPORT, REF, MEMBER = range(4)
+EDGE_KINDS = ("call", "import", "ref", "member")
+_NO_SUCCESSORS: dict[str, int] = {}
 
-@dataclass(frozen=True)
+
+def _pack(kind: int, line: int | None) -> int:
+    return (-1 if line is None else line) * 4 + kind
+
+
+def _unpack(packed: int) -> tuple[int, int | None]:
+    line = packed >> 2
+    return packed & 3, None if line < 0 else line
+
+
+@dataclass(frozen=True, slots=True)
 class Definition:
     path: str
     qualname: str
@@ -31,10 +49,50 @@ class Definition:
     end_line: int
     decorators: tuple[str, ...]
     bases: tuple[str, ...]
+    # ``path::qualname``, made once: the graph keys its edges by this same string
+    node: str = field(default="", compare=False, repr=False)
 
-    @property
-    def node(self) -> str:
-        return f"{self.path}::{self.qualname}"
+    def __post_init__(self) -> None:
+        if not self.node:
+            object.__setattr__(self, "node", f"{self.path}::{self.qualname}")
+
+
+class _ModuleScopes:
+    """One module's definitions and locals, arranged to resolve the names its scopes use."""
+
+    def __init__(self, facts: dict[str, Any]) -> None:
+        self.qualnames = {d[0] for d in facts.get("defs", ())}
+        self.members: dict[str, set[str]] = {}  # qualname ("" for the module) -> names defined directly in it
+        for qualname in self.qualnames:
+            enclosing, _, name = qualname.rpartition(".")
+            self.members.setdefault(enclosing, set()).add(name)
+        self.classes: dict[str, str | None] = {}  # scope -> its enclosing class, for ``self.x`` uses
+        self._locals_lists: dict[str, list[str]] = facts.get("locals", {})
+        self._locals: dict[str, set[str]] = {}
+
+    def locals_of(self, scope: str) -> set[str]:
+        """Parameters and assigned names of a function scope (as a set, made on first use)."""
+        names = self._locals.get(scope)
+        if names is None:
+            names = self._locals[scope] = set(self._locals_lists.get(scope, ()))
+        return names
+
+    def defines(self, enclosing: str, name: str) -> bool:
+        return name in self.members.get(enclosing, ())
+
+
+def _uses(facts: dict[str, Any]) -> Iterator[tuple[str, int, Iterable]]:
+    """(scope, edge kind, [(target, line)]): every scope's calls, then every scope's references."""
+    for scope, calls in facts.get("calls", {}).items():
+        yield scope, CALL, calls
+    for scope, refs in facts.get("refs", {}).items():
+        yield scope, REF, [(ref if ref.startswith("import:") else f"local:{ref}", None) for ref in refs]
+
+
+def _enclosing_chain(scope: str) -> list[str]:
+    """The scope and every scope around it, innermost first, ending with the module (``""``)."""
+    parts = scope.split(".") if scope else []
+    return [".".join(parts[:cut]) for cut in range(len(parts), -1, -1)]
 
 
 class ProgramGraph:
@@ -43,11 +101,13 @@ class ProgramGraph:
     def __init__(self, project) -> None:
         self.project = project
         self.symbols: dict[str, dict[str, Any]] = project.fact("symbols")
-        import networkx as nx  # here, not at import: a scan answered from the cache never needs it
-
-        self.graph = nx.DiGraph()
         self.definitions: dict[str, Definition] = {}
         self.module_paths: dict[str, str] = {}  # dotted name -> path (several spellings per module)
+        self._nodes: dict[str, str] = {}  # every node -> the one string object that names it
+        self._succ: dict[str, dict[str, int]] = {}  # source -> {target: packed edge}, in insertion order
+        self._pred: dict[str, list[str]] = {}  # target -> sources, in insertion order
+        self._qualified: dict[str, str | None] = {}  # resolve_qualified answers
+        self._networkx = None
         self._index_modules()
         self._build()
 
@@ -73,6 +133,11 @@ class ProgramGraph:
 
     def resolve_qualified(self, qualified: str) -> str | None:
         """Graph node for ``pkg.mod.func`` or ``pkg.mod.Class.method`` or a module, if in the project."""
+        if qualified not in self._qualified:  # the same names are imported all over a project
+            self._qualified[qualified] = self._resolve_qualified(qualified)
+        return self._qualified[qualified]
+
+    def _resolve_qualified(self, qualified: str) -> str | None:
         parts = qualified.split(".")
         for cut in range(len(parts), 0, -1):
             path = self.module_paths.get(".".join(parts[:cut]))
@@ -113,75 +178,99 @@ class ProgramGraph:
     # -- graph --------------------------------------------------------------------------------
     def _build(self) -> None:
         for path, facts in self.symbols.items():
-            self.graph.add_node(path, kind="module")
+            self._nodes[path] = path
             for qualname, kind, line, end, decorators, bases in facts.get("defs", []):
                 d = Definition(path, qualname, kind, line, end, tuple(decorators), tuple(bases))
-                self.definitions.setdefault(d.node, d)
-                self.graph.add_node(d.node, kind=kind)
+                d = self.definitions.setdefault(d.node, d)
+                self._nodes.setdefault(d.node, d.node)
         for path, facts in self.symbols.items():
             self._add_uses(path, facts)
             for _local, target, line in facts.get("imports", []):
                 node = self.resolve_from(path, target)
                 if node:
-                    self._link(path, node if node in self.definitions or node in self.symbols else path, "import", line)
+                    self._link(path, node if node in self.definitions or node in self.symbols else path, IMPORT, line)
                     module = node.split("::")[0]
                     if module != path:
-                        self._link(path, module, "import", line)
+                        self._link(path, module, IMPORT, line)
 
     def _add_uses(self, path: str, facts: dict[str, Any]) -> None:
-        local_defs = {d[0] for d in facts.get("defs", [])}
-        scope_locals = facts.get("locals", {})
-        for scope, calls in facts.get("calls", {}).items():
+        """Edges for the calls and references of each scope; each distinct target of a scope is
+        resolved once (a scope calls the same names many times), imported names once per module."""
+        scopes = _ModuleScopes(facts)
+        imported: dict[str, str | None] = {}
+        for scope, kind, uses in _uses(facts):
             source = path if scope == MODULE else f"{path}::{scope}"
-            for target, line in calls:
-                node = self._resolve_target(path, scope, target, local_defs, scope_locals)
+            chain = _enclosing_chain(scope)
+            resolved: dict[str, str | None] = {}
+            for target, line in uses:
+                if target not in resolved:
+                    resolved[target] = self._resolve_target(path, scope, chain, target, scopes, imported)
+                node = resolved[target]
                 if node and node != source:
-                    self._link(source, node, "call", line)
-        for scope, refs in facts.get("refs", {}).items():
-            source = path if scope == MODULE else f"{path}::{scope}"
-            for ref in refs:
-                target = ref if ref.startswith("import:") else f"local:{ref}"
-                node = self._resolve_target(path, scope, target, local_defs, scope_locals)
-                if node and node != source:
-                    self._link(source, node, "ref", None)
+                    self._link(source, node, kind, line)
 
-    def _link(self, source: str, target: str, kind: str, line: int | None) -> None:
+    def _link(self, source: str, target: str, kind: int, line: int | None) -> None:
         """One edge per pair. A call outranks an import or a reference of the same pair (so it
         is never hidden by one), and the edge keeps the first line of the call."""
-        data = self.graph.get_edge_data(source, target)
-        if data is None:
-            self.graph.add_edge(source, target, kind=kind, line=line)
-        elif kind == "call" and (data["kind"] != "call" or (line or 0) < (data.get("line") or 0)):
-            data["kind"], data["line"] = "call", line
+        source = self._nodes.setdefault(source, source)
+        target = self._nodes.setdefault(target, target)
+        targets = self._succ.get(source)
+        if targets is None:
+            targets = self._succ[source] = {}
+        packed = targets.get(target)
+        if packed is None:
+            targets[target] = _pack(kind, line)
+            self._pred.setdefault(target, []).append(source)
+        elif kind == CALL:
+            old_kind, old_line = _unpack(packed)
+            if old_kind != CALL or (line or 0) < (old_line or 0):
+                targets[target] = _pack(CALL, line)
 
-    def _resolve_target(self, path: str, scope: str, target: str, local_defs: set[str],
-                        scope_locals: dict[str, list[str]]) -> str | None:
+    def add_member(self, cls: str, node: str) -> None:
+        """Hang a member off its class (the dead-code analysis: a member lives with its class). An
+        existing edge of the pair becomes a member edge and keeps its line."""
+        packed = self._succ.get(cls, _NO_SUCCESSORS).get(node)
+        if packed is None:
+            self._link(cls, node, MEMBER, None)
+        else:
+            self._succ[cls][node] = _pack(MEMBER, _unpack(packed)[1])
+        self._networkx = None
+
+    def _resolve_target(self, path: str, scope: str, chain: list[str], target: str, scopes: _ModuleScopes,
+                        imported: dict[str, str | None]) -> str | None:
         kind, _, name = target.partition(":")
         if kind == "import":
-            return self.resolve_from(path, name)
+            if name not in imported:
+                imported[name] = self.resolve_from(path, name)
+            return imported[name]
         if kind == "local":
-            head, _, rest = name.partition(".")
-            # innermost enclosing scope first: nested functions, then module level; a parameter
-            # or local variable of an enclosing function shadows the module-level name.
-            parts = scope.split(".") if scope else []
-            for cut in range(len(parts), -1, -1):
-                enclosing = ".".join(parts[:cut])
-                if cut and head in scope_locals.get(enclosing, ()) and f"{enclosing}.{head}" not in local_defs:
-                    return None
-                candidate = ".".join([*parts[:cut], head])
-                if candidate in local_defs:
-                    node = f"{path}::{candidate}"
-                    if rest and f"{node}.{rest}" in self.definitions:
-                        return f"{node}.{rest}"
-                    return node
-            return None
+            return self._resolve_local(path, chain, name, scopes)
         if kind == "self":
-            cls = self._enclosing_class(path, scope)
+            if scope not in scopes.classes:
+                scopes.classes[scope] = self._enclosing_class(path, scope)
+            cls = scopes.classes[scope]
             if cls:
                 node = f"{path}::{cls}.{name}"
                 if node in self.definitions:
                     return node
             return None
+        return None
+
+    @staticmethod
+    def _resolve_local(path: str, chain: list[str], name: str, scopes: _ModuleScopes) -> str | None:
+        """A name defined in this module, innermost enclosing scope first: nested functions, then
+        module level; a parameter or local variable of an enclosing function shadows the
+        module-level name."""
+        head, _, rest = name.partition(".")
+        for enclosing in chain:
+            defined = scopes.defines(enclosing, head)
+            if enclosing and not defined and head in scopes.locals_of(enclosing):
+                return None
+            if defined:
+                qualname = f"{enclosing}.{head}" if enclosing else head
+                if rest and f"{qualname}.{rest}" in scopes.qualnames:
+                    return f"{path}::{qualname}.{rest}"
+                return f"{path}::{qualname}"
         return None
 
     def _enclosing_class(self, path: str, scope: str) -> str | None:
@@ -194,18 +283,58 @@ class ProgramGraph:
         return None
 
     # -- queries --------------------------------------------------------------------------------
+    def __contains__(self, node: str) -> bool:
+        return node in self._nodes
+
+    def successors(self, node: str) -> Iterable[str]:
+        """What ``node`` runs or uses, in the order the edges were added."""
+        return self._succ.get(node, _NO_SUCCESSORS).keys()
+
+    def predecessors(self, node: str) -> list[str]:
+        """What runs or uses ``node``, in the order the edges were added."""
+        return self._pred.get(node, [])
+
+    def edge(self, source: str, target: str) -> tuple[str, int | None]:
+        """(kind, line) of the edge: kind ``call``, ``import``, ``ref`` or ``member``."""
+        kind, line = _unpack(self._succ[source][target])
+        return EDGE_KINDS[kind], line
+
     def calls_from(self, node: str) -> list[tuple[str, int]]:
         """Project nodes called from a module's top level or a function, with call lines."""
-        return [(t, data.get("line", 0)) for t, data in self.graph[node].items() if data.get("kind") == "call"] \
-            if node in self.graph else []
+        result = []
+        for target, packed in self._succ.get(node, _NO_SUCCESSORS).items():
+            kind, line = _unpack(packed)
+            if kind == CALL:
+                result.append((target, line))
+        return result
 
     def reachable_from(self, roots: Iterable[str]) -> set[str]:
+        import networkx as nx
+
         seen: set[str] = set()
         for root in roots:
-            if root in self.graph and root not in seen:
+            if root in self and root not in seen:
                 seen.add(root)
-                seen |= self._descendants(root)
+                seen |= nx.descendants(self.graph, root)
         return seen
+
+    @property
+    def graph(self):
+        """The same graph as a networkx DiGraph (nodes with their ``kind``, edges with ``kind`` and
+        ``line``), made on first use: for networkx's algorithms, not for the rules' walks."""
+        if self._networkx is None:
+            import networkx as nx  # here: a scan that needs no algorithm never imports it
+
+            graph = nx.DiGraph()
+            for node in self._nodes:
+                d = self.definitions.get(node)
+                graph.add_node(node, kind=d.kind if d else "module")
+            for source, targets in self._succ.items():
+                for target, packed in targets.items():
+                    kind, line = _unpack(packed)
+                    graph.add_edge(source, target, kind=EDGE_KINDS[kind], line=line)
+            self._networkx = graph
+        return self._networkx
 
     @cached_property
     def entry_modules(self) -> list[str]:
@@ -217,8 +346,3 @@ class ProgramGraph:
                     or name.endswith("_test.py") or name == "conftest.py" or name == "__main__.py":
                 roots.append(path)
         return roots
-
-    def _descendants(self, root: str) -> set[str]:
-        import networkx as nx
-
-        return nx.descendants(self.graph, root)

@@ -182,7 +182,7 @@ class Roots:
         return any(base.rsplit(".", 1)[-1].endswith(fw.RUNNER_BASES) or base == "?" for base in d.bases)
 
     def _imported(self, path: str) -> bool:
-        return any(src.split("::")[0] != path for src in self.graph.graph.predecessors(path))
+        return any(src.split("::")[0] != path for src in self.graph.predecessors(path))
 
     def _package_reason(self, d: Definition) -> str | None:
         """Reached from outside the project: plugin modules, registries, the public API."""

@@ -126,7 +126,7 @@ class UnusedFeature(ProjectRule):
     def _written_by_users(analysis, path: str, escapes: dict[str, list]) -> list[str]:
         """Frames written by this module or by modules that use it (others write other frames)."""
         users = {path} | {src.split("::")[0] for node in [path, *analysis.defs_by_path.get(path, ())]
-                          for src in analysis.g.predecessors(node)}
+                          for src in analysis.graph.predecessors(node)}
         return [f"{p}:{item[1]} {item[0]}" for p, items in escapes.items() if p in users for item in items]
 
 
@@ -388,10 +388,10 @@ class TrainingServingSkew(ProjectRule):
     @staticmethod
     def _reach(analysis, roots):
         roots = [*roots, *(node for root in roots for node in analysis.defs_by_path.get(root, ()))]
-        seen = set(r for r in roots if r in analysis.g)
+        seen = set(r for r in roots if r in analysis.graph)
         stack = list(seen)
         while stack:
-            for successor in analysis.g.adj[stack.pop()]:
+            for successor in analysis.graph.successors(stack.pop()):
                 if successor not in seen:
                     seen.add(successor)
                     stack.append(successor)

@@ -38,7 +38,6 @@ class SeedFlow:
     def __init__(self, project, program: ProgramGraph | None = None) -> None:
         self.facts: dict[str, dict[str, Any]] = {p: f for p, f in project.fact("seeds").items()}
         self.program = program or project.program
-        self.graph = self.program.graph
         self.entries = set(self.program.entry_modules)
         self.direct: dict[str, list[tuple[int, frozenset[str]]]] = {}  # node -> [(line, libraries)]
         for path, facts in self.facts.items():
@@ -64,24 +63,24 @@ class SeedFlow:
         path, scope = _split(caller)
         facts = self.facts.get(path, {})
         name = _split(callee)[1].split(".")[-1] if "::" in callee else ""
-        edge = self.graph.edges[caller, callee]
+        kind, line = self.program.edge(caller, callee)
         if "::" not in callee:  # a module runs when imported
-            return [edge.get("line", 0)] if edge.get("kind") == "import" else []
+            return [line] if kind == "import" else []
         # The graph keeps one edge per pair (an import of a name can hide its call): the call
         # lines recorded per scope say where it is really called.
         lines = facts.get("call_lines", {}).get(scope, {}).get(name, [])
         if lines:
             return sorted(lines)
-        return [edge.get("line", 0)] if edge.get("kind") == "call" else []
+        return [line] if kind == "call" else []
 
     def callees(self, node: str) -> list[tuple[str, int]]:
         if node in self._callees:
             return self._callees[node]
         found: list[tuple[str, int]] = []
         self._callees[node] = found
-        if node not in self.graph:
+        if node not in self.program:
             return found
-        for target in self.graph.successors(node):
+        for target in self.program.successors(node):
             for line in self._lines(node, target):
                 found.append((target, line))
                 init = f"{target}.__init__"
@@ -98,9 +97,9 @@ class SeedFlow:
         if node.endswith(".__init__"):
             targets.append(node[: -len(".__init__")])
         for target in targets:
-            if target not in self.graph:
+            if target not in self.program:
                 continue
-            for source in self.graph.predecessors(target):
+            for source in self.program.predecessors(target):
                 if is_test_path(_split(source)[0]):
                     continue
                 for line in self._lines(source, target):
@@ -142,9 +141,9 @@ class SeedFlow:
         libs = set()
         for _, seeded in self.direct.get(path, []):
             libs |= seeded
-        if path in self.graph:
-            for target in self.graph.successors(path):
-                if self.graph.edges[path, target].get("kind") == "import" and "::" not in target:
+        if path in self.program:
+            for target in self.program.successors(path):
+                if self.program.edge(path, target)[0] == "import" and "::" not in target:
                     libs |= self.always(target)
         return frozenset(libs)
 
