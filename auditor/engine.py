@@ -22,7 +22,8 @@ from auditor.discover import discover
 from auditor.excerpt import fill_missing as fill_missing_excerpts
 from auditor.finding import SEVERITIES, Finding, assign_fingerprints, confidence_rank, severity_rank
 from auditor.gitinfo import GitHistory, read_history
-from auditor.incremental import digest_text, encode
+from auditor.factstore import FactStore
+from auditor.incremental import digest_text
 from auditor.readiness import compute_readiness
 from auditor.project import (ARTIFACT, CONFIG, LOCK, NOTEBOOK, OTHER, PYTHON, TEXT_KINDS, Project, RepoFile,
                              classify, parse_config)
@@ -170,10 +171,10 @@ def _source_lines(project: Project, path: str):
     return decode_text(data, python=True).text.splitlines(), None
 
 
-def _in_cell(finding: Finding, project: Project) -> Finding:
+def _in_cell(finding: Finding, cells: dict[str, list[list[int]]]) -> Finding:
     """A project rule's finding in a notebook names a line of the joined code: say which cell and
-    line that is, as module rules do."""
-    starts = project.facts.get(finding.path, {}).get(NOTEBOOK_CELLS)
+    line that is, as module rules do (``cells``: each notebook's cell starts)."""
+    starts = cells.get(finding.path)
     if not starts or finding.cell is not None or finding.line is None:
         return finding
     where = to_cell(starts, finding.line)
@@ -193,7 +194,8 @@ def _post_process(findings: list[Finding], project: Project, config: Config,
         if rule is not None:
             overrides[rule.id] = severity
     floor = confidence_rank(config.min_confidence)
-    findings = [_in_cell(f, project) for f in findings]
+    cells = project.fact(NOTEBOOK_CELLS)
+    findings = [_in_cell(f, cells) for f in findings]
     # Ages of undocumented hacks (git blame on their lines) before severity overrides, so that an
     # explicit override wins over the age-based escalation.
     findings = attach_ages([f for f in findings if confidence_rank(f.confidence) >= floor], project, config,
@@ -232,18 +234,14 @@ def _source_keys(jobs: list[SourceJob], settings: str) -> dict[str, str]:
 
 # Facts that post-processing reads on every scan (notebook cells for project findings, suppression
 # directives). The per-file entry keeps them beside the findings, so a scan whose project phase is
-# reused never decodes the rest of the facts, which are most of the cache's bytes.
+# reused never loads the rest of the facts, which are most of the cache's bytes.
 _LIGHT_FACTS = (NOTEBOOK_CELLS, SUPPRESSION_FACTS)
-
-
-def _light(facts: dict[str, Any]) -> dict[str, Any]:
-    return {name: facts[name] for name in _LIGHT_FACTS if name in facts}
 
 
 def _cached_results(jobs: list[SourceJob], cache: ResultCache | None, keys: dict[str, str],
                     ) -> tuple[list[SourceResult], list[SourceJob]]:
-    """Split jobs into results found in the cache (with their light facts only: the rest are
-    loaded by ``_load_facts`` when a project phase needs them) and jobs to run."""
+    """Split jobs into results found in the cache (with the light facts only: the other kinds stay
+    in the cache until a rule asks for them) and jobs to run."""
     if cache is None or not cache.usable:
         return [], jobs
     hits: list[SourceResult] = []
@@ -259,13 +257,47 @@ def _cached_results(jobs: list[SourceJob], cache: ResultCache | None, keys: dict
 
 
 def _store(cache: ResultCache, key: str, result: SourceResult) -> None:
-    """A fresh result into the cache: its facts in their own entry, the rest with the light facts."""
-    facts_text = encode(result.facts)
-    result.facts_digest = digest_text(facts_text)
+    """A fresh result into the cache: each fact kind in its own entry, the rest in one."""
     if result.errors:
         return  # a rule error is retried next time
-    cache.put_encoded("facts", key, facts_text)
-    cache.put("source", key, {**result.to_json(), "facts": _light(result.facts)})
+    for name, text in result.fact_texts.items():
+        cache.put_encoded("facts", f"{key}:{name}", text)
+    cache.put("source", key, result.cache_entry(_LIGHT_FACTS))
+
+
+def _fact_loader(cache: ResultCache, key: str) -> Callable[[str], Any]:
+    def load(name: str) -> Any:
+        value = cache.get("facts", f"{key}:{name}")
+        if value is None:
+            raise KeyError(name)  # damaged or gone: the store has the module analysed again
+        return value
+
+    return load
+
+
+def _fact_store(hits: list[SourceResult], fresh: list[SourceResult], jobs: list[SourceJob],
+                cache: ResultCache | None, cache_keys: dict[str, str], project_files: dict[str, RepoFile],
+                config: Config) -> FactStore:
+    """Every analysed module's facts: fresh ones as the workers' text, cached ones left in the
+    cache (but for the light kinds) until a rule asks for their kind."""
+    by_path = {job.path: job for job in jobs}
+
+    def reanalyse(path: str) -> dict[str, str]:
+        [res] = _analyse([by_path[path]], project_files, config, None)
+        if cache is not None and path in cache_keys:
+            _store(cache, cache_keys[path], res)
+        return res.fact_texts
+
+    store = FactStore(reanalyse)
+    for res in hits + fresh:
+        if res.skipped:
+            continue
+        if res.fact_texts or cache is None:
+            store.add(res.path, res.fact_texts)
+        else:
+            store.add(res.path, values=res.facts, names=res.fact_names,
+                      loader=_fact_loader(cache, cache_keys[res.path]))
+    return store
 
 
 def _inventory(root: Path, only: str | None, config: Config, result: ScanResult) -> dict[str, RepoFile]:
@@ -297,8 +329,6 @@ def _source_phase(files: dict[str, RepoFile], jobs: list[SourceJob], config: Con
     for res in fresh:
         if cache is not None and res.path in cache_keys:
             _store(cache, cache_keys[res.path], res)
-        else:
-            res.facts_digest = digest_text(encode(res.facts))
     result.cache = {"enabled": cache is not None and cache.usable, "hits": len(hits), "analysed": len(fresh),
                     "directory": str(cache.directory) if cache is not None else None}
     for res in hits + fresh:
@@ -321,28 +351,6 @@ def _analyse(jobs: list[SourceJob], files: dict[str, RepoFile], config: Config,
     if not config.jobs and sum(files[j.path].size for j in jobs) < PARALLEL_MIN_BYTES:
         workers = 1
     return _run_jobs(jobs, workers, progress)
-
-
-def _load_facts(project: Project, hits: list[SourceResult], jobs: list[SourceJob], cache: ResultCache,
-                cache_keys: dict[str, str], progress: Progress | None) -> None:
-    """Complete the facts of cached modules from their facts entries. An entry that is missing or
-    damaged has its file analysed again (its findings are already known)."""
-    by_path = {job.path: job for job in jobs}
-    again = []
-    for res in hits:
-        if res.skipped:
-            continue
-        stored = cache.get("facts", cache_keys[res.path])
-        if isinstance(stored, dict):
-            project.facts[res.path] = {**stored, **project.facts.get(res.path, {})}
-        else:
-            again.append(by_path[res.path])
-    for res in _analyse(again, project.files, project.config, progress):
-        if not res.skipped:
-            project.facts[res.path] = res.facts
-        if res.path in cache_keys:
-            _store(cache, cache_keys[res.path], res)
-    project.facts_complete = True
 
 
 # --- what a later scan reuses (auditor/incremental.py) ----------------------------------------
@@ -464,8 +472,9 @@ def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, Repo
     _load_other_files(root, files, config, result)
     result.git = history if history is not None else read_history(root, cache)
     module_names = {j.path: j.module_name for j in jobs}
-    project = result.project = Project(root=root, config=config, files=files, facts={}, module_names=module_names,
-                                       git=result.git, codeowners=_codeowners(files), now=now)
+    project = result.project = Project(root=root, config=config, files=files, facts=FactStore(),
+                                       module_names=module_names, git=result.git, codeowners=_codeowners(files),
+                                       now=now)
     whole_key = incremental.scan_key(settings, config, files, source_keys, result.git, only, now) if caching else None
     stored = cache.get("scan", whole_key) if whole_key else None
     if stored is not None and _restore_result(stored, result):
@@ -473,16 +482,8 @@ def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, Repo
                         "whole_scan_reused": True, "project_phase_reused": True}
         return
     hits, fresh = _source_phase(files, jobs, config, cache, source_keys, progress, result)
-    analysed = [res for res in hits + fresh if not res.skipped]
-    project.facts.update((res.path, res.facts) for res in analysed)
-    module_findings = [Finding.from_json(f) for res in analysed for f in res.findings]
-    facts_pending = [res for res in hits if not res.skipped]
-
-    def complete_facts() -> None:
-        if facts_pending:
-            _load_facts(project, facts_pending, jobs, cache, source_keys, progress)
-            facts_pending.clear()
-
+    project.facts = _fact_store(hits, fresh, jobs, cache if caching else None, source_keys, files, config)
+    module_findings = [Finding.from_json(f) for res in hits + fresh if not res.skipped for f in res.findings]
     key = None
     if caching:
         file_times_matter = not result.git.available and bool(project.artifacts)
@@ -493,7 +494,6 @@ def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, Repo
         project_findings = _stored_findings(cache.get("project", key)) if key else None
         result.cache["project_phase_reused"] = project_findings is not None
         if project_findings is None:
-            complete_facts()
             errors_before = len(result.errors)
             project_findings = _project_phase(rules, options, project, result)
             if key and len(result.errors) == errors_before:
@@ -502,7 +502,7 @@ def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, Repo
                                                            [r.id for r in rules], blamer)
     finally:
         blamer.close()
-    result.readiness = _readiness(project, result, cache if caching else None, key, complete_facts)
+    result.readiness = _readiness(project, result, cache if caching else None, key)
     result.skipped.sort()
     result.degraded.sort()
     if whole_key and not result.errors:
@@ -538,8 +538,8 @@ def _stored_findings(state: Any) -> list[Finding] | None:
         return None
 
 
-def _readiness(project: Project, result: ScanResult, cache: ResultCache | None, key: str | None,
-               complete_facts: Callable[[], None]) -> dict[str, Any] | None:
+def _readiness(project: Project, result: ScanResult, cache: ResultCache | None,
+               key: str | None) -> dict[str, Any] | None:
     """The readiness score, after the findings, which feed it; reused when its inputs are unchanged."""
     settings = project.config.readiness
     categories = {rule.category for rule in result.rules}
@@ -548,7 +548,6 @@ def _readiness(project: Project, result: ScanResult, cache: ResultCache | None, 
     stored = cache.get("readiness", readiness_key) if readiness_key else None
     if isinstance(stored, dict):
         return stored
-    complete_facts()
     try:
         readiness = compute_readiness(project, result.findings, result.python_lines, settings, categories)
     except Exception:

@@ -19,6 +19,7 @@ from auditor.gitinfo import GitHistory
 
 if TYPE_CHECKING:
     from auditor.artifacts import Artifact
+    from auditor.factstore import FactStore
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -177,7 +178,7 @@ class Project:
     root: Path
     config: Config
     files: dict[str, RepoFile]
-    facts: dict[str, dict[str, Any]]  # Python path -> extractor name -> facts
+    facts: "FactStore"  # Python path -> extractor name -> facts, decoded a kind at a time (auditor/factstore.py)
     module_names: dict[str, str]  # Python path -> dotted module name
     git: GitHistory = field(default_factory=GitHistory)
     codeowners: CodeOwners = field(default_factory=CodeOwners)
@@ -211,4 +212,4 @@ class Project:
 
     def fact(self, name: str) -> dict[str, Any]:
         """One extractor's facts for every Python module that produced them."""
-        return {path: facts[name] for path, facts in self.facts.items() if name in facts}
+        return self.facts.kind(name)

@@ -183,8 +183,8 @@ def collect(project) -> list[Directive]:
     from auditor.project import DOC, TEXT_KINDS
 
     directives: list[Directive] = []
-    for path, facts in project.facts.items():
-        for data in facts.get(FACT) or ():
+    for path, found in project.fact(FACT).items():
+        for data in found or ():
             try:
                 directives.append(Directive.from_json(data, path))
             except (KeyError, TypeError, IndexError):

@@ -8,6 +8,7 @@ and everything it returns is JSON-serialisable so a later cache can store it saf
 from __future__ import annotations
 
 import gc
+import json
 import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -15,6 +16,8 @@ from typing import Any
 
 from auditor import registry
 from auditor.excerpt import attach as attach_excerpts
+from auditor.factstore import digest as facts_digest
+from auditor.factstore import encode_facts
 from auditor.finding import Finding
 from auditor.pymodule import ParsedModule, parse_python
 from auditor.sources import NotText, decode_text, parse_notebook
@@ -41,9 +44,20 @@ class SourceResult:
     note: str | None = None  # reason the analysis was degraded (decoding, broken cells)
     errors: list[dict[str, str]] = field(default_factory=list)  # internal rule errors
     facts_digest: str = ""  # of the facts' JSON: what the project phase's cache key sees of the module
+    # Set by ``analyse_batch``: each fact kind as JSON text (what the main process keeps until a rule
+    # asks for that kind, and what the cache stores), ``facts`` then emptied; and the kinds' names.
+    fact_texts: dict[str, str] = field(default_factory=dict)
+    fact_names: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def cache_entry(self, light: tuple[str, ...]) -> dict[str, Any]:
+        """The per-file cache entry: everything but the fact texts (stored one entry per kind), with
+        the ``light`` kinds decoded in it, which every scan's post-processing reads."""
+        entry = {k: v for k, v in self.to_json().items() if k != "fact_texts"}
+        entry["facts"] = {name: json.loads(self.fact_texts[name]) for name in light if name in self.fact_texts}
+        return entry
 
     @classmethod
     def from_json(cls, data: Any, path: str) -> "SourceResult | None":
@@ -196,7 +210,12 @@ def analyse_batch(jobs: list[SourceJob]) -> list[SourceResult]:
     try:
         results = []
         for index, job in enumerate(jobs, start=1):
-            results.append(analyse_source(job))
+            result = analyse_source(job)
+            # Facts leave the worker as the JSON text the main process keeps and the cache stores.
+            result.fact_texts, result.facts = encode_facts(result.facts), {}
+            result.fact_names = list(result.fact_texts)
+            result.facts_digest = facts_digest(result.fact_texts)
+            results.append(result)
             if index % 20 == 0:
                 gc.collect(0)
         return results

@@ -61,7 +61,7 @@ def test_draw_facts_carry_cells_states_and_details(tmp_path):
                 ' {"cell_type": "code", "source": ["x = 1\\n", "rng = np.random.default_rng(int(time.time()))"]}],'
                 ' "nbformat": 4}')
     result = scan(tmp_path, {"nb.ipynb": notebook})
-    draws = result.project.facts["nb.ipynb"]["seeds"]["draws"]
+    draws = result.project.fact("seeds")["nb.ipynb"]["draws"]
     assert [(d["call"], d["state"], d["detail"], d["where"][1:]) for d in draws] == [
         ("numpy.random.default_rng", "non-pin", "time.time", [2, 3])]
     finding = next(f for f in result.findings if f.rule == "ML202")

@@ -1,0 +1,98 @@
+"""Every module's facts, kept as JSON text until a rule asks for one kind of them.
+
+Workers send each extractor's facts as the JSON text the cache stores anyway, and cached modules
+leave theirs in the cache. ``Project.fact(name)`` decodes one kind for every module the first
+time it is asked for, and frees the text. Facts as Python objects take several times the memory
+of their text, and many scans need only some kinds (a scan whose project phase is reused needs
+none but the small ones post-processing reads), so the main process holds far less.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Callable, Iterable
+
+Loader = Callable[[str], Any]  # a fact kind's value for one module, or KeyError when it cannot be had
+Reanalyse = Callable[[str], dict[str, str]]  # path -> fresh {kind: JSON text} of that module
+
+
+def encode_facts(facts: dict[str, Any]) -> dict[str, str]:
+    """Each kind's facts as compact JSON. Extractors build them in a deterministic order, so
+    equal facts give equal text."""
+    return {name: json.dumps(value, separators=(",", ":")) for name, value in facts.items()}
+
+
+def digest(texts: dict[str, str]) -> str:
+    """What the project phase's cache key sees of a module (auditor/incremental.py)."""
+    hashed = hashlib.sha256()
+    for name in sorted(texts):
+        hashed.update(f"{name}\0{texts[name]}\0".encode("utf-8", "surrogatepass"))
+    return hashed.hexdigest()
+
+
+class FactStore:
+    """Module path -> fact kind -> value, decoded a kind at a time on demand.
+
+    A module is added with the text of each kind (fresh from a worker) or with the names of its
+    kinds and a loader (cached); values already decoded (the small kinds kept with the cached
+    findings) can be given too. A cached kind that cannot be loaded (a damaged or evicted entry)
+    has its module analysed again through ``reanalyse``."""
+
+    def __init__(self, reanalyse: Reanalyse | None = None) -> None:
+        self._texts: dict[str, dict[str, str]] = {}
+        self._loaders: dict[str, tuple[Loader, set[str]]] = {}  # cached modules: loader, kinds not yet loaded
+        self._values: dict[str, dict[str, Any]] = {}  # kind -> path -> value, in the order modules were added
+        self._order: list[str] = []
+        self._reanalyse = reanalyse
+
+    def add(self, path: str, texts: dict[str, str] | None = None, *, values: dict[str, Any] | None = None,
+            names: Iterable[str] = (), loader: Loader | None = None) -> None:
+        if path not in self._texts:
+            self._order.append(path)
+        self._texts[path] = dict(texts or {})
+        for name, value in (values or {}).items():
+            self._values.setdefault(name, {})[path] = value
+        pending = set(names) - set(values or {}) - set(self._texts[path])
+        if loader is not None and pending:
+            self._loaders[path] = (loader, pending)
+
+    def __contains__(self, path: str) -> bool:
+        return path in self._texts
+
+    def paths(self) -> list[str]:
+        return list(self._order)
+
+    def kind(self, name: str) -> dict[str, Any]:
+        """One fact kind for every module that has it, in the order modules were added."""
+        self._decode(name)
+        found = self._values[name]
+        return {path: found[path] for path in self._order if path in found}
+
+    def _decode(self, name: str) -> None:
+        values = self._values.setdefault(name, {})
+        for path in self._order:
+            texts = self._texts[path]
+            if name in texts:
+                values[path] = json.loads(texts.pop(name))
+                continue
+            loader, pending = self._loaders.get(path, (None, set()))
+            if name not in pending:
+                continue
+            pending.discard(name)
+            try:
+                values[path] = loader(name)
+            except KeyError:
+                self._refresh(path)
+                if name in self._texts[path]:
+                    values[path] = json.loads(self._texts[path].pop(name))
+
+    def _refresh(self, path: str) -> None:
+        """Analyse a module again when a cached kind of its facts is lost: all its kinds come back
+        as text, and the ones already decoded are replaced so that they agree."""
+        self._loaders.pop(path, None)
+        texts = self._reanalyse(path) if self._reanalyse is not None else {}
+        for name, values in self._values.items():
+            if name in texts:
+                values[path] = json.loads(texts.pop(name))
+        self._texts[path] = texts
