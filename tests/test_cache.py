@@ -246,3 +246,15 @@ def test_readiness_reads_findings_by_category_severity_confidence_and_place(tmp_
     assert result.findings
     assert compute_readiness(result.project, reworded, result.python_lines) == \
         compute_readiness(result.project, result.findings, result.python_lines)
+
+
+def test_the_text_summary_says_what_the_scan_reused(tmp_path):
+    root = make_repo(tmp_path / "r", PROJECT)
+    runner = CliRunner()
+    scan = ["scan", str(root), "--cache-dir", str(tmp_path / "cache"), "-q", "--exit-zero"]
+    assert "cache:" not in runner.invoke(main, scan).output
+    with open(root / "helpers.py", "a") as handle:
+        handle.write("# a comment\n")
+    assert "cache: 1 of 2 Python files and notebooks unchanged; the project-wide analysis is reused" in \
+        runner.invoke(main, scan).output
+    assert "cache: nothing changed since the last scan today" in runner.invoke(main, scan).output

@@ -92,6 +92,19 @@ def _errors(errors, style) -> list[str]:
     return out
 
 
+def _cache_note(cache: dict) -> str:
+    """What the scan reused, so a slow CI scan can be told from one whose cache was lost."""
+    if cache.get("whole_scan_reused"):
+        return "nothing changed since the last scan today: its result is reused"
+    hits, analysed = cache.get("hits", 0), cache.get("analysed", 0)
+    if not hits:
+        return ""
+    note = f"{hits} of {hits + analysed} Python files and notebooks unchanged"
+    if cache.get("project_phase_reused"):
+        note += "; the project-wide analysis is reused (no module's facts changed)"
+    return note
+
+
 def _summary(result, style) -> list[str]:
     scope = f"{result.files} files ({result.python_files} Python, {result.notebooks} notebooks, " \
             f"{result.python_lines:,} lines of code) in {result.duration:.1f}s"
@@ -105,6 +118,9 @@ def _summary(result, style) -> list[str]:
         out.append(f"  by severity: {sevs}")
     if not result.git.available or result.git.partial:
         out.append(f"  note: {result.git.reason}")
+    cache_note = _cache_note(result.cache or {})
+    if cache_note:
+        out.append(f"  cache: {cache_note}")
     if result.errors:
         out.append(style(f"  exit 3: {len(result.errors)} internal error(s); results may be incomplete", fg="red"))
         return out
