@@ -86,19 +86,26 @@ class ParsedModule:
         by_type: dict[type, list[ast.AST]] = {}
         parents: dict[int, ast.AST] = {}
         todo = [self.tree]
+        pop, push = todo.pop, todo.append
         while todo:
-            node = todo.pop()
-            by_type.setdefault(type(node), []).append(node)
-            children = []
-            for name in node._fields:
+            node = pop()
+            kind = node.__class__
+            same = by_type.get(kind)
+            if same is None:
+                by_type[kind] = [node]
+            else:
+                same.append(node)
+            # children pushed last field first, last item first: popped in pre-order
+            for name in _REVERSED_FIELDS[kind]:
                 value = getattr(node, name, None)
-                if isinstance(value, ast.AST):
-                    children.append(value)
-                elif isinstance(value, list):
-                    children.extend(item for item in value if isinstance(item, ast.AST))
-            for child in children:
-                parents[id(child)] = node
-            todo.extend(reversed(children))  # popped first-child first: a pre-order walk
+                if value.__class__ is list:
+                    for item in value[::-1]:
+                        if isinstance(item, ast.AST):
+                            parents[id(item)] = node
+                            push(item)
+                elif isinstance(value, ast.AST):
+                    parents[id(value)] = node
+                    push(value)
         self._by_type, self._parents = by_type, parents
 
     def parent(self, node: ast.AST) -> ast.AST | None:
@@ -110,7 +117,9 @@ class ParsedModule:
         """Every node of the given types, from one walk of the tree shared by all rules.
 
         Within a type, nodes come in pre-order (a parent before its children, siblings in source
-        order), as ``ast.NodeVisitor`` visits them, not ``ast.walk``'s breadth-first order."""
+        order), as ``ast.NodeVisitor`` visits them, not ``ast.walk``'s breadth-first order.
+        Expression contexts and operators (``ast.Load``, ``ast.Add``: shared singletons) are not
+        indexed."""
         if self._by_type is None:
             self._index()
         if len(types) == 1:
@@ -142,6 +151,63 @@ class ParsedModule:
         if not isinstance(node, ast.Name):
             return None
         return ".".join([node.id, *reversed(parts)])
+
+
+# Fields that hold only expression contexts and operators: one shared instance per kind, which no
+# rule asks for, so the index and the walkers skip them.
+_SINGLETON_FIELDS = frozenset({"ctx", "op", "ops"})
+
+
+class _FieldsByKind(dict):
+    """Node class -> the names of its fields that may hold child nodes, in order (or reversed)."""
+
+    def __init__(self, reverse: bool) -> None:
+        super().__init__()
+        self.reverse = reverse
+
+    def __missing__(self, kind: type) -> tuple[str, ...]:
+        fields = [name for name in kind._fields if name not in _SINGLETON_FIELDS]
+        self[kind] = tuple(reversed(fields) if self.reverse else fields)
+        return self[kind]
+
+
+_CHILD_FIELDS = _FieldsByKind(reverse=False)
+_REVERSED_FIELDS = _FieldsByKind(reverse=True)
+
+
+class NodeWalker:
+    """``ast.NodeVisitor`` for the extractors' walks, about twice as fast: the ``visit_<Class>``
+    method of each node class is looked up once per class rather than by name on every node, and
+    ``generic_visit`` reads the fields directly. Children come in the same order; expression
+    contexts and operators are not visited (see ``_SINGLETON_FIELDS``)."""
+
+    _methods: dict[type, Any]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._methods = {}
+
+    def visit(self, node: ast.AST) -> None:
+        kind = node.__class__
+        try:
+            method = self._methods[kind]
+        except KeyError:
+            method = self._methods[kind] = getattr(type(self), "visit_" + kind.__name__, None)
+        if method is None:
+            self.generic_visit(node)
+        else:
+            method(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        visit = self.visit
+        for name in _CHILD_FIELDS[node.__class__]:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        visit(item)
+            elif isinstance(value, ast.AST):
+                visit(value)
 
 
 def parse_python(text: str, *, notebook: bool = False) -> ast.Module:

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from auditor.columns import ColumnFacts
+from auditor.pymodule import NodeWalker
 
 MODULE = ""  # the qualname of a module's top-level scope
 _IDENTIFIER_STRING = re.compile(r"^(?=.*[^\W_])[\w.:]+$")
@@ -62,9 +63,10 @@ def _constant_prefix(node: ast.AST) -> str:
     return ""
 
 
-class SymbolVisitor(ast.NodeVisitor):
+class SymbolVisitor(NodeWalker):
     def __init__(self, module) -> None:
         self.module = module
+        self.scope = MODULE  # the qualname of the innermost scope (the top of ``stack``)
         self.defs: list[list[Any]] = []
         self.calls: dict[str, list[list[Any]]] = {MODULE: []}
         self.refs: dict[str, set[str]] = {MODULE: set()}
@@ -95,15 +97,13 @@ class SymbolVisitor(ast.NodeVisitor):
                 self.script = True
             self.visit(stmt)
 
-    @property
-    def scope(self) -> str:
-        return self.stack[-1][0] if self.stack else MODULE
+    def _enter(self, qualname: str, kind: str) -> None:
+        self.stack.append((qualname, kind))
+        self.scope = qualname
 
-    def _class_scope(self) -> str | None:
-        for qualname, kind in reversed(self.stack):
-            if kind == "class":
-                return qualname
-        return None
+    def _leave(self) -> None:
+        self.stack.pop()
+        self.scope = self.stack[-1][0] if self.stack else MODULE
 
     def _target(self, func: ast.AST) -> str | None:
         """How a callee is named: ``import:q.name``, ``local:name``, ``self:meth``, ``attr:name``."""
@@ -146,18 +146,16 @@ class SymbolVisitor(ast.NodeVisitor):
         positional = [a.arg for a in [*args.posonlyargs, *args.args]]
         if positional[:2] == ["event", "context"]:
             self.handlers.append(qualname)
-        self.stack.append((qualname, kind))
+        self._enter(qualname, kind)
         for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
             if arg is not None and arg.annotation is not None:
                 self.visit(arg.annotation)  # a class used only in annotations is still used
                 self.columns.annotated(arg.arg, arg.annotation, qualname)
-        self.stack.pop()
-        self.stack.append((qualname, kind))
         for stmt in node.body:
             self.visit(stmt)
         if node.returns:
             self.visit(node.returns)
-        self.stack.pop()
+        self._leave()
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -167,10 +165,10 @@ class SymbolVisitor(ast.NodeVisitor):
         qualname = self._define(node, node.name, "class")
         self.calls.setdefault(qualname, [])
         self.refs.setdefault(qualname, set())
-        self.stack.append((qualname, "class"))
+        self._enter(qualname, "class")
         for stmt in node.body:
             self.visit(stmt)
-        self.stack.pop()
+        self._leave()
 
     def visit_Call(self, node: ast.Call) -> None:
         target = self._target(node.func)
@@ -188,12 +186,13 @@ class SymbolVisitor(ast.NodeVisitor):
             self.getattrs.add(node.args[1].value)
         self.generic_visit(node)
 
-    def visit_Name(self, node: ast.Name) -> None:
-        if isinstance(node.ctx, ast.Store) and self.stack and self.stack[-1][1] != "class":
-            self.locals.setdefault(self.scope, set()).add(node.id)
-        if isinstance(node.ctx, ast.Load):
+    def visit_Name(self, node: ast.Name) -> None:  # the most frequent node: exact class tests
+        ctx = node.ctx.__class__
+        if ctx is ast.Load:
             self.names.add(node.id)
             self.refs.setdefault(self.scope, set()).add(node.id)
+        elif ctx is ast.Store and self.stack and self.stack[-1][1] != "class":
+            self.locals.setdefault(self.scope, set()).add(node.id)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if isinstance(node.ctx, ast.Store):

@@ -12,6 +12,7 @@ import ast
 from typing import Any
 
 from auditor.program import MODULE
+from auditor.pymodule import NodeWalker
 from auditor.rules.seed_tables import Draw, is_non_pin_source, lookup_draw
 
 UNKNOWN = object()  # a seed that may be there but cannot be seen (``**kwargs`` from elsewhere)
@@ -19,30 +20,29 @@ UNKNOWN_KEY = ast.Constant(value=None)  # marks a dict whose keys are set where 
 PIN, NONE, NON_PIN, DERIVED = "pin", "none", "non-pin", "derived"
 
 
-class SeedScopes(ast.NodeVisitor):
+class SeedScopes(NodeWalker):
     """Scoped bindings of names and dicts, and what a seed expression evaluates to."""
 
     def __init__(self, module) -> None:
         self.m = module
         self.stack: list[tuple[str, str]] = []
+        self.scope = MODULE  # the qualname of the innermost scope (the top of ``stack``)
         self.assigned: list[dict[str, ast.AST]] = [{}]  # per scope: name -> last value assigned
         self.dict_keys: list[dict[str, dict[str, ast.AST]]] = [{}]  # name -> {key: value} set by item
         self.defaults: list[dict[str, bool]] = [{}]  # parameter -> has a literal default
 
     # -- scopes (qualnames as in auditor.program) ------------------------------------------------
-    @property
-    def scope(self) -> str:
-        return self.stack[-1][0] if self.stack else MODULE
-
     def _enter(self, node, kind: str) -> None:
         qualname = f"{self.scope}.{node.name}" if self.scope else node.name
         self.stack.append((qualname, kind))
+        self.scope = qualname
         self.assigned.append({})
         self.dict_keys.append({})
         self.defaults.append({})
 
     def _leave(self) -> None:
         self.stack.pop()
+        self.scope = self.stack[-1][0] if self.stack else MODULE
         self.assigned.pop()
         self.dict_keys.pop()
         self.defaults.pop()
