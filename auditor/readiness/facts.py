@@ -56,6 +56,45 @@ LOAD_FUNCTIONS = {
 LOAD_METHODS = {"load_model": 0, "from_pretrained": 0, "load_weights": 0}
 
 
+# Patterns whose source, lower-cased, would mean something else: escapes of letters or digits other
+# than \w \d \s \b (\W, \x41), inline flags, and classes naming upper-case letters ([A-z]).
+_CASE_SENSITIVE_SYNTAX = re.compile(r"\\[^\Wwdsb]|\(\?[-a-zA-Z]|\[[^\]]*[A-Z]")
+
+
+def _lowered(pattern: re.Pattern) -> re.Pattern | None:
+    """The same search for lower-cased ASCII text, without IGNORECASE (twice as fast), or None when
+    lower-casing the pattern could change what it matches."""
+    source = pattern.pattern
+    if pattern.flags != re.IGNORECASE | re.UNICODE or not source.isascii() or _CASE_SENSITIVE_SYNTAX.search(source):
+        return None
+    return re.compile(source.lower())
+
+
+_LOWERED = {name: _lowered(pattern) for name, pattern in MARKERS.items()}
+# The markers each text matches, kept across the modules a worker reads: identifiers and short
+# strings recur from file to file (self, model, config), and sixteen case-insensitive searches per
+# new text were a tenth of the per-file phase. Cleared when full, so it stays a few megabytes.
+_MARKERS_OF: dict[str, tuple[str, ...]] = {}
+_MARKERS_OF_SIZE = 50_000
+
+
+def _markers_in(text: str) -> tuple[str, ...]:
+    found = _MARKERS_OF.get(text)
+    if found is None:
+        if len(_MARKERS_OF) >= _MARKERS_OF_SIZE:
+            _MARKERS_OF.clear()
+        found = _MARKERS_OF[text] = tuple(_search_markers(text))
+    return found
+
+
+def _search_markers(text: str):
+    lowered = text.lower() if text.isascii() else None  # IGNORECASE folds more than lower() beyond ASCII
+    for name, pattern in MARKERS.items():
+        fast = _LOWERED[name]
+        if (fast.search(lowered) if lowered is not None and fast is not None else pattern.search(text)):
+            yield name
+
+
 def _short(value: Any) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 120
 
@@ -105,10 +144,11 @@ class _Walker:
             self._texts[text] = line
 
     def _match_markers(self) -> None:
+        markers = self.markers
         for text, line in self._texts.items():
-            for name, pattern in MARKERS.items():
-                if name not in self.markers and pattern.search(text):
-                    self.markers[name] = line
+            for name in _markers_in(text):
+                if name not in markers:
+                    markers[name] = line
 
     def _path(self, node: ast.AST | None) -> tuple[str, str | None]:
         """(kind, literal): 'literal' paths are constant (the same file every run), 'parameterised' ones
@@ -168,21 +208,31 @@ class _Walker:
                 for target in stmt.targets:
                     if isinstance(target, ast.Name):
                         self.constants[target.id] = stmt.value.value
-        # One visitor per node type (the types are disjoint), looked up instead of tested in turn.
+        # One visitor per node type (the types are disjoint), looked up instead of tested in turn;
+        # identifiers (a third of all nodes) are marked in bulk, by the field that holds them.
         visitors = {
             ast.Import: self._import, ast.ImportFrom: self._import_from, ast.With: self._with,
             ast.FunctionDef: self._def, ast.AsyncFunctionDef: self._def,
-            ast.ClassDef: self._def, ast.Name: lambda node, line: self._mark(node.id, line),
-            ast.arg: lambda node, line: self._mark(node.arg, line),
-            ast.Attribute: lambda node, line: self._mark(node.attr, line),
+            ast.ClassDef: self._def, ast.Name: "id", ast.arg: "arg", ast.Attribute: "attr",
             ast.Constant: self._constant, ast.If: self._if, ast.Call: self._call,
         }
         # The module's shared node index, type by type: no walk of our own. Calls come last, so
         # the file handles of `with open(...)` blocks are known when the calls are read.
         for kind, visit in visitors.items():
+            if isinstance(visit, str):
+                self._mark_identifiers(self.module.nodes(kind), visit)
+                continue
             for node in self.module.nodes(kind):
                 visit(node, getattr(node, "lineno", 0))
         self._match_markers()
+
+    def _mark_identifiers(self, nodes: list[ast.AST], field: str) -> None:
+        """``_mark`` for each node's identifier (never empty) in ``field``."""
+        texts = self._texts
+        for node in nodes:
+            text = getattr(node, field)
+            if text not in texts and len(text) <= 120:
+                texts[text] = node.lineno
 
     def _import(self, node: ast.Import, line: int) -> None:
         for alias in node.names:
