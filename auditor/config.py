@@ -154,6 +154,8 @@ def build_config(raw: dict[str, Any], source: str | None, overrides: dict[str, A
 
 
 def _validate_readiness(config: Config, where: str) -> None:
+    if not config.readiness:
+        return  # nothing to check; importing the readiness package would load every check
     from auditor.readiness.score import validate_readiness
 
     problem = validate_readiness(config.readiness)

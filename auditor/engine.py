@@ -24,9 +24,8 @@ from auditor.finding import SEVERITIES, Finding, assign_fingerprints, confidence
 from auditor.gitinfo import GitHistory, read_history
 from auditor.factstore import FactStore
 from auditor.incremental import digest_text
-from auditor.readiness import compute_readiness
 from auditor.project import (ARTIFACT, CONFIG, LOCK, NOTEBOOK, OTHER, PYTHON, TEXT_KINDS, Project, RepoFile,
-                             classify, parse_config)
+                             classify)
 from auditor.sources import NotText, decode_text, parse_notebook
 from auditor.suppress import FACT as SUPPRESSION_FACTS
 from auditor.suppress import apply as apply_suppressions
@@ -391,8 +390,7 @@ def _load_other_files(root: Path, files: dict[str, RepoFile], config: Config, re
                 continue
             if file.note:
                 result.degraded.append((rel, file.note))
-            if file.kind in (CONFIG, LOCK) or file.name.lower() == "pipfile":
-                parse_config(file)
+            file.parses = file.kind in (CONFIG, LOCK) or file.name.lower() == "pipfile"
         elif file.kind == ARTIFACT or (file.kind == OTHER and not file.suffix and file.size):
             # Extensionless files are sniffed too: a model saved as "model" has magic bytes.
             try:
@@ -548,6 +546,8 @@ def _readiness(project: Project, result: ScanResult, cache: ResultCache | None,
     stored = cache.get("readiness", readiness_key) if readiness_key else None
     if isinstance(stored, dict):
         return stored
+    from auditor.readiness import compute_readiness  # here: a scan answered from the cache never needs it
+
     try:
         readiness = compute_readiness(project, result.findings, result.python_lines, settings, categories)
     except Exception:

@@ -91,8 +91,22 @@ class RepoFile:
     header: bytes = b""  # first bytes, for artifacts: sniffed, never loaded
     mtime: float | None = None  # file time: only for ages outside git (see auditor.artifacts)
     note: str | None = None  # decoding note (UTF-16, BOM, replacement characters)
-    data: Any = None  # parsed config (YAML documents are a list when there are several)
-    parse_error: tuple[int | None, str] | None = None  # (line, message) when a config does not parse
+    # A config or lock file: ``data`` (YAML documents are a list when there are several) and
+    # ``parse_error`` ((line, message) when it does not parse) are parsed when first read, so a
+    # scan answered from the cache never parses them.
+    parses: bool = False
+
+    @cached_property
+    def _parsed(self) -> tuple[Any, tuple[int | None, str] | None]:
+        return parse_config(self) if self.parses else (None, None)
+
+    @property
+    def data(self) -> Any:
+        return self._parsed[0]
+
+    @property
+    def parse_error(self) -> tuple[int | None, str] | None:
+        return self._parsed[1]
 
     @property
     def name(self) -> str:
@@ -147,28 +161,27 @@ class RepoFile:
         return self.text.splitlines() if self.text is not None else []
 
 
-def parse_config(file: RepoFile) -> None:
-    """Fill ``data`` (or ``parse_error``) of a config file. YAML only through the safe loader."""
+def parse_config(file: RepoFile) -> tuple[Any, tuple[int | None, str] | None]:
+    """(data, parse error) of a config file. YAML only through the safe loader."""
     text = file.text or ""
     try:
         if file.suffix in (".yaml", ".yml") or file.name in ("dvc.lock", "conda-lock.yml"):
             docs = list(yaml.load_all(text, Loader=SAFE_YAML_LOADER))
-            file.data = docs[0] if len(docs) == 1 else docs
-        elif file.suffix == ".toml" or file.name.lower() in ("pipfile", "poetry.lock", "uv.lock", "pdm.lock"):
-            file.data = tomllib.loads(text)
-        elif file.suffix in (".json",) or file.name.lower() == "pipfile.lock":
-            file.data = json.loads(text) if text.strip() else None
-        elif file.suffix == ".dvc":
-            file.data = yaml.load(text, Loader=SAFE_YAML_LOADER)
+            return (docs[0] if len(docs) == 1 else docs), None
+        if file.suffix == ".toml" or file.name.lower() in ("pipfile", "poetry.lock", "uv.lock", "pdm.lock"):
+            return tomllib.loads(text), None
+        if file.suffix in (".json",) or file.name.lower() == "pipfile.lock":
+            return (json.loads(text) if text.strip() else None), None
+        if file.suffix == ".dvc":
+            return yaml.load(text, Loader=SAFE_YAML_LOADER), None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        file.parse_error = ((mark.line + 1) if mark else None, " ".join(str(getattr(exc, "problem", exc)).split()))
+        return None, ((mark.line + 1) if mark else None, " ".join(str(getattr(exc, "problem", exc)).split()))
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        file.parse_error = (line, str(exc).split(" (at line")[0])
+        return None, (getattr(exc, "lineno", None), str(exc).split(" (at line")[0])
     except (ValueError, RecursionError) as exc:
-        line = getattr(exc, "lineno", None)
-        file.parse_error = (line, str(exc).split(": line")[0])
+        return None, (getattr(exc, "lineno", None), str(exc).split(": line")[0])
+    return None, None
 
 
 @dataclass

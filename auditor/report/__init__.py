@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Mapping
 from pathlib import PurePath
-from typing import Callable
+from typing import Callable, Iterator
 
-from auditor.report.github import render_github
-from auditor.report.gitlab import render_gitlab
-from auditor.report.html import render_html
-from auditor.report.json_report import render_json
-from auditor.report.junit import render_junit
-from auditor.report.markdown import render_markdown
-from auditor.report.sarif import render_sarif
-from auditor.report.text import render_text
-
-FORMATS: dict[str, Callable[..., str]] = {
-    "text": render_text,
-    "json": render_json,
-    "html": render_html,
-    "sarif": render_sarif,
-    "gitlab": render_gitlab,
-    "junit": render_junit,
-    "github": render_github,
-    "markdown": render_markdown,
+# Format -> (module, function). Imported when a report of that format is written: a scan imports
+# the reporters it uses, not all eight (the HTML one brings jinja2).
+_RENDERERS = {
+    "text": ("text", "render_text"),
+    "json": ("json_report", "render_json"),
+    "html": ("html", "render_html"),
+    "sarif": ("sarif", "render_sarif"),
+    "gitlab": ("gitlab", "render_gitlab"),
+    "junit": ("junit", "render_junit"),
+    "github": ("github", "render_github"),
+    "markdown": ("markdown", "render_markdown"),
 }
+
+
+class _Formats(Mapping):
+    """Format name -> its renderer, imported on first use."""
+
+    def __getitem__(self, fmt: str) -> Callable[..., str]:
+        module, function = _RENDERERS[fmt]
+        return getattr(importlib.import_module(f"auditor.report.{module}"), function)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_RENDERERS)
+
+    def __len__(self) -> int:
+        return len(_RENDERERS)
+
+
+FORMATS: Mapping[str, Callable[..., str]] = _Formats()
 
 # File name endings that say which format is meant (``-o report.html``).
 EXTENSIONS = {
