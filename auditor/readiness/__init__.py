@@ -8,78 +8,17 @@ rollback estimate. Same repository, same findings, same weights: same score.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
-
-from auditor.finding import Finding
-from auditor.project import ARTIFACT, Project
-from auditor.readiness import monitoring, ownership, release, reproducibility, rollback, traceability
-from auditor.readiness.estimate import estimate_rollback
-from auditor.readiness.index import Index
-from auditor.readiness.model import FAIL, PARTIAL, PASS, Check
-from auditor.readiness.score import DEFAULT_WEIGHTS, combine, formula, grade, resolve_weights
-
-DIMENSIONS = {
-    "traceability": traceability.CHECKS,
-    "reproducibility": reproducibility.CHECKS,
-    "rollback": rollback.CHECKS,
-    "monitoring": monitoring.CHECKS,
-    "release_safety": release.CHECKS,
-    "ownership_testing": ownership.CHECKS,
-}
-assert list(DIMENSIONS) == list(DEFAULT_WEIGHTS)
+from typing import Any
 
 __all__ = ["compute_readiness", "DIMENSIONS", "PASS", "PARTIAL", "FAIL"]
 
 
-def run_checks(ix: Index) -> dict[str, list[Check]]:
-    return {name: [fn(ix) for fn in checks] for name, checks in DIMENSIONS.items()}
+def __getattr__(name: str) -> Any:
+    """The package's names, imported on first use (auditor/readiness/compute.py): the rule
+    registry imports the usage extractor (auditor/readiness/facts.py) on every scan, and a scan
+    answered from the cache should not load every check with it."""
+    if name in __all__:
+        from auditor.readiness import compute
 
-
-def compute_readiness(project: Project, findings: list[Finding], python_lines: int,
-                      settings: dict[str, Any] | None = None,
-                      rule_categories: Iterable[str] | None = None) -> dict[str, Any]:
-    """The readiness object of the JSON report (a plain dict)."""
-    weights = resolve_weights(settings)
-    ix = Index(project, findings, python_lines, set(rule_categories) if rule_categories is not None else None)
-    results = run_checks(ix)
-    scores = {name: round(100 * sum(c.score() for c in checks) / len(checks), 1) for name, checks in results.items()}
-    by_id = {c.id: c for checks in results.values() for c in checks}
-    saves = rollback.classify_saves(ix)
-    artifacts = sorted(p for p, f in project.files.items() if f.kind == ARTIFACT)
-    has_models = bool(ix.io("saves") or ix.io("loads") or saves.tracked or artifacts)
-    refs = rollback.versioned_refs(ix)
-    kept_by = _kept_by(project, saves, artifacts, refs)
-    if by_id["R-ROLL-01"].status == PASS and not kept_by:
-        kept_by.append("each trained model is kept as its own version")
-    estimate = estimate_rollback(by_id, has_models=has_models or bool(refs), kept_by=kept_by,
-                                 retrain=by_id["R-REPRO-04"], automatic=rollback.automatic_rollback(ix))
-    overall = combine(scores, weights)
-    return {
-        "score": overall,
-        "grade": grade(overall),
-        "rollback_minutes": estimate["estimate_minutes"],
-        "rollback": estimate,
-        "dimensions": {
-            name: {"score": scores[name], "weight": weights[name], "checks": [c.to_json() for c in checks]}
-            for name, checks in results.items()
-        },
-        "formula": formula(weights),
-    }
-
-
-def _kept_by(project: Project, saves, artifacts: list[str], refs: list) -> list[str]:
-    """Why earlier model versions survive a new training run, with the first place that shows it."""
-    kept_by = []
-    if saves.tracked:
-        kept_by.append(f"models are logged to the tracker ({saves.tracked[0].path}:{saves.tracked[0].line})")
-    if saves.dvc:
-        kept_by.append(f"the model written at {saves.dvc[0].path}:{saves.dvc[0].line} is a DVC output")
-    committed = [p for p in artifacts if project.git.last_commit_time(p) is not None]
-    if committed:
-        kept_by.append(f"model files are committed to git, which keeps each committed version ({committed[0]})")
-    if refs:
-        kept_by.append(f"deploy manifests point at artifacts by version, so each one keeps its own path "
-                       f"({refs[0].path}:{refs[0].line})")
-    if saves.parameterised and not saves.in_place:
-        kept_by.append(f"models are saved to paths built at run time ({saves.parameterised[0].path})")
-    return kept_by
+        return getattr(compute, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
