@@ -450,6 +450,7 @@ def scan(target: Path, config: Config, *, now: float | None = None, progress: Pr
     cache = ResultCache(cache_dir) if cache_dir is not None else None
     try:
         _run(result, root, only, files, jobs, options, cache, progress, history, now if now is not None else started)
+        result.git.settle()  # the log read beside the scan: finished, and stored while the cache is open
     finally:
         if cache is not None:
             cache.close()

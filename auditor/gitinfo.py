@@ -7,8 +7,11 @@ that need history then say so instead of guessing from file times.
 from __future__ import annotations
 
 import subprocess
+import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Iterator
 
 _RECORD = "\x1e"
 _FIELD = "\x1f"
@@ -39,6 +42,13 @@ class GitHistory:
     # author email (lower case) -> name and newest commit: CODEOWNERS names people by handle or
     # email, git by name, so ownership rules need both to match one to the other.
     author_emails: dict[str, tuple[str, int]] = field(default_factory=dict)
+    _log: Any = field(default=None, repr=False, compare=False)  # a _PendingLog until it is read
+
+    def settle(self) -> None:
+        """Wait for the log being read (then ``partial`` and ``reason`` say whether it was cut
+        short, and it is in the cache); parsing it still waits for its first use."""
+        if self._log is not None:
+            self._log.finish()
 
     def last_commit_time(self, path: str) -> int | None:
         info = self.paths.get(path)
@@ -131,7 +141,9 @@ def _repository_state(root: Path, rev: str) -> GitHistory | tuple[GitHistory, st
 
 def read_history(root: Path, cache=None, rev: str = "HEAD") -> GitHistory:
     """History of the work tree at ``root`` up to ``rev``; ``cache`` (a ResultCache) keeps the
-    log per commit."""
+    log per commit. The log is read in the background from here on, and parsed when a rule first
+    asks for it: a scan reads it while its workers analyse files, and a scan answered from the
+    cache does not parse it at all."""
     found = _repository_state(root, rev)
     if isinstance(found, GitHistory):
         return found
@@ -139,28 +151,86 @@ def read_history(root: Path, cache=None, rev: str = "HEAD") -> GitHistory:
     log_format = f"--format={_RECORD}%H{_FIELD}%ct{_FIELD}%aN{_FIELD}%aE"
     cache_key = f"{history.head}:{prefix}:{history.shallow}:{log_format}"
     cached = cache.get("git-log", cache_key) if cache is not None else None
-    try:
-        if isinstance(cached, str):
-            output = cached
-        else:
-            done = subprocess.run(
-                ["git", "-c", "core.quotepath=off", "-C", str(root), "log", "--no-renames",
-                 "--name-only", log_format, history.head, "--", "."],
-                capture_output=True, timeout=LOG_TIMEOUT_SECONDS,
-            )
-            output = done.stdout.decode("utf-8", errors="replace")
-            if cache is not None and done.returncode == 0:
-                cache.put("git-log", cache_key, output)
-    except subprocess.TimeoutExpired as exc:
-        output = (exc.stdout or b"").decode("utf-8", errors="replace")
-        output = output[: output.rfind(_RECORD)]  # drop the commit that was cut off
-        history.partial = True
-        history.reason = f"history read for {LOG_TIMEOUT_SECONDS} s only; older commits ignored"
-    except OSError as exc:
-        return GitHistory(reason=f"git could not run: {exc}")
-    # --show-prefix is relative to the top level while log paths with "-- ." are too.
-    history.paths, history.author_last_commit = parse_log(output, prefix, history.author_emails)
+    log = _PendingLog(history, prefix, cached if isinstance(cached, str) else None,
+                      ["git", "-c", "core.quotepath=off", "-C", str(root), "log", "--no-renames",
+                       "--name-only", log_format, history.head, "--", "."],
+                      lambda output: cache.put("git-log", cache_key, output) if cache is not None else None)
+    history._log = log
+    history.paths, history.author_last_commit, history.author_emails = (  # type: ignore[assignment]
+        _Deferred(log, "paths"), _Deferred(log, "author_last_commit"), _Deferred(log, "author_emails"))
     if history.shallow:
         history.partial = True
         history.reason = "shallow clone: history is truncated, so ages may be understated"
     return history
+
+
+class _PendingLog:
+    """A history's ``git log``: cached text, or a run in a background thread; parsed once."""
+
+    def __init__(self, history: GitHistory, prefix: str, text: str | None, command: list[str], store) -> None:
+        self.history, self.prefix, self.text, self.store = history, prefix, text, store
+        self.paths: dict[str, PathHistory] = {}
+        self.author_last_commit: dict[str, int] = {}
+        self.author_emails: dict[str, tuple[str, int]] = {}
+        self._outcome: tuple[str, str | None, bool] | None = None  # (output, failure, complete)
+        self._thread: threading.Thread | None = None
+        self._done = False
+        self._lock = threading.Lock()
+        if text is None:
+            self._thread = threading.Thread(target=self._run, args=(command,), daemon=True)
+            self._thread.start()
+
+    def _run(self, command: list[str]) -> None:
+        try:
+            done = subprocess.run(command, capture_output=True, timeout=LOG_TIMEOUT_SECONDS)
+            self._outcome = (done.stdout.decode("utf-8", errors="replace"), None, done.returncode == 0)
+        except subprocess.TimeoutExpired as exc:
+            output = (exc.stdout or b"").decode("utf-8", errors="replace")
+            self._outcome = (output[: output.rfind(_RECORD)], "timeout", False)  # drop the commit cut off
+        except OSError as exc:
+            self._outcome = ("", f"git could not run: {exc}", False)
+
+    def finish(self) -> None:
+        """The log's text, once its run ends; a complete run is stored in the cache (from the
+        caller's thread, where the cache's SQLite connection lives)."""
+        with self._lock:
+            if self.text is not None:
+                return
+            self._thread.join()
+            output, failure, complete = self._outcome or ("", "git log did not finish", False)
+            if complete:
+                self.store(output)
+            elif failure == "timeout":
+                self.history.partial = True
+                self.history.reason = f"history read for {LOG_TIMEOUT_SECONDS} s only; older commits ignored"
+            elif failure:
+                self.history.available, self.history.reason = False, failure
+            self.text = output
+
+    def resolve(self) -> None:
+        self.finish()
+        with self._lock:
+            if not self._done:
+                self._done = True
+                # --show-prefix is relative to the top level while log paths with "-- ." are too.
+                self.paths, self.author_last_commit = parse_log(self.text or "", self.prefix, self.author_emails)
+
+
+class _Deferred(Mapping):
+    """One of a history's tables, read from its log on first use."""
+
+    def __init__(self, log: _PendingLog, name: str) -> None:
+        self._log, self._name = log, name
+
+    def _table(self) -> dict:
+        self._log.resolve()
+        return getattr(self._log, self._name)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._table()[key]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())

@@ -258,3 +258,37 @@ def test_the_text_summary_says_what_the_scan_reused(tmp_path):
     assert "cache: 1 of 2 Python files and notebooks unchanged; the project-wide analysis is reused" in \
         runner.invoke(main, scan).output
     assert "cache: nothing changed since the last scan today" in runner.invoke(main, scan).output
+
+
+def test_a_scan_answered_from_the_cache_does_not_parse_the_git_log(tmp_path, monkeypatch):
+    from auditor import gitinfo
+
+    root = make_repo(tmp_path / "r", FILES, ages={"a.py": 30, "b.py": 3})
+    cache = tmp_path / "cache"
+    cold = scan_repo(root, cache_dir=cache)
+    parsed = []
+    real = gitinfo.parse_log
+    monkeypatch.setattr(gitinfo, "parse_log", lambda *args, **kwargs: parsed.append(1) or real(*args, **kwargs))
+    warm = scan_repo(root, cache_dir=cache)
+    assert warm.cache["whole_scan_reused"] and parsed == []
+    assert warm.git.last_commit_time("a.py") == cold.git.last_commit_time("a.py")  # read when asked
+    assert parsed == [1]
+
+
+def test_a_git_log_cut_short_by_its_time_limit_marks_the_history_partial(tmp_path, monkeypatch):
+    import subprocess
+
+    from auditor import gitinfo
+
+    root = make_repo(tmp_path / "r", FILES, ages={"a.py": 30, "b.py": 3})
+    real = subprocess.run
+
+    def slow_log(command, *args, **kwargs):
+        if "--name-only" in command:
+            raise subprocess.TimeoutExpired(command, 120, output=b"")
+        return real(command, *args, **kwargs)
+
+    monkeypatch.setattr(gitinfo.subprocess, "run", slow_log)
+    result = scan_repo(root, cache_dir=tmp_path / "cache")
+    assert result.git.partial and "history read for" in result.git.reason
+    assert result.git.last_commit_time("a.py") is None
