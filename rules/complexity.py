@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 
 from radon.complexity import cc_rank
-from radon.metrics import h_visit_ast, mi_compute, mi_rank
+from radon.metrics import h_visit_ast, mi_compute, mi_rank  # noqa: F401 (h_visit_ast: tests' reference)
 from radon.visitors import ComplexityVisitor
 
 from auditor.rule import Invalid, ModuleRule, Option, Valid
@@ -118,7 +118,7 @@ def metrics_of(module) -> ModuleMetrics:
 # radon's ComplexityVisitor is an ast.NodeVisitor over the whole module: the slowest rule of the
 # per-file phase. Its figures are sums of per-node weights, so they are counted here from the
 # index instead: each decision point is charged to the block radon charges it to, found by going
-# up the parents. tests/test_cyclomatic.py checks the result equals radon's on real code (the
+# up the parents. tests/test_radon_counts.py checks the result equals radon's on real code (the
 # whole standard library when it is run on it), and radon still computes the complexity of every
 # function that is reported.
 
@@ -260,8 +260,61 @@ _MATCH = getattr(ast, "Match", None)
 
 def _halstead_volume(module, metrics: ModuleMetrics) -> float:
     if metrics.halstead_volume is None:
-        metrics.halstead_volume = h_visit_ast(module.tree).total.volume
+        metrics.halstead_volume = _count_halstead_volume(module)
     return metrics.halstead_volume
+
+
+# -- radon's Halstead volume, counted from the shared node index ---------------------------------
+#
+# radon's HalsteadVisitor (``h_visit_ast``, the reference tests/test_radon_counts.py checks this
+# against) counts the operators and operands of five kinds of node. An operand is told apart by
+# its name, attribute or constant value, or else is the node itself, and by the function it is
+# in; a function is entered only through its body, so its decorators, defaults and annotations
+# are not counted.
+
+# node kind -> its operands (the operators are its ``op``, or its ``ops`` for a comparison)
+_HALSTEAD_OPERANDS = {
+    ast.BinOp: lambda node: (node.left, node.right),
+    ast.UnaryOp: lambda node: (node.operand,),
+    ast.BoolOp: lambda node: node.values,
+    ast.AugAssign: lambda node: (node.target, node.value),
+    ast.Compare: lambda node: [*node.comparators, node.left],
+}
+_OPERAND_KEYS = {ast.Name: "id", ast.Attribute: "attr", ast.Constant: "value"}
+
+
+def _halstead_context(module, node):
+    """The name of the function whose body holds ``node`` (None: module level), or
+    ``_NOT_COUNTED`` when radon does not visit it (a function's decorators, defaults, annotations)."""
+    parent_of = module.parent
+    child = node
+    while True:
+        parent = parent_of(child)
+        if parent is None:
+            return None
+        if type(parent) in (ast.FunctionDef, ast.AsyncFunctionDef):
+            return parent.name if isinstance(child, ast.stmt) else _NOT_COUNTED
+        child = parent
+
+
+def _count_halstead_volume(module) -> float:
+    operators: set[str] = set()
+    operands: set = set()
+    count = 0  # operators and operands, with repeats
+    for kind, operands_of in _HALSTEAD_OPERANDS.items():
+        for node in module.nodes(kind):
+            context = _halstead_context(module, node)
+            if context is _NOT_COUNTED:
+                continue
+            ops = node.ops if kind is ast.Compare else (node.op,)
+            operators.update(type(op).__name__ for op in ops)
+            parts = operands_of(node)
+            count += len(ops) + len(parts)
+            for part in parts:
+                key = _OPERAND_KEYS.get(type(part))
+                operands.add((context, getattr(part, key) if key else part))
+    vocabulary = len(operators) + len(operands)
+    return count * math.log(vocabulary, 2) if vocabulary != 0 else 0  # radon's formula, to the last bit
 
 
 def _rank_option(value: str) -> str:

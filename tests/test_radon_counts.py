@@ -1,11 +1,13 @@
-"""The cyclomatic complexity counted from the node index equals radon's ComplexityVisitor.
+"""The cyclomatic complexity and Halstead volume counted from the node index equal radon's
+(ComplexityVisitor, HalsteadVisitor).
 
-ML471 and ML472 trust the index count to decide what to report, so it must agree with radon on
+ML471 and ML472 trust the index counts to decide what to report, so they must agree with radon on
 every function and on every module's total, including the corners of radon's rules."""
 
 from pathlib import Path
 
 import pytest
+from radon.metrics import h_visit_ast
 from radon.visitors import ComplexityVisitor
 
 from auditor.pymodule import ParsedModule, parse_python
@@ -29,6 +31,10 @@ CORNERS = {
                "    def closure_host(self):\n        def helper():\n            return p and q\n        return helper\n"
                "if module_level:\n    def g():\n        pass\nclass B:\n    pass\n",
     "same-line": "def f(): return a or b\ndef g(): return 1; \nif x: \n    def f(): return c\n",
+    "operators": "@d(a + b)\ndef f(x: a | b = -1, *, y=not c) -> a @ b:\n    x += 1\n    y = x < 2 <= z != 1.0\n"
+                 "    return (lambda q: q ** 2)(x) or not y and True\nclass C(A + B):\n    z = ~1 if a in b else -2\n"
+                 "    def f(self):\n        return self.a - C.a - 1 * True\ndef f():\n    return a % b\n",
+    "no-operators": "import os\n",
 }
 
 
@@ -53,16 +59,25 @@ REPOSITORY = Path(complexity.__file__).parents[1]
 CODE_HERE = sorted(REPOSITORY.joinpath("rules").glob("*.py")) + sorted(REPOSITORY.joinpath("auditor").rglob("*.py"))
 
 
+def _volumes(text):
+    module = ParsedModule("m.py", "m", text, parse_python(text))
+    return complexity._count_halstead_volume(module), h_visit_ast(parse_python(text)).total.volume
+
+
 @pytest.mark.parametrize("name", sorted(CORNERS))
 def test_corners_match_radon(name):
     text = CORNERS[name]
     assert _ours(text) == _radon(parse_python(text))
+    ours, radons = _volumes(text)
+    assert ours == radons and type(ours) is type(radons)
 
 
 @pytest.mark.parametrize("path", CODE_HERE, ids=lambda p: str(p.relative_to(REPOSITORY)))
 def test_this_repository_matches_radon(path):
     text = path.read_text(encoding="utf-8")
     assert _ours(text) == _radon(parse_python(text))
+    ours, radons = _volumes(text)
+    assert ours == radons
 
 
 def test_asserts_are_counted_per_function():
