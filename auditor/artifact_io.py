@@ -12,6 +12,7 @@ the stale-model rules. Facts are plain JSON for the project phase.
 from __future__ import annotations
 
 import ast
+import operator
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -247,23 +248,29 @@ class ArtifactIO:
         else:
             self._record(self.writes, node, name, _io_arguments(kind, node), "write")
 
-    def visit_Name(self, node: ast.Name) -> None:
-        qualified = self.module.imports.get(node.id)
-        if qualified and _FEATURE_NAME.match(qualified.rsplit(".", 1)[-1]):
-            self.features.add(qualified)
+    def _imported_features(self) -> None:
+        """Feature lists imported from another module and used here (``from cfg import FEATURES``)."""
+        used = {node.id for node in self.module.nodes(ast.Name)}
+        for local, qualified in self.module.imports.items():
+            if local in used and qualified and _FEATURE_NAME.match(qualified.rsplit(".", 1)[-1]):
+                self.features.add(qualified)
 
     def facts(self) -> dict[str, Any]:
         self._module_constants()
+        self._imported_features()
         # The shared node index in source order instead of a walk of our own; source order keeps
         # `with open(...) as f` (or `f = open(...)`) ahead of the `dump(model, f)` that uses it.
         visitors = {ast.With: self.visit_With, ast.AsyncWith: self.visit_With, ast.Assign: self.visit_Assign,
-                    ast.Call: self.visit_Call, ast.Name: self.visit_Name}
-        for node in sorted(self.module.nodes(*visitors), key=lambda n: (n.lineno, n.col_offset)):
+                    ast.Call: self.visit_Call}
+        for node in sorted(self.module.nodes(*visitors), key=_position):
             visitors[type(node)](node)
         return {
             "writes": _dedupe(self.writes), "reads": _dedupe(self.reads),
             "write_hints": sorted(self.write_hints), "fits": self.fits, "features": sorted(self.features),
         }
+
+
+_position = operator.attrgetter("lineno", "col_offset")
 
 
 def _assigned_names(node: ast.stmt) -> list[str]:
