@@ -14,6 +14,9 @@ from auditor.finding import Finding, normalise_anchor
 from auditor.sources import NOTEBOOK_FLAGS
 
 
+_NOT_ASKED = object()
+
+
 @dataclass(frozen=True)
 class Comment:
     line: int  # line in the module text (for notebooks: in the joined code; see ParsedModule.location)
@@ -34,6 +37,9 @@ class ParsedModule:
     _comments: list[Comment] | None = field(init=False, default=None)
     _parents: dict[int, ast.AST] | None = field(init=False, default=None)
     _by_type: dict[type, list[ast.AST]] | None = field(init=False, default=None)
+    # qualified_name of each node asked about: a dozen rules and extractors ask about every call's
+    # callee. Keyed by the node itself, which the entry keeps alive, so an id is never reused.
+    _qualified: dict[ast.AST, str | None] = field(init=False, default_factory=dict)
     # Results that several rules derive from this module (e.g. radon metrics), computed once by the
     # first rule that needs them and dropped with the module.
     memo: dict[str, Any] = field(init=False, default_factory=dict)
@@ -131,6 +137,12 @@ class ParsedModule:
 
         Returns None for names that are not bound by an import in this module.
         """
+        found = self._qualified.get(node, _NOT_ASKED)
+        if found is _NOT_ASKED:
+            found = self._qualified[node] = self._qualify(node)
+        return found
+
+    def _qualify(self, node: ast.AST) -> str | None:
         parts: list[str] = []
         while isinstance(node, ast.Attribute):
             parts.append(node.attr)
