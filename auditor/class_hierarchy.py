@@ -16,6 +16,8 @@ class ClassHierarchy:
         self.definitions = graph.definitions
         self.bases = self._bases()  # class node -> base class nodes (None for an external base)
         self.subclasses: dict[str, list[str]] = {}
+        self._external: dict[str, bool] = {}  # has_external_base answers
+        self._relatives: dict[str, set[str]] = {}  # overrides: ancestors and direct subclasses
         for node, bases in self.bases.items():
             for base in bases:
                 if base:
@@ -38,12 +40,17 @@ class ClassHierarchy:
             return resolved
         return None
 
-    def has_external_base(self, cls: str, seen: set[str] | None = None) -> bool:
-        seen = seen or set()
+    def has_external_base(self, cls: str) -> bool:
+        """Some ancestor is not a project class (asked for every method of the class)."""
+        if cls not in self._external:
+            self._external[cls] = self._reaches_external(cls, set())
+        return self._external[cls]
+
+    def _reaches_external(self, cls: str, seen: set[str]) -> bool:
         if cls in seen:
             return False
         seen.add(cls)
-        return any(b is None or self.has_external_base(b, seen) for b in self.bases.get(cls, ()))
+        return any(b is None or self._reaches_external(b, seen) for b in self.bases.get(cls, ()))
 
     def registered_by_base(self, cls: str) -> bool:
         """Some ancestor defines ``__init_subclass__`` (typically a plugin registry)."""
@@ -60,13 +67,19 @@ class ClassHierarchy:
 
     def overrides(self, cls: str, name: str) -> bool:
         """An ancestor or a direct subclass of ``cls`` defines ``name`` too."""
-        related = set()
-        todo = [cls]
-        while todo:  # ancestors
-            current = todo.pop()
-            for base in self.bases.get(current, ()):
-                if base and base not in related:
-                    related.add(base)
-                    todo.append(base)
-        related.update(self.subclasses.get(cls, ()))  # direct descendants
-        return any(f"{c}.{name}" in self.definitions for c in related)
+        return any(f"{c}.{name}" in self.definitions for c in self._related(cls))
+
+    def _related(self, cls: str) -> set[str]:
+        """Ancestors and direct subclasses of ``cls``, found once per class."""
+        if cls not in self._relatives:
+            related = set()
+            todo = [cls]
+            while todo:  # ancestors
+                current = todo.pop()
+                for base in self.bases.get(current, ()):
+                    if base and base not in related:
+                        related.add(base)
+                        todo.append(base)
+            related.update(self.subclasses.get(cls, ()))  # direct descendants
+            self._relatives[cls] = related
+        return self._relatives[cls]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any, Iterator
 
@@ -143,12 +144,15 @@ def user_entrypoints(project, python_paths: set[str]) -> list[tuple[str, str]]:
     return found
 
 
+# Pure functions of a path, asked for every definition of a project: answered once per path.
+@lru_cache(maxsize=1 << 16)
 def is_test_path(path: str) -> bool:
     p = PurePosixPath(path)
     return p.name.startswith("test_") or p.name.endswith("_test.py") or p.name == "conftest.py" or \
         any(part in ("tests", "test", "testing") for part in p.parts[:-1])
 
 
+@lru_cache(maxsize=1 << 16)
 def is_script_path(path: str) -> bool:
     p = PurePosixPath(path)
     return p.name in ENTRY_FILE_NAMES or any(part in SCRIPT_DIRECTORIES for part in p.parts[:-1])

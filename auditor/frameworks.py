@@ -8,6 +8,7 @@ one-line change with a test (tests/test_frameworks.py).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Decorators that only wrap a function and register nothing: a function decorated with these is
 # judged like an undecorated one. Every other decorator may store the function somewhere (routes,
@@ -143,6 +144,7 @@ def _matches(decorator: str, pattern: str) -> bool:
     return decorator == pattern
 
 
+@lru_cache(maxsize=4096)  # the same few decorators decorate most definitions of a project
 def decorator_reason(decorator: str) -> str | None:
     """Why a function with this decorator is called by something else, or None if it is not."""
     if decorator in TRANSPARENT_DECORATORS or decorator.rsplit(".", 1)[-1] in ("wraps", "lru_cache", "cache"):
@@ -153,6 +155,7 @@ def decorator_reason(decorator: str) -> str | None:
     return f"decorated with @{decorator} (may register the function)"
 
 
+@lru_cache(maxsize=4096)
 def method_reason(name: str) -> str | None:
     if is_dunder(name):
         return "special method"

@@ -49,6 +49,8 @@ class Liveness:
         self.entries = self.roots.entries
         self.dead_modules = self._dead_modules()
         self.live = self._live()
+        self._dead_definitions: list[DeadDefinition] | None = None
+        self._sorted_entries: list[str] | None = None
 
     def _index_names(self) -> None:
         """Name -> modules where it appears unresolved: as an attribute, a string or a bare name."""
@@ -140,6 +142,12 @@ class Liveness:
         return False
 
     def dead_definitions(self) -> list[DeadDefinition]:
+        """Unused definitions worth a finding (one list for the three rules that report them)."""
+        if self._dead_definitions is None:
+            self._dead_definitions = self._find_dead_definitions()
+        return self._dead_definitions
+
+    def _find_dead_definitions(self) -> list[DeadDefinition]:
         star_users = self._star_users()
         found = []
         for node, d in self.graph.definitions.items():
@@ -216,7 +224,10 @@ class Liveness:
         return result
 
     def entry_summary(self, limit: int = 8) -> list[str]:
-        return [f"{path}: {why}" for path, why in sorted(self.entries.items())[:limit]]
+        """The first entry points, for the evidence of every dead-code finding (made once)."""
+        if self._sorted_entries is None:
+            self._sorted_entries = [f"{path}: {why}" for path, why in sorted(self.entries.items())]
+        return self._sorted_entries[:limit]
 
 
 _CACHE: dict[int, tuple[Any, Liveness]] = {}

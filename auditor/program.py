@@ -13,10 +13,9 @@ attribute dicts. ``ProgramGraph.graph`` hands the same graph to networkx for its
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, NamedTuple
 
 
 # MODULE and SymbolFacts are re-exported: rules import them from here with the graph.
@@ -40,8 +39,10 @@ def _unpack(packed: int) -> tuple[int, int | None]:
     return packed & 3, None if line < 0 else line
 
 
-@dataclass(frozen=True, slots=True)
-class Definition:
+class Definition(NamedTuple):
+    """A function, class, method, constant or class attribute of a module. A named tuple: the
+    graph makes one per definition of the project, and it is the cheapest immutable record."""
+
     path: str
     qualname: str
     kind: str
@@ -49,12 +50,7 @@ class Definition:
     end_line: int
     decorators: tuple[str, ...]
     bases: tuple[str, ...]
-    # ``path::qualname``, made once: the graph keys its edges by this same string
-    node: str = field(default="", compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if not self.node:
-            object.__setattr__(self, "node", f"{self.path}::{self.qualname}")
+    node: str  # ``path::qualname``; the graph keys its edges by this same string
 
 
 class _ModuleScopes:
@@ -66,19 +62,24 @@ class _ModuleScopes:
         for qualname in self.qualnames:
             enclosing, _, name = qualname.rpartition(".")
             self.members.setdefault(enclosing, set()).add(name)
+        # function scope -> its parameters and assigned names
+        self.locals = {scope: set(names) for scope, names in facts.get("locals", {}).items()}
         self.classes: dict[str, str | None] = {}  # scope -> its enclosing class, for ``self.x`` uses
-        self._locals_lists: dict[str, list[str]] = facts.get("locals", {})
-        self._locals: dict[str, set[str]] = {}
 
-    def locals_of(self, scope: str) -> set[str]:
-        """Parameters and assigned names of a function scope (as a set, made on first use)."""
-        names = self._locals.get(scope)
-        if names is None:
-            names = self._locals[scope] = set(self._locals_lists.get(scope, ()))
-        return names
-
-    def defines(self, enclosing: str, name: str) -> bool:
-        return name in self.members.get(enclosing, ())
+    def resolve_local(self, chain: list[str], name: str) -> str | None:
+        """The qualname a name used in the scope ``chain[0]`` refers to among this module's
+        definitions: innermost enclosing scope first (nested functions, then module level); a
+        parameter or local variable of an enclosing function shadows the module-level name."""
+        head, _, rest = name.partition(".")
+        for enclosing in chain:
+            if head in self.members.get(enclosing, ()):
+                qualname = f"{enclosing}.{head}" if enclosing else head
+                if rest and f"{qualname}.{rest}" in self.qualnames:
+                    return f"{qualname}.{rest}"
+                return qualname
+            if enclosing and head in self.locals.get(enclosing, ()):
+                return None
+        return None
 
 
 def _uses(facts: dict[str, Any]) -> Iterator[tuple[str, int, Iterable]]:
@@ -180,18 +181,21 @@ class ProgramGraph:
         for path, facts in self.symbols.items():
             self._nodes[path] = path
             for qualname, kind, line, end, decorators, bases in facts.get("defs", []):
-                d = Definition(path, qualname, kind, line, end, tuple(decorators), tuple(bases))
-                d = self.definitions.setdefault(d.node, d)
-                self._nodes.setdefault(d.node, d.node)
+                node = f"{path}::{qualname}"
+                if node not in self.definitions:
+                    self.definitions[node] = Definition(path, qualname, kind, line, end, tuple(decorators),
+                                                        tuple(bases), node)
+                    self._nodes[node] = node
         for path, facts in self.symbols.items():
             self._add_uses(path, facts)
             for _local, target, line in facts.get("imports", []):
                 node = self.resolve_from(path, target)
                 if node:
-                    self._link(path, node if node in self.definitions or node in self.symbols else path, IMPORT, line)
+                    self._link(path, self._node(node if node in self.definitions or node in self.symbols else path),
+                               IMPORT, line)
                     module = node.split("::")[0]
                     if module != path:
-                        self._link(path, module, IMPORT, line)
+                        self._link(path, self._node(module), IMPORT, line)
 
     def _add_uses(self, path: str, facts: dict[str, Any]) -> None:
         """Edges for the calls and references of each scope; each distinct target of a scope is
@@ -199,21 +203,26 @@ class ProgramGraph:
         scopes = _ModuleScopes(facts)
         imported: dict[str, str | None] = {}
         for scope, kind, uses in _uses(facts):
-            source = path if scope == MODULE else f"{path}::{scope}"
+            source = self._node(path if scope == MODULE else f"{path}::{scope}")
             chain = _enclosing_chain(scope)
             resolved: dict[str, str | None] = {}
             for target, line in uses:
                 if target not in resolved:
-                    resolved[target] = self._resolve_target(path, scope, chain, target, scopes, imported)
+                    node = self._resolve_target(path, scope, chain, target, scopes, imported)
+                    resolved[target] = self._node(node) if node else None
                 node = resolved[target]
                 if node and node != source:
                     self._link(source, node, kind, line)
 
+    def _node(self, node: str) -> str:
+        """The one string object naming ``node`` (edges key their dicts by it, so each node's
+        name is stored once however many edges it has)."""
+        return self._nodes.setdefault(node, node)
+
     def _link(self, source: str, target: str, kind: int, line: int | None) -> None:
         """One edge per pair. A call outranks an import or a reference of the same pair (so it
-        is never hidden by one), and the edge keeps the first line of the call."""
-        source = self._nodes.setdefault(source, source)
-        target = self._nodes.setdefault(target, target)
+        is never hidden by one), and the edge keeps the first line of the call. ``source`` and
+        ``target`` are the nodes' own strings (``_node``)."""
         targets = self._succ.get(source)
         if targets is None:
             targets = self._succ[source] = {}
@@ -231,7 +240,7 @@ class ProgramGraph:
         existing edge of the pair becomes a member edge and keeps its line."""
         packed = self._succ.get(cls, _NO_SUCCESSORS).get(node)
         if packed is None:
-            self._link(cls, node, MEMBER, None)
+            self._link(self._node(cls), self._node(node), MEMBER, None)
         else:
             self._succ[cls][node] = _pack(MEMBER, _unpack(packed)[1])
         self._networkx = None
@@ -244,7 +253,8 @@ class ProgramGraph:
                 imported[name] = self.resolve_from(path, name)
             return imported[name]
         if kind == "local":
-            return self._resolve_local(path, chain, name, scopes)
+            qualname = scopes.resolve_local(chain, name)
+            return f"{path}::{qualname}" if qualname else None
         if kind == "self":
             if scope not in scopes.classes:
                 scopes.classes[scope] = self._enclosing_class(path, scope)
@@ -254,23 +264,6 @@ class ProgramGraph:
                 if node in self.definitions:
                     return node
             return None
-        return None
-
-    @staticmethod
-    def _resolve_local(path: str, chain: list[str], name: str, scopes: _ModuleScopes) -> str | None:
-        """A name defined in this module, innermost enclosing scope first: nested functions, then
-        module level; a parameter or local variable of an enclosing function shadows the
-        module-level name."""
-        head, _, rest = name.partition(".")
-        for enclosing in chain:
-            defined = scopes.defines(enclosing, head)
-            if enclosing and not defined and head in scopes.locals_of(enclosing):
-                return None
-            if defined:
-                qualname = f"{enclosing}.{head}" if enclosing else head
-                if rest and f"{qualname}.{rest}" in scopes.qualnames:
-                    return f"{path}::{qualname}.{rest}"
-                return f"{path}::{qualname}"
         return None
 
     def _enclosing_class(self, path: str, scope: str) -> str | None:

@@ -9,6 +9,7 @@ runtimes), or looked up by name (``getattr``, ``__all__``), or public API of a d
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -23,9 +24,14 @@ def private(name: str) -> bool:
     return name.startswith("_") and not fw.is_dunder(name)
 
 
+@lru_cache(maxsize=1 << 16)  # asked for every definition of a module
+def _stem(path: str) -> str:
+    return PurePosixPath(path).stem
+
+
 def public(d: Definition) -> bool:
     """Neither the module nor any part of the qualified name is private."""
-    return not any(private(part) for part in [PurePosixPath(d.path).stem, *d.qualname.split(".")])
+    return not any(private(part) for part in [_stem(d.path), *d.qualname.split(".")])
 
 
 class Roots:
@@ -38,6 +44,8 @@ class Roots:
         self.getattr_names = {n for facts in self.symbols.values() for n in facts.get("getattrs", ())}
         self.attr_names = {n for facts in self.symbols.values() for n in facts.get("attrs", ())}
         self.library_packages = self._library_packages()
+        self._in_library: dict[str, bool] = {}
+        self._exported: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self.classes = ClassHierarchy(graph)
         self.dynamic_prefixes = {p for facts in self.symbols.values() for p in facts.get("dynamic_imports", ())}
         self.entries = self._entries()
@@ -57,9 +65,11 @@ class Roots:
         return packages
 
     def in_library(self, path: str) -> bool:
-        name = self.project.module_names.get(path, "")
-        return bool(name) and name.split(".")[0] in self.library_packages and not is_test_path(path) \
-            and not is_script_path(path)
+        if path not in self._in_library:  # asked for every definition of the module
+            name = self.project.module_names.get(path, "")
+            self._in_library[path] = bool(name) and name.split(".")[0] in self.library_packages \
+                and not is_test_path(path) and not is_script_path(path)
+        return self._in_library[path]
 
     # -- entry modules ----------------------------------------------------------------------------
     def _entries(self) -> dict[str, str]:
@@ -151,14 +161,22 @@ class Roots:
 
     def _lookup_reason(self, d: Definition) -> str | None:
         """Found by name at run time: getattr, ``__all__``, a serverless runtime."""
-        facts = self.symbols.get(d.path, {})
         if d.qualname.rsplit(".", 1)[-1] in self.getattr_names:
             return "looked up by name with getattr"
-        if d.qualname in (facts.get("all") or ()):
+        listed, handlers = self._exported_names(d.path)
+        if d.qualname in listed:
             return "listed in __all__"
-        if d.qualname in facts.get("handlers", ()):
+        if d.qualname in handlers:
             return "serverless handler (event, context)"
         return None
+
+    def _exported_names(self, path: str) -> tuple[frozenset[str], frozenset[str]]:
+        """A module's ``__all__`` and serverless handlers, as sets made once per module (an
+        ``__all__`` can list hundreds of names, and every definition of the module is looked up)."""
+        if path not in self._exported:
+            facts = self.symbols.get(path, {})
+            self._exported[path] = frozenset(facts.get("all") or ()), frozenset(facts.get("handlers", ()))
+        return self._exported[path]
 
     @staticmethod
     def _convention_reason(d: Definition) -> str | None:
