@@ -15,6 +15,7 @@ from typing import Any, Iterable
 from auditor.finding import Finding
 from auditor.project import CONFIG, DOC, NOTEBOOK, PYTHON, Project
 from auditor.readiness.model import Evidence
+from auditor.readiness.prefilter import fold, may_match
 
 SERVING_LIBS = ("fastapi", "flask", "starlette", "bentoml", "ray.serve", "kserve", "seldon_core", "mlserver",
                 "litserve", "aiohttp.web", "tornado.web", "sanic", "ts.torch_handler", "sagemaker_inference",
@@ -71,6 +72,10 @@ def _heads(name: str) -> list[str]:
     return heads
 
 
+# A usage table's rows (path, name, line), its look-up index, and its index by last dotted part.
+_Table = tuple[list[tuple[str, str, int]], dict[str, list[int]], dict[str, list[int]]]
+
+
 class Index:
     def __init__(self, project: Project, findings: list[Finding], python_lines: int = 0,
                  rule_categories: set[str] | None = None) -> None:
@@ -80,7 +85,8 @@ class Index:
         self.rule_categories = rule_categories  # categories of the rules that ran (None: unknown)
         self.usage: dict[str, dict[str, Any]] = {
             path: facts for path, facts in sorted(project.fact("usage").items()) if isinstance(facts, dict)}
-        self._tables: dict[str, tuple[list[tuple[str, str, int]], dict[str, list[int]]]] = {}
+        self._tables: dict[str, _Table] = {}
+        self._folded: dict[str, str] = {}  # text file -> its text as prefilter.may_match reads it
 
     # -- file groups ----------------------------------------------------------------------------
     @cached_property
@@ -131,14 +137,16 @@ class Index:
             yield file
 
     # -- Python facts ---------------------------------------------------------------------------
-    def _rows(self, table: str) -> tuple[list[tuple[str, str, int]], dict[str, list[int]]]:
-        """Every (path, name, line) of a usage table in path order, and an index from each key a
+    def _rows(self, table: str) -> _Table:
+        """Every (path, name, line) of a usage table in path order, an index from each key a
         look-up can use to the rows: for prefix tables (calls, imports) every dotted head of the
-        name (``a``, ``a.b``, ``a.b.c``), otherwise the name itself. Built once per table."""
+        name (``a``, ``a.b``, ``a.b.c``), otherwise the name itself; and for prefix tables an
+        index by the name's last dotted part, for suffix look-ups. Built once per table."""
         cached = self._tables.get(table)
         if cached is None:
             rows: list[tuple[str, str, int]] = []
             index: dict[str, list[int]] = {}
+            tails: dict[str, list[int]] = {}
             prefixed = table in _PREFIX_TABLES
             for path, facts in self.usage.items():
                 entries = facts.get(table, {})
@@ -147,17 +155,21 @@ class Index:
                 for name, line in entries.items():
                     for key in (_heads(name) if prefixed else (name,)):
                         index.setdefault(key, []).append(len(rows))
+                    if prefixed:
+                        tails.setdefault(name.rsplit(".", 1)[-1], []).append(len(rows))
                     rows.append((path, name, line))
-            cached = self._tables[table] = (rows, index)
+            cached = self._tables[table] = (rows, index, tails)
         return cached
 
     def _table(self, table: str, names: Iterable[str], paths: Iterable[str] | None) -> list[Evidence]:
-        rows, index = self._rows(table)
+        rows, index, tails = self._rows(table)
         hits: set[int] = set()
         for name in names:
             hits.update(index.get(name, ()))
             if name.startswith(".") and table in _PREFIX_TABLES:  # a suffix: ".log_model"
-                hits.update(i for i, (_, full, _) in enumerate(rows) if full.endswith(name))
+                # a name ending with it ends with its last dotted part too
+                candidates = tails.get(name.rsplit(".", 1)[-1], ())
+                hits.update(i for i in candidates if rows[i][1].endswith(name))
         allowed = set(paths) if paths is not None else None
         return [Evidence(rows[i][0], rows[i][2]) for i in sorted(hits)
                 if allowed is None or rows[i][0] in allowed]
@@ -215,12 +227,17 @@ class Index:
              path_pattern: re.Pattern | None = None, per_file: int = 1,
              exclude: re.Pattern | None = None) -> list[Evidence]:
         """Lines of text files (configs, docs, Dockerfiles, scripts, ...) matching ``pattern``;
-        a match on a line that also matches ``exclude`` does not count."""
+        a match on a line that also matches ``exclude`` does not count. Files without the words the
+        pattern needs are skipped unread by the pattern (``prefilter``)."""
         found = []
         for file in self.text_files(kinds, paths):
             if path_pattern is not None and not path_pattern.search(file.path):
                 continue
             text = file.text or ""
+            if file.path not in self._folded:
+                self._folded[file.path] = fold(text)
+            if not may_match(pattern, self._folded[file.path]):
+                continue
             count = 0
             for match in pattern.finditer(text):
                 start = text.rfind("\n", 0, match.start()) + 1
