@@ -24,6 +24,11 @@ from auditor.symbols import SymbolFacts
 
 __all__ = ["MODULE", "Definition", "ProgramGraph", "SymbolFacts"]
 
+# The symbols facts only the graph reads: per-scope calls, references and locals, and the definitions
+# it keeps as ``Definition``s. They are most of a project's facts in memory, so the graph of
+# ``Project.program`` releases them as it goes (``release_inputs``).
+GRAPH_INPUTS = ("defs", "calls", "refs", "locals")
+
 # Edge kinds. An edge is stored as one int, ``line * 4 + kind`` (line -1 when it has none).
 CALL, IMPORT, REF, MEMBER = range(4)
 EDGE_KINDS = ("call", "import", "ref", "member")
@@ -99,18 +104,41 @@ def _enclosing_chain(scope: str) -> list[str]:
 class ProgramGraph:
     """Modules and symbols of the project joined by "running this runs that" edges."""
 
-    def __init__(self, project) -> None:
+    def __init__(self, project, release_inputs: bool = False) -> None:
         self.project = project
         self.symbols: dict[str, dict[str, Any]] = project.fact("symbols")
         self.definitions: dict[str, Definition] = {}
+        self.last_lines: dict[str, int] = {}  # module -> where its last definition ends
         self.module_paths: dict[str, str] = {}  # dotted name -> path (several spellings per module)
-        self._nodes: dict[str, str] = {}  # every node -> the one string object that names it
+        self._modules: dict[str, str] = {}  # module node -> the one string naming it (Definition.node for the others)
         self._succ: dict[str, dict[str, int]] = {}  # source -> {target: packed edge}, in insertion order
         self._pred: dict[str, list[str]] = {}  # target -> sources, in insertion order
         self._qualified: dict[str, str | None] = {}  # resolve_qualified answers
+        self._replaced: dict[tuple[str, str], int] = {}  # (class, member) -> the edge add_member made a member edge
         self._networkx = None
-        self._index_modules()
-        self._build()
+        built = getattr(project, "__dict__", {}).get("program")
+        if built is not None:  # Project.program released the facts this graph is made of
+            self._copy_as_built(built)
+        else:
+            self._index_modules()
+            self._build(release_inputs)
+
+    def _copy_as_built(self, built: "ProgramGraph") -> None:
+        """The graph ``built`` was before the dead-code analysis hung members off classes."""
+        self.definitions, self.last_lines, self.module_paths = built.definitions, built.last_lines, built.module_paths
+        self._modules = dict(built._modules)
+        for source, targets in built._succ.items():
+            kept = {}
+            for target, packed in targets.items():
+                packed = built._replaced.get((source, target), packed)
+                if packed & 3 != MEMBER:
+                    kept[target] = packed
+            if kept:
+                self._succ[source] = kept
+        for target, sources in built._pred.items():
+            kept_sources = [source for source in sources if target in self._succ.get(source, ())]
+            if kept_sources:
+                self._pred[target] = kept_sources
 
     # -- module names ---------------------------------------------------------------------------
     def _index_modules(self) -> None:
@@ -177,17 +205,20 @@ class ProgramGraph:
         return self.resolve_qualified(qualified)
 
     # -- graph --------------------------------------------------------------------------------
-    def _build(self) -> None:
+    def _build(self, release_inputs: bool) -> None:
         for path, facts in self.symbols.items():
-            self._nodes[path] = path
+            self._modules[path] = path
             for qualname, kind, line, end, decorators, bases in facts.get("defs", []):
+                self.last_lines[path] = max(self.last_lines.get(path, end), end)
                 node = f"{path}::{qualname}"
                 if node not in self.definitions:
                     self.definitions[node] = Definition(path, qualname, kind, line, end, tuple(decorators),
                                                         tuple(bases), node)
-                    self._nodes[node] = node
         for path, facts in self.symbols.items():
             self._add_uses(path, facts)
+            if release_inputs:
+                for key in GRAPH_INPUTS:
+                    facts.pop(key, None)
             for _local, target, line in facts.get("imports", []):
                 node = self.resolve_from(path, target)
                 if node:
@@ -217,7 +248,8 @@ class ProgramGraph:
     def _node(self, node: str) -> str:
         """The one string object naming ``node`` (edges key their dicts by it, so each node's
         name is stored once however many edges it has)."""
-        return self._nodes.setdefault(node, node)
+        d = self.definitions.get(node)
+        return d.node if d is not None else self._modules.setdefault(node, node)
 
     def _link(self, source: str, target: str, kind: int, line: int | None) -> None:
         """One edge per pair. A call outranks an import or a reference of the same pair (so it
@@ -243,6 +275,7 @@ class ProgramGraph:
             self._link(self._node(cls), self._node(node), MEMBER, None)
         else:
             self._succ[cls][node] = _pack(MEMBER, _unpack(packed)[1])
+            self._replaced.setdefault((self._node(cls), node), packed)
         self._networkx = None
 
     def _resolve_target(self, path: str, scope: str, chain: list[str], target: str, scopes: _ModuleScopes,
@@ -277,7 +310,7 @@ class ProgramGraph:
 
     # -- queries --------------------------------------------------------------------------------
     def __contains__(self, node: str) -> bool:
-        return node in self._nodes
+        return node in self.definitions or node in self._modules
 
     def successors(self, node: str) -> Iterable[str]:
         """What ``node`` runs or uses, in the order the edges were added."""
@@ -319,9 +352,10 @@ class ProgramGraph:
             import networkx as nx  # here: a scan that needs no algorithm never imports it
 
             graph = nx.DiGraph()
-            for node in self._nodes:
-                d = self.definitions.get(node)
-                graph.add_node(node, kind=d.kind if d else "module")
+            for node in self._modules:
+                graph.add_node(node, kind="module")
+            for node, d in self.definitions.items():
+                graph.add_node(node, kind=d.kind)
             for source, targets in self._succ.items():
                 for target, packed in targets.items():
                     kind, line = _unpack(packed)

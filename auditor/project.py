@@ -218,10 +218,13 @@ class Project:
 
     @cached_property
     def program(self):
-        """The whole-program graph (auditor.program), built once per scan for every rule."""
+        """The whole-program graph (auditor.program), built once per scan for every rule. Building
+        it releases the symbols facts only the graph reads (``program.GRAPH_INPUTS``: per-scope
+        calls, references and locals, and the definitions), so the memory they took serves the
+        rules after it; a ``ProgramGraph`` made again for this project copies this one."""
         from auditor.program import ProgramGraph
 
-        return ProgramGraph(self)
+        return ProgramGraph(self, release_inputs=True)
 
     def fact(self, name: str) -> dict[str, Any]:
         """One extractor's facts for every Python module that produced them."""

@@ -251,7 +251,7 @@ class DeadModule(ProjectRule):
     def check(self, project):
         analysis = analyse(project)
         for path, dead in analysis.dead_modules.items():
-            lines = max((d[3] for d in analysis.symbols[path].get("defs", ())), default=1)
+            lines = analysis.graph.last_lines.get(path, 1)
             why = f"imported only by dead modules ({', '.join(dead.importers)})" if dead.importers else "nothing imports it"
             yield self.finding(
                 path, 1, f"module `{project.module_names.get(path, path)}` is never used: {why}, and it is not "

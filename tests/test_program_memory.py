@@ -1,0 +1,45 @@
+"""The program graph releases the facts only it reads, and can still be made again after a scan."""
+
+from auditor.program import GRAPH_INPUTS, ProgramGraph
+from auditor.testing import make_repo, scan_repo
+
+FILES = {
+    "pkg/__init__.py": "from pkg.calls import Callable\nfrom pkg.core import run\n",
+    "pkg/core.py": "class Base:\n    def hook(self):\n        return 1\n\n\nclass Model(Base):\n    x = 1\n\n"
+                   "    def hook(self):\n        return self.helper()\n\n    def helper(self):\n        return 2\n\n\n"
+                   "def run():\n    return Model().hook()\n",
+    # a class body naming its own method: that reference becomes the method's member edge
+    "pkg/calls.py": "class Callable:\n    def __call__(self):\n        return 3\n\n    alias = __call__\n",
+    "main.py": "from pkg import run\n\nif __name__ == '__main__':\n    run()\n",
+}
+
+
+def _edges(graph):
+    return [(source, list(graph.successors(source)), [graph.edge(source, t) for t in graph.successors(source)])
+            for source in sorted(graph._succ)], {t: list(graph.predecessors(t)) for t in sorted(graph._pred)}
+
+
+def test_building_the_projects_graph_releases_the_facts_only_the_graph_reads(tmp_path):
+    project = scan_repo(make_repo(tmp_path / "repo", FILES)).project
+    assert "pkg/core.py::Model.helper" in project.program.definitions
+    for facts in project.fact("symbols").values():
+        assert not set(GRAPH_INPUTS) & set(facts)
+        assert "imports" in facts and "names" in facts  # later rules read these
+    assert project.program.last_lines["pkg/core.py"] == 17
+
+
+def test_a_graph_made_again_after_a_scan_is_the_graph_as_built(tmp_path):
+    root = make_repo(tmp_path / "repo", FILES)
+    scanned = scan_repo(root).project  # the dead-code rules hung members off classes in its graph
+    assert any(kind == "member" for source in scanned.program._succ
+               for kind, _ in (scanned.program.edge(source, t) for t in scanned.program.successors(source)))
+    assert ("pkg/calls.py::Callable", "pkg/calls.py::Callable.__call__") in scanned.program._replaced
+    fresh = _project_without_graph(root)
+    assert _edges(ProgramGraph(scanned)) == _edges(ProgramGraph(fresh))
+
+
+def _project_without_graph(root):
+    """A scanned project whose graph no rule built (its facts are all there)."""
+    project = scan_repo(root, {"select": ["ML471"]}).project
+    assert "program" not in vars(project)
+    return project
