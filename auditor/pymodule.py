@@ -168,6 +168,10 @@ class ParsedModule:
 # Fields that hold only expression contexts and operators: one shared instance per kind, which no
 # rule asks for, so the index and the walkers skip them.
 _SINGLETON_FIELDS = frozenset({"ctx", "op", "ops"})
+# Nodes whose fields never hold nodes (identifiers, constants): nothing to look at below them. Names
+# and constants are half of all nodes.
+_LEAVES = frozenset({ast.Name, ast.Constant, ast.alias, ast.Pass, ast.Break, ast.Continue, ast.Global,
+                     ast.Nonlocal})
 
 
 class _FieldsByKind(dict):
@@ -178,7 +182,7 @@ class _FieldsByKind(dict):
         self.reverse = reverse
 
     def __missing__(self, kind: type) -> tuple[str, ...]:
-        fields = [name for name in kind._fields if name not in _SINGLETON_FIELDS]
+        fields = [] if kind in _LEAVES else [name for name in kind._fields if name not in _SINGLETON_FIELDS]
         self[kind] = tuple(reversed(fields) if self.reverse else fields)
         return self[kind]
 
@@ -187,39 +191,54 @@ _CHILD_FIELDS = _FieldsByKind(reverse=False)
 _REVERSED_FIELDS = _FieldsByKind(reverse=True)
 
 
+class _VisitMethods(dict):
+    """Node class -> the walker's ``visit_<Class>`` function, its ``generic_visit``, or None for
+    a leaf it has no method for (nothing to do: not even a call)."""
+
+    def __init__(self, walker: type) -> None:
+        super().__init__()
+        self.walker = walker
+
+    def __missing__(self, kind: type):
+        method = getattr(self.walker, "visit_" + kind.__name__, None)
+        if method is None and kind not in _LEAVES:
+            method = self.walker.generic_visit
+        self[kind] = method
+        return method
+
+
 class NodeWalker:
     """``ast.NodeVisitor`` for the extractors' walks, about twice as fast: the ``visit_<Class>``
-    method of each node class is looked up once per class rather than by name on every node, and
-    ``generic_visit`` reads the fields directly. Children come in the same order; expression
-    contexts and operators are not visited (see ``_SINGLETON_FIELDS``)."""
+    method of each node class is looked up once per class rather than by name on every node,
+    ``generic_visit`` reads the fields directly and calls the children's methods itself (one call
+    per node, not two). Children come in the same order; expression contexts and operators are not
+    visited (see ``_SINGLETON_FIELDS``)."""
 
-    _methods: dict[type, Any]
+    _methods: _VisitMethods
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._methods = {}
+        cls._methods = _VisitMethods(cls)
 
     def visit(self, node: ast.AST) -> None:
-        kind = node.__class__
-        try:
-            method = self._methods[kind]
-        except KeyError:
-            method = self._methods[kind] = getattr(type(self), "visit_" + kind.__name__, None)
-        if method is None:
-            self.generic_visit(node)
-        else:
+        method = self._methods[node.__class__]
+        if method is not None:
             method(self, node)
 
     def generic_visit(self, node: ast.AST) -> None:
-        visit = self.visit
+        methods = self._methods
         for name in _CHILD_FIELDS[node.__class__]:
             value = getattr(node, name, None)
             if value.__class__ is list:
                 for item in value:
                     if isinstance(item, ast.AST):
-                        visit(item)
+                        method = methods[item.__class__]
+                        if method is not None:
+                            method(self, item)
             elif isinstance(value, ast.AST):
-                visit(value)
+                method = methods[value.__class__]
+                if method is not None:
+                    method(self, value)
 
 
 def parse_python(text: str, *, notebook: bool = False) -> ast.Module:
@@ -261,29 +280,34 @@ def collect_imports(nodes, module_name: str, is_package: bool) -> dict[str, str]
     return imports
 
 
-def _string_spans(nodes) -> dict[int, list[tuple[int, int]]]:
-    """Per line, the byte-column spans covered by string literals (-1 means to end of line)."""
+def _string_spans(nodes, lines: set[int]) -> dict[int, list[tuple[int, int]]]:
+    """Per line of ``lines``, the byte-column spans covered by string literals (-1: to end of line)."""
     spans: dict[int, list[tuple[int, int]]] = {}
     for node in nodes:
         if isinstance(node, ast.JoinedStr) or isinstance(node.value, (str, bytes)):
             start, end = node.lineno, node.end_lineno or node.lineno
             if start == end:
-                spans.setdefault(start, []).append((node.col_offset, node.end_col_offset or -1))
-            else:
+                if start in lines:
+                    spans.setdefault(start, []).append((node.col_offset, node.end_col_offset or -1))
+                continue
+            if start in lines:
                 spans.setdefault(start, []).append((node.col_offset, -1))
-                for line in range(start + 1, end):
+            for line in range(start + 1, end):
+                if line in lines:
                     spans.setdefault(line, []).append((0, -1))
+            if end in lines:
                 spans.setdefault(end, []).append((0, node.end_col_offset or -1))
     return spans
 
 
 def _find_comments(lines: list[str], string_nodes) -> Iterator[Comment]:
-    spans = None
-    for number, line in enumerate(lines, start=1):
-        if "#" not in line:
-            continue
-        if spans is None:
-            spans = _string_spans(string_nodes())
+    with_hash = [number for number, line in enumerate(lines, start=1) if "#" in line]
+    if not with_hash:
+        return
+    # only the lines holding a '#' need to know where strings are
+    spans = _string_spans(string_nodes(), set(with_hash))
+    for number in with_hash:
+        line = lines[number - 1]
         line_spans = spans.get(number)
         if not line_spans:
             col = line.index("#")

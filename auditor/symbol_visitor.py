@@ -190,7 +190,7 @@ class SymbolVisitor(NodeWalker):
         ctx = node.ctx.__class__
         if ctx is ast.Load:
             self.names.add(node.id)
-            self.refs.setdefault(self.scope, set()).add(node.id)
+            self.refs[self.scope].add(node.id)  # made when the scope was entered
         elif ctx is ast.Store and self.stack and self.stack[-1][1] != "class":
             self.locals.setdefault(self.scope, set()).add(node.id)
 

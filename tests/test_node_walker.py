@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor import pymodule
 from auditor.pymodule import NodeWalker, ParsedModule, parse_python
 
 REPOSITORY = Path(__file__).parents[1]
@@ -33,6 +34,10 @@ class _Walk(NodeWalker):
     def generic_visit(self, node):
         self.seen.append(node)
         super().generic_visit(node)
+
+
+for _leaf in pymodule._LEAVES:  # leaves are not visited unless the walker has a method for them
+    setattr(_Walk, "visit_" + _leaf.__name__, _Walk.generic_visit)
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
