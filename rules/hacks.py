@@ -147,9 +147,10 @@ _REASON_SEPARATORS = " \t-–—:;,.()[]#"
 def _reason(rest: str) -> str:
     """What is left of a comment once its directives are removed, if it reads as a reason."""
     text = rest
-    for _, _, pattern in _DIRECTIVES:
-        text = pattern.sub(" ", text)
-    text = _MLAUDIT_IGNORE.sub(" ", _FMT_ON.sub(" ", text))
+    if _ANY_DIRECTIVE.search(text):  # most comments hold none: nothing to remove
+        for _, _, pattern in _DIRECTIVES:
+            text = pattern.sub(" ", text)
+        text = _MLAUDIT_IGNORE.sub(" ", _FMT_ON.sub(" ", text))
     text = text.strip(_REASON_SEPARATORS)
     return text if len(re.findall(r"[A-Za-z]{2,}", text)) >= 2 else ""
 
@@ -282,6 +283,8 @@ def _message(what: str, label: str, scope: str, blanket: bool, after: str) -> st
 
 
 _DIRECTIVE_HINT = re.compile(r"noqa|type:|pyright:|mypy:|pylint:|nosec|fmt:|yapf:", re.I)
+# A word every pattern _reason removes contains (each of _DIRECTIVES, _FMT_ON, _MLAUDIT_IGNORE).
+_ANY_DIRECTIVE = re.compile(_DIRECTIVE_HINT.pattern + "|mlaudit", re.I)
 
 
 def _reason_above(module, comment, comment_lines) -> bool:
