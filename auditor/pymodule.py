@@ -284,19 +284,21 @@ def _string_spans(nodes, lines: set[int]) -> dict[int, list[tuple[int, int]]]:
     """Per line of ``lines``, the byte-column spans covered by string literals (-1: to end of line)."""
     spans: dict[int, list[tuple[int, int]]] = {}
     for node in nodes:
-        if isinstance(node, ast.JoinedStr) or isinstance(node.value, (str, bytes)):
-            start, end = node.lineno, node.end_lineno or node.lineno
-            if start == end:
-                if start in lines:
-                    spans.setdefault(start, []).append((node.col_offset, node.end_col_offset or -1))
-                continue
-            if start in lines:
-                spans.setdefault(start, []).append((node.col_offset, -1))
-            for line in range(start + 1, end):
-                if line in lines:
-                    spans.setdefault(line, []).append((0, -1))
-            if end in lines:
-                spans.setdefault(end, []).append((0, node.end_col_offset or -1))
+        start, end = node.lineno, node.end_lineno or node.lineno
+        if start == end and start not in lines:
+            continue  # most literals: one line, and no '#' on it
+        if not (isinstance(node, ast.JoinedStr) or isinstance(node.value, (str, bytes))):
+            continue
+        if start == end:
+            spans.setdefault(start, []).append((node.col_offset, node.end_col_offset or -1))
+            continue
+        if start in lines:
+            spans.setdefault(start, []).append((node.col_offset, -1))
+        for line in range(start + 1, end):
+            if line in lines:
+                spans.setdefault(line, []).append((0, -1))
+        if end in lines:
+            spans.setdefault(end, []).append((0, node.end_col_offset or -1))
     return spans
 
 
