@@ -263,6 +263,27 @@ class DeadModule(ProjectRule):
 
 
 # -- statements that can never run -----------------------------------------------------------------
+
+# Statement class -> its fields that hold statements: bodies, or handlers and cases that have one.
+_BLOCK_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _nested_blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    """The statement lists directly inside a statement, in field order (most statements: none)."""
+    kind = type(stmt)
+    fields = _BLOCK_FIELDS.get(kind)
+    if fields is None:
+        fields = _BLOCK_FIELDS[kind] = tuple(
+            name for name in ("body", "orelse", "finalbody", "handlers", "cases") if name in kind._fields)
+    blocks = []
+    for name in fields:
+        child = getattr(stmt, name)
+        if name in ("handlers", "cases"):
+            blocks.extend(part.body for part in child)
+        elif isinstance(child, list) and child and isinstance(child[0], ast.stmt):
+            blocks.append(child)
+    return blocks
+
 _EXITS = {"sys.exit", "os._exit", "exit", "quit", "os.abort"}
 
 
@@ -325,14 +346,8 @@ class UnreachableCode(ModuleRule):
         while todo:
             body = todo.pop()
             for index, stmt in enumerate(body):
-                for name in ("body", "orelse", "finalbody"):
-                    child = getattr(stmt, name, None)
-                    if isinstance(child, list) and child and isinstance(child[0], ast.stmt):
-                        todo.append(child)
-                for handler in getattr(stmt, "handlers", ()):
-                    todo.append(handler.body)
-                for case in getattr(stmt, "cases", ()):
-                    todo.append(case.body)
+                if _BLOCK_FIELDS.get(type(stmt)) != ():  # most statements hold none
+                    todo.extend(_nested_blocks(stmt))
                 if isinstance(stmt, (ast.If, ast.While)) and _constant_false(stmt.test):
                     yield self._report(module, stmt.body, f"`{type(stmt).__name__.lower()} "
                                        f"{ast.unparse(stmt.test)}:` never runs its body")
