@@ -29,6 +29,21 @@ _MARKER = re.compile(
     r"|^#+\s*(?P<lower>(?i:todo|to-do|fixme|fix-me|hack|xxx|kludge|workaround|temp|tbd))(?=\s*[:(])",
 )
 _OWNER = re.compile(r"\s*\(([^()]{1,40})\)")
+# What every _MARKER match needs (its lookbehinds make a search of each comment slow): one of the
+# upper-case markers anywhere, or one of the start words right after the leading '#'s and spaces.
+_UPPER_MARKERS = ("TODO", "TO-DO", "FIXME", "FIX-ME", "FIX ME", "HACK", "XXX", "KLUDGE", "WORKAROUND")
+_START_MARKERS = ("TEMP", "TMP", "TBD")
+_START_WORDS = ("todo", "to-do", "fixme", "fix-me", "hack", "xxx", "kludge", "workaround", "temp", "tbd")
+
+
+def _may_hold_marker(text: str) -> bool:
+    if any(marker in text for marker in _UPPER_MARKERS):
+        return True
+    head = text.lstrip("#").lstrip()
+    if head.startswith(_START_MARKERS):
+        return True
+    start = head[:10]
+    return not start.isascii() or start.lower().startswith(_START_WORDS)  # beyond ASCII: let _MARKER say
 # Issue and tracker references. ``ABC-123`` excludes standard and encoding names (UTF-8, SHA-256).
 DEFAULT_TICKET_PATTERN = (
     r"(?:#\d+\b"
@@ -94,7 +109,7 @@ class UnticketedDebtMarker(ModuleRule):
 
     def check(self, module):
         for comment in module.comments:
-            match = _MARKER.search(comment.text)
+            match = _MARKER.search(comment.text) if _may_hold_marker(comment.text) else None
             if match is None:
                 continue
             if self.ticket.search(comment.text):
@@ -147,7 +162,7 @@ _REASON_SEPARATORS = " \t-–—:;,.()[]#"
 def _reason(rest: str) -> str:
     """What is left of a comment once its directives are removed, if it reads as a reason."""
     text = rest
-    if _ANY_DIRECTIVE.search(text):  # most comments hold none: nothing to remove
+    if _names_a_directive(text):  # most comments name none: nothing to remove
         for _, _, pattern in _DIRECTIVES:
             text = pattern.sub(" ", text)
         text = _MLAUDIT_IGNORE.sub(" ", _FMT_ON.sub(" ", text))
@@ -283,8 +298,16 @@ def _message(what: str, label: str, scope: str, blanket: bool, after: str) -> st
 
 
 _DIRECTIVE_HINT = re.compile(r"noqa|type:|pyright:|mypy:|pylint:|nosec|fmt:|yapf:", re.I)
-# A word every pattern _reason removes contains (each of _DIRECTIVES, _FMT_ON, _MLAUDIT_IGNORE).
-_ANY_DIRECTIVE = re.compile(_DIRECTIVE_HINT.pattern + "|mlaudit", re.I)
+# The words, one of which every pattern _reason removes contains (_DIRECTIVES, _FMT_ON, _MLAUDIT_IGNORE).
+_DIRECTIVE_WORDS = ("noqa", "type:", "pyright:", "mypy:", "pylint:", "nosec", "fmt:", "yapf:", "mlaudit")
+_ANY_DIRECTIVE = re.compile("|".join(re.escape(word) for word in _DIRECTIVE_WORDS), re.I)
+
+
+def _names_a_directive(text: str) -> bool:
+    if text.isascii():  # the same as the case-insensitive search, and several times faster
+        lowered = text.lower()
+        return any(word in lowered for word in _DIRECTIVE_WORDS)
+    return _ANY_DIRECTIVE.search(text) is not None
 
 
 def _reason_above(module, comment, comment_lines) -> bool:
