@@ -539,21 +539,25 @@ def _stored_findings(state: Any) -> list[Finding] | None:
 
 def _readiness(project: Project, result: ScanResult, cache: ResultCache | None,
                key: str | None) -> dict[str, Any] | None:
-    """The readiness score, after the findings, which feed it; reused when its inputs are unchanged."""
+    """The readiness score, after the findings, which feed it. What it reads from the repository
+    (``gather``) is cached under the project phase's key, so an edit that changes only findings
+    re-weighs them without reading any facts."""
+    from auditor.readiness import compute_readiness, gather  # here: a scan answered from the cache never needs it
+
     settings = project.config.readiness
     categories = {rule.category for rule in result.rules}
-    readiness_key = (incremental.readiness_key(key, result.findings, result.python_lines, settings, categories)
-                     if cache is not None and key else None)
-    stored = cache.get("readiness", readiness_key) if readiness_key else None
+    stored = cache.get("readiness", key) if cache is not None and key else None
     if isinstance(stored, dict):
-        return stored
-    from auditor.readiness import compute_readiness  # here: a scan answered from the cache never needs it
-
+        try:
+            return compute_readiness(project, result.findings, result.python_lines, settings, categories, stored)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            pass  # a damaged or foreign entry: gather again
     try:
-        readiness = compute_readiness(project, result.findings, result.python_lines, settings, categories)
+        gathered = gather(project)
+        readiness = compute_readiness(project, result.findings, result.python_lines, settings, categories, gathered)
     except Exception:
         result.errors.append({"rule": "readiness", "path": "", "error": traceback.format_exc(limit=3)})
         return None
-    if readiness_key:
-        cache.put("readiness", readiness_key, readiness)
+    if cache is not None and key:
+        cache.put("readiness", key, gathered)
     return readiness

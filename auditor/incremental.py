@@ -8,7 +8,8 @@ are cached, each keyed by everything it depends on:
   Project rules see modules only through their facts, so an edit that leaves them as they were
   (a comment, a blank line at the end, a reworded message...) re-analyses one file and nothing
   project-wide: the build systems' "early cutoff";
-- the readiness score, by the project phase's inputs and the final findings it grades.
+- what the readiness score reads from the repository (``auditor.readiness.gather``), by the project
+  phase's key: an edit that changes only findings re-weighs them.
 
 Ages in messages are in days, so the day is part of every key, as is mlaudit's own code.
 """
@@ -17,11 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from auditor.config import Config
-    from auditor.finding import Finding
     from auditor.gitinfo import GitHistory
     from auditor.project import RepoFile
 
@@ -78,16 +78,4 @@ def project_key(settings: str, config: "Config", files: dict[str, "RepoFile"], f
         else:
             identity = _other_file_identity(file)
         digest.update(f"\0{path}\0{file.kind}\0{identity}".encode())
-    return digest.hexdigest()
-
-
-def readiness_key(project_key_: str, findings: Iterable["Finding"], python_lines: int,
-                  settings: Any, categories: Iterable[str]) -> str:
-    """The score: the project phase's inputs, the findings it grades, and its own settings. The
-    score reads a finding's category, severity, confidence and place (auditor/readiness/debt.py),
-    not its message, evidence or excerpt, which change with ages and nearby edits."""
-    digest = hashlib.sha256(json.dumps([project_key_, python_lines, settings, sorted(categories)],
-                                       sort_keys=True, default=str).encode())
-    for f in findings:
-        digest.update(encode([f.rule, f.category, f.severity, f.confidence, f.path, f.line, f.cell]).encode())
     return digest.hexdigest()

@@ -234,20 +234,6 @@ def test_a_blame_is_reused_while_its_file_and_head_are_unchanged(tmp_path, monke
         ["the line is not committed yet"]
 
 
-def test_readiness_reads_findings_by_category_severity_confidence_and_place(tmp_path):
-    """What the readiness cache key assumes (auditor/incremental.py): rewording a finding, or
-    changing its evidence or excerpt, never changes the score."""
-    from auditor.readiness import compute_readiness
-
-    root = make_repo(tmp_path / "r", PROJECT)
-    result = scan_all(root)
-    reworded = [f.with_changes(message="reworded", evidence={"other": 1}, excerpt=None, symbol="s", anchor="a")
-                for f in result.findings]
-    assert result.findings
-    assert compute_readiness(result.project, reworded, result.python_lines) == \
-        compute_readiness(result.project, result.findings, result.python_lines)
-
-
 def test_the_text_summary_says_what_the_scan_reused(tmp_path):
     root = make_repo(tmp_path / "r", PROJECT)
     runner = CliRunner()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["compute_readiness", "DIMENSIONS", "PASS", "PARTIAL", "FAIL"]
+__all__ = ["compute_readiness", "gather", "DIMENSIONS", "PASS", "PARTIAL", "FAIL"]
 
 
 def __getattr__(name: str) -> Any:

@@ -9,7 +9,7 @@ from auditor.project import ARTIFACT, Project
 from auditor.readiness import monitoring, ownership, release, reproducibility, rollback, traceability
 from auditor.readiness.estimate import estimate_rollback
 from auditor.readiness.index import Index
-from auditor.readiness.model import FAIL, PARTIAL, PASS, Check  # noqa: F401 (re-exported by the package)
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Findings, FindingsCheck  # noqa: F401 (re-exported)
 from auditor.readiness.score import DEFAULT_WEIGHTS, combine, formula, grade, resolve_weights
 
 DIMENSIONS = {
@@ -23,19 +23,23 @@ DIMENSIONS = {
 assert list(DIMENSIONS) == list(DEFAULT_WEIGHTS)
 
 
-def run_checks(ix: Index) -> dict[str, list[Check]]:
-    return {name: [fn(ix) for fn in checks] for name, checks in DIMENSIONS.items()}
-
-
-def compute_readiness(project: Project, findings: list[Finding], python_lines: int,
-                      settings: dict[str, Any] | None = None,
-                      rule_categories: Iterable[str] | None = None) -> dict[str, Any]:
-    """The readiness object of the JSON report (a plain dict)."""
-    weights = resolve_weights(settings)
-    ix = Index(project, findings, python_lines, set(rule_categories) if rule_categories is not None else None)
-    results = run_checks(ix)
-    scores = {name: round(100 * sum(c.score() for c in checks) / len(checks), 1) for name, checks in results.items()}
-    by_id = {c.id: c for checks in results.values() for c in checks}
+def gather(project: Project) -> dict[str, Any]:
+    """Everything the score reads from the repository rather than from the findings, as JSON:
+    each check's result (a findings check's gathered data instead), and the rollback estimate,
+    which rests on checks of the repository alone. Cached by the engine with the project phase."""
+    ix = Index(project)
+    checks: dict[str, list[dict[str, Any]]] = {}
+    for name, dimension in DIMENSIONS.items():
+        checks[name] = []
+        for fn in dimension:
+            if isinstance(fn, FindingsCheck):
+                checks[name].append({"gathered": fn.gather(ix)})
+            else:
+                result = fn(ix)
+                assert result.points is None, f"{result.id} scores continuously: make it a FindingsCheck"
+                checks[name].append({"check": result.to_json()})
+    by_id = {entry["check"]["id"]: Check.from_json(entry["check"])
+             for entries in checks.values() for entry in entries if "check" in entry}
     saves = rollback.classify_saves(ix)
     artifacts = sorted(p for p, f in project.files.items() if f.kind == ARTIFACT)
     has_models = bool(ix.io("saves") or ix.io("loads") or saves.tracked or artifacts)
@@ -45,6 +49,24 @@ def compute_readiness(project: Project, findings: list[Finding], python_lines: i
         kept_by.append("each trained model is kept as its own version")
     estimate = estimate_rollback(by_id, has_models=has_models or bool(refs), kept_by=kept_by,
                                  retrain=by_id["R-REPRO-04"], automatic=rollback.automatic_rollback(ix))
+    return {"checks": checks, "rollback": estimate}
+
+
+def compute_readiness(project: Project, findings: list[Finding], python_lines: int,
+                      settings: dict[str, Any] | None = None,
+                      rule_categories: Iterable[str] | None = None,
+                      gathered: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The readiness object of the JSON report (a plain dict). ``gathered`` is ``gather(project)``,
+    from an earlier scan when the repository's facts are unchanged."""
+    weights = resolve_weights(settings)
+    gathered = gathered if gathered is not None else gather(project)
+    found = Findings(findings, python_lines, set(rule_categories) if rule_categories is not None else None)
+    results = {name: [fn.judge(entry["gathered"], found) if isinstance(fn, FindingsCheck)
+                      else Check.from_json(entry["check"])
+                      for fn, entry in zip(dimension, gathered["checks"][name], strict=True)]
+               for name, dimension in DIMENSIONS.items()}
+    scores = {name: round(100 * sum(c.score() for c in checks) / len(checks), 1) for name, checks in results.items()}
+    estimate = gathered["rollback"]
     overall = combine(scores, weights)
     return {
         "score": overall,

@@ -6,8 +6,7 @@ from collections import Counter
 from typing import Iterable
 
 from auditor.finding import SEVERITIES, Finding
-from auditor.readiness.index import Index
-from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, evidence
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, Findings, FindingsCheck, evidence, no_gathering
 
 SEVERITY_WEIGHT = {"info": 0.0, "low": 1.0, "medium": 3.0, "high": 6.0, "critical": 10.0}
 CONFIDENCE_WEIGHT = {"low": 0.4, "medium": 0.7, "high": 1.0}
@@ -24,10 +23,15 @@ def density(findings: Iterable[Finding], python_lines: int) -> float:
     return 1000.0 * sum(weight(f) for f in findings) / max(python_lines, FLOOR_LINES)
 
 
-def findings_check(id: str, title: str, ix: Index, categories: tuple[str, ...]) -> Check:
-    rules_ran = ix.rule_categories is None or bool(ix.rule_categories & set(categories))
-    findings = ix.findings_in(categories)
-    value = density(findings, ix.python_lines)
+def findings_check(id: str, title: str, categories: tuple[str, ...]) -> FindingsCheck:
+    """A check scored by the weighted density of the findings in ``categories``."""
+    return FindingsCheck(no_gathering, lambda _, found: judge_findings(id, title, found, categories))
+
+
+def judge_findings(id: str, title: str, found: Findings, categories: tuple[str, ...]) -> Check:
+    rules_ran = found.rule_categories is None or bool(found.rule_categories & set(categories))
+    findings = found.findings_in(categories)
+    value = density(findings, found.python_lines)
     points = max(0.0, 1.0 - value / SATURATION)
     worst = sorted(findings, key=lambda f: (-weight(f), f.path, f.line or 0))
     where = evidence(Evidence(f.path, f.line) for f in worst[:20])

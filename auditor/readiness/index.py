@@ -12,7 +12,6 @@ from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
 from typing import Any, Iterable
 
-from auditor.finding import Finding
 from auditor.project import CONFIG, DOC, NOTEBOOK, PYTHON, Project
 from auditor.readiness.model import Evidence
 from auditor.readiness.prefilter import fold, may_match
@@ -77,12 +76,8 @@ _Table = tuple[list[tuple[str, str, int]], dict[str, list[int]], dict[str, list[
 
 
 class Index:
-    def __init__(self, project: Project, findings: list[Finding], python_lines: int = 0,
-                 rule_categories: set[str] | None = None) -> None:
+    def __init__(self, project: Project) -> None:
         self.project = project
-        self.findings = findings
-        self.python_lines = python_lines
-        self.rule_categories = rule_categories  # categories of the rules that ran (None: unknown)
         self.usage: dict[str, dict[str, Any]] = {
             path: facts for path, facts in sorted(project.fact("usage").items()) if isinstance(facts, dict)}
         self._tables: dict[str, _Table] = {}
@@ -258,11 +253,6 @@ class Index:
 
     def configs(self, pattern: re.Pattern, path_pattern: re.Pattern | None = None) -> list[Evidence]:
         return self.grep(pattern, kinds=(CONFIG,), path_pattern=path_pattern)
-
-    # -- findings -------------------------------------------------------------------------------
-    def findings_in(self, categories: Iterable[str]) -> list[Finding]:
-        chosen = set(categories)
-        return [f for f in self.findings if f.category in chosen]
 
     @staticmethod
     def short(path: str) -> str:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+if TYPE_CHECKING:
+    from auditor.finding import Finding
 
 PASS, PARTIAL, FAIL = "pass", "partial", "fail"
 POINTS = {PASS: 1.0, PARTIAL: 0.5, FAIL: 0.0}
@@ -46,6 +49,41 @@ class Check:
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "status": self.status,
                 "evidence": [e.to_json() for e in self.evidence], "fix": self.fix}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Check":
+        """A check gathered by an earlier scan (findings checks, which score continuously, are
+        never stored: they are judged afresh)."""
+        return cls(data["id"], data["title"], data["status"],
+                   [Evidence(e["path"], e["line"]) for e in data["evidence"]], data["fix"])
+
+
+@dataclass
+class Findings:
+    """What the findings checks weigh: the scan's findings, its lines of Python, and the
+    categories of the rules that ran (None: unknown)."""
+
+    findings: list["Finding"]
+    python_lines: int = 0
+    rule_categories: set[str] | None = None
+
+    def findings_in(self, categories: Iterable[str]) -> list["Finding"]:
+        chosen = set(categories)
+        return [f for f in self.findings if f.category in chosen]
+
+
+@dataclass(frozen=True)
+class FindingsCheck:
+    """A check that weighs the scan's findings. ``gather(ix)`` reads the repository and returns
+    JSON-able data; ``judge(data, findings)`` gives the check. The gathered part is cached with
+    the other checks, so an edit that only changes findings re-judges without reading anything."""
+
+    gather: Callable[[Any], Any]
+    judge: Callable[[Any, Findings], Check]
+
+
+def no_gathering(ix: Any) -> None:
+    return None
 
 
 def check(id: str, title: str, status: str, found: Iterable = (), fix: str = "") -> Check:

@@ -100,13 +100,9 @@ def ci_runs_tests(ix: Index) -> Check:
                  "No CI runs tests: add a workflow (GitHub Actions, GitLab CI) that runs pytest on every change.")
 
 
-def ownerless(ix: Index) -> Check:
-    return findings_check("R-OWN-05", "Findings: ownerless pipelines", ix, ("ownerless-pipeline",))
-
-
-def code_health(ix: Index) -> Check:
-    return findings_check("R-OWN-06", "Findings: dead code, unused features, undocumented hacks, complexity", ix,
-                          ("dead-code", "unused-feature", "undocumented-hack", "complexity", "parse-error"))
+ownerless = findings_check("R-OWN-05", "Findings: ownerless pipelines", ("ownerless-pipeline",))
+code_health = findings_check("R-OWN-06", "Findings: dead code, unused features, undocumented hacks, complexity",
+                             ("dead-code", "unused-feature", "undocumented-hack", "complexity", "parse-error"))
 
 
 CHECKS = (codeowners_coverage, tests_present, behaviour_tests, ci_runs_tests, ownerless, code_health)

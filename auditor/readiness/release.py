@@ -90,8 +90,7 @@ def holdout_cohort(ix: Index) -> Check:
                  "outcomes, to catch what offline metrics miss.")
 
 
-def open_findings(ix: Index) -> Check:
-    return findings_check("R-REL-05", "Findings: unsafe loading of models and data", ix, ("unsafe-load",))
+open_findings = findings_check("R-REL-05", "Findings: unsafe loading of models and data", ("unsafe-load",))
 
 
 CHECKS = (offline_evaluation, shadow_mode, canary, holdout_cohort, open_findings)

@@ -7,7 +7,7 @@ import re
 from auditor.project import BUILD, CONFIG, DOC, DOCKERFILE, LOCK, REQUIREMENTS, SCRIPT
 from auditor.readiness.debt import findings_check
 from auditor.readiness.index import Index
-from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, check
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, Findings, FindingsCheck, check
 
 SEED_CALLS = ("random.seed", "numpy.random.seed", "numpy.random.default_rng", "numpy.random.RandomState",
               "torch.manual_seed", "torch.cuda.manual_seed_all", "tensorflow.random.set_seed",
@@ -29,19 +29,28 @@ _TRAIN_COMMAND = re.compile(r"(python3?\s+(-m\s+)?\S*(train|pipeline)\S*|dvc\s+r
                             r"|(?<!\S)\S*train\S*\.sh|zenml\s+pipeline\s+run|metaflow|sagemaker\S*pipeline)", re.I)
 
 
-def seeds(ix: Index) -> Check:
-    title = "Random seeds are set for training"
+def _seed_places(ix: Index) -> list[list]:
+    """Where seeds are set: seeding calls and ``random_state=``/``seed=`` arguments."""
     found = ix.calls(*SEED_CALLS, paths=ix.source_paths) + ix.kwargs("random_state", "seed", paths=ix.source_paths)
-    open_findings = ix.findings_in(("unpinned-seed",))
-    if found and not open_findings:
-        return check("R-REPRO-01", title, PASS, found, "Seeds are set and no unseeded randomness was found.")
-    if found:
-        return check("R-REPRO-01", title, PARTIAL, [(f.path, f.line) for f in open_findings] + found,
+    return [[ev.path, ev.line] for ev in found]
+
+
+def _judge_seeds(places: list[list], found: Findings) -> Check:
+    title = "Random seeds are set for training"
+    seeded = [Evidence(path, line) for path, line in places]
+    open_findings = found.findings_in(("unpinned-seed",))
+    if seeded and not open_findings:
+        return check("R-REPRO-01", title, PASS, seeded, "Seeds are set and no unseeded randomness was found.")
+    if seeded:
+        return check("R-REPRO-01", title, PARTIAL, [(f.path, f.line) for f in open_findings] + seeded,
                      f"Seeds are set, but {len(open_findings)} place(s) draw randomness without one: pass the "
                      "configured seed to each (see the unpinned-seed findings).")
     return check("R-REPRO-01", title, FAIL, [(f.path, f.line) for f in open_findings],
                  "No seed is set anywhere: set one seed from the config for every library (random, numpy, "
                  "torch, ...) and pass `random_state=` to splits and estimators.")
+
+
+seeds = FindingsCheck(_seed_places, _judge_seeds)
 
 
 def _requirement_lines(text: str) -> list[tuple[int, bool]]:
@@ -74,17 +83,25 @@ def _conda_lines(file) -> list[tuple[int, bool]]:
     return found
 
 
-def dependencies(ix: Index) -> Check:
-    title = "Dependencies are pinned (a lock file or exact versions)"
-    locks = [ev for ev in ix.files(re.compile(r".")) if ix.project.files[ev.path].kind == LOCK]
+def _dependency_lines(ix: Index) -> dict[str, list]:
+    """Lock files, and each requirement line (requirements files, conda environments) with
+    whether it is pinned."""
+    locks = [[ev.path, ev.line] for ev in ix.files(re.compile(r".")) if ix.project.files[ev.path].kind == LOCK]
     requirement_lines = []
     for file in ix.text_files((REQUIREMENTS,)):
-        requirement_lines += [(file.path, line, pinned) for line, pinned in _requirement_lines(file.text or "")]
+        requirement_lines += [[file.path, line, pinned] for line, pinned in _requirement_lines(file.text or "")]
     for file in ix.text_files((CONFIG,)):
-        requirement_lines += [(file.path, line, pinned) for line, pinned in _conda_lines(file)]
+        requirement_lines += [[file.path, line, pinned] for line, pinned in _conda_lines(file)]
+    return {"locks": locks, "requirements": requirement_lines}
+
+
+def _judge_dependencies(gathered: dict[str, list], found: Findings) -> Check:
+    title = "Dependencies are pinned (a lock file or exact versions)"
+    locks = [Evidence(path, line) for path, line in gathered["locks"]]
+    requirement_lines = gathered["requirements"]
     unpinned = [(p, line) for p, line, pinned in requirement_lines if not pinned]
     pinned = [(p, line) for p, line, pinned in requirement_lines if pinned]
-    open_findings = ix.findings_in(("unpinned-dependency",))
+    open_findings = found.findings_in(("unpinned-dependency",))
     if locks:
         return check("R-REPRO-02", title, PASS, locks, "A lock file pins every dependency.")
     if requirement_lines and not unpinned and not open_findings:
@@ -97,6 +114,9 @@ def dependencies(ix: Index) -> Check:
     return check("R-REPRO-02", title, FAIL, unpinned[:6],
                  "Nothing pins the dependency versions: commit a lock file (uv.lock, poetry.lock, "
                  "pip-compile output) or exact `==` versions.")
+
+
+dependencies = FindingsCheck(_dependency_lines, _judge_dependencies)
 
 
 def environment(ix: Index) -> Check:
@@ -157,9 +177,8 @@ def retrain_command(ix: Index) -> Check:
                  "`dvc repro`, a pipeline definition) that rebuilds the model from data.")
 
 
-def open_findings(ix: Index) -> Check:
-    return findings_check("R-REPRO-05", "Findings: unpinned seeds and dependencies, stale models", ix,
-                          ("unpinned-seed", "unpinned-dependency", "stale-model"))
+open_findings = findings_check("R-REPRO-05", "Findings: unpinned seeds and dependencies, stale models",
+                               ("unpinned-seed", "unpinned-dependency", "stale-model"))
 
 
 CHECKS = (seeds, dependencies, environment, retrain_command, open_findings)
