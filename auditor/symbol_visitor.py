@@ -212,7 +212,7 @@ class SymbolVisitor(NodeWalker):
                 self.config_files.add(value.rsplit("/", 1)[-1])
             if _IDENTIFIER_STRING.match(value):
                 self.strings.add(value)
-            else:
+            elif "." in value or ":" in value:  # each match has one (the search is slow)
                 # "name = pkg.module:function" in a setup.py entry_points list; "pkg.mod:app" commands
                 for match in _DOTTED_IN_TEXT.finditer(value):
                     self.strings.add(match.group(0))
