@@ -14,7 +14,7 @@ from auditor.finding import Finding, normalise_anchor
 from auditor.sources import NOTEBOOK_FLAGS
 
 
-_NOT_ASKED = object()
+_NOT_ASKED = object()  # a node qualified_name has not resolved yet
 
 
 @dataclass(frozen=True)
@@ -208,11 +208,12 @@ class _VisitMethods(dict):
 
 
 class NodeWalker:
-    """``ast.NodeVisitor`` for the extractors' walks, about twice as fast: the ``visit_<Class>``
-    method of each node class is looked up once per class rather than by name on every node,
-    ``generic_visit`` reads the fields directly and calls the children's methods itself (one call
-    per node, not two). Children come in the same order; expression contexts and operators are not
-    visited (see ``_SINGLETON_FIELDS``)."""
+    """``ast.NodeVisitor`` for the extractors' walks, two to three times as fast: the
+    ``visit_<Class>`` method of each node class is looked up once per class rather than by name on
+    every node, ``generic_visit`` reads the fields directly and calls the children's methods itself
+    (one call per node, not two), and leaves without a method (names, constants) are not called at
+    all. Children come in the same order; expression contexts and operators are not visited (see
+    ``_SINGLETON_FIELDS``), so a ``visit_Load`` or ``visit_Add`` is never called."""
 
     _methods: _VisitMethods
 
