@@ -110,6 +110,17 @@ class ResultCache:
             self.hits += 1
         return value
 
+    def get_encoded(self, kind: str, key: str) -> str | None:
+        """An entry's JSON text as stored, or None when there is none: a stored ``null`` is not
+        a miss (``get`` cannot tell them apart)."""
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT value FROM entries WHERE key=? AND kind=?", (key, kind)).fetchone()
+        except sqlite3.Error:
+            row = None
+        return row[0] if row and isinstance(row[0], str) else None
+
     def put(self, kind: str, key: str, value: Any) -> None:
         self.put_encoded(kind, key, json.dumps(value, separators=(",", ":")))
 

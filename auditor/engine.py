@@ -4,6 +4,7 @@ pays), then the file and project rules, then attach owners and fingerprints."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 import traceback
@@ -266,10 +267,14 @@ def _store(cache: ResultCache, key: str, result: SourceResult) -> None:
 
 def _fact_loader(cache: ResultCache, key: str) -> Callable[[str], Any]:
     def load(name: str) -> Any:
-        value = cache.get("facts", f"{key}:{name}")
-        if value is None:
-            raise KeyError(name)  # damaged or gone: the store has the module analysed again
-        return value
+        text = cache.get_encoded("facts", f"{key}:{name}")
+        try:
+            return json.loads(text) if text is not None else _missing(name)
+        except ValueError:
+            return _missing(name)
+
+    def _missing(name: str) -> Any:
+        raise KeyError(name)  # damaged or gone: the store has the module analysed again
 
     return load
 

@@ -297,3 +297,21 @@ def test_an_edit_that_changes_only_findings_re_weighs_them_without_gathering_aga
     assert warm.readiness != cold.readiness  # the debt checks weigh the new findings
     monkeypatch.setattr(compute, "gather", real)
     assert warm.readiness == scan_all(root, now=now).readiness
+
+
+def test_a_fact_kind_whose_value_is_null_is_loaded_from_the_cache_not_analysed_again(tmp_path, monkeypatch):
+    from auditor import engine
+
+    root = make_repo(tmp_path / "r", PROJECT, ages={"train.py": 5, "helpers.py": 5, "requirements.txt": 5})
+    cache = tmp_path / "cache"
+    scan_all(root, cache_dir=cache)
+    db = sqlite3.connect(cache / "cache.sqlite")
+    nulls = db.execute("SELECT count(*) FROM entries WHERE kind='facts' AND value='null'").fetchone()[0]
+    db.close()
+    assert nulls  # extractors that find nothing in a module (setup_requires) say null
+    analysed = []
+    real = engine._analyse
+    monkeypatch.setattr(engine, "_analyse", lambda jobs, *a: analysed.extend(j.path for j in jobs) or real(jobs, *a))
+    (root / "requirements.txt").write_text("pandas\nnumpy\n")  # the project phase runs again
+    warm = scan_all(root, cache_dir=cache)
+    assert not warm.cache["project_phase_reused"] and analysed == []
