@@ -16,7 +16,6 @@ import json
 import re
 import subprocess
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -148,9 +147,9 @@ class Blamer:
         self.budget = budget
         self.deadline: float | None = None  # set when the first run starts
         self.ignore_revs = IGNORE_REVS_FILE in project.files
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool = None  # a ThreadPoolExecutor once a run starts
         # path -> [(lines asked for, None for the whole file; the run's future; its cache key)]
-        self._runs: dict[str, list[tuple[set[int] | None, Future, str | None]]] = {}
+        self._runs: dict[str, list[tuple[set[int] | None, Any, str | None]]] = {}  # Any: a Future
 
     def request(self, path: str, lines: list[int] | None) -> None:
         """Start blaming ``lines`` of ``path`` (None: the whole file) that no run covers yet."""
@@ -163,11 +162,15 @@ class Blamer:
         key = self._key(path, needed)
         stored = _from_json(self.cache.get("blame", key)) if key else None
         if stored is not None:
-            future: Future = Future()
+            from concurrent.futures import Future
+
+            future = Future()
             future.set_result(stored)
             runs.append((needed, future, None))
             return
         if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor  # here: most scans blame nothing
+
             self._pool = ThreadPoolExecutor(max_workers=BLAME_PROCESSES)
             self.deadline = time.monotonic() + self.budget
         runs.append((needed, self._pool.submit(self._run, path, None if needed is None else sorted(needed)), key))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 import time
-import traceback
 from pathlib import Path
 
 import click
@@ -48,6 +47,13 @@ class _Progress:
         if self.drawn:
             sys.stderr.write("\r" + " " * 70 + "\r")
             sys.stderr.flush()
+
+
+def _internal_error() -> None:
+    import traceback  # only when something broke
+
+    click.echo(traceback.format_exc(), err=True)
+    _fail("internal error; please report it with the traceback above", 3)
 
 
 def _fail(message: str, code: int) -> None:
@@ -184,8 +190,7 @@ def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_u
         _fail(str(exc), 2)
     except Exception:  # the last line of defence: say what broke, exit 3
         progress.close()
-        click.echo(traceback.format_exc(), err=True)
-        _fail("internal error; please report it with the traceback above", 3)
+        _internal_error()
     progress.close()
     _write_reports(plan, result, verbose=verbose, quiet=quiet)
     sys.exit(result.exit_code())
@@ -232,8 +237,7 @@ def baseline_command(path: Path, output: Path | None, update: bool, add_new: boo
     except ScanError as exc:
         _fail(str(exc), 2)
     except Exception:
-        click.echo(traceback.format_exc(), err=True)
-        _fail("internal error; please report it with the traceback above", 3)
+        _internal_error()
     if result.errors:
         click.echo(f"mlaudit: warning: {len(result.errors)} internal rule error(s); findings of those rules are "
                    "missing from the baseline and may show up as new later", err=True)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
 
 LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
 _SECTION = re.compile(r"^\^?\[(?P<name>[^\]]+)\](\[\d+\])?(?P<rest>\s+.*)?$")
@@ -90,6 +92,8 @@ def _to_gitignore(pattern: str) -> str:
 
 
 def parse_codeowners(text: str, path: str) -> CodeOwners:
+    import pathspec  # here: most repositories have no CODEOWNERS file
+
     owners = CodeOwners(path=path)
     section, section_defaults = "", ()
     for number, raw in enumerate(text.splitlines(), start=1):

@@ -11,7 +11,6 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import pathspec
 
 # Directories that hold tooling or installed code, never the project's own sources.
 SKIP_DIRS = {
@@ -63,6 +62,8 @@ def git_file_list(root: Path) -> list[str] | None:
 
 def _walk(root: Path, skipped: list[tuple[str, str]]) -> list[str]:
     """A walk that applies .gitignore files found on the way (for trees outside git)."""
+    import pathspec  # gitignore rules of a tree outside git
+
     found: list[str] = []
     specs: list[tuple[str, pathspec.PathSpec]] = []
 
@@ -114,7 +115,7 @@ def discover(root: Path, exclude: list[str]) -> Discovery:
         candidates = listed
     else:
         candidates = _walk(root, result.skipped)
-    excluded = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
+    excluded = _exclude_spec(exclude)
     resolved_root = root.resolve()
     venv_cache: dict[str, bool] = {}
     for rel in candidates:
@@ -151,3 +152,11 @@ def _venv_cached(root: Path, rel_dir: str, cache: dict[str, bool]) -> bool:
     if rel_dir not in cache:
         cache[rel_dir] = _is_venv(root / rel_dir)
     return cache[rel_dir]
+
+
+def _exclude_spec(exclude: list[str]):
+    if not exclude:
+        return None
+    import pathspec  # only for configured excludes
+
+    return pathspec.GitIgnoreSpec.from_lines(exclude)

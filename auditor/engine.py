@@ -7,8 +7,6 @@ import hashlib
 import json
 import os
 import time
-import traceback
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
@@ -16,7 +14,7 @@ from typing import Any, Callable
 from auditor import __version__, incremental, registry
 from auditor.artifacts import read_header as read_artifact_header
 from auditor.blame import Blamer, attach_ages, hack_lines
-from auditor.cache import ResultCache, settings_digest
+from auditor.cache import ResultCache, code_digest, settings_digest
 from auditor.codeowners import LOCATIONS, CodeOwners, parse_codeowners
 from auditor.config import Config, rule_options
 from auditor.discover import discover
@@ -41,6 +39,13 @@ BATCH_FILES = 40
 Progress = Callable[[int, int], None]
 
 
+def _traceback() -> str:
+    """The current exception's last frames, for an internal error (traceback is imported only then)."""
+    import traceback
+
+    return traceback.format_exc(limit=3)
+
+
 class ScanError(Exception):
     """The scan cannot start (missing path and the like); the CLI exits with code 2."""
 
@@ -57,7 +62,7 @@ class ScanResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     degraded: list[tuple[str, str]] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
-    rules: list[type] = field(default_factory=list)
+    rules: list[type] | None = None  # the selected rules; see selected_rules()
     git: GitHistory = field(default_factory=GitHistory)
     started: float = 0.0
     duration: float = 0.0
@@ -71,6 +76,13 @@ class ScanResult:
     baseline: dict[str, Any] | None = None
     since: dict[str, Any] | None = None
     exit_zero: bool = False  # --exit-zero: report the gate, never fail the build on it
+
+    def selected_rules(self) -> list[type]:
+        """The rules the configuration selects, loaded on first use: a scan answered from the
+        cache loads them only for a report that lists them (SARIF, HTML)."""
+        if self.rules is None:
+            self.rules = registry.select_rules(self.config.select, self.config.ignore)
+        return self.rules
 
     def failing(self, fail_on: str | None = None) -> list[Finding]:
         level = fail_on or self.config.fail_on
@@ -144,6 +156,8 @@ def _run_jobs(jobs: list[SourceJob], workers: int, progress: Progress | None) ->
         i = loads.index(min(loads))
         batches[i].append(job)
         loads[i] += sizes[job.path] + 2000
+    from concurrent.futures import ProcessPoolExecutor  # here: a scan that analyses nothing starts no pool
+
     results = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for batch_result in pool.map(analyse_batch, [b for b in batches if b]):
@@ -218,18 +232,23 @@ def _post_process(findings: list[Finding], project: Project, config: Config,
     return sorted(reported, key=Finding.sort_key), sorted(hidden, key=Finding.sort_key)
 
 
-def _source_keys(jobs: list[SourceJob], settings: str) -> dict[str, str]:
-    """Each Python file's cache key: its content with everything that shapes its analysis."""
-    keys: dict[str, str] = {}
-    for job in jobs:
+def _content_hashes(root: Path, paths: list[str]) -> dict[str, str]:
+    """Each Python file's and notebook's content hash (a file that cannot be read has none: its
+    worker reports why)."""
+    hashes: dict[str, str] = {}
+    for path in paths:
         try:
-            data = Path(job.abs_path).read_bytes()
+            hashes[path] = hashlib.sha256((root / path).read_bytes()).hexdigest()
         except OSError:
-            continue  # the worker reports why it cannot read the file
-        content = hashlib.sha256(data).hexdigest()
-        keys[job.path] = hashlib.sha256(
-            f"{settings}\0{job.path}\0{job.module_name}\0{job.notebook}\0{content}".encode()).hexdigest()
-    return keys
+            continue
+    return hashes
+
+
+def _source_keys(jobs: list[SourceJob], settings: str, contents: dict[str, str]) -> dict[str, str]:
+    """Each Python file's cache key: its content with everything that shapes its analysis."""
+    return {job.path: hashlib.sha256(f"{settings}\0{job.path}\0{job.module_name}\0{job.notebook}\0"
+                                     f"{contents[job.path]}".encode()).hexdigest()
+            for job in jobs if job.path in contents}
 
 
 # Facts that post-processing reads on every scan (notebook cells for project findings, suppression
@@ -428,7 +447,7 @@ def _project_phase(rules: list[type], options: dict[str, dict[str, Any]], projec
                 findings.extend(rule.check(target_file, project) if kind == "file" else rule.check(project))
             except Exception:
                 result.errors.append({"rule": rule_cls.id, "path": target_file.path if target_file else "",
-                                      "error": traceback.format_exc(limit=3)})
+                                      "error": _traceback()})
     return findings
 
 
@@ -443,18 +462,12 @@ def scan(target: Path, config: Config, *, now: float | None = None, progress: Pr
     if not target.exists():
         raise ScanError(f"path does not exist: {target}")
     root, only = (target.parent, target.name) if target.is_file() else (target, None)
-    rules = registry.select_rules(config.select, config.ignore)
-    result = ScanResult(root=display_root or str(target), config=config, findings=[], rules=rules, started=started)
+    result = ScanResult(root=display_root or str(target), config=config, findings=[], rules=None, started=started)
     files = _inventory(root, only, config, result)
     result.files = len(files)
-    python_paths = {p for p, f in files.items() if f.kind == PYTHON}
-    options = {rule.id: rule_options(config, rule.id) for rule in rules}
-    jobs = [SourceJob(rel, str(root / rel), f.kind == NOTEBOOK, module_name_for(rel, python_paths),
-                      [rule.id for rule in rules], options, config.max_file_size)
-            for rel, f in files.items() if f.kind in (PYTHON, NOTEBOOK)]
     cache = ResultCache(cache_dir) if cache_dir is not None else None
     try:
-        _run(result, root, only, files, jobs, options, cache, progress, history, now if now is not None else started)
+        _run(result, root, only, files, cache, progress, history, now if now is not None else started)
         result.git.settle()  # the log read beside the scan: finished, and stored while the cache is open
     finally:
         if cache is not None:
@@ -463,28 +476,38 @@ def scan(target: Path, config: Config, *, now: float | None = None, progress: Pr
     return result
 
 
-def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, RepoFile], jobs: list[SourceJob],
-         options: dict[str, dict[str, Any]], cache: ResultCache | None, progress: Progress | None,
-         history: GitHistory | None, now: float) -> None:
+def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, RepoFile], cache: ResultCache | None,
+         progress: Progress | None, history: GitHistory | None, now: float) -> None:
     """Everything after the inventory, reusing what the cache allows: the whole result of an
-    unchanged repository; else each unchanged file's results, the project phase when every
-    module's facts are as they were, and the readiness score when its findings are too."""
-    config, rules = result.config, result.rules
+    unchanged repository (without loading a rule); else each unchanged file's results, the
+    project phase when every module's facts are as they were, and what readiness gathers."""
+    config = result.config
     caching = cache is not None and cache.usable
-    settings = settings_digest([rule.id for rule in rules], options, config.max_file_size)
-    source_keys = _source_keys(jobs, settings) if caching else {}
+    python_paths = {p for p, f in files.items() if f.kind == PYTHON}
+    sources = [rel for rel, f in files.items() if f.kind in (PYTHON, NOTEBOOK)]
+    module_names = {rel: module_name_for(rel, python_paths) for rel in sources}
+    contents = _content_hashes(root, sources) if caching else {}
     _load_other_files(root, files, config, result)
     result.git = history if history is not None else read_history(root, cache)
-    module_names = {j.path: j.module_name for j in jobs}
     project = result.project = Project(root=root, config=config, files=files, facts=FactStore(),
                                        module_names=module_names, git=result.git, codeowners=_codeowners(files),
                                        now=now)
-    whole_key = incremental.scan_key(settings, config, files, source_keys, result.git, only, now) if caching else None
-    stored = cache.get("scan", whole_key) if whole_key else None
-    if stored is not None and _restore_result(stored, result):
-        result.cache = {"enabled": True, "hits": len(jobs), "analysed": 0, "directory": str(cache.directory),
-                        "whole_scan_reused": True, "project_phase_reused": True}
-        return
+    if caching:
+        # mlaudit's code and the configuration decide which rules run and how, so they stand for
+        # the rules here, and a scan answered from the cache never loads one.
+        identities = {rel: f"{module_names[rel]}\0{files[rel].kind}\0{contents[rel]}" for rel in contents}
+        whole_key = incremental.scan_key(code_digest(), config, files, identities, result.git, only, now)
+        stored = cache.get("scan", whole_key)
+        if stored is not None and _restore_result(stored, result):
+            result.cache = {"enabled": True, "hits": len(sources), "analysed": 0, "directory": str(cache.directory),
+                            "whole_scan_reused": True, "project_phase_reused": True}
+            return
+    rules = result.selected_rules()
+    options = {rule.id: rule_options(config, rule.id) for rule in rules}
+    jobs = [SourceJob(rel, str(root / rel), files[rel].kind == NOTEBOOK, module_names[rel],
+                      [rule.id for rule in rules], options, config.max_file_size) for rel in sources]
+    settings = settings_digest([rule.id for rule in rules], options, config.max_file_size)
+    source_keys = _source_keys(jobs, settings, contents) if caching else {}
     hits, fresh = _source_phase(files, jobs, config, cache, source_keys, progress, result)
     project.facts = _fact_store(hits, fresh, jobs, cache if caching else None, source_keys, files, config)
     module_findings = [Finding.from_json(f) for res in hits + fresh if not res.skipped for f in res.findings]
@@ -509,7 +532,7 @@ def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, Repo
     result.readiness = _readiness(project, result, cache if caching else None, key)
     result.skipped.sort()
     result.degraded.sort()
-    if whole_key and not result.errors:
+    if caching and not result.errors:
         cache.put("scan", whole_key, _result_state(result))
     result.cache["whole_scan_reused"] = False
 
@@ -550,7 +573,7 @@ def _readiness(project: Project, result: ScanResult, cache: ResultCache | None,
     from auditor.readiness import compute_readiness, gather  # here: a scan answered from the cache never needs it
 
     settings = project.config.readiness
-    categories = {rule.category for rule in result.rules}
+    categories = {rule.category for rule in result.selected_rules()}
     stored = cache.get("readiness", key) if cache is not None and key else None
     if isinstance(stored, dict):
         try:
@@ -561,7 +584,7 @@ def _readiness(project: Project, result: ScanResult, cache: ResultCache | None,
         gathered = gather(project)
         readiness = compute_readiness(project, result.findings, result.python_lines, settings, categories, gathered)
     except Exception:
-        result.errors.append({"rule": "readiness", "path": "", "error": traceback.format_exc(limit=3)})
+        result.errors.append({"rule": "readiness", "path": "", "error": _traceback()})
         return None
     if cache is not None and key:
         cache.put("readiness", key, gathered)

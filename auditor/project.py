@@ -11,8 +11,6 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from auditor.codeowners import CodeOwners
 from auditor.config import Config
 from auditor.gitinfo import GitHistory
@@ -28,7 +26,14 @@ else:  # pragma: no cover
 
 # The C implementation of PyYAML's safe loader where it is built (it is in the common wheels):
 # the same safe constructors, several times faster on large configs.
-SAFE_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml():
+    """PyYAML and its safe loader (the C one where built), imported when a YAML file is first
+    read: a scan answered from the cache reads none."""
+    import yaml
+
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 PYTHON, NOTEBOOK, CONFIG, REQUIREMENTS, LOCK, DOCKERFILE = "python", "notebook", "config", "requirements", "lock", "dockerfile"
 ARTIFACT, CODEOWNERS, DOC, BUILD, OTHER = "artifact", "codeowners", "doc", "build", "other"
@@ -121,8 +126,9 @@ class RepoFile:
         index: dict[tuple, int] = {}
         if self.text is None:
             return index
+        yaml, loader = _yaml()
         try:
-            node = yaml.compose(self.text, Loader=SAFE_YAML_LOADER)
+            node = yaml.compose(self.text, Loader=loader)
         except yaml.YAMLError:
             return index
 
@@ -164,16 +170,17 @@ class RepoFile:
 def parse_config(file: RepoFile) -> tuple[Any, tuple[int | None, str] | None]:
     """(data, parse error) of a config file. YAML only through the safe loader."""
     text = file.text or ""
+    yaml, loader = _yaml()
     try:
         if file.suffix in (".yaml", ".yml") or file.name in ("dvc.lock", "conda-lock.yml"):
-            docs = list(yaml.load_all(text, Loader=SAFE_YAML_LOADER))
+            docs = list(yaml.load_all(text, Loader=loader))
             return (docs[0] if len(docs) == 1 else docs), None
         if file.suffix == ".toml" or file.name.lower() in ("pipfile", "poetry.lock", "uv.lock", "pdm.lock"):
             return tomllib.loads(text), None
         if file.suffix in (".json",) or file.name.lower() == "pipfile.lock":
             return (json.loads(text) if text.strip() else None), None
         if file.suffix == ".dvc":
-            return yaml.load(text, Loader=SAFE_YAML_LOADER), None
+            return yaml.load(text, Loader=loader), None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return None, ((mark.line + 1) if mark else None, " ".join(str(getattr(exc, "problem", exc)).split()))

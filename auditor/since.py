@@ -16,9 +16,7 @@ or ``CI_MERGE_REQUEST_TARGET_BRANCH_NAME``).
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -94,6 +92,9 @@ def resolve(root: Path, ref: str, env: Mapping[str, str] | None = None) -> Base 
 
 def scan_at(root: Path, base: Base, config, *, now: float, cache_dir: Path | None = None):
     """Scan the tree of ``base.commit`` with ``config`` as if it were checked out at ``root``."""
+    import shutil
+    import tempfile
+
     from auditor.engine import scan
     from auditor.gitinfo import read_history
 

@@ -18,7 +18,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-import pathspec
 
 from auditor.finding import Finding
 
@@ -221,6 +220,16 @@ class Outcome:
     suppressed: list[Finding]
 
 
+def _path_ignores(per_file_ignores: dict[str, list[str]]) -> list:
+    """[per-file-ignores] as (pattern, its gitignore spec, selectors)."""
+    if not per_file_ignores:
+        return []
+    import pathspec  # only for a configuration that has per-file ignores
+
+    return [(pattern, pathspec.GitIgnoreSpec.from_lines([pattern]), selectors)
+            for pattern, selectors in per_file_ignores.items()]
+
+
 def apply(findings: list[Finding], project, ran: Iterable[str], today: _dt.date | None = None) -> Outcome:
     """Split findings into kept and suppressed; add ML421 findings for directives that match nothing."""
     today = today or _dt.datetime.fromtimestamp(project.now or 0, _dt.timezone.utc).date()
@@ -228,8 +237,7 @@ def apply(findings: list[Finding], project, ran: Iterable[str], today: _dt.date 
     by_path: dict[str, list[Directive]] = {}
     for directive in directives:
         by_path.setdefault(directive.path, []).append(directive)
-    path_ignores = [(pattern, pathspec.GitIgnoreSpec.from_lines([pattern]), selectors)
-                    for pattern, selectors in (getattr(project.config, "per_file_ignores", None) or {}).items()]
+    path_ignores = _path_ignores(getattr(project.config, "per_file_ignores", None) or {})
     kept: list[Finding] = []
     suppressed: list[Finding] = []
     for finding in findings:

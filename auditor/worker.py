@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import json
-import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,6 +70,12 @@ class SourceResult:
             return result
         except TypeError:
             return None
+
+
+def _traceback() -> str:
+    import traceback  # only when a rule or extractor breaks
+
+    return traceback.format_exc(limit=3)
 
 
 PARSE_ERROR_RULE = "ML001"
@@ -169,7 +174,7 @@ def _run_rules(job: SourceJob, module: ParsedModule, result: SourceResult) -> No
             result.facts[name] = extractor_cls().extract(module)
         except Exception:
             result.errors.append({"rule": f"extractor:{name}", "path": job.path,
-                                  "error": traceback.format_exc(limit=3)})
+                                  "error": _traceback()})
     rules = registry.all_rules()
     for rule_id in job.rule_ids:
         rule_cls = rules[rule_id]
@@ -179,7 +184,7 @@ def _run_rules(job: SourceJob, module: ParsedModule, result: SourceResult) -> No
             for finding in rule_cls(job.rule_options.get(rule_id)).check(module):
                 result.findings.append(finding.to_json() | {"anchor": finding.anchor})
         except Exception:
-            result.errors.append({"rule": rule_id, "path": job.path, "error": traceback.format_exc(limit=3)})
+            result.errors.append({"rule": rule_id, "path": job.path, "error": _traceback()})
 
 
 def analyse_source(job: SourceJob) -> SourceResult:

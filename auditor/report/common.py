@@ -32,7 +32,7 @@ def rule_catalogue(result) -> dict[str, dict[str, str]]:
     rule that ran or that a finding names."""
     from auditor import registry
 
-    classes = {rule.id: rule for rule in getattr(result, "rules", []) or []}
+    classes = {rule.id: rule for rule in result.selected_rules()}
     for rule_id in {finding.rule for finding in result.findings} - set(classes):
         rule = registry.get_rule(rule_id)
         if rule is not None:
