@@ -315,3 +315,19 @@ def test_a_fact_kind_whose_value_is_null_is_loaded_from_the_cache_not_analysed_a
     (root / "requirements.txt").write_text("pandas\nnumpy\n")  # the project phase runs again
     warm = scan_all(root, cache_dir=cache)
     assert not warm.cache["project_phase_reused"] and analysed == []
+
+
+def test_a_scan_answered_from_the_cache_loads_no_rule_module(tmp_path):
+    """What keeps a warm scan fast: the rules, the readiness checks and YAML are not even imported."""
+    import subprocess
+    import sys
+
+    root = make_repo(tmp_path / "r", {**FILES, "params.yaml": "lr: 0.1\n"}, ages={"a.py": 3})
+    probe = ("import sys\nfrom auditor.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in sys.modules if m.startswith(('auditor.rules.', 'auditor.readiness.', 'yaml'))))")
+    command = [sys.executable, "-c", probe, "scan", str(root), "--cache-dir", str(tmp_path / "cache"), "-q",
+               "--format", "json", "-o", str(tmp_path / "out.json")]
+    cold = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    warm = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    assert "auditor.rules." in cold
+    assert warm.strip() == "[]"
