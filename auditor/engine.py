@@ -570,7 +570,7 @@ def _readiness(project: Project, result: ScanResult, cache: ResultCache | None,
     """The readiness score, after the findings, which feed it. What it reads from the repository
     (``gather``) is cached under the project phase's key, so an edit that changes only findings
     re-weighs them without reading any facts."""
-    from auditor.readiness import compute_readiness, gather  # here: a scan answered from the cache never needs it
+    from auditor.readiness import compute_readiness  # here: a scan answered from the cache never needs it
 
     settings = project.config.readiness
     categories = {rule.category for rule in result.selected_rules()}
@@ -581,6 +581,8 @@ def _readiness(project: Project, result: ScanResult, cache: ResultCache | None,
         except (KeyError, TypeError, ValueError, AttributeError):
             pass  # a damaged or foreign entry: gather again
     try:
+        from auditor.readiness import gather  # the checks themselves: only when the repository changed
+
         gathered = gather(project)
         readiness = compute_readiness(project, result.findings, result.python_lines, settings, categories, gathered)
     except Exception:

@@ -8,7 +8,7 @@ are cached, each keyed by everything it depends on:
   Project rules see modules only through their facts, so an edit that leaves them as they were
   (a comment, a blank line at the end, a reworded message...) re-analyses one file and nothing
   project-wide: the build systems' "early cutoff";
-- what the readiness score reads from the repository (``auditor.readiness.gather``), by the project
+- what the readiness score reads from the repository (``auditor.readiness.gathering``), by the project
   phase's key: an edit that changes only findings re-weighs them.
 
 Ages in messages are in days, so the day is part of every key, as is mlaudit's own code.

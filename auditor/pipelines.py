@@ -15,8 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import yaml
-
 if TYPE_CHECKING:
     from auditor.project import Project
 
@@ -232,6 +230,8 @@ class Ownership:
 
 def owners_file_entries(text: str) -> list[str]:
     """People named by an OWNERS file: Kubernetes-style YAML (approvers, reviewers) or plain lines."""
+    import yaml  # here: loading the rules should not import PyYAML (a warm scan loads them for one file)
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError:

@@ -7,7 +7,6 @@ point at the exact requirement and say whether it is pinned.
 
 from __future__ import annotations
 
-import configparser
 import re
 import shlex
 from dataclasses import dataclass
@@ -249,6 +248,8 @@ def poetry_requirement(name: str, spec: Any, line: int) -> Requirement:
 
 
 def setup_cfg_requirements(text: str) -> list[Requirement]:
+    import configparser  # only for a setup.cfg
+
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read_string(text)

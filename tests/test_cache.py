@@ -281,21 +281,21 @@ def test_a_git_log_cut_short_by_its_time_limit_marks_the_history_partial(tmp_pat
 
 
 def test_an_edit_that_changes_only_findings_re_weighs_them_without_gathering_again(tmp_path, monkeypatch):
-    from auditor.readiness import compute
+    from auditor.readiness import gathering
 
     root = make_repo(tmp_path / "r", PROJECT, ages={"train.py": 5, "helpers.py": 5, "requirements.txt": 5})
     cache = tmp_path / "cache"
     now = 1_800_000_000.0
     cold = scan_all(root, cache_dir=cache, now=now)
     gathered = []
-    real = compute.gather
-    monkeypatch.setattr(compute, "gather", lambda project: gathered.append(1) or real(project))
+    real = gathering.gather
+    monkeypatch.setattr(gathering, "gather", lambda project: gathered.append(1) or real(project))
     with open(root / "helpers.py", "a") as handle:
         handle.write("# TODO: later\n# FIXME: and this\n")  # more findings and lines, the same facts
     warm = scan_all(root, cache_dir=cache, now=now)
     assert warm.cache["project_phase_reused"] and gathered == []
     assert warm.readiness != cold.readiness  # the debt checks weigh the new findings
-    monkeypatch.setattr(compute, "gather", real)
+    monkeypatch.setattr(gathering, "gather", real)
     assert warm.readiness == scan_all(root, now=now).readiness
 
 

@@ -13,12 +13,15 @@ from typing import Any
 __all__ = ["compute_readiness", "gather", "DIMENSIONS", "PASS", "PARTIAL", "FAIL"]
 
 
-def __getattr__(name: str) -> Any:
-    """The package's names, imported on first use (auditor/readiness/compute.py): the rule
-    registry imports the usage extractor (auditor/readiness/facts.py) on every scan, and a scan
-    answered from the cache should not load every check with it."""
-    if name in __all__:
-        from auditor.readiness import compute
+_HOMES = {"gather": "gathering", "DIMENSIONS": "gathering"}  # the rest live in auditor/readiness/compute.py
 
-        return getattr(compute, name)
+
+def __getattr__(name: str) -> Any:
+    """The package's names, imported on first use: the rule registry imports the usage extractor
+    (auditor/readiness/facts.py) on every scan, and a scan that re-weighs cached evidence
+    (``compute_readiness`` with ``gathered``) should not load every check with it."""
+    if name in __all__:
+        import importlib
+
+        return getattr(importlib.import_module(f"auditor.readiness.{_HOMES.get(name, 'compute')}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,55 +1,15 @@
-"""Runs the checks of every dimension and combines them into the readiness object of the report."""
+"""The readiness object of the report: the gathered checks, the findings checks judged, the
+dimensions scored and combined."""
 
 from __future__ import annotations
 
 from typing import Any, Iterable
 
 from auditor.finding import Finding
-from auditor.project import ARTIFACT, Project
-from auditor.readiness import monitoring, ownership, release, reproducibility, rollback, traceability
-from auditor.readiness.estimate import estimate_rollback
-from auditor.readiness.index import Index
-from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Findings, FindingsCheck  # noqa: F401 (re-exported)
-from auditor.readiness.score import DEFAULT_WEIGHTS, combine, formula, grade, resolve_weights
-
-DIMENSIONS = {
-    "traceability": traceability.CHECKS,
-    "reproducibility": reproducibility.CHECKS,
-    "rollback": rollback.CHECKS,
-    "monitoring": monitoring.CHECKS,
-    "release_safety": release.CHECKS,
-    "ownership_testing": ownership.CHECKS,
-}
-assert list(DIMENSIONS) == list(DEFAULT_WEIGHTS)
-
-
-def gather(project: Project) -> dict[str, Any]:
-    """Everything the score reads from the repository rather than from the findings, as JSON:
-    each check's result (a findings check's gathered data instead), and the rollback estimate,
-    which rests on checks of the repository alone. Cached by the engine with the project phase."""
-    ix = Index(project)
-    checks: dict[str, list[dict[str, Any]]] = {}
-    for name, dimension in DIMENSIONS.items():
-        checks[name] = []
-        for fn in dimension:
-            if isinstance(fn, FindingsCheck):
-                checks[name].append({"gathered": fn.gather(ix)})
-            else:
-                result = fn(ix)
-                assert result.points is None, f"{result.id} scores continuously: make it a FindingsCheck"
-                checks[name].append({"check": result.to_json()})
-    by_id = {entry["check"]["id"]: Check.from_json(entry["check"])
-             for entries in checks.values() for entry in entries if "check" in entry}
-    saves = rollback.classify_saves(ix)
-    artifacts = sorted(p for p, f in project.files.items() if f.kind == ARTIFACT)
-    has_models = bool(ix.io("saves") or ix.io("loads") or saves.tracked or artifacts)
-    refs = rollback.versioned_refs(ix)
-    kept_by = _kept_by(project, saves, artifacts, refs)
-    if by_id["R-ROLL-01"].status == PASS and not kept_by:
-        kept_by.append("each trained model is kept as its own version")
-    estimate = estimate_rollback(by_id, has_models=has_models or bool(refs), kept_by=kept_by,
-                                 retrain=by_id["R-REPRO-04"], automatic=rollback.automatic_rollback(ix))
-    return {"checks": checks, "rollback": estimate}
+from auditor.project import Project
+from auditor.readiness.judge import judge
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Findings  # noqa: F401 (re-exported)
+from auditor.readiness.score import combine, formula, grade, resolve_weights
 
 
 def compute_readiness(project: Project, findings: list[Finding], python_lines: int,
@@ -59,12 +19,13 @@ def compute_readiness(project: Project, findings: list[Finding], python_lines: i
     """The readiness object of the JSON report (a plain dict). ``gathered`` is ``gather(project)``,
     from an earlier scan when the repository's facts are unchanged."""
     weights = resolve_weights(settings)
-    gathered = gathered if gathered is not None else gather(project)
+    if gathered is None:
+        from auditor.readiness.gathering import gather
+
+        gathered = gather(project)
     found = Findings(findings, python_lines, set(rule_categories) if rule_categories is not None else None)
-    results = {name: [fn.judge(entry["gathered"], found) if isinstance(fn, FindingsCheck)
-                      else Check.from_json(entry["check"])
-                      for fn, entry in zip(dimension, gathered["checks"][name], strict=True)]
-               for name, dimension in DIMENSIONS.items()}
+    results = {name: [judge(entry, found) if "judge" in entry else Check.from_json(entry["check"]) for entry in entries]
+               for name, entries in gathered["checks"].items()}
     scores = {name: round(100 * sum(c.score() for c in checks) / len(checks), 1) for name, checks in results.items()}
     estimate = gathered["rollback"]
     overall = combine(scores, weights)
@@ -79,21 +40,3 @@ def compute_readiness(project: Project, findings: list[Finding], python_lines: i
         },
         "formula": formula(weights),
     }
-
-
-def _kept_by(project: Project, saves, artifacts: list[str], refs: list) -> list[str]:
-    """Why earlier model versions survive a new training run, with the first place that shows it."""
-    kept_by = []
-    if saves.tracked:
-        kept_by.append(f"models are logged to the tracker ({saves.tracked[0].path}:{saves.tracked[0].line})")
-    if saves.dvc:
-        kept_by.append(f"the model written at {saves.dvc[0].path}:{saves.dvc[0].line} is a DVC output")
-    committed = [p for p in artifacts if project.git.last_commit_time(p) is not None]
-    if committed:
-        kept_by.append(f"model files are committed to git, which keeps each committed version ({committed[0]})")
-    if refs:
-        kept_by.append(f"deploy manifests point at artifacts by version, so each one keeps its own path "
-                       f"({refs[0].path}:{refs[0].line})")
-    if saves.parameterised and not saves.in_place:
-        kept_by.append(f"models are saved to paths built at run time ({saves.parameterised[0].path})")
-    return kept_by

@@ -25,7 +25,7 @@ def density(findings: Iterable[Finding], python_lines: int) -> float:
 
 def findings_check(id: str, title: str, categories: tuple[str, ...]) -> FindingsCheck:
     """A check scored by the weighted density of the findings in ``categories``."""
-    return FindingsCheck(no_gathering, lambda _, found: judge_findings(id, title, found, categories))
+    return FindingsCheck(no_gathering, "findings", {"id": id, "title": title, "categories": list(categories)})
 
 
 def judge_findings(id: str, title: str, found: Findings, categories: tuple[str, ...]) -> Check:

@@ -75,11 +75,14 @@ class Findings:
 @dataclass(frozen=True)
 class FindingsCheck:
     """A check that weighs the scan's findings. ``gather(ix)`` reads the repository and returns
-    JSON-able data; ``judge(data, findings)`` gives the check. The gathered part is cached with
-    the other checks, so an edit that only changes findings re-judges without reading anything."""
+    JSON-able data; the judge named ``judge`` (auditor/readiness/judge.py) gives the check from
+    that data, ``params`` and the findings. The gathered part is cached with the other checks, so
+    an edit that only changes findings is re-judged without reading the repository or importing
+    the checks."""
 
     gather: Callable[[Any], Any]
-    judge: Callable[[Any, Findings], Check]
+    judge: str
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 def no_gathering(ix: Any) -> None:

@@ -7,7 +7,7 @@ import re
 from auditor.project import BUILD, CONFIG, DOC, DOCKERFILE, LOCK, REQUIREMENTS, SCRIPT
 from auditor.readiness.debt import findings_check
 from auditor.readiness.index import Index
-from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, Findings, FindingsCheck, check
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, FindingsCheck, check
 
 SEED_CALLS = ("random.seed", "numpy.random.seed", "numpy.random.default_rng", "numpy.random.RandomState",
               "torch.manual_seed", "torch.cuda.manual_seed_all", "tensorflow.random.set_seed",
@@ -35,22 +35,7 @@ def _seed_places(ix: Index) -> list[list]:
     return [[ev.path, ev.line] for ev in found]
 
 
-def _judge_seeds(places: list[list], found: Findings) -> Check:
-    title = "Random seeds are set for training"
-    seeded = [Evidence(path, line) for path, line in places]
-    open_findings = found.findings_in(("unpinned-seed",))
-    if seeded and not open_findings:
-        return check("R-REPRO-01", title, PASS, seeded, "Seeds are set and no unseeded randomness was found.")
-    if seeded:
-        return check("R-REPRO-01", title, PARTIAL, [(f.path, f.line) for f in open_findings] + seeded,
-                     f"Seeds are set, but {len(open_findings)} place(s) draw randomness without one: pass the "
-                     "configured seed to each (see the unpinned-seed findings).")
-    return check("R-REPRO-01", title, FAIL, [(f.path, f.line) for f in open_findings],
-                 "No seed is set anywhere: set one seed from the config for every library (random, numpy, "
-                 "torch, ...) and pass `random_state=` to splits and estimators.")
-
-
-seeds = FindingsCheck(_seed_places, _judge_seeds)
+seeds = FindingsCheck(_seed_places, "seeds")
 
 
 def _requirement_lines(text: str) -> list[tuple[int, bool]]:
@@ -95,28 +80,7 @@ def _dependency_lines(ix: Index) -> dict[str, list]:
     return {"locks": locks, "requirements": requirement_lines}
 
 
-def _judge_dependencies(gathered: dict[str, list], found: Findings) -> Check:
-    title = "Dependencies are pinned (a lock file or exact versions)"
-    locks = [Evidence(path, line) for path, line in gathered["locks"]]
-    requirement_lines = gathered["requirements"]
-    unpinned = [(p, line) for p, line, pinned in requirement_lines if not pinned]
-    pinned = [(p, line) for p, line, pinned in requirement_lines if pinned]
-    open_findings = found.findings_in(("unpinned-dependency",))
-    if locks:
-        return check("R-REPRO-02", title, PASS, locks, "A lock file pins every dependency.")
-    if requirement_lines and not unpinned and not open_findings:
-        return check("R-REPRO-02", title, PASS, pinned, "Every requirement is pinned to an exact version.")
-    if pinned:
-        total = len(requirement_lines)
-        return check("R-REPRO-02", title, PARTIAL, unpinned + [(f.path, f.line) for f in open_findings],
-                     f"{len(pinned)} of {total} requirements are pinned: pin the rest (`pip-compile`, `uv lock`, "
-                     "`poetry lock`) so a rebuild installs what the model was trained with.")
-    return check("R-REPRO-02", title, FAIL, unpinned[:6],
-                 "Nothing pins the dependency versions: commit a lock file (uv.lock, poetry.lock, "
-                 "pip-compile output) or exact `==` versions.")
-
-
-dependencies = FindingsCheck(_dependency_lines, _judge_dependencies)
+dependencies = FindingsCheck(_dependency_lines, "dependencies")
 
 
 def environment(ix: Index) -> Check:
