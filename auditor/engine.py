@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
-from auditor import __version__, incremental, registry
+from auditor import __version__, forked, incremental, registry
 from auditor.artifacts import read_header as read_artifact_header
 from auditor.blame import Blamer, attach_ages, hack_lines
 from auditor.cache import ResultCache, code_digest, settings_digest
@@ -22,6 +22,7 @@ from auditor.excerpt import fill_missing as fill_missing_excerpts
 from auditor.finding import SEVERITIES, Finding, assign_fingerprints, confidence_rank, severity_rank
 from auditor.gitinfo import GitHistory, read_history
 from auditor.factstore import FactStore
+from auditor.forked import ForkedCall
 from auditor.incremental import digest_text
 from auditor.project import (ARTIFACT, CONFIG, LOCK, NOTEBOOK, OTHER, PYTHON, TEXT_KINDS, Project, RepoFile,
                              classify)
@@ -516,6 +517,7 @@ def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, Repo
         file_times_matter = not result.git.available and bool(project.artifacts)
         key = incremental.project_key(settings, config, files, {r.path: r.facts_digest for r in hits + fresh},
                                       module_names, result.git, only, now, file_times_matter)
+    gathering = _start_gathering(project, cache if caching else None, key)  # before blame starts threads
     blamer = _start_blame(project, module_findings, cache if caching else None, source_keys)
     try:
         project_findings = _stored_findings(cache.get("project", key)) if key else None
@@ -529,7 +531,7 @@ def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, Repo
                                                            [r.id for r in rules], blamer)
     finally:
         blamer.close()
-    result.readiness = _readiness(project, result, cache if caching else None, key)
+    result.readiness = _readiness(project, result, cache if caching else None, key, gathering)
     result.skipped.sort()
     result.degraded.sort()
     if caching and not result.errors:
@@ -565,8 +567,22 @@ def _stored_findings(state: Any) -> list[Finding] | None:
         return None
 
 
+def _start_gathering(project: Project, cache: ResultCache | None, key: str | None) -> ForkedCall | None:
+    """What readiness reads from the repository, gathered in a forked child while the project
+    rules run here (it needs the model, not the findings); None where it is cached, or where
+    processes are not forked (it is then gathered after the rules, in this process)."""
+    if (cache is not None and key and cache.get_encoded("readiness", key) is not None) or not forked.available():
+        return None
+    from auditor.readiness import gather
+
+    project.git.settle()  # no thread may run at the fork: the log's reader is the only one so far
+    if project.facts.loads_from_cache("usage"):
+        project.fact("usage")  # decoded here: the child must not use this process's SQLite connection
+    return ForkedCall(gather, project)
+
+
 def _readiness(project: Project, result: ScanResult, cache: ResultCache | None,
-               key: str | None) -> dict[str, Any] | None:
+               key: str | None, gathering: ForkedCall | None = None) -> dict[str, Any] | None:
     """The readiness score, after the findings, which feed it. What it reads from the repository
     (``gather``) is cached under the project phase's key, so an edit that changes only findings
     re-weighs them without reading any facts."""
@@ -581,9 +597,11 @@ def _readiness(project: Project, result: ScanResult, cache: ResultCache | None,
         except (KeyError, TypeError, ValueError, AttributeError):
             pass  # a damaged or foreign entry: gather again
     try:
-        from auditor.readiness import gather  # the checks themselves: only when the repository changed
+        gathered = gathering.result() if gathering is not None else None
+        if not isinstance(gathered, dict):
+            from auditor.readiness import gather  # the checks themselves: only when the repository changed
 
-        gathered = gather(project)
+            gathered = gather(project)
         readiness = compute_readiness(project, result.findings, result.python_lines, settings, categories, gathered)
     except Exception:
         result.errors.append({"rule": "readiness", "path": "", "error": _traceback()})

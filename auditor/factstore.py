@@ -57,6 +57,10 @@ class FactStore:
         if loader is not None and pending:
             self._loaders[path] = (loader, pending)
 
+    def loads_from_cache(self, name: str) -> bool:
+        """Whether decoding ``name`` would read the cache (some cached module still has it there)."""
+        return any(name in pending for _, pending in self._loaders.values())
+
     def __contains__(self, path: str) -> bool:
         return path in self._texts
 
