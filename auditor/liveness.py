@@ -182,7 +182,7 @@ class Liveness:
 
     def _used_elsewhere(self, d: Definition, star_users: dict[str, list[str]]) -> bool:
         """Used where this graph cannot see it: a package's public API, or a star import."""
-        if public(d) and (self.roots.in_library(d.path) or d.path.endswith("__init__.py")):
+        if (self.roots.in_library(d.path) or d.path.endswith("__init__.py")) and public(d):
             return True  # public API of a package: callers live outside this repository
         name = d.qualname.rsplit(".", 1)[-1]
         return "." not in d.qualname and any(name in self.symbols[user].get("names", ())

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import PurePosixPath
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Any, Iterable, NamedTuple
 
 
 # MODULE and SymbolFacts are re-exported: rules import them from here with the graph.
@@ -58,47 +58,78 @@ class Definition(NamedTuple):
     node: str  # ``path::qualname``; the graph keys its edges by this same string
 
 
-class _ModuleScopes:
-    """One module's definitions and locals, arranged to resolve the names its scopes use."""
+class _ModuleNames:
+    """How the names used in one module's scopes resolve to graph nodes. Answers are remembered:
+    a module uses the same imported names from many scopes, and sibling scopes see the same names
+    through their enclosing scopes."""
 
-    def __init__(self, facts: dict[str, Any]) -> None:
+    def __init__(self, graph: "ProgramGraph", path: str, facts: dict[str, Any]) -> None:
+        self.graph, self.path = graph, path
         self.qualnames = {d[0] for d in facts.get("defs", ())}
         self.members: dict[str, set[str]] = {}  # qualname ("" for the module) -> names defined directly in it
         for qualname in self.qualnames:
             enclosing, _, name = qualname.rpartition(".")
             self.members.setdefault(enclosing, set()).add(name)
+        self.defined = set().union(*self.members.values())  # every name some definition here has
         # function scope -> its parameters and assigned names
         self.locals = {scope: set(names) for scope, names in facts.get("locals", {}).items()}
-        self.classes: dict[str, str | None] = {}  # scope -> its enclosing class, for ``self.x`` uses
+        self._visible: dict[str, dict[str, str | None]] = {}  # scope -> name -> qualname it names there
+        self._imported: dict[str, str | None] = {}  # dotted name -> node
+        self._classes: dict[str, str | None] = {}  # scope -> its enclosing class, for ``self.x`` uses
 
-    def resolve_local(self, chain: list[str], name: str) -> str | None:
-        """The qualname a name used in the scope ``chain[0]`` refers to among this module's
-        definitions: innermost enclosing scope first (nested functions, then module level); a
-        parameter or local variable of an enclosing function shadows the module-level name."""
-        head, _, rest = name.partition(".")
-        for enclosing in chain:
-            if head in self.members.get(enclosing, ()):
-                qualname = f"{enclosing}.{head}" if enclosing else head
-                if rest and f"{qualname}.{rest}" in self.qualnames:
-                    return f"{qualname}.{rest}"
-                return qualname
-            if enclosing and head in self.locals.get(enclosing, ()):
-                return None
+    def node(self, scope: str, target: str) -> str | None:
+        """The node a call made in ``scope`` names: ``import:pkg.mod.name``, ``local:name`` (or
+        ``local:name.attr``) or ``self:method``."""
+        kind, _, name = target.partition(":")
+        if kind == "import":
+            return self.imported(name)
+        if kind == "local":
+            return self.local(scope, name)
+        if kind == "self":
+            return self.method(scope, name)
         return None
 
+    def imported(self, name: str) -> str | None:
+        if name not in self._imported:
+            node = self.graph.resolve_from(self.path, name)
+            self._imported[name] = self.graph._node(node) if node else None
+        return self._imported[name]
 
-def _uses(facts: dict[str, Any]) -> Iterator[tuple[str, int, Iterable]]:
-    """(scope, edge kind, [(target, line)]): every scope's calls, then every scope's references."""
-    for scope, calls in facts.get("calls", {}).items():
-        yield scope, CALL, calls
-    for scope, refs in facts.get("refs", {}).items():
-        yield scope, REF, [(ref if ref.startswith("import:") else f"local:{ref}", None) for ref in refs]
+    def local(self, scope: str, name: str) -> str | None:
+        head, _, rest = name.partition(".")
+        # most names used are parameters, locals or builtins: no definition of the module has them
+        qualname = self._visible_in(scope, head) if head in self.defined else None
+        if qualname is None:
+            return None
+        if rest and f"{qualname}.{rest}" in self.qualnames:
+            qualname = f"{qualname}.{rest}"
+        return self.graph.definitions[f"{self.path}::{qualname}"].node
 
+    def method(self, scope: str, name: str) -> str | None:
+        """``self.name`` in a method: the method of its class."""
+        if scope not in self._classes:
+            self._classes[scope] = self.graph._enclosing_class(self.path, scope)
+        cls = self._classes[scope]
+        d = self.graph.definitions.get(f"{self.path}::{cls}.{name}") if cls else None
+        return d.node if d is not None else None
 
-def _enclosing_chain(scope: str) -> list[str]:
-    """The scope and every scope around it, innermost first, ending with the module (``""``)."""
-    parts = scope.split(".") if scope else []
-    return [".".join(parts[:cut]) for cut in range(len(parts), -1, -1)]
+    def _visible_in(self, scope: str, head: str) -> str | None:
+        """The qualname of this module's definition that ``head`` names in ``scope``: innermost
+        enclosing scope first (nested functions, then module level); a parameter or local
+        variable of an enclosing function shadows the module-level name."""
+        seen = self._visible.get(scope)
+        if seen is None:
+            seen = self._visible[scope] = {}
+        elif head in seen:
+            return seen[head]
+        if head in self.members.get(scope, ()):
+            qualname = f"{scope}.{head}" if scope else head
+        elif scope and head in self.locals.get(scope, ()):
+            qualname = None
+        else:
+            qualname = self._visible_in(scope.rpartition(".")[0], head) if scope else None
+        seen[head] = qualname
+        return qualname
 
 
 class ProgramGraph:
@@ -229,21 +260,22 @@ class ProgramGraph:
                         self._link(path, self._node(module), IMPORT, line)
 
     def _add_uses(self, path: str, facts: dict[str, Any]) -> None:
-        """Edges for the calls and references of each scope; each distinct target of a scope is
-        resolved once (a scope calls the same names many times), imported names once per module."""
-        scopes = _ModuleScopes(facts)
-        imported: dict[str, str | None] = {}
-        for scope, kind, uses in _uses(facts):
+        """Edges for the calls of each scope, then for its references (names and imported names
+        it reads)."""
+        names = _ModuleNames(self, path, facts)
+        for scope, calls in facts.get("calls", {}).items():
             source = self._node(path if scope == MODULE else f"{path}::{scope}")
-            chain = _enclosing_chain(scope)
-            resolved: dict[str, str | None] = {}
-            for target, line in uses:
-                if target not in resolved:
-                    node = self._resolve_target(path, scope, chain, target, scopes, imported)
-                    resolved[target] = self._node(node) if node else None
-                node = resolved[target]
+            for target, line in calls:
+                node = names.node(scope, target)
                 if node and node != source:
-                    self._link(source, node, kind, line)
+                    self._link(source, node, CALL, line)
+        for scope, refs in facts.get("refs", {}).items():
+            source = self._node(path if scope == MODULE else f"{path}::{scope}")
+            for ref in refs:
+                imported = ref.startswith("import:")
+                node = names.imported(ref[len("import:"):]) if imported else names.local(scope, ref)
+                if node and node != source:
+                    self._link(source, node, REF, None)
 
     def _node(self, node: str) -> str:
         """The one string object naming ``node`` (edges key their dicts by it, so each node's
@@ -277,27 +309,6 @@ class ProgramGraph:
             self._succ[cls][node] = _pack(MEMBER, _unpack(packed)[1])
             self._replaced.setdefault((self._node(cls), node), packed)
         self._networkx = None
-
-    def _resolve_target(self, path: str, scope: str, chain: list[str], target: str, scopes: _ModuleScopes,
-                        imported: dict[str, str | None]) -> str | None:
-        kind, _, name = target.partition(":")
-        if kind == "import":
-            if name not in imported:
-                imported[name] = self.resolve_from(path, name)
-            return imported[name]
-        if kind == "local":
-            qualname = scopes.resolve_local(chain, name)
-            return f"{path}::{qualname}" if qualname else None
-        if kind == "self":
-            if scope not in scopes.classes:
-                scopes.classes[scope] = self._enclosing_class(path, scope)
-            cls = scopes.classes[scope]
-            if cls:
-                node = f"{path}::{cls}.{name}"
-                if node in self.definitions:
-                    return node
-            return None
-        return None
 
     def _enclosing_class(self, path: str, scope: str) -> str | None:
         parts = scope.split(".")

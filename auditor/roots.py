@@ -208,7 +208,7 @@ class Roots:
             return "defined in a plugin module that is loaded and inspected by name"
         if d.kind == "class" and self.classes.registered_by_base(d.node):
             return "registered by a base class's __init_subclass__"
-        if public(d) and self.in_library(d.path):
+        if self.in_library(d.path) and public(d):  # the cheap test first: most modules are not a library's
             return "public API of the package"
         return None
 
