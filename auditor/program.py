@@ -63,9 +63,9 @@ class _ModuleNames:
     a module uses the same imported names from many scopes, and sibling scopes see the same names
     through their enclosing scopes."""
 
-    def __init__(self, graph: "ProgramGraph", path: str, facts: dict[str, Any]) -> None:
+    def __init__(self, graph: "ProgramGraph", path: str, facts: dict[str, Any], qualnames: set[str]) -> None:
         self.graph, self.path = graph, path
-        self.qualnames = {d[0] for d in facts.get("defs", ())}
+        self.qualnames = qualnames  # of the module's definitions
         self.members: dict[str, set[str]] = {}  # qualname ("" for the module) -> names defined directly in it
         for qualname in self.qualnames:
             enclosing, _, name = qualname.rpartition(".")
@@ -237,16 +237,17 @@ class ProgramGraph:
 
     # -- graph --------------------------------------------------------------------------------
     def _build(self, release_inputs: bool) -> None:
+        """Every module's definitions first (a use may name one in any module), then its edges.
+        With ``release_inputs`` each module's inputs are dropped as soon as they are used, so the
+        memory they took is reused by what the graph builds next."""
+        qualnames: dict[str, set[str]] = {}
         for path, facts in self.symbols.items():
             self._modules[path] = path
-            for qualname, kind, line, end, decorators, bases in facts.get("defs", []):
-                self.last_lines[path] = max(self.last_lines.get(path, end), end)
-                node = f"{path}::{qualname}"
-                if node not in self.definitions:
-                    self.definitions[node] = Definition(path, qualname, kind, line, end, tuple(decorators),
-                                                        tuple(bases), node)
+            qualnames[path] = self._add_definitions(path, facts.get("defs", []))
+            if release_inputs:
+                facts.pop("defs", None)
         for path, facts in self.symbols.items():
-            self._add_uses(path, facts)
+            self._add_uses(path, facts, qualnames.pop(path))
             if release_inputs:
                 for key in GRAPH_INPUTS:
                     facts.pop(key, None)
@@ -259,10 +260,22 @@ class ProgramGraph:
                     if module != path:
                         self._link(path, self._node(module), IMPORT, line)
 
-    def _add_uses(self, path: str, facts: dict[str, Any]) -> None:
+    def _add_definitions(self, path: str, rows: list[list[Any]]) -> set[str]:
+        """A module's definitions (the first of each qualname); returns their qualnames."""
+        qualnames = set()
+        for qualname, kind, line, end, decorators, bases in rows:
+            qualnames.add(qualname)
+            self.last_lines[path] = max(self.last_lines.get(path, end), end)
+            node = f"{path}::{qualname}"
+            if node not in self.definitions:
+                self.definitions[node] = Definition(path, qualname, kind, line, end, tuple(decorators),
+                                                    tuple(bases), node)
+        return qualnames
+
+    def _add_uses(self, path: str, facts: dict[str, Any], qualnames: set[str]) -> None:
         """Edges for the calls of each scope, then for its references (names and imported names
         it reads)."""
-        names = _ModuleNames(self, path, facts)
+        names = _ModuleNames(self, path, facts, qualnames)
         for scope, calls in facts.get("calls", {}).items():
             source = self._node(path if scope == MODULE else f"{path}::{scope}")
             for target, line in calls:
