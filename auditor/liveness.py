@@ -85,8 +85,8 @@ class Liveness:
         while changed:  # a module imported only by dead modules is dead too
             changed = False
             for path in sorted(candidates):
-                users = {src.split("::")[0] for src in self.graph.predecessors(path)} | {
-                    src.split("::")[0] for node in self.defs_by_path.get(path, []) for src in self.graph.predecessors(node)}
+                users = {src.split("::")[0] for node in [path, *self.defs_by_path.get(path, [])]
+                         for src in self.graph.predecessors(node)}
                 users.discard(path)
                 if users - candidates:
                     candidates.discard(path)

@@ -59,7 +59,8 @@ def test_a_file_the_pattern_matches_is_never_skipped(pattern):
 
 
 def test_needles_are_the_words_a_match_needs():
-    assert needles(re.compile("versionAsOf|snapshot-id", re.I)) == (frozenset({"versionasof"}), frozenset({"snapshot-id"}))
+    assert needles(re.compile("versionAsOf|snapshot-id", re.I)) == (frozenset({"versionasof"}),
+                                                                      frozenset({"snapshot-id"}))
     # a group in a sequence multiplies the ways; a repeat needs nothing
     assert set(needles(re.compile(r"python\s+(-m\s+)?(train|fit)"))) == {frozenset({"python", "train"}),
                                                                            frozenset({"python", "fit"})}
