@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import time
 
-import pathspec
-
 from auditor.discover import SKIP_DIRS
 from auditor.pipeline_code import extract
 from auditor.pipelines import (FACTS, Pipeline, config_pipelines, is_team, last_commit_of, owners_for,
@@ -233,6 +231,8 @@ class UnmatchedCodeownersPattern(ProjectRule):
         owners = project.codeowners
         if not owners.path:
             return
+        import pathspec  # here: a CODEOWNERS file exists
+
         excluded = pathspec.GitIgnoreSpec.from_lines(project.config.exclude) if project.config.exclude else None
         paths = list(project.files)
         for rule in owners.rules:
