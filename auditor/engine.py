@@ -313,7 +313,10 @@ def _fact_store(hits: list[SourceResult], fresh: list[SourceResult], jobs: list[
         return res.fact_texts
 
     store = FactStore(reanalyse)
-    for res in hits + fresh:
+    # In the repository's file order, whichever modules came from the cache: rules that take the
+    # first of several places must give the same answer on a cold scan and a warm one.
+    results = {res.path: res for res in hits + fresh}
+    for res in (results[job.path] for job in jobs if job.path in results):
         if res.skipped:
             continue
         if res.fact_texts or cache is None:

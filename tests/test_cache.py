@@ -331,3 +331,17 @@ def test_a_scan_answered_from_the_cache_loads_no_rule_module(tmp_path):
     warm = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     assert "auditor.rules." in cold
     assert warm.strip() == "[]"
+
+
+def test_modules_enter_the_project_model_in_file_order_whichever_came_from_the_cache():
+    """Rules that report the first of several places (an entry point "named in" a module) must
+    say the same on a cold scan, where workers return modules in batches, and on a warm one."""
+    from auditor.engine import _fact_store
+    from auditor.worker import SourceJob, SourceResult
+
+    jobs = [SourceJob(p, p, False, p[:-3], [], {}, 1000) for p in ("a.py", "b.py", "c.py")]
+    cached = SourceResult("c.py", fact_texts={"symbols": "{}"})
+    fresh = [SourceResult("b.py", fact_texts={"symbols": "{}"}), SourceResult("a.py", fact_texts={"symbols": "{}"})]
+    store = _fact_store([cached], fresh, jobs, None, {}, {}, None)
+    assert store.paths() == ["a.py", "b.py", "c.py"]
+    assert list(store.kind("symbols")) == ["a.py", "b.py", "c.py"]
