@@ -3,6 +3,7 @@ pays), then the file and project rules, then attach owners and fingerprints."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -522,6 +523,10 @@ def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, Repo
                                       module_names, result.git, only, now, file_times_matter)
     gathering = _start_gathering(project, cache if caching else None, key)  # before blame starts threads
     blamer = _start_blame(project, module_findings, cache if caching else None, source_keys)
+    # The project phase decodes millions of small fact objects and makes few reference cycles; the
+    # collector's full passes over them cost more than the phase's own work on large trees
+    # (whole stdlib: 2.9 -> 1.6 s, nothing to collect), so it waits until the findings are made.
+    gc.disable()
     try:
         project_findings = _stored_findings(cache.get("project", key)) if key else None
         result.cache["project_phase_reused"] = project_findings is not None
@@ -533,6 +538,7 @@ def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, Repo
         result.findings, result.suppressed = _post_process(module_findings + project_findings, project, config,
                                                            [r.id for r in rules], blamer)
     finally:
+        gc.enable()
         blamer.close()
     result.readiness = _readiness(project, result, cache if caching else None, key, gathering)
     result.skipped.sort()

@@ -9,6 +9,7 @@ in the child gives None, and the caller does the work itself.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -28,6 +29,7 @@ class ForkedCall:
         self.pid = os.fork()
         if self.pid == 0:  # the child: compute, write, leave without running the parent's cleanup
             os.close(read)
+            gc.disable()  # short-lived, and it leaves with os._exit: the collector's passes are waste
             try:
                 payload = json.dumps({"value": fn(*args)}, separators=(",", ":"))
             except BaseException:  # noqa: BLE001 - the parent redoes the work and reports what breaks
