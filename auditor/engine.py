@@ -516,11 +516,18 @@ def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, Repo
     hits, fresh = _source_phase(files, jobs, config, cache, source_keys, progress, result)
     project.facts = _fact_store(hits, fresh, jobs, cache if caching else None, source_keys, files, config)
     module_findings = [Finding.from_json(f) for res in hits + fresh if not res.skipped for f in res.findings]
-    key = None
+    # Two groups of rules, each reused on its own: the few that read file times (outside git, an
+    # edit touches one and they must look again) and the rest, which see modules only by their facts.
+    groups = {"rules": [r for r in rules if not getattr(r, "reads_file_times", False)],
+              "file-time rules": [r for r in rules if getattr(r, "reads_file_times", False)]}
+    keys: dict[str, str] = {}
     if caching:
-        file_times_matter = not result.git.available and bool(project.artifacts)
-        key = incremental.project_key(settings, config, files, {r.path: r.facts_digest for r in hits + fresh},
-                                      module_names, result.git, only, now, file_times_matter)
+        file_times = not result.git.available and bool(project.artifacts)
+        digests = {r.path: r.facts_digest for r in hits + fresh}
+        keys = {group: incremental.project_key(settings, config, files, digests, module_names, result.git, only,
+                                               now, group, file_times and group == "file-time rules")
+                for group in groups}
+    key = keys.get("rules")
     gathering = _start_gathering(project, cache if caching else None, key)  # before blame starts threads
     blamer = _start_blame(project, module_findings, cache if caching else None, source_keys)
     # The project phase decodes millions of small fact objects and makes few reference cycles; the
@@ -528,13 +535,17 @@ def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, Repo
     # (whole stdlib: 2.9 -> 1.6 s, nothing to collect), so it waits until the findings are made.
     gc.disable()
     try:
-        project_findings = _stored_findings(cache.get("project", key)) if key else None
-        result.cache["project_phase_reused"] = project_findings is not None
-        if project_findings is None:
-            errors_before = len(result.errors)
-            project_findings = _project_phase(rules, options, project, result)
-            if key and len(result.errors) == errors_before:
-                cache.put("project", key, [f.to_json() | {"anchor": f.anchor} for f in project_findings])
+        project_findings: list[Finding] = []
+        result.cache["project_phase_reused"] = True
+        for group, members in groups.items():
+            found = _stored_findings(cache.get("project", keys[group])) if keys else None
+            if found is None:
+                result.cache["project_phase_reused"] = False
+                errors_before = len(result.errors)
+                found = _project_phase(members, options, project, result)
+                if keys and len(result.errors) == errors_before:
+                    cache.put("project", keys[group], [f.to_json() | {"anchor": f.anchor} for f in found])
+            project_findings += found
         result.findings, result.suppressed = _post_process(module_findings + project_findings, project, config,
                                                            [r.id for r in rules], blamer)
     finally:

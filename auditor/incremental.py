@@ -64,16 +64,17 @@ def scan_key(settings: str, config: "Config", files: dict[str, "RepoFile"], sour
 
 def project_key(settings: str, config: "Config", files: dict[str, "RepoFile"], facts_digests: dict[str, str],
                 module_names: dict[str, str], git: "GitHistory", only: str | None, now: float,
-                file_times_matter: bool) -> str:
-    """The project phase: modules by their module name and facts, other files as for the whole
-    scan. A module's file time is an input only where file times are a clock rules read: outside
-    git, for repositories with model artifacts (``auditor.artifacts.last_change``, ``path_time``)."""
+                group: str, file_times: bool) -> str:
+    """One group of the project phase's rules: modules by their module name and facts, other files
+    as for the whole scan. ``file_times``: the group reads file times (``ProjectRule.reads_file_times``)
+    and they are the artifacts' clock (outside git): every module's file time is an input too."""
     digest = hashlib.sha256(_state(settings, config, git, only, now).encode())
+    digest.update(f"\0{group}\0{file_times}".encode())
     for path in sorted(files):
         file = files[path]
         if path in facts_digests:
             identity = f"{module_names.get(path, '')}:{facts_digests[path]}"
-            if file_times_matter:
+            if file_times:
                 identity += f":{file.mtime}"
         else:
             identity = _other_file_identity(file)

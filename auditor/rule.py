@@ -174,7 +174,13 @@ class FileRule(Rule):
 
 
 class ProjectRule(Rule):
-    """Runs once on the whole repository model after the per-file phase."""
+    """Runs once on the whole repository model after the per-file phase.
+
+    ``reads_file_times``: the rule compares file modification times, the clock of artifacts outside
+    git (``auditor.artifacts.last_change``, ``path_time``). Only such rules run again when a
+    file is merely touched (auditor/incremental.py)."""
+
+    reads_file_times: ClassVar[bool] = False
 
     def check(self, project: "Project") -> Iterable[Finding]:
         raise NotImplementedError

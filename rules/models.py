@@ -53,6 +53,7 @@ class StaleModel(ProjectRule):
     """
 
     id = "ML301"
+    reads_file_times = True  # outside git, model and code ages are file times
     name = "stale-model"
     category = "stale-model"
     severity = "medium"
@@ -158,6 +159,7 @@ class ModelOlderThanTrainingCode(ProjectRule):
     """
 
     id = "ML302"
+    reads_file_times = True  # outside git, model and code ages are file times
     name = "model-older-than-training-code"
     category = "stale-model"
     severity = "low"

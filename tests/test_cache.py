@@ -193,9 +193,10 @@ def test_a_missing_or_damaged_facts_entry_has_its_file_analysed_again(tmp_path):
         {f.symbol for f in cold.findings if f.rule == "ML101"}
 
 
-def test_outside_git_a_touched_module_is_a_new_input_when_the_repository_has_models(tmp_path):
+def test_outside_git_a_touched_module_is_a_new_input_when_the_repository_has_models(tmp_path, monkeypatch):
     """Without git, file times are the clock of model staleness (ML302): training code edited after
     the model it trains must be judged again, even when the edit leaves its facts as they were."""
+    from auditor import engine
     from auditor.rules.models import ModelOlderThanTrainingCode as rule
 
     example = next(e for e in rule.examples if not e.valid)
@@ -207,9 +208,26 @@ def test_outside_git_a_touched_module_is_a_new_input_when_the_repository_has_mod
     assert not any(f.rule == "ML302" for f in scan_all(root, cache_dir=cache).findings)
     with open(root / "train.py", "a") as handle:
         handle.write("# retrained\n")
+    ran = []
+    real = engine._project_phase
+    monkeypatch.setattr(engine, "_project_phase", lambda rules, *a: ran.extend(r.id for r in rules) or real(rules, *a))
     warm = scan_all(root, cache_dir=cache)
     assert not warm.cache["project_phase_reused"]
     assert any(f.rule == "ML302" for f in warm.findings)
+    assert ran == ["ML301", "ML302"]  # the rules that read file times, and only they
+
+
+def test_rules_that_read_file_times_say_so():
+    """The file-time rules are run again when a module is touched outside git; a rule that reads
+    the clock without declaring it would keep an answer from before the edit."""
+    import inspect
+
+    from auditor import registry
+
+    for rule in registry.all_rules().values():
+        source = inspect.getsource(rule)
+        if "last_change(" in source or "path_time(" in source or ".mtime" in source:
+            assert getattr(rule, "reads_file_times", False), f"{rule.id} reads file times: set reads_file_times"
 
 
 def test_a_blame_is_reused_while_its_file_and_head_are_unchanged(tmp_path, monkeypatch):
