@@ -295,3 +295,16 @@ def test_markdown_shows_readiness_when_present():
     text = render_markdown(result)
     assert "**Readiness 62.4/100, grade C**" in text and "about 30 min" in text
     assert "**Versions kept** (rollback, fail): Keep versions" in text
+
+
+def test_a_large_json_report_is_compact_and_the_same_data(monkeypatch):
+    import json
+
+    from auditor.report import json_report
+
+    result = sample_result()
+    indented = json_report.render_json(result)
+    monkeypatch.setattr(json_report, "INDENT_LIMIT", 1)
+    compact = json_report.render_json(result)
+    assert "\n  " in indented and "\n" not in compact.rstrip("\n")
+    assert json.loads(compact) == json.loads(indented)
