@@ -532,7 +532,7 @@ def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, Repo
     blamer = _start_blame(project, module_findings, cache if caching else None, source_keys)
     # The project phase decodes millions of small fact objects and makes few reference cycles; the
     # collector's full passes over them cost more than the phase's own work on large trees
-    # (whole stdlib: 2.9 -> 1.6 s, nothing to collect), so it waits until the findings are made.
+    # (whole stdlib: 2.9 -> 1.6 s, nothing to collect), so it waits until the score is made too.
     gc.disable()
     try:
         project_findings: list[Finding] = []
@@ -548,10 +548,11 @@ def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, Repo
             project_findings += found
         result.findings, result.suppressed = _post_process(module_findings + project_findings, project, config,
                                                            [r.id for r in rules], blamer)
+        blamer.close()
+        result.readiness = _readiness(project, result, cache if caching else None, key, gathering)
     finally:
         gc.enable()
         blamer.close()
-    result.readiness = _readiness(project, result, cache if caching else None, key, gathering)
     result.skipped.sort()
     result.degraded.sort()
     if caching and not result.errors:

@@ -113,11 +113,11 @@ class RepoFile:
     def parse_error(self) -> tuple[int | None, str] | None:
         return self._parsed[1]
 
-    @property
+    @cached_property  # asked for many times per file by rules and the readiness index
     def name(self) -> str:
         return PurePosixPath(self.path).name
 
-    @property
+    @cached_property
     def suffix(self) -> str:
         return PurePosixPath(self.path).suffix.lower()
 

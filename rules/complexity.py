@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 
 from radon.complexity import cc_rank
-from radon.metrics import h_visit_ast, mi_compute, mi_rank  # noqa: F401 (h_visit_ast: tests' reference)
+from radon.metrics import mi_compute, mi_rank
 from radon.visitors import ComplexityVisitor
 
 from auditor.rule import Invalid, ModuleRule, Option, Valid
@@ -395,24 +395,6 @@ class ComplexFunction(ModuleRule):
 def _radon_complexity(function) -> int:
     """radon's own figure for one function (the count above decides only which ones to ask)."""
     return ComplexityVisitor.from_ast(function).functions[0].complexity
-
-
-def _functions(blocks):
-    """radon's functions, methods and closures at any depth, each once, in the order ML471 reports
-    them (the reference the index count is tested against). radon lists a class's methods both
-    inside the class and again at top level."""
-    seen: set[tuple[int, str]] = set()
-
-    def walk(items):
-        for block in items:
-            if hasattr(block, "methods"):
-                yield from walk(block.methods)
-            elif (block.lineno, block.name) not in seen:
-                seen.add((block.lineno, block.name))
-                yield block
-                yield from walk(getattr(block, "closures", ()))
-
-    return walk(blocks)
 
 
 class LowMaintainabilityModule(ModuleRule):

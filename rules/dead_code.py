@@ -527,7 +527,7 @@ class FixedFeatureFlag(ProjectRule):
 
     def check(self, project):
         analysis = analyse(project)
-        stores, strings = set(), set()
+        stores = set()
         for facts in analysis.symbols.values():
             stores.update(facts.get("attr_stores", ()))
         for path, facts in analysis.symbols.items():
