@@ -239,6 +239,10 @@ def hack_lines(findings: list[Finding]) -> dict[str, list[int] | None]:
     return wanted
 
 
+def _no_age(finding: Finding, note: str) -> Finding:
+    return finding.with_changes(evidence={**finding.evidence, "age_days": None, "author": None, "age_note": note})
+
+
 def attach_ages(findings: list[Finding], project: "Project", config: "Config",
                 budget: float = BUDGET_SECONDS, blamer: Blamer | None = None) -> list[Finding]:
     """Give every undocumented-hack finding the age and author of its line."""
@@ -247,52 +251,57 @@ def attach_ages(findings: list[Finding], project: "Project", config: "Config",
         return findings
     result = list(findings)
     git = project.git
-
-    def note_all(indices, note: str) -> None:
-        for i in indices:
-            result[i] = result[i].with_changes(evidence={**result[i].evidence, "age_days": None, "author": None,
-                                                         "age_note": note})
-
     if not git.available:
-        note_all(targets, f"no age: {git.reason or 'not a git repository'}")
+        for i in targets:
+            result[i] = _no_age(result[i], f"no age: {git.reason or 'not a git repository'}")
         return result
     by_path: dict[str, list[int]] = {}
     for i in targets:
         by_path.setdefault(findings[i].path, []).append(i)
+    jobs = _blame_jobs(findings, by_path, git.paths, result)
     own = blamer is None
     blamer = blamer or Blamer(project, budget=budget)
-    thresholds: dict[str, int] = {}
-    jobs: dict[str, list[int] | None] = {}
-    for path, indices in sorted(by_path.items()):
-        if path not in git.paths:
-            note_all(indices, "no age: the file is not committed")
-            continue
-        lines = None if path.endswith(".ipynb") else [findings[i].line for i in indices if findings[i].line]
-        if lines == []:
-            note_all(indices, "no age: the finding has no line")
-            continue
-        jobs[path] = lines
-        blamer.request(path, lines)
     try:
+        for path, lines in jobs.items():
+            blamer.request(path, lines)
         outcomes = {path: blamer.lines_of(path, lines) for path, lines in jobs.items()}
     finally:
         if own:
             blamer.close()
+    thresholds: dict[str, int] = {}
     for path, blamed in outcomes.items():
-        indices = by_path[path]
-        if isinstance(blamed, str):
-            note_all(indices, f"no age: {blamed}")
-            continue
-        used: set[int] = set()
-        for i in indices:
-            finding = findings[i]
-            number = _notebook_line(blamed, finding.anchor, used) if path.endswith(".ipynb") else finding.line
-            line = blamed.get(number) if number else None
-            if line is None:
-                note_all([i], "no age: the line was not found in git blame")
-                continue
-            result[i] = _with_age(finding, line, project, config, thresholds)
+        used: set[int] = set()  # a notebook's JSON lines already matched to a finding
+        for i in by_path[path]:
+            result[i] = _aged(findings[i], blamed, project, config, thresholds, used)
     return result
+
+
+def _blame_jobs(findings: list[Finding], by_path: dict[str, list[int]], committed, result: list[Finding],
+                ) -> dict[str, list[int] | None]:
+    """The lines to blame per path (None: the whole notebook); findings that cannot have an age
+    get their reason in ``result`` instead."""
+    jobs: dict[str, list[int] | None] = {}
+    for path, indices in sorted(by_path.items()):
+        lines = None if path.endswith(".ipynb") else [findings[i].line for i in indices if findings[i].line]
+        reason = ("no age: the file is not committed" if path not in committed else
+                  "no age: the finding has no line" if lines == [] else None)
+        if reason:
+            for i in indices:
+                result[i] = _no_age(result[i], reason)
+        else:
+            jobs[path] = lines
+    return jobs
+
+
+def _aged(finding: Finding, blamed: dict[int, LineBlame] | str, project: "Project", config: "Config",
+          thresholds: dict[str, int], used: set[int]) -> Finding:
+    if isinstance(blamed, str):
+        return _no_age(finding, f"no age: {blamed}")
+    number = _notebook_line(blamed, finding.anchor, used) if finding.path.endswith(".ipynb") else finding.line
+    line = blamed.get(number) if number else None
+    if line is None:
+        return _no_age(finding, "no age: the line was not found in git blame")
+    return _with_age(finding, line, project, config, thresholds)
 
 
 def _with_age(finding: Finding, line: LineBlame, project: "Project", config: "Config",

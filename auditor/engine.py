@@ -481,83 +481,142 @@ def scan(target: Path, config: Config, *, now: float | None = None, progress: Pr
     return result
 
 
+@dataclass
+class _Scan:
+    """One scan's inputs between its phases (``cache`` only when it is usable)."""
+
+    result: ScanResult
+    root: Path
+    only: str | None
+    files: dict[str, RepoFile]
+    cache: ResultCache | None
+    progress: Progress | None
+    now: float
+    sources: list[str] = field(default_factory=list)  # Python modules and notebooks
+    module_names: dict[str, str] = field(default_factory=dict)
+    contents: dict[str, str] = field(default_factory=dict)  # their content hashes, when caching
+
+
 def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, RepoFile], cache: ResultCache | None,
          progress: Progress | None, history: GitHistory | None, now: float) -> None:
     """Everything after the inventory, reusing what the cache allows: the whole result of an
     unchanged repository (without loading a rule); else each unchanged file's results, the
     project phase when every module's facts are as they were, and what readiness gathers."""
-    config = result.config
-    caching = cache is not None and cache.usable
-    python_paths = {p for p, f in files.items() if f.kind == PYTHON}
-    sources = [rel for rel, f in files.items() if f.kind in (PYTHON, NOTEBOOK)]
-    module_names = {rel: module_name_for(rel, python_paths) for rel in sources}
-    contents = _content_hashes(root, sources) if caching else {}
-    _load_other_files(root, files, config, result)
-    result.git = history if history is not None else read_history(root, cache)
-    project = result.project = Project(root=root, config=config, files=files, facts=FactStore(),
-                                       module_names=module_names, git=result.git, codeowners=_codeowners(files),
-                                       now=now)
-    if caching:
-        # mlaudit's code and the configuration decide which rules run and how, so they stand for
-        # the rules here, and a scan answered from the cache never loads one.
-        identities = {rel: f"{module_names[rel]}\0{files[rel].kind}\0{contents[rel]}" for rel in contents}
-        whole_key = incremental.scan_key(code_digest(), config, files, identities, result.git, only, now)
-        stored = cache.get("scan", whole_key)
-        if stored is not None and _restore_result(stored, result):
-            result.cache = {"enabled": True, "hits": len(sources), "analysed": 0, "directory": str(cache.directory),
-                            "whole_scan_reused": True, "project_phase_reused": True}
-            return
+    scan = _Scan(result, root, only, files, cache if cache is not None and cache.usable else None, progress, now)
+    project = _model(scan, history)
+    whole_key = _whole_scan_key(scan) if scan.cache else None
+    if whole_key and _restore_whole_scan(scan, whole_key):
+        return
     rules = result.selected_rules()
-    options = {rule.id: rule_options(config, rule.id) for rule in rules}
-    jobs = [SourceJob(rel, str(root / rel), files[rel].kind == NOTEBOOK, module_names[rel],
-                      [rule.id for rule in rules], options, config.max_file_size) for rel in sources]
-    settings = settings_digest([rule.id for rule in rules], options, config.max_file_size)
-    source_keys = _source_keys(jobs, settings, contents) if caching else {}
-    hits, fresh = _source_phase(files, jobs, config, cache, source_keys, progress, result)
-    project.facts = _fact_store(hits, fresh, jobs, cache if caching else None, source_keys, files, config)
+    options = {rule.id: rule_options(result.config, rule.id) for rule in rules}
+    jobs = [SourceJob(rel, str(root / rel), files[rel].kind == NOTEBOOK, scan.module_names[rel],
+                      [rule.id for rule in rules], options, result.config.max_file_size) for rel in scan.sources]
+    settings = settings_digest([rule.id for rule in rules], options, result.config.max_file_size)
+    source_keys = _source_keys(jobs, settings, scan.contents) if scan.cache else {}
+    hits, fresh = _source_phase(files, jobs, result.config, scan.cache, source_keys, progress, result)
+    project.facts = _fact_store(hits, fresh, jobs, scan.cache, source_keys, files, result.config)
     module_findings = [Finding.from_json(f) for res in hits + fresh if not res.skipped for f in res.findings]
-    # Two groups of rules, each reused on its own: the few that read file times (outside git, an
-    # edit touches one and they must look again) and the rest, which see modules only by their facts.
-    groups = {"rules": [r for r in rules if not getattr(r, "reads_file_times", False)],
-              "file-time rules": [r for r in rules if getattr(r, "reads_file_times", False)]}
-    keys: dict[str, str] = {}
-    if caching:
-        file_times = not result.git.available and bool(project.artifacts)
-        digests = {r.path: r.facts_digest for r in hits + fresh}
-        keys = {group: incremental.project_key(settings, config, files, digests, module_names, result.git, only,
-                                               now, group, file_times and group == "file-time rules")
-                for group in groups}
-    key = keys.get("rules")
-    gathering = _start_gathering(project, cache if caching else None, key, result.python_lines)  # before blame
-    blamer = _start_blame(project, module_findings, cache if caching else None, source_keys)
+    groups = _rule_groups(rules)
+    keys = _project_keys(scan, project, settings, groups, hits + fresh) if scan.cache else {}
+    _analyse_project(scan, project, groups, keys, options, module_findings, source_keys)
+    result.skipped.sort()
+    result.degraded.sort()
+    if whole_key and not result.errors:
+        scan.cache.put("scan", whole_key, _result_state(result))
+    result.cache["whole_scan_reused"] = False
+
+
+def _model(scan: _Scan, history: GitHistory | None) -> Project:
+    """The repository model, facts still to come: text files read, configs marked for parsing,
+    git's history being read in the background."""
+    result, files = scan.result, scan.files
+    python_paths = {p for p, f in files.items() if f.kind == PYTHON}
+    scan.sources = [rel for rel, f in files.items() if f.kind in (PYTHON, NOTEBOOK)]
+    scan.module_names = {rel: module_name_for(rel, python_paths) for rel in scan.sources}
+    scan.contents = _content_hashes(scan.root, scan.sources) if scan.cache else {}
+    _load_other_files(scan.root, files, result.config, result)
+    result.git = history if history is not None else read_history(scan.root, scan.cache)
+    result.project = Project(root=scan.root, config=result.config, files=files, facts=FactStore(),
+                             module_names=scan.module_names, git=result.git, codeowners=_codeowners(files),
+                             now=scan.now)
+    return result.project
+
+
+def _whole_scan_key(scan: _Scan) -> str:
+    # mlaudit's code and the configuration decide which rules run and how, so they stand for the
+    # rules here, and a scan answered from the cache never loads one.
+    identities = {rel: f"{scan.module_names[rel]}\0{scan.files[rel].kind}\0{scan.contents[rel]}"
+                  for rel in scan.contents}
+    return incremental.scan_key(code_digest(), scan.result.config, scan.files, identities, scan.result.git,
+                                scan.only, scan.now)
+
+
+def _restore_whole_scan(scan: _Scan, key: str) -> bool:
+    stored = scan.cache.get("scan", key)
+    if stored is None or not _restore_result(stored, scan.result):
+        return False
+    scan.result.cache = {"enabled": True, "hits": len(scan.sources), "analysed": 0,
+                         "directory": str(scan.cache.directory), "whole_scan_reused": True,
+                         "project_phase_reused": True}
+    return True
+
+
+def _rule_groups(rules: list[type]) -> dict[str, list[type]]:
+    """The project phase's rules in two groups, each reused on its own: the few that read file
+    times (outside git an edit touches a file, and they must look again) and the rest, which see
+    modules only by their facts."""
+    return {"rules": [r for r in rules if not getattr(r, "reads_file_times", False)],
+            "file-time rules": [r for r in rules if getattr(r, "reads_file_times", False)]}
+
+
+def _project_keys(scan: _Scan, project: Project, settings: str, groups: dict[str, list[type]],
+                  results: list[SourceResult]) -> dict[str, str]:
+    file_times = not scan.result.git.available and bool(project.artifacts)
+    digests = {r.path: r.facts_digest for r in results}
+    return {group: incremental.project_key(settings, scan.result.config, scan.files, digests, scan.module_names,
+                                           scan.result.git, scan.only, scan.now, group,
+                                           file_times and group == "file-time rules")
+            for group in groups}
+
+
+def _analyse_project(scan: _Scan, project: Project, groups: dict[str, list[type]], keys: dict[str, str],
+                     options: dict[str, dict[str, Any]], module_findings: list[Finding],
+                     source_keys: dict[str, str]) -> None:
+    """The project rules (or their stored findings), post-processing and the readiness score."""
+    result = scan.result
+    gathering = _start_gathering(project, scan.cache, keys.get("rules"), result.python_lines)  # before blame
+    blamer = _start_blame(project, module_findings, scan.cache, source_keys)
     # The project phase decodes millions of small fact objects and makes few reference cycles; the
     # collector's full passes over them cost more than the phase's own work on large trees
     # (whole stdlib: 2.9 -> 1.6 s, nothing to collect), so it waits until the score is made too.
     gc.disable()
     try:
-        project_findings: list[Finding] = []
-        result.cache["project_phase_reused"] = True
-        for group, members in groups.items():
-            found = _stored_findings(cache.get("project", keys[group])) if keys else None
-            if found is None:
-                result.cache["project_phase_reused"] = False
-                errors_before = len(result.errors)
-                found = _project_phase(members, options, project, result)
-                if keys and len(result.errors) == errors_before:
-                    cache.put("project", keys[group], [f.to_json() | {"anchor": f.anchor} for f in found])
-            project_findings += found
-        result.findings, result.suppressed = _post_process(module_findings + project_findings, project, config,
-                                                           [r.id for r in rules], blamer)
+        project_findings = _project_findings(scan, project, groups, keys, options)
+        result.findings, result.suppressed = _post_process(module_findings + project_findings, project,
+                                                           result.config, [r.id for r in result.rules], blamer)
         blamer.close()
-        result.readiness = _readiness(project, result, cache if caching else None, key, gathering)
+        result.readiness = _readiness(project, result, scan.cache, keys.get("rules"), gathering)
     finally:
         gc.enable()
         blamer.close()
-    result.skipped.sort()
-    result.degraded.sort()
-    if caching and not result.errors:
-        cache.put("scan", whole_key, _result_state(result))
-    result.cache["whole_scan_reused"] = False
+
+
+def _project_findings(scan: _Scan, project: Project, groups: dict[str, list[type]], keys: dict[str, str],
+                      options: dict[str, dict[str, Any]]) -> list[Finding]:
+    """Each group's findings from the cache when its key is there, else from running its rules."""
+    result = scan.result
+    found_all: list[Finding] = []
+    result.cache["project_phase_reused"] = True
+    for group, members in groups.items():
+        found = _stored_findings(scan.cache.get("project", keys[group])) if keys else None
+        if found is None:
+            result.cache["project_phase_reused"] = False
+            errors_before = len(result.errors)
+            found = _project_phase(members, options, project, result)
+            if keys and len(result.errors) == errors_before:
+                scan.cache.put("project", keys[group], [f.to_json() | {"anchor": f.anchor} for f in found])
+        found_all += found
+    return found_all
 
 
 def _start_blame(project: Project, module_findings: list[Finding], cache: ResultCache | None,
