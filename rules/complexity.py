@@ -166,17 +166,21 @@ def _charged_to(module, node):
 
     radon enters a definition only through its body (statements), and does not look inside an
     ``assert``, so anything reached through another field or through an assert is not counted."""
-    parent_of = module.parent
-    child = node
-    while True:
-        parent = parent_of(child)
-        if parent is None:
-            return None
+    for parent, child in _ancestry(module, node):
         kind = type(parent)
         if kind is ast.Assert:
             return _NOT_COUNTED
         if kind in _SCOPE_TYPES:
             return parent if isinstance(child, ast.stmt) else _NOT_COUNTED
+    return None
+
+
+def _ancestry(module, node):
+    """(parent, child) pairs from ``node`` up to the module."""
+    parent_of = module.parent
+    child = node
+    while (parent := parent_of(child)) is not None:
+        yield parent, child
         child = parent
 
 
@@ -286,15 +290,10 @@ _OPERAND_KEYS = {ast.Name: "id", ast.Attribute: "attr", ast.Constant: "value"}
 def _halstead_context(module, node):
     """The name of the function whose body holds ``node`` (None: module level), or
     ``_NOT_COUNTED`` when radon does not visit it (a function's decorators, defaults, annotations)."""
-    parent_of = module.parent
-    child = node
-    while True:
-        parent = parent_of(child)
-        if parent is None:
-            return None
+    for parent, child in _ancestry(module, node):
         if type(parent) in (ast.FunctionDef, ast.AsyncFunctionDef):
             return parent.name if isinstance(child, ast.stmt) else _NOT_COUNTED
-        child = parent
+    return None
 
 
 def _count_halstead_volume(module) -> float:
