@@ -297,14 +297,13 @@ def test_markdown_shows_readiness_when_present():
     assert "**Versions kept** (rollback, fail): Keep versions" in text
 
 
-def test_a_large_json_report_is_compact_and_the_same_data(monkeypatch):
+def test_the_json_report_is_indented_with_one_finding_to_a_line():
     import json
 
     from auditor.report import json_report
 
     result = sample_result()
-    indented = json_report.render_json(result)
-    monkeypatch.setattr(json_report, "INDENT_LIMIT", 1)
-    compact = json_report.render_json(result)
-    assert "\n  " in indented and "\n" not in compact.rstrip("\n")
-    assert json.loads(compact) == json.loads(indented)
+    text = json_report.render_json(result)
+    assert json.loads(text) == json.loads(json.dumps(json_report.result_to_dict(result)))
+    finding_lines = [line for line in text.splitlines() if line.lstrip().startswith('{"rule"')]
+    assert len(finding_lines) == len(result.findings) and text.startswith('{\n  "schema_version": 1,')

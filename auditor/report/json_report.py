@@ -46,11 +46,23 @@ def result_to_dict(result, **_: Any) -> dict[str, Any]:
     }
 
 
-# Indented for people up to a size, as the SARIF and GitLab reports are; beyond it the C encoder
-# (which does not indent) is several times faster.
-INDENT_LIMIT = 5000
-
-
 def render_json(result, **options: Any) -> str:
-    indent = 2 if len(result.findings) + len(result.suppressed) <= INDENT_LIMIT else None
-    return json.dumps(result_to_dict(result), indent=indent, ensure_ascii=False) + "\n"
+    return layout(result_to_dict(result))
+
+
+# Lists of findings in the report, one finding to a line.
+_ONE_PER_LINE = ("findings", "suppressed")
+
+
+def layout(data: dict[str, Any]) -> str:
+    """Indented for reading, each finding on one line: easy to grep and diff, and encoded by the
+    C encoder (indenting is pure Python, which took 0.3 s for the whole stdlib's findings)."""
+    parts = []
+    for key, value in data.items():
+        name = json.dumps(key)
+        if key in _ONE_PER_LINE and value:
+            items = ",\n    ".join(json.dumps(item, ensure_ascii=False) for item in value)
+            parts.append(f"  {name}: [\n    {items}\n  ]")
+        else:
+            parts.append(f"  {name}: " + json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  "))
+    return "{\n" + ",\n".join(parts) + "\n}\n"
