@@ -10,7 +10,8 @@ edit (a function added in the middle of another module); then `vulture` followed
 Wall time and peak memory (resident set of the whole process tree, sampled) of each, and the ratios
 the targets are stated in. Trees under 200,000 lines are measured --repeat times (default 3) and
 the fastest run of each command is kept, for every tool alike. Results are printed as Markdown and,
-with --write, saved to bench/RESULTS.md with the machine's description.
+with --write, put into bench/RESULTS.md with the machine's description (between its results
+markers, so the written analysis around them stays).
 
 The 1,000,000-line tree is the whole standard library with the source of networkx (a dependency of
 mlaudit, so it is installed) beside it. Trees are copied to a temporary directory first, so no
@@ -300,11 +301,22 @@ def main() -> None:
     print(text)
     if args.write:
         results = HERE / "RESULTS.md"
-        intro = ("# Benchmark results\n\nProduced by `python bench/run.py --write` (see its docstring). "
-                 "Targets (issue 11): cold <= 1.0 x (vulture + radon cc); warm <= 0.1 x cold; warm after one "
-                 "changed file <= 0.15 x cold; peak memory <= 400 MiB on a 1,000,000-line tree.\n\n")
-        results.write_text(intro + text)
+        results.write_text(with_results(results.read_text() if results.exists() else "", text))
         print(f"wrote {results}", file=sys.stderr)
+
+
+BEGIN, END = "<!-- results: bench/run.py --write replaces this part -->", "<!-- /results -->"
+
+
+def with_results(document: str, text: str) -> str:
+    """RESULTS.md with its measured part replaced; the written analysis around it is kept."""
+    if BEGIN in document and END in document:
+        head, rest = document.split(BEGIN, 1)
+        return f"{head}{BEGIN}\n{text.rstrip()}\n{END}{rest.split(END, 1)[1]}"
+    intro = ("# Benchmark results\n\nProduced by `python bench/run.py --write` (see its docstring). "
+             "Targets (issue 11): cold <= 1.0 x (vulture + radon cc); warm <= 0.1 x cold; warm after one "
+             "changed file <= 0.15 x cold; peak memory <= 400 MiB on a 1,000,000-line tree.\n\n")
+    return f"{intro}{BEGIN}\n{text.rstrip()}\n{END}\n"
 
 
 if __name__ == "__main__":
