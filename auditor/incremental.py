@@ -6,8 +6,9 @@ are cached, each keyed by everything it depends on:
 - the whole scan, by every file's content: an unchanged repository the same day;
 - the project phase (file and project rules), by every module's *facts* instead of its text.
   Project rules see modules only through their facts, so an edit that leaves them as they were
-  (a comment, a blank line at the end, a reworded message...) re-analyses one file and nothing
-  project-wide: the build systems' "early cutoff";
+  (a comment at the end of a line or after the code, a reworded docstring or message) re-analyses
+  one file and nothing project-wide: the build systems' "early cutoff". Facts record lines, so a
+  line added above code changes them;
 - what the readiness score reads from the repository (``auditor.readiness.gathering``), by the project
   phase's key: an edit that changes only findings re-weighs them.
 
