@@ -290,11 +290,10 @@ def _fact_loader(cache: ResultCache, key: str) -> Callable[[str], Any]:
     def load(name: str) -> Any:
         text = cache.get_encoded("facts", f"{key}:{name}")
         try:
-            return json.loads(text) if text is not None else _missing(name)
+            if text is not None:
+                return json.loads(text)
         except ValueError:
-            return _missing(name)
-
-    def _missing(name: str) -> Any:
+            pass
         raise KeyError(name)  # damaged or gone: the store has the module analysed again
 
     return load
@@ -316,15 +315,15 @@ def _fact_store(hits: list[SourceResult], fresh: list[SourceResult], jobs: list[
     store = FactStore(reanalyse)
     # In the repository's file order, whichever modules came from the cache: rules that take the
     # first of several places must give the same answer on a cold scan and a warm one.
-    results = {res.path: res for res in hits + fresh}
-    for res in (results[job.path] for job in jobs if job.path in results):
-        if res.skipped:
-            continue
-        if res.fact_texts or cache is None:
-            store.add(res.path, res.fact_texts)
-        else:
-            store.add(res.path, values=res.facts, names=res.fact_names,
-                      loader=_fact_loader(cache, cache_keys[res.path]))
+    cached = {res.path: res for res in hits}
+    analysed = {res.path: res for res in fresh}
+    for job in jobs:
+        if job.path in analysed and not analysed[job.path].skipped:
+            store.add(job.path, analysed[job.path].fact_texts)
+        elif job.path in cached and not cached[job.path].skipped:
+            res = cached[job.path]
+            store.add(job.path, values=res.facts, names=res.fact_names,
+                      loader=_fact_loader(cache, cache_keys[job.path]))
     return store
 
 

@@ -358,8 +358,8 @@ def test_modules_enter_the_project_model_in_file_order_whichever_came_from_the_c
     from auditor.worker import SourceJob, SourceResult
 
     jobs = [SourceJob(p, p, False, p[:-3], [], {}, 1000) for p in ("a.py", "b.py", "c.py")]
-    cached = SourceResult("c.py", fact_texts={"symbols": "{}"})
+    cached = SourceResult("c.py", facts={"symbols": {}}, fact_names=["symbols"])  # as the cache gives it
     fresh = [SourceResult("b.py", fact_texts={"symbols": "{}"}), SourceResult("a.py", fact_texts={"symbols": "{}"})]
-    store = _fact_store([cached], fresh, jobs, None, {}, {}, None)
+    store = _fact_store([cached], fresh, jobs, object(), {"c.py": "key"}, {}, None)
     assert store.paths() == ["a.py", "b.py", "c.py"]
     assert list(store.kind("symbols")) == ["a.py", "b.py", "c.py"]
