@@ -583,7 +583,9 @@ def _analyse_project(scan: _Scan, project: Project, groups: dict[str, list[type]
                      source_keys: dict[str, str]) -> None:
     """The project rules (or their stored findings), post-processing and the readiness score."""
     result = scan.result
-    gathering = _start_gathering(project, scan.cache, keys.get("rules"), result.python_lines)  # before blame
+    key = keys.get("rules")
+    gathered = scan.cache.get("readiness", key) if scan.cache is not None and key else None
+    gathering = None if isinstance(gathered, dict) else _start_gathering(project, result.python_lines)  # before blame
     blamer = _start_blame(project, module_findings, scan.cache, source_keys)
     # The project phase decodes millions of small fact objects and makes few reference cycles; the
     # collector's full passes over them cost more than the phase's own work on large trees
@@ -593,8 +595,7 @@ def _analyse_project(scan: _Scan, project: Project, groups: dict[str, list[type]
         project_findings = _project_findings(scan, project, groups, keys, options)
         result.findings, result.suppressed = _post_process(module_findings + project_findings, project,
                                                            result.config, [r.id for r in result.rules], blamer)
-        blamer.close()
-        result.readiness = _readiness(project, result, scan.cache, keys.get("rules"), gathering)
+        result.readiness = _readiness(project, result, scan.cache, key, gathered, gathering)
     finally:
         gc.enable()
         blamer.close()
@@ -652,14 +653,11 @@ def _stored_findings(state: Any) -> list[Finding] | None:
 FORK_GATHER_MAX_LINES = 400_000
 
 
-def _start_gathering(project: Project, cache: ResultCache | None, key: str | None,
-                     python_lines: int) -> ForkedCall | None:
+def _start_gathering(project: Project, python_lines: int) -> ForkedCall | None:
     """What readiness reads from the repository, gathered in a forked child while the project
-    rules run here (it needs the model, not the findings); None where it is cached, where
-    processes are not forked, or past FORK_GATHER_MAX_LINES (it is then gathered after the rules,
-    in this process)."""
-    if (cache is not None and key and cache.get_encoded("readiness", key) is not None) \
-            or not forked.available() or python_lines > FORK_GATHER_MAX_LINES:
+    rules run here (it needs the model, not the findings); None where processes are not forked,
+    or past FORK_GATHER_MAX_LINES (it is then gathered after the rules, in this process)."""
+    if not forked.available() or python_lines > FORK_GATHER_MAX_LINES:
         return None
     from auditor.readiness import gather
 
@@ -669,16 +667,16 @@ def _start_gathering(project: Project, cache: ResultCache | None, key: str | Non
     return ForkedCall(gather, project)
 
 
-def _readiness(project: Project, result: ScanResult, cache: ResultCache | None,
-               key: str | None, gathering: ForkedCall | None = None) -> dict[str, Any] | None:
+def _readiness(project: Project, result: ScanResult, cache: ResultCache | None, key: str | None,
+               stored: Any, gathering: ForkedCall | None) -> dict[str, Any] | None:
     """The readiness score, after the findings, which feed it. What it reads from the repository
-    (``gather``) is cached under the project phase's key, so an edit that changes only findings
-    re-weighs them without reading any facts."""
+    (``gather``) is cached under the project phase's key (``stored``, when there), so an edit that
+    changes only findings re-weighs them without reading any facts; else it comes from
+    ``gathering``, or is gathered here."""
     from auditor.readiness import compute_readiness  # here: a scan answered from the cache never needs it
 
     settings = project.config.readiness
     categories = {rule.category for rule in result.selected_rules()}
-    stored = cache.get("readiness", key) if cache is not None and key else None
     if isinstance(stored, dict):
         try:
             return compute_readiness(project, result.findings, result.python_lines, settings, categories, stored)

@@ -61,9 +61,6 @@ class FactStore:
         """Whether decoding ``name`` would read the cache (some cached module still has it there)."""
         return any(name in pending for _, pending in self._loaders.values())
 
-    def __contains__(self, path: str) -> bool:
-        return path in self._texts
-
     def paths(self) -> list[str]:
         return list(self._order)
 

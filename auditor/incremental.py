@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from auditor.config import Config
@@ -31,12 +31,6 @@ DAY = 86400
 
 def digest_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def encode(value: Any) -> str:
-    """Compact JSON, as the cache stores it. The facts' key order is the extractors' own, which is
-    deterministic, so equal facts encode to equal text and hence to equal digests."""
-    return json.dumps(value, separators=(",", ":"))
 
 
 def _state(settings: str, config: "Config", git: "GitHistory", only: str | None, now: float) -> str:
@@ -51,14 +45,14 @@ def _other_file_identity(file: "RepoFile") -> str:
     return f"{file.size}:{file.mtime}:{hashlib.sha256(file.header).hexdigest()}"
 
 
-def scan_key(settings: str, config: "Config", files: dict[str, "RepoFile"], source_keys: dict[str, str],
+def scan_key(settings: str, config: "Config", files: dict[str, "RepoFile"], source_identities: dict[str, str],
              git: "GitHistory", only: str | None, now: float) -> str:
-    """The whole scan: each Python file by its per-file key (its content with the settings),
-    text files by their text, binaries by size, time and first bytes."""
+    """The whole scan: each Python file and notebook by ``source_identities`` (module name, kind
+    and content hash), text files by their text, binaries by size, time and first bytes."""
     digest = hashlib.sha256(_state(settings, config, git, only, now).encode())
     for path in sorted(files):
         file = files[path]
-        identity = source_keys[path] if path in source_keys else _other_file_identity(file)
+        identity = source_identities[path] if path in source_identities else _other_file_identity(file)
         digest.update(f"\0{path}\0{file.kind}\0{identity}".encode())
     return digest.hexdigest()
 
