@@ -33,7 +33,7 @@ class Config:
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id -> options
     jobs: int = 0  # 0: decide from the size of the repository
     readiness: dict[str, Any] = field(default_factory=dict)  # [tool.mlaudit.readiness]: weights of the score
-    # The CI gate (auditor/gate.py) and only-new-debt mode (auditor/baseline.py, auditor/suppress.py).
+    # The CI gate (auditor/ci/gate.py) and only-new-debt mode (auditor/ci/baseline.py, auditor/scan/suppress.py).
     fail_under: float | None = None  # minimum readiness score (0-100)
     fail_on_category: list[str] = field(default_factory=list)  # any finding in these categories fails
     baseline: str | None = None  # baseline file, relative to the scanned directory

@@ -59,7 +59,7 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
     # {"start": first line number, "lines": [...]}: the code around the finding, attached by the
-    # scan so that reports never read the scanned repository (auditor/excerpt.py).
+    # scan so that reports never read the scanned repository (auditor/model/excerpt.py).
     excerpt: dict[str, Any] | None = None
 
     def with_changes(self, **changes: Any) -> "Finding":

@@ -14,7 +14,7 @@ _KINDS = (ModuleRule, FileRule, ProjectRule)
 # Extractors that serve a subsystem rather than one rule live with that subsystem.
 EXTRACTOR_MODULES = ("auditor.readiness.facts",)
 # Engine modules that define extractors shared by many rules (besides those in auditor.rules).
-CORE_EXTRACTOR_MODULES = ("auditor.symbols",)
+CORE_EXTRACTOR_MODULES = ("auditor.analysis.symbols",)
 
 
 class RegistryError(Exception):

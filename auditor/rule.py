@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Union
 from auditor.finding import CATEGORIES, CONFIDENCES, SEVERITIES, Finding, normalise_anchor
 
 if TYPE_CHECKING:
-    from auditor.pymodule import ParsedModule
-    from auditor.project import Project, RepoFile
+    from auditor.analysis.pymodule import ParsedModule
+    from auditor.model.project import Project, RepoFile
 
 RULE_ID = re.compile(r"^ML\d{3}$")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -177,8 +177,8 @@ class ProjectRule(Rule):
     """Runs once on the whole repository model after the per-file phase.
 
     ``reads_file_times``: the rule compares file modification times, the clock of artifacts outside
-    git (``auditor.artifacts.last_change``, ``path_time``). Only such rules run again when a
-    file is merely touched (auditor/incremental.py)."""
+    git (``auditor.analysis.artifacts.last_change``, ``path_time``). Only such rules run again when a
+    file is merely touched (auditor/scan/incremental.py)."""
 
     reads_file_times: ClassVar[bool] = False
 

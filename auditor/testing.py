@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.config import build_config
-from auditor.engine import ScanResult, scan
+from auditor.scan.engine import ScanResult, scan
 from auditor.rule import Example, Rule
 
 DAY = 86400.0

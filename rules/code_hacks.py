@@ -2,7 +2,7 @@
 filters, eval/exec, disabled TLS verification and paths to someone's home directory.
 
 Comment-level hacks (debt markers, suppressions) are in ``hacks.py``; ages come from git blame
-after the scan (``auditor.blame``) and raise the severity past ``escalate-after-days``.
+after the scan (``auditor.scan.blame``) and raise the severity past ``escalate-after-days``.
 """
 
 from __future__ import annotations

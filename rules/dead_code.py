@@ -1,7 +1,7 @@
 """Dead code: definitions, imports, modules and statements nothing uses, commented-out code, and
 feature flags fixed so that one branch can never run.
 
-Whole-program rules read the shared analysis in ``auditor.liveness``; statement-level rules run per
+Whole-program rules read the shared analysis in ``auditor.analysis.liveness``; statement-level rules run per
 module on the syntax tree (one walk over statements only).
 """
 
@@ -11,8 +11,8 @@ import ast
 import re
 import textwrap
 
-from auditor.frameworks import SIDE_EFFECT_IMPORTS
-from auditor.liveness import analyse
+from auditor.ml.frameworks import SIDE_EFFECT_IMPORTS
+from auditor.analysis.liveness import analyse
 from auditor.rule import Invalid, ModuleRule, Option, ProjectRule, Valid
 
 _KIND_WORD = {"function": "function", "method": "method", "class": "class", "variable": "constant"}

@@ -13,8 +13,8 @@ import re
 from pathlib import PurePosixPath
 from typing import Any, Iterable
 
-from auditor.project import DOCKERFILE, LOCK, REQUIREMENTS
-from auditor.requirements import (BARE, PINNED, RANGE, VCS, Requirement, docker_base_images,
+from auditor.model.project import DOCKERFILE, LOCK, REQUIREMENTS
+from auditor.ml.requirements import (BARE, PINNED, RANGE, VCS, Requirement, docker_base_images,
                                   docker_pip_installs, environment_requirements, is_compiled, locked_names,
                                   parse_requirement, parse_requirements_text, pipfile_requirements,
                                   pyproject_requirements, setup_cfg_requirements)

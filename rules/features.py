@@ -1,7 +1,7 @@
 """Unused features: columns a pipeline produces that nothing reads, and features a config declares
 that nothing produces.
 
-Facts come from the ``symbols`` pass (``auditor.columns``): where each column is produced, which
+Facts come from the ``symbols`` pass (``auditor.analysis.columns``): where each column is produced, which
 strings occur only at production and drop sites, and where frames leave the code wholesale.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from auditor.entrypoints import is_test_path
-from auditor.liveness import analyse
+from auditor.analysis.entrypoints import is_test_path
+from auditor.analysis.liveness import analyse
 from auditor.rule import Invalid, ProjectRule, Valid
 
 _FEATURE_KEY = re.compile(r"(^|_)(features?|feature_(names|columns|cols|list)|input_(columns|features|cols)|"

@@ -1,7 +1,7 @@
 """Undocumented hacks in comments: debt markers without a ticket, suppressions without a reason.
 
 Code-level hacks (swallowed errors, monkeypatches, ...) are in ``code_hacks.py``. Every rule of the
-``undocumented-hack`` category gets the age and author of its line from ``auditor.blame`` after the
+``undocumented-hack`` category gets the age and author of its line from ``auditor.scan.blame`` after the
 scan, and its severity rises one step past ``escalate-after-days`` (see ``AGE_OPTIONS``).
 """
 
@@ -11,7 +11,7 @@ import re
 
 from auditor.rule import Invalid, ModuleRule, Option, Valid, regex_check
 
-# Shared by every undocumented-hack rule; read by auditor.blame when it attaches ages.
+# Shared by every undocumented-hack rule; read by auditor.scan.blame when it attaches ages.
 AGE_OPTIONS = {
     "escalate-after-days": Option(int, 365, "raise the severity one step when the line is older than "
                                             "this many days (git blame); 0 turns it off"),

@@ -7,9 +7,9 @@ import posixpath
 import time
 from typing import Any
 
-from auditor.artifact_io import FACTS, Links, extract, link
-from auditor.artifacts import MODEL_SUFFIXES, Artifact, candidates, dvc_outputs, last_change, path_time
-from auditor.project import BUILD, CONFIG, DOCKERFILE
+from auditor.analysis.artifact_io import FACTS, Links, extract, link
+from auditor.analysis.artifacts import MODEL_SUFFIXES, Artifact, candidates, dvc_outputs, last_change, path_time
+from auditor.model.project import BUILD, CONFIG, DOCKERFILE
 from auditor.rule import Extractor, Invalid, Option, ProjectRule, Valid
 
 DAY = 86400.0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.project import CONFIG, LOCK
+from auditor.model.project import CONFIG, LOCK
 from auditor.rule import FileRule, Invalid, ModuleRule, Valid
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from auditor.program import MODULE, ProgramGraph
+from auditor.analysis.program import MODULE, ProgramGraph
 from auditor.rules.seed_values import NONE
 
 

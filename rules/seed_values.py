@@ -11,8 +11,8 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from auditor.program import MODULE
-from auditor.pymodule import NodeWalker
+from auditor.analysis.program import MODULE
+from auditor.analysis.pymodule import NodeWalker
 from auditor.rules.seed_tables import Draw, is_non_pin_source, lookup_draw
 
 UNKNOWN = object()  # a seed that may be there but cannot be seen (``**kwargs`` from elsewhere)
@@ -31,7 +31,7 @@ class SeedScopes(NodeWalker):
         self.dict_keys: list[dict[str, dict[str, ast.AST]]] = [{}]  # name -> {key: value} set by item
         self.defaults: list[dict[str, bool]] = [{}]  # parameter -> has a literal default
 
-    # -- scopes (qualnames as in auditor.program) ------------------------------------------------
+    # -- scopes (qualnames as in auditor.analysis.program) ------------------------------------------------
     def _enter(self, node, kind: str) -> None:
         qualname = f"{self.scope}.{node.name}" if self.scope else node.name
         self.stack.append((qualname, kind))

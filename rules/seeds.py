@@ -14,7 +14,7 @@ import re
 from pathlib import PurePosixPath
 from typing import Any
 
-from auditor.project import CONFIG
+from auditor.model.project import CONFIG
 from auditor.rule import Invalid, ProjectRule, Valid
 from auditor.rules.seed_values import NON_PIN, NONE, PIN
 from auditor.rules.seed_flow import SeedFlow, flow_node, is_test_path

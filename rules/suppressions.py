@@ -1,12 +1,12 @@
 """mlaudit's own suppressions: ``# mlaudit: ignore[...] -- reason`` must say why and must still match.
 
 The directives are collected per module by ``SuppressionExtractor`` (cached with the facts) and
-from text files by ``auditor.suppress``, which also applies them after every rule has run.
+from text files by ``auditor.scan.suppress``, which also applies them after every rule has run.
 """
 
 from __future__ import annotations
 
-from auditor import suppress
+from auditor.scan import suppress
 from auditor.rule import Extractor, Invalid, ProjectRule, Valid
 
 _TODO = "x = 1  # TODO: tidy\n"
@@ -105,7 +105,7 @@ class UnusedIgnore(ProjectRule):
     )
 
     def check(self, project):
-        return ()  # findings come from auditor.suppress.apply, which sees every other rule's findings
+        return ()  # findings come from auditor.scan.suppress.apply, which sees every other rule's findings
 
     def unused(self, directive, project):
         what = ", ".join(directive.selectors)

@@ -5,8 +5,8 @@ import json
 
 from click.testing import CliRunner
 
-from auditor import baseline as baselines
-from auditor.cli import main
+from auditor.ci import baseline as baselines
+from auditor.cli.main import main
 from auditor.testing import make_repo, scan_repo, write_files
 
 TRAIN = '''import pickle

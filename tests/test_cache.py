@@ -7,8 +7,8 @@ import sqlite3
 
 from click.testing import CliRunner
 
-from auditor.cache import ResultCache, default_cache_dir
-from auditor.cli import main
+from auditor.scan.cache import ResultCache, default_cache_dir
+from auditor.cli.main import main
 from auditor.testing import make_repo
 from auditor.testing import scan_repo as scan_all
 
@@ -196,7 +196,7 @@ def test_a_missing_or_damaged_facts_entry_has_its_file_analysed_again(tmp_path):
 def test_outside_git_a_touched_module_is_a_new_input_when_the_repository_has_models(tmp_path, monkeypatch):
     """Without git, file times are the clock of model staleness (ML302): training code edited after
     the model it trains must be judged again, even when the edit leaves its facts as they were."""
-    from auditor import engine
+    from auditor.scan import engine
     from auditor.rules.models import ModelOlderThanTrainingCode as rule
 
     example = next(e for e in rule.examples if not e.valid)
@@ -231,7 +231,7 @@ def test_rules_that_read_file_times_say_so():
 
 
 def test_a_blame_is_reused_while_its_file_and_head_are_unchanged(tmp_path, monkeypatch):
-    from auditor import blame
+    from auditor.scan import blame
 
     root = make_repo(tmp_path / "r", {"a.py": "x = 1  # TODO: tidy\n", "b.py": "y = 2\n"},
                      ages={"a.py": 40, "b.py": 40})
@@ -265,7 +265,7 @@ def test_the_text_summary_says_what_the_scan_reused(tmp_path):
 
 
 def test_a_scan_answered_from_the_cache_does_not_parse_the_git_log(tmp_path, monkeypatch):
-    from auditor import gitinfo
+    from auditor.model import gitinfo
 
     root = make_repo(tmp_path / "r", FILES, ages={"a.py": 30, "b.py": 3})
     cache = tmp_path / "cache"
@@ -282,7 +282,7 @@ def test_a_scan_answered_from_the_cache_does_not_parse_the_git_log(tmp_path, mon
 def test_a_git_log_cut_short_by_its_time_limit_marks_the_history_partial(tmp_path, monkeypatch):
     import subprocess
 
-    from auditor import gitinfo
+    from auditor.model import gitinfo
 
     root = make_repo(tmp_path / "r", FILES, ages={"a.py": 30, "b.py": 3})
     real = subprocess.run
@@ -318,7 +318,7 @@ def test_an_edit_that_changes_only_findings_re_weighs_them_without_gathering_aga
 
 
 def test_a_fact_kind_whose_value_is_null_is_loaded_from_the_cache_not_analysed_again(tmp_path, monkeypatch):
-    from auditor import engine
+    from auditor.scan import engine
 
     root = make_repo(tmp_path / "r", PROJECT, ages={"train.py": 5, "helpers.py": 5, "requirements.txt": 5})
     cache = tmp_path / "cache"
@@ -341,7 +341,7 @@ def test_a_scan_answered_from_the_cache_loads_no_rule_module(tmp_path):
     import sys
 
     root = make_repo(tmp_path / "r", {**FILES, "params.yaml": "lr: 0.1\n"}, ages={"a.py": 3})
-    probe = ("import sys\nfrom auditor.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+    probe = ("import sys\nfrom auditor.cli.main import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
              "print(sorted(m for m in sys.modules if m.startswith(('auditor.rules.', 'auditor.readiness.', 'yaml'))))")
     command = [sys.executable, "-c", probe, "scan", str(root), "--cache-dir", str(tmp_path / "cache"), "-q",
                "--format", "json", "-o", str(tmp_path / "out.json")]
@@ -354,8 +354,8 @@ def test_a_scan_answered_from_the_cache_loads_no_rule_module(tmp_path):
 def test_modules_enter_the_project_model_in_file_order_whichever_came_from_the_cache():
     """Rules that report the first of several places (an entry point "named in" a module) must
     say the same on a cold scan, where workers return modules in batches, and on a warm one."""
-    from auditor.engine import _fact_store
-    from auditor.worker import SourceJob, SourceResult
+    from auditor.scan.engine import _fact_store
+    from auditor.scan.worker import SourceJob, SourceResult
 
     jobs = [SourceJob(p, p, False, p[:-3], [], {}, 1000) for p in ("a.py", "b.py", "c.py")]
     cached = SourceResult("c.py", facts={"symbols": {}}, fact_names=["symbols"])  # as the cache gives it

@@ -6,7 +6,7 @@ import sys
 
 from click.testing import CliRunner
 
-from auditor.cli import main
+from auditor.cli.main import main
 from auditor.testing import make_repo
 
 HIGH = {"a.py": "# TODO\nx = 1  # FIXME: later\n"}

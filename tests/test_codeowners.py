@@ -1,6 +1,6 @@
 """CODEOWNERS parsing: GitHub precedence, GitLab sections, escapes, and where the file is looked for."""
 
-from auditor.codeowners import parse_codeowners
+from auditor.model.codeowners import parse_codeowners
 from auditor.testing import make_repo, scan_repo
 
 

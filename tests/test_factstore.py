@@ -3,7 +3,7 @@ cache entry made good by analysing the module again."""
 
 import json
 
-from auditor.factstore import FactStore, digest, encode_facts
+from auditor.model.factstore import FactStore, digest, encode_facts
 
 
 def test_a_kind_is_decoded_for_every_module_in_the_order_they_were_added():

@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from auditor import forked
-from auditor.forked import ForkedCall
+from auditor.scan import forked
+from auditor.scan.forked import ForkedCall
 
 pytestmark = pytest.mark.skipif(not forked.available(), reason="processes are forked only on Linux")
 

@@ -6,7 +6,7 @@ proves the analysis ran and still finds real dead code next to the framework cod
 
 import pytest
 
-from auditor.frameworks import decorator_reason, function_reason, method_reason
+from auditor.ml.frameworks import decorator_reason, function_reason, method_reason
 from auditor.testing import make_repo, scan_repo
 
 PLANTED = "\n\ndef _planted():\n    return 'dead'\n"

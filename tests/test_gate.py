@@ -12,10 +12,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from auditor.cli import main
+from auditor.cli.main import main
 from auditor.config import build_config
-from auditor.engine import ScanResult
-from auditor.gate import evaluate
+from auditor.scan.engine import ScanResult
+from auditor.ci.gate import evaluate
 from auditor.testing import git, make_repo, write_files
 
 PROJECT = Path(__file__).resolve().parent.parent

@@ -4,7 +4,7 @@ age-based escalation, and what happens without git."""
 import json
 import time
 
-from auditor.blame import attach_ages, parse_line_porcelain
+from auditor.scan.blame import attach_ages, parse_line_porcelain
 from auditor.testing import DAY, git, make_repo, scan_repo
 
 NOW = time.time()

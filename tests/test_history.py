@@ -8,11 +8,11 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from auditor.backfill import backfill, parse_duration, pick_commits
-from auditor.cli import main
+from auditor.history.backfill import backfill, parse_duration, pick_commits
+from auditor.cli.main import main
 from auditor.config import build_config
-from auditor.history import SCHEMA_VERSION, History, HistoryError, ScanRecord, repo_identity
-from auditor.report.team import build_report, render_team_html, summarise_repo
+from auditor.history.store import SCHEMA_VERSION, History, HistoryError, ScanRecord, repo_identity
+from auditor.history.team import build_report, render_team_html, summarise_repo
 from auditor.testing import DAY, git, make_repo
 
 CONFIG = build_config({"select": ["ML401", "ML001"]}, "test", {})
@@ -185,7 +185,7 @@ def test_durations():
 
 
 def test_a_version_1_history_migrates_forward_keeping_its_records(tmp_path):
-    from auditor.history import MIGRATIONS
+    from auditor.history.store import MIGRATIONS
 
     path = tmp_path / "h.sqlite"
     db = sqlite3.connect(path)

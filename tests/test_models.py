@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from auditor.artifacts import candidates, sniff
+from auditor.analysis.artifacts import candidates, sniff
 from auditor.demo import build_demo
 from auditor.testing import make_repo, scan_repo
 
@@ -63,11 +63,11 @@ def test_candidates_resolve_against_root_and_file_directory():
 
 def _artifacts(tmp_path, files, ages=None):
     from auditor.config import build_config
-    from auditor.engine import scan
+    from auditor.scan.engine import scan
 
     root = make_repo(tmp_path / "r", files, ages)
     captured = {}
-    import auditor.engine as engine
+    import auditor.scan.engine as engine
 
     original = engine.Project
 
@@ -151,8 +151,8 @@ def test_demo_models(tmp_path):
 def test_extractor_folds_paths_built_from_constants_and_file(tmp_path):
     import ast
 
-    from auditor.artifact_io import extract
-    from auditor.pymodule import ParsedModule
+    from auditor.analysis.artifact_io import extract
+    from auditor.analysis.pymodule import ParsedModule
 
     source = (
         "import os, pickle, joblib, torch\nfrom pathlib import Path\n"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor import pymodule
-from auditor.pymodule import NodeWalker, ParsedModule, parse_python
+from auditor.analysis import pymodule
+from auditor.analysis.pymodule import NodeWalker, ParsedModule, parse_python
 
 REPOSITORY = Path(__file__).parents[1]
 SOURCES = sorted(REPOSITORY.joinpath("auditor").rglob("*.py"))[:40] + [Path(__file__)]

@@ -1,6 +1,6 @@
 """The whole-program graph: calls and references resolved across modules."""
 
-from auditor.program import ProgramGraph
+from auditor.analysis.program import ProgramGraph
 from auditor.testing import make_repo, scan_repo
 
 FILES = {

@@ -1,6 +1,6 @@
 """The program graph releases the facts only it reads, and can still be made again after a scan."""
 
-from auditor.program import GRAPH_INPUTS, ProgramGraph
+from auditor.analysis.program import GRAPH_INPUTS, ProgramGraph
 from auditor.testing import make_repo, scan_repo
 
 FILES = {

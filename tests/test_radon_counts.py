@@ -10,7 +10,7 @@ import pytest
 from radon.metrics import h_visit_ast
 from radon.visitors import ComplexityVisitor
 
-from auditor.pymodule import ParsedModule, parse_python
+from auditor.analysis.pymodule import ParsedModule, parse_python
 from auditor.rules import complexity
 
 CORNERS = {

@@ -3,7 +3,7 @@
 from click.testing import CliRunner
 
 from auditor import registry
-from auditor.cli import main
+from auditor.cli.main import main
 from auditor.finding import CATEGORIES
 
 

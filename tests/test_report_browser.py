@@ -26,7 +26,7 @@ import pytest
 
 from auditor.config import build_config
 from auditor.demo import build_demo
-from auditor.engine import scan
+from auditor.scan.engine import scan
 from auditor.report.html import render_html
 from auditor.testing import make_repo
 

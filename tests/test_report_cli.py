@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from click.testing import CliRunner
 
-from auditor.cli import main
+from auditor.cli.main import main
 from auditor.config import ConfigError, build_config
 from auditor.report import infer_format
 from auditor.report.outputs import Output, OutputError, plan_outputs

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from auditor.config import Config, build_config
-from auditor.engine import ScanResult, scan
+from auditor.scan.engine import ScanResult, scan
 from auditor.finding import Finding
-from auditor.gitinfo import GitHistory, PathHistory
+from auditor.model.gitinfo import GitHistory, PathHistory
 from auditor.report import FORMATS
 from auditor.report.github import escape_data, escape_property, render_github
 from auditor.report.gitlab import render_gitlab

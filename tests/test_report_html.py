@@ -11,10 +11,10 @@ from html.parser import HTMLParser
 from importlib import resources
 
 from auditor.config import Config, build_config
-from auditor.engine import ScanResult, scan
-from auditor.excerpt import attach, excerpt
+from auditor.scan.engine import ScanResult, scan
+from auditor.model.excerpt import attach, excerpt
 from auditor.finding import Finding
-from auditor.gitinfo import GitHistory
+from auditor.model.gitinfo import GitHistory
 from auditor.report.html import FIRST_PAGE, json_for_script, render_html
 from auditor.report.links import SourceLinks, default_template, safe_remote, template_problem
 from auditor.testing import git, make_repo

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from auditor.cli import main
-from auditor.since import ci_base_candidates
+from auditor.cli.main import main
+from auditor.ci.since import ci_base_candidates
 from auditor.testing import git, make_repo, write_files
 
 TRAIN = "import pickle\n\n\ndef train():\n    # TODO: stratify the split\n    with open('models/m.pkl', 'rb') as f:\n" \
@@ -124,7 +124,7 @@ def test_since_and_baseline_combine(tmp_path):
 
 
 def test_files_are_exported_exactly(tmp_path):
-    from auditor.since import export_tree
+    from auditor.ci.since import export_tree
 
     root = make_repo(tmp_path / "r", {"a b/ü.py": "x = 1\n", "big.bin": os.urandom(3_000_000), "c.txt": "c\n"},
                      ages={"c.txt": 2})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from auditor.finding import Finding
-from auditor.project import Project
+from auditor.model.project import Project
 from auditor.readiness.judge import judge
 from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Findings  # noqa: F401 (re-exported)
 from auditor.readiness.score import combine, formula, grade, resolve_weights

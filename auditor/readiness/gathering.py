@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.project import ARTIFACT, Project
+from auditor.model.project import ARTIFACT, Project
 from auditor.readiness import monitoring, ownership, release, reproducibility, rollback, traceability
 from auditor.readiness.estimate import estimate_rollback
 from auditor.readiness.index import Index

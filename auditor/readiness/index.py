@@ -12,7 +12,7 @@ from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
 from typing import Any, Iterable
 
-from auditor.project import CONFIG, DOC, NOTEBOOK, PYTHON, Project
+from auditor.model.project import CONFIG, DOC, NOTEBOOK, PYTHON, Project
 from auditor.readiness.model import Evidence
 from auditor.readiness.prefilter import fold, may_match
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.project import CONFIG, DOCKERFILE, REQUIREMENTS
+from auditor.model.project import CONFIG, DOCKERFILE, REQUIREMENTS
 from auditor.readiness.index import Index
 from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, check
 

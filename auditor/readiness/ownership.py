@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-from auditor.project import ARTIFACT, BUILD, CONFIG
+from auditor.model.project import ARTIFACT, BUILD, CONFIG
 from auditor.readiness.debt import findings_check
 from auditor.readiness.index import Index
 from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, check

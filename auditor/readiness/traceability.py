@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.project import CONFIG
+from auditor.model.project import CONFIG
 from auditor.readiness.index import Index
 from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, check
 

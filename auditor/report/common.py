@@ -144,7 +144,7 @@ def failing_checks(ready: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 
 def gate_summary(result) -> dict[str, Any] | None:
-    """The quality gate (auditor/gate.py) as data, with the only-new notes, or None without one:
+    """The quality gate (auditor/ci/gate.py) as data, with the only-new notes, or None without one:
     ``{"passed", "enforced", "scope", "conditions", "failed": [sentences], "notes": [sentences]}``."""
     evaluate = getattr(result, "gate", None)
     if not callable(evaluate):
@@ -154,7 +154,7 @@ def gate_summary(result) -> dict[str, Any] | None:
     except Exception:  # a report must still render when the gate cannot be evaluated
         return None
     try:
-        from auditor.gate import describe_new
+        from auditor.ci.gate import describe_new
 
         data["notes"] = describe_new(result)
     except Exception:

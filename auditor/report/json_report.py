@@ -39,7 +39,7 @@ def result_to_dict(result, *, as_json=lambda findings: [f.to_json() for f in fin
         },
         "errors": list(result.errors),
         "readiness": getattr(result, "readiness", None),
-        # The CI gate and what only-new-debt mode left out (auditor/gate.py, baseline.py, since.py).
+        # The CI gate and what only-new-debt mode left out (auditor/ci/gate.py, baseline.py, since.py).
         "gate": result.gate().to_json(result.exit_zero),
         "baseline": result.baseline,
         "since": result.since,

@@ -125,7 +125,7 @@ def _summary(result, style) -> list[str]:
         out.append(style(f"  exit 3: {len(result.errors)} internal error(s); results may be incomplete", fg="red"))
         return out
     # the gate: which condition failed, and what a baseline or --since left out
-    from auditor.gate import summary_lines
+    from auditor.ci.gate import summary_lines
 
     for line in summary_lines(result):
         failed = line.startswith(("exit 1", "exit 2")) or line.startswith("  - ")

@@ -18,11 +18,11 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from auditor.artifacts import MODEL_SUFFIXES, Artifact, DvcOutput, candidates, dvc_outputs
-from auditor.path_folding import FILE_DIR, PathFolder
+from auditor.analysis.artifacts import MODEL_SUFFIXES, Artifact, DvcOutput, candidates, dvc_outputs
+from auditor.analysis.path_folding import FILE_DIR, PathFolder
 
 if TYPE_CHECKING:
-    from auditor.project import Project
+    from auditor.model.project import Project
 
 _DUMP_FUNCS = {
     "pickle.dump", "cloudpickle.dump", "dill.dump", "joblib.dump", "torch.save", "torch.jit.save",

@@ -1,7 +1,7 @@
 """Pipeline definitions and their owners.
 
 Python pipelines (Airflow, Prefect, Dagster, Kubeflow/Vertex, ZenML, Metaflow, Kedro, Luigi) are
-found per module by ``auditor.pipeline_code.extract`` and listed by ``python_pipelines``;
+found per module by ``auditor.analysis.pipeline_code.extract`` and listed by ``python_pipelines``;
 configuration pipelines (dvc.yaml stages, scheduled or deploying CI workflows, cron files,
 Makefile targets that train or deploy) by ``config_pipelines`` from the repository model. ``owners_for`` combines the owner sources:
 CODEOWNERS, OWNERS files and the pipeline's own fields; placeholders are no owner.
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from auditor.project import Project
+    from auditor.model.project import Project
 
 FACTS = "pipelines"
 PLACEHOLDERS = {

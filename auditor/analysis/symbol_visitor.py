@@ -4,7 +4,7 @@ Scopes are named by qualname (``MODULE`` for the top level, ``Class.method`` ins
 the calls and name references each scope makes, function locals (for shadowing), identifier strings
 (entry points named in code), and dead-code facts (module constants used as feature flags, the
 ``if FLAG:`` blocks they guard). Column facts for the unused-feature rules ride along
-(``auditor.columns``), so the tree is walked once.
+(``auditor.analysis.columns``), so the tree is walked once.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import ast
 import re
 from typing import Any
 
-from auditor.columns import ColumnFacts
-from auditor.pymodule import NodeWalker
+from auditor.analysis.columns import ColumnFacts
+from auditor.analysis.pymodule import NodeWalker
 
 MODULE = ""  # the qualname of a module's top-level scope
 _IDENTIFIER_STRING = re.compile(r"^(?=.*[^\W_])[\w.:]+$")

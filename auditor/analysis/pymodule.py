@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from auditor.finding import Finding, normalise_anchor
-from auditor.sources import NOTEBOOK_FLAGS
+from auditor.model.sources import NOTEBOOK_FLAGS
 
 
 _NOT_ASKED = object()  # a node qualified_name has not resolved yet

@@ -1,6 +1,6 @@
 """Which definitions and modules of a project are used: the analysis behind the dead-code rules.
 
-Roots are the entry modules and root definitions (``auditor.roots``) and every module that is not
+Roots are the entry modules and root definitions (``auditor.analysis.roots``) and every module that is not
 itself dead (its top level runs when it is imported). Methods hang off their class: a live class
 keeps the methods its framework, its external base classes, its project relatives or an attribute
 access anywhere can call. Everything reachable in the ``ProgramGraph`` from the roots is live. The
@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from auditor import frameworks as fw
-from auditor.program import Definition
-from auditor.roots import Roots, private, public
+from auditor.ml import frameworks as fw
+from auditor.analysis.program import Definition
+from auditor.analysis.roots import Roots, private, public
 
 
 @dataclass

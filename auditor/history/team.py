@@ -9,7 +9,7 @@ from collections import Counter
 from typing import Any
 
 from auditor.finding import CATEGORIES
-from auditor.history import ScanRecord
+from auditor.history.store import ScanRecord
 
 TOP = 12
 UNOWNED = "(no owner)"

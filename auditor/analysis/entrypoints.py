@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any, Iterator
 
-from auditor.frameworks import ENTRY_FILE_NAMES, SCRIPT_DIRECTORIES
+from auditor.ml.frameworks import ENTRY_FILE_NAMES, SCRIPT_DIRECTORIES
 
 _PY_PATH = re.compile(r"(?<![\w.-])((?:[\w.-]+/)*[\w-]+\.py)\b")
 _DASH_M = re.compile(r"(?<![\w-])-m[\s\"',]+([A-Za-z_][\w.]*)")

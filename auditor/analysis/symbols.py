@@ -1,4 +1,4 @@
-"""The ``symbols`` extractor: the per-module facts the whole-program graph (``auditor.program``) and
+"""The ``symbols`` extractor: the per-module facts the whole-program graph (``auditor.analysis.program``) and
 the dead-code, unused-feature and seed rules are built on."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from auditor.pymodule import resolve_relative
+from auditor.analysis.pymodule import resolve_relative
 from auditor.rule import Extractor
-from auditor.symbol_visitor import SymbolVisitor
+from auditor.analysis.symbol_visitor import SymbolVisitor
 
 
 def _import_flags(module) -> dict[str, list]:

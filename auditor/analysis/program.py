@@ -1,6 +1,6 @@
 """The whole-program view shared by cross-module rules (dead code, seeds, artifacts).
 
-Per module, the ``symbols`` extractor (``auditor.symbols``) records compact facts: definitions,
+Per module, the ``symbols`` extractor (``auditor.analysis.symbols``) records compact facts: definitions,
 imports, and for each scope (module level, each function and method) the calls it makes with their
 lines. The ``ProgramGraph`` joins them into one graph: nodes are modules (``path``) and symbols
 (``path::qualname``); edges say "running this runs that" (calls, imports, class -> methods it
@@ -19,8 +19,8 @@ from typing import Any, Iterable, NamedTuple
 
 
 # MODULE and SymbolFacts are re-exported: rules import them from here with the graph.
-from auditor.symbol_visitor import MODULE
-from auditor.symbols import SymbolFacts
+from auditor.analysis.symbol_visitor import MODULE
+from auditor.analysis.symbols import SymbolFacts
 
 __all__ = ["MODULE", "Definition", "ProgramGraph", "SymbolFacts"]
 

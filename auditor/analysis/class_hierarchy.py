@@ -7,7 +7,7 @@ class registers its subclasses in ``__init_subclass__``.
 
 from __future__ import annotations
 
-from auditor import frameworks as fw
+from auditor.ml import frameworks as fw
 
 
 class ClassHierarchy:

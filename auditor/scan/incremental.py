@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from auditor.config import Config
-    from auditor.gitinfo import GitHistory
-    from auditor.project import RepoFile
+    from auditor.model.gitinfo import GitHistory
+    from auditor.model.project import RepoFile
 
 DAY = 86400
 

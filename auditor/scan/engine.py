@@ -12,25 +12,29 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
-from auditor import __version__, forked, incremental, registry
-from auditor.artifacts import read_header as read_artifact_header
-from auditor.blame import Blamer, attach_ages, hack_lines
-from auditor.cache import ResultCache, code_digest, settings_digest
-from auditor.codeowners import LOCATIONS, CodeOwners, parse_codeowners
+from auditor import __version__, registry
+
+from auditor.scan import forked
+
+from auditor.scan import incremental
+from auditor.analysis.artifacts import read_header as read_artifact_header
+from auditor.scan.blame import Blamer, attach_ages, hack_lines
+from auditor.scan.cache import ResultCache, code_digest, settings_digest
+from auditor.model.codeowners import LOCATIONS, CodeOwners, parse_codeowners
 from auditor.config import Config, rule_options
-from auditor.discover import discover
-from auditor.excerpt import fill_missing as fill_missing_excerpts
+from auditor.model.discover import discover
+from auditor.model.excerpt import fill_missing as fill_missing_excerpts
 from auditor.finding import SEVERITIES, Finding, assign_fingerprints, confidence_rank, severity_rank
-from auditor.gitinfo import GitHistory, read_history
-from auditor.factstore import FactStore
-from auditor.forked import ForkedCall
-from auditor.incremental import digest_text
-from auditor.project import (ARTIFACT, CONFIG, LOCK, NOTEBOOK, OTHER, PYTHON, TEXT_KINDS, Project, RepoFile,
+from auditor.model.gitinfo import GitHistory, read_history
+from auditor.model.factstore import FactStore
+from auditor.scan.forked import ForkedCall
+from auditor.scan.incremental import digest_text
+from auditor.model.project import (ARTIFACT, CONFIG, LOCK, NOTEBOOK, OTHER, PYTHON, TEXT_KINDS, Project, RepoFile,
                              classify)
-from auditor.sources import NotText, decode_text, parse_notebook
-from auditor.suppress import FACT as SUPPRESSION_FACTS
-from auditor.suppress import apply as apply_suppressions
-from auditor.worker import NOTEBOOK_CELLS, SourceJob, SourceResult, analyse_batch, to_cell
+from auditor.model.sources import NotText, decode_text, parse_notebook
+from auditor.scan.suppress import FACT as SUPPRESSION_FACTS
+from auditor.scan.suppress import apply as apply_suppressions
+from auditor.scan.worker import NOTEBOOK_CELLS, SourceJob, SourceResult, analyse_batch, to_cell
 
 ARTIFACT_HEADER_BYTES = 512
 # Below this much Python, starting worker processes costs more than it saves (bench/).
@@ -73,7 +77,7 @@ class ScanResult:
     cache: dict[str, Any] = field(default_factory=dict)  # cache use: enabled, hits, analysed, directory
     readiness: dict[str, Any] | None = None  # the operational-readiness score (auditor/readiness)
     suppressed: list[Finding] = field(default_factory=list)  # hidden by reasoned suppressions (auditor/suppress)
-    # Only-new-debt comparisons (auditor/baseline.py, auditor/since.py): what was compared and how
+    # Only-new-debt comparisons (auditor/ci/baseline.py, auditor/ci/since.py): what was compared and how
     # many findings it hid; ``findings`` then holds only the new ones.
     baseline: dict[str, Any] | None = None
     since: dict[str, Any] | None = None
@@ -94,8 +98,8 @@ class ScanResult:
         return [f for f in self.findings if severity_rank(f.severity) >= threshold]
 
     def gate(self):
-        """The quality gate on the current findings (auditor/gate.py): which conditions failed."""
-        from auditor.gate import evaluate
+        """The quality gate on the current findings (auditor/ci/gate.py): which conditions failed."""
+        from auditor.ci.gate import evaluate
 
         return evaluate(self)
 
@@ -380,7 +384,7 @@ def _analyse(jobs: list[SourceJob], files: dict[str, RepoFile], config: Config,
     return _run_jobs(jobs, workers, progress)
 
 
-# --- what a later scan reuses (auditor/incremental.py) ----------------------------------------
+# --- what a later scan reuses (auditor/scan/incremental.py) ----------------------------------------
 
 _COUNTS = ("python_files", "notebooks", "python_lines")
 

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from auditor import registry
-from auditor.excerpt import attach as attach_excerpts
-from auditor.factstore import digest as facts_digest
-from auditor.factstore import encode_facts
+from auditor.model.excerpt import attach as attach_excerpts
+from auditor.model.factstore import digest as facts_digest
+from auditor.model.factstore import encode_facts
 from auditor.finding import Finding
-from auditor.pymodule import ParsedModule, parse_python
-from auditor.sources import NotText, decode_text, parse_notebook
+from auditor.analysis.pymodule import ParsedModule, parse_python
+from auditor.model.sources import NotText, decode_text, parse_notebook
 
 
 @dataclass

@@ -11,13 +11,13 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from auditor.codeowners import CodeOwners
+from auditor.model.codeowners import CodeOwners
 from auditor.config import Config
-from auditor.gitinfo import GitHistory
+from auditor.model.gitinfo import GitHistory
 
 if TYPE_CHECKING:
-    from auditor.artifacts import Artifact
-    from auditor.factstore import FactStore
+    from auditor.analysis.artifacts import Artifact
+    from auditor.model.factstore import FactStore
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -94,7 +94,7 @@ class RepoFile:
     size: int
     text: str | None = None  # decoded content for text kinds (configs, requirements, docs, ...)
     header: bytes = b""  # first bytes, for artifacts: sniffed, never loaded
-    mtime: float | None = None  # file time: only for ages outside git (see auditor.artifacts)
+    mtime: float | None = None  # file time: only for ages outside git (see auditor.analysis.artifacts)
     note: str | None = None  # decoding note (UTF-16, BOM, replacement characters)
     # A config or lock file: ``data`` (YAML documents are a list when there are several) and
     # ``parse_error`` ((line, message) when it does not parse) are parsed when first read, so a
@@ -198,7 +198,7 @@ class Project:
     root: Path
     config: Config
     files: dict[str, RepoFile]
-    facts: "FactStore"  # Python path -> extractor name -> facts, decoded a kind at a time (auditor/factstore.py)
+    facts: "FactStore"  # Python path -> extractor name -> facts, decoded a kind at a time (auditor/model/factstore.py)
     module_names: dict[str, str]  # Python path -> dotted module name
     git: GitHistory = field(default_factory=GitHistory)
     codeowners: CodeOwners = field(default_factory=CodeOwners)
@@ -218,18 +218,18 @@ class Project:
 
     @cached_property
     def artifacts(self) -> list["Artifact"]:
-        """Model artifacts: committed, LFS and DVC-tracked (see auditor.artifacts)."""
-        from auditor.artifacts import find_artifacts
+        """Model artifacts: committed, LFS and DVC-tracked (see auditor.analysis.artifacts)."""
+        from auditor.analysis.artifacts import find_artifacts
 
         return find_artifacts(self)
 
     @cached_property
     def program(self):
-        """The whole-program graph (auditor.program), built once per scan for every rule. Building
+        """The whole-program graph (auditor.analysis.program), built once per scan for every rule. Building
         it releases the symbols facts only the graph reads (``program.GRAPH_INPUTS``: per-scope
         calls, references and locals, and the definitions), so the memory they took serves the
         rules after it; a ``ProgramGraph`` made again for this project copies this one."""
-        from auditor.program import ProgramGraph
+        from auditor.analysis.program import ProgramGraph
 
         return ProgramGraph(self, release_inputs=True)
 

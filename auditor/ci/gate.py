@@ -137,8 +137,8 @@ def only_new(result, root, *, baseline: str | None, since: str | None, cache_dir
     notes for the user. Raises BaselineError or SinceError (exit 2)."""
     from pathlib import Path
 
-    from auditor import baseline as baseline_module
-    from auditor import since as since_module
+    from auditor.ci import baseline as baseline_module
+    from auditor.ci import since as since_module
 
     notes = []
     if since:
@@ -160,7 +160,7 @@ def describe_new(result) -> list[str]:
     """One line per only-new comparison, for the text summary."""
     lines = []
     if result.since:
-        from auditor.since import describe
+        from auditor.ci.since import describe
 
         lines.append(describe(result.since))
     if result.baseline:

@@ -179,7 +179,7 @@ def from_text(path: str, text: str) -> list[Directive]:
 
 def collect(project) -> list[Directive]:
     """Every ``# mlaudit:`` directive in the repository, in path and line order."""
-    from auditor.project import DOC, TEXT_KINDS
+    from auditor.model.project import DOC, TEXT_KINDS
 
     directives: list[Directive] = []
     for path, found in project.fact(FACT).items():

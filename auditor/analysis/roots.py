@@ -13,11 +13,11 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
-from auditor import frameworks as fw
-from auditor.class_hierarchy import ClassHierarchy
-from auditor.entrypoints import (command_targets, config_targets, distribution_name, is_script_path,
+from auditor.ml import frameworks as fw
+from auditor.analysis.class_hierarchy import ClassHierarchy
+from auditor.analysis.entrypoints import (command_targets, config_targets, distribution_name, is_script_path,
                                  is_test_path, packaging_targets, user_entrypoints)
-from auditor.program import Definition
+from auditor.analysis.program import Definition
 
 
 def private(name: str) -> bool:

@@ -24,7 +24,7 @@ from auditor.finding import SEVERITIES, Finding, normalise_anchor
 
 if TYPE_CHECKING:
     from auditor.config import Config
-    from auditor.project import Project
+    from auditor.model.project import Project
 
 CATEGORY = "undocumented-hack"
 BUDGET_SECONDS = 30.0  # for all files together

@@ -24,7 +24,7 @@ def encode_facts(facts: dict[str, Any]) -> dict[str, str]:
 
 
 def digest(texts: dict[str, str]) -> str:
-    """What the project phase's cache key sees of a module (auditor/incremental.py)."""
+    """What the project phase's cache key sees of a module (auditor/scan/incremental.py)."""
     hashed = hashlib.sha256()
     for name in sorted(texts):
         hashed.update(f"{name}\0{texts[name]}\0".encode("utf-8", "surrogatepass"))

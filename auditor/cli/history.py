@@ -28,7 +28,7 @@ def history_path(root: Path, explicit: Path | None) -> Path:
 
 def record_scan(result, root: Path, explicit: Path | None) -> Path:
     """Store a finished scan in the history (``mlaudit scan --record``)."""
-    from auditor.history import History, HistoryError, record_from_json, repo_identity
+    from auditor.history.store import History, HistoryError, record_from_json, repo_identity
     from auditor.report.json_report import result_to_dict
 
     path = history_path(root, explicit)
@@ -59,11 +59,11 @@ def backfill_command(path: Path, since_text: str, every_text: str, explicit: Pat
                      config_path: Path | None, cache_dir: Path | None) -> None:
     """Scan past commits of PATH from git's objects (the work tree is never touched) and record
     them. Commits already recorded are skipped; unchanged files are reused from the cache."""
-    from auditor.backfill import BackfillError, backfill, parse_duration
-    from auditor.cache import default_cache_dir
+    from auditor.history.backfill import BackfillError, backfill, parse_duration
+    from auditor.scan.cache import default_cache_dir
     from auditor.config import ConfigError, load_config
-    from auditor.gitinfo import read_history
-    from auditor.history import History, HistoryError, repo_identity
+    from auditor.model.gitinfo import read_history
+    from auditor.history.store import History, HistoryError, repo_identity
 
     try:
         since, every = parse_duration(since_text), parse_duration(every_text)
@@ -88,7 +88,7 @@ def backfill_command(path: Path, since_text: str, every_text: str, explicit: Pat
 @click.option("--history", "explicit", type=click.Path(path_type=Path, dir_okay=False))
 def list_command(path: Path, explicit: Path | None) -> None:
     """Print the recorded scans, oldest first."""
-    from auditor.history import History, HistoryError
+    from auditor.history.store import History, HistoryError
 
     try:
         with History(history_path(path, explicit), create=False) as history:
@@ -102,7 +102,7 @@ def list_command(path: Path, explicit: Path | None) -> None:
 
 
 def _load_sources(histories: tuple[Path, ...], results: tuple[Path, ...]) -> dict[str, list]:
-    from auditor.history import History, HistoryError, record_from_json
+    from auditor.history.store import History, HistoryError, record_from_json
 
     by_repo: dict[str, list] = {}
     for path in histories:
@@ -137,9 +137,9 @@ def _load_sources(histories: tuple[Path, ...], results: tuple[Path, ...]) -> dic
 def report_command(path: Path, period: str, histories: tuple[Path, ...], results: tuple[Path, ...], output: Path,
                    markdown: Path | None, title: str | None) -> None:
     """Render the periodic team report: trends, new and fixed debt, debt by owner."""
-    from auditor.backfill import parse_duration
-    from auditor.history import HistoryError
-    from auditor.report.team import build_report, render_team_html, render_team_markdown
+    from auditor.history.backfill import parse_duration
+    from auditor.history.store import HistoryError
+    from auditor.history.team import build_report, render_team_html, render_team_markdown
 
     try:
         span = parse_duration(period)

@@ -1,5 +1,5 @@
 """The ``mlaudit`` command line. Exit codes: 0 clean (or the gate passed), 1 the gate failed
-(auditor/gate.py), 2 usage or configuration error, 3 internal error."""
+(auditor/ci/gate.py), 2 usage or configuration error, 3 internal error."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from pathlib import Path
 import click
 
 from auditor import __version__, registry
-from auditor.cache import default_cache_dir
-from auditor.cli_history import history_group, record_scan, report_command
+from auditor.scan.cache import default_cache_dir
+from auditor.cli.history import history_group, record_scan, report_command
 from auditor.config import ConfigError, load_config
-from auditor.engine import ScanError, scan
-from auditor.baseline import BaselineError
+from auditor.scan.engine import ScanError, scan
+from auditor.ci.baseline import BaselineError
 from auditor.finding import CATEGORIES, SEVERITIES
-from auditor.gate import only_new
-from auditor.since import SinceError
+from auditor.ci.gate import only_new
+from auditor.ci.since import SinceError
 from auditor.report import FORMATS
 
 
@@ -212,7 +212,7 @@ def baseline_command(path: Path, output: Path | None, update: bool, add_new: boo
     `mlaudit scan --baseline FILE` (or `baseline = "FILE"` in the configuration) then reports and
     gates only findings that are not in it. An existing baseline is only rewritten with --update,
     which drops fixed findings and never adds new ones unless --add-new is given."""
-    from auditor import baseline as baselines
+    from auditor.ci import baseline as baselines
 
     try:
         config = load_config(path, config_path)

@@ -19,7 +19,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
-    from auditor.project import Project, RepoFile
+    from auditor.model.project import Project, RepoFile
 
 HEADER_BYTES = 512
 # A safetensors header is JSON of any length; metadata is read from it up to this size.
@@ -307,7 +307,7 @@ def find_artifacts(project: "Project") -> list[Artifact]:
 def _committed_artifacts(project: "Project") -> tuple[dict[str, Artifact], dict[str, tuple[str, str]]]:
     """Model files in the repository (committed or LFS pointers), and the directories that are
     models as a whole (directory -> (format, marker file))."""
-    from auditor.project import ARTIFACT, DOC, OTHER
+    from auditor.model.project import ARTIFACT, DOC, OTHER
 
     artifacts: dict[str, Artifact] = {}
     model_dirs: dict[str, tuple[str, str]] = {}
