@@ -49,10 +49,6 @@ def _list_of_str(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-def _url_template(value: Any) -> bool:
-    from auditor.report.links import template_problem
-
-    return isinstance(value, str) and template_problem(value) is None
 
 
 _KEYS: dict[str, tuple[str, str, Any]] = {
@@ -79,7 +75,7 @@ _KEYS: dict[str, tuple[str, str, Any]] = {
              lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0),
     "source-url-template": ("source_url_template",
                             "an http(s) URL with {path} and optionally {commit}, {branch}, {line}",
-                            _url_template),
+                            lambda v: isinstance(v, str)),
 }
 
 
@@ -148,62 +144,7 @@ def build_config(raw: dict[str, Any], source: str | None, overrides: dict[str, A
             raise ValueError(attr)
         if value is not None:
             setattr(config, attr, value)
-    validate_rule_references(config, where)
-    _validate_readiness(config, where)
     return config
-
-
-def _validate_readiness(config: Config, where: str) -> None:
-    if not config.readiness:
-        return  # nothing to check; importing the readiness package would load every check
-    from auditor.readiness.score import validate_readiness
-
-    problem = validate_readiness(config.readiness)
-    if problem:
-        raise ConfigError(f"{where}: [readiness] {problem}")
-
-
-def validate_rule_references(config: Config, where: str) -> None:
-    from auditor import registry
-
-    for label, selectors in (("select", config.select or []), ("ignore", config.ignore)):
-        for selector in selectors:
-            if not registry.validate_selector(selector):
-                raise ConfigError(f"{where}: '{label}' names unknown rule or category '{selector}'")
-    for pattern, selectors in config.per_file_ignores.items():
-        for selector in selectors:
-            if not registry.validate_selector(selector):
-                raise ConfigError(f"{where}: [per-file-ignores] '{pattern}' names unknown rule or category '{selector}'")
-    for rule_id, value in config.severity.items():
-        if registry.get_rule(rule_id) is None:
-            raise ConfigError(f"{where}: [severity] names unknown rule '{rule_id}'")
-        if value not in SEVERITIES:
-            raise ConfigError(f"{where}: [severity] {rule_id} must be one of {', '.join(SEVERITIES)}, got {value!r}")
-    for rule_id, options in config.rules.items():
-        rule = registry.get_rule(rule_id)
-        if rule is None:
-            raise ConfigError(f"{where}: [rules] names unknown rule '{rule_id}'")
-        for key, value in options.items():
-            option = rule.options.get(key)
-            if option is None:
-                known = ", ".join(rule.options) or "none"
-                raise ConfigError(f"{where}: rule {rule.id} has no option '{key}' (options: {known})")
-            if not isinstance(value, option.type) or isinstance(value, bool) != (option.type is bool):
-                raise ConfigError(
-                    f"{where}: option '{key}' of rule {rule.id} must be {option.type.__name__}, got {value!r}")
-            problem = option.check(value) if option.check else None
-            if problem:
-                raise ConfigError(f"{where}: option '{key}' of rule {rule.id} {problem}")
-
-
-def rule_options(config: Config, rule_id: str) -> dict[str, Any]:
-    from auditor import registry
-
-    for key, options in config.rules.items():
-        rule = registry.get_rule(key)
-        if rule is not None and rule.id == rule_id:
-            return dict(options)
-    return {}
 
 
 def load_config(root: Path, explicit: Path | None = None, **overrides: Any) -> Config:

@@ -6,15 +6,17 @@ import importlib
 import inspect
 import pkgutil
 from functools import lru_cache
+from typing import Any
 
-from auditor.finding import CATEGORIES
-from auditor.rule import Extractor, FileRule, ModuleRule, ProjectRule, Rule
+from auditor.config import Config, ConfigError
+from auditor.finding import CATEGORIES, SEVERITIES
+from auditor.rule import Extractor, FileRule, ModuleRule, PassRule, ProjectRule, Rule
 
-_KINDS = (ModuleRule, FileRule, ProjectRule)
+_KINDS = (ModuleRule, FileRule, ProjectRule, PassRule)
 # Extractors that serve a subsystem rather than one rule live with that subsystem.
 EXTRACTOR_MODULES = ("auditor.readiness.facts",)
 # Engine modules that define extractors shared by many rules (besides those in auditor.rules).
-CORE_EXTRACTOR_MODULES = ("auditor.analysis.symbols",)
+CORE_EXTRACTOR_MODULES = ("auditor.analysis.symbols", "auditor.analysis.directives")
 
 
 class RegistryError(Exception):
@@ -109,3 +111,46 @@ def select_rules(select: list[str] | None, ignore: list[str]) -> list[type[Rule]
             continue
         chosen.append(rule)
     return chosen
+
+
+def check_config(config: "Config", where: str) -> None:
+    """The rules named in the configuration exist, and each rule's options are its own and valid."""
+
+    for label, selectors in (("select", config.select or []), ("ignore", config.ignore)):
+        for selector in selectors:
+            if not validate_selector(selector):
+                raise ConfigError(f"{where}: '{label}' names unknown rule or category '{selector}'")
+    for pattern, selectors in config.per_file_ignores.items():
+        for selector in selectors:
+            if not validate_selector(selector):
+                raise ConfigError(f"{where}: [per-file-ignores] '{pattern}' names unknown rule or category '{selector}'")
+    for rule_id, value in config.severity.items():
+        if get_rule(rule_id) is None:
+            raise ConfigError(f"{where}: [severity] names unknown rule '{rule_id}'")
+        if value not in SEVERITIES:
+            raise ConfigError(f"{where}: [severity] {rule_id} must be one of {', '.join(SEVERITIES)}, got {value!r}")
+    for rule_id, options in config.rules.items():
+        rule = get_rule(rule_id)
+        if rule is None:
+            raise ConfigError(f"{where}: [rules] names unknown rule '{rule_id}'")
+        for key, value in options.items():
+            option = rule.options.get(key)
+            if option is None:
+                known = ", ".join(rule.options) or "none"
+                raise ConfigError(f"{where}: rule {rule.id} has no option '{key}' (options: {known})")
+            if not isinstance(value, option.type) or isinstance(value, bool) != (option.type is bool):
+                raise ConfigError(
+                    f"{where}: option '{key}' of rule {rule.id} must be {option.type.__name__}, got {value!r}")
+            problem = option.check(value) if option.check else None
+            if problem:
+                raise ConfigError(f"{where}: option '{key}' of rule {rule.id} {problem}")
+
+
+def rule_options(config: "Config", rule_id: str) -> dict[str, Any]:
+    """The options the configuration gives the rule ``rule_id`` (by id or name)."""
+
+    for key, options in config.rules.items():
+        rule = get_rule(key)
+        if rule is not None and rule.id == rule_id:
+            return dict(options)
+    return {}

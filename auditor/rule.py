@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Union
 
+from auditor.analysis.pymodule import Extractor  # noqa: F401 -- re-exported: the rule API is one import for rule authors
 from auditor.finding import CATEGORIES, CONFIDENCES, SEVERITIES, Finding, normalise_anchor
 
 if TYPE_CHECKING:
@@ -116,6 +117,8 @@ class Rule:
 
     @classmethod
     def kind(cls) -> str:
+        if issubclass(cls, PassRule):
+            return cls.scope
         for base, label in ((ModuleRule, "module"), (FileRule, "file"), (ProjectRule, "project")):
             if issubclass(cls, base):
                 return label
@@ -173,6 +176,16 @@ class FileRule(Rule):
         raise NotImplementedError
 
 
+class PassRule(Rule):
+    """Findings that a pass of the engine makes itself, not a ``check``: the per-file phase reports
+    modules that do not parse (ML001), the suppression pass reports directives (ML420, ML421).
+    The class carries the rule's identity, documentation and examples; ``made_by`` names the pass
+    and ``scope`` what it reports on ("module" or "project")."""
+
+    made_by: ClassVar[str]
+    scope: ClassVar[str]
+
+
 class ProjectRule(Rule):
     """Runs once on the whole repository model after the per-file phase.
 
@@ -185,15 +198,3 @@ class ProjectRule(Rule):
     def check(self, project: "Project") -> Iterable[Finding]:
         raise NotImplementedError
 
-
-class Extractor:
-    """Collects compact, JSON-serialisable facts from each Python module for project rules.
-
-    Runs in the per-file worker next to the module rules; its result is stored under ``name`` in
-    the module's facts (``project.facts[path][name]``) and cached with them.
-    """
-
-    name: ClassVar[str]
-
-    def extract(self, module: "ParsedModule") -> Any:
-        raise NotImplementedError

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from auditor.model.project import CONFIG, LOCK
-from auditor.rule import FileRule, Invalid, ModuleRule, Valid
+from auditor.rule import FileRule, Invalid, PassRule, Valid
 
 
-class PythonParseError(ModuleRule):
+class PythonParseError(PassRule):
     """A Python file or notebook cell has a syntax error, so nothing else in it is checked.
 
     The per-file phase reports this itself before any other module rule runs; this class carries
     the rule's identity and documentation.
     """
+
+    made_by = "the per-file phase (auditor/scan/worker.py), when a module does not parse"
+    scope = "module"
 
     id = "ML001"
     name = "python-parse-error"
@@ -25,9 +28,6 @@ class PythonParseError(ModuleRule):
         Valid("def train(data):\n    return data\n"),
         Invalid("def train(data:\n    return data\n", expect=[1]),
     )
-
-    def check(self, module):
-        return ()
 
 
 class ConfigParseError(FileRule):

@@ -1,25 +1,18 @@
 """mlaudit's own suppressions: ``# mlaudit: ignore[...] -- reason`` must say why and must still match.
 
-The directives are collected per module by ``SuppressionExtractor`` (cached with the facts) and
-from text files by ``auditor.scan.suppress``, which also applies them after every rule has run.
+The directives are read by auditor/analysis/directives.py. Both rules here are made by the
+suppression pass (auditor/scan/suppress.py), which runs after every other rule: only it knows which
+rules ran and which findings each directive hid.
 """
 
 from __future__ import annotations
 
-from auditor.scan import suppress
-from auditor.rule import Extractor, Invalid, ProjectRule, Valid
+from auditor.rule import Invalid, PassRule, Valid
 
 _TODO = "x = 1  # TODO: tidy\n"
 
 
-class SuppressionExtractor(Extractor):
-    name = suppress.FACT
-
-    def extract(self, module):
-        return suppress.from_module(module)
-
-
-class IgnoreWithoutReason(ProjectRule):
+class IgnoreWithoutReason(PassRule):
     """An `# mlaudit: ignore[...]` that gives no reason, names no rule, or has an unreadable expiry.
 
     Such a directive suppresses nothing: the finding it was meant to hide is still reported, and
@@ -60,19 +53,19 @@ class IgnoreWithoutReason(ProjectRule):
                 expect=[("nb.ipynb", 1, 2)]),
     )
 
-    def check(self, project):
-        for directive in suppress.collect(project):
-            if directive.problem is None:
-                continue
-            yield self.finding(
-                directive.path, directive.line, f"mlaudit suppression {directive.problem}; it suppresses nothing",
-                cell=directive.cell, anchor=directive.text,
-                evidence={"directive": directive.text, "selectors": list(directive.selectors),
-                          "problem": directive.problem},
-            )
+    made_by = "the suppression pass (auditor/scan/suppress.py)"
+    scope = "project"
+
+    def ineffective(self, directive):
+        return self.finding(
+            directive.path, directive.line, f"mlaudit suppression {directive.problem}; it suppresses nothing",
+            cell=directive.cell, anchor=directive.text,
+            evidence={"directive": directive.text, "selectors": list(directive.selectors),
+                      "problem": directive.problem},
+        )
 
 
-class UnusedIgnore(ProjectRule):
+class UnusedIgnore(PassRule):
     """An `# mlaudit: ignore[...]` that no longer matches any finding.
 
     Reported only when every rule the directive names ran in this scan, so a `--select` that
@@ -104,8 +97,8 @@ class UnusedIgnore(ProjectRule):
                 expect=[("src/a.py", 1)], config={"select": ["undocumented-hack"]}),
     )
 
-    def check(self, project):
-        return ()  # findings come from auditor.scan.suppress.apply, which sees every other rule's findings
+    made_by = "the suppression pass (auditor/scan/suppress.py)"
+    scope = "project"
 
     def unused(self, directive, project):
         what = ", ".join(directive.selectors)

@@ -9,6 +9,7 @@ import pytest
 
 from auditor.testing import make_repo
 from auditor.testing import scan_repo as scan_all
+from auditor.ci.gate import exit_code as gate_exit_code
 
 # These tests are about the engine, so they use the rules whose behaviour they know.
 BASE_RULES = ["ML001", "ML002", "ML401"]
@@ -32,7 +33,7 @@ def test_syntax_error_is_a_parse_error_finding_with_position(tmp_path):
     parse = [f for f in result.findings if f.category == "parse-error"]
     assert [(f.path, f.line) for f in parse] == [("broken.py", 2)]
     assert "ok.py" in {f.path for f in result.findings}  # the scan went on
-    assert result.exit_code() == 0
+    assert gate_exit_code(result) == 0
 
 
 def test_broken_notebook_json_is_skipped_with_reason(tmp_path):
@@ -121,7 +122,7 @@ def test_symlink_loop_and_symlink_outside_root(tmp_path):
 def test_empty_directory(tmp_path):
     (tmp_path / "empty").mkdir()
     result = scan_repo(tmp_path / "empty")
-    assert (result.files, result.findings, result.exit_code()) == (0, [], 0)
+    assert (result.files, result.findings, gate_exit_code(result)) == (0, [], 0)
     assert not result.git.available
 
 
@@ -191,7 +192,7 @@ def test_a_rule_that_raises_is_an_internal_error_and_the_scan_goes_on(tmp_path, 
     assert [(e["rule"], e["path"]) for e in result.errors] == [("ML401", "bad.py")]
     assert "boom" in result.errors[0]["error"]
     assert [f.path for f in result.findings] == ["broken.py"]
-    assert result.exit_code() == 3
+    assert gate_exit_code(result) == 3
 
 
 def test_notebook_outputs_do_not_count_against_the_size_limit(tmp_path):

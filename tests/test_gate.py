@@ -17,6 +17,7 @@ from auditor.config import build_config
 from auditor.scan.engine import ScanResult
 from auditor.ci.gate import evaluate
 from auditor.testing import git, make_repo, write_files
+from auditor.ci.gate import exit_code as gate_exit_code
 
 PROJECT = Path(__file__).resolve().parent.parent
 # Two medium unsafe loads and a low-severity debt marker.
@@ -106,7 +107,7 @@ def test_internal_errors_win_over_the_gate(tmp_path):
     result = scan_repo(root, {"select": ["ML401"]})
     result.errors.append({"rule": "X", "path": "", "error": "boom"})
     result.exit_zero = True
-    assert result.exit_code() == 3
+    assert gate_exit_code(result) == 3
 
 
 # -- integrations ----------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from auditor.config import ConfigError, build_config
+from auditor.cli.settings import build_config
+from auditor.config import ConfigError
 from auditor.readiness.score import DEFAULT_WEIGHTS, grade
 from auditor.report.json_report import render_json
 from auditor.report.text import render_text

@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli.main import main
-from auditor.config import ConfigError, build_config
+from auditor.cli.settings import build_config
+from auditor.config import ConfigError
 from auditor.report import infer_format
 from auditor.report.outputs import Output, OutputError, plan_outputs
 from auditor.testing import make_repo

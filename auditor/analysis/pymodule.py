@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, ClassVar, Iterator
 
 from auditor.finding import Finding, normalise_anchor
 from auditor.model.sources import NOTEBOOK_FLAGS
@@ -327,3 +327,16 @@ def _find_comments(lines: list[str], string_nodes) -> Iterator[Comment]:
                 yield Comment(number, col, line[col:])
                 break
             position += 1
+
+
+class Extractor:
+    """Collects compact, JSON-serialisable facts from each Python module for project rules.
+
+    Runs in the per-file worker next to the module rules; its result is stored under ``name`` in
+    the module's facts (``project.facts[path][name]``) and cached with them.
+    """
+
+    name: ClassVar[str]
+
+    def extract(self, module: ParsedModule) -> Any:
+        raise NotImplementedError

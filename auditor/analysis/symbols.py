@@ -6,8 +6,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from auditor.analysis.pymodule import resolve_relative
-from auditor.rule import Extractor
+from auditor.analysis.pymodule import Extractor, resolve_relative
 from auditor.analysis.symbol_visitor import SymbolVisitor
 
 

@@ -110,9 +110,16 @@ def _score_condition(readiness, minimum: float) -> Condition:
     return Condition("fail-under", description, status, score, minimum, detail)
 
 
+def exit_code(result) -> int:
+    """The scan's exit code: 3 when a file or rule failed internally, else the gate's."""
+    if result.errors:
+        return 3
+    return evaluate(result).exit_code(result.exit_zero)
+
+
 def summary_lines(result) -> list[str]:
     """The gate for the text summary: the exit code and verdict, then each failed condition."""
-    gate = result.gate()
+    gate = evaluate(result)
     code = gate.exit_code(result.exit_zero)
     failed = gate.failed
     lines = [line for line in describe_new(result)]

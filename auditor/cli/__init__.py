@@ -1,4 +1,9 @@
-"""The command line."""
+"""The command line: ``mlaudit scan``, ``baseline``, ``rules``, ``explain``, ``demo``, ``history``
+and ``report`` (``main``, ``history``), and the checked configuration every command runs with
+(``settings``: each part of mlaudit validates its own options before anything runs).
+
+The top layer: it may import every other package; nothing imports it.
+"""
 
 from auditor.cli.main import main
 

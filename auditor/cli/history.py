@@ -61,7 +61,8 @@ def backfill_command(path: Path, since_text: str, every_text: str, explicit: Pat
     them. Commits already recorded are skipped; unchanged files are reused from the cache."""
     from auditor.history.backfill import BackfillError, backfill, parse_duration
     from auditor.scan.cache import default_cache_dir
-    from auditor.config import ConfigError, load_config
+    from auditor.cli.settings import load_config
+    from auditor.config import ConfigError
     from auditor.model.gitinfo import read_history
     from auditor.history.store import History, HistoryError, repo_identity
 

@@ -12,10 +12,12 @@ import click
 from auditor import __version__, registry
 from auditor.scan.cache import default_cache_dir
 from auditor.cli.history import history_group, record_scan, report_command
-from auditor.config import ConfigError, load_config
+from auditor.cli.settings import load_config
+from auditor.config import ConfigError
 from auditor.scan.engine import ScanError, scan
 from auditor.ci.baseline import BaselineError
 from auditor.finding import CATEGORIES, SEVERITIES
+from auditor.ci.gate import exit_code as gate_exit_code
 from auditor.ci.gate import only_new
 from auditor.ci.since import SinceError
 from auditor.report import FORMATS
@@ -70,7 +72,6 @@ def main() -> None:
 def _scan_config(root: Path, config_path: Path | None, select: tuple[str, ...], ignore: tuple[str, ...],
                  exclude: tuple[str, ...], source_url_template: str | None, **overrides):
     """The configuration file's settings with the command line's on top; exits 2 on a mistake."""
-    from auditor.config import validate_rule_references
     from auditor.report.links import template_problem
 
     try:
@@ -81,7 +82,7 @@ def _scan_config(root: Path, config_path: Path | None, select: tuple[str, ...], 
             config.ignore = config.ignore + (_split(ignore) or [])
         if exclude:
             config.exclude = config.exclude + list(exclude)
-        validate_rule_references(config, "command line")
+        registry.check_config(config, "command line")
         if source_url_template is not None:
             problem = template_problem(source_url_template)
             if problem:
@@ -193,7 +194,7 @@ def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_u
         _internal_error()
     progress.close()
     _write_reports(plan, result, verbose=verbose, quiet=quiet)
-    sys.exit(result.exit_code())
+    sys.exit(gate_exit_code(result))
 
 
 @main.command("baseline")
@@ -287,6 +288,8 @@ def explain_command(rule_id: str) -> None:
     click.echo(f"{rule.id} {rule.name}\n")
     click.echo(f"Category: {rule.category}    Severity: {rule.severity}    Confidence: {rule.confidence}"
                f"    Scope: {rule.kind()}\n")
+    if getattr(rule, "made_by", None):
+        click.echo(f"Made by {rule.made_by}, not by a check of its own.\n")
     click.echo("What it does\n  " + (rule.__doc__ or "").strip().replace("\n    ", "\n  ") + "\n")
     click.echo("Why it hurts in production\n  " + rule.rationale + "\n")
     click.echo("How to fix\n  " + rule.remediation + "\n")

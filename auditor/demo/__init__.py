@@ -1,6 +1,9 @@
 """The bundled demo repository: a small churn-prediction project with debt of every category
 planted in it next to clean counterparts, materialised as a git repository with back-dated history
-so that age-based findings (stale models, old hacks) show up."""
+so that age-based findings (stale models, old hacks) show up.
+
+Part of the command line layer (``mlaudit demo``): it may import anything below, and imports only
+``auditor.testing`` (the same git helper the tests build histories with)."""
 
 from __future__ import annotations
 

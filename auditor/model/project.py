@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from auditor.model.codeowners import CodeOwners
 from auditor.config import Config
@@ -17,6 +17,7 @@ from auditor.model.gitinfo import GitHistory
 
 if TYPE_CHECKING:
     from auditor.analysis.artifacts import Artifact
+    from auditor.analysis.program import ProgramGraph
     from auditor.model.factstore import FactStore
 
 if sys.version_info >= (3, 11):
@@ -203,6 +204,9 @@ class Project:
     git: GitHistory = field(default_factory=GitHistory)
     codeowners: CodeOwners = field(default_factory=CodeOwners)
     now: float = 0.0  # scan time (unix seconds), injectable for reproducible tests
+    # What analysis derives from the model on first use ("artifacts", "program"), given by the engine:
+    # the model is below the analysis that reads it and imports none of it.
+    builders: dict[str, Callable[["Project"], Any]] = field(default_factory=dict)
 
     def of_kind(self, *kinds: str) -> list[RepoFile]:
         return [f for f in self.files.values() if f.kind in kinds]
@@ -218,20 +222,16 @@ class Project:
 
     @cached_property
     def artifacts(self) -> list["Artifact"]:
-        """Model artifacts: committed, LFS and DVC-tracked (see auditor.analysis.artifacts)."""
-        from auditor.analysis.artifacts import find_artifacts
-
-        return find_artifacts(self)
+        """Model artifacts: committed, LFS and DVC-tracked (auditor/analysis/artifacts.py), found on
+        first use by the builder the engine gave."""
+        return self.builders["artifacts"](self)
 
     @cached_property
-    def program(self):
-        """The whole-program graph (auditor.analysis.program), built once per scan for every rule. Building
-        it releases the symbols facts only the graph reads (``program.GRAPH_INPUTS``: per-scope
-        calls, references and locals, and the definitions), so the memory they took serves the
-        rules after it; a ``ProgramGraph`` made again for this project copies this one."""
-        from auditor.analysis.program import ProgramGraph
-
-        return ProgramGraph(self, release_inputs=True)
+    def program(self) -> "ProgramGraph":
+        """The whole-program graph (auditor/analysis/program.py), built on first use, once per scan,
+        for every rule, by the builder the engine gave. Building it releases the symbols facts only
+        the graph reads (``program.GRAPH_INPUTS``), so the memory they took serves the rules after it."""
+        return self.builders["program"](self)
 
     def fact(self, name: str) -> dict[str, Any]:
         """One extractor's facts for every Python module that produced them."""

@@ -4,6 +4,9 @@ Can you trace which data and code made the model? Reproduce it? See when a probl
 in under five minutes? Each dimension is a set of checks (pass, partial, fail) computed from the
 Project model and the scan's findings; ``compute_readiness`` turns them into scores, a grade and a
 rollback estimate. Same repository, same findings, same weights: same score.
+
+It may import the rules layer (the usage extractor is an ``Extractor``), analysis, model, ML
+knowledge and the base layer; the engine imports it, it never imports the engine or a reporter.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import ast
 import re
 from typing import Any
 
-from auditor.rule import Extractor
+from auditor.analysis.pymodule import Extractor
 
 MAX_ENTRIES = 300  # per table and module: a generated 50k-line module must not bloat the cache
 

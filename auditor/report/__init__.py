@@ -1,4 +1,10 @@
-"""Reporters: pure functions of a ScanResult that return the rendered text."""
+"""Reporters: pure functions of a ScanResult that return the rendered text, one module a format
+(text, JSON, HTML, SARIF, GitLab, JUnit, GitHub annotations, Markdown), their shared helpers
+(``common``), source links (``links``) and writing several reports from one scan (``outputs``).
+
+It may import the CI layer (the gate's verdict is part of every report), the engine's result types
+and everything below; it never imports the history store or the command line.
+"""
 
 from __future__ import annotations
 

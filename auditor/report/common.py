@@ -146,16 +146,15 @@ def failing_checks(ready: dict[str, Any] | None) -> list[dict[str, Any]]:
 def gate_summary(result) -> dict[str, Any] | None:
     """The quality gate (auditor/ci/gate.py) as data, with the only-new notes, or None without one:
     ``{"passed", "enforced", "scope", "conditions", "failed": [sentences], "notes": [sentences]}``."""
-    evaluate = getattr(result, "gate", None)
-    if not callable(evaluate):
+    from auditor.ci.gate import describe_new, evaluate
+
+    if getattr(result, "config", None) is None:
         return None
     try:
-        data = evaluate().to_json(bool(getattr(result, "exit_zero", False)))
+        data = evaluate(result).to_json(bool(getattr(result, "exit_zero", False)))
     except Exception:  # a report must still render when the gate cannot be evaluated
         return None
     try:
-        from auditor.ci.gate import describe_new
-
         data["notes"] = describe_new(result)
     except Exception:
         data["notes"] = []

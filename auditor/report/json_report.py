@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from typing import Any
 
+from auditor.ci.gate import evaluate
 from auditor.finding import CATEGORIES, SEVERITIES
 
 SCHEMA_VERSION = 1
@@ -40,7 +41,7 @@ def result_to_dict(result, *, as_json=lambda findings: [f.to_json() for f in fin
         "errors": list(result.errors),
         "readiness": getattr(result, "readiness", None),
         # The CI gate and what only-new-debt mode left out (auditor/ci/gate.py, baseline.py, since.py).
-        "gate": result.gate().to_json(result.exit_zero),
+        "gate": evaluate(result).to_json(result.exit_zero),
         "baseline": result.baseline,
         "since": result.since,
         "suppressed": as_json(result.suppressed),

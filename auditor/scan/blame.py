@@ -118,13 +118,12 @@ def _notebook_line(blamed: dict[int, LineBlame], anchor: str, used: set[int]) ->
 
 def _threshold(rule_id: str, config: "Config") -> int:
     from auditor import registry
-    from auditor.config import rule_options
 
     rule = registry.get_rule(rule_id)
     if rule is None:
         return 0
     option = rule.options.get("escalate-after-days")
-    value = rule_options(config, rule_id).get("escalate-after-days", option.default if option else 0)
+    value = registry.rule_options(config, rule_id).get("escalate-after-days", option.default if option else 0)
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 

@@ -10,30 +10,35 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from auditor import __version__, registry
 
 from auditor.scan import forked
 
 from auditor.scan import incremental
+from auditor.analysis.artifacts import find_artifacts
 from auditor.analysis.artifacts import read_header as read_artifact_header
 from auditor.scan.blame import Blamer, attach_ages, hack_lines
 from auditor.scan.cache import ResultCache, code_digest, settings_digest
 from auditor.model.codeowners import LOCATIONS, CodeOwners, parse_codeowners
-from auditor.config import Config, rule_options
+from auditor.config import Config
 from auditor.model.discover import discover
 from auditor.model.excerpt import fill_missing as fill_missing_excerpts
 from auditor.finding import SEVERITIES, Finding, assign_fingerprints, confidence_rank, severity_rank
 from auditor.model.gitinfo import GitHistory, read_history
 from auditor.model.factstore import FactStore
 from auditor.scan.forked import ForkedCall
+from auditor.rule import FileRule, ProjectRule
 from auditor.scan.incremental import digest_text
 from auditor.model.project import (ARTIFACT, CONFIG, LOCK, NOTEBOOK, OTHER, PYTHON, TEXT_KINDS, Project, RepoFile,
                              classify)
 from auditor.model.sources import NotText, decode_text, parse_notebook
 from auditor.scan.suppress import FACT as SUPPRESSION_FACTS
 from auditor.scan.suppress import apply as apply_suppressions
+if TYPE_CHECKING:
+    from auditor.analysis.program import ProgramGraph
+
 from auditor.scan.worker import NOTEBOOK_CELLS, SourceJob, SourceResult, analyse_batch, to_cell
 
 ARTIFACT_HEADER_BYTES = 512
@@ -97,18 +102,16 @@ class ScanResult:
         threshold = severity_rank(level)
         return [f for f in self.findings if severity_rank(f.severity) >= threshold]
 
-    def gate(self):
-        """The quality gate on the current findings (auditor/ci/gate.py): which conditions failed."""
-        from auditor.ci.gate import evaluate
 
-        return evaluate(self)
 
-    def exit_code(self, fail_on: str | None = None) -> int:
-        if self.errors:
-            return 3
-        if fail_on is not None:
-            return 1 if self.failing(fail_on) else 0
-        return self.gate().exit_code(self.exit_zero)
+def _build_program(project: Project) -> "ProgramGraph":
+    from auditor.analysis.program import ProgramGraph  # here: a scan answered from the cache builds no graph
+
+    return ProgramGraph(project, release_inputs=True)
+
+
+# What the project model derives on first use, handed to it here (see Project.builders).
+ANALYSIS_BUILDERS = {"program": _build_program, "artifacts": find_artifacts}
 
 
 def module_name_for(path: str, python_paths: set[str]) -> str:
@@ -445,9 +448,9 @@ def _project_phase(rules: list[type], options: dict[str, dict[str, Any]], projec
     internal error for that rule and file, and the others go on."""
     findings: list[Finding] = []
     for rule_cls in rules:
+        if not issubclass(rule_cls, (FileRule, ProjectRule)):
+            continue  # module rules ran in the workers; pass rules are made by their pass
         kind = rule_cls.kind()
-        if kind == "module":
-            continue
         rule = rule_cls(options.get(rule_cls.id))
         targets = [f for f in project.files.values() if f.kind in rule_cls.kinds] if kind == "file" else [None]
         for target_file in targets:
@@ -511,7 +514,7 @@ def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, Repo
     if whole_key and _restore_whole_scan(scan, whole_key):
         return
     rules = result.selected_rules()
-    options = {rule.id: rule_options(result.config, rule.id) for rule in rules}
+    options = {rule.id: registry.rule_options(result.config, rule.id) for rule in rules}
     jobs = [SourceJob(rel, str(root / rel), files[rel].kind == NOTEBOOK, scan.module_names[rel],
                       [rule.id for rule in rules], options, result.config.max_file_size) for rel in scan.sources]
     settings = settings_digest([rule.id for rule in rules], options, result.config.max_file_size)
@@ -541,7 +544,7 @@ def _model(scan: _Scan, history: GitHistory | None) -> Project:
     result.git = history if history is not None else read_history(scan.root, scan.cache)
     result.project = Project(root=scan.root, config=result.config, files=files, facts=FactStore(),
                              module_names=scan.module_names, git=result.git, codeowners=_codeowners(files),
-                             now=scan.now)
+                             now=scan.now, builders=ANALYSIS_BUILDERS)
     return result.project
 
 

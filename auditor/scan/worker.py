@@ -19,6 +19,7 @@ from auditor.model.factstore import digest as facts_digest
 from auditor.model.factstore import encode_facts
 from auditor.finding import Finding
 from auditor.analysis.pymodule import ParsedModule, parse_python
+from auditor.rule import ModuleRule
 from auditor.model.sources import NotText, decode_text, parse_notebook
 
 
@@ -178,7 +179,7 @@ def _run_rules(job: SourceJob, module: ParsedModule, result: SourceResult) -> No
     rules = registry.all_rules()
     for rule_id in job.rule_ids:
         rule_cls = rules[rule_id]
-        if rule_cls.kind() != "module":
+        if not issubclass(rule_cls, ModuleRule):  # file, project and pass rules run elsewhere
             continue
         try:
             for finding in rule_cls(job.rule_options.get(rule_id)).check(module):
