@@ -10,6 +10,8 @@ import time
 from html.parser import HTMLParser
 from importlib import resources
 
+import pytest
+
 from auditor.config import Config, build_config
 from auditor.scan.engine import ScanResult, scan
 from auditor.model.excerpt import attach, excerpt
@@ -253,6 +255,7 @@ def test_excerpt_helpers_stay_in_bounds():
     assert found[0]["excerpt"] == {"start": 1, "lines": ["c", "d"]}
 
 
+@pytest.mark.slow
 def test_100k_findings_render_fast_and_compact():
     result = big_result(100_000)
     started = time.perf_counter()

@@ -54,10 +54,6 @@ def location(finding: Finding) -> str:
     return f"{path}:{finding.line}" if finding.line is not None else path
 
 
-def debt(findings: list[Finding]) -> int:
-    return sum(DEBT_WEIGHTS.get(f.severity, 0) for f in findings)
-
-
 def top_by(findings: list[Finding], key, limit: int = 15) -> list[dict[str, Any]]:
     """Groups (by file, by owner, ...) ordered by debt points, then by count."""
     totals: dict[str, list[int]] = {}

@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 
 from auditor.scan.worker import NOTEBOOK_CELLS, SourceJob, SourceResult, analyse_batch, to_cell
 
-ARTIFACT_HEADER_BYTES = 512
 # Below this much Python, starting worker processes costs more than it saves (bench/).
 PARALLEL_MIN_BYTES = 800_000
 
