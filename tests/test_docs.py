@@ -1,4 +1,4 @@
-"""The generated documentation pages are current."""
+"""The generated documentation pages are current, and every relative link in the docs resolves."""
 
 import re
 from pathlib import Path
@@ -54,3 +54,31 @@ def test_example_code_is_fenced_safely():
     fenced = docs._fenced("notes.md", "text with ```` inside")
     assert fenced.startswith("`notes.md`:\n\n`````markdown\n") and fenced.endswith("\n`````")
     assert docs._fenced("models/m.pkl", b"\x80\x04 binary") == "`models/m.pkl`:\n\n```text\n<9 bytes>\n```"
+
+
+def _markdown_files() -> list[Path]:
+    return [PROJECT / "README.md", PROJECT / "CONTRIBUTING.md", *sorted((PROJECT / "docs").rglob("*.md"))]
+
+
+def _without_code(page: Path) -> str:
+    return re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+
+
+def _anchors(page: Path) -> set[str]:
+    """The heading anchors GitHub makes: lower case, punctuation dropped, spaces to hyphens."""
+    headings = re.findall(r"^#+ (.+)$", _without_code(page), flags=re.M)
+    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-") for heading in headings}
+
+
+def test_every_relative_link_points_to_an_existing_file():
+    broken = []
+    for page in _markdown_files():
+        for target in LINK.findall(_without_code(page)):
+            if re.match(r"[a-z]+:", target):
+                continue  # a URL
+            path, _, anchor = target.partition("#")
+            linked = page.parent / path if path else page
+            if not linked.exists() or (anchor and linked.is_file() and anchor not in _anchors(linked)):
+                broken.append(f"{page.relative_to(PROJECT)}: {target}")
+    assert not broken, "links to nothing:\n" + "\n".join(broken)
+    assert (PROJECT / "docs" / "configuration.md").is_file()  # the check above saw the docs folder
