@@ -118,6 +118,8 @@ class PageKind:
     index: Callable[[list[Any]], str]
 
 
+# Another kind of page is one more entry: its folder, its items in order, the text of one item
+# (also what `mlaudit explain` prints for it) and the folder's index.
 PAGE_KINDS = [
     PageKind("rules", lambda: list(registry.all_rules().values()), rule_text, _rules_index),
 ]
