@@ -206,14 +206,14 @@ def test_action_gate_step_runs_and_writes_sarif_and_summary(tmp_path):
     assert broken.returncode == 2
 
 
-def test_readme_gitlab_job_runs(tmp_path):
-    """The GitLab CI snippet in the README: valid YAML with a Code Quality report, and its mlaudit
+def test_gitlab_recipe_job_runs(tmp_path):
+    """The GitLab CI recipe in docs/ci.md: valid YAML with a Code Quality report, and its mlaudit
     command works in a merge-request pipeline."""
     import re
     import shlex
 
-    readme = (PROJECT / "README.md").read_text()
-    section = readme[readme.index("## GitLab CI"):]
+    recipes = (PROJECT / "docs" / "ci.md").read_text()
+    section = recipes[recipes.index("## GitLab CI"):]
     block = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
     job = yaml.safe_load(block)["mlaudit"]
     assert job["artifacts"]["reports"]["codequality"] == "gl-code-quality-report.json"

@@ -268,11 +268,9 @@ def rules_command(fmt: str) -> None:
     """List every rule with its id, category, severity and summary."""
     rules = registry.all_rules().values()
     if fmt == "markdown":
-        click.echo("| id | name | category | severity | confidence | what it finds |")
-        click.echo("|---|---|---|---|---|---|")
-        for rule in rules:
-            click.echo(f"| {rule.id} | {rule.name} | {rule.category} | {rule.severity} | {rule.confidence} "
-                       f"| {rule.summary()} |")
+        from auditor.cli.docs import rules_table  # here: `python -m auditor.cli.docs` runs it as __main__
+
+        click.echo(rules_table(rules), nl=False)
         return
     for rule in rules:
         click.echo(f"{rule.id}  {rule.name:<34} {rule.category:<20} {rule.severity:<8} {rule.summary()}")
@@ -281,33 +279,14 @@ def rules_command(fmt: str) -> None:
 @main.command("explain")
 @click.argument("rule_id")
 def explain_command(rule_id: str) -> None:
-    """Print everything about one rule: what, why, how to fix, options and examples."""
+    """Print everything about one rule: what, why, how to fix, options and examples (the text of
+    its page, docs/rules/ID.md)."""
     rule = registry.get_rule(rule_id)
     if rule is None:
         _fail(f"unknown rule '{rule_id}' (see `mlaudit rules`)", 2)
-    click.echo(f"{rule.id} {rule.name}\n")
-    click.echo(f"Category: {rule.category}    Severity: {rule.severity}    Confidence: {rule.confidence}"
-               f"    Scope: {rule.kind()}\n")
-    if getattr(rule, "made_by", None):
-        click.echo(f"Made by {rule.made_by}, not by a check of its own.\n")
-    click.echo("What it does\n  " + (rule.__doc__ or "").strip().replace("\n    ", "\n  ") + "\n")
-    click.echo("Why it hurts in production\n  " + rule.rationale + "\n")
-    click.echo("How to fix\n  " + rule.remediation + "\n")
-    if rule.options:
-        click.echo("Options ([tool.mlaudit.rules." + rule.id + "])")
-        for key, option in rule.options.items():
-            click.echo(f"  {key} ({option.type.__name__}, default {option.default!r}): {option.help}")
-        click.echo("")
-    for label, valid in (("Example that is reported", False), ("Example that is fine", True)):
-        example = next((e for e in rule.examples if e.valid == valid), None)
-        if example is None:
-            continue
-        click.echo(label)
-        for name, content in example.files.items():
-            shown = content if isinstance(content, str) else f"<{len(content)} bytes>"
-            click.echo(f"  # {name}")
-            click.echo("\n".join("  " + line for line in shown.splitlines()[:20]))
-        click.echo("")
+    from auditor.cli.docs import rule_text
+
+    click.echo(rule_text(rule), nl=False)
 
 
 @main.command("demo")
