@@ -8,7 +8,8 @@ import time
 from typing import Any
 
 from auditor.analysis.artifact_io import FACTS, Links, extract, link
-from auditor.analysis.artifacts import MODEL_SUFFIXES, Artifact, candidates, dvc_outputs, last_change, path_time
+from auditor.analysis.artifacts import Artifact, candidates, dvc_outputs, last_change, path_time
+from auditor.ml.models import MODEL_SUFFIXES
 from auditor.model.project import BUILD, CONFIG, DOCKERFILE
 from auditor.rule import Extractor, Invalid, Option, ProjectRule, Valid
 

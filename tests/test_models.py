@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from auditor.analysis.artifacts import candidates, sniff
+from auditor.analysis.artifacts import candidates
+from auditor.ml.models import sniff
 from auditor.demo import build_demo
 from auditor.testing import make_repo, scan_repo
 

@@ -18,45 +18,27 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from auditor.analysis.artifacts import MODEL_SUFFIXES, Artifact, DvcOutput, candidates, dvc_outputs
+from auditor.analysis.artifacts import Artifact, DvcOutput, candidates, dvc_outputs
 from auditor.analysis.path_folding import FILE_DIR, PathFolder
+from auditor.ml.models import (FIT_METHODS, GENERIC_LOAD_METHODS, GENERIC_SAVE_METHODS, MODEL_LOAD_CALLS,
+                               MODEL_LOAD_METHODS, MODEL_SAVE_CALLS, MODEL_SAVE_METHODS, MODEL_SUFFIXES, TREE_TRAINERS)
 
 if TYPE_CHECKING:
     from auditor.model.project import Project
 
-_DUMP_FUNCS = {
-    "pickle.dump", "cloudpickle.dump", "dill.dump", "joblib.dump", "torch.save", "torch.jit.save",
-    "torch.onnx.export", "onnx.save", "onnx.save_model", "tensorflow.saved_model.save",
-    "tensorflow.keras.models.save_model", "keras.models.save_model", "keras.saving.save_model",
-    "safetensors.torch.save_file", "safetensors.numpy.save_file", "skops.io.dump",
-    # Checkpoint callbacks write the model file during fit (seen in ageron/handson-ml3).
-    "tensorflow.keras.callbacks.ModelCheckpoint", "keras.callbacks.ModelCheckpoint",
-}
-_SAVE_METHODS = {
-    "save", "save_model", "save_pretrained", "save_weights", "save_checkpoint", "dump", "export",
-    "export_model", "save_to_disk", "to_onnx",
-}
+# A method call whose receiver is not resolved saves or loads a model when its name says so.
+_SAVE_METHODS = MODEL_SAVE_METHODS | GENERIC_SAVE_METHODS
+_LOAD_METHODS = MODEL_LOAD_METHODS | GENERIC_LOAD_METHODS
 _COPY_METHODS = {"urlretrieve", "download_file", "copy", "copy2", "copyfile", "move", "hf_hub_download",
                  "download"}
-_LOAD_FUNCS = {
-    "pickle.load", "cloudpickle.load", "dill.load", "joblib.load", "torch.load", "torch.jit.load",
-    "onnx.load", "onnx.load_model", "onnxruntime.InferenceSession", "tensorflow.keras.models.load_model",
-    "keras.models.load_model", "keras.saving.load_model", "tensorflow.saved_model.load",
-    "safetensors.torch.load_file", "safetensors.safe_open", "skops.io.load", "xgboost.Booster",
-    "lightgbm.Booster", "tensorflow.lite.Interpreter", "catboost.CatBoost",
-}
-_LOAD_METHODS = {"load", "load_model", "load_weights", "from_pretrained", "load_from_checkpoint",
-                 "InferenceSession", "Booster", "Interpreter"}
 _NOT_MODEL_LOADERS = ("json.", "yaml.", "toml", "tomllib.", "numpy.", "pandas.", "csv.", "configparser.",
                       "dotenv.", "pydantic", "marshal.", "shelve.", "datasets.")
-_FIT_METHODS = {"fit", "partial_fit", "fit_generator", "train", "train_model"}
 _PATH_KEYWORDS = {"path", "filepath", "file_path", "f", "fname", "filename", "file", "model_file",
                   "model_path", "save_directory", "pretrained_model_name_or_path", "path_or_fileobj",
                   "local_path", "dst", "Filename", "export_dir", "model_uri", "artifact_path", "local_dir",
                   "filename_or_obj", "checkpoint_path"}
 # Path keywords of a copy or download call that name its destination (the written side).
 _DESTINATION_KEYWORDS = {"dst", "Filename", "filename", "local_path", "local_dir"}
-_TREE_TRAINERS = {"xgboost.train", "lightgbm.train", "catboost.train"}
 # Feature lists by name (FEATURES, feature_cols), not classes such as FeatureUnion.
 _FEATURE_NAME = re.compile(r"^([A-Z0-9_]*FEATURE[A-Z0-9_]*|[a-z0-9_]*feature[a-z0-9_]*)$")
 _OPEN_FUNCS = {"open", "io.open", "builtins.open", "gzip.open", "bz2.open", "lzma.open"}
@@ -98,12 +80,12 @@ def _io_kind(qualified: str | None, method: str) -> str | None:
         return _MLFLOW_SAVE
     if known.startswith("mlflow.") and method == "load_model":
         return _MLFLOW_LOAD
-    if qualified in _DUMP_FUNCS or (qualified is None and method in _SAVE_METHODS):
+    if qualified in MODEL_SAVE_CALLS or (qualified is None and method in _SAVE_METHODS):
         return _SAVE
     maybe_model = not known.startswith(_NOT_MODEL_LOADERS)
     if method in _COPY_METHODS and maybe_model:
         return _COPY
-    if qualified in _LOAD_FUNCS or (method in _LOAD_METHODS and maybe_model):
+    if qualified in MODEL_LOAD_CALLS or (method in _LOAD_METHODS and maybe_model):
         return _LOAD
     return None
 
@@ -235,7 +217,7 @@ class ArtifactIO:
             self._open(node)
         else:
             self._record_call(node, qualified, method)
-        if method in _FIT_METHODS and isinstance(node.func, ast.Attribute) or qualified in _TREE_TRAINERS:
+        if method in FIT_METHODS and isinstance(node.func, ast.Attribute) or qualified in TREE_TRAINERS:
             self.fits = True
 
     def _record_call(self, node: ast.Call, qualified: str | None, method: str) -> None:

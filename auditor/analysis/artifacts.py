@@ -1,4 +1,5 @@
-"""Model artifacts as first-class objects: recognised by name and magic bytes, never loaded.
+"""Model artifacts as first-class objects: recognised by name and magic bytes (auditor/ml/models.py),
+never loaded.
 
 ``find_artifacts(project)`` lists every artifact of the repository: model files committed to git
 (sniffed from the first bytes the engine reads), Git LFS pointer files, TensorFlow SavedModel and
@@ -10,47 +11,17 @@ own directory).
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
-import struct
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
+
+from auditor.ml.models import EXTENSION_FORMATS, LFS_POINTER, MODEL_WORDS, looks_like_model, sniff
+from auditor.ml.paths import in_test_folder
 
 if TYPE_CHECKING:
     from auditor.model.project import Project, RepoFile
-
-HEADER_BYTES = 512
-# A safetensors header is JSON of any length; metadata is read from it up to this size.
-SAFETENSORS_MAX_HEADER = 1_000_000
-LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
-_LEGACY_TORCH = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"
-_PICKLE = re.compile(rb"^\x80[\x02-\x05]")
-
-# Formats that only ever hold models; the generic ones (pickle, HDF5, unknown .bin) need a hint.
-MODEL_FORMATS = {
-    "pytorch", "pytorch-legacy", "safetensors", "onnx", "keras", "keras-h5", "tflite", "gguf",
-    "xgboost", "lightgbm", "catboost", "tf-savedmodel", "mlflow-model", "coreml", "torchserve",
-    "pmml", "joblib", "checkpoint",
-}
-_MODEL_WORDS = re.compile(
-    r"model|weights?|ckpt|checkpoint|clf|classifier|regressor|estimator|predictor|encoder|"
-    r"vectori[sz]er|scaler|pipeline|booster|lin_reg|logreg|xgb|lgbm|bert|gpt|net\b|_net|resnet",
-    re.I,
-)
-_EXTENSION_FORMATS = {
-    ".pkl": "pickle", ".pickle": "pickle", ".sav": "pickle", ".dill": "pickle", ".joblib": "joblib",
-    ".pt": "pytorch", ".pth": "pytorch", ".ckpt": "checkpoint", ".safetensors": "safetensors",
-    ".onnx": "onnx", ".h5": "hdf5", ".hdf5": "hdf5", ".keras": "keras", ".pb": "tf-graph",
-    ".tflite": "tflite", ".mlmodel": "coreml", ".cbm": "catboost", ".xgb": "xgboost",
-    ".ubj": "xgboost", ".lgb": "lightgbm", ".model": "model-file", ".bin": "binary",
-    ".gguf": "gguf", ".mar": "torchserve", ".pmml": "pmml", ".npz": "numpy",
-}
-# Where a path in code may point to a model artifact (what a loader's argument must look like).
-MODEL_SUFFIXES = frozenset(_EXTENSION_FORMATS) - {".npz", ".pb"}
-_TEST_WORDS = {"test", "tests", "testing", "fixture", "fixtures", "testdata"}
-_TEST_DIRS = {"tests", "test", "testing", "fixtures", "testdata", "test_data", "examples_test"}
 
 
 @dataclass
@@ -68,122 +39,7 @@ class Artifact:
     @property
     def in_tests(self) -> bool:
         """Under a test or fixture directory ("tests", "test_data", "integration-test", ...)."""
-        parts = PurePosixPath(self.path).parts[:-1]
-        return any(part.lower() in _TEST_DIRS or _TEST_WORDS & set(re.split(r"[-_.]", part.lower()))
-                   for part in parts)
-
-
-def read_header(handle: BinaryIO, path: str) -> bytes:
-    """The bytes the engine keeps of an artifact: 512, or a safetensors file's whole JSON header."""
-    header = handle.read(HEADER_BYTES)
-    if path.lower().endswith(".safetensors") and len(header) >= 8:
-        (length,) = struct.unpack("<Q", header[:8])
-        if HEADER_BYTES < 8 + length <= 8 + SAFETENSORS_MAX_HEADER:
-            header += handle.read(8 + length - len(header))
-    return header
-
-
-def _zip_first_name(header: bytes) -> str:
-    if len(header) < 30:
-        return ""
-    name_length = struct.unpack("<H", header[26:28])[0]
-    return header[30:30 + name_length].decode("utf-8", errors="replace")
-
-
-def _may_be_safetensors(header: bytes, suffix: str) -> bool:
-    """An 8-byte little-endian header length, then the JSON header."""
-    return len(header) > 9 and header[8:9] == b"{" and suffix in (".safetensors", "", ".bin")
-
-
-# Magic bytes in the order they are tried: the first that matches names the format. Order
-# matters: a safetensors header length may begin with the bytes of a pickle protocol marker.
-_MAGIC = (
-    (lambda header, suffix: header.startswith(_LEGACY_TORCH), "pytorch-legacy"),
-    (lambda header, suffix: header.startswith(b"\x89HDF\r\n\x1a\n"), "hdf5"),
-    (lambda header, suffix: header[4:8] == b"TFL3", "tflite"),
-    (lambda header, suffix: header.startswith(b"GGUF"), "gguf"),
-    (lambda header, suffix: header.startswith(b"CBM1"), "catboost"),
-    (lambda header, suffix: header.startswith((b"binf", b'{"learner"')), "xgboost"),
-    (lambda header, suffix: header.startswith(b"tree\nversion=v"), "lightgbm"),
-    (_may_be_safetensors, "safetensors"),
-    (lambda header, suffix: bool(_PICKLE.match(header)), "pickle"),
-    (lambda header, suffix: suffix == ".onnx" and header[:1] == b"\x08", "onnx"),
-)
-# Generic containers that the extension names more precisely.
-_SUFFIX_VARIANTS = {("hdf5", ".keras"): "keras-h5", ("pickle", ".joblib"): "joblib"}
-_KERAS_ZIP_ENTRIES = ("metadata.json", "config.json", "model.weights.h5")
-
-
-def sniff(header: bytes, name: str) -> tuple[str | None, dict[str, Any]]:
-    """(format, metadata) from magic bytes, falling back on the extension; None if unknown."""
-    suffix = PurePosixPath(name).suffix.lower()
-    if header.startswith(LFS_POINTER):
-        return _EXTENSION_FORMATS.get(suffix, "lfs-object"), _lfs_metadata(header)
-    if header.startswith(b"PK\x03\x04"):
-        first = _zip_first_name(header)
-        return _zip_format(first, suffix), {"first_entry": first}
-    for matches, fmt in _MAGIC:
-        if not matches(header, suffix):
-            continue
-        if fmt == "safetensors":
-            info = _safetensors_metadata(header)
-            if info is None:  # not JSON after all: try the other formats
-                continue
-            return fmt, info
-        return _SUFFIX_VARIANTS.get((fmt, suffix), fmt), {}
-    return _EXTENSION_FORMATS.get(suffix), {}
-
-
-def _lfs_metadata(header: bytes) -> dict[str, Any]:
-    text = header.decode("utf-8", errors="replace")
-    size = re.search(r"^size (\d+)", text, re.M)
-    oid = re.search(r"^oid (\S+)", text, re.M)
-    return {"lfs_size": int(size.group(1)) if size else None, "lfs_oid": oid.group(1) if oid else None}
-
-
-def _zip_format(first: str, suffix: str) -> str:
-    """The format of a zip archive from the name of its first entry."""
-    if first.endswith(("data.pkl", "/version")) or "/data/" in first:
-        return "pytorch"
-    if first in _KERAS_ZIP_ENTRIES and suffix in (".keras", ""):
-        return "keras"
-    if first.endswith(".npy"):
-        return "numpy"
-    if suffix == ".mar" or first.startswith("MAR-INF"):
-        return "torchserve"
-    return _EXTENSION_FORMATS.get(suffix, "zip")
-
-
-def _safetensors_metadata(header: bytes) -> dict[str, Any] | None:
-    (length,) = struct.unpack("<Q", header[:8])
-    body = header[8:8 + length]
-    if len(body) < length:
-        return {"header_truncated": True}
-    try:
-        parsed = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None
-    if not isinstance(parsed, dict):
-        return None
-    tensors = {k: v for k, v in parsed.items() if k != "__metadata__" and isinstance(v, dict)}
-    info: dict[str, Any] = {"tensors": len(tensors)}
-    dtypes = sorted({str(v.get("dtype")) for v in tensors.values() if v.get("dtype")})
-    if dtypes:
-        info["dtypes"] = dtypes
-    meta = parsed.get("__metadata__")
-    if isinstance(meta, dict):
-        info["metadata"] = {str(k): str(v)[:200] for k, v in list(meta.items())[:20]}
-    return info
-
-
-def looks_like_model(path: str, fmt: str | None) -> bool:
-    if fmt in MODEL_FORMATS:
-        return True
-    if fmt == "numpy":
-        return False
-    p = PurePosixPath(path)
-    return bool(_MODEL_WORDS.search(p.name)) or any(part.lower() in ("models", "model", "checkpoints", "weights")
-                                                   for part in p.parts[:-1])
+        return in_test_folder(self.path)
 
 
 def _norm(path: str) -> str | None:
@@ -360,8 +216,8 @@ def _add_dvc_outputs(project: "Project", artifacts: dict[str, Artifact]) -> None
             continue  # dvc.yaml says what a stage makes, not that a version of it is tracked
         if any(p.startswith(out.path + "/") for p in artifacts):
             continue
-        fmt = _EXTENSION_FORMATS.get(PurePosixPath(out.path).suffix.lower())
-        if fmt is None and not _MODEL_WORDS.search(PurePosixPath(out.path).name):
+        fmt = EXTENSION_FORMATS.get(PurePosixPath(out.path).suffix.lower())
+        if fmt is None and not MODEL_WORDS.search(PurePosixPath(out.path).name):
             continue  # a data directory or metrics file, not a model
         artifacts[out.path] = Artifact(out.path, fmt or "directory", None, "dvc", out.source, out.line,
                                        is_dir=fmt is None, metadata={"stage": out.stage} if out.stage else {},

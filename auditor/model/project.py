@@ -11,6 +11,7 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Callable
 
+from auditor.ml.models import EXTENSION_FORMATS
 from auditor.model.codeowners import CodeOwners
 from auditor.config import Config
 from auditor.model.gitinfo import GitHistory
@@ -41,11 +42,6 @@ ARTIFACT, CODEOWNERS, DOC, BUILD, OTHER = "artifact", "codeowners", "doc", "buil
 SCRIPT = "script"  # shell scripts: how a repository trains and deploys is often only written there
 TEXT_KINDS = {CONFIG, REQUIREMENTS, LOCK, DOCKERFILE, CODEOWNERS, DOC, BUILD, SCRIPT}
 
-ARTIFACT_SUFFIXES = {
-    ".pkl", ".pickle", ".joblib", ".pt", ".pth", ".ckpt", ".safetensors", ".onnx", ".h5", ".hdf5",
-    ".keras", ".pb", ".tflite", ".mlmodel", ".cbm", ".xgb", ".ubj", ".lgb", ".model", ".bin",
-    ".gguf", ".mar", ".pmml", ".sav", ".dill", ".npz",
-}
 LOCK_NAMES = {"poetry.lock", "uv.lock", "pipfile.lock", "pdm.lock", "conda-lock.yml", "conda-lock.yaml"}
 CONFIG_SUFFIXES = {".yaml", ".yml", ".toml", ".json", ".cfg", ".ini", ".conf"}
 DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc"}
@@ -61,9 +57,9 @@ _BY_NAME = {
     "mlmodel": ARTIFACT, "saved_model.pb": ARTIFACT, "dvc.lock": CONFIG, ".dvc": CONFIG,
     "readme": DOC, "runbook": DOC,
 }
-_BY_SUFFIX = {
+_BY_SUFFIX = {  # model files by their extension (auditor/ml/models.py), unless a config or document's
     ".py": PYTHON, ".pyw": PYTHON, ".ipynb": NOTEBOOK, ".mk": BUILD, ".cron": BUILD, ".sh": SCRIPT, ".bash": SCRIPT,
-    ".dockerfile": DOCKERFILE, ".dvc": CONFIG, **{s: ARTIFACT for s in ARTIFACT_SUFFIXES},
+    ".dockerfile": DOCKERFILE, ".dvc": CONFIG, **dict.fromkeys(EXTENSION_FORMATS, ARTIFACT),
     **{s: CONFIG for s in CONFIG_SUFFIXES}, **{s: DOC for s in DOC_SUFFIXES},
 }
 

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from auditor.analysis.pymodule import Extractor
+from auditor.ml.models import MODEL_LOAD_CALLS, MODEL_LOAD_METHODS, MODEL_PATH_WORD, MODEL_SAVE_CALLS, MODEL_SAVE_METHODS
 
 MAX_ENTRIES = 300  # per table and module: a generated 50k-line module must not bloat the cache
 
@@ -39,22 +40,6 @@ MARKERS = {
                            r"|test_size|validation_split|holdout", re.I),
 }
 _URI = re.compile(r"^(models|runs|s3|s3a|gs|gcs|hdfs|abfss?|wasbs?|dbfs|hf|wandb-artifact)(:/|://)", re.I)
-_ARTIFACT_WORD = re.compile(r"\.(pkl|pickle|joblib|pt|pth|ckpt|safetensors|onnx|h5|hdf5|keras|pb|tflite|cbm|"
-                            r"xgb|ubj|lgb|model|bin|sav|dill|json)$|model", re.I)
-
-# Calls that write a model object to a path: qualified name -> index of the path argument.
-SAVE_FUNCTIONS = {
-    "joblib.dump": 1, "pickle.dump": 1, "dill.dump": 1, "cloudpickle.dump": 1, "torch.save": 1,
-    "skops.io.dump": 1, "sklearn.externals.joblib.dump": 1, "tensorflow.saved_model.save": 1,
-}
-SAVE_METHODS = {"save_model": 0, "save_pretrained": 0, "save": 0, "save_weights": 0}
-LOAD_FUNCTIONS = {
-    "joblib.load": 0, "pickle.load": 0, "dill.load": 0, "cloudpickle.load": 0, "torch.load": 0,
-    "skops.io.load": 0, "tensorflow.keras.models.load_model": 0, "keras.models.load_model": 0,
-    "tensorflow.saved_model.load": 0, "onnxruntime.InferenceSession": 0,
-}
-LOAD_METHODS = {"load_model": 0, "from_pretrained": 0, "load_weights": 0}
-
 
 # Patterns whose source, lower-cased, would mean something else: escapes of letters or digits other
 # than \w \d \s \b (\W, \x41), inline flags, and classes naming upper-case letters ([A-z]).
@@ -104,8 +89,8 @@ def _is_open_call(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open" and bool(node.args)
 
 
-def _arg(node: ast.Call, index: int) -> ast.AST | None:
-    return node.args[index] if len(node.args) > index else None
+def _arg(node: ast.Call, index: int | None) -> ast.AST | None:
+    return node.args[index] if index is not None and len(node.args) > index else None
 
 
 def _fstring_path(node: ast.JoinedStr) -> tuple[str, str | None]:
@@ -289,10 +274,10 @@ class _Walker:
             for literal in literals:
                 if len(table) < 20:
                     table.setdefault(literal, line)
-        if name in SAVE_FUNCTIONS:
-            self._record_io(self.saves, name, line, _arg(node, SAVE_FUNCTIONS[name]))
-        elif name in LOAD_FUNCTIONS:
-            self._record_io(self.loads, name, line, _arg(node, LOAD_FUNCTIONS[name]))
+        if name in MODEL_SAVE_CALLS:
+            self._record_io(self.saves, name, line, _arg(node, MODEL_SAVE_CALLS[name]))
+        elif name in MODEL_LOAD_CALLS:
+            self._record_io(self.loads, name, line, _arg(node, MODEL_LOAD_CALLS[name]))
         elif name.endswith((".load_model", ".from_pretrained")):
             self._record_io(self.loads, name, line, _arg(node, 0))
         elif name.endswith((".log_model", ".save_model")):
@@ -302,12 +287,12 @@ class _Walker:
         self._put(self.methods, method, line)
         if not node.args:
             return
-        if method in SAVE_METHODS:
+        if method in MODEL_SAVE_METHODS or method == "save":
             kind, literal = self._path(node.args[0])
             # `.save(...)` is also an image or a dataframe: only paths that look like models count.
-            if method != "save" or (literal and _ARTIFACT_WORD.search(literal)):
+            if method != "save" or (literal and MODEL_PATH_WORD.search(literal)):
                 self._record_io(self.saves, f".{method}", line, node.args[0])
-        elif method in LOAD_METHODS:
+        elif method in MODEL_LOAD_METHODS:
             self._record_io(self.loads, f".{method}", line, node.args[0])
 
     def result(self) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from auditor.scan import forked
 
 from auditor.scan import incremental
 from auditor.analysis.artifacts import find_artifacts
-from auditor.analysis.artifacts import read_header as read_artifact_header
+from auditor.ml.models import read_header as read_artifact_header
 from auditor.scan.blame import Blamer, attach_ages, hack_lines
 from auditor.scan.cache import ResultCache, code_digest, settings_digest
 from auditor.model.codeowners import LOCATIONS, CodeOwners, parse_codeowners
