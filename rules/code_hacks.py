@@ -12,17 +12,12 @@ import itertools
 import re
 from pathlib import PurePosixPath
 
+from auditor.ml.paths import is_test_path
 from auditor.rule import Extractor, Invalid, ModuleRule, ProjectRule, Valid
 from auditor.rules.hacks import AGE_OPTIONS, _reason
 from auditor.rules.value_origin import CLI, ENV, PARAMETER, UNTRUSTED, OriginFinder, describe
 
 _BROAD = {"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"}
-
-
-def _is_test_file(path: str) -> bool:
-    p = PurePosixPath(path)
-    return (p.name.startswith("test_") or p.name.endswith("_test.py") or p.name == "conftest.py"
-            or any(part in ("tests", "test", "testing") for part in p.parts[:-1]))
 
 
 def _explanations(module) -> set[int]:
@@ -261,7 +256,7 @@ class MonkeypatchedLibrary(ProjectRule):
             own.add(name.split(".")[0])
             own.add(PurePosixPath(path).parts[0].removesuffix(".py"))
         for path, patches in project.fact("monkeypatches").items():
-            if _is_test_file(path) or not isinstance(patches, list):
+            if is_test_path(path) or not isinstance(patches, list):
                 continue
             for patch in patches:
                 if patch.get("relative") or patch.get("top") in own:
@@ -312,7 +307,7 @@ class SysPathEdit(ModuleRule):
         p = PurePosixPath(module.path)
         if p.name == "conf.py" and any(part in ("docs", "doc") for part in p.parts[:-1]):
             return
-        low = module.is_notebook or _is_test_file(module.path)
+        low = module.is_notebook or is_test_path(module.path)
         origins = None
         for node in module.nodes(ast.Call):
             qualified = module.qualified_name(node.func)
@@ -580,7 +575,7 @@ class HardcodedUserPath(ModuleRule):
     )
 
     def check(self, module):
-        if _is_test_file(module.path):
+        if is_test_path(module.path):
             return
         docstrings = {id(node.value) for node in module.nodes(ast.Expr) if isinstance(node.value, ast.Constant)}
         reported: set[int] = set()

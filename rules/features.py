@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from auditor.analysis.entrypoints import is_test_path
+from auditor.ml.paths import is_test_path
 from auditor.analysis.liveness import analyse
 from auditor.rule import Invalid, ProjectRule, Valid
 

@@ -8,18 +8,11 @@ entry points (every caller seeds it before calling). Test code neither seeds nor
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
 from typing import Any
 
 from auditor.analysis.program import MODULE, ProgramGraph
+from auditor.ml.paths import is_test_path
 from auditor.rules.seed_values import NONE
-
-
-def is_test_path(path: str) -> bool:
-    p = PurePosixPath(path)
-    name = p.name
-    return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
-            or any(part in ("tests", "test", "testing") or part.startswith("test_") for part in p.parts[:-1]))
 
 
 def flow_node(path: str, scope: str) -> str:

@@ -144,14 +144,7 @@ def user_entrypoints(project, python_paths: set[str]) -> list[tuple[str, str]]:
     return found
 
 
-# Pure functions of a path, asked for every definition of a project: answered once per path.
-@lru_cache(maxsize=1 << 16)
-def is_test_path(path: str) -> bool:
-    p = PurePosixPath(path)
-    return p.name.startswith("test_") or p.name.endswith("_test.py") or p.name == "conftest.py" or \
-        any(part in ("tests", "test", "testing") for part in p.parts[:-1])
-
-
+# A pure function of a path, asked for every definition of a project: answered once per path.
 @lru_cache(maxsize=1 << 16)
 def is_script_path(path: str) -> bool:
     p = PurePosixPath(path)

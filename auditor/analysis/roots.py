@@ -16,7 +16,8 @@ from typing import Any
 from auditor.ml import frameworks as fw
 from auditor.analysis.class_hierarchy import ClassHierarchy
 from auditor.analysis.entrypoints import (command_targets, config_targets, distribution_name, is_script_path,
-                                 is_test_path, packaging_targets, user_entrypoints)
+                                          packaging_targets, user_entrypoints)
+from auditor.ml.paths import is_test_path
 from auditor.analysis.program import Definition
 
 

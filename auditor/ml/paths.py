@@ -2,8 +2,9 @@
 
 One definition used by every rule, the program analysis and the readiness checks. A test is a file
 named ``test_*``, ``*_test.py`` or ``conftest.py``, or any file under a ``tests``, ``test`` or
-``testing`` folder. A folder named ``test_data`` or ``testdata`` holds data, not tests: its scripts
-are not tests (``in_test_folder`` below says where fixtures live, for model files).
+``testing`` folder or a folder named ``test_*`` (``test_utils/``, ``test_data/``): code kept there
+serves the tests (helpers, fixtures, scripts the tests launch), so it is never production code that
+should be seeded or called. ``in_test_folder`` says where model files are fixtures.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def is_test_path(path: str) -> bool:
     p = PurePosixPath(path)
     name = p.name
     return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
-            or any(part in TEST_FOLDERS for part in p.parts[:-1]))
+            or any(part in TEST_FOLDERS or part.startswith("test_") for part in p.parts[:-1]))
 
 
 def in_test_folder(path: str) -> bool:

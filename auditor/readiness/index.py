@@ -12,6 +12,7 @@ from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
 from typing import Any, Iterable
 
+from auditor.ml.paths import is_test_path
 from auditor.model.project import CONFIG, DOC, NOTEBOOK, PYTHON, Project
 from auditor.readiness.model import Evidence
 from auditor.readiness.prefilter import fold, may_match
@@ -23,15 +24,10 @@ PIPELINE_LIBS = ("airflow", "prefect", "dagster", "kedro", "zenml", "metaflow", 
                  "sagemaker.workflow", "azure.ai.ml", "azureml.pipeline", "google.cloud.aiplatform", "mlflow.projects")
 _SERVING_NAME = re.compile(r"(^|[/_])(serve|server|serving|app|api|inference|predictor|handler|endpoint)s?\.py$")
 _TRAIN_NAME = re.compile(r"(^|[/_])(train|training|fit|retrain|pipeline)s?[^/]*\.py$|(^|/)train[^/]*/")
-_TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_test\.py$|(^|/)conftest\.py$")
 CI_PATH = re.compile(r"(^|/)\.github/workflows/[^/]+\.ya?ml$|(^|/)\.gitlab-ci\.ya?ml$|(^|/)azure-pipelines[^/]*\.ya?ml$"
                      r"|(^|/)\.circleci/config\.ya?ml$|(^|/)bitbucket-pipelines\.ya?ml$|(^|/)cloudbuild[^/]*\.ya?ml$"
                      r"|(^|/)buildspec[^/]*\.ya?ml$|(^|/)\.travis\.ya?ml$|(^|/)jenkinsfile$|(^|/)\.drone\.ya?ml$"
                      r"|(^|/)\.azure-pipelines/|(^|/)\.pipelines/[^/]+\.ya?ml$|(^|/)\.buildkite/[^/]+\.ya?ml$", re.I)
-
-
-def is_test_path(path: str) -> bool:
-    return bool(_TEST_PATH.search(path))
 
 
 @lru_cache(maxsize=512)
