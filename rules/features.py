@@ -11,6 +11,8 @@ import re
 from typing import Any, Iterator
 
 from auditor.ml.paths import is_test_path
+from auditor.ml.serving import is_serving_path
+from auditor.ml.training import is_training_path
 from auditor.analysis.liveness import analyse
 from auditor.rule import Invalid, ProjectRule, Valid
 
@@ -315,8 +317,6 @@ class LegacyFeature(ProjectRule):
         return dead_readers
 
 
-_TRAIN = re.compile(r"(^|[/_])(train|training|fit)([/_.]|$)")
-_SERVE = re.compile(r"(^|[/_])(serve|serving|server|predict|prediction|inference|api|app)([/_.]|$)")
 
 
 class TrainingServingSkew(ProjectRule):
@@ -362,8 +362,8 @@ class TrainingServingSkew(ProjectRule):
     def check(self, project):
         analysis = analyse(project)
         paths = [p for p in analysis.symbols if not is_test_path(p) and not p.endswith(".ipynb")]
-        train_roots = [p for p in paths if _TRAIN.search(p.lower())]
-        serve_roots = [p for p in paths if _SERVE.search(p.lower()) and p not in train_roots]
+        train_roots = [p for p in paths if is_training_path(p)]
+        serve_roots = [p for p in paths if is_serving_path(p) and p not in train_roots]
         if not train_roots or not serve_roots:
             return
         train_reach, serve_reach = self._reach(analysis, train_roots), self._reach(analysis, serve_roots)

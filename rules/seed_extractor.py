@@ -16,10 +16,10 @@ from auditor.rule import Extractor
 from auditor.rules.seed_tables import (CUDNN_BENCHMARK, DATASETS_SHUFFLE, DETERMINISM_SWITCHES,
                                        GENERATOR_NAMES, METHOD_DRAWS, RECORDING_CALLS, SEED_SETTERS,
                                        SETTERS_WITHOUT_ARGUMENT, Draw, lookup_draw)
+from auditor.ml.tracking import RUN_RECORDERS
 from auditor.rules.seed_values import DERIVED, NONE, PIN, UNKNOWN, SeedScopes
 
 _DICT_MUTATORS = {"update", "setdefault", "__setitem__", "pop", "clear", "popitem"}
-TRACKERS = ("mlflow", "wandb", "neptune", "comet_ml", "clearml", "tensorboardX", "aim", "hydra", "dvclive")
 
 
 class _SeedVisitor(SeedScopes):
@@ -36,7 +36,7 @@ class _SeedVisitor(SeedScopes):
         self.tracks_opaque = False
         tops = {imported.split(".")[0] for imported in module.imports.values()}
         self.imported_tops = tops
-        self.tracked_by_tool = bool(tops & set(TRACKERS))
+        self.tracked_by_tool = bool(tops & RUN_RECORDERS)
 
     def _constant_attribute(self, target: ast.Attribute, value: ast.Constant) -> None:
         qualified = self.m.qualified_name(target)
@@ -150,7 +150,7 @@ class _SeedVisitor(SeedScopes):
             return
         # A tracker given a whole config object (mlflow.log_params(vars(args)), wandb.init(config=cfg),
         # self.save_hyperparameters()) may well record the seed: not ours to doubt.
-        tracker = (qualified or "").split(".")[0] in TRACKERS or last in (
+        tracker = (qualified or "").split(".")[0] in RUN_RECORDERS or last in (
             "log_params", "log_hyperparams", "save_hyperparameters", "add_hparams", "log_dict", "log_config")
         if tracker and (not arguments or any(not isinstance(a, (ast.Constant, ast.Dict, ast.List)) for a in arguments)):
             self.tracks_opaque = True

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from auditor.ml.training import TRAIN_COMMAND
 from auditor.readiness import monitoring, ownership, release, reproducibility, rollback, traceability
 from auditor.readiness.prefilter import _regex_parser, fold, may_match, needles
 
@@ -82,5 +83,5 @@ def test_the_train_command_pattern_finds_the_same_first_match_as_before():
     pieces = ["train", ".sh", "python ", "-m ", "pipeline", "x", "/", " ", "\n", "run_", "make ", "TRAIN", "s"]
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
-        old, new = before.search(text), reproducibility._TRAIN_COMMAND.search(text)
+        old, new = before.search(text), TRAIN_COMMAND.search(text)
         assert (old and old.span()) == (new and new.span()), text

@@ -1,9 +1,16 @@
-"""What mlaudit knows about machine learning, in one place: the tables and small pure functions
-that say what a model file is (extensions and magic bytes), which calls save and load models, which
-calls track experiments and log metrics, what a training script is, what a test path is, which
-framework hooks and entry points the frameworks call, and how requirement specifiers read.
+"""What mlaudit knows about machine learning, in one place, as tables and small pure functions:
 
-Rules, the analysis and the readiness checks all read these tables; none keeps a copy of its own.
-This package is plain knowledge: it may import only the standard library and ``auditor.finding``
-and ``auditor.config`` (the base layer); everything else in mlaudit may import it.
+- ``models``: model-file formats (extensions, magic bytes, ``sniff``), the calls that save and load a
+  model and the position of their path argument, the calls that train;
+- ``paths``: what a test and a test fixture are (``is_test_path``, ``in_test_folder``);
+- ``training``: what a training script, a training pipeline and a training command are;
+- ``serving``: the serving libraries and what a service's path looks like;
+- ``tracking``: experiment trackers and the calls that log parameters and metrics or register a model;
+- ``frameworks``: hooks and entry points that frameworks call (so they are not dead code);
+- ``requirements``: how requirement specifiers and pins read.
+
+Rules, the analysis and the readiness checks all read these tables; none keeps a copy of its own
+(tests/test_ml_knowledge.py fails on a copy). This package is plain knowledge: it may import only the
+standard library and the base layer (``auditor.finding``, ``auditor.config``); everything else in
+mlaudit may import it.
 """

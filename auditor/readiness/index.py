@@ -10,20 +10,15 @@ from __future__ import annotations
 import re
 from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from auditor.ml.paths import is_test_path
+from auditor.ml.serving import SERVING_LIBS, is_serving_path
+from auditor.ml.training import PIPELINE_LIBS, PIPELINE_PATH, is_training_path
 from auditor.model.project import CONFIG, DOC, NOTEBOOK, PYTHON, Project
 from auditor.readiness.model import Evidence
 from auditor.readiness.prefilter import fold, may_match
 
-SERVING_LIBS = ("fastapi", "flask", "starlette", "bentoml", "ray.serve", "kserve", "seldon_core", "mlserver",
-                "litserve", "aiohttp.web", "tornado.web", "sanic", "ts.torch_handler", "sagemaker_inference",
-                "cog", "falcon", "django", "grpc", "tritonclient", "triton_python_backend_utils")
-PIPELINE_LIBS = ("airflow", "prefect", "dagster", "kedro", "zenml", "metaflow", "kfp", "luigi", "flytekit",
-                 "sagemaker.workflow", "azure.ai.ml", "azureml.pipeline", "google.cloud.aiplatform", "mlflow.projects")
-_SERVING_NAME = re.compile(r"(^|[/_])(serve|server|serving|app|api|inference|predictor|handler|endpoint)s?\.py$")
-_TRAIN_NAME = re.compile(r"(^|[/_])(train|training|fit|retrain|pipeline)s?[^/]*\.py$|(^|/)train[^/]*/")
 CI_PATH = re.compile(r"(^|/)\.github/workflows/[^/]+\.ya?ml$|(^|/)\.gitlab-ci\.ya?ml$|(^|/)azure-pipelines[^/]*\.ya?ml$"
                      r"|(^|/)\.circleci/config\.ya?ml$|(^|/)bitbucket-pipelines\.ya?ml$|(^|/)cloudbuild[^/]*\.ya?ml$"
                      r"|(^|/)buildspec[^/]*\.ya?ml$|(^|/)\.travis\.ya?ml$|(^|/)jenkinsfile$|(^|/)\.drone\.ya?ml$"
@@ -98,19 +93,21 @@ class Index:
         """Modules, not notebooks or tests: a registry call in a tutorial notebook is not a release process."""
         return [p for p in self.source_paths if self.project.files[p].kind == PYTHON]
 
-    def _paths_using(self, paths: list[str], libs: tuple[str, ...], name: re.Pattern) -> list[str]:
-        """Those of ``paths`` that import one of ``libs`` or whose file name says what they do."""
+    def _paths_using(self, paths: list[str], libs: tuple[str, ...], named: Callable[[str], bool]) -> list[str]:
+        """Those of ``paths`` that import one of ``libs`` or whose path says what they do."""
         return [path for path in paths
                 if any(_prefix_match(imported, libs) for imported in self.usage.get(path, {}).get("imports", {}))
-                or name.search(path.lower())]
+                or named(path)]
 
     @cached_property
     def serving_paths(self) -> list[str]:
-        return self._paths_using(self.production_paths, tuple(SERVING_LIBS), _SERVING_NAME)
+        return self._paths_using(self.production_paths, SERVING_LIBS, is_serving_path)
 
     @cached_property
     def pipeline_paths(self) -> list[str]:
-        return self._paths_using(self.source_paths, tuple(PIPELINE_LIBS), _TRAIN_NAME)
+        """Training code and pipeline definitions (auditor/ml/training.py)."""
+        return self._paths_using(self.source_paths, PIPELINE_LIBS,
+                                 lambda path: is_training_path(path) or bool(PIPELINE_PATH.search(path.lower())))
 
     @cached_property
     def ci_paths(self) -> list[str]:

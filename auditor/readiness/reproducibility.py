@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from auditor.ml.training import TRAIN_COMMAND, TRAIN_TARGET
 from auditor.model.project import BUILD, CONFIG, DOC, DOCKERFILE, LOCK, REQUIREMENTS, SCRIPT
 from auditor.readiness.debt import findings_check
 from auditor.readiness.index import Index
@@ -20,15 +21,6 @@ _PINNED = re.compile(r"===?|@\s*\S+@[0-9a-f]{7,}|@\s*git\+\S+@[0-9a-f]{7,}|--has
 _ENV_FILE = re.compile(r"(^|/)(environment|conda[-_\w]*|env)\.ya?ml$|(^|/)\.devcontainer/|(^|/)(flake|shell|default)\.nix$"
                        r"|(^|/)\.python-version$|(^|/)runtime\.txt$|(^|/)cluster_env\.ya?ml$", re.I)
 _FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", re.I | re.M)
-_TRAIN_TARGET = re.compile(r"^(train|retrain|training|pipeline|repro|all)\s*:", re.M)
-# `(?<!\S)`: a `*train*.sh` word is tried from its first character only. Without it the regex
-# engine retried `\S*train` from every character of every word (a third of the readiness time on
-# a docs-heavy repository); the first match of each file is the same, as a word containing the
-# script name matches from its start.
-_TRAIN_COMMAND = re.compile(r"(python3?\s+(-m\s+)?\S*(train|pipeline)\S*|dvc\s+repro|mlflow\s+run|kedro\s+run|make\s+train"
-                            r"|(?<!\S)\S*train\S*\.sh|zenml\s+pipeline\s+run|metaflow|sagemaker\S*pipeline)", re.I)
-
-
 def _seed_places(ix: Index) -> list[list]:
     """Where seeds are set: seeding calls and ``random_state=``/``seed=`` arguments."""
     found = ix.calls(*SEED_CALLS, paths=ix.source_paths) + ix.kwargs("random_state", "seed", paths=ix.source_paths)
@@ -120,10 +112,10 @@ def retrain_command(ix: Index) -> Check:
     found: list = []
     for name in ("dvc.yaml", "MLproject"):
         found += ix.files(re.compile(rf"(^|/){re.escape(name)}$"))
-    found += ix.grep(_TRAIN_TARGET, kinds=(BUILD,))
+    found += ix.grep(TRAIN_TARGET, kinds=(BUILD,))
     found += ix.imports("airflow", "prefect", "dagster", "kedro", "zenml", "metaflow", "kfp", "flytekit", "luigi",
                         "sagemaker.workflow", "azure.ai.ml.dsl", "azureml.pipeline", paths=ix.source_paths)
-    found += ix.grep(_TRAIN_COMMAND, paths=ix.ci_paths) + ix.grep(_TRAIN_COMMAND, kinds=(SCRIPT,))
+    found += ix.grep(TRAIN_COMMAND, paths=ix.ci_paths) + ix.grep(TRAIN_COMMAND, kinds=(SCRIPT,))
     pyproject = project.files.get("pyproject.toml")
     scripts = (pyproject.data or {}).get("project", {}).get("scripts", {}) if pyproject and isinstance(pyproject.data, dict) else {}
     if isinstance(scripts, dict) and any("train" in str(k) + str(v) for k, v in scripts.items()):
@@ -131,7 +123,7 @@ def retrain_command(ix: Index) -> Check:
     if found:
         return check("R-REPRO-04", title, PASS, found, "Training is a pipeline or a named command.")
     scripts_with_main = [Evidence(p, None) for p in ix.pipeline_paths if ix.usage.get(p, {}).get("main")]
-    documented = ix.grep(_TRAIN_COMMAND, kinds=(DOC,))
+    documented = ix.grep(TRAIN_COMMAND, kinds=(DOC,))
     if scripts_with_main or documented:
         return check("R-REPRO-04", title, PARTIAL, scripts_with_main + documented,
                      "A training script exists but no pipeline ties data preparation, training and evaluation "

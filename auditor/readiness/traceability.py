@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import re
 
+from auditor.ml.tracking import (EXPERIMENT_TRACKERS, LOGGER_CALLBACKS, METRIC_LOGGING_CALLS, MODEL_REGISTRY_CALLS,
+                                 PARAM_LOGGING_CALLS)
 from auditor.model.project import CONFIG
 from auditor.readiness.index import Index
 from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, check
 
-TRACKERS = ("mlflow", "wandb", "neptune", "comet_ml", "clearml", "aim", "dvclive", "sagemaker.experiments",
-            "azureml.core.Run", "azure.ai.ml", "ray.air.integrations.mlflow", "ray.air.integrations.wandb",
-            "ray.tune.integration.mlflow", "ray.tune.integration.wandb", "pytorch_lightning.loggers",
-            "lightning.pytorch.loggers", "transformers.integrations")
-# Logger callbacks of training frameworks log the run's config and every reported metric themselves.
-_LOGGER_CALLBACKS = (".MLflowLoggerCallback", ".WandbLoggerCallback", ".MLFlowLogger", ".WandbLogger",
-                     ".WandbCallback", ".MLflowCallback", ".NeptuneLogger", ".CometLogger")
 _DVC_FILE = re.compile(r"(^|/)dvc\.(yaml|lock)$|\.dvc$")
 _LAKEFS = re.compile(r"lakefs", re.I)
 _TIME_TRAVEL = re.compile(r"versionAsOf|timestampAsOf|VERSION AS OF|TIMESTAMP AS OF|snapshot-id|as-of-timestamp",
@@ -24,17 +19,10 @@ _DATA_VERSION_KEY = re.compile(r"^\s*[\"']?(data_?)?(snapshot(_date|_id)?|as_of(
                                r"query_version|partition_date|cutoff(_date)?|revision)[\"']?\s*[:=]", re.I | re.M)
 _SAGEMAKER_EXPERIMENTS = re.compile(r"ExperimentConfig|ExperimentName:|TrialComponentDisplayName")
 _DATA_FILE = re.compile(r"(^|/)(data|datasets?)/[^/]+\.(csv|tsv|parquet|jsonl?|feather|arrow)$", re.I)
-_PARAMS = (".log_param", ".log_params", ".log_hyperparams", "wandb.config.update", ".autolog", ".set_hyperparameters")
-_METRICS = (".log_metric", ".log_metrics", "wandb.log", ".autolog", ".report_scalar")
 _GIT_TAG_CALLS = ("mlflow.set_tag", "mlflow.set_tags", "mlflow.log_param", "mlflow.log_params", "wandb.init",
                   "subprocess.check_output", "subprocess.run", "git.Repo", "mlflow.start_run")
 _GIT_WORD = re.compile(r"git|commit|sha|rev-parse", re.I)
 _SEED_WORD = re.compile(r"seed", re.I)
-_REGISTRY_CALLS = ("mlflow.register_model", ".register_model", "azureml.core.Model.register",
-                   "azureml.core.model.Model.register", ".create_model_version", ".create_registered_model",
-                   ".set_registered_model_alias", ".transition_model_version_stage", ".link_model", ".link_artifact",
-                   ".create_model_package", "sagemaker.workflow.step_collections.RegisterModel",
-                   "google.cloud.aiplatform.Model.upload", "bentoml.models.create", ".push_to_hub")
 _CONFIG_LIBS = ("hydra", "omegaconf", "gin", "ml_collections", "pydantic_settings", "yaml", "tomllib", "toml",
                 "jsonargparse", "simple_parsing")
 _CLI_LIBS = ("argparse", "click", "typer", "fire", "absl.flags")
@@ -65,16 +53,16 @@ def data_versioning(ix: Index) -> Check:
 
 def experiment_tracking(ix: Index) -> Check:
     title = "Experiment tracking records parameters, metrics, code version (git SHA) and seed"
-    tracker = ix.imports(*TRACKERS, paths=ix.source_paths) + ix.configs(_SAGEMAKER_EXPERIMENTS)
+    tracker = ix.imports(*EXPERIMENT_TRACKERS, paths=ix.source_paths) + ix.configs(_SAGEMAKER_EXPERIMENTS)
     if not tracker:
         return check("R-TRACE-02", title, FAIL, (),
                      "No experiment tracker (MLflow, W&B, Neptune, Comet, ClearML) in the training code: log "
                      "parameters, metrics, the git SHA and the seed of every training run.")
     # SageMaker training jobs record their hyperparameters and metric definitions with the job.
-    callbacks = ix.calls(*_LOGGER_CALLBACKS) + ix.configs(re.compile(r"^\s*(HyperParameters|MetricDefinitions):", re.M))
-    params = ix.calls(*_PARAMS) + ix.kwargs("config", paths=[e.path for e in ix.calls("wandb.init")]) + callbacks
+    callbacks = ix.calls(*LOGGER_CALLBACKS) + ix.configs(re.compile(r"^\s*(HyperParameters|MetricDefinitions):", re.M))
+    params = ix.calls(*PARAM_LOGGING_CALLS) + ix.kwargs("config", paths=[e.path for e in ix.calls("wandb.init")]) + callbacks
     params += ix.kwargs("hyperparameters", paths=ix.source_paths)
-    metrics = ix.calls(*_METRICS) + callbacks + ix.kwargs("metric_definitions", paths=ix.source_paths)
+    metrics = ix.calls(*METRIC_LOGGING_CALLS) + callbacks + ix.kwargs("metric_definitions", paths=ix.source_paths)
     # Azure ML runs log with `run.log(name, value)`: a plain `.log` counts only next to the tracker's import.
     metrics += ix.methods("log", "log_row", "log_list", paths=[e.path for e in ix.imports("azureml.core")])
     autocapture = ix.imports("mlflow", "wandb", "neptune", "comet_ml", "clearml")  # these log the git commit
@@ -95,7 +83,7 @@ def experiment_tracking(ix: Index) -> Check:
 
 def model_registry(ix: Index) -> Check:
     title = "Models are registered with lineage (a model registry, or models logged to the tracker)"
-    registered = ix.calls(*_REGISTRY_CALLS) + ix.kwargs("registered_model_name")
+    registered = ix.calls(*MODEL_REGISTRY_CALLS) + ix.kwargs("registered_model_name")
     registered += [ev for ev, _ in ix.uris(re.compile(r"^models:/"))]
     if registered:
         return check("R-TRACE-03", title, PASS, registered, "Models are registered in a model registry.")

@@ -1,0 +1,28 @@
+"""Experiment tracking: the libraries that record a run, and the calls that log its parameters and
+metrics or register a model. Read by the readiness checks (traceability) and the seed rules (a
+tracker given a whole config records the seed in it)."""
+
+from __future__ import annotations
+
+# Libraries and integrations that record a training run (parameters, metrics, the code version).
+EXPERIMENT_TRACKERS = ("mlflow", "wandb", "neptune", "comet_ml", "clearml", "aim", "dvclive", "sagemaker.experiments",
+                       "azureml.core.Run", "azure.ai.ml", "ray.air.integrations.mlflow", "ray.air.integrations.wandb",
+                       "ray.tune.integration.mlflow", "ray.tune.integration.wandb", "pytorch_lightning.loggers",
+                       "lightning.pytorch.loggers", "transformers.integrations")
+# Top-level packages whose runs keep the whole configuration they were given, so a seed in it is
+# recorded: the trackers that are packages of their own, TensorBoard's writer, and Hydra (it saves
+# the composed config of every run).
+RUN_RECORDERS = frozenset({t for t in EXPERIMENT_TRACKERS if "." not in t} | {"tensorboardX", "hydra"})
+# Logger callbacks of training frameworks log the run's config and every reported metric themselves.
+LOGGER_CALLBACKS = (".MLflowLoggerCallback", ".WandbLoggerCallback", ".MLFlowLogger", ".WandbLogger",
+                    ".WandbCallback", ".MLflowCallback", ".NeptuneLogger", ".CometLogger")
+# Calls (qualified, or ".method" on any object) that log parameters, and metrics.
+PARAM_LOGGING_CALLS = (".log_param", ".log_params", ".log_hyperparams", "wandb.config.update", ".autolog",
+                       ".set_hyperparameters")
+METRIC_LOGGING_CALLS = (".log_metric", ".log_metrics", "wandb.log", ".autolog", ".report_scalar")
+# Calls that put a model in a registry (a version with a name that a deployment can point at).
+MODEL_REGISTRY_CALLS = ("mlflow.register_model", ".register_model", "azureml.core.Model.register",
+                        "azureml.core.model.Model.register", ".create_model_version", ".create_registered_model",
+                        ".set_registered_model_alias", ".transition_model_version_stage", ".link_model",
+                        ".link_artifact", ".create_model_package", "sagemaker.workflow.step_collections.RegisterModel",
+                        "google.cloud.aiplatform.Model.upload", "bentoml.models.create", ".push_to_hub")
