@@ -354,7 +354,8 @@ class TrainingServingSkew(ProjectRule):
                "serve.py": "FEATURES = ['ratio']\n\n\ndef predict(row):\n    return row[FEATURES]\n"},
               note="serving receives ready-made features"),
         Valid({"train.py": "def build(df):\n    df['ratio'] = df['a'] / df['b']\n    df['duration'] = df['end'] - df['start']\n"
-                           "    target = 'duration'\n    return df[['ratio']], df[target]\n\n\nif __name__ == '__main__':\n    build(None)\n",
+                           "    target = 'duration'\n    return df[['ratio']], df[target]\n\n\n"
+                           "if __name__ == '__main__':\n    build(None)\n",
                "serve.py": "def predict(row):\n    row['ratio'] = row['a'] / row['b']\n    return row\n"},
               note="the label is never produced at serving time"),
     )

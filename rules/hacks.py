@@ -20,7 +20,8 @@ AGE_OPTIONS = {
 # Markers are matched in upper case (as written by convention) anywhere in a comment; other
 # spellings count only at the start of a comment and followed by a colon or parenthesis
 # ("# Todo: ...", "# hack(bob): ..."), so prose such as "# temp directory" or "# the hack: ..."
-# is left alone; so is a marker used as a noun ("the TODO was fixed"). TEMP, TMP and TBD are common words in upper-case prose ("TMP dir"), so they
+# is left alone; so is a marker used as a noun ("the TODO was fixed"). TEMP, TMP and TBD are common words
+# in upper-case prose ("TMP dir"), so they
 # count only at the start of a comment.
 _MARKER = re.compile(
     r"(?<![\w/.$-])(?<!\b[Tt]he )(?<!\b[Aa] )(?<!\b[Tt]his )(?<!\b[Tt]hat )(?<!\b[Nn]o )(?<!\b[Aa]ny )"

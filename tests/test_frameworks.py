@@ -41,7 +41,8 @@ CASES = {
         "from sklearn.base import BaseEstimator, TransformerMixin\nfrom sklearn.pipeline import make_pipeline\n\n\n"
         "class Clip(BaseEstimator, TransformerMixin):\n    def fit(self, X, y=None):\n        return self\n\n"
         "    def transform(self, X):\n        return X\n\n\nclass DuckModel:\n    def fit(self, X, y):\n        return self\n\n"
-        "    def predict(self, X):\n        return X\n\n    def get_params(self, deep=True):\n        return {}\n\n    def score(self, X, y):\n"
+        "    def predict(self, X):\n        return X\n\n    def get_params(self, deep=True):\n        return {}\n\n"
+        "    def score(self, X, y):\n"
         "        return 1.0\n\n\nif __name__ == '__main__':\n    make_pipeline(Clip(), DuckModel())\n" + PLANTED)},
     "dunders-and-init-subclass": {"base.py": (
         "class Registry:\n    items = {}\n\n    def __init_subclass__(cls, **kw):\n        Registry.items[cls.__name__] = cls\n\n"
@@ -80,12 +81,14 @@ CASES = {
         "tests/test_model.py": ("import unittest\n\n\nclass ModelTester(unittest.TestCase):\n    def setUp(self):\n        pass\n\n"
                                 "    def test_fit(self):\n        pass\n\n\ndef test_dataset(dataset):\n    assert dataset\n")},
     "airflow": {"dags/etl.py": (
-        "from datetime import datetime\n\nfrom airflow.decorators import dag, task\nfrom airflow.operators.python import PythonOperator\n\n\n"
+        "from datetime import datetime\n\nfrom airflow.decorators import dag, task\n"
+        "from airflow.operators.python import PythonOperator\n\n\n"
         "def export():\n    pass\n\n\n@task\ndef extract():\n    return 1\n\n\n@dag(start_date=datetime(2025, 1, 1))\ndef etl():\n"
         "    extract()\n    PythonOperator(task_id='export', python_callable=export)\n\n\netl()\n"),
         "pipelines/__init__.py": "", "pipelines/lib.py": PLANTED},
     "prefect-dagster-kubeflow": {"flows.py": (
-        "from dagster import asset, job, op\nfrom kfp import dsl\nfrom prefect import flow, task\n\n\n@task\ndef fetch():\n    return 1\n\n\n"
+        "from dagster import asset, job, op\nfrom kfp import dsl\nfrom prefect import flow, task\n\n\n"
+        "@task\ndef fetch():\n    return 1\n\n\n"
         "@flow\ndef pipeline():\n    fetch()\n\n\n@asset\ndef features():\n    return 1\n\n\n@op\ndef clean():\n    return 1\n\n\n"
         "@job\ndef nightly():\n    clean()\n\n\n@dsl.component\ndef train_component():\n    pass\n\n\n@dsl.pipeline(name='p')\n"
         "def kf_pipeline():\n    train_component()\n" + PLANTED)},
@@ -135,7 +138,8 @@ def test_config_and_packaging_entry_points(tmp_path):
         "pkg/cfg_entry.py": "def run():\n    pass\n",
         "pkg/setup_entry.py": "def go():\n    pass\n",
         "conf/model.yaml": "model:\n  _target_: pkg.hydra_target.Model\n",
-        "pyproject.toml": "[project]\nname = 'x'\n[project.scripts]\nx = 'pkg.scripts:cli'\n[project.gui-scripts]\nxg = 'pkg.scripts:gui'\n",
+        "pyproject.toml": "[project]\nname = 'x'\n[project.scripts]\nx = 'pkg.scripts:cli'\n"
+                          "[project.gui-scripts]\nxg = 'pkg.scripts:gui'\n",
         "setup.cfg": "[metadata]\nname = x\n\n[options.entry_points]\nconsole_scripts =\n    y = pkg.cfg_entry:run\n",
         "setup.py": "from setuptools import setup\n\nsetup(entry_points={'console_scripts': ['z = pkg.setup_entry:go']})\n",
     }

@@ -215,7 +215,7 @@ class Liveness:
     def star_imported(self) -> set[str]:
         """Modules some project module imports with ``*``."""
         result = set()
-        for path, facts in self.symbols.items():
+        for facts in self.symbols.values():
             for local, target, _ in facts.get("imports", ()):
                 if local == "*":
                     resolved = self.graph.resolve_module(target)

@@ -32,7 +32,7 @@ def _is_venv(directory: Path) -> bool:
 
 
 def _skipped_dir(parts: tuple[str, ...], root: Path) -> bool:
-    for index, part in enumerate(parts[:-1]):
+    for part in parts[:-1]:
         if part in SKIP_DIRS or part.endswith(".egg-info"):
             return True
     return False

@@ -61,7 +61,7 @@ def render_readiness(readiness: dict[str, Any] | None, style: Callable[..., str]
     shown = ("pass", "partial", "fail") if verbose else ("partial", "fail")
     label = "All checks" if verbose else "Checks that do not pass (-v shows all)"
     out.append(style(f"  {label}:", bold=True))
-    for name, dim in readiness["dimensions"].items():
+    for dim in readiness["dimensions"].values():
         for c in dim["checks"]:
             if c["status"] not in shown:
                 continue
