@@ -26,7 +26,9 @@ def compute_readiness(project: Project, findings: list[Finding], python_lines: i
     found = Findings(findings, python_lines, set(rule_categories) if rule_categories is not None else None)
     results = {name: [judge(entry, found) if "judge" in entry else Check.from_json(entry["check"]) for entry in entries]
                for name, entries in gathered["checks"].items()}
-    scores = {name: round(100 * sum(c.score() for c in checks) / len(checks), 1) for name, checks in results.items()}
+    weights_of = {name: [entry.get("weight", 1.0) for entry in entries] for name, entries in gathered["checks"].items()}
+    scores = {name: round(100 * sum(w * c.score() for w, c in zip(weights_of[name], checks)) / sum(weights_of[name]), 1)
+              for name, checks in results.items()}
     estimate = gathered["rollback"]
     overall = combine(scores, weights)
     return {

@@ -6,7 +6,8 @@ from collections import Counter
 from typing import Iterable
 
 from auditor.finding import SEVERITIES, Finding
-from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, Findings, FindingsCheck, evidence, no_gathering
+from auditor.readiness.model import (FAIL, PARTIAL, PASS, Evidence, Findings, ReadinessCheck, Rung, Verdict, evidence,
+                                     no_gathering, verdict)
 
 SEVERITY_WEIGHT = {"info": 0.0, "low": 1.0, "medium": 3.0, "high": 6.0, "critical": 10.0}
 CONFIDENCE_WEIGHT = {"low": 0.4, "medium": 0.7, "high": 1.0}
@@ -23,25 +24,37 @@ def density(findings: Iterable[Finding], python_lines: int) -> float:
     return 1000.0 * sum(weight(f) for f in findings) / max(python_lines, FLOOR_LINES)
 
 
-def findings_check(id: str, title: str, categories: tuple[str, ...]) -> FindingsCheck:
+# The ladder of every check that weighs findings: it scores max(0, 1 - density / SATURATION).
+FINDINGS_LADDER = (
+    Rung("clean", PASS, "no finding in these categories (or none of their rules ran)",
+         "No findings in {categories}{note}."),
+    Rung("some", PARTIAL, "findings weigh less than half the saturation density (the check scores 50 to 99)",
+         "{count} finding(s) ({summary}): {density} weighted per 1,000 lines of Python, so this check scores "
+         "{score}/100. Fix them: `mlaudit scan --select {select}`."),
+    Rung("many", FAIL, "findings weigh half the saturation density or more (the check scores below 50)",
+         "{count} finding(s) ({summary}): {density} weighted per 1,000 lines of Python, so this check scores "
+         "{score}/100. Fix them: `mlaudit scan --select {select}`."),
+)
+
+
+def findings_check(id: str, title: str, dimension: str, categories: tuple[str, ...]) -> ReadinessCheck:
     """A check scored by the weighted density of the findings in ``categories``."""
-    return FindingsCheck(no_gathering, "findings", {"id": id, "title": title, "categories": list(categories)})
+    return ReadinessCheck(id, title, dimension, f"the scan's findings in {', '.join(categories)}, weighted by severity "
+                          "and confidence per 1,000 lines of Python", FINDINGS_LADDER, no_gathering, judge="findings",
+                          params={"categories": list(categories)})
 
 
-def judge_findings(id: str, title: str, found: Findings, categories: tuple[str, ...]) -> Check:
+def judge_findings(_: None, found: Findings, categories: list[str]) -> Verdict:
     rules_ran = found.rule_categories is None or bool(found.rule_categories & set(categories))
     findings = found.findings_in(categories)
     value = density(findings, found.python_lines)
     points = max(0.0, 1.0 - value / SATURATION)
     worst = sorted(findings, key=lambda f: (-weight(f), f.path, f.line or 0))
     where = evidence(Evidence(f.path, f.line) for f in worst[:20])
-    select = ",".join(categories)
     if not findings or value == 0:
         note = "" if rules_ran else " (none of the rules for these categories ran)"
-        return Check(id, title, PASS, where, f"No findings in {', '.join(categories)}{note}.", points)
+        return verdict("clean", where, points, categories=", ".join(categories), note=note)
     counts = Counter(f.severity for f in findings)
     summary = ", ".join(f"{counts[s]} {s}" for s in reversed(SEVERITIES) if counts[s])
-    status = PARTIAL if points >= 0.5 else FAIL
-    return Check(id, title, status, where,
-                 f"{len(findings)} finding(s) ({summary}): {value:.1f} weighted per 1,000 lines of Python, so this "
-                 f"check scores {round(100 * points)}/100. Fix them: `mlaudit scan --select {select}`.", points)
+    return verdict("some" if points >= 0.5 else "many", where, points, count=len(findings), summary=summary,
+                   density=f"{value:.1f}", score=round(100 * points), select=",".join(categories))

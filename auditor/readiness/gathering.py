@@ -9,7 +9,7 @@ from auditor.model.project import ARTIFACT, Project
 from auditor.readiness import monitoring, ownership, release, reproducibility, rollback, traceability
 from auditor.readiness.estimate import estimate_rollback
 from auditor.readiness.index import Index
-from auditor.readiness.model import PASS, Check, FindingsCheck
+from auditor.readiness.model import PASS, Check, ReadinessCheck
 from auditor.readiness.score import DEFAULT_WEIGHTS
 
 DIMENSIONS = {
@@ -23,6 +23,11 @@ DIMENSIONS = {
 assert list(DIMENSIONS) == list(DEFAULT_WEIGHTS)
 
 
+def all_checks() -> dict[str, ReadinessCheck]:
+    """Every declared readiness check by id, in dimension order."""
+    return {check.id: check for dimension in DIMENSIONS.values() for check in dimension}
+
+
 def gather(project: Project) -> dict[str, Any]:
     """Everything the score reads from the repository rather than from the findings, as JSON:
     each check's result (a findings check's gathered data instead), and the rollback estimate,
@@ -31,13 +36,15 @@ def gather(project: Project) -> dict[str, Any]:
     checks: dict[str, list[dict[str, Any]]] = {}
     for name, dimension in DIMENSIONS.items():
         checks[name] = []
-        for fn in dimension:
-            if isinstance(fn, FindingsCheck):
-                checks[name].append({"judge": fn.judge, "params": fn.params, "data": fn.gather(ix)})
+        for declared in dimension:
+            if declared.judge:
+                params = {"id": declared.id, "title": declared.title, **declared.params}
+                checks[name].append({"judge": declared.judge, "params": params, "data": declared.gather(ix),
+                                     "weight": declared.weight})
             else:
-                result = fn(ix)
-                assert result.points is None, f"{result.id} scores continuously: make it a FindingsCheck"
-                checks[name].append({"check": result.to_json()})
+                result = declared.run(ix)
+                assert result.points is None, f"{result.id} scores continuously: give it a judge"
+                checks[name].append({"check": result.to_json(), "weight": declared.weight})
     by_id = {entry["check"]["id"]: Check.from_json(entry["check"])
              for entries in checks.values() for entry in entries if "check" in entry}
     saves = rollback.classify_saves(ix)

@@ -1,62 +1,77 @@
-"""The findings checks' judges: a check from what was gathered from the repository and the scan's
-findings. Light on purpose (no patterns, no repository access): a scan whose repository facts are
-unchanged re-judges only these, with the gathered data from the cache (auditor/readiness/compute.py)."""
+"""The findings checks' judges: a verdict from what was gathered from the repository and the scan's
+findings, on a ladder declared here. Light on purpose (no patterns, no repository access): a scan
+whose repository facts are unchanged re-judges only these, with the gathered data from the cache
+(auditor/readiness/compute.py)."""
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from auditor.readiness.debt import judge_findings
-from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, Findings, check
+from auditor.readiness.debt import FINDINGS_LADDER, judge_findings
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, Findings, Rung, Verdict, apply_ladder, verdict
+
+SEEDS_LADDER = (
+    Rung("seeded", PASS, "seeds are set and no unpinned-seed finding is open",
+         "Seeds are set and no unseeded randomness was found."),
+    Rung("some-unseeded", PARTIAL, "seeds are set, but some places draw randomness without one",
+         "Seeds are set, but {count} place(s) draw randomness without one: pass the configured seed to each "
+         "(see the unpinned-seed findings)."),
+    Rung("unseeded", FAIL, "no seed is set anywhere",
+         "No seed is set anywhere: set one seed from the config for every library (random, numpy, torch, ...) and "
+         "pass `random_state=` to splits and estimators."),
+)
+DEPENDENCIES_LADDER = (
+    Rung("lock-file", PASS, "a lock file pins every dependency", "A lock file pins every dependency."),
+    Rung("all-pinned", PASS, "every requirement is pinned to an exact version, and no unpinned-dependency finding",
+         "Every requirement is pinned to an exact version."),
+    Rung("some-pinned", PARTIAL, "some requirements are pinned",
+         "{pinned} of {total} requirements are pinned: pin the rest (`pip-compile`, `uv lock`, `poetry lock`) so a "
+         "rebuild installs what the model was trained with."),
+    Rung("unpinned", FAIL, "nothing pins the dependency versions",
+         "Nothing pins the dependency versions: commit a lock file (uv.lock, poetry.lock, pip-compile output) or "
+         "exact `==` versions."),
+)
 
 
-def judge_seeds(places: list[list], found: Findings) -> Check:
-    title = "Random seeds are set for training"
+def judge_seeds(places: list[list], found: Findings) -> Verdict:
     seeded = [Evidence(path, line) for path, line in places]
     open_findings = found.findings_in(("unpinned-seed",))
     if seeded and not open_findings:
-        return check("R-REPRO-01", title, PASS, seeded, "Seeds are set and no unseeded randomness was found.")
+        return verdict("seeded", seeded)
     if seeded:
-        return check("R-REPRO-01", title, PARTIAL, [(f.path, f.line) for f in open_findings] + seeded,
-                     f"Seeds are set, but {len(open_findings)} place(s) draw randomness without one: pass the "
-                     "configured seed to each (see the unpinned-seed findings).")
-    return check("R-REPRO-01", title, FAIL, [(f.path, f.line) for f in open_findings],
-                 "No seed is set anywhere: set one seed from the config for every library (random, numpy, "
-                 "torch, ...) and pass `random_state=` to splits and estimators.")
+        return verdict("some-unseeded", [(f.path, f.line) for f in open_findings] + seeded, count=len(open_findings))
+    return verdict("unseeded", [(f.path, f.line) for f in open_findings])
 
 
-def judge_dependencies(gathered: dict[str, list], found: Findings) -> Check:
-    title = "Dependencies are pinned (a lock file or exact versions)"
+def judge_dependencies(gathered: dict[str, list], found: Findings) -> Verdict:
     locks = [Evidence(path, line) for path, line in gathered["locks"]]
     requirement_lines = gathered["requirements"]
     unpinned = [(p, line) for p, line, pinned in requirement_lines if not pinned]
     pinned = [(p, line) for p, line, pinned in requirement_lines if pinned]
     open_findings = found.findings_in(("unpinned-dependency",))
     if locks:
-        return check("R-REPRO-02", title, PASS, locks, "A lock file pins every dependency.")
+        return verdict("lock-file", locks)
     if requirement_lines and not unpinned and not open_findings:
-        return check("R-REPRO-02", title, PASS, pinned, "Every requirement is pinned to an exact version.")
+        return verdict("all-pinned", pinned)
     if pinned:
-        total = len(requirement_lines)
-        return check("R-REPRO-02", title, PARTIAL, unpinned + [(f.path, f.line) for f in open_findings],
-                     f"{len(pinned)} of {total} requirements are pinned: pin the rest (`pip-compile`, `uv lock`, "
-                     "`poetry lock`) so a rebuild installs what the model was trained with.")
-    return check("R-REPRO-02", title, FAIL, unpinned[:6],
-                 "Nothing pins the dependency versions: commit a lock file (uv.lock, poetry.lock, "
-                 "pip-compile output) or exact `==` versions.")
+        return verdict("some-pinned", unpinned + [(f.path, f.line) for f in open_findings],
+                       pinned=len(pinned), total=len(requirement_lines))
+    return verdict("unpinned", unpinned[:6])
 
 
-def _findings(_: None, found: Findings, id: str, title: str, categories: list[str]) -> Check:
-    return judge_findings(id, title, found, tuple(categories))
-
-
-JUDGES: dict[str, Callable[..., Check]] = {
-    "findings": _findings,
-    "seeds": judge_seeds,
-    "dependencies": judge_dependencies,
+# Judge name -> (the judge, its ladder).
+JUDGES: dict[str, tuple[Callable[..., Verdict], tuple[Rung, ...]]] = {
+    "findings": (judge_findings, FINDINGS_LADDER),
+    "seeds": (judge_seeds, SEEDS_LADDER),
+    "dependencies": (judge_dependencies, DEPENDENCIES_LADDER),
 }
 
 
 def judge(entry: dict[str, Any], found: Findings) -> Check:
-    """A gathered findings check, judged: ``{"judge": name, "params": {...}, "data": ...}``."""
-    return JUDGES[entry["judge"]](entry["data"], found, **entry["params"])
+    """A gathered findings check, judged: ``{"judge": name, "params": {"id", "title", ...}, "data": ...}``."""
+    fn, ladder = JUDGES[entry["judge"]]
+    params = dict(entry["params"])
+    id, title = params.pop("id"), params.pop("title")
+    return apply_ladder(id, title, ladder, fn(entry["data"], found, **params))
+
+

@@ -72,22 +72,80 @@ class Findings:
         return [f for f in self.findings if f.category in chosen]
 
 
-@dataclass(frozen=True)
-class FindingsCheck:
-    """A check that weighs the scan's findings. ``gather(ix)`` reads the repository and returns
-    JSON-able data; the judge named ``judge`` (auditor/readiness/judge.py) gives the check from
-    that data, ``params`` and the findings. The gathered part is cached with the other checks, so
-    an edit that only changes findings is re-judged without reading the repository or importing
-    the checks."""
-
-    gather: Callable[[Any], Any]
-    judge: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-
 def no_gathering(ix: Any) -> None:
     return None
 
 
-def check(id: str, title: str, status: str, found: Iterable = (), fix: str = "") -> Check:
-    return Check(id, title, status, evidence(found), fix)
+@dataclass(frozen=True)
+class Rung:
+    """One step of a check's ladder: the status it gives, what earns it (``means``, for `explain`
+    and the docs), and the check's text at that step (``text``: what was found, or what is missing
+    and how to fix it; ``{names}`` in it are filled from the verdict's values)."""
+
+    key: str
+    status: str
+    means: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a gatherer or a judge found: the rung it reached, the places that show it, the values
+    its rung's text names, and the points of a check that scores continuously (findings checks)."""
+
+    rung: str
+    found: Iterable = ()
+    values: dict[str, Any] = field(default_factory=dict)
+    points: float | None = None
+
+
+def verdict(rung: str, found: Iterable = (), points: float | None = None, **values: Any) -> Verdict:
+    return Verdict(rung, tuple(found), values, points)
+
+
+def apply_ladder(id: str, title: str, ladder: tuple[Rung, ...], reached: Verdict) -> Check:
+    """The one place a check's status and text are decided: the rung the verdict names."""
+    for rung in ladder:
+        if rung.key == reached.rung:
+            text = rung.text.format(**reached.values) if reached.values else rung.text
+            return Check(id, title, rung.status, evidence(reached.found), text, reached.points)
+    raise KeyError(f"{id} has no rung {reached.rung!r}")
+
+
+@dataclass(frozen=True)
+class ReadinessCheck:
+    """A readiness check, declared like a rule: what it is, what it reads, and its ladder as data.
+
+    ``gather(index)`` reads the repository and returns a ``Verdict`` naming one rung of ``ladder``.
+    A findings check (``judge`` set) weighs the scan's findings instead: ``gather`` returns JSON-able
+    data, cached with the other checks, and the judge of that name (auditor/readiness/judge.py)
+    turns it and the findings into a verdict on the same ladder, so an edit that only changes
+    findings is re-judged without reading the repository or importing the checks."""
+
+    id: str
+    title: str
+    dimension: str
+    looks_at: str
+    ladder: tuple[Rung, ...]
+    gather: Callable[[Any], Any]
+    judge: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    weight: float = 1.0
+
+    def run(self, ix: Any) -> Check:
+        return apply_ladder(self.id, self.title, self.ladder, self.gather(ix))
+
+    def problems(self) -> list[str]:
+        """Declaration errors (tests/test_readiness_declared.py runs this on every check)."""
+        errors = []
+        statuses = {rung.status for rung in self.ladder}
+        if not {PASS, FAIL} <= statuses:
+            errors.append("the ladder needs a pass and a fail rung")
+        keys = [rung.key for rung in self.ladder]
+        if len(set(keys)) != len(keys):
+            errors.append("rung keys must be unique")
+        if any(not rung.means.strip() or not rung.text.strip() for rung in self.ladder):
+            errors.append("every rung says what it means and what the check says there")
+        if not (self.title.strip() and self.looks_at.strip()) or self.weight <= 0:
+            errors.append("title, looks_at and a positive weight are required")
+        return errors

@@ -6,7 +6,7 @@ import re
 
 from auditor.model.project import CONFIG, DOCKERFILE, REQUIREMENTS
 from auditor.readiness.index import Index
-from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, check
+from auditor.readiness.model import FAIL, PARTIAL, PASS, ReadinessCheck, Rung, Verdict, verdict
 
 STRUCTURED_LOGGING = ("structlog", "pythonjsonlogger", "json_log_formatter", "json_logging", "ecs_logging",
                       "google.cloud.logging", "aws_lambda_powertools.logging", "opentelemetry.sdk._logs")
@@ -43,101 +43,164 @@ def _scope(ix: Index) -> list[str]:
     return sorted(set(ix.serving_paths) | set(ix.pipeline_paths)) or ix.source_paths
 
 
-def structured_logging(ix: Index) -> Check:
-    title = "Serving and pipelines log in a structured form (JSON, key-value)"
+def _structured_logging(ix: Index) -> Verdict:
     scope = _scope(ix)
     structured = ix.imports(*STRUCTURED_LOGGING, paths=ix.source_paths) + ix.grep(_JSON_FORMATTER, kinds=(CONFIG,))
     if structured:
-        return check("R-MON-01", title, PASS, structured, "Logs are structured, so they can be queried by field.")
+        return verdict("structured", structured)
     plain = ix.imports("logging", "loguru", paths=scope) or ix.imports("logging", "loguru", paths=ix.source_paths)
     if plain:
-        return check("R-MON-01", title, PARTIAL, plain,
-                     "Logging is plain text: emit JSON with a request id, model version and timing "
-                     "(python-json-logger, structlog), so you can find when a problem started.")
-    return check("R-MON-01", title, FAIL, ix.calls("print", paths=scope)[:3],
-                 "No logging in serving or pipeline code: log each request and each pipeline step in a "
-                 "structured form (JSON) with the model version.")
+        return verdict("plain", plain)
+    return verdict("none", ix.calls("print", paths=scope)[:3])
 
 
-def latency_metrics(ix: Index) -> Check:
-    title = "Metrics record latency as percentiles (histograms or summaries, not averages)"
+def _latency_metrics(ix: Index) -> Verdict:
     percentiles = ix.calls(*PERCENTILE_METRICS, paths=ix.source_paths) + \
         ix.imports("prometheus_fastapi_instrumentator", "starlette_exporter", "prometheus_flask_exporter") + \
         ix.grep(_PERCENTILE_CONFIG, kinds=(CONFIG,), path_pattern=re.compile(r"grafana|prometheus|dashboard|alert|monitor",
                                                                                re.I))
     if percentiles:
-        return check("R-MON-02", title, PASS, percentiles, "Latency is recorded as a distribution (p50/p95/p99).")
+        return verdict("percentiles", percentiles)
     metrics = ix.imports(*OTHER_METRICS, paths=ix.source_paths)
     if metrics:
-        return check("R-MON-02", title, PARTIAL, metrics,
-                     "Metrics are exported but no latency histogram: add a `prometheus_client.Histogram` around "
-                     "prediction so you can see p95 and p99, not only an average.")
+        return verdict("no-histogram", metrics)
     installed = ix.grep(_METRICS_PACKAGE, kinds=(REQUIREMENTS, DOCKERFILE))
     note = " (a metrics client is installed but never used)" if installed else ""
-    return check("R-MON-02", title, FAIL, installed,
-                 f"No metrics{note}: export request counts, errors and a latency histogram from serving "
-                 "(prometheus_client, OpenTelemetry).")
+    return verdict("none", installed, note=note)
 
 
-def drift_monitoring(ix: Index) -> Check:
-    title = "Prediction-distribution and feature drift are monitored"
+def _drift_monitoring(ix: Index) -> Verdict:
     libs = ix.imports(*DRIFT_LIBS) + ix.calls(".enable_data_capture", "sagemaker.model_monitor.DataCaptureConfig")
     if libs:
-        return check("R-MON-03", title, PASS, libs, "A drift monitor compares live data with the training data.")
+        return verdict("monitor", libs)
     hand = ix.calls(*DRIFT_STATS, paths=ix.source_paths) + ix.defs(_DRIFT_DEF, paths=ix.source_paths)
     if hand:
-        return check("R-MON-03", title, PARTIAL, hand,
-                     "Drift statistics exist in code but nothing shows they run on live traffic: schedule them on "
-                     "logged predictions and alert on thresholds (or use Evidently, whylogs, NannyML).")
-    return check("R-MON-03", title, FAIL, (),
-                 "No drift monitoring: log predictions and inputs, and compare their distributions with the "
-                 "training data on a schedule (Evidently, whylogs, NannyML, alibi-detect).")
+        return verdict("statistics-only", hand)
+    return verdict("none")
 
 
-def data_quality(ix: Index) -> Check:
-    title = "Data-quality checks guard the pipelines (schema, nulls, row counts, freshness)"
+def _data_quality(ix: Index) -> Verdict:
     libs = ix.imports(*DQ_LIBS) + ix.grep(_DBT_TESTS, kinds=(CONFIG,), path_pattern=re.compile(r"(^|/)models/.*\.ya?ml$"))
     libs += ix.grep(_DQ_CONFIG, kinds=(CONFIG,), path_pattern=re.compile(r"expectation|soda|checks|quality", re.I))
     libs += ix.grep(_MODEL_MONITOR, kinds=(CONFIG,)) + ix.calls(".suggest_baseline", "sagemaker.model_monitor")
     if libs:
-        return check("R-MON-04", title, PASS, libs, "Data is validated before it is used.")
+        return verdict("validated", libs)
     partial = ix.imports(*SCHEMA_LIBS, paths=ix.source_paths) + ix.markers("row-count", "freshness", paths=ix.source_paths)
     if partial:
-        return check("R-MON-04", title, PARTIAL, partial,
-                     "Only request schemas or ad-hoc checks: validate training and scoring data too (schema, "
-                     "null rates, row counts, freshness) with pandera, Great Expectations or Soda, and fail the "
-                     "pipeline when they break.")
-    return check("R-MON-04", title, FAIL, (),
-                 "No data-quality checks: a silent drop in rows or a new null column would reach the model. Add "
-                 "schema, null, row-count and freshness checks to the pipeline (pandera, Great Expectations, Soda).")
+        return verdict("ad-hoc", partial)
+    return verdict("none")
 
 
-def segment_evaluation(ix: Index) -> Check:
-    title = "Evaluation reports performance by segment, not only on average"
+def _segment_evaluation(ix: Index) -> Verdict:
     found = ix.imports(*SEGMENT_LIBS) + ix.markers("segment", paths=ix.source_paths)
     if found:
-        return check("R-MON-05", title, PASS, found, "Metrics are computed per slice or segment.")
-    return check("R-MON-05", title, FAIL, (),
-                 "Only aggregate metrics: compute them per segment (region, plan, new vs old users) with slicing "
-                 "functions or fairlearn's MetricFrame, so a model failing one group is caught.")
+        return verdict("per-segment", found)
+    return verdict("aggregate-only")
 
 
-def alerting(ix: Index) -> Check:
-    title = "Alerts fire on model, data or pipeline problems"
+def _alerting(ix: Index) -> Verdict:
     rules = ix.grep(_ALERT_CONFIG, kinds=(CONFIG,)) + ix.imports("pdpyras", "pagerduty", "opsgenie_sdk") + \
         ix.calls(".put_metric_alarm") + ix.markers("alert", paths=ix.source_paths)
     if rules:
-        return check("R-MON-06", title, PASS, rules, "Alert rules or a paging integration exist.")
+        return verdict("alerts", rules)
     orchestrated = [e.path for e in ix.imports(*PIPELINE_ORCHESTRATORS, paths=ix.source_paths)]
     notify = ix.imports(*ALERT_LIBS, paths=ix.source_paths) + ix.markers("failure-notify", paths=orchestrated)
     notify += ix.grep(_NOTIFY_CI, paths=ix.ci_paths, exclude=re.compile(r"^\s*#"))
     if notify:
-        return check("R-MON-06", title, PARTIAL, notify,
-                     "Only pipeline-failure notifications: add alerts on model and data signals (latency, error "
-                     "rate, prediction distribution, data freshness) that page the owner.")
-    return check("R-MON-06", title, FAIL, (),
-                 "Nothing alerts anyone: route pipeline failures and model/data metric thresholds to the owning "
-                 "team (Alertmanager, CloudWatch alarms, PagerDuty, Slack).")
+        return verdict("failure-notices", notify)
+    return verdict("none")
 
+
+structured_logging = ReadinessCheck(
+    "R-MON-01", "Serving and pipelines log in a structured form (JSON, key-value)", "monitoring",
+    "logging in serving and pipeline code: structured-logging libraries and JSON formatters, or plain "
+    "logging",
+    (
+        Rung("structured", PASS, "serving or pipeline code logs in a structured format (JSON)",
+             "Logs are structured, so they can be queried by field."),
+        Rung("plain", PARTIAL, "serving or pipeline code logs plain text",
+             "Logging is plain text: emit JSON with a request id, model version and timing (python-json-logger, "
+             "structlog), so you can find when a problem started."),
+        Rung("none", FAIL, "no logging in serving or pipeline code",
+             "No logging in serving or pipeline code: log each request and each pipeline step in a structured form"
+             " (JSON) with the model version."),
+    ),
+    _structured_logging)
+
+latency_metrics = ReadinessCheck(
+    "R-MON-02", "Metrics record latency as percentiles (histograms or summaries, not averages)", "monitoring",
+    "histogram and summary metrics, request instrumentation, percentile queries in dashboards and alerts;"
+    " other metrics clients",
+    (
+        Rung("percentiles", PASS, "latency is recorded as a distribution (histogram, summary, percentile queries)",
+             "Latency is recorded as a distribution (p50/p95/p99)."),
+        Rung("no-histogram", PARTIAL, "metrics are exported but latency has no histogram",
+             "Metrics are exported but no latency histogram: add a `prometheus_client.Histogram` around prediction"
+             " so you can see p95 and p99, not only an average."),
+        Rung("none", FAIL, "no metrics are exported (a client may be installed but unused)",
+             "No metrics{note}: export request counts, errors and a latency histogram from serving "
+             "(prometheus_client, OpenTelemetry)."),
+    ),
+    _latency_metrics)
+
+drift_monitoring = ReadinessCheck(
+    "R-MON-03", "Prediction-distribution and feature drift are monitored", "monitoring",
+    "drift-monitoring libraries and the code that runs them; drift statistics (KS test, PSI, Wasserstein)"
+    " in code",
+    (
+        Rung("monitor", PASS, "a drift monitor compares live data with the training data",
+             "A drift monitor compares live data with the training data."),
+        Rung("statistics-only", PARTIAL, "drift statistics exist in code but nothing shows they run on live traffic",
+             "Drift statistics exist in code but nothing shows they run on live traffic: schedule them on logged "
+             "predictions and alert on thresholds (or use Evidently, whylogs, NannyML)."),
+        Rung("none", FAIL, "no drift monitoring",
+             "No drift monitoring: log predictions and inputs, and compare their distributions with the training "
+             "data on a schedule (Evidently, whylogs, NannyML, alibi-detect)."),
+    ),
+    _drift_monitoring)
+
+data_quality = ReadinessCheck(
+    "R-MON-04", "Data-quality checks guard the pipelines (schema, nulls, row counts, freshness)", "monitoring",
+    "data-validation libraries (Great Expectations, pandera, TFDV, ...), freshness and row-count checks; "
+    "request schemas",
+    (
+        Rung("validated", PASS, "data is validated before it is used (a validation library or freshness and row-count checks)",
+             "Data is validated before it is used."),
+        Rung("ad-hoc", PARTIAL, "only request schemas or ad-hoc checks",
+             "Only request schemas or ad-hoc checks: validate training and scoring data too (schema, null rates, "
+             "row counts, freshness) with pandera, Great Expectations or Soda, and fail the pipeline when they "
+             "break."),
+        Rung("none", FAIL, "no data-quality checks",
+             "No data-quality checks: a silent drop in rows or a new null column would reach the model. Add "
+             "schema, null, row-count and freshness checks to the pipeline (pandera, Great Expectations, Soda)."),
+    ),
+    _data_quality)
+
+segment_evaluation = ReadinessCheck(
+    "R-MON-05", "Evaluation reports performance by segment, not only on average", "monitoring",
+    "metrics computed per slice or segment (slicing specs, MetricFrame, per-segment names)",
+    (
+        Rung("per-segment", PASS, "metrics are computed per slice or segment",
+             "Metrics are computed per slice or segment."),
+        Rung("aggregate-only", FAIL, "only aggregate metrics (this check has no partial step)",
+             "Only aggregate metrics: compute them per segment (region, plan, new vs old users) with slicing "
+             "functions or fairlearn's MetricFrame, so a model failing one group is caught."),
+    ),
+    _segment_evaluation)
+
+alerting = ReadinessCheck(
+    "R-MON-06", "Alerts fire on model, data or pipeline problems", "monitoring",
+    "alert rules, paging and chat integrations, alarm definitions; pipeline failure notifications",
+    (
+        Rung("alerts", PASS, "alert rules or a paging integration exist",
+             "Alert rules or a paging integration exist."),
+        Rung("failure-notices", PARTIAL, "only pipeline-failure notifications",
+             "Only pipeline-failure notifications: add alerts on model and data signals (latency, error rate, "
+             "prediction distribution, data freshness) that page the owner."),
+        Rung("none", FAIL, "nothing alerts anyone",
+             "Nothing alerts anyone: route pipeline failures and model/data metric thresholds to the owning team "
+             "(Alertmanager, CloudWatch alarms, PagerDuty, Slack)."),
+    ),
+    _alerting)
 
 CHECKS = (structured_logging, latency_metrics, drift_monitoring, data_quality, segment_evaluation, alerting)

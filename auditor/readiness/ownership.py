@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 from auditor.model.project import ARTIFACT, BUILD, CONFIG
 from auditor.readiness.debt import findings_check
 from auditor.readiness.index import Index
-from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, check
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, verdict
 
 _PIPELINE_FILE = re.compile(r"(^|/)dvc\.yaml$|(^|/)MLproject$|(^|/)dags?/|(^|/)pipelines?/|(^|/)\.github/workflows/")
 _DATA_TEST = re.compile(r"^test_?(data|dataset|feature|schema|validat|preprocess|ingest|quality|clean|transform|input|"
@@ -30,13 +30,10 @@ def _owned_share(ix: Index, paths: list[str]) -> tuple[float, list[str]]:
     return 1 - len(missing) / len(paths), missing
 
 
-def codeowners_coverage(ix: Index) -> Check:
-    title = "CODEOWNERS covers the code, pipelines and models"
+def _codeowners_coverage(ix: Index) -> Verdict:
     owners = ix.project.codeowners
     if not owners.path or not owners.rules:
-        return check("R-OWN-01", title, FAIL, (),
-                     "No CODEOWNERS file: add one that names an owning team for the code, the pipeline definitions "
-                     "and the model directories, so reviews and pages reach someone.")
+        return verdict("no-codeowners")
     code = ix.source_paths
     pipelines = sorted(p for p in ix.project.files if _PIPELINE_FILE.search(p)) + \
         [p for p in ix.pipeline_paths if p not in code]
@@ -44,30 +41,23 @@ def codeowners_coverage(ix: Index) -> Check:
     share, missing = _owned_share(ix, sorted(set(code + pipelines + models)))
     where = [Evidence(owners.path, None)] + [Evidence(p, None) for p in missing[:5]]
     if share >= 0.9 and not [p for p in missing if p in pipelines or p in models]:
-        return check("R-OWN-01", title, PASS, where, f"{round(100 * share)}% of code, pipelines and models have an owner.")
+        return verdict("covered", where, percent=round(100 * share))
     if share > 0:
-        return check("R-OWN-01", title, PARTIAL, where,
-                     f"{round(100 * share)}% of code, pipelines and models have an owner; {len(missing)} path(s) "
-                     "have none (listed): add CODEOWNERS entries for them.")
-    return check("R-OWN-01", title, FAIL, where, "CODEOWNERS matches none of the code, pipelines or models.")
+        return verdict("partly-covered", where, percent=round(100 * share), uncovered=len(missing))
+    return verdict("matches-nothing", where)
 
 
-def tests_present(ix: Index) -> Check:
-    title = "Tests exist in proportion to the code"
+def _tests_present(ix: Index) -> Verdict:
     tests = ix.defs(re.compile(r"^test"), paths=ix.test_paths)
     needed = max(5, len(ix.source_paths) // 2)
     if len(tests) >= needed:
-        return check("R-OWN-02", title, PASS, tests, f"{len(tests)} test functions for {len(ix.source_paths)} modules.")
+        return verdict("enough", tests, tests=len(tests), modules=len(ix.source_paths))
     if tests:
-        return check("R-OWN-02", title, PARTIAL, tests,
-                     f"{len(tests)} test function(s) for {len(ix.source_paths)} modules: cover at least the feature "
-                     f"code, the training entry point and the serving handler (about {needed}).")
-    return check("R-OWN-02", title, FAIL, (),
-                 "No tests: add pytest tests for feature engineering, training and the prediction endpoint.")
+        return verdict("few", tests, tests=len(tests), modules=len(ix.source_paths), needed=needed)
+    return verdict("none")
 
 
-def behaviour_tests(ix: Index) -> Check:
-    title = "Tests check data and model behaviour, not only code"
+def _behaviour_tests(ix: Index) -> Verdict:
     tests = ix.test_paths
     data = [e for e in ix.defs(_DATA_TEST, paths=tests)] + ix.imports(*DATA_TEST_LIBS, paths=tests)
     data += [Evidence(p) for p in tests if _DATA_TEST.search(PurePosixPath(p).name) or _DATA_DIR.search(p)]
@@ -75,34 +65,85 @@ def behaviour_tests(ix: Index) -> Check:
         ix.methods("predict", "predict_proba", "fit", "evaluate", "generate", paths=tests)
     model += [Evidence(p) for p in tests if _MODEL_TEST.search(PurePosixPath(p).name) or _MODEL_DIR.search(p)]
     if data and model:
-        return check("R-OWN-03", title, PASS, data[:3] + model[:3], "Both data and model behaviour are tested.")
+        return verdict("both", data[:3] + model[:3])
     if data or model:
         missing = "model behaviour (invariance, directional expectations, minimum quality on a fixed set)" if data \
             else "data (schema, ranges, leakage between splits)"
-        return check("R-OWN-03", title, PARTIAL, data + model, f"Nothing tests {missing}: add such tests.")
-    return check("R-OWN-03", title, FAIL, (),
-                 "No tests of data or model behaviour: test the data contract (schema, ranges) and the model "
-                 "(invariance, directional expectations, minimum quality on a fixed slice).")
+        return verdict("one-kind", data + model, missing=missing)
+    return verdict("none")
 
 
-def ci_runs_tests(ix: Index) -> Check:
-    title = "CI runs the tests"
+def _ci_runs_tests(ix: Index) -> Verdict:
     ci = ix.grep(_TEST_COMMAND, paths=ix.ci_paths, exclude=re.compile(r"^\s*#"))
     if ci:
-        return check("R-OWN-04", title, PASS, ci, "Tests run in CI.")
+        return verdict("ci", ci)
     local = ix.grep(_TEST_TARGET, kinds=(BUILD,)) + ix.grep(_TEST_COMMAND, kinds=(CONFIG,),
                                                              path_pattern=re.compile(r"pre-commit|tox\.ini|noxfile"))
     if local or (ix.test_paths and ix.ci_paths):
-        return check("R-OWN-04", title, PARTIAL, local + [Evidence(p) for p in ix.ci_paths[:2]],
-                     "Tests can run locally but no CI job runs them: add a workflow that runs pytest on every push "
-                     "and pull request.")
-    return check("R-OWN-04", title, FAIL, (),
-                 "No CI runs tests: add a workflow (GitHub Actions, GitLab CI) that runs pytest on every change.")
+        return verdict("local-only", local + [Evidence(p) for p in ix.ci_paths[:2]])
+    return verdict("none")
 
 
-ownerless = findings_check("R-OWN-05", "Findings: ownerless pipelines", ("ownerless-pipeline",))
+codeowners_coverage = ReadinessCheck(
+    "R-OWN-01", "CODEOWNERS covers the code, pipelines and models", "ownership_testing",
+    "the CODEOWNERS file and which source modules, pipeline definitions and model files its rules cover",
+    (
+        Rung("covered", PASS, "at least 90% of code, pipelines and models have an owner, and every pipeline and model",
+             "{percent}% of code, pipelines and models have an owner."),
+        Rung("partly-covered", PARTIAL, "CODEOWNERS covers some of the code, pipelines and models",
+             "{percent}% of code, pipelines and models have an owner; {uncovered} path(s) have none (listed): add "
+             "CODEOWNERS entries for them."),
+        Rung("matches-nothing", FAIL, "CODEOWNERS matches none of the code, pipelines or models",
+             "CODEOWNERS matches none of the code, pipelines or models."),
+        Rung("no-codeowners", FAIL, "no CODEOWNERS file",
+             "No CODEOWNERS file: add one that names an owning team for the code, the pipeline definitions and the "
+             "model directories, so reviews and pages reach someone."),
+    ),
+    _codeowners_coverage)
+
+tests_present = ReadinessCheck(
+    "R-OWN-02", "Tests exist in proportion to the code", "ownership_testing",
+    "test functions in test files (auditor/ml/paths.py), against the number of source modules",
+    (
+        Rung("enough", PASS, "at least one test function per two source modules (and at least five)",
+             "{tests} test functions for {modules} modules."),
+        Rung("few", PARTIAL, "some tests, fewer than that",
+             "{tests} test function(s) for {modules} modules: cover at least the feature code, the training entry "
+             "point and the serving handler (about {needed})."),
+        Rung("none", FAIL, "no tests",
+             "No tests: add pytest tests for feature engineering, training and the prediction endpoint."),
+    ),
+    _tests_present)
+
+behaviour_tests = ReadinessCheck(
+    "R-OWN-03", "Tests check data and model behaviour, not only code", "ownership_testing",
+    "tests named for data or model behaviour, data-validation libraries in tests, tests that call predict, fit or "
+    "evaluate",
+    (
+        Rung("both", PASS, "both data and model behaviour are tested", "Both data and model behaviour are tested."),
+        Rung("one-kind", PARTIAL, "either data or model behaviour is tested, not both",
+             "Nothing tests {missing}: add such tests."),
+        Rung("none", FAIL, "no tests of data or model behaviour",
+             "No tests of data or model behaviour: test the data contract (schema, ranges) and the model (invariance, "
+             "directional expectations, minimum quality on a fixed slice)."),
+    ),
+    _behaviour_tests)
+
+ci_runs_tests = ReadinessCheck(
+    "R-OWN-04", "CI runs the tests", "ownership_testing",
+    "test commands in CI workflows; Makefile test targets, pre-commit, tox and nox configs",
+    (
+        Rung("ci", PASS, "a CI workflow runs the tests", "Tests run in CI."),
+        Rung("local-only", PARTIAL, "tests run locally (a target, a hook) or CI exists, but no CI job runs them",
+             "Tests can run locally but no CI job runs them: add a workflow that runs pytest on every push and pull "
+             "request."),
+        Rung("none", FAIL, "no CI runs tests",
+             "No CI runs tests: add a workflow (GitHub Actions, GitLab CI) that runs pytest on every change."),
+    ),
+    _ci_runs_tests)
+
+ownerless = findings_check("R-OWN-05", "Findings: ownerless pipelines", "ownership_testing", ("ownerless-pipeline",))
 code_health = findings_check("R-OWN-06", "Findings: dead code, unused features, undocumented hacks, complexity",
-                             ("dead-code", "unused-feature", "undocumented-hack", "complexity", "parse-error"))
-
+                             "ownership_testing", ("dead-code", "unused-feature", "undocumented-hack", "complexity", "parse-error"))
 
 CHECKS = (codeowners_coverage, tests_present, behaviour_tests, ci_runs_tests, ownerless, code_health)

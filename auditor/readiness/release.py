@@ -7,7 +7,7 @@ import re
 from auditor.model.project import CONFIG, SCRIPT
 from auditor.readiness.debt import findings_check
 from auditor.readiness.index import Index
-from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, check
+from auditor.readiness.model import FAIL, PARTIAL, PASS, ReadinessCheck, Rung, Verdict, verdict
 
 SPLITS = ("sklearn.model_selection.train_test_split", "sklearn.model_selection.KFold",
           "sklearn.model_selection.StratifiedKFold", "sklearn.model_selection.GroupKFold",
@@ -29,37 +29,26 @@ _HOLDOUT_CONFIG = re.compile(r"holdout_?(group|cohort|percent|pct|traffic)|contr
 EXPERIMENT_LIBS = ("growthbook", "statsig", "eppo_client", "planout", "optimizely")
 
 
-def offline_evaluation(ix: Index) -> Check:
-    title = "New models are evaluated offline on a held-out set"
+def _offline_evaluation(ix: Index) -> Verdict:
     scope = ix.source_paths
     splits = ix.calls(*SPLITS, paths=scope) + ix.markers("held-out", paths=scope)
     metrics = ix.calls(*METRICS, paths=scope)
     if splits and metrics:
-        return check("R-REL-01", title, PASS, splits[:3] + metrics[:3],
-                     "Models are scored on data they were not trained on.")
+        return verdict("held-out-metrics", splits[:3] + metrics[:3])
     if splits or metrics:
         missing = "a metric on it" if splits else "a held-out split"
-        return check("R-REL-01", title, PARTIAL, splits + metrics,
-                     f"Evaluation is incomplete: there is no {missing}. Score every candidate on a fixed held-out "
-                     "set and compare it with the model in production before promoting it.")
-    return check("R-REL-01", title, FAIL, (),
-                 "No offline evaluation: hold out a test set (by time or by entity), compute the metrics that "
-                 "matter on it, and gate promotion on them.")
+        return verdict("incomplete", splits + metrics, missing=missing)
+    return verdict("none")
 
 
-def shadow_mode(ix: Index) -> Check:
-    title = "New models can run in shadow mode (scored and logged, not used)"
+def _shadow_mode(ix: Index) -> Verdict:
     found = ix.markers("shadow", paths=ix.serving_paths) + ix.grep(_SHADOW_CONFIG, kinds=(CONFIG, SCRIPT))
     if found:
-        return check("R-REL-02", title, PASS, found, "A shadow or mirrored deployment exists.")
-    return check("R-REL-02", title, FAIL, (),
-                 "No shadow mode: run the candidate next to the live model on real traffic and log its predictions "
-                 "without serving them (Seldon shadow, Istio mirroring, SageMaker shadow variants, or a second "
-                 "model call in the handler).")
+        return verdict("shadow", found)
+    return verdict("none")
 
 
-def canary(ix: Index) -> Check:
-    title = "Releases shift traffic gradually (canary, traffic split, feature flag)"
+def _canary(ix: Index) -> Verdict:
     found = ix.grep(_CANARY_CONFIG, kinds=(CONFIG, SCRIPT))
     for file in ix.text_files((CONFIG,)):
         if _ROUTE_FILE.search(file.text or ""):
@@ -68,29 +57,78 @@ def canary(ix: Index) -> Check:
     found += ix.calls(".update_endpoint_weights_and_capacities") + ix.kwargs("traffic_split", "traffic_percentage",
                                                                              "initial_weight")
     if found:
-        return check("R-REL-03", title, PASS, found, "Traffic can be shifted to a new model step by step.")
-    return check("R-REL-03", title, FAIL, (),
-                 "Every release goes to 100% of traffic at once: route 5% -> 25% -> 100% with KServe "
-                 "`canaryTrafficPercent`, Istio weights, Argo Rollouts, SageMaker variant weights or a feature flag.")
+        return verdict("gradual", found)
+    return verdict("all-at-once")
 
 
-def holdout_cohort(ix: Index) -> Check:
-    title = "A holdout cohort stays on the old model or logic for comparison"
+def _holdout_cohort(ix: Index) -> Verdict:
     found = ix.markers("holdout-cohort", paths=ix.serving_paths) + ix.grep(_HOLDOUT_CONFIG, kinds=(CONFIG,))
     found += ix.imports(*EXPERIMENT_LIBS) + ix.markers("champion", paths=ix.serving_paths)
     if found:
-        return check("R-REL-04", title, PASS, found, "A control group or champion/challenger split exists.")
+        return verdict("live-holdout", found)
     challenger = ix.markers("champion", paths=ix.source_paths)
     if challenger:
-        return check("R-REL-04", title, PARTIAL, challenger,
-                     "Champion and challenger are compared offline only: keep a small share of live traffic on the "
-                     "old model to compare outcomes after the rollout.")
-    return check("R-REL-04", title, FAIL, (),
-                 "No holdout cohort: keep a small share of traffic on the previous model or logic and compare "
-                 "outcomes, to catch what offline metrics miss.")
+        return verdict("offline-only", challenger)
+    return verdict("none")
 
 
-open_findings = findings_check("R-REL-05", "Findings: unsafe loading of models and data", ("unsafe-load",))
+offline_evaluation = ReadinessCheck(
+    "R-REL-01", "New models are evaluated offline on a held-out set", "release_safety",
+    "train/test splits, held-out set names and evaluation metric calls in the source",
+    (
+        Rung("held-out-metrics", PASS, "the code holds data out and scores models on it",
+             "Models are scored on data they were not trained on."),
+        Rung("incomplete", PARTIAL, "a held-out split or a metric, but not both",
+             "Evaluation is incomplete: there is no {missing}. Score every candidate on a fixed held-out set and "
+             "compare it with the model in production before promoting it."),
+        Rung("none", FAIL, "no offline evaluation",
+             "No offline evaluation: hold out a test set (by time or by entity), compute the metrics that matter "
+             "on it, and gate promotion on them."),
+    ),
+    _offline_evaluation)
 
+shadow_mode = ReadinessCheck(
+    "R-REL-02", "New models can run in shadow mode (scored and logged, not used)", "release_safety",
+    "shadow markers in serving code; shadow, mirroring and shadow-variant settings in configs and scripts",
+    (
+        Rung("shadow", PASS, "a shadow or mirrored deployment exists",
+             "A shadow or mirrored deployment exists."),
+        Rung("none", FAIL, "no shadow mode (this check has no partial step)",
+             "No shadow mode: run the candidate next to the live model on real traffic and log its predictions "
+             "without serving them (Seldon shadow, Istio mirroring, SageMaker shadow variants, or a second model "
+             "call in the handler)."),
+    ),
+    _shadow_mode)
+
+canary = ReadinessCheck(
+    "R-REL-03", "Releases shift traffic gradually (canary, traffic split, feature flag)", "release_safety",
+    "canary and traffic-split settings, route weights, feature-flag libraries, traffic markers and "
+    "endpoint weight calls",
+    (
+        Rung("gradual", PASS, "traffic can be shifted to a new model step by step",
+             "Traffic can be shifted to a new model step by step."),
+        Rung("all-at-once", FAIL, "every release goes to all traffic at once (this check has no partial step)",
+             "Every release goes to 100% of traffic at once: route 5% -> 25% -> 100% with KServe "
+             "`canaryTrafficPercent`, Istio weights, Argo Rollouts, SageMaker variant weights or a feature flag."),
+    ),
+    _canary)
+
+holdout_cohort = ReadinessCheck(
+    "R-REL-04", "A holdout cohort stays on the old model or logic for comparison", "release_safety",
+    "holdout and control-group markers in serving code and configs, experiment libraries, "
+    "champion/challenger code",
+    (
+        Rung("live-holdout", PASS, "a control group or champion/challenger split runs on live traffic",
+             "A control group or champion/challenger split exists."),
+        Rung("offline-only", PARTIAL, "champion and challenger are compared offline only",
+             "Champion and challenger are compared offline only: keep a small share of live traffic on the old "
+             "model to compare outcomes after the rollout."),
+        Rung("none", FAIL, "no holdout cohort",
+             "No holdout cohort: keep a small share of traffic on the previous model or logic and compare "
+             "outcomes, to catch what offline metrics miss."),
+    ),
+    _holdout_cohort)
+
+open_findings = findings_check("R-REL-05", "Findings: unsafe loading of models and data", "release_safety", ("unsafe-load",))
 
 CHECKS = (offline_evaluation, shadow_mode, canary, holdout_cohort, open_findings)

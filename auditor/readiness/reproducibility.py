@@ -8,7 +8,8 @@ from auditor.ml.training import TRAIN_COMMAND, TRAIN_TARGET
 from auditor.model.project import BUILD, CONFIG, DOC, DOCKERFILE, LOCK, REQUIREMENTS, SCRIPT
 from auditor.readiness.debt import findings_check
 from auditor.readiness.index import Index
-from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, FindingsCheck, check
+from auditor.readiness.judge import DEPENDENCIES_LADDER, SEEDS_LADDER
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, verdict
 
 SEED_CALLS = ("random.seed", "numpy.random.seed", "numpy.random.default_rng", "numpy.random.RandomState",
               "torch.manual_seed", "torch.cuda.manual_seed_all", "tensorflow.random.set_seed",
@@ -27,7 +28,10 @@ def _seed_places(ix: Index) -> list[list]:
     return [[ev.path, ev.line] for ev in found]
 
 
-seeds = FindingsCheck(_seed_places, "seeds")
+seeds = ReadinessCheck(
+    "R-REPRO-01", "Random seeds are set for training", "reproducibility",
+    "seeding calls and `random_state=`/`seed=` arguments in the code, and the scan's unpinned-seed findings",
+    SEEDS_LADDER, _seed_places, judge="seeds")
 
 
 def _requirement_lines(text: str) -> list[tuple[int, bool]]:
@@ -72,11 +76,13 @@ def _dependency_lines(ix: Index) -> dict[str, list]:
     return {"locks": locks, "requirements": requirement_lines}
 
 
-dependencies = FindingsCheck(_dependency_lines, "dependencies")
+dependencies = ReadinessCheck(
+    "R-REPRO-02", "Dependencies are pinned (a lock file or exact versions)", "reproducibility",
+    "lock files, each line of requirements files and conda environments, and the scan's unpinned-dependency "
+    "findings", DEPENDENCIES_LADDER, _dependency_lines, judge="dependencies")
 
 
-def environment(ix: Index) -> Check:
-    title = "The environment is specified (container image, conda environment, dev container)"
+def _environment(ix: Index) -> Verdict:
     dockerfiles = list(ix.text_files((DOCKERFILE,)))
     env_files = ix.files(_ENV_FILE)
     pinned_images, floating = [], []
@@ -95,19 +101,13 @@ def environment(ix: Index) -> Check:
             elif image.lower() != "scratch":
                 floating.append(Evidence(file.path, line))
     if (pinned_images and not floating) or env_files:
-        return check("R-REPRO-03", title, PASS, pinned_images + env_files,
-                     "The runtime environment is described in the repository.")
+        return verdict("described", pinned_images + env_files)
     if dockerfiles:
-        return check("R-REPRO-03", title, PARTIAL, floating or [(f.path, None) for f in dockerfiles],
-                     "A Dockerfile exists but its base image floats (`latest` or no tag), so two builds differ: "
-                     "pin the tag (`python:3.11.9-slim`) or the digest (`@sha256:...`).")
-    return check("R-REPRO-03", title, FAIL, (),
-                 "No Dockerfile, conda environment or dev container: describe the runtime (Python version, system "
-                 "libraries, CUDA) in a file in the repository.")
+        return verdict("floating-image", floating or [(f.path, None) for f in dockerfiles])
+    return verdict("none")
 
 
-def retrain_command(ix: Index) -> Check:
-    title = "One command or pipeline retrains the model"
+def _retrain_command(ix: Index) -> Verdict:
     project = ix.project
     found: list = []
     for name in ("dvc.yaml", "MLproject"):
@@ -121,20 +121,47 @@ def retrain_command(ix: Index) -> Check:
     if isinstance(scripts, dict) and any("train" in str(k) + str(v) for k, v in scripts.items()):
         found.append(Evidence("pyproject.toml", pyproject.line_of("project", "scripts")))
     if found:
-        return check("R-REPRO-04", title, PASS, found, "Training is a pipeline or a named command.")
+        return verdict("command", found)
     scripts_with_main = [Evidence(p, None) for p in ix.pipeline_paths if ix.usage.get(p, {}).get("main")]
     documented = ix.grep(TRAIN_COMMAND, kinds=(DOC,))
     if scripts_with_main or documented:
-        return check("R-REPRO-04", title, PARTIAL, scripts_with_main + documented,
-                     "A training script exists but no pipeline ties data preparation, training and evaluation "
-                     "together: add a `dvc.yaml`, a Makefile `train` target or an orchestrator pipeline.")
-    return check("R-REPRO-04", title, FAIL, (),
-                 "No way to retrain from the repository was found: add a single entry point (`make train`, "
-                 "`dvc repro`, a pipeline definition) that rebuilds the model from data.")
+        return verdict("script-only", scripts_with_main + documented)
+    return verdict("none")
 
 
-open_findings = findings_check("R-REPRO-05", "Findings: unpinned seeds and dependencies, stale models",
+environment = ReadinessCheck(
+    "R-REPRO-03", "The environment is specified (container image, conda environment, dev container)", "reproducibility",
+    "Dockerfiles and their base images, conda environment files, dev containers, Nix files, .python-version",
+    (
+        Rung("described", PASS, "an environment file, or Dockerfiles whose base images are all pinned",
+             "The runtime environment is described in the repository."),
+        Rung("floating-image", PARTIAL, "a Dockerfile exists but a base image floats (`latest` or no tag)",
+             "A Dockerfile exists but its base image floats (`latest` or no tag), so two builds differ: pin the tag "
+             "(`python:3.11.9-slim`) or the digest (`@sha256:...`)."),
+        Rung("none", FAIL, "no Dockerfile, conda environment or dev container",
+             "No Dockerfile, conda environment or dev container: describe the runtime (Python version, system "
+             "libraries, CUDA) in a file in the repository."),
+    ),
+    _environment)
+
+retrain_command = ReadinessCheck(
+    "R-REPRO-04", "One command or pipeline retrains the model", "reproducibility",
+    "dvc.yaml and MLproject files, Makefile training targets, orchestrator imports, training commands in CI and "
+    "scripts (auditor/ml/training.py), console scripts named for training; training scripts and documented commands",
+    (
+        Rung("command", PASS, "a pipeline definition or a named command retrains the model",
+             "Training is a pipeline or a named command."),
+        Rung("script-only", PARTIAL, "a training script or a documented command exists, but no pipeline or named "
+             "command",
+             "A training script exists but no pipeline ties data preparation, training and evaluation together: add a "
+             "`dvc.yaml`, a Makefile `train` target or an orchestrator pipeline."),
+        Rung("none", FAIL, "no way to retrain from the repository was found",
+             "No way to retrain from the repository was found: add a single entry point (`make train`, `dvc repro`, "
+             "a pipeline definition) that rebuilds the model from data."),
+    ),
+    _retrain_command)
+
+open_findings = findings_check("R-REPRO-05", "Findings: unpinned seeds and dependencies, stale models", "reproducibility",
                                ("unpinned-seed", "unpinned-dependency", "stale-model"))
-
 
 CHECKS = (seeds, dependencies, environment, retrain_command, open_findings)

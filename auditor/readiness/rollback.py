@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 
 from auditor.model.project import BUILD, CONFIG, DOCKERFILE, SCRIPT
 from auditor.readiness.index import Index
-from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, check
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, verdict
 
 TRACKER_SAVES = re.compile(r"(^|\.)(log_model|log_artifact|log_artifacts)$")
 _ALIAS_CALLS = (".set_registered_model_alias", ".transition_model_version_stage", ".update_model_package",
@@ -98,8 +98,7 @@ def classify_saves(ix: Index) -> Saves:
     return saves
 
 
-def versioned_artifacts(ix: Index) -> Check:
-    title = "Model artifacts are versioned and kept, not overwritten in place"
+def _versioned_artifacts(ix: Index) -> Verdict:
     saves = classify_saves(ix)
     saves.tracked += versioned_refs(ix)
     registry = ix.calls("mlflow.register_model", ".create_model_version", ".create_model_package", ".register_model",
@@ -109,28 +108,18 @@ def versioned_artifacts(ix: Index) -> Check:
     kept = saves.tracked + registry + (saves.dvc if has_lock else [])
     if saves.in_place:
         names = ", ".join(sorted(set(saves.in_place_paths))[:3])
-        status = PARTIAL if kept or saves.dvc else FAIL
-        return check("R-ROLL-01", title, status, saves.in_place + kept + saves.dvc,
-                     f"Training overwrites {names} in place, so the previous model is gone after each run: write "
-                     "each version to its own path (run id or version in the name), log it to the tracker, or make "
-                     "the file a DVC output and commit dvc.lock.")
+        return verdict("overwritten-some-kept" if kept or saves.dvc else "overwritten",
+                       saves.in_place + kept + saves.dvc, names=names)
     if kept:
-        return check("R-ROLL-01", title, PASS, kept, "Each trained model is kept as its own version.")
+        return verdict("kept", kept)
     if saves.dvc:
-        return check("R-ROLL-01", title, PARTIAL, saves.dvc,
-                     "The model is a DVC output but no dvc.lock is committed, so earlier versions cannot be checked "
-                     "out by commit: run `dvc repro`, commit dvc.lock and `dvc push`.")
+        return verdict("dvc-unlocked", saves.dvc)
     if saves.parameterised:
-        return check("R-ROLL-01", title, PARTIAL, saves.parameterised,
-                     "Models are saved to paths built at run time; make sure the path carries a version or run id "
-                     "and old versions are kept (or log them to a tracker or registry).")
-    return check("R-ROLL-01", title, FAIL, (),
-                 "No versioned model store was found (no tracker, registry or DVC output for the model): keep every "
-                 "trained model as its own version.")
+        return verdict("runtime-paths", saves.parameterised)
+    return verdict("none")
 
 
-def registry_aliases(ix: Index) -> Check:
-    title = "The registry has versions with aliases or stages, so rollback is a pointer change"
+def _registry_aliases(ix: Index) -> Verdict:
     prod = ix.production_paths
     aliases = ix.calls(*_ALIAS_CALLS, paths=prod) + [ev for ev, _ in ix.uris(_ALIAS_URI) if ev.path in prod]
     aliases += ix.kwargs("aliases", "version_aliases", "ModelApprovalStatus", "model_approval_status", paths=prod)
@@ -140,15 +129,10 @@ def registry_aliases(ix: Index) -> Check:
                           "sagemaker.workflow.step_collections.RegisterModel", paths=prod) + \
         ix.kwargs("registered_model_name", paths=prod)
     if aliases and registered:
-        return check("R-ROLL-02", title, PASS, aliases + registered,
-                     "Registered versions carry aliases or stages: rolling back is moving the alias.")
+        return verdict("aliased", aliases + registered)
     if registered or aliases:
-        return check("R-ROLL-02", title, PARTIAL, registered + aliases,
-                     "Models are registered but serving does not follow an alias or stage: set one "
-                     "(`MlflowClient().set_registered_model_alias(name, 'champion', version)`) and serve "
-                     "`models:/name@champion`, so a rollback is moving the alias back.")
-    return check("R-ROLL-02", title, FAIL, (),
-                 "No model registry versions: register each model and deploy by alias or stage.")
+        return verdict("registered", registered + aliases)
+    return verdict("none")
 
 
 def versioned_refs(ix: Index) -> list[Evidence]:
@@ -219,40 +203,27 @@ def _serving_loads(ix: Index, result: Pinning) -> None:
             result.constant.append(where)
 
 
-def pinned_deploys(ix: Index) -> Check:
-    title = "Deployments pin a model version (not \"latest\" or the newest file)"
+def _pinned_deploys(ix: Index) -> Verdict:
     pins = deploy_pinning(ix)
     if pins.latest:
-        status = PARTIAL if pins.pinned else FAIL
-        return check("R-ROLL-03", title, status, pins.latest + pins.pinned,
-                     "Serving resolves \"latest\" or the newest file, so what runs changes without a deploy and "
-                     "rolling back means deleting the new model: pin a version or an alias in the deploy manifest.")
+        return verdict("latest-some-pinned" if pins.pinned else "latest", pins.latest + pins.pinned)
     if pins.pinned:
-        return check("R-ROLL-03", title, PASS, pins.pinned, "Deploy manifests and serving name an explicit model version.")
+        return verdict("pinned", pins.pinned)
     if pins.constant:
-        return check("R-ROLL-03", title, PARTIAL, pins.constant,
-                     "Serving loads whatever file sits at a fixed path, so the running version is whatever was "
-                     "copied there last: name the version in the deploy manifest (a registry URI with a version or "
-                     "alias, or a versioned path).")
-    return check("R-ROLL-03", title, FAIL, (),
-                 "No deploy manifest or serving code that names a model version was found: pin the model "
-                 "version (or alias) in the manifest that deploys it.")
+        return verdict("fixed-path", pins.constant)
+    return verdict("none")
 
 
-def automated_deploy(ix: Index) -> Check:
-    title = "An automated deploy path exists (CI/CD or GitOps)"
+def _automated_deploy(ix: Index) -> Verdict:
     ci = ix.grep(_DEPLOY, paths=ix.ci_paths, exclude=_NOT_MODEL_DEPLOY) + ix.configs(_GITOPS)
     if ci:
-        return check("R-ROLL-04", title, PASS, ci, "Deploys run from CI/CD, so redeploying an earlier version is a re-run.")
+        return verdict("ci", ci)
     manual = ix.grep(_DEPLOY, kinds=(SCRIPT, BUILD), exclude=_NOT_MODEL_DEPLOY) + \
         ix.calls(*_DEPLOY_METHODS, paths=ix.production_paths)
     pushes = ix.grep(_IMAGE_PUSH, paths=ix.ci_paths)
     if manual or pushes:
-        return check("R-ROLL-04", title, PARTIAL, manual + pushes,
-                     "Deploying is a script or a manual step: run it from CI (on a tag or a manual dispatch with the "
-                     "model version as input) so a rollback is one click.")
-    return check("R-ROLL-04", title, FAIL, (),
-                 "No deploy step in CI and no deploy script: add a CI job that deploys a given model version.")
+        return verdict("manual", manual + pushes)
+    return verdict("none")
 
 
 def automatic_rollback(ix: Index) -> list[Evidence]:
@@ -260,20 +231,112 @@ def automatic_rollback(ix: Index) -> list[Evidence]:
     return ix.grep(_AUTO_ROLLBACK, kinds=(CONFIG, SCRIPT, BUILD)) + ix.grep(_AUTO_ROLLBACK, paths=ix.ci_paths)
 
 
-def rollback_procedure(ix: Index) -> Check:
-    title = "Rollback is documented or automated"
+def _rollback_procedure(ix: Index) -> Verdict:
     automated = automatic_rollback(ix)
     headings = ix.docs(_ROLLBACK_HEADING) + [ev for ev in ix.files(_RUNBOOK)]
     if automated or headings:
-        return check("R-ROLL-05", title, PASS, automated + headings, "A rollback procedure is written down or automated.")
+        return verdict("procedure", automated + headings)
     mentions = ix.docs(_ROLLBACK_DOC)
     if mentions:
-        return check("R-ROLL-05", title, PARTIAL, mentions,
-                     "Rollback is mentioned but has no procedure: write the steps (which command, which version, who "
-                     "approves) under a \"Rollback\" heading in the README or a runbook.")
-    return check("R-ROLL-05", title, FAIL, (),
-                 "No rollback procedure: document how to return to the previous model (commands, where versions "
-                 "live, how to verify), or automate it (alarm-triggered rollback).")
+        return verdict("mentioned", mentions)
+    return verdict("none")
 
+
+versioned_artifacts = ReadinessCheck(
+    "R-ROLL-01", "Model artifacts are versioned and kept, not overwritten in place", "rollback",
+    "where training saves models (fixed paths, paths built at run time, trackers, DVC outputs with dvc.lock), "
+    "registry calls in production code, versioned references in deploy manifests",
+    (
+        Rung("kept", PASS, "every saved model is kept as its own version (tracker, registry, DVC with dvc.lock)",
+             "Each trained model is kept as its own version."),
+        Rung("overwritten-some-kept", PARTIAL, "training overwrites a model file in place, though some models are kept",
+             "Training overwrites {names} in place, so the previous model is gone after each run: write each version "
+             "to its own path (run id or version in the name), log it to the tracker, or make the file a DVC "
+             "output and commit dvc.lock."),
+        Rung("dvc-unlocked", PARTIAL, "the model is a DVC output but no dvc.lock is committed",
+             "The model is a DVC output but no dvc.lock is committed, so earlier versions cannot be checked out by "
+             "commit: run `dvc repro`, commit dvc.lock and `dvc push`."),
+        Rung("runtime-paths", PARTIAL, "models are saved to paths built at run time",
+             "Models are saved to paths built at run time; make sure the path carries a version or run id and old "
+             "versions are kept (or log them to a tracker or registry)."),
+        Rung("overwritten", FAIL, "training overwrites a model file in place and nothing keeps earlier versions",
+             "Training overwrites {names} in place, so the previous model is gone after each run: write each version "
+             "to its own path (run id or version in the name), log it to the tracker, or make the file a DVC "
+             "output and commit dvc.lock."),
+        Rung("none", FAIL, "no versioned model store was found",
+             "No versioned model store was found (no tracker, registry or DVC output for the model): keep every "
+             "trained model as its own version."),
+    ),
+    _versioned_artifacts)
+
+registry_aliases = ReadinessCheck(
+    "R-ROLL-02", "The registry has versions with aliases or stages, so rollback is a pointer change", "rollback",
+    "registry calls and alias or stage calls in production code, `models:/name@alias` URIs, approval statuses in "
+    "configs",
+    (
+        Rung("aliased", PASS, "models are registered and served through an alias or stage",
+             "Registered versions carry aliases or stages: rolling back is moving the alias."),
+        Rung("registered", PARTIAL, "models are registered (or aliases exist) but not both",
+             "Models are registered but serving does not follow an alias or stage: set one "
+             "(`MlflowClient().set_registered_model_alias(name, 'champion', version)`) and serve "
+             "`models:/name@champion`, so a rollback is moving the alias back."),
+        Rung("none", FAIL, "no model registry versions",
+             "No model registry versions: register each model and deploy by alias or stage."),
+    ),
+    _registry_aliases)
+
+pinned_deploys = ReadinessCheck(
+    "R-ROLL-03", "Deployments pin a model version (not \"latest\" or the newest file)", "rollback",
+    "model references in deploy manifests and serving code: pinned versions, \"latest\" or the newest file, "
+    "fixed paths",
+    (
+        Rung("pinned", PASS, "deploy manifests and serving name an explicit model version",
+             "Deploy manifests and serving name an explicit model version."),
+        Rung("latest-some-pinned", PARTIAL, "some deploys pin a version, others resolve \"latest\" or the newest file",
+             "Serving resolves \"latest\" or the newest file, so what runs changes without a deploy and rolling back "
+             "means deleting the new model: pin a version or an alias in the deploy manifest."),
+        Rung("fixed-path", PARTIAL, "serving loads whatever file sits at a fixed path",
+             "Serving loads whatever file sits at a fixed path, so the running version is whatever was copied there "
+             "last: name the version in the deploy manifest (a registry URI with a version or alias, or a versioned "
+             "path)."),
+        Rung("latest", FAIL, "serving resolves \"latest\" or the newest file and nothing pins a version",
+             "Serving resolves \"latest\" or the newest file, so what runs changes without a deploy and rolling back "
+             "means deleting the new model: pin a version or an alias in the deploy manifest."),
+        Rung("none", FAIL, "no deploy manifest or serving code names a model version",
+             "No deploy manifest or serving code that names a model version was found: pin the model version (or "
+             "alias) in the manifest that deploys it."),
+    ),
+    _pinned_deploys)
+
+automated_deploy = ReadinessCheck(
+    "R-ROLL-04", "An automated deploy path exists (CI/CD or GitOps)", "rollback",
+    "deploy commands in CI workflows, GitOps and deployment-pipeline configs; deploy scripts, deploy calls in code "
+    "and image pushes",
+    (
+        Rung("ci", PASS, "deploys run from CI/CD or GitOps",
+             "Deploys run from CI/CD, so redeploying an earlier version is a re-run."),
+        Rung("manual", PARTIAL, "deploying is a script, a call in code or an image push, not a CI deploy",
+             "Deploying is a script or a manual step: run it from CI (on a tag or a manual dispatch with the model "
+             "version as input) so a rollback is one click."),
+        Rung("none", FAIL, "no deploy step in CI and no deploy script",
+             "No deploy step in CI and no deploy script: add a CI job that deploys a given model version."),
+    ),
+    _automated_deploy)
+
+rollback_procedure = ReadinessCheck(
+    "R-ROLL-05", "Rollback is documented or automated", "rollback",
+    "automatic rollback settings (alarms, progressive delivery), rollback headings in docs, runbooks, mentions of "
+    "rollback",
+    (
+        Rung("procedure", PASS, "a rollback procedure is written down under its own heading, or automated",
+             "A rollback procedure is written down or automated."),
+        Rung("mentioned", PARTIAL, "rollback is mentioned but has no procedure",
+             "Rollback is mentioned but has no procedure: write the steps (which command, which version, who "
+             "approves) under a \"Rollback\" heading in the README or a runbook."),
+        Rung("none", FAIL, "no rollback procedure",
+             "No rollback procedure: document how to return to the previous model (commands, where versions live, "
+             "how to verify), or automate it (alarm-triggered rollback)."),
+    ),
+    _rollback_procedure)
 
 CHECKS = (versioned_artifacts, registry_aliases, pinned_deploys, automated_deploy, rollback_procedure)

@@ -8,7 +8,7 @@ from auditor.ml.tracking import (EXPERIMENT_TRACKERS, LOGGER_CALLBACKS, METRIC_L
                                  PARAM_LOGGING_CALLS)
 from auditor.model.project import CONFIG
 from auditor.readiness.index import Index
-from auditor.readiness.model import FAIL, PARTIAL, PASS, Check, Evidence, check
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, verdict
 
 _DVC_FILE = re.compile(r"(^|/)dvc\.(yaml|lock)$|\.dvc$")
 _LAKEFS = re.compile(r"lakefs", re.I)
@@ -30,34 +30,24 @@ _CONFIG_PATH = re.compile(r"(^|/)(conf|configs?|params|hparams|hyperparameters|e
                           r"|(^|/)params\.ya?ml$|(^|/)MLproject$", re.I)
 
 
-def data_versioning(ix: Index) -> Check:
-    title = "Training data is versioned (DVC, lakeFS, table time travel, or a snapshot in the config)"
+def _data_versioning(ix: Index) -> Verdict:
     found = ix.files(_DVC_FILE) + ix.imports("dvc.api", "lakefs", "lakefs_client", "lakefs_sdk")
     found += ix.configs(_LAKEFS) + ix.grep(_TIME_TRAVEL) + ix.markers("time-travel")
     found += ix.configs(_DATA_VERSION_KEY, path_pattern=_CONFIG_PATH) + ix.calls("delta.tables.DeltaTable")
     if found:
-        return check("R-TRACE-01", title, PASS, found, "Data version found (DVC, lakeFS, time travel or a snapshot key).")
+        return verdict("versioned", found)
     artifacts = ix.calls("wandb.use_artifact", ".use_artifact", "mlflow.log_input", "mlflow.data", "datasets.load_dataset")
     artifacts += [Evidence(p) for p in sorted(ix.project.files) if _DATA_FILE.search(p) and
                   ix.project.git.last_commit_time(p) is not None][:3]
     if artifacts:
-        return check("R-TRACE-01", title, PARTIAL, artifacts,
-                     "Datasets are committed to git or come through a tracker or hub, but the training code does not "
-                     "pin a version: pass a revision, alias or commit (`load_dataset(..., revision=)`, "
-                     "`use_artifact('data:v3')`) and record it with the run.")
-    return check("R-TRACE-01", title, FAIL, (),
-                 "No data version found. Track the training data with DVC (`dvc add data/...`) or lakeFS, read "
-                 "tables with time travel (`versionAsOf`), or at least put the snapshot date or query version in "
-                 "the training config (not in a comment) and log it with the run.")
+        return verdict("unversioned-source", artifacts)
+    return verdict("none")
 
 
-def experiment_tracking(ix: Index) -> Check:
-    title = "Experiment tracking records parameters, metrics, code version (git SHA) and seed"
+def _experiment_tracking(ix: Index) -> Verdict:
     tracker = ix.imports(*EXPERIMENT_TRACKERS, paths=ix.source_paths) + ix.configs(_SAGEMAKER_EXPERIMENTS)
     if not tracker:
-        return check("R-TRACE-02", title, FAIL, (),
-                     "No experiment tracker (MLflow, W&B, Neptune, Comet, ClearML) in the training code: log "
-                     "parameters, metrics, the git SHA and the seed of every training run.")
+        return verdict("no-tracker")
     # SageMaker training jobs record their hyperparameters and metric definitions with the job.
     callbacks = ix.calls(*LOGGER_CALLBACKS) + ix.configs(re.compile(r"^\s*(HyperParameters|MetricDefinitions):", re.M))
     params = ix.calls(*PARAM_LOGGING_CALLS) + ix.kwargs("config", paths=[e.path for e in ix.calls("wandb.init")]) + callbacks
@@ -73,50 +63,111 @@ def experiment_tracking(ix: Index) -> Check:
     found = tracker[:2] + params[:1] + metrics[:1] + git_sha[:1] + seed[:1]
     if not missing:
         note = "" if git_sha else " (the git commit is captured by the tracker itself when runs start in a git checkout)"
-        return check("R-TRACE-02", title, PASS, found, "Parameters, metrics, code version and seed are logged" + note + ".")
-    status = PARTIAL if params or metrics else FAIL
-    return check("R-TRACE-02", title, status, found,
-                 f"A tracker is used but does not record {', '.join(missing)}: log them with the run "
-                 "(`mlflow.log_params(config)`, `mlflow.log_metric(...)`, `mlflow.set_tag('git_commit', sha)`, "
-                 "`mlflow.log_param('seed', seed)`).")
+        return verdict("complete", found, note=note)
+    return verdict("incomplete" if params or metrics else "little-logged", found, missing=", ".join(missing))
 
 
-def model_registry(ix: Index) -> Check:
-    title = "Models are registered with lineage (a model registry, or models logged to the tracker)"
+def _model_registry(ix: Index) -> Verdict:
     registered = ix.calls(*MODEL_REGISTRY_CALLS) + ix.kwargs("registered_model_name")
     registered += [ev for ev, _ in ix.uris(re.compile(r"^models:/"))]
     if registered:
-        return check("R-TRACE-03", title, PASS, registered, "Models are registered in a model registry.")
+        return verdict("registered", registered)
     logged = ix.calls(".log_model", "wandb.log_artifact", ".log_artifact", "wandb.Artifact") + \
         ix.kwargs("save_artifact", "log_model", "log_checkpoints")
     if logged:
-        return check("R-TRACE-03", title, PARTIAL, logged,
-                     "Models are logged to the tracker but never registered: register them "
-                     "(`mlflow.register_model` or `log_model(..., registered_model_name=...)`) so each deployed "
-                     "version links back to its run.")
-    return check("R-TRACE-03", title, FAIL, (),
-                 "Models are plain files with no link to the run that produced them: log them to the tracker and "
-                 "register them in a model registry (MLflow, W&B, SageMaker, Vertex AI).")
+        return verdict("logged", logged)
+    return verdict("plain-files")
 
 
-def config_as_code(ix: Index) -> Check:
-    title = "Training configuration is code or config files, not values in comments"
+def _config_as_code(ix: Index) -> Verdict:
     configs = [ev for ev in ix.files(_CONFIG_PATH) if ix.project.files[ev.path].kind == CONFIG]
     libs = ix.imports(*_CONFIG_LIBS, paths=ix.source_paths)
     if configs and (libs or ix.calls("yaml.safe_load", "json.load", "hydra.main")):
-        return check("R-TRACE-04", title, PASS, configs[:3] + libs[:2], "Training is configured from versioned files.")
+        return verdict("loaded-configs", configs[:3] + libs[:2])
     if configs or libs or ix.imports("hydra", "omegaconf"):
-        return check("R-TRACE-04", title, PASS if ix.imports("hydra", "omegaconf") else PARTIAL, configs + libs,
-                     "Config files exist but are not clearly loaded by the training code: load them "
-                     "(`yaml.safe_load`, Hydra, OmegaConf) and log the resolved config with the run.")
+        return verdict("hydra" if ix.imports("hydra", "omegaconf") else "configs-not-loaded", configs + libs)
     cli = ix.imports(*_CLI_LIBS, paths=ix.pipeline_paths or ix.source_paths)
     if cli:
-        return check("R-TRACE-04", title, PARTIAL, cli,
-                     "Hyperparameters come only from command-line flags, so a run is reproducible only if someone "
-                     "wrote the command down: keep them in a config file in the repository and log it.")
-    return check("R-TRACE-04", title, FAIL, (),
-                 "No training configuration found: move hyperparameters, data paths and versions into a config "
-                 "file (YAML, Hydra) checked into the repository instead of constants and comments.")
+        return verdict("cli-only", cli)
+    return verdict("none")
 
+
+data_versioning = ReadinessCheck(
+    "R-TRACE-01", "Training data is versioned (DVC, lakeFS, table time travel, or a snapshot in the config)",
+    "traceability",
+    "DVC files, lakeFS and Delta Lake use, time-travel reads, data-version keys in training configs; datasets "
+    "committed to git or read through a tracker or hub",
+    (
+        Rung("versioned", PASS, "a data version is recorded: DVC, lakeFS, time travel or a snapshot key in a config",
+             "Data version found (DVC, lakeFS, time travel or a snapshot key)."),
+        Rung("unversioned-source", PARTIAL, "datasets are committed or come through a tracker or hub, with no version "
+             "pinned by the training code",
+             "Datasets are committed to git or come through a tracker or hub, but the training code does not pin a "
+             "version: pass a revision, alias or commit (`load_dataset(..., revision=)`, `use_artifact('data:v3')`) "
+             "and record it with the run."),
+        Rung("none", FAIL, "nothing versions the training data",
+             "No data version found. Track the training data with DVC (`dvc add data/...`) or lakeFS, read tables with "
+             "time travel (`versionAsOf`), or at least put the snapshot date or query version in the training config "
+             "(not in a comment) and log it with the run."),
+    ),
+    _data_versioning)
+
+experiment_tracking = ReadinessCheck(
+    "R-TRACE-02", "Experiment tracking records parameters, metrics, code version (git SHA) and seed", "traceability",
+    "tracker imports (auditor/ml/tracking.py), parameter and metric logging calls, logger callbacks, the git SHA and "
+    "the seed passed to the tracker",
+    (
+        Rung("complete", PASS, "a tracker records parameters, metrics, the code version and the seed",
+             "Parameters, metrics, code version and seed are logged{note}."),
+        Rung("incomplete", PARTIAL, "a tracker logs parameters or metrics but misses some of the four",
+             "A tracker is used but does not record {missing}: log them with the run (`mlflow.log_params(config)`, "
+             "`mlflow.log_metric(...)`, `mlflow.set_tag('git_commit', sha)`, `mlflow.log_param('seed', seed)`)."),
+        Rung("little-logged", FAIL, "a tracker is imported but logs neither parameters nor metrics",
+             "A tracker is used but does not record {missing}: log them with the run (`mlflow.log_params(config)`, "
+             "`mlflow.log_metric(...)`, `mlflow.set_tag('git_commit', sha)`, `mlflow.log_param('seed', seed)`)."),
+        Rung("no-tracker", FAIL, "no experiment tracker in the training code",
+             "No experiment tracker (MLflow, W&B, Neptune, Comet, ClearML) in the training code: log parameters, "
+             "metrics, the git SHA and the seed of every training run."),
+    ),
+    _experiment_tracking)
+
+model_registry = ReadinessCheck(
+    "R-TRACE-03", "Models are registered with lineage (a model registry, or models logged to the tracker)",
+    "traceability",
+    "model registry calls (auditor/ml/tracking.py), `registered_model_name=`, `models:/` URIs; models logged to a "
+    "tracker",
+    (
+        Rung("registered", PASS, "models are registered in a model registry", "Models are registered in a model registry."),
+        Rung("logged", PARTIAL, "models are logged to the tracker but never registered",
+             "Models are logged to the tracker but never registered: register them (`mlflow.register_model` or "
+             "`log_model(..., registered_model_name=...)`) so each deployed version links back to its run."),
+        Rung("plain-files", FAIL, "models are plain files with no link to the run that produced them",
+             "Models are plain files with no link to the run that produced them: log them to the tracker and register "
+             "them in a model registry (MLflow, W&B, SageMaker, Vertex AI)."),
+    ),
+    _model_registry)
+
+config_as_code = ReadinessCheck(
+    "R-TRACE-04", "Training configuration is code or config files, not values in comments", "traceability",
+    "config files in config folders (conf/, configs/, params.yaml, MLproject), config libraries and loaders "
+    "(Hydra, OmegaConf, YAML), command-line parsers",
+    (
+        Rung("loaded-configs", PASS, "config files exist and the training code loads them",
+             "Training is configured from versioned files."),
+        Rung("hydra", PASS, "Hydra or OmegaConf composes the configuration",
+             "Config files exist but are not clearly loaded by the training code: load them (`yaml.safe_load`, Hydra, "
+             "OmegaConf) and log the resolved config with the run."),
+        Rung("configs-not-loaded", PARTIAL, "config files or a config library exist, but nothing shows the training "
+             "code loads them",
+             "Config files exist but are not clearly loaded by the training code: load them (`yaml.safe_load`, Hydra, "
+             "OmegaConf) and log the resolved config with the run."),
+        Rung("cli-only", PARTIAL, "hyperparameters come only from command-line flags",
+             "Hyperparameters come only from command-line flags, so a run is reproducible only if someone wrote the "
+             "command down: keep them in a config file in the repository and log it."),
+        Rung("none", FAIL, "no training configuration found",
+             "No training configuration found: move hyperparameters, data paths and versions into a config file "
+             "(YAML, Hydra) checked into the repository instead of constants and comments."),
+    ),
+    _config_as_code)
 
 CHECKS = (data_versioning, experiment_tracking, model_registry, config_as_code)
