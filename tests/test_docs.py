@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from auditor import registry
 from auditor.cli import docs
 from auditor.cli.main import main
+from auditor.readiness.gathering import all_checks
 
 PROJECT = Path(__file__).resolve().parents[1]
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
@@ -37,6 +38,10 @@ def test_explain_prints_the_page():
         result = runner.invoke(main, ["explain", rule.name])
         assert result.exit_code == 0, result.output
         assert result.output == (PROJECT / "docs" / "rules" / f"{rule_id}.md").read_text(encoding="utf-8")
+    for check_id in all_checks():
+        result = runner.invoke(main, ["explain", check_id.lower()])
+        assert result.exit_code == 0, result.output
+        assert result.output == (PROJECT / "docs" / "checks" / f"{check_id}.md").read_text(encoding="utf-8")
 
 
 def test_a_rule_page_holds_its_metadata_and_examples():

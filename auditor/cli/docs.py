@@ -1,5 +1,6 @@
-"""Documentation made from metadata: one text per rule, printed by ``mlaudit explain`` and written
-as a Markdown page (``docs/rules/ML401.md``), and the index table of each folder of such pages.
+"""Documentation made from metadata: one text per rule and per readiness check, printed by
+``mlaudit explain`` and written as a Markdown page (``docs/rules/ML401.md``,
+``docs/checks/R-ROLL-02.md``), and the index table of each folder of such pages.
 
 The same function makes the terminal text and the page, so the two never disagree. Regenerate the
 pages with ``python -m auditor.cli.docs`` (from the repository root, or give the docs folder); the
@@ -120,8 +121,27 @@ class PageKind:
 
 # Another kind of page is one more entry: its folder, its items in order, the text of one item
 # (also what `mlaudit explain` prints for it) and the folder's index.
+def _checks() -> list:
+    from auditor.readiness.gathering import all_checks
+
+    return list(all_checks().values())
+
+
+def _check_page(check: Any) -> str:
+    from auditor.readiness.explain import check_text
+
+    return check_text(check)
+
+
+def _checks_index(checks: list) -> str:
+    from auditor.readiness.explain import checks_index
+
+    return checks_index(checks)
+
+
 PAGE_KINDS = [
     PageKind("rules", lambda: list(registry.all_rules().values()), rule_text, _rules_index),
+    PageKind("checks", _checks, _check_page, _checks_index),
 ]
 
 

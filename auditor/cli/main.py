@@ -279,11 +279,21 @@ def rules_command(fmt: str) -> None:
 @main.command("explain")
 @click.argument("rule_id")
 def explain_command(rule_id: str) -> None:
-    """Print everything about one rule: what, why, how to fix, options and examples (the text of
-    its page, docs/rules/ID.md)."""
+    """Print everything about one rule (what, why, how to fix, options, examples) or one readiness
+    check (what it looks at, its pass/partial/fail ladder): the text of its page, docs/rules/ID.md
+    or docs/checks/ID.md."""
+    if rule_id.upper().startswith("R-"):
+        from auditor.readiness.explain import check_text
+        from auditor.readiness.gathering import all_checks
+
+        check = all_checks().get(rule_id.upper())
+        if check is None:
+            _fail(f"unknown readiness check '{rule_id}' (see docs/checks/README.md, or `mlaudit scan -v`)", 2)
+        click.echo(check_text(check), nl=False)
+        return
     rule = registry.get_rule(rule_id)
     if rule is None:
-        _fail(f"unknown rule '{rule_id}' (see `mlaudit rules`)", 2)
+        _fail(f"unknown rule '{rule_id}' (see `mlaudit rules`; readiness checks are R-XXX-NN)", 2)
     from auditor.cli.docs import rule_text
 
     click.echo(rule_text(rule), nl=False)
