@@ -70,7 +70,7 @@ def sample_result() -> ScanResult:
     ]
     git = GitHistory(available=True, head="0123456789abcdef0123456789abcdef01234567", branch="main",
                      remote_url="git@github.com:acme/churn.git",
-                     paths={"src/train.py": PathHistory(int(NOW - 20 * DAY), "Bob", int(NOW - 90 * DAY))})
+                     paths={"src/train.py": PathHistory(int(NOW - 20 * DAY), "Bob")})
     return ScanResult(root="repo", config=Config(), findings=findings, files=6, python_files=3, notebooks=1,
                       python_lines=120, skipped=[("data/big.csv", "larger than max-file-size")], rules=RULES,
                       git=git, started=NOW, duration=1.25, version="0.0.0-test")

@@ -22,9 +22,6 @@ LOG_TIMEOUT_SECONDS = 120
 class PathHistory:
     last_commit_time: int  # unix seconds of the newest commit touching the path
     last_author: str
-    first_commit_time: int
-    authors: dict[str, int] = field(default_factory=dict)  # author -> number of commits
-    commits: int = 0
 
 
 @dataclass
@@ -36,9 +33,7 @@ class GitHistory:
     remote_url: str | None = None
     shallow: bool = False
     partial: bool = False
-    head_time: int | None = None
     paths: dict[str, PathHistory] = field(default_factory=dict)
-    author_last_commit: dict[str, int] = field(default_factory=dict)
     # author email (lower case) -> name and newest commit: CODEOWNERS names people by handle or
     # email, git by name, so ownership rules need both to match one to the other.
     author_emails: dict[str, tuple[str, int]] = field(default_factory=dict)
@@ -80,12 +75,11 @@ def _unquote(name: str) -> str:
 
 
 def parse_log(output: str, prefix: str = "", emails: dict[str, tuple[str, int]] | None = None,
-              ) -> tuple[dict[str, PathHistory], dict[str, int]]:
+              ) -> dict[str, PathHistory]:
     """Parse ``git log --name-only`` output in our record format (newest commit first).
 
     ``emails``, when given, is filled with author email -> (name, newest commit time)."""
     paths: dict[str, PathHistory] = {}
-    author_last: dict[str, int] = {}
     for record in output.split(_RECORD):
         if not record.strip():
             continue
@@ -98,7 +92,6 @@ def parse_log(output: str, prefix: str = "", emails: dict[str, tuple[str, int]] 
         except ValueError:
             continue
         author = parts[2]
-        author_last.setdefault(author, when)
         if emails is not None and len(parts) > 3 and parts[3].strip():
             emails.setdefault(parts[3].strip().lower(), (author, when))
         for raw in names.splitlines():
@@ -109,14 +102,9 @@ def parse_log(output: str, prefix: str = "", emails: dict[str, tuple[str, int]] 
                 if not name.startswith(prefix):
                     continue
                 name = name[len(prefix):]
-            info = paths.get(name)
-            if info is None:
-                paths[name] = PathHistory(when, author, when, {author: 1}, 1)
-            else:
-                info.first_commit_time = when
-                info.authors[author] = info.authors.get(author, 0) + 1
-                info.commits += 1
-    return paths, author_last
+            if name not in paths:  # the log runs newest first: the first commit seen is the last change
+                paths[name] = PathHistory(when, author)
+    return paths
 
 
 def _repository_state(root: Path, rev: str) -> GitHistory | tuple[GitHistory, str]:
@@ -136,7 +124,7 @@ def _repository_state(root: Path, rev: str) -> GitHistory | tuple[GitHistory, st
     sha, when = head.split()
     return GitHistory(available=True, head=sha, branch=branch,
                       remote_url=_git(root, "config", "--get", "remote.origin.url") or None,
-                      shallow=shallow == "true", head_time=int(when) if when.isdigit() else None), prefix
+                      shallow=shallow == "true"), prefix
 
 
 def read_history(root: Path, cache=None, rev: str = "HEAD") -> GitHistory:
@@ -156,8 +144,7 @@ def read_history(root: Path, cache=None, rev: str = "HEAD") -> GitHistory:
                        "--name-only", log_format, history.head, "--", "."],
                       lambda output: cache.put("git-log", cache_key, output) if cache is not None else None)
     history._log = log
-    history.paths, history.author_last_commit, history.author_emails = (  # type: ignore[assignment]
-        _Deferred(log, "paths"), _Deferred(log, "author_last_commit"), _Deferred(log, "author_emails"))
+    history.paths, history.author_emails = _Deferred(log, "paths"), _Deferred(log, "author_emails")  # type: ignore[assignment]
     if history.shallow:
         history.partial = True
         history.reason = "shallow clone: history is truncated, so ages may be understated"
@@ -170,7 +157,6 @@ class _PendingLog:
     def __init__(self, history: GitHistory, prefix: str, text: str | None, command: list[str], store) -> None:
         self.history, self.prefix, self.text, self.store = history, prefix, text, store
         self.paths: dict[str, PathHistory] = {}
-        self.author_last_commit: dict[str, int] = {}
         self.author_emails: dict[str, tuple[str, int]] = {}
         self._outcome: tuple[str, str | None, bool] | None = None  # (output, failure, complete)
         self._thread: threading.Thread | None = None
@@ -213,7 +199,7 @@ class _PendingLog:
             if not self._done:
                 self._done = True
                 # --show-prefix is relative to the top level while log paths with "-- ." are too.
-                self.paths, self.author_last_commit = parse_log(self.text or "", self.prefix, self.author_emails)
+                self.paths = parse_log(self.text or "", self.prefix, self.author_emails)
 
 
 class _Deferred(Mapping):
