@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from auditor.config import build_config
-from auditor.scan.engine import ScanResult, scan
 from auditor.rule import Example, Rule
+from auditor.scan.engine import ScanResult, scan
 
 DAY = 86400.0
 

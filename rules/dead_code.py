@@ -11,8 +11,8 @@ import ast
 import re
 import textwrap
 
-from auditor.ml.frameworks import SIDE_EFFECT_IMPORTS
 from auditor.analysis.liveness import analyse
+from auditor.ml.frameworks import SIDE_EFFECT_IMPORTS
 from auditor.rule import Invalid, ModuleRule, Option, ProjectRule, Valid
 
 _KIND_WORD = {"function": "function", "method": "method", "class": "class", "variable": "constant"}

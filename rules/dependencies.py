@@ -13,11 +13,24 @@ import re
 from pathlib import PurePosixPath
 from typing import Any, Iterable
 
+from auditor.ml.requirements import (
+    BARE,
+    PINNED,
+    RANGE,
+    VCS,
+    Requirement,
+    docker_base_images,
+    docker_pip_installs,
+    environment_requirements,
+    is_compiled,
+    locked_names,
+    parse_requirement,
+    parse_requirements_text,
+    pipfile_requirements,
+    pyproject_requirements,
+    setup_cfg_requirements,
+)
 from auditor.model.project import DOCKERFILE, LOCK, REQUIREMENTS
-from auditor.ml.requirements import (BARE, PINNED, RANGE, VCS, Requirement, docker_base_images,
-                                  docker_pip_installs, environment_requirements, is_compiled, locked_names,
-                                  parse_requirement, parse_requirements_text, pipfile_requirements,
-                                  pyproject_requirements, setup_cfg_requirements)
 from auditor.rule import Extractor, FileRule, Invalid, ProjectRule, Valid
 
 _DEV_WORDS = {"dev", "develop", "test", "tests", "testing", "doc", "docs", "lint", "linting", "style", "ci",

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
+from auditor.analysis.liveness import analyse
 from auditor.ml.paths import is_test_path
 from auditor.ml.serving import is_serving_path
 from auditor.ml.training import is_training_path
-from auditor.analysis.liveness import analyse
 from auditor.rule import Invalid, ProjectRule, Valid
 
 _FEATURE_KEY = re.compile(r"(^|_)(features?|feature_(names|columns|cols|list)|input_(columns|features|cols)|"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import time
 
-from auditor.model.discover import SKIP_DIRS
 from auditor.analysis.pipeline_code import extract
-from auditor.analysis.pipelines import (FACTS, Pipeline, config_pipelines, is_team, last_commit_of, owners_for,
-                               python_pipelines)
+from auditor.analysis.pipelines import FACTS, Pipeline, config_pipelines, is_team, last_commit_of, owners_for, python_pipelines
+from auditor.model.discover import SKIP_DIRS
 from auditor.rule import Extractor, Invalid, Option, ProjectRule, Valid
 
 DAY = 86400.0

@@ -12,11 +12,20 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from auditor.rule import Extractor
-from auditor.rules.seed_tables import (CUDNN_BENCHMARK, DATASETS_SHUFFLE, DETERMINISM_SWITCHES,
-                                       GENERATOR_NAMES, METHOD_DRAWS, RECORDING_CALLS, SEED_SETTERS,
-                                       SETTERS_WITHOUT_ARGUMENT, Draw, lookup_draw)
 from auditor.ml.tracking import RUN_RECORDERS
+from auditor.rule import Extractor
+from auditor.rules.seed_tables import (
+    CUDNN_BENCHMARK,
+    DATASETS_SHUFFLE,
+    DETERMINISM_SWITCHES,
+    GENERATOR_NAMES,
+    METHOD_DRAWS,
+    RECORDING_CALLS,
+    SEED_SETTERS,
+    SETTERS_WITHOUT_ARGUMENT,
+    Draw,
+    lookup_draw,
+)
 from auditor.rules.seed_values import DERIVED, NONE, PIN, UNKNOWN, SeedScopes
 
 _DICT_MUTATORS = {"update", "setdefault", "__setitem__", "pop", "clear", "popitem"}

@@ -14,12 +14,12 @@ import re
 from pathlib import PurePosixPath
 from typing import Any
 
+from auditor.ml.paths import is_test_path
 from auditor.model.project import CONFIG
 from auditor.rule import Invalid, ProjectRule, Valid
-from auditor.rules.seed_values import NON_PIN, NONE, PIN
-from auditor.ml.paths import is_test_path
 from auditor.rules.seed_flow import SeedFlow, flow_node
 from auditor.rules.seed_tables import SETTERS_WITHOUT_ARGUMENT
+from auditor.rules.seed_values import NON_PIN, NONE, PIN
 
 _SERVING = re.compile(r"(^|_)(serve|serving|server|predict|predictor|inference|infer|deploy|api|app)(_|$)", re.I)
 

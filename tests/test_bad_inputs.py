@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
+from auditor.ci.gate import exit_code as gate_exit_code
 from auditor.testing import make_repo
 from auditor.testing import scan_repo as scan_all
-from auditor.ci.gate import exit_code as gate_exit_code
 
 # These tests are about the engine, so they use the rules whose behaviour they know.
 BASE_RULES = ["ML001", "ML002", "ML401"]

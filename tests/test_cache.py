@@ -7,8 +7,8 @@ import sqlite3
 
 from click.testing import CliRunner
 
-from auditor.scan.cache import ResultCache, default_cache_dir
 from auditor.cli.main import main
+from auditor.scan.cache import ResultCache, default_cache_dir
 from auditor.testing import make_repo
 from auditor.testing import scan_repo as scan_all
 
@@ -196,8 +196,8 @@ def test_a_missing_or_damaged_facts_entry_has_its_file_analysed_again(tmp_path):
 def test_outside_git_a_touched_module_is_a_new_input_when_the_repository_has_models(tmp_path, monkeypatch):
     """Without git, file times are the clock of model staleness (ML302): training code edited after
     the model it trains must be judged again, even when the edit leaves its facts as they were."""
-    from auditor.scan import engine
     from auditor.rules.models import ModelOlderThanTrainingCode as rule
+    from auditor.scan import engine
 
     example = next(e for e in rule.examples if not e.valid)
     root = make_repo(tmp_path / "r", example.files)

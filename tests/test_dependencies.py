@@ -3,10 +3,26 @@
 import pytest
 
 from auditor.demo import build_demo
-from auditor.ml.requirements import (BARE, LOCAL, PINNED, RANGE, URL, VCS, conda_requirement, docker_base_images,
-                                  docker_pip_installs, environment_requirements, is_compiled, locked_names,
-                                  parse_requirement, parse_requirements_text, pipfile_requirements,
-                                  poetry_requirement, pyproject_requirements, setup_cfg_requirements)
+from auditor.ml.requirements import (
+    BARE,
+    LOCAL,
+    PINNED,
+    RANGE,
+    URL,
+    VCS,
+    conda_requirement,
+    docker_base_images,
+    docker_pip_installs,
+    environment_requirements,
+    is_compiled,
+    locked_names,
+    parse_requirement,
+    parse_requirements_text,
+    pipfile_requirements,
+    poetry_requirement,
+    pyproject_requirements,
+    setup_cfg_requirements,
+)
 from auditor.model.sources import decode_text
 from auditor.testing import make_repo, scan_repo
 

@@ -12,12 +12,12 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from auditor.ci.gate import evaluate
+from auditor.ci.gate import exit_code as gate_exit_code
 from auditor.cli.main import main
 from auditor.config import build_config
 from auditor.scan.engine import ScanResult
-from auditor.ci.gate import evaluate
 from auditor.testing import git, make_repo, write_files
-from auditor.ci.gate import exit_code as gate_exit_code
 
 PROJECT = Path(__file__).resolve().parent.parent
 # Two medium unsafe loads and a low-severity debt marker.

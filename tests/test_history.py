@@ -8,9 +8,9 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from auditor.history.backfill import backfill, parse_duration, pick_commits
 from auditor.cli.main import main
 from auditor.config import build_config
+from auditor.history.backfill import backfill, parse_duration, pick_commits
 from auditor.history.store import SCHEMA_VERSION, History, HistoryError, ScanRecord, repo_identity
 from auditor.history.team import build_report, render_team_html, summarise_repo
 from auditor.testing import DAY, git, make_repo

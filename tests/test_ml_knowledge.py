@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.ml.models import (EXTENSION_FORMATS, MODEL_LOAD_CALLS, MODEL_PATH_WORD, MODEL_SAVE_CALLS, MODEL_SUFFIXES,
-                               sniff)
+from auditor.ml.models import EXTENSION_FORMATS, MODEL_LOAD_CALLS, MODEL_PATH_WORD, MODEL_SAVE_CALLS, MODEL_SUFFIXES, sniff
 from auditor.ml.paths import in_test_folder, is_test_path
 from auditor.ml.serving import is_serving_path
 from auditor.ml.tracking import RUN_RECORDERS

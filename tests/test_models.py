@@ -8,8 +8,8 @@ import time
 import pytest
 
 from auditor.analysis.artifacts import candidates
-from auditor.ml.models import sniff
 from auditor.demo import build_demo
+from auditor.ml.models import sniff
 from auditor.testing import make_repo, scan_repo
 
 PKL = b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s."

@@ -1,7 +1,7 @@
 """Pipelines and owners: placeholders, OWNERS files, matching CODEOWNERS handles to git authors, demo."""
 
-from auditor.demo import build_demo
 from auditor.analysis.pipelines import is_placeholder, owners_file_entries
+from auditor.demo import build_demo
 from auditor.testing import make_repo, scan_repo
 
 

@@ -26,8 +26,8 @@ import pytest
 
 from auditor.config import build_config
 from auditor.demo import build_demo
-from auditor.scan.engine import scan
 from auditor.report.html import render_html
+from auditor.scan.engine import scan
 from auditor.testing import make_repo
 
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)

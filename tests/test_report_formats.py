@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from auditor.config import Config, build_config
-from auditor.scan.engine import ScanResult, scan
 from auditor.finding import Finding
 from auditor.model.gitinfo import GitHistory, PathHistory
 from auditor.report import FORMATS
@@ -26,6 +25,7 @@ from auditor.report.junit import render_junit
 from auditor.report.markdown import escape, render_markdown
 from auditor.report.sarif import render_sarif
 from auditor.rule import Rule
+from auditor.scan.engine import ScanResult, scan
 from auditor.testing import make_repo
 
 DATA = Path(__file__).parent / "report_data"

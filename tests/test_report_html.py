@@ -13,12 +13,12 @@ from importlib import resources
 import pytest
 
 from auditor.config import Config, build_config
-from auditor.scan.engine import ScanResult, scan
-from auditor.model.excerpt import attach, excerpt
 from auditor.finding import Finding
+from auditor.model.excerpt import attach, excerpt
 from auditor.model.gitinfo import GitHistory
 from auditor.report.html import FIRST_PAGE, json_for_script, render_html
 from auditor.report.links import SourceLinks, default_template, safe_remote, template_problem
+from auditor.scan.engine import ScanResult, scan
 from auditor.testing import git, make_repo
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")

@@ -6,8 +6,8 @@ import pytest
 
 from auditor import registry
 from auditor.demo import build_demo
-from auditor.rules import seed_tables
 from auditor.ml.paths import is_test_path
+from auditor.rules import seed_tables
 from auditor.rules.seeds import SeedFlow
 from auditor.testing import make_repo, scan_repo
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from auditor.cli.main import main
 from auditor.ci.since import ci_base_candidates
+from auditor.cli.main import main
 from auditor.testing import git, make_repo, write_files
 
 TRAIN = "import pickle\n\n\ndef train():\n    # TODO: stratify the split\n    with open('models/m.pkl', 'rb') as f:\n" \

@@ -6,8 +6,8 @@ import time
 
 from click.testing import CliRunner
 
-from auditor.cli.main import main
 from auditor.analysis.directives import parse_directive
+from auditor.cli.main import main
 from auditor.testing import DAY, make_repo, scan_repo
 
 NOW = time.mktime((2026, 6, 1, 12, 0, 0, 0, 0, -1))

@@ -20,8 +20,17 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.analysis.artifacts import Artifact, DvcOutput, candidates, dvc_outputs
 from auditor.analysis.path_folding import FILE_DIR, PathFolder
-from auditor.ml.models import (FIT_METHODS, GENERIC_LOAD_METHODS, GENERIC_SAVE_METHODS, MODEL_LOAD_CALLS,
-                               MODEL_LOAD_METHODS, MODEL_SAVE_CALLS, MODEL_SAVE_METHODS, MODEL_SUFFIXES, TREE_TRAINERS)
+from auditor.ml.models import (
+    FIT_METHODS,
+    GENERIC_LOAD_METHODS,
+    GENERIC_SAVE_METHODS,
+    MODEL_LOAD_CALLS,
+    MODEL_LOAD_METHODS,
+    MODEL_SAVE_CALLS,
+    MODEL_SAVE_METHODS,
+    MODEL_SUFFIXES,
+    TREE_TRAINERS,
+)
 
 if TYPE_CHECKING:
     from auditor.model.project import Project

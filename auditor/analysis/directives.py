@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-
 from auditor.analysis.pymodule import Extractor
+
 FACT = "mlaudit-suppressions"
 
 # A directive starts a comment, or follows another one on the line ("# noqa  # mlaudit: ...");

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from auditor.ml import frameworks as fw
 from auditor.analysis.program import Definition
 from auditor.analysis.roots import Roots, private, public
+from auditor.ml import frameworks as fw
 
 
 @dataclass

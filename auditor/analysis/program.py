@@ -17,7 +17,6 @@ from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any, Iterable, NamedTuple
 
-
 # MODULE and SymbolFacts are re-exported: rules import them from here with the graph.
 from auditor.analysis.symbol_visitor import MODULE
 from auditor.analysis.symbols import SymbolFacts

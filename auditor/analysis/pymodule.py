@@ -13,7 +13,6 @@ from typing import Any, ClassVar, Iterator
 from auditor.finding import Finding, normalise_anchor
 from auditor.model.sources import NOTEBOOK_FLAGS
 
-
 _NOT_ASKED = object()  # a node qualified_name has not resolved yet
 
 

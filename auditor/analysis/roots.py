@@ -13,12 +13,18 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
-from auditor.ml import frameworks as fw
 from auditor.analysis.class_hierarchy import ClassHierarchy
-from auditor.analysis.entrypoints import (command_targets, config_targets, distribution_name, is_script_path,
-                                          packaging_targets, user_entrypoints)
-from auditor.ml.paths import is_test_path
+from auditor.analysis.entrypoints import (
+    command_targets,
+    config_targets,
+    distribution_name,
+    is_script_path,
+    packaging_targets,
+    user_entrypoints,
+)
 from auditor.analysis.program import Definition
+from auditor.ml import frameworks as fw
+from auditor.ml.paths import is_test_path
 
 
 def private(name: str) -> bool:

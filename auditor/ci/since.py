@@ -24,6 +24,7 @@ from typing import Any, Mapping
 from auditor.ci.baseline import compare, from_findings
 from auditor.model.gitexport import ExportError, export_tree
 
+
 class SinceError(Exception):
     """The ref cannot be resolved or exported; the CLI exits with code 2."""
 
@@ -95,8 +96,8 @@ def scan_at(root: Path, base: Base, config, *, now: float, cache_dir: Path | Non
     import shutil
     import tempfile
 
-    from auditor.scan.engine import scan
     from auditor.model.gitinfo import read_history
+    from auditor.scan.engine import scan
 
     history = read_history(root, rev=base.commit)
     temp = Path(tempfile.mkdtemp(prefix="mlaudit-since-"))

@@ -59,12 +59,12 @@ def backfill_command(path: Path, since_text: str, every_text: str, explicit: Pat
                      config_path: Path | None, cache_dir: Path | None) -> None:
     """Scan past commits of PATH from git's objects (the work tree is never touched) and record
     them. Commits already recorded are skipped; unchanged files are reused from the cache."""
-    from auditor.history.backfill import BackfillError, backfill, parse_duration
-    from auditor.scan.cache import default_cache_dir
     from auditor.cli.settings import load_config
     from auditor.config import ConfigError
-    from auditor.model.gitinfo import read_history
+    from auditor.history.backfill import BackfillError, backfill, parse_duration
     from auditor.history.store import History, HistoryError, repo_identity
+    from auditor.model.gitinfo import read_history
+    from auditor.scan.cache import default_cache_dir
 
     try:
         since, every = parse_duration(since_text), parse_duration(every_text)

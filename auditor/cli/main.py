@@ -10,17 +10,17 @@ from pathlib import Path
 import click
 
 from auditor import __version__, registry
-from auditor.scan.cache import default_cache_dir
-from auditor.cli.history import history_group, record_scan, report_command
-from auditor.cli.settings import load_config
-from auditor.config import ConfigError
-from auditor.scan.engine import ScanError, scan
 from auditor.ci.baseline import BaselineError
-from auditor.finding import CATEGORIES, SEVERITIES
 from auditor.ci.gate import exit_code as gate_exit_code
 from auditor.ci.gate import only_new
 from auditor.ci.since import SinceError
+from auditor.cli.history import history_group, record_scan, report_command
+from auditor.cli.settings import load_config
+from auditor.config import ConfigError
+from auditor.finding import CATEGORIES, SEVERITIES
 from auditor.report import FORMATS
+from auditor.scan.cache import default_cache_dir
+from auditor.scan.engine import ScanError, scan
 
 
 def _split(values: tuple[str, ...]) -> list[str] | None:

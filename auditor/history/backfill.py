@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Callable
 
 from auditor.config import Config
-from auditor.scan.engine import scan
+from auditor.history.store import History, ScanRecord, record_from_json
 from auditor.model.gitexport import ExportError, export_tree
 from auditor.model.gitinfo import read_history
-from auditor.history.store import History, ScanRecord, record_from_json
+from auditor.scan.engine import scan
 
 _UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400, "m": 30 * 86400, "y": 365 * 86400}
 

@@ -11,7 +11,6 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-
 # Directories that hold tooling or installed code, never the project's own sources.
 SKIP_DIRS = {
     ".git", ".hg", ".svn", "node_modules", "site-packages", "dist-packages", "__pycache__",

@@ -6,8 +6,7 @@ from collections import Counter
 from typing import Iterable
 
 from auditor.finding import SEVERITIES, Finding
-from auditor.readiness.model import (FAIL, PARTIAL, PASS, Evidence, Findings, ReadinessCheck, Rung, Verdict, evidence,
-                                     no_gathering, verdict)
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, Findings, ReadinessCheck, Rung, Verdict, evidence, no_gathering, verdict
 
 SEVERITY_WEIGHT = {"info": 0.0, "low": 1.0, "medium": 3.0, "high": 6.0, "critical": 10.0}
 CONFIDENCE_WEIGHT = {"low": 0.4, "medium": 0.7, "high": 1.0}

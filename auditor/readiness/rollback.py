@@ -36,7 +36,7 @@ _ROLLBACK_DOC = re.compile(r"roll[\s-]?back|revert(ing)?\s+(to\s+)?(the\s+)?(dep
 _ROLLBACK_HEADING = re.compile(r"^\s*(#+|=+|\*\*)\s*[^\n]*roll[\s-]?back", re.I | re.M)
 _AUTO_ROLLBACK = re.compile(r"AutoRollbackConfiguration|auto_?rollback|rollbackWindow|kubectl\s+rollout\s+undo|"
                             r"DeploymentPreference:|"  # SAM traffic shifting: CodeDeploy rolls back on its alarms
-                            
+
                             r"helm\s+rollback|RollbackOnFailure|abortScaleDownDelaySeconds|progressDeadlineAbort",
                             re.I)
 # Deploy steps that pick the newest object: `sort_by(Contents, &LastModified)[-1]`, `ls -t | head -1`.

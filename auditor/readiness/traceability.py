@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.ml.tracking import (EXPERIMENT_TRACKERS, LOGGER_CALLBACKS, METRIC_LOGGING_CALLS, MODEL_REGISTRY_CALLS,
-                                 PARAM_LOGGING_CALLS)
+from auditor.ml.tracking import EXPERIMENT_TRACKERS, LOGGER_CALLBACKS, METRIC_LOGGING_CALLS, MODEL_REGISTRY_CALLS, PARAM_LOGGING_CALLS
 from auditor.model.project import CONFIG
 from auditor.readiness.index import Index
 from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, verdict

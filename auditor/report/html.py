@@ -19,8 +19,22 @@ from typing import Any
 from markupsafe import Markup
 
 from auditor.finding import CATEGORIES
-from auditor.report.common import (DEBT_WEIGHTS, SEVERITIES_DESC, UNOWNED, age_days, author, failing_checks, gate_summary,
-                                   iso_time, location, ordered, owners_of, readiness, rule_catalogue, top_by)
+from auditor.report.common import (
+    DEBT_WEIGHTS,
+    SEVERITIES_DESC,
+    UNOWNED,
+    age_days,
+    author,
+    failing_checks,
+    gate_summary,
+    iso_time,
+    location,
+    ordered,
+    owners_of,
+    readiness,
+    rule_catalogue,
+    top_by,
+)
 from auditor.report.links import SourceLinks, safe_remote
 
 FIRST_PAGE = 200  # findings rendered on the server side; the script pages through the rest

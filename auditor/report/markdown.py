@@ -12,8 +12,7 @@ from collections import Counter
 from typing import Any
 
 from auditor.finding import CATEGORIES
-from auditor.report.common import (SEVERITIES_DESC, failing_checks, gate_summary, location, ordered, readiness,
-                                   rule_catalogue, top_by)
+from auditor.report.common import SEVERITIES_DESC, failing_checks, gate_summary, location, ordered, readiness, rule_catalogue, top_by
 from auditor.report.links import SourceLinks
 
 MAX_FINDINGS = 50

@@ -13,29 +13,26 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Callable
 
 from auditor import __version__, registry
-
-from auditor.scan import forked
-
-from auditor.scan import incremental
 from auditor.analysis.artifacts import find_artifacts
-from auditor.ml.models import read_header as read_artifact_header
-from auditor.scan.blame import Blamer, attach_ages, hack_lines
-from auditor.scan.cache import ResultCache, code_digest, settings_digest
-from auditor.model.codeowners import LOCATIONS, CodeOwners, parse_codeowners
 from auditor.config import Config
+from auditor.finding import SEVERITIES, Finding, assign_fingerprints, confidence_rank, severity_rank
+from auditor.ml.models import read_header as read_artifact_header
+from auditor.model.codeowners import LOCATIONS, CodeOwners, parse_codeowners
 from auditor.model.discover import discover
 from auditor.model.excerpt import fill_missing as fill_missing_excerpts
-from auditor.finding import SEVERITIES, Finding, assign_fingerprints, confidence_rank, severity_rank
-from auditor.model.gitinfo import GitHistory, read_history
 from auditor.model.factstore import FactStore
-from auditor.scan.forked import ForkedCall
-from auditor.rule import FileRule, ProjectRule
-from auditor.scan.incremental import digest_text
-from auditor.model.project import (ARTIFACT, CONFIG, LOCK, NOTEBOOK, OTHER, PYTHON, TEXT_KINDS, Project, RepoFile,
-                             classify)
+from auditor.model.gitinfo import GitHistory, read_history
+from auditor.model.project import ARTIFACT, CONFIG, LOCK, NOTEBOOK, OTHER, PYTHON, TEXT_KINDS, Project, RepoFile, classify
 from auditor.model.sources import NotText, decode_text, parse_notebook
+from auditor.rule import FileRule, ProjectRule
+from auditor.scan import forked, incremental
+from auditor.scan.blame import Blamer, attach_ages, hack_lines
+from auditor.scan.cache import ResultCache, code_digest, settings_digest
+from auditor.scan.forked import ForkedCall
+from auditor.scan.incremental import digest_text
 from auditor.scan.suppress import FACT as SUPPRESSION_FACTS
 from auditor.scan.suppress import apply as apply_suppressions
+
 if TYPE_CHECKING:
     from auditor.analysis.program import ProgramGraph
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from auditor import registry
-from auditor.analysis.directives import FACT, Directive, collect as collect_directives, reason_is_given
+from auditor.analysis.directives import FACT, Directive, reason_is_given
+from auditor.analysis.directives import collect as collect_directives
 from auditor.finding import Finding
 
 __all__ = ["FACT", "OWN_RULES", "Outcome", "apply", "collect"]

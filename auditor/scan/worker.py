@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from auditor import registry
+from auditor.analysis.pymodule import ParsedModule, parse_python
+from auditor.finding import Finding
 from auditor.model.excerpt import attach as attach_excerpts
 from auditor.model.factstore import digest as facts_digest
 from auditor.model.factstore import encode_facts
-from auditor.finding import Finding
-from auditor.analysis.pymodule import ParsedModule, parse_python
-from auditor.rule import ModuleRule
 from auditor.model.sources import NotText, decode_text, parse_notebook
+from auditor.rule import ModuleRule
 
 
 @dataclass
