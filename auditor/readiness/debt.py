@@ -23,16 +23,16 @@ def density(findings: Iterable[Finding], python_lines: int) -> float:
     return 1000.0 * sum(weight(f) for f in findings) / max(python_lines, FLOOR_LINES)
 
 
+_WEIGHED = ("{count} finding(s) ({summary}): {density} weighted per 1,000 lines of Python, so this check scores "
+            "{score}/100. Fix them: `mlaudit scan --select {select}`.")
 # The ladder of every check that weighs findings: it scores max(0, 1 - density / SATURATION).
 FINDINGS_LADDER = (
     Rung("clean", PASS, "no finding in these categories (or none of their rules ran)",
          "No findings in {categories}{note}."),
     Rung("some", PARTIAL, "findings weigh less than half the saturation density (the check scores 50 to 99)",
-         "{count} finding(s) ({summary}): {density} weighted per 1,000 lines of Python, so this check scores "
-         "{score}/100. Fix them: `mlaudit scan --select {select}`."),
+         _WEIGHED),
     Rung("many", FAIL, "findings weigh half the saturation density or more (the check scores below 50)",
-         "{count} finding(s) ({summary}): {density} weighted per 1,000 lines of Python, so this check scores "
-         "{score}/100. Fix them: `mlaudit scan --select {select}`."),
+         _WEIGHED),
 )
 
 

@@ -242,6 +242,14 @@ def _rollback_procedure(ix: Index) -> Verdict:
     return verdict("none")
 
 
+# Texts two rungs share: the same advice at a partial and a fail step.
+_OVERWRITTEN = ("Training overwrites {names} in place, so the previous model is gone after each run: write each version "
+                "to its own path (run id or version in the name), log it to the tracker, or make the file a DVC "
+                "output and commit dvc.lock.")
+_FOLLOWS_LATEST = ("Serving resolves \"latest\" or the newest file, so what runs changes without a deploy and rolling back "
+                   "means deleting the new model: pin a version or an alias in the deploy manifest.")
+
+
 versioned_artifacts = ReadinessCheck(
     "R-ROLL-01", "Model artifacts are versioned and kept, not overwritten in place", "rollback",
     "where training saves models (fixed paths, paths built at run time, trackers, DVC outputs with dvc.lock), "
@@ -250,9 +258,7 @@ versioned_artifacts = ReadinessCheck(
         Rung("kept", PASS, "every saved model is kept as its own version (tracker, registry, DVC with dvc.lock)",
              "Each trained model is kept as its own version."),
         Rung("overwritten-some-kept", PARTIAL, "training overwrites a model file in place, though some models are kept",
-             "Training overwrites {names} in place, so the previous model is gone after each run: write each version "
-             "to its own path (run id or version in the name), log it to the tracker, or make the file a DVC "
-             "output and commit dvc.lock."),
+             _OVERWRITTEN),
         Rung("dvc-unlocked", PARTIAL, "the model is a DVC output but no dvc.lock is committed",
              "The model is a DVC output but no dvc.lock is committed, so earlier versions cannot be checked out by "
              "commit: run `dvc repro`, commit dvc.lock and `dvc push`."),
@@ -260,9 +266,7 @@ versioned_artifacts = ReadinessCheck(
              "Models are saved to paths built at run time; make sure the path carries a version or run id and old "
              "versions are kept (or log them to a tracker or registry)."),
         Rung("overwritten", FAIL, "training overwrites a model file in place and nothing keeps earlier versions",
-             "Training overwrites {names} in place, so the previous model is gone after each run: write each version "
-             "to its own path (run id or version in the name), log it to the tracker, or make the file a DVC "
-             "output and commit dvc.lock."),
+             _OVERWRITTEN),
         Rung("none", FAIL, "no versioned model store was found",
              "No versioned model store was found (no tracker, registry or DVC output for the model): keep every "
              "trained model as its own version."),
@@ -293,15 +297,13 @@ pinned_deploys = ReadinessCheck(
         Rung("pinned", PASS, "deploy manifests and serving name an explicit model version",
              "Deploy manifests and serving name an explicit model version."),
         Rung("latest-some-pinned", PARTIAL, "some deploys pin a version, others resolve \"latest\" or the newest file",
-             "Serving resolves \"latest\" or the newest file, so what runs changes without a deploy and rolling back "
-             "means deleting the new model: pin a version or an alias in the deploy manifest."),
+             _FOLLOWS_LATEST),
         Rung("fixed-path", PARTIAL, "serving loads whatever file sits at a fixed path",
              "Serving loads whatever file sits at a fixed path, so the running version is whatever was copied there "
              "last: name the version in the deploy manifest (a registry URI with a version or alias, or a versioned "
              "path)."),
         Rung("latest", FAIL, "serving resolves \"latest\" or the newest file and nothing pins a version",
-             "Serving resolves \"latest\" or the newest file, so what runs changes without a deploy and rolling back "
-             "means deleting the new model: pin a version or an alias in the deploy manifest."),
+             _FOLLOWS_LATEST),
         Rung("none", FAIL, "no deploy manifest or serving code names a model version",
              "No deploy manifest or serving code that names a model version was found: pin the model version (or "
              "alias) in the manifest that deploys it."),

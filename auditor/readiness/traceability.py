@@ -91,6 +91,13 @@ def _config_as_code(ix: Index) -> Verdict:
     return verdict("none")
 
 
+# Texts two rungs share: the same advice at a partial and a fail step.
+_TRACKER_MISSES = ("A tracker is used but does not record {missing}: log them with the run (`mlflow.log_params(config)`, "
+                   "`mlflow.log_metric(...)`, `mlflow.set_tag('git_commit', sha)`, `mlflow.log_param('seed', seed)`).")
+_CONFIGS_NOT_LOADED = ("Config files exist but are not clearly loaded by the training code: load them (`yaml.safe_load`, Hydra, "
+                       "OmegaConf) and log the resolved config with the run.")
+
+
 data_versioning = ReadinessCheck(
     "R-TRACE-01", "Training data is versioned (DVC, lakeFS, table time travel, or a snapshot in the config)",
     "traceability",
@@ -119,11 +126,9 @@ experiment_tracking = ReadinessCheck(
         Rung("complete", PASS, "a tracker records parameters, metrics, the code version and the seed",
              "Parameters, metrics, code version and seed are logged{note}."),
         Rung("incomplete", PARTIAL, "a tracker logs parameters or metrics but misses some of the four",
-             "A tracker is used but does not record {missing}: log them with the run (`mlflow.log_params(config)`, "
-             "`mlflow.log_metric(...)`, `mlflow.set_tag('git_commit', sha)`, `mlflow.log_param('seed', seed)`)."),
+             _TRACKER_MISSES),
         Rung("little-logged", FAIL, "a tracker is imported but logs neither parameters nor metrics",
-             "A tracker is used but does not record {missing}: log them with the run (`mlflow.log_params(config)`, "
-             "`mlflow.log_metric(...)`, `mlflow.set_tag('git_commit', sha)`, `mlflow.log_param('seed', seed)`)."),
+             _TRACKER_MISSES),
         Rung("no-tracker", FAIL, "no experiment tracker in the training code",
              "No experiment tracker (MLflow, W&B, Neptune, Comet, ClearML) in the training code: log parameters, "
              "metrics, the git SHA and the seed of every training run."),
@@ -154,12 +159,10 @@ config_as_code = ReadinessCheck(
         Rung("loaded-configs", PASS, "config files exist and the training code loads them",
              "Training is configured from versioned files."),
         Rung("hydra", PASS, "Hydra or OmegaConf composes the configuration",
-             "Config files exist but are not clearly loaded by the training code: load them (`yaml.safe_load`, Hydra, "
-             "OmegaConf) and log the resolved config with the run."),
+             _CONFIGS_NOT_LOADED),
         Rung("configs-not-loaded", PARTIAL, "config files or a config library exist, but nothing shows the training "
              "code loads them",
-             "Config files exist but are not clearly loaded by the training code: load them (`yaml.safe_load`, Hydra, "
-             "OmegaConf) and log the resolved config with the run."),
+             _CONFIGS_NOT_LOADED),
         Rung("cli-only", PARTIAL, "hyperparameters come only from command-line flags",
              "Hyperparameters come only from command-line flags, so a run is reproducible only if someone wrote the "
              "command down: keep them in a config file in the repository and log it."),
