@@ -16,13 +16,13 @@ or ``CI_MERGE_REQUEST_TARGET_BRANCH_NAME``).
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 from auditor.ci.baseline import compare, from_findings
-from auditor.model.gitexport import ExportError, export_tree
+from auditor.model.gitexport import GIT_METADATA, MISSING_BLOB, ExportError, export_tree
+from auditor.model.gitsafe import git_output
 
 
 class SinceError(Exception):
@@ -37,13 +37,7 @@ class Base:
 
 
 def _git(root: Path, *args: str) -> str | None:
-    try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=60)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if done.returncode != 0:
-        return None
-    return done.stdout.decode("utf-8", errors="replace").strip()
+    return git_output(root, *args)
 
 
 def _commit(root: Path, ref: str) -> str | None:
@@ -101,14 +95,14 @@ def scan_at(root: Path, base: Base, config, *, now: float, cache_dir: Path | Non
 
     history = read_history(root, rev=base.commit)
     temp = Path(tempfile.mkdtemp(prefix="mlaudit-since-"))
-    missing: list[str] = []
+    skipped: list[tuple[str, str]] = []
     try:
         try:
-            export_tree(root, base.commit, temp, missing)
+            export_tree(root, base.commit, temp, skipped)
         except ExportError as exc:
             raise SinceError(f"--since: {exc}") from None
         result = scan(temp, config, now=now, cache_dir=cache_dir, history=history)
-        result.skipped.extend((path, "not in the local object store") for path in missing)
+        result.skipped.extend(skipped)
         return result
     finally:
         shutil.rmtree(temp, ignore_errors=True)
@@ -120,7 +114,8 @@ def apply(result, base: Base, before) -> None:
     result.findings = comparison.new
     result.since = {"ref": base.ref, "commit": base.commit, "origin": base.origin,
                     "known": len(comparison.known), "new": len(comparison.new), "fixed": comparison.fixed,
-                    "missing": [path for path, reason in before.skipped if reason == "not in the local object store"]}
+                    "missing": [path for path, reason in before.skipped if reason == MISSING_BLOB],
+                    "refused": [path for path, reason in before.skipped if reason == GIT_METADATA]}
 
 
 def describe(info: dict[str, Any]) -> str:
@@ -129,4 +124,7 @@ def describe(info: dict[str, Any]) -> str:
     if info.get("missing"):
         text += (f"; {len(info['missing'])} file(s) at that commit are not in the local clone, so their "
                  "findings may show as new")
+    if info.get("refused"):
+        text += (f"; {len(info['refused'])} file(s) inside a .git folder of that commit were not written out "
+                 "(git would obey them)")
     return text

@@ -18,6 +18,7 @@ from auditor.config import Config
 from auditor.history.store import History, ScanRecord, record_from_json
 from auditor.model.gitexport import ExportError, export_tree
 from auditor.model.gitinfo import read_history
+from auditor.model.gitsafe import run_git
 from auditor.scan.engine import scan
 
 _UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400, "m": 30 * 86400, "y": 365 * 86400}
@@ -45,11 +46,15 @@ def pick_commits(repo: Path, since: float, every: float, now: float | None = Non
     """The newest first-parent commit at or before each boundary now, now-every, ... back to
     now-since; oldest first, without repeats."""
     now = time.time() if now is None else now
-    done = subprocess.run(["git", "-C", str(repo), "log", "--first-parent", "--format=%H %ct", "HEAD"],
-                          capture_output=True, text=True)
+    try:
+        done = run_git(repo, "log", "--first-parent", "--format=%H %ct", "HEAD", timeout=120)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise BackfillError(f"cannot read the history of {repo}: git could not run ({exc})") from None
     if done.returncode != 0:
-        raise BackfillError(f"cannot read the history of {repo}: {done.stderr.strip() or 'not a git repository'}")
-    commits = [Commit(sha, int(t)) for sha, t in (line.split() for line in done.stdout.splitlines() if line.strip())]
+        error = done.stderr.decode("utf-8", errors="replace").strip()
+        raise BackfillError(f"cannot read the history of {repo}: {error or 'not a git repository'}")
+    output = done.stdout.decode("utf-8", errors="replace")
+    commits = [Commit(sha, int(t)) for sha, t in (line.split() for line in output.splitlines() if line.strip())]
     chosen: list[Commit] = []
     boundary = now
     while boundary >= now - since:
@@ -70,14 +75,15 @@ def scan_commit(repo: Path, commit: Commit, config: Config, cache_dir: Path | No
     with tempfile.TemporaryDirectory(prefix="mlaudit-commit-") as tmp:
         tree = Path(tmp) / "tree"
         tree.mkdir()
-        missing: list[str] = []
+        skipped: list[tuple[str, str]] = []
         try:
-            export_tree(repo, commit.sha, tree, missing)
+            export_tree(repo, commit.sha, tree, skipped)
         except ExportError as exc:
             raise BackfillError(f"commit {commit.sha[:10]}: {exc}") from None
         history = read_history(repo, rev=commit.sha)
         result = scan(tree, config, now=float(commit.time), cache_dir=cache_dir, history=history,
                       display_root=str(repo))
+        result.skipped.extend(skipped)
         return result_to_dict(result), result.cache
 
 

@@ -11,6 +11,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from auditor.model.gitsafe import git_output, run_git
+
 # Directories that hold tooling or installed code, never the project's own sources.
 SKIP_DIRS = {
     ".git", ".hg", ".svn", "node_modules", "site-packages", "dist-packages", "__pycache__",
@@ -40,17 +42,10 @@ def _skipped_dir(parts: tuple[str, ...], root: Path) -> bool:
 def git_file_list(root: Path) -> list[str] | None:
     """Tracked and untracked-but-not-ignored files, relative to root; None outside a work tree."""
     try:
-        inside = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--is-inside-work-tree"],
-            capture_output=True, text=True, timeout=30,
-        )
-        if inside.returncode != 0 or inside.stdout.strip() != "true":
+        if git_output(root, "rev-parse", "--is-inside-work-tree", timeout=30) != "true":
             return None
-        listing = subprocess.run(
-            ["git", "-c", "core.quotepath=off", "-C", str(root), "ls-files", "-z",
-             "--cached", "--others", "--exclude-standard", "--deduplicate"],
-            capture_output=True, timeout=120,
-        )
+        listing = run_git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate",
+                          timeout=120, quote_paths=False)
     except (OSError, subprocess.SubprocessError):
         return None
     if listing.returncode != 0:

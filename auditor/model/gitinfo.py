@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from auditor.model.gitsafe import git_command, git_env, git_output
+
 _RECORD = "\x1e"
 _FIELD = "\x1f"
 LOG_TIMEOUT_SECONDS = 120
@@ -55,14 +57,8 @@ class GitHistory:
                 "reason": self.reason or None}
 
 
-def _git(root: Path, *args: str, timeout: float = 30) -> str | None:
-    try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=timeout)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if done.returncode != 0:
-        return None
-    return done.stdout.decode("utf-8", errors="replace").strip()
+def _git(root: Path, *args: str) -> str | None:
+    return git_output(root, *args, timeout=30)
 
 
 def _unquote(name: str) -> str:
@@ -140,8 +136,8 @@ def read_history(root: Path, cache=None, rev: str = "HEAD") -> GitHistory:
     cache_key = f"{history.head}:{prefix}:{history.shallow}:{log_format}"
     cached = cache.get("git-log", cache_key) if cache is not None else None
     log = _PendingLog(history, prefix, cached if isinstance(cached, str) else None,
-                      ["git", "-c", "core.quotepath=off", "-C", str(root), "log", "--no-renames",
-                       "--name-only", log_format, history.head, "--", "."],
+                      git_command(root, "log", "--no-renames", "--name-only", log_format, history.head, "--", ".",
+                                  quote_paths=False),
                       lambda output: cache.put("git-log", cache_key, output) if cache is not None else None)
     history._log = log
     history.paths, history.author_emails = _Deferred(log, "paths"), _Deferred(log, "author_emails")  # type: ignore[assignment]
@@ -168,7 +164,7 @@ class _PendingLog:
 
     def _run(self, command: list[str]) -> None:
         try:
-            done = subprocess.run(command, capture_output=True, timeout=LOG_TIMEOUT_SECONDS)
+            done = subprocess.run(command, capture_output=True, timeout=LOG_TIMEOUT_SECONDS, env=git_env())
             self._outcome = (done.stdout.decode("utf-8", errors="replace"), None, done.returncode == 0)
         except subprocess.TimeoutExpired as exc:
             output = (exc.stdout or b"").decode("utf-8", errors="replace")

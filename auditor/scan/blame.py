@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.finding import SEVERITIES, Finding, normalise_anchor
+from auditor.model.gitsafe import run_git
 
 if TYPE_CHECKING:
     from auditor.config import Config
@@ -80,14 +81,14 @@ def parse_line_porcelain(output: str) -> dict[int, LineBlame]:
 def blame_file(root: Path, path: str, lines: list[int] | None, timeout: float,
                ignore_revs: bool = False) -> dict[int, LineBlame] | str:
     """Blame of some lines (all when ``lines`` is None), or the reason it failed."""
-    args = ["git", "-c", "core.quotepath=off", "-C", str(root), "blame", "--line-porcelain", "-w", "--root"]
+    args = ["blame", "--no-textconv", "--line-porcelain", "-w", "--root"]
     if ignore_revs:
         args += ["--ignore-revs-file", IGNORE_REVS_FILE]
     for line in sorted(set(lines or ())):
         args += ["-L", f"{line},{line}"]
     args += ["--", path]
     try:
-        done = subprocess.run(args, capture_output=True, timeout=max(timeout, 0.1))
+        done = run_git(root, *args, timeout=max(timeout, 0.1), quote_paths=False)
     except subprocess.TimeoutExpired:
         return "git blame ran out of its time budget"
     except OSError as exc:
