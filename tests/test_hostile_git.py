@@ -143,3 +143,51 @@ def test_python_dash_m_from_the_scanned_repository_does_not_import_its_modules(t
     done = _mlaudit("scan", ".", "--no-cache", "-q", cwd=repo)
     assert done.returncode in (0, 1), done.stderr
     assert not marker.exists(), "python -m auditor imported the scanned repository's own module"
+
+
+def test_markdown_digests_escape_repository_text_and_never_mention_anyone():
+    from auditor.history.team import render_team_markdown
+
+    hostile = "<img src=x onerror=alert(1)> <script>x()</script> | @alice `tick` **bold**"
+    finding = {"path": "src/`evil`|x.py", "line": 3, "message": hostile, "rule": "ML401", "severity": "low",
+               "evidence": {"age_days": 400}}
+    repo = {"repo": "acme/<b>repo</b>", "latest": object(), "score": 50.0, "grade": "D", "score_delta": 0.0,
+            "findings": 1, "findings_delta": 1, "new": [finding], "fixed": [],
+            "owners": [{"owner": "@acme/ml-team <script>", "now": 3, "delta": 1}],
+            "files_grew": [("a|b.py", 2, 0)], "oldest_hacks": [finding], "stale_models": [finding], "ownerless": [finding]}
+    text = render_team_markdown({"title": "Weekly @everyone", "start": "2026-11-01", "end": "2026-12-01",
+                                 "fleet": True, "repos": [repo]})
+    # Code spans show their text literally and do not notify; everything outside them is escaped.
+    # (An escaped backtick, \`, is text: drop those before splitting the text at the real spans.)
+    spans = text.replace("\\`", "").split("`")
+    outside_code = "".join(spans[0::2])
+    assert "<img" not in outside_code and "<script" not in outside_code and "<b>" not in outside_code
+    assert "@alice" not in outside_code and "@everyone" not in outside_code
+    assert "src/'evil'|x.py:3" in spans[1::2]  # the value's own backtick cannot end its code span
+    table = [line for line in text.splitlines() if line.startswith("| acme")]
+    assert table and table[0].count("|") == 9  # the repository name did not add a column
+
+
+def test_html_reports_allow_only_their_own_inline_style_and_script(tmp_path):
+    import base64
+    import re
+
+    from auditor.config import build_config
+    from auditor.history.team import build_report, render_team_html
+    from auditor.report.html import render_html
+    from auditor.scan.engine import scan
+    from auditor.testing import make_repo
+
+    root = make_repo(tmp_path / "repo", {"train.py": "import random\n# TODO: later\nx = random.random()\n"})
+    report = render_html(scan(root, build_config({}, None, {})))
+    team = render_team_html(build_report({}, 0.0, 86400.0, "Team"))
+    for page, scripts in ((report, 1), (team, 0)):
+        head = page.split("<head>", 1)[1]
+        assert head.lstrip().startswith('<meta charset="utf-8">\n<meta http-equiv="Content-Security-Policy"')
+        policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1).replace("&#39;", "'")
+        assert policy.startswith("default-src 'none'") and "unsafe-inline" not in policy
+        inline = re.findall(r"<style>(.*?)</style>", page, re.S) + re.findall(r"<script>(.*?)</script>", page, re.S)
+        assert len(inline) == 1 + scripts
+        for text in inline:  # each inline block runs only because its hash is in the policy
+            digest = base64.b64encode(__import__("hashlib").sha256(text.encode()).digest()).decode()
+            assert f"'sha256-{digest}'" in policy

@@ -10,6 +10,7 @@ from typing import Any
 
 from auditor.finding import CATEGORIES
 from auditor.history.store import ScanRecord
+from auditor.report.markdown import code, escape
 
 TOP = 12
 UNOWNED = "(no owner)"
@@ -153,10 +154,11 @@ def build_report(by_repo: dict[str, list[ScanRecord]], start: float, end: float,
 
 
 def render_team_html(report: dict[str, Any]) -> str:
-    from auditor.report.html import _asset, _environment
+    from auditor.report.html import _asset, _environment, content_security_policy
 
     template = _environment().get_template("team_report.html.j2")
-    return template.render(report=report, css=_asset("report.css"), colours=CATEGORY_COLOURS)
+    css = _asset("report.css")
+    return template.render(report=report, css=css, csp=content_security_policy(css), colours=CATEGORY_COLOURS)
 
 
 def _signed(n: float | None, digits: int = 0) -> str:
@@ -170,9 +172,13 @@ def _fleet_table(repos: list[dict[str, Any]]) -> list[str]:
            "|---|---|---|---|---|---|---|---|"]
     for r in repos:
         score = f"{r['score']:.0f}" if r["score"] is not None else "n/a"
-        out.append(f"| {r['repo']} | {r['grade'] or 'n/a'} | {score} | {_signed(r['score_delta'])} | "
+        out.append(f"| {escape(r['repo'])} | {escape(r['grade'] or 'n/a')} | {score} | {_signed(r['score_delta'])} | "
                    f"{r['findings']} | {_signed(r['findings_delta'])} | {len(r['new'])} | {len(r['fixed'])} |")
     return out + [""]
+
+
+def _at(finding: dict[str, Any]) -> str:
+    return f"{finding['path']}:{finding.get('line') or '-'}"
 
 
 def _repo_digest(r: dict[str, Any]) -> list[str]:
@@ -182,19 +188,20 @@ def _repo_digest(r: dict[str, Any]) -> list[str]:
     out = [f"- Readiness {score}, {_signed(r['score_delta'])} over the period; {r['findings']} findings "
            f"({_signed(r['findings_delta'])}): {len(r['new'])} new, {len(r['fixed'])} fixed."]
     if r["owners"]:
-        out.append("- Debt by owner: " + ", ".join(f"{o['owner']} {o['now']} ({_signed(o['delta'])})"
+        out.append("- Debt by owner: " + ", ".join(f"{code(o['owner'])} {o['now']} ({_signed(o['delta'])})"
                                                    for o in r["owners"][:6]))
     if r["files_grew"]:
-        out.append("- Debt grew most in: " + ", ".join(f"`{p}` (+{d})" for p, d, _ in r["files_grew"][:5]))
+        out.append("- Debt grew most in: " + ", ".join(f"{code(p)} (+{d})" for p, d, _ in r["files_grew"][:5]))
     if r["oldest_hacks"]:
         oldest = r["oldest_hacks"][0]
-        out.append(f"- Oldest unticketed hack: `{oldest['path']}:{oldest.get('line')}` "
-                   f"({_evidence(oldest).get('age_days', 0):.0f} days) {oldest['message']}")
-    out += [f"- Stale model: `{f['path']}`: {f['message']}" for f in r["stale_models"][:3]]
-    out += [f"- Ownerless pipeline: `{f['path']}`: {f['message']}" for f in r["ownerless"][:3]]
+        out.append(f"- Oldest unticketed hack: {code(_at(oldest))} "
+                   f"({_evidence(oldest).get('age_days', 0):.0f} days) {escape(oldest['message'])}")
+    out += [f"- Stale model: {code(f['path'])}: {escape(f['message'])}" for f in r["stale_models"][:3]]
+    out += [f"- Ownerless pipeline: {code(f['path'])}: {escape(f['message'])}" for f in r["ownerless"][:3]]
     if r["new"]:
         out += ["", "New findings:", ""]
-        out += [f"- **{f['severity']}** `{f['path']}:{f.get('line') or '-'}` {f['message']} ({f['rule']})"
+        out += [f"- **{escape(f['severity'])}** {code(_at(f))} "
+                f"{escape(f['message'])} ({escape(f['rule'])})"
                 for f in r["new"][:10]]
         if len(r["new"]) > 10:
             out.append(f"- ... and {len(r['new']) - 10} more")
@@ -202,11 +209,11 @@ def _repo_digest(r: dict[str, Any]) -> list[str]:
 
 
 def render_team_markdown(report: dict[str, Any]) -> str:
-    out = [f"## {report['title']}", "", f"Period {report['start']} to {report['end']}.", ""]
+    out = [f"## {escape(report['title'])}", "", f"Period {report['start']} to {report['end']}.", ""]
     if report["fleet"]:
         out += _fleet_table(report["repos"])
     for r in report["repos"]:
         if report["fleet"]:
-            out += [f"### {r['repo']}", ""]
+            out += [f"### {escape(r['repo'])}", ""]
         out += _repo_digest(r)
     return "\n".join(out).rstrip() + "\n"

@@ -38,9 +38,10 @@ def prose(value: Any, limit: int = 600) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("@", "@&#8203;")
 
 
-def _code(value: str) -> str:
-    """An inline code span (owners, paths): mentions inside code spans do not notify."""
-    text = " ".join(value.split()).replace("`", "'")
+def code(value: Any) -> str:
+    """An inline code span (owners, paths): mentions inside code spans do not notify, and a
+    backtick or a line break in the value cannot end the span."""
+    text = " ".join(str(value).split()).replace("`", "'")
     return f"`{text}`" if text else ""
 
 
@@ -137,7 +138,7 @@ def _findings_table(findings, links) -> list[str]:
     out = [f"### Findings (worst {len(shown)} of {len(findings)})" if hidden else "### Findings", "",
            "| Severity | Rule | Location | Message | Owners |", "|---|---|---|---|---|"]
     for f in shown:
-        owners = " ".join(_code(o) for o in f.owners) or "-"
+        owners = " ".join(code(o) for o in f.owners) or "-"
         out.append(f"| {f.severity} | {f.rule} {escape(f.name)} | {_linked_location(f, links)} "
                    f"| {escape(f.message)} | {owners} |")
     if hidden:
