@@ -79,6 +79,24 @@ _KEYS: dict[str, tuple[str, str, Any]] = {
 }
 
 
+def pattern_problem(pattern: str) -> str | None:
+    """Why a gitignore-style pattern cannot be used (``!`` alone, a lone backslash), or None."""
+    import pathspec  # only when a configuration has patterns
+
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except (ValueError, TypeError) as exc:  # pathspec's GitIgnorePatternError is a ValueError
+        return str(exc) or "not a gitignore-style pattern"
+    return None
+
+
+def check_patterns(patterns: list[str], where: str) -> None:
+    for pattern in patterns:
+        problem = pattern_problem(pattern)
+        if problem:
+            raise ConfigError(f"{where}: invalid pattern {pattern!r} ({problem})")
+
+
 def _suggest(key: str, options: list[str]) -> str:
     close = difflib.get_close_matches(key, options, n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
@@ -138,6 +156,8 @@ def build_config(raw: dict[str, Any], source: str | None, overrides: dict[str, A
         if not check(value):
             raise ConfigError(f"{where}: '{key}' must be {description}, got {value!r}")
         setattr(config, attr, value)
+    check_patterns(config.exclude, f"{where}: 'exclude'")
+    check_patterns(list(config.per_file_ignores), f"{where}: [per-file-ignores]")
     names = {f.name for f in fields(Config)}
     for attr, value in overrides.items():
         if attr not in names:

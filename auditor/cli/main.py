@@ -16,7 +16,7 @@ from auditor.ci.gate import only_new
 from auditor.ci.since import SinceError
 from auditor.cli.history import history_group, record_scan, report_command
 from auditor.cli.settings import load_config
-from auditor.config import ConfigError
+from auditor.config import ConfigError, check_patterns
 from auditor.finding import CATEGORIES, SEVERITIES
 from auditor.report import FORMATS
 from auditor.scan.cache import default_cache_dir
@@ -81,6 +81,7 @@ def _scan_config(root: Path, config_path: Path | None, select: tuple[str, ...], 
         if ignore:
             config.ignore = config.ignore + (_split(ignore) or [])
         if exclude:
+            check_patterns(list(exclude), "--exclude")
             config.exclude = config.exclude + list(exclude)
         registry.check_config(config, "command line")
         if source_url_template is not None:

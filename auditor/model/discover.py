@@ -54,6 +54,21 @@ def git_file_list(root: Path) -> list[str] | None:
     return sorted({n for n in names if n})
 
 
+def _gitignore_spec(lines: list[str], where: str, skipped: list[tuple[str, str]]):
+    """The rules of one .gitignore; lines git would not accept are left out, and said so."""
+    import pathspec
+
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except ValueError:
+        from auditor.config import pattern_problem
+
+        bad = [line for line in lines if pattern_problem(line)]
+        skipped.append((where, f"{len(bad)} invalid pattern(s) ignored, e.g. {bad[0][:40]!r}" if bad else
+                        "invalid patterns ignored"))
+        return pathspec.GitIgnoreSpec.from_lines([line for line in lines if line not in bad])
+
+
 def _walk(root: Path, skipped: list[tuple[str, str]]) -> list[str]:
     """A walk that applies .gitignore files found on the way (for trees outside git)."""
     import pathspec  # gitignore rules of a tree outside git
@@ -76,11 +91,13 @@ def _walk(root: Path, skipped: list[tuple[str, str]]) -> list[str]:
         rel_dir = "" if rel_dir == "." else rel_dir
         gitignore = current_path / ".gitignore"
         if gitignore.is_file():
+            where = (f"{rel_dir}/" if rel_dir else "") + ".gitignore"
             try:
                 lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
-                specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines)))
             except OSError as exc:
-                skipped.append(((f"{rel_dir}/" if rel_dir else "") + ".gitignore", f"unreadable: {exc}"))
+                skipped.append((where, f"unreadable: {exc}"))
+            else:
+                specs.append((rel_dir, _gitignore_spec(lines, where, skipped)))
         keep = []
         for name in sorted(dirnames):
             rel = f"{rel_dir}/{name}" if rel_dir else name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from typing import Any
 
 from auditor.readiness.debt import CONFIDENCE_WEIGHT, FLOOR_LINES, SATURATION, SEVERITY_WEIGHT
@@ -41,8 +42,8 @@ def validate_readiness(table: Any) -> str | None:
             close = difflib.get_close_matches(name, list(DEFAULT_WEIGHTS), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else f" (dimensions: {', '.join(DEFAULT_WEIGHTS)})"
             return f"'weights' names unknown dimension '{name}'{hint}"
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != value:
-            return f"weight of '{name}' must be a non-negative number, got {value!r}"
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            return f"weight of '{name}' must be a non-negative finite number, got {value!r}"
     if sum({**DEFAULT_WEIGHTS, **weights}.values()) <= 0:
         return "'weights' cannot all be zero"
     return None

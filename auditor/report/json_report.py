@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from typing import Any
 
@@ -57,6 +58,26 @@ class _Findings(list):
     are made one at a time, not all at once (80 MiB for a million-line repository's)."""
 
 
+def _finite(value: Any) -> Any:
+    """The value with every NaN or infinite number made null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
+
+
+def _dumps(value: Any, indent: int | None = None) -> str:
+    """Strict JSON: never NaN or Infinity, which JSON does not have and most readers refuse (a value
+    that holds one is written with nulls there; the fast path costs nothing when none does)."""
+    try:
+        return json.dumps(value, indent=indent, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(value), indent=indent, ensure_ascii=False, allow_nan=False)
+
+
 def layout(data: dict[str, Any]) -> str:
     """Indented for reading, each finding on one line: easy to grep and diff, and encoded by the
     C encoder (indenting is pure Python, which took 0.3 s for the whole stdlib's findings). One
@@ -68,9 +89,9 @@ def layout(data: dict[str, Any]) -> str:
         if value and isinstance(value, _Findings):
             pieces.append("[\n")
             for number, finding in enumerate(value):
-                pieces += (",\n" if number else "", "    ", json.dumps(finding.to_json(), ensure_ascii=False))
+                pieces += (",\n" if number else "", "    ", _dumps(finding.to_json()))
             pieces.append("\n  ]")
         else:
-            pieces.append(json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  "))
+            pieces.append(_dumps(value, indent=2).replace("\n", "\n  "))
     pieces.append("\n}\n")
     return "".join(pieces)
