@@ -52,3 +52,81 @@ def test_an_invalid_line_in_a_repository_gitignore_is_ignored_and_said(tmp_path)
     report = json.loads(out.read_text())
     assert {"path": ".gitignore", "reason": "1 invalid pattern(s) ignored, e.g. '!'"} in report["scanned"]["skipped"]
     assert report["scanned"]["files"] >= 1 and not report["errors"]
+
+
+# --- the cache and the history are as untrusted as the repository ---------------------------------
+
+def _high_finding_repo(root):
+    from auditor.testing import make_repo
+
+    # ML503 (pickle loaded from a command-line argument) is high: the default gate fails on it.
+    return make_repo(root, {"serve.py": "import pickle\nimport sys\n\nmodel = pickle.load(open(sys.argv[1], 'rb'))\n"})
+
+
+def test_edited_cache_entries_are_not_trusted(tmp_path):
+    import sqlite3
+
+    from auditor.ci.gate import exit_code
+    from auditor.scan.cache import ResultCache
+    from auditor.testing import scan_repo
+
+    root = _high_finding_repo(tmp_path / "repo")
+    cold = scan_repo(root, cache_dir=tmp_path / "cache")
+    assert exit_code(cold) == 1 and cold.findings
+    db = sqlite3.connect(tmp_path / "cache" / "cache.sqlite")
+    with db:  # what an attacker with write access to the cache would do: empty every result
+        db.execute("UPDATE entries SET value='[]' WHERE kind!='scan'")
+        db.execute("UPDATE entries SET value=? WHERE kind='scan'", (json.dumps({"findings": []}),))
+    db.close()
+    warm = scan_repo(root, cache_dir=tmp_path / "cache")
+    assert [f.fingerprint for f in warm.findings] == [f.fingerprint for f in cold.findings]
+    assert exit_code(warm) == 1, "an edited whole-scan entry passed the gate"
+    cache = ResultCache(tmp_path / "cache")
+    assert cache.get("nonexistent", "x") is None and cache.forged == 0
+
+
+def test_the_cache_key_is_kept_outside_the_cache_for_its_user_only(tmp_path, monkeypatch):
+    from auditor.scan import cache
+
+    monkeypatch.delenv("MLAUDIT_CACHE_KEY", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    cache.secret_key.cache_clear()
+    try:
+        key = cache.secret_key()
+        path = tmp_path / "config" / "mlaudit" / "cache-key"
+        assert path.read_bytes() == key and len(key) == 32 and (path.stat().st_mode & 0o777) == 0o600
+        monkeypatch.setenv("MLAUDIT_CACHE_KEY", "shared CI secret")  # runners that share one cache
+        cache.secret_key.cache_clear()
+        assert cache.secret_key() != key
+    finally:
+        cache.secret_key.cache_clear()
+
+
+def test_a_relative_cache_dir_tags_only_itself(tmp_path, monkeypatch):
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "a.py").write_text("x = 1\n")
+    monkeypatch.chdir(tmp_path / "repo")
+    done = _scan(".", "--cache-dir", "mlaudit-cache", "-q")
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "repo" / "mlaudit-cache" / "CACHEDIR.TAG").is_file()
+    assert not (tmp_path / "repo" / "CACHEDIR.TAG").exists()
+
+
+def test_a_foreign_sqlite_file_given_as_history_is_refused_and_left_untouched(tmp_path):
+    import sqlite3
+
+    from auditor.history.store import History, HistoryError
+
+    other = tmp_path / "app.sqlite"
+    db = sqlite3.connect(other)
+    with db:
+        db.execute("CREATE TABLE users (name TEXT)")
+        db.execute("INSERT INTO users VALUES ('alice')")
+    db.close()
+    before = other.read_bytes()
+    with pytest.raises(HistoryError, match="not an mlaudit history; it was left untouched"):
+        History(other)
+    (tmp_path / "a.py").write_text("x = 1\n")
+    done = _scan(str(tmp_path), "--no-cache", "--record", "--history", str(other), "-q")
+    assert done.exit_code == 2 and "left untouched" in done.output
+    assert other.read_bytes() == before and not (tmp_path / "app.sqlite-wal").exists()

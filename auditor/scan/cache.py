@@ -6,13 +6,22 @@ The key covers the file's bytes, its path and module name, mlaudit's own code an
 that change per-file work, so a stale entry is never used; an entry that does not decode or does
 not match is ignored and rebuilt. The scanned repository is never written to: the default
 location is the user's cache directory, one folder per repository.
+
+Anyone who can write the cache folder (a cache restored from CI storage, a shared machine) could
+edit what a scan reads back, for example empty a file's findings so a gate passes. So every entry
+carries an HMAC of its kind, key and value under a secret key kept outside the cache folder
+(``MLAUDIT_CACHE_KEY`` when set, for CI runners that share a cache; else a random key created once
+in the user's configuration folder, readable by the user only); an entry whose HMAC does not match
+is a miss, and is rebuilt.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import sqlite3
 from functools import lru_cache
 from pathlib import Path
@@ -20,8 +29,49 @@ from typing import Any
 
 import auditor
 
-SCHEMA = 2  # 2: entries keyed by (kind, key), so one file's facts and results share its key
+SCHEMA = 3  # 2: entries keyed by (kind, key), so one file's facts and results share its key; 3: an HMAC each
 FLUSH_EVERY = 100  # entries per write transaction
+
+
+def _key_file() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "mlaudit" / "cache-key"
+
+
+@lru_cache(maxsize=1)
+def secret_key() -> bytes:
+    """The key that authenticates cache entries: ``MLAUDIT_CACHE_KEY``, or the user's key file,
+    created on first use (0600). Where neither can be had, a key for this process only: the cache
+    then serves this run and no other, which is slower, never wrong."""
+    given = os.environ.get("MLAUDIT_CACHE_KEY")
+    if given:
+        return hashlib.sha256(given.encode()).digest()
+    path = _key_file()
+    try:
+        return path.read_bytes()[:64] or _new_key(path)
+    except FileNotFoundError:
+        return _new_key(path)
+    except OSError:
+        return secrets.token_bytes(32)
+
+
+def _new_key(path: Path) -> bytes:
+    key = secrets.token_bytes(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(key)
+    except FileExistsError:  # another scan made it first
+        return path.read_bytes()[:64] or key
+    except OSError:
+        pass
+    return key
+
+
+def _mac(kind: str, key: str, text: str) -> str:
+    message = f"{kind}\0{key}\0".encode() + text.encode("utf-8", errors="surrogatepass")
+    return hmac.new(secret_key(), message, hashlib.sha256).hexdigest()
 
 
 def default_cache_dir(root: Path) -> Path:
@@ -61,20 +111,22 @@ class ResultCache:
         self.path = directory / "cache.sqlite"
         self.hits = 0
         self.misses = 0
-        self._pending: list[tuple[str, str, str]] = []
+        self.forged = 0  # entries whose HMAC did not match
+        self._pending: list[tuple[str, str, str, str]] = []
         self._db = self._open()
 
     def _open(self) -> sqlite3.Connection | None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            tag = self.directory.parent / "CACHEDIR.TAG"
+            tag = self.directory / "CACHEDIR.TAG"  # in the cache folder itself: never beside it
             if not tag.exists():
                 tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n# mlaudit cache: safe to delete\n")
             for attempt in range(2):
                 try:
                     db = sqlite3.connect(self.path, timeout=10)
                     db.execute("PRAGMA journal_mode=WAL")
-                    db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT, kind TEXT, value TEXT, PRIMARY KEY (kind, key))")
+                    db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT, kind TEXT, value TEXT, mac TEXT, "
+                               "PRIMARY KEY (kind, key))")
                     db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
                     row = db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
                     if row is None:
@@ -99,10 +151,10 @@ class ResultCache:
     def get(self, kind: str, key: str) -> Any:
         if self._db is None:
             return None
+        text = self.get_encoded(kind, key)
         try:
-            row = self._db.execute("SELECT value FROM entries WHERE key=? AND kind=?", (key, kind)).fetchone()
-            value = json.loads(row[0]) if row else None
-        except (sqlite3.Error, ValueError, TypeError):
+            value = json.loads(text) if text is not None else None
+        except (ValueError, TypeError):
             value = None
         if value is None:
             self.misses += 1
@@ -116,10 +168,15 @@ class ResultCache:
         if self._db is None:
             return None
         try:
-            row = self._db.execute("SELECT value FROM entries WHERE key=? AND kind=?", (key, kind)).fetchone()
+            row = self._db.execute("SELECT value, mac FROM entries WHERE key=? AND kind=?", (key, kind)).fetchone()
         except sqlite3.Error:
             row = None
-        return row[0] if row and isinstance(row[0], str) else None
+        if not row or not isinstance(row[0], str) or not isinstance(row[1], str):
+            return None
+        if not hmac.compare_digest(row[1], _mac(kind, key, row[0])):
+            self.forged += 1
+            return None  # edited outside mlaudit: not trusted, rebuilt
+        return row[0]
 
     def put(self, kind: str, key: str, value: Any) -> None:
         self.put_encoded(kind, key, json.dumps(value, separators=(",", ":")))
@@ -127,7 +184,7 @@ class ResultCache:
     def put_encoded(self, kind: str, key: str, text: str) -> None:
         """``put`` of a value already encoded as JSON text (the caller needed the text anyway)."""
         if self._db is not None:
-            self._pending.append((key, kind, text))
+            self._pending.append((key, kind, text, _mac(kind, key, text)))
             if len(self._pending) >= FLUSH_EVERY:  # written in batches: a large scan's JSON is not all held
                 self._flush()
 
@@ -135,7 +192,7 @@ class ResultCache:
         try:
             if self._pending and self._db is not None:
                 with self._db:
-                    self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", self._pending)
+                    self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", self._pending)
         except sqlite3.Error:
             pass  # a cache that cannot be written is only a slower next scan
         self._pending = []
