@@ -41,11 +41,45 @@ class Option:
     check: Any = None  # Callable[[Any], str | None]
 
 
+def _nested_repeat(items) -> bool:
+    """A repeated group that itself contains an unbounded repeat, as in ``(a+)+``."""
+    try:  # the stdlib's own pattern parser (its modules were renamed in Python 3.11)
+        from re import _constants as constants
+        from re import _parser as parser
+    except ImportError:  # pragma: no cover - Python 3.10
+        import sre_constants as constants
+        import sre_parse as parser
+
+    repeats = (constants.MAX_REPEAT, constants.MIN_REPEAT, getattr(constants, "POSSESSIVE_REPEAT", None))
+
+    def walk(sub, inside_repeat: bool) -> bool:
+        for op, arg in sub:
+            if op in repeats:
+                low, high, body = arg
+                unbounded = high == constants.MAXREPEAT or high > 1
+                if unbounded and inside_repeat:
+                    return True
+                if walk(body, inside_repeat or unbounded):
+                    return True
+            elif op == constants.SUBPATTERN and walk(arg[-1], inside_repeat):
+                return True
+            elif op == constants.BRANCH and any(walk(branch, inside_repeat) for branch in arg[1]):
+                return True
+        return False
+
+    return walk(parser.parse(items), False)
+
+
 def regex_check(value: str) -> str | None:
+    """A regular expression from a repository's configuration: valid, and without a repeat inside a
+    repeat (``(a+)+``), which Python's backtracking engine can take exponential time to match."""
     try:
         re.compile(value)
     except re.error as exc:
         return f"is not a valid regular expression: {exc}"
+    if _nested_repeat(value):
+        return ("repeats a group that itself repeats (like `(a+)+`): matching it can take exponential time; "
+                "write it without the nested repeat")
     return None
 
 

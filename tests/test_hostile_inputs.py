@@ -130,3 +130,132 @@ def test_a_foreign_sqlite_file_given_as_history_is_refused_and_left_untouched(tm
     done = _scan(str(tmp_path), "--no-cache", "--record", "--history", str(other), "-q")
     assert done.exit_code == 2 and "left untouched" in done.output
     assert other.read_bytes() == before and not (tmp_path / "app.sqlite-wal").exists()
+
+
+# --- every scan ends, in bounded time and memory, with a report --------------------------------------
+# Each case ran for hours, exhausted memory or lost the report before its fix. They run in a
+# subprocess with a time limit, so a regression fails here instead of hanging the suite.
+
+BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n" for prev, name in zip("abcdefgh", "bcdefghi"))
+
+HOSTILE = {
+    "path-parents": ({"a.py": "from pathlib import Path\np = Path(__file__).parents[999999999999]\n"}, None),
+    "yaml-billion-laughs": ({"x.yaml": BILLION_LAUGHS}, None),
+    "codeowners-backtracking": ({"CODEOWNERS": "*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b @team\n",
+                                 "a" * 200 + "/" + "a" * 200 + ".py": "x = 1\n"}, None),
+    "doubling-constants": ({"a.py": "A0 = 'xx'\n" + "".join(f"A{i + 1} = A{i} + A{i}\n" for i in range(44))
+                            + "open(A44)\n"}, None),
+    "notebook-deep-json": ({"n.ipynb": "[" * 100_000 + "]" * 100_000},
+                           ("n.ipynb", "not a readable notebook: its JSON nests deeper than Python can read")),
+    "deep-expression": ({"a.py": "x = " + "(" * 100_000 + "1" + ")" * 100_000 + "\n"}, None),
+    "notebook-tabs": ({"n.ipynb": json.dumps({"cells": [{"cell_type": "code", "source": ["x = 1" + "\t" * 100_000]}],
+                                              "nbformat": 4})}, None),
+    "readme-slashes": ({"README.md": "a/" * 100_000 + "\n", "a.py": "x = 1\n"}, None),
+}
+
+
+def _scan_in_subprocess(root, tmp_path, *args, seconds=60):
+    import subprocess
+    import sys
+
+    out = tmp_path / "report.json"
+    done = subprocess.run([sys.executable, "-m", "auditor", "scan", str(root), "--no-cache", "--format", "json",
+                           "-o", str(out), *args], capture_output=True, text=True, timeout=seconds, cwd=tmp_path)
+    return done, (json.loads(out.read_text()) if out.exists() else None)
+
+
+def _tree(root, files):
+    for path, text in files.items():
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+
+
+def _fingerprint(root):
+    import hashlib
+
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_a_hostile_file_never_stops_the_scan_or_loses_the_report(tmp_path, case):
+    files, skipped = HOSTILE[case]
+    root = tmp_path / "repo"
+    _tree(root, files)
+    before = _fingerprint(root)
+    done, report = _scan_in_subprocess(root, tmp_path)
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    assert report is not None and not report["errors"], done.stderr[-2000:]
+    if skipped:
+        assert {"path": skipped[0], "reason": skipped[1]} in report["scanned"]["skipped"]
+    assert _fingerprint(root) == before
+
+
+def test_alias_expansion_is_reported_as_a_parse_error_not_read(tmp_path):
+    root = tmp_path / "repo"
+    _tree(root, {"x.yaml": BILLION_LAUGHS})
+    done, report = _scan_in_subprocess(root, tmp_path)
+    [finding] = [f for f in report["findings"] if f["path"] == "x.yaml"]
+    assert finding["rule"] == "ML002" and "aliases expand to more than" in finding["message"]
+
+
+def test_a_codeowners_pattern_that_would_backtrack_is_refused_and_reported(tmp_path):
+    from auditor.model.codeowners import parse_codeowners
+
+    owners = parse_codeowners("*.py @a\n*a*a*a*a*b @b\n", "CODEOWNERS")
+    assert [r.pattern for r in owners.rules] == ["*.py"]
+    assert owners.errors and "wildcards in one path segment" in owners.errors[0][1]
+
+
+def test_a_backtracking_regex_option_is_a_configuration_error(tmp_path):
+    root = tmp_path / "repo"
+    _tree(root, {"pyproject.toml": '[tool.mlaudit.rules.ML401]\nticket-pattern = "(a+)+$"\n',
+                 "a.py": "# TODO " + "a" * 40 + "!\n"})
+    done, report = _scan_in_subprocess(root, tmp_path)
+    assert done.returncode == 2 and "exponential time" in done.stderr and report is None
+
+
+def test_a_fifo_and_an_undecodable_file_name_are_skipped_not_read(tmp_path):
+    import os
+
+    root = tmp_path / "repo"
+    _tree(root, {"a.py": "x = 1\n"})
+    os.mkfifo(root / "x.py")  # reading it would block forever
+    (root / os.fsdecode(b"caf\xe9.py")).write_text("y = 2\n")
+    done, report = _scan_in_subprocess(root, tmp_path, seconds=30)
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    skipped = {entry["path"]: entry["reason"] for entry in report["scanned"]["skipped"]}
+    assert skipped["x.py"] == "not a regular file (a FIFO, device or socket): not read"
+    assert skipped["caf\ufffd.py"] == "file name is not valid UTF-8: not read"
+
+
+def test_a_repository_cannot_raise_the_worker_count_above_the_cores(tmp_path, monkeypatch):
+    import os
+
+    from auditor.scan import engine
+    from auditor.testing import scan_repo
+
+    root = tmp_path / "repo"
+    _tree(root, {f"m{i}.py": f"x = {i}\n" for i in range(30)})
+    asked = []
+    real = engine._run_jobs
+    monkeypatch.setattr(engine, "_run_jobs", lambda jobs, workers, progress: asked.append(workers) or
+                        real(jobs, 1, progress))
+    scan_repo(root, {"jobs": 100_000})
+    assert asked == [os.cpu_count() or 1]
+
+
+def test_a_file_whose_analysis_runs_past_its_budget_is_skipped_with_the_reason(tmp_path, monkeypatch):
+    from auditor.scan import worker
+
+    def endless(job):
+        while True:
+            pass
+
+    monkeypatch.setattr(worker, "FILE_SECONDS", 0.2)
+    monkeypatch.setattr(worker, "analyse_source", endless)
+    job = worker.SourceJob(path="slow.py", abs_path=str(tmp_path / "slow.py"), module_name="slow", notebook=False,
+                           rule_ids=[], rule_options={}, max_size=1000)
+    [result] = worker.analyse_batch([job])
+    assert result.skipped == "its analysis took more than 0.2 s: skipped"

@@ -57,6 +57,9 @@ def _is_path_constructor(name: str) -> bool:
     return name in _PATH_CONSTRUCTORS or (name.endswith(".Path") and name.startswith("pathlib"))
 
 
+MAX_FOLDED_LENGTH = 4096  # longer than any real path: a longer constant is not folded
+
+
 class PathFolder:
     """Folds path expressions of one module; ``constants`` maps module-level names to paths."""
 
@@ -65,9 +68,11 @@ class PathFolder:
         self.constants: dict[str, str] = {}
 
     def fold(self, node: ast.AST | None) -> str | None:
-        """The constant string a path expression evaluates to, or None."""
+        """The constant string a path expression evaluates to, or None (also when it would be
+        longer than any path: ``A1 = A0 + A0`` repeated doubles a string each line)."""
         handler = _FOLDERS.get(type(node))
-        return handler(self, node) if handler is not None else None
+        folded = handler(self, node) if handler is not None else None
+        return folded if folded is None or len(folded) <= MAX_FOLDED_LENGTH else None
 
     def _constant(self, node: ast.Constant) -> str | None:
         return node.value if isinstance(node.value, str) else None
@@ -114,6 +119,10 @@ class PathFolder:
         base = self.fold(node.value.value)
         index = node.slice
         if base is None or not (isinstance(index, ast.Constant) and isinstance(index.value, int)):
+            return None
+        # A path has as many parents as parts (and a few ".." above a module's folder): a larger
+        # index fails at run time, and walking up to it would take as long as the number is large.
+        if not 0 <= index.value <= base.count("/") + 8:
             return None
         for _ in range(index.value + 1):
             base = _dirname(base)

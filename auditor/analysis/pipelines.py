@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from auditor.model.project import load_yaml_documents
+
 if TYPE_CHECKING:
     from auditor.model.project import Project
 
@@ -233,8 +235,9 @@ def owners_file_entries(text: str) -> list[str]:
     import yaml  # here: loading the rules should not import PyYAML (a warm scan loads them for one file)
 
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
+        documents = load_yaml_documents(text)
+        data = documents[0] if documents else None
+    except (yaml.YAMLError, ValueError, RecursionError):
         data = None
     if isinstance(data, dict):
         entries = []

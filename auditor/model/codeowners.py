@@ -86,6 +86,20 @@ def _strip_comment(raw: str) -> str:
     return stripped[: match.start()].strip() if match else stripped
 
 
+# Matching a glob with k wildcards in one path segment can take time that grows as the segment's
+# length to the power k (the matcher backtracks): real CODEOWNERS patterns have one or two, and a
+# pattern with more is refused and reported rather than allowed to stall the scan.
+MAX_WILDCARDS_PER_SEGMENT = 3
+
+
+def _wildcard_problem(pattern: str) -> str | None:
+    for segment in pattern.split("/"):
+        if segment != "**" and segment.count("*") + segment.count("?") > MAX_WILDCARDS_PER_SEGMENT:
+            return (f"more than {MAX_WILDCARDS_PER_SEGMENT} wildcards in one path segment ({segment[:40]!r}): "
+                    "refused, since matching it can take exponential time")
+    return None
+
+
 def _to_gitignore(pattern: str) -> str:
     # CODEOWNERS follows gitignore rules, except that a pattern is never negated.
     return pattern.lstrip("!") if pattern.startswith("!") else pattern
@@ -107,6 +121,10 @@ def parse_codeowners(text: str, path: str) -> CodeOwners:
             continue
         tokens = _split(line)
         pattern, names = tokens[0], tuple(tokens[1:]) or section_defaults
+        problem = _wildcard_problem(pattern)
+        if problem:
+            owners.errors.append((number, f"invalid pattern {pattern[:80]!r}: {problem}"))
+            continue
         try:
             # GitIgnoreSpec: gitignore semantics on pathspec>=0.10 without the deprecated "gitwildmatch".
             spec = pathspec.GitIgnoreSpec.from_lines([_to_gitignore(pattern)])

@@ -7,6 +7,7 @@ follows a path outside the root, and says why for every file it does not analyse
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -118,6 +119,22 @@ def _walk(root: Path, skipped: list[tuple[str, str]]) -> list[str]:
     return found
 
 
+def _unreadable_kind(rel: str, full: Path) -> str | None:
+    """Why a listed path is not read at all: a name that is not UTF-8 (every report and key is
+    text), or a FIFO, device or socket (reading one can block forever or never end)."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return "file name is not valid UTF-8: not read"
+    try:
+        mode = full.stat().st_mode
+    except OSError as exc:
+        return f"unreadable: {exc.strerror or exc}"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a FIFO, device or socket): not read"
+    return None
+
+
 def discover(root: Path, exclude: list[str]) -> Discovery:
     result = Discovery()
     listed = git_file_list(root)
@@ -155,6 +172,12 @@ def discover(root: Path, exclude: list[str]) -> Discovery:
             continue  # listed by git's index but deleted in the work tree
         elif full.is_dir():
             continue  # a submodule or nested repository: not part of this project's files
+        problem = _unreadable_kind(rel, full)
+        if problem:
+            # Listed under a printable name (an undecodable byte shows as U+FFFD).
+            shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            result.skipped.append((shown, problem))
+            continue
         result.paths.append(rel)
     return result
 

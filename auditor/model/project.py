@@ -37,6 +37,52 @@ def _yaml():
 
     return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+# A YAML document whose aliases expand beyond this many nodes is refused: a few hundred bytes of
+# nested aliases ("billion laughs") would otherwise make every walk over the data run for hours.
+MAX_YAML_NODES = 1_000_000
+
+
+class YAMLTooLarge(ValueError):
+    pass
+
+
+def _expanded_nodes(node: Any, sizes: dict[int, int]) -> int:
+    """How many nodes the document has once every alias is expanded (capped past the limit);
+    aliases are the same node objects, so each is counted once and multiplied where used."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = MAX_YAML_NODES + 1  # a cycle (an alias inside its own anchor) is too large too
+    total = 1
+    value = node.value
+    if isinstance(value, list):
+        for item in value:
+            for child in (item if isinstance(item, tuple) else (item,)):
+                total += _expanded_nodes(child, sizes)
+                if total > MAX_YAML_NODES:
+                    break
+    sizes[id(node)] = min(total, MAX_YAML_NODES + 1)
+    return sizes[id(node)]
+
+
+def load_yaml_documents(text: str) -> list[Any]:
+    """Every document of a YAML text through the safe loader, each refused (``YAMLTooLarge``) when
+    its aliases would expand beyond ``MAX_YAML_NODES``. Raises yaml.YAMLError when it does not parse."""
+    yaml, loader_class = _yaml()
+    loader = loader_class(text)
+    try:
+        documents = []
+        while loader.check_node():
+            node = loader.get_node()
+            if _expanded_nodes(node, {}) > MAX_YAML_NODES:
+                line = node.start_mark.line + 1 if node.start_mark else None
+                raise YAMLTooLarge(f"line {line}: aliases expand to more than {MAX_YAML_NODES:,} nodes (not read)")
+            documents.append(loader.construct_document(node))
+        return documents
+    finally:
+        loader.dispose()
+
+
 PYTHON, NOTEBOOK, CONFIG, REQUIREMENTS, LOCK, DOCKERFILE = "python", "notebook", "config", "requirements", "lock", "dockerfile"
 ARTIFACT, CODEOWNERS, DOC, BUILD, OTHER = "artifact", "codeowners", "doc", "build", "other"
 SCRIPT = "script"  # shell scripts: how a repository trains and deploys is often only written there
@@ -129,7 +175,12 @@ class RepoFile:
         except yaml.YAMLError:
             return index
 
+        walked: set[int] = set()
+
         def walk(node: Any, path: tuple) -> None:
+            if id(node) in walked:  # an alias: its keys' lines were recorded where it was defined
+                return
+            walked.add(id(node))
             if isinstance(node, yaml.MappingNode):
                 for key, value in node.value:
                     if isinstance(key, yaml.ScalarNode):
@@ -170,19 +221,22 @@ def parse_config(file: RepoFile) -> tuple[Any, tuple[int | None, str] | None]:
     yaml, loader = _yaml()
     try:
         if file.suffix in (".yaml", ".yml") or file.name in ("dvc.lock", "conda-lock.yml"):
-            docs = list(yaml.load_all(text, Loader=loader))
+            docs = load_yaml_documents(text)
             return (docs[0] if len(docs) == 1 else docs), None
         if file.suffix == ".toml" or file.name.lower() in ("pipfile", "poetry.lock", "uv.lock", "pdm.lock"):
             return tomllib.loads(text), None
         if file.suffix in (".json",) or file.name.lower() == "pipfile.lock":
             return (json.loads(text) if text.strip() else None), None
         if file.suffix == ".dvc":
-            return yaml.load(text, Loader=loader), None
+            docs = load_yaml_documents(text)
+            return (docs[0] if docs else None), None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return None, ((mark.line + 1) if mark else None, " ".join(str(getattr(exc, "problem", exc)).split()))
     except tomllib.TOMLDecodeError as exc:
         return None, (getattr(exc, "lineno", None), str(exc).split(" (at line")[0])
+    except YAMLTooLarge as exc:
+        return None, (None, str(exc))
     except (ValueError, RecursionError) as exc:
         return None, (getattr(exc, "lineno", None), str(exc).split(": line")[0])
     return None, None

@@ -147,6 +147,8 @@ def _cell_list(data: bytes) -> list:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise NotText(f"not a readable notebook: {exc}") from None
+    except RecursionError:
+        raise NotText("not a readable notebook: its JSON nests deeper than Python can read") from None
     if not isinstance(doc, dict):
         raise NotText("not a readable notebook: top level is not an object")
     cells = doc.get("cells")

@@ -36,7 +36,7 @@ from auditor.scan.suppress import apply as apply_suppressions
 if TYPE_CHECKING:
     from auditor.analysis.program import ProgramGraph
 
-from auditor.scan.worker import NOTEBOOK_CELLS, SourceJob, SourceResult, analyse_batch, to_cell
+from auditor.scan.worker import NOTEBOOK_CELLS, SourceJob, SourceResult, analyse_batch, limit_worker_memory, to_cell
 
 # Below this much Python, starting worker processes costs more than it saves (bench/).
 PARALLEL_MIN_BYTES = 800_000
@@ -164,7 +164,7 @@ def _run_jobs(jobs: list[SourceJob], workers: int, progress: Progress | None) ->
     from concurrent.futures import ProcessPoolExecutor  # here: a scan that analyses nothing starts no pool
 
     results = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=limit_worker_memory) as pool:
         for batch_result in pool.map(analyse_batch, [b for b in batches if b]):
             results.extend(batch_result)
             if progress:
@@ -183,11 +183,14 @@ def _source_lines(project: Project, path: str):
         return file.text.splitlines(), None
     if file.kind not in (PYTHON, NOTEBOOK) or file.size > project.config.max_file_size:
         return None
-    data = (project.root / path).read_bytes()
-    if file.kind == NOTEBOOK:
-        notebook = parse_notebook(data)
-        return notebook.code.splitlines(), notebook.line_map
-    return decode_text(data, python=True).text.splitlines(), None
+    try:
+        data = (project.root / path).read_bytes()
+        if file.kind == NOTEBOOK:
+            notebook = parse_notebook(data)
+            return notebook.code.splitlines(), notebook.line_map
+        return decode_text(data, python=True).text.splitlines(), None
+    except (OSError, NotText):  # changed or unreadable since it was analysed: no excerpt
+        return None
 
 
 def _in_cell(finding: Finding, cells: dict[str, list[list[int]]]) -> Finding:
@@ -377,7 +380,10 @@ def _source_phase(files: dict[str, RepoFile], jobs: list[SourceJob], config: Con
 
 def _analyse(jobs: list[SourceJob], files: dict[str, RepoFile], config: Config,
              progress: Progress | None) -> list[SourceResult]:
-    workers = config.jobs or (os.cpu_count() or 1)
+    # Never more workers than cores: the work is CPU-bound, and a repository's own configuration
+    # (`jobs = 100000`) must not make a scan fork thousands of processes.
+    cores = os.cpu_count() or 1
+    workers = min(config.jobs, cores) if config.jobs else cores
     if not config.jobs and sum(files[j.path].size for j in jobs) < PARALLEL_MIN_BYTES:
         workers = 1
     return _run_jobs(jobs, workers, progress)

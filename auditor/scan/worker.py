@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gc
 import json
+import signal
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -207,6 +209,55 @@ def analyse_source(job: SourceJob) -> SourceResult:
     return result
 
 
+# The budget of one file's analysis. No real file comes near it (the largest take about a second);
+# a file crafted to make an analysis slow or hungry is skipped with the reason, and the scan goes on.
+FILE_SECONDS = 20.0
+WORKER_MEMORY_BYTES = 4 << 30  # address space of one worker process (set in worker processes only)
+
+
+class _OverBudget(BaseException):
+    """Raised by the timer inside a file's analysis; a BaseException, so that no rule's
+    ``except Exception`` can swallow it."""
+
+
+def _on_alarm(signum, frame) -> None:
+    raise _OverBudget()
+
+
+def analyse_within_budget(job: SourceJob) -> SourceResult:
+    """``analyse_source`` stopped after ``FILE_SECONDS`` (where a timer can be set: the main thread
+    of a process on a system with ``setitimer``) or when it runs out of memory."""
+    timed = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if timed:
+        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, FILE_SECONDS)
+    try:
+        return analyse_source(job)
+    except _OverBudget:
+        return SourceResult(job.path, skipped=f"its analysis took more than {FILE_SECONDS:g} s: skipped")
+    except MemoryError:
+        return SourceResult(job.path, skipped="its analysis needed more memory than a file may use: skipped")
+    except RecursionError:
+        return SourceResult(job.path, skipped="it nests deeper than the analysis can follow: skipped")
+    finally:
+        if timed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+def limit_worker_memory() -> None:
+    """Initializer of worker processes: a file that needs more memory than this raises MemoryError
+    in its own analysis, instead of taking the machine's memory from everything else."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if soft == resource.RLIM_INFINITY or soft > WORKER_MEMORY_BYTES:
+            resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, hard))
+    except (ImportError, ValueError, OSError):
+        pass  # not on this system: the time budget still holds
+
+
 def analyse_batch(jobs: list[SourceJob]) -> list[SourceResult]:
     # Parsing many files creates millions of short-lived objects; a full collector pass over them
     # only slows that down (measured in peers.md). Some per-file objects do form cycles (visitors
@@ -216,7 +267,7 @@ def analyse_batch(jobs: list[SourceJob]) -> list[SourceResult]:
     try:
         results = []
         for index, job in enumerate(jobs, start=1):
-            result = analyse_source(job)
+            result = analyse_within_budget(job)
             # Facts leave the worker as the JSON text the main process keeps and the cache stores.
             result.fact_texts, result.facts = encode_facts(result.facts), {}
             result.fact_names = list(result.fact_texts)
