@@ -203,9 +203,10 @@ def test_alias_expansion_is_reported_as_a_parse_error_not_read(tmp_path):
 def test_a_codeowners_pattern_that_would_backtrack_is_refused_and_reported(tmp_path):
     from auditor.model.codeowners import parse_codeowners
 
-    owners = parse_codeowners("*.py @a\n*a*a*a*a*b @b\n", "CODEOWNERS")
+    owners = parse_codeowners("*.py @a\n*a*a*a*a*b @b\n\\\n", "CODEOWNERS")
     assert [r.pattern for r in owners.rules] == ["*.py"]
-    assert owners.errors and "wildcards in one path segment" in owners.errors[0][1]
+    assert "wildcards in one path segment" in owners.errors[0][1]
+    assert owners.errors[1] == (3, "no pattern in '\\\\'")  # a lone backslash (found by the fuzz test)
 
 
 def test_a_backtracking_regex_option_is_a_configuration_error(tmp_path):
@@ -259,3 +260,48 @@ def test_a_file_whose_analysis_runs_past_its_budget_is_skipped_with_the_reason(t
                            rule_ids=[], rule_options={}, max_size=1000)
     [result] = worker.analyse_batch([job])
     assert result.skipped == "its analysis took more than 0.2 s: skipped"
+
+
+def test_an_unreadable_folder_outside_git_is_listed_not_dropped(tmp_path, monkeypatch):
+    import os
+
+    from auditor.model import discover
+
+    root = tmp_path / "repo"
+    _tree(root, {"a.py": "x = 1\n", "locked/b.py": "y = 2\n"})
+    real_walk = os.walk
+
+    def walk_with_a_locked_folder(top, **kwargs):  # what os.walk does for a mode-000 folder (not as root)
+        for current, dirnames, filenames in real_walk(top, **kwargs):
+            if current.endswith("locked"):
+                kwargs["onerror"](PermissionError(13, "Permission denied", current))
+                continue
+            yield current, dirnames, filenames
+
+    monkeypatch.setattr(discover.os, "walk", walk_with_a_locked_folder)
+    found = discover.discover(root, [])
+    assert found.paths == ["a.py"]
+    assert ("locked", "unreadable folder: Permission denied") in found.skipped
+
+
+def test_a_corrupt_git_object_marks_the_history_partial_and_says_so(tmp_path):
+    from auditor.model.gitinfo import read_history
+    from auditor.testing import git, make_repo
+
+    root = make_repo(tmp_path / "repo", {"old.py": "x = 1\n", "new.py": "y = 2\n"}, ages={"old.py": 300, "new.py": 3})
+    old_tree = git(root, "rev-parse", "HEAD~1^{tree}").strip()
+    (root / ".git" / "objects" / old_tree[:2] / old_tree[2:]).unlink()  # the older commit's tree is gone
+    history = read_history(root)
+    history.last_commit_time("new.py")  # reads the log
+    # git stops at the damaged commit before writing anything here, so nothing could be read; the
+    # history says so, with git's reason, instead of looking like a repository without history.
+    assert not history.available and history.reason.startswith("git log failed: fatal: unable to read tree")
+
+
+def test_backfill_without_git_is_a_clear_error(tmp_path, monkeypatch):
+    from auditor.testing import make_repo
+
+    root = make_repo(tmp_path / "repo", {"a.py": "x = 1\n"}, ages={"a.py": 3})
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools-here"))
+    done = CliRunner().invoke(main, ["history", "backfill", str(root), "--history", str(tmp_path / "h.sqlite")])
+    assert done.exit_code == 2 and "git could not run" in done.output

@@ -120,6 +120,9 @@ def parse_codeowners(text: str, path: str) -> CodeOwners:
             section_defaults = tuple(_split(header.group("rest") or ""))
             continue
         tokens = _split(line)
+        if not tokens:  # a line of escapes only ("\\"): no pattern (found by tests/test_fuzz.py)
+            owners.errors.append((number, f"no pattern in {raw.strip()[:80]!r}"))
+            continue
         pattern, names = tokens[0], tuple(tokens[1:]) or section_defaults
         problem = _wildcard_problem(pattern)
         if problem:

@@ -86,7 +86,13 @@ def _walk(root: Path, skipped: list[tuple[str, str]]) -> list[str]:
                 return True
         return False
 
-    for current, dirnames, filenames in os.walk(root, followlinks=False):
+    def unreadable(error: OSError) -> None:  # a folder os.walk cannot list is said, not dropped
+        where = Path(os.fsdecode(error.filename)) if error.filename else Path("?")
+        if where.is_relative_to(root):
+            where = where.relative_to(root)
+        skipped.append((where.as_posix(), f"unreadable folder: {error.strerror or error}"))
+
+    for current, dirnames, filenames in os.walk(root, followlinks=False, onerror=unreadable):
         current_path = Path(current)
         rel_dir = current_path.relative_to(root).as_posix()
         rel_dir = "" if rel_dir == "." else rel_dir

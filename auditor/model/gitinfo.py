@@ -165,7 +165,9 @@ class _PendingLog:
     def _run(self, command: list[str]) -> None:
         try:
             done = subprocess.run(command, capture_output=True, timeout=LOG_TIMEOUT_SECONDS, env=git_env())
-            self._outcome = (done.stdout.decode("utf-8", errors="replace"), None, done.returncode == 0)
+            error = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
+            failure = None if done.returncode == 0 else f"git log failed: {error[-1] if error else done.returncode}"
+            self._outcome = (done.stdout.decode("utf-8", errors="replace"), failure, done.returncode == 0)
         except subprocess.TimeoutExpired as exc:
             output = (exc.stdout or b"").decode("utf-8", errors="replace")
             self._outcome = (output[: output.rfind(_RECORD)], "timeout", False)  # drop the commit cut off
@@ -185,6 +187,12 @@ class _PendingLog:
             elif failure == "timeout":
                 self.history.partial = True
                 self.history.reason = f"history read for {LOG_TIMEOUT_SECONDS} s only; older commits ignored"
+            elif failure and _RECORD in output:
+                # A damaged repository (a corrupt or missing object) stops the log part-way: what
+                # was read is kept, and the history says it is partial and why.
+                output = output[: output.rfind(_RECORD)]  # the commit it stopped in may be incomplete
+                self.history.partial = True
+                self.history.reason = f"history read only in part ({failure}); older commits ignored"
             elif failure:
                 self.history.available, self.history.reason = False, failure
             self.text = output
