@@ -1,0 +1,38 @@
+"""The evaluation scorer (bench/eval/score.py): matching findings to labels and the arithmetic."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location("score", PROJECT / "bench" / "eval" / "score.py")
+score = importlib.util.module_from_spec(spec)
+sys.modules["score"] = score  # dataclasses look their module up there
+spec.loader.exec_module(score)
+
+
+def test_findings_match_labels_by_path_rule_and_nearby_line():
+    labels = [score.Label("r", "a.py", 10, "ML101", "dead-code", True, "unused"),
+              score.Label("r", "a.py", 40, "ML101", "dead-code", False, "called by a framework"),
+              score.Label("r", "b.py", 5, "ML451", "unsafe-load", False, "fixed path")]
+    findings = [{"rule": "ML101", "path": "a.py", "line": 12, "severity": "low"},   # 2 lines off: matches
+                {"rule": "ML101", "path": "a.py", "line": 44, "severity": "low"},   # 4 lines off: not labelled
+                {"rule": "ML103", "path": "a.py", "line": 10, "severity": "info"}]  # another rule
+    matched, unmatched = score.match(findings, labels)
+    assert matched == {0: labels[0]} and unmatched == {1, 2}
+    counts = score.tally(findings, matched, lambda f: f["rule"])
+    assert counts == {"ML101": [1, 0, 1], "ML103": [0, 0, 1]}
+    assert score.precision(3, 1) == "0.75" and score.precision(0, 0) == "-"
+
+
+def test_the_scorer_reads_saved_scans_and_reports_missing_trees(tmp_path, capsys):
+    (tmp_path / "accelerate.json").write_text(json.dumps({"findings": [
+        {"rule": "ML154", "path": "src/accelerate/commands/menu/keymap.py", "line": 43, "severity": "high"}]}))
+    assert score.main(["--scan-json", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "accelerate: 1 findings, 1 labelled (0 true)" in out and "still false: ML154" in out
+    assert "example-get-started: no" in out  # no saved scan for it: said, not an error
+    assert "high                      0      1           0       0.00" in out
