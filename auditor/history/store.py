@@ -127,8 +127,8 @@ class History:
             raise HistoryError(f"no history at {self.path} (record scans with `mlaudit scan --record`)")
         if self.path.exists() and self.path.is_dir():
             raise HistoryError(f"{self.path} is a directory, not a history file")
-        self._refuse_foreign()
         try:
+            self._refuse_foreign()
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self.db.execute("PRAGMA foreign_keys=ON")
@@ -143,22 +143,16 @@ class History:
     def _refuse_foreign(self) -> None:
         """An existing file that is not an mlaudit history (another program's SQLite database, say)
         is refused before anything writes to it: opening it for writing would switch its journal
-        and add our tables."""
+        and add our tables. Errors reading it are the caller's to report."""
+        if not self.path.is_file() or self.path.stat().st_size == 0:
+            return
+        probe = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
         try:
-            if not self.path.is_file() or self.path.stat().st_size == 0:
-                return
-            probe = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-            try:
-                tables = {name for (name,) in probe.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-                ours = "meta" in tables and probe.execute(
-                    "SELECT 1 FROM meta WHERE name='schema_version'").fetchone() is not None
-            finally:
-                probe.close()
-        except sqlite3.DatabaseError as exc:
-            raise HistoryError(f"{self.path} is not a readable mlaudit history ({exc}); it was left untouched: "
-                               "move it aside to start a new one") from None
-        except OSError as exc:
-            raise HistoryError(f"cannot open history {self.path}: {exc}") from None
+            tables = {name for (name,) in probe.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            ours = "meta" in tables and probe.execute(
+                "SELECT 1 FROM meta WHERE name='schema_version'").fetchone() is not None
+        finally:
+            probe.close()
         if not ours:
             raise HistoryError(f"{self.path} is an SQLite database but not an mlaudit history; it was left "
                                "untouched: give another --history file")
