@@ -12,8 +12,8 @@ from typing import Any, Iterator
 
 from auditor.analysis.liveness import analyse
 from auditor.ml.paths import is_test_path
-from auditor.ml.serving import is_serving_path
-from auditor.ml.training import is_training_path
+from auditor.ml.serving import is_serving_entry
+from auditor.ml.training import is_training_entry
 from auditor.rule import Invalid, ProjectRule, Valid
 
 _FEATURE_KEY = re.compile(r"(^|_)(features?|feature_(names|columns|cols|list)|input_(columns|features|cols)|"
@@ -363,8 +363,8 @@ class TrainingServingSkew(ProjectRule):
     def check(self, project):
         analysis = analyse(project)
         paths = [p for p in analysis.symbols if not is_test_path(p) and not p.endswith(".ipynb")]
-        train_roots = [p for p in paths if is_training_path(p)]
-        serve_roots = [p for p in paths if is_serving_path(p) and p not in train_roots]
+        train_roots = [p for p in paths if is_training_entry(p)]
+        serve_roots = [p for p in paths if is_serving_entry(p) and p not in train_roots]
         if not train_roots or not serve_roots:
             return
         train_reach, serve_reach = self._reach(analysis, train_roots), self._reach(analysis, serve_roots)

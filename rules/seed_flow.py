@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.analysis.program import MODULE, ProgramGraph
-from auditor.ml.paths import is_test_path
+from auditor.ml.paths import is_test_support_path
 from auditor.rules.seed_values import NONE
 
 
@@ -34,7 +34,7 @@ class SeedFlow:
         self.entries = set(self.program.entry_modules)
         self.direct: dict[str, list[tuple[int, frozenset[str]]]] = {}  # node -> [(line, libraries)]
         for path, facts in self.facts.items():
-            if is_test_path(path):
+            if is_test_support_path(path):
                 continue
             for setter in facts.get("setters", []):
                 if setter.get("state") == NONE:
@@ -93,7 +93,7 @@ class SeedFlow:
             if target not in self.program:
                 continue
             for source in self.program.predecessors(target):
-                if is_test_path(_split(source)[0]):
+                if is_test_support_path(_split(source)[0]):
                     continue
                 for line in self._lines(source, target):
                     found.append((source, line))
@@ -167,7 +167,7 @@ class SeedFlow:
         """Where ``library`` is seeded, as users see it (``path scope line N`` or ``... cell C line N``)."""
         places = []
         for path, facts in sorted(self.facts.items()):
-            if is_test_path(path):
+            if is_test_support_path(path):
                 continue
             for setter in facts.get("setters", []):
                 if setter.get("state") != NONE and library in setter.get("libraries", ()):

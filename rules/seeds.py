@@ -14,7 +14,7 @@ import re
 from pathlib import PurePosixPath
 from typing import Any
 
-from auditor.ml.paths import is_test_path
+from auditor.ml.paths import is_test_support_path
 from auditor.model.project import CONFIG
 from auditor.rule import Invalid, ProjectRule, Valid
 from auditor.rules.seed_flow import SeedFlow, flow_node
@@ -219,7 +219,7 @@ class UnseededRandomDraw(ProjectRule):
     def check(self, project):
         flow = SeedFlow(project)
         for path, facts in sorted(flow.facts.items()):
-            if is_test_path(path):
+            if is_test_support_path(path):
                 continue
             for draw in facts.get("draws", []):
                 if draw.get("state") != NONE:
@@ -307,7 +307,7 @@ class NonReproducibleSeed(ProjectRule):
 
     def check(self, project):
         for path, facts in sorted(project.fact("seeds").items()):
-            if is_test_path(path):
+            if is_test_support_path(path):
                 continue
             for item in [*facts.get("draws", []), *facts.get("setters", [])]:
                 if item.get("state") == NONE and "libraries" in item:  # random.seed(), np.random.seed(None)
@@ -357,7 +357,7 @@ class NondeterministicGpuKernels(ProjectRule):
     )
 
     def check(self, project):
-        facts = {p: f for p, f in project.fact("seeds").items() if not is_test_path(p)}
+        facts = {p: f for p, f in project.fact("seeds").items() if not is_test_support_path(p)}
         if any(f.get("deterministic") for f in facts.values()):
             return
         for path, f in sorted(facts.items()):
@@ -406,7 +406,7 @@ class UnrecordedSeed(ProjectRule):
     )
 
     def check(self, project):
-        facts = {p: f for p, f in project.fact("seeds").items() if not is_test_path(p)}
+        facts = {p: f for p, f in project.fact("seeds").items() if not is_test_support_path(p)}
         if any(f.get("records_seed") or f.get("tracks_opaque") for f in facts.values()):
             return
         if any(_has_seed_key(f.data) for f in project.files.values() if f.kind == CONFIG):

@@ -9,25 +9,31 @@ from pathlib import Path
 import pytest
 
 from auditor.ml.models import EXTENSION_FORMATS, MODEL_LOAD_CALLS, MODEL_PATH_WORD, MODEL_SAVE_CALLS, MODEL_SUFFIXES, sniff
-from auditor.ml.paths import in_test_folder, is_test_path
-from auditor.ml.serving import is_serving_path
+from auditor.ml.paths import in_test_folder, is_test_path, is_test_support_path
+from auditor.ml.serving import is_serving_entry, is_serving_module
 from auditor.ml.tracking import RUN_RECORDERS
-from auditor.ml.training import TRAIN_COMMAND, is_training_path
+from auditor.ml.training import TRAIN_COMMAND, is_training_entry, is_training_module
 from auditor.model.project import ARTIFACT, classify
 
 PROJECT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("path", ["tests/unit/helpers.py", "src/test_model.py", "pkg/model_test.py", "conftest.py",
-                                  "testing/fakes.py", "pkg/test_utils/launch.py"])
+                                  "testing/fakes.py"])
 def test_tests_are_recognised(path):
-    assert is_test_path(path)
+    assert is_test_path(path) and is_test_support_path(path)
 
 
 @pytest.mark.parametrize("path", ["src/contest.py", "src/latest/train.py", "attest.py", "src/testbed.py",
                                   "pipelines/backtest.py"])
 def test_production_code_is_not_a_test(path):
-    assert not is_test_path(path)
+    assert not is_test_path(path) and not is_test_support_path(path)
+
+
+def test_code_in_a_test_folder_serves_the_tests_without_being_one():
+    # A launcher script under test_utils/ is no test (the dead-code roots), but the seed rules leave
+    # it alone like the tests it serves.
+    assert not is_test_path("pkg/test_utils/launch.py") and is_test_support_path("pkg/test_utils/launch.py")
 
 
 def test_fixture_folders_hold_fixtures_not_deployed_models():
@@ -60,14 +66,21 @@ def test_save_and_load_calls_say_where_their_path_is():
     assert not MODEL_PATH_WORD.search("plots/loss.png")
 
 
-@pytest.mark.parametrize("path,training,serving", [
-    ("train.py", True, False), ("src/training/loop.py", True, False), ("model_trainer.py", True, False),
-    ("retrain_job.py", True, False), ("fitness.py", False, False), ("constraints.py", False, False),
-    ("serve.py", False, True), ("api/routes.py", False, True), ("batch_inference.py", False, True),
-    ("apply.py", False, False),
+@pytest.mark.parametrize("path,entry,module", [
+    ("train.py", True, True), ("src/training/loop.py", True, True), ("fit_model.py", True, True),
+    ("model_trainer.py", False, True), ("retrain_job.py", False, True), ("pipeline.py", False, True),
+    ("train_data/load.py", True, True), ("fitness.py", False, True), ("constraints.py", False, False),
 ])
-def test_training_and_serving_paths(path, training, serving):
-    assert (is_training_path(path), is_serving_path(path)) == (training, serving)
+def test_where_training_starts_and_what_counts_as_training_code(path, entry, module):
+    assert (is_training_entry(path), is_training_module(path)) == (entry, module)
+
+
+@pytest.mark.parametrize("path,entry,module", [
+    ("serve.py", True, True), ("api/routes.py", True, False), ("batch_inference.py", True, True),
+    ("handler.py", False, True), ("apply.py", False, False), ("app/main.py", True, False),
+])
+def test_where_serving_starts_and_what_counts_as_serving_code(path, entry, module):
+    assert (is_serving_entry(path), is_serving_module(path)) == (entry, module)
 
 
 def test_training_commands():

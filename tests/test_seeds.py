@@ -6,7 +6,7 @@ import pytest
 
 from auditor import registry
 from auditor.demo import build_demo
-from auditor.ml.paths import is_test_path
+from auditor.ml.paths import is_test_support_path
 from auditor.rules import seed_tables
 from auditor.rules.seeds import SeedFlow
 from auditor.testing import make_repo, scan_repo
@@ -122,10 +122,10 @@ def test_recursion_and_odd_calls_do_not_crash(tmp_path):
 
 
 def test_test_paths():
-    assert is_test_path("tests/unit/helpers.py") and is_test_path("src/test_model.py")
-    assert is_test_path("pkg/model_test.py") and is_test_path("conftest.py")
-    assert is_test_path("src/accelerate/test_utils/scripts/run.py")
-    assert not is_test_path("src/contest.py") and not is_test_path("src/latest/train.py")
+    assert is_test_support_path("tests/unit/helpers.py") and is_test_support_path("src/test_model.py")
+    assert is_test_support_path("pkg/model_test.py") and is_test_support_path("conftest.py")
+    assert is_test_support_path("src/accelerate/test_utils/scripts/run.py")
+    assert not is_test_support_path("src/contest.py") and not is_test_support_path("src/latest/train.py")
 
 
 def test_seed_flow_api(tmp_path):

@@ -1,10 +1,15 @@
-"""What a path says about its file's role: tests and test fixtures.
+"""What a path says about its file's role: tests, test support code and test fixtures.
 
-One definition used by every rule, the program analysis and the readiness checks. A test is a file
-named ``test_*``, ``*_test.py`` or ``conftest.py``, or any file under a ``tests``, ``test`` or
-``testing`` folder or a folder named ``test_*`` (``test_utils/``, ``test_data/``): code kept there
-serves the tests (helpers, fixtures, scripts the tests launch), so it is never production code that
-should be seeded or called. ``in_test_folder`` says where model files are fixtures.
+One home for these definitions, used by every rule, the program analysis and the readiness checks.
+They are three concepts, each named for what its users need:
+
+- ``is_test_path``: a test. A file named ``test_*``, ``*_test.py`` or ``conftest.py``, or any file
+  under a ``tests``, ``test`` or ``testing`` folder. Tests are entry points of their own (the dead-code
+  roots) and are held to other standards (hard-coded paths, broad excepts).
+- ``is_test_support_path``: a test, or code that serves the tests from a folder named ``test_*``
+  (``test_utils/``, ``test_data/``: helpers, fixtures, scripts the tests launch). The seed rules
+  leave these alone: a helper that draws random test data needs no pinned seed.
+- ``in_test_folder``: a model file there is a test fixture, not a deployed model.
 """
 
 from __future__ import annotations
@@ -19,14 +24,20 @@ _FIXTURE_FOLDERS = frozenset({"tests", "test", "testing", "fixtures", "testdata"
 _FIXTURE_WORDS = frozenset({"test", "tests", "testing", "fixture", "fixtures", "testdata"})
 
 
-# A pure function of a path, asked for every definition of a project: answered once per path.
+# Pure functions of a path, asked for every definition of a project: answered once per path.
 @lru_cache(maxsize=1 << 16)
 def is_test_path(path: str) -> bool:
     """The file is a test (pytest's and unittest's naming, or a test folder)."""
     p = PurePosixPath(path)
     name = p.name
     return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
-            or any(part in TEST_FOLDERS or part.startswith("test_") for part in p.parts[:-1]))
+            or any(part in TEST_FOLDERS for part in p.parts[:-1]))
+
+
+@lru_cache(maxsize=1 << 16)
+def is_test_support_path(path: str) -> bool:
+    """A test, or a file under a ``test_*`` folder that serves the tests."""
+    return is_test_path(path) or any(part.startswith("test_") for part in PurePosixPath(path).parts[:-1])
 
 
 def in_test_folder(path: str) -> bool:

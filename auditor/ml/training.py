@@ -1,8 +1,8 @@
-"""What training is, by path and by command: one definition for the rules and the readiness checks.
+"""What training is, by path and by command, in one place for the rules and the readiness checks.
 
-A training module is named for it (``train.py``, ``training/``, ``trainer.py``, ``retrain_job.py``,
-``fit_model.py``); a training pipeline is a module that imports an orchestrator (``PIPELINE_LIBS``)
-or is named ``pipeline``. A training command is how a repository starts one (``python train.py``,
+Where training starts (``TRAINING_ENTRY``: the skew rule's training side) is narrower than what
+counts as training code (``TRAINING_MODULE``: readiness, with the orchestrators of
+``PIPELINE_LIBS``). A training command is how a repository starts training (``python train.py``,
 ``dvc repro``, ``make train``, ``kedro run``...), in a Makefile target, a CI job, a script or a doc.
 """
 
@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 
-# The path of a training script or package: a path part that is (or starts or ends with) one of
-# the training words, followed by a separator or the end ("train_utils.py", "model_trainer.py",
-# "training/loop.py"; not "constraints.py" or "fitness.py").
-TRAINING_PATH = re.compile(r"(^|[/_])(train|training|retrain|fit)(s|er|ers)?([/_.]|$)")
-# A training pipeline's module by name ("pipeline.py", "train_pipeline.py", "pipelines/daily.py").
-PIPELINE_PATH = re.compile(r"(^|[/_])pipelines?([/_.]|$)")
+# Where training starts, by path: a path part that is a training word followed by a separator or
+# the end ("train.py", "training/loop.py", "fit_model.py"; not "trainer.py" or "constraints.py").
+# The training-serving skew rule roots its training side here.
+TRAINING_ENTRY = re.compile(r"(^|[/_])(train|training|fit)([/_.]|$)")
+# A module about training or a pipeline, by its file name ("train_utils.py", "trainer.py",
+# "retrain_job.py", "pipeline.py") or a folder named train*: what the readiness checks read as
+# training code when it imports no orchestrator.
+TRAINING_MODULE = re.compile(r"(^|[/_])(train|training|fit|retrain|pipeline)s?[^/]*\.py$|(^|/)train[^/]*/")
 # Orchestrators whose import makes a module a pipeline definition.
 PIPELINE_LIBS = ("airflow", "prefect", "dagster", "kedro", "zenml", "metaflow", "kfp", "luigi", "flytekit",
                  "sagemaker.workflow", "azure.ai.ml", "azureml.pipeline", "google.cloud.aiplatform", "mlflow.projects")
@@ -29,6 +31,9 @@ TRAIN_COMMAND = re.compile(r"(python3?\s+(-m\s+)?\S*(train|pipeline)\S*|dvc\s+re
                            r"|(?<!\S)\S*train\S*\.sh|zenml\s+pipeline\s+run|metaflow|sagemaker\S*pipeline)", re.I)
 
 
-def is_training_path(path: str) -> bool:
-    """The file is a training script or lies in a training package, by its path."""
-    return bool(TRAINING_PATH.search(path.lower()))
+def is_training_entry(path: str) -> bool:
+    return bool(TRAINING_ENTRY.search(path.lower()))
+
+
+def is_training_module(path: str) -> bool:
+    return bool(TRAINING_MODULE.search(path.lower()))

@@ -13,8 +13,8 @@ from pathlib import PurePosixPath
 from typing import Any, Callable, Iterable
 
 from auditor.ml.paths import is_test_path
-from auditor.ml.serving import SERVING_LIBS, is_serving_path
-from auditor.ml.training import PIPELINE_LIBS, PIPELINE_PATH, is_training_path
+from auditor.ml.serving import SERVING_LIBS, is_serving_module
+from auditor.ml.training import PIPELINE_LIBS, is_training_module
 from auditor.model.project import CONFIG, DOC, NOTEBOOK, PYTHON, Project
 from auditor.readiness.model import Evidence
 from auditor.readiness.prefilter import fold, may_match
@@ -101,13 +101,12 @@ class Index:
 
     @cached_property
     def serving_paths(self) -> list[str]:
-        return self._paths_using(self.production_paths, SERVING_LIBS, is_serving_path)
+        return self._paths_using(self.production_paths, SERVING_LIBS, is_serving_module)
 
     @cached_property
     def pipeline_paths(self) -> list[str]:
         """Training code and pipeline definitions (auditor/ml/training.py)."""
-        return self._paths_using(self.source_paths, PIPELINE_LIBS,
-                                 lambda path: is_training_path(path) or bool(PIPELINE_PATH.search(path.lower())))
+        return self._paths_using(self.source_paths, PIPELINE_LIBS, is_training_module)
 
     @cached_property
     def ci_paths(self) -> list[str]:
