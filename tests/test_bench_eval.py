@@ -29,10 +29,10 @@ def test_findings_match_labels_by_path_rule_and_nearby_line():
 
 
 def test_the_scorer_reads_saved_scans_and_reports_missing_trees(tmp_path, capsys):
-    (tmp_path / "accelerate.json").write_text(json.dumps({"findings": [
-        {"rule": "ML154", "path": "src/accelerate/commands/menu/keymap.py", "line": 43, "severity": "high"}]}))
+    (tmp_path / "example-get-started.json").write_text(json.dumps({"findings": [
+        {"rule": "ML451", "path": "src/evaluate.py", "line": 94, "severity": "high"}]}))
     assert score.main(["--scan-json", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "accelerate: 1 findings, 1 labelled (0 true)" in out and "still false: ML154" in out
-    assert "example-get-started: no" in out  # no saved scan for it: said, not an error
+    assert "example-get-started: 1 findings, 1 labelled (0 true)" in out and "still false: ML451" in out
+    assert "accelerate: no" in out  # no saved scan for it: said, not an error
     assert "high                      0      1           0       0.00" in out
