@@ -114,6 +114,18 @@ CASES = {
         "load/locustfile.py": "from locust import HttpUser, task\n\n\nclass Scorer(HttpUser):\n    @task\n    def score(self):\n"
                               "        pass\n",
         "tools/export.py": "import json\n\n\nclass _PlantedEncoder(json.JSONEncoder):\n    pass\n" + PLANTED},
+    "tfx-module-file": {  # the Trainer and Transform load module files by path and call these functions by name
+        "runner.py": ("import os\n\nTRAINER_MODULE = os.path.join('pipeline', 'model.py')\n\n\n"
+                      "if __name__ == '__main__':\n    print(TRAINER_MODULE)\n"),
+        "pipeline/model.py": (
+            "import tensorflow as tf\n\nimport features\n\n\ndef _input_fn(files, batch_size):\n"
+            "    return tf.data.Dataset.from_tensor_slices(files).batch(batch_size)\n\n\n"
+            "def _build_keras_model(units):\n    return tf.keras.Sequential([tf.keras.layers.Dense(units)])\n\n\n"
+            "def run_fn(fn_args):\n    model = _build_keras_model(features.HIDDEN_UNITS)\n"
+            "    model.fit(_input_fn(fn_args.train_files, 32))\n" + PLANTED),
+        "pipeline/features.py": (
+            "HIDDEN_UNITS = 8\nLABEL_KEY = 'label'\n\n\ndef transformed_name(key):\n    return key + '_xf'\n\n\n"
+            "def preprocessing_fn(inputs):\n    return {transformed_name(LABEL_KEY): inputs[LABEL_KEY]}\n")},
     "dunder-all": {"main.py": "import lib.api\n", "lib/__init__.py": "", "lib/api.py": (
         "__all__ = ['public_entry']\n\n\ndef public_entry():\n    return 1\n" + PLANTED)},
 }

@@ -100,6 +100,10 @@ FRAMEWORK_FUNCTIONS: dict[str, str] = {
     "teardown_module": "pytest hook", "setup_function": "pytest hook", "teardown_function": "pytest hook",
     "__getattr__": "module protocol", "__dir__": "module protocol", "get_app": "ASGI/WSGI factory",
     "_mp_fn": "torch_xla xla_spawn entry",
+    # TFX components load a "module file" by path and call these by name.
+    "run_fn": "TFX Trainer module file", "trainer_fn": "TFX Trainer module file (estimator)",
+    "preprocessing_fn": "TFX Transform module file", "tuner_fn": "TFX Tuner module file",
+    "stats_options_updater_fn": "TFX StatisticsGen module file",
 }
 FRAMEWORK_FUNCTION_PREFIXES = {"pytest_": "pytest hook", "test_": "test function"}
 # (event, context) is the calling convention of every serverless handler.
