@@ -42,6 +42,9 @@ class Config:
     # Links from reports to the code, e.g. "https://git.example/{path}?at={commit}#L{line}";
     # None: derived from the git remote for GitHub and GitLab (auditor/report/links.py).
     source_url_template: str | None = None
+    # The independent projects inside the repository (auditor/model/units.py): directory globs, or
+    # None to detect them; ["."] makes the whole repository one unit.
+    units: list[str] | None = None
 
 
 # key in TOML -> (field name, checker description, checker)
@@ -49,6 +52,12 @@ def _list_of_str(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
+
+
+def _unit_glob_ok(glob: str) -> bool:
+    """A unit glob is a relative directory pattern inside the repository."""
+    parts = glob.strip().strip("/").split("/")
+    return bool(glob.strip()) and not glob.startswith("/") and ".." not in parts and "\\" not in glob
 
 
 _KEYS: dict[str, tuple[str, str, Any]] = {
@@ -73,6 +82,8 @@ _KEYS: dict[str, tuple[str, str, Any]] = {
     "readiness": ("readiness", "a table such as { weights = { rollback = 30 } }", lambda v: isinstance(v, dict)),
     "jobs": ("jobs", "a non-negative integer",
              lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0),
+    "units": ("units", 'a list of directory globs such as ["labs/*/*"] (["."]: one unit)',
+              lambda v: _list_of_str(v) and all(_unit_glob_ok(g) for g in v)),
     "source-url-template": ("source_url_template",
                             "an http(s) URL with {path} and optionally {commit}, {branch}, {line}",
                             lambda v: isinstance(v, str)),

@@ -18,6 +18,7 @@ from pathlib import PurePosixPath
 from typing import Any, Iterable, NamedTuple
 
 # MODULE and SymbolFacts are re-exported: rules import them from here with the graph.
+from auditor.analysis.import_roots import ImportRoots
 from auditor.analysis.symbol_visitor import MODULE
 from auditor.analysis.symbols import SymbolFacts
 
@@ -73,26 +74,25 @@ class _ModuleNames:
         # function scope -> its parameters and assigned names
         self.locals = {scope: set(names) for scope, names in facts.get("locals", {}).items()}
         self._visible: dict[str, dict[str, str | None]] = {}  # scope -> name -> qualname it names there
-        self._imported: dict[str, str | None] = {}  # dotted name -> node
+        self._imported: dict[str, tuple[str, ...]] = {}  # dotted name -> the nodes it can be
         self._classes: dict[str, str | None] = {}  # scope -> its enclosing class, for ``self.x`` uses
 
-    def node(self, scope: str, target: str) -> str | None:
-        """The node a call made in ``scope`` names: ``import:pkg.mod.name``, ``local:name`` (or
+    def nodes(self, scope: str, target: str) -> tuple[str, ...]:
+        """The nodes a call made in ``scope`` names: ``import:pkg.mod.name``, ``local:name`` (or
         ``local:name.attr``) or ``self:method``."""
         kind, _, name = target.partition(":")
         if kind == "import":
             return self.imported(name)
-        if kind == "local":
-            return self.local(scope, name)
-        if kind == "self":
-            return self.method(scope, name)
-        return None
+        node = self.local(scope, name) if kind == "local" else self.method(scope, name) if kind == "self" else None
+        return (node,) if node else ()
 
-    def imported(self, name: str) -> str | None:
-        if name not in self._imported:
-            node = self.graph.resolve_from(self.path, name)
-            self._imported[name] = self.graph._node(node) if node else None
-        return self._imported[name]
+    def imported(self, name: str) -> tuple[str, ...]:
+        """Every node an imported name can be (more than one when copies of a module could each be
+        the one imported: all are used)."""
+        found = self._imported.get(name)
+        if found is None:
+            found = self._imported[name] = tuple(self.graph._node(n) for n in self.graph.resolve_all_from(self.path, name))
+        return found
 
     def local(self, scope: str, name: str) -> str | None:
         head, _, rest = name.partition(".")
@@ -140,6 +140,8 @@ class ProgramGraph:
         self.definitions: dict[str, Definition] = {}
         self.last_lines: dict[str, int] = {}  # module -> where its last definition ends
         self.module_paths: dict[str, str] = {}  # dotted name -> path (several spellings per module)
+        self.module_paths_all: dict[str, list[str]] = {}  # dotted name -> every path spelled so
+        self._under: dict[tuple[str, str], str | None] = {}  # (import root, dotted name) -> node
         self._modules: dict[str, str] = {}  # module node -> the one string naming it (Definition.node for the others)
         self._succ: dict[str, dict[str, int]] = {}  # source -> {target: packed edge}, in insertion order
         self._pred: dict[str, list[str]] = {}  # target -> sources, in insertion order
@@ -156,6 +158,7 @@ class ProgramGraph:
     def _copy_as_built(self, built: "ProgramGraph") -> None:
         """The graph ``built`` was before the dead-code analysis hung members off classes."""
         self.definitions, self.last_lines, self.module_paths = built.definitions, built.last_lines, built.module_paths
+        self.module_paths_all, self.import_roots, self._under = built.module_paths_all, built.import_roots, built._under
         self._modules = dict(built._modules)
         for source, targets in built._succ.items():
             kept = {}
@@ -172,6 +175,7 @@ class ProgramGraph:
 
     # -- module names ---------------------------------------------------------------------------
     def _index_modules(self) -> None:
+        self.import_roots = ImportRoots(self.project, self.symbols)
         for path, name in self.project.module_names.items():
             if path not in self.symbols:
                 continue
@@ -186,6 +190,7 @@ class ProgramGraph:
                     spellings.add(dotted[len(prefix):])
             for spelling in spellings:
                 self.module_paths.setdefault(spelling, path)
+                self.module_paths_all.setdefault(spelling, []).append(path)
 
     def resolve_module(self, dotted: str) -> str | None:
         return self.module_paths.get(dotted)
@@ -216,23 +221,77 @@ class ProgramGraph:
         return None
 
     def resolve_from(self, path: str, qualified: str) -> str | None:
-        """Like ``resolve_qualified``, but as seen from the module at ``path``: a module run as a
-        script (not inside a package) imports its sibling files first (``import utils`` in
-        ``tests/model/x.py`` is ``tests/model/utils.py``), as Python and pytest put its directory on
-        ``sys.path``."""
-        if "." not in self.project.module_names.get(path, "."):
-            prefix = path[: path.rfind("/") + 1]  # the directory with its slash, or "" at the root
-            head, _, rest = qualified.partition(".")
-            for candidate in (f"{prefix}{head}.py", f"{prefix}{head}/__init__.py"):
-                if candidate in self.symbols and candidate != path:
-                    if not rest:
-                        return candidate
-                    node = f"{candidate}::{rest}"
-                    if node in self.definitions:
-                        return node
-                    name = self.project.module_names.get(candidate, head)
-                    return self.resolve_qualified(f"{name}.{rest}") or candidate
-        return self.resolve_qualified(qualified)
+        """The first of ``resolve_all_from``, or None."""
+        found = self.resolve_all_from(path, qualified)
+        return found[0] if found else None
+
+    def resolve_all_from(self, path: str, qualified: str) -> list[str]:
+        """What ``qualified`` (``pkg.mod``, ``pkg.mod.func``) imported in the file at ``path`` can
+        be: the module or definition under each folder on the ``sys.path`` the file runs with
+        (``auditor.analysis.import_roots``), so a copy of a package in one lab resolves to that
+        lab's copy. When no root has it, every module of the file's unit spelled that way (a name
+        that could be several modules makes them all used); none: an external import."""
+        found: list[str] = []
+        for root in self.import_roots.of(path):
+            node = self._resolve_under(root, qualified)
+            if node is not None and node != path and node not in found:
+                found.append(node)
+        if found:
+            return found
+        # No root has it: a module spelled so elsewhere in the same unit (a root mlaudit cannot see,
+        # such as an installed package or a PYTHONPATH set outside the repository). Another
+        # project of a monorepo is out of reach.
+        units = self.project.units
+        unit = units.of(path)
+        return [n for n in self._resolve_everywhere(qualified) if n != path and units.of(n.split("::")[0]) == unit]
+
+    def _resolve_under(self, root: str, qualified: str) -> str | None:
+        key = (root, qualified)
+        if key in self._under:
+            return self._under[key]
+        self._under[key] = None  # a re-export cycle ends here
+        prefix = f"{root}/" if root else ""
+        parts = qualified.split(".")
+        result = None
+        for cut in range(len(parts), 0, -1):
+            base = prefix + "/".join(parts[:cut])
+            candidate = f"{base}.py" if f"{base}.py" in self.symbols else f"{base}/__init__.py"
+            if candidate not in self.symbols:
+                continue
+            # a name the module re-exports resolves as the module itself imports it
+            result = self._member(candidate, parts[cut:], qualified,
+                                  lambda target, module=candidate: self.resolve_from(module, target))
+            break
+        self._under[key] = result
+        return result
+
+    def _member(self, module: str, rest: list[str], qualified: str, follow) -> str:
+        """``rest`` of a dotted name inside ``module``: its definition, a name the module imports
+        (a package ``__init__`` re-exporting it: followed once with ``follow``), or the module."""
+        if not rest:
+            return module
+        node = f"{module}::{'.'.join(rest)}"
+        if node in self.definitions:
+            return node
+        for local, target, _ in self.symbols.get(module, {}).get("imports", []):
+            if local == rest[0] and target != qualified:
+                return follow(".".join([target, *rest[1:]])) or module
+        return module
+
+    def _resolve_everywhere(self, qualified: str) -> list[str]:
+        """Every module spelled ``qualified`` (or its longest module prefix) anywhere in the project."""
+        parts = qualified.split(".")
+        for cut in range(len(parts), 0, -1):
+            paths = self.module_paths_all.get(".".join(parts[:cut]))
+            if not paths:
+                continue
+            found = []
+            for module in paths:
+                node = self._member(module, parts[cut:], qualified, self.resolve_qualified)
+                if node not in found:
+                    found.append(node)
+            return found
+        return []
 
     # -- graph --------------------------------------------------------------------------------
     def _build(self, release_inputs: bool) -> None:
@@ -251,8 +310,7 @@ class ProgramGraph:
                 for key in GRAPH_INPUTS:
                     facts.pop(key, None)
             for _local, target, line in facts.get("imports", []):
-                node = self.resolve_from(path, target)
-                if node:
+                for node in self.resolve_all_from(path, target):
                     self._link(path, self._node(node if node in self.definitions or node in self.symbols else path),
                                IMPORT, line)
                     module = node.split("::")[0]
@@ -278,16 +336,20 @@ class ProgramGraph:
         for scope, calls in facts.get("calls", {}).items():
             source = self._node(path if scope == MODULE else f"{path}::{scope}")
             for target, line in calls:
-                node = names.node(scope, target)
-                if node and node != source:
-                    self._link(source, node, CALL, line)
+                for node in names.nodes(scope, target):
+                    if node != source:
+                        self._link(source, node, CALL, line)
         for scope, refs in facts.get("refs", {}).items():
             source = self._node(path if scope == MODULE else f"{path}::{scope}")
             for ref in refs:
-                imported = ref.startswith("import:")
-                node = names.imported(ref[len("import:"):]) if imported else names.local(scope, ref)
-                if node and node != source:
-                    self._link(source, node, REF, None)
+                if ref.startswith("import:"):
+                    found = names.imported(ref[len("import:"):])
+                else:
+                    local = names.local(scope, ref)
+                    found = (local,) if local else ()
+                for node in found:
+                    if node != source:
+                        self._link(source, node, REF, None)
 
     def _node(self, node: str) -> str:
         """The one string object naming ``node`` (edges key their dicts by it, so each node's

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from auditor.analysis.import_roots import sys_path_dirs
 from auditor.analysis.pymodule import Extractor, resolve_relative
 from auditor.analysis.symbol_visitor import SymbolVisitor
 
@@ -68,4 +69,5 @@ class SymbolFacts(Extractor):
             "getattrs": sorted(visitor.getattrs),
             "dynamic_imports": sorted(visitor.dynamic_imports),
             "config_files": sorted(visitor.config_files),
+            "sys_path": sys_path_dirs(module),
         }

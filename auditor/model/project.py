@@ -15,6 +15,7 @@ from auditor.config import Config
 from auditor.ml.models import EXTENSION_FORMATS
 from auditor.model.codeowners import CodeOwners
 from auditor.model.gitinfo import GitHistory
+from auditor.model.units import Units
 
 if TYPE_CHECKING:
     from auditor.analysis.artifacts import Artifact
@@ -127,6 +128,8 @@ def classify(path: str) -> str:
         return REQUIREMENTS
     if name.startswith("dockerfile."):
         return DOCKERFILE
+    if name in (".env", ".envrc") or name.startswith(".env."):
+        return BUILD  # environment of the commands run here (PYTHONPATH: auditor/analysis/import_roots.py)
     return _BY_SUFFIX.get(suffix, OTHER)
 
 
@@ -253,6 +256,7 @@ class Project:
     module_names: dict[str, str]  # Python path -> dotted module name
     git: GitHistory = field(default_factory=GitHistory)
     codeowners: CodeOwners = field(default_factory=CodeOwners)
+    units: Units = field(default_factory=Units)  # the independent projects inside (auditor/model/units.py)
     now: float = 0.0  # scan time (unix seconds), injectable for reproducible tests
     # What analysis derives from the model on first use ("artifacts", "program"), given by the engine:
     # the model is below the analysis that reads it and imports none of it.

@@ -24,6 +24,7 @@ from auditor.model.factstore import FactStore
 from auditor.model.gitinfo import GitHistory, read_history
 from auditor.model.project import ARTIFACT, CONFIG, LOCK, NOTEBOOK, OTHER, PYTHON, TEXT_KINDS, Project, RepoFile, classify
 from auditor.model.sources import NotText, decode_text, parse_notebook
+from auditor.model.units import detect_units
 from auditor.rule import FileRule, ProjectRule
 from auditor.scan import forked, incremental
 from auditor.scan.blame import Blamer, attach_ages, hack_lines
@@ -546,7 +547,7 @@ def _model(scan: _Scan, history: GitHistory | None) -> Project:
     result.git = history if history is not None else read_history(scan.root, scan.cache)
     result.project = Project(root=scan.root, config=result.config, files=files, facts=FactStore(),
                              module_names=scan.module_names, git=result.git, codeowners=_codeowners(files),
-                             now=scan.now, builders=ANALYSIS_BUILDERS)
+                             units=detect_units(files, result.config.units), now=scan.now, builders=ANALYSIS_BUILDERS)
     return result.project
 
 

@@ -1,0 +1,348 @@
+"""Where Python looks for the modules a file imports: the ``sys.path`` each way of starting the code
+gives it, worked out from the files that set it.
+
+An import resolves against the folders on ``sys.path`` when the code runs, and those depend on how
+it is started: ``python lab/train.py`` puts ``lab/`` first, ``python -m trainer.task`` the current
+folder, Airflow its ``dags/`` and ``plugins/`` folders, pytest its ``pythonpath`` setting, a
+Dockerfile or Makefile whatever its ``PYTHONPATH`` says, and a script its own
+``sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))``. Each such root applies to
+the files under the folder that declares it (its scope). The analysis tries every root that
+applies to a file (the file's own folder, the folder above its outermost package, the declared
+roots, the repository root) and keeps every module found: a name that could be two modules marks
+both as used, never one as dead.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any, Iterable
+
+# -- sys.path edits in code (run by the symbols extractor, per module) -----------------------------
+_SYS_PATH_CALLS = {"sys.path.insert": 1, "sys.path.append": 0, "site.addsitedir": 0}
+_FILE = ("<file>",)  # the value of __file__: the module itself, one level below its folder
+_PASS_THROUGH = {"os.path.abspath", "os.path.realpath", "os.path.normpath", "str", "os.fspath", "Path", "pathlib.Path",
+                 "os.path.expanduser"}
+_PASS_METHODS = {"resolve", "absolute", "as_posix", "expanduser"}
+_CWD = {"os.getcwd", "Path.cwd", "pathlib.Path.cwd", "os.getcwdb"}
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(parts)])
+
+
+def _path_value(node: ast.AST, depth: int = 0) -> tuple[str, ...] | None:
+    """A path expression as parts relative to the module's folder (``..`` allowed, ``<file>`` for
+    the module itself), when it is built from constants, ``__file__`` and the working folder only."""
+    if depth > 12:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        if node.value.startswith(("/", "~")) or "$" in node.value:
+            return None
+        return tuple(p for p in PurePosixPath(node.value).parts if p != ".")
+    if isinstance(node, ast.Name) and node.id == "__file__":
+        return _FILE
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):  # Path(...) / "src"
+        left, right = _path_value(node.left, depth + 1), _path_value(node.right, depth + 1)
+        return None if left is None or right is None else _join(left, right)
+    if isinstance(node, ast.Attribute):
+        base = _path_value(node.value, depth + 1)
+        if node.attr == "parent" and base is not None:
+            return _parent(base)
+        return None
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "parents":
+        base = _path_value(node.value.value, depth + 1)
+        index = node.slice
+        if base is not None and isinstance(index, ast.Constant) and isinstance(index.value, int) and 0 <= index.value < 8:
+            for _ in range(index.value + 1):
+                base = _parent(base)
+            return base
+        return None
+    if not isinstance(node, ast.Call):
+        return None
+    name = _dotted(node.func)
+    if name in _CWD:
+        return ()
+    if name == "os.path.dirname" and len(node.args) == 1:
+        base = _path_value(node.args[0], depth + 1)
+        return None if base is None else _parent(base)
+    if name == "os.path.join" and node.args:
+        parts: tuple[str, ...] | None = ()
+        for arg in node.args:
+            value = _path_value(arg, depth + 1)
+            if value is None or parts is None:
+                return None
+            parts = _join(parts, value)
+        return parts
+    if name in _PASS_THROUGH and len(node.args) == 1:
+        return _path_value(node.args[0], depth + 1)
+    if name in ("Path", "pathlib.Path") and len(node.args) > 1:
+        return _join_all([_path_value(a, depth + 1) for a in node.args])
+    if isinstance(node.func, ast.Attribute) and node.func.attr in _PASS_METHODS and not node.args:
+        return _path_value(node.func.value, depth + 1)
+    return None
+
+
+def _join_all(values: list[tuple[str, ...] | None]) -> tuple[str, ...] | None:
+    parts: tuple[str, ...] = ()
+    for value in values:
+        if value is None:
+            return None
+        parts = _join(parts, value)
+    return parts
+
+
+def _join(left: tuple[str, ...], right: tuple[str, ...]) -> tuple[str, ...]:
+    return right if right[:1] == _FILE else left + right
+
+
+def _parent(parts: tuple[str, ...]) -> tuple[str, ...]:
+    if parts == _FILE:
+        return ()
+    if not parts or parts[-1] == "..":
+        return (*parts, "..")
+    return parts[:-1]
+
+
+def sys_path_dirs(module: Any) -> list[str]:
+    """Folders a module adds to ``sys.path`` with a path it computes from constants, ``__file__``
+    or the working folder (taken to be the module's own folder, as for a notebook or a script
+    started where it lives), as repository-relative POSIX paths; edits it cannot follow are left out."""
+    found = []
+    folder = PurePosixPath(module.path).parent
+    for node in module.nodes(ast.Call):
+        name = _dotted(node.func)
+        if name not in _SYS_PATH_CALLS or len(node.args) <= _SYS_PATH_CALLS[name]:
+            continue
+        parts = _path_value(node.args[_SYS_PATH_CALLS[name]])
+        if parts is None or parts[:1] == _FILE:
+            continue
+        resolved = _normalise(folder, parts)
+        if resolved is not None and resolved not in found:
+            found.append(resolved)
+    return found
+
+
+def _normalise(folder: PurePosixPath, parts: Iterable[str]) -> str | None:
+    """``folder`` joined with ``parts``, ``..`` applied; None when it leaves the repository."""
+    stack = [p for p in folder.parts if p not in ("", ".")]
+    for part in parts:
+        if part == "..":
+            if not stack:
+                return None
+            stack.pop()
+        elif part not in ("", "."):
+            stack.append(part)
+    return "/".join(stack)
+
+
+# -- PYTHONPATH and pythonpath in build files, containers, CI and test settings --------------------
+_PYTHONPATH = re.compile(r"""PYTHONPATH["']?\s*(?:[=:]|\s)\s*["']?([^\s"';&|]+)""")
+_HERE = re.compile(r"^(\.|\$\(?PWD\)?|\$\{PWD\}|\$\(shell pwd\)|\$\(CURDIR\)|\$\{\{\s*github\.workspace\s*\}\}|"
+                   r"\$GITHUB_WORKSPACE|\$\{GITHUB_WORKSPACE\}|`pwd`|\$\(pwd\))$")
+_WORKSPACE = re.compile(r"\$\{\{\s*github\.workspace\s*\}\}")  # GitHub Actions' checkout folder
+_SELF_REFERENCE = re.compile(r"^\$\{?PYTHONPATH(:-[^}]*)?\}?$")
+
+
+@dataclass(frozen=True)
+class DeclaredRoot:
+    folder: str  # the folder put on sys.path ("" for the repository root)
+    scope: str  # the files it applies to: those under this folder ("" for all)
+    source: str  # where it is declared, for evidence
+
+
+def _entries(value: str) -> list[str]:
+    return [v for v in value.strip("\"'").split(":") if v and not _SELF_REFERENCE.match(v)]
+
+
+def _relative_entry(entry: str, base: str, folders: set[str], workdir: str | None = None) -> str | None:
+    """A PYTHONPATH entry as a repository folder: relative to ``base``; an absolute path inside a
+    container is matched to the repository by its longest tail that is a folder under ``base``."""
+    if _HERE.match(entry) or (workdir and entry.rstrip("/") == workdir.rstrip("/")):
+        return base
+    for prefix in ("$(PWD)/", "${PWD}/", "$PWD/", "$(CURDIR)/", "${{ github.workspace }}/", "$GITHUB_WORKSPACE/",
+                   "${GITHUB_WORKSPACE}/", "./"):
+        if entry.startswith(prefix):
+            entry = entry[len(prefix):]
+            break
+    if "$" in entry or "`" in entry:
+        return None
+    if entry.startswith("/"):
+        if workdir and entry.startswith(workdir.rstrip("/") + "/"):
+            entry = entry[len(workdir.rstrip("/")) + 1:]
+        else:
+            parts = [p for p in entry.split("/") if p]
+            for cut in range(len(parts)):
+                candidate = _normalise(PurePosixPath(base), parts[cut:])
+                if candidate is not None and candidate in folders:
+                    return candidate
+            return None
+    resolved = _normalise(PurePosixPath(base), entry.split("/"))
+    return resolved if resolved is not None and (resolved == "" or resolved in folders) else None
+
+
+def _dockerfile_roots(path: str, text: str, folders: set[str]) -> list[DeclaredRoot]:
+    """``ENV PYTHONPATH=...`` of a Dockerfile, relative to its build context (its folder, or the
+    folder above a ``docker/`` folder); ``WORKDIR`` tells which container path is the context."""
+    folder = PurePosixPath(path).parent
+    context = (folder.parent if folder.name.lower() == "docker" else folder).as_posix()
+    context = "" if context == "." else context
+    workdir = None
+    roots = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        upper = stripped.upper()
+        if upper.startswith("WORKDIR "):
+            workdir = stripped.split(None, 1)[1].strip()
+        elif upper.startswith(("ENV ", "ARG ")) and "PYTHONPATH" in stripped:
+            match = _PYTHONPATH.search(stripped)
+            for entry in _entries(match.group(1)) if match else ():
+                resolved = _relative_entry(entry, context, folders, workdir)
+                if resolved is not None:
+                    roots.append(DeclaredRoot(resolved, context, path))
+    return roots
+
+
+def _text_roots(path: str, text: str, base: str, folders: set[str]) -> list[DeclaredRoot]:
+    """``PYTHONPATH=...`` anywhere in a Makefile, shell script, compose file, workflow or ``.env``."""
+    roots = []
+    text = _WORKSPACE.sub("$GITHUB_WORKSPACE", text)
+    for match in _PYTHONPATH.finditer(text):
+        for entry in _entries(match.group(1)):
+            resolved = _relative_entry(entry, base, folders)
+            if resolved is not None:
+                roots.append(DeclaredRoot(resolved, base, path))
+    return roots
+
+
+def _pytest_roots(path: str, file: Any, base: str, folders: set[str]) -> list[DeclaredRoot]:
+    """pytest's ``pythonpath`` setting (pytest.ini, tox.ini, setup.cfg, pyproject.toml)."""
+    name = PurePosixPath(path).name.lower()
+    values: list[str] = []
+    if name == "pyproject.toml":
+        data = file.data if isinstance(file.data, dict) else {}
+        options = data.get("tool", {}).get("pytest", {}).get("ini_options", {}) if isinstance(data.get("tool"), dict) else {}
+        value = options.get("pythonpath") if isinstance(options, dict) else None
+        values = value.split() if isinstance(value, str) else [v for v in value or () if isinstance(v, str)]
+    elif name in ("pytest.ini", "tox.ini", "setup.cfg") and file.text:
+        parser = configparser.ConfigParser(interpolation=None, strict=False)
+        try:
+            parser.read_string(file.text)
+        except configparser.Error:
+            return []
+        for section in ("pytest", "tool:pytest"):
+            if parser.has_option(section, "pythonpath"):
+                values = parser.get(section, "pythonpath").split()
+    roots = []
+    for value in values:
+        resolved = _relative_entry(value, base, folders)
+        if resolved is not None:
+            roots.append(DeclaredRoot(resolved, base, path))
+    return roots
+
+
+def declared_roots(files: dict[str, Any], folders: set[str]) -> list[DeclaredRoot]:
+    """Every root that the repository's files declare, with the files it applies to."""
+    roots: list[DeclaredRoot] = []
+    for path in sorted(files):
+        file = files[path]
+        text = getattr(file, "text", None)
+        p = PurePosixPath(path)
+        base = "" if p.parent.as_posix() == "." else p.parent.as_posix()
+        name = p.name.lower()
+        if name in ("pyproject.toml", "pytest.ini", "tox.ini", "setup.cfg"):
+            roots += _pytest_roots(path, file, base, folders)
+        if text is None or "PYTHONPATH" not in text:
+            continue
+        if file.kind == "dockerfile":
+            roots += _dockerfile_roots(path, text, folders)
+        elif path.startswith((".github/workflows/", ".gitlab-ci", ".circleci/", "azure-pipelines")):
+            roots += _text_roots(path, text, "", folders)  # CI runs from the repository root
+        elif file.kind in ("build", "script", "config"):
+            roots += _text_roots(path, text, base, folders)
+    return roots
+
+
+def layout_roots(paths: Iterable[str]) -> list[DeclaredRoot]:
+    """Roots that a layout implies: an Airflow home puts its ``dags/`` and ``plugins/`` folders on
+    ``sys.path``; a ``src/`` layout is installed or put on the path for the project around it."""
+    roots = []
+    folders = sorted({PurePosixPath(p).parent.as_posix() for p in paths if p.endswith(".py")})
+    seen = set()
+    for folder in folders:
+        parts = PurePosixPath(folder).parts
+        for depth, part in enumerate(parts):
+            here = "/".join(parts[: depth + 1])
+            parent = "/".join(parts[:depth])
+            if here in seen:
+                continue
+            if part == "dags":
+                seen.add(here)
+                roots.append(DeclaredRoot(here, here, f"{here}/ (Airflow puts its dags folder on sys.path)"))
+                plugins = f"{parent}/plugins" if parent else "plugins"
+                roots.append(DeclaredRoot(plugins, parent, f"{plugins}/ (Airflow puts its plugins folder on sys.path)"))
+            elif part == "src":
+                seen.add(here)
+                roots.append(DeclaredRoot(here, parent, f"{here}/ (src layout)"))
+    return roots
+
+
+class ImportRoots:
+    """The folders each Python file of the project imports from, nearest first."""
+
+    def __init__(self, project: Any, symbols: dict[str, dict[str, Any]]) -> None:
+        paths = list(project.files)
+        folders = {p.as_posix() for path in paths for p in PurePosixPath(path).parents} - {"."}
+        self.declared = declared_roots(project.files, folders) + layout_roots(paths)
+        for path, facts in sorted(symbols.items()):
+            folder = PurePosixPath(path).parent.as_posix()
+            for added in facts.get("sys_path", ()):
+                self.declared.append(DeclaredRoot(added, "" if folder == "." else folder, path))
+        self.module_names = project.module_names
+        self._by_scope: dict[str, list[str]] = {}
+        for root in self.declared:
+            bucket = self._by_scope.setdefault(root.scope, [])
+            if root.folder not in bucket:
+                bucket.append(root.folder)
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def of(self, path: str) -> tuple[str, ...]:
+        """The folders ``path`` imports from ("" for the repository root), nearest first: its own
+        folder (a script's folder is on sys.path), the folder above its outermost package (the
+        package's own imports), the roots declared for a folder above it, then the repository root."""
+        cached = self._cache.get(path)
+        if cached is not None:
+            return cached
+        p = PurePosixPath(path)
+        folder = "" if p.parent.as_posix() == "." else p.parent.as_posix()
+        roots = [folder, self._anchor(path)]
+        scope = folder
+        while True:
+            roots += self._by_scope.get(scope, ())
+            if not scope:
+                break
+            scope = "" if "/" not in scope else scope.rsplit("/", 1)[0]
+        roots.append("")
+        result = tuple(dict.fromkeys(roots))
+        self._cache[path] = result
+        return result
+
+    def _anchor(self, path: str) -> str:
+        """The folder above the outermost package holding ``path`` (where its dotted name starts)."""
+        name = self.module_names.get(path, "")
+        p = PurePosixPath(path)
+        folders = list(p.parent.parts) if p.parent.as_posix() != "." else []
+        depth = len(name.split(".")) if name else 1
+        if p.name != "__init__.py":
+            depth -= 1
+        depth = min(depth, len(folders))
+        return "/".join(folders[: len(folders) - depth])

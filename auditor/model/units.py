@@ -1,0 +1,129 @@
+"""The independent projects (units) inside a repository.
+
+A course or platform monorepo holds dozens of projects that share nothing but the repository: a
+seed set in one lab pins nothing in another, and a drift notebook in one lab is no evidence that
+another lab is monitored. A unit is a folder with its own project file (``pyproject.toml``,
+``setup.py``/``setup.cfg``, ``requirements*.txt``, ``environment.yml``, ``Pipfile``), ``dvc.yaml``,
+``Dockerfile``, or Airflow ``dags/`` folder, that holds code of its own and is not a subpackage of an
+enclosing Python package. Tests and documentation folders are part of the project around them. The
+repository root is always a unit: it holds every file no deeper unit holds. ``[tool.mlaudit] units``
+names the units by directory globs instead (``["."]``: one unit).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Iterable
+
+from auditor.ml.paths import is_test_path
+
+ROOT = "."
+
+# Files that make their folder a project of its own (lower-case names).
+_PROJECT_FILES = {"pyproject.toml", "setup.py", "setup.cfg", "pipfile", "environment.yml", "environment.yaml",
+                  "conda.yml", "conda.yaml", "dvc.yaml"}
+_DOC_FOLDERS = {"doc", "docs", "documentation", "site"}
+_CODE_SUFFIXES = (".py", ".ipynb")
+
+
+def _marker_folder(path: str) -> str | None:
+    """The folder a file makes a project of, or None."""
+    p = PurePosixPath(path)
+    name = p.name.lower()
+    folder = p.parent
+    if name in _PROJECT_FILES or name.startswith("dockerfile") or name.endswith(".dockerfile") or (
+            name.startswith("requirements") and name.endswith((".txt", ".in"))):
+        if folder.name.lower() in ("requirements", "requirements.d", "docker", "src"):
+            folder = folder.parent  # requirements/base.txt, docker/Dockerfile, src/requirements.txt: the project above
+        return folder.as_posix()
+    if len(p.parts) >= 2 and p.parts[-2] == "dags" and p.suffix == ".py":
+        return folder.parent.as_posix()  # an Airflow home: dags/ (and plugins/) inside it
+    return None
+
+
+def _excluded(folder: str, python_paths: set[str]) -> bool:
+    """Folders that are never a project of their own: the root (always one), hidden folders, tests,
+    documentation, and subpackages of an enclosing package."""
+    if folder in ("", ROOT):
+        return True
+    parts = PurePosixPath(folder).parts
+    if any(part.startswith(".") for part in parts) or any(part.lower() in _DOC_FOLDERS for part in parts):
+        return True
+    if is_test_path(f"{folder}/x.py"):
+        return True
+    parent = PurePosixPath(folder).parent.as_posix()
+    return parent not in ("", ROOT) and f"{parent}/__init__.py" in python_paths
+
+
+@dataclass
+class Units:
+    """The repository's units, deepest first when a path is looked up."""
+
+    dirs: list[str] = field(default_factory=lambda: [ROOT])  # sorted; ROOT first
+    configured: bool = False  # named by [tool.mlaudit] units rather than detected
+    _of: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._lookup = set(self.dirs)
+
+    @property
+    def many(self) -> bool:
+        return len(self.dirs) > 1
+
+    def of(self, path: str) -> str:
+        """The unit holding ``path`` (the deepest unit folder above it)."""
+        cached = self._of.get(path)
+        if cached is not None:
+            return cached
+        unit = ROOT
+        for folder in PurePosixPath(path).parents:
+            text = folder.as_posix()
+            if text != ROOT and text in self._lookup:
+                unit = text
+                break
+        self._of[path] = unit
+        return unit
+
+    def members(self, paths: Iterable[str], unit: str) -> list[str]:
+        return [p for p in paths if self.of(p) == unit]
+
+
+def detect_units(paths: Iterable[str], configured: list[str] | None = None) -> Units:
+    """The units of a repository with these files (repository-relative POSIX paths)."""
+    paths = sorted(paths)
+    folders = {PurePosixPath(p).parent.as_posix() for p in paths}
+    if configured is not None:
+        chosen = {ROOT}
+        for glob in configured:
+            pattern = glob.strip().strip("/") or ROOT
+            if pattern == ROOT:
+                continue
+            chosen |= {f for f in _with_ancestors(folders) if fnmatch.fnmatchcase(f, pattern)}
+        return Units(sorted(chosen, key=_order), configured=True)
+    python_paths = {p for p in paths if p.endswith(".py")}
+    candidates = {folder for p in paths if (folder := _marker_folder(p)) is not None}
+    candidates = {c for c in candidates if not _excluded(c, python_paths)}
+    units = Units(sorted({ROOT, *candidates}, key=_order))
+    # A unit without code of its own (a docker/ folder, a data folder with a dvc.yaml of the parent's
+    # code) is part of the project around it: drop such units, deepest first, until every one has code.
+    while True:
+        with_code = {units.of(p) for p in paths if p.endswith(_CODE_SUFFIXES)}
+        empty = [d for d in units.dirs if d != ROOT and d not in with_code]
+        if not empty:
+            return units
+        deepest = max(d.count("/") for d in empty)
+        units = Units(sorted(set(units.dirs) - {d for d in empty if d.count("/") == deepest}, key=_order))
+
+
+def _with_ancestors(folders: set[str]) -> set[str]:
+    found = set()
+    for folder in folders:
+        found.add(folder)
+        found |= {p.as_posix() for p in PurePosixPath(folder).parents}
+    return found - {"", ROOT}
+
+
+def _order(folder: str) -> tuple[int, str]:
+    return (0, "") if folder == ROOT else (1, folder)
