@@ -56,6 +56,7 @@ class Finding:
     symbol: str | None = None
     anchor: str = ""
     owners: tuple[str, ...] = ()
+    unit: str = "."  # the project inside the repository that holds the file (auditor/model/units.py)
     evidence: dict[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
     # {"start": first line number, "lines": [...]}: the code around the finding, attached by the
@@ -82,6 +83,7 @@ class Finding:
             "message": self.message,
             "symbol": self.symbol,
             "owners": list(self.owners),
+            "unit": self.unit,
             "fingerprint": self.fingerprint,
             "evidence": self.evidence,
             "excerpt": self.excerpt,
@@ -103,6 +105,7 @@ class Finding:
             symbol=data.get("symbol"),
             anchor=data.get("anchor", ""),
             owners=tuple(data.get("owners", ())),
+            unit=data.get("unit", "."),
             evidence=dict(data.get("evidence", {})),
             fingerprint=data.get("fingerprint", ""),
             excerpt=data.get("excerpt"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.analysis.program import MODULE, ProgramGraph
+from auditor.ml.frameworks import starts_own_process
 from auditor.ml.paths import is_test_support_path
 from auditor.rules.seed_values import NONE
 
@@ -49,6 +50,22 @@ class SeedFlow:
         self._busy_entry: set[str] = set()
         self.seeded_anywhere = frozenset().union(*(libs for items in self.direct.values() for _, libs in items))
         self.everything = self.seeded_anywhere
+        # Libraries seeded in each unit: a seed in one project of a monorepo pins nothing in another.
+        self.units = project.units
+        self._seeded_in: dict[str, set[str]] = {}
+        for node, items in self.direct.items():
+            unit = self.units.of(_split(node)[0])
+            for _, libs in items:
+                self._seeded_in.setdefault(unit, set()).update(libs)
+
+    def seeded_in_unit(self, path: str) -> frozenset[str]:
+        """Libraries some code of the unit holding ``path`` seeds."""
+        return frozenset(self._seeded_in.get(self.units.of(path), ()))
+
+    def starts_process(self, node: str) -> bool:
+        """Whether ``node`` runs as a process of its own (a Metaflow step, an Airflow task...)."""
+        d = self.program.definitions.get(node)
+        return d is not None and starts_own_process(d.decorators)
 
     # -- call sites with every line --------------------------------------------------------------
     def _lines(self, caller: str, callee: str) -> list[int]:
@@ -163,11 +180,13 @@ class SeedFlow:
         self._entry[node] = frozenset(result or ())
         return self._entry[node]
 
-    def setter_places(self, library: str) -> list[str]:
-        """Where ``library`` is seeded, as users see it (``path scope line N`` or ``... cell C line N``)."""
+    def setter_places(self, library: str, near: str | None = None) -> list[str]:
+        """Where ``library`` is seeded, as users see it (``path scope line N`` or ``... cell C line N``);
+        with ``near``, only in the unit holding that path."""
         places = []
+        unit = self.units.of(near) if near is not None else None
         for path, facts in sorted(self.facts.items()):
-            if is_test_support_path(path):
+            if is_test_support_path(path) or (unit is not None and self.units.of(path) != unit):
                 continue
             for setter in facts.get("setters", []):
                 if setter.get("state") != NONE and library in setter.get("libraries", ()):

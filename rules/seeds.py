@@ -214,6 +214,21 @@ class UnseededRandomDraw(ProjectRule):
                 expect=[("explore.ipynb", 2, 1)]),
         Valid({"tests/test_model.py": "import numpy as np\n\ndef test_fit():\n    assert np.random.rand() < 2\n"},
               note="tests are not training code"),
+        # units and processes: a seed pins only what runs after it in the same process
+        Invalid({"lab_a/requirements.txt": "numpy\n",
+                 "lab_a/train.py": "import numpy as np\n\nnp.random.seed(0)\nprint(np.random.rand())\n",
+                 "lab_b/requirements.txt": "numpy\n",
+                 "lab_b/augment.py": "import numpy as np\n\n\ndef jitter(x):\n    return x + np.random.normal(size=3)\n"},
+                expect=[("lab_b/augment.py", 5)], note="a seed set in another project of the repository pins nothing here"),
+        Valid({"lab_b/requirements.txt": "numpy\n", "lab_b/seeding.py": "import numpy as np\n\nnp.random.seed(0)\n",
+               "lab_b/augment.py": "import numpy as np\n\n\ndef jitter(x):\n    return x + np.random.normal(size=3)\n"},
+              note="a function nobody in the project calls is left to its callers when its own project seeds numpy"),
+        Invalid({"flow.py": "import numpy as np\nfrom metaflow import FlowSpec, step\n\n\nclass TrainFlow(FlowSpec):\n"
+                            "    @step\n    def start(self):\n        np.random.seed(0)\n        self.next(self.split)\n\n"
+                            "    @step\n    def split(self):\n        self.order = np.random.permutation(10)\n"
+                            "        self.next(self.end)\n\n    @step\n    def end(self):\n        pass\n\n\n"
+                            "if __name__ == '__main__':\n    TrainFlow()\n"},
+                expect=[("flow.py", 13)], note="each Metaflow step runs in a process of its own: start's seed does not pin split"),
     )
 
     def check(self, project):
@@ -243,16 +258,18 @@ class UnseededRandomDraw(ProjectRule):
             if library in flow.before(node, 10**9 if draw.get("lazy") else line):
                 return
             path_text, root = flow.unseeded_path(node, library)
-            # Known only when the unseeded path starts where execution starts (a module's top level or
-            # an entry point); a function nobody in the project calls is run by a framework or a user.
-            known = "::" not in root or root in flow.entries
-            seeded_somewhere = library in flow.seeded_anywhere
+            # Known only when the unseeded path starts where execution starts (a module's top level,
+            # an entry point, or a function that runs as a process of its own: a Metaflow step, an
+            # Airflow task); any other function nobody in the project calls is run by a framework or a
+            # user, probably after a seed that its own unit sets (another unit's seed pins nothing here).
+            known = "::" not in root or root in flow.entries or flow.starts_process(root)
+            seeded_somewhere = library in flow.seeded_in_unit(path)
             if not known and seeded_somewhere:
                 return  # run by a caller we cannot see, probably after the seeding
             if path_text:
                 evidence["unseeded_path"] = path_text
             if seeded_somewhere:
-                evidence["seeded_elsewhere"] = flow.setter_places(library)[:5]
+                evidence["seeded_elsewhere"] = flow.setter_places(library, near=path)[:5]
             confidence = ("high" if not seeded_somewhere else "medium") if known else "medium"
             args = " or ".join(f"{a}=" for a in draw["seed_args"])
             root = path_text[-1].split(" (")[0].replace("::", " ") if path_text else ""

@@ -276,10 +276,10 @@ def layout_roots(paths: Iterable[str]) -> list[DeclaredRoot]:
     """Roots that a layout implies: an Airflow home puts its ``dags/`` and ``plugins/`` folders on
     ``sys.path``; a ``src/`` layout is installed or put on the path for the project around it."""
     roots = []
-    folders = sorted({PurePosixPath(p).parent.as_posix() for p in paths if p.endswith(".py")})
+    folders = sorted({p.rsplit("/", 1)[0] for p in paths if p.endswith(".py") and "/" in p})
     seen = set()
     for folder in folders:
-        parts = PurePosixPath(folder).parts
+        parts = folder.split("/")
         for depth, part in enumerate(parts):
             here = "/".join(parts[: depth + 1])
             parent = "/".join(parts[:depth])
@@ -296,12 +296,26 @@ def layout_roots(paths: Iterable[str]) -> list[DeclaredRoot]:
     return roots
 
 
+def _folders(paths: Iterable[str]) -> set[str]:
+    """Every folder that holds one of ``paths`` (string operations: this runs for every file)."""
+    folders: set[str] = set()
+    for path in paths:
+        cut = path.rfind("/")
+        while cut > 0:
+            folder = path[:cut]
+            if folder in folders:
+                break
+            folders.add(folder)
+            cut = path.rfind("/", 0, cut)
+    return folders
+
+
 class ImportRoots:
     """The folders each Python file of the project imports from, nearest first."""
 
     def __init__(self, project: Any, symbols: dict[str, dict[str, Any]]) -> None:
         paths = list(project.files)
-        folders = {p.as_posix() for path in paths for p in PurePosixPath(path).parents} - {"."}
+        folders = _folders(paths)
         self.declared = declared_roots(project.files, folders) + layout_roots(paths)
         for path, facts in sorted(symbols.items()):
             folder = PurePosixPath(path).parent.as_posix()

@@ -142,6 +142,8 @@ class ProgramGraph:
         self.module_paths: dict[str, str] = {}  # dotted name -> path (several spellings per module)
         self.module_paths_all: dict[str, list[str]] = {}  # dotted name -> every path spelled so
         self._under: dict[tuple[str, str], str | None] = {}  # (import root, dotted name) -> node
+        self._from_roots: dict[tuple[tuple[str, ...], str], list[str]] = {}  # (a file's roots, dotted name) -> nodes
+        self._in_unit: dict[tuple[str, str], list[str]] = {}  # (unit, dotted name) -> nodes spelled so there
         self._modules: dict[str, str] = {}  # module node -> the one string naming it (Definition.node for the others)
         self._succ: dict[str, dict[str, int]] = {}  # source -> {target: packed edge}, in insertion order
         self._pred: dict[str, list[str]] = {}  # target -> sources, in insertion order
@@ -159,6 +161,7 @@ class ProgramGraph:
         """The graph ``built`` was before the dead-code analysis hung members off classes."""
         self.definitions, self.last_lines, self.module_paths = built.definitions, built.last_lines, built.module_paths
         self.module_paths_all, self.import_roots, self._under = built.module_paths_all, built.import_roots, built._under
+        self._from_roots, self._in_unit, self._segments = built._from_roots, built._in_unit, built._segments
         self._modules = dict(built._modules)
         for source, targets in built._succ.items():
             kept = {}
@@ -176,6 +179,9 @@ class ProgramGraph:
     # -- module names ---------------------------------------------------------------------------
     def _index_modules(self) -> None:
         self.import_roots = ImportRoots(self.project, self.symbols)
+        # every folder name and module name of the project: the first part of a name imported from it
+        self._segments = {part.rsplit(".", 1)[0] if part.endswith(".py") else part
+                          for path in self.symbols for part in path.split("/")}
         for path, name in self.project.module_names.items():
             if path not in self.symbols:
                 continue
@@ -231,11 +237,18 @@ class ProgramGraph:
         (``auditor.analysis.import_roots``), so a copy of a package in one lab resolves to that
         lab's copy. When no root has it, every module of the file's unit spelled that way (a name
         that could be several modules makes them all used); none: an external import."""
-        found: list[str] = []
-        for root in self.import_roots.of(path):
-            node = self._resolve_under(root, qualified)
-            if node is not None and node != path and node not in found:
-                found.append(node)
+        roots = self.import_roots.of(path)
+        key = (roots, qualified)  # the files of a folder share their roots, and import the same names
+        under = self._from_roots.get(key)
+        if under is None:
+            if qualified.partition(".")[0] not in self._segments:  # numpy, os...: no module of the project
+                under = self._from_roots[key] = []
+            else:
+                under = self._from_roots[key] = list(dict.fromkeys(
+                    node for node in (self._resolve_under(root, qualified) for root in roots) if node is not None))
+        # a module importing its own name means another module of that name (distutils/sysconfig.py's
+        # ``from sysconfig import ...``), never itself
+        found = [node for node in under if node.partition("::")[0] != path]
         if found:
             return found
         # No root has it: a module spelled so elsewhere in the same unit (a root mlaudit cannot see,
@@ -243,7 +256,12 @@ class ProgramGraph:
         # project of a monorepo is out of reach.
         units = self.project.units
         unit = units.of(path)
-        return [n for n in self._resolve_everywhere(qualified) if n != path and units.of(n.split("::")[0]) == unit]
+        key = (unit, qualified)
+        anywhere = self._in_unit.get(key)
+        if anywhere is None:
+            anywhere = self._in_unit[key] = [n for n in self._resolve_everywhere(qualified)
+                                             if units.of(n.split("::")[0]) == unit]
+        return [n for n in anywhere if n.partition("::")[0] != path]
 
     def _resolve_under(self, root: str, qualified: str) -> str | None:
         key = (root, qualified)

@@ -51,6 +51,19 @@ FRAMEWORK_DECORATORS: dict[str, tuple[str, ...]] = {
                  "abc.abstractmethod", "abc.abstractproperty", "abc.abstractclassmethod"),
 }
 
+# Decorators of a function that runs as a process of its own (a Metaflow step, an Airflow or
+# Dagster task in its worker, a Kubeflow component in its container, a Ray task): a seed the project
+# sets outside that function and its module does not pin its draws.
+PROCESS_START_DECORATORS = ("metaflow.step", "airflow.decorators.task", "airflow.decorators.task.*", "airflow.sdk.task",
+                            "airflow.sdk.task.*", "dagster.op", "dagster.asset", "dagster.multi_asset",
+                            "kfp.dsl.component", "kfp.v2.dsl.component", "kfp.components.create_component_from_func",
+                            "ray.remote")
+
+
+def starts_own_process(decorators: tuple[str, ...] | list[str]) -> bool:
+    return any(_matches(d, p) for d in decorators for p in PROCESS_START_DECORATORS)
+
+
 # Methods frameworks call by name (framework -> names). Any method with one of these names is
 # kept, even when its class derives from a project class the analysis cannot see through.
 FRAMEWORK_METHODS: dict[str, frozenset[str]] = {

@@ -97,3 +97,19 @@ class FactStore:
             if name in texts:
                 values[path] = json.loads(texts.pop(name))
         self._texts[path] = texts
+
+
+class FactsView:
+    """A ``FactStore`` seen through a set of paths: one unit's modules (``Project.restricted_to``)."""
+
+    def __init__(self, store: "FactStore | FactsView", paths: set[str]) -> None:
+        self._store, self._paths = store, paths
+
+    def loads_from_cache(self, name: str) -> bool:
+        return self._store.loads_from_cache(name)
+
+    def paths(self) -> list[str]:
+        return [p for p in self._store.paths() if p in self._paths]
+
+    def kind(self, name: str) -> dict[str, Any]:
+        return {path: value for path, value in self._store.kind(name).items() if path in self._paths}

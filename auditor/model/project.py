@@ -6,16 +6,17 @@ from __future__ import annotations
 import json
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from auditor.config import Config
 from auditor.ml.models import EXTENSION_FORMATS
 from auditor.model.codeowners import CodeOwners
+from auditor.model.factstore import FactsView
 from auditor.model.gitinfo import GitHistory
-from auditor.model.units import Units
+from auditor.model.units import ROOT, Units
 
 if TYPE_CHECKING:
     from auditor.analysis.artifacts import Artifact
@@ -245,6 +246,16 @@ def parse_config(file: RepoFile) -> tuple[Any, tuple[int | None, str] | None]:
     return None, None
 
 
+# Files that serve every project of a repository: CI definitions and ownership.
+_SHARED_PREFIXES = (".github/", ".gitlab/", ".circleci/", ".buildkite/", ".azure-pipelines/", "docs/CODEOWNERS")
+_SHARED_NAMES = {"codeowners", "owners", ".gitlab-ci.yml", "azure-pipelines.yml", "jenkinsfile", "cloudbuild.yaml",
+                 ".pre-commit-config.yaml", "renovate.json", ".travis.yml", "bitbucket-pipelines.yml"}
+
+
+def is_shared_infrastructure(path: str) -> bool:
+    return path.startswith(_SHARED_PREFIXES) or ("/" not in path and path.lower() in _SHARED_NAMES)
+
+
 @dataclass
 class Project:
     """What project-wide rules see. Built once per scan; rules must not modify it."""
@@ -286,6 +297,16 @@ class Project:
         for every rule, by the builder the engine gave. Building it releases the symbols facts only
         the graph reads (``program.GRAPH_INPUTS``), so the memory they took serves the rules after it."""
         return self.builders["program"](self)
+
+    def restricted_to(self, unit: str, members: Iterable[str] | None = None) -> "Project":
+        """The project as one of its units sees it: the unit's own files (``members``, when the
+        caller has grouped them already), and the files that serve the whole repository (CI
+        definitions, CODEOWNERS: ``is_shared_infrastructure``)."""
+        own = set(members) if members is not None else {p for p in self.files if self.units.of(p) == unit}
+        files = {p: f for p, f in self.files.items() if p in own or is_shared_infrastructure(p)}
+        return replace(self, files=files, facts=FactsView(self.facts, set(files)),
+                       module_names={p: n for p, n in self.module_names.items() if p in files},
+                       units=Units([unit] if unit == ROOT else [ROOT, unit]))
 
     def fact(self, name: str) -> dict[str, Any]:
         """One extractor's facts for every Python module that produced them."""

@@ -100,7 +100,7 @@ def detect_units(paths: Iterable[str], configured: list[str] | None = None) -> U
             pattern = glob.strip().strip("/") or ROOT
             if pattern == ROOT:
                 continue
-            chosen |= {f for f in _with_ancestors(folders) if fnmatch.fnmatchcase(f, pattern)}
+            chosen |= {f for f in _with_ancestors(folders) if _glob_matches(f, pattern)}
         return Units(sorted(chosen, key=_order), configured=True)
     python_paths = {p for p in paths if p.endswith(".py")}
     candidates = {folder for p in paths if (folder := _marker_folder(p)) is not None}
@@ -115,6 +115,12 @@ def detect_units(paths: Iterable[str], configured: list[str] | None = None) -> U
             return units
         deepest = max(d.count("/") for d in empty)
         units = Units(sorted(set(units.dirs) - {d for d in empty if d.count("/") == deepest}, key=_order))
+
+
+def _glob_matches(folder: str, pattern: str) -> bool:
+    """``labs/*/*`` matches folders two levels below labs/: ``*`` never crosses a ``/``."""
+    parts, wanted = folder.split("/"), pattern.split("/")
+    return len(parts) == len(wanted) and all(fnmatch.fnmatchcase(p, w) for p, w in zip(parts, wanted))
 
 
 def _with_ancestors(folders: set[str]) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.model.project import ARTIFACT, Project
+from auditor.model.project import ARTIFACT, NOTEBOOK, PYTHON, Project
 from auditor.readiness import monitoring, ownership, release, reproducibility, rollback, traceability
 from auditor.readiness.estimate import estimate_rollback
 from auditor.readiness.index import Index
@@ -31,7 +31,25 @@ def all_checks() -> dict[str, ReadinessCheck]:
 def gather(project: Project) -> dict[str, Any]:
     """Everything the score reads from the repository rather than from the findings, as JSON:
     each check's result (a findings check's gathered data instead), and the rollback estimate,
-    which rests on checks of the repository alone. Cached by the engine with the project phase."""
+    which rests on checks of the repository alone. Cached by the engine with the project phase.
+    A repository of several units (auditor/model/units.py) is gathered unit by unit, each seeing
+    its own files and the repository's shared infrastructure: ``{"units": [{"unit": ..., ...}]}``;
+    units without code of their own are left out."""
+    if not project.units.many:
+        return gather_unit(project)
+    members: dict[str, list[str]] = {}
+    for path in project.files:
+        members.setdefault(project.units.of(path), []).append(path)
+    units = []
+    for unit in project.units.dirs:
+        own = members.get(unit, [])
+        if any(project.files[p].kind in (PYTHON, NOTEBOOK) for p in own):
+            units.append({"unit": unit, **gather_unit(project.restricted_to(unit, own))})
+    return {"units": units}
+
+
+def gather_unit(project: Project) -> dict[str, Any]:
+    """``gather`` for a project of one unit."""
     ix = Index(project)
     checks: dict[str, list[dict[str, Any]]] = {}
     for name, dimension in DIMENSIONS.items():

@@ -296,6 +296,7 @@ def _readiness_context(ready: dict | None) -> dict[str, Any]:
         "dimensions": dimensions if valid else {},
         "rollback": rollback,
         "failing_checks": failing_checks(ready),
+        "units": [u for u in (ready or {}).get("units") or [] if isinstance(u, dict)],
     }
 
 

@@ -91,7 +91,23 @@ def _readiness_lines(ready) -> list[str]:
     minutes = ready.get("rollback_minutes")
     if minutes is not None:
         line += f" · estimated rollback: about {escape(minutes)} min"
-    return [line, ""] + _dimension_table(ready.get("dimensions") or {}) + _check_list(failing_checks(ready))
+    return [line, ""] + _dimension_table(ready.get("dimensions") or {}) + _unit_table(ready.get("units") or []) \
+        + _check_list(failing_checks(ready))
+
+
+def _unit_table(units, limit: int = 20) -> list[str]:
+    """A repository of several units: their scores, worst first."""
+    if not isinstance(units, list) or not units:
+        return []
+    out = [f"{len(units)} units, worst readiness first:", "", "| Unit | Score | Grade | Lines | Findings |",
+           "|---|---:|:---:|---:|---:|"]
+    for unit in units[:limit]:
+        out.append(f"| {code(unit.get('unit', '?'))} | {escape(round(unit.get('score', 0)))} | {escape(unit.get('grade', '?'))} "
+                   f"| {escape(unit.get('lines', 0))} | {escape(unit.get('findings', 0))} |")
+    if len(units) > limit:
+        out.append(f"| … and {len(units) - limit} more | | | | |")
+    out.append("")
+    return out
 
 
 def _dimension_table(dims) -> list[str]:

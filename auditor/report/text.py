@@ -24,6 +24,7 @@ def render_text(result, *, color: bool = False, verbose: bool = False, quiet: bo
 
     out: list[str] = []
     if not quiet:
+        out += _units(result, style, verbose)
         out += _findings_by_file(result.findings, style, verbose)
     if result.skipped and (verbose or not quiet):
         out += _skipped(result.skipped, style, verbose)
@@ -33,6 +34,24 @@ def render_text(result, *, color: bool = False, verbose: bool = False, quiet: bo
     out.extend(render_readiness(getattr(result, "readiness", None), style, verbose=verbose, quiet=quiet))
     out += _summary(result, style)
     return "\n".join(out) + "\n"
+
+
+def _units(result, style, verbose: bool, limit: int = 15) -> list[str]:
+    """A repository of several units: each unit's score, grade and counts, worst first."""
+    units = (getattr(result, "readiness", None) or {}).get("units") or []
+    if not units:
+        return []
+    highs = Counter(f.unit for f in result.findings if f.severity in ("high", "critical"))
+    out = [style(f"Units: {len(units)} projects in this repository, worst readiness first", bold=True),
+           f"  {'score':>5}  grade  {'lines':>7}  {'findings':>8}  {'high':>4}  unit"]
+    shown = units if verbose else units[:limit]
+    for unit in shown:
+        out.append(f"  {unit['score']:5.1f}  {unit['grade']:^5}  {unit['lines']:7,}  {unit['findings']:8,}"
+                   f"  {highs[unit['unit']]:4}  {unit['unit']}")
+    if len(shown) < len(units):
+        out.append(f"  ... and {len(units) - len(shown)} more (-v lists all; JSON readiness.units has each unit's checks)")
+    out.append("")
+    return out
 
 
 def _findings_by_file(findings, style, verbose: bool) -> list[str]:

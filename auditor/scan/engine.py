@@ -67,6 +67,7 @@ class ScanResult:
     python_files: int = 0
     notebooks: int = 0
     python_lines: int = 0
+    lines_by_path: dict[str, int] = field(default_factory=dict)  # lines of Python per file: weighs units
     skipped: list[tuple[str, str]] = field(default_factory=list)
     degraded: list[tuple[str, str]] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
@@ -227,7 +228,7 @@ def _post_process(findings: list[Finding], project: Project, config: Config,
     for finding in findings:
         if confidence_rank(finding.confidence) < floor:
             continue
-        changes: dict[str, Any] = {"owners": project.owners_of(finding.path)}
+        changes: dict[str, Any] = {"owners": project.owners_of(finding.path), "unit": project.units.of(finding.path)}
         if finding.rule in overrides:
             changes["severity"] = overrides[finding.rule]
         kept.append(finding.with_changes(**changes))
@@ -375,6 +376,7 @@ def _source_phase(files: dict[str, RepoFile], jobs: list[SourceJob], config: Con
         result.notebooks += is_notebook
         result.python_files += not is_notebook
         result.python_lines += res.lines
+        result.lines_by_path[res.path] = res.lines
         result.errors.extend(res.errors)
     return hits, fresh
 
@@ -689,7 +691,8 @@ def _readiness(project: Project, result: ScanResult, cache: ResultCache | None, 
     categories = {rule.category for rule in result.selected_rules()}
     if isinstance(stored, dict):
         try:
-            return compute_readiness(project, result.findings, result.python_lines, settings, categories, stored)
+            return compute_readiness(project, result.findings, result.python_lines, settings, categories, stored,
+                                     result.lines_by_path)
         except (KeyError, TypeError, ValueError, AttributeError):
             pass  # a damaged or foreign entry: gather again
     try:
@@ -698,7 +701,8 @@ def _readiness(project: Project, result: ScanResult, cache: ResultCache | None, 
             from auditor.readiness import gather  # the checks themselves: only when the repository changed
 
             gathered = gather(project)
-        readiness = compute_readiness(project, result.findings, result.python_lines, settings, categories, gathered)
+        readiness = compute_readiness(project, result.findings, result.python_lines, settings, categories, gathered,
+                                      result.lines_by_path)
     except Exception:
         result.errors.append({"rule": "readiness", "path": "", "error": _traceback()})
         return None
