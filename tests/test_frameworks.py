@@ -126,6 +126,14 @@ CASES = {
         "pipeline/features.py": (
             "HIDDEN_UNITS = 8\nLABEL_KEY = 'label'\n\n\ndef transformed_name(key):\n    return key + '_xf'\n\n\n"
             "def preprocessing_fn(inputs):\n    return {transformed_name(LABEL_KEY): inputs[LABEL_KEY]}\n")},
+    "cloud-functions": {  # Google Cloud Functions import main.py from the deployed folder and call the entry point
+        "functions/predict/requirements.txt": "scikit-learn\n",
+        "functions/predict/main.py": (
+            "import joblib\nfrom flask import jsonify\n\n\ndef _load():\n    return joblib.load('model.joblib')\n\n\n"
+            "def predict_http(request):\n    features = request.get_json()['features']\n"
+            "    return jsonify(prediction=_load().predict([features]).tolist())\n\n\n"
+            "def on_upload(cloud_event):\n    return cloud_event.data['name']\n" + PLANTED),
+        "functions/predict/helpers.py": "def unrelated(request):\n    return request\n"},
     "dunder-all": {"main.py": "import lib.api\n", "lib/__init__.py": "", "lib/api.py": (
         "__all__ = ['public_entry']\n\n\ndef public_entry():\n    return 1\n" + PLANTED)},
 }
@@ -139,6 +147,8 @@ def test_framework_code_is_kept_and_real_dead_code_found(case, tmp_path):
     expected = {(path, "_planted") for path in planted_paths}
     if case == "runner-discovered-subclasses":  # an unused JSONEncoder in a script is still dead
         expected.add(("tools/export.py", "_PlantedEncoder"))
+    if case == "cloud-functions":  # (request) makes an entry point only in main.py, which the runtime loads
+        expected.add(("functions/predict/helpers.py", "unrelated"))
     assert found == expected
 
 

@@ -174,7 +174,7 @@ class Roots:
         if d.qualname in listed:
             return "listed in __all__"
         if d.qualname in handlers:
-            return "serverless handler (event, context)"
+            return "serverless handler (called by its runtime)"
         return None
 
     def _exported_names(self, path: str) -> tuple[frozenset[str], frozenset[str]]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from auditor.analysis.columns import ColumnFacts
 from auditor.analysis.pymodule import NodeWalker
+from auditor.ml.frameworks import is_serverless_handler
 
 MODULE = ""  # the qualname of a module's top-level scope
 _IDENTIFIER_STRING = re.compile(r"^(?=.*[^\W_])[\w.:]+$")
@@ -88,7 +89,7 @@ class SymbolVisitor(NodeWalker):
         self.config_files: set[str] = set()  # file names of configs the code names ("train.yaml")
         self.dynamic_imports: set[str] = set()  # constant prefixes of import_module(f"pkg.{name}")
         self.getattrs: set[str] = set()  # names looked up with getattr/hasattr and a constant string
-        self.handlers: list[str] = []  # functions taking (event, context): serverless handlers
+        self.handlers: list[str] = []  # functions a serverless runtime calls (auditor/ml/frameworks.py)
 
     def visit_Module(self, node: ast.Module) -> None:
         for stmt in node.body:
@@ -144,7 +145,7 @@ class SymbolVisitor(NodeWalker):
                                                    *([args.vararg] if args.vararg else []),
                                                    *([args.kwarg] if args.kwarg else [])]}
         positional = [a.arg for a in [*args.posonlyargs, *args.args]]
-        if positional[:2] == ["event", "context"]:
+        if is_serverless_handler(self.module.path, qualname, positional):
             self.handlers.append(qualname)
         self._enter(qualname, kind)
         for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:

@@ -121,6 +121,18 @@ FRAMEWORK_FUNCTIONS: dict[str, str] = {
 FRAMEWORK_FUNCTION_PREFIXES = {"pytest_": "pytest hook", "test_": "test function"}
 # (event, context) is the calling convention of every serverless handler.
 HANDLER_PARAMETERS = ("event", "context")
+# Google Cloud Functions load main.py from the deployed folder and call its entry point by name: an
+# HTTP function takes (request), a CloudEvent function (cloud_event).
+CLOUD_FUNCTION_FILE = "main.py"
+CLOUD_FUNCTION_PARAMETERS = (("request",), ("cloud_event",))
+
+
+def is_serverless_handler(path: str, qualname: str, positional: list[str]) -> bool:
+    """Whether a function is called by a serverless runtime because of its parameters (and file)."""
+    if tuple(positional[:2]) == HANDLER_PARAMETERS:
+        return True
+    return "." not in qualname and path.rsplit("/", 1)[-1] == CLOUD_FUNCTION_FILE \
+        and tuple(positional) in CLOUD_FUNCTION_PARAMETERS
 
 # External base classes whose subclasses a runner discovers in the file it is given (test runners,
 # manim, locust, metaflow, scrapy, Django commands): such a class needs no caller in the code.
