@@ -86,6 +86,18 @@ def test_pythonpath_from_a_dockerfile(tmp_path):
     assert found == {("service/lib/scoring/model.py", "planted_unused")}
 
 
+def test_python_dash_m_from_a_dockerfile_context_with_namespace_packages(tmp_path):
+    """``WORKDIR /app`` + ``python -m api.main``: the build context is on sys.path, so api/ (a
+    folder without __init__.py) is importable as ``api`` from anywhere in the image."""
+    found = dead_code(tmp_path, {
+        "services/scorer/Dockerfile": "FROM python:3.11\nWORKDIR /app\nCOPY . .\nCMD [\"python\", \"-m\", \"api.main\"]\n",
+        "services/scorer/api/main.py": "from api.handlers import score\n\nif __name__ == '__main__':\n    score()\n",
+        "services/scorer/api/handlers.py": "from core.model import predict\n\n\ndef score():\n    return predict()\n",
+        "services/scorer/core/model.py": "def predict():\n    return 1\n" + PLANTED,
+    })
+    assert found == {("services/scorer/core/model.py", "planted_unused")}
+
+
 def test_pythonpath_from_pytest_settings(tmp_path):
     found = dead_code(tmp_path, {
         "pyproject.toml": "[tool.pytest.ini_options]\npythonpath = [\"code\"]\n",

@@ -296,6 +296,20 @@ def layout_roots(paths: Iterable[str]) -> list[DeclaredRoot]:
     return roots
 
 
+def _working_folders(project: Any) -> list[DeclaredRoot]:
+    """Folders commands run from, which ``python -m`` puts on ``sys.path``: each project's folder
+    (auditor/model/units.py) and each Dockerfile's build context (its ``WORKDIR`` holds the copy)."""
+    roots = [DeclaredRoot(unit, unit, f"{unit}/ (a project folder, where its commands run)")
+             for unit in getattr(project.units, "dirs", ()) if unit != "."]
+    for path, file in project.files.items():
+        if file.kind == "dockerfile":
+            folder = PurePosixPath(path).parent
+            context = (folder.parent if folder.name.lower() == "docker" else folder).as_posix()
+            if context != ".":
+                roots.append(DeclaredRoot(context, context, f"{path} (its build context)"))
+    return roots
+
+
 def _folders(paths: Iterable[str]) -> set[str]:
     """Every folder that holds one of ``paths`` (string operations: this runs for every file)."""
     folders: set[str] = set()
@@ -316,7 +330,7 @@ class ImportRoots:
     def __init__(self, project: Any, symbols: dict[str, dict[str, Any]]) -> None:
         paths = list(project.files)
         folders = _folders(paths)
-        self.declared = declared_roots(project.files, folders) + layout_roots(paths)
+        self.declared = declared_roots(project.files, folders) + layout_roots(paths) + _working_folders(project)
         for path, facts in sorted(symbols.items()):
             folder = PurePosixPath(path).parent.as_posix()
             for added in facts.get("sys_path", ()):
