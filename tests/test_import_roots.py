@@ -38,6 +38,21 @@ def test_airflow_dags_folder_with_init_imports_its_src_package(tmp_path):
     assert found == {("dags/src/steps.py", "planted_unused")}
 
 
+def test_names_a_star_import_brings_in_are_used_with_what_they_call(tmp_path):
+    """``from src.steps import *`` then ``python_callable=merge``: merge is used, and so is the
+    helper only merge calls (not "only referenced from unused code")."""
+    found = dead_code(tmp_path, {
+        "dags/__init__.py": "",
+        "dags/src/__init__.py": "",
+        "dags/src/steps.py": ("def _write(df, path):\n    return path\n\n\ndef save_csv(df, path):\n    return _write(df, path)\n\n\n"
+                              "def merge(a, b):\n    return save_csv(a + b, 'out.csv')\n" + PLANTED),
+        "dags/merge_dag.py": ("from airflow import DAG\nfrom airflow.operators.python import PythonOperator\n"
+                              "from src.steps import *\n\nwith DAG('merge') as dag:\n"
+                              "    PythonOperator(task_id='m', python_callable=merge, op_args=[[1], [2]])\n"),
+    })
+    assert found == {("dags/src/steps.py", "planted_unused")}
+
+
 def test_airflow_plugins_folder_is_importable_from_dags(tmp_path):
     found = dead_code(tmp_path, {
         "composer/dags/__init__.py": "",

@@ -76,6 +76,9 @@ class _ModuleNames:
         self._visible: dict[str, dict[str, str | None]] = {}  # scope -> name -> qualname it names there
         self._imported: dict[str, tuple[str, ...]] = {}  # dotted name -> the nodes it can be
         self._classes: dict[str, str | None] = {}  # scope -> its enclosing class, for ``self.x`` uses
+        # modules whose public names ``from m import *`` brings in
+        self.star_modules = [module for local, target, _ in facts.get("imports", ()) if local == "*"
+                             for module in graph.resolve_all_from(path, target) if module in graph.symbols]
 
     def nodes(self, scope: str, target: str) -> tuple[str, ...]:
         """The nodes a call made in ``scope`` names: ``import:pkg.mod.name``, ``local:name`` (or
@@ -99,10 +102,19 @@ class _ModuleNames:
         # most names used are parameters, locals or builtins: no definition of the module has them
         qualname = self._visible_in(scope, head) if head in self.defined else None
         if qualname is None:
-            return None
+            return self._star_imported(head) if self.star_modules else None
         if rest and f"{qualname}.{rest}" in self.qualnames:
             qualname = f"{qualname}.{rest}"
         return self.graph.definitions[f"{self.path}::{qualname}"].node
+
+    def _star_imported(self, name: str) -> str | None:
+        """A top-level definition of a module this one imports with ``*`` (``from src.steps import *``
+        then ``python_callable=extract``)."""
+        for module in self.star_modules:
+            d = self.graph.definitions.get(f"{module}::{name}")
+            if d is not None and not name.startswith("_"):
+                return d.node
+        return None
 
     def method(self, scope: str, name: str) -> str | None:
         """``self.name`` in a method: the method of its class."""
