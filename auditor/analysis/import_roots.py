@@ -40,60 +40,76 @@ def _dotted(node: ast.AST) -> str | None:
     return ".".join([node.id, *reversed(parts)])
 
 
-def _path_value(node: ast.AST, depth: int = 0) -> tuple[str, ...] | None:
+Parts = tuple[str, ...]
+
+
+def _path_value(node: ast.AST, depth: int = 0) -> Parts | None:
     """A path expression as parts relative to the module's folder (``..`` allowed, ``<file>`` for
     the module itself), when it is built from constants, ``__file__`` and the working folder only."""
     if depth > 12:
         return None
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        if node.value.startswith(("/", "~")) or "$" in node.value:
-            return None
-        return tuple(p for p in PurePosixPath(node.value).parts if p != ".")
-    if isinstance(node, ast.Name) and node.id == "__file__":
-        return _FILE
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):  # Path(...) / "src"
-        left, right = _path_value(node.left, depth + 1), _path_value(node.right, depth + 1)
-        return None if left is None or right is None else _join(left, right)
-    if isinstance(node, ast.Attribute):
-        base = _path_value(node.value, depth + 1)
-        if node.attr == "parent" and base is not None:
-            return _parent(base)
+    evaluate = _EVALUATORS.get(type(node))
+    return evaluate(node, depth + 1) if evaluate is not None else None
+
+
+def _constant(node: ast.Constant, depth: int) -> Parts | None:
+    if not isinstance(node.value, str) or node.value.startswith(("/", "~")) or "$" in node.value:
         return None
-    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "parents":
-        base = _path_value(node.value.value, depth + 1)
-        index = node.slice
-        if base is not None and isinstance(index, ast.Constant) and isinstance(index.value, int) and 0 <= index.value < 8:
-            for _ in range(index.value + 1):
-                base = _parent(base)
-            return base
+    return tuple(p for p in PurePosixPath(node.value).parts if p != ".")
+
+
+def _name(node: ast.Name, depth: int) -> Parts | None:
+    return _FILE if node.id == "__file__" else None
+
+
+def _divided(node: ast.BinOp, depth: int) -> Parts | None:
+    """``Path(...) / "src"``."""
+    if not isinstance(node.op, ast.Div):
         return None
-    if not isinstance(node, ast.Call):
+    return _join_all([_path_value(node.left, depth), _path_value(node.right, depth)])
+
+
+def _attribute(node: ast.Attribute, depth: int) -> Parts | None:
+    """``Path(__file__).parent``."""
+    base = _path_value(node.value, depth) if node.attr == "parent" else None
+    return None if base is None else _parent(base)
+
+
+def _subscript(node: ast.Subscript, depth: int) -> Parts | None:
+    """``Path(__file__).parents[1]``."""
+    index = node.slice
+    if not (isinstance(node.value, ast.Attribute) and node.value.attr == "parents" and isinstance(index, ast.Constant)
+            and isinstance(index.value, int) and 0 <= index.value < 8):
         return None
+    base = _path_value(node.value.value, depth)
+    for _ in range(index.value + 1 if base is not None else 0):
+        base = _parent(base)
+    return base
+
+
+def _call(node: ast.Call, depth: int) -> Parts | None:
+    """``os.path.join(os.path.dirname(__file__), "..")``, ``os.getcwd()``, ``str(...)``, ``.resolve()``."""
     name = _dotted(node.func)
+    args = [_path_value(arg, depth) for arg in node.args]
     if name in _CWD:
         return ()
-    if name == "os.path.dirname" and len(node.args) == 1:
-        base = _path_value(node.args[0], depth + 1)
-        return None if base is None else _parent(base)
-    if name == "os.path.join" and node.args:
-        parts: tuple[str, ...] | None = ()
-        for arg in node.args:
-            value = _path_value(arg, depth + 1)
-            if value is None or parts is None:
-                return None
-            parts = _join(parts, value)
-        return parts
-    if name in _PASS_THROUGH and len(node.args) == 1:
-        return _path_value(node.args[0], depth + 1)
-    if name in ("Path", "pathlib.Path") and len(node.args) > 1:
-        return _join_all([_path_value(a, depth + 1) for a in node.args])
+    if name == "os.path.dirname" and len(args) == 1:
+        return None if args[0] is None else _parent(args[0])
+    if (name == "os.path.join" and args) or (name in ("Path", "pathlib.Path") and len(args) > 1):
+        return _join_all(args)
+    if name in _PASS_THROUGH and len(args) == 1:
+        return args[0]
     if isinstance(node.func, ast.Attribute) and node.func.attr in _PASS_METHODS and not node.args:
-        return _path_value(node.func.value, depth + 1)
+        return _path_value(node.func.value, depth)
     return None
 
 
-def _join_all(values: list[tuple[str, ...] | None]) -> tuple[str, ...] | None:
-    parts: tuple[str, ...] = ()
+_EVALUATORS: dict[type, Any] = {ast.Constant: _constant, ast.Name: _name, ast.BinOp: _divided,
+                                ast.Attribute: _attribute, ast.Subscript: _subscript, ast.Call: _call}
+
+
+def _join_all(values: list[Parts | None]) -> Parts | None:
+    parts: Parts = ()
     for value in values:
         if value is None:
             return None

@@ -93,23 +93,28 @@ class Units:
 def detect_units(paths: Iterable[str], configured: list[str] | None = None) -> Units:
     """The units of a repository with these files (repository-relative POSIX paths)."""
     paths = sorted(paths)
-    folders = {PurePosixPath(p).parent.as_posix() for p in paths}
     if configured is not None:
-        chosen = {ROOT}
-        for glob in configured:
-            pattern = glob.strip().strip("/") or ROOT
-            if pattern == ROOT:
-                continue
-            chosen |= {f for f in _with_ancestors(folders) if _glob_matches(f, pattern)}
-        return Units(sorted(chosen, key=_order), configured=True)
+        return _configured_units(paths, configured)
     python_paths = {p for p in paths if p.endswith(".py")}
     candidates = {folder for p in paths if (folder := _marker_folder(p)) is not None}
-    candidates = {c for c in candidates if not _excluded(c, python_paths)}
-    units = Units(sorted({ROOT, *candidates}, key=_order))
-    # A unit without code of its own (a docker/ folder, a data folder with a dvc.yaml of the parent's
-    # code) is part of the project around it: drop such units, deepest first, until every one has code.
+    units = Units(sorted({ROOT, *(c for c in candidates if not _excluded(c, python_paths))}, key=_order))
+    return _with_code_only(units, [p for p in paths if p.endswith(_CODE_SUFFIXES)])
+
+
+def _configured_units(paths: list[str], configured: list[str]) -> Units:
+    """The folders ``[tool.mlaudit] units`` globs match, and the root."""
+    folders = _with_ancestors({PurePosixPath(p).parent.as_posix() for p in paths})
+    patterns = [glob.strip().strip("/") for glob in configured]
+    chosen = {f for f in folders for pattern in patterns if pattern not in ("", ROOT) and _glob_matches(f, pattern)}
+    return Units(sorted({ROOT, *chosen}, key=_order), configured=True)
+
+
+def _with_code_only(units: Units, code_paths: list[str]) -> Units:
+    """A unit without code of its own (a docker/ folder, a data folder with a dvc.yaml of the
+    parent's code) is part of the project around it: such units go, deepest first, until every one
+    has code."""
     while True:
-        with_code = {units.of(p) for p in paths if p.endswith(_CODE_SUFFIXES)}
+        with_code = {units.of(p) for p in code_paths}
         empty = [d for d in units.dirs if d != ROOT and d not in with_code]
         if not empty:
             return units
