@@ -366,27 +366,25 @@ class ImportRoots:
         cached = self._cache.get(path)
         if cached is not None:
             return cached
-        p = PurePosixPath(path)
-        folder = "" if p.parent.as_posix() == "." else p.parent.as_posix()
-        roots = [folder, self._anchor(path)]
+        folder = path.rsplit("/", 1)[0] if "/" in path else ""
+        roots = [folder, self._anchor(path, folder)]
         scope = folder
         while True:
             roots += self._by_scope.get(scope, ())
             if not scope:
                 break
-            scope = "" if "/" not in scope else scope.rsplit("/", 1)[0]
+            scope = scope.rsplit("/", 1)[0] if "/" in scope else ""
         roots.append("")
         result = tuple(dict.fromkeys(roots))
         self._cache[path] = result
         return result
 
-    def _anchor(self, path: str) -> str:
+    def _anchor(self, path: str, folder: str) -> str:
         """The folder above the outermost package holding ``path`` (where its dotted name starts)."""
         name = self.module_names.get(path, "")
-        p = PurePosixPath(path)
-        folders = list(p.parent.parts) if p.parent.as_posix() != "." else []
-        depth = len(name.split(".")) if name else 1
-        if p.name != "__init__.py":
+        folders = folder.split("/") if folder else []
+        depth = name.count(".") + 1 if name else 1
+        if not path.endswith("/__init__.py") and path != "__init__.py":
             depth -= 1
         depth = min(depth, len(folders))
         return "/".join(folders[: len(folders) - depth])

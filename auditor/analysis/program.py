@@ -174,6 +174,7 @@ class ProgramGraph:
         self.definitions, self.last_lines, self.module_paths = built.definitions, built.last_lines, built.module_paths
         self.module_paths_all, self.import_roots, self._under = built.module_paths_all, built.import_roots, built._under
         self._from_roots, self._in_unit, self._segments = built._from_roots, built._in_unit, built._segments
+        self._module_bases = built._module_bases
         self._modules = dict(built._modules)
         for source, targets in built._succ.items():
             kept = {}
@@ -191,6 +192,9 @@ class ProgramGraph:
     # -- module names ---------------------------------------------------------------------------
     def _index_modules(self) -> None:
         self.import_roots = ImportRoots(self.project, self.symbols)
+        # every module's path without its suffix, and every package folder: what a dotted name can be
+        self._module_bases = {path[: -len("/__init__.py")] if path.endswith("/__init__.py") else path[:-3]
+                              for path in self.symbols if path.endswith(".py")}
         # every folder name and module name of the project: the first part of a name imported from it
         self._segments = {part.rsplit(".", 1)[0] if part.endswith(".py") else part
                           for path in self.symbols for part in path.split("/")}
@@ -285,6 +289,8 @@ class ProgramGraph:
         result = None
         for cut in range(len(parts), 0, -1):
             base = prefix + "/".join(parts[:cut])
+            if base not in self._module_bases:
+                continue
             candidate = f"{base}.py" if f"{base}.py" in self.symbols else f"{base}/__init__.py"
             if candidate not in self.symbols:
                 continue
