@@ -153,6 +153,37 @@ def test_pythonpath_from_a_dotenv_file(tmp_path):
     assert found == {("project/pipeline/steps/clean.py", "planted_unused")}
 
 
+def test_what_a_module_that_does_not_parse_imports_is_still_used(tmp_path):
+    """A course lab's pipeline.py with ``op = # TODO`` placeholders does not parse; the components
+    it imports (one import spread over lines, one inside a function) are still used by it."""
+    found = dead_code(tmp_path, {
+        "lab/pipeline/pipeline.py": (
+            "import kfp\nfrom tuning import (\n    tune,\n)\n\n\ndef build():\n    from training import train\n"
+            "    tune_op = # TODO: wrap tune in a component\n    return train\n"),
+        "lab/pipeline/tuning.py": "def tune(x):\n    return x\n" + PLANTED,
+        "lab/pipeline/training.py": "def train(x):\n    return x\n",
+    })
+    assert found == {("lab/pipeline/tuning.py", "planted_unused")}
+
+
+def test_a_file_a_notebook_writes_with_writefile_uses_what_it_imports(tmp_path):
+    """A lab notebook writes its pipeline with ``%%writefile ./pipeline/train_pipeline.py``; the
+    file is not in the repository, but the helpers it imports from its folder are used."""
+    import json as _json
+
+    cell = ("%%writefile ./pipeline/train_pipeline.py\nimport kfp\nfrom helper_components import evaluate_model\n\n"
+            "evaluate_op = # TODO: make evaluate_model a component\n")
+    notebook = {"cells": [{"cell_type": "code", "source": cell, "metadata": {}, "outputs": []},
+                          {"cell_type": "code", "source": "!dsl-compile --py pipeline/train_pipeline.py", "metadata": {},
+                           "outputs": []}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 4}
+    found = dead_code(tmp_path, {
+        "lab/lab-02.ipynb": _json.dumps(notebook),
+        "lab/pipeline/helper_components.py": "def evaluate_model(x):\n    return x\n" + PLANTED,
+    })
+    assert found == {("lab/pipeline/helper_components.py", "planted_unused")}
+
+
 def test_four_labs_with_copies_of_the_same_package_each_use_their_own(tmp_path):
     """The same trainer/ package copied into four labs: each lab's relative import is its own copy.
     The first lab's copy never hides the other three (and a copy that is really unused is still
@@ -226,3 +257,20 @@ def test_dockerfile_and_text_pythonpath_entries():
     roots = _text_roots(".github/workflows/ci.yml", "env:\n  PYTHONPATH: ${{ github.workspace }}/svc/lib\n", "", folders)
     assert [(r.folder, r.scope) for r in roots] == [("svc/lib", "")]
     assert _text_roots("Makefile", "export PYTHONPATH := $(HOME)/x\n", "", folders) == []
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ("%%writefile trainer/task.py\nfrom trainer import model\n", {"labs/nb/trainer/task.py": [["model", "trainer.model", 1]]}),
+    ("%%writefile -a ../shared/run.py\nimport numpy\n", {"labs/shared/run.py": [["numpy", "numpy", 1]]}),
+    ("%%writefile {PIPELINE_DIR}/p.py\nimport x\n", {}),  # a path computed at run time
+    ("%%writefile Dockerfile\nFROM python\n", {}),  # not Python
+    ("%%writefile ../../../../escape.py\nimport x\n", {}),  # leaves the repository
+])
+def test_writefile_cells_become_modules_at_their_path(cell, expected):
+    import json as _json
+
+    from auditor.analysis.symbols import written_modules
+    from auditor.model.sources import parse_notebook
+
+    data = _json.dumps({"cells": [{"cell_type": "code", "source": cell}], "nbformat": 4}).encode()
+    assert written_modules("labs/nb/lab.ipynb", parse_notebook(data).written) == expected

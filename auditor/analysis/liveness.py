@@ -100,7 +100,9 @@ class Liveness:
 
     # -- definitions ------------------------------------------------------------------------------
     def _live(self) -> set[str]:
-        roots = [p for p in self.symbols if p not in self.dead_modules]
+        # every module that is not dead runs its top level; a module that does not parse is kept
+        # alive (what it imports is used: auditor/analysis/symbols.py recovers its imports)
+        roots = [p for p in self.symbols if p not in self.dead_modules] + list(self.graph.recovered)
         for node, d in self.graph.definitions.items():
             if d.path not in self.dead_modules and self._attach(node, d):
                 roots.append(node)

@@ -20,7 +20,7 @@ from typing import Any, Iterable, NamedTuple
 # MODULE and SymbolFacts are re-exported: rules import them from here with the graph.
 from auditor.analysis.import_roots import ImportRoots
 from auditor.analysis.symbol_visitor import MODULE
-from auditor.analysis.symbols import SymbolFacts
+from auditor.analysis.symbols import RECOVERED_IMPORTS, WRITTEN_MODULES, SymbolFacts
 
 __all__ = ["MODULE", "Definition", "ProgramGraph", "SymbolFacts"]
 
@@ -174,7 +174,7 @@ class ProgramGraph:
         self.definitions, self.last_lines, self.module_paths = built.definitions, built.last_lines, built.module_paths
         self.module_paths_all, self.import_roots, self._under = built.module_paths_all, built.import_roots, built._under
         self._from_roots, self._in_unit, self._segments = built._from_roots, built._in_unit, built._segments
-        self._module_bases = built._module_bases
+        self._module_bases, self.recovered = built._module_bases, built.recovered
         self._modules = dict(built._modules)
         for source, targets in built._succ.items():
             kept = {}
@@ -192,6 +192,14 @@ class ProgramGraph:
     # -- module names ---------------------------------------------------------------------------
     def _index_modules(self) -> None:
         self.import_roots = ImportRoots(self.project, self.symbols)
+        # modules that do not parse: their import statements, recovered one by one (auditor/analysis/symbols.py)
+        self.recovered: dict[str, list[list[Any]]] = {
+            path: rows for path, rows in self.project.fact(RECOVERED_IMPORTS).items() if path not in self.symbols}
+        # and the Python files notebooks write with %%writefile, unless the repository has the file itself
+        for modules in self.project.fact(WRITTEN_MODULES).values():
+            for path, rows in modules.items():
+                if path not in self.symbols:
+                    self.recovered.setdefault(path, []).extend(rows)
         # every module's path without its suffix, and every package folder: what a dotted name can be
         self._module_bases = {path[: -len("/__init__.py")] if path.endswith("/__init__.py") else path[:-3]
                               for path in self.symbols if path.endswith(".py")}
@@ -345,13 +353,30 @@ class ProgramGraph:
             if release_inputs:
                 for key in GRAPH_INPUTS:
                     facts.pop(key, None)
-            for _local, target, line in facts.get("imports", []):
-                for node in self.resolve_all_from(path, target):
-                    self._link(path, self._node(node if node in self.definitions or node in self.symbols else path),
-                               IMPORT, line)
-                    module = node.split("::")[0]
-                    if module != path:
-                        self._link(path, self._node(module), IMPORT, line)
+            self._link_imports(path, facts.get("imports", []))
+        for path, rows in self.recovered.items():
+            self._modules[path] = path
+            self._link_imports(path, rows, unknown_uses=True)
+
+    def _link_imports(self, path: str, rows: list[list[Any]], unknown_uses: bool = False) -> None:
+        """Edges for a module's import statements: to each module and definition they can name.
+        With ``unknown_uses`` (a module that does not parse), a ``*`` import uses every public
+        top-level definition of its module."""
+        for local, target, line in rows:
+            for node in self.resolve_all_from(path, target):
+                self._link(path, self._node(node if node in self.definitions or node in self.symbols else path),
+                           IMPORT, line)
+                module = node.split("::")[0]
+                if module != path:
+                    self._link(path, self._node(module), IMPORT, line)
+                if unknown_uses and local == "*" and node == module:
+                    for d in self._top_level_public(module):
+                        self._link(path, d, REF, None)
+
+    def _top_level_public(self, module: str) -> list[str]:
+        prefix = f"{module}::"
+        return [node for node, d in self.definitions.items()
+                if node.startswith(prefix) and "." not in d.qualname and not d.qualname.startswith("_")]
 
     def _add_definitions(self, path: str, rows: list[list[Any]]) -> set[str]:
         """A module's definitions (the first of each qualname); returns their qualnames."""

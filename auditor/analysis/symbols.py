@@ -4,6 +4,7 @@ the dead-code, unused-feature and seed rules are built on."""
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 from auditor.analysis.import_roots import sys_path_dirs
@@ -71,3 +72,67 @@ class SymbolFacts(Extractor):
             "config_files": sorted(visitor.config_files),
             "sys_path": sys_path_dirs(module),
         }
+
+
+# A line that starts an import statement (at any indentation: inside a function or a try block).
+_IMPORT_LINE = re.compile(r"^\s*(?:from\s+\.*[\w.]*\s+import\b|import\s+[\w.])")
+RECOVERED_IMPORTS = "recovered_imports"  # the fact kind of a module that does not parse
+WRITTEN_MODULES = "written_modules"  # a notebook's %%writefile Python files: path -> their imports
+
+
+def recover_imports(text: str, module_name: str, is_package: bool) -> list[list[Any]]:
+    """The import statements of a module that does not parse as a whole (a course lab with
+    ``x = # TODO`` placeholders), each parsed on its own: [local, target, line] as in the symbols
+    facts. What such a module imports is still used, though nothing else about it is known."""
+    lines = text.splitlines()
+    found: list[list[Any]] = []
+    index = 0
+    while index < len(lines):
+        if not _IMPORT_LINE.match(lines[index]):
+            index += 1
+            continue
+        statement, end = lines[index].strip(), index
+        while (statement.count("(") > statement.count(")") or statement.endswith("\\")) \
+                and end + 1 < len(lines) and end - index < 100:
+            end += 1
+            statement = statement.rstrip("\\") + " " + lines[end].strip()
+        try:
+            node = ast.parse(statement).body[0]
+        except (SyntaxError, ValueError, IndexError):
+            node = None
+        for local, target in _imported(node, module_name, is_package):
+            found.append([local, target, index + 1])
+        index = end + 1
+    return found
+
+
+def _imported(node: ast.AST | None, module_name: str, is_package: bool) -> list[tuple[str, str]]:
+    if isinstance(node, ast.Import):
+        return [(alias.asname or alias.name.split(".")[0], alias.name) for alias in node.names]
+    if isinstance(node, ast.ImportFrom):
+        base = resolve_relative(module_name, is_package, node.level, node.module)
+        return [("*", base) if alias.name == "*" else (alias.asname or alias.name, f"{base}.{alias.name}" if base else alias.name)
+                for alias in node.names]
+    return []
+
+
+def written_modules(notebook_path: str, written: list[tuple[str, str]]) -> dict[str, list[list[Any]]]:
+    """The imports of each Python file a notebook writes with ``%%writefile``, by the file's
+    repository path (the notebook runs from its own folder); paths leaving the repository are
+    dropped."""
+    folder = notebook_path.rsplit("/", 1)[0].split("/") if "/" in notebook_path else []
+    found: dict[str, list[list[Any]]] = {}
+    for target, body in written:
+        parts = list(folder)
+        for part in target.split("/"):
+            if part == "..":
+                if not parts:
+                    break
+                parts.pop()
+            elif part not in ("", "."):
+                parts.append(part)
+        else:
+            path = "/".join(parts)
+            stem = parts[-1][:-3] if parts else ""
+            found.setdefault(path, []).extend(recover_imports(body, stem, stem == "__init__"))
+    return found

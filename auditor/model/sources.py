@@ -110,6 +110,9 @@ class Notebook:
     line_map: list[tuple[int, int]]
     cell_count: int
     broken_cells: list[tuple[int, int, str]] = field(default_factory=list)  # (cell, line, message)
+    # Python files the notebook writes with ``%%writefile PATH`` (PATH as written, the cell's body):
+    # a lab's pipeline or trainer often exists only there.
+    written: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _neutralise(line: str) -> str:
@@ -201,7 +204,11 @@ def parse_notebook(data: bytes) -> Notebook:
     lines: list[str] = []
     line_map: list[tuple[int, int]] = []
     broken: list[tuple[int, int, str]] = []
+    written: list[tuple[str, str]] = []
     for number, source in _code_cells(cells):
+        target = _written_python_file(source)
+        if target is not None:
+            written.append((target, source.split("\n", 1)[1] if "\n" in source else ""))
         cell_lines = _python_lines(source)
         error = _cell_error(number, cell_lines)
         if error:
@@ -209,4 +216,15 @@ def parse_notebook(data: bytes) -> Notebook:
             cell_lines = ["# (unparseable cell)"] * len(cell_lines)
         lines.extend(cell_lines)
         line_map.extend((number, index) for index in range(1, len(cell_lines) + 1))
-    return Notebook("\n".join(lines) + ("\n" if lines else ""), line_map, len(cells), broken)
+    return Notebook("\n".join(lines) + ("\n" if lines else ""), line_map, len(cells), broken, written)
+
+
+def _written_python_file(source: str) -> str | None:
+    """The path of a ``%%writefile [-a] PATH.py`` cell, when it is a plain relative path."""
+    first = source.lstrip().split("\n", 1)[0].split()
+    if len(first) < 2 or first[0] != "%%writefile":
+        return None
+    path = first[-1].strip("'\"")
+    if not path.endswith(".py") or any(c in path for c in "{}$~\\") or path.startswith("/"):
+        return None
+    return path

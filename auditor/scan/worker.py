@@ -17,6 +17,7 @@ from typing import Any
 
 from auditor import registry
 from auditor.analysis.pymodule import ParsedModule, parse_python
+from auditor.analysis.symbols import RECOVERED_IMPORTS, WRITTEN_MODULES, recover_imports, written_modules
 from auditor.finding import Finding
 from auditor.model.excerpt import attach as attach_excerpts
 from auditor.model.factstore import digest as facts_digest
@@ -159,6 +160,8 @@ def _parse(job: SourceJob, text: str, notebook, result: SourceResult, selected: 
     try:
         return parse_python(text, notebook=job.notebook)
     except SyntaxError as exc:
+        if not job.notebook:  # what it imports is still used (auditor/analysis/symbols.py)
+            result.facts[RECOVERED_IMPORTS] = recover_imports(text, job.module_name, job.path.endswith("__init__.py"))
         if PARSE_ERROR_RULE in selected:
             result.findings.append(_parse_error(job, exc.lineno, None, exc.msg or "invalid syntax", exc.text or ""))
             attach_excerpts(result.findings, text.splitlines(), line_map)
@@ -204,6 +207,8 @@ def analyse_source(job: SourceJob) -> SourceResult:
                           line_map=notebook.line_map if notebook else None)
     if notebook is not None:  # where each cell starts in the joined code, for project-rule findings
         result.facts[NOTEBOOK_CELLS] = cell_starts(notebook.line_map)
+        if notebook.written:
+            result.facts[WRITTEN_MODULES] = written_modules(job.path, notebook.written)
     _run_rules(job, module, result)
     attach_excerpts(result.findings, module.lines, module.line_map)
     return result
