@@ -86,8 +86,8 @@ def test_readiness_is_scored_per_unit_and_weighted_by_lines(tmp_path):
     # lab_a's drift monitor is no evidence that lab_b is monitored
     assert drift["lab_a"]["status"] != "fail" and drift["lab_b"]["status"] == "fail"
     merged = next(c for c in ready["dimensions"]["monitoring"]["checks"] if c["id"] == "R-MON-03")
-    assert merged["status"] == "partial" and merged["units"] == {"lab_a": drift["lab_a"]["status"], "lab_b": "fail"}
-    assert "lab_b" in merged["fix"]
+    assert merged["status"] == "partial"
+    assert "Not met in 1 of 2 units (lab_b)" in merged["fix"]
     lines = {u: units[u]["lines"] for u in units}
     expected = round(sum(units[u]["score"] * lines[u] for u in units) / sum(lines.values()), 1)
     assert ready["score"] == pytest.approx(expected, abs=0.11)

@@ -91,9 +91,7 @@ def _combine_units(units: list[dict[str, Any]], weights: dict[str, float]) -> di
     rollback = dict(slowest["rollback"])
     if len(units) > 1 and slowest["rollback_minutes"] is not None:
         rollback["reasoning"] = [f"slowest unit: {slowest['unit']}", *rollback.get("reasoning", [])]
-    ordered = sorted(units, key=lambda u: (u["score"], -u["lines"], u["unit"]))
-    for u in ordered:
-        u.pop("formula", None)
+    ordered = [_unit_summary(u) for u in sorted(units, key=lambda u: (u["score"], -u["lines"], u["unit"]))]
     return {
         "score": score,
         "grade": grade(score),
@@ -103,6 +101,19 @@ def _combine_units(units: list[dict[str, Any]], weights: dict[str, float]) -> di
         "formula": formula(weights) + (" For a repository of several units: each unit is scored alone and the "
                                        "score is the units' mean weighted by their lines of Python."),
         "units": ordered,
+    }
+
+
+def _unit_summary(unit: dict[str, Any]) -> dict[str, Any]:
+    """A unit's line of ``readiness.units``: its scores, and each check's status and evidence (the
+    titles and fixes are the repository-level checks', by id: a monorepo of many units stays small)."""
+    return {
+        "unit": unit["unit"], "lines": unit["lines"], "findings": unit["findings"], "score": unit["score"],
+        "grade": unit["grade"], "rollback_minutes": unit["rollback_minutes"],
+        "dimensions": {name: {"score": dim["score"],
+                              "checks": [{"id": c["id"], "status": c["status"], "evidence": c["evidence"]}
+                                         for c in dim["checks"]]}
+                       for name, dim in unit["dimensions"].items()},
     }
 
 
@@ -124,6 +135,5 @@ def _merge_checks(per_unit: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
         named = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
         example = next(check for _, check in per_unit if check["status"] != PASS)
         fix = f"Not met in {len(missing)} of {len(per_unit)} units ({named}). {example['fix']}"
-    return {"id": first["id"], "title": first["title"], "status": status, "evidence": evidence, "fix": fix,
-            "units": {unit: check["status"] for unit, check in per_unit}}
+    return {"id": first["id"], "title": first["title"], "status": status, "evidence": evidence, "fix": fix}
 

@@ -91,7 +91,17 @@ def layout(data: dict[str, Any]) -> str:
             for number, finding in enumerate(value):
                 pieces += (",\n" if number else "", "    ", _dumps(finding.to_json()))
             pieces.append("\n  ]")
+        elif key == "readiness" and isinstance(value, dict) and value.get("units"):
+            pieces.append(_readiness_layout(value).replace("\n", "\n  "))
         else:
             pieces.append(_dumps(value, indent=2).replace("\n", "\n  "))
     pieces.append("\n}\n")
     return "".join(pieces)
+
+
+def _readiness_layout(readiness: dict[str, Any]) -> str:
+    """The readiness object indented, but each unit of a monorepo on one line (a course of sixty
+    labs would otherwise be tens of thousands of lines, indented by the slow pure-Python encoder)."""
+    head = _dumps({key: value for key, value in readiness.items() if key != "units"}, indent=2)
+    units = ",\n    ".join(_dumps(unit) for unit in readiness["units"])
+    return f'{head[:-2]},\n  "units": [\n    {units}\n  ]\n}}'
