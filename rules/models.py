@@ -4,13 +4,14 @@ and models that code loads but nobody can rebuild."""
 from __future__ import annotations
 
 import posixpath
+import re
 import time
 from typing import Any
 
 from auditor.analysis.artifact_io import FACTS, Links, extract, link
 from auditor.analysis.artifacts import Artifact, candidates, dvc_outputs, last_change, path_time
-from auditor.ml.models import MODEL_SUFFIXES
-from auditor.model.project import BUILD, CONFIG, DOCKERFILE
+from auditor.ml.models import MODEL_SUFFIXES, downloaded_names
+from auditor.model.project import BUILD, CONFIG, DOC, DOCKERFILE
 from auditor.rule import Extractor, Invalid, Option, ProjectRule, Valid
 
 DAY = 86400.0
@@ -102,6 +103,8 @@ class StaleModel(ProjectRule):
               git={"code/integration-test/model/MLmodel": 900, "code/integration-test/model/model.pkl": 900},
               note="an integration test's model directory (mlops-zoomcamp false positive)"),
         Valid({"data/cache.pkl": PKL}, git={"data/cache.pkl": 900}, note="a pickle that is not a model"),
+        Valid({"model/pickle/bias_results.pkl": PKL}, git={"model/pickle/bias_results.pkl": 900},
+              note="a results pickle kept beside the models is not a model"),
         Valid({"data/arrays.npz": b"PK\x03\x04" + b"\x00" * 22 + b"\x05\x00\x00\x00x.npy"},
               git={"data/arrays.npz": 900}),
         Valid({"models/m.pkl": PKL}, note="untracked in git: no age, no guess from file times"),
@@ -270,6 +273,19 @@ class MissingModel(ProjectRule):
                            'c = AutoModel.from_pretrained("org/model-name")\n'}),
         Valid({"tests/test_serve.py": 'import joblib\nmodel = joblib.load("tests/data/m.pkl")\n'}),
         Valid('import json, yaml\ncfg = json.load(open("config.json"))\nw = yaml.safe_load(open("a.yaml"))\n'),
+        Valid({"train.py": 'from tensorflow import keras\ncb = keras.callbacks.ModelCheckpoint("net_{epoch:02d}_{val_accuracy:.3f}.h5")\n',
+               "serve.py": 'from tensorflow import keras\nmodel = keras.models.load_model("net_08_0.894.h5")\n'},
+              note="a checkpoint written from a file-name template"),
+        Valid({"lesson/README.md": "Get the model:\n\n    wget https://example.org/releases/v1/clothes.keras\n",
+               "lesson/predict.py": 'from tensorflow import keras\nmodel = keras.models.load_model("clothes.keras")\n'},
+              note="the documentation says where to download it"),
+        Valid({"lesson/explore.ipynb": '{"cells": [{"cell_type": "code", "source": ["!wget https://example.org/m/clothes.h5\\n",'
+                                       ' "from tensorflow import keras\\n", "m = keras.models.load_model(\'clothes.h5\')"]}],'
+                                       ' "nbformat": 4}'},
+              note="a notebook downloads it with a shell escape"),
+        Invalid({"explore.ipynb": '{"cells": [{"cell_type": "code", "source": ["import joblib\\n",'
+                                  ' "m = joblib.load(\'best.joblib\')"]}], "nbformat": 4}'},
+                [("explore.ipynb", 2, 1)], note="in a notebook (exploration, not serving): medium"),
     )
 
     def check(self, project):
@@ -277,6 +293,7 @@ class MissingModel(ProjectRule):
         tracked = [o.path for o in dvc_outputs(project)]
         named_in = [f for f in project.files.values()
                     if f.kind in (BUILD, DOCKERFILE, "script") or f.kind == CONFIG and f.text]
+        documented = _documented_downloads(project)
         for module, facts in project.fact(FACTS).items():
             if _is_test(module) or not isinstance(facts, dict):
                 continue
@@ -287,14 +304,17 @@ class MissingModel(ProjectRule):
                     continue
                 options = candidates(raw, module)
                 if not options or options[0] in reported or \
-                        self._provided(project, links, tracked, named_in, options):
+                        self._provided(project, links, tracked, named_in, options) or \
+                        {posixpath.basename(o) for o in options} & documented:
                     continue
                 reported.add(options[0])  # open(PATH, "rb") and pickle.load(handle): one finding
+                # a notebook is exploration: a model it loads is not what production serves
+                severity = "medium" if module.endswith(".ipynb") else None
                 yield self.finding(
                     module, entry.get("line"),
                     f"loads {options[0]}, which is not in the repository, not tracked by DVC or Git LFS, "
                     f"and written by no code or pipeline",
-                    anchor=f"missing {raw}",
+                    anchor=f"missing {raw}", severity=severity,
                     evidence={"path": raw, "resolved": options, "call": call})
 
     @staticmethod
@@ -307,9 +327,28 @@ class MissingModel(ProjectRule):
                 return True
             if option in links.written:
                 return True
-        if names & links.written_names:
+        if names & links.written_names or any(_template_writes(written, name) for written in links.written_names
+                                               if "{" in written for name in names):
             return True
         return any(name in (f.text or "") for f in named_in for name in names)
+
+
+def _documented_downloads(project) -> set[str]:
+    """File names the documentation says how to fetch (``wget URL/model.h5`` in a README)."""
+    names: set[str] = set()
+    for file in project.files.values():
+        if file.kind == DOC and file.text:
+            for line in file.text.splitlines():
+                names |= downloaded_names(line)
+    return names
+
+
+def _template_writes(template: str, name: str) -> bool:
+    """Whether a file name written from a template (a Keras checkpoint's
+    ``model_{epoch:02d}_{val_accuracy:.3f}.h5``) can be ``name`` (``model_13_0.903.h5``)."""
+    pattern = "".join(".+?" if part.startswith("{") else re.escape(part)
+                      for part in re.split(r"(\{[^{}]*\})", template) if part)
+    return re.fullmatch(pattern, name) is not None
 
 
 def _is_test(path: str) -> bool:

@@ -5,7 +5,8 @@ with ``allow_pickle``) is a program: loading one from an untrusted place runs th
 with the service's credentials. The same goes for PyYAML's full loaders, Keras' unsafe mode and
 Hugging Face's ``trust_remote_code``. Severity follows where the loaded thing comes from
 (``value_origin``): a constant path inside the repository is the project's own file and lowest; a
-function parameter, command-line argument, environment variable or download is highest.
+function parameter, command-line argument or environment variable (set by whoever runs the job) is
+medium; a download, a URL or user input (what an outsider controls) is highest.
 Every name is resolved through the module's imports, so ``import joblib as jl`` or
 ``from pickle import load`` are recognised and a local ``load`` function is not.
 """
@@ -343,8 +344,9 @@ class TrustRemoteCode(_LoadRule):
             source.value.startswith((".", "/", "~"))
         if pinned or (local and kind not in UNTRUSTED):
             severity = "low"
-        else:  # an unpinned hub id runs whatever its repository holds today: medium at least
-            severity = "high" if SEVERITY.get(kind) == "high" else "medium"
+        else:  # an unpinned hub id runs whatever its repository holds today: medium at least, and
+            # high when the id itself comes from outside the code (any repository's code may run)
+            severity = "high" if kind in UNTRUSTED and kind != "parameter" else "medium"
         name = qualified or describe(call.func, 60)
         detail = "pinned to a commit" if pinned else ("a local directory" if local else "not pinned to a commit")
         yield module.finding(

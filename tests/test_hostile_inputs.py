@@ -59,8 +59,9 @@ def test_an_invalid_line_in_a_repository_gitignore_is_ignored_and_said(tmp_path)
 def _high_finding_repo(root):
     from auditor.testing import make_repo
 
-    # ML503 (pickle loaded from a command-line argument) is high: the default gate fails on it.
-    return make_repo(root, {"serve.py": "import pickle\nimport sys\n\nmodel = pickle.load(open(sys.argv[1], 'rb'))\n"})
+    # ML451 (a pickle downloaded from a URL) is high: the default gate fails on it.
+    return make_repo(root, {"serve.py": "import pickle\nimport requests\n\n"
+                                        "model = pickle.loads(requests.get('https://example.com/m.pkl').content)\n"})
 
 
 def test_edited_cache_entries_are_not_trusted(tmp_path):

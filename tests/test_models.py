@@ -173,3 +173,14 @@ def test_extractor_folds_paths_built_from_constants_and_file(tmp_path):
     assert "best.pt" in facts["write_hints"]
     assert facts["reads"] == []  # an environment variable is not a constant path
     assert candidates("@file/../models/clf.joblib", "src/train.py") == ["models/clf.joblib"]
+
+
+def test_a_missing_model_is_high_in_serving_code_and_medium_in_a_notebook(tmp_path):
+    from auditor.testing import make_repo, scan_repo
+
+    notebook = ('{"cells": [{"cell_type": "code", "source": ["import joblib\\n", "m = joblib.load(\'best.joblib\')"]}],'
+                ' "nbformat": 4}')
+    root = make_repo(tmp_path / "repo", {"explore.ipynb": notebook,
+                                         "serve.py": "import joblib\nmodel = joblib.load('models/prod.joblib')\n"})
+    severities = {f.path: f.severity for f in scan_repo(root, {"select": ["ML303"]}).findings}
+    assert severities == {"explore.ipynb": "medium", "serve.py": "high"}

@@ -8,10 +8,12 @@ ORIGINS = [
     ("m = joblib.load('models/m.joblib')", "constant", "low"),
     ("m = joblib.load('/mnt/shared/m.joblib')", "external-path", "medium"),
     ("def f(path):\n    return joblib.load(path)", "parameter", "medium"),
-    ("m = joblib.load(sys.argv[1])", "command-line", "high"),
-    ("p = argparse.ArgumentParser()\nargs = p.parse_args()\nm = joblib.load(args.model)", "command-line", "high"),
-    ("m = joblib.load(os.environ['MODEL_PATH'])", "environment", "high"),
-    ("path = os.getenv('MODEL', 'm.pkl')\nwith open(path, 'rb') as f:\n    m = pickle.load(f)", "environment", "high"),
+    # set by whoever runs the job (a dvc.yaml stage's fixed paths, a deployment's MODEL_PATH): medium
+    ("m = joblib.load(sys.argv[1])", "command-line", "medium"),
+    ("p = argparse.ArgumentParser()\nargs = p.parse_args()\nm = joblib.load(args.model)", "command-line", "medium"),
+    ("m = joblib.load(os.environ['MODEL_PATH'])", "environment", "medium"),
+    ("path = os.getenv('MODEL', 'm.pkl')\nwith open(path, 'rb') as f:\n    m = pickle.load(f)", "environment", "medium"),
+    # what an outsider controls: high
     ("m = pickle.loads(requests.get('https://x/m.pkl').content)", "remote", "high"),
     ("m = joblib.load(config['model']['path'])", "config", "medium"),
     ("m = joblib.load(f'models/{name}.joblib')", "unknown", "medium"),

@@ -30,6 +30,7 @@ from auditor.ml.models import (
     MODEL_SAVE_METHODS,
     MODEL_SUFFIXES,
     TREE_TRAINERS,
+    downloaded_names,
 )
 
 if TYPE_CHECKING:
@@ -255,10 +256,20 @@ class ArtifactIO:
                     ast.Call: self.visit_Call}
         for node in sorted(self.module.nodes(*visitors), key=_position):
             visitors[type(node)](node)
+        if getattr(self.module, "is_notebook", False):
+            self._shell_downloads()
         return {
             "writes": _dedupe(self.writes), "reads": _dedupe(self.reads),
             "write_hints": sorted(self.write_hints), "fits": self.fits, "features": sorted(self.features),
         }
+
+
+    def _shell_downloads(self) -> None:
+        """A notebook's ``!wget URL`` or ``!gsutil cp`` lines (kept as comments in its code) bring
+        files in: their names are written, as far as a missing-model check is concerned."""
+        for line in self.module.lines:
+            if "# !" in line:
+                self.write_hints.update(downloaded_names(line.split("# !", 1)[1]))
 
 
 _position = operator.attrgetter("lineno", "col_offset")

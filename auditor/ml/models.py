@@ -149,14 +149,23 @@ def _safetensors_metadata(header: bytes) -> dict[str, Any] | None:
     return info
 
 
+# Words of a pickle's name that say it holds something else than a model, even in a models/ folder
+# (``model/pickle/bias_detection_results.pkl``), unless the name also has a model word.
+NOT_MODEL_WORDS = re.compile(r"results?|metrics?|report|stats|statistics|history|scores|predictions|"
+                             r"embeddings|cache|dataset|data|features|schema|baseline", re.I)
+
+
 def looks_like_model(path: str, fmt: str | None) -> bool:
     if fmt in MODEL_FORMATS:
         return True
     if fmt == "numpy":
         return False
     p = PurePosixPath(path)
-    return bool(MODEL_WORDS.search(p.name)) or any(part.lower() in ("models", "model", "checkpoints", "weights")
-                                                   for part in p.parts[:-1])
+    if MODEL_WORDS.search(p.name):
+        return True
+    if NOT_MODEL_WORDS.search(p.stem):
+        return False
+    return any(part.lower() in ("models", "model", "checkpoints", "weights") for part in p.parts[:-1])
 
 
 # Calls that write a model object to a path: qualified name -> position of the path argument.
@@ -193,3 +202,25 @@ TREE_TRAINERS = frozenset({"xgboost.train", "lightgbm.train", "catboost.train"})
 # A path literal that names a model file (or a JSON file saved next to one, or "model" anywhere).
 MODEL_PATH_WORD = re.compile(
     r"\.(" + "|".join(sorted(s[1:] for s in (EXTENSION_FORMATS.keys() | {".json"}) - {".npz"})) + r")$|model", re.I)
+
+
+# -- how model files are fetched at run time -------------------------------------------------------
+# A command line that downloads or copies a file in: a course notebook's ``!wget URL``, a README's
+# ``gsutil cp gs://bucket/model.h5 .``. The names it brings in are provided, not missing.
+_DOWNLOAD_COMMAND = re.compile(r"(?:^|[\s!`$(;&|])(wget|curl|gsutil|gdown|aws\s+s3|gcloud\s+storage|azcopy|kaggle|"
+                               r"huggingface-cli\s+download|hf\s+download|dvc\s+get|dvc\s+pull|COPY|ADD)\b")
+_URL = re.compile(r"\b(?:https?|gs|s3|ftp)://[^\s'\"<>)\]]+")
+
+
+def downloaded_names(line: str) -> set[str]:
+    """File names a download or copy command on this line brings in: the last part of each URL and
+    every file-like argument after the command. Empty when the line runs no such command."""
+    match = _DOWNLOAD_COMMAND.search(line)
+    if match is None:
+        return set()
+    names = {url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0] for url in _URL.findall(line)}
+    for token in re.split(r"[\s\[\],\"']+", line[match.end():]):
+        base = token.rstrip("/").rsplit("/", 1)[-1]
+        if "." in base and not base.startswith("-"):
+            names.add(base)
+    return {name for name in names if name.strip(".")}
