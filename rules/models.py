@@ -276,7 +276,9 @@ class MissingModel(ProjectRule):
         Valid({"train.py": 'from tensorflow import keras\ncb = keras.callbacks.ModelCheckpoint("net_{epoch:02d}_{val_accuracy:.3f}.h5")\n',
                "serve.py": 'from tensorflow import keras\nmodel = keras.models.load_model("net_08_0.894.h5")\n'},
               note="a checkpoint written from a file-name template"),
-        Valid({"lesson/README.md": "Get the model:\n\n    wget https://example.org/releases/v1/clothes.keras\n",
+        Valid({"lesson/README.md": "Get the model:\n\n    wget https://example.org/releases/v1/clothes.keras\n"
+                                   "or [the small one](https://example.org/releases/v1/small.keras).\n",
+               "lesson/small.py": 'from tensorflow import keras\nmodel = keras.models.load_model("small.keras")\n',
                "lesson/predict.py": 'from tensorflow import keras\nmodel = keras.models.load_model("clothes.keras")\n'},
               note="the documentation says where to download it"),
         Valid({"lesson/explore.ipynb": '{"cells": [{"cell_type": "code", "source": ["!wget https://example.org/m/clothes.h5\\n",'
@@ -339,7 +341,7 @@ def _documented_downloads(project) -> set[str]:
     for file in project.files.values():
         if file.kind == DOC and file.text:
             for line in file.text.splitlines():
-                names |= downloaded_names(line)
+                names |= downloaded_names(line, links_too=True)
     return names
 
 

@@ -212,13 +212,14 @@ _DOWNLOAD_COMMAND = re.compile(r"(?:^|[\s!`$(;&|])(wget|curl|gsutil|gdown|aws\s+
 _URL = re.compile(r"\b(?:https?|gs|s3|ftp)://[^\s'\"<>)\]]+")
 
 
-def downloaded_names(line: str) -> set[str]:
+def downloaded_names(line: str, links_too: bool = False) -> set[str]:
     """File names a download or copy command on this line brings in: the last part of each URL and
-    every file-like argument after the command. Empty when the line runs no such command."""
+    every file-like argument after the command. Empty when the line runs no such command, unless
+    ``links_too`` (documentation: a link to the file says where to get it)."""
+    names = {url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0] for url in _URL.findall(line)}
     match = _DOWNLOAD_COMMAND.search(line)
     if match is None:
-        return set()
-    names = {url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0] for url in _URL.findall(line)}
+        return {name for name in names if "." in name} if links_too else set()
     for token in re.split(r"[\s\[\],\"']+", line[match.end():]):
         base = token.rstrip("/").rsplit("/", 1)[-1]
         if "." in base and not base.startswith("-"):
