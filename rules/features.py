@@ -426,5 +426,7 @@ def _label_columns(project, analysis) -> set[str]:
     targets = {t for facts in analysis.symbols.values() for t in facts.get("columns", {}).get("targets", ())}
     for file in project.files.values():
         if file.kind == "config" and isinstance(file.data, dict):
-            targets.update(v for k, v in file.data.items() if isinstance(v, str) and k.lower() in ("target", "label"))
+            # YAML 1.1 reads a workflow's `on:` key as the boolean True: keys are not always strings
+            targets.update(v for k, v in file.data.items()
+                           if isinstance(v, str) and isinstance(k, str) and k.lower() in ("target", "label"))
     return targets

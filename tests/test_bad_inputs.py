@@ -227,3 +227,22 @@ def test_project_rule_findings_in_notebooks_point_to_cell_and_line(tmp_path):
     root = make_repo(tmp_path / "r", {"serve.ipynb": json.dumps({"cells": cells, "nbformat": 4})})
     found = [(f.rule, f.cell, f.line) for f in scan_any(root, {"select": ["ML303"]}).findings]
     assert found == [("ML303", 3, 2)]
+
+
+def test_a_workflow_whose_on_key_yaml_reads_as_true_does_not_break_the_skew_rule(tmp_path):
+    """YAML 1.1 reads a GitHub workflow's ``on:`` key as the boolean True; the training-serving
+    skew rule reads config keys for label names and must take a key that is not a string."""
+    from auditor.testing import make_repo, scan_repo
+
+    root = make_repo(tmp_path / "repo", {
+        ".github/workflows/ci.yml": "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n",
+        "config.yaml": "target: churned\n",
+        "train.py": ("FEATURES = ['ratio', 'tenure']\n\n\ndef build(df):\n    df['ratio'] = df['a'] / df['b']\n"
+                     "    df['tenure'] = df['end'] - df['start']\n    return df[FEATURES]\n\n\n"
+                     "if __name__ == '__main__':\n    build(None)\n"),
+        "serve.py": ("from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.post('/predict')\ndef predict(row: dict):\n"
+                     "    row['ratio'] = row['a'] / row['b']\n    return row\n"),
+    })
+    result = scan_repo(root, {"select": ["ML154"]})
+    assert not result.errors, result.errors
+    assert [f.rule for f in result.findings] == ["ML154"]
