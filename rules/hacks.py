@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from auditor.ml.paths import is_exercise_path
 from auditor.rule import Invalid, ModuleRule, Option, Valid, regex_check
 
 # Shared by every undocumented-hack rule; read by auditor.scan.blame when it attaches ages.
@@ -30,6 +31,18 @@ _MARKER = re.compile(
     r"|^#+\s*(?P<lower>(?i:todo|to-do|fixme|fix-me|hack|xxx|kludge|workaround|temp|tbd))(?=\s*[:(])",
 )
 _OWNER = re.compile(r"\s*\(([^()]{1,40})\)")
+# Course and template material: a marker that instructs the reader ("TODO 3: your code here",
+# "TODO(step 6): Uncomment here to add Transform", "TODO: Set your PROJECT_ID") is an exercise or a
+# set-up step, not debt. Matched against the text after the marker.
+_INSTRUCTION = re.compile(
+    r"^[\s:(]*(?:step\s*\d+|\d+\s*[:.)]|\d+\s*$)"  # a numbered step
+    r"|\b(?:your|you|yours)\b"  # addressed to the reader
+    r"|^[\s:(\-]*(?:\(optional\)\s*)?(?:uncomment|complete|implement|fill\s+in|replace\s+(?:this|with)|"
+    r"write\s+(?:the|a|your)|insert)\b",
+    re.I,
+)
+# A statement that only holds a place: the line after an exercise's "# TODO".
+_STUB = re.compile(r"^\s*(?:pass|\.\.\.|None|return(?:\s+None)?|\w+\s*=\s*(?:None|\.\.\.))\s*(?:#.*)?$")
 # What every _MARKER match needs (its lookbehinds make a search of each comment slow): one of the
 # upper-case markers anywhere, or one of the start words right after the leading '#'s and spaces.
 _UPPER_MARKERS = ("TODO", "TO-DO", "FIXME", "FIX-ME", "FIX ME", "HACK", "XXX", "KLUDGE", "WORKAROUND")
@@ -48,7 +61,10 @@ def _may_hold_marker(text: str) -> bool:
 # Issue and tracker references. ``ABC-123`` excludes standard and encoding names (UTF-8, SHA-256).
 DEFAULT_TICKET_PATTERN = (
     r"(?:#\d+\b"
+    r"|\bb/\d{4,}\b"  # Google's issue tracker: TODO(b/123456)
     r"|\b(?!(?:UTF|UCS|ISO|SHA|MD|FP|BF|INT|UINT|GPT|RFC|PEP|CVE|COVID|TLS|SSL|HTTP)-)[A-Z][A-Z0-9]+-\d+\b"
+    r"|\b(?!(?:utf|ucs|iso|sha|md|fp|bf|int|uint|gpt|rfc|pep|cve|covid|tls|ssl|http|top|py|python|step|v|ver"
+    r"|version|epoch|layer|fold|k|n)-)[a-z][a-z0-9]{1,9}-\d{2,}\b"  # a project key in lower case: ml-123
     r"|https?://\S*(?:/issues?/|/pulls?/|/merge_requests/|/browse/|/tickets?/|/bugs?/|/work_items/|"
     r"show_bug|jira|linear\.app|youtrack|/-/issues)\S*"
     r"|\b(?:gh|GH|issue|Issue|bug|Bug|ticket|Ticket)[- ]?#?\d+\b)"
@@ -60,9 +76,13 @@ class UnticketedDebtMarker(ModuleRule):
 
     Only real comments in code count: markers inside strings, docstrings and notebook outputs are
     not reported. A marker with no explanation at all is reported at a higher severity than one
-    that says what is wrong but points to no ticket. Tickets are ``#123``, ``ABC-123`` (also as
-    ``TODO(ABC-123)``), ``gh-123`` / ``issue 123`` and issue-tracker URLs; ``ticket-pattern``
-    replaces that list.
+    that says what is wrong but points to no ticket. Tickets are ``#123``, ``ABC-123`` or ``abc-123``
+    (also as ``TODO(ABC-123)``), ``b/123456``, ``gh-123`` / ``issue 123`` and issue-tracker URLs;
+    ``ticket-pattern`` replaces that list. A marker that instructs the reader of course or template
+    material (``TODO 3: your code here``, ``TODO(step 6): Uncomment here to ...``, a marker over a
+    ``pass`` or ``...`` stub, a blank such as ``--region=# TODO``, any marker in course material under
+    ``labs/``, ``exercises/``, ``homework/``) is an exercise, not debt: it is reported at ``info``. Age raises the
+    severity only in code that runs in production (not notebooks, tests, labs or examples).
     """
 
     id = "ML401"
@@ -91,6 +111,8 @@ class UnticketedDebtMarker(ModuleRule):
               "# the TODO list lives in the README; no HACK is needed here\n"),
         Valid("# TODO(team): use the new sampler\n", config={"rules": {"ML401": {"ticket-pattern": r"TODO\(team\)"}}},
               note="a custom ticket pattern"),
+        Valid("# TODO(b/157598477) pass the parameters from the CLI handler\n# FIXME ml-204: flaky on GPU\n",
+              note="Google's issue tracker and a lower-case project key"),
         Invalid("# todo: tune the threshold\n# Workaround: the API drops rows\n", expect=[1, 2]),
         Invalid("def clean(df):\n    # TODO: handle missing values properly\n    return df.dropna()\n",
                 expect=[2]),
@@ -122,15 +144,35 @@ class UnticketedDebtMarker(ModuleRule):
                 rest = rest[owner.end():]
             explanation = rest.strip(" \t:-()[]#")
             bare = len(re.sub(r"\W", "", explanation)) < 3
-            if bare:
+            placeholder = self._placeholder(module, comment, match, owner)
+            if placeholder:
+                message = f"{marker} in an exercise or template: {comment.text.strip().lstrip('#').strip()[:120]}"
+            elif bare:
                 message = f"{marker} with no explanation and no ticket"
             else:
-                message = f"{marker} without a ticket: {explanation[:80]}"
+                message = f"{marker} without a ticket: {explanation[:120]}"
             yield module.finding(
-                self, comment.line, message, severity="medium" if bare else None,
+                self, comment.line, message, severity="info" if placeholder else "medium" if bare else None,
                 evidence={"marker": marker, "comment": comment.text.strip()[:200], "bare": bare,
-                          "owner": owner.group(1).strip() if owner else None},
+                          "owner": owner.group(1).strip() if owner else None, "placeholder": placeholder},
             )
+
+    @staticmethod
+    def _placeholder(module, comment, match, owner) -> bool:
+        """An instruction to the reader of course or template material, a blank to fill in
+        (``--region=# TODO``), a marker over a stub, or any marker in course material."""
+        if is_exercise_path(module.path):
+            return True
+        after = comment.text[match.end():]
+        before = comment.text[: match.start()].lstrip("#").strip()
+        if before.endswith(("=", ":", "# ")) or (before and not after.strip(" \t\\:")):
+            return True  # the marker stands where a value goes
+        if owner and re.match(r"\s*\(\s*step\b", after, re.I):
+            return True
+        if _INSTRUCTION.search(after):
+            return True
+        following = [line for line in module.lines[comment.line:comment.line + 3] if line.strip()]
+        return bool(following) and _STUB.match(following[0]) is not None
 
 
 # -- suppressions ------------------------------------------------------------------------------

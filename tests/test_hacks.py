@@ -4,6 +4,8 @@ age-based escalation, and what happens without git."""
 import json
 import time
 
+import pytest
+
 from auditor.scan.blame import attach_ages, parse_line_porcelain
 from auditor.testing import DAY, git, make_repo, scan_repo
 
@@ -128,3 +130,44 @@ def test_suppression_scopes_and_severities(tmp_path):
     assert {line: f.severity for line, f in found.items()} == {1: "medium", 2: "low", 4: "info", 8: "info"}
     assert found[1].evidence["scope"] == "file" and found[2].evidence["scope"] == "line"
     assert found[4].evidence["region_end_line"] == 7 and found[8].evidence["region_end_line"] is None
+
+
+EXERCISES = [
+    "# TODO 5: Your code goes here\n",
+    "# TODO(step 6): Uncomment here to add Transform to the pipeline.\n",
+    "#TODO: Set your environment resource settings here for ENDPOINT.\n",
+    "# TODO: complete this function\n",
+    "def split(df):\n    # TODO: split the data frame\n    pass\n",
+    "def score(x):\n    # TODO\n    ...\n",
+    "# !gcloud ai-platform jobs submit training $JOB \\\n#   --region=# TODO \\\n",  # a blank to fill in
+    "# TODO: write the gcloud command that submits the training job\n",  # any marker in a lab
+]
+
+
+@pytest.mark.parametrize("code", EXERCISES)
+def test_exercise_placeholders_are_info_not_debt(tmp_path, code):
+    root = make_repo(tmp_path / "repo", {"labs/lab1/task.py": code})
+    findings = scan_repo(root, {"select": ["ML401"]}).findings
+    assert [(f.severity, f.evidence["placeholder"]) for f in findings] == [("info", True)]
+
+
+def test_real_debt_next_to_exercises_is_still_reported(tmp_path):
+    root = make_repo(tmp_path / "repo", {"src/clean.py": "def clean(df):\n    # TODO: handle missing values properly\n"
+                                                         "    return df.dropna()\n"})
+    findings = scan_repo(root, {"select": ["ML401"]}).findings
+    assert [(f.severity, f.evidence["placeholder"]) for f in findings] == [("low", False)]
+
+
+def test_age_raises_debt_only_in_production_code(tmp_path):
+    todo = "x = 1  # TODO: replace the heuristic with the trained ranker\n"
+    files = {"src/rank.py": todo, "examples/rank.py": todo, "tests/test_rank.py": todo}
+    root = make_repo(tmp_path / "repo", files, ages={path: 800 for path in files})
+    severities = {f.path: f.severity for f in scan_repo(root, {"select": ["ML401"]}).findings}
+    assert severities == {"src/rank.py": "medium", "examples/rank.py": "low", "tests/test_rank.py": "low"}
+
+
+def test_a_marker_standing_for_a_value_is_a_blank_to_fill_in(tmp_path):
+    root = make_repo(tmp_path / "repo", {"deploy/submit.py": "# gcloud ai-platform models create --region=# TODO\n"
+                                                             "x = 1  # TODO\n"})
+    found = {(f.line, f.severity) for f in scan_repo(root, {"select": ["ML401"]}).findings}
+    assert found == {(1, "info"), (2, "medium")}  # a bare TODO after code is still unexplained debt

@@ -10,6 +10,9 @@ They are three concepts, each named for what its users need:
   (``test_utils/``, ``test_data/``: helpers, fixtures, scripts the tests launch). The seed rules
   leave these alone: a helper that draws random test data needs no pinned seed.
 - ``in_test_folder``: a model file there is a test fixture, not a deployed model.
+- ``is_teaching_path``: course and sample material (labs, exercises, solutions, tutorials,
+  examples, homework, workshops): an exercise's ``# TODO: your code here`` is an instruction, and
+  nothing there runs in production.
 """
 
 from __future__ import annotations
@@ -44,3 +47,32 @@ def in_test_folder(path: str) -> bool:
     """The file lies under a test or fixture folder ("tests", "test_data", "integration-test", ...)."""
     return any(part.lower() in _FIXTURE_FOLDERS or _FIXTURE_WORDS & set(re.split(r"[-_.]", part.lower()))
                for part in PurePosixPath(path).parts[:-1])
+
+
+# Words of folder names (split at - _ .) of course material, where a reader does the exercises.
+EXERCISE_WORDS = frozenset({"labs", "lab", "exercises", "exercise", "solutions", "solution", "tutorials", "tutorial",
+                            "homework", "homeworks", "workshops", "workshop", "courses", "course", "lessons", "lesson",
+                            "assignments", "assignment"})
+# And of sample material: runnable, but not production either.
+SAMPLE_WORDS = frozenset({"examples", "example", "samples", "sample"})
+
+
+def _folder_words(path: str) -> set[str]:
+    return {word for part in PurePosixPath(path).parts[:-1] for word in re.split(r"[-_.]", part.lower())}
+
+
+@lru_cache(maxsize=1 << 16)
+def is_exercise_path(path: str) -> bool:
+    """The file is course material: under a labs/, exercises/, homework-wandb/, ... folder."""
+    return bool(_folder_words(path) & EXERCISE_WORDS)
+
+
+@lru_cache(maxsize=1 << 16)
+def is_teaching_path(path: str) -> bool:
+    """The file is course or sample material (exercises, or examples/ and samples/)."""
+    return bool(_folder_words(path) & (EXERCISE_WORDS | SAMPLE_WORDS))
+
+
+def runs_in_production(path: str) -> bool:
+    """Code that may run in production: not a notebook, a test, or course and sample material."""
+    return not path.endswith(".ipynb") and not is_test_path(path) and not is_teaching_path(path)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.finding import SEVERITIES, Finding, normalise_anchor
+from auditor.ml.paths import runs_in_production
 from auditor.model.gitsafe import run_git
 
 if TYPE_CHECKING:
@@ -318,7 +319,10 @@ def _with_age(finding: Finding, line: LineBlame, project: "Project", config: "Co
         thresholds[finding.rule] = _threshold(finding.rule, config)
     threshold = thresholds[finding.rule]
     severity = finding.severity
-    if threshold > 0 and age >= threshold:
+    # Age makes a hack settled only in code that runs in production: an old TODO in a notebook, a
+    # test or a course's lab is no more urgent for it; nor is an exercise placeholder.
+    if threshold > 0 and age >= threshold and runs_in_production(finding.path) \
+            and not finding.evidence.get("placeholder"):
         raised = _escalate(severity)
         if raised != severity:
             evidence["escalated_from"] = severity
