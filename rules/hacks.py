@@ -185,7 +185,7 @@ _DIRECTIVES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("ruff: noqa", "file", re.compile(r"#\s*ruff\s*:\s*noqa\b(?::\s*(?P<codes>[A-Z0-9, ]+))?", re.I)),
     ("noqa", "line", re.compile(rf"#\s*noqa\b(?::\s*(?P<codes>{_CODE}(?:[,\s]+{_CODE})*))?", re.I)),
     ("type: ignore", "line", re.compile(r"#\s*type:\s*ignore\b(?:\[(?P<codes>[^\]]+)\])?")),
-    ("pyright: ignore", "line", re.compile(r"#\s*pyright:\s*ignore\b(?:\[(?P<codes>[^\]]+)\])?")),
+    ("pyright: ignore", "line", re.compile(r"#\s*pyright:\s*ignore\b(?:\s*\[(?P<codes>[^\]]+)\])?")),  # pyright allows the space
     ("mypy: ignore-errors", "file", re.compile(r"#\s*mypy:\s*ignore-errors\b")),
     ("pylint: skip-file", "file", re.compile(r"#\s*pylint:\s*skip-file\b")),
     ("pylint: disable", "line", re.compile(r"#\s*pylint:\s*disable(?:-next)?\s*=\s*(?P<codes>[\w\-]+(?:\s*,\s*[\w\-]+)*)")),
@@ -225,8 +225,9 @@ class SuppressionWithoutReason(ModuleRule):
     suppression is the one that silently hides new, unrelated errors. A bare `# noqa` on an import in
     an `__init__.py` is a re-export and not reported. File-wide suppressions (`# flake8: noqa`,
     `# mypy: ignore-errors`, ...) are reported at a higher severity, formatter regions (`# fmt: off`)
-    at the lowest. mlaudit's own `# mlaudit: ignore[...]` comments are checked by the suppression
-    handling, not here.
+    at the lowest. Blanket one-line suppressions of one kind are grouped into one finding per file,
+    which age never raises above low. mlaudit's own `# mlaudit: ignore[...]` comments are checked by
+    the suppression handling, not here.
     """
 
     id = "ML402"
@@ -259,7 +260,10 @@ class SuppressionWithoutReason(ModuleRule):
         Invalid("import os  # noqa  # mlaudit: ignore[ML101]\n", expect=[1],
                 note="an mlaudit directive next to a blanket noqa is not the noqa's reason"),
         Invalid("import os  # noqa\nx = f()  # type: ignore\ny = g()  # NOQA:\nz = h()  # nosec\n",
-                expect=[1, 2, 3, 4]),
+                expect=[1, 2, 4], note="the two blanket noqa of the file are one finding, at the first"),
+        Invalid("a = f()  # type: ignore\nb = g()  # type: ignore\nc = h()  # type: ignore\n"
+                "d = k()  # pyright: ignore [reportAttributeAccessIssue]\n", expect=[1],
+                note="three blanket type: ignore grouped; pyright accepts a space before the rule"),
         Invalid("# flake8: noqa\nimport os\nx = f(a,b)  # NOQA E231\n", expect=[1, 3],
                 note="flake8 reads `# noqa CODE` without a colon as a blanket noqa"),
         Invalid("# pylint: disable=all\nx = 1\n# mypy: ignore-errors\n", expect=[1, 3]),
@@ -277,14 +281,33 @@ class SuppressionWithoutReason(ModuleRule):
         is_init = module.path.endswith("__init__.py")
         comment_lines = {c.line: c for c in module.comments}
         first_code_line = _first_code_line(module)
+        blanket_lines: dict[str, list] = {}  # directive -> its reasonless blanket one-line findings
         for comment in module.comments:
             if not _DIRECTIVE_HINT.search(comment.text):
                 continue
             if MLAUDIT_DIRECTIVE.match(comment.text):
                 continue
             found = self._reasonless(module, comment, comment_lines, is_init, first_code_line)
-            if found is not None:
+            if found is None:
+                continue
+            if found.evidence["scope"] == "line" and found.evidence["codes"] is None:
+                blanket_lines.setdefault(found.evidence["directive"], []).append((comment.line, found))
+            else:
                 yield found
+        for label, found in blanket_lines.items():
+            yield found[0][1] if len(found) == 1 else self._grouped(module, label, found)
+
+    def _grouped(self, module, label: str, found: list):
+        """Blanket one-line suppressions of one kind in a file: one finding, at the first, listing
+        the lines (a file with forty ``# type: ignore`` is one decision to revisit, not forty)."""
+        lines = [f"{f.cell}:{f.line}" if f.cell else str(f.line) for _, f in found]
+        shown = ", ".join(lines[:12]) + (f" and {len(lines) - 12} more" if len(lines) > 12 else "")
+        line, first = found[0]
+        return module.finding(
+            self, line, f"{len(lines)} blanket `# {label}` without a reason in this file (lines {shown}): "
+            f"each hides every present and future error on its line",
+            severity="low", anchor=f"blanket {label}",
+            evidence={**first.evidence, "lines": lines, "count": len(lines), "no_escalation": True})
 
     def _reasonless(self, module, comment, comment_lines, is_init, first_code_line):
         for label, scope, pattern in _DIRECTIVES:
@@ -305,6 +328,8 @@ class SuppressionWithoutReason(ModuleRule):
             if scope == "region":
                 evidence["region_end_line"] = _region_end(module, comment.line)
             severity = {"file": "medium", "region": "info"}.get(scope, "low")
+            if scope == "line":
+                evidence["no_escalation"] = True  # a one-line suppression stays hygiene however old
             return module.finding(self, comment.line, message, severity=severity, evidence=evidence)
         return None
 

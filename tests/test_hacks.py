@@ -171,3 +171,10 @@ def test_a_marker_standing_for_a_value_is_a_blank_to_fill_in(tmp_path):
                                                              "x = 1  # TODO\n"})
     found = {(f.line, f.severity) for f in scan_repo(root, {"select": ["ML401"]}).findings}
     assert found == {(1, "info"), (2, "medium")}  # a bare TODO after code is still unexplained debt
+
+
+def test_blanket_type_ignores_are_one_finding_per_file_that_age_keeps_low(tmp_path):
+    code = "".join(f"x{i} = f{i}()  # type: ignore\n" for i in range(5)) + "import os  # noqa\n"
+    root = make_repo(tmp_path / "repo", {"src/io.py": code}, ages={"src/io.py": 1200})
+    found = [(f.line, f.severity, f.evidence.get("count")) for f in scan_repo(root, {"select": ["ML402"]}).findings]
+    assert found == [(1, "low", 5), (6, "low", None)]

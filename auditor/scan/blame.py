@@ -322,7 +322,7 @@ def _with_age(finding: Finding, line: LineBlame, project: "Project", config: "Co
     # Age makes a hack settled only in code that runs in production: an old TODO in a notebook, a
     # test or a course's lab is no more urgent for it; nor is an exercise placeholder.
     if threshold > 0 and age >= threshold and runs_in_production(finding.path) \
-            and not finding.evidence.get("placeholder"):
+            and not finding.evidence.get("placeholder") and not finding.evidence.get("no_escalation"):
         raised = _escalate(severity)
         if raised != severity:
             evidence["escalated_from"] = severity
