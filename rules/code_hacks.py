@@ -12,6 +12,7 @@ import itertools
 import re
 from pathlib import PurePosixPath
 
+from auditor.ml import frameworks as fw
 from auditor.ml.paths import is_test_path
 from auditor.rule import Extractor, Invalid, ModuleRule, ProjectRule, Valid
 from auditor.rules.hacks import AGE_OPTIONS, _reason
@@ -30,7 +31,8 @@ def _explanations(module) -> set[int]:
 
 class SwallowedException(ModuleRule):
     """A bare `except:` or `except Exception:` whose body only passes or continues, with no log and
-    no comment saying why.
+    no comment saying why; a bare `except:` that only prints, or returns or assigns a default, and
+    goes on, swallows the error as surely.
 
     Narrow handlers (`except ImportError: pass` for an optional dependency, `except KeyError:`)
     are deliberate and not reported; nor is a broad handler with a comment explaining it, or one
@@ -60,6 +62,12 @@ class SwallowedException(ModuleRule):
         Invalid("try:\n    mlflow.log_metric('auc', auc)\nexcept Exception:\n    pass\n"
                 "try:\n    x = 1\nexcept:  # noqa: E722\n    pass\n", expect=[3, 7],
                 note="a suppression comment is not an explanation"),
+        Invalid("def parse(text):\n    try:\n        return float(text)\n    except:\n        print('bad value')\n"
+                "        return None\n\n\ndef rows(path):\n    try:\n        data = load(path)\n    except:\n        data = []\n"
+                "    return data\n", expect=[4, 12], note="a bare except that prints or returns a default and goes on"),
+        Valid("def parse(text):\n    try:\n        return float(text)\n    except ValueError:\n        return None\n"
+              "    except Exception as exc:\n        print(exc)\n        return None\n",
+              note="a narrow handler is deliberate; printing from a named broad handler is not the bare case"),
         Invalid("for row in rows:\n    try:\n        handle(row)\n    except:\n        continue\n"
                 "try:\n    x = 1\nexcept (ValueError, BaseException) as exc:\n    ...\n", expect=[4, 8]),
     )
@@ -71,14 +79,18 @@ class SwallowedException(ModuleRule):
             if broad is None:
                 continue
             body = handler.body
-            if not body or not all(self._inert(stmt) for stmt in body):
+            # a bare except that only prints, or returns or assigns a default, and goes on, swallows too
+            quiet = self._inert if broad not in ("", "BaseException") else self._inert_or_default
+            if not body or not all(quiet(stmt) for stmt in body):
                 continue
             end = getattr(body[-1], "end_lineno", None) or body[-1].lineno
             if any(line in comments for line in range(handler.lineno, end + 1)):
                 continue
             if self._in_del(module, handler):
                 continue
-            action = "continue" if any(isinstance(s, ast.Continue) for s in body) else "pass"
+            action = "continue" if any(isinstance(s, ast.Continue) for s in body) else \
+                "print" if any(self._prints(s) for s in body) else \
+                "a default" if any(isinstance(s, (ast.Return, ast.Assign)) for s in body) else "pass"
             yield module.finding(
                 self, handler.lineno, f"`except {broad}:` swallows every error ({action}, no log, no comment)",
                 end_line=end, severity="medium" if broad in ("", "BaseException") else None,
@@ -101,6 +113,26 @@ class SwallowedException(ModuleRule):
         return isinstance(stmt, (ast.Pass, ast.Continue)) or (
             isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
 
+    @classmethod
+    def _inert_or_default(cls, stmt) -> bool:
+        """Inert, a ``print(...)``, or a default: ``return None``/a constant/an empty container, or
+        ``x = <such a default>``."""
+        if cls._inert(stmt) or cls._prints(stmt):
+            return True
+        if isinstance(stmt, ast.Return):
+            return stmt.value is None or cls._default(stmt.value)
+        return isinstance(stmt, ast.Assign) and cls._default(stmt.value)
+
+    @staticmethod
+    def _prints(stmt) -> bool:
+        return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and \
+            isinstance(stmt.value.func, ast.Name) and stmt.value.func.id == "print"
+
+    @staticmethod
+    def _default(node) -> bool:
+        return isinstance(node, ast.Constant) or (isinstance(node, (ast.List, ast.Dict, ast.Tuple, ast.Set))
+                                                  and not getattr(node, "elts", getattr(node, "keys", None)))
+
     @staticmethod
     def _in_del(module, node) -> bool:
         current = module.parent(node)
@@ -116,7 +148,7 @@ class SwallowedException(ModuleRule):
 # Attributes designed to be assigned: interpreter hooks and documented option namespaces.
 _DESIGNED = re.compile(
     r"^(?:sys\.|os\.environ|builtins\.__|logging\.(?:raiseExceptions|logThreads|logProcesses|logMultiprocessing)$"
-    r"|warnings\.showwarning$|.*\.(?:options|rcParams|config|flags|defaults|settings)\b"
+    r"|warnings\.showwarning$|.*\.(?:options|rcParams|config|flags|defaults|settings|Settings)\b"
     r"|torch\.backends\.|tensorflow\.config\.|PIL\.Image\.MAX_IMAGE_PIXELS$)"
 )
 
@@ -227,6 +259,8 @@ class MonkeypatchedLibrary(ProjectRule):
                    "upstream the fix; if the patch must stay, scope it (a context manager that restores it) and "
                    "reference a ticket.")
     examples = (
+        Valid("from llama_index.core import Settings\nimport matplotlib\nSettings.llm = make_llm()\n"
+              "matplotlib.rcParams['font.size'] = 9\n", note="documented configuration objects"),
         Valid("import torch\nimport pandas as pd\ntorch.backends.cudnn.benchmark = True\n"
               "pd.options.display.max_columns = 50\nimport PIL.Image\nPIL.Image.MAX_IMAGE_PIXELS = None\n"
               "import sys\nsys.stdout = open('log.txt', 'w')\n"),
@@ -334,9 +368,16 @@ class SysPathEdit(ModuleRule):
 # -- warnings ------------------------------------------------------------------------------------
 
 
+def _is_constant(node: ast.AST, value: object) -> bool:
+    return isinstance(node, ast.Constant) and node.value is value or (
+        isinstance(node, ast.Constant) and type(node.value) is type(value) and node.value == value)
+
+
 class GlobalWarningFilter(ModuleRule):
     """`warnings.filterwarnings("ignore")` or `warnings.simplefilter("ignore")` with no category,
-    message or module: every warning of the process is hidden. Also `numpy.seterr(all="ignore")`.
+    message or module: every warning of the process is hidden. Also `numpy.seterr(all="ignore")` and
+    the process-wide switches that hide errors (`torch._dynamo.config.suppress_errors = True`,
+    `pd.options.mode.chained_assignment = None`: the table in `auditor/ml/frameworks.py`).
 
     Filters scoped by category or message, or inside `with warnings.catch_warnings():`, are not
     reported. Notebooks are reported at the lowest severity.
@@ -362,11 +403,24 @@ class GlobalWarningFilter(ModuleRule):
         Invalid("import warnings\nwarnings.filterwarnings('ignore')\nfrom warnings import simplefilter\n"
                 "simplefilter(action='ignore')\n", expect=[2, 4]),
         Invalid("import numpy as np\nnp.seterr(all='ignore')\n", expect=[2]),
+        Invalid("import torch._dynamo\nimport pandas as pd\ntorch._dynamo.config.suppress_errors = True\n"
+                "pd.options.mode.chained_assignment = None\npd.set_option('mode.chained_assignment', None)\n",
+                expect=[3, 4, 5], note="process-wide switches that hide errors"),
+        Valid("import torch._dynamo\nimport pandas as pd\ntorch._dynamo.config.suppress_errors = False\n"
+              "pd.options.mode.chained_assignment = 'raise'\npd.set_option('display.max_columns', None)\n"),
     )
 
     def check(self, module):
+        yield from self._switches(module)
         for node in module.nodes(ast.Call):
             qualified = module.qualified_name(node.func)
+            if qualified in fw.ERROR_HIDING_CALLS:
+                option, value = fw.ERROR_HIDING_CALLS[qualified]
+                if len(node.args) == 2 and _is_constant(node.args[0], option) and _is_constant(node.args[1], value):
+                    yield module.finding(self, node.lineno, f"{qualified}({option!r}, {value!r}) hides its warnings "
+                                         "in the whole process", severity="info" if module.is_notebook else None,
+                                         evidence={"call": f"{qualified}({option!r}, {value!r})"})
+                continue
             if qualified in ("warnings.filterwarnings", "warnings.simplefilter"):
                 if not self._global_ignore(node):
                     continue
@@ -382,6 +436,16 @@ class GlobalWarningFilter(ModuleRule):
                 continue
             yield module.finding(self, node.lineno, f"{what} hides every warning in the process",
                                  severity="info" if module.is_notebook else None, evidence={"call": what})
+
+    def _switches(self, module):
+        """``torch._dynamo.config.suppress_errors = True`` and the like (auditor/ml/frameworks.py)."""
+        for node in module.nodes(ast.Assign):
+            for target in node.targets:
+                qualified = module.qualified_name(target)
+                if qualified in fw.ERROR_HIDING_SETTINGS and _is_constant(node.value, fw.ERROR_HIDING_SETTINGS[qualified]):
+                    what = f"{qualified} = {fw.ERROR_HIDING_SETTINGS[qualified]!r}"
+                    yield module.finding(self, node.lineno, f"{what} hides errors or warnings in the whole process",
+                                         severity="info" if module.is_notebook else None, evidence={"setting": what})
 
     @staticmethod
     def _global_ignore(call) -> bool:

@@ -28,7 +28,9 @@ _MARKER = re.compile(
     r"(?<![\w/.$-])(?<!\b[Tt]he )(?<!\b[Aa] )(?<!\b[Tt]his )(?<!\b[Tt]hat )(?<!\b[Nn]o )(?<!\b[Aa]ny )"
     r"(?P<marker>TODO|TO-DO|FIXME|FIX-ME|FIX ME|HACK|XXX|KLUDGE|WORKAROUND)(?![\w-]|\.\w)"
     r"|^#+\s*(?P<start>TEMP|TMP|TBD)(?![\w-])"
-    r"|^#+\s*(?P<lower>(?i:todo|to-do|fixme|fix-me|hack|xxx|kludge|workaround|temp|tbd))(?=\s*[:(])",
+    r"|^#+\s*(?P<lower>(?i:todo|to-do|fixme|fix-me|hack|xxx|kludge|workaround|temp|tbd))(?=\s*[:(])"
+    # a comment that calls itself a hack: "# Hack to prevent warnings", "# Workaround for the tokenizer"
+    r"|^#+\s*(?P<self>(?i:hack|kludge|workaround))(?=\s+(?i:to|for|around|because|so|until|while)\b)",
 )
 _OWNER = re.compile(r"\s*\(([^()]{1,40})\)")
 # Course and template material: a marker that instructs the reader ("TODO 3: your code here",
@@ -114,6 +116,9 @@ class UnticketedDebtMarker(ModuleRule):
         Valid("# TODO(b/157598477) pass the parameters from the CLI handler\n# FIXME ml-204: flaky on GPU\n",
               note="Google's issue tracker and a lower-case project key"),
         Invalid("# todo: tune the threshold\n# Workaround: the API drops rows\n", expect=[1, 2]),
+        Invalid("# Hack to prevent warnings from the old tokenizer\nx = 1\n# Workaround for the broken CSV export\n"
+                "y = 2\n# hacks are documented in the wiki\n", expect=[1, 3],
+                note="a comment that calls itself a hack or a workaround"),
         Invalid("def clean(df):\n    # TODO: handle missing values properly\n    return df.dropna()\n",
                 expect=[2]),
         Invalid("x = 1  # XXX\n# HACK\n# TEMP: disable augmentation\n# FIX-ME later\n# TODO(alice):\n",
@@ -137,7 +142,7 @@ class UnticketedDebtMarker(ModuleRule):
                 continue
             if self.ticket.search(comment.text):
                 continue
-            marker = (match.group("marker") or match.group("start") or match.group("lower")).upper()
+            marker = (match.group("marker") or match.group("start") or match.group("lower") or match.group("self")).upper()
             rest = comment.text[match.end():]
             owner = _OWNER.match(rest)  # a name in parentheses is an owner, not a ticket
             if owner:

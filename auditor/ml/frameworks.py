@@ -205,3 +205,15 @@ def function_reason(name: str, parameters: list[str] | None = None) -> str | Non
     if parameters and tuple(parameters[:2]) == HANDLER_PARAMETERS:
         return "serverless handler (event, context)"
     return None
+
+
+# Process-wide switches that hide errors or warnings when set to this value (qualified target ->
+# value): a global ignore as surely as ``warnings.filterwarnings("ignore")``.
+ERROR_HIDING_SETTINGS: dict[str, object] = {
+    "torch._dynamo.config.suppress_errors": True,  # compile errors fall back to eager, silently
+    "pandas.options.mode.chained_assignment": None,  # SettingWithCopyWarning off
+}
+# The same switches through a setter call: qualified function -> (option name, value).
+ERROR_HIDING_CALLS: dict[str, tuple[str, object]] = {
+    "pandas.set_option": ("mode.chained_assignment", None),
+}
