@@ -31,6 +31,17 @@ from auditor.rules.seed_values import DERIVED, NONE, PIN, UNKNOWN, SeedScopes
 _DICT_MUTATORS = {"update", "setdefault", "__setitem__", "pop", "clear", "popitem"}
 
 
+def _is_main_test(test: ast.AST) -> bool:
+    return isinstance(test, ast.Compare) and len(test.comparators) == 1 and isinstance(test.ops[0], ast.Eq) and {
+        _text(test.left), _text(test.comparators[0])} == {"__name__", "__main__"}
+
+
+def _text(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
 class _SeedVisitor(SeedScopes):
     """Records draws, setters, GPU switches and seed logging; seed values come from ``SeedScopes``."""
 
@@ -89,8 +100,18 @@ class _SeedVisitor(SeedScopes):
             "scope": self.scope, "where": self._where(node.lineno), "call": qualified,
             "spelling": self.m.dotted_name(node.func) or qualified, "libraries": list(SEED_SETTERS[qualified]),
             "state": state, "detail": detail, "constant": self._is_constant(expr), "from_config": self._from_config(expr),
-            "fallback": self._has_fallback(expr),
+            "fallback": self._has_fallback(expr), "main_guard": self._in_main_guard(node),
         })
+
+    def _in_main_guard(self, node: ast.AST) -> bool:
+        """Inside ``if __name__ == "__main__":``: runs only when the module is the program, never
+        when another module imports it."""
+        current = self.m.parent(node)
+        while current is not None:
+            if isinstance(current, ast.If) and _is_main_test(current.test):
+                return True
+            current = self.m.parent(current)
+        return False
 
     def _draw(self, node: ast.Call, qualified: str, draw: Draw, spelling: str | None = None) -> None:
         if not self._condition_holds(node, draw):

@@ -34,13 +34,17 @@ class SeedFlow:
         self.program = program or project.program
         self.entries = set(self.program.entry_modules)
         self.direct: dict[str, list[tuple[int, frozenset[str]]]] = {}  # node -> [(line, libraries)]
+        self.guarded: dict[str, list[tuple[int, frozenset[str]]]] = {}  # module -> its main-guard setters
         for path, facts in self.facts.items():
             if is_test_support_path(path):
                 continue
             for setter in facts.get("setters", []):
                 if setter.get("state") == NONE:
                     continue
-                self.direct.setdefault(flow_node(path, setter["scope"]), []).append(
+                # a seed under `if __name__ == "__main__":` pins only what the module runs as the
+                # program, after it: never the modules that import it
+                into = self.guarded if setter.get("main_guard") and not setter["scope"] else self.direct
+                into.setdefault(flow_node(path, setter["scope"]), []).append(
                     (setter["where"][0], frozenset(setter["libraries"])))
         self._always: dict[str, frozenset[str]] = {}
         self._entry: dict[str, frozenset[str]] = {}
@@ -48,12 +52,13 @@ class SeedFlow:
         self._callees: dict[str, list[tuple[str, int]]] = {}
         self._callers: dict[str, list[tuple[str, int]]] = {}
         self._busy_entry: set[str] = set()
-        self.seeded_anywhere = frozenset().union(*(libs for items in self.direct.values() for _, libs in items))
+        self.seeded_anywhere = frozenset().union(*(libs for setters in (self.direct, self.guarded)
+                                                   for items in setters.values() for _, libs in items))
         self.everything = self.seeded_anywhere
         # Libraries seeded in each unit: a seed in one project of a monorepo pins nothing in another.
         self.units = project.units
         self._seeded_in: dict[str, set[str]] = {}
-        for node, items in self.direct.items():
+        for node, items in [*self.direct.items(), *self.guarded.items()]:
             unit = self.units.of(_split(node)[0])
             for _, libs in items:
                 self._seeded_in.setdefault(unit, set()).update(libs)
@@ -136,7 +141,7 @@ class SeedFlow:
     def before(self, node: str, line: int) -> frozenset[str]:
         """Libraries seeded on every path before ``line`` of ``node`` runs."""
         libs = set(self.entry(node))
-        for setter_line, seeded in self.direct.get(node, []):
+        for setter_line, seeded in [*self.direct.get(node, []), *self.guarded.get(node, [])]:
             if setter_line < line:
                 libs |= seeded
         for callee, call_line in self.callees(node):

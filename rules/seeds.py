@@ -214,6 +214,12 @@ class UnseededRandomDraw(ProjectRule):
                 expect=[("explore.ipynb", 2, 1)]),
         Valid({"tests/test_model.py": "import numpy as np\n\ndef test_fit():\n    assert np.random.rand() < 2\n"},
               note="tests are not training code"),
+        Invalid({"helpers.py": "import numpy as np\n\n\ndef scale(x):\n    return x * 2\n\n\n"
+                               "if __name__ == '__main__':\n    np.random.seed(0)\n    print(scale(np.random.rand()))\n",
+                 "train.py": "import numpy as np\nimport helpers\n\nnoise = np.random.rand(3)\nprint(helpers.scale(noise))\n"},
+                expect=[("train.py", 4)], note="a seed under the main guard of an imported module does not run on import"),
+        Valid("import numpy as np\n\nif __name__ == '__main__':\n    np.random.seed(0)\n    x = np.random.rand(3)\n",
+              note="the main guard's seed pins the draws after it in the same block"),
         # units and processes: a seed pins only what runs after it in the same process
         Invalid({"lab_a/requirements.txt": "numpy\n",
                  "lab_a/train.py": "import numpy as np\n\nnp.random.seed(0)\nprint(np.random.rand())\n",
