@@ -306,3 +306,20 @@ def test_backfill_without_git_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "no-tools-here"))
     done = CliRunner().invoke(main, ["history", "backfill", str(root), "--history", str(tmp_path / "h.sqlite")])
     assert done.exit_code == 2 and "git could not run" in done.output
+
+
+def test_yaml_application_tags_are_read_as_plain_values_and_never_constructed(tmp_path):
+    """mkdocs' !!python/name: and CloudFormation's !Ref are another program's tags: the file is not
+    broken (no ML002), and a python/object tag is a plain list, never a call."""
+    from auditor.model.project import load_yaml_documents
+    from auditor.testing import make_repo, scan_repo
+
+    marker = tmp_path / "ran"
+    text = (f"theme: material\nmarkdown_extensions:\n  - pymdownx.emoji:\n"
+            f"      emoji_index: !!python/name:material.extensions.emoji.twemoji\n"
+            f"bucket: !Ref ModelBucket\nboom: !!python/object/apply:os.system ['touch {marker}']\n")
+    assert load_yaml_documents(text)[0]["boom"] == [f"touch {marker}"]
+    root = make_repo(tmp_path / "repo", {"mkdocs.yml": text, "app.py": "x = 1\n"})
+    result = scan_repo(root, {"select": ["ML002"]})
+    assert not result.findings and not result.errors
+    assert not marker.exists()

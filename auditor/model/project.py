@@ -32,12 +32,34 @@ else:  # pragma: no cover
 # the same safe constructors, several times faster on large configs.
 
 
+_LOADER: Any = None
+
+
 def _yaml():
     """PyYAML and its safe loader (the C one where built), imported when a YAML file is first
-    read: a scan answered from the cache reads none."""
+    read: a scan answered from the cache reads none. The loader reads an application's own tags
+    (mkdocs' ``!!python/name:``, ``!ENV``, CloudFormation's ``!Ref``) as the plain scalar, list or
+    mapping they are written as: it never constructs them, so nothing is imported or run, and the
+    file is not reported as broken because another program gives its tags a meaning."""
+    global _LOADER
     import yaml
 
-    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    if _LOADER is None:
+        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+        class TagTolerantLoader(base):  # type: ignore[misc,valid-type]  # the C or Python safe loader
+            pass
+
+        def plain(loader, _suffix, node):
+            if isinstance(node, yaml.MappingNode):
+                return loader.construct_mapping(node)
+            if isinstance(node, yaml.SequenceNode):
+                return loader.construct_sequence(node)
+            return loader.construct_scalar(node)
+
+        TagTolerantLoader.add_multi_constructor("", plain)
+        _LOADER = TagTolerantLoader
+    return yaml, _LOADER
 
 # A YAML document whose aliases expand beyond this many nodes is refused: a few hundred bytes of
 # nested aliases ("billion laughs") would otherwise make every walk over the data run for hours.
