@@ -246,3 +246,32 @@ def test_a_workflow_whose_on_key_yaml_reads_as_true_does_not_break_the_skew_rule
     result = scan_repo(root, {"select": ["ML154"]})
     assert not result.errors, result.errors
     assert [f.rule for f in result.findings] == ["ML154"]
+
+
+def test_templates_are_skipped_with_the_reason_not_reported_as_broken(tmp_path):
+    from auditor.testing import make_repo, scan_repo
+
+    root = make_repo(tmp_path / "repo", {
+        "{{cookiecutter.project_slug}}/src/train.py": "import {{ cookiecutter.package }}\n",
+        "templates/dag.py": "from airflow import DAG\n{% for task in tasks %}\n{{ task.name }} = 1\n{% endfor %}\n",
+        "real/broken.py": "def f(:\n    pass\n",
+    })
+    result = scan_repo(root, {"select": ["ML001"]})
+    assert [f.path for f in result.findings] == ["real/broken.py"]
+    skipped = dict(result.skipped)
+    assert skipped["templates/dag.py"].startswith("template") and \
+        skipped["{{cookiecutter.project_slug}}/src/train.py"].startswith("template")
+
+
+def test_syntax_of_a_newer_python_is_info_and_says_so(tmp_path):
+    import sys
+
+    from auditor.testing import make_repo, scan_repo
+
+    root = make_repo(tmp_path / "repo", {"types_.py": "type Vector = list[float]\n\n\ndef first[T](xs: list[T]) -> T:\n"
+                                                      "    return xs[0]\n"})
+    findings = scan_repo(root, {"select": ["ML001"]}).findings
+    if sys.version_info >= (3, 12):
+        assert findings == []
+    else:
+        assert [(f.severity, "newer Python" in f.message) for f in findings] == [("info", True)]

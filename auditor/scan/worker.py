@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import signal
+import sys
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -85,10 +87,19 @@ def _traceback() -> str:
 PARSE_ERROR_RULE = "ML001"
 
 
-def _parse_error(job: SourceJob, line: int | None, cell: int | None, message: str, text: str) -> dict:
+# Source that is a template for another tool to fill in (cookiecutter, Jinja), not Python yet.
+_TEMPLATE_PATH = re.compile(r"\{\{.*\}\}")
+_TEMPLATE_TEXT = re.compile(r"\{\{[^{}\n]*\}\}|\{%-?\s*(?:if|for|set|block|include|raw|macro|else|end\w*)\b")
+# Syntax that newer Pythons accept (PEP 695 type aliases and generics, 3.12): on an older
+# interpreter the file is fine, the analysis just cannot read it.
+_NEWER_SYNTAX = re.compile(r"^\s*(?:type\s+\w+\s*(?:\[[^\]]*\])?\s*=|(?:async\s+)?def\s+\w+\s*\[|class\s+\w+\s*\[)")
+
+
+def _parse_error(job: SourceJob, line: int | None, cell: int | None, message: str, text: str,
+                 severity: str | None = None) -> dict:
     rule = registry.all_rules()[PARSE_ERROR_RULE]
     return Finding(
-        rule=rule.id, name=rule.name, category=rule.category, severity=rule.severity,
+        rule=rule.id, name=rule.name, category=rule.category, severity=severity or rule.severity,
         confidence=rule.confidence, path=job.path, line=line, cell=cell,
         message=f"cannot parse: {message}; " + ("the cell is left out of the analysis" if cell is not None
                                                  else "the file is not analysed further"),
@@ -160,10 +171,18 @@ def _parse(job: SourceJob, text: str, notebook, result: SourceResult, selected: 
     try:
         return parse_python(text, notebook=job.notebook)
     except SyntaxError as exc:
+        if not job.notebook and (_TEMPLATE_PATH.search(job.path) or _TEMPLATE_TEXT.search(text)):
+            result.skipped = "template: cookiecutter or Jinja placeholders, Python only once rendered"
+            return None
         if not job.notebook:  # what it imports is still used (auditor/analysis/symbols.py)
             result.facts[RECOVERED_IMPORTS] = recover_imports(text, job.module_name, job.path.endswith("__init__.py"))
         if PARSE_ERROR_RULE in selected:
-            result.findings.append(_parse_error(job, exc.lineno, None, exc.msg or "invalid syntax", exc.text or ""))
+            message, severity = exc.msg or "invalid syntax", None
+            if _NEWER_SYNTAX.match(exc.text or ""):
+                message = (f"{message} (valid on a newer Python: type aliases and generic syntax need 3.12, "
+                           f"mlaudit runs on {sys.version_info.major}.{sys.version_info.minor})")
+                severity = "info"
+            result.findings.append(_parse_error(job, exc.lineno, None, message, exc.text or "", severity))
             attach_excerpts(result.findings, text.splitlines(), line_map)
         else:
             result.note = f"not analysed: syntax error at line {exc.lineno}: {exc.msg}"
