@@ -13,6 +13,7 @@ import re
 from pathlib import PurePosixPath
 from typing import Any, Iterable
 
+from auditor.ml.paths import is_test_path
 from auditor.ml.requirements import (
     BARE,
     PINNED,
@@ -335,6 +336,91 @@ class UnlockedPackageRanges(ProjectRule):
                             anchor=f"unlocked {path}",
                             evidence={"file": path, "unpinned": [r.text for r in loose[:30]],
                                       "count": len(loose), "lines": [r.line for r in loose[:30]]})
+
+
+# Files that declare a project's packages (lower-case names), besides requirements files and locks.
+_DEPENDENCY_FILES = {"pyproject.toml", "setup.py", "setup.cfg", "pipfile", "environment.yml", "environment.yaml",
+                     "conda.yml", "conda.yaml", "conda-environment.yml", "meta.yaml"}
+
+
+def _declares_dependencies(file) -> bool:
+    """A file that declares packages; a Dockerfile always does: its base image (``FROM
+    tensorflow/tfx:1.14``) is the environment, whether or not it installs more."""
+    name = PurePosixPath(file.path).name.lower()
+    return file.kind in (REQUIREMENTS, LOCK, DOCKERFILE) or name in _DEPENDENCY_FILES
+
+
+class NoDependencyFile(ProjectRule):
+    """Python code that imports third-party packages, and no file that declares them.
+
+    No `requirements*.txt`, `pyproject.toml`, `setup.py`/`setup.cfg`, `Pipfile`, `environment.yml`,
+    lock file or Dockerfile (its base image is the environment), in the project's folder or above it: nobody can
+    rebuild the environment the code ran in. Judged per unit of a monorepo (a lab with its own
+    requirements is covered; one without is not). Reported once per unit, at the first import of a
+    third-party package, with the packages it would need. Tests are left out.
+    """
+
+    id = "ML213"
+    name = "no-dependency-file"
+    category = "unpinned-dependency"
+    severity = "medium"
+    confidence = "high"
+    rationale = ("Without a dependency file the environment exists only on the author's machine: the next "
+                 "person installs whatever versions are newest, if they can even guess the package names.")
+    remediation = ("Add a requirements.txt (pinned, e.g. with pip-compile) or a pyproject.toml with a lock file "
+                   "listing the packages the code imports.")
+    examples = (
+        Invalid({"train.py": "import numpy as np\nimport pandas as pd\nimport os\n"}, expect=[("train.py", 1)]),
+        Valid({"train.py": "import numpy as np\n", "requirements.txt": "numpy==1.26.4\n"}),
+        Valid({"lab/train.py": "import sklearn\n", "pyproject.toml": "[project]\nname = 'x'\n"},
+              note="a dependency file above the code covers it"),
+        Valid({"tool.py": "import os\nimport json\nfrom helpers import run\n", "helpers.py": "def run():\n    pass\n"},
+              note="the standard library and the project's own modules need no dependency file"),
+        Valid({"app/main.py": "import fastapi\n", "app/Dockerfile": "FROM python:3.11\nRUN pip install fastapi==0.110.0\n",
+               "pipeline/run.py": "import tfx\n", "pipeline/Dockerfile": "FROM tensorflow/tfx:1.14.0\nCOPY . .\n"},
+              note="a Dockerfile installs the packages, or its base image holds them"),
+        Invalid({"labs/a/requirements.txt": "numpy==1.26.4\n", "labs/a/run.py": "import numpy\n",
+                 "labs/b/pyproject.toml": "[project]\nname = 'b'\n", "labs/b/run.py": "import torch\n",
+                 "scripts/plot.py": "import matplotlib.pyplot as plt\n"},
+                expect=[("scripts/plot.py", 1)], note="per unit: the root's own code has no dependency file"),
+    )
+
+    def check(self, project):
+        import sys
+
+        declared = {PurePosixPath(path).parent.as_posix() for path, file in project.files.items()
+                    if _declares_dependencies(file)}
+        own = {part[:-3] if part.endswith(".py") else part for path in project.files for part in path.split("/")}
+        stdlib = set(getattr(sys, "stdlib_module_names", ())) | set(sys.builtin_module_names) | {"__future__"}
+        needed: dict[str, list[tuple[str, int, str]]] = {}  # unit -> (path, line, package) in file order
+        for path, facts in project.fact("symbols").items():
+            if is_test_path(path) or not isinstance(facts, dict):
+                continue
+            for _local, target, line in facts.get("imports", ()):
+                top = target.split(".")[0]
+                if top and top not in stdlib and top not in own and not top.startswith("_"):
+                    needed.setdefault(project.units.of(path), []).append((path, line, top))
+        for unit, uses in needed.items():
+            if self._covered(unit, uses, declared):
+                continue
+            packages = sorted({package for _, _, package in uses})
+            path, line, _ = min(uses)
+            shown = ", ".join(packages[:8]) + (f" and {len(packages) - 8} more" if len(packages) > 8 else "")
+            where = "this repository" if unit == "." else f"the project {unit}"
+            yield self.finding(path, line, f"no dependency file in {where} declares the packages its code imports "
+                                           f"({shown})", anchor=f"no dependency file {unit}",
+                               evidence={"unit": unit, "packages": packages})
+
+    @staticmethod
+    def _covered(unit: str, uses: list[tuple[str, int, str]], declared: set[str]) -> bool:
+        """A dependency file in the unit's folder, above it, or in the folder (or above) of the code."""
+        folders = {unit} | {PurePosixPath(path).parent.as_posix() for path, _, _ in uses}
+        for folder in folders:
+            current = PurePosixPath(folder)
+            for candidate in [current, *current.parents]:
+                if candidate.as_posix() in declared:
+                    return True
+        return False
 
 
 class UnpinnedBaseImage(FileRule):

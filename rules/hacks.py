@@ -33,8 +33,8 @@ _MARKER = re.compile(
     r"|^#+\s*(?P<self>(?i:hack|kludge|workaround))(?=\s+(?i:to|for|around|because|so|until|while)\b)",
 )
 _OWNER = re.compile(r"\s*\(([^()]{1,40})\)")
-# Course and template material: a marker that instructs the reader ("TODO 3: your code here",
-# "TODO(step 6): Uncomment here to add Transform", "TODO: Set your PROJECT_ID") is an exercise or a
+# Course and template material: a marker that instructs the reader ("todo 3: your code here",
+# "todo(step 6): uncomment here to add Transform", "todo: set your PROJECT_ID") is an exercise or a
 # set-up step, not debt. Matched against the text after the marker.
 _INSTRUCTION = re.compile(
     r"^[\s:(]*(?:step\s*\d+|\d+\s*[:.)]|\d+\s*$)"  # a numbered step
@@ -43,7 +43,7 @@ _INSTRUCTION = re.compile(
     r"write\s+(?:the|a|your)|insert)\b",
     re.I,
 )
-# A statement that only holds a place: the line after an exercise's "# TODO".
+# A statement that only holds a place: the line after an exercise's marker.
 _STUB = re.compile(r"^\s*(?:pass|\.\.\.|None|return(?:\s+None)?|\w+\s*=\s*(?:None|\.\.\.))\s*(?:#.*)?$")
 # What every _MARKER match needs (its lookbehinds make a search of each comment slow): one of the
 # upper-case markers anywhere, or one of the start words right after the leading '#'s and spaces.

@@ -170,7 +170,7 @@ def test_a_marker_standing_for_a_value_is_a_blank_to_fill_in(tmp_path):
     root = make_repo(tmp_path / "repo", {"deploy/submit.py": "# gcloud ai-platform models create --region=# TODO\n"
                                                              "x = 1  # TODO\n"})
     found = {(f.line, f.severity) for f in scan_repo(root, {"select": ["ML401"]}).findings}
-    assert found == {(1, "info"), (2, "medium")}  # a bare TODO after code is still unexplained debt
+    assert found == {(1, "info"), (2, "medium")}  # a bare marker after code is still unexplained debt
 
 
 def test_blanket_type_ignores_are_one_finding_per_file_that_age_keeps_low(tmp_path):

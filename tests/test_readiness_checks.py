@@ -185,5 +185,6 @@ def test_findings_check_scales_with_findings_and_size(tmp_path):
     assert check(small, "R-REPRO-05")["status"] in ("partial", "fail")
     # the same finding in a repository twenty times larger weighs twenty times less
     assert padded["dimensions"]["reproducibility"]["score"] > small["dimensions"]["reproducibility"]["score"]
-    clean = readiness(tmp_path / "c", {"train.py": "import numpy as np\nrng = np.random.default_rng(0)\n"})
+    clean = readiness(tmp_path / "c", {"train.py": "import numpy as np\nrng = np.random.default_rng(0)\n",
+                                       "requirements.txt": "numpy==1.26.4\n"})
     assert check(clean, "R-REPRO-05")["status"] == "pass"

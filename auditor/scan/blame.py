@@ -319,7 +319,7 @@ def _with_age(finding: Finding, line: LineBlame, project: "Project", config: "Co
         thresholds[finding.rule] = _threshold(finding.rule, config)
     threshold = thresholds[finding.rule]
     severity = finding.severity
-    # Age makes a hack settled only in code that runs in production: an old TODO in a notebook, a
+    # Age makes a hack settled only in code that runs in production: an old debt marker in a notebook, a
     # test or a course's lab is no more urgent for it; nor is an exercise placeholder.
     if threshold > 0 and age >= threshold and runs_in_production(finding.path) \
             and not finding.evidence.get("placeholder") and not finding.evidence.get("no_escalation"):
