@@ -88,6 +88,7 @@ class UnticketedDebtMarker(ModuleRule):
     """
 
     id = "ML401"
+    reads_comments_only = True  # also run on files that do not parse (auditor/scan/worker.py)
     name = "unticketed-debt-marker"
     category = "undocumented-hack"
     severity = "low"
@@ -151,11 +152,11 @@ class UnticketedDebtMarker(ModuleRule):
             bare = len(re.sub(r"\W", "", explanation)) < 3
             placeholder = self._placeholder(module, comment, match, owner)
             if placeholder:
-                message = f"{marker} in an exercise or template: {comment.text.strip().lstrip('#').strip()[:120]}"
+                message = f"{marker} in an exercise or template: {comment.text.strip().lstrip('#').strip()}"
             elif bare:
                 message = f"{marker} with no explanation and no ticket"
             else:
-                message = f"{marker} without a ticket: {explanation[:120]}"
+                message = f"{marker} without a ticket: {explanation}"
             yield module.finding(
                 self, comment.line, message, severity="info" if placeholder else "medium" if bare else None,
                 evidence={"marker": marker, "comment": comment.text.strip()[:200], "bare": bare,
@@ -236,6 +237,7 @@ class SuppressionWithoutReason(ModuleRule):
     """
 
     id = "ML402"
+    reads_comments_only = True
     name = "suppression-without-reason"
     category = "undocumented-hack"
     severity = "low"

@@ -302,6 +302,35 @@ def _string_spans(nodes, lines: set[int]) -> dict[int, list[tuple[int, int]]]:
     return spans
 
 
+def comments_of_unparsed(text: str) -> list[Comment]:
+    """The comments of source that does not parse as a whole: the tokenizer's up to where it stops,
+    then the lines that are comments from their first character on (a '#' after code there may be
+    inside a string the tokenizer never reached, so it is left out)."""
+    import io
+    import tokenize
+
+    found: list[Comment] = []
+    reached = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            reached = token.start[0]
+            if token.type == tokenize.COMMENT:
+                found.append(Comment(token.start[0], token.start[1], token.string))
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        pass
+    for number, line in enumerate(text.splitlines(), start=1):
+        if number > reached and line.lstrip().startswith("#"):
+            found.append(Comment(number, len(line) - len(line.lstrip()), line.lstrip()))
+    return found
+
+
+def unparsed_module(path: str, module_name: str, text: str) -> "ParsedModule":
+    """A module for the rules that read only comments, made from source that does not parse."""
+    module = ParsedModule(path, module_name, text, ast.Module(body=[], type_ignores=[]))
+    module._comments = comments_of_unparsed(text)
+    return module
+
+
 def _find_comments(lines: list[str], string_nodes) -> Iterator[Comment]:
     with_hash = [number for number, line in enumerate(lines, start=1) if "#" in line]
     if not with_hash:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import registry
-from auditor.analysis.pymodule import ParsedModule, parse_python
+from auditor.analysis.pymodule import ParsedModule, parse_python, unparsed_module
 from auditor.analysis.symbols import RECOVERED_IMPORTS, WRITTEN_MODULES, recover_imports, written_modules
 from auditor.finding import Finding
 from auditor.model.excerpt import attach as attach_excerpts
@@ -176,6 +176,7 @@ def _parse(job: SourceJob, text: str, notebook, result: SourceResult, selected: 
             return None
         if not job.notebook:  # what it imports is still used (auditor/analysis/symbols.py)
             result.facts[RECOVERED_IMPORTS] = recover_imports(text, job.module_name, job.path.endswith("__init__.py"))
+            _run_comment_rules(job, text, result)  # its debt markers and suppressions are still there
         if PARSE_ERROR_RULE in selected:
             message, severity = exc.msg or "invalid syntax", None
             if _NEWER_SYNTAX.match(exc.text or ""):
@@ -189,6 +190,22 @@ def _parse(job: SourceJob, text: str, notebook, result: SourceResult, selected: 
     except (ValueError, RecursionError, MemoryError) as exc:
         result.skipped = f"cannot be parsed: {type(exc).__name__}: {exc}"
     return None
+
+
+def _run_comment_rules(job: SourceJob, text: str, result: SourceResult) -> None:
+    """The module rules that read only comments (``reads_comments_only``), on a file that does not
+    parse, with its comments from the tokenizer."""
+    rules = registry.all_rules()
+    module = unparsed_module(job.path, job.module_name, text)
+    for rule_id in job.rule_ids:
+        rule_cls = rules[rule_id]
+        if not (issubclass(rule_cls, ModuleRule) and getattr(rule_cls, "reads_comments_only", False)):
+            continue
+        try:
+            for finding in rule_cls(job.rule_options.get(rule_id)).check(module):
+                result.findings.append(finding.to_json() | {"anchor": finding.anchor})
+        except Exception:
+            result.errors.append({"rule": rule_id, "path": job.path, "error": _traceback()})
 
 
 def _run_rules(job: SourceJob, module: ParsedModule, result: SourceResult) -> None:
