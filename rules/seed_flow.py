@@ -52,6 +52,7 @@ class SeedFlow:
         self._callees: dict[str, list[tuple[str, int]]] = {}
         self._callers: dict[str, list[tuple[str, int]]] = {}
         self._busy_entry: set[str] = set()
+        self._places: dict[str, list[tuple[str, str]]] | None = None  # library -> (unit, place) of its setters
         self.seeded_anywhere = frozenset().union(*(libs for setters in (self.direct, self.guarded)
                                                    for items in setters.values() for _, libs in items))
         self.everything = self.seeded_anywhere
@@ -187,18 +188,24 @@ class SeedFlow:
 
     def setter_places(self, library: str, near: str | None = None) -> list[str]:
         """Where ``library`` is seeded, as users see it (``path scope line N`` or ``... cell C line N``);
-        with ``near``, only in the unit holding that path."""
-        places = []
-        unit = self.units.of(near) if near is not None else None
-        for path, facts in sorted(self.facts.items()):
-            if is_test_support_path(path) or (unit is not None and self.units.of(path) != unit):
-                continue
-            for setter in facts.get("setters", []):
-                if setter.get("state") != NONE and library in setter.get("libraries", ()):
+        with ``near``, only in the unit holding that path. The places are listed once per scan (this
+        is asked for every unseeded draw: re-reading every module each time made it draws x modules)."""
+        if self._places is None:
+            self._places = {}
+            for path, facts in sorted(self.facts.items()):
+                if is_test_support_path(path):
+                    continue
+                unit = self.units.of(path)
+                for setter in facts.get("setters", []):
+                    if setter.get("state") == NONE:
+                        continue
                     _, shown, cell = setter["where"]
                     at = f"cell {cell} line {shown}" if cell else f"line {shown}"
-                    places.append(f"{path} {setter['scope'] or '<module>'} {at}".replace("  ", " "))
-        return places
+                    place = f"{path} {setter['scope'] or '<module>'} {at}".replace("  ", " ")
+                    for seeded in setter.get("libraries", ()):
+                        self._places.setdefault(seeded, []).append((unit, place))
+        unit = self.units.of(near) if near is not None else None
+        return [place for where, place in self._places.get(library, ()) if unit is None or where == unit]
 
     def unseeded_path(self, node: str, library: str, limit: int = 8) -> tuple[list[str], str]:
         """A chain of callers, innermost first, along which ``library`` is never seeded, and its root."""
