@@ -294,9 +294,17 @@ def main() -> None:
         trees = stdlib_trees(workdir, args.quick)
         trees += [(path.name, copy_tree(path, workdir)) for path in args.tree]
         rows = []
-        for name, tree in trees:
-            print(f"measuring {name} ...", file=sys.stderr)
-            rows.append(bench_tree(name, tree, workdir, args.jobs, max(args.repeat, 1)))
+        # `python -m auditor` imports the package from the working directory first: from the
+        # repository root that is the source checkout, whose rules/ only the installed wheel maps
+        # to auditor.rules. The tools run from the temporary directory instead.
+        started_in = os.getcwd()
+        os.chdir(workdir)
+        try:
+            for name, tree in trees:
+                print(f"measuring {name} ...", file=sys.stderr)
+                rows.append(bench_tree(name, tree, workdir, args.jobs, max(args.repeat, 1)))
+        finally:
+            os.chdir(started_in)
     text = render(rows)
     print(text)
     if args.write:
