@@ -134,6 +134,18 @@ CASES = {
             "    return jsonify(prediction=_load().predict([features]).tolist())\n\n\n"
             "def on_upload(cloud_event):\n    return cloud_event.data['name']\n" + PLANTED),
         "functions/predict/helpers.py": "def unrelated(request):\n    return request\n"},
+    "exec-configs": {  # nanoGPT style: a configurator exec's a config file named on the command line
+        "train.py": ("batch_size = 12\nlearning_rate = 6e-4\nexec(open('configurator.py').read())\n"
+                     "print(batch_size, learning_rate)\n"),
+        "configurator.py": ("import sys\nfor arg in sys.argv[1:]:\n    if '=' not in arg:\n"
+                            "        exec(open(arg).read())\n"),
+        "config/train_small.py": "import math\nbatch_size = 4\nlearning_rate = 1e-3\nwarmup = math.ceil(2.5)\n",
+        "tools/report.py": "import json\n" + PLANTED},
+    "names-built-at-run-time": {  # getattr(module, "Model" + size), eval("build_" + kind), globals()[name]
+        "zoo.py": ("class ModelSmall:\n    pass\n\n\nclass ModelLarge:\n    pass\n\n\ndef build_cnn():\n    return 1\n\n\n"
+                   "def build_rnn():\n    return 2\n\n\ndef make(size, kind):\n    import zoo\n"
+                   "    model = getattr(zoo, 'Model' + size)()\n    return model, eval('build_' + kind)()\n\n\n"
+                   "if __name__ == '__main__':\n    make('Small', 'cnn')\n" + PLANTED)},
     "dunder-all": {"main.py": "import lib.api\n", "lib/__init__.py": "", "lib/api.py": (
         "__all__ = ['public_entry']\n\n\ndef public_entry():\n    return 1\n" + PLANTED)},
 }

@@ -55,6 +55,9 @@ class Roots:
         self._exported: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self.classes = ClassHierarchy(graph)
         self.dynamic_prefixes = {p for facts in self.symbols.values() for p in facts.get("dynamic_imports", ())}
+        # constant starts of names built at run time: getattr(m, "Model" + x), eval("TF" + x), globals()[x]
+        self.name_prefixes = {p for facts in self.symbols.values() for p in facts.get("name_prefixes", ())}
+        self.executed = self._executed_modules()
         self.entries = self._entries()
 
     # -- the distributed package ------------------------------------------------------------------
@@ -92,9 +95,39 @@ class Roots:
             entries.setdefault(path, "loaded by a computed import_module() name")
         return entries
 
+    def _executed_modules(self) -> dict[str, str]:
+        """Modules run with ``exec(open(path).read())`` or ``runpy.run_path``: a constant path, or,
+        when a path is computed (a config named on the command line, as nanoGPT's configurator
+        does), every module of a config folder that only assigns values. Their names are read by
+        the code that runs them: module path -> why."""
+        executed: dict[str, str] = {}
+        computed = []
+        for path, facts in self.symbols.items():
+            folder = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
+            for target in facts.get("executed", ()):
+                if target == "?":
+                    computed.append(path)
+                    continue
+                for candidate in (folder + target.lstrip("./"), target.lstrip("./")):
+                    if candidate in self.symbols:
+                        executed.setdefault(candidate, f"run with exec(open(...)) by {path}")
+        if computed:
+            in_config = {path for path in self.symbols
+                         if any(part.lower() in fw.EXECUTED_CONFIG_FOLDERS for part in path.split("/")[:-1])}
+            kinds: dict[str, set[str]] = {}
+            for d in self.graph.definitions.values():
+                if d.path in in_config:
+                    kinds.setdefault(d.path, set()).add(d.kind)
+            for path in sorted(in_config):
+                if kinds.get(path) and kinds[path] <= {"variable"}:  # a config module only assigns values
+                    executed.setdefault(path, f"a config file that {computed[0]} runs with exec(open(path).read())")
+        return executed
+
     def _file_entries(self) -> dict[str, str]:
         """Modules that run because of what the file is: scripts, tests, notebooks."""
         entries = {path: "runs as a script, test or notebook" for path in self.graph.entry_modules}
+        for path, why in self.executed.items():
+            entries.setdefault(path, why)
         for path, facts in self.symbols.items():
             if path not in entries:
                 reason = self._file_reason(path, facts)
@@ -167,9 +200,15 @@ class Roots:
         return None
 
     def _lookup_reason(self, d: Definition) -> str | None:
-        """Found by name at run time: getattr, ``__all__``, a serverless runtime."""
-        if d.qualname.rsplit(".", 1)[-1] in self.getattr_names:
+        """Found by name at run time: getattr, ``__all__``, a serverless runtime, a file run by exec."""
+        name = d.qualname.rsplit(".", 1)[-1]
+        if name in self.getattr_names:
             return "looked up by name with getattr"
+        if d.path in self.executed and "." not in d.qualname:
+            return f"read by the code that runs this file ({self.executed[d.path]})"
+        prefix = next((p for p in self.name_prefixes if p and name.startswith(p)), None)
+        if prefix is not None:
+            return f"looked up by a name built at run time from {prefix!r}"
         listed, handlers = self._exported_names(d.path)
         if d.qualname in listed:
             return "listed in __all__"

@@ -48,6 +48,21 @@ def _literal(node: ast.AST) -> Any:
     return _NOT_LITERAL
 
 
+def _executed_path(node: ast.AST) -> str | None:
+    """The file ``exec(open(path).read())`` (or ``exec(compile(open(path).read(), ...))``) runs:
+    the constant path, "?" when it is computed (a config file named on the command line), None when
+    the code run is not read from a file."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "compile" and node.args:
+        return _executed_path(node.args[0])
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "read":
+        opened = node.func.value
+        if isinstance(opened, ast.Call) and isinstance(opened.func, ast.Name) and opened.func.id == "open" \
+                and opened.args:
+            first = opened.args[0]
+            return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else "?"
+    return None
+
+
 def _constant_prefix(node: ast.AST) -> str:
     """The constant start of a computed string: ``f"pkg.plugins.{name}"`` -> ``pkg.plugins.``."""
     if isinstance(node, ast.JoinedStr):
@@ -90,6 +105,8 @@ class SymbolVisitor(NodeWalker):
         self.dynamic_imports: set[str] = set()  # constant prefixes of import_module(f"pkg.{name}")
         self.getattrs: set[str] = set()  # names looked up with getattr/hasattr and a constant string
         self.handlers: list[str] = []  # functions a serverless runtime calls (auditor/ml/frameworks.py)
+        self.executed: set[str] = set()  # paths run with exec(open(path).read()) / runpy.run_path ("?": computed)
+        self.name_prefixes: set[str] = set()  # constant starts of names looked up at run time ("Model" + x)
 
     def visit_Module(self, node: ast.Module) -> None:
         for stmt in node.body:
@@ -185,7 +202,28 @@ class SymbolVisitor(NodeWalker):
         if name in ("getattr", "hasattr", "setattr", "delattr") and len(node.args) >= 2 \
                 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
             self.getattrs.add(node.args[1].value)
+        elif name in ("getattr", "hasattr") and len(node.args) >= 2:
+            self._name_prefix(node.args[1])  # getattr(module, "Model" + suffix)
+        elif name == "eval" and isinstance(func, ast.Name) and node.args:
+            self._name_prefix(node.args[0])  # eval("TF" + name)
+        if name == "exec" and isinstance(func, ast.Name) and node.args:
+            executed = _executed_path(node.args[0])
+            if executed is not None:
+                self.executed.add(executed)
+        elif name == "run_path" and node.args:  # runpy.run_path(path)
+            first = node.args[0]
+            self.executed.add(first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else "?")
         self.generic_visit(node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        value = node.value
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in ("globals", "vars"):
+            self._name_prefix(node.slice)  # globals()[name]: any module-level name may be read
+        self.generic_visit(node)
+
+    def _name_prefix(self, node: ast.AST) -> None:
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            self.name_prefixes.add(_constant_prefix(node))
 
     def visit_Name(self, node: ast.Name) -> None:  # the most frequent node: exact class tests
         ctx = node.ctx.__class__

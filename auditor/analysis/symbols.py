@@ -71,6 +71,8 @@ class SymbolFacts(Extractor):
             "dynamic_imports": sorted(visitor.dynamic_imports),
             "config_files": sorted(visitor.config_files),
             "sys_path": sys_path_dirs(module),
+            "executed": sorted(visitor.executed),
+            "name_prefixes": sorted(visitor.name_prefixes),
         }
 
 

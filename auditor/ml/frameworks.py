@@ -217,3 +217,8 @@ ERROR_HIDING_SETTINGS: dict[str, object] = {
 ERROR_HIDING_CALLS: dict[str, tuple[str, object]] = {
     "pandas.set_option": ("mode.chained_assignment", None),
 }
+
+
+# Folders of config modules that a script runs by path with exec(open(path).read()) (nanoGPT's
+# config/*.py, named on the command line): their assignments are read by the script.
+EXECUTED_CONFIG_FOLDERS = frozenset({"config", "configs", "conf", "cfg", "settings", "experiments"})
