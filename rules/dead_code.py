@@ -47,8 +47,13 @@ class UnusedFunction(_UnusedDefinition):
 
     Understands frameworks: nn.Module ``forward``, Lightning and Keras hooks, the scikit-learn estimator
     protocol, dunders, routes, CLI commands, fixtures, pipeline tasks, registry decorators, overrides of
-    external base classes and serverless handlers are all called for you and are never reported.
-    Public functions of a package that re-exports an API are not reported either.
+    external base classes, TFX module-file functions, torch.hub ``hubconf.py`` entries, Cloud Functions
+    ``main.py`` handlers and serverless handlers are all called for you and are never reported.
+    Public functions of a package that re-exports an API are not reported either. Imports resolve
+    against the ``sys.path`` each file runs with (Airflow ``dags/``, ``src/`` layouts, ``PYTHONPATH``,
+    copies of a package in several labs: docs/units.md); names a computed ``getattr``/``eval``/
+    ``globals()`` lookup could build, files run by ``exec(open(path).read())`` and what an unparseable
+    module or a notebook's ``%%writefile`` file imports all count as used.
     """
 
     id = "ML101"

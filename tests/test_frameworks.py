@@ -146,6 +146,8 @@ CASES = {
                    "def build_rnn():\n    return 2\n\n\ndef make(size, kind):\n    import zoo\n"
                    "    model = getattr(zoo, 'Model' + size)()\n    return model, eval('build_' + kind)()\n\n\n"
                    "if __name__ == '__main__':\n    make('Small', 'cnn')\n" + PLANTED)},
+    "torch-hub": {"hubconf.py": ("dependencies = ['torch']\n\n\ndef _build(depth):\n    return depth\n\n\n"
+                                "def resnet18(pretrained=False):\n    return _build(18)\n" + PLANTED)},
     "dunder-all": {"main.py": "import lib.api\n", "lib/__init__.py": "", "lib/api.py": (
         "__all__ = ['public_entry']\n\n\ndef public_entry():\n    return 1\n" + PLANTED)},
 }

@@ -206,6 +206,9 @@ class Roots:
             return "looked up by name with getattr"
         if d.path in self.executed and "." not in d.qualname:
             return f"read by the code that runs this file ({self.executed[d.path]})"
+        loader = fw.LOADED_BY_NAME_FILES.get(d.path.rsplit("/", 1)[-1])
+        if loader and "." not in d.qualname and not private(name):
+            return loader
         prefix = next((p for p in self.name_prefixes if p and name.startswith(p)), None)
         if prefix is not None:
             return f"looked up by a name built at run time from {prefix!r}"

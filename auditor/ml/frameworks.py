@@ -222,3 +222,8 @@ ERROR_HIDING_CALLS: dict[str, tuple[str, object]] = {
 # Folders of config modules that a script runs by path with exec(open(path).read()) (nanoGPT's
 # config/*.py, named on the command line): their assignments are read by the script.
 EXECUTED_CONFIG_FOLDERS = frozenset({"config", "configs", "conf", "cfg", "settings", "experiments"})
+
+
+# Files a loader imports by path and whose public top-level names it reads: file name -> the loader.
+# torch.hub.load(repo, "resnet18") calls hubconf.resnet18 and reads hubconf.dependencies.
+LOADED_BY_NAME_FILES: dict[str, str] = {"hubconf.py": "torch.hub entry point (hubconf.py)"}
