@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, Iterable
 
+from auditor.analysis.pymodule import dotted_name
+
 # -- sys.path edits in code (run by the symbols extractor, per module) -----------------------------
 _SYS_PATH_CALLS = {"sys.path.insert": 1, "sys.path.append": 0, "site.addsitedir": 0}
 _FILE = ("<file>",)  # the value of __file__: the module itself, one level below its folder
@@ -28,16 +30,6 @@ _PASS_THROUGH = {"os.path.abspath", "os.path.realpath", "os.path.normpath", "str
                  "os.path.expanduser"}
 _PASS_METHODS = {"resolve", "absolute", "as_posix", "expanduser"}
 _CWD = {"os.getcwd", "Path.cwd", "pathlib.Path.cwd", "os.getcwdb"}
-
-
-def _dotted(node: ast.AST) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    return ".".join([node.id, *reversed(parts)])
 
 
 Parts = tuple[str, ...]
@@ -89,7 +81,7 @@ def _subscript(node: ast.Subscript, depth: int) -> Parts | None:
 
 def _call(node: ast.Call, depth: int) -> Parts | None:
     """``os.path.join(os.path.dirname(__file__), "..")``, ``os.getcwd()``, ``str(...)``, ``.resolve()``."""
-    name = _dotted(node.func)
+    name = dotted_name(node.func)
     args = [_path_value(arg, depth) for arg in node.args]
     if name in _CWD:
         return ()
@@ -136,7 +128,7 @@ def sys_path_dirs(module: Any) -> list[str]:
     found = []
     folder = PurePosixPath(module.path).parent
     for node in module.nodes(ast.Call):
-        name = _dotted(node.func)
+        name = dotted_name(node.func)
         if name not in _SYS_PATH_CALLS or len(node.args) <= _SYS_PATH_CALLS[name]:
             continue
         parts = _path_value(node.args[_SYS_PATH_CALLS[name]])

@@ -235,19 +235,8 @@ class ProgramGraph:
         parts = qualified.split(".")
         for cut in range(len(parts), 0, -1):
             path = self.module_paths.get(".".join(parts[:cut]))
-            if path is None:
-                continue
-            rest = ".".join(parts[cut:])
-            if not rest:
-                return path
-            node = f"{path}::{rest}"
-            if node in self.definitions:
-                return node
-            # A name re-exported by a package __init__: follow its import once.
-            for local, target, _ in self.symbols.get(path, {}).get("imports", []):
-                if local == parts[cut] and target != qualified:
-                    return self.resolve_qualified(".".join([target, *parts[cut + 1:]]))
-            return path
+            if path is not None:
+                return self._member(path, parts[cut:], qualified, self.resolve_qualified, or_module=False)
         return None
 
     def resolve_from(self, path: str, qualified: str) -> str | None:
@@ -309,9 +298,10 @@ class ProgramGraph:
         self._under[key] = result
         return result
 
-    def _member(self, module: str, rest: list[str], qualified: str, follow) -> str:
+    def _member(self, module: str, rest: list[str], qualified: str, follow, or_module: bool = True) -> str | None:
         """``rest`` of a dotted name inside ``module``: its definition, a name the module imports
-        (a package ``__init__`` re-exporting it: followed once with ``follow``), or the module."""
+        (a package ``__init__`` re-exporting it: followed once with ``follow``; when that finds
+        nothing, the module itself if ``or_module``), or the module."""
         if not rest:
             return module
         node = f"{module}::{'.'.join(rest)}"
@@ -319,7 +309,8 @@ class ProgramGraph:
             return node
         for local, target, _ in self.symbols.get(module, {}).get("imports", []):
             if local == rest[0] and target != qualified:
-                return follow(".".join([target, *rest[1:]])) or module
+                found = follow(".".join([target, *rest[1:]]))
+                return found or module if or_module else found
         return module
 
     def _resolve_everywhere(self, qualified: str) -> list[str]:

@@ -155,13 +155,7 @@ class ParsedModule:
 
     def dotted_name(self, node: ast.AST) -> str | None:
         """The source spelling of a name or attribute chain (``self.model.fit``), or None."""
-        parts: list[str] = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
-            return None
-        return ".".join([node.id, *reversed(parts)])
+        return dotted_name(node)
 
 
 # Fields that hold only expression contexts and operators: one shared instance per kind, which no
@@ -300,6 +294,17 @@ def _string_spans(nodes, lines: set[int]) -> dict[int, list[tuple[int, int]]]:
         if end in lines:
             spans.setdefault(end, []).append((0, node.end_col_offset or -1))
     return spans
+
+
+def dotted_name(node: ast.AST) -> str | None:
+    """The source spelling of a name or attribute chain (``self.model.fit``), or None."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(parts)])
 
 
 def comments_of_unparsed(text: str) -> list[Comment]:

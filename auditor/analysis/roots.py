@@ -9,6 +9,7 @@ runtimes), or looked up by name (``getattr``, ``__all__``), or public API of a d
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
@@ -25,6 +26,8 @@ from auditor.analysis.entrypoints import (
 from auditor.analysis.program import Definition
 from auditor.ml import frameworks as fw
 from auditor.ml.paths import is_test_path
+
+_NAME_PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{2,}$")  # a usable start of a name: three characters at least
 
 
 def private(name: str) -> bool:
@@ -55,8 +58,15 @@ class Roots:
         self._exported: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self.classes = ClassHierarchy(graph)
         self.dynamic_prefixes = {p for facts in self.symbols.values() for p in facts.get("dynamic_imports", ())}
-        # constant starts of names built at run time: getattr(m, "Model" + x), eval("TF" + x), globals()[x]
-        self.name_prefixes = {p for facts in self.symbols.values() for p in facts.get("name_prefixes", ())}
+        # constant starts of names built at run time: getattr(m, "Model" + x), eval("TF" + x), globals()[x]:
+        # those of each module (it looks up its own names), and the distinctive ones, which may name
+        # another module's ("Model", "build_"; not "get_" or "_")
+        self.own_prefixes: dict[str, set[str]] = {}
+        for path, facts in self.symbols.items():
+            usable = {p for p in facts.get("name_prefixes", ()) if _NAME_PREFIX.match(p) and p.strip("_")}
+            if usable:
+                self.own_prefixes[path] = usable
+        self.name_prefixes = {p for found in self.own_prefixes.values() for p in found if len(p.strip("_")) >= 5}
         self.executed = self._executed_modules()
         self.entries = self._entries()
 
@@ -209,7 +219,7 @@ class Roots:
         loader = fw.LOADED_BY_NAME_FILES.get(d.path.rsplit("/", 1)[-1])
         if loader and "." not in d.qualname and not private(name):
             return loader
-        prefix = next((p for p in self.name_prefixes if p and name.startswith(p)), None)
+        prefix = next((p for p in (*self.own_prefixes.get(d.path, ()), *self.name_prefixes) if name.startswith(p)), None)
         if prefix is not None:
             return f"looked up by a name built at run time from {prefix!r}"
         listed, handlers = self._exported_names(d.path)

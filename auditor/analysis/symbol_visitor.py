@@ -202,18 +202,24 @@ class SymbolVisitor(NodeWalker):
         if name in ("getattr", "hasattr", "setattr", "delattr") and len(node.args) >= 2 \
                 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
             self.getattrs.add(node.args[1].value)
-        elif name in ("getattr", "hasattr") and len(node.args) >= 2:
-            self._name_prefix(node.args[1])  # getattr(module, "Model" + suffix)
+        else:
+            self._dynamic_use(node, name, func)
+        self.generic_visit(node)
+
+    def _dynamic_use(self, node: ast.Call, name: str, func: ast.AST) -> None:
+        """Names built at run time (``getattr(m, "Model" + x)``, ``eval("TF" + x)``) and files run by
+        path (``exec(open(path).read())``, ``runpy.run_path(path)``)."""
+        if name in ("getattr", "hasattr") and len(node.args) >= 2:
+            self._name_prefix(node.args[1])
         elif name == "eval" and isinstance(func, ast.Name) and node.args:
-            self._name_prefix(node.args[0])  # eval("TF" + name)
-        if name == "exec" and isinstance(func, ast.Name) and node.args:
+            self._name_prefix(node.args[0])
+        elif name == "exec" and isinstance(func, ast.Name) and node.args:
             executed = _executed_path(node.args[0])
             if executed is not None:
                 self.executed.add(executed)
-        elif name == "run_path" and node.args:  # runpy.run_path(path)
+        elif name == "run_path" and node.args:
             first = node.args[0]
             self.executed.add(first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else "?")
-        self.generic_visit(node)
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
         value = node.value

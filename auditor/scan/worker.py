@@ -195,11 +195,17 @@ def _parse(job: SourceJob, text: str, notebook, result: SourceResult, selected: 
 def _run_comment_rules(job: SourceJob, text: str, result: SourceResult) -> None:
     """The module rules that read only comments (``reads_comments_only``), on a file that does not
     parse, with its comments from the tokenizer."""
+    _run_module_rules(job, unparsed_module(job.path, job.module_name, text), result,
+                      lambda rule_cls: getattr(rule_cls, "reads_comments_only", False))
+
+
+def _run_module_rules(job: SourceJob, module: ParsedModule, result: SourceResult, wanted) -> None:
+    """The selected module rules that ``wanted`` accepts; a bug in one is an internal error for
+    this file and the others still run."""
     rules = registry.all_rules()
-    module = unparsed_module(job.path, job.module_name, text)
     for rule_id in job.rule_ids:
         rule_cls = rules[rule_id]
-        if not (issubclass(rule_cls, ModuleRule) and getattr(rule_cls, "reads_comments_only", False)):
+        if not issubclass(rule_cls, ModuleRule) or not wanted(rule_cls):  # file, project and pass rules run elsewhere
             continue
         try:
             for finding in rule_cls(job.rule_options.get(rule_id)).check(module):
@@ -217,16 +223,7 @@ def _run_rules(job: SourceJob, module: ParsedModule, result: SourceResult) -> No
         except Exception:
             result.errors.append({"rule": f"extractor:{name}", "path": job.path,
                                   "error": _traceback()})
-    rules = registry.all_rules()
-    for rule_id in job.rule_ids:
-        rule_cls = rules[rule_id]
-        if not issubclass(rule_cls, ModuleRule):  # file, project and pass rules run elsewhere
-            continue
-        try:
-            for finding in rule_cls(job.rule_options.get(rule_id)).check(module):
-                result.findings.append(finding.to_json() | {"anchor": finding.anchor})
-        except Exception:
-            result.errors.append({"rule": rule_id, "path": job.path, "error": _traceback()})
+    _run_module_rules(job, module, result, lambda rule_cls: True)
 
 
 def analyse_source(job: SourceJob) -> SourceResult:
