@@ -192,6 +192,20 @@ def test_user_entrypoints_setting(tmp_path):
     assert any("pkg/job.py" in entry for entry in considered)
 
 
+def test_a_dotted_glob_in_entrypoints_is_a_whitelist_of_plugin_modules(tmp_path):
+    """``entrypoints = ["pkg.plugins.*"]``: modules a plugin loader finds by itself, every top-level
+    name used; the rest of the package is still judged by use."""
+    root = make_repo(tmp_path / "repo", {
+        "pkg/__init__.py": "", "pkg/plugins/__init__.py": "",
+        "pkg/plugins/resize.py": "def apply(img):\n    return img\n\n\nclass Resize:\n    pass\n",
+        "pkg/plugins/crop.py": "def apply(img):\n    return img\n",
+        "pkg/core.py": "def helper():\n    return 1\n",
+        "main.py": "import pkg.core\n\nif __name__ == '__main__':\n    print('run')\n",
+    })
+    result = scan_repo(root, {"select": ["ML101", "ML102", "ML105"], "entrypoints": ["pkg.plugins.*"]})
+    assert {(f.path, f.symbol) for f in result.findings} == {("pkg/core.py", "helper")}
+
+
 def test_tables_explain_their_reasons():
     assert decorator_reason("app.post") == "FastAPI/Starlette route"
     assert decorator_reason("pytest.fixture") == "pytest fixture or hook"

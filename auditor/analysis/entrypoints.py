@@ -133,10 +133,24 @@ def command_targets(project, python_paths: set[str]) -> list[tuple[str, str]]:
     return found
 
 
+def _dotted_glob(entry: str) -> bool:
+    return any(ch in entry for ch in "*?[") and "/" not in entry and not entry.endswith((".py", ".ipynb"))
+
+
+def whitelisted_modules(project) -> set[str]:
+    """Modules an ``entrypoints`` dotted glob names (``pkg.plugins.*``): loaded by something mlaudit
+    cannot see, with every top-level name used (the whitelist of a plugin package)."""
+    globs = [entry for entry in project.config.entrypoints if _dotted_glob(entry)]
+    return {path for path, name in project.module_names.items()
+            if any(fnmatch.fnmatchcase(name, glob) for glob in globs)} if globs else set()
+
+
 def user_entrypoints(project, python_paths: set[str]) -> list[tuple[str, str]]:
-    """The ``entrypoints`` setting: paths, globs or dotted names."""
+    """The ``entrypoints`` setting: paths, globs or dotted names (dotted globs: ``whitelisted_modules``)."""
     found = []
     for entry in project.config.entrypoints:
+        if _dotted_glob(entry):
+            continue
         if any(ch in entry for ch in "*?[") or entry.endswith((".py", ".ipynb")) or "/" in entry:
             found.extend((p, "configuration") for p in python_paths if fnmatch.fnmatch(p, entry) or p == entry)
         else:

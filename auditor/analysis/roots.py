@@ -22,6 +22,7 @@ from auditor.analysis.entrypoints import (
     is_script_path,
     packaging_targets,
     user_entrypoints,
+    whitelisted_modules,
 )
 from auditor.analysis.program import Definition
 from auditor.ml import frameworks as fw
@@ -68,6 +69,7 @@ class Roots:
                 self.own_prefixes[path] = usable
         self.name_prefixes = {p for found in self.own_prefixes.values() for p in found if len(p.strip("_")) >= 5}
         self.executed = self._executed_modules()
+        self.whitelisted = whitelisted_modules(project)
         self.entries = self._entries()
 
     # -- the distributed package ------------------------------------------------------------------
@@ -136,6 +138,8 @@ class Roots:
     def _file_entries(self) -> dict[str, str]:
         """Modules that run because of what the file is: scripts, tests, notebooks."""
         entries = {path: "runs as a script, test or notebook" for path in self.graph.entry_modules}
+        for path in self.whitelisted:
+            entries.setdefault(path, "named in [tool.mlaudit] entrypoints")
         for path, why in self.executed.items():
             entries.setdefault(path, why)
         for path, facts in self.symbols.items():
@@ -214,6 +218,8 @@ class Roots:
         name = d.qualname.rsplit(".", 1)[-1]
         if name in self.getattr_names:
             return "looked up by name with getattr"
+        if d.path in self.whitelisted and "." not in d.qualname:
+            return "named in [tool.mlaudit] entrypoints"
         if d.path in self.executed and "." not in d.qualname:
             return f"read by the code that runs this file ({self.executed[d.path]})"
         loader = fw.LOADED_BY_NAME_FILES.get(d.path.rsplit("/", 1)[-1])
