@@ -53,7 +53,9 @@ class UnusedFunction(_UnusedDefinition):
     against the ``sys.path`` each file runs with (Airflow ``dags/``, ``src/`` layouts, ``PYTHONPATH``,
     copies of a package in several labs: docs/units.md); names a computed ``getattr``/``eval``/
     ``globals()`` lookup could build, files run by ``exec(open(path).read())`` and what an unparseable
-    module or a notebook's ``%%writefile`` file imports all count as used.
+    module or a notebook's ``%%writefile`` file imports all count as used. ``mlaudit scan
+    --explain-dead NAME`` says why a name is taken for used or unused; ``[tool.mlaudit] entrypoints``
+    is the whitelist for what mlaudit cannot see.
     """
 
     id = "ML101"

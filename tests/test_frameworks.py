@@ -218,3 +218,19 @@ def test_tables_explain_their_reasons():
     assert function_reason("lambda_handler") == "AWS Lambda handler"
     assert function_reason("pytest_configure") == "pytest hook"
     assert function_reason("compute_statistics") is None
+
+
+def test_explain_dead_says_why_a_name_is_used_or_unused(tmp_path):
+    from click.testing import CliRunner
+
+    from auditor.cli.main import main
+
+    root = make_repo(tmp_path / "repo", {"app.py": "def used():\n    return 1\n\n\ndef forgotten():\n    return 2\n\n\n"
+                                                   "if __name__ == '__main__':\n    print(used())\n"})
+    output = CliRunner().invoke(main, ["scan", str(root), "--explain-dead", "used", "--explain-dead", "app.forgotten",
+                                       "--explain-dead", "nothing_here"]).output
+    used, forgotten, missing = output.split("\n\n")[:3]
+    assert used.startswith("function used at app.py:1") and "referenced from live code: app.py" in used
+    assert forgotten.startswith("function forgotten at app.py:5") and "unused (confidence" in forgotten
+    assert '[tool.mlaudit] entrypoints ("app:forgotten")' in forgotten
+    assert "no definition or module of the project is named 'nothing_here'" in missing

@@ -232,6 +232,65 @@ class Liveness:
         return self._sorted_entries[:limit]
 
 
+    # -- why -------------------------------------------------------------------------------------
+    def explain(self, name: str) -> list[str]:
+        """Why each definition or module named ``name`` (``func``, ``Class.method``, ``pkg.mod``,
+        ``path.py`` or ``path.py::qualname``) is used or unused: the lines ``mlaudit scan
+        --explain-dead`` prints, so a user can see what the analysis tried and correct it."""
+        lines: list[str] = []
+        for node in self._matching(name):
+            lines += self._explain_module(node) if node in self.symbols else self._explain_definition(node)
+            lines.append("")
+        return lines or [f"no definition or module of the project is named {name!r}"]
+
+    def _matching(self, name: str) -> list[str]:
+        if name in self.symbols or name in self.graph.definitions:
+            return [name]
+        modules = [path for path, dotted in self.project.module_names.items() if dotted == name and path in self.symbols]
+        names = self.project.module_names
+        definitions = [node for node, d in self.graph.definitions.items()
+                       if d.qualname == name or f".{names.get(d.path, '')}.{d.qualname}".endswith("." + name)]
+        return sorted(modules) + sorted(definitions)
+
+    def _explain_module(self, path: str) -> list[str]:
+        lines = [f"module {path} ({self.project.module_names.get(path, path)})"]
+        if path in self.entries:
+            lines.append(f"  used: an entry point: {self.entries[path]}")
+        elif path in self.dead_modules:
+            lines.append("  unused: nothing outside the dead modules imports it, and no entry point runs it")
+        importers = sorted({src.split("::")[0] for src in self.graph.predecessors(path)} - {path})
+        lines.append(f"  imported by: {', '.join(importers[:10]) if importers else 'nothing in the project'}")
+        if path not in self.entries and path not in self.dead_modules:
+            lines.append("  used: imported by a module that is not dead")
+        return lines
+
+    def _explain_definition(self, node: str) -> list[str]:
+        d = self.graph.definitions[node]
+        lines = [f"{d.kind} {d.qualname} at {d.path}:{d.line}"]
+        reason = self.roots.reasons.get(node)
+        callers = [src for src in self.graph.predecessors(node) if not src.startswith(node + ".")]
+        live_callers = [src for src in callers if src in self.live]
+        if reason:
+            lines.append(f"  used: a root: {reason}")
+        if live_callers:
+            lines.append(f"  used: referenced from live code: {', '.join(live_callers[:8])}")
+        dead_callers = [src for src in callers if src not in self.live]
+        if dead_callers:
+            lines.append(f"  referenced only from unused code: {', '.join(dead_callers[:8])}")
+        if d.path in self.dead_modules:
+            lines.append(f"  its module {d.path} is unused")
+        if node not in self.live and not reason and not live_callers:
+            dead = self._dead(node, d)
+            lines.append(f"  unused (confidence {dead.confidence}): no entry point reaches it, and no framework "
+                         "convention, decorator, name lookup or configuration makes it a root")
+            if dead.mentions:
+                lines.append(f"  its name appears where the analysis cannot resolve it: {', '.join(dead.mentions[:8])}")
+            lines.append("  if something does use it, add it to [tool.mlaudit] entrypoints "
+                         f"(\"{self.project.module_names.get(d.path, d.path)}:{d.qualname}\")")
+        lines.append(f"  entry points considered ({len(self.entries)}): {'; '.join(self.entry_summary(4))}")
+        return lines
+
+
 _CACHE: dict[int, tuple[Any, Liveness]] = {}
 
 

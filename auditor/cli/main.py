@@ -149,12 +149,16 @@ def _write_reports(plan, result, *, verbose: bool, quiet: bool) -> None:
 @click.option("--no-cache", is_flag=True, help="Analyse every file afresh and store nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Evidence of each finding and every skipped file.")
+@click.option("--explain-dead", "explain_dead", multiple=True, metavar="NAME",
+              help="Instead of the report, say why the dead-code analysis thinks NAME (a function, Class.method, "
+                   "module or path.py::name) is used or unused: the roots it tried and the references it found.")
 def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_url_template: str | None,
                  select: tuple[str, ...], ignore: tuple[str, ...],
                  exclude: tuple[str, ...], config_path: Path | None, fail_on: str | None, fail_under: float | None,
                  fail_on_category: tuple[str, ...], exit_zero: bool, baseline_file: Path | None, no_baseline: bool,
                  since: str | None, record: bool, history_file: Path | None, jobs: int | None,
-                 cache_dir: Path | None, no_cache: bool, quiet: bool, verbose: bool) -> None:
+                 cache_dir: Path | None, no_cache: bool, quiet: bool, verbose: bool,
+                 explain_dead: tuple[str, ...] = ()) -> None:
     """Scan PATH (default: the current directory) and report findings."""
     from auditor.report import outputs as report_outputs
 
@@ -166,7 +170,7 @@ def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_u
             fmt, outputs, warn=lambda message: click.echo(f"mlaudit: warning: {message}", err=True))
     except report_outputs.OutputError as exc:
         _fail(str(exc), 2)
-    if no_cache:
+    if no_cache or explain_dead:  # the explanation needs the whole program, not a scan answered from the cache
         cache_dir = None
     elif cache_dir is None and path.exists():
         cache_dir = default_cache_dir(root)
@@ -194,8 +198,22 @@ def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_u
         progress.close()
         _internal_error()
     progress.close()
+    if explain_dead:
+        _explain_dead(result, explain_dead)
+        return
     _write_reports(plan, result, verbose=verbose, quiet=quiet)
     sys.exit(gate_exit_code(result))
+
+
+def _explain_dead(result, names: tuple[str, ...]) -> None:
+    """Why the dead-code analysis thinks each name is used or unused (``--explain-dead``)."""
+    from auditor.analysis.liveness import analyse
+
+    if result.project is None:
+        _fail("the dead-code analysis needs a directory to scan", 2)
+    analysis = analyse(result.project)
+    for name in names:
+        click.echo("\n".join(analysis.explain(name)).rstrip() + "\n")
 
 
 @main.command("baseline")
