@@ -170,10 +170,8 @@ def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_u
             fmt, outputs, warn=lambda message: click.echo(f"mlaudit: warning: {message}", err=True))
     except report_outputs.OutputError as exc:
         _fail(str(exc), 2)
-    if no_cache or explain_dead:  # the explanation needs the whole program, not a scan answered from the cache
-        cache_dir = None
-    elif cache_dir is None and path.exists():
-        cache_dir = default_cache_dir(root)
+    # the explanation needs the whole program, not a scan answered from the cache
+    cache_dir = _cache_dir(path, root, cache_dir, off=no_cache or bool(explain_dead))
     if baseline_file is not None and not no_baseline:
         try:  # a baseline inside the scanned tree is not part of the project
             config.exclude = config.exclude + ["/" + baseline_file.resolve().relative_to(root.resolve()).as_posix()]
@@ -203,6 +201,12 @@ def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_u
         return
     _write_reports(plan, result, verbose=verbose, quiet=quiet)
     sys.exit(gate_exit_code(result))
+
+
+def _cache_dir(path: Path, root: Path, given: Path | None, off: bool) -> Path | None:
+    if off:
+        return None
+    return given if given is not None or not path.exists() else default_cache_dir(root)
 
 
 def _explain_dead(result, names: tuple[str, ...]) -> None:
