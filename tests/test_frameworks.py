@@ -111,8 +111,9 @@ CASES = {
         "importlib.import_module(PLUGIN_NAME)\n" + PLANTED)},
     "runner-discovered-subclasses": {
         "animations/intro.py": "from manim import Scene\n\n\nclass Intro(Scene):\n    def construct(self):\n        pass\n",
-        "load/locustfile.py": "from locust import HttpUser, task\n\n\nclass Scorer(HttpUser):\n    @task\n    def score(self):\n"
-                              "        pass\n",
+        "load/locustfile.py": "from locust import HttpUser, LoadTestShape, task\n\n\nclass Scorer(HttpUser):\n    @task\n"
+                              "    def score(self):\n        pass\n\n\nclass Ramp(LoadTestShape):\n    def tick(self):\n"
+                              "        return (10, 1)\n",
         "tools/export.py": "import json\n\n\nclass _PlantedEncoder(json.JSONEncoder):\n    pass\n" + PLANTED},
     "tfx-module-file": {  # the Trainer and Transform load module files by path and call these functions by name
         "runner.py": ("import os\n\nTRAINER_MODULE = os.path.join('pipeline', 'model.py')\n\n\n"

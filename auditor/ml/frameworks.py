@@ -137,7 +137,7 @@ def is_serverless_handler(path: str, qualname: str, positional: list[str]) -> bo
 # External base classes whose subclasses a runner discovers in the file it is given (test runners,
 # manim, locust, metaflow, scrapy, Django commands): such a class needs no caller in the code.
 RUNNER_BASES = ("TestCase", "Scene", "ThreeDScene", "MovingCameraScene", "HttpUser", "FastHttpUser", "User",
-                "TaskSet", "FlowSpec", "Spider", "BaseCommand", "Command", "Task", "Plugin")
+                "TaskSet", "LoadTestShape", "FlowSpec", "Spider", "BaseCommand", "Command", "Task", "Plugin")
 
 # Bases that do not make a class "external" (their methods are not overrides of anything).
 NEUTRAL_BASES = frozenset({"object", "typing.Generic", "Generic"})
