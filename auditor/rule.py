@@ -195,10 +195,19 @@ class Rule:
 
 
 class ModuleRule(Rule):
-    """Runs on each Python module and notebook, in the per-file worker."""
+    """Runs on each Python module and notebook, in the per-file worker. A rule whose findings the
+    rest of the repository can qualify (a dvc.yaml stage fixing a script's arguments) sets
+    ``refines_in_project`` and defines ``in_project``, which the project phase calls on each of its
+    findings, cached or fresh."""
+
+    refines_in_project: ClassVar[bool] = False
 
     def check(self, module: "ParsedModule") -> Iterable[Finding]:
         raise NotImplementedError
+
+    @classmethod
+    def in_project(cls, finding: Finding, project: "Project") -> Finding:
+        return finding
 
 
 class FileRule(Rule):

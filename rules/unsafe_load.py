@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import re
 
+from auditor.analysis.artifacts import fixed_stage_scripts
 from auditor.rule import Invalid, ModuleRule, Valid
 from auditor.rules.value_origin import IN_PROCESS, SEVERITY, UNTRUSTED, OriginFinder, describe
 
@@ -60,8 +61,36 @@ def _is_const(node: ast.AST | None, value) -> bool:
     return isinstance(node, ast.Constant) and node.value is value
 
 
+_STAGE_SCRIPTS: dict[int, tuple[object, dict[str, str]]] = {}
+
+
+def _fixed_stage_scripts(project) -> dict[str, str]:
+    """``fixed_stage_scripts`` of the project, made once per scan."""
+    cached = _STAGE_SCRIPTS.get(id(project))
+    if cached is None or cached[0] is not project:
+        _STAGE_SCRIPTS.clear()
+        cached = _STAGE_SCRIPTS[id(project)] = (project, fixed_stage_scripts(project))
+    return cached[1]
+
+
 class _LoadRule(ModuleRule):
-    """Shared walk: each subclass looks at the calls of one module, resolved by qualified name."""
+    """Shared walk: each subclass looks at the calls of one module, resolved by qualified name.
+
+    A path from the command line of a script that a dvc.yaml stage runs with fixed arguments is the
+    pipeline's own file (an earlier stage's output): low, whatever the origin table says."""
+
+    refines_in_project = True
+
+    @classmethod
+    def in_project(cls, finding, project):
+        if finding.evidence.get("source") != "command-line" or finding.severity == "low":
+            return finding
+        stage = _fixed_stage_scripts(project).get(finding.path)
+        if stage is None:
+            return finding
+        return finding.with_changes(
+            severity="low", message=f"{finding.message}, which the dvc.yaml stage '{stage}' fixes to a path of the "
+                                    "pipeline's own", evidence={**finding.evidence, "dvc_stage": stage})
 
     def check(self, module):
         origins = OriginFinder.of(module)

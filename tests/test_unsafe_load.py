@@ -63,3 +63,16 @@ def test_trust_remote_code_severity(tmp_path):
     root = make_repo(tmp_path / "repo", {"a.py": code})
     severities = {f.line: f.severity for f in scan_repo(root, {"select": ["ML455"]}).findings}
     assert severities == {3: "low", 4: "medium", 5: "high", 6: "low"}
+
+
+def test_a_path_a_dvc_stage_fixes_is_the_pipelines_own_file(tmp_path):
+    load = "import pickle\nimport sys\n\nwith open(sys.argv[1], 'rb') as f:\n    features = pickle.load(f)\n"
+    root = make_repo(tmp_path / "repo", {
+        "dvc.yaml": ("stages:\n  train:\n    cmd: python src/train.py data/features model.pkl\n"
+                     "  score:\n    cmd: python src/score.py $INPUT\n"),
+        "src/train.py": load, "src/score.py": load, "tools/inspect.py": load,
+    })
+    found = {f.path: (f.severity, f.evidence.get("dvc_stage")) for f in scan_repo(root, {"select": ["ML451"]}).findings}
+    assert found == {"src/train.py": ("low", "train"),  # fixed by the stage
+                     "src/score.py": ("medium", None),  # a shell variable fills it
+                     "tools/inspect.py": ("medium", None)}  # run by hand

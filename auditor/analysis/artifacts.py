@@ -105,6 +105,37 @@ def dvc_outputs(project: "Project") -> list[DvcOutput]:
     return found
 
 
+# `python [options] path.py args...` in a stage command; the arguments are fixed unless a shell
+# variable fills them ($VAR; DVC's own ${params.key} interpolation is fixed by params.yaml).
+_STAGE_SCRIPT = re.compile(r"\bpython[0-9.]*\s+(?:-[A-Za-z]\S*\s+)*(?P<script>[\w./-]+\.py)(?P<args>[^;&|\n]*)")
+_SHELL_VARIABLE = re.compile(r"\$(?!\{)\w|\$\((?!\()|`")
+
+
+def fixed_stage_scripts(project: "Project") -> dict[str, str]:
+    """Scripts that a dvc.yaml stage runs with fixed arguments (repository path -> stage): the
+    paths they are given are the pipeline's own, not a user's."""
+    found: dict[str, str] = {}
+    for file in project.files.values():
+        if file.name.lower() != "dvc.yaml" or not isinstance(file.data, dict) or not isinstance(file.data.get("stages"), dict):
+            continue
+        base = posixpath.dirname(file.path)
+        for name, stage in file.data["stages"].items():
+            if not isinstance(stage, dict):
+                continue
+            wdir = stage.get("wdir") if isinstance(stage.get("wdir"), str) else "."
+            commands = stage.get("cmd")
+            for command in commands if isinstance(commands, list) else [commands]:
+                if not isinstance(command, str):
+                    continue
+                for match in _STAGE_SCRIPT.finditer(command):
+                    if _SHELL_VARIABLE.search(match.group("args")):
+                        continue
+                    script = _norm(posixpath.join(base, wdir, match.group("script")))
+                    if script is not None:
+                        found.setdefault(script, str(name))
+    return found
+
+
 def _pipeline_outputs(file: "RepoFile") -> list[DvcOutput]:
     """The outs of every stage of a dvc.yaml or dvc.lock."""
     stages = file.data.get("stages")

@@ -209,6 +209,12 @@ def _in_cell(finding: Finding, cells: dict[str, list[list[int]]]) -> Finding:
                                 end_line=end[1] if end and end[0] == where[0] else None)
 
 
+def _refined(finding: Finding, project: Project) -> Finding:
+    """A module rule's finding in the light of the whole repository (``ModuleRule.in_project``)."""
+    rule = registry.get_rule(finding.rule)
+    return rule.in_project(finding, project) if getattr(rule, "refines_in_project", False) else finding
+
+
 def _post_process(findings: list[Finding], project: Project, config: Config,
                   ran: list[str] | None = None, blamer: Blamer | None = None) -> tuple[list[Finding], list[Finding]]:
     """Findings to report and findings hidden by suppressions; ``ran`` are the rule ids that ran."""
@@ -219,7 +225,7 @@ def _post_process(findings: list[Finding], project: Project, config: Config,
             overrides[rule.id] = severity
     floor = confidence_rank(config.min_confidence)
     cells = project.fact(NOTEBOOK_CELLS)
-    findings = [_in_cell(f, cells) for f in findings]
+    findings = [_refined(_in_cell(f, cells), project) for f in findings]
     # Ages of undocumented hacks (git blame on their lines) before severity overrides, so that an
     # explicit override wins over the age-based escalation.
     findings = attach_ages([f for f in findings if confidence_rank(f.confidence) >= floor], project, config,
