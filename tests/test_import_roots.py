@@ -274,3 +274,18 @@ def test_writefile_cells_become_modules_at_their_path(cell, expected):
 
     data = _json.dumps({"cells": [{"cell_type": "code", "source": cell}], "nbformat": 4}).encode()
     assert written_modules("labs/nb/lab.ipynb", parse_notebook(data).written) == expected
+
+
+def test_a_dotted_name_in_a_labs_config_names_that_labs_copy(tmp_path):
+    """Hydra's ``_target_: trainer.model.build`` in each lab's config names the lab's own copy of
+    trainer/, so no copy's build() is reported."""
+    files = {}
+    for lab in ("lab1", "lab2"):
+        files[f"{lab}/requirements.txt"] = "hydra-core==1.3.2\n"
+        files[f"{lab}/conf/config.yaml"] = "model:\n  _target_: trainer.model.build\n"
+        files[f"{lab}/trainer/__init__.py"] = ""
+        files[f"{lab}/trainer/model.py"] = "def build(width=8):\n    return width\n"
+        files[f"{lab}/run.py"] = "import hydra\n\nif __name__ == '__main__':\n    print('run')\n"
+    files["lab2/trainer/model.py"] += PLANTED
+    found = dead_code(tmp_path, files)
+    assert found == {("lab2/trainer/model.py", "planted_unused")}

@@ -172,15 +172,24 @@ class Roots:
         return sources
 
     def _add_named(self, entries: dict[str, str], target: str, where: str) -> None:
-        """A target named elsewhere makes its module an entry and the named definition a root."""
-        node = target if target in self.paths else self.graph.resolve_qualified(target.replace(":", "."))
-        if node is None or node == where:
-            return
-        module = node.split("::")[0]
-        if module != where:
-            entries.setdefault(module, f"named in {where}")
-        if node != module:
-            self.reasons.setdefault(node, f"named in {where}")
+        """A target named elsewhere makes its module an entry and the named definition a root: as
+        the naming file's folder sees it (a lab's config names the lab's own copy), else anywhere."""
+        if target in self.paths:
+            nodes = [target]
+        else:
+            dotted = target.replace(":", ".")
+            nodes = self.graph.resolve_all_from(where, dotted) if ("." in dotted and where) else []
+            if not nodes:
+                found = self.graph.resolve_qualified(dotted)
+                nodes = [found] if found is not None else []
+        for node in nodes:
+            if node == where:
+                continue
+            module = node.split("::")[0]
+            if module != where:
+                entries.setdefault(module, f"named in {where}")
+            if node != module:
+                self.reasons.setdefault(node, f"named in {where}")
 
     def _loaded_by_name(self, path: str) -> bool:
         """``import_module(f"pkg.plugins.{name}")`` loads every module of a ``plugins`` package."""
