@@ -226,12 +226,17 @@ def _from_json(value: Any) -> dict[int, LineBlame] | None:
         return None  # damaged or foreign: blame again
 
 
+def needs_age(finding: Finding) -> bool:
+    """An undocumented hack whose age says something: not a course's exercise placeholder."""
+    return finding.category == CATEGORY and not finding.evidence.get("placeholder")
+
+
 def hack_lines(findings: list[Finding]) -> dict[str, list[int] | None]:
     """What to blame for these findings: their lines per path (a notebook whole, since its cell
     lines are lines of JSON)."""
     wanted: dict[str, list[int] | None] = {}
     for finding in findings:
-        if finding.category != CATEGORY:
+        if not needs_age(finding):
             continue
         if finding.path.endswith(".ipynb"):
             wanted[finding.path] = None
@@ -246,8 +251,9 @@ def _no_age(finding: Finding, note: str) -> Finding:
 
 def attach_ages(findings: list[Finding], project: "Project", config: "Config",
                 budget: float = BUDGET_SECONDS, blamer: Blamer | None = None) -> list[Finding]:
-    """Give every undocumented-hack finding the age and author of its line."""
-    targets = [i for i, f in enumerate(findings) if f.category == CATEGORY]
+    """Give every undocumented-hack finding the age and author of its line (an exercise
+    placeholder needs none: it is never escalated, and blaming a course's notebooks is slow)."""
+    targets = [i for i, f in enumerate(findings) if needs_age(f)]
     if not targets:
         return findings
     result = list(findings)
