@@ -102,7 +102,8 @@ class UnusedFeature(ProjectRule):
             if is_test_path(path) or path.endswith(".ipynb"):
                 continue
             for name, line, how, scope in facts.get("columns", {}).get("produced", ()):
-                if name in reported or not _NAME.match(name) or _read_somewhere(project, analysis, name, patterns):
+                if how == "key" or name in reported or not _NAME.match(name) or \
+                        _read_somewhere(project, analysis, name, patterns):
                     continue
                 if any(item[2:] == [scope] for item in escapes.get(path, ())):
                     continue  # the function writes the frame out: its columns are that file's output
@@ -284,7 +285,7 @@ class LegacyFeature(ProjectRule):
             if is_test_path(path) or path.endswith(".ipynb"):
                 continue
             for name, line, how, scope in facts.get("columns", {}).get("produced", ()):
-                if name in reported or not _NAME.match(name) or not _live_scope(analysis, path, scope):
+                if how == "key" or name in reported or not _NAME.match(name) or not _live_scope(analysis, path, scope):
                     continue
                 if name in analysis.attr_index or _config_mentions(project, name):
                     continue
@@ -353,6 +354,14 @@ class TrainingServingSkew(ProjectRule):
         Valid({"train.py": "def build(df):\n    df['ratio'] = df['a'] / df['b']\n    return df[['ratio']]\n",
                "serve.py": "FEATURES = ['ratio']\n\n\ndef predict(row):\n    return row[FEATURES]\n"},
               note="serving receives ready-made features"),
+        Valid({"train.py": ("import yaml\n\n\ndef build(df):\n    df['ratio'] = df['a'] / df['b']\n    return df[['ratio']]\n\n\n"
+                            "def setup(optimizer, path):\n    data = yaml.safe_load(open(path))\n"
+                            "    data['nc'] = len(data['names'])\n    for group in optimizer.param_groups:\n"
+                            "        group['lr'] = group['initial_lr'] * 0.1\n    return data['nc'], optimizer\n\n\n"
+                            "if __name__ == '__main__':\n    setup(None, 'data.yaml')\n    build(None)\n"),
+               "serve.py": ("from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.post('/predict')\ndef predict(row: dict):\n"
+                            "    row['ratio'] = row['a'] / row['b']\n    return row\n")},
+              note="keys of a dataset's yaml and an optimizer's parameter groups are not features"),
         Valid({"train.py": "def build(df):\n    df['ratio'] = df['a'] / df['b']\n    df['duration'] = df['end'] - df['start']\n"
                            "    target = 'duration'\n    return df[['ratio']], df[target]\n\n\n"
                            "if __name__ == '__main__':\n    build(None)\n",
@@ -368,7 +377,8 @@ class TrainingServingSkew(ProjectRule):
         if not train_roots or not serve_roots:
             return
         train_reach, serve_reach = self._reach(analysis, train_roots), self._reach(analysis, serve_roots)
-        train_made, serve_made = _produced_in(analysis, train_reach), _produced_in(analysis, serve_reach)
+        # training's features are columns of frames; serving may compute them on a request's dict
+        train_made, serve_made = _produced_in(analysis, train_reach, keys_too=False), _produced_in(analysis, serve_reach)
         shared = sorted(set(train_made) & set(serve_made))
         if not shared:
             return  # serving does not compute these features itself
@@ -399,12 +409,13 @@ class TrainingServingSkew(ProjectRule):
         return seen
 
 
-def _produced_in(analysis, reach: set[str]) -> dict[str, tuple[str, int]]:
-    """Column -> (path, line) of its first production in a scope of ``reach``."""
+def _produced_in(analysis, reach: set[str], keys_too: bool = True) -> dict[str, tuple[str, int]]:
+    """Column -> (path, line) of its first production in a scope of ``reach``; without ``keys_too``
+    only productions on a frame (not ``x["lr"] = ...`` on what may be a dict)."""
     out: dict[str, tuple[str, int]] = {}
     for path, facts in analysis.symbols.items():
-        for name, line, _, scope in facts.get("columns", {}).get("produced", ()):
-            if (f"{path}::{scope}" if scope else path) in reach:
+        for name, line, how, scope in facts.get("columns", {}).get("produced", ()):
+            if (keys_too or how != "key") and (f"{path}::{scope}" if scope else path) in reach:
                 out.setdefault(name, (path, line))
     return out
 

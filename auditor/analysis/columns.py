@@ -1,6 +1,8 @@
 """Data-frame column facts, collected during the ``symbols`` pass (no second walk of the tree).
 
 A column is *produced* where a frame gets it (``df["x"] = ...``, ``df.loc[:, "x"] = ...``,
+``row["x"] = row["a"] / row["b"]`` on a value that may be a dict: "key", a production only the
+serving side of the skew rule counts,
 ``assign(x=...)``, ``rename(columns={...: "x"})``, Spark ``withColumn``, polars ``alias``, the keys a
 feature function returns, feature-store ``Field(name=...)``). Every other occurrence of the name as a
 string is a possible *use*; occurrences at production sites and in drops are not, so the module
@@ -80,19 +82,22 @@ class ColumnFacts:
             return self._is_frame_var(self.module.dotted_name(value.value), scope)
         return False
 
-    def _rhs_is_frame_work(self, name: str, value: ast.AST) -> bool:
-        """``df["a"] = df["b"] / 2`` or ``.dt``/``.str`` accessors or a pandas call on the right."""
+    def _rhs_frame_work(self, name: str, value: ast.AST) -> str | None:
+        """What on the right makes ``name[...] = ...`` a column: a pandas call or a ``.dt``/``.str``
+        accessor ("assignment"); or only another key of the same value (``df["a"] = df["b"] / 2``,
+        but also ``data["nc"] = len(data["names"])`` on a dict: "key"); None: neither."""
+        same_value = False
         for node in ast.walk(value):
             if isinstance(node, ast.Subscript) and _str(node.slice) is not None \
                     and self.module.dotted_name(node.value) == name:
-                return True
+                same_value = True
             if isinstance(node, ast.Attribute) and node.attr in SERIES_ACCESSORS:
-                return True
+                return "assignment"
             if isinstance(node, ast.Call):
                 qualified = self.module.qualified_name(node.func) or ""
                 if qualified.startswith(FRAME_LIBRARIES):
-                    return True
-        return False
+                    return "assignment"
+        return "key" if same_value else None
 
     def _produce(self, constant: ast.AST, how: str, scope: str) -> None:
         name = _str(constant)
@@ -138,9 +143,10 @@ class ColumnFacts:
             keys = key.elts if isinstance(key, ast.List) else [key]
             if not name or not all(_str(k) for k in keys):
                 continue
-            if self._is_frame_var(name, scope) or self._rhs_is_frame_work(name, node.value):
+            how = "assignment" if self._is_frame_var(name, scope) else self._rhs_frame_work(name, node.value)
+            if how:  # "key": a dict's as likely as a frame's (hyperparameters, a dataset's yaml)
                 for k in keys:
-                    self._produce(k, "assignment", scope)
+                    self._produce(k, how, scope)
 
     def _target_name(self, variable: str, value: ast.AST) -> None:
         """Remember label columns: ``target = "churned"``, ``y_train = df["duration"].values``."""
