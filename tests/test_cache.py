@@ -363,3 +363,29 @@ def test_modules_enter_the_project_model_in_file_order_whichever_came_from_the_c
     store = _fact_store([cached], fresh, jobs, object(), {"c.py": "key"}, {}, None)
     assert store.paths() == ["a.py", "b.py", "c.py"]
     assert list(store.kind("symbols")) == ["a.py", "b.py", "c.py"]
+
+
+def test_a_project_rule_that_raises_keeps_its_error_and_the_cache_of_the_rest(tmp_path, monkeypatch):
+    """A rule that raises on these facts raises again on them: its error is stored with the phase's
+    findings, so a warm scan reports it (exit 3) without running the project phase again."""
+    from auditor import registry
+    from auditor.ci.gate import exit_code
+
+    def explode(self, project):
+        raise RuntimeError("boom in a project rule")
+
+    monkeypatch.setattr(registry.all_rules()["ML154"], "check", explode)
+    root = make_repo(tmp_path / "r", PROJECT, ages={"train.py": 5, "helpers.py": 5, "requirements.txt": 5})
+    cache = tmp_path / "cache"
+    now = 1_800_000_000.0
+    cold = scan_all(root, cache_dir=cache, now=now)
+    assert [e["rule"] for e in cold.errors] == ["ML154"] and exit_code(cold) == 3
+    whole = scan_all(root, cache_dir=cache, now=now)
+    assert whole.cache["whole_scan_reused"] and [e["rule"] for e in whole.errors] == ["ML154"]
+    with open(root / "helpers.py", "a") as handle:
+        handle.write("# TODO: a note at the end\n")  # facts unchanged: the project phase is reused
+    warm = scan_all(root, cache_dir=cache, now=now)
+    assert warm.cache["project_phase_reused"] and not warm.cache["whole_scan_reused"]
+    assert [e["rule"] for e in warm.errors] == ["ML154"] and exit_code(warm) == 3
+    assert [f.to_json() for f in warm.findings if f.path != "helpers.py"] == \
+        [f.to_json() for f in cold.findings if f.path != "helpers.py"]

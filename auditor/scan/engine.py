@@ -407,7 +407,7 @@ def _result_state(result: ScanResult) -> dict[str, Any]:
     return {"findings": [f.to_json() | {"anchor": f.anchor} for f in result.findings],
             "suppressed": [f.to_json() | {"anchor": f.anchor} for f in result.suppressed],
             "readiness": result.readiness, "skipped": result.skipped, "degraded": result.degraded,
-            "counts": [getattr(result, name) for name in _COUNTS]}
+            "counts": [getattr(result, name) for name in _COUNTS], "errors": result.errors}
 
 
 def _restore_result(state: Any, result: ScanResult) -> bool:
@@ -417,10 +417,12 @@ def _restore_result(state: Any, result: ScanResult) -> bool:
         counts = [int(n) for n in state["counts"]]
         skipped = [(str(p), str(r)) for p, r in state["skipped"]]
         degraded = [(str(p), str(r)) for p, r in state["degraded"]]
+        errors = [{"rule": str(e["rule"]), "path": str(e["path"]), "error": str(e["error"])}
+                  for e in state.get("errors", [])]
     except (KeyError, TypeError, ValueError, AttributeError):
         return False  # a damaged or foreign entry: scan normally
     result.findings, result.suppressed, result.readiness = findings, suppressed, state.get("readiness")
-    result.skipped, result.degraded = skipped, degraded
+    result.skipped, result.degraded, result.errors = skipped, degraded, errors
     for name, value in zip(_COUNTS, counts):
         setattr(result, name, value)
     return True
@@ -538,7 +540,7 @@ def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, Repo
     _analyse_project(scan, project, groups, keys, options, module_findings, source_keys)
     result.skipped.sort()
     result.degraded.sort()
-    if whole_key and not result.errors:
+    if whole_key:  # with its internal errors, which the same inputs would raise again
         scan.cache.put("scan", whole_key, _result_state(result))
     result.cache["whole_scan_reused"] = False
 
@@ -626,13 +628,17 @@ def _project_findings(scan: _Scan, project: Project, groups: dict[str, list[type
     found_all: list[Finding] = []
     result.cache["project_phase_reused"] = True
     for group, members in groups.items():
-        found = _stored_findings(scan.cache.get("project", keys[group])) if keys else None
-        if found is None:
+        stored = _stored_findings(scan.cache.get("project", keys[group])) if keys else None
+        if stored is None:
             result.cache["project_phase_reused"] = False
             errors_before = len(result.errors)
             found = _project_phase(members, options, project, result)
-            if keys and len(result.errors) == errors_before:
-                scan.cache.put("project", keys[group], [f.to_json() | {"anchor": f.anchor} for f in found])
+            if keys:  # a rule that raised raises again on the same facts: its error is stored with the rest
+                scan.cache.put("project", keys[group], {"findings": [f.to_json() | {"anchor": f.anchor} for f in found],
+                                                        "errors": result.errors[errors_before:]})
+        else:
+            found, errors = stored
+            result.errors.extend(errors)
         found_all += found
     return found_all
 
@@ -655,12 +661,14 @@ def _start_blame(project: Project, module_findings: list[Finding], cache: Result
     return blamer
 
 
-def _stored_findings(state: Any) -> list[Finding] | None:
-    """Findings from a cache entry, or None when it is missing, damaged or foreign."""
-    if not isinstance(state, list):
+def _stored_findings(state: Any) -> tuple[list[Finding], list[dict[str, str]]] | None:
+    """Findings and internal errors from a project-phase cache entry, or None when it is missing,
+    damaged or foreign."""
+    if not isinstance(state, dict) or not isinstance(state.get("errors"), list):
         return None
     try:
-        return [Finding.from_json(f) for f in state]
+        errors = [{"rule": str(e["rule"]), "path": str(e["path"]), "error": str(e["error"])} for e in state["errors"]]
+        return [Finding.from_json(f) for f in state["findings"]], errors
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
