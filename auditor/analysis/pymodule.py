@@ -142,16 +142,12 @@ class ParsedModule:
         return found
 
     def _qualify(self, node: ast.AST) -> str | None:
-        parts: list[str] = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
+        spelled = dotted_name(node)
+        if spelled is None:
             return None
-        base = self.imports.get(node.id)
-        if base is None:
-            return None
-        return ".".join([base, *reversed(parts)])
+        head, dot, rest = spelled.partition(".")
+        base = self.imports.get(head)
+        return None if base is None else base + dot + rest
 
     def dotted_name(self, node: ast.AST) -> str | None:
         """The source spelling of a name or attribute chain (``self.model.fit``), or None."""
