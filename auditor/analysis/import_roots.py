@@ -198,12 +198,18 @@ def _relative_entry(entry: str, base: str, folders: set[str], workdir: str | Non
     return resolved if resolved is not None and (resolved == "" or resolved in folders) else None
 
 
+def _build_context(dockerfile: str) -> str:
+    """A Dockerfile's build context: its folder, or the folder above a ``docker/`` folder ("" for
+    the repository root)."""
+    folder = PurePosixPath(dockerfile).parent
+    context = (folder.parent if folder.name.lower() == "docker" else folder).as_posix()
+    return "" if context == "." else context
+
+
 def _dockerfile_roots(path: str, text: str, folders: set[str]) -> list[DeclaredRoot]:
     """``ENV PYTHONPATH=...`` of a Dockerfile, relative to its build context (its folder, or the
     folder above a ``docker/`` folder); ``WORKDIR`` tells which container path is the context."""
-    folder = PurePosixPath(path).parent
-    context = (folder.parent if folder.name.lower() == "docker" else folder).as_posix()
-    context = "" if context == "." else context
+    context = _build_context(path)
     workdir = None
     roots = []
     for line in text.splitlines():
@@ -311,9 +317,8 @@ def _working_folders(project: Any) -> list[DeclaredRoot]:
              for unit in getattr(project.units, "dirs", ()) if unit != "."]
     for path, file in project.files.items():
         if file.kind == "dockerfile":
-            folder = PurePosixPath(path).parent
-            context = (folder.parent if folder.name.lower() == "docker" else folder).as_posix()
-            if context != ".":
+            context = _build_context(path)
+            if context:
                 roots.append(DeclaredRoot(context, context, f"{path} (its build context)"))
     return roots
 
