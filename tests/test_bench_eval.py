@@ -40,3 +40,15 @@ def test_the_scorer_reads_saved_scans_and_reports_missing_trees(tmp_path, capsys
     assert "example-get-started: 1 findings, 1 labelled (0 true)" in out and "still false: ML451" in out
     assert "accelerate: no" in out  # no saved scan for it: said, not an error
     assert "high                      0      1           0       0.00" in out
+
+
+def test_recorded_figures_count_each_rule_and_severity_apart():
+    labels = [score.Label("r", "a.py", 10, "ML451", "unsafe-load", True, "downloaded"),
+              score.Label("r", "b.py", 5, "ML451", "unsafe-load", False, "the pipeline's own path")]
+    findings = [{"rule": "ML451", "path": "a.py", "line": 10, "severity": "high"},
+                {"rule": "ML451", "path": "b.py", "line": 5, "severity": "low"},
+                {"rule": "ML451", "path": "c.py", "line": 1, "severity": "low"}]
+    matched, _ = score.match(findings, labels)
+    assert score.by_rule_and_severity(findings, matched) == {"ML451": {
+        "high": {"true": 1, "false": 0, "reported": 1},
+        "low": {"true": 0, "false": 1, "reported": 2}}}

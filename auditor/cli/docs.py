@@ -14,10 +14,13 @@ import json
 import re
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterable
 
 from auditor import registry
+from auditor.finding import PRECISION_PROMISE, SEVERITIES
 from auditor.rule import Example, Rule
 
 REGENERATE = "python -m auditor.cli.docs"
@@ -70,6 +73,45 @@ def _example_text(label: str, example: Example) -> str:
     return "\n\n".join(parts)
 
 
+@lru_cache(maxsize=1)
+def measured_precision() -> dict[str, Any]:
+    """The evaluation set's figures (``bench/eval/score.py --record``): the repositories by commit,
+    and per rule and severity how many findings were reported and how many were labelled true or false."""
+    return json.loads(resources.files("auditor.cli").joinpath("measured_precision.json").read_text(encoding="utf-8"))
+
+
+def promise_kept(severity: str, true: int, false: int) -> bool | None:
+    """Whether labelled findings at this severity keep its promise; None when nothing is labelled
+    or the severity promises nothing."""
+    least = PRECISION_PROMISE.get(severity)
+    if least is None or not true + false:
+        return None
+    return true / (true + false) >= least
+
+
+def _measured_text(rule_id: str) -> str:
+    measured = measured_precision()
+    repositories = len(measured["repositories"])
+    place = (f"the evaluation set (`bench/eval`: {repositories} public ML repositories of different kinds, "
+             "each pinned by commit)")
+    by_severity = measured["rules"].get(rule_id)
+    if not by_severity:
+        return (f"It reported nothing on {place}, so its precision on real code is not measured yet; "
+                "its examples below run as tests.")
+    rows = ["| severity | reported | labelled true | labelled false | precision | promise |", "|---|---|---|---|---|---|"]
+    for severity in sorted(by_severity, key=SEVERITIES.index, reverse=True):
+        counts = by_severity[severity]
+        true, false = counts["true"], counts["false"]
+        shown = f"{true / (true + false):.2f}" if true + false else "not labelled"
+        least = PRECISION_PROMISE.get(severity)
+        kept = promise_kept(severity, true, false)
+        promise = ("none (context)" if least is None else
+                   f"at least {least:.2f}" + {True: ": kept", False: ": NOT kept", None: ""}[kept])
+        rows.append(f"| {severity} | {counts['reported']} | {true} | {false} | {shown} | {promise} |")
+    return (f"On {place}, a reviewer read a sample of its findings and labelled each true or false "
+            "(`bench/eval/labels.csv`; what each severity promises: `docs/severity.md`):\n\n" + "\n".join(rows))
+
+
 def rule_text(rule: type[Rule]) -> str:
     """Everything about one rule, as Markdown that also reads as plain text in a terminal."""
     parts = [f"# {rule.id} {rule.name}",
@@ -84,6 +126,7 @@ def rule_text(rule: type[Rule]) -> str:
         parts += ["## Options", f"In `[tool.mlaudit.rules.{rule.id}]`:",
                   "\n".join(f"- `{key}` ({option.type.__name__}, default `{option.default!r}`): {option.help}"
                             for key, option in rule.options.items())]
+    parts += ["## Measured precision", _measured_text(rule.id)]
     for label, valid in (("Example that is reported", False), ("Example that is fine", True)):
         example = next((e for e in rule.examples if e.valid == valid), None)
         if example is not None:

@@ -1,6 +1,6 @@
 """Score mlaudit's findings against the labels of the evaluation set (bench/eval/labels.csv).
 
-    python bench/eval/score.py [--trees DIR] [--scan-json DIR] [--repo NAME]
+    python bench/eval/score.py [--trees DIR] [--scan-json DIR] [--repo NAME] [--record]
 
 For each repository of bench/eval/repos.toml whose tree is present (default: /work/trees/NAME, or
 --trees DIR/NAME) at its pinned commit, the scorer runs `mlaudit scan --no-cache --format json`
@@ -9,6 +9,10 @@ path, rule and line (within 2 lines). It prints, per rule and per severity: labe
 false, unlabelled, and precision (true / labelled); then every labelled-false finding still
 reported, and every label no finding matched (fixed, or moved). A missing tree is reported with
 how to fetch it (bench/eval/README.md), not an error. Standard library only; deterministic output.
+
+With --record (all repositories present, no --repo), the per-rule, per-severity counts are written
+to auditor/cli/measured_precision.json, which each rule's documentation page quotes
+(`python -m auditor.cli.docs` regenerates the pages).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 HERE = Path(__file__).resolve().parent
+RECORD = HERE.parents[1] / "auditor" / "cli" / "measured_precision.json"
 LINE_SLACK = 2
 
 
@@ -87,6 +92,26 @@ def table(title: str, counts: dict[str, list[int]]) -> list[str]:
     return lines
 
 
+def by_rule_and_severity(findings: list[dict], matched: dict[int, Label]) -> dict[str, dict[str, dict[str, int]]]:
+    """rule -> severity -> {"true", "false", "reported"}: what a rule's documentation page quotes."""
+    counts: dict[str, dict[str, dict[str, int]]] = {}
+    for index, finding in enumerate(findings):
+        row = counts.setdefault(finding["rule"], {}).setdefault(finding["severity"],
+                                                                {"true": 0, "false": 0, "reported": 0})
+        row["reported"] += 1
+        label = matched.get(index)
+        if label is not None:
+            row["true" if label.verdict else "false"] += 1
+    return {rule: dict(sorted(severities.items())) for rule, severities in sorted(counts.items())}
+
+
+def record(path: Path, repos: list[dict], findings: list[dict], matched: dict[int, Label]) -> None:
+    payload = {"evaluation_set": "bench/eval",
+               "repositories": {repo["name"]: repo["commit"] for repo in repos},
+               "rules": by_rule_and_severity(findings, matched)}
+    path.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+
+
 def scan(tree: Path) -> list[dict]:
     done = subprocess.run([sys.executable, "-m", "auditor", "scan", str(tree), "--no-cache", "--format", "json",
                            "--exit-zero"], capture_output=True, text=True, cwd=HERE)
@@ -106,12 +131,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scan-json", type=Path, help="read NAME.json scan results from this folder instead of scanning")
     parser.add_argument("--repo", action="append", help="only this repository (repeatable)")
     parser.add_argument("--labels", type=Path, default=HERE / "labels.csv")
+    parser.add_argument("--record", nargs="?", type=Path, const=RECORD, default=None,
+                        help=f"write the per-rule figures for the rules' pages (default {RECORD.relative_to(HERE.parents[1])})")
     args = parser.parse_args(argv)
+    if args.record and args.repo:
+        parser.error("--record needs every repository: leave out --repo")
     repos = tomllib.loads((HERE / "repos.toml").read_text(encoding="utf-8"))["repo"]
     labels = read_labels(args.labels)
     out: list[str] = []
     all_findings: list[dict] = []
     all_matched: dict[int, Label] = {}
+    scanned: list[str] = []
     for repo in repos:
         name = repo["name"]
         if args.repo and name not in args.repo:
@@ -132,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             if commit != repo["commit"]:
                 out.append(f"{name}: {tree} is at {commit}, not the pinned {repo['commit']}; labels may not match")
             findings = scan(tree)
+        scanned.append(name)
         matched, unmatched = match(findings, repo_labels)
         out.append(f"{name}: {len(findings)} findings, {len(matched)} labelled "
                    f"({sum(label.verdict for label in matched.values())} true)")
@@ -146,6 +177,12 @@ def main(argv: list[str] | None = None) -> int:
         offset = len(all_findings)
         all_findings += [dict(f, repo=name) for f in findings]
         all_matched.update({offset + i: label for i, label in matched.items()})
+    if args.record:
+        missing = [repo["name"] for repo in repos if repo["name"] not in scanned]
+        if missing:
+            raise SystemExit(f"--record needs every repository; missing: {', '.join(missing)}")
+        record(args.record, repos, all_findings, all_matched)
+        out.append(f"recorded {args.record}")
     out.append("")
     out += table("rule", tally(all_findings, all_matched, lambda f: f["rule"]))
     out.append("")
