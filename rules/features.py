@@ -88,6 +88,16 @@ class UnusedFeature(ProjectRule):
         Valid("import pandas as pd\n\n\ndef save_results(df, y_pred, path):\n    out = pd.DataFrame()\n"
               "    out['ride_id'] = df['ride_id']\n    out['diff'] = df['duration'] - y_pred\n    out.to_parquet(path)\n",
               note="columns of a frame the same function writes out are that file's output"),
+        Invalid("REPORT_COLUMNS = ['ride_id', 'diff']\n\n\ndef save_results(df, y_pred, path):\n"
+                "    df['diff'] = df['duration'] - y_pred\n    df['debug_ratio'] = df['duration'] / y_pred\n"
+                "    df[REPORT_COLUMNS].to_parquet(path)\n",
+                expect=[6], note="a frame written with a fixed column list writes only those columns"),
+        Valid("NUMERIC = ['age_days']\nCATEGORICAL = ['city']\n\n\ndef train(df, y, model):\n"
+              "    df['age_days'] = df['age'] * 365\n    model.fit(df[NUMERIC + CATEGORICAL], y)\n",
+              note="a column that reaches fit through a column list is read"),
+        Valid("def save_results(df, y_pred, path):\n    df['diff'] = df['duration'] - y_pred\n"
+              "    df[df['diff'] > 0].to_parquet(path)\n",
+              note="a row filter writes every column"),
     )
 
     def check(self, project):

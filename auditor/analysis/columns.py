@@ -40,6 +40,28 @@ def _frame_name(name: str) -> bool:
     return lowered.startswith("df") or lowered.endswith("df") or "frame" in lowered
 
 
+_COLUMN_LIST_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$|col|feature|field|keep|select|report|output", re.I)
+
+
+def _names_columns(index: ast.AST) -> bool:
+    """An index that names columns: a list or string literal, or a variable named like a column
+    list (``REPORT_COLUMNS``, ``feature_cols``). A mask (``df[df.x > 0]``) selects rows, all columns."""
+    if isinstance(index, ast.List) or _str(index):
+        return True
+    name = index.attr if isinstance(index, ast.Attribute) else index.id if isinstance(index, ast.Name) else None
+    return bool(name and _COLUMN_LIST_NAME.search(name) and "mask" not in name.lower())
+
+
+def _selects_columns(receiver: ast.AST) -> bool:
+    """``df[COLS]`` or ``df.loc[:, COLS]``: the frame written is cut to those columns."""
+    if not isinstance(receiver, ast.Subscript):
+        return False
+    index = receiver.slice
+    if isinstance(receiver.value, ast.Attribute) and receiver.value.attr in ("loc", "iloc"):
+        return isinstance(index, ast.Tuple) and len(index.elts) == 2 and _names_columns(index.elts[1])
+    return _names_columns(index)
+
+
 def _str(node: ast.AST) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
@@ -219,6 +241,10 @@ class ColumnFacts:
                 self._site(kw.value)
 
     def _on_write(self, node: ast.Call, scope: str) -> None:
+        # ``df[REPORT_COLUMNS].to_csv(...)`` or ``to_csv(columns=[...])`` writes only the listed
+        # columns, each a plain string use; a column outside the list does not leave the code
+        if any(kw.arg == "columns" for kw in node.keywords) or _selects_columns(node.func.value):
+            return
         self.escapes.append([node.func.attr, node.lineno, scope])
 
     def _on_select_dtypes(self, node: ast.Call, scope: str) -> None:
