@@ -28,6 +28,25 @@ def test_confidence_tiers(tmp_path):
     assert found["public_unused"].confidence == "medium"
     assert found["looked_up_dynamically"].confidence == "low"
     assert found["looked_up_dynamically"].evidence["name_mentioned_in"] == ["other.py (string)"]
+
+
+def test_a_mention_in_another_unit_cannot_reach_a_labs_definition(tmp_path):
+    # two labs of a course, each a unit with its own copy of a helper; lab two names its copy in a
+    # registry string, which says nothing about lab one's copy. Shared code at the root stays
+    # reachable from any lab's mention.
+    lab = ("def _reader(path):\n    return open(path)\n\n\ndef run():\n    return 1\n\n\n"
+           "if __name__ == '__main__':\n    run()\n")
+    files = {
+        "labs/one/requirements.txt": "pandas==2.2.0\n", "labs/one/train.py": lab,
+        "labs/two/requirements.txt": "pandas==2.2.0\n",
+        "labs/two/train.py": lab.replace("return 1", "return globals()['_reader']"),
+        "common/io_helpers.py": "def _shared_reader(path):\n    return open(path)\n",
+        "labs/two/use.py": "NAMES = ['_shared_reader']\n\nif __name__ == '__main__':\n    print(NAMES)\n",
+    }
+    found = {(f.path, f.symbol): f for f in scan(tmp_path, files, select=("ML101",))}
+    assert found[("labs/one/train.py", "_reader")].confidence == "high"
+    assert found[("labs/two/train.py", "_reader")].confidence == "low"  # named by a string in its own lab
+    assert found[("common/io_helpers.py", "_shared_reader")].confidence == "low"
     assert found["public_unused"].evidence["lines"] == 2
 
 

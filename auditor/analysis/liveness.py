@@ -19,6 +19,7 @@ from typing import Any
 from auditor.analysis.program import Definition
 from auditor.analysis.roots import Roots, private, public
 from auditor.ml import frameworks as fw
+from auditor.model.units import ROOT
 
 
 @dataclass
@@ -192,9 +193,10 @@ class Liveness:
 
     def _dead(self, node: str, d: Definition) -> DeadDefinition:
         name = d.qualname.rsplit(".", 1)[-1]
-        mentions = sorted({f"{p} (attribute)" for p in self.attr_index.get(name, ()) if d.kind != "method"}
-                          | {f"{p} (string)" for p in self.string_index.get(name, ())}
-                          | {f"{p} (name)" for p in self.name_index.get(name, ()) if p != d.path})
+        reaches = self._mention_filter(d.path)
+        mentions = sorted({f"{p} (attribute)" for p in self.attr_index.get(name, ()) if d.kind != "method" and reaches(p)}
+                          | {f"{p} (string)" for p in self.string_index.get(name, ()) if reaches(p)}
+                          | {f"{p} (name)" for p in self.name_index.get(name, ()) if p != d.path and reaches(p)})
         used_by = sorted(src for src in self.graph.predecessors(node) if src != node and not src.startswith(node + "."))
         # a name mentioned where the graph cannot resolve it may be used dynamically
         if mentions:
@@ -204,6 +206,17 @@ class Liveness:
         else:
             confidence = "high"
         return DeadDefinition(d, confidence, mentions[:5], used_by[:5])
+
+    def _mention_filter(self, path: str):
+        """Which files' mentions could reach a definition in ``path``: a unit is a program of its
+        own (docs/units.md), so a string or attribute in another lab cannot name this lab's function
+        (course monorepos repeat the same helper in every lab); code of the root unit may be shared
+        by all, so any file's mention counts for it."""
+        units = self.project.units
+        unit = units.of(path)
+        if unit == ROOT:
+            return lambda _other: True
+        return lambda other: units.of(other) == unit
 
     # -- imports ----------------------------------------------------------------------------------
     def imported_names(self) -> set[str]:
