@@ -28,6 +28,7 @@ def test_confidence_tiers(tmp_path):
     assert found["public_unused"].confidence == "medium"
     assert found["looked_up_dynamically"].confidence == "low"
     assert found["looked_up_dynamically"].evidence["name_mentioned_in"] == ["other.py (string)"]
+    assert found["public_unused"].evidence["lines"] == 2
 
 
 def test_a_mention_in_another_unit_cannot_reach_a_labs_definition(tmp_path):
@@ -47,7 +48,6 @@ def test_a_mention_in_another_unit_cannot_reach_a_labs_definition(tmp_path):
     assert found[("labs/one/train.py", "_reader")].confidence == "high"
     assert found[("labs/two/train.py", "_reader")].confidence == "low"  # named by a string in its own lab
     assert found[("common/io_helpers.py", "_shared_reader")].confidence == "low"
-    assert found["public_unused"].evidence["lines"] == 2
 
 
 def test_library_public_api_is_not_dead(tmp_path):
