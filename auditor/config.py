@@ -26,7 +26,9 @@ class Config:
     ignore: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)  # gitignore-style patterns
     fail_on: str = "high"
-    min_confidence: str = "low"
+    # low-confidence findings (a name mentioned where a dynamic lookup may reach it) are hidden
+    # unless asked for: a false "unused" costs more trust than a missed one
+    min_confidence: str = "medium"
     max_file_size: int = 2_000_000  # bytes; larger source files are skipped with a reason
     entrypoints: list[str] = field(default_factory=list)  # extra roots for whole-program analysis
     severity: dict[str, str] = field(default_factory=dict)  # rule id -> severity override

@@ -205,13 +205,13 @@ def test_outside_git_a_touched_module_is_a_new_input_when_the_repository_has_mod
     old = 1_700_000_000
     for path in example.files:
         os.utime(root / path, (old, old))
-    assert not any(f.rule == "ML302" for f in scan_all(root, cache_dir=cache).findings)
+    assert not any(f.rule == "ML302" for f in scan_all(root, {"min-confidence": "low"}, cache_dir=cache).findings)
     with open(root / "train.py", "a") as handle:
         handle.write("# retrained\n")
     ran = []
     real = engine._project_phase
     monkeypatch.setattr(engine, "_project_phase", lambda rules, *a: ran.extend(r.id for r in rules) or real(rules, *a))
-    warm = scan_all(root, cache_dir=cache)
+    warm = scan_all(root, {"min-confidence": "low"}, cache_dir=cache)
     assert not warm.cache["project_phase_reused"]
     assert any(f.rule == "ML302" for f in warm.findings)
     assert ran == ["ML301", "ML302"]  # the rules that read file times, and only they

@@ -143,3 +143,17 @@ def test_python_dash_m_and_console_script(tmp_path):
                           capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)["findings"]) == 2
+
+
+def test_min_confidence_on_the_command_line_and_what_it_hid(tmp_path):
+    root = make_repo(tmp_path / "r", {
+        "app.py": "def looked_up_dynamically():\n    return 3\n",
+        "other.py": "NAMES = ['looked_up_dynamically']\n\nif __name__ == '__main__':\n    print(NAMES)\n"})
+    hidden = run("scan", root, "--select", "ML101", "--no-cache")
+    assert "looked_up_dynamically" not in hidden.output
+    assert "1 finding(s) less certain than medium confidence hidden: --min-confidence low shows them" in hidden.output
+    shown = run("scan", root, "--select", "ML101", "--no-cache", "--min-confidence", "low", "--format", "json")
+    data = json.loads(shown.output)
+    assert [f["symbol"] for f in data["findings"]] == ["looked_up_dynamically"]
+    assert data["summary"]["below_min_confidence"] == 0
+    assert run("scan", root, "--min-confidence", "certain").exit_code == 2

@@ -8,7 +8,7 @@ from auditor.testing import make_repo, scan_repo
 
 def scan(tmp_path, files, select=("dead-code",), **config):
     root = make_repo(tmp_path / "repo", files)
-    result = scan_repo(root, {"select": list(select), **config})
+    result = scan_repo(root, {"select": list(select), "min-confidence": "low", **config})
     assert not result.errors, result.errors
     return result.findings
 
@@ -160,3 +160,15 @@ def test_names_used_through_a_star_import_are_used(tmp_path):
              "train.py": "from settings import *\n\nif __name__ == '__main__':\n    print(BATCH, helper())\n"}
     found = {f.symbol for f in scan(tmp_path, files, select=("ML101", "ML103"))}
     assert found == {"UNUSED_SETTING"}
+
+
+def test_low_confidence_findings_are_hidden_by_default_and_counted(tmp_path):
+    files = {"app.py": "def _private_unused():\n    return 1\n\n\ndef looked_up_dynamically():\n    return 3\n",
+             "other.py": "NAMES = ['looked_up_dynamically']\n\nif __name__ == '__main__':\n    print(NAMES)\n"}
+    root = make_repo(tmp_path / "repo", files)
+    result = scan_repo(root, {"select": ["ML101"]})
+    assert [f.symbol for f in result.findings] == ["_private_unused"]
+    assert result.below_min_confidence == 1
+    shown = scan_repo(root, {"select": ["ML101"], "min-confidence": "low"})
+    assert sorted(f.symbol for f in shown.findings) == ["_private_unused", "looked_up_dynamically"]
+    assert shown.below_min_confidence == 0

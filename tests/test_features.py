@@ -7,7 +7,7 @@ from auditor.testing import make_repo, scan_repo
 
 def unused_features(tmp_path, files, rules=("ML151",)):
     root = make_repo(tmp_path / "repo", files)
-    result = scan_repo(root, {"select": list(rules)})
+    result = scan_repo(root, {"select": list(rules), "min-confidence": "low"})
     assert not result.errors, result.errors
     return {f.symbol: f for f in result.findings}
 

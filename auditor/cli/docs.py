@@ -117,6 +117,9 @@ def rule_text(rule: type[Rule]) -> str:
     parts = [f"# {rule.id} {rule.name}",
              f"Category: {rule.category} · Severity: {rule.severity} · Confidence: {rule.confidence} · "
              f"Scope: {rule.kind()}"]
+    if rule.confidence == "low":
+        parts.append("Its findings are uncertain (confidence low), so a scan shows them only with "
+                     "`--min-confidence low` (or `min-confidence = \"low\"` in `[tool.mlaudit]`).")
     if getattr(rule, "made_by", None):
         parts.append(f"Made by {rule.made_by}, not by a check of its own.")
     parts += ["## What it does", "\n".join(line.strip() for line in (rule.__doc__ or "").strip().splitlines()),

@@ -17,7 +17,7 @@ from auditor.ci.since import SinceError
 from auditor.cli.history import history_group, record_scan, report_command
 from auditor.cli.settings import load_config
 from auditor.config import ConfigError, check_patterns
-from auditor.finding import CATEGORIES, SEVERITIES
+from auditor.finding import CATEGORIES, CONFIDENCES, SEVERITIES
 from auditor.report import FORMATS
 from auditor.scan.cache import default_cache_dir
 from auditor.scan.engine import ScanError, scan
@@ -132,6 +132,8 @@ def _write_reports(plan, result, *, verbose: bool, quiet: bool) -> None:
               help="Gate: fail when the readiness score (0-100) is below SCORE.")
 @click.option("--fail-on-category", multiple=True, type=click.Choice(CATEGORIES), metavar="CATEGORY",
               help="Gate: fail on any finding in CATEGORY (repeatable).")
+@click.option("--min-confidence", type=click.Choice(CONFIDENCES),
+              help="Hide findings less certain than this (default: medium, or min-confidence in the configuration).")
 @click.option("--exit-zero", is_flag=True, help="Report the gate but exit 0 when it fails (errors still exit 2/3).")
 @click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Report and gate only findings not in this baseline file (see `mlaudit baseline`).")
@@ -155,8 +157,8 @@ def _write_reports(plan, result, *, verbose: bool, quiet: bool) -> None:
 def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_url_template: str | None,
                  select: tuple[str, ...], ignore: tuple[str, ...],
                  exclude: tuple[str, ...], config_path: Path | None, fail_on: str | None, fail_under: float | None,
-                 fail_on_category: tuple[str, ...], exit_zero: bool, baseline_file: Path | None, no_baseline: bool,
-                 since: str | None, record: bool, history_file: Path | None, jobs: int | None,
+                 fail_on_category: tuple[str, ...], min_confidence: str | None, exit_zero: bool,
+                 baseline_file: Path | None, no_baseline: bool, since: str | None, record: bool, history_file: Path | None, jobs: int | None,
                  cache_dir: Path | None, no_cache: bool, quiet: bool, verbose: bool,
                  explain_dead: tuple[str, ...] = ()) -> None:
     """Scan PATH (default: the current directory) and report findings."""
@@ -164,7 +166,8 @@ def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_u
 
     root = path if path.is_dir() or not path.exists() else path.parent
     config = _scan_config(root, config_path, select, ignore, exclude, source_url_template, fail_on=fail_on,
-                          jobs=jobs, fail_under=fail_under, fail_on_category=list(fail_on_category) or None)
+                          jobs=jobs, fail_under=fail_under, fail_on_category=list(fail_on_category) or None,
+                          min_confidence=min_confidence)
     try:
         plan = report_outputs.plan_outputs(
             fmt, outputs, warn=lambda message: click.echo(f"mlaudit: warning: {message}", err=True))

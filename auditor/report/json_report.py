@@ -36,6 +36,7 @@ def result_to_dict(result, *, as_json=lambda findings: [f.to_json() for f in fin
             "by_category": {c: by_category[c] for c in CATEGORIES if by_category[c]},
             "by_severity": {s: by_severity[s] for s in reversed(SEVERITIES) if by_severity[s]},
             "total": len(findings),
+            "below_min_confidence": getattr(result, "below_min_confidence", 0),
             "fail_on": result.config.fail_on,
             "failing": len(result.failing()),
         },

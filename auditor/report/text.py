@@ -135,6 +135,10 @@ def _summary(result, style) -> list[str]:
         sevs = ", ".join(f"{s} {by_severity[s]}" for s in reversed(SEVERITIES) if by_severity[s])
         out.append(f"  by category: {cats}")
         out.append(f"  by severity: {sevs}")
+    below = getattr(result, "below_min_confidence", 0)
+    if below:
+        out.append(f"  {below} finding(s) less certain than {result.config.min_confidence} confidence hidden: "
+                   "--min-confidence low shows them")
     if not result.git.available or result.git.partial:
         out.append(f"  note: {result.git.reason}")
     cache_note = _cache_note(result.cache or {})

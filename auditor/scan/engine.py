@@ -80,6 +80,7 @@ class ScanResult:
     cache: dict[str, Any] = field(default_factory=dict)  # cache use: enabled, hits, analysed, directory
     readiness: dict[str, Any] | None = None  # the operational-readiness score (auditor/readiness)
     suppressed: list[Finding] = field(default_factory=list)  # hidden by reasoned suppressions (auditor/suppress)
+    below_min_confidence: int = 0  # findings left out because they are less certain than `min-confidence`
     # Only-new-debt comparisons (auditor/ci/baseline.py, auditor/ci/since.py): what was compared and how
     # many findings it hid; ``findings`` then holds only the new ones.
     baseline: dict[str, Any] | None = None
@@ -215,9 +216,10 @@ def _refined(finding: Finding, project: Project) -> Finding:
     return rule.in_project(finding, project) if getattr(rule, "refines_in_project", False) else finding
 
 
-def _post_process(findings: list[Finding], project: Project, config: Config,
-                  ran: list[str] | None = None, blamer: Blamer | None = None) -> tuple[list[Finding], list[Finding]]:
-    """Findings to report and findings hidden by suppressions; ``ran`` are the rule ids that ran."""
+def _post_process(findings: list[Finding], project: Project, config: Config, ran: list[str] | None = None,
+                  blamer: Blamer | None = None) -> tuple[list[Finding], list[Finding], int]:
+    """Findings to report, findings hidden by suppressions, and how many were less certain than
+    ``min-confidence``; ``ran`` are the rule ids that ran."""
     overrides = {}
     for key, severity in config.severity.items():
         rule = registry.get_rule(key)
@@ -226,13 +228,15 @@ def _post_process(findings: list[Finding], project: Project, config: Config,
     floor = confidence_rank(config.min_confidence)
     cells = project.fact(NOTEBOOK_CELLS)
     findings = [_refined(_in_cell(f, cells), project) for f in findings]
+    certain = [f for f in findings if confidence_rank(f.confidence) >= floor]
+    below = len(findings) - len(certain)
     # Ages of undocumented hacks (git blame on their lines) before severity overrides, so that an
     # explicit override wins over the age-based escalation.
-    findings = attach_ages([f for f in findings if confidence_rank(f.confidence) >= floor], project, config,
-                           blamer=blamer)
+    findings = attach_ages(certain, project, config, blamer=blamer)
     kept = []
     for finding in findings:
         if confidence_rank(finding.confidence) < floor:
+            below += 1
             continue
         changes: dict[str, Any] = {"owners": project.owners_of(finding.path), "unit": project.units.of(finding.path)}
         if finding.rule in overrides:
@@ -245,7 +249,7 @@ def _post_process(findings: list[Finding], project: Project, config: Config,
     everything = assign_fingerprints(outcome.kept + outcome.suppressed)
     reported = [f for f in everything if "suppressed_by" not in f.evidence]
     hidden = [f for f in everything if "suppressed_by" in f.evidence]
-    return sorted(reported, key=Finding.sort_key), sorted(hidden, key=Finding.sort_key)
+    return sorted(reported, key=Finding.sort_key), sorted(hidden, key=Finding.sort_key), below
 
 
 def _content_hashes(root: Path, paths: list[str]) -> dict[str, str]:
@@ -400,7 +404,7 @@ def _analyse(jobs: list[SourceJob], files: dict[str, RepoFile], config: Config,
 
 # --- what a later scan reuses (auditor/scan/incremental.py) ----------------------------------------
 
-_COUNTS = ("python_files", "notebooks", "python_lines")
+_COUNTS = ("python_files", "notebooks", "python_lines", "below_min_confidence")
 
 
 def _result_state(result: ScanResult) -> dict[str, Any]:
@@ -613,8 +617,8 @@ def _analyse_project(scan: _Scan, project: Project, groups: dict[str, list[type]
     gc.disable()
     try:
         project_findings = _project_findings(scan, project, groups, keys, options)
-        result.findings, result.suppressed = _post_process(module_findings + project_findings, project,
-                                                           result.config, [r.id for r in result.rules], blamer)
+        result.findings, result.suppressed, result.below_min_confidence = _post_process(
+            module_findings + project_findings, project, result.config, [r.id for r in result.rules], blamer)
         result.readiness = _readiness(project, result, scan.cache, key, gathered, gathering)
     finally:
         gc.enable()
