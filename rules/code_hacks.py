@@ -420,7 +420,10 @@ _USER_PATH = re.compile(
 _PLACEHOLDER_USERS = {"user", "username", "user_name", "yourname", "your_name", "your-name", "you", "me", "name",
                       "someone", "xxx", "foo", "bar", "example", "runner", "jovyan", "public", "shared", "default",
                       "default user", "all users", "myuser", "my_user", "USER", "USERNAME", "<user>", "ubuntu",
-                      "ec2-user", "vagrant", "docker", "app", "ci"}
+                      "ec2-user", "vagrant", "docker", "app", "ci",
+                      # the default users of hosted notebooks, dev containers and images: Vertex AI
+                      # Workbench, SageMaker Studio, Codespaces, VS Code dev containers, Airflow's image
+                      "jupyter", "sagemaker-user", "codespace", "vscode", "airflow", "coder"}
 
 
 class HardcodedUserPath(ModuleRule):
@@ -428,7 +431,7 @@ class HardcodedUserPath(ModuleRule):
     `/Users/bob/...`, `C:\\Users\\carol\\...`).
 
     Docstrings, placeholder users (`/home/user/`, `/home/<user>/`) and shared service accounts
-    (`/home/ubuntu`, `/home/jovyan`) are not reported, nor are tests.
+    (`/home/ubuntu`, `/home/jovyan`, `/home/jupyter` of a hosted notebook) are not reported, nor are tests.
     """
 
     id = "ML409"
@@ -444,7 +447,8 @@ class HardcodedUserPath(ModuleRule):
     examples = (
         Valid('"""Data lives in /home/alice/data on the old box."""\nDATA = "data/raw.csv"\n'
               'HELP = "e.g. /home/<user>/data or /Users/you/data"\nCACHE = "~/.cache/churn"\n'
-              'URL = "https://example.com/home/alice/x"\nNB = "/home/jovyan/work"\n'),
+              'URL = "https://example.com/home/alice/x"\nNB = "/home/jovyan/work"\n'
+              'VERTEX = "/home/jupyter/training-data-analyst"\n'),
         Valid({"tests/test_paths.py": "def test_norm():\n    assert norm('/home/alice/x') == 'x'\n"}),
         Invalid('import sys\nsys.path.insert(0, "/home/alice/projects/churn/src")\n'
                 'df = "C:\\\\Users\\\\bob\\\\Downloads\\\\data.csv"\nout = f"/Users/carol/runs/{run_id}"\n',

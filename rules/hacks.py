@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from auditor.ml.paths import is_exercise_path
+from auditor.ml.teaching import PLACEHOLDER_STATEMENT, READER_INSTRUCTION
 from auditor.rule import Invalid, ModuleRule, Option, Valid, regex_check
 
 # Shared by every undocumented-hack rule; read by auditor.scan.blame when it attaches ages.
@@ -33,18 +34,6 @@ _MARKER = re.compile(
     r"|^#+\s*(?P<self>(?i:hack|kludge|workaround))(?=\s+(?i:to|for|around|because|so|until|while)\b)",
 )
 _OWNER = re.compile(r"\s*\(([^()]{1,40})\)")
-# Course and template material: a marker that instructs the reader ("todo 3: your code here",
-# "todo(step 6): uncomment here to add Transform", "todo: set your PROJECT_ID") is an exercise or a
-# set-up step, not debt. Matched against the text after the marker.
-_INSTRUCTION = re.compile(
-    r"^[\s:(]*(?:step\s*\d+|\d+\s*[:.)]|\d+\s*$)"  # a numbered step
-    r"|\b(?:your|you|yours)\b"  # addressed to the reader
-    r"|^[\s:(\-]*(?:\(optional\)\s*)?(?:uncomment|complete|implement|fill\s+in|replace\s+(?:this|with)|"
-    r"write\s+(?:the|a|your)|insert)\b",
-    re.I,
-)
-# A statement that only holds a place: the line after an exercise's marker.
-_STUB = re.compile(r"^\s*(?:pass|\.\.\.|None|return(?:\s+None)?|\w+\s*=\s*(?:None|\.\.\.))\s*(?:#.*)?$")
 # What every _MARKER match needs (its lookbehinds make a search of each comment slow): one of the
 # upper-case markers anywhere, or one of the start words right after the leading '#'s and spaces.
 _UPPER_MARKERS = ("TODO", "TO-DO", "FIXME", "FIX-ME", "FIX ME", "HACK", "XXX", "KLUDGE", "WORKAROUND")
@@ -175,10 +164,10 @@ class UnticketedDebtMarker(ModuleRule):
             return True  # the marker stands where a value goes
         if owner and re.match(r"\s*\(\s*step\b", after, re.I):
             return True
-        if _INSTRUCTION.search(after):
+        if READER_INSTRUCTION.search(after):
             return True
         following = [line for line in module.lines[comment.line:comment.line + 3] if line.strip()]
-        return bool(following) and _STUB.match(following[0]) is not None
+        return bool(following) and PLACEHOLDER_STATEMENT.match(following[0]) is not None
 
 
 # -- suppressions ------------------------------------------------------------------------------

@@ -277,6 +277,35 @@ def test_syntax_of_a_newer_python_is_info_and_says_so(tmp_path):
         assert [(f.severity, "newer Python" in f.message) for f in findings] == [("info", True)]
 
 
+def test_blanks_left_for_the_reader_and_demonstrated_errors_are_info(tmp_path):
+    import json
+
+    from auditor.testing import make_repo, scan_repo
+
+    def notebook(*cells):
+        return json.dumps({"cells": [{"cell_type": "code", "source": source, "outputs": outputs}
+                                     for source, outputs in cells], "nbformat": 4, "nbformat_minor": 5})
+
+    shown = [{"output_type": "error", "ename": "SyntaxError", "evalue": "invalid syntax", "traceback": []}]
+    root = make_repo(tmp_path / "repo", {
+        "guided_project.ipynb": notebook(("import os\n", []), ("ENDPOINT = # Enter your endpoint here\n", []),
+                                         ("# TODO: your code here\nthreshold =\n", [])),
+        "pandas_tour.ipynb": notebook(("df.Engine HP\n", shown)),
+        "setup_project.py": "REGION = <YOUR_REGION>\n",
+        "labs/week1/train.py": "model =\n",
+        "src/train.py": "def train(:\n    pass\n",
+        "analysis.ipynb": notebook(("total = \n", [])),
+    })
+    findings = scan_repo(root, {"select": ["ML001"]}).findings
+    got = {(f.path, f.cell): f.severity for f in findings}
+    assert got == {("guided_project.ipynb", 2): "info", ("guided_project.ipynb", 3): "info",
+                   ("pandas_tour.ipynb", 1): "info", ("setup_project.py", None): "info",
+                   ("labs/week1/train.py", None): "info",
+                   ("src/train.py", None): "medium", ("analysis.ipynb", 1): "medium"}
+    assert all("blank left for the reader" in f.message for f in findings if f.path == "guided_project.ipynb")
+    assert "shows this error" in next(f.message for f in findings if f.path == "pandas_tour.ipynb")
+
+
 def test_debt_markers_are_read_in_a_file_that_does_not_parse(tmp_path):
     from auditor.testing import make_repo, scan_repo
 
@@ -286,3 +315,13 @@ def test_debt_markers_are_read_in_a_file_that_does_not_parse(tmp_path):
     result = scan_repo(root, {"select": ["ML001", "ML401", "ML402"]})
     found = sorted((f.rule, f.line) for f in result.findings)
     assert found == [("ML001", 4), ("ML401", 2), ("ML401", 6)]
+
+
+def test_a_labs_config_with_blanks_for_the_reader_is_info(tmp_path):
+    from auditor.testing import make_repo, scan_repo
+
+    broken = "steps:\n- name: build\n  # TODO: add the image\n  args: [\n"
+    root = make_repo(tmp_path / "repo", {"labs/lab-03/exercises/cloudbuild.yaml": broken,
+                                         "deploy/cloudbuild.yaml": broken})
+    got = {f.path: f.severity for f in scan_repo(root, {"select": ["ML002"]}).findings}
+    assert got == {"labs/lab-03/exercises/cloudbuild.yaml": "info", "deploy/cloudbuild.yaml": "medium"}

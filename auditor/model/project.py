@@ -241,6 +241,25 @@ class RepoFile:
         return self.text.splitlines() if self.text is not None else []
 
 
+# JSON read by tools that accept comments and trailing commas (VS Code's JSONC: dev containers,
+# editor settings, TypeScript configs): parsed as their readers parse them.
+_JSONC_NAMES = frozenset({"devcontainer.json", ".devcontainer.json", "tsconfig.json", "jsconfig.json",
+                          ".eslintrc.json", "launch.json", "settings.json", "tasks.json", "extensions.json"})
+_JSONC_TOKENS = re.compile(r'("(?:\\.|[^"\\\n])*")|//[^\n]*|/\*[\s\S]*?\*/|,(?=\s*[}\]])')
+
+
+def _is_jsonc(file: RepoFile) -> bool:
+    name = file.name.lower()
+    return file.suffix == ".jsonc" or name in _JSONC_NAMES or name.startswith("tsconfig.") or \
+        file.path.startswith(".vscode/")
+
+
+def _without_jsonc_extras(text: str) -> str:
+    """JSONC as plain JSON: comments and trailing commas blanked (newlines kept, so a parse
+    error's line is still the file's); strings left as they are."""
+    return _JSONC_TOKENS.sub(lambda m: m.group(1) or re.sub(r"[^\n]", " ", m.group(0)), text)
+
+
 def parse_config(file: RepoFile) -> tuple[Any, tuple[int | None, str] | None]:
     """(data, parse error) of a config file. YAML only through the safe loader."""
     text = file.text or ""
@@ -251,7 +270,9 @@ def parse_config(file: RepoFile) -> tuple[Any, tuple[int | None, str] | None]:
             return (docs[0] if len(docs) == 1 else docs), None
         if file.suffix == ".toml" or file.name.lower() in ("pipfile", "poetry.lock", "uv.lock", "pdm.lock"):
             return tomllib.loads(text), None
-        if file.suffix in (".json",) or file.name.lower() == "pipfile.lock":
+        if file.suffix in (".json", ".jsonc") or file.name.lower() == "pipfile.lock":
+            if _is_jsonc(file):
+                text = _without_jsonc_extras(text)
             return (json.loads(text) if text.strip() else None), None
         if file.suffix == ".dvc":
             docs = load_yaml_documents(text)

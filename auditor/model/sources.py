@@ -13,6 +13,7 @@ import json
 import re
 import tokenize
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class NotText(Exception):
@@ -109,10 +110,24 @@ class Notebook:
     code: str
     line_map: list[tuple[int, int]]
     cell_count: int
-    broken_cells: list[tuple[int, int, str]] = field(default_factory=list)  # (cell, line, message)
+    broken_cells: list["BrokenCell"] = field(default_factory=list)
     # Python files the notebook writes with ``%%writefile PATH`` (PATH as written, the cell's body):
     # a lab's pipeline or trainer often exists only there.
     written: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BrokenCell:
+    """A code cell that does not parse: where, why, and what tells an intended error apart (the
+    failing line and the one above it; whether the saved outputs show the error, as a tutorial
+    that demonstrates a syntax error does)."""
+
+    cell: int
+    line: int
+    message: str
+    text: str = ""
+    previous: str = ""
+    error_shown: bool = False
 
 
 def _neutralise(line: str) -> str:
@@ -187,14 +202,23 @@ def _python_lines(source: str) -> list[str]:
     return ["# " + cell_lines[0]] + [""] * (len(cell_lines) - 1)
 
 
-def _cell_error(number: int, cell_lines: list[str]) -> tuple[int, int, str] | None:
+def _cell_error(number: int, cell_lines: list[str]) -> tuple[int, str] | None:
+    """(line, message) of the cell's syntax error, if it has one."""
     try:
         compile("\n".join(cell_lines) + "\n", f"<cell {number}>", "exec", flags=NOTEBOOK_FLAGS, dont_inherit=True)
     except SyntaxError as exc:
-        return number, exc.lineno or 1, exc.msg or "invalid syntax"
+        return exc.lineno or 1, exc.msg or "invalid syntax"
     except (ValueError, RecursionError) as exc:
-        return number, 1, str(exc)
+        return 1, str(exc)
     return None
+
+
+def _shows_syntax_error(cell: Any) -> bool:
+    """The cell's saved outputs hold the syntax error it raises: shown on purpose."""
+    outputs = cell.get("outputs") if isinstance(cell, dict) else None
+    return isinstance(outputs, list) and any(
+        isinstance(out, dict) and out.get("output_type") == "error"
+        and out.get("ename") in ("SyntaxError", "IndentationError", "TabError") for out in outputs)
 
 
 def parse_notebook(data: bytes) -> Notebook:
@@ -203,7 +227,7 @@ def parse_notebook(data: bytes) -> Notebook:
     cells = _cell_list(data)
     lines: list[str] = []
     line_map: list[tuple[int, int]] = []
-    broken: list[tuple[int, int, str]] = []
+    broken: list[BrokenCell] = []
     written: list[tuple[str, str]] = []
     for number, source in _code_cells(cells):
         target = _written_python_file(source)
@@ -212,7 +236,10 @@ def parse_notebook(data: bytes) -> Notebook:
         cell_lines = _python_lines(source)
         error = _cell_error(number, cell_lines)
         if error:
-            broken.append(error)
+            line, message = error
+            text = cell_lines[line - 1] if 0 < line <= len(cell_lines) else ""
+            previous = cell_lines[line - 2] if 1 < line <= len(cell_lines) + 1 else ""
+            broken.append(BrokenCell(number, line, message, text, previous, _shows_syntax_error(cells[number - 1])))
             cell_lines = ["# (unparseable cell)"] * len(cell_lines)
         lines.extend(cell_lines)
         line_map.extend((number, index) for index in range(1, len(cell_lines) + 1))

@@ -24,6 +24,7 @@ from auditor.finding import Finding
 from auditor.model.excerpt import attach as attach_excerpts
 from auditor.model.factstore import digest as facts_digest
 from auditor.model.factstore import encode_facts
+from auditor.ml.teaching import exercise_blank
 from auditor.model.sources import NotText, decode_text, parse_notebook
 from auditor.rule import ModuleRule
 
@@ -93,6 +94,20 @@ _TEMPLATE_TEXT = re.compile(r"\{\{[^{}\n]*\}\}|\{%-?\s*(?:if|for|set|block|inclu
 # Syntax that newer Pythons accept (PEP 695 type aliases and generics, 3.12): on an older
 # interpreter the file is fine, the analysis just cannot read it.
 _NEWER_SYNTAX = re.compile(r"^\s*(?:type\s+\w+\s*(?:\[[^\]]*\])?\s*=|(?:async\s+)?def\s+\w+\s*\[|class\s+\w+\s*\[)")
+
+
+def _intended_error(path: str, message: str, text: str, previous: str, error_shown: bool) -> tuple[str, str | None]:
+    """The message and severity of a syntax error: ``info`` when it is not the author's problem
+    (syntax of a newer Python, a blank an exercise leaves for the reader, an error a tutorial
+    notebook shows on purpose), else the rule's own severity (None)."""
+    if _NEWER_SYNTAX.match(text):
+        return (f"{message} (valid on a newer Python: type aliases and generic syntax need 3.12, "
+                f"mlaudit runs on {sys.version_info.major}.{sys.version_info.minor})"), "info"
+    if exercise_blank(text, previous, path):
+        return f"{message} (a blank left for the reader to fill in: course or template material)", "info"
+    if error_shown:
+        return f"{message} (the notebook's saved output shows this error: it is demonstrated on purpose)", "info"
+    return message, None
 
 
 def _parse_error(job: SourceJob, line: int | None, cell: int | None, message: str, text: str,
@@ -166,8 +181,10 @@ def _parse(job: SourceJob, text: str, notebook, result: SourceResult, selected: 
     """The syntax tree, or None when the file does not parse (reported as ML001 when selected)."""
     line_map = notebook.line_map if notebook else None
     if notebook is not None and PARSE_ERROR_RULE in selected:
-        for cell, line, message in notebook.broken_cells:
-            result.findings.append(_parse_error(job, line, cell, message, ""))
+        for broken in notebook.broken_cells:
+            message, severity = _intended_error(job.path, broken.message, broken.text, broken.previous,
+                                                broken.error_shown)
+            result.findings.append(_parse_error(job, broken.line, broken.cell, message, broken.text, severity))
     try:
         return parse_python(text, notebook=job.notebook)
     except SyntaxError as exc:
@@ -178,11 +195,10 @@ def _parse(job: SourceJob, text: str, notebook, result: SourceResult, selected: 
             result.facts[RECOVERED_IMPORTS] = recover_imports(text, job.module_name, job.path.endswith("__init__.py"))
             _run_comment_rules(job, text, result)  # its debt markers and suppressions are still there
         if PARSE_ERROR_RULE in selected:
-            message, severity = exc.msg or "invalid syntax", None
-            if _NEWER_SYNTAX.match(exc.text or ""):
-                message = (f"{message} (valid on a newer Python: type aliases and generic syntax need 3.12, "
-                           f"mlaudit runs on {sys.version_info.major}.{sys.version_info.minor})")
-                severity = "info"
+            lines = text.splitlines()
+            failing = lines[exc.lineno - 1] if exc.lineno and 0 < exc.lineno <= len(lines) else exc.text or ""
+            previous = lines[exc.lineno - 2] if exc.lineno and 1 < exc.lineno <= len(lines) + 1 else ""
+            message, severity = _intended_error(job.path, exc.msg or "invalid syntax", failing, previous, False)
             result.findings.append(_parse_error(job, exc.lineno, None, message, exc.text or "", severity))
             attach_excerpts(result.findings, text.splitlines(), line_map)
         else:

@@ -57,7 +57,7 @@ def _code(tree: Path, finding: dict) -> str:
     try:
         if path.suffix == ".ipynb" and finding.get("cell") is not None:
             cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-            source = cells[finding["cell"]]["source"]
+            source = cells[finding["cell"] - 1]["source"]  # mlaudit counts cells from 1
             lines = "".join(source).splitlines() if isinstance(source, list) else source.splitlines()
         else:
             lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
