@@ -29,6 +29,8 @@ Semantics, checked against each library's source:
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 
@@ -232,3 +234,15 @@ def lookup_draw(qualified: str) -> Draw | None:
 
 def is_non_pin_source(qualified: str) -> bool:
     return qualified in NON_PIN_SOURCES or qualified.startswith(NON_PIN_PREFIXES)
+
+
+# Code whose randomness is its purpose: it fakes data or events for a demo, a load test or a
+# monitoring dashboard ("dummy_metrics", "simulate_traffic", "make_fake_users"). A module or
+# function named with one of these words is not asked to pin its draws.
+_SIMULATION = re.compile(r"(?:^|_)(?:dummy|fake|faker|mock|simulate|simulated|simulation|simulator|"
+                         r"chaos|load_?test|locust)(?:_|$)", re.I)
+
+
+def generates_random_data(name: str) -> bool:
+    """A module stem or function name that says it produces random data on purpose."""
+    return bool(_SIMULATION.search(name))

@@ -18,7 +18,7 @@ from auditor.ml.paths import is_test_support_path
 from auditor.model.project import CONFIG
 from auditor.rule import Invalid, ProjectRule, Valid
 from auditor.rules.seed_flow import SeedFlow, flow_node
-from auditor.rules.seed_tables import SETTERS_WITHOUT_ARGUMENT
+from auditor.rules.seed_tables import SETTERS_WITHOUT_ARGUMENT, generates_random_data
 from auditor.rules.seed_values import NON_PIN, NONE, PIN
 
 _SERVING = re.compile(r"(^|_)(serve|serving|server|predict|predictor|inference|infer|deploy|api|app)(_|$)", re.I)
@@ -105,6 +105,10 @@ class UnseededRandomDraw(ProjectRule):
                 expect=[5, 6, 7, 8], note="global draws, no seed (the random seed comes too late)"),
         Valid("import numpy as np\n\ndef train(x: np.ndarray) -> np.ndarray:\n    return x * 2\n",
               note="numpy imported only for type hints draws nothing"),
+        Valid({"monitoring/dummy_metrics.py": "import random\n\nrand = random.Random()\n\n"
+                                              "def write_row(cursor):\n    cursor.execute('insert', (rand.random(),))\n",
+               "load/traffic.py": "import numpy as np\n\ndef simulate_requests(n):\n    return np.random.poisson(3, n)\n"},
+              note="random data for a dashboard demo or a load test: the randomness is the point"),
         Valid("import numpy as np\nimport random\n\nrng = np.random.default_rng(42)\nr = random.Random(3)\n"
               "gen = np.random.RandomState(seed=1)\nx = rng.normal(size=3)\n"),
         Invalid("import numpy as np\nimport random\n\nrng = np.random.default_rng()\nr = random.Random()\n"
@@ -242,9 +246,13 @@ class UnseededRandomDraw(ProjectRule):
         for path, facts in sorted(flow.facts.items()):
             if is_test_support_path(path):
                 continue
+            stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
             for draw in facts.get("draws", []):
                 if draw.get("state") != NONE:
                     continue
+                if generates_random_data(stem) or any(generates_random_data(part)
+                                                      for part in (draw["scope"] or "").split(".")):
+                    continue  # random data for a demo or a load test: the randomness is the point
                 yield from self._judge(flow, path, facts, draw)
 
     def _judge(self, flow: SeedFlow, path: str, facts: dict, draw: dict):

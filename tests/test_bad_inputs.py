@@ -60,6 +60,18 @@ def test_notebook_magics_and_shell_escapes_are_neutralised(tmp_path):
     assert {(f.cell, f.line) for f in result.findings} == {(1, 5), (3, 2)}
 
 
+def test_automagic_shell_commands_in_a_notebook_are_not_syntax_errors(tmp_path):
+    # IPython runs `ls ./data/`, `cd /content` and `pip install x` without a %; `ls = [...]` and
+    # `cd / 2` are still Python
+    nb = {"cells": [{"cell_type": "code", "source": ["ls ./data/\n", "cd /content\n", "pip install pandas\n",
+                                                      "rm -rf out\n"]},
+                    {"cell_type": "code", "source": ["ls = [1, 2]\n", "cd = ls[0] / 2\n"]},
+                    {"cell_type": "code", "source": ["ls )\n"]}], "nbformat": 4}
+    root = make_repo(tmp_path / "r", {"nb.ipynb": json.dumps(nb)})
+    result = scan_repo(root, {"select": ["ML001"]})
+    assert [(f.cell, f.line) for f in result.findings] == [(3, 1)]
+
+
 def test_latin1_with_coding_cookie_and_invalid_utf8(tmp_path):
     root = make_repo(tmp_path / "r", {
         "cookie.py": "# -*- coding: latin-1 -*-\nname = 'café'  # TODO: unicode\n".encode("latin-1"),

@@ -33,6 +33,13 @@ def test_a_course_monorepo_has_a_unit_per_lab():
     assert units.of("scripts/tool.py") == "."
 
 
+def test_a_packages_docker_folder_holds_the_repositorys_images_not_a_project():
+    units = detect_units(["requirements.txt", "train.py", "models/__init__.py", "models/common.py",
+                          "utils/__init__.py", "utils/general.py", "utils/docker/Dockerfile",
+                          "utils/docker/Dockerfile-cpu", "services/api/docker/Dockerfile", "services/api/app.py"])
+    assert units.dirs == [".", "services/api"]  # services/api is no package: its image is its own
+
+
 def test_a_single_project_is_one_unit():
     units = detect_units(["pyproject.toml", "src/requirements.txt", "src/pkg/__init__.py", "src/pkg/train.py",
                           "docker/Dockerfile", "requirements/dev.txt", "docs/requirements.txt", "docs/index.md",

@@ -89,6 +89,11 @@ def decode_text(data: bytes, *, python: bool = False) -> Decoded:
 # Notebooks
 
 _LINE_MAGIC = re.compile(r"^\s*(%|!|\?)")
+# IPython's automagic: shell-like magics typed without % (``ls ./data/``, ``cd ..``, ``pip install x``,
+# ``matplotlib inline``). Only where the line is not Python: a name followed by an argument that
+# no Python operator or call would start with.
+_AUTOMAGIC = re.compile(r"^\s*(?:ls|cd|pwd|cat|mkdir|rmdir|rm|cp|mv|pip|conda|less|man|clear|load_ext|matplotlib)"
+                        r"\s+(?![=(\[,:)\]+*%<>!&|^@]|-=|/[=\s]|in\b|if\b|for\b|and\b|or\b|is\b|not\b)\S")
 _ASSIGNED_MAGIC = re.compile(r"^(\s*[\w.,\s]+?=\s*)[!%]")
 _HELP_SUFFIX = re.compile(r"^\s*[\w.]+\?\??\s*$")
 # Cell magics whose body is still Python; any other %%magic makes the whole cell non-Python.
@@ -137,7 +142,7 @@ def _neutralise(line: str) -> str:
     if assigned:
         prefix = assigned.group(1)
         return prefix + "None  # " + line[len(prefix):]
-    if _LINE_MAGIC.match(line) or _HELP_SUFFIX.match(line):
+    if _LINE_MAGIC.match(line) or _HELP_SUFFIX.match(line) or _AUTOMAGIC.match(line):
         indent = line[: len(line) - len(line.lstrip())]
         return f"{indent}pass  # {line.lstrip()}"
     return line

@@ -43,6 +43,12 @@ def _marker_folder(path: str) -> str | None:
     return None
 
 
+def _image_of_the_repository(path: str, folder: str, python_paths: set[str]) -> bool:
+    """``utils/docker/Dockerfile`` where ``utils`` is a package: the images of the repository
+    around it (they copy the whole tree), kept beside the helpers; the package is not a project."""
+    return PurePosixPath(path).parent.name.lower() == "docker" and f"{folder}/__init__.py" in python_paths
+
+
 def _excluded(folder: str, python_paths: set[str]) -> bool:
     """Folders that are never a project of their own: the root (always one), hidden folders, tests,
     documentation, and subpackages of an enclosing package."""
@@ -96,7 +102,8 @@ def detect_units(paths: Iterable[str], configured: list[str] | None = None) -> U
     if configured is not None:
         return _configured_units(paths, configured)
     python_paths = {p for p in paths if p.endswith(".py")}
-    candidates = {folder for p in paths if (folder := _marker_folder(p)) is not None}
+    candidates = {folder for p in paths if (folder := _marker_folder(p)) is not None
+                  and not _image_of_the_repository(p, folder, python_paths)}
     units = Units(sorted({ROOT, *(c for c in candidates if not _excluded(c, python_paths))}, key=_order))
     return _with_code_only(units, [p for p in paths if p.endswith(_CODE_SUFFIXES)])
 
