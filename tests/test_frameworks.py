@@ -207,6 +207,32 @@ def test_a_dotted_glob_in_entrypoints_is_a_whitelist_of_plugin_modules(tmp_path)
     assert {(f.path, f.symbol) for f in result.findings} == {("pkg/core.py", "helper")}
 
 
+def test_dagster_definitions_loaded_by_package_and_from_a_dg_defs_folder(tmp_path):
+    """``load_defs(pkg.defs)`` and ``load_assets_from_modules([...])`` import every module they are
+    given; a ``dg`` project's defs folder is loaded by path. Their modules are not dead; a module
+    outside them that nothing imports still is."""
+    asset = "import dagster as dg\n\n\n@dg.asset\ndef orders():\n    return 1\n"
+    root = make_repo(tmp_path / "repo", {
+        "etl/pyproject.toml": "[project]\nname = 'etl'\n\n[tool.dg.project]\nroot_module = 'etl'\n",
+        "etl/src/etl/__init__.py": "",
+        "etl/src/etl/definitions.py": "import dagster as dg\nfrom dagster.components import load_defs\n"
+                                      "import etl.defs\n\ndefs = dg.Definitions.merge(load_defs(etl.defs))\n",
+        "etl/src/etl/defs/__init__.py": "", "etl/src/etl/defs/sales/__init__.py": "",
+        "etl/src/etl/defs/sales/assets.py": asset,
+        "etl/src/etl/stale_helpers.py": "def unused_helper():\n    return 2\n",
+        "bi/src/bi/__init__.py": "", "bi/requirements.txt": "dagster==1.11.0\n",
+        "bi/src/bi/definitions.py": "from dagster import Definitions, load_assets_from_modules\n"
+                                    "from bi import reports, exports\n\n"
+                                    "defs = Definitions(assets=load_assets_from_modules([reports, exports]))\n",
+        "bi/src/bi/reports.py": asset, "bi/src/bi/exports.py": asset.replace("orders", "exports"),
+        "dagster_cloud.yaml": "locations:\n  - location_name: etl\n    code_source:\n"
+                              "      module_name: etl.definitions\n  - location_name: bi\n    code_source:\n"
+                              "      module_name: bi.definitions\n",
+    })
+    result = scan_repo(root, {"select": ["ML101", "ML105"]})
+    assert {(f.path, f.rule) for f in result.findings} == {("etl/src/etl/stale_helpers.py", "ML105")}
+
+
 def test_tables_explain_their_reasons():
     assert decorator_reason("app.post") == "FastAPI/Starlette route"
     assert decorator_reason("pytest.fixture") == "pytest fixture or hook"

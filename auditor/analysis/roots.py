@@ -102,6 +102,8 @@ class Roots:
         for path in self.symbols:
             if path.endswith("__init__.py") and self.in_library(path):
                 entries.setdefault(path, "public package of the distribution")
+        for path, why in self._package_loaded_modules().items():
+            entries.setdefault(path, why)
         self.plugin_modules = {path for path in self.symbols if self._loaded_by_name(path)}
         for path in self.plugin_modules:
             entries.setdefault(path, "loaded by a computed import_module() name")
@@ -190,6 +192,37 @@ class Roots:
                 entries.setdefault(module, f"named in {where}")
             if node != module:
                 self.reasons.setdefault(node, f"named in {where}")
+
+    def _package_loaded_modules(self) -> dict[str, str]:
+        """Modules a loader imports by package (Dagster's ``load_defs(pkg.defs)``,
+        ``load_assets_from_modules([...])``) or a ``dg`` project loads from its defs folder:
+        module path -> why. A package stands for every module under it."""
+        loaded: dict[str, str] = {}  # dotted name -> why
+        for path, facts in self.symbols.items():
+            for name in facts.get("loaded_packages", ()):
+                loaded.setdefault(name, f"loaded by a Dagster definitions loader in {path}")
+        for file in self.project.files.values():
+            if file.name != "pyproject.toml" or not isinstance(file.data, dict):
+                continue
+            table: Any = file.data
+            for key in fw.DAGSTER_PROJECT_TABLE:
+                table = table.get(key) if isinstance(table, dict) else None
+            if isinstance(table, dict) and isinstance(table.get("root_module"), str):
+                defs = table.get("defs_module") or f"{table['root_module']}.defs"
+                if isinstance(defs, str):
+                    loaded.setdefault(defs, f"the defs folder a dg project loads ({file.path})")
+        if not loaded:
+            return {}
+        found: dict[str, str] = {}
+        for path in self.symbols:
+            name = self.project.module_names.get(path, "")
+            parts = name.split(".")
+            for end in range(len(parts), 0, -1):
+                why = loaded.get(".".join(parts[:end]))
+                if why is not None:
+                    found[path] = why
+                    break
+        return found
 
     def _loaded_by_name(self, path: str) -> bool:
         """``import_module(f"pkg.plugins.{name}")`` loads every module of a ``plugins`` package."""

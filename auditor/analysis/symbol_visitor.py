@@ -15,6 +15,7 @@ from typing import Any
 
 from auditor.analysis.columns import ColumnFacts
 from auditor.analysis.pymodule import NodeWalker
+from auditor.ml import frameworks as fw
 from auditor.ml.frameworks import is_serverless_handler
 
 MODULE = ""  # the qualname of a module's top-level scope
@@ -105,6 +106,7 @@ class SymbolVisitor(NodeWalker):
         self.dynamic_imports: set[str] = set()  # constant prefixes of import_module(f"pkg.{name}")
         self.getattrs: set[str] = set()  # names looked up with getattr/hasattr and a constant string
         self.handlers: list[str] = []  # functions a serverless runtime calls (auditor/ml/frameworks.py)
+        self.loaded_packages: set[str] = set()  # modules and packages a loader imports (Dagster's load_defs)
         self.executed: set[str] = set()  # paths run with exec(open(path).read()) / runpy.run_path ("?": computed)
         self.name_prefixes: set[str] = set()  # constant starts of names looked up at run time ("Model" + x)
 
@@ -197,6 +199,8 @@ class SymbolVisitor(NodeWalker):
         self.columns.call(node, self.scope)
         func = node.func
         name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        if target and target.startswith("import:") and target[7:] in fw.PACKAGE_LOADERS:
+            self._loaded_modules(node)
         if name in ("import_module", "__import__") and node.args and not isinstance(node.args[0], ast.Constant):
             self.dynamic_imports.add(_constant_prefix(node.args[0]))
         if name in ("getattr", "hasattr", "setattr", "delattr") and len(node.args) >= 2 \
@@ -205,6 +209,22 @@ class SymbolVisitor(NodeWalker):
         else:
             self._dynamic_use(node, name, func)
         self.generic_visit(node)
+
+    def _loaded_modules(self, node: ast.Call) -> None:
+        """The modules a package loader reads (``load_defs(pkg.defs)``,
+        ``load_assets_from_modules([assets, jobs])``, ``load_assets_from_package_name("pkg.assets")``):
+        each as a qualified module name, recorded for the dead-code roots."""
+        arguments = [*node.args, *(kw.value for kw in node.keywords if kw.arg in (
+            "package_module", "package_name", "modules", "defs_root"))]
+        for argument in arguments[:3]:
+            items = argument.elts if isinstance(argument, (ast.List, ast.Tuple)) else [argument]
+            for item in items:
+                if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                    self.loaded_packages.add(item.value)
+                else:
+                    qualified = self.module.qualified_name(item)
+                    if qualified:
+                        self.loaded_packages.add(qualified)
 
     def _dynamic_use(self, node: ast.Call, name: str, func: ast.AST) -> None:
         """Names built at run time (``getattr(m, "Model" + x)``, ``eval("TF" + x)``) and files run by

@@ -72,6 +72,7 @@ class SymbolFacts(Extractor):
             "config_files": sorted(visitor.config_files),
             "sys_path": sys_path_dirs(module),
             "executed": sorted(visitor.executed),
+            "loaded_packages": sorted(visitor.loaded_packages),
             "name_prefixes": sorted(visitor.name_prefixes),
         }
 

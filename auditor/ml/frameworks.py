@@ -227,3 +227,21 @@ EXECUTED_CONFIG_FOLDERS = frozenset({"config", "configs", "conf", "cfg", "settin
 # Files a loader imports by path and whose public top-level names it reads: file name -> the loader.
 # torch.hub.load(repo, "resnet18") calls hubconf.resnet18 and reads hubconf.dependencies.
 LOADED_BY_NAME_FILES: dict[str, str] = {"hubconf.py": "torch.hub entry point (hubconf.py)"}
+
+
+# Loaders that import every module of a package (or each module of a list) and collect what is
+# defined there: Dagster's definitions loaders. Qualified function -> how its argument names the
+# modules ("package": a package module or its dotted name, every module under it; "modules": a list
+# of modules, each one).
+PACKAGE_LOADERS: dict[str, str] = {
+    **{f"dagster.{name}": "package" for name in (
+        "load_assets_from_package_module", "load_assets_from_package_name",
+        "load_asset_checks_from_package_module", "load_asset_checks_from_package_name",
+        "load_definitions_from_package_module", "load_definitions_from_package_name",
+        "components.load_defs", "load_defs")},
+    **{f"dagster.{name}": "modules" for name in (
+        "load_assets_from_modules", "load_asset_checks_from_modules", "load_definitions_from_modules")},
+}
+# Dagster's `dg` projects load the modules of their defs folder by path: pyproject's
+# [tool.dg.project] root_module (and defs_module, default ROOT.defs).
+DAGSTER_PROJECT_TABLE = ("tool", "dg", "project")
