@@ -47,6 +47,10 @@ class Config:
     # The independent projects inside the repository (auditor/model/units.py): directory globs, or
     # None to detect them; ["."] makes the whole repository one unit.
     units: list[str] | None = None
+    # "application" or "library": whether the public names of the distributed package are used from
+    # outside the repository (a library's are; an application's are judged by use). None: decided
+    # from packaging, publishing and deployment files (auditor/analysis/entrypoints.py).
+    kind: str | None = None
 
 
 # key in TOML -> (field name, checker description, checker)
@@ -86,6 +90,7 @@ _KEYS: dict[str, tuple[str, str, Any]] = {
              lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0),
     "units": ("units", 'a list of directory globs such as ["labs/*/*"] (["."]: one unit)',
               lambda v: _list_of_str(v) and all(_unit_glob_ok(g) for g in v)),
+    "kind": ("kind", 'one of "application" or "library"', lambda v: v in ("application", "library")),
     "source-url-template": ("source_url_template",
                             "an http(s) URL with {path} and optionally {commit}, {branch}, {line}",
                             lambda v: isinstance(v, str)),

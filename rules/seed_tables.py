@@ -30,7 +30,6 @@ Semantics, checked against each library's source:
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 
 

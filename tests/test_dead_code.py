@@ -172,3 +172,26 @@ def test_low_confidence_findings_are_hidden_by_default_and_counted(tmp_path):
     shown = scan_repo(root, {"select": ["ML101"], "min-confidence": "low"})
     assert sorted(f.symbol for f in shown.findings) == ["_private_unused", "looked_up_dynamically"]
     assert shown.below_min_confidence == 0
+
+
+def test_an_application_with_package_metadata_is_judged_by_use_and_says_so(tmp_path):
+    # a pyproject and an __init__ that re-exports names, shipped as an image and never published:
+    # an application, whose unused public functions are dead; published, the same code is a library
+    files = {"pyproject.toml": "[project]\nname = 'rag-service'\nversion = '0.1'\n",
+             "Dockerfile": "FROM python:3.11-slim\nCOPY . /app\n",
+             "src/rag/__init__.py": "from rag.chain import answer\n",
+             "src/rag/chain.py": "from rag.prompts import qa_prompt\n\n\ndef answer(q):\n    return qa_prompt(q)\n",
+             "src/rag/prompts.py": "def qa_prompt(q):\n    return 'Answer: ' + q\n\n\n"
+                                   "def summary_prompt(text):\n    return 'Summarise: ' + text\n",
+             "src/rag/server.py": "from rag import answer\n\nif __name__ == '__main__':\n    answer('hi')\n"}
+    root = make_repo(tmp_path / "app", files)
+    result = scan_repo(root, {"select": ["ML101"]})
+    assert [f.symbol for f in result.findings] == ["summary_prompt"]
+    assert result.kind == ("application", "distribution rag-service is not published, and Dockerfile ships the code")
+    published = make_repo(tmp_path / "lib", {**files, ".github/workflows/release.yml":
+                                             "jobs:\n  publish:\n    steps:\n      - uses: pypa/gh-action-pypi-publish@v1\n"})
+    library = scan_repo(published, {"select": ["ML101"]})
+    assert library.findings == [] and library.kind[0] == "library"
+    forced = scan_repo(published, {"select": ["ML101"], "kind": "application"})
+    assert [f.symbol for f in forced.findings] == ["summary_prompt"]
+    assert forced.kind == ("application", "set by kind in the configuration")

@@ -90,6 +90,44 @@ def distribution_name(project) -> str | None:
     return None
 
 
+# A package published to an index: the commands that upload one, and the metadata only an index reads.
+_PUBLISHES = re.compile(r"twine\s+upload|gh-action-pypi-publish|\b(?:poetry|flit|hatch|uv|pdm)\s+publish\b|"
+                        r"\bpypi\.org/p/|trusted.publish", re.I)
+_CLASSIFIERS = re.compile(r"^\s*classifiers\s*=|classifiers\s*=\s*\[", re.M)
+# What an application ships: an image, a pipeline, a service definition.
+_APPLICATION_FILES = ("dockerfile", "docker-compose.yml", "docker-compose.yaml", "compose.yaml", "dvc.yaml",
+                      "procfile", "app.yaml", "serverless.yml", "dagster_cloud.yaml", "mlproject", "bentofile.yaml")
+
+
+def project_kind(project) -> tuple[str, str]:
+    """("application" | "library", why). In a library the public names of the distributed package
+    are its API, used from outside the repository; in an application they are judged by use.
+    ``[tool.mlaudit] kind`` decides when set; else a repository with no distribution metadata is an
+    application, one that publishes its package (an upload command in CI, a Makefile or a script,
+    or index classifiers in its metadata) a library, and one that ships an image or a pipeline
+    without publishing an application."""
+    configured = getattr(project.config, "kind", None)
+    if configured:
+        return configured, "set by kind in the configuration"
+    name = distribution_name(project)
+    if name is None:
+        return "application", "no distribution metadata (pyproject.toml [project], setup.cfg, setup.py)"
+    shown = "setup.py" if name == "setup.py" else f"distribution {name}"
+    automation = [file for path, file in project.files.items()
+                  if path.startswith((".github/", ".gitlab", ".circleci/", ".azure", "scripts/")) or path == "Makefile"]
+    for file in automation:
+        if file.text and _PUBLISHES.search(file.text):
+            return "library", f"{shown}, published to a package index by {file.path}"
+    for path in ("pyproject.toml", "setup.cfg", "setup.py"):
+        file = project.files.get(path)
+        if file is not None and file.text and _CLASSIFIERS.search(file.text):
+            return "library", f"{shown}, with package-index classifiers in {path}"
+    shipped = sorted(path for path in project.files if PurePosixPath(path).name.lower().startswith(_APPLICATION_FILES))
+    if shipped:
+        return "application", f"{shown} is not published, and {shipped[0]} ships the code"
+    return "library", shown
+
+
 def config_targets(project) -> list[tuple[str, str]]:
     """Dotted paths in parsed configs (``_target_``, ``python_callable``, ``module.path:func``)."""
     found = []

@@ -18,9 +18,9 @@ from auditor.analysis.class_hierarchy import ClassHierarchy
 from auditor.analysis.entrypoints import (
     command_targets,
     config_targets,
-    distribution_name,
     is_script_path,
     packaging_targets,
+    project_kind,
     user_entrypoints,
     whitelisted_modules,
 )
@@ -76,7 +76,8 @@ class Roots:
     def _library_packages(self) -> set[str]:
         """Top-level packages that present a public API: a declared distribution whose package
         ``__init__`` re-exports names. Their public names are not dead for lack of callers here."""
-        if distribution_name(self.project) is None:
+        self.kind, self.kind_reason = project_kind(self.project)
+        if self.kind == "application":
             return set()
         packages = set()
         for path, facts in self.symbols.items():

@@ -158,8 +158,8 @@ def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_u
                  select: tuple[str, ...], ignore: tuple[str, ...],
                  exclude: tuple[str, ...], config_path: Path | None, fail_on: str | None, fail_under: float | None,
                  fail_on_category: tuple[str, ...], min_confidence: str | None, exit_zero: bool,
-                 baseline_file: Path | None, no_baseline: bool, since: str | None, record: bool, history_file: Path | None, jobs: int | None,
-                 cache_dir: Path | None, no_cache: bool, quiet: bool, verbose: bool,
+                 baseline_file: Path | None, no_baseline: bool, since: str | None, record: bool,
+                 history_file: Path | None, jobs: int | None, cache_dir: Path | None, no_cache: bool, quiet: bool, verbose: bool,
                  explain_dead: tuple[str, ...] = ()) -> None:
     """Scan PATH (default: the current directory) and report findings."""
     from auditor.report import outputs as report_outputs

@@ -135,6 +135,10 @@ def _summary(result, style) -> list[str]:
         sevs = ", ".join(f"{s} {by_severity[s]}" for s in reversed(SEVERITIES) if by_severity[s])
         out.append(f"  by category: {cats}")
         out.append(f"  by severity: {sevs}")
+    kind = getattr(result, "kind", None)
+    if kind:
+        out.append(f"  judged as {'an' if kind[0] == 'application' else 'a'} {kind[0]}: {kind[1]} "
+                   "(set kind in [tool.mlaudit] to change it)")
     below = getattr(result, "below_min_confidence", 0)
     if below:
         out.append(f"  {below} finding(s) less certain than {result.config.min_confidence} confidence hidden: "

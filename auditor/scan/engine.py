@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from auditor import __version__, registry
 from auditor.analysis.artifacts import find_artifacts
+from auditor.analysis.entrypoints import project_kind
 from auditor.config import Config
 from auditor.finding import SEVERITIES, Finding, assign_fingerprints, confidence_rank, severity_rank
 from auditor.ml.models import read_header as read_artifact_header
@@ -81,6 +82,8 @@ class ScanResult:
     readiness: dict[str, Any] | None = None  # the operational-readiness score (auditor/readiness)
     suppressed: list[Finding] = field(default_factory=list)  # hidden by reasoned suppressions (auditor/suppress)
     below_min_confidence: int = 0  # findings left out because they are less certain than `min-confidence`
+    # ("application" | "library", why): how the dead-code analysis treats the package's public names
+    kind: tuple[str, str] | None = None
     # Only-new-debt comparisons (auditor/ci/baseline.py, auditor/ci/since.py): what was compared and how
     # many findings it hid; ``findings`` then holds only the new ones.
     baseline: dict[str, Any] | None = None
@@ -527,6 +530,7 @@ def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, Repo
     project phase when every module's facts are as they were, and what readiness gathers."""
     scan = _Scan(result, root, only, files, cache if cache is not None and cache.usable else None, progress, now)
     project = _model(scan, history)
+    result.kind = project_kind(project)
     whole_key = _whole_scan_key(scan) if scan.cache else None
     if whole_key and _restore_whole_scan(scan, whole_key):
         return

@@ -21,10 +21,10 @@ from auditor import registry
 from auditor.analysis.pymodule import ParsedModule, parse_python, unparsed_module
 from auditor.analysis.symbols import RECOVERED_IMPORTS, WRITTEN_MODULES, recover_imports, written_modules
 from auditor.finding import Finding
+from auditor.ml.teaching import exercise_blank
 from auditor.model.excerpt import attach as attach_excerpts
 from auditor.model.factstore import digest as facts_digest
 from auditor.model.factstore import encode_facts
-from auditor.ml.teaching import exercise_blank
 from auditor.model.sources import NotText, decode_text, parse_notebook
 from auditor.rule import ModuleRule
 

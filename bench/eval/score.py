@@ -125,6 +125,43 @@ def tree_commit(tree: Path) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
+def findings_of(repo: dict, args: argparse.Namespace, out: list[str]) -> list[dict] | None:
+    """The repository's findings, from its saved scan or by scanning its tree; None (and why, in
+    ``out``) when neither is here."""
+    name = repo["name"]
+    if args.scan_json:
+        source = args.scan_json / f"{name}.json"
+        if not source.is_file():
+            out.append(f"{name}: no {source}; skipped")
+            return None
+        return json.loads(source.read_text(encoding="utf-8"))["findings"]
+    tree = args.trees / name
+    if not tree.is_dir():
+        out.append(f"{name}: no tree at {tree}; fetch it at {repo['commit'][:12]} (bench/eval/README.md)")
+        return None
+    commit = tree_commit(tree)
+    if commit != repo["commit"]:
+        out.append(f"{name}: {tree} is at {commit}, not the pinned {repo['commit']}; labels may not match")
+    return scan(tree)
+
+
+def compare(name: str, findings: list[dict], labels: list[Label], out: list[str]) -> dict[int, Label]:
+    """Match one repository's findings to its labels, and list what is still false and what no
+    finding matches any more."""
+    matched, unmatched = match(findings, labels)
+    out.append(f"{name}: {len(findings)} findings, {len(matched)} labelled "
+               f"({sum(label.verdict for label in matched.values())} true)")
+    for index in sorted(i for i, label in matched.items() if not label.verdict):
+        finding = findings[index]
+        out.append(f"  still false: {finding['rule']} {finding['path']}:{finding.get('line')} [{finding['severity']}] "
+                   f"- {matched[index].why}")
+    for number in sorted(unmatched):
+        label = labels[number]
+        out.append(f"  not reported now: {label.rule} {label.path}:{label.line} "
+                   f"(labelled {'true' if label.verdict else 'false'})")
+    return matched
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trees", type=Path, default=Path("/work/trees"), help="folder holding one tree per repository")
@@ -144,36 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     scanned: list[str] = []
     for repo in repos:
         name = repo["name"]
-        if args.repo and name not in args.repo:
+        findings = None if args.repo and name not in args.repo else findings_of(repo, args, out)
+        if findings is None:
             continue
-        repo_labels = [label for label in labels if label.repo == name]
-        if args.scan_json:
-            source = args.scan_json / f"{name}.json"
-            if not source.is_file():
-                out.append(f"{name}: no {source}; skipped")
-                continue
-            findings = json.loads(source.read_text(encoding="utf-8"))["findings"]
-        else:
-            tree = args.trees / name
-            if not tree.is_dir():
-                out.append(f"{name}: no tree at {tree}; fetch it at {repo['commit'][:12]} (bench/eval/README.md)")
-                continue
-            commit = tree_commit(tree)
-            if commit != repo["commit"]:
-                out.append(f"{name}: {tree} is at {commit}, not the pinned {repo['commit']}; labels may not match")
-            findings = scan(tree)
         scanned.append(name)
-        matched, unmatched = match(findings, repo_labels)
-        out.append(f"{name}: {len(findings)} findings, {len(matched)} labelled "
-                   f"({sum(label.verdict for label in matched.values())} true)")
-        for index in sorted(i for i, label in matched.items() if not label.verdict):
-            finding = findings[index]
-            out.append(f"  still false: {finding['rule']} {finding['path']}:{finding.get('line')} [{finding['severity']}] "
-                       f"- {matched[index].why}")
-        for number in sorted(unmatched):
-            label = repo_labels[number]
-            out.append(f"  not reported now: {label.rule} {label.path}:{label.line} "
-                       f"(labelled {'true' if label.verdict else 'false'})")
+        matched = compare(name, findings, [label for label in labels if label.repo == name], out)
         offset = len(all_findings)
         all_findings += [dict(f, repo=name) for f in findings]
         all_matched.update({offset + i: label for i, label in matched.items()})
