@@ -15,6 +15,7 @@ from typing import Any
 
 from auditor.analysis.columns import ColumnFacts
 from auditor.analysis.pymodule import NodeWalker
+from auditor.analysis.local_use import LocalUse
 from auditor.ml import frameworks as fw
 from auditor.ml.frameworks import is_serverless_handler
 
@@ -109,6 +110,11 @@ class SymbolVisitor(NodeWalker):
         self.loaded_packages: set[str] = set()  # modules and packages a loader imports (Dagster's load_defs)
         self.executed: set[str] = set()  # paths run with exec(open(path).read()) / runpy.run_path ("?": computed)
         self.name_prefixes: set[str] = set()  # constant starts of names looked up at run time ("Model" + x)
+        # unused parameters, locals and attributes (auditor/analysis/local_use.py)
+        self.local_use = LocalUse()
+        self._callees: set[int] = set()  # ids of the func nodes of calls: a name there is called, not passed
+        self.value_names: set[str] = set()  # names read as values (passed, stored), not called
+        self.value_attrs: set[str] = set()
 
     def visit_Module(self, node: ast.Module) -> None:
         for stmt in node.body:
@@ -122,8 +128,10 @@ class SymbolVisitor(NodeWalker):
         self.scope = qualname
 
     def _leave(self) -> None:
-        self.stack.pop()
+        qualname, kind = self.stack.pop()
         self.scope = self.stack[-1][0] if self.stack else MODULE
+        self.local_use.leave(qualname, kind, self.refs.get(qualname, ()), self.scope if self.stack else None,
+                             self.globals_declared)
 
     def _target(self, func: ast.AST) -> str | None:
         """How a callee is named: ``import:q.name``, ``local:name``, ``self:meth``, ``attr:name``."""
@@ -166,6 +174,7 @@ class SymbolVisitor(NodeWalker):
         positional = [a.arg for a in [*args.posonlyargs, *args.args]]
         if is_serverless_handler(self.module.path, qualname, positional):
             self.handlers.append(qualname)
+        self.local_use.enter_function(node, qualname, kind)
         self._enter(qualname, kind)
         for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
             if arg is not None and arg.annotation is not None:
@@ -191,6 +200,7 @@ class SymbolVisitor(NodeWalker):
         self._leave()
 
     def visit_Call(self, node: ast.Call) -> None:
+        self._callees.add(id(node.func))
         target = self._target(node.func)
         # A method called on some object (``df.fillna()``) cannot be resolved to a project symbol,
         # so it is not kept: it was a third of every module's facts (names used are kept apart).
@@ -201,6 +211,8 @@ class SymbolVisitor(NodeWalker):
         name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
         if target and target.startswith("import:") and target[7:] in fw.PACKAGE_LOADERS:
             self._loaded_modules(node)
+        if name in ("locals", "vars", "eval", "exec") and isinstance(func, ast.Name):
+            self.local_use.dynamic([q for q, _ in self.stack])  # names may be read without being spelled
         if name in ("import_module", "__import__") and node.args and not isinstance(node.args[0], ast.Constant):
             self.dynamic_imports.add(_constant_prefix(node.args[0]))
         if name in ("getattr", "hasattr", "setattr", "delattr") and len(node.args) >= 2 \
@@ -256,14 +268,21 @@ class SymbolVisitor(NodeWalker):
         if ctx is ast.Load:
             self.names.add(node.id)
             self.refs[self.scope].add(node.id)  # made when the scope was entered
+            if id(node) not in self._callees:
+                self.value_names.add(node.id)
         elif ctx is ast.Store and self.stack and self.stack[-1][1] != "class":
             self.locals.setdefault(self.scope, set()).add(node.id)
+        elif ctx is ast.Del:
+            self.refs[self.scope].add(node.id)  # `del x` is the last use of x, not an unused value
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if isinstance(node.ctx, ast.Store):
             self.attr_stores.add(node.attr)
+            self.local_use.attribute_store(node, self.stack)
         if isinstance(node.ctx, ast.Load):
             self.attrs.add(node.attr)
+            if id(node) not in self._callees:
+                self.value_attrs.add(node.attr)
             qualified = self.module.qualified_name(node)
             if qualified:
                 self.refs.setdefault(self.scope, set()).add(f"import:{qualified}")
@@ -288,6 +307,9 @@ class SymbolVisitor(NodeWalker):
 
     def visit_Global(self, node: ast.Global) -> None:
         self.globals_declared.update(node.names)
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        self.refs[self.scope].update(node.names)  # the enclosing function's variable is used here
 
     def visit_Delete(self, node: ast.Delete) -> None:
         self.columns.delete(node)
@@ -315,6 +337,8 @@ class SymbolVisitor(NodeWalker):
                         self.all = [e.value for e in node.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
                     self._define(node, target.id, "variable")
                     self._constant(target.id, node.value, node.lineno)
+        elif self.stack[-1][1] != "class":
+            self.local_use.assign(node.targets, node.lineno, self.scope)
         self.columns.assign(node, self.scope)
         self.generic_visit(node)
 
@@ -331,12 +355,16 @@ class SymbolVisitor(NodeWalker):
             self.assigned_twice.add(name)  # a computed value: not a fixed switch
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Name):
+            self.refs[self.scope].add(node.target.id)  # `x += 1` reads x
         if not self.stack and isinstance(node.target, ast.Name):
             self.consts.pop(node.target.id, None)
             self.assigned_twice.add(node.target.id)
         self.generic_visit(node)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if self.stack and self.stack[-1][1] != "class" and node.value is not None:
+            self.local_use.assign([node.target], node.lineno, self.scope)
         if isinstance(node.target, ast.Name) and (not self.stack or self.stack[-1][1] == "class"):
             self._define(node, node.target.id, "variable" if not self.stack else "attribute")
             if not self.stack and node.value is not None:

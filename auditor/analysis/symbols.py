@@ -73,6 +73,9 @@ class SymbolFacts(Extractor):
             "sys_path": sys_path_dirs(module),
             "executed": sorted(visitor.executed),
             "loaded_packages": sorted(visitor.loaded_packages),
+            "value_names": sorted(visitor.value_names),
+            "value_attrs": sorted(visitor.value_attrs),
+            **visitor.local_use.facts(),
             "name_prefixes": sorted(visitor.name_prefixes),
         }
 

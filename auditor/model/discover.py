@@ -33,7 +33,7 @@ def _is_venv(directory: Path) -> bool:
     return (directory / "pyvenv.cfg").is_file() or (directory / "conda-meta").is_dir()
 
 
-def _skipped_dir(parts: tuple[str, ...], root: Path) -> bool:
+def _skipped_dir(parts: tuple[str, ...]) -> bool:
     for part in parts[:-1]:
         if part in SKIP_DIRS or part.endswith(".egg-info"):
             return True
@@ -154,7 +154,7 @@ def discover(root: Path, exclude: list[str]) -> Discovery:
     venv_cache: dict[str, bool] = {}
     for rel in candidates:
         parts = PurePosixPath(rel).parts
-        if _skipped_dir(parts, root):
+        if _skipped_dir(parts):
             continue
         if excluded is not None and excluded.match_file(rel):
             continue
