@@ -147,6 +147,10 @@ CASES = {
                    "def build_rnn():\n    return 2\n\n\ndef make(size, kind):\n    import zoo\n"
                    "    model = getattr(zoo, 'Model' + size)()\n    return model, eval('build_' + kind)()\n\n\n"
                    "if __name__ == '__main__':\n    make('Small', 'cnn')\n" + PLANTED)},
+    "two-letter-prefix-in-its-own-module": {  # eval("TF" + name): a TensorFlow port's layers, looked up by name
+        "tf_port.py": ("class TFConv:\n    pass\n\n\nclass TFC3:\n    pass\n\n\ndef parse(layers):\n"
+                       "    return [eval('TF' + name)() for name in layers]\n\n\n"
+                       "if __name__ == '__main__':\n    parse(['Conv', 'C3'])\n" + PLANTED)},
     "torch-hub": {"hubconf.py": ("dependencies = ['torch']\n\n\ndef _build(depth):\n    return depth\n\n\n"
                                 "def resnet18(pretrained=False):\n    return _build(18)\n" + PLANTED)},
     "dunder-all": {"main.py": "import lib.api\n", "lib/__init__.py": "", "lib/api.py": (

@@ -28,7 +28,9 @@ from auditor.analysis.program import Definition
 from auditor.ml import frameworks as fw
 from auditor.ml.paths import is_test_path
 
-_NAME_PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{2,}$")  # a usable start of a name: three characters at least
+# A usable start of a name built at run time: two characters at least ("TF" + name in yolov5's
+# tf.py looks up its own TFConv, TFC3...); other modules' lookups need five (see Roots.__init__).
+_NAME_PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]+$")
 
 
 def private(name: str) -> bool:
@@ -64,7 +66,7 @@ class Roots:
         # another module's ("Model", "build_"; not "get_" or "_")
         self.own_prefixes: dict[str, set[str]] = {}
         for path, facts in self.symbols.items():
-            usable = {p for p in facts.get("name_prefixes", ()) if _NAME_PREFIX.match(p) and p.strip("_")}
+            usable = {p for p in facts.get("name_prefixes", ()) if _NAME_PREFIX.match(p) and len(p.strip("_")) >= 2}
             if usable:
                 self.own_prefixes[path] = usable
         self.name_prefixes = {p for found in self.own_prefixes.values() for p in found if len(p.strip("_")) >= 5}
