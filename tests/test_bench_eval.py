@@ -52,3 +52,16 @@ def test_recorded_figures_count_each_rule_and_severity_apart():
     assert score.by_rule_and_severity(findings, matched) == {"ML451": {
         "high": {"true": 1, "false": 0, "reported": 1},
         "low": {"true": 0, "false": 1, "reported": 2}}}
+
+
+def test_vulture_findings_are_read_and_set_beside_mlaudits():
+    spec = importlib.util.spec_from_file_location("compare_vulture", PROJECT / "bench" / "eval" / "compare_vulture.py")
+    compare = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(compare)
+    items = compare.read_vulture("./src/a.py:12: unused function 'helper' (60% confidence)\n"
+                                 "src/b.py:3: unused import 'os' (90% confidence)\n"
+                                 "src/c.py:9: unreachable code after 'return' (100% confidence)\nnoise\n")
+    assert [(i["path"], i["line"], i["kind"], i["name"]) for i in items] == [
+        ("src/a.py", 12, "function", "helper"), ("src/b.py", 3, "import", "os"), ("src/c.py", 9, "unreachable code after", "")]
+    places = {"src/a.py": [(11, 14)]}
+    assert compare.confirmed(items[0], places) and not compare.confirmed(items[1], places)
