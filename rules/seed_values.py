@@ -20,6 +20,14 @@ UNKNOWN_KEY = ast.Constant(value=None)  # marks a dict whose keys are set where 
 PIN, NONE, NON_PIN, DERIVED = "pin", "none", "non-pin", "derived"
 
 
+def _literal_sequence(expr: ast.AST) -> bool:
+    """A list, tuple or set of literals, or ``range`` of literals."""
+    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+        return bool(expr.elts) and all(isinstance(e, ast.Constant) for e in expr.elts)
+    return isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "range" \
+        and bool(expr.args) and all(isinstance(a, ast.Constant) for a in expr.args)
+
+
 class SeedScopes(NodeWalker):
     """Scoped bindings of names and dicts, and what a seed expression evaluates to."""
 
@@ -82,6 +90,17 @@ class SeedScopes(NodeWalker):
         if node.value is not None:
             self.visit(node.value)
             self._store(node.target, node.value)
+
+    def visit_For(self, node: ast.For) -> None:
+        """``for seed in [0, 1, 2]:`` or ``range(5)``: each value of the loop variable is written in the
+        code, as a literal seed is (its runs are recorded by version control)."""
+        self.visit(node.iter)
+        if isinstance(node.target, ast.Name) and _literal_sequence(node.iter):
+            self.assigned[-1][node.target.id] = ast.Constant(value=0)
+        for child in [node.target, *node.body, *node.orelse]:
+            self.visit(child)
+
+    visit_AsyncFor = visit_For
 
     def _store(self, target: ast.AST, value: ast.AST) -> None:
         if isinstance(target, ast.Name):

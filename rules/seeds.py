@@ -430,6 +430,8 @@ class UnrecordedSeed(ProjectRule):
               "    random.seed(params['seed'])\n", note="read from a config by key (example-get-started's prepare.py)"),
         Valid({"train.py": "import sys, random\nrandom.seed(int(sys.argv[1]))\n", "params.yaml": "train:\n  seed: 7\n"},
               note="a seed kept in a tracked config file"),
+        Valid("import numpy as np\n\nfor seed in [0, 1, 2]:\n    np.random.seed(seed)\n    print(seed, np.random.rand())\n",
+              note="seeds a loop takes from a literal list are written in the code"),
         Invalid({"src/utils.py": "import random\nimport numpy as np\n\ndef set_seeds(seed):\n"
                                  "    random.seed(seed)\n    np.random.seed(seed)\n",
                  "src/train.py": "import sys\nfrom utils import set_seeds\n\nset_seeds(int(sys.argv[1]))\n"},
