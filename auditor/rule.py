@@ -28,6 +28,10 @@ FileContent = Union[str, bytes]
 Expectation = Union[int, tuple]  # a line (single-file example) or (path, line) or (path, line, cell)
 
 
+# A sentence ends at . ! or ? before a space and a capital or the end ("e.g. ``x``" does not end one).
+_FIRST_SENTENCE = re.compile(r"(.+?(?<!e\.g)(?<!i\.e)(?<!\bvs)[.!?])(?=\s+[A-Z`(]|$)")
+
+
 @dataclass(frozen=True)
 class Option:
     """A per-rule setting: ``[tool.mlaudit.rules.ML301] max-age-days = 90``.
@@ -143,7 +147,10 @@ class Rule:
 
     @classmethod
     def summary(cls) -> str:
-        return (cls.__doc__ or "").strip().split("\n")[0]
+        """The docstring's first sentence, whole even when it wraps over several lines."""
+        paragraph = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
+        match = _FIRST_SENTENCE.match(paragraph)
+        return match.group(1) if match else paragraph
 
     @classmethod
     def description(cls) -> str:

@@ -32,3 +32,14 @@ def test_selectors_accept_ids_prefixes_names_and_categories():
     assert all(r.category == "undocumented-hack" for r in registry.select_rules(["undocumented-hack"], []))
     assert {r.id for r in registry.select_rules(["unticketed-debt-marker"], [])} == {"ML401"}
     assert "ML401" not in {r.id for r in registry.select_rules(None, ["ML401"])}
+
+
+def test_every_rule_summary_is_a_whole_sentence():
+    """`mlaudit rules`, SARIF shortDescription and the README table show the summary: never cut mid-sentence."""
+    from auditor import registry
+
+    for rule in registry.all_rules().values():
+        summary = rule.summary()
+        assert summary[-1] in ".!?", f"{rule.id}: {summary!r}"
+        assert summary.count("`") % 2 == 0, f"{rule.id}: unbalanced code quotes in {summary!r}"
+        assert summary in " ".join((rule.__doc__ or "").split())
