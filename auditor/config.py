@@ -29,6 +29,7 @@ class Config:
     # low-confidence findings (a name mentioned where a dynamic lookup may reach it) are hidden
     # unless asked for: a false "unused" costs more trust than a missed one
     min_confidence: str = "medium"
+    min_severity: str = "info"  # findings below this severity are left out of every output
     max_file_size: int = 2_000_000  # bytes; larger source files are skipped with a reason
     entrypoints: list[str] = field(default_factory=list)  # extra roots for whole-program analysis
     severity: dict[str, str] = field(default_factory=dict)  # rule id -> severity override
@@ -79,6 +80,7 @@ _KEYS: dict[str, tuple[str, str, Any]] = {
     "per-file-ignores": ("per_file_ignores", "a table of path glob = list of rule ids or categories",
                          lambda v: isinstance(v, dict) and all(_list_of_str(s) for s in v.values())),
     "min-confidence": ("min_confidence", f"one of {', '.join(CONFIDENCES)}", lambda v: v in CONFIDENCES),
+    "min-severity": ("min_severity", f"one of {', '.join(SEVERITIES)}", lambda v: v in SEVERITIES),
     "max-file-size": ("max_file_size", "a positive integer (bytes)",
                       lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0),
     "entrypoints": ("entrypoints", "a list of strings", _list_of_str),

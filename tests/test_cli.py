@@ -157,3 +157,18 @@ def test_min_confidence_on_the_command_line_and_what_it_hid(tmp_path):
     assert [f["symbol"] for f in data["findings"]] == ["looked_up_dynamically"]
     assert data["summary"]["below_min_confidence"] == 0
     assert run("scan", root, "--min-confidence", "certain").exit_code == 2
+
+
+def test_min_severity_and_info_findings_in_the_text_output(tmp_path):
+    root = make_repo(tmp_path / "r", {
+        "labs/week1/train.py": "# TODO: your code here\nx = 1\n",  # an exercise placeholder: info
+        "src/job.py": "# FIXME: retries are off\ny = 2\n"})          # debt: low
+    text = run("scan", root, "--select", "ML401", "--no-cache")
+    listed = text.output.splitlines()  # the findings listing names each file on a line of its own
+    assert "src/job.py" in listed and "labs/week1/train.py" not in listed
+    assert "1 info finding(s) not listed: -v lists them" in text.output
+    assert "labs/week1/train.py" in run("scan", root, "--select", "ML401", "--no-cache", "-v").output.splitlines()
+    data = json.loads(run("scan", root, "--select", "ML401", "--no-cache", "--min-severity", "low",
+                          "--format", "json").output)
+    assert [f["path"] for f in data["findings"]] == ["src/job.py"]
+    assert data["summary"]["below_min_severity"] == 1

@@ -132,6 +132,8 @@ def _write_reports(plan, result, *, verbose: bool, quiet: bool) -> None:
               help="Gate: fail when the readiness score (0-100) is below SCORE.")
 @click.option("--fail-on-category", multiple=True, type=click.Choice(CATEGORIES), metavar="CATEGORY",
               help="Gate: fail on any finding in CATEGORY (repeatable).")
+@click.option("--min-severity", type=click.Choice(SEVERITIES),
+              help="Leave out findings below this severity (default: info, or min-severity in the configuration).")
 @click.option("--min-confidence", type=click.Choice(CONFIDENCES),
               help="Hide findings less certain than this (default: medium, or min-confidence in the configuration).")
 @click.option("--exit-zero", is_flag=True, help="Report the gate but exit 0 when it fails (errors still exit 2/3).")
@@ -157,7 +159,8 @@ def _write_reports(plan, result, *, verbose: bool, quiet: bool) -> None:
 def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_url_template: str | None,
                  select: tuple[str, ...], ignore: tuple[str, ...],
                  exclude: tuple[str, ...], config_path: Path | None, fail_on: str | None, fail_under: float | None,
-                 fail_on_category: tuple[str, ...], min_confidence: str | None, exit_zero: bool,
+                 fail_on_category: tuple[str, ...], min_severity: str | None, min_confidence: str | None,
+                 exit_zero: bool,
                  baseline_file: Path | None, no_baseline: bool, since: str | None, record: bool,
                  history_file: Path | None, jobs: int | None, cache_dir: Path | None, no_cache: bool, quiet: bool, verbose: bool,
                  explain_dead: tuple[str, ...] = ()) -> None:
@@ -167,7 +170,7 @@ def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_u
     root = path if path.is_dir() or not path.exists() else path.parent
     config = _scan_config(root, config_path, select, ignore, exclude, source_url_template, fail_on=fail_on,
                           jobs=jobs, fail_under=fail_under, fail_on_category=list(fail_on_category) or None,
-                          min_confidence=min_confidence)
+                          min_confidence=min_confidence, min_severity=min_severity)
     try:
         plan = report_outputs.plan_outputs(
             fmt, outputs, warn=lambda message: click.echo(f"mlaudit: warning: {message}", err=True))

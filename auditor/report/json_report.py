@@ -37,6 +37,7 @@ def result_to_dict(result, *, as_json=lambda findings: [f.to_json() for f in fin
             "by_severity": {s: by_severity[s] for s in reversed(SEVERITIES) if by_severity[s]},
             "total": len(findings),
             "below_min_confidence": getattr(result, "below_min_confidence", 0),
+            "below_min_severity": getattr(result, "below_min_severity", 0),
             "kind": dict(zip(("kind", "why"), result.kind)) if getattr(result, "kind", None) else None,
             "fail_on": result.config.fail_on,
             "failing": len(result.failing()),

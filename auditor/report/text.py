@@ -25,14 +25,17 @@ def render_text(result, *, color: bool = False, verbose: bool = False, quiet: bo
     out: list[str] = []
     if not quiet:
         out += _units(result, style, verbose)
-        out += _findings_by_file(result.findings, style, verbose)
+        # info findings are context (course exercises, template instructions): listed with -v,
+        # counted in the summary otherwise
+        listed = result.findings if verbose else [f for f in result.findings if f.severity != "info"]
+        out += _findings_by_file(listed, style, verbose)
     if result.skipped and (verbose or not quiet):
         out += _skipped(result.skipped, style, verbose)
     if verbose:
         out += _degraded(result.degraded, style) + _suppressed(getattr(result, "suppressed", None), style)
     out += _errors(result.errors, style)
     out.extend(render_readiness(getattr(result, "readiness", None), style, verbose=verbose, quiet=quiet))
-    out += _summary(result, style)
+    out += _summary(result, style, verbose)
     return "\n".join(out) + "\n"
 
 
@@ -124,7 +127,7 @@ def _cache_note(cache: dict) -> str:
     return note
 
 
-def _summary(result, style) -> list[str]:
+def _summary(result, style, verbose: bool = False) -> list[str]:
     scope = f"{result.files} files ({result.python_files} Python, {result.notebooks} notebooks, " \
             f"{result.python_lines:,} lines of code) in {result.duration:.1f}s"
     out = [style(f"mlaudit {result.version}: {len(result.findings)} finding(s) in {scope}", bold=True)]
@@ -135,10 +138,16 @@ def _summary(result, style) -> list[str]:
         sevs = ", ".join(f"{s} {by_severity[s]}" for s in reversed(SEVERITIES) if by_severity[s])
         out.append(f"  by category: {cats}")
         out.append(f"  by severity: {sevs}")
+    info = sum(f.severity == "info" for f in result.findings)
+    if info and not verbose:
+        out.append(f"  {info} info finding(s) not listed: -v lists them")
     kind = getattr(result, "kind", None)
     if kind:
         out.append(f"  judged as {'an' if kind[0] == 'application' else 'a'} {kind[0]}: {kind[1]} "
                    "(set kind in [tool.mlaudit] to change it)")
+    below_severity = getattr(result, "below_min_severity", 0)
+    if below_severity:
+        out.append(f"  {below_severity} finding(s) below {result.config.min_severity} severity left out (min-severity)")
     below = getattr(result, "below_min_confidence", 0)
     if below:
         out.append(f"  {below} finding(s) less certain than {result.config.min_confidence} confidence hidden: "

@@ -82,6 +82,7 @@ class ScanResult:
     readiness: dict[str, Any] | None = None  # the operational-readiness score (auditor/readiness)
     suppressed: list[Finding] = field(default_factory=list)  # hidden by reasoned suppressions (auditor/suppress)
     below_min_confidence: int = 0  # findings left out because they are less certain than `min-confidence`
+    below_min_severity: int = 0  # and because they are below `min-severity`
     # ("application" | "library", why): how the dead-code analysis treats the package's public names
     kind: tuple[str, str] | None = None
     # Only-new-debt comparisons (auditor/ci/baseline.py, auditor/ci/since.py): what was compared and how
@@ -220,15 +221,16 @@ def _refined(finding: Finding, project: Project) -> Finding:
 
 
 def _post_process(findings: list[Finding], project: Project, config: Config, ran: list[str] | None = None,
-                  blamer: Blamer | None = None) -> tuple[list[Finding], list[Finding], int]:
+                  blamer: Blamer | None = None) -> tuple[list[Finding], list[Finding], int, int]:
     """Findings to report, findings hidden by suppressions, and how many were less certain than
-    ``min-confidence``; ``ran`` are the rule ids that ran."""
+    ``min-confidence`` or below ``min-severity``; ``ran`` are the rule ids that ran."""
     overrides = {}
     for key, severity in config.severity.items():
         rule = registry.get_rule(key)
         if rule is not None:
             overrides[rule.id] = severity
     floor = confidence_rank(config.min_confidence)
+    least_severity, below_severity = severity_rank(config.min_severity), 0
     cells = project.fact(NOTEBOOK_CELLS)
     findings = [_refined(_in_cell(f, cells), project) for f in findings]
     certain = [f for f in findings if confidence_rank(f.confidence) >= floor]
@@ -244,6 +246,9 @@ def _post_process(findings: list[Finding], project: Project, config: Config, ran
         changes: dict[str, Any] = {"owners": project.owners_of(finding.path), "unit": project.units.of(finding.path)}
         if finding.rule in overrides:
             changes["severity"] = overrides[finding.rule]
+        if severity_rank(changes.get("severity", finding.severity)) < least_severity:
+            below_severity += 1
+            continue
         kept.append(finding.with_changes(**changes))
     kept = fill_missing_excerpts(kept, lambda path: _source_lines(project, path))
     outcome = apply_suppressions(kept, project, ran or [])
@@ -252,7 +257,7 @@ def _post_process(findings: list[Finding], project: Project, config: Config, ran
     everything = assign_fingerprints(outcome.kept + outcome.suppressed)
     reported = [f for f in everything if "suppressed_by" not in f.evidence]
     hidden = [f for f in everything if "suppressed_by" in f.evidence]
-    return sorted(reported, key=Finding.sort_key), sorted(hidden, key=Finding.sort_key), below
+    return sorted(reported, key=Finding.sort_key), sorted(hidden, key=Finding.sort_key), below, below_severity
 
 
 def _content_hashes(root: Path, paths: list[str]) -> dict[str, str]:
@@ -407,7 +412,7 @@ def _analyse(jobs: list[SourceJob], files: dict[str, RepoFile], config: Config,
 
 # --- what a later scan reuses (auditor/scan/incremental.py) ----------------------------------------
 
-_COUNTS = ("python_files", "notebooks", "python_lines", "below_min_confidence")
+_COUNTS = ("python_files", "notebooks", "python_lines", "below_min_confidence", "below_min_severity")
 
 
 def _result_state(result: ScanResult) -> dict[str, Any]:
@@ -621,7 +626,7 @@ def _analyse_project(scan: _Scan, project: Project, groups: dict[str, list[type]
     gc.disable()
     try:
         project_findings = _project_findings(scan, project, groups, keys, options)
-        result.findings, result.suppressed, result.below_min_confidence = _post_process(
+        result.findings, result.suppressed, result.below_min_confidence, result.below_min_severity = _post_process(
             module_findings + project_findings, project, result.config, [r.id for r in result.rules], blamer)
         result.readiness = _readiness(project, result, scan.cache, key, gathered, gathering)
     finally:
