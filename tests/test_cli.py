@@ -172,3 +172,19 @@ def test_min_severity_and_info_findings_in_the_text_output(tmp_path):
                           "--format", "json").output)
     assert [f["path"] for f in data["findings"]] == ["src/job.py"]
     assert data["summary"]["below_min_severity"] == 1
+
+
+def test_colour_follows_color_no_color_and_force_color(tmp_path):
+    from auditor.report.outputs import use_color
+
+    assert use_color("auto", terminal=True, environ={}) is True
+    assert use_color("auto", terminal=False, environ={}) is False
+    assert use_color("auto", terminal=True, environ={"NO_COLOR": "1"}) is False
+    assert use_color("auto", terminal=False, environ={"FORCE_COLOR": "1"}) is True
+    assert use_color("auto", terminal=False, environ={"FORCE_COLOR": "0"}) is False
+    assert use_color("auto", terminal=True, environ={"NO_COLOR": "1", "FORCE_COLOR": "1"}) is False
+    assert use_color("never", terminal=True, environ={"FORCE_COLOR": "1"}) is False
+    assert use_color("always", terminal=False, environ={"NO_COLOR": "1"}) is True
+    root = make_repo(tmp_path / "r", HIGH)
+    assert "\x1b[" in run("scan", root, "--no-cache", "--color", "always").output
+    assert "\x1b[" not in run("scan", root, "--no-cache").output  # not a terminal

@@ -94,13 +94,13 @@ def _scan_config(root: Path, config_path: Path | None, select: tuple[str, ...], 
     return config
 
 
-def _write_reports(plan, result, *, verbose: bool, quiet: bool) -> None:
+def _write_reports(plan, result, *, verbose: bool, quiet: bool, color: str = "auto") -> None:
     from auditor.report import outputs as report_outputs
 
     for output in plan:
-        text = report_outputs.render(result, output, verbose=verbose, quiet=quiet)
+        text = report_outputs.render(result, output, verbose=verbose, quiet=quiet, color=color)
         if output.path is None:
-            click.echo(text, nl=False)
+            click.echo(text, nl=False, color=True)  # render() decided; click would strip codes off a pipe
             continue
         try:
             report_outputs.write(output, text)
@@ -151,6 +151,8 @@ def _write_reports(plan, result, *, verbose: bool, quiet: bool) -> None:
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Per-file result cache location (default: the user's cache directory, one folder per repository).")
 @click.option("--no-cache", is_flag=True, help="Analyse every file afresh and store nothing.")
+@click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the text report: auto colours a terminal, honouring NO_COLOR and FORCE_COLOR.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Evidence of each finding and every skipped file.")
 @click.option("--explain-dead", "explain_dead", multiple=True, metavar="NAME",
@@ -162,7 +164,8 @@ def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_u
                  fail_on_category: tuple[str, ...], min_severity: str | None, min_confidence: str | None,
                  exit_zero: bool,
                  baseline_file: Path | None, no_baseline: bool, since: str | None, record: bool,
-                 history_file: Path | None, jobs: int | None, cache_dir: Path | None, no_cache: bool, quiet: bool, verbose: bool,
+                 history_file: Path | None, jobs: int | None, cache_dir: Path | None, no_cache: bool, color: str,
+                 quiet: bool, verbose: bool,
                  explain_dead: tuple[str, ...] = ()) -> None:
     """Scan PATH (default: the current directory) and report findings."""
     from auditor.report import outputs as report_outputs
@@ -205,7 +208,7 @@ def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_u
     if explain_dead:
         _explain_dead(result, explain_dead)
         return
-    _write_reports(plan, result, verbose=verbose, quiet=quiet)
+    _write_reports(plan, result, verbose=verbose, quiet=quiet, color=color)
     sys.exit(gate_exit_code(result))
 
 

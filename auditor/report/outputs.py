@@ -9,6 +9,7 @@ the ``--format`` (default text) goes to standard output; with typed ``-o`` value
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,11 +72,26 @@ def _check_targets(plan: list[Output]) -> None:
         raise OutputError("two reports would be written to the same file")
 
 
-def render(result, output: Output, *, verbose: bool = False, quiet: bool = False) -> str:
+def use_color(choice: str, *, terminal: bool, environ: dict[str, str] | None = None) -> bool:
+    """Whether the text report is coloured: ``always`` or ``never`` as asked; ``auto`` colours a
+    terminal unless NO_COLOR is set (no-color.org), and colours anything when FORCE_COLOR is set
+    to something other than 0 (force-color.org); NO_COLOR wins over FORCE_COLOR."""
+    if choice != "auto":
+        return choice == "always"
+    env = os.environ if environ is None else environ
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR", "") not in ("", "0", "false"):
+        return True
+    return terminal and env.get("TERM") != "dumb"
+
+
+def render(result, output: Output, *, verbose: bool = False, quiet: bool = False, color: str = "auto") -> str:
     renderer = FORMATS[output.fmt]
     if output.fmt == "text":
-        color = output.path is None and sys.stdout.isatty()
-        return renderer(result, color=color, verbose=verbose, quiet=quiet)
+        colored = use_color(color, terminal=output.path is None and sys.stdout.isatty()) \
+            if output.path is None or color == "always" else False
+        return renderer(result, color=colored, verbose=verbose, quiet=quiet)
     return renderer(result)
 
 
