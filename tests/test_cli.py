@@ -188,3 +188,42 @@ def test_colour_follows_color_no_color_and_force_color(tmp_path):
     root = make_repo(tmp_path / "r", HIGH)
     assert "\x1b[" in run("scan", root, "--no-cache", "--color", "always").output
     assert "\x1b[" not in run("scan", root, "--no-cache").output  # not a terminal
+
+
+def test_ctrl_c_and_sigterm_end_with_one_line_and_the_shells_exit_codes(tmp_path, monkeypatch):
+    cli_main = sys.modules["auditor.cli.main"]  # the module (the package exports the group under that name)
+    root = make_repo(tmp_path / "r", HIGH)
+    report = tmp_path / "out" / "report.json"
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_main, "scan", interrupted)
+    result = CliRunner().invoke(main, ["scan", str(root), "-o", f"json:{report}"])
+    assert result.exit_code == 130 and "mlaudit: interrupted" in result.output
+    assert "Traceback" not in result.output and not report.exists()
+
+    def terminated(*args, **kwargs):
+        cli_main._on_sigterm(15, None)
+
+    monkeypatch.setattr(cli_main, "scan", terminated)
+    result = CliRunner().invoke(main, ["scan", str(root)])
+    assert result.exit_code == 143 and "mlaudit: terminated" in result.output
+
+
+def test_reports_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    from auditor.report import outputs
+
+    target = tmp_path / "report.json"
+    target.write_text("the previous report\n")
+
+    def failing_replace(source, destination):
+        raise KeyboardInterrupt  # interrupted just before the rename
+
+    monkeypatch.setattr(outputs.os, "replace", failing_replace)
+    try:
+        outputs.write_atomically(target, "half")
+    except KeyboardInterrupt:
+        pass
+    assert target.read_text() == "the previous report\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temporary file left behind

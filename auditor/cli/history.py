@@ -141,6 +141,7 @@ def report_command(path: Path, period: str, histories: tuple[Path, ...], results
     from auditor.history.backfill import parse_duration
     from auditor.history.store import HistoryError
     from auditor.history.team import build_report, render_team_html, render_team_markdown
+    from auditor.report.outputs import write_atomically
 
     try:
         span = parse_duration(period)
@@ -157,12 +158,11 @@ def report_command(path: Path, period: str, histories: tuple[Path, ...], results
     end = time.time()
     report = build_report(by_repo, end - span, end,
                           title or ("mlaudit fleet report" if len(by_repo) > 1 else f"mlaudit report: {next(iter(by_repo))}"))
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(render_team_html(report), encoding="utf-8")
+    write_atomically(output, render_team_html(report))
     click.echo(f"mlaudit: wrote {output} ({len(by_repo)} repositor{'y' if len(by_repo) == 1 else 'ies'})", err=True)
     if markdown is not None:
         text = render_team_markdown(report)
         if str(markdown) == "-":
             click.echo(text, nl=False)
         else:
-            markdown.write_text(text, encoding="utf-8")
+            write_atomically(markdown, text)

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -63,7 +65,35 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C but with its own exit code."""
+
+
+def _on_sigterm(signum, frame) -> None:  # noqa: ARG001 -- the signal module's handler signature
+    raise _Terminated()
+
+
+class _Interruptible(click.Group):
+    """Ctrl-C ends with exit code 130 and SIGTERM with 143 (the shells' 128 + signal number), with a
+    one-line message and no traceback; reports are written whole or not at all (write_atomically)."""
+
+    def invoke(self, ctx: click.Context):
+        previous = signal.signal(signal.SIGTERM, _on_sigterm) if threading.current_thread() is threading.main_thread() \
+            else None
+        try:
+            return super().invoke(ctx)
+        except _Terminated:
+            click.echo("mlaudit: terminated", err=True)
+            ctx.exit(143)
+        except KeyboardInterrupt:
+            click.echo("mlaudit: interrupted", err=True)
+            ctx.exit(130)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+
+@click.group(cls=_Interruptible, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mlaudit")
 def main() -> None:
     """Audit a machine-learning repository for technical debt and operational readiness."""
@@ -285,8 +315,9 @@ def baseline_command(path: Path, output: Path | None, update: bool, add_new: boo
         if change.not_added:
             message += f"; {change.not_added} new finding(s) NOT added (use --add-new to accept them)"
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(baselines.dumps(written, result.version), encoding="utf-8")
+        from auditor.report.outputs import write_atomically
+
+        write_atomically(target, baselines.dumps(written, result.version))
     except OSError as exc:
         _fail(f"cannot write {target}: {exc}", 2)
     click.echo(f"mlaudit: {target}: {message}", err=True)

@@ -9,8 +9,10 @@ the ``--format`` (default text) goes to standard output; with typed ``-o`` value
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -95,11 +97,36 @@ def render(result, output: Output, *, verbose: bool = False, quiet: bool = False
     return renderer(result)
 
 
+def _file_mode(path: Path) -> int:
+    """The mode the file keeps (when it exists) or a new file gets under the umask."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all: into a temporary file beside it, then renamed
+    over it, so an interrupted scan never leaves half a report (or half a baseline) behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(temporary, _file_mode(path))  # mkstemp makes it private; a report is as readable as any file
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
 def write(output: Output, text: str) -> None:
     """Write one rendered report to its file (UTF-8, no byte-order mark: GitLab refuses one)."""
     assert output.path is not None
     try:
-        output.path.parent.mkdir(parents=True, exist_ok=True)
-        output.path.write_text(text, encoding="utf-8", newline="\n")
+        write_atomically(output.path, text)
     except OSError as exc:
         raise OutputError(f"cannot write {output.path}: {exc.strerror or exc}") from None

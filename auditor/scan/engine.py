@@ -38,7 +38,7 @@ from auditor.scan.suppress import apply as apply_suppressions
 if TYPE_CHECKING:
     from auditor.analysis.program import ProgramGraph
 
-from auditor.scan.worker import NOTEBOOK_CELLS, SourceJob, SourceResult, analyse_batch, limit_worker_memory, to_cell
+from auditor.scan.worker import NOTEBOOK_CELLS, SourceJob, SourceResult, analyse_batch, init_worker, to_cell
 
 # Below this much Python, starting worker processes costs more than it saves (bench/).
 PARALLEL_MIN_BYTES = 800_000
@@ -171,11 +171,22 @@ def _run_jobs(jobs: list[SourceJob], workers: int, progress: Progress | None) ->
     from concurrent.futures import ProcessPoolExecutor  # here: a scan that analyses nothing starts no pool
 
     results = []
-    with ProcessPoolExecutor(max_workers=workers, initializer=limit_worker_memory) as pool:
-        for batch_result in pool.map(analyse_batch, [b for b in batches if b]):
-            results.extend(batch_result)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=init_worker)
+    try:
+        futures = [pool.submit(analyse_batch, batch) for batch in batches if batch]
+        for future in futures:
+            results.extend(future.result())
             if progress:
                 progress(len(results), total)
+    except BaseException:
+        # Ctrl-C or SIGTERM (the workers ignore both): stop now, not after every batch has run. The
+        # pool fails its pending batches itself once its workers are gone (not cancelled here:
+        # Python 3.11's pool then raises in its own thread, a traceback after the one-line message).
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False)
+        raise
+    pool.shutdown()
     return results
 
 

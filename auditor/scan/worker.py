@@ -299,6 +299,14 @@ def analyse_within_budget(job: SourceJob) -> SourceResult:
             signal.signal(signal.SIGALRM, previous)
 
 
+def init_worker() -> None:
+    """Initializer of worker processes: a bounded memory, and Ctrl-C or SIGTERM left to the parent,
+    which stops the pool and says so in one line (a worker's traceback would bury it)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    limit_worker_memory()
+
+
 def limit_worker_memory() -> None:
     """Initializer of worker processes: a file that needs more memory than this raises MemoryError
     in its own analysis, instead of taking the machine's memory from everything else."""
