@@ -14,8 +14,8 @@ import re
 from typing import Any
 
 from auditor.analysis.columns import ColumnFacts
-from auditor.analysis.pymodule import NodeWalker
 from auditor.analysis.local_use import LocalUse
+from auditor.analysis.pymodule import NodeWalker
 from auditor.ml import frameworks as fw
 from auditor.ml.frameworks import is_serverless_handler
 
