@@ -30,3 +30,36 @@ def test_templates_package_is_loadable():
 
 def test_version_is_exposed():
     assert auditor.__version__.count(".") == 2
+
+
+# Import name -> distribution, where they differ.
+_DISTRIBUTION = {"yaml": "pyyaml", "tomli": "tomli"}
+# Declared and not imported yet, each with why.
+_DECLARED_FOR = {"libcst": "mlaudit fix rewrites files with libcst, keeping their formatting (issue 22)"}
+
+
+def test_what_is_imported_is_declared_and_what_is_declared_is_imported():
+    import ast
+    import sys
+
+    import pytest
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    declared = set()
+    for requirement in tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]["dependencies"]:
+        declared.add(requirement.split(";")[0].split(">")[0].split("=")[0].split("<")[0].strip().lower())
+    imported = set()
+    for folder in ("auditor", "rules"):
+        for path in (PROJECT / folder).rglob("*.py"):
+            if "demo/files" in path.as_posix():
+                continue  # the planted demo project: data, not mlaudit's code
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                    [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else []
+                for name in names:
+                    top = name.split(".")[0]
+                    if top not in sys.stdlib_module_names and top not in ("auditor", "__future__"):
+                        imported.add(_DISTRIBUTION.get(top, top).lower())
+    assert imported - declared == set(), "imported but not declared in pyproject.toml"
+    assert declared - imported - set(_DECLARED_FOR) == set(), "declared but never imported"
