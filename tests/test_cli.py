@@ -227,3 +227,25 @@ def test_reports_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
         pass
     assert target.read_text() == "the previous report\n"
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temporary file left behind
+
+
+def test_files_and_folders_of_a_repository_are_judged_with_the_whole_program(tmp_path):
+    # pre-commit passes changed files: the helper is used from another file, so it is not dead,
+    # and only the given file's findings are reported, with no readiness score
+    files = {"pkg/__init__.py": "", "pkg/helpers.py": "def helper():\n    return 1\n\n\ndef _unused():\n    return 2\n",
+             "pkg/app.py": "from pkg.helpers import helper\n\nif __name__ == '__main__':\n    helper()  # TODO: retry\n"}
+    root = make_repo(tmp_path / "r", files, {path: 1 for path in files})
+    result = run("scan", root / "pkg" / "helpers.py", "--select", "ML101,ML401", "--no-cache", "--format", "json")
+    data = json.loads(result.output)
+    assert [(f["rule"], f["path"], f["symbol"]) for f in data["findings"]] == [("ML101", "pkg/helpers.py", "_unused")]
+    assert data["readiness"] is None and data["scope"] == ["pkg/helpers.py"]
+    both = json.loads(run("scan", root / "pkg" / "helpers.py", root / "pkg" / "app.py", "--select", "ML101,ML401",
+                          "--no-cache", "--format", "json").output)
+    assert sorted(f["path"] for f in both["findings"]) == ["pkg/app.py", "pkg/helpers.py"]
+    text = run("scan", root / "pkg", "--select", "ML101", "--no-cache").output
+    assert "findings in pkg only, from an analysis of the whole repository; no readiness score" in text
+    whole = json.loads(run("scan", root, "--select", "ML101", "--no-cache", "--format", "json").output)
+    assert whole["scope"] is None and whole["readiness"] is not None
+    lone = make_repo(tmp_path / "lone", {"notes.py": "x = 1  # TODO: tidy\n"})
+    alone = run("scan", lone / "notes.py", "--select", "ML401", "--no-cache")  # tmp_path is in no repository
+    assert "not inside a git repository: analysed on its own" in alone.output and "ML401" in alone.output

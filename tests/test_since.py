@@ -104,7 +104,7 @@ def test_subdirectory_and_errors(tmp_path):
     root = repo(tmp_path)
     write_files(root, {"src/new.py": "y = 2  # HACK: quick\n"})
     _, new = findings(root / "src", "--since", "main", "--select", "ML401")
-    assert new == [("ML401", "new.py", 1)]
+    assert new == [("ML401", "src/new.py", 1)]  # a folder of a repository: the repository, narrowed to it
     bad = run("scan", root, "--no-cache", "--since", "no-such-branch")
     assert bad.exit_code == 2 and "cannot resolve 'no-such-branch'" in bad.output
     plain = make_repo(tmp_path / "plain", {"a.py": "x = 1\n"})

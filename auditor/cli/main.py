@@ -142,7 +142,7 @@ def _write_reports(plan, result, *, verbose: bool, quiet: bool, color: str = "au
 
 
 @main.command("scan")
-@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)),
               help="Output format (default: text, or what the -o file name implies).")
 @click.option("-o", "--output", "outputs", multiple=True, metavar="[FORMAT:]FILE",
@@ -188,7 +188,7 @@ def _write_reports(plan, result, *, verbose: bool, quiet: bool, color: str = "au
 @click.option("--explain-dead", "explain_dead", multiple=True, metavar="NAME",
               help="Instead of the report, say why the dead-code analysis thinks NAME (a function, Class.method, "
                    "module or path.py::name) is used or unused: the roots it tried and the references it found.")
-def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_url_template: str | None,
+def scan_command(paths: tuple[Path, ...], fmt: str | None, outputs: tuple[str, ...], source_url_template: str | None,
                  select: tuple[str, ...], ignore: tuple[str, ...],
                  exclude: tuple[str, ...], config_path: Path | None, fail_on: str | None, fail_under: float | None,
                  fail_on_category: tuple[str, ...], min_severity: str | None, min_confidence: str | None,
@@ -197,9 +197,15 @@ def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_u
                  history_file: Path | None, jobs: int | None, cache_dir: Path | None, no_cache: bool, color: str,
                  quiet: bool, verbose: bool,
                  explain_dead: tuple[str, ...] = ()) -> None:
-    """Scan PATH (default: the current directory) and report findings."""
+    """Scan PATHS (default: the current directory) and report findings.
+
+    A repository's root scans the repository. Files or folders inside a git repository are analysed
+    with the whole repository (what is used, seeded or owned is a whole-program question) and only
+    their findings are reported, without a readiness score: what pre-commit and editors pass.
+    """
     from auditor.report import outputs as report_outputs
 
+    path, scope = _scan_target(paths or (Path("."),))
     root = path if path.is_dir() or not path.exists() else path.parent
     config = _scan_config(root, config_path, select, ignore, exclude, source_url_template, fail_on=fail_on,
                           jobs=jobs, fail_under=fail_under, fail_on_category=list(fail_on_category) or None,
@@ -238,8 +244,53 @@ def scan_command(path: Path, fmt: str | None, outputs: tuple[str, ...], source_u
     if explain_dead:
         _explain_dead(result, explain_dead)
         return
+    if scope is not None:
+        _narrow(result, scope)
     _write_reports(plan, result, verbose=verbose, quiet=quiet, color=color)
     sys.exit(gate_exit_code(result))
+
+
+def _enclosing_repository(path: Path) -> Path | None:
+    """The root of the git work tree holding ``path`` (a ``.git`` folder or file), read from the
+    file system: git itself is never asked about a folder it would take orders from."""
+    for folder in [path, *path.parents] if path.is_dir() else list(path.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def _scan_target(paths: tuple[Path, ...]) -> tuple[Path, list[str] | None]:
+    """What to analyse, and the repository-relative paths whose findings are reported (None: all)."""
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        _fail(f"path does not exist: {missing[0]}", 2)
+    repository = _enclosing_repository(paths[0].resolve())
+    if repository is None:
+        if len(paths) > 1:
+            _fail("several paths are scanned together only inside one git repository", 2)
+        click.echo(f"mlaudit: {paths[0]} is not inside a git repository: analysed on its own", err=True) \
+            if paths[0].is_file() else None
+        return paths[0], None
+    if len(paths) == 1 and paths[0].is_dir() and paths[0].resolve() == repository:
+        return paths[0], None
+    scope = []
+    for path in paths:
+        try:
+            scope.append(path.resolve().relative_to(repository).as_posix())
+        except ValueError:
+            _fail(f"{path} is not inside the repository at {repository}", 2)
+    return repository, scope
+
+
+def _narrow(result, scope: list[str]) -> None:
+    """Keep the findings in the given files and folders; a part of a repository has no readiness score."""
+    def inside(path: str) -> bool:
+        return any(item in (".", "") or path == item or path.startswith(item.rstrip("/") + "/") for item in scope)
+
+    result.findings = [f for f in result.findings if inside(f.path)]
+    result.suppressed = [f for f in result.suppressed if inside(f.path)]
+    result.readiness = None
+    result.scope = scope
 
 
 def _cache_dir(path: Path, root: Path, given: Path | None, off: bool) -> Path | None:

@@ -49,6 +49,7 @@ def result_to_dict(result, *, as_json=lambda findings: [f.to_json() for f in fin
         "baseline": result.baseline,
         "since": result.since,
         "suppressed": as_json(result.suppressed),
+        "scope": getattr(result, "scope", None),
     }
 
 

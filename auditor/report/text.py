@@ -138,6 +138,10 @@ def _summary(result, style, verbose: bool = False) -> list[str]:
         sevs = ", ".join(f"{s} {by_severity[s]}" for s in reversed(SEVERITIES) if by_severity[s])
         out.append(f"  by category: {cats}")
         out.append(f"  by severity: {sevs}")
+    scope = getattr(result, "scope", None)
+    if scope:
+        shown = ", ".join(scope[:3]) + (f" and {len(scope) - 3} more" if len(scope) > 3 else "")
+        out.append(f"  findings in {shown} only, from an analysis of the whole repository; no readiness score")
     info = sum(f.severity == "info" for f in result.findings)
     if info and not verbose:
         out.append(f"  {info} info finding(s) not listed: -v lists them")

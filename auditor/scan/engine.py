@@ -85,6 +85,9 @@ class ScanResult:
     below_min_severity: int = 0  # and because they are below `min-severity`
     # ("application" | "library", why): how the dead-code analysis treats the package's public names
     kind: tuple[str, str] | None = None
+    # The repository-relative files and folders whose findings are reported (`mlaudit scan FILE...`);
+    # None: the whole repository, with its readiness score
+    scope: list[str] | None = None
     # Only-new-debt comparisons (auditor/ci/baseline.py, auditor/ci/since.py): what was compared and how
     # many findings it hid; ``findings`` then holds only the new ones.
     baseline: dict[str, Any] | None = None
