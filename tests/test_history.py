@@ -206,3 +206,15 @@ def test_a_version_1_history_migrates_forward_keeping_its_records(tmp_path):
         history.record(nb)
         assert history.scans()[-1].findings[0]["cell"] == 4
     assert sqlite3.connect(path).execute("SELECT value FROM meta").fetchone() == (str(SCHEMA_VERSION),)
+
+
+def test_a_missing_model_is_not_listed_among_the_stalest_models():
+    t0 = 1_700_000_000.0
+    latest = record(t0, [])
+    latest.findings.extend([
+        {"fingerprint": "stale", "rule": "ML301", "category": "stale-model", "severity": "medium", "path": "m.pkl",
+         "line": None, "message": "old", "owners": [], "evidence": {"age_days": 400}},
+        {"fingerprint": "missing", "rule": "ML303", "category": "stale-model", "severity": "high", "path": "serve.py",
+         "line": 3, "message": "loads models/x.pkl, which is not there", "owners": [], "evidence": {}}])
+    summary = summarise_repo([latest], t0 - 30 * DAY, t0)
+    assert [f["fingerprint"] for f in summary["stale_models"]] == ["stale"]

@@ -48,7 +48,9 @@ def _evidence(finding: dict[str, Any]) -> dict[str, Any]:
 
 
 def _oldest_first(findings: list[dict[str, Any]], category: str) -> list[dict[str, Any]]:
-    rows = [f for f in findings if f.get("category") == category]
+    """The category's findings that have an age, oldest first (a missing model has none: it is
+    not a stale one)."""
+    rows = [f for f in findings if f.get("category") == category and _evidence(f).get("age_days") is not None]
     return sorted(rows, key=lambda f: -float(_evidence(f).get("age_days") or 0))
 
 
@@ -89,7 +91,7 @@ def summarise_repo(records: list[ScanRecord], start: float, end: float) -> dict[
     now_f, then_f = _fingerprints(latest), _fingerprints(first)
     findings = latest.findings if latest else []
     authors = Counter(_evidence(f)["author"] for f in findings if _evidence(f).get("author"))
-    hacks = [f for f in _oldest_first(findings, "undocumented-hack") if _evidence(f).get("age_days") is not None]
+    hacks = _oldest_first(findings, "undocumented-hack")
     return {
         "repo": records[-1].repo if records else "",
         "scans_in_period": len(in_period),
