@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -52,6 +54,14 @@ class Config:
     # outside the repository (a library's are; an application's are judged by use). None: decided
     # from packaging, publishing and deployment files (auditor/analysis/entrypoints.py).
     kind: str | None = None
+
+    def digest(self) -> str:
+        """What shapes the findings, hashed: two scans of one commit with the same digest are the
+        same scan (the history keeps the later one). Where output goes and how fast it runs do not count."""
+        shaping = {key: value for key, value in sorted(vars(self).items())
+                   if key not in ("source", "jobs", "source_url_template", "baseline", "fail_on", "fail_under",
+                                  "fail_on_category")}
+        return hashlib.sha256(json.dumps(shaping, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 # key in TOML -> (field name, checker description, checker)

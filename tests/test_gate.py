@@ -117,7 +117,7 @@ def test_pre_commit_hooks_are_valid_and_their_entries_gate(tmp_path):
     assert isinstance(hooks, list) and hooks
     for hook in hooks:
         assert {"id", "name", "entry", "language"} <= set(hook), hook
-        assert hook["language"] == "python" and hook["pass_filenames"] is False
+        assert hook["language"] == "python" and hook["require_serial"] is True  # one scan for all the files
         assert hook["entry"].startswith("mlaudit scan")
     ids = [hook["id"] for hook in hooks]
     assert len(ids) == len(set(ids)) and "mlaudit" in ids
@@ -127,15 +127,20 @@ def test_pre_commit_hooks_are_valid_and_their_entries_gate(tmp_path):
     mlaudit = shutil.which("mlaudit") or pytest.skip("the mlaudit script is not installed")
     for hook in hooks:
         command = hook["entry"].replace("mlaudit", mlaudit, 1).split() + hook.get("args", [])
+        # pre-commit appends the staged files to a hook that takes them
+        staged = ["src/bad.py", "mlaudit.toml"] if hook.get("pass_filenames", True) else []
         env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-        clean = subprocess.run(command, cwd=root, capture_output=True, text=True, env=env)
+        clean = subprocess.run(command + [p for p in staged if (root / p).exists()], cwd=root, capture_output=True,
+                               text=True, env=env)
         assert clean.returncode == 0, (hook["id"], clean.stdout, clean.stderr)
         write_files(root, {"src/bad.py": "import pickle\n\n\ndef f(p):\n    return pickle.loads(p)\n",
                            "mlaudit.toml": CODE["mlaudit.toml"] + 'fail-on = "medium"\n'})
-        dirty = subprocess.run(command, cwd=root, capture_output=True, text=True, env=env)
+        dirty = subprocess.run(command + staged, cwd=root, capture_output=True, text=True, env=env)
         assert dirty.returncode == 1, (hook["id"], dirty.stdout, dirty.stderr)
         if "--since" in hook["entry"]:
             assert "1 new finding(s) at or above severity 'medium' (ML451)" in dirty.stdout
+        else:  # the finding that fails the hook is listed, not only counted
+            assert "src/bad.py" in dirty.stdout.splitlines() and "ML451" in dirty.stdout
         (root / "src/bad.py").unlink()
         write_files(root, {"mlaudit.toml": CODE["mlaudit.toml"]})
 

@@ -218,3 +218,29 @@ def test_a_missing_model_is_not_listed_among_the_stalest_models():
          "line": 3, "message": "loads models/x.pkl, which is not there", "owners": [], "evidence": {}}])
     summary = summarise_repo([latest], t0 - 30 * DAY, t0)
     assert [f["fingerprint"] for f in summary["stale_models"]] == ["stale"]
+
+
+def test_the_same_commit_and_configuration_recorded_twice_is_one_row(tmp_path):
+    with History(tmp_path / "h.sqlite") as history:
+        first = record(1000.0, [("a", "x.py", [])])
+        first.settings = "cfg1"
+        history.record(first)
+        again = record(2000.0, [("a", "x.py", []), ("b", "y.py", [])])
+        again.commit_sha, again.settings = first.commit_sha, "cfg1"
+        history.record(again)
+        other = record(3000.0, [("a", "x.py", [])])
+        other.commit_sha, other.settings = first.commit_sha, "cfg2"  # another configuration: its own row
+        history.record(other)
+        rows = history.scans()
+    assert [(r.scanned_at, len(r.findings)) for r in rows] == [(2000.0, 2), (3000.0, 1)]
+
+
+def test_a_results_files_repository_is_named_never_by_the_folder_the_report_runs_in(tmp_path, monkeypatch):
+    from auditor.history.store import record_from_json
+
+    data = {"tool": {"name": "mlaudit", "version": "0"}, "root": ".", "findings": [], "git": {}}
+    monkeypatch.chdir(tmp_path)
+    assert record_from_json(data, fallback_name="churn-service").repo == "churn-service"
+    assert record_from_json({**data, "git": {"remote_url": "git@github.com:org/churn.git"}},
+                            fallback_name="x").repo == "github.com/org/churn"
+    assert record_from_json({**data, "repository": "team/churn"}, fallback_name="x").repo == "team/churn"

@@ -34,7 +34,8 @@ def record_scan(result, root: Path, explicit: Path | None) -> Path:
     path = history_path(root, explicit)
     try:
         with History(path) as history:
-            record = record_from_json(result_to_dict(result), repo=repo_identity(result.git.remote_url, root),
+            record = record_from_json(result_to_dict(result),
+                                      repo=result.repository or repo_identity(result.git.remote_url, root),
                                       scanned_at=result.started, source="scan")
             history.record(record)
     except HistoryError as exc:
@@ -115,7 +116,8 @@ def _load_sources(histories: tuple[Path, ...], results: tuple[Path, ...]) -> dic
         for file in files:
             try:
                 data = json.loads(file.read_text(encoding="utf-8"))
-                record = record_from_json(data, scanned_at=data.get("scanned_at_epoch") or file.stat().st_mtime)
+                record = record_from_json(data, scanned_at=data.get("scanned_at_epoch") or file.stat().st_mtime,
+                                          fallback_name=file.stem)
             except (OSError, ValueError, HistoryError) as exc:
                 click.echo(f"mlaudit: skipped {file}: {exc}", err=True)
                 continue

@@ -175,6 +175,8 @@ def _write_reports(plan, result, *, verbose: bool, quiet: bool, color: str = "au
                    "'auto' takes the pull/merge-request base from GitHub Actions or GitLab CI.")
 @click.option("--record", is_flag=True,
               help="Store this scan in the history for trends (see `mlaudit report`).")
+@click.option("--name", "repository", metavar="NAME",
+              help="The repository's name in the history and team report (default: its git remote, else its folder).")
 @click.option("--history", "history_file", type=click.Path(path_type=Path, dir_okay=False),
               help="History file for --record (default: .mlaudit/history.sqlite in the scanned repository).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0: decide from the repository's size).")
@@ -193,7 +195,7 @@ def scan_command(paths: tuple[Path, ...], fmt: str | None, outputs: tuple[str, .
                  exclude: tuple[str, ...], config_path: Path | None, fail_on: str | None, fail_under: float | None,
                  fail_on_category: tuple[str, ...], min_severity: str | None, min_confidence: str | None,
                  exit_zero: bool,
-                 baseline_file: Path | None, no_baseline: bool, since: str | None, record: bool,
+                 baseline_file: Path | None, no_baseline: bool, since: str | None, record: bool, repository: str | None,
                  history_file: Path | None, jobs: int | None, cache_dir: Path | None, no_cache: bool, color: str,
                  quiet: bool, verbose: bool,
                  explain_dead: tuple[str, ...] = ()) -> None:
@@ -226,6 +228,7 @@ def scan_command(paths: tuple[Path, ...], fmt: str | None, outputs: tuple[str, .
     try:
         result = scan(path, config, progress=progress, display_root=str(path), cache_dir=cache_dir)
         result.exit_zero = exit_zero
+        result.repository = repository
         if record:  # the whole state, before any baseline or --since narrows the findings shown
             recorded = record_scan(result, root, history_file)
             if not quiet:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Migrations from version N-1 to N. Never edit a released one: add the next.
 MIGRATIONS: dict[int, list[str]] = {
@@ -42,6 +42,9 @@ MIGRATIONS: dict[int, list[str]] = {
     ],
     # Notebook findings keep their cell, so reports point to "cell 4, line 2".
     2: ["ALTER TABLE scan_findings ADD COLUMN cell INTEGER"],
+    # The digest of the configuration a scan ran with: the same commit scanned again with the same
+    # configuration replaces the earlier row instead of counting twice in every trend.
+    3: ["ALTER TABLE scans ADD COLUMN settings TEXT"],
 }
 
 
@@ -65,6 +68,7 @@ class ScanRecord:
     findings: list[dict[str, Any]] = field(default_factory=list)  # JSON findings (see json_report)
     id: int | None = None
     recorded_at: float | None = None
+    settings: str | None = None  # digest of the configuration (Config.digest)
 
     def counts(self, kind: str) -> Counter:
         if kind == "owner":
@@ -76,12 +80,13 @@ class ScanRecord:
         return Counter(f.get(kind) for f in self.findings)
 
 
-def repo_identity(remote_url: str | None, root: Path) -> str:
+def repo_identity(remote_url: str | None, fallback: Path | str) -> str:
     """A stable name for a repository: its remote as host/path (no scheme, credentials or .git
-    suffix), so https and ssh clones of one repository agree; else its folder name."""
+    suffix), so https and ssh clones of one repository agree; else ``fallback``: the scanned
+    folder's name, or a name given outright (a results file's)."""
     url = (remote_url or "").strip().rstrip("/").removesuffix(".git")
     if not url or url.startswith(("/", ".", "~", "file:")) or (len(url) > 1 and url[1] == ":"):
-        return root.resolve().name  # no remote, or a clone of a local path: its folder names it
+        return fallback.resolve().name if isinstance(fallback, Path) else fallback
     if "://" in url:
         rest = url.split("://", 1)[1]
         host, _, path = rest.partition("/")
@@ -93,8 +98,10 @@ def repo_identity(remote_url: str | None, root: Path) -> str:
 
 
 def record_from_json(data: dict[str, Any], *, repo: str | None = None, scanned_at: float | None = None,
-                     source: str = "import") -> ScanRecord:
-    """A record from mlaudit's JSON output (a scan result collected from a repository's CI)."""
+                     source: str = "import", fallback_name: str = "repo") -> ScanRecord:
+    """A record from mlaudit's JSON output (a scan result collected from a repository's CI). Its
+    repository is named by ``repo``, else the name the scan was given (``--name``), else its git
+    remote, else ``fallback_name`` (the results file's name): never the folder a report runs in."""
     if not isinstance(data, dict) or data.get("tool", {}).get("name") != "mlaudit" or "findings" not in data:
         raise HistoryError("not an mlaudit JSON scan result")
     git = data.get("git") or {}
@@ -108,7 +115,7 @@ def record_from_json(data: dict[str, Any], *, repo: str | None = None, scanned_a
         except ValueError:
             when = None
     return ScanRecord(
-        repo=repo or repo_identity(git.get("remote_url"), Path(str(data.get("root", "repo")))),
+        repo=repo or data.get("repository") or repo_identity(git.get("remote_url"), fallback_name),
         scanned_at=float(when) if when else time.time(),
         commit_sha=git.get("head"), branch=git.get("branch"),
         tool_version=str(data.get("tool", {}).get("version", "")), source=source,
@@ -117,6 +124,7 @@ def record_from_json(data: dict[str, Any], *, repo: str | None = None, scanned_a
         python_lines=int(data.get("scanned", {}).get("python_lines", 0)),
         dimensions={name: d.get("score") for name, d in (readiness.get("dimensions") or {}).items()},
         findings=[f for f in data["findings"] if isinstance(f, dict) and f.get("fingerprint")],
+        settings=data.get("settings") if isinstance(data.get("settings"), str) else None,
     )
 
 
@@ -188,12 +196,15 @@ class History:
         now = time.time()
         self.db.execute("BEGIN IMMEDIATE")
         try:
+            if record.commit_sha and record.settings:  # the same scan again: it replaces the earlier row
+                self.db.execute("DELETE FROM scans WHERE repo=? AND commit_sha=? AND settings=?",
+                                (record.repo, record.commit_sha, record.settings))
             cursor = self.db.execute(
                 "INSERT INTO scans (repo, scanned_at, recorded_at, commit_sha, branch, tool_version, source, score,"
-                " grade, rollback_minutes, findings, python_lines) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                " grade, rollback_minutes, findings, python_lines, settings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (record.repo, record.scanned_at, now, record.commit_sha, record.branch, record.tool_version,
                  record.source, record.score, record.grade, record.rollback_minutes, len(record.findings),
-                 record.python_lines))
+                 record.python_lines, record.settings))
             scan_id = cursor.lastrowid
             self.db.executemany("INSERT INTO scan_scores VALUES (?,?,?)",
                                 [(scan_id, k, v) for k, v in record.dimensions.items()])

@@ -22,6 +22,8 @@ def result_to_dict(result, *, as_json=lambda findings: [f.to_json() for f in fin
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "mlaudit", "version": result.version},
         "root": result.root,
+        "repository": getattr(result, "repository", None),
+        "settings": result.config.digest(),
         "scanned": {
             "files": result.files,
             "python_files": result.python_files,

@@ -88,6 +88,7 @@ class ScanResult:
     # The repository-relative files and folders whose findings are reported (`mlaudit scan FILE...`);
     # None: the whole repository, with its readiness score
     scope: list[str] | None = None
+    repository: str | None = None  # the name given with --name (the history and team report use it)
     # Only-new-debt comparisons (auditor/ci/baseline.py, auditor/ci/since.py): what was compared and how
     # many findings it hid; ``findings`` then holds only the new ones.
     baseline: dict[str, Any] | None = None
