@@ -249,3 +249,26 @@ def test_files_and_folders_of_a_repository_are_judged_with_the_whole_program(tmp
     lone = make_repo(tmp_path / "lone", {"notes.py": "x = 1  # TODO: tidy\n"})
     alone = run("scan", lone / "notes.py", "--select", "ML401", "--no-cache")  # tmp_path is in no repository
     assert "not inside a git repository: analysed on its own" in alone.output and "ML401" in alone.output
+
+
+def test_text_output_leads_with_what_to_fix_first_and_keeps_readiness_short(tmp_path):
+    from auditor.demo import build_demo
+
+    build_demo(tmp_path / "demo")
+    text = CliRunner().invoke(main, ["scan", str(tmp_path / "demo"), "--no-cache"]).output
+    lines = text.splitlines()
+    assert lines[0].startswith("Fix first (10 of ")
+    first = lines[1:11]
+    ranks = ["critical", "high", "medium"]
+    assert [ranks.index(line.split()[0]) for line in first] == sorted(ranks.index(line.split()[0]) for line in first)
+    assert "Rollback to the previous model" not in text and "check(s) do not pass: -v shows each" in text
+    verbose = CliRunner().invoke(main, ["scan", str(tmp_path / "demo"), "--no-cache", "-v"]).output
+    assert "Rollback to the previous model" in verbose and len(verbose.splitlines()) > len(lines)
+
+
+def test_nothing_new_against_a_baseline_prints_only_the_verdict(tmp_path):
+    root = make_repo(tmp_path / "r", HIGH)
+    baseline = tmp_path / "baseline.json"
+    assert CliRunner().invoke(main, ["baseline", str(root), "-o", str(baseline), "--no-cache"]).exit_code == 0
+    text = run("scan", root, "--no-cache", "--baseline", baseline).output
+    assert "Operational readiness" not in text and "exit 0" in text and len(text.splitlines()) <= 8

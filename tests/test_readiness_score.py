@@ -148,8 +148,11 @@ def test_reports_show_readiness(tmp_path):
     assert data["readiness"] == json.loads(json.dumps(result.readiness))
     text = render_text(result)
     assert f"Operational readiness: {result.readiness['score']:.1f}/100" in text
-    assert "Rollback to the previous model: about 8 hours" in text  # no command retrains it
-    assert "R-ROLL-01" in text and "How the score is computed" in text
+    assert "rollback about 8 hours" in text  # no command retrains it
+    assert "R-ROLL-01" not in text and "check(s) do not pass: -v shows each" in text  # compact by default
+    verbose = render_text(result, verbose=True)
+    assert "Rollback to the previous model: about 8 hours" in verbose
+    assert "R-ROLL-01" in verbose and "How the score is computed" in verbose
     assert "R-ROLL-01" not in render_text(result, quiet=True)
 
 
@@ -159,7 +162,7 @@ def test_demo_score_and_rollback_are_explained(tmp_path):
     build_demo(tmp_path / "demo")
     result = scan_repo(tmp_path / "demo")
     r = result.readiness
-    text = render_text(result)
+    text = render_text(result, verbose=True)  # the reasoning and the checks: -v
     assert r["grade"] in "DF" and 20 < r["score"] < 55  # planted debt everywhere, some good practice
     assert r["rollback_minutes"] == 40
     statuses = {c["id"]: c["status"] for d in r["dimensions"].values() for c in d["checks"]}

@@ -44,10 +44,15 @@ def render_readiness(readiness: dict[str, Any] | None, style: Callable[..., str]
     out.append(style(head, bold=True))
     if quiet:
         return out + [""]
+    not_passing = 0
     for name, dim in readiness["dimensions"].items():
         counts = {s: sum(1 for c in dim["checks"] if c["status"] == s) for s in ("pass", "partial", "fail")}
+        not_passing += counts["partial"] + counts["fail"]
         out.append(f"  {_TITLES.get(name, name):<20} {dim['score']:5.1f}  {_bar(dim['score'])}  weight {dim['weight']:g}"
                    f"   ({counts['pass']} pass, {counts['partial']} partial, {counts['fail']} fail)")
+    if not verbose:  # the block stays short; the reasoning and the checks are one -v away
+        return out + [f"  {not_passing} check(s) do not pass: -v shows each with where it looked and how to fix it, "
+                      "and the rollback reasoning", ""]
     rollback = readiness.get("rollback") or {}
     out.append("")
     out.append(style(f"  Rollback to the previous model: {_minutes(rollback.get('estimate_minutes'))}, because", bold=True))
@@ -58,8 +63,8 @@ def render_readiness(readiness: dict[str, Any] | None, style: Callable[..., str]
         for step in rollback["to_get_under_5"]:
             out.extend(_wrap(step, 104, "    * ", "      "))
     out.append("")
-    shown = ("pass", "partial", "fail") if verbose else ("partial", "fail")
-    label = "All checks" if verbose else "Checks that do not pass (-v shows all)"
+    shown = ("pass", "partial", "fail")
+    label = "All checks"
     out.append(style(f"  {label}:", bold=True))
     for dim in readiness["dimensions"].values():
         for c in dim["checks"]:

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 
 import click
 
-from auditor.finding import CATEGORIES, SEVERITIES
+from auditor.finding import CATEGORIES, SEVERITIES, confidence_rank, severity_rank
 from auditor.readiness.text import render_readiness
 
 _COLOURS = {"critical": "magenta", "high": "red", "medium": "yellow", "low": "cyan", "info": "white"}
@@ -23,11 +23,15 @@ def render_text(result, *, color: bool = False, verbose: bool = False, quiet: bo
         return click.style(text, **kw) if color else text
 
     out: list[str] = []
+    comparison = getattr(result, "baseline", None) or getattr(result, "since", None)
+    if comparison and not result.findings and not result.errors:
+        return "\n".join(_summary(result, style, verbose)) + "\n"  # nothing new: the verdict and the counts
     if not quiet:
         out += _units(result, style, verbose)
         # info findings are context (course exercises, template instructions): listed with -v,
         # counted in the summary otherwise
         listed = result.findings if verbose else [f for f in result.findings if f.severity != "info"]
+        out += _fix_first(listed, style)
         out += _findings_by_file(listed, style, verbose)
     if result.skipped and (verbose or not quiet):
         out += _skipped(result.skipped, style, verbose)
@@ -53,6 +57,25 @@ def _units(result, style, verbose: bool, limit: int = 15) -> list[str]:
                    f"  {highs[unit['unit']]:4}  {unit['unit']}")
     if len(shown) < len(units):
         out.append(f"  ... and {len(units) - len(shown)} more (-v lists all; JSON readiness.units has each unit's checks)")
+    out.append("")
+    return out
+
+
+FIX_FIRST = 10
+
+
+def _fix_first(findings, style) -> list[str]:
+    """The findings to act on first: the highest severities, the surest first, then by file. Only
+    for a listing long enough to need it, and only for findings worth fixing this quarter."""
+    urgent = [f for f in findings if severity_rank(f.severity) >= severity_rank("medium")]
+    if len(findings) <= FIX_FIRST or not urgent:
+        return []
+    urgent.sort(key=lambda f: (-severity_rank(f.severity), -confidence_rank(f.confidence), f.path, f.line or 0))
+    out = [style(f"Fix first ({min(len(urgent), FIX_FIRST)} of {len(urgent)} at medium or above):", bold=True)]
+    for f in urgent[:FIX_FIRST]:
+        sev = style(f"{f.severity:<8}", fg=_COLOURS.get(f.severity))
+        where = f"{f.path}:{_location(f)}" if f.line is not None or f.cell is not None else f.path
+        out.append(f"  {sev} {where}  {f.rule}  {f.message}")
     out.append("")
     return out
 
