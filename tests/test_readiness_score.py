@@ -8,7 +8,7 @@ import pytest
 from auditor.cli.settings import build_config
 from auditor.config import ConfigError
 from auditor.readiness.score import DEFAULT_WEIGHTS, grade
-from auditor.report.json_report import render_json
+from auditor.report import FORMATS
 from auditor.report.text import render_text
 from auditor.testing import make_repo, scan_repo
 
@@ -144,7 +144,7 @@ def test_rollback_not_applicable_without_models(tmp_path):
 def test_reports_show_readiness(tmp_path):
     root = make_repo(tmp_path, OVERWRITTEN)
     result = scan_repo(root)
-    data = json.loads(render_json(result))
+    data = json.loads(FORMATS['json'](result))
     assert data["readiness"] == json.loads(json.dumps(result.readiness))
     text = render_text(result)
     assert f"Operational readiness: {result.readiness['score']:.1f}/100" in text

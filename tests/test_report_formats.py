@@ -307,3 +307,26 @@ def test_the_json_report_is_indented_with_one_finding_to_a_line():
     assert json.loads(text) == json.loads(json.dumps(json_report.result_to_dict(result)))
     finding_lines = [line for line in text.splitlines() if line.lstrip().startswith('{"rule"')]
     assert len(finding_lines) == len(result.findings) and text.startswith('{\n  "schema_version": 1,')
+
+
+def test_the_published_schemas_describe_the_report_and_the_configuration(tmp_path):
+    jsonschema = pytest.importorskip("jsonschema", reason="pip install -e '.[test]' installs jsonschema")
+    from click.testing import CliRunner
+
+    from auditor import config as config_module
+    from auditor.cli.main import main
+    from auditor.report.schema import config_schema, report_schema
+
+    printed = CliRunner().invoke(main, ["schema", "report"])
+    assert printed.exit_code == 0 and json.loads(printed.output) == report_schema()
+    docs = Path(__file__).resolve().parents[1] / "docs" / "schemas"
+    assert json.loads((docs / "config.schema.json").read_text()) == config_schema()
+    assert set(config_schema()["properties"]) == set(config_module._KEYS)  # every key, and only those
+    config = jsonschema.Draft202012Validator(config_schema())
+    assert not list(config.iter_errors({"fail-on": "medium", "kind": "library", "units": ["labs/*"]}))
+    assert list(config.iter_errors({"fail-on": "urgent"})) and list(config.iter_errors({"typo-key": 1}))
+    report = jsonschema.Draft202012Validator(report_schema())
+    broken = {"schema_version": 1, "tool": {"name": "mlaudit", "version": "0"}, "root": ".", "scanned": {},
+              "git": {}, "findings": [{"rule": "ML401", "severity": "urgent"}], "summary": {}, "errors": [],
+              "readiness": None, "gate": {"passed": True}, "suppressed": []}
+    assert list(report.iter_errors(broken))  # a finding without its fields, a severity not in the vocabulary

@@ -192,8 +192,12 @@ PAGE_KINDS = [
 
 
 def generated_pages() -> dict[str, str]:
-    """Every generated page by its path under the docs folder (``rules/ML401.md``)."""
-    pages: dict[str, str] = {}
+    """Every generated page by its path under the docs folder (``rules/ML401.md``), and the JSON
+    Schemas (``schemas/report.schema.json``)."""
+    from auditor.report.schema import SCHEMAS
+
+    pages: dict[str, str] = {f"schemas/{name}.schema.json": json.dumps(make(), indent=2) + "\n"
+                             for name, make in SCHEMAS.items()}
     for kind in PAGE_KINDS:
         items = kind.items()
         pages[f"{kind.folder}/README.md"] = kind.index(items)

@@ -379,6 +379,17 @@ def baseline_command(path: Path, output: Path | None, update: bool, add_new: boo
         click.echo(f"mlaudit: commit it, then gate on new debt with: mlaudit scan --baseline {target}", err=True)
 
 
+@main.command("schema")
+@click.argument("which", type=click.Choice(["report", "config"]))
+def schema_command(which: str) -> None:
+    """Print the JSON Schema of the JSON report or of the configuration (also in docs/schemas/)."""
+    import json
+
+    from auditor.report.schema import SCHEMAS
+
+    click.echo(json.dumps(SCHEMAS[which](), indent=2))
+
+
 @main.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
 def rules_command(fmt: str) -> None:
