@@ -1,4 +1,5 @@
-"""Finds the rules and extractors shipped in ``auditor.rules`` and selects among them."""
+"""Finds the rules and extractors shipped in ``auditor.rules``, and those of installed plugins
+(the ``mlaudit.rules`` entry-point group: docs/plugins.md), and selects among them."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import importlib
 import inspect
 import pkgutil
 from functools import lru_cache
+from importlib import metadata
 from typing import Any
 
 from auditor.config import Config, ConfigError
@@ -33,8 +35,11 @@ def _add_extractor(extractors: dict[str, type[Extractor]], obj: type[Extractor])
     extractors[obj.name] = obj
 
 
-def _add_rule(rules: dict[str, type[Rule]], names: dict[str, str], obj: type[Rule]) -> None:
-    problems = obj.problems()
+PLUGIN_GROUP = "mlaudit.rules"
+
+
+def _add_rule(rules: dict[str, type[Rule]], names: dict[str, str], obj: type[Rule], plugin: bool = False) -> None:
+    problems = obj.problems(plugin=plugin)
     if problems:
         raise RegistryError(f"rule {obj.__qualname__} in {obj.__module__}: {'; '.join(problems)}")
     if obj.id in rules:
@@ -66,7 +71,51 @@ def _load() -> tuple[dict[str, type[Rule]], dict[str, type[Extractor]]]:
                 _add_extractor(extractors, obj)
             elif module_name in rule_modules and _is_rule(obj):
                 _add_rule(rules, names, obj)
+    _load_plugins(rules, extractors, names)
     return dict(sorted(rules.items())), extractors
+
+
+# Plugins that could not be loaded: (entry point, distribution, why). Reported, never fatal.
+PLUGIN_PROBLEMS: list[tuple[str, str, str]] = []
+
+
+def _load_plugins(rules: dict[str, type[Rule]], extractors: dict[str, type[Extractor]], names: dict[str, str]) -> None:
+    """Rules of the ``mlaudit.rules`` entry points: a module (its rules and extractors) or one rule
+    class. Each is validated like a built-in rule; one that fails to import or to validate is
+    skipped with its reason (``PLUGIN_PROBLEMS``), and the others still load."""
+    PLUGIN_PROBLEMS.clear()
+    for entry in sorted(metadata.entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        dist = entry.dist
+        provided_by = f"{dist.metadata['Name']} {dist.version}" if dist is not None else entry.value
+        try:
+            loaded = entry.load()
+            found = _defined_in(loaded) if inspect.ismodule(loaded) else [loaded]
+            new_rules, new_extractors = dict(rules), dict(extractors)
+            new_names = dict(names)
+            for obj in found:
+                if inspect.isclass(obj) and issubclass(obj, Extractor) and obj is not Extractor:
+                    _add_extractor(new_extractors, obj)
+                elif inspect.isclass(obj) and _is_rule(obj):
+                    obj.provided_by = provided_by
+                    _add_rule(new_rules, new_names, obj, plugin=True)
+            if len(new_rules) == len(rules):
+                raise RegistryError("it defines no rule")
+        except Exception as exc:  # a plugin's bug must not stop a scan: it is skipped and said
+            PLUGIN_PROBLEMS.append((entry.name, provided_by, f"{type(exc).__name__}: {exc}"))
+            continue
+        rules.update(new_rules)
+        extractors.update(new_extractors)
+        names.update(new_names)
+
+
+def plugin_versions() -> list[str]:
+    """The installed plugins and their versions, read from their metadata without importing them:
+    part of the cache key (a plugin upgrade re-runs its rules; a cached scan still loads no rule)."""
+    found = set()
+    for entry in metadata.entry_points(group=PLUGIN_GROUP):
+        dist = entry.dist
+        found.add(f"{entry.name}={entry.value}@" + (f"{dist.metadata['Name']} {dist.version}" if dist else "?"))
+    return sorted(found)
 
 
 def all_rules() -> dict[str, type[Rule]]:
@@ -91,7 +140,7 @@ def selector_matches(selector: str, rule: type[Rule]) -> bool:
     """A selector is a rule id, an id prefix (``ML2``), a rule name or a category."""
     return (
         rule.id == selector.upper()
-        or (selector.upper().startswith("ML") and rule.id.startswith(selector.upper()))
+        or (selector[-1:].isdigit() and rule.id.startswith(selector.upper()))  # ML2, a plugin's ACME1
         or rule.name == selector
         or rule.category == selector
         or selector.upper() == "ALL"

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from auditor.model.project import Project, RepoFile
 
 RULE_ID = re.compile(r"^ML\d{3}$")
+# A plugin's rules carry its own prefix (ML is mlaudit's): ACME101, SEC042.
+PLUGIN_RULE_ID = re.compile(r"^(?!ML\d)[A-Z][A-Z0-9]{1,7}\d{3}$")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 FileContent = Union[str, bytes]
@@ -139,6 +141,7 @@ class Rule:
     remediation: ClassVar[str]  # how to fix it
     examples: ClassVar[tuple[Example, ...]]
     options: ClassVar[dict[str, Option]] = {}
+    provided_by: ClassVar[str | None] = None  # "distribution version" of a plugin's rule; None: mlaudit's own
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         resolved = {key: opt.default for key, opt in self.options.items()}
@@ -166,10 +169,12 @@ class Rule:
         return "?"
 
     @classmethod
-    def problems(cls) -> list[str]:
+    def problems(cls, plugin: bool = False) -> list[str]:
         """Metadata errors; the registry refuses a rule that has any."""
         errors = []
-        if not RULE_ID.match(getattr(cls, "id", "")):
+        if plugin and not PLUGIN_RULE_ID.match(getattr(cls, "id", "")):
+            errors.append("a plugin rule's id is its own prefix and three digits, such as ACME101 (ML is mlaudit's)")
+        elif not plugin and not RULE_ID.match(getattr(cls, "id", "")):
             errors.append("id must look like ML123")
         if not RULE_NAME.match(getattr(cls, "name", "")):
             errors.append("name must be kebab-case")

@@ -186,7 +186,9 @@ def _checks_index(checks: list) -> str:
 
 
 PAGE_KINDS = [
-    PageKind("rules", lambda: list(registry.all_rules().values()), rule_text, _rules_index),
+    # mlaudit's own rules; an installed plugin documents its rules itself (and `mlaudit explain` shows them)
+    PageKind("rules", lambda: [r for r in registry.all_rules().values() if not getattr(r, "provided_by", None)],
+             rule_text, _rules_index),
     PageKind("checks", _checks, _check_page, _checks_index),
 ]
 

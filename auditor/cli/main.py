@@ -212,6 +212,8 @@ def scan_command(paths: tuple[Path, ...], fmt: str | None, outputs: tuple[str, .
     config = _scan_config(root, config_path, select, ignore, exclude, source_url_template, fail_on=fail_on,
                           jobs=jobs, fail_under=fail_under, fail_on_category=list(fail_on_category) or None,
                           min_confidence=min_confidence, min_severity=min_severity)
+    for name, dist, why in registry.PLUGIN_PROBLEMS:
+        click.echo(f"mlaudit: warning: plugin {name} ({dist}) skipped: {why}", err=True)
     try:
         plan = report_outputs.plan_outputs(
             fmt, outputs, warn=lambda message: click.echo(f"mlaudit: warning: {message}", err=True))
@@ -401,7 +403,10 @@ def rules_command(fmt: str) -> None:
         click.echo(rules_table(rules), nl=False)
         return
     for rule in rules:
-        click.echo(f"{rule.id}  {rule.name:<34} {rule.category:<20} {rule.severity:<8} {rule.summary()}")
+        plugin = f"  (plugin: {rule.provided_by})" if getattr(rule, "provided_by", None) else ""
+        click.echo(f"{rule.id:<6} {rule.name:<34} {rule.category:<20} {rule.severity:<8} {rule.summary()}{plugin}")
+    for name, dist, why in registry.PLUGIN_PROBLEMS:
+        click.echo(f"mlaudit: warning: plugin {name} ({dist}) skipped: {why}", err=True)
 
 
 @main.command("explain")

@@ -25,7 +25,7 @@ def _finding() -> dict[str, Any]:
         "type": "object",
         "required": ["rule", "name", "category", "severity", "confidence", "path", "line", "message", "fingerprint"],
         "properties": {
-            "rule": {"type": "string", "pattern": "^ML[0-9]{3}$"},
+            "rule": {"type": "string", "pattern": "^[A-Z][A-Z0-9]{1,7}[0-9]{3}$"},  # ML401, a plugin's ACME101
             "name": {"type": "string"},
             "category": {"enum": list(CATEGORIES)},
             "severity": {"enum": list(SEVERITIES)},

@@ -87,7 +87,9 @@ def code_digest() -> str:
     digest = hashlib.sha256(auditor.__version__.encode())
     package = Path(auditor.__file__).parent
     import auditor.rules as rules_package
+    from auditor.registry import plugin_versions
 
+    digest.update("\0".join(plugin_versions()).encode())
     for directory in (package, Path(rules_package.__file__).parent):
         for path in sorted(directory.rglob("*.py")):
             try:
