@@ -168,6 +168,11 @@ def test_action_definition_is_a_valid_composite_action():
     referenced = {value.split("inputs.")[1].rstrip(" }") for value in gate["env"].values()}
     assert referenced <= set(action["inputs"])
     assert action["outputs"]["exit-code"]["value"] == "${{ steps.gate.outputs.exit-code }}"
+    # installed from the action's own checkout into a virtual environment of its own: the caller's
+    # Python is not changed, and nothing depends on a package index entry
+    assert not any("setup-python" in s.get("uses", "") for s in steps)
+    install = next(s for s in steps if s.get("name") == "Install mlaudit")
+    assert "-m venv" in install["run"] and '"$GITHUB_ACTION_PATH"' in install["run"] and "mlaudit==" not in install["run"]
 
 
 def _run_gate_step(root: Path, tmp_path: Path, **inputs):
