@@ -12,7 +12,7 @@ import ast
 import re
 from pathlib import PurePosixPath
 
-from auditor.ml.paths import is_test_path
+from auditor.ml.paths import is_test_path, runs_in_production
 from auditor.rule import Extractor, Invalid, ModuleRule, ProjectRule, Valid
 from auditor.rules.hacks import AGE_OPTIONS, _reason
 from auditor.rules.value_origin import CLI, ENV, PARAMETER, UNTRUSTED, OriginFinder, describe
@@ -92,7 +92,10 @@ class SwallowedException(ModuleRule):
                 "a default" if any(isinstance(s, (ast.Return, ast.Assign)) for s in body) else "pass"
             yield module.finding(
                 self, handler.lineno, f"`except {broad}:` swallows every error ({action}, no log, no comment)",
-                end_line=end, severity="medium" if broad in ("", "BaseException") else None,
+                # a bare except also swallows Ctrl-C and exits: worth fixing in code that runs in
+                # production, hygiene in a notebook or a course's lab
+                end_line=end, severity="medium" if broad in ("", "BaseException") and runs_in_production(module.path)
+                else None,
                 evidence={"caught": broad or "everything (bare except)", "body": action},
             )
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from auditor.ml.paths import is_exercise_path
-from auditor.ml.teaching import PLACEHOLDER_STATEMENT, READER_INSTRUCTION
+from auditor.ml.paths import is_exercise_path, is_teaching_path
+from auditor.ml.teaching import ADDRESSES_READER, IMPERATIVE_DEBT, PLACEHOLDER_STATEMENT, READER_INSTRUCTION
 from auditor.rule import Invalid, ModuleRule, Option, Valid, regex_check
 
 # Shared by every undocumented-hack rule; read by auditor.scan.blame when it attaches ages.
@@ -165,7 +165,8 @@ class UnticketedDebtMarker(ModuleRule):
         if owner and re.match(r"\s*\(\s*step\b", after, re.I):
             return True
         if READER_INSTRUCTION.search(after):
-            return True
+            # "implement X" instructs a course's reader; in other code it is the work left to do
+            return is_teaching_path(module.path) or not IMPERATIVE_DEBT.match(after) or bool(ADDRESSES_READER.search(after))
         following = [line for line in module.lines[comment.line:comment.line + 3] if line.strip()]
         return bool(following) and PLACEHOLDER_STATEMENT.match(following[0]) is not None
 

@@ -178,3 +178,26 @@ def test_blanket_type_ignores_are_one_finding_per_file_that_age_keeps_low(tmp_pa
     root = make_repo(tmp_path / "repo", {"src/io.py": code}, ages={"src/io.py": 1200})
     found = [(f.line, f.severity, f.evidence.get("count")) for f in scan_repo(root, {"select": ["ML402"]}).findings]
     assert found == [(1, "low", 5), (6, "low", None)]
+
+
+def test_implement_is_an_exercise_in_a_lab_and_debt_in_a_library(tmp_path):
+    from auditor.testing import make_repo, scan_repo
+
+    root = make_repo(tmp_path / "r", {
+        "src/augment.py": "# TODO: implement AugMix in albumentations\nx = 1\n",
+        "labs/week2/augment.py": "# TODO: implement AugMix in albumentations\nx = 1\n",
+        "src/loss.py": "# TODO: implement your own loss here\nx = 1\n"})
+    got = {f.path: f.severity for f in scan_repo(root, {"select": ["ML401"]}).findings}
+    assert got == {"src/augment.py": "low", "labs/week2/augment.py": "info", "src/loss.py": "info"}
+
+
+def test_a_bare_except_is_medium_in_production_code_and_low_in_a_notebook_or_lab(tmp_path):
+    import json
+
+    from auditor.testing import make_repo, scan_repo
+
+    code = "def load():\n    try:\n        return open('x').read()\n    except:\n        pass\n"
+    notebook = json.dumps({"cells": [{"cell_type": "code", "source": code}], "nbformat": 4})
+    root = make_repo(tmp_path / "r", {"src/io.py": code, "labs/week1/io.py": code, "explore.ipynb": notebook})
+    got = {f.path: f.severity for f in scan_repo(root, {"select": ["ML403"]}).findings}
+    assert got == {"src/io.py": "medium", "labs/week1/io.py": "low", "explore.ipynb": "low"}

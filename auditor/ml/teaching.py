@@ -22,6 +22,11 @@ READER_INSTRUCTION = re.compile(
     r"write\s+(?:the|a|your)|insert)\b",
     re.I,
 )
+# Verbs that instruct a reader in course material and name work left to do everywhere else:
+# "TODO: implement AugMix" in a library is debt, "TODO: implement your loss" in a lab is an exercise.
+IMPERATIVE_DEBT = re.compile(r"^[\s:(\-]*(?:implement|complete|write\s+(?:the|a))\b", re.I)
+ADDRESSES_READER = re.compile(r"\b(?:your|you|yours)\b|^[\s:(]*(?:step\s*\d+|\d+\s*[:.)])", re.I)
+
 # A statement that only holds a place: the line after an exercise's marker.
 PLACEHOLDER_STATEMENT = re.compile(r"^\s*(?:pass|\.\.\.|None|return(?:\s+None)?|\w+\s*=\s*(?:None|\.\.\.))\s*(?:#.*)?$")
 
