@@ -11,6 +11,7 @@ from typing import Any
 from auditor.analysis.artifact_io import FACTS, Links, extract, link
 from auditor.analysis.artifacts import Artifact, candidates, dvc_outputs, last_change, path_time
 from auditor.ml.models import MODEL_SUFFIXES, downloaded_names
+from auditor.ml.paths import is_teaching_path
 from auditor.model.project import BUILD, CONFIG, DOC, DOCKERFILE
 from auditor.rule import Extractor, Invalid, Option, ProjectRule, Valid
 
@@ -147,9 +148,13 @@ class StaleModel(ProjectRule):
             else:
                 message = (f"model {artifact.path} was last changed {int(age)} days ago ({_date(changed)}), "
                            f"more than {max_age} days")
+            # a model a course or an example ships for its readers is not a deployed model: its age is context
+            teaching = not behind and is_teaching_path(artifact.path)
+            if teaching:
+                message += "; it is course or example material, not a deployed model"
             path, line = _location(artifact)
             yield self.finding(path, line, message + _clock_note(clock), anchor=f"stale {artifact.path}",
-                               severity="high" if behind else None,
+                               severity="high" if behind else "info" if teaching else None,
                                confidence=None if clock == "git" else "low", evidence=evidence)
 
 

@@ -192,7 +192,7 @@ class InactivePipelineOwner(ProjectRule):
                 continue
             yield self.finding(
                 pipeline.path, pipeline.line,
-                f"{pipeline.label} is owned only by {', '.join(ownership.owners)}, whose last commit was "
+                f"{pipeline.label} is owned only by {', '.join(dict.fromkeys(ownership.owners))}, whose last commit was "
                 f"{int(days)} days ago",
                 anchor=f"inactive-owner {pipeline.framework} {pipeline.name}",
                 evidence={"owners": {o: time.strftime("%Y-%m-%d", time.gmtime(w)) for o, w in last.items()},

@@ -184,3 +184,15 @@ def test_a_missing_model_is_high_in_serving_code_and_medium_in_a_notebook(tmp_pa
                                          "serve.py": "import joblib\nmodel = joblib.load('models/prod.joblib')\n"})
     severities = {f.path: f.severity for f in scan_repo(root, {"select": ["ML303"]}).findings}
     assert severities == {"explore.ipynb": "medium", "serve.py": "high"}
+
+
+def test_an_old_model_a_course_ships_for_its_readers_is_context_not_a_stale_deployment(tmp_path):
+    root = make_repo(tmp_path / "r", {"cohorts/2023/homework/model1.bin": PKL, "models/churn.pkl": PKL,
+                                      "labs/week5/train.py": "import pickle\n\npickle.dump(m, open('model.pkl', 'wb'))\n",
+                                      "labs/week5/model.pkl": PKL},
+                     {"cohorts/2023/homework/model1.bin": 900, "models/churn.pkl": 900, "labs/week5/model.pkl": 900,
+                      "labs/week5/train.py": 2})
+    got = {f.path: f.severity for f in scan_repo(root, {"select": ["ML301"]}).findings}
+    # the lab's model is older than its training code: that is still high
+    assert got == {"cohorts/2023/homework/model1.bin": "info", "models/churn.pkl": "medium",
+                   "labs/week5/model.pkl": "high"}
