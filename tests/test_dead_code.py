@@ -195,3 +195,16 @@ def test_an_application_with_package_metadata_is_judged_by_use_and_says_so(tmp_p
     forced = scan_repo(published, {"select": ["ML101"], "kind": "application"})
     assert [f.symbol for f in forced.findings] == ["summary_prompt"]
     assert forced.kind == ("application", "set by kind in the configuration")
+
+
+def test_a_published_librarys_live_class_keeps_its_public_methods(tmp_path):
+    # a torch.hub-style repository: users call results.render() on what the model returns
+    files = {"pyproject.toml": "[project]\nname = 'detector'\nversion = '1.0'\nclassifiers = ['Topic :: Scientific/Engineering']\n",
+             "models/__init__.py": "",
+             "models/common.py": "class Detections:\n    def render(self):\n        return 1\n\n"
+                                 "    def _rotate(self):\n        return 2\n\n\ndef detect(x):\n    return Detections()\n",
+             "detect.py": "from models.common import detect\n\nif __name__ == '__main__':\n    detect(1)\n"}
+    library = {f.symbol for f in scan(tmp_path / "lib", files, select=("ML101",))}
+    assert library == {"Detections._rotate"}  # private: nobody outside calls it
+    application = {f.symbol for f in scan(tmp_path / "app", files, select=("ML101",), kind="application")}
+    assert application == {"Detections.render", "Detections._rotate"}

@@ -334,4 +334,8 @@ class Roots:
             return "used as an attribute"
         if self.classes.overrides(cls, name):
             return "overrides or is overridden by a project class"
+        if self.kind == "library" and public(d) and not is_test_path(d.path) and not is_script_path(d.path):
+            # a published library's objects reach its users (a torch.hub model's results.render()),
+            # who call their public methods from outside the repository
+            return "public method of a published library's class"
         return None
