@@ -208,3 +208,9 @@ def test_a_published_librarys_live_class_keeps_its_public_methods(tmp_path):
     assert library == {"Detections._rotate"}  # private: nobody outside calls it
     application = {f.symbol for f in scan(tmp_path / "app", files, select=("ML101",), kind="application")}
     assert application == {"Detections.render", "Detections._rotate"}
+
+
+def test_an_import_guards_fallback_is_not_an_unused_constant(tmp_path):
+    files = {"train.py": "try:\n    import comet_ml  # must be imported before torch\nexcept ImportError:\n"
+                         "    comet_ml = None\n\nUNUSED_LIMIT = 3\n\nif __name__ == '__main__':\n    print('train')\n"}
+    assert {f.symbol for f in scan(tmp_path, files, select=("ML103",))} == {"UNUSED_LIMIT"}

@@ -60,8 +60,10 @@ class SymbolFacts(Extractor):
             "all": visitor.all,
             "locals": {scope: sorted(names) for scope, names in visitor.locals.items() if names},
             "script": visitor.script,
+            # a name an import also binds is an import guard's fallback (`except ImportError: comet_ml = None`),
+            # not a constant of its own
             "consts": {name: value for name, value in visitor.consts.items()
-                       if name not in visitor.globals_declared},
+                       if name not in visitor.globals_declared and name not in module.imports},
             "attr_stores": sorted(visitor.attr_stores),
             "flag_ifs": visitor.flag_ifs,
             "import_flags": _import_flags(module),
