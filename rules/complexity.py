@@ -19,6 +19,7 @@ from radon.complexity import cc_rank
 from radon.metrics import mi_compute, mi_rank
 from radon.visitors import ComplexityVisitor
 
+from auditor.ml.paths import is_test_path
 from auditor.rule import Invalid, ModuleRule, Option, Valid
 
 RANKS = "ABCDEF"
@@ -401,7 +402,8 @@ class LowMaintainabilityModule(ModuleRule):
 
     The index combines Halstead volume, total cyclomatic complexity, logical lines and the share
     of comment lines (radon's formula, comments counting docstrings). Notebooks are not scored:
-    their cells are an exploration log, not a module anyone imports and maintains.
+    their cells are an exploration log, not a module anyone imports and maintains; nor are tests,
+    whose index falls with their number of small tests.
     """
 
     id = "ML472"
@@ -423,13 +425,15 @@ class LowMaintainabilityModule(ModuleRule):
                            + ", ".join(f'"x{i} = (a{i} + b{i} * c{i} - d{i}) / (e{i} or {i} + f{i}) if g{i} else h{i}\\n"'
                                        for i in range(40)) + ']}], "nbformat": 4}'},
               config={"rules": {"ML472": {"min-maintainability": 90}}}, note="notebooks are not scored"),
+        Valid({"tests/test_ops.py": "def test_f(a=1, b=2, c=3):\n    if a and b or c:\n        assert a * b - c / (a + 1)\n"},
+              config={"rules": {"ML472": {"min-maintainability": 90}}}, note="nor are tests"),
         Invalid("def f(a, b, c):\n    if a and b or c:\n        return a * b - c / (a + 1)\n    return a ** b % c\n",
                 expect=[1], config={"rules": {"ML472": {"min-maintainability": 90}}}),
     )
 
     def check(self, module):
-        if module.is_notebook:
-            return
+        if module.is_notebook or is_test_path(module.path):
+            return  # a test suite is long because it has many small tests: its index measures its length
         floor = self.settings["min-maintainability"]
         decisions, blocks, length = _bounds(module)
         lloc, sloc, comments = _line_counts(module)

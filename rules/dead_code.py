@@ -391,7 +391,9 @@ _NOT_CODE = re.compile(r"^(>>>|\.\.\.|\$ |%|!|-{3,}|={3,}|\*{3,}|#|type:|noqa|py
 
 
 # Prose that introduces an example of usage: the code after it is documentation, not a dead path.
-_EXAMPLE_INTRO = re.compile(r"\b(you can|e\.g\.|for example|for instance|example|usage|such as|like this|like so)\b"
+# ... and an option a template offers ("Uncomment below to add more features"): a documented switch
+_EXAMPLE_INTRO = re.compile(r"\b(you can|e\.g\.|for example|for instance|example|usage|such as|like this|like so|"
+                            r"uncomment)\b"
                             r"|:\s*$", re.I)
 
 
@@ -438,6 +440,9 @@ class CommentedOutCode(ModuleRule):
                 "#     model = resnet34()\n#     output = model(inputs)\n#     # check the outputs on the last process\n"
                 "#     assert output is None\n", expect=[6], note="a nested comment does not split the block"),
         Valid("# x = 1\n# y = 2\nz = 3\n", note="shorter than min-lines"),
+        Valid("FEATURES = ['a']\n# Uncomment below to add the bucketized location features.\n# BUCKETS = [\n"
+              "#     'pickup_latitude', 'pickup_longitude',\n# ]\n# FEATURES += BUCKETS\n",
+              note="an option a template documents"),
     )
 
     def check(self, module):
