@@ -205,27 +205,17 @@ def scan_command(paths: tuple[Path, ...], fmt: str | None, outputs: tuple[str, .
     with the whole repository (what is used, seeded or owned is a whole-program question) and only
     their findings are reported, without a readiness score: what pre-commit and editors pass.
     """
-    from auditor.report import outputs as report_outputs
 
     path, scope = _scan_target(paths or (Path("."),))
     root = path if path.is_dir() or not path.exists() else path.parent
     config = _scan_config(root, config_path, select, ignore, exclude, source_url_template, fail_on=fail_on,
                           jobs=jobs, fail_under=fail_under, fail_on_category=list(fail_on_category) or None,
                           min_confidence=min_confidence, min_severity=min_severity)
-    for name, dist, why in registry.PLUGIN_PROBLEMS:
-        click.echo(f"mlaudit: warning: plugin {name} ({dist}) skipped: {why}", err=True)
-    try:
-        plan = report_outputs.plan_outputs(
-            fmt, outputs, warn=lambda message: click.echo(f"mlaudit: warning: {message}", err=True))
-    except report_outputs.OutputError as exc:
-        _fail(str(exc), 2)
+    plan = _plan_outputs(fmt, outputs)
     # the explanation needs the whole program, not a scan answered from the cache
     cache_dir = _cache_dir(path, root, cache_dir, off=no_cache or bool(explain_dead))
     if baseline_file is not None and not no_baseline:
-        try:  # a baseline inside the scanned tree is not part of the project
-            config.exclude = config.exclude + ["/" + baseline_file.resolve().relative_to(root.resolve()).as_posix()]
-        except ValueError:
-            pass
+        _exclude_baseline(config, baseline_file, root)
     progress = _Progress(enabled=sys.stderr.isatty() and not quiet)
     try:
         result = scan(path, config, progress=progress, display_root=str(path), cache_dir=cache_dir)
@@ -253,6 +243,27 @@ def scan_command(paths: tuple[Path, ...], fmt: str | None, outputs: tuple[str, .
         _narrow(result, scope)
     _write_reports(plan, result, verbose=verbose, quiet=quiet, color=color)
     sys.exit(gate_exit_code(result))
+
+
+def _plan_outputs(fmt: str | None, outputs: tuple[str, ...]):
+    """The reports to write (exit 2 on a mistake), after saying which plugins were skipped."""
+    from auditor.report import outputs as report_outputs
+
+    for name, dist, why in registry.PLUGIN_PROBLEMS:
+        click.echo(f"mlaudit: warning: plugin {name} ({dist}) skipped: {why}", err=True)
+    try:
+        return report_outputs.plan_outputs(
+            fmt, outputs, warn=lambda message: click.echo(f"mlaudit: warning: {message}", err=True))
+    except report_outputs.OutputError as exc:
+        _fail(str(exc), 2)
+
+
+def _exclude_baseline(config, baseline_file: Path, root: Path) -> None:
+    """A baseline file inside the scanned tree is not part of the project."""
+    try:
+        config.exclude = config.exclude + ["/" + baseline_file.resolve().relative_to(root.resolve()).as_posix()]
+    except ValueError:
+        pass
 
 
 def _enclosing_repository(path: Path) -> Path | None:

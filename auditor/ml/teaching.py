@@ -22,8 +22,8 @@ READER_INSTRUCTION = re.compile(
     r"write\s+(?:the|a|your)|insert)\b",
     re.I,
 )
-# Verbs that instruct a reader in course material and name work left to do everywhere else:
-# "TODO: implement AugMix" in a library is debt, "TODO: implement your loss" in a lab is an exercise.
+# Verbs that instruct a reader in course material and name work left to do everywhere else: a
+# marker saying "implement AugMix" in a library is debt, "implement your loss" in a lab an exercise.
 IMPERATIVE_DEBT = re.compile(r"^[\s:(\-]*(?:implement|complete|write\s+(?:the|a))\b", re.I)
 ADDRESSES_READER = re.compile(r"\b(?:your|you|yours)\b|^[\s:(]*(?:step\s*\d+|\d+\s*[:.)])", re.I)
 

@@ -150,17 +150,10 @@ def _cache_note(cache: dict) -> str:
     return note
 
 
-def _summary(result, style, verbose: bool = False) -> list[str]:
-    scope = f"{result.files} files ({result.python_files} Python, {result.notebooks} notebooks, " \
-            f"{result.python_lines:,} lines of code) in {result.duration:.1f}s"
-    out = [style(f"mlaudit {result.version}: {len(result.findings)} finding(s) in {scope}", bold=True)]
-    if result.findings:
-        by_category = Counter(f.category for f in result.findings)
-        by_severity = Counter(f.severity for f in result.findings)
-        cats = ", ".join(f"{c} {by_category[c]}" for c in CATEGORIES if by_category[c])
-        sevs = ", ".join(f"{s} {by_severity[s]}" for s in reversed(SEVERITIES) if by_severity[s])
-        out.append(f"  by category: {cats}")
-        out.append(f"  by severity: {sevs}")
+def _what_was_left_out(result, verbose: bool) -> list[str]:
+    """The summary's notes on what the listing does not show, and how the dead-code analysis
+    judged the project (application or library)."""
+    out = []
     scope = getattr(result, "scope", None)
     if scope:
         shown = ", ".join(scope[:3]) + (f" and {len(scope) - 3} more" if len(scope) > 3 else "")
@@ -179,6 +172,21 @@ def _summary(result, style, verbose: bool = False) -> list[str]:
     if below:
         out.append(f"  {below} finding(s) less certain than {result.config.min_confidence} confidence hidden: "
                    "--min-confidence low shows them")
+    return out
+
+
+def _summary(result, style, verbose: bool = False) -> list[str]:
+    scope = f"{result.files} files ({result.python_files} Python, {result.notebooks} notebooks, " \
+            f"{result.python_lines:,} lines of code) in {result.duration:.1f}s"
+    out = [style(f"mlaudit {result.version}: {len(result.findings)} finding(s) in {scope}", bold=True)]
+    if result.findings:
+        by_category = Counter(f.category for f in result.findings)
+        by_severity = Counter(f.severity for f in result.findings)
+        cats = ", ".join(f"{c} {by_category[c]}" for c in CATEGORIES if by_category[c])
+        sevs = ", ".join(f"{s} {by_severity[s]}" for s in reversed(SEVERITIES) if by_severity[s])
+        out.append(f"  by category: {cats}")
+        out.append(f"  by severity: {sevs}")
+    out += _what_was_left_out(result, verbose)
     if not result.git.available or result.git.partial:
         out.append(f"  note: {result.git.reason}")
     cache_note = _cache_note(result.cache or {})
