@@ -272,3 +272,22 @@ def test_nothing_new_against_a_baseline_prints_only_the_verdict(tmp_path):
     assert CliRunner().invoke(main, ["baseline", str(root), "-o", str(baseline), "--no-cache"]).exit_code == 0
     text = run("scan", root, "--no-cache", "--baseline", baseline).output
     assert "Operational readiness" not in text and "exit 0" in text and len(text.splitlines()) <= 8
+
+
+def test_a_report_written_to_a_device_or_a_pipe_writes_into_it_and_leaves_it_in_place(tmp_path):
+    import os
+    import stat
+    import threading
+
+    from auditor.report.outputs import write_atomically
+
+    fifo = tmp_path / "report.pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    write_atomically(fifo, '{"findings": []}\n')
+    reader.join(timeout=10)
+    # still the pipe (a regression would rename a file over it; /dev/null is not tried here, since
+    # a regression would replace the machine's own device)
+    assert received == ['{"findings": []}\n'] and stat.S_ISFIFO(fifo.stat().st_mode)

@@ -109,7 +109,13 @@ def _file_mode(path: Path) -> int:
 
 def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` whole or not at all: into a temporary file beside it, then renamed
-    over it, so an interrupted scan never leaves half a report (or half a baseline) behind."""
+    over it, so an interrupted scan never leaves half a report (or half a baseline) behind. A path
+    that exists and is not a regular file (``/dev/null``, a named pipe, ``/dev/stdout``) is written
+    in place: renaming over it would replace the device itself."""
+    if path.exists() and not path.is_file():
+        with open(path, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
