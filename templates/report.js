@@ -26,6 +26,9 @@
   var haystack = null;
   var fmt = function (n) { return Number(n).toLocaleString("en"); };
 
+  var columnLabels = Array.prototype.map.call(document.querySelectorAll("#findings-table thead th"),
+                                              function (th) { return th.textContent.trim(); });
+
   function el(tag, cls, text) {
     var node = document.createElement(tag);
     if (cls) { node.className = cls; }
@@ -266,6 +269,10 @@
     tr.appendChild(msg);
     tr.appendChild(el("td", null, ownersOf(f).join(", ") || "none"));
     tr.appendChild(el("td", "nowrap", f[AGE] === null ? "-" : fmt(f[AGE]) + " d"));
+    /* Each cell names its column, as the server-rendered rows do: the phone layout shows it. */
+    Array.prototype.forEach.call(tr.children, function (cell, k) {
+      if (columnLabels[k]) { cell.setAttribute("data-label", columnLabels[k]); }
+    });
     return tr;
   }
 

@@ -162,13 +162,26 @@ class Browser:
         self.call("Page.navigate", url=path.resolve().as_uri())
         self.wait_for("Page.loadEventFired")
 
-    def screenshot(self, target: Path, dark: bool = False) -> None:
+    def screenshot(self, target: Path, dark: bool = False, width: int = 1280) -> None:
         self.call("Emulation.setEmulatedMedia", features=[{"name": "prefers-color-scheme",
                                                            "value": "dark" if dark else "light"}])
+        self.width(width)
         height = min(int(self.js("document.documentElement.scrollHeight")), 6000)
-        self.call("Emulation.setDeviceMetricsOverride", width=1280, height=height, deviceScaleFactor=1, mobile=False)
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
+                  mobile=width < 600)
         data = self.call("Page.captureScreenshot", format="png")["data"]
         target.write_bytes(base64.b64decode(data))
+
+    def width(self, width: int) -> None:
+        """Lay the page out at this viewport width (a phone below 600 px)."""
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1, mobile=width < 600)
+        time.sleep(0.2)
+
+    def overflowing(self) -> list[str]:
+        """Tables, figures and code that reach past the right edge of the viewport."""
+        return self.js("Array.from(document.querySelectorAll('table, figure, pre, .filters'))"
+                       ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
+                       ".map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))")
 
     def problems(self) -> list[str]:
         """Console errors, uncaught exceptions and requests that leave the file."""
@@ -340,3 +353,34 @@ def test_report_reads_well_with_scripts_and_styles_blocked(tmp_path, browser, ar
     blocked = [p for p in browser.problems() if "Content Security Policy" in p or "Content-Security-Policy" in p]
     assert blocked, "the policy should have blocked the inline script and style"
     assert not [p for p in browser.problems() if p.startswith("request:")]
+
+
+def test_reports_read_at_desktop_and_phone_width(tmp_path, browser, artifacts):
+    """At 1400 px the tables are tables; at 420 px every table is a list of labelled cards and
+    nothing reaches past the screen's edge (no sideways scrolling), for the scan report and the
+    team report."""
+    from auditor.history.store import record_from_json
+    from auditor.history.team import build_report, render_team_html
+    from auditor.report.json_report import result_to_dict
+
+    demo = tmp_path / "demo"
+    build_demo(demo)
+    result = scan(demo, build_config({}, None, {}))
+    scan_report = artifacts / "demo-report.html"
+    scan_report.write_text(render_html(result), encoding="utf-8")
+    record = record_from_json(result_to_dict(result), repo="acme/churn", scanned_at=time.time())
+    team_report = artifacts / "team-report.html"
+    team_report.write_text(render_team_html(build_report({"acme/churn": [record]}, time.time() - 86400 * 30,
+                                                         time.time(), "team report")), encoding="utf-8")
+    for page, name in ((scan_report, "demo-report"), (team_report, "team-report")):
+        browser.open(page)
+        browser.screenshot(artifacts / f"{name}-1400.png", width=1400)
+        assert browser.js("getComputedStyle(document.querySelector('table tbody tr')).display") == "table-row"
+        browser.screenshot(artifacts / f"{name}-420.png", width=420)
+        assert browser.overflowing() == [], name
+        assert browser.js("document.documentElement.scrollWidth") <= 420, name
+        assert browser.js("getComputedStyle(document.querySelector('table tbody tr')).display") == "block"
+        labelled = browser.js("Array.from(document.querySelectorAll('tbody td'))"
+                              ".filter(td => !td.hasAttribute('data-label')).length")
+        assert labelled == 0, f"{name}: {labelled} cells without a column label"
+        assert browser.problems() == [], name
