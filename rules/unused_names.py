@@ -9,7 +9,7 @@ reported, nor an attribute a framework base class or ``vars(self)`` may read.
 from __future__ import annotations
 
 from auditor.analysis.liveness import analyse
-from auditor.analysis.roots import public
+from auditor.analysis.roots import CALLED_AS_AN_ATTRIBUTE, public
 from auditor.ml import frameworks as fw
 from auditor.ml.paths import is_test_path
 from auditor.rule import Invalid, ProjectRule, Valid
@@ -67,6 +67,9 @@ class UnusedParameter(ProjectRule):
     examples = (
         Invalid("def evaluate(model, data, save_path):\n    return model.score(data)\n\n\n"
                 "if __name__ == '__main__':\n    evaluate(1, 2, 'out.json')\n", expect=[1]),
+        Invalid("class Collector:\n    def fetch(self, regions, today_flag):\n        return list(regions)\n\n\n"
+                "if __name__ == '__main__':\n    Collector().fetch(['us'], today_flag=0)\n", expect=[2],
+                note="a method the project calls on an object is its own to change"),
         Valid("class Metric:\n    def update(self, preds, target):\n        raise NotImplementedError\n\n\n"
               "class Accuracy(Metric):\n    def update(self, preds, target):\n        return preds\n\n\n"
               "if __name__ == '__main__':\n    Accuracy().update(1, 2)\n",
@@ -113,7 +116,8 @@ class UnusedParameter(ProjectRule):
         short = d.qualname.rsplit(".", 1)[-1]
         if fw.is_dunder(short) or short in values or short in analysis.string_index:
             return "a protocol method, a callback, or named in a string"
-        if any(dec not in _NEUTRAL_DECORATORS for dec in d.decorators) or node in analysis.roots.reasons:
+        called_by = analysis.roots.reasons.get(node)
+        if any(dec not in _NEUTRAL_DECORATORS for dec in d.decorators) or called_by not in (None, CALLED_AS_AN_ATTRIBUTE):
             return "decorated, or called by a framework"
         if analysis.roots.in_library(d.path) and public(d):
             return "public API of a library"

@@ -33,6 +33,11 @@ from auditor.ml.paths import is_test_path
 _NAME_PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]+$")
 
 
+# The reason a method is live when it is called on an object (``collector.fetch(...)``): the
+# project's own call, which dictates nothing about its signature.
+CALLED_AS_AN_ATTRIBUTE = "used as an attribute"
+
+
 def private(name: str) -> bool:
     return name.startswith("_") and not fw.is_dunder(name)
 
@@ -331,7 +336,7 @@ class Roots:
         if self.classes.has_external_base(cls):
             return "may override a method of an external base class"
         if name in self.attr_names:
-            return "used as an attribute"
+            return CALLED_AS_AN_ATTRIBUTE
         if self.classes.overrides(cls, name):
             return "overrides or is overridden by a project class"
         if self.kind == "library" and public(d) and not is_test_path(d.path) and not is_script_path(d.path):
