@@ -244,3 +244,14 @@ def test_a_results_files_repository_is_named_never_by_the_folder_the_report_runs
     assert record_from_json({**data, "git": {"remote_url": "git@github.com:org/churn.git"}},
                             fallback_name="x").repo == "github.com/org/churn"
     assert record_from_json({**data, "repository": "team/churn"}, fallback_name="x").repo == "team/churn"
+
+
+def test_trend_charts_label_five_dates_and_tell_lines_apart_by_shape():
+    from auditor.history.team import MARKERS, line_chart
+
+    series = [{"t": 1_700_000_000 + day * 86400, "day": f"d{day}", "by_category": {"dead-code": day, "unpinned-seed": 2}}
+              for day in range(0, 30, 3)]
+    chart = line_chart(series, ["dead-code", "unpinned-seed"], lambda p, k: p["by_category"].get(k, 0))
+    assert len(chart["x_ticks"]) == 5 and chart["x_ticks"][0]["label"] == "2023-11-14"
+    assert [tick["anchor"] for tick in chart["x_ticks"]] == ["start", "middle", "middle", "middle", "end"]
+    assert [line["marker"] for line in chart["lines"]] == list(MARKERS[:2])  # shapes, not only colours

@@ -380,6 +380,9 @@ def test_reports_read_at_desktop_and_phone_width(tmp_path, browser, artifacts):
         assert browser.overflowing() == [], name
         assert browser.js("document.documentElement.scrollWidth") <= 420, name
         assert browser.js("getComputedStyle(document.querySelector('table tbody tr')).display") == "block"
+        smallest = browser.js("Math.min(...Array.from(document.querySelectorAll('svg.chart text'))"
+                              ".map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a))")
+        assert smallest >= 11, f"{name}: chart text {smallest:.1f} px on a phone"
         labelled = browser.js("Array.from(document.querySelectorAll('tbody td'))"
                               ".filter(td => !td.hasAttribute('data-label')).length")
         assert labelled == 0, f"{name}: {labelled} cells without a column label"

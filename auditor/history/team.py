@@ -114,6 +114,17 @@ def _severity_key(finding: dict[str, Any]) -> tuple:
     return (_SEV_ORDER.get(finding.get("severity"), 9), finding.get("path") or "", finding.get("line") or 0)
 
 
+# Point markers of the chart's lines, in order: the legend shows the same shape as the line.
+MARKERS = ("circle", "square", "triangle", "diamond", "cross", "bar")
+
+
+def _date_ticks(t0: float, span: float, x) -> list[dict[str, Any]]:
+    """Five dates along the time axis, the first and last anchored inside the chart."""
+    anchors = {0: "start", 1: "end"}
+    return [{"x": x(t0 + span * f), "label": time.strftime("%Y-%m-%d", time.gmtime(t0 + span * f)),
+             "anchor": anchors.get(f, "middle")} for f in (0, 0.25, 0.5, 0.75, 1)]
+
+
 def line_chart(series: list[dict[str, Any]], keys: list[str], value, *, width: int = 640, height: int = 180,
                y_max: float | None = None) -> dict[str, Any]:
     """Geometry of an inline SVG line chart (presentation attributes only: readable under CSP)."""
@@ -135,11 +146,13 @@ def line_chart(series: list[dict[str, Any]], keys: list[str], value, *, width: i
         points = [(x(p["t"]), y(value(p, key)), p, value(p, key)) for p in series if value(p, key) is not None]
         if not points:
             continue
-        lines.append({"key": key, "colour": CATEGORY_COLOURS.get(key, "#4477aa"),
+        # a shape as well as a colour, so that no one needs to tell the colours apart
+        lines.append({"key": key, "colour": CATEGORY_COLOURS.get(key, "#4477aa"), "marker": MARKERS[len(lines) % len(MARKERS)],
                       "path": " ".join(f"{px},{py}" for px, py, _, _ in points),
                       "points": [{"x": px, "y": py, "title": f"{key} {p['day']}: {v:g}"} for px, py, p, v in points]})
     ticks = [{"y": y(top_value * f), "label": f"{top_value * f:.0f}"} for f in (0, 0.5, 1)]
-    return {"width": width, "height": height, "lines": lines, "ticks": ticks, "left": left,
+    x_ticks = _date_ticks(t0, span_t, x) if len(series) > 1 else []
+    return {"width": width, "height": height, "lines": lines, "ticks": ticks, "x_ticks": x_ticks, "left": left,
             "right_x": width - right, "first_day": series[0]["day"] if series else "",
             "last_day": series[-1]["day"] if series else "", "base_y": height - bottom}
 
