@@ -142,6 +142,7 @@ class Rule:
     examples: ClassVar[tuple[Example, ...]]
     options: ClassVar[dict[str, Option]] = {}
     provided_by: ClassVar[str | None] = None  # "distribution version" of a plugin's rule; None: mlaudit's own
+    help_uri: ClassVar[str | None] = None  # a plugin's page for the rule; mlaudit's own rules have docs/rules/ID.md
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         resolved = {key: opt.default for key, opt in self.options.items()}
@@ -154,6 +155,16 @@ class Rule:
         paragraph = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
         match = _FIRST_SENTENCE.match(paragraph)
         return match.group(1) if match else paragraph
+
+    @classmethod
+    def page_url(cls) -> str | None:
+        """Where a reader learns the rule (SARIF helpUri): mlaudit's page for its own rules, the plugin's
+        ``help_uri`` for a plugin's (none when it gives none: we never guess another project's site)."""
+        if cls.provided_by is None:
+            from auditor import rule_page_url
+
+            return rule_page_url(cls.id)
+        return cls.help_uri
 
     @classmethod
     def description(cls) -> str:

@@ -105,6 +105,7 @@ def test_plugin_rules_register_run_and_a_broken_plugin_is_skipped(tmp_path, monk
         rules = registry.all_rules()
         rule = rules["ACME101"]
         assert rule.provided_by == "acme-mlaudit-rules 0.1.0" and "ML999" not in rules
+        assert rule.page_url() is None  # SARIF gets no helpUri for a plugin that names no page of its own
         problems = {name: why for name, _, why in registry.PLUGIN_PROBLEMS}
         assert "needs a library that is not installed" in problems["broken"]
         assert "its own prefix" in problems["bad"]

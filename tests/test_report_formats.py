@@ -157,6 +157,19 @@ def test_sarif_of_a_real_scan_is_valid(scanned):
     assert "src/train.py" in uris and all(not u.startswith("/") for u in uris)
 
 
+def test_sarif_rules_link_to_their_page_at_the_running_release(scanned):
+    from auditor import PROJECT_URL, __version__
+
+    driver = json.loads(render_sarif(scanned))["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == PROJECT_URL
+    docs = Path(__file__).parent.parent / "docs" / "rules"
+    prefix = f"{PROJECT_URL}/blob/v{__version__}/docs/rules/"
+    assert driver["rules"]
+    for rule in driver["rules"]:
+        assert rule["helpUri"] == f"{prefix}{rule['id']}.md"
+        assert (docs / f"{rule['id']}.md").is_file(), f"{rule['helpUri']} would not exist"
+
+
 def test_sarif_fingerprints_are_stable_across_scans(scanned, tmp_path):
     root = make_repo(tmp_path / "repo", REPO_FILES, ages={p: 30 for p in REPO_FILES}, now=NOW)
     again = scan(root, build_config({}, None, {}), now=NOW)

@@ -27,7 +27,7 @@ def ordered(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=severity_order)
 
 
-def rule_catalogue(result) -> dict[str, dict[str, str]]:
+def rule_catalogue(result) -> dict[str, dict[str, Any]]:
     """Rule id -> name, summary, description, rationale, remediation, category, severity for every
     rule that ran or that a finding names."""
     from auditor import registry
@@ -43,6 +43,7 @@ def rule_catalogue(result) -> dict[str, dict[str, str]]:
             "id": rule_id, "name": rule.name, "summary": rule.summary(), "description": rule.description(),
             "rationale": " ".join(rule.rationale.split()), "remediation": " ".join(rule.remediation.split()),
             "category": rule.category, "severity": rule.severity, "confidence": rule.confidence,
+            "help_uri": rule.page_url(),
         }
     return catalogue
 

@@ -17,12 +17,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from auditor import PROJECT_URL
 from auditor.report.common import ordered, rule_catalogue
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "mlaudit/v1"
 PROJECT_LOCATION = "README.md"
-INFORMATION_URI = "https://pypi.org/project/mlaudit/"
+INFORMATION_URI = PROJECT_URL
 
 INDENT_LIMIT = 5000
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
@@ -38,7 +39,7 @@ def _text(value: str, limit: int = 1024) -> str:
     return value if len(value) <= limit else value[:limit - 1] + "…"
 
 
-def _rule(info: dict[str, str]) -> dict[str, Any]:
+def _rule(info: dict[str, Any]) -> dict[str, Any]:
     level = LEVELS.get(info["severity"], "warning")
     tags = ["ml-debt", info["category"]]
     properties: dict[str, Any] = {"tags": tags, "precision": PRECISION.get(info["confidence"], "medium"),
@@ -49,7 +50,7 @@ def _rule(info: dict[str, str]) -> dict[str, Any]:
     help_text = f"{info['rationale']}\n\nHow to fix: {info['remediation']}"
     help_md = (f"**Why it matters.** {info['rationale']}\n\n**How to fix.** {info['remediation']}\n\n"
                f"Run `mlaudit explain {info['id']}` for examples.")
-    return {
+    rule: dict[str, Any] = {
         "id": info["id"],
         "name": info["name"],
         "shortDescription": {"text": _text(info["summary"])},
@@ -58,6 +59,9 @@ def _rule(info: dict[str, str]) -> dict[str, Any]:
         "defaultConfiguration": {"level": level},
         "properties": properties,
     }
+    if info.get("help_uri"):
+        rule["helpUri"] = info["help_uri"]
+    return rule
 
 
 def _result(finding, rule_index: dict[str, int]) -> dict[str, Any]:
