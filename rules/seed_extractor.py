@@ -23,6 +23,7 @@ from auditor.rules.seed_tables import (
     RECORDING_CALLS,
     SEED_SETTERS,
     SETTERS_WITHOUT_ARGUMENT,
+    says_random_on_purpose,
     Draw,
     lookup_draw,
 )
@@ -130,6 +131,8 @@ class _SeedVisitor(SeedScopes):
             "seed_args": list(draw.seed_args), "positional": draw.seed_position == 0, "lazy": draw.lazy,
             "state": state, "detail": detail,
             "fallback": self._has_fallback(expr) if expr is not None else False,
+            "on_purpose": says_random_on_purpose([self.m.line_text(n)
+                                                  for n in range(node.lineno - 1, max(node.lineno - 41, 0), -1)]),
         })
 
     def _method_draw(self, node: ast.Call, func: ast.Attribute) -> None:

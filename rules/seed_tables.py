@@ -245,3 +245,28 @@ _SIMULATION = re.compile(r"(?:^|_)(?:dummy|fake|faker|mock|simulate|simulated|si
 def generates_random_data(name: str) -> bool:
     """A module stem or function name that says it produces random data on purpose."""
     return bool(_SIMULATION.search(name))
+
+
+# The same intent said in a comment over the draws ("# Mocked metrics, randomized each run for the
+# demo", "# fake traffic"): the comment paragraph just above a draw is read, never one further away.
+_SIMULATION_COMMENT = re.compile(r"\b(?:dummy|fake[ds]?|faker|mock(?:ed|s)?|simulat(?:e|es|ed|ing|ion|or)|"
+                                 r"synthetic)\b", re.I)
+COMMENT_REACH = 6  # code lines between a draw and the comment that heads its paragraph
+
+
+def says_random_on_purpose(lines_above: list[str]) -> bool:
+    """``lines_above``: the source lines above a draw, nearest first. True when the comment that
+    heads the draw's paragraph (no blank line between) says the data is mocked or simulated."""
+    code_lines = 0
+    for raw in lines_above:
+        text = raw.strip()
+        if not text:
+            return False
+        if text.startswith("#"):
+            if _SIMULATION_COMMENT.search(text):
+                return True
+            continue
+        code_lines += 1
+        if code_lines > COMMENT_REACH:
+            return False
+    return False

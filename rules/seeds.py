@@ -109,6 +109,12 @@ class UnseededRandomDraw(ProjectRule):
                                               "def write_row(cursor):\n    cursor.execute('insert', (rand.random(),))\n",
                "load/traffic.py": "import numpy as np\n\ndef simulate_requests(n):\n    return np.random.poisson(3, n)\n"},
               note="random data for a dashboard demo or a load test: the randomness is the point"),
+        Valid("import random\n\n\ndef evaluate(model):\n    # Mocked scores, drawn anew each run to show metadata in the UI\n"
+              "    r2 = random.uniform(0.7, 0.9)\n    mae = random.uniform(0.3, 1.9)\n    return r2, mae\n",
+              note="a comment heading the draws says they are mocked on purpose (hooli false positive)"),
+        Invalid("import random\n\n# mocked client for the demo\nclient = None\n\n\ndef split(rows):\n"
+                "    # shuffle before the split\n    random.shuffle(rows)\n    return rows[:80], rows[80:]\n",
+                expect=[9], note="a mock comment in another paragraph says nothing about this draw"),
         Valid("import numpy as np\nimport random\n\nrng = np.random.default_rng(42)\nr = random.Random(3)\n"
               "gen = np.random.RandomState(seed=1)\nx = rng.normal(size=3)\n"),
         Invalid("import numpy as np\nimport random\n\nrng = np.random.default_rng()\nr = random.Random()\n"
@@ -250,8 +256,8 @@ class UnseededRandomDraw(ProjectRule):
             for draw in facts.get("draws", []):
                 if draw.get("state") != NONE:
                     continue
-                if generates_random_data(stem) or any(generates_random_data(part)
-                                                      for part in (draw["scope"] or "").split(".")):
+                if draw.get("on_purpose") or generates_random_data(stem) or any(
+                        generates_random_data(part) for part in (draw["scope"] or "").split(".")):
                     continue  # random data for a demo or a load test: the randomness is the point
                 yield from self._judge(flow, path, facts, draw)
 

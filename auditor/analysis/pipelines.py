@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from auditor.ml.paths import is_test_support_path
 from auditor.model.project import load_yaml_documents
 
 if TYPE_CHECKING:
@@ -192,8 +193,8 @@ def python_pipelines(project: "Project") -> list[Pipeline]:
     """One entry per module and framework: the first definition (the rest are counted)."""
     found: list[Pipeline] = []
     for path, facts in project.fact(FACTS).items():
-        if not isinstance(facts, dict):
-            continue
+        if not isinstance(facts, dict) or is_test_support_path(path):
+            continue  # a job a test builds to run in process is the test's fixture, not a pipeline anyone runs
         module_owners = [o for o in facts.get("module_owners", []) if isinstance(o, str)]
         by_framework: dict[str, list[dict]] = {}
         for definition in facts.get("definitions", []):
