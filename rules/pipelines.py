@@ -103,6 +103,13 @@ class OwnerlessPipeline(ProjectRule):
         Valid({".github/workflows/workloads.yaml": "on:\n  pull_request:\njobs:\n  workloads:\n    steps:\n"
                                                    "      - run: anyscale jobs submit deploy/jobs/workloads.yaml\n"},
               note="'deploy' is only a folder name here (Made-With-ML false positive)"),
+        Valid({".github/workflows/stale.yml": "name: Close stale issues\non:\n  schedule:\n    - cron: '0 0 * * *'\n"
+                                              "jobs:\n  stale:\n    steps:\n      - uses: actions/stale@v9\n"},
+              note="a stale-issue bot is repository housekeeping, not a pipeline (yolov5 false positive)"),
+        Invalid({".github/workflows/nightly.yml": "name: Nightly\non:\n  schedule:\n    - cron: '0 0 * * *'\njobs:\n"
+                                                "  stale:\n    steps:\n      - uses: actions/stale@v9\n"
+                                                "  retrain:\n    steps:\n      - run: python train.py\n"},
+                [(".github/workflows/nightly.yml", 3)], note="one job of the schedule retrains a model"),
         Valid({".github/workflows/retrain.yml": "on:\n  schedule:\n    - cron: '0 3 * * 1'\n",
                ".github/CODEOWNERS": "/.github/ @acme/devops\n"}),
         Invalid({".gitlab-ci.yml": "stages: [test, deploy]\ntest:\n  script: pytest\ndeploy_model:\n  stage: deploy\n"

@@ -74,10 +74,33 @@ _DEPLOY_COMMAND = re.compile(r"(?<![/\w.-])(deploy|rollout)(?![/\w.-])|kubectl a
 _DOCS_JOB = re.compile(r"\bdocs?\b|documentation|gh-deploy|gh-pages|\bpages\b|mkdocs|sphinx", re.I)
 
 
+# Scheduled repository housekeeping (stale-issue bots, link checkers, labelers, CLA and security
+# scans): it produces no data and serves no model, so it is not a pipeline anyone needs to own.
+_HOUSEKEEPING = re.compile(r"\bstale\b|broken.?links?|links?.?check|check.?links?|\blinks\b|lychee|"
+                           r"\blabel(l)?er\b|greet|welcome|lock.?threads|\bcla\b|codeql|scorecard|dependabot",
+                           re.I)
+
+
+def _is_housekeeping(data: dict) -> bool:
+    jobs = data.get("jobs")
+    if not isinstance(jobs, dict) or not jobs:
+        return False
+
+    def job_text(job_id, job) -> str:
+        steps = job.get("steps") if isinstance(job, dict) and isinstance(job.get("steps"), list) else []
+        uses = " ".join(str(step.get("uses", "")) for step in steps if isinstance(step, dict))
+        return f"{job_id} {job.get('name', '') if isinstance(job, dict) else ''} {uses}"
+
+    named = _HOUSEKEEPING.search(str(data.get("name", "")))
+    return all(named or _HOUSEKEEPING.search(job_text(job_id, job)) for job_id, job in jobs.items())
+
+
 def _workflow(file) -> Pipeline | None:
     data = file.data
     on = data.get("on", data.get(True))
     if isinstance(on, dict) and on.get("schedule"):
+        if _is_housekeeping(data):
+            return None
         return Pipeline(file.path, file.line_of("on", "schedule"), "github-actions", "scheduled workflow",
                         str(data.get("name") or file.name))
     jobs = data.get("jobs")
