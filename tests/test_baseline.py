@@ -186,3 +186,16 @@ def test_a_baseline_with_another_name_is_not_scanned(tmp_path):
     assert f"kept {total}, removed 0 fixed" in updated.output
     data = json.loads(run("scan", root, "--no-cache", "--baseline", custom, "--format", "json").output)
     assert data["findings"] == [] and data["baseline"]["fixed"] == 0
+
+
+def test_a_baseline_that_git_ignores_is_pointed_out(tmp_path):
+    """A repository that ignores *.json (yolov5 does) would keep the baseline out of every commit:
+    the gate would then find no baseline on CI's fresh clone."""
+    root = repo(tmp_path, {"src/train.py": TRAIN, "requirements.txt": REQUIREMENTS, ".gitignore": "build/\n*.json\n"})
+    created = run("baseline", root, "--no-cache")
+    assert created.exit_code == 0, created.output
+    assert "git ignores" in created.output and ".gitignore line 2: *.json" in created.output
+    assert "git add -f" in created.output
+
+    plain = repo(tmp_path / "plain")
+    assert "git ignores" not in run("baseline", plain, "--no-cache").output

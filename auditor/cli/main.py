@@ -390,6 +390,26 @@ def baseline_command(path: Path, output: Path | None, update: bool, add_new: boo
     click.echo(f"mlaudit: {target}: {message}", err=True)
     if previous is None:
         click.echo(f"mlaudit: commit it, then gate on new debt with: mlaudit scan --baseline {target}", err=True)
+        ignored_by = _git_ignore_rule(path, target)
+        if ignored_by:
+            click.echo(f"mlaudit: note: git ignores {target} ({ignored_by}): add it with git add -f, or the "
+                       "gate will not find it on a fresh clone", err=True)
+
+
+def _git_ignore_rule(root: Path, target: Path) -> str | None:
+    """The .gitignore rule that keeps ``target`` out of git ("file:line pattern"), or None."""
+    from auditor.model.gitsafe import git_output
+
+    try:
+        relative = target.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None  # written outside the repository: not git's business here
+    found = git_output(root, "check-ignore", "-v", "--", relative, timeout=10)
+    if not found:
+        return None
+    source, _, _ = found.partition("\t")  # "source:line:pattern<TAB>path"
+    file, line, pattern = (source.split(":", 2) + ["", ""])[:3]
+    return f"{file} line {line}: {pattern}" if pattern else source
 
 
 @main.command("schema")
