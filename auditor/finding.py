@@ -31,6 +31,22 @@ CATEGORIES = (
 )
 
 
+# How far a fix can be trusted (`mlaudit fix`): a safe fix keeps the program's behaviour; an unsafe
+# one may change it and is applied only with --unsafe-fixes.
+FIX_APPLICABILITY = ("safe", "unsafe")
+
+
+@dataclass(frozen=True)
+class Fix:
+    """What ``mlaudit fix`` does for a rule's findings: how far it can be trusted, and what it does."""
+
+    applicability: str
+    description: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"applicability": self.applicability, "description": self.description}
+
+
 def severity_rank(severity: str) -> int:
     return SEVERITIES.index(severity)
 
@@ -67,6 +83,9 @@ class Finding:
     # {"start": first line number, "lines": [...]}: the code around the finding, attached by the
     # scan so that reports never read the scanned repository (auditor/model/excerpt.py).
     excerpt: dict[str, Any] | None = None
+    # {"applicability": "safe" | "unsafe", "description": ...} when `mlaudit fix` can repair it
+    # (decided by the rule from the finding alone: auditor/rule.py Rule.fix_for); None otherwise.
+    fix: dict[str, str] | None = None
 
     def with_changes(self, **changes: Any) -> "Finding":
         return replace(self, **changes)
@@ -92,6 +111,7 @@ class Finding:
             "fingerprint": self.fingerprint,
             "evidence": self.evidence,
             "excerpt": self.excerpt,
+            "fix": self.fix,
         }
 
     @classmethod
@@ -114,6 +134,7 @@ class Finding:
             evidence=dict(data.get("evidence", {})),
             fingerprint=data.get("fingerprint", ""),
             excerpt=data.get("excerpt"),
+            fix=data.get("fix"),
         )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Union
 
 from auditor.analysis.pymodule import Extractor  # noqa: F401 -- re-exported: the rule API is one import for rule authors
-from auditor.finding import CATEGORIES, CONFIDENCES, SEVERITIES, Finding, normalise_anchor
+from auditor.finding import CATEGORIES, CONFIDENCES, SEVERITIES, Finding, Fix, normalise_anchor  # noqa: F401 -- Fix: for rule authors
 
 if TYPE_CHECKING:
     from auditor.analysis.pymodule import ParsedModule
@@ -143,6 +143,7 @@ class Rule:
     options: ClassVar[dict[str, Option]] = {}
     provided_by: ClassVar[str | None] = None  # "distribution version" of a plugin's rule; None: mlaudit's own
     help_uri: ClassVar[str | None] = None  # a plugin's page for the rule; mlaudit's own rules have docs/rules/ID.md
+    fix: ClassVar[Fix | None] = None  # what `mlaudit fix` does for the rule's findings (auditor/fix/)
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         resolved = {key: opt.default for key, opt in self.options.items()}
@@ -155,6 +156,12 @@ class Rule:
         paragraph = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
         match = _FIRST_SENTENCE.match(paragraph)
         return match.group(1) if match else paragraph
+
+    @classmethod
+    def fix_for(cls, finding: Finding) -> dict[str, str] | None:
+        """The fix offered for one finding (JSON ``fix``), from the finding alone. A rule whose fix
+        depends on the case (a safe loader swap or an unsafe one) overrides this."""
+        return cls.fix.to_json() if cls.fix is not None else None
 
     @classmethod
     def page_url(cls) -> str | None:

@@ -13,7 +13,7 @@ import textwrap
 
 from auditor.analysis.liveness import analyse
 from auditor.ml.frameworks import SIDE_EFFECT_IMPORTS
-from auditor.rule import Invalid, ModuleRule, Option, ProjectRule, Valid
+from auditor.rule import Fix, Invalid, ModuleRule, Option, ProjectRule, Valid
 
 _KIND_WORD = {"function": "function", "method": "method", "class": "class", "variable": "constant"}
 
@@ -59,6 +59,7 @@ class UnusedFunction(_UnusedDefinition):
     """
 
     id = "ML101"
+    fix = Fix("unsafe", "delete the function, its decorators and the comment right above it")
     name = "unused-function"
     category = "dead-code"
     severity = "low"
@@ -99,6 +100,7 @@ class UnusedClass(_UnusedDefinition):
     """A class that nothing instantiates, subclasses, references or annotates with."""
 
     id = "ML102"
+    fix = Fix("unsafe", "delete the class, its decorators and the comment right above it")
     name = "unused-class"
     category = "dead-code"
     severity = "low"
@@ -122,6 +124,7 @@ class UnusedConstant(_UnusedDefinition):
     """A module-level constant (a literal value) that nothing reads."""
 
     id = "ML103"
+    fix = Fix("unsafe", "delete the constant's assignment")
     name = "unused-constant"
     category = "dead-code"
     severity = "info"
@@ -149,6 +152,14 @@ class UnusedImport(ProjectRule):
     """
 
     id = "ML104"
+    fix = Fix("safe", "delete the import (only the unused name of a multi-name import)")
+
+    @classmethod
+    def fix_for(cls, finding):
+        if finding.confidence == "low":  # a project module: importing it may register things
+            return {"applicability": "unsafe", "description": "delete the import of a project module "
+                    "(its import may run code that registers things)"}
+        return cls.fix.to_json()
     name = "unused-import"
     category = "dead-code"
     severity = "info"
@@ -229,6 +240,11 @@ class DeadModule(ProjectRule):
     """
 
     id = "ML105"
+    fix = Fix("unsafe", "delete the module's file")
+
+    @classmethod
+    def fix_for(cls, finding):
+        return None if finding.path.endswith("__init__.py") else cls.fix.to_json()
     name = "dead-module"
     category = "dead-code"
     severity = "medium"
@@ -357,7 +373,7 @@ class UnreachableCode(ModuleRule):
                     todo.extend(_nested_blocks(stmt))
                 if isinstance(stmt, (ast.If, ast.While)) and _constant_false(stmt.test):
                     yield self._report(module, stmt.body, f"`{type(stmt).__name__.lower()} "
-                                       f"{ast.unparse(stmt.test)}:` never runs its body")
+                                       f"{ast.unparse(stmt.test)}:` never runs its body", "a constant false test")
                 if index + 1 < len(body) and _terminates(stmt, module):
                     rest = body[index + 1:]
                     if module.is_notebook and body is module.tree.body:
@@ -371,15 +387,24 @@ class UnreachableCode(ModuleRule):
                         elif isinstance(stmt, ast.Expr):
                             leaving = "exit call"
                         yield self._report(module, rest, f"unreachable: follows a {leaving} (line "
-                                           f"{module.location(stmt.lineno)[0]})")
+                                           f"{module.location(stmt.lineno)[0]})", leaving)
                     break
 
-    def _report(self, module, stmts, message):
+    fix = Fix("safe", "delete the statements after the return, raise, continue or break")
+
+    @classmethod
+    def fix_for(cls, finding):
+        # Only a statement that always leaves makes the code after it certainly dead; an exit call
+        # may be patched, and a constant test may be edited by hand for a debug run.
+        return cls.fix.to_json() if finding.evidence.get("follows") in ("return", "raise", "continue", "break") \
+            else None
+
+    def _report(self, module, stmts, message, follows):
         first, last = stmts[0], stmts[-1]
         end = getattr(last, "end_lineno", None) or last.lineno
         return module.finding(self, first.lineno, message, end_line=end,
                               evidence={"statements": len(stmts), "lines": end - first.lineno + 1,
-                                        "first": module.line_text(first.lineno).strip()[:120]})
+                                        "first": module.line_text(first.lineno).strip()[:120], "follows": follows})
 
 
 # -- commented-out code -----------------------------------------------------------------------------
@@ -416,6 +441,7 @@ class CommentedOutCode(ModuleRule):
     """
 
     id = "ML107"
+    fix = Fix("unsafe", "delete the commented-out lines")
     name = "commented-out-code"
     category = "dead-code"
     severity = "low"
@@ -513,6 +539,7 @@ class FixedFeatureFlag(ProjectRule):
     """
 
     id = "ML108"
+    fix = Fix("unsafe", "replace the if statement with the branch that runs")
     name = "fixed-feature-flag"
     category = "dead-code"
     severity = "low"

@@ -25,6 +25,7 @@ from auditor.ml.requirements import (
     environment_requirements,
     is_compiled,
     locked_names,
+    locked_versions,
     parse_requirement,
     parse_requirements_text,
     pipfile_requirements,
@@ -32,7 +33,7 @@ from auditor.ml.requirements import (
     setup_cfg_requirements,
 )
 from auditor.model.project import DOCKERFILE, LOCK, REQUIREMENTS
-from auditor.rule import Extractor, FileRule, Invalid, ProjectRule, Valid
+from auditor.rule import Extractor, FileRule, Fix, Invalid, ProjectRule, Valid
 
 _DEV_WORDS = {"dev", "develop", "test", "tests", "testing", "doc", "docs", "lint", "linting", "style", "ci",
               "typing", "mypy", "format", "pre-commit"}
@@ -114,6 +115,31 @@ def _pinned_by_locks(project, parsed: _Parsed) -> dict[str, set[str]]:
             names |= _pinned_names(parsed[compiled][0])
         pinned_by[path] = names
     return pinned_by
+
+
+def _lock_versions(project) -> dict[str, dict[str, str]]:
+    """Lock file path -> {package: the version it resolves}, for every lock in the repository."""
+    locks = {}
+    for f in project.files.values():
+        if f.kind == LOCK or _CONDA_LOCK.search(f.name):
+            versions = locked_versions(f.name, f.data)
+            if versions:
+                locks[f.path] = versions
+    return locks
+
+
+def _nearest_lock(locks: dict[str, dict[str, str]], path: str, package: str) -> tuple[str, str] | None:
+    """(version, lock) from the lock nearest to ``path`` (its folder, then the folders above, then
+    anywhere in the repository) that resolves ``package``."""
+    folders = _ancestors(path)
+
+    def distance(lock: str) -> tuple[int, str]:
+        folder = _parent(lock)
+        return (folders.index(folder) if folder in folders else len(folders), lock)
+    for lock in sorted(locks, key=distance):
+        if package in locks[lock]:
+            return locks[lock][package], lock
+    return None
 
 
 def _pinned_names(requirements: list[Requirement]) -> set[str]:
@@ -232,7 +258,18 @@ class UnpinnedRequirement(ProjectRule):
                 expect=[("Dockerfile", 3)]),
     )
 
+    fix = Fix("safe", "pin the requirement to the version the repository's lock file resolves")
+
+    @classmethod
+    def fix_for(cls, finding):
+        locked = finding.evidence.get("locked")
+        if not locked or finding.evidence.get("state") not in ("bare", "range"):
+            return None
+        return {"applicability": "safe", "description": f"pin {finding.evidence.get('package')}=="
+                f"{locked['version']}, the version {locked['lock']} resolves"}
+
     def check(self, project):
+        self._locks = _lock_versions(project)
         parsed, constraint_files = _requirements_files(project)
         pinned_by = _pinned_by_locks(project, parsed)
         for path, (requirements, _) in sorted(parsed.items()):
@@ -253,10 +290,12 @@ class UnpinnedRequirement(ProjectRule):
                     yield self._report(f.path, req, low=False, where="pip install in the image")
 
     def _report(self, path: str, req: Requirement, *, low: bool, where: str = ""):
+        evidence = {"file": path, "line": req.line, "requirement": req.text, "state": req.state, "package": req.name}
+        locked = _nearest_lock(self._locks, path, req.name)
+        if locked:
+            evidence["locked"] = {"version": locked[0], "lock": locked[1]}
         return self.finding(path, req.line, _describe(req) + (f" ({where})" if where else ""),
-                            severity="low" if low else None, anchor=req.text,
-                            evidence={"file": path, "line": req.line, "requirement": req.text,
-                                      "state": req.state, "package": req.name})
+                            severity="low" if low else None, anchor=req.text, evidence=evidence)
 
     def _pipfiles(self, project) -> Iterable:
         for f in project.files.values():

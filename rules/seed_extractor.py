@@ -23,9 +23,9 @@ from auditor.rules.seed_tables import (
     RECORDING_CALLS,
     SEED_SETTERS,
     SETTERS_WITHOUT_ARGUMENT,
-    says_random_on_purpose,
     Draw,
     lookup_draw,
+    says_random_on_purpose,
 )
 from auditor.rules.seed_values import DERIVED, NONE, PIN, UNKNOWN, SeedScopes
 

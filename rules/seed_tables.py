@@ -270,3 +270,9 @@ def says_random_on_purpose(lines_above: list[str]) -> bool:
         if code_lines > COMMENT_REACH:
             return False
     return False
+
+
+# Names a project gives its seed (a constant, a parameter, a config field): `mlaudit fix` passes the
+# one in scope to an unseeded draw rather than inventing a new seed.
+SEED_NAMES = frozenset({"seed", "SEED", "random_seed", "RANDOM_SEED", "random_state", "RANDOM_STATE",
+                        "global_seed", "GLOBAL_SEED", "seed_value", "SEED_VALUE", "rng_seed", "RNG_SEED"})

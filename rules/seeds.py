@@ -16,7 +16,7 @@ from typing import Any
 
 from auditor.ml.paths import is_test_support_path
 from auditor.model.project import CONFIG
-from auditor.rule import Invalid, ProjectRule, Valid
+from auditor.rule import Fix, Invalid, ProjectRule, Valid
 from auditor.rules.seed_flow import SeedFlow, flow_node
 from auditor.rules.seed_tables import SETTERS_WITHOUT_ARGUMENT, generates_random_data
 from auditor.rules.seed_values import NON_PIN, NONE, PIN
@@ -60,6 +60,18 @@ class UnseededRandomDraw(ProjectRule):
     """
 
     id = "ML201"
+    fix = Fix("unsafe", "pass a seed to the draw: the project's seed in scope, or a SEED constant added once")
+
+    @classmethod
+    def fix_for(cls, finding):
+        evidence = finding.evidence
+        if evidence.get("seed_arguments"):
+            return {"applicability": "unsafe", "description": f"add {evidence['seed_arguments'][0]}= with the "
+                    "project's seed in scope, or a SEED constant added once to the module"}
+        if evidence.get("library") is None and evidence.get("positional"):
+            return {"applicability": "unsafe", "description": "pass the project's seed (or a SEED constant) "
+                    "to the generator"}
+        return None  # a global-RNG draw: the fix is a seed setter where the program starts, a person's call
     name = "unseeded-random-draw"
     category = "unpinned-seed"
     severity = "medium"
@@ -267,7 +279,7 @@ class UnseededRandomDraw(ProjectRule):
         library = draw["library"]
         spelling = draw["spelling"]
         evidence = {"call": draw["call"], "library": library, "seed_arguments": draw["seed_args"],
-                    "scope": draw["scope"] or "<module>"}
+                    "positional": bool(draw.get("positional")), "scope": draw["scope"] or "<module>"}
         if library is None:
             args = "a seed" if draw.get("positional") or not draw["seed_args"] else \
                 " or ".join(f"{a}=" for a in draw["seed_args"])

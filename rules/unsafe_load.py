@@ -17,7 +17,7 @@ import ast
 import re
 
 from auditor.analysis.artifacts import fixed_stage_scripts
-from auditor.rule import Invalid, ModuleRule, Valid
+from auditor.rule import Fix, Invalid, ModuleRule, Valid
 from auditor.rules.value_origin import IN_PROCESS, SEVERITY, UNTRUSTED, OriginFinder, describe
 
 _PICKLE_LOADERS = {
@@ -178,6 +178,7 @@ class TorchLoadWithoutWeightsOnly(_LoadRule):
     """
 
     id = "ML452"
+    fix = Fix("unsafe", "add weights_only=True (a checkpoint that holds more than tensors will no longer load)")
     name = "torch-load-without-weights-only"
     category = "unsafe-load"
     severity = "medium"
@@ -222,6 +223,15 @@ class UnsafeYamlLoad(_LoadRule):
     """
 
     id = "ML453"
+    fix = Fix("safe", "call yaml.safe_load (safe_load_all) instead")
+
+    @classmethod
+    def fix_for(cls, finding):
+        loader = str(finding.evidence.get("loader", ""))
+        if loader.startswith("no Loader"):
+            return cls.fix.to_json()  # PyYAML 6 refuses a load without a Loader: safe_load is what works
+        return {"applicability": "unsafe", "description": f"call yaml.safe_load instead of using {loader.split(' ')[0]} "
+                "(YAML with Python tags will no longer load)"}
     name = "unsafe-yaml-load"
     category = "unsafe-load"
     severity = "medium"

@@ -27,6 +27,7 @@ LAYERS = [
     ("scan", ["auditor.registry", "auditor.scan"]),
     ("ci", ["auditor.ci", "auditor.testing"]),
     ("report", ["auditor.report"]),
+    ("fix", ["auditor.fix"]),
     ("history", ["auditor.history"]),
     ("cli", ["auditor.cli", "auditor.__main__", "auditor.demo"]),
 ]

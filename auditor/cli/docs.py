@@ -125,6 +125,11 @@ def rule_text(rule: type[Rule]) -> str:
     parts += ["## What it does", "\n".join(line.strip() for line in (rule.__doc__ or "").strip().splitlines()),
               "## Why it hurts in production", rule.rationale.strip(),
               "## How to fix", rule.remediation.strip()]
+    if rule.fix is not None:
+        parts.append(f"`mlaudit fix` can do it ({rule.fix.applicability}"
+                     + (", applied with `--unsafe-fixes`" if rule.fix.applicability == "unsafe" else "")
+                     + f"): {rule.fix.description}. Some findings may not be fixable; each finding's `fix` "
+                     "says (docs/fix.md).")
     if rule.options:
         parts += ["## Options", f"In `[tool.mlaudit.rules.{rule.id}]`:",
                   "\n".join(f"- `{key}` ({option.type.__name__}, default `{option.default!r}`): {option.help}"

@@ -185,6 +185,8 @@ def _write_reports(plan, result, *, verbose: bool, quiet: bool, color: str = "au
 @click.option("--no-cache", is_flag=True, help="Analyse every file afresh and store nothing.")
 @click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the text report: auto colours a terminal, honouring NO_COLOR and FORCE_COLOR.")
+@click.option("--fix", "apply_fixes", is_flag=True, help="Apply the safe fixes first (mlaudit fix), then scan.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix: the unsafe fixes too.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Evidence of each finding and every skipped file.")
 @click.option("--explain-dead", "explain_dead", multiple=True, metavar="NAME",
@@ -197,7 +199,7 @@ def scan_command(paths: tuple[Path, ...], fmt: str | None, outputs: tuple[str, .
                  exit_zero: bool,
                  baseline_file: Path | None, no_baseline: bool, since: str | None, record: bool, repository: str | None,
                  history_file: Path | None, jobs: int | None, cache_dir: Path | None, no_cache: bool, color: str,
-                 quiet: bool, verbose: bool,
+                 apply_fixes: bool, unsafe_fixes: bool, quiet: bool, verbose: bool,
                  explain_dead: tuple[str, ...] = ()) -> None:
     """Scan PATHS (default: the current directory) and report findings.
 
@@ -206,6 +208,9 @@ def scan_command(paths: tuple[Path, ...], fmt: str | None, outputs: tuple[str, .
     their findings are reported, without a readiness score: what pre-commit and editors pass.
     """
 
+    if apply_fixes:
+        run_fixes(paths, select, ignore, exclude, config_path, diff=False, unsafe=unsafe_fixes, add_ignore=None,
+                  pin_from=None, cache_dir=cache_dir, no_cache=no_cache, verbose=False)
     path, scope = _scan_target(paths or (Path("."),))
     root = path if path.is_dir() or not path.exists() else path.parent
     config = _scan_config(root, config_path, select, ignore, exclude, source_url_template, fail_on=fail_on,
@@ -324,6 +329,101 @@ def _explain_dead(result, names: tuple[str, ...]) -> None:
     analysis = analyse(result.project)
     for name in names:
         click.echo("\n".join(analysis.explain(name)).rstrip() + "\n")
+
+
+@main.command("fix")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--select", multiple=True, help="Only these rules' findings: ids, id prefixes, names or categories.")
+@click.option("--ignore", multiple=True, help="Not these rules' findings.")
+@click.option("--exclude", multiple=True, help="Skip paths matching this gitignore-style pattern.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read configuration from FILE instead of the repository's pyproject.toml.")
+@click.option("--diff", is_flag=True, help="Print the changes as a unified diff and write nothing; exit 1 when there are any.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply the fixes that can change behaviour.")
+@click.option("--add-ignore", "add_ignore", metavar="REASON",
+              help="Apply no fix: write '# mlaudit: ignore[ID] -- REASON' above every finding instead.")
+@click.option("--pin-from", metavar="PYTHON",
+              help="Pin unpinned requirements to the versions installed in this interpreter's environment.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), help="Result cache directory.")
+@click.option("--no-cache", is_flag=True, help="Analyse every file afresh and store nothing.")
+@click.option("-v", "--verbose", is_flag=True, help="List every fix made.")
+def fix_command(paths: tuple[Path, ...], select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
+                config_path: Path | None, diff: bool, unsafe_fixes: bool, add_ignore: str | None,
+                pin_from: str | None, cache_dir: Path | None, no_cache: bool, verbose: bool) -> None:
+    """Fix the findings that can be fixed in PATHS (default: the current directory).
+
+    Safe fixes keep behaviour (an unused import, yaml.load without a loader, code after a return);
+    unsafe ones may change it and need --unsafe-fixes. The only command that writes into the
+    scanned repository, and only into files with findings. Files of a repository fix only their
+    own findings, with the whole repository analysed."""
+    changed = run_fixes(paths, select, ignore, exclude, config_path, diff=diff, unsafe=unsafe_fixes,
+                        add_ignore=add_ignore, pin_from=pin_from, cache_dir=cache_dir, no_cache=no_cache,
+                        verbose=verbose)
+    sys.exit(1 if diff and changed else 0)
+
+
+def run_fixes(paths, select, ignore, exclude, config_path, *, diff: bool, unsafe: bool, add_ignore: str | None,
+              pin_from: str | None, cache_dir: Path | None, no_cache: bool, verbose: bool) -> bool:
+    """Run ``mlaudit fix`` (also for ``scan --fix``); True when files changed (or would, with diff)."""
+    from auditor.cli import fixing
+    from auditor.fix.pins import PinSourceError, installed_versions
+    from auditor.fix.run import FixOptions, fix_repository
+
+    path, scope = _scan_target(paths or (Path("."),))
+    if not path.is_dir():
+        _fail("mlaudit fix needs a directory or files inside a git repository", 2)
+    config = _scan_config(path, config_path, select, ignore, exclude, None)
+    cache = _cache_dir(path, path, cache_dir, off=no_cache)
+
+    def scan_tree(tree: Path):
+        result = scan(tree, config, display_root=str(tree), cache_dir=cache)
+        if scope is not None:
+            _narrow(result, scope)
+        return result
+
+    try:
+        if add_ignore is not None:
+            return _add_ignores(path, scan_tree(path), add_ignore, diff=diff)
+        pins = installed_versions(pin_from) if pin_from else None
+        outcome = fix_repository(path, scan_tree, FixOptions(unsafe=unsafe, pins=pins), write=not diff)
+    except (ScanError, PinSourceError) as exc:
+        _fail(str(exc), 2)
+    except Exception:
+        _internal_error()
+    if diff:
+        click.echo(outcome.diff(), nl=False)
+    for line in fixing.summary(outcome, diff=diff, verbose=verbose):
+        click.echo(line, err=True)
+    return bool(outcome.after)
+
+
+def _add_ignores(root: Path, result, reason: str, *, diff: bool) -> bool:
+    import difflib
+
+    from auditor.cli import fixing
+    from auditor.fix.ignores import plan_annotations
+    from auditor.fix.run import write_file
+    from auditor.fix.targets import read_target
+
+    if not reason.strip():
+        _fail("--add-ignore needs a reason: it is written into every directive", 2)
+    annotations, refused = plan_annotations(result.findings, lambda path: read_target(root, path))
+    written: dict[str, int] = {}
+    for path, annotation in sorted(annotations.items()):
+        new = annotation.target.render(annotation.edits(" ".join(reason.split())))
+        if diff:
+            old_text = annotation.target.raw.decode("utf-8", "replace").splitlines(keepends=True)
+            click.echo("".join(difflib.unified_diff(old_text, new.decode("utf-8", "replace").splitlines(keepends=True),
+                                                    f"a/{path}", f"b/{path}")), nl=False)
+        else:
+            why = write_file(root / path, annotation.target, new)
+            if why is not None:
+                click.echo(f"mlaudit: left alone: {path}: {why}", err=True)
+                continue
+        written[path] = len(annotation.lines)
+    for line in fixing.ignore_summary(written, refused, diff=diff):
+        click.echo(line, err=True)
+    return bool(written)
 
 
 @main.command("baseline")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.finding import CATEGORIES, CONFIDENCES, SEVERITIES
+from auditor.finding import CATEGORIES, CONFIDENCES, FIX_APPLICABILITY, SEVERITIES
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -39,6 +39,9 @@ def _finding() -> dict[str, Any]:
             "fingerprint": {"type": "string"},
             "evidence": {"type": "object"},
             "excerpt": {"type": ["object", "null"], "properties": {"start": {"type": "integer"}, "lines": _STRINGS}},
+            "fix": {"type": ["object", "null"], "required": ["applicability", "description"],
+                    "properties": {"applicability": {"enum": list(FIX_APPLICABILITY)},
+                                   "description": {"type": "string"}}},
         },
     }
 

@@ -259,6 +259,9 @@ def _post_process(findings: list[Finding], project: Project, config: Config, ran
             below += 1
             continue
         changes: dict[str, Any] = {"owners": project.owners_of(finding.path), "unit": project.units.of(finding.path)}
+        rule = registry.get_rule(finding.rule)
+        if rule is not None:
+            changes["fix"] = rule.fix_for(finding)
         if finding.rule in overrides:
             changes["severity"] = overrides[finding.rule]
         if severity_rank(changes.get("severity", finding.severity)) < least_severity:

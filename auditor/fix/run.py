@@ -1,0 +1,364 @@
+"""A fix run: scan, make each offered fix, write the files, and scan again until nothing is left.
+
+Each round scans (with the cache, so a round after the first re-analyses only the files it changed),
+plans every finding's fix on the file as it is now, checks each plan's edits against the span of
+its finding, merges the plans of a file (plans whose edits overlap wait for the next round, made
+against the new text), checks that the file still parses, and writes it. A fix can uncover another
+(deleting an unused function leaves its import unused), so rounds go on until a scan offers nothing
+new, at most ``MAX_ROUNDS``: running ``mlaudit fix`` a second time then changes nothing.
+
+A file that changed on disk since the round's scan started, or between reading and writing it, is
+left alone with a message. With ``diff``, the rounds run on a copy of the repository's files and the
+repository is never written.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import difflib
+import os
+import shutil
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from auditor.fix.edits import Plan, line_edits, merge, within
+from auditor.fix.fixers import FIXERS, Change, Context, Skip, Source
+from auditor.fix.targets import CannotFix, FixTarget, parses, read_target
+from auditor.ml.requirements import normalise, pinned_text
+
+MAX_ROUNDS = 10
+COPY_LIMIT = 20 * 1024 * 1024  # a file larger than this (a model) is not copied for --diff: no fix reads it
+
+
+@dataclass
+class FixOptions:
+    unsafe: bool = False  # --unsafe-fixes
+    pins: dict[str, str] | None = None  # --pin-from: normalised package -> installed version
+
+
+@dataclass
+class FixOutcome:
+    fixed: list[Plan] = field(default_factory=list)
+    not_fixed: list[Plan] = field(default_factory=list)  # offered, but could not be made here (why)
+    needs_unsafe: int = 0  # findings whose fix is unsafe, left for --unsafe-fixes
+    left_alone: dict[str, str] = field(default_factory=dict)  # file -> why it was not written
+    before: dict[str, bytes] = field(default_factory=dict)  # each changed file as it was
+    after: dict[str, bytes | None] = field(default_factory=dict)  # ... and as it is now (None: deleted)
+    rounds: int = 0
+    unfinished: bool = False  # MAX_ROUNDS reached with fixes still offered
+    final: object = None  # the last scan's result: what is left
+
+    def counts(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for plan in self.fixed:
+            totals[plan.kind] = totals.get(plan.kind, 0) + 1
+        return dict(sorted(totals.items()))
+
+    def diff(self) -> str:
+        """A unified diff of every changed file, as ``ruff --diff`` prints one."""
+        out = []
+        for path in sorted(self.after):
+            old = self.before[path].decode("utf-8", "replace").splitlines(keepends=True)
+            new_bytes = self.after[path]
+            new = new_bytes.decode("utf-8", "replace").splitlines(keepends=True) if new_bytes is not None else []
+            out.extend(difflib.unified_diff(old, new, f"a/{path}", f"b/{path}" if new_bytes is not None else "/dev/null"))
+            if out and not out[-1].endswith("\n"):
+                out[-1] += "\n\\ No newline at end of file\n"
+        return "".join(out)
+
+
+def fix_repository(root: Path, scan: Callable[[Path], object], options: FixOptions, *,
+                   write: bool = True) -> FixOutcome:
+    """Fix the repository at ``root``; ``scan(path)`` scans a tree with the user's settings. With
+    ``write=False`` the rounds run on a copy and ``root`` is not touched (``--diff``)."""
+    outcome = FixOutcome()
+    first = scan(root)
+    if write:
+        _rounds(root, scan, options, outcome, first)
+        return outcome
+    with tempfile.TemporaryDirectory(prefix="mlaudit-fix-") as scratch:
+        copy = Path(scratch) / "repo"
+        _copy_tree(root, copy, first)
+        _rounds(copy, scan, options, outcome, None)
+    return outcome
+
+
+def _copy_tree(root: Path, copy: Path, result) -> None:
+    """The files the scan saw (git's list, minus what is excluded), for a scan of the copy to see the
+    same repository."""
+    copy.mkdir(parents=True)
+    for path in getattr(result.project, "files", {}):
+        source = root / path
+        with contextlib.suppress(OSError):
+            info = source.lstat()
+            if not stat.S_ISREG(info.st_mode) or info.st_size > COPY_LIMIT:
+                continue
+            target = copy / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+
+
+def _rounds(root: Path, scan, options: FixOptions, outcome: FixOutcome, result) -> None:
+    attempted: set[tuple[str, str, str]] = set()  # findings whose fix failed: not tried again
+    for number in range(1, MAX_ROUNDS + 1):
+        result = result if result is not None else scan(root)
+        plans, needs_unsafe = _plans(result, options, attempted)
+        outcome.needs_unsafe = needs_unsafe
+        outcome.final = result
+        if not plans:
+            return
+        outcome.rounds = number
+        changed = 0
+        for path, file_plans in sorted(_by_path(plans).items()):
+            changed += _fix_file(root, path, file_plans, result, outcome, attempted, options)
+        if not changed:
+            return
+        result = None
+    outcome.unfinished = True
+    outcome.final = scan(root)
+
+
+def _key(finding) -> tuple[str, str, str]:
+    return finding.path, finding.rule, finding.fingerprint or f"{finding.line}"
+
+
+def _plans(result, options: FixOptions, attempted) -> tuple[list[Plan], int]:
+    plans, needs_unsafe = [], 0
+    for finding in result.findings:
+        offer = finding.fix
+        if offer is None and finding.rule == "ML210" and options.pins and \
+                normalise(str(finding.evidence.get("package", ""))) in options.pins:
+            offer = {"applicability": "safe", "description": "pin to the version installed in the given environment"}
+        if offer is None or not finding.path or _key(finding) in attempted:
+            continue
+        if offer["applicability"] == "unsafe" and not options.unsafe:
+            needs_unsafe += 1
+            continue
+        plans.append(Plan(finding, finding.path, offer["applicability"], offer["description"]))
+    return plans, needs_unsafe
+
+
+def _by_path(plans: list[Plan]) -> dict[str, list[Plan]]:
+    grouped: dict[str, list[Plan]] = {}
+    for plan in plans:
+        grouped.setdefault(plan.path, []).append(plan)
+    return grouped
+
+
+def _fix_file(root: Path, path: str, plans: list[Plan], result, outcome: FixOutcome, attempted,
+              options: FixOptions) -> int:
+    """Plan, merge, check and write one file's fixes; the number of fixes written."""
+    try:
+        target = read_target(root, path)
+    except CannotFix as exc:
+        return _give_up(plans, str(exc), outcome, attempted)
+    if _changed_since(root / path, result):
+        outcome.left_alone[path] = "it changed on disk during the run"
+        return _give_up(plans, "the file changed on disk during the run", outcome, attempted)
+    deletion = next((p for p in plans if p.finding.rule == "ML105"), None)
+    if deletion is not None:
+        return _delete(root, target, deletion, outcome, attempted)
+    _make_edits(root, target, plans, result, options)
+    ready = [p for p in plans if p.skipped is None and p.edits]
+    for plan in plans:
+        if plan.skipped is not None:
+            _give_up([plan], plan.skipped, outcome, attempted)
+    accepted, _deferred = merge(ready)
+    if not accepted:
+        return 0
+    new = target.render([e for plan in accepted for e in plan.edits])
+    broken = parses(target, new) if path.endswith((".py", ".ipynb")) and parses(target, target.raw) is None else None
+    if broken:
+        return _give_up(accepted, f"the fixed file would not parse ({broken}); please report it", outcome, attempted)
+    if not _write(root / path, target, new, outcome):
+        return _give_up(accepted, outcome.left_alone[path], outcome, attempted)
+    outcome.fixed.extend(accepted)
+    return len(accepted)
+
+
+def _give_up(plans: list[Plan], why: str, outcome: FixOutcome, attempted) -> int:
+    for plan in plans:
+        plan.skipped = plan.skipped or why
+        attempted.add(_key(plan.finding))
+        outcome.not_fixed.append(plan)
+    return 0
+
+
+def _changed_since(path: Path, result) -> bool:
+    started = getattr(result, "started", 0.0) or 0.0
+    with contextlib.suppress(OSError):
+        return path.stat().st_mtime > started
+    return False
+
+
+def _make_edits(root: Path, target: FixTarget, plans: list[Plan], result, options: FixOptions) -> None:
+    """Each plan's edits (or why it has none), checked against its finding's span."""
+    source: Source | None = None
+    context: Context | None = None
+    for plan in plans:
+        finding = plan.finding
+        if target.is_notebook:  # fixers see the analysed text's lines, as the scan did
+            line = target.analysed_line(finding.line, finding.cell)
+            end = target.analysed_line(finding.end_line, finding.cell) if finding.end_line else None
+            if line is None:
+                plan.skipped = "its line is not in a code cell"
+                continue
+            finding = finding.with_changes(line=line, end_line=end, cell=None)
+        try:
+            if finding.rule == "ML210":
+                change = _pin(target, finding, options.pins or {})
+            else:
+                fixer = FIXERS.get(finding.rule)
+                if fixer is None:
+                    raise Skip("no fixer for this rule in this version")
+                if source is None:
+                    source = Source(target.text())
+                    context = _context(root, target, result)
+                change = fixer(source, finding, context)
+        except Skip as exc:
+            plan.skipped = str(exc)
+            continue
+        new_lines = change.text.split("\n")
+        if change.text.endswith("\n"):
+            new_lines.pop()
+        edits = line_edits(target.lines, new_lines) + change.support
+        if not edits:
+            plan.skipped = "nothing to change"
+            continue
+        first, last = _with_blank_neighbours(target.lines, change.first, change.last)
+        outside = [e for e in edits if not within(e, first, last) and e not in change.support]
+        covers = finding.line is None or change.first <= finding.line <= change.last
+        if outside or not covers:
+            plan.skipped = "the fix would change lines outside its finding; please report it"
+            continue
+        if target.is_notebook:
+            try:
+                for edit in edits:
+                    target.cell_of(edit)
+            except CannotFix as exc:
+                plan.skipped = str(exc)
+                continue
+        plan.edits = edits
+        plan.kind = change.kind
+
+
+def _with_blank_neighbours(lines: list[str], first: int, last: int) -> tuple[int, int]:
+    """The span widened over the blank lines around it: a diff of a deletion between blank lines
+    may name either of them."""
+    while first > 1 and not lines[first - 2].strip():
+        first -= 1
+    while last < len(lines) and not lines[last].strip():
+        last += 1
+    return first, last
+
+
+def _pin(target: FixTarget, finding, pins: dict[str, str]) -> Change:
+    """The requirement on the finding's line pinned to its locked version, else to the version
+    installed in the environment given with --pin-from; extras, markers and comments kept."""
+    evidence = finding.evidence
+    locked = evidence.get("locked")
+    version = locked["version"] if locked else pins.get(normalise(str(evidence.get("package", ""))))
+    if not version:
+        raise Skip("no version to pin it to")
+    requirement = str(evidence.get("requirement", ""))
+    pinned = pinned_text(requirement, version)
+    line = finding.line or 0
+    if pinned is None or not 1 <= line <= len(target.lines) or requirement not in target.lines[line - 1]:
+        raise Skip(f"{requirement} cannot be pinned to {version} on its line")
+    lines = list(target.lines)
+    lines[line - 1] = lines[line - 1].replace(requirement, pinned, 1)
+    source = "locked" if locked else "installed"
+    return Change("\n".join(lines), line, line, kind=f"requirement pinned ({source} version)")
+
+
+def _context(root: Path, target: FixTarget, result) -> Context:
+    aliases: dict[str, str] = {}
+    with contextlib.suppress(SyntaxError, ValueError):
+        for node in ast.walk(ast.parse(target.text())):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    aliases[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else \
+                        alias.name.split(".")[0]
+    project = getattr(result, "project", None)
+    by_module = {name: path for path, name in (getattr(project, "module_names", None) or {}).items()}
+
+    def imports_run_code(_importer: str, target_name: str) -> bool:
+        parts = target_name.split(".")
+        for size in range(len(parts), 0, -1):
+            path = by_module.get(".".join(parts[:size]))
+            if path is not None:
+                return _runs_code(root / path)
+        return False
+
+    return Context(aliases, imports_run_code)
+
+
+def _runs_code(path: Path) -> bool:
+    """A module whose top level does more than define and import: importing it has effects."""
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return True  # unknown: assume it does
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and all(isinstance(t, ast.Name) for t in targets) and \
+                isinstance(node.value, (ast.Constant, ast.Name, ast.Tuple, ast.List, ast.Dict, ast.Set)):
+            continue  # NAME = literal: a definition, not an action
+        if isinstance(node, ast.If) and "__name__" in ast.unparse(node.test):
+            continue
+        return True
+    return False
+
+
+def _delete(root: Path, target: FixTarget, plan: Plan, outcome: FixOutcome, attempted) -> int:
+    path = root / plan.path
+    if path.read_bytes() != target.raw:
+        outcome.left_alone[plan.path] = "it changed on disk during the run"
+        return _give_up([plan], outcome.left_alone[plan.path], outcome, attempted)
+    outcome.before.setdefault(plan.path, target.raw)
+    path.unlink()
+    outcome.after[plan.path] = None
+    plan.delete_file = True
+    plan.kind = "dead module deleted"
+    outcome.fixed.append(plan)
+    return 1  # the file's other fixes went with it
+
+
+def _write(path: Path, target: FixTarget, new: bytes, outcome: FixOutcome) -> bool:
+    why = write_file(path, target, new)
+    if why is not None:
+        outcome.left_alone[target.path] = why
+        return False
+    outcome.before.setdefault(target.path, target.raw)
+    outcome.after[target.path] = new
+    return True
+
+
+def write_file(path: Path, target: FixTarget, new: bytes) -> str | None:
+    """Write ``new`` over the file, whole or not at all, unless it changed since it was read; None
+    when written, otherwise why not."""
+    try:
+        if path.read_bytes() != target.raw:
+            return "it changed on disk during the run"
+        mode = stat.S_IMODE(path.stat().st_mode)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".mlaudit-fix", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(new)
+            os.chmod(temporary, mode)
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+    except OSError as exc:
+        return f"cannot be written: {exc.strerror or exc}"
+    return None
