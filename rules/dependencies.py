@@ -25,13 +25,13 @@ from auditor.ml.requirements import (
     environment_requirements,
     is_compiled,
     locked_names,
-    locked_versions,
     parse_requirement,
     parse_requirements_text,
     pipfile_requirements,
     pyproject_requirements,
     setup_cfg_requirements,
 )
+from auditor.ml.versions import locked_versions
 from auditor.model.project import DOCKERFILE, LOCK, REQUIREMENTS
 from auditor.rule import Extractor, FileRule, Fix, Invalid, ProjectRule, Valid
 

@@ -10,7 +10,7 @@
   try { D = JSON.parse(dataNode.textContent); } catch (err) { return; }
   var F = D.findings || [];
   var SEV = 0, CAT = 1, RULE = 2, PATH = 3, LINE = 4, CELL = 5, MSG = 6, OWNERS = 7, AGE = 8, AUTHOR = 9,
-    FP = 10, SYMBOL = 11, EX_START = 12, EX_LINES = 13, END_LINE = 14, EVIDENCE = 15;
+    FP = 10, SYMBOL = 11, EX_START = 12, EX_LINES = 13, END_LINE = 14, EVIDENCE = 15, FIX = 16;
   var UNOWNED = "(no owner)";
   var form = document.getElementById("filters");
   var tbody = table.tBodies[0];
@@ -244,6 +244,11 @@
     ruleLink.href = "#rule-" + rule;
     ruleCell.appendChild(ruleLink);
     ruleCell.appendChild(el("div", "muted small", D.categories[f[CAT]]));
+    if (f[FIX]) {  /* what `mlaudit fix` would do; an unsafe fix says so */
+      var mark = el("div", "small fixable", f[FIX][0] === "safe" ? "fixable" : "fixable (unsafe)");
+      mark.title = f[FIX][1];
+      ruleCell.appendChild(mark);
+    }
     tr.appendChild(ruleCell);
     var loc = el("td", "loc"), url = sourceUrl(f), holder = loc;
     if (url) {

@@ -334,3 +334,52 @@ def test_json_says_which_findings_are_fixable(tmp_path):
 @pytest.mark.parametrize("rule_id", ["ML455"])
 def test_trust_remote_code_is_flagged_never_changed(rule_id):
     assert registry.get_rule(rule_id).fix is None
+
+
+def test_sarif_fixes_are_valid_and_replay_to_what_mlaudit_fix_writes(tmp_path):
+    import jsonschema
+
+    files = {"src/m.py": "import os\nimport sys\n\n\ndef f():\n    return sys.argv\n    print('never')\n\n\nf()\n"}
+    root = make_repo(tmp_path / "r", files, ages={p: 2 for p in files})
+    sarif_path = tmp_path / "out.sarif"
+    scanned = CliRunner().invoke(main, ["scan", str(root), "-o", f"sarif:{sarif_path}", "--no-cache", "--exit-zero"])
+    assert scanned.exit_code == 0, scanned.output
+    document = json.loads(sarif_path.read_text())
+    schema = json.loads((Path(__file__).parent / "report_data" / "sarif-schema-2.1.0.json").read_text())
+    assert list(jsonschema.Draft4Validator(schema).iter_errors(document)) == []
+    lines = (root / "src/m.py").read_text().splitlines(keepends=True)
+    replacements = [r for result in document["runs"][0]["results"] for fix_ in result.get("fixes", [])
+                    for change in fix_["artifactChanges"] for r in change["replacements"]]
+    assert len(replacements) == 2
+    for r in sorted(replacements, key=lambda r: r["deletedRegion"]["startLine"], reverse=True):
+        region = r["deletedRegion"]
+        lines[region["startLine"] - 1:region["endLine"] - 1] = [r["insertedContent"]["text"]] if r["insertedContent"]["text"] else []
+    fix(root)
+    assert "".join(lines) == (root / "src/m.py").read_text()
+
+
+def test_the_text_report_marks_fixable_findings_and_counts_them(tmp_path):
+    root = make_repo(tmp_path / "r", MESSY)
+    out = CliRunner().invoke(main, ["scan", str(root), "--no-cache", "--exit-zero", "-v"]).output
+    assert "[*]" in out and "[*unsafe]" in out
+    assert "fixable with `mlaudit fix` [*]" in out and "more with `mlaudit fix --unsafe-fixes`" in out
+    listed = CliRunner().invoke(main, ["rules"]).output
+    assert any(line.startswith("ML104") and " safe " in line for line in listed.splitlines())
+
+
+def test_a_crlf_file_stays_crlf_and_keeps_its_mode(tmp_path):
+    root = make_repo(tmp_path / "r", {"m.py": b"import os\r\nimport sys\r\n\r\nprint(sys.argv)\r\n"})
+    (root / "m.py").chmod(0o754)
+    fix(root)
+    assert (root / "m.py").read_bytes() == b"import sys\r\n\r\nprint(sys.argv)\r\n"
+    assert (root / "m.py").stat().st_mode & 0o777 == 0o754
+
+
+def test_add_ignore_leaves_a_yaml_block_scalar_alone(tmp_path):
+    from auditor.fix.ignores import why_not_here
+    from auditor.fix.targets import read_target
+
+    root = make_repo(tmp_path / "r", {"ci.yml": "jobs:\n  run:\n    script: |\n      pip install x\n      make\n    image: y\n"})
+    target = read_target(root, "ci.yml")
+    assert why_not_here(target, 4) == "inside a YAML block scalar"
+    assert why_not_here(target, 6) is None and why_not_here(target, 3) is None

@@ -118,9 +118,10 @@ def test_pre_commit_hooks_are_valid_and_their_entries_gate(tmp_path):
     for hook in hooks:
         assert {"id", "name", "entry", "language"} <= set(hook), hook
         assert hook["language"] == "python" and hook["require_serial"] is True  # one scan for all the files
-        assert hook["entry"].startswith("mlaudit scan")
+        assert hook["entry"].startswith(("mlaudit scan", "mlaudit fix"))
     ids = [hook["id"] for hook in hooks]
     assert len(ids) == len(set(ids)) and "mlaudit" in ids
+    hooks = [hook for hook in hooks if hook["entry"].startswith("mlaudit scan")]  # the gates
     root = make_repo(tmp_path / "r", CODE, ages={})
     git(root, "branch", "-m", "main")
     git(root, "update-ref", "refs/remotes/origin/main", "HEAD")
@@ -214,6 +215,40 @@ def test_action_gate_step_runs_and_writes_sarif_and_summary(tmp_path):
     assert (tmp_path / "out").read_text().strip().endswith("exit-code=1")
     broken = _run_gate_step(root, tmp_path, since="nope")
     assert broken.returncode == 2
+
+
+def test_pre_commit_fix_hooks_fix_or_show_the_staged_files_only(tmp_path):
+    hooks = {h["id"]: h for h in yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text())}
+    mlaudit = shutil.which("mlaudit") or pytest.skip("the mlaudit script is not installed")
+    files = {"src/a.py": "import os\n\nprint(1)\n", "src/b.py": "import sys\n\nprint(2)\n"}
+    root = make_repo(tmp_path / "r", files, ages={})
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+
+    def run(hook_id):
+        command = hooks[hook_id]["entry"].replace("mlaudit", mlaudit, 1).split() + ["src/a.py"]  # a.py is staged
+        return subprocess.run(command, cwd=root, capture_output=True, text=True, env=env)
+
+    pending = run("mlaudit-fix-diff")
+    assert pending.returncode == 1 and "-import os" in pending.stdout and "import sys" not in pending.stdout
+    assert (root / "src/a.py").read_text() == files["src/a.py"]
+    assert run("mlaudit-fix").returncode == 0
+    assert (root / "src/a.py").read_text() == "print(1)\n" and (root / "src/b.py").read_text() == files["src/b.py"]
+    assert run("mlaudit-fix-diff").returncode == 0
+
+
+def test_action_fix_diff_step_prints_pending_fixes_and_fails(tmp_path):
+    if shutil.which("mlaudit") is None:
+        pytest.skip("the mlaudit script is not installed")
+    step = next(s for s in _action()["runs"]["steps"] if s.get("id") == "fixdiff")
+    assert step["if"] == "always() && inputs.fix-diff == 'true'" and _action()["inputs"]["fix-diff"]["default"] == "false"
+    root = make_repo(tmp_path / "r", {"src/m.py": "import os\n\nprint(1)\n"}, ages={})
+    env = {**os.environ, "MLAUDIT_PATH": ".", "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+    pending = subprocess.run(["bash", "-c", step["run"]], cwd=root, capture_output=True, text=True, env=env)
+    assert pending.returncode == 1 and "-import os" in pending.stdout
+    assert (root / "src/m.py").read_text() == "import os\n\nprint(1)\n"
+    write_files(root, {"src/m.py": "print(1)\n"})
+    assert subprocess.run(["bash", "-c", step["run"]], cwd=root, capture_output=True, env=env).returncode == 0
 
 
 def test_gitlab_recipe_job_runs(tmp_path):

@@ -222,21 +222,24 @@ def python_pipelines(project: "Project") -> list[Pipeline]:
         by_framework: dict[str, list[dict]] = {}
         for definition in facts.get("definitions", []):
             by_framework.setdefault(definition.get("framework", "?"), []).append(definition)
-        for framework, definitions in by_framework.items():
-            owned = [d for d in definitions if any(not is_placeholder(o) for o in d.get("owners", []))]
-            unknown = [d for d in definitions if not d.get("known", True)]
-            # The first definition that names no real owner represents the file; if all name one,
-            # the first one does (the owner sources may still be checked for the bus factor).
-            lacking = [d for d in definitions if d not in owned]
-            first = (lacking or definitions)[0]
-            owners = sorted({o for d in definitions for o in d.get("owners", [])}) if not lacking else \
-                list(first.get("owners", []))
-            if framework == "airflow":
-                owners += module_owners
-            found.append(Pipeline(path, first.get("line"), framework, first.get("kind", "pipeline"),
-                                  str(first.get("name", "")), owners, known=not (lacking and unknown),
-                                  others=len(definitions) - 1))
+        found.extend(_representative(path, framework, definitions, module_owners)
+                     for framework, definitions in by_framework.items())
     return found
+
+
+def _representative(path: str, framework: str, definitions: list[dict], module_owners: list[str]) -> Pipeline:
+    """The file's pipeline of one framework: the first definition that names no real owner; if all
+    name one, the first one (the owner sources may still be checked for the bus factor)."""
+    owned = [d for d in definitions if any(not is_placeholder(o) for o in d.get("owners", []))]
+    unknown = [d for d in definitions if not d.get("known", True)]
+    lacking = [d for d in definitions if d not in owned]
+    first = (lacking or definitions)[0]
+    owners = sorted({o for d in definitions for o in d.get("owners", [])}) if not lacking else \
+        list(first.get("owners", []))
+    if framework == "airflow":
+        owners += module_owners
+    return Pipeline(path, first.get("line"), framework, first.get("kind", "pipeline"), str(first.get("name", "")),
+                    owners, known=not (lacking and unknown), others=len(definitions) - 1)
 
 
 # -- owners ----------------------------------------------------------------------------------------

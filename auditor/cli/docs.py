@@ -144,11 +144,12 @@ def rule_text(rule: type[Rule]) -> str:
 
 def rules_table(rules: Iterable[type[Rule]], link: Callable[[str], str] | None = None) -> str:
     """The Markdown table of ``mlaudit rules --format markdown``; ``link`` turns an id into a page link."""
-    rows = ["| id | name | category | severity | confidence | what it finds |", "|---|---|---|---|---|---|"]
+    rows = ["| id | name | category | severity | confidence | fix | what it finds |", "|---|---|---|---|---|---|---|"]
     for rule in rules:
         shown = f"[{rule.id}]({link(rule.id)})" if link else rule.id
+        fix = rule.fix.applicability if rule.fix is not None else ""
         rows.append(f"| {shown} | {rule.name} | {rule.category} | {rule.severity} | {rule.confidence} "
-                    f"| {rule.summary()} |")
+                    f"| {fix} | {rule.summary()} |")
     return "\n".join(rows) + "\n"
 
 

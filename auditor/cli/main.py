@@ -246,8 +246,21 @@ def scan_command(paths: tuple[Path, ...], fmt: str | None, outputs: tuple[str, .
         return
     if scope is not None:
         _narrow(result, scope)
+    _attach_planned_fixes(plan, result, root)
     _write_reports(plan, result, verbose=verbose, quiet=quiet, color=color)
     sys.exit(gate_exit_code(result))
+
+
+def _attach_planned_fixes(plan, result, root: Path) -> None:
+    """SARIF's ``fixes`` carry the replacement text: for a SARIF report, plan each fix now, writing nothing."""
+    if not root.is_dir() or not any(output.fmt == "sarif" for output in plan):
+        return
+    from auditor.fix.run import planned_edits
+
+    try:
+        result.fix_edits = planned_edits(root, result)
+    except Exception as exc:  # a fix that cannot be planned costs SARIF its fixes, never the report
+        click.echo(f"mlaudit: warning: SARIF fixes left out: {type(exc).__name__}: {exc}", err=True)
 
 
 def _plan_outputs(fmt: str | None, outputs: tuple[str, ...]):
@@ -526,7 +539,8 @@ def schema_command(which: str) -> None:
 @main.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
 def rules_command(fmt: str) -> None:
-    """List every rule with its id, category, severity and summary."""
+    """List every rule with its id, category, severity, fix (safe or unsafe, when `mlaudit fix` can
+    repair its findings) and summary."""
     rules = registry.all_rules().values()
     if fmt == "markdown":
         from auditor.cli.docs import rules_table  # here: `python -m auditor.cli.docs` runs it as __main__
@@ -535,7 +549,9 @@ def rules_command(fmt: str) -> None:
         return
     for rule in rules:
         plugin = f"  (plugin: {rule.provided_by})" if getattr(rule, "provided_by", None) else ""
-        click.echo(f"{rule.id:<6} {rule.name:<34} {rule.category:<20} {rule.severity:<8} {rule.summary()}{plugin}")
+        fix = rule.fix.applicability if rule.fix is not None else ""  # what `mlaudit fix` can do for it
+        click.echo(f"{rule.id:<6} {rule.name:<34} {rule.category:<20} {rule.severity:<8} {fix:<7}"
+                   f"{rule.summary()}{plugin}")
     for name, dist, why in registry.PLUGIN_PROBLEMS:
         click.echo(f"mlaudit: warning: plugin {name} ({dist}) skipped: {why}", err=True)
 

@@ -28,7 +28,8 @@ from typing import Callable
 from auditor.fix.edits import Plan, line_edits, merge, within
 from auditor.fix.fixers import FIXERS, Change, Context, Skip, Source
 from auditor.fix.targets import CannotFix, FixTarget, parses, read_target
-from auditor.ml.requirements import normalise, pinned_text
+from auditor.ml.requirements import normalise
+from auditor.ml.versions import pinned_text
 
 MAX_ROUNDS = 10
 COPY_LIMIT = 20 * 1024 * 1024  # a file larger than this (a model) is not copied for --diff: no fix reads it
@@ -142,6 +143,29 @@ def _plans(result, options: FixOptions, attempted) -> tuple[list[Plan], int]:
     return plans, needs_unsafe
 
 
+def planned_edits(root: Path, result) -> dict[str, dict]:
+    """Each fixable finding's fix as it would be made now, without writing anything: fingerprint ->
+    {"description", "applicability", "edits"}, for SARIF's ``fixes``. Notebooks are left out (SARIF
+    regions in a notebook are cell lines, not lines of its JSON), and so are dead modules."""
+    plans, _ = _plans(result, FixOptions(unsafe=True), set())
+    planned: dict[str, dict] = {}
+    for path, file_plans in _by_path(plans).items():
+        file_plans = [p for p in file_plans if p.finding.rule != "ML105"]
+        if path.endswith(".ipynb") or not file_plans:
+            continue
+        try:
+            target = read_target(root, path)
+        except CannotFix:
+            continue
+        _make_edits(root, target, file_plans, result, FixOptions())
+        for plan in file_plans:
+            if plan.edits and plan.finding.fingerprint:
+                planned[plan.finding.fingerprint] = {"description": plan.description,
+                                                     "applicability": plan.applicability,
+                                                     "edits": [e.to_json() for e in plan.edits]}
+    return planned
+
+
 def _by_path(plans: list[Plan]) -> dict[str, list[Plan]]:
     grouped: dict[str, list[Plan]] = {}
     for plan in plans:
@@ -197,53 +221,60 @@ def _changed_since(path: Path, result) -> bool:
 
 def _make_edits(root: Path, target: FixTarget, plans: list[Plan], result, options: FixOptions) -> None:
     """Each plan's edits (or why it has none), checked against its finding's span."""
-    source: Source | None = None
-    context: Context | None = None
+    parsed: list = []  # the file's libcst view and context, made once, on the first fixer's demand
+
+    def view() -> tuple[Source, Context]:
+        if not parsed:
+            parsed.extend([Source(target.text()), _context(root, target, result)])
+        return parsed[0], parsed[1]
+
     for plan in plans:
-        finding = plan.finding
-        if target.is_notebook:  # fixers see the analysed text's lines, as the scan did
-            line = target.analysed_line(finding.line, finding.cell)
-            end = target.analysed_line(finding.end_line, finding.cell) if finding.end_line else None
-            if line is None:
-                plan.skipped = "its line is not in a code cell"
-                continue
-            finding = finding.with_changes(line=line, end_line=end, cell=None)
+        finding = _in_analysed_lines(target, plan.finding)
+        if finding is None:
+            plan.skipped = "its line is not in a code cell"
+            continue
         try:
-            if finding.rule == "ML210":
-                change = _pin(target, finding, options.pins or {})
-            else:
-                fixer = FIXERS.get(finding.rule)
-                if fixer is None:
-                    raise Skip("no fixer for this rule in this version")
-                if source is None:
-                    source = Source(target.text())
-                    context = _context(root, target, result)
-                change = fixer(source, finding, context)
-        except Skip as exc:
+            change = _pin(target, finding, options.pins or {}) if finding.rule == "ML210" else \
+                _fixer(finding.rule)(*view()[:1], finding, view()[1])
+            plan.edits = _checked_edits(target, finding, change)
+        except (Skip, CannotFix) as exc:
             plan.skipped = str(exc)
             continue
-        new_lines = change.text.split("\n")
-        if change.text.endswith("\n"):
-            new_lines.pop()
-        edits = line_edits(target.lines, new_lines) + change.support
-        if not edits:
-            plan.skipped = "nothing to change"
-            continue
-        first, last = _with_blank_neighbours(target.lines, change.first, change.last)
-        outside = [e for e in edits if not within(e, first, last) and e not in change.support]
-        covers = finding.line is None or change.first <= finding.line <= change.last
-        if outside or not covers:
-            plan.skipped = "the fix would change lines outside its finding; please report it"
-            continue
-        if target.is_notebook:
-            try:
-                for edit in edits:
-                    target.cell_of(edit)
-            except CannotFix as exc:
-                plan.skipped = str(exc)
-                continue
-        plan.edits = edits
         plan.kind = change.kind
+
+
+def _in_analysed_lines(target: FixTarget, finding):
+    """The finding with its lines in the analysed text (a notebook's cells joined), or None."""
+    if not target.is_notebook:
+        return finding
+    line = target.analysed_line(finding.line, finding.cell)
+    end = target.analysed_line(finding.end_line, finding.cell) if finding.end_line else None
+    return None if line is None else finding.with_changes(line=line, end_line=end, cell=None)
+
+
+def _fixer(rule_id: str):
+    fixer = FIXERS.get(rule_id)
+    if fixer is None:
+        raise Skip("no fixer for this rule in this version")
+    return fixer
+
+
+def _checked_edits(target: FixTarget, finding, change: Change) -> list:
+    """The change as line edits; Skip when it changes nothing or reaches past its finding."""
+    new_lines = change.text.split("\n")
+    if change.text.endswith("\n"):
+        new_lines.pop()
+    edits = line_edits(target.lines, new_lines) + change.support
+    if not edits:
+        raise Skip("nothing to change")
+    first, last = _with_blank_neighbours(target.lines, change.first, change.last)
+    outside = [e for e in edits if not within(e, first, last) and e not in change.support]
+    covers = finding.line is None or change.first <= finding.line <= change.last
+    if outside or not covers:
+        raise Skip("the fix would change lines outside its finding; please report it")
+    for edit in edits if target.is_notebook else ():
+        target.cell_of(edit)  # CannotFix when an edit spans cells or rewrites a magic
+    return edits
 
 
 def _with_blank_neighbours(lines: list[str], first: int, last: int) -> tuple[int, int]:

@@ -7,7 +7,8 @@
 - ``serving``: the serving libraries and what a service's path looks like;
 - ``tracking``: experiment trackers and the calls that log parameters and metrics or register a model;
 - ``frameworks``: hooks and entry points that frameworks call (so they are not dead code);
-- ``requirements``: how requirement specifiers and pins read.
+- ``requirements``: how requirement specifiers and pins read;
+- ``versions``: the versions a lock file resolves, specifiers met, a requirement pinned exactly.
 
 Rules, the analysis and the readiness checks all read these tables; none keeps a copy of its own
 (tests/test_ml_knowledge.py fails on a copy). This package is plain knowledge: it may import only the

@@ -194,6 +194,7 @@ def _data(result, findings, links: SourceLinks, catalogue, excerpt_ok: list[bool
             excerpt["lines"] if excerpt else None,
             finding.end_line,
             [list(item) for item in _evidence_text(finding.evidence)] or None,
+            [finding.fix.get("applicability"), finding.fix.get("description")] if finding.fix else None,
         ])
     template = links.template
     if template:  # commit and branch are the same for every finding: fill them in once

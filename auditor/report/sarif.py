@@ -64,7 +64,7 @@ def _rule(info: dict[str, Any]) -> dict[str, Any]:
     return rule
 
 
-def _result(finding, rule_index: dict[str, int]) -> dict[str, Any]:
+def _result(finding, rule_index: dict[str, int], fix_edits: dict[str, dict]) -> dict[str, Any]:
     message = finding.message
     region: dict[str, Any] = {"startLine": finding.line or 1}
     if finding.end_line and finding.line and finding.end_line >= finding.line:
@@ -95,7 +95,24 @@ def _result(finding, rule_index: dict[str, int]) -> dict[str, Any]:
     }
     if finding.rule in rule_index:
         result["ruleIndex"] = rule_index[finding.rule]
+    planned = fix_edits.get(finding.fingerprint)
+    if planned and finding.path:
+        result["fixes"] = [_fix(finding.path, planned)]
     return result
+
+
+def _fix(path: str, planned: dict[str, Any]) -> dict[str, Any]:
+    """SARIF's fix: whole-line replacements (an insertion is an empty region before its line)."""
+    replacements = []
+    for edit in planned["edits"]:
+        start, end, lines = edit["start"], edit["end"], edit["lines"]
+        region = {"startLine": start, "startColumn": 1, "endLine": max(end, start - 1) + 1, "endColumn": 1}
+        replacements.append({"deletedRegion": region,
+                             "insertedContent": {"text": "".join(line + "\n" for line in lines)}})
+    return {"description": {"text": f"{planned['description']} ({planned['applicability']} fix: mlaudit fix"
+                                    + (" --unsafe-fixes" if planned["applicability"] == "unsafe" else "") + ")"},
+            "artifactChanges": [{"artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"},
+                                 "replacements": replacements}]}
 
 
 def result_to_sarif(result) -> dict[str, Any]:
@@ -107,7 +124,7 @@ def result_to_sarif(result) -> dict[str, Any]:
                             "informationUri": INFORMATION_URI, "rules": rules}},
         "automationDetails": {"id": "mlaudit/"},
         "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The root of the scanned repository."}}},
-        "results": [_result(f, rule_index) for f in ordered(result.findings)],
+        "results": [_result(f, rule_index, getattr(result, "fix_edits", None) or {}) for f in ordered(result.findings)],
         "columnKind": "unicodeCodePoints",
     }
     invocation: dict[str, Any] = {"executionSuccessful": not result.errors}

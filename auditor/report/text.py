@@ -89,12 +89,30 @@ def _findings_by_file(findings, style, verbose: bool) -> list[str]:
         out.append(style(path, bold=True))
         for f in in_file:
             sev = style(f"{f.severity:<8}", fg=_COLOURS.get(f.severity))
-            out.append(f"  {_location(f):>10}  {f.rule}  {sev} {f.message}  [{f.category}]")
+            out.append(f"  {_location(f):>10}  {f.rule}  {sev} {f.message}  [{f.category}]{_fix_mark(f)}")
             if verbose and f.evidence:
                 details = ", ".join(f"{k}={v}" for k, v in f.evidence.items())
                 out.append(f"{'':14}{style(details, dim=True)}")
         out.append("")
     return out
+
+
+def _fix_mark(finding) -> str:
+    """ruff's mark for a finding `mlaudit fix` repairs; a fix that may change behaviour says so."""
+    if not finding.fix:
+        return ""
+    return " [*]" if finding.fix.get("applicability") == "safe" else " [*unsafe]"
+
+
+def _fixable_note(findings) -> list[str]:
+    safe = sum(1 for f in findings if f.fix and f.fix.get("applicability") == "safe")
+    unsafe = sum(1 for f in findings if f.fix and f.fix.get("applicability") == "unsafe")
+    if not safe and not unsafe:
+        return []
+    parts = [f"{safe} fixable with `mlaudit fix` [*]"] if safe else []
+    if unsafe:
+        parts.append(f"{unsafe} more with `mlaudit fix --unsafe-fixes` [*unsafe] (review them with --diff)")
+    return ["  " + "; ".join(parts)]
 
 
 def _skipped(skipped, style, verbose: bool) -> list[str]:
@@ -158,6 +176,7 @@ def _what_was_left_out(result, verbose: bool) -> list[str]:
     if scope:
         shown = ", ".join(scope[:3]) + (f" and {len(scope) - 3} more" if len(scope) > 3 else "")
         out.append(f"  findings in {shown} only, from an analysis of the whole repository; no readiness score")
+    out += _fixable_note(result.findings)
     info = sum(f.severity == "info" for f in result.findings)
     if info and not verbose:
         out.append(f"  {info} info finding(s) not listed: -v lists them")

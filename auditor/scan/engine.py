@@ -94,6 +94,9 @@ class ScanResult:
     baseline: dict[str, Any] | None = None
     since: dict[str, Any] | None = None
     exit_zero: bool = False  # --exit-zero: report the gate, never fail the build on it
+    # fingerprint -> the fix as it would be made now (auditor/fix/run.py planned_edits), attached by
+    # the command line only for a SARIF report, whose ``fixes`` carry the replacement text
+    fix_edits: dict[str, dict] = field(default_factory=dict)
 
     def selected_rules(self) -> list[type]:
         """The rules the configuration selects, loaded on first use: a scan answered from the
