@@ -31,7 +31,7 @@ from auditor.ml.requirements import (
     pyproject_requirements,
     setup_cfg_requirements,
 )
-from auditor.ml.versions import locked_versions
+from auditor.ml.versions import locked_versions, pinned_text
 from auditor.model.project import DOCKERFILE, LOCK, REQUIREMENTS
 from auditor.rule import Extractor, FileRule, Fix, Invalid, ProjectRule, Valid
 
@@ -129,14 +129,11 @@ def _lock_versions(project) -> dict[str, dict[str, str]]:
 
 
 def _nearest_lock(locks: dict[str, dict[str, str]], path: str, package: str) -> tuple[str, str] | None:
-    """(version, lock) from the lock nearest to ``path`` (its folder, then the folders above, then
-    anywhere in the repository) that resolves ``package``."""
+    """(version, lock) from the lock nearest to ``path`` that resolves ``package``: in its folder or
+    a folder above, the project it belongs to. A lock beside it in another project of a monorepo
+    pins another environment."""
     folders = _ancestors(path)
-
-    def distance(lock: str) -> tuple[int, str]:
-        folder = _parent(lock)
-        return (folders.index(folder) if folder in folders else len(folders), lock)
-    for lock in sorted(locks, key=distance):
+    for lock in sorted((lock for lock in locks if _parent(lock) in folders), key=lambda lock: folders.index(_parent(lock))):
         if package in locks[lock]:
             return locks[lock][package], lock
     return None
@@ -263,8 +260,9 @@ class UnpinnedRequirement(ProjectRule):
     @classmethod
     def fix_for(cls, finding):
         locked = finding.evidence.get("locked")
-        if not locked or finding.evidence.get("state") not in ("bare", "range"):
-            return None
+        if not locked or finding.evidence.get("state") not in ("bare", "range") or \
+                pinned_text(str(finding.evidence.get("requirement", "")), locked["version"]) is None:
+            return None  # nothing locked, or the lock's version is outside the range written
         return {"applicability": "safe", "description": f"pin {finding.evidence.get('package')}=="
                 f"{locked['version']}, the version {locked['lock']} resolves"}
 

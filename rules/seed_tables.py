@@ -276,3 +276,6 @@ def says_random_on_purpose(lines_above: list[str]) -> bool:
 # one in scope to an unseeded draw rather than inventing a new seed.
 SEED_NAMES = frozenset({"seed", "SEED", "random_seed", "RANDOM_SEED", "random_state", "RANDOM_STATE",
                         "global_seed", "GLOBAL_SEED", "seed_value", "SEED_VALUE", "rng_seed", "RNG_SEED"})
+# Seed arguments that take a plain number, so `mlaudit fix` can pass the project's seed. Others take
+# a generator object (torch's `generator=`, hyperopt's `rstate=`): a person builds that one.
+INTEGER_SEED_ARGUMENTS = frozenset({"random_state", "seed", "random_seed", "seed_value", "rng_seed"})

@@ -18,7 +18,7 @@ from auditor.ml.paths import is_test_support_path
 from auditor.model.project import CONFIG
 from auditor.rule import Fix, Invalid, ProjectRule, Valid
 from auditor.rules.seed_flow import SeedFlow, flow_node
-from auditor.rules.seed_tables import SETTERS_WITHOUT_ARGUMENT, generates_random_data
+from auditor.rules.seed_tables import INTEGER_SEED_ARGUMENTS, SETTERS_WITHOUT_ARGUMENT, generates_random_data
 from auditor.rules.seed_values import NON_PIN, NONE, PIN
 
 _SERVING = re.compile(r"(^|_)(serve|serving|server|predict|predictor|inference|infer|deploy|api|app)(_|$)", re.I)
@@ -65,13 +65,16 @@ class UnseededRandomDraw(ProjectRule):
     @classmethod
     def fix_for(cls, finding):
         evidence = finding.evidence
-        if evidence.get("seed_arguments"):
-            return {"applicability": "unsafe", "description": f"add {evidence['seed_arguments'][0]}= with the "
-                    "project's seed in scope, or a SEED constant added once to the module"}
         if evidence.get("library") is None and evidence.get("positional"):
             return {"applicability": "unsafe", "description": "pass the project's seed (or a SEED constant) "
                     "to the generator"}
-        return None  # a global-RNG draw: the fix is a seed setter where the program starts, a person's call
+        keywords = [k for k in evidence.get("seed_arguments") or [] if k in INTEGER_SEED_ARGUMENTS]
+        if keywords:
+            return {"applicability": "unsafe", "description": f"add {keywords[0]}= with the "
+                    "project's seed in scope, or a SEED constant added once to the module"}
+        # A global-RNG draw: the fix is a seed setter where the program starts, a person's call; and a
+        # seed argument that takes a generator object (generator=, rstate=) is built by a person too.
+        return None
     name = "unseeded-random-draw"
     category = "unpinned-seed"
     severity = "medium"

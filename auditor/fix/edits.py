@@ -2,13 +2,13 @@
 
 Lines are those of the text the scan analysed: a Python file's lines, or for a notebook the code
 cells joined (``auditor.model.sources.parse_notebook``), so a finding's line maps to them directly.
-Each fixer returns the whole new text; the edits are the differing line ranges, so every fix can be
-checked against the span of its finding, shown as a diff, and given to SARIF as replacements.
+Each fixer returns the whole new text and the span it may change; the edit is that span's new
+lines, so every fix can be checked against its finding, shown as a diff, and given to SARIF as
+replacements.
 """
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 
@@ -20,6 +20,10 @@ class Edit:
     start: int
     end: int
     lines: tuple[str, ...]
+    # An insertion that follows line ``start - 1`` (a constant after the imports) rather than
+    # preceding line ``start`` (a directive above its line): in a notebook, the two are in
+    # different cells when ``start`` opens a cell.
+    after: bool = False
 
     def to_json(self) -> dict:
         return {"start": self.start, "end": self.end, "lines": list(self.lines)}
@@ -51,22 +55,6 @@ class Plan:
     delete_file: bool = False  # a dead module: the fix removes the file itself
     skipped: str | None = None  # why no fix was made (the finding stays)
     kind: str = ""  # what was fixed, for the per-kind counts ("unused import", "yaml.safe_load", ...)
-
-
-def line_edits(old: list[str], new: list[str]) -> list[Edit]:
-    """The line ranges where ``new`` differs from ``old`` (lists of lines without endings)."""
-    edits = []
-    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        edits.append(Edit(i1 + 1, i2, tuple(new[j1:j2])))
-    return edits
-
-
-def within(edit: Edit, first: int, last: int) -> bool:
-    """The edit changes only lines ``first``..``last`` (an insertion may sit just after ``last``)."""
-    return first <= edit.start and edit.end <= last and edit.start <= last + 1
 
 
 def merge(plans: list[Plan]) -> tuple[list[Plan], list[Plan]]:

@@ -18,7 +18,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from auditor.fix.edits import Edit
-from auditor.rules.seed_tables import SEED_NAMES
+from auditor.rules.seed_tables import INTEGER_SEED_ARGUMENTS, SEED_NAMES
 
 
 class Skip(Exception):
@@ -102,19 +102,17 @@ class Source:
             raise Skip("no statement holds it")
         return current
 
-    def last_import_line(self, before: int) -> int:
-        """The last line of the module-level imports (and docstring, ``__future__``) that precede
-        line ``before``; 0 when there are none."""
+    def leading_imports_end(self) -> int:
+        """The last line of the imports (with the docstring and ``__future__``) that open the
+        module; 0 when it opens with something else. A constant added there precedes every use."""
         last = 0
         for statement in self.module.body:
-            start, end = self.span(statement)
-            if start >= before:
-                break
-            if isinstance(statement, cst.SimpleStatementLine) and all(
+            if not (isinstance(statement, cst.SimpleStatementLine) and all(
                     isinstance(s, (cst.Import, cst.ImportFrom)) or
                     (isinstance(s, cst.Expr) and isinstance(s.value, (cst.SimpleString, cst.ConcatenatedString)))
-                    for s in statement.body):
-                last = end
+                    for s in statement.body)):
+                break
+            last = self.span(statement)[1]
         return last
 
 
@@ -368,7 +366,11 @@ def seed_argument(source: Source, finding, context: "Context") -> Change:
     ``SEED = 42`` constant added once, after the module's imports."""
     evidence = finding.evidence
     last_part = str(evidence.get("call", "")).rsplit(".", 1)[-1]
-    keywords = [str(k) for k in evidence.get("seed_arguments") or []]
+    positional = evidence.get("library") is None and evidence.get("positional")
+    keywords = [] if positional else [str(k) for k in evidence.get("seed_arguments") or []
+                                      if k in INTEGER_SEED_ARGUMENTS]
+    if not positional and not keywords:
+        raise Skip("its seed argument takes a generator object, not a number")
 
     def is_target(call: cst.Call) -> bool:
         if source.dotted(call.func).rsplit(".", 1)[-1] != last_part:
@@ -396,7 +398,7 @@ def seed_argument(source: Source, finding, context: "Context") -> Change:
                             f"seed passed to {last_part}()")
     if after_line is not None:
         block = ("", _SEED_CONSTANT) if after_line else (_SEED_CONSTANT, "")
-        change.support = [Edit(after_line + 1, after_line, block)]
+        change.support = [Edit(after_line + 1, after_line, block, after=True)]
     return change
 
 
@@ -428,7 +430,8 @@ def _seed_in_scope(source: Source, call: cst.Call) -> tuple[str, int | None]:
                     for target in targets:
                         if isinstance(target, cst.Name) and target.value in SEED_NAMES:
                             return target.value, None
-    return "SEED", source.last_import_line(call_line)
+    # One place per module, whichever draw asks: the end of the imports that open it.
+    return "SEED", source.leading_imports_end()
 
 
 # -- the table ---------------------------------------------------------------------------------------

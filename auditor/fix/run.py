@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from auditor.fix.edits import Plan, line_edits, merge, within
+from auditor.fix.edits import Edit, Plan, merge
 from auditor.fix.fixers import FIXERS, Change, Context, Skip, Source
 from auditor.fix.targets import CannotFix, FixTarget, parses, read_target
 from auditor.ml.requirements import normalise
@@ -260,18 +260,27 @@ def _fixer(rule_id: str):
 
 
 def _checked_edits(target: FixTarget, finding, change: Change) -> list:
-    """The change as line edits; Skip when it changes nothing or reaches past its finding."""
-    new_lines = change.text.split("\n")
+    """The change as one edit of its span (plus the lines it adds apart); Skip when it changes
+    nothing or anything outside the span. The span is taken as given, widened over blank lines,
+    rather than found by a diff, which could pair a line of the span with a like line outside it."""
+    old = target.lines
+    new = change.text.split("\n")
     if change.text.endswith("\n"):
-        new_lines.pop()
-    edits = line_edits(target.lines, new_lines) + change.support
+        new.pop()
+    first, last = _with_blank_neighbours(old, change.first, change.last)
+    kept_above, kept_below = first - 1, len(old) - last
+    if finding.line is not None and not change.first <= finding.line <= change.last or \
+            len(new) < kept_above + kept_below or new[:kept_above] != old[:kept_above] or \
+            new[len(new) - kept_below:] != old[last:]:
+        raise Skip("the fix would change lines outside its finding; please report it")
+    span_old, span_new = old[first - 1:last], new[kept_above:len(new) - kept_below]
+    while span_old and span_new and span_old[0] == span_new[0]:  # the smallest edit: trim what is unchanged
+        span_old, span_new, first = span_old[1:], span_new[1:], first + 1
+    while span_old and span_new and span_old[-1] == span_new[-1]:
+        span_old, span_new = span_old[:-1], span_new[:-1]
+    edits = ([Edit(first, first + len(span_old) - 1, tuple(span_new))] if span_old or span_new else []) + change.support
     if not edits:
         raise Skip("nothing to change")
-    first, last = _with_blank_neighbours(target.lines, change.first, change.last)
-    outside = [e for e in edits if not within(e, first, last) and e not in change.support]
-    covers = finding.line is None or change.first <= finding.line <= change.last
-    if outside or not covers:
-        raise Skip("the fix would change lines outside its finding; please report it")
     for edit in edits if target.is_notebook else ():
         target.cell_of(edit)  # CannotFix when an edit spans cells or rewrites a magic
     return edits

@@ -58,8 +58,8 @@ class FixTarget:
     # -- notebooks ------------------------------------------------------------------------------
     def cell_of(self, edit: Edit) -> int:
         """The cell an edit belongs to; CannotFix when it spans cells or rewrites a neutralised magic."""
-        if edit.inserts:  # before line ``start``: in that line's cell (after the last line: the last cell)
-            anchor = min(edit.start, len(self.line_map))
+        if edit.inserts:  # before line ``start``, in its cell; or after line ``start - 1``, in that one's
+            anchor = min(edit.start - 1 if edit.after and edit.start > 1 else edit.start, len(self.line_map))
             if anchor < 1:
                 raise CannotFix("the notebook has no code cell")
             return self.line_map[anchor - 1][0]
