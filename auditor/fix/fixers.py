@@ -127,6 +127,14 @@ def _calls_at(source: Source, line: int, accept: Callable[[cst.Call], bool]) -> 
     return calls
 
 
+def _callee_name(call: cst.Call) -> str:
+    """The called name's last part, also on a chain (``ds.map(f).shuffle`` -> ``shuffle``)."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else ""
+
+
 def _replace_calls(source: Source, calls: list[cst.Call], change: Callable[[cst.Call], cst.Call], kind: str) -> Change:
     statement = source.enclosing_statement(calls[0])
     replaced = statement.deep_replace(calls[0], change(calls[0])) if len(calls) == 1 else None
@@ -373,7 +381,7 @@ def seed_argument(source: Source, finding, context: "Context") -> Change:
         raise Skip("its seed argument takes a generator object, not a number")
 
     def is_target(call: cst.Call) -> bool:
-        if source.dotted(call.func).rsplit(".", 1)[-1] != last_part:
+        if _callee_name(call) != last_part:
             return False
         if keywords:  # no seed argument, or an explicit None
             return not any(a.keyword is not None and a.keyword.value in keywords and not _is_none(a.value)

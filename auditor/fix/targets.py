@@ -34,7 +34,7 @@ class FixTarget:
     bom: bool = False
     notebook: dict | None = None  # the notebook's JSON document
     line_map: list[tuple[int, int]] = field(default_factory=list)  # analysed line -> (cell, line in cell)
-    json_layout: tuple[int | None, bool] | None = None  # (indent, ensure_ascii) that reproduce the file
+    json_layout: tuple | None = None  # (indent, ensure_ascii, separators) that reproduce the file
 
     @property
     def digest(self) -> str:
@@ -102,23 +102,26 @@ class FixTarget:
             changed = apply_edits(original, local)
             text = "\n".join(changed) + ("\n" if source.endswith("\n") and changed else "")
             cell["source"] = text if isinstance(cell["source"], str) else text.splitlines(keepends=True)
-        indent, ascii_only = self.json_layout
+        indent, ascii_only, separators = self.json_layout
         trailing = "\n" if self.raw.endswith(b"\n") else ""
-        return (json.dumps(document, indent=indent, ensure_ascii=ascii_only) + trailing).encode("utf-8")
+        return (json.dumps(document, indent=indent, ensure_ascii=ascii_only, separators=separators)
+                + trailing).encode("utf-8")
 
 
 _INDENT = re.compile(r'\{\r?\n( +)"')
 
 
-def _json_layout(raw: bytes, document: dict) -> tuple[int | None, bool] | None:
-    """(indent, ensure_ascii) with which ``json.dumps`` gives back ``raw`` exactly, or None."""
+def _json_layout(raw: bytes, document: dict) -> tuple[int | None, bool, tuple[str, str] | None] | None:
+    """(indent, ensure_ascii, separators) with which ``json.dumps`` gives back ``raw`` exactly
+    (nbformat's indented JSON, or the compact JSON some hosted notebooks save), or None."""
     text = raw.decode("utf-8")
     match = _INDENT.match(text)
     indent = len(match.group(1)) if match else None
     trailing = "\n" if text.endswith("\n") else ""
-    for ascii_only in (False, True):
-        if json.dumps(document, indent=indent, ensure_ascii=ascii_only) + trailing == text:
-            return indent, ascii_only
+    for separators in ((None, (",", ":")) if indent is None else (None,)):
+        for ascii_only in (False, True):
+            if json.dumps(document, indent=indent, ensure_ascii=ascii_only, separators=separators) + trailing == text:
+                return indent, ascii_only, separators
     return None
 
 
