@@ -466,6 +466,9 @@ class CommentedOutCode(ModuleRule):
                 "#     model = resnet34()\n#     output = model(inputs)\n#     # check the outputs on the last process\n"
                 "#     assert output is None\n", expect=[6], note="a nested comment does not split the block"),
         Valid("# x = 1\n# y = 2\nz = 3\n", note="shorter than min-lines"),
+        Valid({"nb.ipynb": '{"cells": [{"cell_type": "code", "source": ["x = 1\\n", "# y = 2\\n", "# z = 3"]},'
+                           ' {"cell_type": "code", "source": ["# w = 4\\n", "print(x)"]}], "nbformat": 4}'},
+              note="two lines at the end of one cell and one at the start of the next are not one block (g9)"),
         Valid("FEATURES = ['a']\n# Uncomment below to add the bucketized location features.\n# BUCKETS = [\n"
               "#     'pickup_latitude', 'pickup_longitude',\n# ]\n# FEATURES += BUCKETS\n",
               note="an option a template documents"),
@@ -477,7 +480,8 @@ class CommentedOutCode(ModuleRule):
         last_line = None
         for comment in [*module.comments, None]:
             own_line = comment is not None and module.line_text(comment.line)[:comment.col].strip() == ""
-            if own_line and last_line is not None and comment.line == last_line + 1:
+            if own_line and last_line is not None and comment.line == last_line + 1 and \
+                    module.location(comment.line)[1] == module.location(last_line)[1]:  # a block never spans cells
                 block.append(comment)
             else:
                 yield from self._judge(module, block, minimum)

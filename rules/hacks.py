@@ -11,7 +11,8 @@ import re
 
 from auditor.ml.paths import is_exercise_path, is_teaching_path
 from auditor.ml.teaching import ADDRESSES_READER, IMPERATIVE_DEBT, PLACEHOLDER_STATEMENT, READER_INSTRUCTION
-from auditor.rule import Invalid, ModuleRule, Option, Valid, regex_check
+from auditor.rule import Fix, Invalid, ModuleRule, Option, Valid, regex_check
+from auditor.rules.noqa_codes import needed_codes
 
 # Shared by every undocumented-hack rule; read by auditor.scan.blame when it attaches ages.
 AGE_OPTIONS = {
@@ -227,6 +228,11 @@ class SuppressionWithoutReason(ModuleRule):
     """
 
     id = "ML402"
+    fix = Fix("safe", "narrow a blanket # noqa to the codes its line needs, where they can be known")
+
+    @classmethod
+    def fix_for(cls, finding):
+        return cls.fix.to_json() if finding.evidence.get("noqa_codes") else None
     reads_comments_only = True
     name = "suppression-without-reason"
     category = "undocumented-hack"
@@ -267,6 +273,8 @@ class SuppressionWithoutReason(ModuleRule):
         Invalid("import os  # noqa: F401\nx = f()  # type: ignore[attr-defined]\n",
                 expect=[1, 2], config={"rules": {"ML402": {"require-reason-for-codes": True}}}),
         Invalid("# fmt: off\nGRID = [1,0,\n        0,1]\n# fmt: on\n", expect=[1]),
+        Invalid("import sys\nsys.path.insert(0, 'src')\nimport os  # noqa\nsquare = lambda x: x * x  # noqa\n",
+                expect=[3], note="mlaudit fix narrows them: E402 and F401, E731 (the codes each line needs)"),
         Invalid({"pkg/models.py": "from .core import Model  # noqa\n"}, expect=[("pkg/models.py", 1)],
                 note="outside __init__.py a blanket noqa on an import is not a re-export"),
         Invalid({"nb.ipynb": '{"cells": [{"cell_type": "code", "source": ["import seaborn  # noqa\\n"],'
@@ -304,7 +312,8 @@ class SuppressionWithoutReason(ModuleRule):
             self, line, f"{len(lines)} blanket `# {label}` without a reason in this file (lines {shown}): "
             f"each hides every present and future error on its line",
             severity="low", anchor=f"blanket {label}",
-            evidence={**first.evidence, "lines": lines, "count": len(lines), "no_escalation": True})
+            evidence={**first.evidence, "lines": lines, "count": len(lines), "no_escalation": True,
+                      "noqa_codes": _all_known([f for _, f in found])})
 
     def _reasonless(self, module, comment, comment_lines, is_init, first_code_line):
         for label, scope, pattern in _DIRECTIVES:
@@ -327,6 +336,10 @@ class SuppressionWithoutReason(ModuleRule):
             severity = {"file": "medium", "region": "info"}.get(scope, "low")
             if scope == "line":
                 evidence["no_escalation"] = True  # a one-line suppression stays hygiene however old
+                if label == "noqa" and blanket and comment.text.strip().lower().lstrip("# ").rstrip() == "noqa":
+                    codes_needed = needed_codes(module, comment.line, comment.col)
+                    if codes_needed:  # what `mlaudit fix` narrows it to
+                        evidence["noqa_codes"] = {str(comment.line): codes_needed}
             return module.finding(self, comment.line, message, severity=severity, evidence=evidence)
         return None
 
@@ -338,6 +351,16 @@ class SuppressionWithoutReason(ModuleRule):
         if _reason(comment.text) or _reason_above(module, comment, comment_lines):
             return True
         return label == "noqa" and blanket and is_init and _is_import_line(module.line_text(comment.line))
+
+
+def _all_known(found: list) -> dict[str, list[str]] | None:
+    """The codes of every grouped ``# noqa``, or None when one of them is not known."""
+    codes: dict[str, list[str]] = {}
+    for finding in found:
+        if not finding.evidence.get("noqa_codes"):
+            return None
+        codes.update(finding.evidence["noqa_codes"])
+    return codes
 
 
 def _own_line_scope(label: str, scope: str, blanket: bool, before_code: bool) -> str:

@@ -147,6 +147,16 @@ def test_seeds_use_the_one_in_scope_or_one_constant_added_once(tmp_path):
     ast.parse(fixed)
 
 
+def test_a_seed_from_the_configuration_the_code_already_reads_is_used(tmp_path):
+    source = ("import argparse\nimport torch\nfrom sklearn.model_selection import train_test_split\n\n\n"
+              "def train(df, cfg):\n    torch.manual_seed(cfg.seed)\n    return train_test_split(df, test_size=0.2)\n\n\n"
+              "parser = argparse.ArgumentParser()\nargs = parser.parse_args()\nprint(args.random_state)\n"
+              "a, b = train_test_split([1, 2, 3])\ntrain([], args)\n")
+    text = fixed_text(tmp_path, {"train.py": source}, "train.py", unsafe=True, select=["ML201"])
+    assert "train_test_split(df, test_size=0.2, random_state=cfg.seed)" in text
+    assert "a, b = train_test_split([1, 2, 3], random_state=args.random_state)" in text and "SEED" not in text
+
+
 def test_a_dead_module_is_deleted_only_with_unsafe_fixes(tmp_path):
     files = {"app.py": "print('run')\n", "pkg/__init__.py": "", "pkg/old.py": "def f():\n    return 1\n",
              "pkg/live.py": "X = 1\n", "main.py": "from pkg import live\n\nprint(live.X)\n"}
@@ -401,3 +411,18 @@ def test_a_notebook_gets_one_seed_constant_after_its_opening_imports(tmp_path):
     cells = ["".join(c["source"]) for c in json.loads((root / "eda.ipynb").read_text())["cells"]]
     assert sum(text.count("SEED = 42") for text in cells) == 1 and "SEED = 42" in cells[0]
     assert "train_test_split(df, random_state=SEED)" in cells[1] and "shuffle(df, random_state=SEED)" in cells[2]
+
+
+def test_a_blanket_noqa_is_narrowed_only_to_codes_that_can_be_known(tmp_path):
+    source = ("import sys\nsys.path.insert(0, 'src')\nimport os  # noqa\nimport json  # noqa\n"
+              "square = lambda x: x * x  # noqa\nvalue = compute(1,2)  # noqa\n\nprint(json.dumps(square(2)))\n")
+    root = make_repo(tmp_path / "r", {"app.py": source})
+    before = [f for f in scan_repo(root, {"select": ["ML402"]}).findings]
+    assert len(before) == 1 and before[0].fix is None  # compute(1,2) could hide E231: unknowable, so no offer
+    simple = source.replace("value = compute(1,2)  # noqa\n", "")
+    (root / "app.py").write_text(simple)
+    fix(root, select=["ML402"])
+    assert (root / "app.py").read_text() == (
+        "import sys\nsys.path.insert(0, 'src')\nimport os  # noqa: E402,F401\nimport json  # noqa: E402\n"
+        "square = lambda x: x * x  # noqa: E731\n\nprint(json.dumps(square(2)))\n")
+    assert scan_repo(root, {"select": ["ML402"]}).findings == []

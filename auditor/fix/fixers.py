@@ -300,6 +300,23 @@ def fixed_flag(source: Source, finding, context: "Context") -> Change:
     return Change(text, first, last, kind="dead branch of a fixed flag removed")
 
 
+_BARE_NOQA = re.compile(r"#\s*noqa\s*$", re.I)
+
+
+def narrow_noqa(source: Source, finding, context: "Context") -> Change:
+    """Each blanket ``# noqa`` of the finding becomes ``# noqa: CODES``, the codes ML402 found its
+    line needs (only recorded when they can be known)."""
+    codes = {int(line): list(found) for line, found in (finding.evidence.get("noqa_codes") or {}).items()}
+    if not codes:
+        raise Skip("the codes its line needs are not known")
+    lines = source.text.split("\n")
+    for line, needed in codes.items():
+        if not 1 <= line <= len(lines) or not _BARE_NOQA.search(lines[line - 1]):
+            raise Skip("the # noqa is not where the scan saw it")
+        lines[line - 1] = _BARE_NOQA.sub(f"# noqa: {','.join(needed)}", lines[line - 1])
+    return Change("\n".join(lines), min(codes), max(codes), kind="# noqa narrowed to its codes")
+
+
 # -- unsafe loading ----------------------------------------------------------------------------------
 
 _YAML_UNSAFE = {"load": "safe_load", "load_all": "safe_load_all", "full_load": "safe_load",
@@ -392,14 +409,15 @@ def seed_argument(source: Source, finding, context: "Context") -> Change:
     seed, after_line = _seed_in_scope(source, calls[0])
 
     def add_seed(call: cst.Call) -> cst.Call:
+        value = cst.parse_expression(seed)  # a name, or the attribute of a config object
         if not keywords:
-            return call.with_changes(args=[cst.Arg(value=cst.Name(seed))])
+            return call.with_changes(args=[cst.Arg(value=value)])
         args = list(call.args)
         given = [a for a in args if a.keyword is not None and a.keyword.value in keywords]
         if given:
-            args[args.index(given[0])] = given[0].with_changes(value=cst.Name(seed))
+            args[args.index(given[0])] = given[0].with_changes(value=value)
         else:
-            args.append(_keyword_arg(args, keywords[0], cst.Name(seed)))
+            args.append(_keyword_arg(args, keywords[0], value))
         return call.with_changes(args=args)
 
     change = _replace_calls(source, calls, add_seed, f"{keywords[0]}= added" if keywords else
@@ -420,14 +438,26 @@ _SEED_CONSTANT = "SEED = 42  # one seed for the module's random draws (added by 
 def _seed_in_scope(source: Source, call: cst.Call) -> tuple[str, int | None]:
     """(the name of the seed to pass, None) when the code has one; otherwise ("SEED", the line after
     which the fix adds the constant)."""
+    # A config or argument object whose seed the code reads elsewhere (args.seed, cfg.random_state).
+    read_seeds = {(node.value.value, node.attr.value) for node in source.positions
+                  if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.attr.value in SEED_NAMES}
     node = source.parents.get(call)
     while node is not None:
         if isinstance(node, cst.FunctionDef):
             for param in [*node.params.params, *node.params.kwonly_params]:
                 if param.name.value in SEED_NAMES:
                     return param.name.value, None
+                for owner, attr in sorted(read_seeds):
+                    if owner == param.name.value:
+                        return f"{owner}.{attr}", None
         node = source.parents.get(node)
     call_line = source.positions[call].start.line
+    module_names = {t.value for st in source.module.body if isinstance(st, cst.SimpleStatementLine)
+                    and source.span(st)[0] < call_line for small in st.body if isinstance(small, cst.Assign)
+                    for t in (target.target for target in small.targets) if isinstance(t, cst.Name)}
+    for owner, attr in sorted(read_seeds):
+        if owner in module_names:
+            return f"{owner}.{attr}", None
     for statement in source.module.body:
         if source.span(statement)[0] >= call_line:
             break
@@ -465,6 +495,7 @@ FIXERS: dict[str, Callable[[Source, object, Context], Change]] = {
     "ML107": commented_out,
     "ML108": fixed_flag,
     "ML201": seed_argument,
+    "ML402": narrow_noqa,
     "ML452": torch_weights_only,
     "ML453": yaml_safe_load,
 }
