@@ -426,3 +426,21 @@ def test_a_blanket_noqa_is_narrowed_only_to_codes_that_can_be_known(tmp_path):
         "import sys\nsys.path.insert(0, 'src')\nimport os  # noqa: E402,F401\nimport json  # noqa: E402\n"
         "square = lambda x: x * x  # noqa: E731\n\nprint(json.dumps(square(2)))\n")
     assert scan_repo(root, {"select": ["ML402"]}).findings == []
+
+
+def test_sarif_fix_plans_are_kept_by_file_content(tmp_path, monkeypatch):
+    from auditor.fix import run as fix_run
+
+    root = make_repo(tmp_path / "r", {"m.py": "import os\nimport sys\n\nprint(sys.argv)\n"})
+    result = scan_repo(root, {})
+    first = fix_run.planned_edits(root, result, tmp_path / "cache")
+    assert first and all(p["applicability"] == "safe" for p in first.values())
+
+    def no_parse(*_):
+        raise AssertionError("an unchanged file is parsed again")
+
+    monkeypatch.setattr(fix_run, "Source", no_parse)
+    assert fix_run.planned_edits(root, result, tmp_path / "cache") == first
+    (root / "m.py").write_text("import os\nimport sys\n\nprint(sys.argv, 1)\n")
+    with pytest.raises(AssertionError, match="parsed again"):
+        fix_run.planned_edits(root, scan_repo(root, {}), tmp_path / "cache")

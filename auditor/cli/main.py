@@ -246,19 +246,19 @@ def scan_command(paths: tuple[Path, ...], fmt: str | None, outputs: tuple[str, .
         return
     if scope is not None:
         _narrow(result, scope)
-    _attach_planned_fixes(plan, result, root)
+    _attach_planned_fixes(plan, result, root, cache_dir)
     _write_reports(plan, result, verbose=verbose, quiet=quiet, color=color)
     sys.exit(gate_exit_code(result))
 
 
-def _attach_planned_fixes(plan, result, root: Path) -> None:
+def _attach_planned_fixes(plan, result, root: Path, cache_dir: Path | None) -> None:
     """SARIF's ``fixes`` carry the replacement text: for a SARIF report, plan each fix now, writing nothing."""
     if not root.is_dir() or not any(output.fmt == "sarif" for output in plan):
         return
     from auditor.fix.run import planned_edits
 
     try:
-        result.fix_edits = planned_edits(root, result)
+        result.fix_edits = planned_edits(root, result, cache_dir)
     except Exception as exc:  # a fix that cannot be planned costs SARIF its fixes, never the report
         click.echo(f"mlaudit: warning: SARIF fixes left out: {type(exc).__name__}: {exc}", err=True)
 

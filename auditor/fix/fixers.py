@@ -45,8 +45,9 @@ class Source:
             raise Skip(f"libcst cannot parse the file ({type(exc).__name__})") from None
         self.module = module
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        self.positions = wrapper.resolve(PositionProvider)
-        self.parents = wrapper.resolve(ParentNodeProvider)
+        resolved = wrapper.resolve_many([PositionProvider, ParentNodeProvider])  # one walk for both
+        self.positions = resolved[PositionProvider]
+        self.parents = resolved[ParentNodeProvider]
         self.text = text
 
     def span(self, node: cst.CSTNode) -> tuple[int, int]:

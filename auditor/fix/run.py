@@ -17,6 +17,8 @@ from __future__ import annotations
 import ast
 import contextlib
 import difflib
+import hashlib
+import json
 import os
 import shutil
 import stat
@@ -143,10 +145,12 @@ def _plans(result, options: FixOptions, attempted) -> tuple[list[Plan], int]:
     return plans, needs_unsafe
 
 
-def planned_edits(root: Path, result) -> dict[str, dict]:
+def planned_edits(root: Path, result, cache_dir: Path | None = None) -> dict[str, dict]:
     """Each fixable finding's fix as it would be made now, without writing anything: fingerprint ->
     {"description", "applicability", "edits"}, for SARIF's ``fixes``. Notebooks are left out (SARIF
-    regions in a notebook are cell lines, not lines of its JSON), and so are dead modules."""
+    regions in a notebook are cell lines, not lines of its JSON), and so are dead modules. With a
+    cache directory, a file's plans are kept by its content and its findings: libcst's parse is
+    the cost, and an unchanged file is not parsed again."""
     plans, _ = _plans(result, FixOptions(unsafe=True), set())
     planned: dict[str, dict] = {}
     for path, file_plans in _by_path(plans).items():
@@ -157,13 +161,47 @@ def planned_edits(root: Path, result) -> dict[str, dict]:
             target = read_target(root, path)
         except CannotFix:
             continue
-        _make_edits(root, target, file_plans, result, FixOptions())
-        for plan in file_plans:
-            if plan.edits and plan.finding.fingerprint:
-                planned[plan.finding.fingerprint] = {"description": plan.description,
-                                                     "applicability": plan.applicability,
-                                                     "edits": [e.to_json() for e in plan.edits]}
+        stored = _plan_store(cache_dir, target, file_plans)
+        cached = _read_json(stored)
+        if cached is None:
+            _make_edits(root, target, file_plans, result, FixOptions())
+            cached = {p.finding.fingerprint: {"description": p.description, "applicability": p.applicability,
+                                              "edits": [e.to_json() for e in p.edits]}
+                      for p in file_plans if p.edits and p.finding.fingerprint}
+            _write_json(stored, cached)
+        planned.update(cached)
     return planned
+
+
+def _plan_store(cache_dir: Path | None, target: FixTarget, plans: list[Plan]) -> Path | None:
+    if cache_dir is None:
+        return None
+    from auditor.scan.cache import code_digest
+
+    key = hashlib.sha256(code_digest().encode() + target.raw)
+    for plan in sorted(plans, key=lambda p: p.finding.fingerprint):
+        f = plan.finding
+        key.update(json.dumps([f.fingerprint, f.rule, f.line, f.end_line, f.evidence, f.fix], sort_keys=True,
+                              default=str).encode())
+    return cache_dir / "fixes" / f"{key.hexdigest()[:32]}.json"
+
+
+def _read_json(path: Path | None) -> dict | None:
+    if path is None:
+        return None
+    with contextlib.suppress(OSError, ValueError):
+        return json.loads(path.read_text(encoding="utf-8"))
+    return None
+
+
+def _write_json(path: Path | None, data: dict) -> None:
+    if path is None:
+        return
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(temporary, path)
 
 
 def _by_path(plans: list[Plan]) -> dict[str, list[Plan]]:
