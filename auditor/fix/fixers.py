@@ -437,40 +437,53 @@ _SEED_CONSTANT = "SEED = 42  # one seed for the module's random draws (added by 
 
 
 def _seed_in_scope(source: Source, call: cst.Call) -> tuple[str, int | None]:
-    """(the name of the seed to pass, None) when the code has one; otherwise ("SEED", the line after
-    which the fix adds the constant)."""
-    # A config or argument object whose seed the code reads elsewhere (args.seed, cfg.random_state).
-    read_seeds = {(node.value.value, node.attr.value) for node in source.positions
-                  if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.attr.value in SEED_NAMES}
-    node = source.parents.get(call)
-    while node is not None:
-        if isinstance(node, cst.FunctionDef):
-            for param in [*node.params.params, *node.params.kwonly_params]:
-                if param.name.value in SEED_NAMES:
-                    return param.name.value, None
-                for owner, attr in sorted(read_seeds):
-                    if owner == param.name.value:
-                        return f"{owner}.{attr}", None
-        node = source.parents.get(node)
-    call_line = source.positions[call].start.line
-    module_names = {t.value for st in source.module.body if isinstance(st, cst.SimpleStatementLine)
-                    and source.span(st)[0] < call_line for small in st.body if isinstance(small, cst.Assign)
-                    for t in (target.target for target in small.targets) if isinstance(t, cst.Name)}
-    for owner, attr in sorted(read_seeds):
+    """(the seed to pass, None) when the code has one: a seed parameter of an enclosing function,
+    the seed of a config or argument object it already reads (``cfg.seed``, ``args.random_state``),
+    a module-level seed constant; otherwise ("SEED", the line after which the fix adds it)."""
+    read_seeds = sorted({(node.value.value, node.attr.value) for node in source.positions
+                         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name)
+                         and node.attr.value in SEED_NAMES})
+    for parameter in _enclosing_parameters(source, call):
+        if parameter in SEED_NAMES:
+            return parameter, None
+        for owner, attr in read_seeds:
+            if owner == parameter:
+                return f"{owner}.{attr}", None
+    module_names = _module_names_before(source, source.positions[call].start.line)
+    constant = next((name for name in module_names if name in SEED_NAMES), None)
+    if constant is not None:
+        return constant, None
+    for owner, attr in read_seeds:
         if owner in module_names:
             return f"{owner}.{attr}", None
-    for statement in source.module.body:
-        if source.span(statement)[0] >= call_line:
-            break
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, (cst.Assign, cst.AnnAssign)):
-                    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
-                    for target in targets:
-                        if isinstance(target, cst.Name) and target.value in SEED_NAMES:
-                            return target.value, None
     # One place per module, whichever draw asks: the end of the imports that open it.
     return "SEED", source.leading_imports_end()
+
+
+def _enclosing_parameters(source: Source, node: cst.CSTNode) -> list[str]:
+    """Parameter names of the functions around ``node``, innermost first."""
+    names = []
+    current = source.parents.get(node)
+    while current is not None:
+        if isinstance(current, cst.FunctionDef):
+            names += [param.name.value for param in [*current.params.params, *current.params.kwonly_params]]
+        current = source.parents.get(current)
+    return names
+
+
+def _module_names_before(source: Source, line: int) -> list[str]:
+    """Names a module-level assignment binds before ``line``."""
+    names = []
+    for statement in source.module.body:
+        if source.span(statement)[0] >= line:
+            break
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else \
+                [small.target] if isinstance(small, cst.AnnAssign) else []
+            names += [t.value for t in targets if isinstance(t, cst.Name)]
+    return names
 
 
 # -- the table ---------------------------------------------------------------------------------------
