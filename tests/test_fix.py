@@ -444,3 +444,30 @@ def test_sarif_fix_plans_are_kept_by_file_content(tmp_path, monkeypatch):
     (root / "m.py").write_text("import os\nimport sys\n\nprint(sys.argv, 1)\n")
     with pytest.raises(AssertionError, match="parsed again"):
         fix_run.planned_edits(root, scan_repo(root, {}), tmp_path / "cache")
+
+
+def test_a_change_outside_its_finding_is_refused(tmp_path):
+    from auditor.finding import Finding
+    from auditor.fix.fixers import Change, Skip
+    from auditor.fix.run import _checked_edits
+    from auditor.fix.targets import read_target
+
+    root = make_repo(tmp_path / "r", {"m.py": "a = 1\nb = 2\n\nc = 3\n"})
+    target = read_target(root, "m.py")
+    finding = Finding(rule="ML103", name="x", category="dead-code", severity="info", confidence="high",
+                      path="m.py", line=2, message="")
+    assert _checked_edits(target, finding, Change("a = 1\n\nc = 3\n", 2, 2)) == [Edit(2, 2, ())]
+    with pytest.raises(Skip, match="outside its finding"):  # it also rewrites line 4
+        _checked_edits(target, finding, Change("a = 1\n\nc = 4\n", 2, 2))
+    with pytest.raises(Skip, match="outside its finding"):  # a span that misses the finding's line
+        _checked_edits(target, finding, Change("\nb = 2\n\nc = 3\n", 1, 1))
+
+
+def test_scan_fix_applies_the_safe_fixes_then_gates_on_what_is_left(tmp_path):
+    root = make_repo(tmp_path / "r", {"m.py": "import os\nimport pickle\n\n\ndef load(p):\n    return pickle.loads(p)\n"},
+                     ages={"m.py": 2})
+    result = CliRunner().invoke(main, ["scan", str(root), "--fix", "--no-cache", "--fail-on", "medium", "--format", "json"])
+    assert (root / "m.py").read_text().startswith("import pickle\n")
+    report = json.loads(result.output[result.output.index("{"):])
+    # the unused function is an unsafe fix: --fix leaves it; the unsafe load fails the gate
+    assert [f["rule"] for f in report["findings"]] == ["ML101", "ML451"] and result.exit_code == 1
