@@ -11,6 +11,7 @@ Anything else is unknown, and the ``# noqa`` is left as it is.
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 
 MAX_LINE = 79  # the shortest default line length of the linters that read # noqa (flake8)
 
@@ -39,8 +40,22 @@ def needed_codes(module, line: int, comment_col: int) -> list[str] | None:
     return sorted(codes)
 
 
+@lru_cache(maxsize=4)
+def _index(tree: ast.Module) -> tuple[dict[int, list[ast.stmt]], frozenset[str]]:
+    """Statements by first line, and every name the module reads: one walk per module, however
+    many ``# noqa`` it has."""
+    by_line: dict[int, list[ast.stmt]] = {}
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt):
+            by_line.setdefault(node.lineno, []).append(node)
+        elif isinstance(node, ast.Name):
+            names.add(node.id)
+    return by_line, frozenset(names)
+
+
 def _one_line_statement(module, line: int) -> ast.stmt | None:
-    found = [node for node in ast.walk(module.tree) if isinstance(node, ast.stmt) and node.lineno == line]
+    found = _index(module.tree)[0].get(line, [])
     if len(found) != 1 or found[0].end_lineno != line or isinstance(found[0], (ast.If, ast.For, ast.While, ast.With,
                                                                                 ast.Try, ast.FunctionDef, ast.ClassDef)):
         return None
@@ -48,7 +63,7 @@ def _one_line_statement(module, line: int) -> ast.stmt | None:
 
 
 def _unused_binding(module, statement: ast.Import | ast.ImportFrom) -> bool:
-    used = {node.id for node in ast.walk(module.tree) if isinstance(node, ast.Name)}
+    used = _index(module.tree)[1]
     exported = set()
     for node in module.tree.body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
