@@ -471,3 +471,18 @@ def test_scan_fix_applies_the_safe_fixes_then_gates_on_what_is_left(tmp_path):
     report = json.loads(result.output[result.output.index("{"):])
     # the unused function is an unsafe fix: --fix leaves it; the unsafe load fails the gate
     assert [f["rule"] for f in report["findings"]] == ["ML101", "ML451"] and result.exit_code == 1
+
+
+def test_lock_versions_are_read_from_every_kind_of_lock():
+    from auditor.ml.versions import locked_versions, pinned_text, satisfies
+
+    assert locked_versions("poetry.lock", {"package": [{"name": "Pandas", "version": "2.2.1"}]}) == {"pandas": "2.2.1"}
+    assert locked_versions("Pipfile.lock", {"default": {"requests": {"version": "==2.31.0"}},
+                                            "develop": {"pytest": {"version": "==8.0.0"}}}) == {
+        "requests": "2.31.0", "pytest": "8.0.0"}
+    conda = {"package": [{"name": "numpy", "version": "1.26.4", "manager": "conda"},
+                         {"name": "mlflow", "version": "2.9.2", "manager": "pip"}]}
+    assert locked_versions("conda-lock.yml", conda) == {"mlflow": "2.9.2"}  # a conda build need not be on PyPI
+    assert satisfies("2.1.2", "~=2.0.1") is False and satisfies("2.0.9", "~=2.0.1") is True
+    assert satisfies("1.5.0", ">=1.2,<2") is True and satisfies("2.0rc1", ">=1") is None
+    assert pinned_text("torch @ https://example.org/torch.whl", "2.0.0") is None
