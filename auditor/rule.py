@@ -96,6 +96,7 @@ class Example:
     ``files`` maps repository paths to content; a plain string is ``example.py``. ``git`` maps
     paths to the age in days of the commit that last touched them (the test builds that history).
     ``expect`` lists (path, line) pairs, or bare lines for the single-file form; it is exact.
+    ``authors`` names the author of a path's commit (default: Dana Demo <dana@example.com>).
     """
 
     files: dict[str, FileContent]
@@ -103,6 +104,7 @@ class Example:
     git: dict[str, float] | None = None
     config: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    authors: dict[str, str] | None = None  # path -> "Name <email>" of the commit that last touched it
 
     @property
     def valid(self) -> bool:
@@ -114,19 +116,19 @@ def _files(code: str | dict[str, FileContent]) -> dict[str, FileContent]:
 
 
 def Valid(code: str | dict[str, FileContent], *, git: dict[str, float] | None = None,
-          config: dict[str, Any] | None = None, note: str = "") -> Example:
+          config: dict[str, Any] | None = None, note: str = "", authors: dict[str, str] | None = None) -> Example:
     """Code on which the rule must report nothing."""
-    return Example(_files(code), (), git, config or {}, note)
+    return Example(_files(code), (), git, config or {}, note, authors)
 
 
 def Invalid(code: str | dict[str, FileContent], expect: Iterable[Expectation], *,
             git: dict[str, float] | None = None, config: dict[str, Any] | None = None,
-            note: str = "") -> Example:
+            note: str = "", authors: dict[str, str] | None = None) -> Example:
     """Code on which the rule must report exactly the ``expect`` locations."""
     expected = tuple(expect)
     if not expected:
         raise ValueError("an Invalid example needs at least one expected finding")
-    return Example(_files(code), expected, git, config or {}, note)
+    return Example(_files(code), expected, git, config or {}, note, authors)
 
 
 class Rule:

@@ -73,7 +73,7 @@ def scan_repo(root: Path, config: dict[str, Any] | None = None, **kwargs: Any) -
 
 def run_example(rule: type[Rule], example: Example, root: Path) -> set[tuple]:
     """Run ``rule`` alone on the example's repository; return (path, line[, cell]) of its findings."""
-    make_repo(root, example.files, example.git)
+    make_repo(root, example.files, example.git, authors=example.authors)
     # an example shows everything the rule finds, also what the default min-confidence hides
     config = {"select": [rule.id], "min-confidence": "low", **example.config}
     result = scan_repo(root, config)

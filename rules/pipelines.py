@@ -161,7 +161,8 @@ class InactivePipelineOwner(ProjectRule):
 
     Teams (`@org/team`) always count as active. An individual owner (CODEOWNERS `@handle` or email,
     OWNERS entry, Airflow `owner`) is matched to git authors by email, by an email's local part or
-    by a name written without spaces; an owner that matches no author is not judged.
+    by a name written without spaces; an owner that matches no author is not judged. Inactivity is
+    measured from the owners' last commit to the repository's last commit, not to today.
     """
 
     id = "ML502"
@@ -175,9 +176,13 @@ class InactivePipelineOwner(ProjectRule):
     remediation = "Make a team the owner in CODEOWNERS, or add an active maintainer next to the current owner."
     _flow = "from prefect import flow\n\n@flow\ndef etl():\n    pass\n"
     examples = (
-        Invalid({"CODEOWNERS": "/flows/ @dana\n", "flows/etl.py": _flow},
-                [("flows/etl.py", 4)], git={"CODEOWNERS": 400, "flows/etl.py": 400},
-                note="@dana (dana@example.com, the examples' author) last committed 400 days ago"),
+        Invalid({"CODEOWNERS": "/flows/ @dana\n", "flows/etl.py": _flow, "src/x.py": "x = 1\n"},
+                [("flows/etl.py", 4)], git={"CODEOWNERS": 400, "flows/etl.py": 400, "src/x.py": 3},
+                authors={"src/x.py": "Eve Active <eve@example.com>"},
+                note="@dana (dana@example.com) last committed 397 days before the repository's last commit (Eve's)"),
+        Valid({"CODEOWNERS": "/flows/ @dana\n", "flows/etl.py": _flow}, git={"CODEOWNERS": 400, "flows/etl.py": 400},
+              note="a repository nobody has touched for 400 days does not make its owners inactive: "
+                   "inactivity is measured against its last commit, not today"),
         Valid({"CODEOWNERS": "/flows/ @acme/data\n", "flows/etl.py": _flow},
               git={"CODEOWNERS": 400, "flows/etl.py": 400}),
         Valid({"CODEOWNERS": "/flows/ @ghost\n", "flows/etl.py": _flow},
@@ -190,6 +195,10 @@ class InactivePipelineOwner(ProjectRule):
         if not project.git.available:
             return
         limit = self.settings["inactive-owner-days"]
+        # Against the repository's last commit, not today: an archived repository is not proof that
+        # its owners left, only that nobody needed to change it.
+        latest = [when for _, when in project.git.author_emails.values()]
+        reference = max(latest) if latest else project.now
         for pipeline in _all_pipelines(project):
             ownership = owners_for(project, pipeline)
             if not ownership.owners or any(is_team(o) for o in ownership.owners):
@@ -198,13 +207,13 @@ class InactivePipelineOwner(ProjectRule):
             if any(when is None for when in last.values()):
                 continue
             newest = max(last.values())
-            days = (project.now - newest) / DAY
+            days = (reference - newest) / DAY
             if days <= limit:
                 continue
             yield self.finding(
                 pipeline.path, pipeline.line,
                 f"{pipeline.label} is owned only by {', '.join(dict.fromkeys(ownership.owners))}, whose last commit was "
-                f"{int(days)} days ago",
+                f"{int(days)} days before the repository's last commit",
                 anchor=f"inactive-owner {pipeline.framework} {pipeline.name}",
                 evidence={"owners": {o: time.strftime("%Y-%m-%d", time.gmtime(w)) for o, w in last.items()},
                           "sources": ownership.sources, "inactive_days": int(days), "threshold_days": limit})
