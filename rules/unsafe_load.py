@@ -106,7 +106,7 @@ class _LoadRule(ModuleRule):
         if kind == IN_PROCESS:
             return None  # pickle.loads(pickle.dumps(x)): a deep copy, not a load
         severity = severity or SEVERITY.get(kind) or self.severity
-        where = {"constant": "a path inside the repository", "external-path": "an absolute path outside the "
+        where = {"constant": "a relative path written in the code", "external-path": "an absolute path outside the "
                  "repository", "config": "a configuration value", "unknown": "a value of unknown origin",
                  "parameter": "a function parameter", "environment": "an environment variable",
                  "command-line": "a command-line argument", "user-input": "user input",
