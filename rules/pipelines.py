@@ -255,7 +255,7 @@ class UnmatchedCodeownersPattern(ProjectRule):
         excluded = pathspec.GitIgnoreSpec.from_lines(project.config.exclude) if project.config.exclude else None
         paths = list(project.files)
         for rule in owners.rules:
-            if any(rule.spec.match_file(p) for p in paths):
+            if any(rule.matches(p) for p in paths):
                 continue
             literal = rule.pattern.strip("/").split("*", 1)[0].rstrip("/")
             parts = [p for p in literal.split("/") if p]

@@ -50,3 +50,18 @@ def test_scan_uses_first_location_and_attaches_owners(tmp_path):
     })
     result = scan_repo(root, {"select": ["ML401"]})
     assert [f.owners for f in result.findings] == [("@acme/ml",)]
+
+
+def test_a_wildcard_last_part_names_files_not_what_lies_in_folders():
+    """As GitHub documents it: `docs/*` owns docs/getting-started.md but not
+    docs/build-app/troubleshooting.md, and `/*` owns only the root's files (one repository was
+    reported 100% covered by a `/*` line that covers no folder)."""
+    owners = parse_codeowners("/* @root\ndocs/* @docs\n/src/ @ml\n*.md @writers\napps/ @apps\n"
+                              "/scripts/**/run_*.py @ops\n", "CODEOWNERS")
+    assert owners.owners_of("setup.py") == ("@root",)
+    assert owners.owners_of("lib/train.py") == ()  # /* covers no folder
+    assert owners.owners_of("docs/getting-started.py") == ("@docs",)
+    assert owners.owners_of("docs/build-app/troubleshooting.py") == ()
+    assert owners.owners_of("docs/build-app/notes.md") == ("@writers",)  # *.md: any depth
+    assert owners.owners_of("src/deep/a.py") == ("@ml",) and owners.owners_of("x/apps/m.py") == ("@apps",)
+    assert owners.owners_of("scripts/a/b/run_nightly.py") == ("@ops",)

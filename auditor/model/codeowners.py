@@ -28,6 +28,28 @@ class OwnerRule:
     spec: pathspec.PathSpec
     section: str = ""  # lower-cased GitLab section name; "" before any section (and on GitHub)
 
+    def matches(self, path: str) -> bool:
+        """gitignore's matching, except as GitHub and GitLab read CODEOWNERS: a pattern whose last
+        part is a wildcard (``/*``, ``docs/*``, ``*.py``) names files, so it covers the files it
+        matches and not what lies in folders it matches (``/*`` is the root's files only)."""
+        if not self.spec.match_file(path):
+            return False
+        direct = _files_only(self.pattern)
+        return direct is None or direct.match(path) is not None
+
+
+def _files_only(pattern: str) -> re.Pattern[str] | None:
+    """For a pattern whose last part is a wildcard, the regex of the file paths it names itself."""
+    body = pattern.lstrip("!")
+    last = body.rstrip("/").rsplit("/", 1)[-1]
+    if body.endswith("/") or not any(c in last for c in "*?[") or last == "**":
+        return None
+    anchored = "/" in body.rstrip("/")
+    parts = []
+    for token in re.split(r"(\*\*/|\*\*|\*|\?)", body.lstrip("/")):
+        parts.append({"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}.get(token, re.escape(token)))
+    return re.compile(("^" if anchored else "^(?:.*/)?") + "".join(parts) + "$")
+
 
 @dataclass
 class CodeOwners:
@@ -39,7 +61,7 @@ class CodeOwners:
         """The rule that decides ``path`` in each section (last match wins), in file order."""
         decided: dict[str, OwnerRule] = {}
         for rule in reversed(self.rules):
-            if rule.section not in decided and rule.spec.match_file(path):
+            if rule.section not in decided and rule.matches(path):
                 decided[rule.section] = rule
         return sorted(decided.values(), key=lambda r: r.line)
 
@@ -52,7 +74,7 @@ class CodeOwners:
     def matching_rule(self, path: str) -> OwnerRule | None:
         """The last matching rule of the whole file (GitHub's single winner)."""
         for rule in reversed(self.rules):
-            if rule.spec.match_file(path):
+            if rule.matches(path):
                 return rule
         return None
 
