@@ -33,6 +33,10 @@ _CALLS = {
     "kedro.pipeline.pipeline": ("kedro", "pipeline"), "kedro.pipeline.Pipeline": ("kedro", "pipeline"),
     "kedro.pipeline.modular_pipeline.pipeline": ("kedro", "pipeline"),
 }
+# Operators that name another DAG, and the keyword that names it.
+_DAG_REFERENCES = {"TriggerDagRunOperator": "trigger_dag_id", "ExternalTaskSensor": "external_dag_id",
+                   "ExternalTaskMarker": "external_dag_id"}
+
 _BASES = {
     "metaflow.FlowSpec": ("metaflow", "flow"), "luigi.Task": ("luigi", "task"),
     "luigi.WrapperTask": ("luigi", "task"),
@@ -59,6 +63,7 @@ class _Finder:
         self.strings: dict[str, Any] = {}  # module-level name -> constant
         self.definitions: list[dict[str, Any]] = []
         self.module_owners: list[str] = []  # owner= of operators / tasks anywhere in the module
+        self.references: list[dict[str, Any]] = []  # DAG ids other DAGs trigger or wait for
 
     def _literal(self, node: ast.AST | None) -> Any:
         try:
@@ -119,23 +124,25 @@ class _Finder:
             return self.strings[node.id]
         return self._literal(node)
 
-    def _name_of(self, call: ast.Call | None, fallback: str) -> str:
+    def _name_of(self, call: ast.Call | None, fallback: str | None) -> str | None:
+        """The definition's name as written, else ``fallback`` (a decorated function's own name);
+        None when it is computed (a DAG factory's f-string)."""
         if call is not None:
             for keyword in call.keywords:
                 if keyword.arg in ("dag_id", "name", "pipeline_name", "display_name"):
                     value = self._string(keyword.value)
-                    if isinstance(value, str):
-                        return value
+                    return value if isinstance(value, str) else None
             if call.args:
                 value = self._string(call.args[0])
-                if isinstance(value, str):
-                    return value
+                return value if isinstance(value, str) else None
         return fallback
 
-    def _add(self, spec: tuple[str, str], node: ast.AST, call: ast.Call | None, fallback: str) -> None:
+    def _add(self, spec: tuple[str, str], node: ast.AST, call: ast.Call | None, fallback: str | None) -> None:
         owners, known = self._owners_of_call(call)
+        name = self._name_of(call, fallback)
         self.definitions.append({
-            "framework": spec[0], "kind": spec[1], "name": self._name_of(call, fallback),
+            "framework": spec[0], "kind": spec[1], "name": spec[1] if name is None else name,
+            "named": name is not None,  # False: its id is computed, so references to it cannot be checked
             "line": node.lineno, "owners": owners, "known": known,
         })
 
@@ -157,7 +164,16 @@ class _Finder:
         for node in self.module.nodes(ast.Call):
             self._call(node)
         self.definitions.sort(key=lambda d: d["line"])
-        return {"definitions": self.definitions, "module_owners": self.module_owners}
+        return {"definitions": self.definitions, "module_owners": self.module_owners, "references": self.references}
+
+    def _reference(self, node: ast.Call, keyword_name: str) -> None:
+        """A DAG id another DAG is triggered or waited for by, when written as a literal."""
+        for keyword in node.keywords:
+            if keyword.arg == keyword_name:
+                value = self._string(keyword.value)
+                if isinstance(value, str) and "{" not in value:  # a Jinja template is decided at run time
+                    self.references.append({"framework": "airflow", "kind": keyword_name, "id": value,
+                                            "line": node.lineno})
 
     def _decorated(self, node) -> None:
         for decorator in node.decorator_list:
@@ -181,7 +197,9 @@ class _Finder:
         if spec is None and qualified.startswith("airflow") and qualified.endswith(".DAG"):
             spec = ("airflow", "DAG")
         if spec:
-            self._add(spec, node, node, spec[1])
+            self._add(spec, node, node, None)
+        elif qualified.startswith("airflow") and qualified.rsplit(".", 1)[-1] in _DAG_REFERENCES:
+            self._reference(node, _DAG_REFERENCES[qualified.rsplit(".", 1)[-1]])
         else:
             for keyword in node.keywords:
                 if keyword.arg in ("owner", "owners"):  # an operator or task that names its owner
