@@ -101,27 +101,34 @@ class DanglingPipelineReference(ProjectRule):
         workflows = [f for f in project.files.values() if f.path.startswith(_WORKFLOWS) and isinstance(f.data, dict)]
         names = {str(f.data.get("name")) for f in workflows if f.data.get("name")} | {f.path for f in workflows}
         for f in sorted(workflows, key=lambda f: f.path):
-            jobs = f.data.get("jobs") if isinstance(f.data.get("jobs"), dict) else {}
-            for job_id, job in jobs.items():
-                needs = job.get("needs") if isinstance(job, dict) else None
-                for need in [needs] if isinstance(needs, str) else needs if isinstance(needs, list) else []:
-                    if isinstance(need, str) and need not in jobs and "${{" not in need:
-                        near = _near(need, map(str, jobs))
-                        yield self.finding(f.path, f.line_of("jobs", job_id, "needs") or f.line_of("jobs", job_id),
-                                           f"job '{job_id}' needs '{need}', which this workflow does not define"
-                                           + (f": did you mean '{near}'?" if near else ""),
-                                           anchor=f"needs {job_id} {need}", evidence={"job": job_id, "needs": need,
-                                                                                      "suggestion": near})
-            on = f.data.get("on", f.data.get(True))
-            run = on.get("workflow_run") if isinstance(on, dict) else None
-            watched = run.get("workflows") if isinstance(run, dict) else None
-            for name in watched if isinstance(watched, list) else []:
-                if isinstance(name, str) and name not in names:
-                    near = _near(name, names)
-                    yield self.finding(f.path, f.line_of("on", "workflow_run", "workflows") or f.line_of("workflow_run"),
-                                       f"workflow_run waits for workflow '{name}', which no workflow of this repository "
-                                       "is named" + (f": did you mean '{near}'?" if near else ""),
-                                       anchor=f"workflow_run {name}", evidence={"workflow": name, "suggestion": near})
+            yield from self._needs(f)
+            yield from self._workflow_runs(f, names)
+
+    def _needs(self, f):
+        jobs = f.data.get("jobs") if isinstance(f.data.get("jobs"), dict) else {}
+        for job_id, job in jobs.items():
+            needs = job.get("needs") if isinstance(job, dict) else None
+            for need in [needs] if isinstance(needs, str) else needs if isinstance(needs, list) else []:
+                if not isinstance(need, str) or need in jobs or "${{" in need:
+                    continue
+                near = _near(need, map(str, jobs))
+                yield self.finding(f.path, f.line_of("jobs", job_id, "needs") or f.line_of("jobs", job_id),
+                                   f"job '{job_id}' needs '{need}', which this workflow does not define"
+                                   + (f": did you mean '{near}'?" if near else ""),
+                                   anchor=f"needs {job_id} {need}", evidence={"job": job_id, "needs": need,
+                                                                              "suggestion": near})
+
+    def _workflow_runs(self, f, names: set[str]):
+        on = f.data.get("on", f.data.get(True))
+        run = on.get("workflow_run") if isinstance(on, dict) else None
+        watched = run.get("workflows") if isinstance(run, dict) else None
+        for name in watched if isinstance(watched, list) else []:
+            if isinstance(name, str) and name not in names:
+                near = _near(name, names)
+                yield self.finding(f.path, f.line_of("on", "workflow_run", "workflows") or f.line_of("workflow_run"),
+                                   f"workflow_run waits for workflow '{name}', which no workflow of this repository "
+                                   "is named" + (f": did you mean '{near}'?" if near else ""),
+                                   anchor=f"workflow_run {name}", evidence={"workflow": name, "suggestion": near})
 
     def _dvc(self, project):
         files = set(project.files)
@@ -129,18 +136,11 @@ class DanglingPipelineReference(ProjectRule):
         folders |= {"/".join(p.split("/")[:i]) for p in folders for i in range(1, p.count("/") + 1)}
         stage_files = [f for f in project.files.values() if f.name == "dvc.yaml" and isinstance(f.data, dict)
                        and isinstance(f.data.get("stages"), dict)]
-        produced = set()
-        for f in stage_files:
-            for stage in f.data["stages"].values():
-                for out in _paths(stage, ("outs", "metrics", "plots")):
-                    produced.add(_join(f.path, stage, out))
+        produced = {_join(f.path, stage, out) for f in stage_files for stage in f.data["stages"].values()
+                    for out in _paths(stage, ("outs", "metrics", "plots"))}
         for f in sorted(stage_files, key=lambda f: f.path):
             for name, stage in f.data["stages"].items():
-                if not isinstance(stage, dict) or "foreach" in stage or "matrix" in stage:
-                    continue
-                for index, dep in enumerate(_paths(stage, ("deps",))):
-                    if "${" in dep or "://" in dep or dep.startswith(("remote:", "s3:", "gs:")):
-                        continue
+                for index, dep in _checkable_deps(stage):
                     path = _join(f.path, stage, dep)
                     if _provided(path, files, folders, produced):
                         continue
@@ -151,6 +151,15 @@ class DanglingPipelineReference(ProjectRule):
                                        + (f" (did you mean {near}?)" if near else ""),
                                        anchor=f"dvc-dep {name} {dep}", evidence={"stage": name, "dep": dep,
                                                                                  "suggestion": near})
+
+
+def _checkable_deps(stage) -> list[tuple[int, str]]:
+    """(index, path) of a stage's dependencies that name a path of this repository as written: not
+    a templated or looped stage, not a URL or a remote."""
+    if not isinstance(stage, dict) or "foreach" in stage or "matrix" in stage:
+        return []
+    return [(i, dep) for i, dep in enumerate(_paths(stage, ("deps",)))
+            if "${" not in dep and "://" not in dep and not dep.startswith(("remote:", "s3:", "gs:"))]
 
 
 def _paths(stage, keys) -> list[str]:
