@@ -330,6 +330,8 @@ class MissingModel(ProjectRule):
         for option in options:
             if option in project.files or any(p.startswith(option + "/") for p in project.files):
                 return True
+            if option in project.absent:  # tracked by git, not checked out: unknown, not missing
+                return True
             if any(option == t or option.startswith(t + "/") for t in tracked):
                 return True
             if option in links.written:

@@ -10,6 +10,7 @@ import pytest
 from auditor.analysis.artifacts import candidates
 from auditor.demo import build_demo
 from auditor.ml.models import sniff
+from auditor.model.discover import ABSENT_FROM_WORK_TREE
 from auditor.testing import make_repo, scan_repo
 
 PKL = b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s."
@@ -196,3 +197,17 @@ def test_an_old_model_a_course_ships_for_its_readers_is_context_not_a_stale_depl
     # the lab's model is older than its training code: that is still high
     assert got == {"cohorts/2023/homework/model1.bin": "info", "models/churn.pkl": "medium",
                    "labs/week5/model.pkl": "high"}
+
+
+def test_a_model_git_tracks_but_the_work_tree_lacks_is_unknown_not_missing(tmp_path):
+    """A partial clone or a sparse checkout leaves tracked files out of the work tree: the scan says
+    so, and never reports the model as one the repository does not have (issue 19)."""
+    files = {"serve.py": "import joblib\n\nmodel = joblib.load('models/model.joblib')\n",
+             "models/model.joblib": b"\x80\x04K\x01."}
+    root = make_repo(tmp_path / "r", files, ages={p: 3 for p in files})
+    (root / "models/model.joblib").unlink()
+    result = scan_repo(root, {"select": ["ML303"]})
+    assert result.findings == []
+    assert ("models/model.joblib", ABSENT_FROM_WORK_TREE) in result.skipped
+    untracked = make_repo(tmp_path / "u", {"serve.py": files["serve.py"]}, ages={"serve.py": 3})
+    assert [f.rule for f in scan_repo(untracked, {"select": ["ML303"]}).findings] == ["ML303"]

@@ -22,6 +22,10 @@ SKIP_DIRS = {
 }
 
 
+ABSENT_FROM_WORK_TREE = ("tracked by git but absent from the work tree (a sparse checkout, a partial clone or a "
+                         "local deletion): its content is unknown")
+
+
 @dataclass
 class Discovery:
     paths: list[str] = field(default_factory=list)  # repository-relative POSIX paths to analyse
@@ -175,7 +179,10 @@ def discover(root: Path, exclude: list[str]) -> Discovery:
                 result.skipped.append((rel, "symbolic link to a directory: not followed"))
                 continue
         elif not full.exists():
-            continue  # listed by git's index but deleted in the work tree
+            # In git's index but not on disk: a sparse checkout, a partial clone or a local deletion.
+            # Its content is unknown, and it is said so: never taken for a file the repository lacks.
+            result.skipped.append((rel, ABSENT_FROM_WORK_TREE))
+            continue
         elif full.is_dir():
             continue  # a submodule or nested repository: not part of this project's files
         problem = _unreadable_kind(rel, full)

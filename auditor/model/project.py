@@ -312,6 +312,8 @@ class Project:
     codeowners: CodeOwners = field(default_factory=CodeOwners)
     units: Units = field(default_factory=Units)  # the independent projects inside (auditor/model/units.py)
     now: float = 0.0  # scan time (unix seconds), injectable for reproducible tests
+    # Files git tracks that the work tree lacks (their content is unknown, not missing)
+    absent: frozenset[str] = frozenset()
     # What analysis derives from the model on first use ("artifacts", "program"), given by the engine:
     # the model is below the analysis that reads it and imports none of it.
     builders: dict[str, Callable[["Project"], Any]] = field(default_factory=dict)
