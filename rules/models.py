@@ -10,7 +10,7 @@ from typing import Any
 
 from auditor.analysis.artifact_io import FACTS, Links, extract, link
 from auditor.analysis.artifacts import Artifact, candidates, dvc_outputs, last_change, path_time
-from auditor.ml.models import MODEL_SUFFIXES, downloaded_names
+from auditor.ml.models import MODEL_SUFFIXES, downloaded_names, is_local_model_path
 from auditor.ml.paths import is_teaching_path
 from auditor.model.project import BUILD, CONFIG, DOC, DOCKERFILE
 from auditor.rule import Extractor, Invalid, Option, ProjectRule, Valid
@@ -293,6 +293,15 @@ class MissingModel(ProjectRule):
         Invalid({"explore.ipynb": '{"cells": [{"cell_type": "code", "source": ["import joblib\\n",'
                                   ' "m = joblib.load(\'best.joblib\')"]}], "nbformat": 4}'},
                 [("explore.ipynb", 2, 1)], note="in a notebook (exploration, not serving): medium"),
+        Invalid("from transformers import AutoModel\n\njudge = AutoModel.from_pretrained('models/judges/toxicity')\n"
+                "best = AutoModel.from_pretrained('./checkpoints/best')\n", expect=[3, 4],
+                note="a folder of the repository that nothing provides, not a Hub id"),
+        Valid("from transformers import AutoModel\n\na = AutoModel.from_pretrained('bert-base-uncased')\n"
+              "b = AutoModel.from_pretrained('org/sentiment-model')\n", note="Hub ids are downloaded"),
+        Valid({"train.py": "from transformers import AutoModel\n\nm = AutoModel.from_pretrained('bert-base-uncased')\n"
+                           "m.save_pretrained('./checkpoints/best')\n",
+               "serve.py": "from transformers import AutoModel\n\nbest = AutoModel.from_pretrained('./checkpoints/best')\n"},
+              note="the training script writes the folder the service loads"),
     )
 
     def check(self, project):
@@ -307,7 +316,10 @@ class MissingModel(ProjectRule):
             reported: set[str] = set()
             for entry in sorted(facts.get("reads", []), key=lambda e: e.get("line") or 0):
                 raw, call = entry.get("path", ""), entry.get("call", "")
-                if posixpath.splitext(raw)[1].lower() not in MODEL_SUFFIXES or "from_pretrained" in call:
+                if "from_pretrained" in call:
+                    if not is_local_model_path(raw):
+                        continue  # a Hub id: downloaded, not a file of the repository
+                elif posixpath.splitext(raw)[1].lower() not in MODEL_SUFFIXES:
                     continue
                 options = candidates(raw, module)
                 if not options or options[0] in reported or \

@@ -225,3 +225,15 @@ def downloaded_names(line: str, links_too: bool = False) -> set[str]:
         if "." in base and not base.startswith("-"):
             names.add(base)
     return {name for name in names if name.strip(".")}
+
+
+def is_local_model_path(name: str) -> bool:
+    """A ``from_pretrained`` argument that names a folder of the repository, not a Hub id: a path
+    that starts with ``./`` or ``../`` (or is relative to the module), or has three or more parts
+    (``models/judges/x``). A Hub id is one or two parts (``bert-base-uncased``, ``org/name``,
+    optionally ``@revision``); an absolute path or a URL is outside the repository either way."""
+    if "://" in name or name.startswith("/"):
+        return False
+    if name.startswith(("./", "../", "@file/")):
+        return True
+    return len([part for part in name.split("/") if part]) >= 3
