@@ -37,8 +37,17 @@ class OwnerlessPipeline(ProjectRule):
     `owners=`, tags and labels such as `owner:team-x`). Placeholders (`airflow`, `admin`, `owner`,
     `your_name`, `TODO`, empty) are no owner. Each file is reported once, at its first ownerless
     definition. Detected: Airflow, Prefect, Dagster, Kubeflow, Vertex AI, ZenML, Metaflow, Kedro,
-    Luigi, dvc.yaml stages, scheduled or deploying GitHub Actions, GitLab CI and Azure Pipelines,
-    crontab files and Makefile targets that train or deploy.
+    Luigi, SageMaker Pipelines, dvc.yaml stages, scheduled or deploying GitHub Actions, GitLab CI and
+    Azure Pipelines, crontab files and Makefile targets that train or deploy (by name, or through a
+    cloud CLI), and:
+
+    | kind | recognised by | owner fields |
+    |---|---|---|
+    | Cloud Build | `cloudbuild.yaml` whose steps deploy (`gcloud run deploy`, `gcloud ai ...`, kubectl, helm) or run a pipeline or training job (`kfp run`, `dsl-compile`, `tfx run`, `gcloud ai custom-jobs create`, `dvc repro`) | `tags: [owner:x]` |
+    | Jenkins | a `Jenkinsfile` with a `cron`/`pollSCM` trigger or a deploy stage | CODEOWNERS, OWNERS |
+    | Argo | `apiVersion: argoproj.io/*`, kind Workflow, CronWorkflow or WorkflowTemplate | `metadata.labels` or `annotations`: owner, team, maintainer |
+    | Kubernetes | `apiVersion: batch/*`, kind CronJob | the same labels and annotations |
+    | Databricks | `databricks.yml` (asset bundle) `resources.jobs` | `permissions` at IS_OWNER or CAN_MANAGE |
     """
 
     id = "ML501"
@@ -124,6 +133,30 @@ class OwnerlessPipeline(ProjectRule):
                "from prefect import flow\n\n@flow\ndef etl():\n    pass\n"},
               note="GitLab section default owners"),
         Valid("def DAG(*a, **k):\n    pass\n\nd = DAG('not airflow')\n", note="not Airflow's DAG"),
+        Invalid({"cloudbuild.yaml": "steps:\n- name: gcr.io/cloud-builders/gcloud\n  args: ['run', 'deploy', 'scorer']\n"},
+                [("cloudbuild.yaml", 1)]),
+        Valid({"cloudbuild.yaml": "steps:\n- name: gcr.io/cloud-builders/gcloud\n  args: ['run', 'deploy', 'scorer']\n"
+                                  "tags: ['owner:ml-platform']\n"}),
+        Valid({"cloudbuild.yaml": "steps:\n- name: gcr.io/cloud-builders/docker\n  args: ['build', '-t', 'x', '.']\n"},
+              note="a build that deploys nothing is not a pipeline"),
+        Invalid({"Jenkinsfile": "pipeline {\n  agent any\n  triggers { cron('H 2 * * *') }\n  stages {\n"
+                                "    stage('Retrain') { steps { sh 'python train.py' } }\n  }\n}\n"}, [("Jenkinsfile", 3)]),
+        Invalid({"k8s/retrain.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: CronWorkflow\nmetadata:\n  name: retrain\n"
+                                     "spec:\n  schedule: '0 3 * * *'\n"}, [("k8s/retrain.yaml", 2)]),
+        Valid({"k8s/retrain.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: CronWorkflow\nmetadata:\n  name: retrain\n"
+                                   "  labels:\n    team: ml-platform\nspec:\n  schedule: '0 3 * * *'\n"}),
+        Invalid({"deploy/export.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n---\n"
+                                       "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: export-scores\n"},
+                [("deploy/export.yaml", None)], note="a CronJob in a multi-document manifest"),
+        Invalid({"databricks.yml": "bundle:\n  name: churn\nresources:\n  jobs:\n    nightly_train:\n"
+                                   "      name: nightly-train\n"}, [("databricks.yml", 5)]),
+        Valid({"databricks.yml": "bundle:\n  name: churn\nresources:\n  jobs:\n    nightly_train:\n"
+                                 "      name: nightly-train\n      permissions:\n        - level: CAN_MANAGE\n"
+                                 "          group_name: ml-platform\n"}),
+        Invalid({"Makefile": "build:\n\tdocker build -t scorer .\n\nship:\n\tgcloud run deploy scorer --image x\n"},
+                [("Makefile", 4)], note="a target that deploys through a cloud CLI, whatever its name"),
+        Invalid("from sagemaker.workflow.pipeline import Pipeline\n\npipeline = Pipeline(name='churn-train', steps=[])\n",
+                expect=[3]),
         Valid({"pkg_tests/test_jobs.py": "from dagster import define_asset_job\n\n\ndef test_backfill():\n"
                                          "    job = define_asset_job('backfill_check', selection=['orders'])\n"
                                          "    assert job.name == 'backfill_check'\n"},

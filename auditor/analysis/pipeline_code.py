@@ -32,6 +32,7 @@ _CALLS = {
     "tfx.orchestration.pipeline.Pipeline": ("tfx", "pipeline"), "tfx.v1.dsl.Pipeline": ("tfx", "pipeline"),
     "kedro.pipeline.pipeline": ("kedro", "pipeline"), "kedro.pipeline.Pipeline": ("kedro", "pipeline"),
     "kedro.pipeline.modular_pipeline.pipeline": ("kedro", "pipeline"),
+    "sagemaker.workflow.pipeline.Pipeline": ("sagemaker", "pipeline"),
 }
 # Operators that name another DAG, and the keyword that names it.
 _DAG_REFERENCES = {"TriggerDagRunOperator": "trigger_dag_id", "ExternalTaskSensor": "external_dag_id",
@@ -41,8 +42,8 @@ _BASES = {
     "metaflow.FlowSpec": ("metaflow", "flow"), "luigi.Task": ("luigi", "task"),
     "luigi.WrapperTask": ("luigi", "task"),
 }
-_OWNER_KEYS = {"owner", "owners", "email", "maintainer", "maintainers", "team", "contact", "owner_email"}
-_TAG_OWNER = re.compile(r"^(owner|team|maintainer|contact)[:=](?P<who>.+)$", re.I)
+OWNER_KEYS = {"owner", "owners", "email", "maintainer", "maintainers", "team", "contact", "owner_email"}
+TAG_OWNER = re.compile(r"^(owner|team|maintainer|contact)[:=](?P<who>.+)$", re.I)
 
 
 def split_owners(value: Any) -> list[str]:
@@ -101,7 +102,7 @@ class _Finder:
                 default_owners = self._default_args_owners(keyword.value)
                 known = known and default_owners is not None
                 owners.extend(default_owners or [])
-            elif key in _OWNER_KEYS:
+            elif key in OWNER_KEYS:
                 owners.extend(split_owners(self._literal(keyword.value)))
             elif key in ("tags", "labels", "owner_links"):
                 owners.extend(_owners_in_tags(key, self._literal(keyword.value)))
@@ -114,7 +115,7 @@ class _Finder:
             return None
         owners: list[str] = []
         for name, value in items.items():
-            if name.lower() in _OWNER_KEYS:
+            if name.lower() in OWNER_KEYS:
                 owners.extend(split_owners(self._literal(value)))
         return owners
 
@@ -213,11 +214,11 @@ def _owners_in_tags(key: str, value: Any) -> list[str]:
         for name, who in value.items():
             if key == "owner_links":  # the keys are the owners, the values their links
                 owners.extend(split_owners(name))
-            elif str(name).lower() in _OWNER_KEYS:
+            elif str(name).lower() in OWNER_KEYS:
                 owners.extend(split_owners(who))
     elif isinstance(value, (list, tuple)):
         for tag in value:
-            match = _TAG_OWNER.match(str(tag))
+            match = TAG_OWNER.match(str(tag))
             if match:
                 owners.append(match.group("who").strip())
     return owners

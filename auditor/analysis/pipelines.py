@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from auditor.analysis.pipeline_code import OWNER_KEYS, TAG_OWNER
 from auditor.ml.paths import is_test_support_path
 from auditor.model.project import load_yaml_documents
 
@@ -31,7 +32,8 @@ PLACEHOLDERS = {
 LABEL = {"airflow": "Airflow", "prefect": "Prefect", "dagster": "Dagster", "kubeflow": "Kubeflow",
          "vertex": "Vertex AI", "tfx": "TFX", "zenml": "ZenML", "metaflow": "Metaflow", "kedro": "Kedro", "luigi": "Luigi",
          "dvc": "DVC", "github-actions": "GitHub Actions", "gitlab-ci": "GitLab CI", "azure-pipelines": "Azure Pipelines",
-         "cron": "cron", "make": "Makefile"}
+         "cron": "cron", "make": "Makefile", "cloud-build": "Cloud Build", "jenkins": "Jenkins", "argo": "Argo",
+         "kubernetes": "Kubernetes", "databricks": "Databricks", "sagemaker": "SageMaker"}
 
 
 def is_placeholder(owner: str) -> bool:
@@ -152,13 +154,122 @@ def _crontab(file) -> Pipeline | None:
 
 
 def _make_targets(file) -> Pipeline | None:
-    """The first Makefile target that trains or deploys; the others are counted."""
+    """The first Makefile target that trains or deploys (by its name, or a recipe that deploys
+    through a cloud CLI: ``gcloud run deploy``, ``az ml online-deployment``, ``kubectl apply``);
+    the others are counted."""
     text = file.text or ""
-    targets = [m for m in _MAKE_TARGET.finditer(text) if not m.group("target").startswith(".")]
-    if not targets:
+    named = {m.start(): m.group("target") for m in _MAKE_TARGET.finditer(text) if not m.group("target").startswith(".")}
+    found = dict(named)
+    for match in _ANY_TARGET.finditer(text):
+        if match.start() not in found and _CLOUD_DEPLOY.search(match.group("recipe")):
+            found[match.start()] = match.group("target")
+    if not found:
         return None
-    line = text[: targets[0].start()].count("\n") + 1
-    return Pipeline(file.path, line, "make", "target", targets[0].group("target"), others=len(targets) - 1)
+    first = min(found)
+    return Pipeline(file.path, text[:first].count("\n") + 1, "make", "target", found[first], others=len(found) - 1)
+
+
+_ANY_TARGET = re.compile(r"^(?P<target>[A-Za-z0-9_.-]+)\s*:(?!=)[^\n]*\n(?P<recipe>(?:\t[^\n]*\n?)*)", re.M)
+
+
+_CLOUD_DEPLOY = re.compile(r"\b(gcloud\s+(run|functions|app|ai|ai-platform|beta\s+run)\b[^\n]*\b(deploy|create|"
+                           r"deploy-model)\b|gke-deploy|kubectl\s+(apply|rollout|set\s+image)|helm\s+(upgrade|install)|"
+                           r"az\s+ml\s+(online-deployment|online-endpoint|batch-deployment|job)\b|"
+                           r"aws\s+sagemaker\s+(create|update)-endpoint|aws\s+ecs\s+update-service)")
+
+
+def _cloud_build(file) -> Pipeline | None:
+    """Google Cloud Build: a config whose steps deploy (gcloud run/ai/functions deploy, kubectl,
+    helm). Owners: ``tags: [owner:team-x]``."""
+    steps = file.data.get("steps") if isinstance(file.data.get("steps"), list) else []
+    commands = "\n".join(" ".join([str(step.get("name", "")).rsplit("/", 1)[-1], str(step.get("entrypoint", "")),
+                                    *map(str, step.get("args") or []), str(step.get("script", ""))])
+                          for step in steps if isinstance(step, dict))  # a step's image runs its args
+    deploys, trains = _CLOUD_DEPLOY.search(commands), _PIPELINE_RUN.search(commands)
+    if not deploys and not trains:
+        return None
+    owners = [m.group("who") for tag in file.data.get("tags") or [] if (m := TAG_OWNER.match(str(tag)))]
+    return Pipeline(file.path, file.line_of("steps"), "cloud-build", "deploy pipeline" if deploys else "training pipeline",
+                    file.name, owners=owners)
+
+
+# Commands that run an ML pipeline or a training job (a CI build that retrains is a pipeline too).
+_PIPELINE_RUN = re.compile(r"\bkfp\s+(run|pipeline)|run_pipeline|dsl-compile|\btfx\s+(pipeline|run)\b|"
+                           r"gcloud\s+(beta\s+)?ai\s+custom-jobs\s+create|gcloud\s+ai-platform\s+jobs\s+submit|"
+                           r"az\s+ml\s+job\s+create|dvc\s+repro")
+
+
+def _jenkinsfile(file) -> Pipeline | None:
+    """A Jenkins pipeline with a cron trigger or a deploy stage."""
+    text = file.text or ""
+    cron = re.search(r"\b(cron|pollSCM)\s*\(", text)
+    deploy = re.search(r"stage\s*\(\s*['\"][^'\"]*deploy", text, re.I)
+    found = cron or deploy
+    if not found:
+        return None
+    return Pipeline(file.path, text[:found.start()].count("\n") + 1, "jenkins",
+                    "scheduled pipeline" if cron else "deploy pipeline", file.name)
+
+
+_ARGO_KINDS = {"Workflow": "workflow", "CronWorkflow": "scheduled workflow", "WorkflowTemplate": "workflow template",
+               "ClusterWorkflowTemplate": "workflow template"}
+
+
+def _manifests(file) -> Pipeline | None:
+    """Argo Workflows (Workflow, CronWorkflow, WorkflowTemplate) and Kubernetes CronJobs in a YAML
+    manifest (one document or several). Owners: ``metadata.labels`` or ``annotations`` such as
+    ``owner``, ``team``, ``maintainer``."""
+    documents = file.data if isinstance(file.data, list) else [file.data]
+    for index, doc in enumerate(documents):
+        if not isinstance(doc, dict):
+            continue
+        api, kind = str(doc.get("apiVersion", "")), str(doc.get("kind", ""))
+        if api.startswith("argoproj.io/") and kind in _ARGO_KINDS:
+            framework, label = "argo", _ARGO_KINDS[kind]
+        elif api.startswith("batch/") and kind == "CronJob":
+            framework, label = "kubernetes", "CronJob"
+        else:
+            continue
+        metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+        owners = [str(v) for key in ("labels", "annotations") for k, v in (metadata.get(key) or {}).items()
+                  if str(k).rsplit("/", 1)[-1].lower() in OWNER_KEYS]
+        name = str(metadata.get("name") or metadata.get("generateName") or file.name)
+        line = file.line_of("kind") if index == 0 else None
+        return Pipeline(file.path, line, framework, label, name, owners=owners, others=len(documents) - index - 1)
+    return None
+
+
+def _databricks_bundle(file) -> Pipeline | None:
+    """A Databricks asset bundle's jobs. Owners: each job's ``permissions`` at IS_OWNER or
+    CAN_MANAGE (``user_name``, ``group_name``, ``service_principal_name``)."""
+    resources = file.data.get("resources") if isinstance(file.data.get("resources"), dict) else {}
+    jobs = resources.get("jobs") if isinstance(resources.get("jobs"), dict) else {}
+    if not jobs:
+        return None
+    first_id, first = next(iter(jobs.items()))
+    owners = [str(p.get(k)) for job in jobs.values() if isinstance(job, dict) for p in job.get("permissions") or []
+              if isinstance(p, dict) and p.get("level") in ("IS_OWNER", "CAN_MANAGE")
+              for k in ("group_name", "user_name", "service_principal_name") if p.get(k)]
+    return Pipeline(file.path, file.line_of("resources", "jobs", first_id) or file.line_of("jobs"), "databricks", "job",
+                    str((first or {}).get("name") or first_id), owners=owners, others=len(jobs) - 1)
+
+
+def _is_cloud_build(file) -> bool:
+    return isinstance(file.data, dict) and re.match(r"^(.*[-_.])?cloudbuild([-_.].*)?\.ya?ml$", file.name.lower()) is not None
+
+
+def _is_jenkinsfile(file) -> bool:
+    return file.name == "Jenkinsfile" or file.name.startswith("Jenkinsfile.")
+
+
+def _is_manifest(file) -> bool:
+    return file.suffix in (".yml", ".yaml") and isinstance(file.data, (dict, list)) and \
+        "apiVersion" in (file.text or "")[:20000]
+
+
+def _is_databricks_bundle(file) -> bool:
+    return isinstance(file.data, dict) and file.name.lower() in ("databricks.yml", "databricks.yaml") or \
+        isinstance(file.data, dict) and file.path.startswith("resources/") and "jobs" in str(file.data.get("resources", ""))[:50]
 
 
 def _is_dvc_pipeline(file) -> bool:
@@ -197,6 +308,10 @@ _CONFIG_READERS = (
     (_is_azure_pipeline, _azure),
     (_is_crontab, _crontab),
     (_is_makefile, _make_targets),
+    (_is_cloud_build, _cloud_build),
+    (_is_jenkinsfile, _jenkinsfile),
+    (_is_databricks_bundle, _databricks_bundle),
+    (_is_manifest, _manifests),
 )
 
 
