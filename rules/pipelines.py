@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import time
 
 from auditor.analysis.pipeline_code import extract
@@ -301,3 +302,48 @@ class UnmatchedCodeownersPattern(ProjectRule):
                 f"CODEOWNERS pattern {rule.pattern} matches no file; its owners {' '.join(rule.owners) or '(none)'} "
                 f"own nothing", anchor=f"unmatched {rule.pattern}",
                 evidence={"pattern": rule.pattern, "owners": list(rule.owners)})
+
+
+class OwnerlessModelFolder(ProjectRule):
+    """A folder of model artifacts that the repository's CODEOWNERS file does not cover.
+
+    Judged only where a CODEOWNERS file exists (its authors meant to assign ownership), with the
+    semantics GitHub and GitLab use (the last matching line wins; `/*` owns only the root's files).
+    One finding per folder, at its first model; test fixtures are left out.
+    """
+
+    id = "ML505"
+    name = "ownerless-model-folder"
+    category = "ownerless-pipeline"
+    severity = "low"
+    confidence = "high"
+    rationale = ("A model nobody owns is a model nobody retrains, reviews or retires: when it drifts, no one "
+                 "is asked, and a CODEOWNERS file that covers the code but not the models gives false comfort.")
+    remediation = "Add a CODEOWNERS line for the folder (a team, e.g. `/models/ @acme/ml`)."
+    _model = b"\x80\x04K\x01."
+    examples = (
+        Invalid({".github/CODEOWNERS": "/src/ @acme/ml\n/* @acme/leads\n", "src/train.py": "x = 1\n",
+                 "models/churn.pkl": _model, "models/churn_v2.pkl": _model},
+                [("models/churn.pkl", None)], note="/* owns the root's files only, not the models folder: one "
+                                                   "finding for the folder"),
+        Valid({".github/CODEOWNERS": "/src/ @acme/ml\n/models/ @acme/ml\n", "src/train.py": "x = 1\n",
+               "models/churn.pkl": _model}),
+        Valid({"src/train.py": "x = 1\n", "models/churn.pkl": _model},
+              note="no CODEOWNERS file: ML501 and the readiness score speak of ownership, not this rule"),
+        Valid({".github/CODEOWNERS": "/src/ @acme/ml\n", "tests/fixtures/tiny.pkl": _model}, note="a test fixture"),
+    )
+
+    def check(self, project):
+        owners = project.codeowners
+        if not owners.path:
+            return
+        by_folder: dict[str, list[str]] = {}
+        for artifact in project.artifacts:
+            if artifact.model and not artifact.in_tests and not owners.owners_of(artifact.path):
+                folder = artifact.path if artifact.is_dir else posixpath.dirname(artifact.path)
+                by_folder.setdefault(folder or ".", []).append(artifact.path)
+        for folder, models in sorted(by_folder.items()):
+            first = sorted(models)[0]
+            yield self.finding(first, None, f"{len(models)} model(s) in {folder}/ have no owner: no line of "
+                               f"{owners.path} covers them", anchor=f"ownerless models {folder}",
+                               evidence={"folder": folder, "models": sorted(models)[:20], "codeowners": owners.path})
