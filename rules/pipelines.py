@@ -42,13 +42,16 @@ class OwnerlessPipeline(ProjectRule):
     Azure Pipelines, crontab files and Makefile targets that train or deploy (by name, or through a
     cloud CLI), and:
 
-    | kind | recognised by | owner fields |
-    |---|---|---|
-    | Cloud Build | `cloudbuild.yaml` whose steps deploy (`gcloud run deploy`, `gcloud ai ...`, kubectl, helm) or run a pipeline or training job (`kfp run`, `dsl-compile`, `tfx run`, `gcloud ai custom-jobs create`, `dvc repro`) | `tags: [owner:x]` |
-    | Jenkins | a `Jenkinsfile` with a `cron`/`pollSCM` trigger or a deploy stage | CODEOWNERS, OWNERS |
-    | Argo | `apiVersion: argoproj.io/*`, kind Workflow, CronWorkflow or WorkflowTemplate | `metadata.labels` or `annotations`: owner, team, maintainer |
-    | Kubernetes | `apiVersion: batch/*`, kind CronJob | the same labels and annotations |
-    | Databricks | `databricks.yml` (asset bundle) `resources.jobs` | `permissions` at IS_OWNER or CAN_MANAGE |
+    - Cloud Build: a `cloudbuild.yaml` whose steps deploy (`gcloud run deploy`, `gcloud ai ...`,
+      kubectl, helm) or run a pipeline or training job (`kfp run`, `dsl-compile`, `tfx run`,
+      `gcloud ai custom-jobs create`, `dvc repro`); owners in `tags: [owner:x]`.
+    - Jenkins: a `Jenkinsfile` with a `cron`/`pollSCM` trigger or a deploy stage; owners in
+      CODEOWNERS or OWNERS.
+    - Argo: `apiVersion: argoproj.io/*` of kind Workflow, CronWorkflow or WorkflowTemplate; owners in
+      `metadata.labels` or `annotations` (owner, team, maintainer).
+    - Kubernetes: `apiVersion: batch/*` of kind CronJob; owners in the same labels and annotations.
+    - Databricks: a bundle's `resources.jobs` (`databricks.yml`); owners in `permissions` at
+      IS_OWNER or CAN_MANAGE.
     """
 
     id = "ML501"
