@@ -421,22 +421,14 @@ def _write(path: Path, target: FixTarget, new: bytes, outcome: FixOutcome) -> bo
 
 
 def write_file(path: Path, target: FixTarget, new: bytes) -> str | None:
-    """Write ``new`` over the file, whole or not at all, unless it changed since it was read; None
-    when written, otherwise why not."""
+    """Write ``new`` over the file, whole or not at all and keeping its mode, unless it changed since
+    it was read; None when written, otherwise why not."""
+    from auditor.report.outputs import write_atomically
+
     try:
         if path.read_bytes() != target.raw:
             return "it changed on disk during the run"
-        mode = stat.S_IMODE(path.stat().st_mode)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".mlaudit-fix", dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(new)
-            os.chmod(temporary, mode)
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        write_atomically(path, new)
     except OSError as exc:
         return f"cannot be written: {exc.strerror or exc}"
     return None

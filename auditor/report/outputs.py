@@ -107,21 +107,23 @@ def _file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all: into a temporary file beside it, then renamed
-    over it, so an interrupted scan never leaves half a report (or half a baseline) behind. A path
-    that exists and is not a regular file (``/dev/null``, a named pipe, ``/dev/stdout``) is written
-    in place: renaming over it would replace the device itself."""
+def write_atomically(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (UTF-8 with ``\\n`` line ends, or ``bytes`` exactly as given: a file that
+    ``mlaudit fix`` rewrites) to ``path`` whole or not at all: into a temporary file beside it, then
+    renamed over it, so an interrupted run never leaves half a file behind; an existing file keeps
+    its mode. A path that exists and is not a regular file (``/dev/null``, a named pipe,
+    ``/dev/stdout``) is written in place: renaming over it would replace the device itself."""
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
     if path.exists() and not path.is_file():
-        with open(path, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+        with open(path, "wb") as stream:
+            stream.write(data)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.chmod(temporary, _file_mode(path))  # mkstemp makes it private; a report is as readable as any file
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
