@@ -52,7 +52,8 @@ class StaleModel(ProjectRule):
     write its path (`torch.save`, `joblib.dump`, `pickle.dump` into `open(PATH, "wb")`,
     `model.save`, `save_pretrained`, ...) and the code of the DVC stage that outputs it. Outside git,
     file times are used and the message says so. Generic files (a pickle or HDF5 file whose name
-    and folder do not say "model") and test fixtures are left alone.
+    and folder do not say "model") and test fixtures are left alone. A DVC-tracked model is judged
+    only against its producer stage: its age against today says nothing, as `dvc repro` remakes it.
     """
 
     id = "ML301"
@@ -95,8 +96,9 @@ class StaleModel(ProjectRule):
                  "src/train.py": "print('train')\n"},
                 [("dvc.lock", 6)], git={"dvc.lock": 90, "dvc.yaml": 90, "src/train.py": 3},
                 note="a DVC output's age is its dvc.lock entry; the stage's code changed after it"),
-        Invalid({"model.safetensors.dvc": "outs:\n- md5: abc\n  path: model.safetensors\n"},
-                [("model.safetensors.dvc", 2)], git={"model.safetensors.dvc": 365}),
+        Valid({"model.safetensors.dvc": "outs:\n- md5: abc\n  path: model.safetensors\n"},
+              git={"model.safetensors.dvc": 365},
+              note="a DVC-tracked model is judged against its producer stage, never by its age against today"),
         Invalid({"weights/encoder.pt": b"version https://git-lfs.github.com/spec/v1\noid sha256:ab\nsize 9000\n"},
                 [("weights/encoder.pt", None)], git={"weights/encoder.pt": 500}, note="Git LFS pointer"),
         Valid({"tests/fixtures/model.pkl": PKL}, git={"tests/fixtures/model.pkl": 900}, note="test fixture"),
@@ -128,7 +130,9 @@ class StaleModel(ProjectRule):
                 if when is not None and (newest is None or when > newest[0]):
                     newest = (when, producer)
             behind = newest is not None and newest[0] > changed + grace
-            too_old = age > max_age
+            # A DVC output is as fresh as its stage: dvc.lock records the run that made it, and
+            # `dvc repro` remakes it when the stage's code or data change. Its age alone says nothing.
+            too_old = age > max_age and artifact.tracked_by != "dvc"
             if not behind and not too_old:
                 continue
             evidence: dict[str, Any] = {
