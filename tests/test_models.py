@@ -211,3 +211,14 @@ def test_a_model_git_tracks_but_the_work_tree_lacks_is_unknown_not_missing(tmp_p
     assert ("models/model.joblib", ABSENT_FROM_WORK_TREE) in result.skipped
     untracked = make_repo(tmp_path / "u", {"serve.py": files["serve.py"]}, ages={"serve.py": 3})
     assert [f.rule for f in scan_repo(untracked, {"select": ["ML303"]}).findings] == ["ML303"]
+
+
+def test_an_absent_model_is_judged_by_its_git_history(tmp_path):
+    """Not in the work tree, but git knows when it last changed: older than its producer is stale."""
+    files = {"train.py": "import joblib\n\njoblib.dump(model, 'models/model.joblib')\n",
+             "models/model.joblib": b"\x80\x04K\x01."}
+    root = make_repo(tmp_path / "r", files, ages={"models/model.joblib": 300, "train.py": 3})
+    (root / "models/model.joblib").unlink()
+    [finding] = scan_repo(root, {"select": ["ML301"]}).findings
+    assert finding.path == "models/model.joblib" and finding.severity == "high"
+    assert "before its producer train.py changed" in finding.message

@@ -188,7 +188,18 @@ def find_artifacts(project: "Project") -> list[Artifact]:
     artifacts, model_dirs = _committed_artifacts(project)
     _add_model_directories(project, artifacts, model_dirs)
     _add_dvc_outputs(project, artifacts)
+    _add_absent(project, artifacts)
     return sorted(artifacts.values(), key=lambda a: a.path)
+
+
+def _add_absent(project: "Project", artifacts: dict[str, Artifact]) -> None:
+    """Model files git tracks that the work tree lacks (a partial clone, a sparse checkout): their
+    content is unknown, so the extension alone says what they are, and git history their age."""
+    for path in project.absent:
+        fmt = EXTENSION_FORMATS.get(PurePosixPath(path).suffix.lower())
+        if fmt is not None and path not in artifacts and not any(path.startswith(d + "/") for d in artifacts):
+            artifacts[path] = Artifact(path, fmt, None, "git", path, metadata={"content": "not in the work tree"},
+                                       model=looks_like_model(path, fmt))
 
 
 def _committed_artifacts(project: "Project") -> tuple[dict[str, Artifact], dict[str, tuple[str, str]]]:
