@@ -260,6 +260,7 @@ def analyse_source(job: SourceJob) -> SourceResult:
             result.facts[WRITTEN_MODULES] = written_modules(job.path, notebook.written)
     _run_rules(job, module, result)
     attach_excerpts(result.findings, module.lines, module.line_map)
+    module.memo.clear()  # helpers memoised there hold the module: without them no cycle keeps it alive
     return result
 
 
@@ -320,11 +321,16 @@ def limit_worker_memory() -> None:
         pass  # not on this system: the time budget still holds
 
 
+SWEEP_EVERY = 1000  # files between two sweeps of the youngest generation
+
+
 def analyse_batch(jobs: list[SourceJob]) -> list[SourceResult]:
-    # Parsing many files creates millions of short-lived objects; a full collector pass over them
-    # only slows that down (measured in peers.md). Some per-file objects do form cycles (visitors
-    # holding their module), so the youngest generation is still swept every few files, which
-    # keeps a worker's memory flat for about 2% of the time.
+    # Parsing many files creates millions of short-lived objects; collector passes over them only
+    # slow that down. A file's analysis leaves no reference cycle (the module's memo is cleared, and
+    # tests/test_memory_cycles.py holds it), so reference counting frees each file's trees as soon as
+    # it is done: without the sweep every 20 files, a one-worker scan of the standard library takes
+    # 23.8 s instead of 27.3 s at the same 365 MB. A rare sweep stays as insurance against a cycle a
+    # plugin's rule might make.
     gc.disable()
     try:
         results = []
@@ -335,7 +341,7 @@ def analyse_batch(jobs: list[SourceJob]) -> list[SourceResult]:
             result.fact_names = list(result.fact_texts)
             result.facts_digest = facts_digest(result.fact_texts)
             results.append(result)
-            if index % 20 == 0:
+            if index % SWEEP_EVERY == 0:
                 gc.collect(0)
         return results
     finally:
