@@ -213,12 +213,7 @@ def _count_cyclomatic(module) -> Cyclomatic:
     functions: list = []
 
     def add(function, name: str) -> int:
-        complexity = 1 + own.get(id(function), 0)
-        functions.append((function, name, complexity))
-        for closure in inside.get(id(function), ()):  # radon names closures without their class
-            if type(closure) is not ast.ClassDef:  # classes in functions are not radon blocks
-                add(closure, closure.name)
-        return complexity
+        return _add_block(function, name, own, inside, functions)
 
     top = inside.get(None, [])
     total = 1 + own.get(None, 0)
@@ -231,8 +226,19 @@ def _count_cyclomatic(module) -> Cyclomatic:
             for method in inside.get(id(node), ()):
                 if type(method) is not ast.ClassDef:
                     total += add(method, f"{node.name}.{method.name}")
-    del add  # the recursive closure refers to itself: a cycle that would keep the tree alive until a collection
     return Cyclomatic(functions, total, asserts)
+
+
+def _add_block(function, name: str, own: dict, inside: dict, functions: list) -> int:
+    """Record a function block and, recursively, its closures. A module-level function rather than a
+    recursive closure: a closure that calls itself is a reference cycle holding the syntax tree
+    until the collector runs (tests/test_memory_cycles.py)."""
+    complexity = 1 + own.get(id(function), 0)
+    functions.append((function, name, complexity))
+    for closure in inside.get(id(function), ()):  # radon names closures without their class
+        if type(closure) is not ast.ClassDef:  # classes in functions are not radon blocks
+            _add_block(closure, closure.name, own, inside, functions)
+    return complexity
 
 
 def _bounds(module) -> tuple[int, int, int]:
