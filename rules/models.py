@@ -124,11 +124,7 @@ class StaleModel(ProjectRule):
             if changed is None:
                 continue
             age = (project.now - changed) / DAY
-            newest: tuple[float, str] | None = None
-            for producer in links.producer_files(project, artifact):
-                when = path_time(project, producer)
-                if when is not None and (newest is None or when > newest[0]):
-                    newest = (when, producer)
+            newest = _newest_producer(project, links, artifact)
             behind = newest is not None and newest[0] > changed + grace
             # A DVC output is as fresh as its stage: dvc.lock records the run that made it, and
             # `dvc repro` remakes it when the stage's code or data change. Its age alone says nothing.
@@ -160,6 +156,16 @@ class StaleModel(ProjectRule):
             yield self.finding(path, line, message + _clock_note(clock), anchor=f"stale {artifact.path}",
                                severity="high" if behind else "info" if teaching else None,
                                confidence=None if clock == "git" else "low", evidence=evidence)
+
+
+def _newest_producer(project, links, artifact) -> tuple[float, str] | None:
+    """(time, path) of the most recent change among the files that produce the artifact."""
+    newest: tuple[float, str] | None = None
+    for producer in links.producer_files(project, artifact):
+        when = path_time(project, producer)
+        if when is not None and (newest is None or when > newest[0]):
+            newest = (when, producer)
+    return newest
 
 
 class ModelOlderThanTrainingCode(ProjectRule):
