@@ -52,7 +52,6 @@ class Plan:
     applicability: str
     description: str
     edits: list[Edit] = field(default_factory=list)
-    delete_file: bool = False  # a dead module: the fix removes the file itself
     skipped: str | None = None  # why no fix was made (the finding stays)
     kind: str = ""  # what was fixed, for the per-kind counts ("unused import", "yaml.safe_load", ...)
 

@@ -32,7 +32,6 @@ class Change:
     last: int
     support: list[Edit] = field(default_factory=list)  # ... and lines it needs, inserted apart (made once)
     kind: str = ""  # what was done, for the counts
-    delete_file: bool = False
 
 
 class Source:
@@ -49,6 +48,7 @@ class Source:
         self.positions = resolved[PositionProvider]
         self.parents = resolved[ParentNodeProvider]
         self.text = text
+        self._by_line: dict[int, list[cst.CSTNode]] | None = None
 
     def span(self, node: cst.CSTNode) -> tuple[int, int]:
         position = self.positions[node]
@@ -56,13 +56,19 @@ class Source:
 
     def statements_at(self, line: int) -> list[cst.CSTNode]:
         """Block-level statements (simple lines and compound statements) that start at ``line``."""
-        return [node for node, position in self.positions.items()
-                if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
-                and position.start.line == line]
+        return [node for node in self.starting_at(line)
+                if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement))]
 
     def nodes_at(self, kind, line: int) -> list:
-        return [node for node, position in self.positions.items()
-                if isinstance(node, kind) and position.start.line <= line <= position.end.line]
+        """Nodes of ``kind`` that start at ``line``."""
+        return [node for node in self.starting_at(line) if isinstance(node, kind)]
+
+    def starting_at(self, line: int) -> list[cst.CSTNode]:
+        if self._by_line is None:  # indexed once per file, on the first question
+            self._by_line = {}
+            for node, position in self.positions.items():
+                self._by_line.setdefault(position.start.line, []).append(node)
+        return self._by_line.get(line, [])
 
     def dotted(self, node: cst.BaseExpression) -> str:
         if isinstance(node, cst.Name):

@@ -404,7 +404,6 @@ def _delete(root: Path, target: FixTarget, plan: Plan, outcome: FixOutcome, atte
     outcome.before.setdefault(plan.path, target.raw)
     path.unlink()
     outcome.after[plan.path] = None
-    plan.delete_file = True
     plan.kind = "dead module deleted"
     outcome.fixed.append(plan)
     return 1  # the file's other fixes went with it
