@@ -54,6 +54,20 @@ class StaleModel(ProjectRule):
     file times are used and the message says so. Generic files (a pickle or HDF5 file whose name
     and folder do not say "model") and test fixtures are left alone. A DVC-tracked model is judged
     only against its producer stage: its age against today says nothing, as `dvc repro` remakes it.
+
+    What is a model (a committed file, an LFS pointer or the file a `.dvc` pointer or `dvc.lock`
+    names), decided in this order (`auditor/ml/models.py`):
+
+    1. a model format, by magic bytes or extension (PyTorch, safetensors, ONNX, Keras, TFLite, GGUF,
+       XGBoost, LightGBM, CatBoost, SavedModel, MLflow model, Core ML, PMML, joblib): a model;
+    2. a NumPy array: never a model;
+    3. a name with a model word (model, weights, ckpt, classifier, encoder, vectorizer, scaler,
+       pipeline, ...): a model (`label_encoder.pkl`);
+    4. a name with a result word (results, metrics, report, stats, history, scores, predictions,
+       embeddings, cache, data, features, schema, baseline): not a model
+       (`bias_detection_results.pkl`, even in a `models/` folder);
+    5. otherwise a generic format (pickle, HDF5) is a model only in a `models`, `model`,
+       `checkpoints` or `weights` folder.
     """
 
     id = "ML301"

@@ -119,3 +119,13 @@ def test_the_knowledge_tables_are_defined_only_in_auditor_ml():
                 if len(named & suspicious) >= 2:
                     copies.append(f"{path.relative_to(PROJECT)}:{node.lineno} lists {sorted(named & suspicious)}")
     assert not copies, "ML knowledge defined outside auditor/ml/:\n" + "\n".join(copies)
+
+
+def test_what_a_model_is_follows_the_documented_order():
+    from auditor.ml.models import looks_like_model
+
+    assert looks_like_model("anything/x.onnx", "onnx")  # 1. a model format
+    assert not looks_like_model("models/embeddings.npy", "numpy")  # 2. an array
+    assert looks_like_model("model/pickle/label_encoder_subba-name.pkl", "pickle")  # 3. a model word
+    assert not looks_like_model("model/pickle/bias_detection_results.pkl", "pickle")  # 4. a result word wins a folder
+    assert looks_like_model("checkpoints/epoch3.pkl", "pickle") and not looks_like_model("cache/epoch3.pkl", "pickle")
