@@ -38,9 +38,9 @@ class OwnerlessPipeline(ProjectRule):
     `owners=`, tags and labels such as `owner:team-x`). Placeholders (`airflow`, `admin`, `owner`,
     `your_name`, `TODO`, empty) are no owner. Each file is reported once, at its first ownerless
     definition. Detected: Airflow, Prefect, Dagster, Kubeflow, Vertex AI, ZenML, Metaflow, Kedro,
-    Luigi, SageMaker Pipelines, dvc.yaml stages, scheduled or deploying GitHub Actions, GitLab CI and
-    Azure Pipelines, crontab files and Makefile targets that train or deploy (by name, or through a
-    cloud CLI), and:
+    Luigi, SageMaker Pipelines, dvc.yaml stages, scheduled, deploying or retraining (CML, `dvc repro`)
+    GitHub Actions workflows, GitLab CI and Azure Pipelines, crontab files and Makefile targets that
+    train or deploy (by name, or through a cloud CLI), and:
 
     - Cloud Build: a `cloudbuild.yaml` whose steps deploy (`gcloud run deploy`, `gcloud ai ...`,
       kubectl, helm) or run a pipeline or training job (`kfp run`, `dsl-compile`, `tfx run`,
@@ -157,6 +157,14 @@ class OwnerlessPipeline(ProjectRule):
         Valid({"databricks.yml": "bundle:\n  name: churn\nresources:\n  jobs:\n    nightly_train:\n"
                                  "      name: nightly-train\n      permissions:\n        - level: CAN_MANAGE\n"
                                  "          group_name: ml-platform\n"}),
+        Invalid({".github/workflows/cml.yaml": "name: train\non: [push]\njobs:\n  train:\n    steps:\n"
+                                               "      - uses: iterative/setup-cml@v2\n      - run: |\n"
+                                               "          dvc repro\n          cml comment create report.md\n"},
+                [(".github/workflows/cml.yaml", 4)], note="a CML workflow that retrains on every push"),
+        Valid({".github/workflows/cml.yaml": "name: report\non: pull_request\njobs:\n  run:\n    steps:\n"
+                                             "      - run: |\n          dvc pull eval\n          dvc plots diff main\n"
+                                             "          cml comment create report.md\n"},
+              note="a CML workflow that only reports metrics (example-get-started) trains nothing"),
         Invalid({"Makefile": "build:\n\tdocker build -t scorer .\n\nship:\n\tgcloud run deploy scorer --image x\n"},
                 [("Makefile", 4)], note="a target that deploys through a cloud CLI, whatever its name"),
         Invalid("from sagemaker.workflow.pipeline import Pipeline\n\npipeline = Pipeline(name='churn-train', steps=[])\n",

@@ -117,7 +117,16 @@ def _workflow(file) -> Pipeline | None:
         if "deploy" in title or job.get("environment") or _DEPLOY_COMMAND.search(commands):
             return Pipeline(file.path, file.line_of("jobs", job_id), "github-actions", "deploy workflow",
                             str(data.get("name") or file.name))
+        if _WORKFLOW_TRAINING.search(commands):  # a CML or DVC workflow that trains on every push
+            return Pipeline(file.path, file.line_of("jobs", job_id), "github-actions", "training workflow",
+                            str(data.get("name") or file.name))
     return None
+
+
+# A workflow step that retrains: `dvc repro`, `dvc exp run`, a CML runner, `python train.py`. A CML
+# workflow that only reports metrics (`cml comment`, `dvc plots diff`) trains nothing.
+_WORKFLOW_TRAINING = re.compile(r"\bdvc\s+(repro|exp\s+run)\b|\bcml\s+runner\b|"
+                                r"\bpython3?\s+(-m\s+)?\S*train\w*(\.py)?\b")
 
 
 def _gitlab(file) -> Pipeline | None:
