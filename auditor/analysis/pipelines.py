@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from auditor.analysis.pipeline_code import OWNER_KEYS, TAG_OWNER
 from auditor.ml.paths import is_test_support_path
+from auditor.ml.training import RETRAIN_STEP
 from auditor.model.project import load_yaml_documents
 
 if TYPE_CHECKING:
@@ -117,16 +118,11 @@ def _workflow(file) -> Pipeline | None:
         if "deploy" in title or job.get("environment") or _DEPLOY_COMMAND.search(commands):
             return Pipeline(file.path, file.line_of("jobs", job_id), "github-actions", "deploy workflow",
                             str(data.get("name") or file.name))
-        if _WORKFLOW_TRAINING.search(commands):  # a CML or DVC workflow that trains on every push
+        if RETRAIN_STEP.search(commands):  # a CML or DVC workflow that trains on every push
             return Pipeline(file.path, file.line_of("jobs", job_id), "github-actions", "training workflow",
                             str(data.get("name") or file.name))
     return None
 
-
-# A workflow step that retrains: `dvc repro`, `dvc exp run`, a CML runner, `python train.py`. A CML
-# workflow that only reports metrics (`cml comment`, `dvc plots diff`) trains nothing.
-_WORKFLOW_TRAINING = re.compile(r"\bdvc\s+(repro|exp\s+run)\b|\bcml\s+runner\b|"
-                                r"\bpython3?\s+(-m\s+)?\S*train\w*(\.py)?\b")
 
 
 def _gitlab(file) -> Pipeline | None:
@@ -167,8 +163,7 @@ def _make_targets(file) -> Pipeline | None:
     through a cloud CLI: ``gcloud run deploy``, ``az ml online-deployment``, ``kubectl apply``);
     the others are counted."""
     text = file.text or ""
-    named = {m.start(): m.group("target") for m in _MAKE_TARGET.finditer(text) if not m.group("target").startswith(".")}
-    found = dict(named)
+    found = {m.start(): m.group("target") for m in _MAKE_TARGET.finditer(text) if not m.group("target").startswith(".")}
     for match in _ANY_TARGET.finditer(text):
         if match.start() not in found and _CLOUD_DEPLOY.search(match.group("recipe")):
             found[match.start()] = match.group("target")
@@ -181,6 +176,8 @@ def _make_targets(file) -> Pipeline | None:
 _ANY_TARGET = re.compile(r"^(?P<target>[A-Za-z0-9_.-]+)\s*:(?!=)[^\n]*\n(?P<recipe>(?:\t[^\n]*\n?)*)", re.M)
 
 
+# A deploy through a cloud CLI, by its exact commands: stricter than _DEPLOY_COMMAND's word "deploy",
+# because a Makefile recipe or a Cloud Build step is read without a job name to confirm it.
 _CLOUD_DEPLOY = re.compile(r"\b(gcloud\s+(run|functions|app|ai|ai-platform|beta\s+run)\b[^\n]*\b(deploy|create|"
                            r"deploy-model)\b|gke-deploy|kubectl\s+(apply|rollout|set\s+image)|helm\s+(upgrade|install)|"
                            r"az\s+ml\s+(online-deployment|online-endpoint|batch-deployment|job)\b|"
@@ -194,18 +191,13 @@ def _cloud_build(file) -> Pipeline | None:
     commands = "\n".join(" ".join([str(step.get("name", "")).rsplit("/", 1)[-1], str(step.get("entrypoint", "")),
                                     *map(str, step.get("args") or []), str(step.get("script", ""))])
                           for step in steps if isinstance(step, dict))  # a step's image runs its args
-    deploys, trains = _CLOUD_DEPLOY.search(commands), _PIPELINE_RUN.search(commands)
+    deploys, trains = _CLOUD_DEPLOY.search(commands), RETRAIN_STEP.search(commands)
     if not deploys and not trains:
         return None
     owners = [m.group("who") for tag in file.data.get("tags") or [] if (m := TAG_OWNER.match(str(tag)))]
     return Pipeline(file.path, file.line_of("steps"), "cloud-build", "deploy pipeline" if deploys else "training pipeline",
                     file.name, owners=owners)
 
-
-# Commands that run an ML pipeline or a training job (a CI build that retrains is a pipeline too).
-_PIPELINE_RUN = re.compile(r"\bkfp\s+(run|pipeline)|run_pipeline|dsl-compile|\btfx\s+(pipeline|run)\b|"
-                           r"gcloud\s+(beta\s+)?ai\s+custom-jobs\s+create|gcloud\s+ai-platform\s+jobs\s+submit|"
-                           r"az\s+ml\s+job\s+create|dvc\s+repro")
 
 
 def _jenkinsfile(file) -> Pipeline | None:

@@ -144,12 +144,12 @@ def _callee_name(call: cst.Call) -> str:
 
 def _replace_calls(source: Source, calls: list[cst.Call], change: Callable[[cst.Call], cst.Call], kind: str) -> Change:
     statement = source.enclosing_statement(calls[0])
-    replaced = statement.deep_replace(calls[0], change(calls[0])) if len(calls) == 1 else None
-    if replaced is None:
-        class _Swap(cst.CSTTransformer):
-            def leave_Call(self, original, updated):  # noqa: N802 -- libcst's visitor naming
-                return change(updated) if any(original is c for c in calls) else updated
-        replaced = statement.visit(_Swap())
+
+    class _Swap(cst.CSTTransformer):
+        def leave_Call(self, original, updated):  # noqa: N802 -- libcst's visitor naming
+            return change(updated) if any(original is c for c in calls) else updated
+
+    replaced = statement.visit(_Swap())
     first, last = source.span(statement)
     return Change(source.replace(statement, replaced), first, last, kind=kind)
 

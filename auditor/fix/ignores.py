@@ -15,6 +15,7 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from auditor.fix.edits import Edit
@@ -59,7 +60,8 @@ def why_not_here(target: FixTarget, line: int) -> str | None:
     return None
 
 
-def _string_interiors(text: str) -> set[int]:
+@lru_cache(maxsize=4)  # asked for every finding of a file: the file is tokenized once
+def _string_interiors(text: str) -> frozenset[int]:
     """Lines that start inside a string token spanning several lines."""
     inside: set[int] = set()
     try:
@@ -68,8 +70,8 @@ def _string_interiors(text: str) -> set[int]:
                                                                 getattr(tokenize, "FSTRING_END", -1)):
                 inside.update(range(token.start[0] + 1, token.end[0] + 1))
     except (tokenize.TokenError, SyntaxError, IndentationError):
-        return set(range(1, text.count("\n") + 2))  # unknown: nowhere is safe
-    return inside
+        return frozenset(range(1, text.count("\n") + 2))  # unknown: nowhere is safe
+    return frozenset(inside)
 
 
 _BLOCK_SCALAR = re.compile(r":\s*[|>][+-]?\d*\s*(#.*)?$|^\s*-\s*[|>][+-]?\d*\s*(#.*)?$")

@@ -30,6 +30,14 @@ TRAIN_TARGET = re.compile(r"^(train|retrain|training|pipeline|repro|all)\s*:", r
 TRAIN_COMMAND = re.compile(r"(python3?\s+(-m\s+)?\S*(train|pipeline)\S*|dvc\s+repro|mlflow\s+run|kedro\s+run|make\s+train"
                            r"|(?<!\S)\S*train\S*\.sh|zenml\s+pipeline\s+run|metaflow|sagemaker\S*pipeline)", re.I)
 
+# A CI or build step that retrains or launches an ML pipeline (a GitHub workflow, a Cloud Build
+# step): narrower than TRAIN_COMMAND, because a CI file mentions tools it only installs
+# (`pip install metaflow`), and a CML step that only comments metrics (`cml comment`) trains nothing.
+RETRAIN_STEP = re.compile(r"\bdvc\s+(repro|exp\s+run)\b|\bcml\s+runner\b|\bpython3?\s+(-m\s+)?\S*train\w*(\.py)?\b|"
+                          r"\bkfp\s+(run|pipeline)|run_pipeline|dsl-compile|\btfx\s+(pipeline|run)\b|"
+                          r"gcloud\s+(beta\s+)?ai\s+custom-jobs\s+create|gcloud\s+ai-platform\s+jobs\s+submit|"
+                          r"az\s+ml\s+job\s+create")
+
 
 def is_training_entry(path: str) -> bool:
     return bool(TRAINING_ENTRY.search(path.lower()))
