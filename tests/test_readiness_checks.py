@@ -122,7 +122,13 @@ CASES = [
     ("R-REL-03", "pass", {"k8s/isvc.yaml": "kind: InferenceService\nspec:\n  predictor:\n"
                                            "    canaryTrafficPercent: 10\n"}),
     ("R-REL-03", "pass", {"k8s/vs.yaml": "kind: VirtualService\nspec:\n  http:\n    - route:\n"
-                                        "        - destination: {host: a}\n          weight: 90\n"}),
+                                        "        - destination: {host: a}\n          weight: 90\n"
+                                        "        - destination: {host: b}\n          weight: 10\n"}),
+    # every request to one version is the opposite of a canary
+    ("R-REL-03", "fail", {"k8s/vs.yaml": "kind: VirtualService\nspec:\n  http:\n    - route:\n"
+                                        "        - destination: {host: a}\n          weight: 100\n"}),
+    ("R-REL-03", "fail", {"k8s/isvc.yaml": "kind: InferenceService\nspec:\n  predictor:\n"
+                                           "    canaryTrafficPercent: 100\n"}),
     ("R-REL-03", "fail", {"train.yaml": "loss:\n  weight: 3\n"}),
     ("R-REL-04", "pass", {"serve.py": "from fastapi import FastAPI\nHOLDOUT_PERCENT = 5\n"}),
     ("R-REL-04", "partial", {"evaluate.py": "def compare(champion, challenger):\n    pass\n"}),
@@ -174,7 +180,8 @@ def test_check_status(tmp_path, check_id, expected, files):
 def test_evidence_points_at_the_line_that_shows_it(tmp_path):
     result = readiness(tmp_path, {"src/train.py": "import joblib\n\nMODEL = 'models/model.joblib'\n\n"
                                                   "def fit(m):\n    joblib.dump(m, MODEL)\n"})
-    assert check(result, "R-ROLL-01")["evidence"] == [{"path": "src/train.py", "line": 6}]
+    assert check(result, "R-ROLL-01")["evidence"] == [
+        {"path": "src/train.py", "line": 6, "cell": None, "why": "saves a model with `joblib.dump`"}]
     assert "models/model.joblib" in check(result, "R-ROLL-01")["fix"]
 
 

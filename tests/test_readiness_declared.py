@@ -64,6 +64,7 @@ def test_a_findings_check_moves_down_its_ladder_as_findings_grow():
     class F:  # the attributes a finding check weighs
         def __init__(self, severity):
             self.path, self.line, self.category, self.severity, self.confidence = "a.py", 1, "dead-code", severity, "high"
+            self.cell, self.rule = None, "ML101"
 
     def status(findings):
         entry = {"judge": "findings", "params": {"id": "R-X-05", "title": "Findings", "categories": ["dead-code"]},

@@ -44,7 +44,7 @@ def test_json_shape(tmp_path):
         for c in dim["checks"]:
             assert set(c) == {"id", "title", "status", "evidence", "fix"}
             assert c["status"] in ("pass", "partial", "fail")
-            assert all(set(e) == {"path", "line"} for e in c["evidence"])
+            assert all(set(e) == {"path", "line", "cell", "why"} for e in c["evidence"])
     ids = [c["id"] for d in r["dimensions"].values() for c in d["checks"]]
     assert len(ids) == len(set(ids))
     json.dumps(r)  # plain JSON

@@ -155,6 +155,13 @@ NOT_MODEL_WORDS = re.compile(r"results?|metrics?|report|stats|statistics|history
                              r"embeddings|cache|dataset|data|features|schema|baseline", re.I)
 
 
+def names_something_else(path: str) -> bool:
+    """The file's name says it holds results, metrics, data or another non-model object
+    (``bias_results.pkl``), and no model word says otherwise."""
+    p = PurePosixPath(path)
+    return bool(NOT_MODEL_WORDS.search(p.stem)) and not MODEL_WORDS.search(p.name)
+
+
 def looks_like_model(path: str, fmt: str | None) -> bool:
     if fmt in MODEL_FORMATS:
         return True

@@ -25,4 +25,11 @@ MODEL_REGISTRY_CALLS = ("mlflow.register_model", ".register_model", "azureml.cor
                         "azureml.core.model.Model.register", ".create_model_version", ".create_registered_model",
                         ".set_registered_model_alias", ".transition_model_version_stage", ".link_model",
                         ".link_artifact", ".create_model_package", "sagemaker.workflow.step_collections.RegisterModel",
-                        "google.cloud.aiplatform.Model.upload", "bentoml.models.create", ".push_to_hub")
+                        "google.cloud.aiplatform.Model.upload", "bentoml.models.create", ".push_to_hub",
+                        ".add_version_aliases")
+# Calls that log a run's configuration through a logger (`logger.log_config(cfg)`).
+CONFIG_LOGGING_CALLS = (".log_config",)
+# Calls that point a name at a registered version (an alias, a stage, an approval status), so that a
+# deployment follows the name and a rollback moves it.
+MODEL_ALIAS_CALLS = (".set_registered_model_alias", ".transition_model_version_stage", ".update_model_package",
+                     ".add_version_aliases", ".set_model_version_alias")

@@ -260,3 +260,27 @@ def _written_python_file(source: str) -> str | None:
     if not path.endswith(".py") or any(c in path for c in "{}$~\\") or path.startswith("/"):
         return None
     return path
+
+
+# The fact under which each notebook keeps where its cells start, so that any layer can turn a line
+# of the joined code into (cell, line in the cell), as findings and readiness evidence show it.
+NOTEBOOK_CELLS = "notebook-cells"
+
+
+def cell_starts(line_map: list[tuple[int, int]]) -> list[list[int]]:
+    """[cell number, first line of the cell in the joined code] for each code cell."""
+    starts: list[list[int]] = []
+    for index, (cell, line_in_cell) in enumerate(line_map, start=1):
+        if line_in_cell == 1:
+            starts.append([cell, index])
+    return starts
+
+
+def to_cell(starts: list[list[int]], line: int) -> tuple[int, int] | None:
+    """(cell, line in the cell) of a line of the joined notebook code."""
+    found = None
+    for cell, first in starts:
+        if first > line:
+            break
+        found = (cell, line - first + 1)
+    return found

@@ -49,7 +49,7 @@ def judge_findings(_: None, found: Findings, categories: list[str]) -> Verdict:
     value = density(findings, found.python_lines)
     points = max(0.0, 1.0 - value / SATURATION)
     worst = sorted(findings, key=lambda f: (-weight(f), f.path, f.line or 0))
-    where = evidence(Evidence(f.path, f.line) for f in worst[:20])
+    where = evidence(Evidence(f.path, f.line, f.cell, f"{f.rule} {f.severity} finding") for f in worst[:20])
     if not findings or value == 0:
         note = "" if rules_ran else " (none of the rules for these categories ran)"
         return verdict("clean", where, points, categories=", ".join(categories), note=note)

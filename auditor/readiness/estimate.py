@@ -21,7 +21,7 @@ NEWEST_PENALTY = 10
 
 
 def _fmt(check: Check) -> str:
-    where = ", ".join(f"{e.path}:{e.line}" if e.line else e.path for e in check.evidence[:2])
+    where = ", ".join(e.shown() for e in check.evidence[:2])
     return f"{check.id} {check.status}" + (f" ({where})" if where else "")
 
 

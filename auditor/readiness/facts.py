@@ -12,29 +12,26 @@ from typing import Any
 
 from auditor.analysis.pymodule import Extractor
 from auditor.ml.models import MODEL_LOAD_CALLS, MODEL_LOAD_METHODS, MODEL_PATH_WORD, MODEL_SAVE_CALLS, MODEL_SAVE_METHODS
+from auditor.ml.operations import failure_notices
 
 MAX_ENTRIES = 300  # per table and module: a generated 50k-line module must not bloat the cache
 
 # Words looked for in identifiers, keyword names and short strings, reduced to a marker name.
 MARKERS = {
     "shadow": re.compile(r"(^|[^a-z])shadow(?!_?(color|colour|offset|blur|box))", re.I),
-    "canary": re.compile(r"canary", re.I),
-    "traffic": re.compile(r"traffic_?(split|percent|weight)|variant_?weight|InitialVariantWeight", re.I),
     "holdout-cohort": re.compile(r"holdout_?(group|cohort|percent|pct|users|traffic)|control_?group|ab_?test",
                                  re.I),
     "champion": re.compile(r"champion|challenger", re.I),
     "git-sha": re.compile(r"git[_.-]?(sha|commit|rev|hash)|commit[_-]?(sha|hash|id)|rev-parse|source\.git", re.I),
     "seed": re.compile(r"^(random_)?seed$|_seed$", re.I),
-    "segment": re.compile(r"slic(e|ing)_?(fn|func|function|metric|eval|perf|score)|per_?(segment|slice|group|cohort)"
-                          r"|segment_?(metric|eval|score|perf)|by_?segment|subgroup|slicing_function"
+    "segment": re.compile(r"slic(e|ing)_?(fn|func|function|metric|eval|perf|score)|per_?(segment|slice|cohort)"
+                          r"|segment_?(metric|eval|score|perf)|by_?segment|slicing_function"
                           r"|MetricFrame|SlicingSpec", re.I),
     "time-travel": re.compile(r"versionAsOf|timestampAsOf|VERSION AS OF|TIMESTAMP AS OF|as_of_timestamp|snapshot_id",
                               re.I),
     "newest-file": re.compile(r"getmtime|getctime|st_mtime|newest|most_recent", re.I),
     "freshness": re.compile(r"freshness|stale_?data|max_?age|data_?age", re.I),
     "row-count": re.compile(r"row_?count|n_?rows|num_?rows|expected_?rows|min_?rows", re.I),
-    "failure-notify": re.compile(r"^emails?$|email_on_(failure|retry)|on_failure_callback|send_?alert|notify_?failure",
-                                 re.I),
     "alert": re.compile(r"pagerduty|opsgenie|slack_?webhook|alertmanager|put_metric_alarm", re.I),
     "held-out": re.compile(r"^(x_|y_)?(test|holdout|valid|val)(_(set|df|data|split|ds|dataset|loader|x|y))?$"
                            r"|test_size|validation_split|holdout", re.I),
@@ -84,6 +81,16 @@ def _short(value: Any) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 120
 
 
+def _literal(node: ast.AST) -> Any:
+    """A value as ``failure_notices`` reads it: a constant's value, ``()`` for an empty collection,
+    else the node itself (a list of addresses, a callback, a variable: something is set)."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)) and not node.elts:
+        return ()
+    return node
+
+
 def _is_open_call(node: ast.AST) -> bool:
     """`open(PATH, ...)`: its first argument is the path a handle writes to or reads from."""
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open" and bool(node.args)
@@ -116,6 +123,7 @@ class _Walker:
         self.handles: dict[str, ast.AST] = {}  # `with open(PATH, "wb") as handle` -> PATH
         self.main = False
         self.defs: dict[str, int] = {}
+        self.notices: dict[str, int] = {}  # failure notices switched on (auditor/ml/operations.py) -> line
 
     # -- helpers --------------------------------------------------------------------------------
     @staticmethod
@@ -199,7 +207,7 @@ class _Walker:
             ast.Import: self._import, ast.ImportFrom: self._import_from, ast.With: self._with,
             ast.FunctionDef: self._def, ast.AsyncFunctionDef: self._def,
             ast.ClassDef: self._def, ast.Name: "id", ast.arg: "arg", ast.Attribute: "attr",
-            ast.Constant: self._constant, ast.If: self._if, ast.Call: self._call,
+            ast.Constant: self._constant, ast.If: self._if, ast.Dict: self._dict, ast.Call: self._call,
         }
         # The module's shared node index, type by type: no walk of our own. Calls come last, so
         # the file handles of `with open(...)` blocks are known when the calls are read.
@@ -253,7 +261,17 @@ class _Walker:
         if isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__":
             self.main = True
 
+    def _dict(self, node: ast.Dict, line: int) -> None:
+        keys = {key.value: _literal(value) for key, value in zip(node.keys, node.values)
+                if isinstance(key, ast.Constant) and isinstance(key.value, str)}
+        self._notices(keys, line)
+
+    def _notices(self, keys: dict[str, Any], line: int) -> None:
+        for notice in failure_notices(keys) if keys else ():
+            self._put(self.notices, notice, line)
+
     def _call(self, node: ast.Call, line: int) -> None:
+        self._notices({kw.arg: _literal(kw.value) for kw in node.keywords if kw.arg}, line)
         name = self.module.qualified_name(node.func)
         if name is None and isinstance(node.func, ast.Name) and node.func.id in ("open", "print"):
             name = node.func.id
@@ -299,7 +317,7 @@ class _Walker:
         return {
             "imports": self.imports, "calls": self.calls, "methods": self.methods, "kwargs": self.kwargs,
             "markers": self.markers, "uris": self.uris, "strings": self.strings, "saves": self.saves,
-            "loads": self.loads, "defs": self.defs, "main": self.main,
+            "loads": self.loads, "defs": self.defs, "main": self.main, "notices": self.notices,
         }
 
 

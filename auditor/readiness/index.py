@@ -12,10 +12,12 @@ from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
 from typing import Any, Callable, Iterable
 
+from auditor.ml.operations import FAILURE_CALLBACKS, FAILURE_SWITCHES
 from auditor.ml.paths import is_test_path
 from auditor.ml.serving import SERVING_LIBS, is_serving_module
 from auditor.ml.training import PIPELINE_LIBS, is_training_module
 from auditor.model.project import CONFIG, DOC, NOTEBOOK, PYTHON, Project
+from auditor.model.sources import NOTEBOOK_CELLS, to_cell
 from auditor.readiness.model import Evidence
 from auditor.readiness.prefilter import fold, may_match
 
@@ -62,6 +64,15 @@ def _heads(name: str) -> list[str]:
     return heads
 
 
+_NOTICES = tuple(sorted(FAILURE_SWITCHES | FAILURE_CALLBACKS | {"email"}))
+
+_COMMENT_BEFORE = re.compile(r"(^|\s)#")
+
+# What a row of each usage table shows, as evidence says it.
+_SHOWS = {"calls": "calls `{}`", "imports": "imports `{}`", "methods": "calls `.{}()`", "kwargs": "passes `{}=`",
+          "markers": "a name or string says {}",
+          "notices": "sets `{}`"}
+
 # A usage table's rows (path, name, line), its look-up index, and its index by last dotted part.
 _Table = tuple[list[tuple[str, str, int]], dict[str, list[int]], dict[str, list[int]]]
 
@@ -73,6 +84,17 @@ class Index:
             path: facts for path, facts in sorted(project.fact("usage").items()) if isinstance(facts, dict)}
         self._tables: dict[str, _Table] = {}
         self._folded: dict[str, str] = {}  # text file -> its text as prefilter.may_match reads it
+        self._cells: dict[str, Any] = project.fact(NOTEBOOK_CELLS)
+
+    def at(self, path: str, line: int | None = None, why: str = "") -> Evidence:
+        """Evidence at a line of ``path``; a line of a notebook's joined code becomes (cell, line in
+        the cell), as findings show it, so the place is the one a reader opens."""
+        starts = self._cells.get(path)
+        if starts and line is not None:
+            where = to_cell(starts, line)
+            if where is not None:
+                return Evidence(path, where[1], where[0], why)
+        return Evidence(path, line, None, why)
 
     # -- file groups ----------------------------------------------------------------------------
     @cached_property
@@ -158,7 +180,8 @@ class Index:
                 candidates = tails.get(name.rsplit(".", 1)[-1], ())
                 hits.update(i for i in candidates if rows[i][1].endswith(name))
         allowed = set(paths) if paths is not None else None
-        return [Evidence(rows[i][0], rows[i][2]) for i in sorted(hits)
+        shows = _SHOWS.get(table, "`{}`")
+        return [self.at(rows[i][0], rows[i][2], shows.format(rows[i][1])) for i in sorted(hits)
                 if allowed is None or rows[i][0] in allowed]
 
     def calls(self, *names: str, paths: Iterable[str] | None = None) -> list[Evidence]:
@@ -182,9 +205,14 @@ class Index:
     def markers(self, *names: str, paths: Iterable[str] | None = None) -> list[Evidence]:
         return self._table("markers", names, paths)
 
+    def notices(self, paths: Iterable[str] | None = None) -> list[Evidence]:
+        """Failure notices switched on in the code (auditor/ml/operations.py: an Airflow task's e-mail
+        with mails on failure left on, a failure callback)."""
+        return self._table("notices", _NOTICES, paths)
+
     def defs(self, pattern: re.Pattern, paths: Iterable[str] | None = None) -> list[Evidence]:
         allowed = set(paths) if paths is not None else None
-        return [Evidence(path, line) for path, facts in self.usage.items()
+        return [self.at(path, line, f"defines `{name}`") for path, facts in self.usage.items()
                 if allowed is None or path in allowed
                 for name, line in facts.get("defs", {}).items() if pattern.search(name)]
 
@@ -195,11 +223,12 @@ class Index:
         for path, facts in self.usage.items():
             for call, literals in facts.get("strings", {}).items():
                 if _prefix_match(call, names) and isinstance(literals, dict):
-                    found.extend(Evidence(path, line) for text, line in literals.items() if pattern.search(text))
+                    found.extend(self.at(path, line, f"calls `{call}` with {text!r}")
+                                 for text, line in literals.items() if pattern.search(text))
         return found
 
     def uris(self, pattern: re.Pattern) -> list[tuple[Evidence, str]]:
-        return [(Evidence(path, line), uri) for path, facts in self.usage.items()
+        return [(self.at(path, line, f"names `{uri}`"), uri) for path, facts in self.usage.items()
                 for uri, line in facts.get("uris", {}).items() if pattern.search(uri)]
 
     def io(self, table: str, paths: Iterable[str] | None = None) -> list[tuple[str, dict[str, Any]]]:
@@ -215,9 +244,13 @@ class Index:
              exclude: re.Pattern | None = None) -> list[Evidence]:
         """Lines of text files (configs, docs, Dockerfiles, scripts, ...) matching ``pattern``;
         a match on a line that also matches ``exclude`` does not count. Files without the words the
-        pattern needs are skipped unread by the pattern (``prefilter``)."""
+        pattern needs are skipped unread by the pattern (``prefilter``). Never a notebook's JSON:
+        its outputs and markdown are not code, and its lines are not the ones a reader sees (the
+        usage facts hold its code)."""
         found = []
         for file in self.text_files(kinds, paths):
+            if file.kind == NOTEBOOK:
+                continue
             if path_pattern is not None and not path_pattern.search(file.path):
                 continue
             text = file.text or ""
@@ -226,12 +259,17 @@ class Index:
             if not may_match(pattern, self._folded[file.path]):
                 continue
             count = 0
+            comments = file.kind != DOC  # `#` starts a comment in YAML, shell, Dockerfiles and Makefiles
             for match in pattern.finditer(text):
                 start = text.rfind("\n", 0, match.start()) + 1
                 end = text.find("\n", match.end())
                 if exclude is not None and exclude.search(text[start:end if end >= 0 else len(text)]):
                     continue
-                found.append(Evidence(file.path, text.count("\n", 0, match.start()) + 1))
+                if comments and _COMMENT_BEFORE.search(text[start:match.start()]):
+                    continue  # said in a comment: `push:  # for full deployment`
+                line_text = text[start:end if end >= 0 else len(text)].strip()
+                shown = line_text if len(line_text) <= 80 else line_text[:77] + "..."
+                found.append(Evidence(file.path, text.count("\n", 0, match.start()) + 1, None, f"`{shown}`"))
                 count += 1
                 if count >= per_file:
                     break

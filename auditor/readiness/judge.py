@@ -21,7 +21,11 @@ SEEDS_LADDER = (
          "pass `random_state=` to splits and estimators."),
 )
 DEPENDENCIES_LADDER = (
-    Rung("lock-file", PASS, "a lock file pins every dependency", "A lock file pins every dependency."),
+    Rung("lock-file", PASS, "a lock file pins every dependency, and no unpinned-dependency finding",
+         "A lock file pins every dependency."),
+    Rung("lock-file-some-unpinned", PARTIAL, "a lock file exists, but the scan found installs it does not pin",
+         "A lock file pins the project's dependencies, but {count} install(s) outside it are unpinned (see the "
+         "unpinned-dependency findings): pin them or install from the lock file."),
     Rung("all-pinned", PASS, "every requirement is pinned to an exact version, and no unpinned-dependency finding",
          "Every requirement is pinned to an exact version."),
     Rung("some-pinned", PARTIAL, "some requirements are pinned",
@@ -33,28 +37,39 @@ DEPENDENCIES_LADDER = (
 )
 
 
-def judge_seeds(places: list[list], found: Findings) -> Verdict:
-    seeded = [Evidence(path, line) for path, line in places]
+def _findings_evidence(findings: list, role: str) -> list[Evidence]:
+    return [Evidence(f.path, f.line, f.cell, f"{f.rule} finding: {role}") for f in findings]
+
+
+def judge_seeds(places: list, found: Findings) -> Verdict:
+    seeded = [Evidence.from_json(place) if isinstance(place, dict) else Evidence(*place, None, "sets a seed")
+              for place in places]
     open_findings = found.findings_in(("unpinned-seed",))
     if seeded and not open_findings:
         return verdict("seeded", seeded)
+    unseeded = _findings_evidence(open_findings, "draws randomness without a seed")
     if seeded:
-        return verdict("some-unseeded", [(f.path, f.line) for f in open_findings] + seeded, count=len(open_findings))
-    return verdict("unseeded", [(f.path, f.line) for f in open_findings])
+        return verdict("some-unseeded", unseeded + seeded, count=len(open_findings))
+    return verdict("unseeded", unseeded)
 
 
 def judge_dependencies(gathered: dict[str, list], found: Findings) -> Verdict:
-    locks = [Evidence(path, line) for path, line in gathered["locks"]]
+    locks = [Evidence(path, line, None, "a lock file pins the versions") for path, line in gathered["locks"]]
     requirement_lines = gathered["requirements"]
-    unpinned = [(p, line) for p, line, pinned in requirement_lines if not pinned]
-    pinned = [(p, line) for p, line, pinned in requirement_lines if pinned]
+    unpinned = [Evidence(p, line, None, "an unpinned requirement") for p, line, pinned in requirement_lines if not pinned]
+    pinned = [Evidence(p, line, None, "an exact version") for p, line, pinned in requirement_lines if pinned]
     open_findings = found.findings_in(("unpinned-dependency",))
-    if locks:
+    # One fact, one answer: a lock file does not make "every dependency pinned" true while the scan
+    # reports installs it does not cover (a `pip install` in a Dockerfile, a second requirements file).
+    if locks and not open_findings:
         return verdict("lock-file", locks)
+    if locks:
+        return verdict("lock-file-some-unpinned", _findings_evidence(open_findings, "installs outside the lock file")
+                       + locks, count=len(open_findings))
     if requirement_lines and not unpinned and not open_findings:
         return verdict("all-pinned", pinned)
     if pinned:
-        return verdict("some-pinned", unpinned + [(f.path, f.line) for f in open_findings],
+        return verdict("some-pinned", unpinned + _findings_evidence(open_findings, "an unpinned dependency"),
                        pinned=len(pinned), total=len(requirement_lines))
     return verdict("unpinned", unpinned[:6])
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 if TYPE_CHECKING:
@@ -15,23 +15,49 @@ MAX_EVIDENCE = 6
 
 @dataclass(frozen=True, order=True)
 class Evidence:
+    """A place that shows something a check looks for. ``line`` counts within ``cell`` in a notebook
+    (as findings do), so a reader lands on it in one click; ``why`` says what the place shows and
+    which part of the check it satisfies ("calls `mlflow.log_params`: records parameters")."""
+
     path: str
     line: int | None = None
+    cell: int | None = None
+    why: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "line": self.line}
+        return {"path": self.path, "line": self.line, "cell": self.cell, "why": self.why}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Evidence":
+        return cls(data["path"], data.get("line"), data.get("cell"), data.get("why") or "")
+
+    def place(self) -> tuple[str, int | None, int | None]:
+        return self.path, self.cell, self.line
+
+    def shown(self) -> str:
+        """``path:line``, ``path cell C:line`` in a notebook, or the path alone."""
+        where = self.path + (f" cell {self.cell}" if self.cell else "")
+        return f"{where}:{self.line}" if self.line else where
+
+
+def because(role: str, items: Iterable[Evidence]) -> list[Evidence]:
+    """``items`` as evidence of ``role`` (the part of the check they satisfy): each keeps what it
+    shows and gains the role, "calls `mlflow.log_params`" -> "calls `mlflow.log_params`: records
+    parameters"."""
+    return [replace(item, why=f"{item.why}: {role}" if item.why else role) for item in items]
 
 
 def evidence(items: Iterable[Evidence | tuple | None], limit: int = MAX_EVIDENCE) -> list[Evidence]:
-    """Distinct and capped, in the order the check gave them (strongest first); the index walks files
-    in sorted order, so the same repository always gives the same list."""
-    seen: dict[Evidence, None] = {}
+    """Distinct places, capped, in the order the check gave them (strongest first), each with the
+    first reason given for it; the index walks files in sorted order, so the same repository always
+    gives the same list."""
+    seen: dict[tuple, Evidence] = {}
     for item in items:
         if item is None:
             continue
         ev = item if isinstance(item, Evidence) else Evidence(*item)
-        seen.setdefault(ev, None)
-    return list(seen)[:limit]
+        seen.setdefault(ev.place(), ev)
+    return list(seen.values())[:limit]
 
 
 @dataclass
@@ -55,7 +81,7 @@ class Check:
         """A check gathered by an earlier scan (findings checks, which score continuously, are
         never stored: they are judged afresh)."""
         return cls(data["id"], data["title"], data["status"],
-                   [Evidence(e["path"], e["line"]) for e in data["evidence"]], data["fix"])
+                   [Evidence.from_json(e) for e in data["evidence"]], data["fix"])
 
 
 @dataclass

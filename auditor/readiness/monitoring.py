@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+from auditor.ml.operations import CI_NOTICE, CI_ON_FAILURE
 from auditor.model.project import CONFIG, DOCKERFILE, REQUIREMENTS
 from auditor.readiness.index import Index
-from auditor.readiness.model import FAIL, PARTIAL, PASS, ReadinessCheck, Rung, Verdict, verdict
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, because, verdict
 
 STRUCTURED_LOGGING = ("structlog", "pythonjsonlogger", "json_log_formatter", "json_logging", "ecs_logging",
                       "google.cloud.logging", "aws_lambda_powertools.logging", "opentelemetry.sdk._logs")
@@ -14,7 +15,10 @@ _JSON_FORMATTER = re.compile(r"JsonFormatter|pythonjsonlogger|json_log_formatter
                              re.I)
 PERCENTILE_METRICS = ("prometheus_client.Histogram", "prometheus_client.Summary", "prometheus_fastapi_instrumentator",
                       "starlette_exporter", "prometheus_flask_exporter", "aioprometheus.Histogram",
-                      "aioprometheus.Summary", ".create_histogram", ".timing", ".distribution", ".histogram")
+                      "aioprometheus.Summary")
+# Methods of a metrics client that record distributions; counted only in modules that import one
+# (`np.histogram` of a feature is not a latency histogram).
+PERCENTILE_METHODS = ("create_histogram", "timing", "distribution", "histogram", "timed")
 OTHER_METRICS = ("prometheus_client", "opentelemetry", "statsd", "datadog", "aioprometheus", "newrelic")
 _PERCENTILE_CONFIG = re.compile(r"histogram_quantile|p99|p95|percentile|quantiles?:", re.I)
 _METRICS_PACKAGE = re.compile(r"prometheus[-_]client|opentelemetry|statsd|datadog", re.I)
@@ -33,9 +37,12 @@ _DQ_CONFIG = re.compile(r"expectation_suite|checks for \w+|row_count|freshness:|
 _MODEL_MONITOR = re.compile(r"DataQualityJobDefinition|MonitoringSchedule|constraints\.json|DataQualityBaselineConfig")
 SEGMENT_LIBS = ("fairlearn", "snorkel.slicing", "tensorflow_model_analysis", "giskard", "sliceline", "responsibleai")
 ALERT_LIBS = ("pdpyras", "pagerduty", "opsgenie_sdk", "sentry_sdk", "slack_sdk", "rollbar", "bugsnag")
-_ALERT_CONFIG = re.compile(r"^\s*-?\s*alert:\s*\S|kind:\s*PrometheusRule|AWS::CloudWatch::Alarm|receivers:|"
-                           r"alertmanager|pagerduty|opsgenie|notification_channels?|alarm_actions|AlarmActions", re.I | re.M)
-_NOTIFY_CI = re.compile(r"slack|notify|mail|teams", re.I)
+_ALERT_CONFIG = re.compile(r"^\s*-?\s*alert:\s*\S|kind:\s*PrometheusRule|AWS::CloudWatch::Alarm|"
+                           r"pagerduty|opsgenie|notification_channels?|alarm_actions|AlarmActions", re.I | re.M)
+# `receivers:` means alert routing only in an Alertmanager config (a logging agent has receivers too).
+_ALERTMANAGER_RECEIVERS = re.compile(r"^receivers:", re.M)
+_ALERTMANAGER_FILE = re.compile(r"alertmanager", re.I)
+_COMMENT = re.compile(r"^\s*[#;]")
 PIPELINE_ORCHESTRATORS = ("airflow", "prefect", "dagster", "kfp", "flytekit", "luigi", "zenml", "metaflow")
 
 
@@ -45,25 +52,27 @@ def _scope(ix: Index) -> list[str]:
 
 def _structured_logging(ix: Index) -> Verdict:
     scope = _scope(ix)
-    structured = ix.imports(*STRUCTURED_LOGGING, paths=ix.source_paths) + ix.grep(_JSON_FORMATTER, kinds=(CONFIG,))
+    structured = ix.imports(*STRUCTURED_LOGGING, paths=ix.source_paths) + \
+        ix.grep(_JSON_FORMATTER, kinds=(CONFIG,), exclude=_COMMENT)
     if structured:
-        return verdict("structured", structured)
+        return verdict("structured", because("logs in a structured form", structured))
     plain = ix.imports("logging", "loguru", paths=scope) or ix.imports("logging", "loguru", paths=ix.source_paths)
     if plain:
-        return verdict("plain", plain)
-    return verdict("none", ix.calls("print", paths=scope)[:3])
+        return verdict("plain", because("logs plain text", plain))
+    return verdict("none", because("prints instead of logging", ix.calls("print", paths=scope)[:3]))
 
 
 def _latency_metrics(ix: Index) -> Verdict:
-    percentiles = ix.calls(*PERCENTILE_METRICS, paths=ix.source_paths) + \
-        ix.imports("prometheus_fastapi_instrumentator", "starlette_exporter", "prometheus_flask_exporter") + \
-        ix.grep(_PERCENTILE_CONFIG, kinds=(CONFIG,), path_pattern=re.compile(r"grafana|prometheus|dashboard|alert|monitor",
-                                                                               re.I))
-    if percentiles:
-        return verdict("percentiles", percentiles)
     metrics = ix.imports(*OTHER_METRICS, paths=ix.source_paths)
+    percentiles = ix.calls(*PERCENTILE_METRICS, paths=ix.source_paths) + \
+        ix.methods(*PERCENTILE_METHODS, paths=sorted({ev.path for ev in metrics})) + \
+        ix.imports("prometheus_fastapi_instrumentator", "starlette_exporter", "prometheus_flask_exporter") + \
+        ix.grep(_PERCENTILE_CONFIG, kinds=(CONFIG,), exclude=_COMMENT,
+                path_pattern=re.compile(r"grafana|prometheus|dashboard|alert|monitor", re.I))
+    if percentiles:
+        return verdict("percentiles", because("records latency as a distribution", percentiles))
     if metrics:
-        return verdict("no-histogram", metrics)
+        return verdict("no-histogram", because("a metrics client", metrics))
     installed = ix.grep(_METRICS_PACKAGE, kinds=(REQUIREMENTS, DOCKERFILE))
     note = " (a metrics client is installed but never used)" if installed else ""
     return verdict("none", installed, note=note)
@@ -72,10 +81,10 @@ def _latency_metrics(ix: Index) -> Verdict:
 def _drift_monitoring(ix: Index) -> Verdict:
     libs = ix.imports(*DRIFT_LIBS) + ix.calls(".enable_data_capture", "sagemaker.model_monitor.DataCaptureConfig")
     if libs:
-        return verdict("monitor", libs)
+        return verdict("monitor", because("monitors drift", libs))
     hand = ix.calls(*DRIFT_STATS, paths=ix.source_paths) + ix.defs(_DRIFT_DEF, paths=ix.source_paths)
     if hand:
-        return verdict("statistics-only", hand)
+        return verdict("statistics-only", because("computes a drift statistic", hand))
     return verdict("none")
 
 
@@ -84,28 +93,43 @@ def _data_quality(ix: Index) -> Verdict:
     libs += ix.grep(_DQ_CONFIG, kinds=(CONFIG,), path_pattern=re.compile(r"expectation|soda|checks|quality", re.I))
     libs += ix.grep(_MODEL_MONITOR, kinds=(CONFIG,)) + ix.calls(".suggest_baseline", "sagemaker.model_monitor")
     if libs:
-        return verdict("validated", libs)
-    partial = ix.imports(*SCHEMA_LIBS, paths=ix.source_paths) + ix.markers("row-count", "freshness", paths=ix.source_paths)
+        return verdict("validated", because("checks data quality", libs))
+    # A schema library counts where serving validates its inputs (in a pipeline, pydantic is mostly a
+    # settings class); a row count in a name is not a check either.
+    partial = ix.imports(*SCHEMA_LIBS, paths=ix.serving_paths) + ix.markers("freshness", paths=ix.source_paths)
     if partial:
-        return verdict("ad-hoc", partial)
+        return verdict("ad-hoc", because("validates data by hand", partial))
     return verdict("none")
 
 
 def _segment_evaluation(ix: Index) -> Verdict:
     found = ix.imports(*SEGMENT_LIBS) + ix.markers("segment", paths=ix.source_paths)
     if found:
-        return verdict("per-segment", found)
+        return verdict("per-segment", because("evaluates per segment", found))
     return verdict("aggregate-only")
 
 
+def _ci_failure_notices(ix: Index) -> list[Evidence]:
+    """CI files that post or mail when a run fails (a step conditioned on failure that notifies)."""
+    found = []
+    for ev in ix.grep(CI_ON_FAILURE, paths=ix.ci_paths, exclude=_COMMENT):
+        text = ix.project.files[ev.path].text or ""
+        after = "\n".join(text.splitlines()[(ev.line or 1) - 1:(ev.line or 1) + 8])
+        if CI_NOTICE.search(after):
+            found.append(Evidence(ev.path, ev.line, None, f"{ev.why}: notifies when a CI run fails"))
+    return found
+
+
 def _alerting(ix: Index) -> Verdict:
-    rules = ix.grep(_ALERT_CONFIG, kinds=(CONFIG,)) + ix.imports("pdpyras", "pagerduty", "opsgenie_sdk") + \
-        ix.calls(".put_metric_alarm") + ix.markers("alert", paths=ix.source_paths)
+    rules = ix.grep(_ALERT_CONFIG, kinds=(CONFIG,), exclude=_COMMENT) + \
+        ix.grep(_ALERTMANAGER_RECEIVERS, kinds=(CONFIG,), path_pattern=_ALERTMANAGER_FILE, exclude=_COMMENT) + \
+        ix.imports("pdpyras", "pagerduty", "opsgenie_sdk") + ix.calls(".put_metric_alarm") + \
+        ix.markers("alert", paths=ix.source_paths)
     if rules:
-        return verdict("alerts", rules)
+        return verdict("alerts", because("alerts on a threshold", rules))
     orchestrated = [e.path for e in ix.imports(*PIPELINE_ORCHESTRATORS, paths=ix.source_paths)]
-    notify = ix.imports(*ALERT_LIBS, paths=ix.source_paths) + ix.markers("failure-notify", paths=orchestrated)
-    notify += ix.grep(_NOTIFY_CI, paths=ix.ci_paths, exclude=re.compile(r"^\s*#"))
+    notify = because("notifies on failure", ix.imports(*ALERT_LIBS, paths=ix.source_paths) +
+                     ix.notices(paths=orchestrated)) + _ci_failure_notices(ix)
     if notify:
         return verdict("failure-notices", notify)
     return verdict("none")

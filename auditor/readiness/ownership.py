@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 from auditor.model.project import ARTIFACT, BUILD, CONFIG
 from auditor.readiness.debt import findings_check
 from auditor.readiness.index import Index
-from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, verdict
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, because, verdict
 
 _PIPELINE_FILE = re.compile(r"(^|/)dvc\.yaml$|(^|/)MLproject$|(^|/)dags?/|(^|/)pipelines?/|(^|/)\.github/workflows/")
 _DATA_TEST = re.compile(r"^test_?(data|dataset|feature|schema|validat|preprocess|ingest|quality|clean|transform|input|"
@@ -39,7 +39,8 @@ def _codeowners_coverage(ix: Index) -> Verdict:
         [p for p in ix.pipeline_paths if p not in code]
     models = sorted(p for p, f in ix.project.files.items() if f.kind == ARTIFACT)
     share, missing = _owned_share(ix, sorted(set(code + pipelines + models)))
-    where = [Evidence(owners.path, None)] + [Evidence(p, None) for p in missing[:5]]
+    where = [Evidence(owners.path, None, None, "the CODEOWNERS file")] + \
+        [Evidence(p, None, None, "no CODEOWNERS rule covers it") for p in missing[:5]]
     if share >= 0.9 and not [p for p in missing if p in pipelines or p in models]:
         return verdict("covered", where, percent=round(100 * share))
     if share > 0:
@@ -48,7 +49,7 @@ def _codeowners_coverage(ix: Index) -> Verdict:
 
 
 def _tests_present(ix: Index) -> Verdict:
-    tests = ix.defs(re.compile(r"^test"), paths=ix.test_paths)
+    tests = because("a test", ix.defs(re.compile(r"^test"), paths=ix.test_paths))
     needed = max(5, len(ix.source_paths) // 2)
     if len(tests) >= needed:
         return verdict("enough", tests, tests=len(tests), modules=len(ix.source_paths))
@@ -59,11 +60,13 @@ def _tests_present(ix: Index) -> Verdict:
 
 def _behaviour_tests(ix: Index) -> Verdict:
     tests = ix.test_paths
-    data = [e for e in ix.defs(_DATA_TEST, paths=tests)] + ix.imports(*DATA_TEST_LIBS, paths=tests)
+    data = ix.defs(_DATA_TEST, paths=tests) + ix.imports(*DATA_TEST_LIBS, paths=tests)
     data += [Evidence(p) for p in tests if _DATA_TEST.search(PurePosixPath(p).name) or _DATA_DIR.search(p)]
-    model = [e for e in ix.defs(_MODEL_TEST, paths=tests)] + \
-        ix.methods("predict", "predict_proba", "fit", "evaluate", "generate", paths=tests)
+    data = because("tests data", data)
+    model = ix.defs(_MODEL_TEST, paths=tests) + ix.methods("predict", "predict_proba", "fit", "evaluate", "generate",
+                                                            paths=tests)
     model += [Evidence(p) for p in tests if _MODEL_TEST.search(PurePosixPath(p).name) or _MODEL_DIR.search(p)]
+    model = because("tests model behaviour", model)
     if data and model:
         return verdict("both", data[:3] + model[:3])
     if data or model:
@@ -76,11 +79,12 @@ def _behaviour_tests(ix: Index) -> Verdict:
 def _ci_runs_tests(ix: Index) -> Verdict:
     ci = ix.grep(_TEST_COMMAND, paths=ix.ci_paths, exclude=re.compile(r"^\s*#"))
     if ci:
-        return verdict("ci", ci)
+        return verdict("ci", because("CI runs the tests", ci))
     local = ix.grep(_TEST_TARGET, kinds=(BUILD,)) + ix.grep(_TEST_COMMAND, kinds=(CONFIG,),
                                                              path_pattern=re.compile(r"pre-commit|tox\.ini|noxfile"))
     if local or (ix.test_paths and ix.ci_paths):
-        return verdict("local-only", local + [Evidence(p) for p in ix.ci_paths[:2]])
+        return verdict("local-only", because("tests run locally", local) +
+                       [Evidence(p, None, None, "CI that does not run the tests") for p in ix.ci_paths[:2]])
     return verdict("none")
 
 

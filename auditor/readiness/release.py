@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from auditor.model.project import CONFIG, SCRIPT
+from auditor.ml.operations import CLI_TRAFFIC_SPLIT, gradual_release
+from auditor.model.project import BUILD, CONFIG, SCRIPT
 from auditor.readiness.debt import findings_check
 from auditor.readiness.index import Index
-from auditor.readiness.model import FAIL, PARTIAL, PASS, ReadinessCheck, Rung, Verdict, verdict
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, because, verdict
 
 SPLITS = ("sklearn.model_selection.train_test_split", "sklearn.model_selection.KFold",
           "sklearn.model_selection.StratifiedKFold", "sklearn.model_selection.GroupKFold",
@@ -18,11 +19,6 @@ METRICS = ("sklearn.metrics", "torchmetrics", "evaluate.load", "keras.metrics", 
            "sklearn.model_selection.cross_val_score", "sklearn.model_selection.cross_validate", ".evaluate",
            ".score", "mlflow.evaluate")
 _SHADOW_CONFIG = re.compile(r"shadow|^\s*mirror(Percentage|_percent)?:|ShadowProductionVariants", re.I | re.M)
-_CANARY_CONFIG = re.compile(
-    r"canaryTrafficPercent|canary|setWeight:|InitialVariantWeight|DesiredWeight|trafficSplit|traffic_split|"
-    r"traffic_percentage|TrafficRoutingConfig|BlueGreenUpdatePolicy|LINEAR_|ALL_AT_ONCE|^\s*traffic:\s*\d+", re.I | re.M)
-_ROUTE_FILE = re.compile(r"kind:\s*(VirtualService|TrafficSplit|HTTPRoute)")
-_ROUTE_WEIGHT = re.compile(r"^\s*weight:\s*\d+", re.M)
 FLAG_LIBS = ("ldclient", "UnleashClient", "flagsmith", "growthbook", "openfeature", "featureflags", "splitio",
              "statsig", "eppo_client", "optimizely")
 _HOLDOUT_CONFIG = re.compile(r"holdout_?(group|cohort|percent|pct|traffic)|control_?group|ab_?test", re.I)
@@ -31,8 +27,8 @@ EXPERIMENT_LIBS = ("growthbook", "statsig", "eppo_client", "planout", "optimizel
 
 def _offline_evaluation(ix: Index) -> Verdict:
     scope = ix.source_paths
-    splits = ix.calls(*SPLITS, paths=scope) + ix.markers("held-out", paths=scope)
-    metrics = ix.calls(*METRICS, paths=scope)
+    splits = because("holds data out", ix.calls(*SPLITS, paths=scope) + ix.markers("held-out", paths=scope))
+    metrics = because("scores a model", ix.calls(*METRICS, paths=scope))
     if splits and metrics:
         return verdict("held-out-metrics", splits[:3] + metrics[:3])
     if splits or metrics:
@@ -48,14 +44,25 @@ def _shadow_mode(ix: Index) -> Verdict:
     return verdict("none")
 
 
-def _canary(ix: Index) -> Verdict:
-    found = ix.grep(_CANARY_CONFIG, kinds=(CONFIG, SCRIPT))
+def _manifest_splits(ix: Index) -> list[Evidence]:
+    """Deploy manifests whose values send a share of traffic to a new model (auditor/ml/operations.py)."""
+    found = []
     for file in ix.text_files((CONFIG,)):
-        if _ROUTE_FILE.search(file.text or ""):
-            found += ix.grep(_ROUTE_WEIGHT, paths=[file.path])
-    found += ix.imports(*FLAG_LIBS) + ix.markers("canary", "traffic", paths=ix.source_paths)
-    found += ix.calls(".update_endpoint_weights_and_capacities") + ix.kwargs("traffic_split", "traffic_percentage",
-                                                                             "initial_weight")
+        if file.path in ix.ci_paths:
+            continue
+        for key_path, meaning in gradual_release(file.data):
+            found.append(Evidence(file.path, file.line_of(*key_path), None, meaning))
+    return found
+
+
+def _canary(ix: Index) -> Verdict:
+    # Only values that split traffic count: a weight of 100, `traffic_split={"0": 100}` or a word
+    # such as "canary" in a name send every request to one model.
+    found = _manifest_splits(ix) + because("a deploy command splits traffic",
+                                           ix.grep(CLI_TRAFFIC_SPLIT, kinds=(SCRIPT, BUILD)) +
+                                           ix.grep(CLI_TRAFFIC_SPLIT, paths=ix.ci_paths))
+    found += because("feature flags release to a share of users", ix.imports(*FLAG_LIBS))
+    found += because("shifts endpoint weights step by step", ix.calls(".update_endpoint_weights_and_capacities"))
     if found:
         return verdict("gradual", found)
     return verdict("all-at-once")
@@ -102,8 +109,9 @@ shadow_mode = ReadinessCheck(
 
 canary = ReadinessCheck(
     "R-REL-03", "Releases shift traffic gradually (canary, traffic split, feature flag)", "release_safety",
-    "canary and traffic-split settings, route weights, feature-flag libraries, traffic markers and "
-    "endpoint weight calls",
+    "deploy manifests whose values split traffic between two versions (KServe, Istio, Gateway API, SMI, Seldon, "
+    "SageMaker, Knative, Azure ML, Vertex AI, Argo Rollouts, Flagger; auditor/ml/operations.py), deploy commands "
+    "with a two-way traffic split, feature-flag libraries and endpoint weight calls",
     (
         Rung("gradual", PASS, "traffic can be shifted to a new model step by step",
              "Traffic can be shifted to a new model step by step."),

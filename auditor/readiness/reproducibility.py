@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from auditor.ml.training import TRAIN_COMMAND, TRAIN_TARGET
+from auditor.ml.training import TRAIN_COMMAND, TRAIN_TARGET, is_training_module
 from auditor.model.project import BUILD, CONFIG, DOC, DOCKERFILE, LOCK, REQUIREMENTS, SCRIPT
 from auditor.readiness.debt import findings_check
 from auditor.readiness.index import Index
 from auditor.readiness.judge import DEPENDENCIES_LADDER, SEEDS_LADDER
-from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, verdict
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, because, verdict
 
 SEED_CALLS = ("random.seed", "numpy.random.seed", "numpy.random.default_rng", "numpy.random.RandomState",
               "torch.manual_seed", "torch.cuda.manual_seed_all", "tensorflow.random.set_seed",
@@ -19,13 +19,13 @@ SEED_CALLS = ("random.seed", "numpy.random.seed", "numpy.random.default_rng", "n
               "jax.random.key", "sklearn.utils.check_random_state")
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._\-\[\], ]*)(.*)$")
 _PINNED = re.compile(r"===?|@\s*\S+@[0-9a-f]{7,}|@\s*git\+\S+@[0-9a-f]{7,}|--hash")
-_ENV_FILE = re.compile(r"(^|/)(environment|conda[-_\w]*|env)\.ya?ml$|(^|/)\.devcontainer/|(^|/)(flake|shell|default)\.nix$"
+_ENV_FILE = re.compile(r"(^|/)(environment|conda[-_\w]*|env)\.ya?ml$|(^|/)\.devcontainer(/|\.json$)|(^|/)(flake|shell|default)\.nix$"
                        r"|(^|/)\.python-version$|(^|/)runtime\.txt$|(^|/)cluster_env\.ya?ml$", re.I)
 _FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", re.I | re.M)
-def _seed_places(ix: Index) -> list[list]:
+def _seed_places(ix: Index) -> list[dict]:
     """Where seeds are set: seeding calls and ``random_state=``/``seed=`` arguments."""
     found = ix.calls(*SEED_CALLS, paths=ix.source_paths) + ix.kwargs("random_state", "seed", paths=ix.source_paths)
-    return [[ev.path, ev.line] for ev in found]
+    return [ev.to_json() for ev in because("sets a seed", found)]
 
 
 seeds = ReadinessCheck(
@@ -101,29 +101,47 @@ def _environment(ix: Index) -> Verdict:
             elif image.lower() != "scratch":
                 floating.append(Evidence(file.path, line))
     if (pinned_images and not floating) or env_files:
-        return verdict("described", pinned_images + env_files)
+        return verdict("described", because("a pinned base image", pinned_images) +
+                       because("describes the environment", env_files))
     if dockerfiles:
-        return verdict("floating-image", floating or [(f.path, None) for f in dockerfiles])
+        return verdict("floating-image", because("a base image that floats", floating) or
+                       [Evidence(f.path, None, None, "a Dockerfile") for f in dockerfiles])
     return verdict("none")
+
+
+_TRAINS = re.compile(r"(^|[._])(re)?train|(^|\.)fit$", re.I)
+ORCHESTRATORS = ("airflow", "prefect", "dagster", "kedro", "zenml", "metaflow", "kfp", "flytekit", "luigi",
+                 "sagemaker.workflow", "azure.ai.ml.dsl", "azureml.pipeline")
+
+
+def _trains(ix: Index, path: str) -> bool:
+    """The module names training: it imports, calls or defines something that trains or fits."""
+    facts = ix.usage.get(path, {})
+    return is_training_module(path) or any(_TRAINS.search(name) for table in ("imports", "calls", "methods", "defs")
+               for name in (facts.get(table) or {}))
 
 
 def _retrain_command(ix: Index) -> Verdict:
     project = ix.project
     found: list = []
-    for name in ("dvc.yaml", "MLproject"):
-        found += ix.files(re.compile(rf"(^|/){re.escape(name)}$"))
-    found += ix.grep(TRAIN_TARGET, kinds=(BUILD,))
-    found += ix.imports("airflow", "prefect", "dagster", "kedro", "zenml", "metaflow", "kfp", "flytekit", "luigi",
-                        "sagemaker.workflow", "azure.ai.ml.dsl", "azureml.pipeline", paths=ix.source_paths)
-    found += ix.grep(TRAIN_COMMAND, paths=ix.ci_paths) + ix.grep(TRAIN_COMMAND, kinds=(SCRIPT,))
+    found += because("`dvc repro` reruns the pipeline", ix.files(re.compile(r"(^|/)dvc\.yaml$")))
+    found += because("`mlflow run` reruns the project", ix.files(re.compile(r"(^|/)MLproject$")))
+    found += because("a make target trains", ix.grep(TRAIN_TARGET, kinds=(BUILD,)))
+    # An orchestrated pipeline counts when its module trains, not for importing the orchestrator.
+    orchestrated = {ev.path: ev for ev in reversed(ix.imports(*ORCHESTRATORS, paths=ix.source_paths))}  # first per module
+    found += because("an orchestrated pipeline that trains",
+                     [ev for path, ev in sorted(orchestrated.items()) if _trains(ix, path)])
+    found += because("a CI step or script runs training", ix.grep(TRAIN_COMMAND, paths=ix.ci_paths) +
+                     ix.grep(TRAIN_COMMAND, kinds=(SCRIPT,)))
     pyproject = project.files.get("pyproject.toml")
     scripts = (pyproject.data or {}).get("project", {}).get("scripts", {}) if pyproject and isinstance(pyproject.data, dict) else {}
     if isinstance(scripts, dict) and any("train" in str(k) + str(v) for k, v in scripts.items()):
-        found.append(Evidence("pyproject.toml", pyproject.line_of("project", "scripts")))
+        found.append(Evidence("pyproject.toml", pyproject.line_of("project", "scripts"), None, "a console script trains"))
     if found:
         return verdict("command", found)
-    scripts_with_main = [Evidence(p, None) for p in ix.pipeline_paths if ix.usage.get(p, {}).get("main")]
-    documented = ix.grep(TRAIN_COMMAND, kinds=(DOC,))
+    scripts_with_main = [Evidence(p, None, None, "a training script with a main") for p in ix.pipeline_paths
+                         if ix.usage.get(p, {}).get("main") and _trains(ix, p)]
+    documented = because("the docs give a training command", ix.grep(TRAIN_COMMAND, kinds=(DOC,)))
     if scripts_with_main or documented:
         return verdict("script-only", scripts_with_main + documented)
     return verdict("none")

@@ -6,21 +6,20 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from auditor.ml.models import names_something_else
+from auditor.ml.operations import PLACEHOLDER, names_a_version
 from auditor.model.project import BUILD, CONFIG, DOCKERFILE, SCRIPT
 from auditor.readiness.index import Index
-from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, verdict
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, because, verdict
+from auditor.readiness.stores import ALIAS_URI, aliases, dvc_model_outputs, dvc_outputs, model_artifact_logs, registrations
 
 TRACKER_SAVES = re.compile(r"(^|\.)(log_model|log_artifact|log_artifacts)$")
-_ALIAS_CALLS = (".set_registered_model_alias", ".transition_model_version_stage", ".update_model_package",
-                ".set_model_version_tag", ".update_model_version")
-_ALIAS_URI = re.compile(r"^models:/[^/@]+(@\w+|/(Production|Staging|Champion|prod)\b)", re.I)
 _VERSION_URI = re.compile(r"^models:/[^/@]+/\d+$")
 _LATEST_URI = re.compile(r"latest|newest", re.I)
-_MODEL_REF = re.compile(
-    r"(storageUri|modelUri|model_uri|MODEL_URI|MODEL_VERSION|model_version|ModelDataUrl|ModelPackageName|"
+_MODEL_REF = re.compile(  # a whole key: `--saved_model_path=` of a training job is not `model_path`
+    r"(?<![\w-])(storageUri|modelUri|model_uri|MODEL_URI|MODEL_VERSION|model_version|ModelDataUrl|ModelPackageName|"
     r"ModelPackageArn|MODEL_NAME_OR_PATH|MODEL_PATH|model_path|MODEL_TAG|model_tag)[\"']?\s*[:=]\s*(?:!\w+\s+)?[\"']?"
     r"([^\s\"'#,}]+)")  # `!Sub` and other YAML tags (CloudFormation) come before the value
-_PINNED_VALUE = re.compile(r"(/|@|:|v|_|-)\d+|[0-9a-f]{12,}|\$\{?\w+|\{\{|@(sha256:)?\w+", re.I)
 _DEPLOY = re.compile(
     r"\b(deploy\w*|kubectl\s+(apply|set\s+image|rollout)|helm\s+(upgrade|install)|terraform\s+apply|"
     r"gcloud\s+[\w\s-]*deploy|aws\s+(ecs|sagemaker|lambda)\s+\S*(update|create)|sam\s+deploy|cdk\s+deploy|"
@@ -29,6 +28,8 @@ _DEPLOY = re.compile(
 _GITOPS = re.compile(r"AWS::CodePipeline::Pipeline|AWS::CodeDeploy|argoproj\.io/v1alpha1[\s\S]{0,200}kind:\s*Application"
                      r"|kind:\s*(Rollout|Canary|InferenceService|SeldonDeployment)\b")
 _NOT_MODEL_DEPLOY = re.compile(r"pages|mkdocs|gh-deploy|docs|documentation|sphinx|pypi|twine|npm", re.I)
+# A deploy word in a CI file counts on a command, not on a workflow's, job's or step's name.
+_NOT_DEPLOY_STEP = re.compile(rf"{_NOT_MODEL_DEPLOY.pattern}|^\s*-?\s*(name|description):", re.I)
 _IMAGE_PUSH = re.compile(r"docker\s+push|docker/build-push-action|push:\s*true", re.I)
 _DEPLOY_METHODS = (".deploy", ".create_endpoint", ".update_endpoint", ".begin_create_or_update")
 _ROLLBACK_DOC = re.compile(r"roll[\s-]?back|revert(ing)?\s+(to\s+)?(the\s+)?(deploy\w*|release|model|previous)",
@@ -42,29 +43,12 @@ _AUTO_ROLLBACK = re.compile(r"AutoRollbackConfiguration|auto_?rollback|rollbackW
 # Deploy steps that pick the newest object: `sort_by(Contents, &LastModified)[-1]`, `ls -t | head -1`.
 _NEWEST_TEXT = re.compile(r"LastModified\)?\s*\[\s*-1\s*\]|ls\s+-\w*t\w*\s[^\n|]*\|\s*head\s+-(n\s*)?1\b|"
                           r"sort\s+-\w*r\w*[^\n|]*\|\s*head\s+-(n\s*)?1\b")
+_TRAINING_CONFIG = re.compile(r"(^|/)(re)?train(ing)?([_-]\w+)?(/|\.)", re.I)
 _RUNBOOK = re.compile(r"(^|/)(runbooks?|playbooks?)(/|\.|$)", re.I)
 
 
 def _norm(path: str) -> str:
     return str(PurePosixPath(path.replace("\\", "/"))).lstrip("./")
-
-
-def _dvc_outs(ix: Index) -> set[str]:
-    outs = set()
-    for file in ix.project.files.values():
-        if file.name == "dvc.yaml" and isinstance(file.data, dict):
-            base = str(PurePosixPath(file.path).parent)
-            for stage in (file.data.get("stages") or {}).values():
-                for out in (stage.get("outs") or []) if isinstance(stage, dict) else []:
-                    name = next(iter(out), None) if isinstance(out, dict) else out
-                    if isinstance(name, str):
-                        outs.add(_norm(f"{base}/{name}" if base not in (".", "") else name))
-        elif file.suffix == ".dvc" and isinstance(file.data, dict):
-            base = str(PurePosixPath(file.path).parent)
-            for out in file.data.get("outs") or []:
-                if isinstance(out, dict) and isinstance(out.get("path"), str):
-                    outs.add(_norm(f"{base}/{out['path']}" if base not in (".", "") else out["path"]))
-    return outs
 
 
 @dataclass
@@ -78,11 +62,13 @@ class Saves:
 
 def classify_saves(ix: Index) -> Saves:
     saves = Saves()
-    outs = _dvc_outs(ix)
+    outs = set(dvc_outputs(ix))
     for path, entry in ix.io("saves", paths=ix.production_paths):
-        where = Evidence(path, entry.get("line"))
+        where = ix.at(path, entry.get("line"), f"saves a model with `{entry.get('call', '').lstrip('.')}`")
         if TRACKER_SAVES.search(entry.get("call", "")) and "." in entry.get("call", "").lstrip("."):
             saves.tracked.append(where)
+        elif entry.get("kind") == "literal" and entry.get("path") and names_something_else(entry["path"]):
+            continue  # `pickle.dump(bias_output, open("bias_results.pkl", "wb"))` saves results, not a model
         elif entry.get("kind") == "literal" and entry.get("path"):
             target = _norm(entry["path"])
             if any(target == out or target.startswith(out + "/") for out in outs):
@@ -92,20 +78,20 @@ def classify_saves(ix: Index) -> Saves:
                 saves.in_place_paths.append(entry["path"])
         else:
             saves.parameterised.append(where)
-    saves.tracked += ix.calls("wandb.log_artifact", "mlflow.log_artifact", "mlflow.log_artifacts")
+    saves.tracked += model_artifact_logs(ix, ix.calls("wandb.log_artifact", "mlflow.log_artifact", "mlflow.log_artifacts",
+                                                      paths=ix.source_paths))
     # Logger callbacks that upload checkpoints (Ray's MLflowLoggerCallback, Lightning's loggers).
     saves.tracked += ix.kwargs("save_artifact", "log_model", "log_checkpoints", paths=ix.source_paths)
+    saves.tracked = because("keeps each model as a tracker artifact", saves.tracked)
+    saves.dvc = because("a DVC output, so each version is kept", saves.dvc)
     return saves
 
 
 def _versioned_artifacts(ix: Index) -> Verdict:
     saves = classify_saves(ix)
-    saves.tracked += versioned_refs(ix)
-    registry = ix.calls("mlflow.register_model", ".create_model_version", ".create_model_package", ".register_model",
-                        "azureml.core.Model.register", "azureml.core.model.Model.register",
-                        paths=ix.production_paths) + ix.kwargs("registered_model_name", paths=ix.production_paths)
+    saves.tracked += because("each version lives at its own path", versioned_refs(ix))
     has_lock = any(f.name == "dvc.lock" for f in ix.project.files.values())
-    kept = saves.tracked + registry + (saves.dvc if has_lock else [])
+    kept = saves.tracked + registrations(ix) + (saves.dvc if has_lock else []) + dvc_model_outputs(ix)
     if saves.in_place:
         names = ", ".join(sorted(set(saves.in_place_paths))[:3])
         return verdict("overwritten-some-kept" if kept or saves.dvc else "overwritten",
@@ -120,18 +106,11 @@ def _versioned_artifacts(ix: Index) -> Verdict:
 
 
 def _registry_aliases(ix: Index) -> Verdict:
-    prod = ix.production_paths
-    aliases = ix.calls(*_ALIAS_CALLS, paths=prod) + [ev for ev, _ in ix.uris(_ALIAS_URI) if ev.path in prod]
-    aliases += ix.kwargs("aliases", "version_aliases", "ModelApprovalStatus", "model_approval_status", paths=prod)
-    aliases += ix.configs(re.compile(r"ModelApprovalStatus|version_aliases|models:/[^/\s]+@\w+"))
-    registered = ix.calls("mlflow.register_model", ".create_model_version", ".create_model_package", ".register_model",
-                          "azureml.core.Model.register", "azureml.core.model.Model.register",
-                          "sagemaker.workflow.step_collections.RegisterModel", paths=prod) + \
-        ix.kwargs("registered_model_name", paths=prod)
-    if aliases and registered:
-        return verdict("aliased", aliases + registered)
-    if registered or aliases:
-        return verdict("registered", registered + aliases)
+    named, registered = aliases(ix), registrations(ix)
+    if named and registered:
+        return verdict("aliased", named + registered)
+    if registered or named:
+        return verdict("registered", registered + named)
     return verdict("none")
 
 
@@ -168,33 +147,36 @@ def _registry_uris(ix: Index, result: Pinning) -> None:
             continue
         if _LATEST_URI.search(uri):
             result.latest.append(ev)
-        elif _VERSION_URI.match(uri) or _ALIAS_URI.match(uri):
+        elif _VERSION_URI.match(uri) or ALIAS_URI.match(uri):
             result.pinned.append(ev)
 
 
 def _manifest_refs(ix: Index, result: Pinning) -> None:
-    """Model references in configs, Dockerfiles and scripts (CI files only when they deploy a model)."""
+    """Model references in configs, Dockerfiles and scripts (CI files only when they deploy a model; a
+    training pipeline's model output is not a deployment)."""
     for file in ix.text_files((CONFIG, DOCKERFILE, SCRIPT, BUILD)):
         if file.path in ix.ci_paths and not ix.grep(_DEPLOY, paths=[file.path], exclude=_NOT_MODEL_DEPLOY):
             continue
+        if _TRAINING_CONFIG.search(file.path):
+            continue
         text = file.text or ""
         for match in _MODEL_REF.finditer(text):
-            where = Evidence(file.path, text.count("\n", 0, match.start()) + 1)
+            line = text.count("\n", 0, match.start()) + 1
             value = match.group(2)
             if _LATEST_URI.search(value):
-                result.latest.append(where)
-            elif _PINNED_VALUE.search(value):
-                result.pinned.append(where)
-            else:
-                result.constant.append(where)
+                result.latest.append(Evidence(file.path, line, None, f"`{match.group(1)}` follows the latest: `{value}`"))
+            elif names_a_version(value):
+                result.pinned.append(Evidence(file.path, line, None, f"`{match.group(1)}` names a version: `{value}`"))
+            elif not PLACEHOLDER.search(value):
+                result.constant.append(Evidence(file.path, line, None, f"`{match.group(1)}` is a fixed path: `{value}`"))
 
 
 def _serving_loads(ix: Index, result: Pinning) -> None:
     """Model loads in serving code: the newest file, "latest", or a fixed path."""
     newest = {ev.path for ev in ix.markers("newest-file", paths=ix.serving_paths)}
     for path, entry in ix.io("loads", paths=ix.serving_paths):
-        where = Evidence(path, entry.get("line"))
         literal = entry.get("path") or ""
+        where = ix.at(path, entry.get("line"), f"serving loads `{literal or entry.get('call', '').lstrip('.')}`")
         if path in newest or _LATEST_URI.search(literal):
             result.latest.append(where)
         elif literal.startswith("models:/"):
@@ -215,7 +197,7 @@ def _pinned_deploys(ix: Index) -> Verdict:
 
 
 def _automated_deploy(ix: Index) -> Verdict:
-    ci = ix.grep(_DEPLOY, paths=ix.ci_paths, exclude=_NOT_MODEL_DEPLOY) + ix.configs(_GITOPS)
+    ci = ix.grep(_DEPLOY, paths=ix.ci_paths, exclude=_NOT_DEPLOY_STEP) + ix.configs(_GITOPS)
     if ci:
         return verdict("ci", ci)
     manual = ix.grep(_DEPLOY, kinds=(SCRIPT, BUILD), exclude=_NOT_MODEL_DEPLOY) + \

@@ -6,6 +6,8 @@ from __future__ import annotations
 import textwrap
 from typing import Any, Callable
 
+from auditor.readiness.model import Evidence
+
 _STATUS_COLOUR = {"pass": "green", "partial": "yellow", "fail": "red"}
 _TITLES = {"traceability": "Traceability", "reproducibility": "Reproducibility", "rollback": "Rollback",
            "monitoring": "Monitoring", "release_safety": "Release safety", "ownership_testing": "Ownership & testing"}
@@ -16,10 +18,13 @@ def _bar(score: float, width: int = 20) -> str:
     return "#" * filled + "." * (width - filled)
 
 
-def _where(evidence: list[dict[str, Any]], limit: int = 4) -> str:
-    items = [f"{e['path']}:{e['line']}" if e.get("line") else e["path"] for e in evidence[:limit]]
+def _evidence_lines(evidence: list[dict[str, Any]], limit: int = 4) -> list[str]:
+    """One line per piece of evidence: where it is and what it shows."""
+    lines = [Evidence.from_json(e).shown() + (f"  {e['why']}" if e.get("why") else "") for e in evidence[:limit]]
     more = len(evidence) - limit
-    return ", ".join(items) + (f" (+{more} more)" if more > 0 else "")
+    if more > 0:
+        lines.append(f"(+{more} more in the JSON report)")
+    return lines
 
 
 def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
@@ -72,8 +77,8 @@ def render_readiness(readiness: dict[str, Any] | None, style: Callable[..., str]
                 continue
             status = style(f"{c['status']:<7}", fg=_STATUS_COLOUR.get(c["status"]))
             out.append(f"    {c['id']:<11} {status} {c['title']}")
-            if c["evidence"]:
-                out.append(style(f"{'':24}at {_where(c['evidence'])}", dim=True))
+            for line in _evidence_lines(c["evidence"]):
+                out.append(style(f"{'':24}at {line}", dim=True))
             if c["fix"]:
                 out.extend(_wrap(c["fix"], 100, " " * 24, " " * 24))
     out.append("")

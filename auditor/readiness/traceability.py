@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
-from auditor.ml.tracking import EXPERIMENT_TRACKERS, LOGGER_CALLBACKS, METRIC_LOGGING_CALLS, MODEL_REGISTRY_CALLS, PARAM_LOGGING_CALLS
+from auditor.ml.models import looks_like_model
+from auditor.ml.tracking import CONFIG_LOGGING_CALLS, EXPERIMENT_TRACKERS, LOGGER_CALLBACKS, METRIC_LOGGING_CALLS, PARAM_LOGGING_CALLS
 from auditor.model.project import CONFIG
 from auditor.readiness.index import Index
-from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, verdict
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, because, verdict
+from auditor.readiness.stores import model_artifact_logs, registrations
 
 _DVC_FILE = re.compile(r"(^|/)dvc\.(yaml|lock)$|\.dvc$")
 _LAKEFS = re.compile(r"lakefs", re.I)
@@ -25,38 +27,93 @@ _SEED_WORD = re.compile(r"seed", re.I)
 _CONFIG_LIBS = ("hydra", "omegaconf", "gin", "ml_collections", "pydantic_settings", "yaml", "tomllib", "toml",
                 "jsonargparse", "simple_parsing")
 _CLI_LIBS = ("argparse", "click", "typer", "fire", "absl.flags")
-_CONFIG_PATH = re.compile(r"(^|/)(conf|configs?|params|hparams|hyperparameters|experiments?)(/|[^/]*\.(ya?ml|toml|json)$)"
-                          r"|(^|/)params\.ya?ml$|(^|/)MLproject$", re.I)
+# Training configuration: files in config folders, or named as a config, params or hyperparameters.
+_CONFIG_PATH = re.compile(r"(^|/)(conf|configs?|hparams|hyperparameters)/[^/]+\.(ya?ml|toml|json)$"
+                          r"|(^|/)(config|params|hparams|hyperparameters)[^/]*\.(ya?ml|toml|json)$|(^|/)MLproject$", re.I)
 
 
 def _data_versioning(ix: Index) -> Verdict:
-    found = ix.files(_DVC_FILE) + ix.imports("dvc.api", "lakefs", "lakefs_client", "lakefs_sdk")
-    found += ix.configs(_LAKEFS) + ix.grep(_TIME_TRAVEL) + ix.markers("time-travel")
-    found += ix.configs(_DATA_VERSION_KEY, path_pattern=_CONFIG_PATH) + ix.calls("delta.tables.DeltaTable")
+    # Data pointers first (a `.dvc` file of a dataset says more than dvc.yaml); a pointer to a model
+    # is not evidence that the data is versioned.
+    dvc_files = [ev for ev in ix.files(_DVC_FILE) if not (ev.path.endswith(".dvc") and looks_like_model(ev.path[:-4], None))]
+    dvc_files.sort(key=lambda ev: not ev.path.endswith(".dvc"))
+    found = because("DVC versions the data", dvc_files)
+    found += because("reads data through a versioning API", ix.imports("dvc.api", "lakefs", "lakefs_client", "lakefs_sdk"))
+    found += because("lakeFS versions the data", ix.configs(_LAKEFS))
+    found += because("reads a table version (time travel)", ix.grep(_TIME_TRAVEL) + ix.markers("time-travel"))
+    found += because("the config pins a data version", ix.configs(_DATA_VERSION_KEY, path_pattern=_CONFIG_PATH))
+    found += because("reads a Delta table (time travel)", ix.calls("delta.tables.DeltaTable"))
     if found:
         return verdict("versioned", found)
-    artifacts = ix.calls("wandb.use_artifact", ".use_artifact", "mlflow.log_input", "mlflow.data", "datasets.load_dataset")
-    artifacts += [Evidence(p) for p in sorted(ix.project.files) if _DATA_FILE.search(p) and
-                  ix.project.git.last_commit_time(p) is not None][:3]
+    artifacts = because("data comes through a tracker or hub", ix.calls(
+        "wandb.use_artifact", ".use_artifact", "mlflow.log_input", "mlflow.data", "datasets.load_dataset"))
+    artifacts += [Evidence(p, None, None, "a dataset committed to git") for p in sorted(ix.project.files)
+                  if _DATA_FILE.search(p) and ix.project.git.last_commit_time(p) is not None][:3]
     if artifacts:
         return verdict("unversioned-source", artifacts)
     return verdict("none")
 
 
+def _dvc_stage_records(file, stage: str, spec: dict, records: dict[str, list[Evidence]]) -> None:
+    """What DVC records of one stage of a locked dvc.yaml."""
+    params = [str(p) for p in spec.get("params") or [] if isinstance(p, (str, dict))]
+    at_params = file.line_of("stages", stage, "params")
+    if params:
+        records["params"].append(Evidence(file.path, at_params, None, f"stage `{stage}` records its parameters in dvc.lock"))
+    if any(_SEED_WORD.search(p) for p in params):
+        records["seed"].append(Evidence(file.path, at_params, None, f"stage `{stage}` records its seed parameter in dvc.lock"))
+    if any(str(dep).endswith(".py") for dep in spec.get("deps") or []):
+        records["code"].append(Evidence(file.path, file.line_of("stages", stage, "deps"), None,
+                                        f"dvc.lock records the hash of the code stage `{stage}` ran"))
+    if spec.get("metrics"):
+        records["metrics"].append(Evidence(file.path, file.line_of("stages", stage, "metrics"), None,
+                                           f"stage `{stage}` writes metrics DVC tracks"))
+
+
+def _dvc_records(ix: Index) -> dict[str, list[Evidence]]:
+    """What DVC records of each run, from dvc.yaml when a dvc.lock is committed beside it: a stage's
+    `params:` (their values go into dvc.lock), `metrics:` files, and the hash of every dependency,
+    code included, so the commit of dvc.lock names the code, parameters and seed that made the model."""
+    records: dict[str, list[Evidence]] = {"tracker": [], "params": [], "metrics": [], "code": [], "seed": []}
+    locked = {f.path.rsplit("dvc.lock", 1)[0] for f in ix.project.files.values() if f.name == "dvc.lock"}
+    for file in ix.text_files((CONFIG,)):
+        if file.name != "dvc.yaml" or file.path.rsplit("dvc.yaml", 1)[0] not in locked or not isinstance(file.data, dict):
+            continue
+        stages = file.data.get("stages")
+        for stage, spec in (stages.items() if isinstance(stages, dict) else ()):
+            if isinstance(spec, dict):
+                _dvc_stage_records(file, stage, spec, records)
+        if file.data.get("metrics"):
+            records["metrics"].append(Evidence(file.path, file.line_of("metrics"), None, "metrics files DVC tracks"))
+        if any(records.values()):
+            records["tracker"].append(Evidence(file.path, None, None, "a DVC pipeline with a committed dvc.lock"))
+    return records
+
+
 def _experiment_tracking(ix: Index) -> Verdict:
-    tracker = ix.imports(*EXPERIMENT_TRACKERS, paths=ix.source_paths) + ix.configs(_SAGEMAKER_EXPERIMENTS)
+    dvc = _dvc_records(ix)
+    tracker = because("an experiment tracker", ix.imports(*EXPERIMENT_TRACKERS, paths=ix.source_paths) +
+                      ix.configs(_SAGEMAKER_EXPERIMENTS)) + dvc["tracker"]
     if not tracker:
         return verdict("no-tracker")
     # SageMaker training jobs record their hyperparameters and metric definitions with the job.
     callbacks = ix.calls(*LOGGER_CALLBACKS) + ix.configs(re.compile(r"^\s*(HyperParameters|MetricDefinitions):", re.M))
-    params = ix.calls(*PARAM_LOGGING_CALLS) + ix.kwargs("config", paths=[e.path for e in ix.calls("wandb.init")]) + callbacks
+    params = ix.calls(*PARAM_LOGGING_CALLS, *CONFIG_LOGGING_CALLS, paths=ix.source_paths) + callbacks
+    params += ix.kwargs("config", paths=[e.path for e in ix.calls("wandb.init")])
     params += ix.kwargs("hyperparameters", paths=ix.source_paths)
-    metrics = ix.calls(*METRIC_LOGGING_CALLS) + callbacks + ix.kwargs("metric_definitions", paths=ix.source_paths)
+    params = because("records parameters", params) + dvc["params"]
+    metrics = ix.calls(*METRIC_LOGGING_CALLS, paths=ix.source_paths) + callbacks + \
+        ix.kwargs("metric_definitions", paths=ix.source_paths)
     # Azure ML runs log with `run.log(name, value)`: a plain `.log` counts only next to the tracker's import.
     metrics += ix.methods("log", "log_row", "log_list", paths=[e.path for e in ix.imports("azureml.core")])
+    # dvclive's Live object logs metrics (`live.log_metric`, `live.summary`).
+    metrics += ix.methods("log_metric", "log_sklearn_plot", paths=[e.path for e in ix.imports("dvclive")])
+    metrics = because("records metrics", metrics) + dvc["metrics"]
     autocapture = ix.imports("mlflow", "wandb", "neptune", "comet_ml", "clearml")  # these log the git commit
-    git_sha = ix.string_args(_GIT_TAG_CALLS, _GIT_WORD) + ix.markers("git-sha", paths=ix.source_paths)
-    seed = ix.string_args((".log_param", ".log_params", ".set_tag", "wandb.config.update"), _SEED_WORD)
+    git_sha = because("records the code version", ix.string_args(_GIT_TAG_CALLS, _GIT_WORD) +
+                      ix.markers("git-sha", paths=ix.source_paths)) + dvc["code"]
+    seed = because("records the seed", ix.string_args((".log_param", ".log_params", ".set_tag", "wandb.config.update"),
+                                                      _SEED_WORD)) + dvc["seed"]
     missing = [label for label, ok in (("parameters", params), ("metrics", metrics),
                                         ("the git SHA", git_sha or autocapture), ("the seed", seed)) if not ok]
     found = tracker[:2] + params[:1] + metrics[:1] + git_sha[:1] + seed[:1]
@@ -67,25 +124,39 @@ def _experiment_tracking(ix: Index) -> Verdict:
 
 
 def _model_registry(ix: Index) -> Verdict:
-    registered = ix.calls(*MODEL_REGISTRY_CALLS) + ix.kwargs("registered_model_name")
-    registered += [ev for ev, _ in ix.uris(re.compile(r"^models:/"))]
+    registered = registrations(ix)
     if registered:
         return verdict("registered", registered)
-    logged = ix.calls(".log_model", "wandb.log_artifact", ".log_artifact", "wandb.Artifact") + \
+    logged = ix.calls(".log_model", "wandb.Artifact") + \
+        model_artifact_logs(ix, ix.calls("wandb.log_artifact", ".log_artifact")) + \
         ix.kwargs("save_artifact", "log_model", "log_checkpoints")
     if logged:
-        return verdict("logged", logged)
+        return verdict("logged", because("logs a model to the tracker", logged))
     return verdict("plain-files")
 
 
+# Helm templates and Kubernetes manifests configure a cluster (a template does not even parse as YAML).
+_CLUSTER_FOLDER = re.compile(r"(^|/)(templates|k8s|kubernetes|manifests|helm|charts?|kustomize)/", re.I)
+
+
+def _is_manifest(data: object) -> bool:
+    """A Kubernetes-style manifest (RBAC, a ConfigMap, a Deployment) configures a cluster, not training."""
+    docs = data if isinstance(data, list) else [data]
+    return any(isinstance(doc, dict) and "apiVersion" in doc and "kind" in doc for doc in docs)
+
+
 def _config_as_code(ix: Index) -> Verdict:
-    configs = [ev for ev in ix.files(_CONFIG_PATH) if ix.project.files[ev.path].kind == CONFIG]
-    libs = ix.imports(*_CONFIG_LIBS, paths=ix.source_paths)
+    configs = [Evidence(ev.path, None, None, "a configuration file") for ev in ix.files(_CONFIG_PATH)
+               if ix.project.files[ev.path].kind == CONFIG and ev.path not in ix.ci_paths
+               and not _CLUSTER_FOLDER.search(ev.path)
+               and not _is_manifest(ix.project.files[ev.path].data)]
+    libs = because("loads configuration", ix.imports(*_CONFIG_LIBS, paths=ix.source_paths))
     if configs and (libs or ix.calls("yaml.safe_load", "json.load", "hydra.main")):
         return verdict("loaded-configs", configs[:3] + libs[:2])
     if configs or libs or ix.imports("hydra", "omegaconf"):
         return verdict("hydra" if ix.imports("hydra", "omegaconf") else "configs-not-loaded", configs + libs)
-    cli = ix.imports(*_CLI_LIBS, paths=ix.pipeline_paths or ix.source_paths)
+    # Flags of a repository script (a CI helper) are not the training configuration.
+    cli = because("training reads command-line flags", ix.imports(*_CLI_LIBS, paths=ix.pipeline_paths))
     if cli:
         return verdict("cli-only", cli)
     return verdict("none")

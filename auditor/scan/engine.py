@@ -38,7 +38,8 @@ from auditor.scan.suppress import apply as apply_suppressions
 if TYPE_CHECKING:
     from auditor.analysis.program import ProgramGraph
 
-from auditor.scan.worker import NOTEBOOK_CELLS, SourceJob, SourceResult, analyse_batch, init_worker, to_cell
+from auditor.model.sources import NOTEBOOK_CELLS, to_cell
+from auditor.scan.worker import SourceJob, SourceResult, analyse_batch, init_worker
 
 # Below this much Python, starting worker processes costs more than it saves (bench/).
 PARALLEL_MIN_BYTES = 800_000

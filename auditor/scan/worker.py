@@ -25,7 +25,7 @@ from auditor.ml.teaching import exercise_blank
 from auditor.model.excerpt import attach as attach_excerpts
 from auditor.model.factstore import digest as facts_digest
 from auditor.model.factstore import encode_facts
-from auditor.model.sources import NotText, decode_text, parse_notebook
+from auditor.model.sources import NOTEBOOK_CELLS, NotText, cell_starts, decode_text, parse_notebook
 from auditor.rule import ModuleRule
 
 
@@ -120,28 +120,6 @@ def _parse_error(job: SourceJob, line: int | None, cell: int | None, message: st
                                                  else "the file is not analysed further"),
         anchor=message, evidence={"error": message, "text": text[:200]},
     ).to_json() | {"anchor": message}
-
-
-NOTEBOOK_CELLS = "notebook-cells"
-
-
-def cell_starts(line_map: list[tuple[int, int]]) -> list[list[int]]:
-    """[cell number, first line of the cell in the joined code] for each code cell."""
-    starts: list[list[int]] = []
-    for index, (cell, line_in_cell) in enumerate(line_map, start=1):
-        if line_in_cell == 1:
-            starts.append([cell, index])
-    return starts
-
-
-def to_cell(starts: list[list[int]], line: int) -> tuple[int, int] | None:
-    """(cell, line in the cell) of a line of the joined notebook code."""
-    found = None
-    for cell, first in starts:
-        if first > line:
-            break
-        found = (cell, line - first + 1)
-    return found
 
 
 # Notebooks carry their outputs (plots, tables) in the file: the size limit applies to the code

@@ -1,0 +1,143 @@
+"""How ML systems are operated, as the readiness checks recognise it from values, not from words:
+alerts that are switched on, releases that send a share of traffic to a new model, and version
+references that name a version rather than a placeholder. Each entry says what makes it count,
+with an example that counts and one that does not (tests/test_readiness_truth.py runs them)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+# -- alerts --------------------------------------------------------------------------------------
+# Orchestrator settings that send a notice when a task fails, counted only when switched on:
+#   counts:     default_args = {"owner": "ml", "email": ["ml@x.io"]}       (Airflow mails on failure by default)
+#   counts:     DAG(..., on_failure_callback=page_the_team)
+#   not counted: {"owner": "ml", "email": ["ml@x.io"], "email_on_failure": False}
+#   not counted: props["owner"]["email"]                                    (an address is not an alert)
+FAILURE_SWITCHES = frozenset({"email_on_failure", "email_on_retry"})
+FAILURE_CALLBACKS = frozenset({"on_failure_callback", "sla_miss_callback", "on_retry_callback"})
+# Keys of Airflow's default_args, so that an "email" key beside them is a task's notice address.
+AIRFLOW_TASK_KEYS = frozenset({"owner", "retries", "retry_delay", "depends_on_past", "start_date", "email_on_failure",
+                               "email_on_retry", "execution_timeout"})
+
+
+def failure_notices(keys: dict[str, Any]) -> list[str]:
+    """The settings among one dict literal's or call's ``keys`` (name -> value node or literal) that
+    send a notice on failure. A value is ``False``/``None`` when it is that literal, anything else
+    otherwise (a list of addresses, a callback, a variable)."""
+    found = [key for key in FAILURE_SWITCHES if keys.get(key, False) is True]
+    found += [key for key in FAILURE_CALLBACKS if key in keys and keys[key] not in (None, False, ())]
+    mails_off = keys.get("email_on_failure", True) is False
+    if keys.get("email") not in (None, False, (), "") and not mails_off and AIRFLOW_TASK_KEYS & set(keys):
+        found.append("email")
+    return sorted(found)
+
+
+# CI steps that tell people a run failed: a step that runs on failure and posts or mails.
+#   counts:      - if: failure()  /  uses: slackapi/slack-github-action@v1
+#   not counted: - name: Notify on success  (no failure condition)
+#   not counted: "client_email": "${{ secrets.CLIENT_EMAIL }}"
+CI_ON_FAILURE = re.compile(r"\bfailure\(\)|^\s*when:\s*on_failure\b|\bon_failure\b", re.M)
+CI_NOTICE = re.compile(r"slack|mattermost|teams|discord|pagerduty|opsgenie|sendmail|mail-action|send-mail|webhook", re.I)
+
+
+# -- gradual release -----------------------------------------------------------------------------
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip().rstrip("%"))
+        except ValueError:
+            return None
+    return None
+
+
+def _shares(values: list[Any]) -> bool:
+    """Two or more targets each get a positive share: the old model keeps some traffic."""
+    return sum(1 for value in values if (_number(value) or 0) > 0) >= 2
+
+
+def _weights(items: Any, key: str, default: float | None = None) -> list[Any]:
+    if not isinstance(items, list):
+        return []
+    return [item.get(key, default) for item in items if isinstance(item, dict)]
+
+
+def _canary_percent(value: Any) -> bool:
+    share = _number(value)
+    return share is not None and 0 < share < 100
+
+
+# Key -> (test of its value, what a passing value means). Keys are looked for at any depth of a
+# parsed YAML or JSON deploy manifest, with the path to them, so the evidence is the exact line.
+#   counts:      canaryTrafficPercent: 10                      (KServe)
+#   not counted: canaryTrafficPercent: 100
+#   counts:      route: [{destination: a, weight: 90}, {destination: b, weight: 10}]   (Istio)
+#   not counted: route: [{destination: a, weight: 100}]
+#   counts:      traffic: {blue: 90, green: 10}               (Azure ML online endpoint)
+#   not counted: traffic_split: {"0": 100}                      (every request to one model)
+TRAFFIC_KEYS: dict[str, tuple[Any, str]] = {
+    "canaryTrafficPercent": (_canary_percent, "KServe sends this share of traffic to the new model"),
+    "route": (lambda v: _shares(_weights(v, "weight")), "routes split traffic between two versions (Istio)"),
+    "backendRefs": (lambda v: _shares(_weights(v, "weight", 1)), "backends share traffic (Gateway API)"),
+    "backends": (lambda v: _shares(_weights(v, "weight")), "backends share traffic (SMI TrafficSplit)"),
+    "predictors": (lambda v: _shares(_weights(v, "traffic")), "predictors share traffic (Seldon)"),
+    "ProductionVariants": (lambda v: _shares(_weights(v, "InitialVariantWeight")),
+                           "endpoint variants share traffic (SageMaker)"),
+    "traffic": (lambda v: _shares(_weights(v, "percent")) or (isinstance(v, dict) and _shares(list(v.values()))),
+                "traffic is split between deployments (Knative, Azure ML)"),
+    "trafficSplit": (lambda v: isinstance(v, dict) and _shares(list(v.values())), "traffic is split (Vertex AI)"),
+    "traffic_split": (lambda v: isinstance(v, dict) and _shares(list(v.values())), "traffic is split (Vertex AI)"),
+    "TrafficRoutingConfiguration": (lambda v: isinstance(v, dict) and str(v.get("Type", "")).upper() in ("CANARY", "LINEAR"),
+                                    "SageMaker shifts traffic in steps"),
+    "DeploymentPreference": (lambda v: isinstance(v, dict) and str(v.get("Type", "")).startswith(("Canary", "Linear")),
+                             "CodeDeploy shifts traffic in steps"),
+    "canary": (lambda v: isinstance(v, dict) and bool(v.get("steps") or v.get("trafficRouting")),
+               "Argo Rollouts releases in canary steps"),
+    "blueGreen": (lambda v: isinstance(v, dict) and bool(v.get("activeService")), "Argo Rollouts releases blue-green"),
+}
+# A Flagger `Canary` resource is a gradual release by its kind.
+GRADUAL_KINDS = {("flagger.app", "Canary"): "Flagger releases the new version in canary steps"}
+
+
+def gradual_release(doc: Any, path: tuple = (), depth: int = 0) -> Iterator[tuple[tuple, str]]:
+    """(key path, what it means) of each place in a parsed manifest that sends a share of traffic to a
+    new model while the rest stays on the old one."""
+    if depth > 12:
+        return
+    if isinstance(doc, dict):
+        api, kind = str(doc.get("apiVersion", "")), doc.get("kind")
+        for (group, name), meaning in GRADUAL_KINDS.items():
+            if kind == name and api.startswith(group):
+                yield (*path, "kind"), meaning
+        for key, value in doc.items():
+            test = TRAFFIC_KEYS.get(key) if isinstance(key, str) else None
+            if test is not None and test[0](value):
+                yield (*path, key), test[1]
+            else:
+                yield from gradual_release(value, (*path, key), depth + 1)
+    elif isinstance(doc, list):
+        for index, item in enumerate(doc):
+            yield from gradual_release(item, (*path, index), depth + 1)
+
+
+# A command-line traffic split with two shares: `--traffic "blue=90 green=10"`, `--traffic-split=a=50,b=50`.
+CLI_TRAFFIC_SPLIT = re.compile(r"--traffic(-split)?[=\s]+[\"']?[\w.-]+=0*[1-9]\d*[,\s]+[\w.-]+=0*[1-9]\d*")
+
+
+# -- version references --------------------------------------------------------------------------
+# A value that names a version of a model: a number as its own path part or tag, a `v3`, an alias,
+# a digest, or a value templated at deploy time.
+#   counts:      models:/churn/3, gs://models/churn/v12/, image:1.4.2, @sha256:ab12..., ${MODEL_VERSION}
+#   not counted: gs://[YOUR_BUCKET]/resnet_101   (a placeholder, and 101 is part of the name)
+PINNED_VERSION = re.compile(r"(^|[/@:=])v?\d+(\.\d+)*(/|$)|[_/-]v\d+(\.\d+)*\b|@(sha256:)?\w+|[0-9a-f]{12,}|\$\{?\w+|\{\{",
+                            re.I)
+PLACEHOLDER = re.compile(r"\[[A-Z_ -]+\]|<[\w -]+>|\byour[_-]|\bYOUR_|\bbucket[_-]name\b|\bexample\b|"
+                         r"\bxxx+\b|changeme", re.I)
+
+
+def names_a_version(value: str) -> bool:
+    return not PLACEHOLDER.search(value) and bool(PINNED_VERSION.search(value))
