@@ -90,6 +90,9 @@ KEYWORD_TRAPS = [
                     "train.py": "import yaml\n"}),
     ("R-ROLL-04", {".github/workflows/ci.yml": "on:\n  push:  # for a full deployment\njobs:\n  t:\n    steps:\n"
                                               "      - run: pytest\n"}),
+    ("R-ROLL-04", {"scripts/install.sh": "#!/bin/sh\nif [ -z \"${DEPLOYMENT_NAME}\" ]; then\n  echo 'usage: install.sh "
+                                         "[DEPLOYMENT_NAME]'\nfi\nterraform apply\nhelm install mlflow ./chart\n"
+                                         "kubectl apply -k github.com/kubeflow/pipelines/manifests/kustomize/base\n"}),
 ]
 
 

@@ -21,13 +21,19 @@ _MODEL_REF = re.compile(  # a whole key: `--saved_model_path=` of a training job
     r"ModelPackageArn|MODEL_NAME_OR_PATH|MODEL_PATH|model_path|MODEL_TAG|model_tag)[\"']?\s*[:=]\s*(?:!\w+\s+)?[\"']?"
     r"([^\s\"'#,}]+)")  # `!Sub` and other YAML tags (CloudFormation) come before the value
 _DEPLOY = re.compile(
-    r"\b(deploy\w*|kubectl\s+(apply|set\s+image|rollout)|helm\s+(upgrade|install)|terraform\s+apply|"
+    # `deploy` as a word or command, not an environment variable (`DEPLOYMENT_NAME`, `${DEPLOY_ENV}`); `terraform
+    # apply` provisions infrastructure, which is not releasing a model.
+    r"(?<![$\w{])((?-i:[Dd]eploy)\w*|kubectl\s+(apply|set\s+image|rollout)|helm\s+(upgrade|install)|"
     r"gcloud\s+[\w\s-]*deploy|aws\s+(ecs|sagemaker|lambda)\s+\S*(update|create)|sam\s+deploy|cdk\s+deploy|"
     r"serverless\s+deploy|argocd|az\s+ml\s+online-(deployment|endpoint)|anyscale\s+service|"
     r"bentoml\s+deploy|modal\s+deploy|fly\s+deploy|serve\s+deploy|create_endpoint|update_endpoint)\b", re.I)
 _GITOPS = re.compile(r"AWS::CodePipeline::Pipeline|AWS::CodeDeploy|argoproj\.io/v1alpha1[\s\S]{0,200}kind:\s*Application"
                      r"|kind:\s*(Rollout|Canary|InferenceService|SeldonDeployment)\b")
-_NOT_MODEL_DEPLOY = re.compile(r"pages|mkdocs|gh-deploy|docs|documentation|sphinx|pypi|twine|npm", re.I)
+# Deploys of documentation and packages, usage lines, and installs of the platform itself (a tracking
+# server, Kubeflow's manifests, monitoring) are not a path for releasing a model.
+_NOT_MODEL_DEPLOY = re.compile(r"pages|mkdocs|gh-deploy|docs|documentation|sphinx|pypi|twine|npm|^\s*echo\b|usage:|"
+                               r"github\.com/|helm\s+(install|upgrade)\s+(--\S+\s+)*(mlflow|kubeflow|prometheus|grafana|"
+                               r"airflow|argo|istio|cert-manager|ingress)", re.I)
 # A deploy word in a CI file counts on a command, not on a workflow's, job's or step's name.
 _NOT_DEPLOY_STEP = re.compile(rf"{_NOT_MODEL_DEPLOY.pattern}|^\s*-?\s*(name|description):", re.I)
 _IMAGE_PUSH = re.compile(r"docker\s+push|docker/build-push-action|push:\s*true", re.I)

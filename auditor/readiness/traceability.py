@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 
-from auditor.ml.models import looks_like_model
+from auditor.ml.models import MODEL_SUFFIXES, looks_like_model
 from auditor.ml.tracking import CONFIG_LOGGING_CALLS, EXPERIMENT_TRACKERS, LOGGER_CALLBACKS, METRIC_LOGGING_CALLS, PARAM_LOGGING_CALLS
 from auditor.model.project import CONFIG
 from auditor.readiness.index import Index
@@ -32,10 +33,15 @@ _CONFIG_PATH = re.compile(r"(^|/)(conf|configs?|hparams|hyperparameters)/[^/]+\.
                           r"|(^|/)(config|params|hparams|hyperparameters)[^/]*\.(ya?ml|toml|json)$|(^|/)MLproject$", re.I)
 
 
+def _holds_model(path: str) -> bool:
+    """A `.dvc` pointer's file is a model or a pickled object rather than a dataset."""
+    return looks_like_model(path, None) or PurePosixPath(path).suffix.lower() in MODEL_SUFFIXES
+
+
 def _data_versioning(ix: Index) -> Verdict:
     # Data pointers first (a `.dvc` file of a dataset says more than dvc.yaml); a pointer to a model
     # is not evidence that the data is versioned.
-    dvc_files = [ev for ev in ix.files(_DVC_FILE) if not (ev.path.endswith(".dvc") and looks_like_model(ev.path[:-4], None))]
+    dvc_files = [ev for ev in ix.files(_DVC_FILE) if not (ev.path.endswith(".dvc") and _holds_model(ev.path[:-4]))]
     dvc_files.sort(key=lambda ev: not ev.path.endswith(".dvc"))
     found = because("DVC versions the data", dvc_files)
     found += because("reads data through a versioning API", ix.imports("dvc.api", "lakefs", "lakefs_client", "lakefs_sdk"))
