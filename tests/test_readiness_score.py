@@ -42,7 +42,7 @@ def test_json_shape(tmp_path):
     for dim in r["dimensions"].values():
         assert set(dim) == {"score", "weight", "checks"}
         for c in dim["checks"]:
-            assert set(c) == {"id", "title", "status", "evidence", "fix"}
+            assert set(c) == {"id", "title", "status", "evidence", "fix", "rejected"}
             assert c["status"] in ("pass", "partial", "fail")
             assert all(set(e) == {"path", "line", "cell", "why"} for e in c["evidence"])
     ids = [c["id"] for d in r["dimensions"].values() for c in d["checks"]]

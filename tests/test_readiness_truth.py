@@ -233,3 +233,26 @@ def test_a_lock_file_with_installs_outside_it_is_partial_not_every_dependency_pi
     dependencies = check(result, "R-REPRO-02")
     assert dependencies["status"] == "partial"
     assert "outside it" in dependencies["fix"]
+
+
+def test_candidates_that_do_not_count_are_listed_with_why_not(tmp_path):
+    from click.testing import CliRunner
+
+    from auditor.cli.main import main
+
+    files = {"k8s/isvc.yaml": "kind: InferenceService\nspec:\n  predictor:\n    canaryTrafficPercent: 100\n"
+                              "    storageUri: gs://[YOUR_BUCKET]/resnet_101\n",
+             "dags/train.py": "from airflow import DAG\n"
+                              "args = {'owner': 'ml', 'email': ['ml@x.io'], 'email_on_failure': False}\n",
+             "data/model.pkl.dvc": "outs:\n- md5: 1\n  path: model.pkl\n",
+             "data/raw.csv.dvc": "outs:\n- md5: 2\n  path: raw.csv\n"}
+    result = readiness(tmp_path, files)
+    rejected = {c: [e["why"] for e in check(result, c)["rejected"]] for c in ("R-REL-03", "R-ROLL-03", "R-MON-06",
+                                                                               "R-TRACE-01")}
+    assert rejected["R-REL-03"] == ["`canaryTrafficPercent` sends every request to one version"]
+    assert rejected["R-ROLL-03"] == ["`gs://[YOUR_BUCKET]/resnet_101` is a placeholder, not a version"]
+    assert rejected["R-MON-06"] == ["`email_on_failure` is False: the task's e-mail is never sent"]
+    assert rejected["R-TRACE-01"] == ["points at a model or a pickled object, not training data"]
+    assert check(result, "R-TRACE-01")["status"] == "pass"  # the dataset's pointer still counts
+    out = CliRunner().invoke(main, ["scan", str(tmp_path / "repo"), "-v", "--no-cache"]).output
+    assert "not counted: k8s/isvc.yaml:4  `canaryTrafficPercent` sends every request to one version" in out

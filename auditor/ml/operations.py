@@ -33,6 +33,13 @@ def failure_notices(keys: dict[str, Any]) -> list[str]:
     return sorted(found)
 
 
+def failure_notices_off(keys: dict[str, Any]) -> list[str]:
+    """Notices a reader may take for alerts that are switched off: an Airflow task's e-mail with
+    ``email_on_failure`` False."""
+    has_mail = keys.get("email") not in (None, False, (), "") and AIRFLOW_TASK_KEYS & set(keys)
+    return ["email_on_failure"] if has_mail and keys.get("email_on_failure") is False else []
+
+
 # CI steps that tell people a run failed: a step that runs on failure and posts or mails.
 #   counts:      - if: failure()  /  uses: slackapi/slack-github-action@v1
 #   not counted: - name: Notify on success  (no failure condition)
@@ -71,57 +78,80 @@ def _canary_percent(value: Any) -> bool:
     return share is not None and 0 < share < 100
 
 
-# Key -> (test of its value, what a passing value means). Keys are looked for at any depth of a
-# parsed YAML or JSON deploy manifest, with the path to them, so the evidence is the exact line.
+def _weighted_list(key: str, default: float | None = None):
+    """(is it a weighted list, do two of its targets get a share) for a list of targets weighted by ``key``."""
+    def shape(value: Any) -> bool:
+        return any(w is not None for w in _weights(value, key, default)) and (default is None or bool(value))
+    return shape, lambda value: _shares(_weights(value, key, default))
+
+
+def _share_map(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and all(_number(v) is not None for v in value.values())
+
+
+def _typed(value: Any) -> bool:
+    return isinstance(value, dict) and "Type" in value
+
+
+# Key -> (is the value a traffic setting, does it count, what a counting value means). Keys are
+# looked for at any depth of a parsed YAML or JSON deploy manifest, with the path to them, so the
+# evidence is the exact line; a value of the right shape that does not count is shown with -v.
 #   counts:      canaryTrafficPercent: 10                      (KServe)
 #   not counted: canaryTrafficPercent: 100
 #   counts:      route: [{destination: a, weight: 90}, {destination: b, weight: 10}]   (Istio)
 #   not counted: route: [{destination: a, weight: 100}]
 #   counts:      traffic: {blue: 90, green: 10}               (Azure ML online endpoint)
 #   not counted: traffic_split: {"0": 100}                      (every request to one model)
-TRAFFIC_KEYS: dict[str, tuple[Any, str]] = {
-    "canaryTrafficPercent": (_canary_percent, "KServe sends this share of traffic to the new model"),
-    "route": (lambda v: _shares(_weights(v, "weight")), "routes split traffic between two versions (Istio)"),
-    "backendRefs": (lambda v: _shares(_weights(v, "weight", 1)), "backends share traffic (Gateway API)"),
-    "backends": (lambda v: _shares(_weights(v, "weight")), "backends share traffic (SMI TrafficSplit)"),
-    "predictors": (lambda v: _shares(_weights(v, "traffic")), "predictors share traffic (Seldon)"),
-    "ProductionVariants": (lambda v: _shares(_weights(v, "InitialVariantWeight")),
-                           "endpoint variants share traffic (SageMaker)"),
-    "traffic": (lambda v: _shares(_weights(v, "percent")) or (isinstance(v, dict) and _shares(list(v.values()))),
+TRAFFIC_KEYS: dict[str, tuple[Any, Any, str]] = {
+    "canaryTrafficPercent": (lambda v: _number(v) is not None, _canary_percent,
+                             "KServe sends this share of traffic to the new model"),
+    "route": (*_weighted_list("weight"), "routes split traffic between two versions (Istio)"),
+    "backendRefs": (*_weighted_list("weight", 1), "backends share traffic (Gateway API)"),
+    "backends": (*_weighted_list("weight"), "backends share traffic (SMI TrafficSplit)"),
+    "predictors": (*_weighted_list("traffic"), "predictors share traffic (Seldon)"),
+    "ProductionVariants": (*_weighted_list("InitialVariantWeight"), "endpoint variants share traffic (SageMaker)"),
+    "traffic": (lambda v: _share_map(v) or _weighted_list("percent")[0](v),
+                lambda v: _shares(_weights(v, "percent")) or (_share_map(v) and _shares(list(v.values()))),
                 "traffic is split between deployments (Knative, Azure ML)"),
-    "trafficSplit": (lambda v: isinstance(v, dict) and _shares(list(v.values())), "traffic is split (Vertex AI)"),
-    "traffic_split": (lambda v: isinstance(v, dict) and _shares(list(v.values())), "traffic is split (Vertex AI)"),
-    "TrafficRoutingConfiguration": (lambda v: isinstance(v, dict) and str(v.get("Type", "")).upper() in ("CANARY", "LINEAR"),
+    "trafficSplit": (_share_map, lambda v: _shares(list(v.values())), "traffic is split (Vertex AI)"),
+    "traffic_split": (_share_map, lambda v: _shares(list(v.values())), "traffic is split (Vertex AI)"),
+    "TrafficRoutingConfiguration": (_typed, lambda v: str(v.get("Type", "")).upper() in ("CANARY", "LINEAR"),
                                     "SageMaker shifts traffic in steps"),
-    "DeploymentPreference": (lambda v: isinstance(v, dict) and str(v.get("Type", "")).startswith(("Canary", "Linear")),
+    "DeploymentPreference": (_typed, lambda v: str(v.get("Type", "")).startswith(("Canary", "Linear")),
                              "CodeDeploy shifts traffic in steps"),
-    "canary": (lambda v: isinstance(v, dict) and bool(v.get("steps") or v.get("trafficRouting")),
+    "canary": (lambda v: isinstance(v, dict) and bool(v.get("steps") or v.get("trafficRouting")), lambda v: True,
                "Argo Rollouts releases in canary steps"),
-    "blueGreen": (lambda v: isinstance(v, dict) and bool(v.get("activeService")), "Argo Rollouts releases blue-green"),
+    "blueGreen": (lambda v: isinstance(v, dict) and bool(v.get("activeService")), lambda v: True,
+                  "Argo Rollouts releases blue-green"),
 }
 # A Flagger `Canary` resource is a gradual release by its kind.
 GRADUAL_KINDS = {("flagger.app", "Canary"): "Flagger releases the new version in canary steps"}
 
 
-def gradual_release(doc: Any, path: tuple = (), depth: int = 0) -> Iterator[tuple[tuple, str]]:
-    """(key path, what it means) of each place in a parsed manifest that sends a share of traffic to a
-    new model while the rest stays on the old one."""
+def traffic_settings(doc: Any, path: tuple = (), depth: int = 0) -> Iterator[tuple[tuple, str, bool]]:
+    """(key path, what it means, whether it counts) of each traffic setting of a parsed manifest: it
+    counts when it sends a share of traffic to a new model while the rest stays on the old one."""
     if depth > 12:
         return
     if isinstance(doc, dict):
         api, kind = str(doc.get("apiVersion", "")), doc.get("kind")
         for (group, name), meaning in GRADUAL_KINDS.items():
             if kind == name and api.startswith(group):
-                yield (*path, "kind"), meaning
+                yield (*path, "kind"), meaning, True
         for key, value in doc.items():
-            test = TRAFFIC_KEYS.get(key) if isinstance(key, str) else None
-            if test is not None and test[0](value):
-                yield (*path, key), test[1]
+            entry = TRAFFIC_KEYS.get(key) if isinstance(key, str) else None
+            if entry is not None and entry[0](value):
+                yield (*path, key), entry[2], bool(entry[1](value))
             else:
-                yield from gradual_release(value, (*path, key), depth + 1)
+                yield from traffic_settings(value, (*path, key), depth + 1)
     elif isinstance(doc, list):
         for index, item in enumerate(doc):
-            yield from gradual_release(item, (*path, index), depth + 1)
+            yield from traffic_settings(item, (*path, index), depth + 1)
+
+
+def gradual_release(doc: Any) -> list[tuple[tuple, str]]:
+    """The traffic settings of a manifest that count as a gradual release."""
+    return [(key_path, meaning) for key_path, meaning, counts in traffic_settings(doc) if counts]
 
 
 # A command-line traffic split with two shares: `--traffic "blue=90 green=10"`, `--traffic-split=a=50,b=50`.

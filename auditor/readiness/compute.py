@@ -128,6 +128,11 @@ def _merge_checks(per_unit: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
         for item in check["evidence"]:
             if item not in evidence and len(evidence) < MAX_EVIDENCE:
                 evidence.append(item)
+    rejected: list[dict[str, Any]] = []
+    for _, check in per_unit:
+        for item in check.get("rejected", ()):
+            if item not in rejected and len(rejected) < MAX_EVIDENCE:
+                rejected.append(item)
     missing = [unit for unit, check in per_unit if check["status"] != PASS]
     if not missing:
         fix = first["fix"]
@@ -135,5 +140,6 @@ def _merge_checks(per_unit: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
         named = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
         example = next(check for _, check in per_unit if check["status"] != PASS)
         fix = f"Not met in {len(missing)} of {len(per_unit)} units ({named}). {example['fix']}"
-    return {"id": first["id"], "title": first["title"], "status": status, "evidence": evidence, "fix": fix}
+    return {"id": first["id"], "title": first["title"], "status": status, "evidence": evidence, "fix": fix,
+            "rejected": rejected}
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from auditor.analysis.pymodule import Extractor
 from auditor.ml.models import MODEL_LOAD_CALLS, MODEL_LOAD_METHODS, MODEL_PATH_WORD, MODEL_SAVE_CALLS, MODEL_SAVE_METHODS
-from auditor.ml.operations import failure_notices
+from auditor.ml.operations import failure_notices, failure_notices_off
 
 MAX_ENTRIES = 300  # per table and module: a generated 50k-line module must not bloat the cache
 
@@ -124,6 +124,7 @@ class _Walker:
         self.main = False
         self.defs: dict[str, int] = {}
         self.notices: dict[str, int] = {}  # failure notices switched on (auditor/ml/operations.py) -> line
+        self.notices_off: dict[str, int] = {}  # ... and switched off
 
     # -- helpers --------------------------------------------------------------------------------
     @staticmethod
@@ -269,6 +270,8 @@ class _Walker:
     def _notices(self, keys: dict[str, Any], line: int) -> None:
         for notice in failure_notices(keys) if keys else ():
             self._put(self.notices, notice, line)
+        for notice in failure_notices_off(keys) if keys else ():
+            self._put(self.notices_off, notice, line)
 
     def _call(self, node: ast.Call, line: int) -> None:
         self._notices({kw.arg: _literal(kw.value) for kw in node.keywords if kw.arg}, line)
@@ -318,6 +321,7 @@ class _Walker:
             "imports": self.imports, "calls": self.calls, "methods": self.methods, "kwargs": self.kwargs,
             "markers": self.markers, "uris": self.uris, "strings": self.strings, "saves": self.saves,
             "loads": self.loads, "defs": self.defs, "main": self.main, "notices": self.notices,
+            "notices_off": self.notices_off,
         }
 
 

@@ -205,9 +205,12 @@ class Index:
     def markers(self, *names: str, paths: Iterable[str] | None = None) -> list[Evidence]:
         return self._table("markers", names, paths)
 
-    def notices(self, paths: Iterable[str] | None = None) -> list[Evidence]:
+    def notices(self, paths: Iterable[str] | None = None, switched_off: bool = False) -> list[Evidence]:
         """Failure notices switched on in the code (auditor/ml/operations.py: an Airflow task's e-mail
-        with mails on failure left on, a failure callback)."""
+        with mails on failure left on, a failure callback), or with ``switched_off`` those turned off."""
+        if switched_off:
+            return [Evidence(ev.path, ev.line, ev.cell, "`email_on_failure` is False: the task's e-mail is never sent")
+                    for ev in self._table("notices_off", ("email_on_failure",), paths)]
         return self._table("notices", _NOTICES, paths)
 
     def defs(self, pattern: re.Pattern, paths: Iterable[str] | None = None) -> list[Evidence]:

@@ -68,20 +68,22 @@ class Check:
     evidence: list[Evidence] = field(default_factory=list)
     fix: str = ""  # for pass: what was found; otherwise what is missing and how to fix it
     points: float | None = None  # None: from the status; findings checks score continuously
+    rejected: list[Evidence] = field(default_factory=list)  # candidates that did not count, each with why
 
     def score(self) -> float:
         return POINTS[self.status] if self.points is None else self.points
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "status": self.status,
-                "evidence": [e.to_json() for e in self.evidence], "fix": self.fix}
+                "evidence": [e.to_json() for e in self.evidence], "fix": self.fix,
+                "rejected": [e.to_json() for e in self.rejected]}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Check":
         """A check gathered by an earlier scan (findings checks, which score continuously, are
         never stored: they are judged afresh)."""
-        return cls(data["id"], data["title"], data["status"],
-                   [Evidence.from_json(e) for e in data["evidence"]], data["fix"])
+        return cls(data["id"], data["title"], data["status"], [Evidence.from_json(e) for e in data["evidence"]],
+                   data["fix"], rejected=[Evidence.from_json(e) for e in data.get("rejected", ())])
 
 
 @dataclass
@@ -123,10 +125,12 @@ class Verdict:
     found: Iterable = ()
     values: dict[str, Any] = field(default_factory=dict)
     points: float | None = None
+    rejected: Iterable = ()  # candidates looked at and not counted, each saying why (shown with -v)
 
 
-def verdict(rung: str, found: Iterable = (), points: float | None = None, **values: Any) -> Verdict:
-    return Verdict(rung, tuple(found), values, points)
+def verdict(rung: str, found: Iterable = (), points: float | None = None, *, rejected: Iterable = (),
+            **values: Any) -> Verdict:
+    return Verdict(rung, tuple(found), values, points, tuple(rejected))
 
 
 def apply_ladder(id: str, title: str, ladder: tuple[Rung, ...], reached: Verdict) -> Check:
@@ -134,7 +138,8 @@ def apply_ladder(id: str, title: str, ladder: tuple[Rung, ...], reached: Verdict
     for rung in ladder:
         if rung.key == reached.rung:
             text = rung.text.format(**reached.values) if reached.values else rung.text
-            return Check(id, title, rung.status, evidence(reached.found), text, reached.points)
+            return Check(id, title, rung.status, evidence(reached.found), text, reached.points,
+                         evidence(reached.rejected))
     raise KeyError(f"{id} has no rung {reached.rung!r}")
 
 

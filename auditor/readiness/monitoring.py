@@ -130,9 +130,10 @@ def _alerting(ix: Index) -> Verdict:
     orchestrated = [e.path for e in ix.imports(*PIPELINE_ORCHESTRATORS, paths=ix.source_paths)]
     notify = because("notifies on failure", ix.imports(*ALERT_LIBS, paths=ix.source_paths) +
                      ix.notices(paths=orchestrated)) + _ci_failure_notices(ix)
+    switched_off = ix.notices(paths=orchestrated, switched_off=True)
     if notify:
-        return verdict("failure-notices", notify)
-    return verdict("none")
+        return verdict("failure-notices", notify, rejected=switched_off)
+    return verdict("none", rejected=switched_off)
 
 
 structured_logging = ReadinessCheck(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.ml.operations import CLI_TRAFFIC_SPLIT, gradual_release
+from auditor.ml.operations import CLI_TRAFFIC_SPLIT, traffic_settings
 from auditor.model.project import BUILD, CONFIG, SCRIPT
 from auditor.readiness.debt import findings_check
 from auditor.readiness.index import Index
@@ -44,28 +44,34 @@ def _shadow_mode(ix: Index) -> Verdict:
     return verdict("none")
 
 
-def _manifest_splits(ix: Index) -> list[Evidence]:
-    """Deploy manifests whose values send a share of traffic to a new model (auditor/ml/operations.py)."""
-    found = []
+def _manifest_splits(ix: Index) -> tuple[list[Evidence], list[Evidence]]:
+    """Traffic settings of deploy manifests (auditor/ml/operations.py): those that send a share of
+    traffic to a new model, and those that send every request to one version."""
+    found, rejected = [], []
     for file in ix.text_files((CONFIG,)):
         if file.path in ix.ci_paths:
             continue
-        for key_path, meaning in gradual_release(file.data):
-            found.append(Evidence(file.path, file.line_of(*key_path), None, meaning))
-    return found
+        for key_path, meaning, counts in traffic_settings(file.data):
+            where = file.line_of(*key_path)
+            if counts:
+                found.append(Evidence(file.path, where, None, meaning))
+            else:
+                rejected.append(Evidence(file.path, where, None, f"`{key_path[-1]}` sends every request to one version"))
+    return found, rejected
 
 
 def _canary(ix: Index) -> Verdict:
     # Only values that split traffic count: a weight of 100, `traffic_split={"0": 100}` or a word
     # such as "canary" in a name send every request to one model.
-    found = _manifest_splits(ix) + because("a deploy command splits traffic",
+    found, rejected = _manifest_splits(ix)
+    found += because("a deploy command splits traffic",
                                            ix.grep(CLI_TRAFFIC_SPLIT, kinds=(SCRIPT, BUILD)) +
                                            ix.grep(CLI_TRAFFIC_SPLIT, paths=ix.ci_paths))
     found += because("feature flags release to a share of users", ix.imports(*FLAG_LIBS))
     found += because("shifts endpoint weights step by step", ix.calls(".update_endpoint_weights_and_capacities"))
     if found:
-        return verdict("gradual", found)
-    return verdict("all-at-once")
+        return verdict("gradual", found, rejected=rejected)
+    return verdict("all-at-once", rejected=rejected)
 
 
 def _holdout_cohort(ix: Index) -> Verdict:

@@ -132,6 +132,7 @@ class Pinning:
     pinned: list[Evidence] = field(default_factory=list)
     latest: list[Evidence] = field(default_factory=list)
     constant: list[Evidence] = field(default_factory=list)
+    placeholders: list[Evidence] = field(default_factory=list)  # not counted: shown with -v
 
 
 def deploy_pinning(ix: Index) -> Pinning:
@@ -173,7 +174,9 @@ def _manifest_refs(ix: Index, result: Pinning) -> None:
                 result.latest.append(Evidence(file.path, line, None, f"`{match.group(1)}` follows the latest: `{value}`"))
             elif names_a_version(value):
                 result.pinned.append(Evidence(file.path, line, None, f"`{match.group(1)}` names a version: `{value}`"))
-            elif not PLACEHOLDER.search(value):
+            elif PLACEHOLDER.search(value):
+                result.placeholders.append(Evidence(file.path, line, None, f"`{value}` is a placeholder, not a version"))
+            else:
                 result.constant.append(Evidence(file.path, line, None, f"`{match.group(1)}` is a fixed path: `{value}`"))
 
 
@@ -193,13 +196,14 @@ def _serving_loads(ix: Index, result: Pinning) -> None:
 
 def _pinned_deploys(ix: Index) -> Verdict:
     pins = deploy_pinning(ix)
+    rejected = pins.placeholders
     if pins.latest:
-        return verdict("latest-some-pinned" if pins.pinned else "latest", pins.latest + pins.pinned)
+        return verdict("latest-some-pinned" if pins.pinned else "latest", pins.latest + pins.pinned, rejected=rejected)
     if pins.pinned:
-        return verdict("pinned", pins.pinned)
+        return verdict("pinned", pins.pinned, rejected=rejected)
     if pins.constant:
-        return verdict("fixed-path", pins.constant)
-    return verdict("none")
+        return verdict("fixed-path", pins.constant, rejected=rejected)
+    return verdict("none", rejected=rejected)
 
 
 def _automated_deploy(ix: Index) -> Verdict:

@@ -79,6 +79,8 @@ def render_readiness(readiness: dict[str, Any] | None, style: Callable[..., str]
             out.append(f"    {c['id']:<11} {status} {c['title']}")
             for line in _evidence_lines(c["evidence"]):
                 out.append(style(f"{'':24}at {line}", dim=True))
+            for line in _evidence_lines(c.get("rejected") or [], limit=3):
+                out.append(style(f"{'':24}not counted: {line}", dim=True))
             if c["fix"]:
                 out.extend(_wrap(c["fix"], 100, " " * 24, " " * 24))
     out.append("")

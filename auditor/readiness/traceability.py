@@ -41,7 +41,9 @@ def _holds_model(path: str) -> bool:
 def _data_versioning(ix: Index) -> Verdict:
     # Data pointers first (a `.dvc` file of a dataset says more than dvc.yaml); a pointer to a model
     # is not evidence that the data is versioned.
-    dvc_files = [ev for ev in ix.files(_DVC_FILE) if not (ev.path.endswith(".dvc") and _holds_model(ev.path[:-4]))]
+    pointers_to_models = [Evidence(ev.path, None, None, "points at a model or a pickled object, not training data")
+                          for ev in ix.files(_DVC_FILE) if ev.path.endswith(".dvc") and _holds_model(ev.path[:-4])]
+    dvc_files = [ev for ev in ix.files(_DVC_FILE) if ev.path not in {p.path for p in pointers_to_models}]
     dvc_files.sort(key=lambda ev: not ev.path.endswith(".dvc"))
     found = because("DVC versions the data", dvc_files)
     found += because("reads data through a versioning API", ix.imports("dvc.api", "lakefs", "lakefs_client", "lakefs_sdk"))
@@ -50,14 +52,14 @@ def _data_versioning(ix: Index) -> Verdict:
     found += because("the config pins a data version", ix.configs(_DATA_VERSION_KEY, path_pattern=_CONFIG_PATH))
     found += because("reads a Delta table (time travel)", ix.calls("delta.tables.DeltaTable"))
     if found:
-        return verdict("versioned", found)
+        return verdict("versioned", found, rejected=pointers_to_models)
     artifacts = because("data comes through a tracker or hub", ix.calls(
         "wandb.use_artifact", ".use_artifact", "mlflow.log_input", "mlflow.data", "datasets.load_dataset"))
     artifacts += [Evidence(p, None, None, "a dataset committed to git") for p in sorted(ix.project.files)
                   if _DATA_FILE.search(p) and ix.project.git.last_commit_time(p) is not None][:3]
     if artifacts:
-        return verdict("unversioned-source", artifacts)
-    return verdict("none")
+        return verdict("unversioned-source", artifacts, rejected=pointers_to_models)
+    return verdict("none", rejected=pointers_to_models)
 
 
 def _dvc_stage_records(file, stage: str, spec: dict, records: dict[str, list[Evidence]]) -> None:
