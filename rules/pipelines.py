@@ -129,6 +129,26 @@ class OwnerlessPipeline(ProjectRule):
                                    "  script: ./deploy.sh\n"}, [(".gitlab-ci.yml", 4)]),
         Invalid({"azure-pipelines.yml": "schedules:\n- cron: '0 0 * * *'\n  branches:\n    include: [main]\n"},
                 [("azure-pipelines.yml", 1)]),
+        Invalid({"mlops/devops-pipelines/deploy-endpoint.yml":
+                 "trigger:\n- none\npool:\n  vmImage: ubuntu-22.04\nstages:\n- stage: CreateEndpoint\n  jobs:\n"
+                 "  - job: DeployOnlineEndpoint\n    steps:\n    - template: templates/create-deployment.yml\n"
+                 "      parameters:\n        deployment_file: deploy/online-deployment.yml\n"},
+                [("mlops/devops-pipelines/deploy-endpoint.yml", 6)],
+                note="an Azure Pipelines definition found by its schema, outside azure-pipelines.yml"),
+        Valid({"mlops/devops-pipelines/unit-tests.yml": "trigger:\n  paths:\n    include: [src/*]\npool:\n"
+                                                        "  vmImage: ubuntu-22.04\nstages:\n- stage: UnitTest\n  jobs:\n"
+                                                        "  - job: RunUnitTests\n    steps:\n    - script: pytest\n"},
+              note="an Azure pipeline that runs the tests is not a pipeline to own"),
+        Valid({"templates/create-deployment.yml": "parameters:\n- name: deployment_file\nsteps:\n"
+                                                  "- script: az ml online-deployment create -f ${{ parameters.deployment_file }}\n"},
+              note="a step template is part of the pipelines that use it"),
+        Invalid({"mlops/azureml/train/pipeline.yml": "$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json\n"
+                                                     "type: pipeline\nexperiment_name: fare\njobs:\n  train_model:\n"
+                                                     "    type: command\n"},
+                [("mlops/azureml/train/pipeline.yml", 4)], note="an Azure ML pipeline job"),
+        Valid({"mlops/azureml/train/pipeline.yml": "$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json\n"
+                                                   "type: pipeline\ntags:\n  owner: ml-platform\njobs:\n  train_model:\n"
+                                                   "    type: command\n"}),
         Invalid({"ops/crontab": "# m h dom mon dow command\n0 2 * * * python /app/retrain.py\n"}, [("ops/crontab", 2)]),
         Invalid({"Makefile": "install:\n\tpip install -e .\n\ntrain:\n\tpython train.py\n\ndeploy: train\n\t./ship\n"},
                 [("Makefile", 4)]),

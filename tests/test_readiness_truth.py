@@ -112,6 +112,11 @@ def test_a_switched_on_alert_and_a_failure_notice_in_ci_count(tmp_path):
                                     "      - run: python train.py\n      - if: failure()\n"
                                     "        uses: slackapi/slack-github-action@v1\n"})
     assert check(ci, "R-MON-06")["status"] == "partial"
+    needs = readiness(tmp_path / "c", {".github/workflows/nightly.yml": "on:\n  schedule:\n    - cron: '0 2 * * *'\n"
+                                       "jobs:\n  report:\n    needs: [tests]\n    if: always()\n    steps:\n"
+                                       "      - if: needs.tests.result == 'failure'\n"
+                                       "        uses: slackapi/slack-github-action@v2\n"})
+    assert check(needs, "R-MON-06")["status"] == "partial"
 
 
 def test_evidence_in_a_notebook_points_at_its_cell_and_line(tmp_path):
@@ -256,3 +261,24 @@ def test_candidates_that_do_not_count_are_listed_with_why_not(tmp_path):
     assert check(result, "R-TRACE-01")["status"] == "pass"  # the dataset's pointer still counts
     out = CliRunner().invoke(main, ["scan", str(tmp_path / "repo"), "-v", "--no-cache"]).output
     assert "not counted: k8s/isvc.yaml:4  `canaryTrafficPercent` sends every request to one version" in out
+
+
+AZURE_TESTS = {
+    "ops/pipelines/unit-tests.yml": "trigger:\n  paths:\n    include: [src/*]\npool:\n  vmImage: ubuntu-22.04\n"
+                                    "stages:\n- stage: UnitTest\n  jobs:\n  - job: Run\n    steps:\n"
+                                    "    - template: /ci/templates/unit-tests.yml\n",
+    "ci/templates/unit-tests.yml": "steps:\n- script: pip install pytest\n- script: pytest -q src\n",
+    "src/test_model.py": "def test_model():\n    assert True\n",
+}
+
+
+def test_an_azure_pipeline_found_by_its_schema_runs_the_tests_of_its_template(tmp_path):
+    result = readiness(tmp_path, AZURE_TESTS)
+    ci = check(result, "R-OWN-04")
+    assert ci["status"] == "pass"
+    assert ci["evidence"][0]["path"] == "ci/templates/unit-tests.yml" and ci["evidence"][0]["line"] == 3
+
+
+def test_installing_the_test_runner_is_not_running_the_tests(tmp_path):
+    files = {**AZURE_TESTS, "ci/templates/unit-tests.yml": "steps:\n- script: pip install pytest\n"}
+    assert check(readiness(tmp_path, files), "R-OWN-04")["status"] != "pass"

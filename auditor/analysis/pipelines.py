@@ -34,7 +34,7 @@ LABEL = {"airflow": "Airflow", "prefect": "Prefect", "dagster": "Dagster", "kube
          "vertex": "Vertex AI", "tfx": "TFX", "zenml": "ZenML", "metaflow": "Metaflow", "kedro": "Kedro", "luigi": "Luigi",
          "dvc": "DVC", "github-actions": "GitHub Actions", "gitlab-ci": "GitLab CI", "azure-pipelines": "Azure Pipelines",
          "cron": "cron", "make": "Makefile", "cloud-build": "Cloud Build", "jenkins": "Jenkins", "argo": "Argo",
-         "kubernetes": "Kubernetes", "databricks": "Databricks", "sagemaker": "SageMaker"}
+         "kubernetes": "Kubernetes", "databricks": "Databricks", "sagemaker": "SageMaker", "azure-ml": "Azure ML"}
 
 
 def is_placeholder(owner: str) -> bool:
@@ -138,13 +138,57 @@ def _gitlab(file) -> Pipeline | None:
 
 
 def _azure(file) -> Pipeline | None:
+    """Azure Pipelines: scheduled, with deployment jobs, or with a stage or job that deploys or trains
+    (by its name, an `az ml` command, or an Azure ML job, endpoint or deployment file passed to a step
+    template)."""
     data = file.data
     if data.get("schedules"):
         return Pipeline(file.path, file.line_of("schedules"), "azure-pipelines", "scheduled pipeline", file.name)
     if "'deployment':" in str(data):
         line = next((n for n, t in enumerate(file.lines(), 1) if re.match(r"\s*-?\s*deployment\s*:", t)), None)
         return Pipeline(file.path, line, "azure-pipelines", "deployment", file.name)
+    for name, unit in _azure_units(data):
+        text = str(unit)
+        if _AZURE_DEPLOY.search(text) or _AZURE_DEPLOY_NAME.search(name):
+            kind = "deploy pipeline"
+        elif _AZURE_TRAIN.search(text) or RETRAIN_STEP.search(text) or _AZURE_TRAIN_NAME.search(name):
+            kind = "training pipeline"
+        else:
+            continue
+        line = next((n for n, t in enumerate(file.lines(), 1) if re.match(rf"\s*-?\s*(stage|job)\s*:\s*{re.escape(name)}\s*$", t)),
+                    None)
+        return Pipeline(file.path, line, "azure-pipelines", kind, name)
     return None
+
+
+# What an Azure Pipelines stage or job does, read from its steps and its name.
+_AZURE_DEPLOY = re.compile(r"az\s+ml\s+(online|batch)-(deployment|endpoint)|'(deployment|endpoint)_file'", re.I)
+_AZURE_TRAIN = re.compile(r"az\s+ml\s+job\s+create|'pipeline_file'", re.I)
+_AZURE_DEPLOY_NAME = re.compile(r"deploy|release|rollout", re.I)
+_AZURE_TRAIN_NAME = re.compile(r"(re)?train", re.I)
+
+
+def _azure_units(data: dict) -> Iterator[tuple[str, dict]]:
+    """(name, definition) of each stage and job of an Azure Pipelines definition."""
+    for stage in data.get("stages") or []:
+        if isinstance(stage, dict):
+            yield str(stage.get("stage", "")), stage
+            for job in stage.get("jobs") or []:
+                if isinstance(job, dict):
+                    yield str(job.get("job", job.get("deployment", ""))), job
+    for job in data.get("jobs") or []:
+        if isinstance(job, dict):
+            yield str(job.get("job", job.get("deployment", ""))), job
+
+
+def _azureml_job(file) -> Pipeline | None:
+    """An Azure ML pipeline job (`type: pipeline` with `jobs:`). Owners: `tags` such as `owner`."""
+    jobs = file.data.get("jobs")
+    trains = any(_AZURE_TRAIN_NAME.search(str(name)) for name in jobs)
+    tags = file.data.get("tags") if isinstance(file.data.get("tags"), dict) else {}
+    owners = [str(value) for key, value in tags.items() if str(key).lower() in OWNER_KEYS and value]
+    return Pipeline(file.path, file.line_of("jobs"), "azure-ml", "training pipeline" if trains else "pipeline",
+                    str(file.data.get("experiment_name") or file.data.get("display_name") or file.name), owners=owners)
 
 
 def _dvc_stages(file) -> Pipeline:
@@ -288,9 +332,24 @@ def _is_gitlab_ci(file) -> bool:
     return isinstance(file.data, dict) and file.name.lower() in (".gitlab-ci.yml", ".gitlab-ci.yaml")
 
 
-def _is_azure_pipeline(file) -> bool:
-    return isinstance(file.data, dict) and (file.name.lower() in ("azure-pipelines.yml", "azure-pipelines.yaml")
-                                            or file.path.startswith(".azure-pipelines/"))
+def is_azure_pipeline(file) -> bool:
+    """By its name or folder, or by Azure Pipelines' schema anywhere (`mlops/devops-pipelines/*.yml`):
+    an agent pool or a trigger, with stages, jobs or steps; a step template (steps alone) is not a
+    pipeline, and GitHub and GitLab files are read by their own readers."""
+    data = file.data
+    if not isinstance(data, dict) or file.suffix not in (".yml", ".yaml"):
+        return False
+    if file.name.lower() in ("azure-pipelines.yml", "azure-pipelines.yaml") or \
+            file.path.startswith((".azure-pipelines/", ".pipelines/")):
+        return True
+    return not file.path.startswith((".github/", ".gitlab/")) and "on" not in data and True not in data and \
+        bool({"pool", "trigger", "pr", "schedules"} & set(data)) and bool({"stages", "jobs", "steps"} & set(data))
+
+
+def _is_azureml_job(file) -> bool:
+    data = file.data
+    return isinstance(data, dict) and data.get("type") == "pipeline" and isinstance(data.get("jobs"), dict) and \
+        bool(data["jobs"]) and ("azureml" in str(data.get("$schema", "")) or "settings" in data)
 
 
 def _is_crontab(file) -> bool:
@@ -306,7 +365,8 @@ _CONFIG_READERS = (
     (_is_dvc_pipeline, _dvc_stages),
     (_is_workflow, _workflow),
     (_is_gitlab_ci, _gitlab),
-    (_is_azure_pipeline, _azure),
+    (is_azure_pipeline, _azure),
+    (_is_azureml_job, _azureml_job),
     (_is_crontab, _crontab),
     (_is_makefile, _make_targets),
     (_is_cloud_build, _cloud_build),

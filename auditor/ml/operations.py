@@ -44,7 +44,8 @@ def failure_notices_off(keys: dict[str, Any]) -> list[str]:
 #   counts:      - if: failure()  /  uses: slackapi/slack-github-action@v1
 #   not counted: - name: Notify on success  (no failure condition)
 #   not counted: "client_email": "${{ secrets.CLIENT_EMAIL }}"
-CI_ON_FAILURE = re.compile(r"\bfailure\(\)|^\s*when:\s*on_failure\b|\bon_failure\b", re.M)
+#   counts:      if: needs.tests.result == 'failure'  /  uses: slackapi/slack-github-action@v2
+CI_ON_FAILURE = re.compile(r"\bfailure\(\)|^\s*when:\s*on_failure\b|\bon_failure\b|result\s*==\s*['\"]failure['\"]", re.M)
 CI_NOTICE = re.compile(r"slack|mattermost|teams|discord|pagerduty|opsgenie|sendmail|mail-action|send-mail|webhook", re.I)
 
 

@@ -7,11 +7,13 @@ canaryTrafficPercent" or "which modules serve requests"; the index answers with 
 
 from __future__ import annotations
 
+import posixpath
 import re
 from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
 from typing import Any, Callable, Iterable
 
+from auditor.analysis.pipelines import is_azure_pipeline
 from auditor.ml.operations import FAILURE_CALLBACKS, FAILURE_SWITCHES
 from auditor.ml.paths import is_test_path
 from auditor.ml.serving import SERVING_LIBS, is_serving_module
@@ -66,6 +68,8 @@ def _heads(name: str) -> list[str]:
 
 _NOTICES = tuple(sorted(FAILURE_SWITCHES | FAILURE_CALLBACKS | {"email"}))
 
+_TEMPLATE = re.compile(r"^\s*-?\s*template\s*:\s*['\"]?([^\s'\"@]+\.ya?ml)['\"]?\s*$", re.M)
+_AZURE_KEYS = re.compile(r"^(pool|trigger|pr|schedules)\s*:", re.M)  # cheap test before parsing the YAML
 _COMMENT_BEFORE = re.compile(r"(^|\s)#")
 
 # What a row of each usage table shows, as evidence says it.
@@ -132,7 +136,28 @@ class Index:
 
     @cached_property
     def ci_paths(self) -> list[str]:
-        return sorted(p for p in self.project.files if CI_PATH.search(p))
+        """CI definitions: by their usual names, and Azure Pipelines by their schema wherever they are
+        (auditor/analysis/pipelines.py; `mlops/devops-pipelines/*.yml`)."""
+        found = {p for p, f in self.project.files.items()
+                 if CI_PATH.search(p) or (f.suffix in (".yml", ".yaml") and _AZURE_KEYS.search((f.text or "")[:20000])
+                                          and is_azure_pipeline(f))}
+        return sorted(found | self._templates_of(found))
+
+    def _templates_of(self, ci: set[str]) -> set[str]:
+        """Step templates of this repository that CI definitions include (`- template: /ci/tests.yml`;
+        `file@other-repo` is another repository's): their steps run as part of the pipeline."""
+        found: set[str] = set()
+        queue = sorted(ci)
+        while queue:
+            path = queue.pop()
+            for match in _TEMPLATE.finditer(self.project.files[path].text or ""):
+                name = match.group(1)
+                target = posixpath.normpath(name.lstrip("/") if name.startswith("/")
+                                            else posixpath.join(posixpath.dirname(path), name))
+                if target in self.project.files and target not in found and target not in ci:
+                    found.add(target)
+                    queue.append(target)
+        return found
 
     def text_files(self, kinds: Iterable[str] | None = None, paths: Iterable[str] | None = None):
         chosen = set(kinds) if kinds is not None else None

@@ -20,6 +20,8 @@ _MODEL_DIR = re.compile(r"(^|/)tests?/models?/")
 DATA_TEST_LIBS = ("great_expectations", "pandera", "hypothesis", "deepchecks", "pandas.testing")
 _TEST_COMMAND = re.compile(r"\b(pytest|py\.test|python3?\s+-m\s+(pytest|unittest)|tox\b|nox\b|make\s+test|"
                            r"hatch\s+(run\s+)?test|coverage\s+run|poetry\s+run\s+pytest|uv\s+run\s+pytest)", re.I)
+# Installing the test runner is not running it.
+_NOT_A_TEST_RUN = re.compile(r"^\s*#|\b(pip3?|uv\s+pip|conda|mamba|poetry)\s+(install|add)\b", re.I)
 _TEST_TARGET = re.compile(r"^(test|tests|check)\s*:", re.M)
 
 
@@ -77,7 +79,7 @@ def _behaviour_tests(ix: Index) -> Verdict:
 
 
 def _ci_runs_tests(ix: Index) -> Verdict:
-    ci = ix.grep(_TEST_COMMAND, paths=ix.ci_paths, exclude=re.compile(r"^\s*#"))
+    ci = ix.grep(_TEST_COMMAND, paths=ix.ci_paths, exclude=_NOT_A_TEST_RUN)
     if ci:
         return verdict("ci", because("CI runs the tests", ci))
     local = ix.grep(_TEST_TARGET, kinds=(BUILD,)) + ix.grep(_TEST_COMMAND, kinds=(CONFIG,),

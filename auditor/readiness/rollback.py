@@ -35,7 +35,7 @@ _NOT_MODEL_DEPLOY = re.compile(r"pages|mkdocs|gh-deploy|docs|documentation|sphin
                                r"github\.com/|helm\s+(install|upgrade)\s+(--\S+\s+)*(mlflow|kubeflow|prometheus|grafana|"
                                r"airflow|argo|istio|cert-manager|ingress)", re.I)
 # A deploy word in a CI file counts on a command, not on a workflow's, job's or step's name.
-_NOT_DEPLOY_STEP = re.compile(rf"{_NOT_MODEL_DEPLOY.pattern}|^\s*-?\s*(name|description):", re.I)
+_NOT_DEPLOY_STEP = re.compile(rf"{_NOT_MODEL_DEPLOY.pattern}|^\s*-?\s*(name|description|displayName):", re.I)
 _IMAGE_PUSH = re.compile(r"docker\s+push|docker/build-push-action|push:\s*true", re.I)
 _DEPLOY_METHODS = (".deploy", ".create_endpoint", ".update_endpoint", ".begin_create_or_update")
 _ROLLBACK_DOC = re.compile(r"roll[\s-]?back|revert(ing)?\s+(to\s+)?(the\s+)?(deploy\w*|release|model|previous)",
@@ -209,12 +209,12 @@ def _pinned_deploys(ix: Index) -> Verdict:
 def _automated_deploy(ix: Index) -> Verdict:
     ci = ix.grep(_DEPLOY, paths=ix.ci_paths, exclude=_NOT_DEPLOY_STEP) + ix.configs(_GITOPS)
     if ci:
-        return verdict("ci", ci)
+        return verdict("ci", because("CI deploys", ci))
     manual = ix.grep(_DEPLOY, kinds=(SCRIPT, BUILD), exclude=_NOT_MODEL_DEPLOY) + \
         ix.calls(*_DEPLOY_METHODS, paths=ix.production_paths)
     pushes = ix.grep(_IMAGE_PUSH, paths=ix.ci_paths)
     if manual or pushes:
-        return verdict("manual", manual + pushes)
+        return verdict("manual", because("deploys by hand", manual) + because("CI pushes an image", pushes))
     return verdict("none")
 
 
