@@ -177,6 +177,13 @@ class OwnerlessPipeline(ProjectRule):
         Valid({"databricks.yml": "bundle:\n  name: churn\nresources:\n  jobs:\n    nightly_train:\n"
                                  "      name: nightly-train\n      permissions:\n        - level: CAN_MANAGE\n"
                                  "          group_name: ml-platform\n"}),
+        Invalid({"jobs/nightly_train.json": '{\n  "name": "nightly-train",\n  "schedule": {"quartz_cron_expression": '
+                                            '"0 0 3 * * ?"},\n  "tasks": [\n    {"task_key": "train", "notebook_task": '
+                                            '{"notebook_path": "/Repos/ml/train"}}\n  ]\n}\n'},
+                [("jobs/nightly_train.json", 4)], note="a Databricks job as Jobs API JSON"),
+        Valid({"jobs/nightly_train.json": '{\n  "name": "nightly-train",\n  "tasks": [{"task_key": "train"}],\n'
+                                          '  "access_control_list": [{"group_name": "ml-platform", '
+                                          '"permission_level": "CAN_MANAGE"}]\n}\n'}),
         Invalid({".github/workflows/cml.yaml": "name: train\non: [push]\njobs:\n  train:\n    steps:\n"
                                                "      - uses: iterative/setup-cml@v2\n      - run: |\n"
                                                "          dvc repro\n          cml comment create report.md\n"},

@@ -299,6 +299,28 @@ def _databricks_bundle(file) -> Pipeline | None:
                     str((first or {}).get("name") or first_id), owners=owners, others=len(jobs) - 1)
 
 
+def _databricks_job(file) -> Pipeline | None:
+    """A Databricks job defined as Jobs API JSON (`databricks jobs create --json @job.json`): tasks
+    with a `task_key`, or a legacy single task. Owners: `access_control_list` entries at IS_OWNER or
+    CAN_MANAGE."""
+    data = file.data
+    owners = [str(entry.get(k)) for entry in data.get("access_control_list") or [] if isinstance(entry, dict)
+              and entry.get("permission_level") in ("IS_OWNER", "CAN_MANAGE")
+              for k in ("group_name", "user_name", "service_principal_name") if entry.get(k)]
+    return Pipeline(file.path, file.line_of("tasks") or file.line_of("name"), "databricks", "job",
+                    str(data.get("name") or file.name), owners=owners)
+
+
+def _is_databricks_job(file) -> bool:
+    data = file.data
+    if not isinstance(data, dict) or file.suffix != ".json":
+        return False
+    tasks = data.get("tasks")
+    keyed = isinstance(tasks, list) and any(isinstance(t, dict) and "task_key" in t for t in tasks)
+    legacy = any(key in data for key in ("notebook_task", "spark_python_task", "spark_jar_task", "python_wheel_task"))
+    return keyed or legacy
+
+
 def _is_cloud_build(file) -> bool:
     return isinstance(file.data, dict) and re.match(r"^(.*[-_.])?cloudbuild([-_.].*)?\.ya?ml$", file.name.lower()) is not None
 
@@ -372,6 +394,7 @@ _CONFIG_READERS = (
     (_is_cloud_build, _cloud_build),
     (_is_jenkinsfile, _jenkinsfile),
     (_is_databricks_bundle, _databricks_bundle),
+    (_is_databricks_job, _databricks_job),
     (_is_manifest, _manifests),
 )
 
