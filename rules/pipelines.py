@@ -6,7 +6,8 @@ import posixpath
 import time
 
 from auditor.analysis.pipeline_code import extract
-from auditor.analysis.pipelines import FACTS, Pipeline, config_pipelines, is_team, last_commit_of, owners_for, python_pipelines
+from auditor.analysis.pipeline_configs import Pipeline, config_pipelines
+from auditor.analysis.pipelines import FACTS, is_team, last_commit_of, owners_for, python_pipelines
 from auditor.model.discover import SKIP_DIRS
 from auditor.rule import Extractor, Invalid, Option, ProjectRule, Valid
 

@@ -13,7 +13,7 @@ from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
 from typing import Any, Callable, Iterable
 
-from auditor.analysis.pipelines import is_azure_pipeline
+from auditor.analysis.pipeline_configs import is_azure_pipeline
 from auditor.ml.operations import FAILURE_CALLBACKS, FAILURE_SWITCHES
 from auditor.ml.paths import is_test_path
 from auditor.ml.serving import SERVING_LIBS, is_serving_module
@@ -137,7 +137,7 @@ class Index:
     @cached_property
     def ci_paths(self) -> list[str]:
         """CI definitions: by their usual names, and Azure Pipelines by their schema wherever they are
-        (auditor/analysis/pipelines.py; `mlops/devops-pipelines/*.yml`)."""
+        (auditor/analysis/pipeline_configs.py; `mlops/devops-pipelines/*.yml`)."""
         found = {p for p, f in self.project.files.items()
                  if CI_PATH.search(p) or (f.suffix in (".yml", ".yaml") and _AZURE_KEYS.search((f.text or "")[:20000])
                                           and is_azure_pipeline(f))}
