@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from auditor.ml.models import EXTENSION_FORMATS, MODEL_LOAD_CALLS, MODEL_PATH_WORD, MODEL_SAVE_CALLS, MODEL_SUFFIXES, sniff
-from auditor.ml.paths import in_test_folder, is_test_path, is_test_support_path
+from auditor.ml.paths import folders_of_tests, in_test_folder, is_test_path, is_test_support_path
 from auditor.ml.serving import is_serving_entry, is_serving_module
 from auditor.ml.tracking import RUN_RECORDERS
 from auditor.ml.training import TRAIN_COMMAND, is_training_entry, is_training_module
@@ -37,7 +37,12 @@ def test_code_in_a_test_folder_serves_the_tests_without_being_one():
 
 
 def test_fixture_folders_hold_fixtures_not_deployed_models():
-    assert in_test_folder("tests/assets/model.pkl") and in_test_folder("integration-test/m.onnx")
+    assert in_test_folder("tests/assets/model.pkl")
+    # a folder whose name has the word test is a test folder only when it holds a test module
+    folders = folders_of_tests(["code/integraton-test/test_docker.py", "contest/run.py", "models-test/m.onnx"])
+    assert folders == {"code/integraton-test"}
+    assert in_test_folder("code/integraton-test/model/m.onnx", folders)
+    assert not in_test_folder("code/integraton-test/model/m.onnx") and not in_test_folder("models-test/m.onnx", folders)
     assert in_test_folder("data/test_data/m.joblib")
     assert not in_test_folder("models/churn.pkl") and not in_test_folder("contest/m.pkl")
 

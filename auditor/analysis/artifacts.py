@@ -18,7 +18,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from auditor.ml.models import EXTENSION_FORMATS, LFS_POINTER, MODEL_WORDS, looks_like_model, sniff
-from auditor.ml.paths import in_test_folder
+from auditor.ml.paths import folders_of_tests, in_test_folder
 
 if TYPE_CHECKING:
     from auditor.model.project import Project, RepoFile
@@ -35,11 +35,7 @@ class Artifact:
     is_dir: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
     model: bool = True  # False for generic formats whose name does not say "model"
-
-    @property
-    def in_tests(self) -> bool:
-        """Under a test or fixture directory ("tests", "test_data", "integration-test", ...)."""
-        return in_test_folder(self.path)
+    in_tests: bool = False  # under a test or fixture folder (set by find_artifacts: ``folders_of_tests``)
 
 
 def _norm(path: str) -> str | None:
@@ -189,6 +185,9 @@ def find_artifacts(project: "Project") -> list[Artifact]:
     _add_model_directories(project, artifacts, model_dirs)
     _add_dvc_outputs(project, artifacts)
     _add_absent(project, artifacts)
+    folders = folders_of_tests(project.files)
+    for artifact in artifacts.values():
+        artifact.in_tests = in_test_folder(artifact.path, folders)
     return sorted(artifacts.values(), key=lambda a: a.path)
 
 

@@ -9,7 +9,9 @@ They are three concepts, each named for what its users need:
 - ``is_test_support_path``: a test, or code that serves the tests from a folder named ``test_*``
   (``test_utils/``, ``test_data/``: helpers, fixtures, scripts the tests launch). The seed rules
   leave these alone: a helper that draws random test data needs no pinned seed.
-- ``in_test_folder``: a model file there is a test fixture, not a deployed model.
+- ``in_test_folder``: a model file there is a test fixture, not a deployed model: a folder named
+  tests, test_data, fixtures..., or one whose name has the word test and that holds a test module
+  (``folders_of_tests``: an ``integraton-test/`` beside its ``test_docker.py``, never ``contest/``).
 - ``is_teaching_path``: course and sample material (labs, exercises, solutions, tutorials,
   examples, homework, workshops): an exercise's ``# TODO: your code here`` is an instruction, and
   nothing there runs in production.
@@ -24,7 +26,7 @@ from pathlib import PurePosixPath
 TEST_FOLDERS = frozenset({"tests", "test", "testing"})
 # Folders of test fixtures and data: a model file there is a fixture, not a deployed model.
 _FIXTURE_FOLDERS = frozenset({"tests", "test", "testing", "fixtures", "testdata", "test_data", "examples_test"})
-_FIXTURE_WORDS = frozenset({"test", "tests", "testing", "fixture", "fixtures", "testdata"})
+_TEST_WORDS = frozenset({"test", "tests", "testing"})
 
 
 # Pure functions of a path, asked for every definition of a project: answered once per path.
@@ -43,10 +45,24 @@ def is_test_support_path(path: str) -> bool:
     return is_test_path(path) or any(part.startswith("test_") for part in PurePosixPath(path).parts[:-1])
 
 
-def in_test_folder(path: str) -> bool:
-    """The file lies under a test or fixture folder ("tests", "test_data", "integration-test", ...)."""
-    return any(part.lower() in _FIXTURE_FOLDERS or _FIXTURE_WORDS & set(re.split(r"[-_.]", part.lower()))
-               for part in PurePosixPath(path).parts[:-1])
+def folders_of_tests(paths) -> frozenset[str]:
+    """Folders whose name has the word test (``integration-test``, ``e2e_tests``) and that hold a
+    test module as ``is_test_path`` decides: test folders by what they hold, not by their name alone
+    (``contest/`` holds no tests; a ``models-test/`` with no test module is not one either)."""
+    found = set()
+    for path in paths:
+        parent = PurePosixPath(path).parent
+        if parent.name and is_test_path(path) and _TEST_WORDS & set(re.split(r"[-_.]", parent.name.lower())):
+            found.add(str(parent))
+    return frozenset(found)
+
+
+def in_test_folder(path: str, test_dirs: frozenset[str] = frozenset()) -> bool:
+    """The file lies under a test or fixture folder: named as one ("tests", "test_data", "fixtures")
+    or one of ``test_dirs`` (``folders_of_tests``)."""
+    p = PurePosixPath(path)
+    return any(part.lower() in _FIXTURE_FOLDERS for part in p.parts[:-1]) or \
+        any(str(parent) in test_dirs for parent in p.parents)
 
 
 # Words of folder names (split at - _ .) of course material, where a reader does the exercises.
