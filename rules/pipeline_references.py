@@ -7,6 +7,9 @@ Three kinds of reference, each checked only where the repository holds the whole
   when a DAG id is computed (a DAG factory), and only a near miss ("did you mean") is certain: an id
   unlike every local one may be a DAG deployed from another repository, so it is reported at low
   confidence.
+- Airflow datasets (assets): a DAG scheduled on ``Dataset(URI)`` that no task's ``outlets`` updates
+  (checked only when every outlet in the repository can be read; low confidence unless a close URI
+  is updated, a likely misspelling).
 - GitHub Actions: a job's ``needs`` against the jobs of its workflow (GitHub refuses the workflow),
   and ``on.workflow_run.workflows`` against the names of the repository's workflows.
 - DVC: a stage's ``deps`` against what the repository provides: a file or folder in it, a ``.dvc``
@@ -60,6 +63,23 @@ class DanglingPipelineReference(ProjectRule):
                "dags/ingest.py": "from airflow import DAG\nfrom airflow.sensors.external_task import ExternalTaskSensor\n\n"
                                  "with DAG('ingest') as dag:\n    ExternalTaskSensor(task_id='w', external_dag_id='train_a')\n"},
               note="DAG ids computed by a factory: the reference cannot be checked"),
+        Invalid({"dags/ingest.py": "from airflow import DAG\nfrom airflow.datasets import Dataset\n"
+                                   "from airflow.operators.empty import EmptyOperator\n\nORDERS = Dataset('s3://lake/orders')\n"
+                                   "with DAG('ingest') as dag:\n    EmptyOperator(task_id='load', outlets=[ORDERS])\n",
+                 "dags/train.py": "from airflow import DAG\nfrom airflow.datasets import Dataset\n\n"
+                                  "with DAG('train', schedule=[Dataset('s3://lake/order')]) as dag:\n    pass\n"},
+                [("dags/train.py", 4)], note="scheduled on a dataset no task updates: did you mean 's3://lake/orders'?"),
+        Valid({"dags/ingest.py": "from airflow import DAG\nfrom airflow.datasets import Dataset\n"
+                                 "from airflow.operators.empty import EmptyOperator\n\n"
+                                 "with DAG('ingest') as dag:\n    EmptyOperator(task_id='load', outlets=[Dataset('s3://lake/orders')])\n",
+               "dags/train.py": "from airflow import DAG\nfrom airflow.datasets import Dataset\n\n"
+                                "with DAG('train', schedule=[Dataset('s3://lake/orders')]) as dag:\n    pass\n"}),
+        Valid({"dags/ingest.py": "from airflow import DAG\nfrom airflow.operators.empty import EmptyOperator\n"
+                                 "from include.datasets import ORDERS\n\n"
+                                 "with DAG('ingest') as dag:\n    EmptyOperator(task_id='load', outlets=[ORDERS])\n",
+               "dags/train.py": "from airflow import DAG\nfrom airflow.datasets import Dataset\n\n"
+                                "with DAG('train', schedule=[Dataset('s3://lake/orders')]) as dag:\n    pass\n"},
+              note="an outlet imported from another module cannot be read: no consumer is judged"),
         Invalid({".github/workflows/ci.yml": "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n"
                                              "  deploy:\n    needs: [tests]\n    runs-on: ubuntu-latest\n"},
                 [(".github/workflows/ci.yml", 6)], note="needs a job its workflow lacks: did you mean 'test'?"),
@@ -76,6 +96,7 @@ class DanglingPipelineReference(ProjectRule):
 
     def check(self, project):
         yield from self._airflow(project)
+        yield from self._airflow_datasets(project)
         yield from self._workflows(project)
         yield from self._dvc(project)
 
@@ -96,6 +117,22 @@ class DanglingPipelineReference(ProjectRule):
                                    f"this repository defines{hint}", confidence=None if near else "low",
                                    anchor=f"dag-ref {ref['id']}", evidence={"id": ref["id"], "suggestion": near,
                                                                             "defined": sorted(dag_ids)[:20]})
+
+    def _airflow_datasets(self, project):
+        facts = {p: f for p, f in project.fact(FACTS).items() if isinstance(f, dict)}
+        entries = [(path, d) for path, f in sorted(facts.items()) for d in f.get("datasets", [])]
+        updated = {d["uri"] for _, d in entries if d["role"] == "updates"}
+        if None in updated:
+            return  # a task updates a dataset written in a way we cannot read: no consumer can be judged
+        for path, d in entries:
+            if d["role"] != "schedules" or d["uri"] in updated:
+                continue
+            near = _near(d["uri"], updated)
+            hint = f": did you mean '{near}'?" if near else (
+                "; the DAG runs only if something outside this repository updates it")
+            yield self.finding(path, d["line"], f"the DAG is scheduled on dataset '{d['uri']}', which no task in this "
+                               f"repository lists in its outlets{hint}", confidence=None if near else "low",
+                               anchor=f"dataset {d['uri']}", evidence={"dataset": d["uri"], "suggestion": near})
 
     def _workflows(self, project):
         workflows = [f for f in project.files.values() if f.path.startswith(_WORKFLOWS) and isinstance(f.data, dict)]

@@ -38,6 +38,9 @@ _CALLS = {
 _DAG_REFERENCES = {"TriggerDagRunOperator": "trigger_dag_id", "ExternalTaskSensor": "external_dag_id",
                    "ExternalTaskMarker": "external_dag_id"}
 
+# Airflow's data-aware scheduling: Dataset (2.4+) and its successor Asset (3.0).
+_DATASET_CLASSES = ("Dataset", "Asset")
+
 _BASES = {
     "metaflow.FlowSpec": ("metaflow", "flow"), "luigi.Task": ("luigi", "task"),
     "luigi.WrapperTask": ("luigi", "task"),
@@ -65,6 +68,7 @@ class _Finder:
         self.definitions: list[dict[str, Any]] = []
         self.module_owners: list[str] = []  # owner= of operators / tasks anywhere in the module
         self.references: list[dict[str, Any]] = []  # DAG ids other DAGs trigger or wait for
+        self.datasets: list[dict[str, Any]] = []  # Airflow datasets (assets) DAGs are scheduled on or tasks update
 
     def _literal(self, node: ast.AST | None) -> Any:
         try:
@@ -165,7 +169,8 @@ class _Finder:
         for node in self.module.nodes(ast.Call):
             self._call(node)
         self.definitions.sort(key=lambda d: d["line"])
-        return {"definitions": self.definitions, "module_owners": self.module_owners, "references": self.references}
+        return {"definitions": self.definitions, "module_owners": self.module_owners, "references": self.references,
+                "datasets": self.datasets}
 
     def _reference(self, node: ast.Call, keyword_name: str) -> None:
         """A DAG id another DAG is triggered or waited for by, when written as a literal."""
@@ -192,8 +197,37 @@ class _Finder:
                 self._add(spec, node, None, node.name)
                 break
 
+    def _dataset_uri(self, node: ast.AST) -> str | None:
+        """The URI of ``Dataset("s3://...")`` / ``Asset(...)``, written there or bound to a module-level
+        name; None when it is anything else or computed."""
+        if isinstance(node, ast.Name):
+            node = self.dicts.get(node.id)
+        if isinstance(node, ast.Call) and node.args:
+            qualified = self.module.qualified_name(node.func) or ""
+            if qualified.startswith("airflow") and qualified.rsplit(".", 1)[-1] in _DATASET_CLASSES:
+                uri = self._string(node.args[0])
+                return uri if isinstance(uri, str) and "{" not in uri else None
+        return None
+
+    def _datasets(self, node: ast.Call, qualified: str) -> None:
+        """Datasets a DAG is scheduled on (``schedule=[...]``) and those a task updates (``outlets=``).
+        An outlet that cannot be read is recorded without its URI, so that no consumer is judged."""
+        is_dag = qualified.startswith("airflow") and qualified.rsplit(".", 1)[-1] in ("DAG", "dag")
+        for keyword in node.keywords:
+            if keyword.arg == "outlets" or (keyword.arg == "schedule" and is_dag):
+                value = keyword.value
+                elements = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
+                for element in elements:
+                    uri = self._dataset_uri(element)
+                    if keyword.arg == "outlets":
+                        self.datasets.append({"role": "updates", "uri": uri, "line": node.lineno})
+                    elif uri is not None:
+                        self.datasets.append({"role": "schedules", "uri": uri, "line": node.lineno})
+
     def _call(self, node: ast.Call) -> None:
         qualified = self.module.qualified_name(node.func) or ""
+        if node.keywords and qualified.startswith("airflow") or any(k.arg == "outlets" for k in node.keywords):
+            self._datasets(node, qualified)
         spec = _CALLS.get(qualified)
         if spec is None and qualified.startswith("airflow") and qualified.endswith(".DAG"):
             spec = ("airflow", "DAG")
