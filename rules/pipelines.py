@@ -150,7 +150,11 @@ class OwnerlessPipeline(ProjectRule):
         Valid({"mlops/azureml/train/pipeline.yml": "$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json\n"
                                                    "type: pipeline\ntags:\n  owner: ml-platform\njobs:\n  train_model:\n"
                                                    "    type: command\n"}),
+        Valid({".gitlab-ci.yml": "stages: [test]\ntest:\n  script: pytest\nlint:\n  script: ruff check .\n"},
+              note="GitLab jobs that test and lint are not pipelines to own"),
         Invalid({"ops/crontab": "# m h dom mon dow command\n0 2 * * * python /app/retrain.py\n"}, [("ops/crontab", 2)]),
+        Valid({"ops/crontab": "# m h dom mon dow command\n0 2 * * * python /app/retrain.py\n",
+               "CODEOWNERS": "/ops/ @acme/ml-platform\n"}),
         Invalid({"Makefile": "install:\n\tpip install -e .\n\ntrain:\n\tpython train.py\n\ndeploy: train\n\t./ship\n"},
                 [("Makefile", 4)]),
         Valid({"Makefile": "install:\n\tpip install -e .\ntest:\n\tpytest\n"}),
@@ -166,6 +170,8 @@ class OwnerlessPipeline(ProjectRule):
               note="a build that deploys nothing is not a pipeline"),
         Invalid({"Jenkinsfile": "pipeline {\n  agent any\n  triggers { cron('H 2 * * *') }\n  stages {\n"
                                 "    stage('Retrain') { steps { sh 'python train.py' } }\n  }\n}\n"}, [("Jenkinsfile", 3)]),
+        Valid({"Jenkinsfile": "pipeline {\n  agent any\n  stages {\n    stage('Test') { steps { sh 'pytest' } }\n  }\n}\n"},
+              note="a Jenkins pipeline with no schedule and no deploy stage is CI"),
         Invalid({"k8s/retrain.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: CronWorkflow\nmetadata:\n  name: retrain\n"
                                      "spec:\n  schedule: '0 3 * * *'\n"}, [("k8s/retrain.yaml", 2)]),
         Valid({"k8s/retrain.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: CronWorkflow\nmetadata:\n  name: retrain\n"
@@ -173,6 +179,8 @@ class OwnerlessPipeline(ProjectRule):
         Invalid({"deploy/export.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n---\n"
                                        "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: export-scores\n"},
                 [("deploy/export.yaml", None)], note="a CronJob in a multi-document manifest"),
+        Valid({"deploy/export.yaml": "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: export-scores\n"
+                                     "  labels:\n    owner: ml-platform\n"}),
         Invalid({"databricks.yml": "bundle:\n  name: churn\nresources:\n  jobs:\n    nightly_train:\n"
                                    "      name: nightly-train\n"}, [("databricks.yml", 5)]),
         Valid({"databricks.yml": "bundle:\n  name: churn\nresources:\n  jobs:\n    nightly_train:\n"
@@ -197,6 +205,9 @@ class OwnerlessPipeline(ProjectRule):
                 [("Makefile", 4)], note="a target that deploys through a cloud CLI, whatever its name"),
         Invalid("from sagemaker.workflow.pipeline import Pipeline\n\npipeline = Pipeline(name='churn-train', steps=[])\n",
                 expect=[3]),
+        Valid({"pipelines/churn.py": "from sagemaker.workflow.pipeline import Pipeline\n\n"
+                                     "pipeline = Pipeline(name='churn-train', steps=[])\n",
+               ".github/CODEOWNERS": "/pipelines/ @acme/ml-platform\n"}),
         Valid({"pkg_tests/test_jobs.py": "from dagster import define_asset_job\n\n\ndef test_backfill():\n"
                                          "    job = define_asset_job('backfill_check', selection=['orders'])\n"
                                          "    assert job.name == 'backfill_check'\n"},
