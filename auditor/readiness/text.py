@@ -23,7 +23,7 @@ def _evidence_lines(evidence: list[dict[str, Any]], limit: int = 4) -> list[str]
     lines = [Evidence.from_json(e).shown() + (f"  {e['why']}" if e.get("why") else "") for e in evidence[:limit]]
     more = len(evidence) - limit
     if more > 0:
-        lines.append(f"(+{more} more in the JSON report)")
+        lines[-1] += f"  (+{more} more in the JSON report)"
     return lines
 
 
