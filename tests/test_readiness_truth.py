@@ -88,6 +88,8 @@ KEYWORD_TRAPS = [
     ("R-ROLL-03", {"k8s/configmap.yaml": "data:\n  MODEL_PATH: gs://[YOUR_BUCKET]/resnet_101\n"}),
     ("R-TRACE-04", {"config/rbac.yaml": "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nrules: []\n",
                     "train.py": "import yaml\n"}),
+    ("R-MON-04", {"pipelines/orders.py": "from dagster import asset\n\n@asset\ndef orders(context):\n"
+                                         "    context.add_output_metadata({'nrows': 10, 'freshness_hours': 2})\n"}),
     ("R-ROLL-04", {".github/workflows/ci.yml": "on:\n  push:  # for a full deployment\njobs:\n  t:\n    steps:\n"
                                               "      - run: pytest\n"}),
     ("R-ROLL-04", {"scripts/install.sh": "#!/bin/sh\nif [ -z \"${DEPLOYMENT_NAME}\" ]; then\n  echo 'usage: install.sh "
@@ -101,6 +103,13 @@ def test_words_are_not_evidence(tmp_path, check_id, files):
     # R-TRACE-04 stays partial: the script imports a YAML loader, but the manifest is not its config
     expected = "partial" if check_id == "R-TRACE-04" else "fail"
     assert check(readiness(tmp_path, files), check_id)["status"] == expected
+
+
+def test_an_orchestrator_check_of_the_data_is_a_data_quality_check(tmp_path):
+    result = readiness(tmp_path, {"pipelines/orders.py": "from dagster import asset, asset_check, AssetCheckResult\n\n"
+                                                         "@asset_check(asset='orders')\ndef orders_not_empty():\n"
+                                                         "    return AssetCheckResult(passed=True)\n"})
+    assert check(result, "R-MON-04")["status"] == "pass"
 
 
 def test_a_switched_on_alert_and_a_failure_notice_in_ci_count(tmp_path):

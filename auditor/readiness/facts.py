@@ -30,8 +30,6 @@ MARKERS = {
     "time-travel": re.compile(r"versionAsOf|timestampAsOf|VERSION AS OF|TIMESTAMP AS OF|as_of_timestamp|snapshot_id",
                               re.I),
     "newest-file": re.compile(r"getmtime|getctime|st_mtime|newest|most_recent", re.I),
-    "freshness": re.compile(r"freshness|stale_?data|max_?age|data_?age", re.I),
-    "row-count": re.compile(r"row_?count|n_?rows|num_?rows|expected_?rows|min_?rows", re.I),
     "alert": re.compile(r"pagerduty|opsgenie|slack_?webhook|alertmanager|put_metric_alarm", re.I),
     "held-out": re.compile(r"^(x_|y_)?(test|holdout|valid|val)(_(set|df|data|split|ds|dataset|loader|x|y))?$"
                            r"|test_size|validation_split|holdout", re.I),

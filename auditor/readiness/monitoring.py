@@ -30,6 +30,10 @@ DRIFT_STATS = ("scipy.stats.ks_2samp", "scipy.stats.wasserstein_distance", "scip
 _DRIFT_DEF = re.compile(r"drift|psi|population_stability|distribution_shift", re.I)
 DQ_LIBS = ("great_expectations", "pandera", "pydeequ", "soda", "tensorflow_data_validation", "deepchecks",
            "pointblank", "whylogs", "cerberus", "frictionless")
+# Orchestrator APIs that check data: Dagster's freshness policies and asset checks.
+DQ_CALLS = ("dagster.FreshnessPolicy", "dagster.preview.freshness.FreshnessPolicy", "dagster.asset_check",
+            "dagster.AssetCheckResult", "dagster.AssetCheckSpec", "dagster.build_last_update_freshness_checks",
+            "dagster.build_time_partition_freshness_checks", "dagster.build_column_schema_change_checks")
 SCHEMA_LIBS = ("pydantic", "jsonschema", "marshmallow", "pyarrow.Schema", "voluptuous", "schema")
 _DBT_TESTS = re.compile(r"^\s*(tests|data_tests):\s*$", re.M)
 _DQ_CONFIG = re.compile(r"expectation_suite|checks for \w+|row_count|freshness:|not_null|expect_column", re.I)
@@ -92,11 +96,12 @@ def _data_quality(ix: Index) -> Verdict:
     libs = ix.imports(*DQ_LIBS) + ix.grep(_DBT_TESTS, kinds=(CONFIG,), path_pattern=re.compile(r"(^|/)models/.*\.ya?ml$"))
     libs += ix.grep(_DQ_CONFIG, kinds=(CONFIG,), path_pattern=re.compile(r"expectation|soda|checks|quality", re.I))
     libs += ix.grep(_MODEL_MONITOR, kinds=(CONFIG,)) + ix.calls(".suggest_baseline", "sagemaker.model_monitor")
+    libs += ix.calls(*DQ_CALLS, paths=ix.source_paths)
     if libs:
         return verdict("validated", because("checks data quality", libs))
     # A schema library counts where serving validates its inputs (in a pipeline, pydantic is mostly a
-    # settings class); a row count in a name is not a check either.
-    partial = ix.imports(*SCHEMA_LIBS, paths=ix.serving_paths) + ix.markers("freshness", paths=ix.source_paths)
+    # settings class); a row count or "freshness" in a name is not a check either.
+    partial = ix.imports(*SCHEMA_LIBS, paths=ix.serving_paths)
     if partial:
         return verdict("ad-hoc", because("validates data by hand", partial))
     return verdict("none")
