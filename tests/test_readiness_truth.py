@@ -44,7 +44,8 @@ def test_a_release_is_gradual_only_when_two_versions_both_get_a_share(doc, count
     ("models:/churn/3", True), ("gs://models/churn/v12", True), ("registry.io/churn:1.4.2", True),
     ("s3://models/${TrainJobId}/model.tar.gz", True), ("models:/churn@champion", True),
     ("gs://[YOUR_BUCKET]/resnet_101", False), ("gs://models/resnet_101", False), ("gs://models/churn/", False),
-    ("<your-bucket>/model/v3", False),
+    ("<your-bucket>/model/v3", False), ("http://172.31.13.90:8000/churn/model.joblib", False),
+    ("http://models.internal:8000/churn/v3/model.joblib", True),
 ])
 def test_a_version_reference_names_a_version_not_a_placeholder(value, counts):
     assert names_a_version(value) is counts
@@ -98,11 +99,42 @@ KEYWORD_TRAPS = [
 ]
 
 
+# The same on six more public repositories (a library, a course, a research repository): each passed,
+# or for R-ROLL-03 pinned, before.
+KEYWORD_TRAPS += [
+    ("R-REL-01", {"configurator.py": "import sys\nfor arg in sys.argv[1:]:\n    key, val = arg.split('=')\n"}),
+    ("R-MON-05", {"loader.py": "def slice_tensors(x, s):\n    return x[s]\n\nslice_fn = slice_tensors\n"}),
+    ("R-REPRO-04", {"README.md": "# Trees\n\n* `n_jobs=-1` (optional - to make training faster)\n",
+                    "train.py": "import sklearn\n"}),
+    ("R-ROLL-04", {".github/workflows/ci.yml": "on: [push]\njobs:\n  t:\n    steps:\n      - run: pytest\n"
+                                              "      - run: echo \"All tests passed, proceeding to deployment.\"\n",
+                   "k8s/isvc.yaml": "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\n"}),
+    ("R-TRACE-04", {".github/ISSUE_TEMPLATE/config.yml": "blank_issues_enabled: false\n"}),
+]
+# Where a check keeps a partial step for what remains true of the repository.
+PARTIAL_TRAPS = {
+    "R-TRACE-04": "the script imports a YAML loader, but the manifest is not its configuration",
+}
+
+
 @pytest.mark.parametrize("check_id, files", KEYWORD_TRAPS, ids=[f"{c}-{i}" for i, (c, _) in enumerate(KEYWORD_TRAPS)])
 def test_words_are_not_evidence(tmp_path, check_id, files):
-    # R-TRACE-04 stays partial: the script imports a YAML loader, but the manifest is not its config
-    expected = "partial" if check_id == "R-TRACE-04" else "fail"
-    assert check(readiness(tmp_path, files), check_id)["status"] == expected
+    status = check(readiness(tmp_path, files), check_id)["status"]
+    assert status == "fail" or (status == "partial" and check_id in PARTIAL_TRAPS and "rbac.yaml" in str(files))
+
+
+def test_a_deepspeed_config_from_transformers_integrations_is_not_an_experiment_tracker(tmp_path):
+    tracking = check(readiness(tmp_path, {"train.py": "from transformers.integrations import HfDeepSpeedConfig\n"}),
+                     "R-TRACE-02")
+    assert tracking["status"] == "fail" and tracking["evidence"] == [] and "No experiment tracker" in tracking["fix"]
+
+
+def test_an_address_and_a_port_are_not_a_model_version(tmp_path):
+    result = readiness(tmp_path, {"k8s/isvc.yaml": "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\n"
+                                                   "spec:\n  predictor:\n    model:\n"
+                                                   "      storageUri: http://10.0.0.5:8000/churn/model.joblib\n"})
+    pins = check(result, "R-ROLL-03")
+    assert pins["status"] == "partial" and "fixed path" in pins["evidence"][0]["why"]
 
 
 def test_an_orchestrator_check_of_the_data_is_a_data_quality_check(tmp_path):

@@ -164,11 +164,16 @@ CLI_TRAFFIC_SPLIT = re.compile(r"--traffic(-split)?[=\s]+[\"']?[\w.-]+=0*[1-9]\d
 # a digest, or a value templated at deploy time.
 #   counts:      models:/churn/3, gs://models/churn/v12/, image:1.4.2, @sha256:ab12..., ${MODEL_VERSION}
 #   not counted: gs://[YOUR_BUCKET]/resnet_101   (a placeholder, and 101 is part of the name)
+#   not counted: http://172.31.13.90:8000/churn/model.joblib   (an address and a port, not a version)
 PINNED_VERSION = re.compile(r"(^|[/@:=])v?\d+(\.\d+)*(/|$)|[_/-]v\d+(\.\d+)*\b|@(sha256:)?\w+|[0-9a-f]{12,}|\$\{?\w+|\{\{",
                             re.I)
 PLACEHOLDER = re.compile(r"\[[A-Z_ -]+\]|<[\w -]+>|\byour[_-]|\bYOUR_|\bbucket[_-]name\b|\bexample\b|"
                          r"\bxxx+\b|changeme", re.I)
 
 
+# The scheme and host of a URL (`http://172.31.13.90:8000`): their numbers are an address and a port.
+_URL_HOST = re.compile(r"^[a-z][\w+.-]*://[^/]*", re.I)
+
+
 def names_a_version(value: str) -> bool:
-    return not PLACEHOLDER.search(value) and bool(PINNED_VERSION.search(value))
+    return not PLACEHOLDER.search(value) and bool(PINNED_VERSION.search(_URL_HOST.sub("", value)))

@@ -8,7 +8,10 @@ from __future__ import annotations
 EXPERIMENT_TRACKERS = ("mlflow", "wandb", "neptune", "comet_ml", "clearml", "aim", "dvclive", "sagemaker.experiments",
                        "azureml.core.Run", "azure.ai.ml", "ray.air.integrations.mlflow", "ray.air.integrations.wandb",
                        "ray.tune.integration.mlflow", "ray.tune.integration.wandb", "pytorch_lightning.loggers",
-                       "lightning.pytorch.loggers", "transformers.integrations")
+                       "lightning.pytorch.loggers", "transformers.integrations.WandbCallback",
+                       "transformers.integrations.MLflowCallback", "transformers.integrations.NeptuneCallback",
+                       "transformers.integrations.CometCallback", "transformers.integrations.ClearMLCallback",
+                       "transformers.integrations.DVCLiveCallback")
 # Top-level packages whose runs keep the whole configuration they were given, so a seed in it is
 # recorded: the trackers that are packages of their own, TensorBoard's writer, and Hydra (it saves
 # the composed config of every run).

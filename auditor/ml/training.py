@@ -27,7 +27,7 @@ TRAIN_TARGET = re.compile(r"^(train|retrain|training|pipeline|repro|all)\s*:", r
 # A command that starts training. `(?<!\S)`: a `*train*.sh` word is tried from its first character
 # only. Without it the regex engine retried `\S*train` from every character of every word (a third
 # of the readiness time on a docs-heavy repository); the first match of each file is the same.
-TRAIN_COMMAND = re.compile(r"(python3?\s+(-m\s+)?\S*(train|pipeline)\S*|dvc\s+repro|mlflow\s+run|kedro\s+run|make\s+train"
+TRAIN_COMMAND = re.compile(r"(python3?[ \t]+(-m[ \t]+)?\S*(train|pipeline)\S*|dvc\s+repro|mlflow\s+run|kedro\s+run|make[ \t]+(re)?train\b"
                            r"|(?<!\S)\S*train\S*\.sh|zenml\s+pipeline\s+run|metaflow|sagemaker\S*pipeline)", re.I)
 
 # A CI or build step that retrains or launches an ML pipeline (a GitHub workflow, a Cloud Build

@@ -24,7 +24,7 @@ MARKERS = {
     "champion": re.compile(r"champion|challenger", re.I),
     "git-sha": re.compile(r"git[_.-]?(sha|commit|rev|hash)|commit[_-]?(sha|hash|id)|rev-parse|source\.git", re.I),
     "seed": re.compile(r"^(random_)?seed$|_seed$", re.I),
-    "segment": re.compile(r"slic(e|ing)_?(fn|func|function|metric|eval|perf|score)|per_?(segment|slice|cohort)"
+    "segment": re.compile(r"slic(e|ing)_?(metric|eval|perf|score)|per_?(segment|slice|cohort)"
                           r"|segment_?(metric|eval|score|perf)|by_?segment|slicing_function"
                           r"|MetricFrame|SlicingSpec", re.I),
     "time-travel": re.compile(r"versionAsOf|timestampAsOf|VERSION AS OF|TIMESTAMP AS OF|as_of_timestamp|snapshot_id",

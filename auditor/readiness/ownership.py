@@ -21,7 +21,8 @@ DATA_TEST_LIBS = ("great_expectations", "pandera", "hypothesis", "deepchecks", "
 _TEST_COMMAND = re.compile(r"\b(pytest|py\.test|python3?\s+-m\s+(pytest|unittest)|tox\b|nox\b|make\s+test|"
                            r"hatch\s+(run\s+)?test|coverage\s+run|poetry\s+run\s+pytest|uv\s+run\s+pytest)", re.I)
 # Installing the test runner is not running it.
-_NOT_A_TEST_RUN = re.compile(r"^\s*#|\b(pip3?|uv\s+pip|conda|mamba|poetry)\s+(install|add)\b", re.I)
+_NOT_A_TEST_RUN = re.compile(r"^\s*#|\b(pip3?|uv\s+pip|conda|mamba|poetry)\s+(install|add)\b|^\s*-?\s*(name|displayName):",
+                             re.I)
 _TEST_TARGET = re.compile(r"^(test|tests|check)\s*:", re.M)
 
 

@@ -27,8 +27,12 @@ EXPERIMENT_LIBS = ("growthbook", "statsig", "eppo_client", "planout", "optimizel
 
 def _offline_evaluation(ix: Index) -> Verdict:
     scope = ix.source_paths
-    splits = because("holds data out", ix.calls(*SPLITS, paths=scope) + ix.markers("held-out", paths=scope))
     metrics = because("scores a model", ix.calls(*METRICS, paths=scope))
+    split_calls = ix.calls(*SPLITS, paths=scope)
+    # A held-out name (`X_test`, `val_data`) counts in a module that splits or scores: elsewhere `val`
+    # and `test` are loop variables, sub-commands and settings.
+    evaluating = sorted({ev.path for ev in metrics + split_calls})
+    splits = because("holds data out", split_calls + ix.markers("held-out", paths=evaluating))
     if splits and metrics:
         return verdict("held-out-metrics", splits[:3] + metrics[:3])
     if splits or metrics:

@@ -28,10 +28,10 @@ _DEPLOY = re.compile(
     r"serverless\s+deploy|argocd|az\s+ml\s+online-(deployment|endpoint)|anyscale\s+service|"
     r"bentoml\s+deploy|modal\s+deploy|fly\s+deploy|serve\s+deploy|create_endpoint|update_endpoint)\b", re.I)
 _GITOPS = re.compile(r"AWS::CodePipeline::Pipeline|AWS::CodeDeploy|argoproj\.io/v1alpha1[\s\S]{0,200}kind:\s*Application"
-                     r"|kind:\s*(Rollout|Canary|InferenceService|SeldonDeployment)\b")
+                     r"|kind:\s*(Rollout|Canary)\b")  # a bare InferenceService manifest is applied by someone
 # Deploys of documentation and packages, usage lines, and installs of the platform itself (a tracking
 # server, Kubeflow's manifests, monitoring) are not a path for releasing a model.
-_NOT_MODEL_DEPLOY = re.compile(r"pages|mkdocs|gh-deploy|docs|documentation|sphinx|pypi|twine|npm|^\s*echo\b|usage:|"
+_NOT_MODEL_DEPLOY = re.compile(r"pages|mkdocs|gh-deploy|docs|documentation|sphinx|pypi|twine|npm|(^\s*|run:\s*|-\s*)echo\b|usage:|"
                                r"github\.com/|helm\s+(install|upgrade)\s+(--\S+\s+)*(mlflow|kubeflow|prometheus|grafana|"
                                r"airflow|argo|istio|cert-manager|ingress)", re.I)
 # A deploy word in a CI file counts on a command, not on a workflow's, job's or step's name.
@@ -170,6 +170,8 @@ def _manifest_refs(ix: Index, result: Pinning) -> None:
         for match in _MODEL_REF.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
             value = match.group(2)
+            if value.startswith(("$(", "`")):
+                continue  # computed by the shell when the step runs
             if _LATEST_URI.search(value):
                 result.latest.append(Evidence(file.path, line, None, f"`{match.group(1)}` follows the latest: `{value}`"))
             elif names_a_version(value):

@@ -21,8 +21,12 @@ _DATA_VERSION_KEY = re.compile(r"^\s*[\"']?(data_?)?(snapshot(_date|_id)?|as_of(
                                r"query_version|partition_date|cutoff(_date)?|revision)[\"']?\s*[:=]", re.I | re.M)
 _SAGEMAKER_EXPERIMENTS = re.compile(r"ExperimentConfig|ExperimentName:|TrialComponentDisplayName")
 _DATA_FILE = re.compile(r"(^|/)(data|datasets?)/[^/]+\.(csv|tsv|parquet|jsonl?|feather|arrow)$", re.I)
-_GIT_TAG_CALLS = ("mlflow.set_tag", "mlflow.set_tags", "mlflow.log_param", "mlflow.log_params", "wandb.init",
-                  "subprocess.check_output", "subprocess.run", "git.Repo", "mlflow.start_run")
+# The code version recorded with a run: a tracker tag or parameter naming the commit, or the commit
+# asked of git (`git rev-parse HEAD`); `git tag` to find a release to download records nothing.
+_TRACKER_TAG_CALLS = ("mlflow.set_tag", "mlflow.set_tags", "mlflow.log_param", "mlflow.log_params", "wandb.init",
+                      "mlflow.start_run")
+_GIT_COMMAND_CALLS = ("subprocess.check_output", "subprocess.run", "git.Repo")
+_GIT_REVISION = re.compile(r"rev-parse|describe|head\.commit|hexsha", re.I)
 _GIT_WORD = re.compile(r"git|commit|sha|rev-parse", re.I)
 _SEED_WORD = re.compile(r"seed", re.I)
 _CONFIG_LIBS = ("hydra", "omegaconf", "gin", "ml_collections", "pydantic_settings", "yaml", "tomllib", "toml",
@@ -118,7 +122,8 @@ def _experiment_tracking(ix: Index) -> Verdict:
     metrics += ix.methods("log_metric", "log_sklearn_plot", paths=[e.path for e in ix.imports("dvclive")])
     metrics = because("records metrics", metrics) + dvc["metrics"]
     autocapture = ix.imports("mlflow", "wandb", "neptune", "comet_ml", "clearml")  # these log the git commit
-    git_sha = because("records the code version", ix.string_args(_GIT_TAG_CALLS, _GIT_WORD) +
+    git_sha = because("records the code version", ix.string_args(_TRACKER_TAG_CALLS, _GIT_WORD) +
+                      ix.string_args(_GIT_COMMAND_CALLS, _GIT_REVISION) +
                       ix.markers("git-sha", paths=ix.source_paths)) + dvc["code"]
     seed = because("records the seed", ix.string_args((".log_param", ".log_params", ".set_tag", "wandb.config.update"),
                                                       _SEED_WORD)) + dvc["seed"]
@@ -135,9 +140,9 @@ def _model_registry(ix: Index) -> Verdict:
     registered = registrations(ix)
     if registered:
         return verdict("registered", registered)
-    logged = ix.calls(".log_model", "wandb.Artifact") + \
-        model_artifact_logs(ix, ix.calls("wandb.log_artifact", ".log_artifact")) + \
-        ix.kwargs("save_artifact", "log_model", "log_checkpoints")
+    logged = ix.calls(".log_model", "wandb.Artifact", paths=ix.source_paths) + \
+        model_artifact_logs(ix, ix.calls("wandb.log_artifact", ".log_artifact", paths=ix.source_paths)) + \
+        ix.kwargs("save_artifact", "log_model", "log_checkpoints", paths=ix.source_paths)
     if logged:
         return verdict("logged", because("logs a model to the tracker", logged))
     return verdict("plain-files")
@@ -155,7 +160,7 @@ def _is_manifest(data: object) -> bool:
 
 def _config_as_code(ix: Index) -> Verdict:
     configs = [Evidence(ev.path, None, None, "a configuration file") for ev in ix.files(_CONFIG_PATH)
-               if ix.project.files[ev.path].kind == CONFIG and ev.path not in ix.ci_paths
+               if ix.project.files[ev.path].kind == CONFIG and ev.path not in ix.ci_paths and not ev.path.startswith(".github/")
                and not _CLUSTER_FOLDER.search(ev.path)
                and not _is_manifest(ix.project.files[ev.path].data)]
     libs = because("loads configuration", ix.imports(*_CONFIG_LIBS, paths=ix.source_paths))
