@@ -110,13 +110,10 @@ class DanglingPipelineReference(ProjectRule):
             for ref in module_facts.get("references", []):
                 if ref["id"] in dag_ids:
                     continue
-                near = _near(ref["id"], dag_ids)
-                hint = f": did you mean '{near}'?" if near else (
-                    "; it may be a DAG deployed from another repository")
-                yield self.finding(path, ref["line"], f"{ref['kind']}='{ref['id']}' names a DAG id that no DAG in "
-                                   f"this repository defines{hint}", confidence=None if near else "low",
-                                   anchor=f"dag-ref {ref['id']}", evidence={"id": ref["id"], "suggestion": near,
-                                                                            "defined": sorted(dag_ids)[:20]})
+                yield self._unknown(path, ref["line"], ref["id"], dag_ids,
+                                    f"{ref['kind']}='{ref['id']}' names a DAG id that no DAG in this repository defines",
+                                    "it may be a DAG deployed from another repository", f"dag-ref {ref['id']}",
+                                    id=ref["id"], defined=sorted(dag_ids)[:20])
 
     def _airflow_datasets(self, project):
         facts = {p: f for p, f in project.fact(FACTS).items() if isinstance(f, dict)}
@@ -127,12 +124,19 @@ class DanglingPipelineReference(ProjectRule):
         for path, d in entries:
             if d["role"] != "schedules" or d["uri"] in updated:
                 continue
-            near = _near(d["uri"], updated)
-            hint = f": did you mean '{near}'?" if near else (
-                "; the DAG runs only if something outside this repository updates it")
-            yield self.finding(path, d["line"], f"the DAG is scheduled on dataset '{d['uri']}', which no task in this "
-                               f"repository lists in its outlets{hint}", confidence=None if near else "low",
-                               anchor=f"dataset {d['uri']}", evidence={"dataset": d["uri"], "suggestion": near})
+            yield self._unknown(path, d["line"], d["uri"], updated,
+                                f"the DAG is scheduled on dataset '{d['uri']}', which no task in this repository lists "
+                                "in its outlets", "the DAG runs only if something outside this repository updates it",
+                                f"dataset {d['uri']}", dataset=d["uri"])
+
+    def _unknown(self, path: str, line: int, name: str, known: set[str], said: str, otherwise: str, anchor: str,
+                 **evidence):
+        """A reference to ``name`` that nothing in ``known`` is: certain when a close name exists (a
+        misspelling: "did you mean"), of low confidence otherwise (it may live in another repository)."""
+        near = _near(name, known)
+        hint = f": did you mean '{near}'?" if near else f"; {otherwise}"
+        return self.finding(path, line, said + hint, confidence=None if near else "low", anchor=anchor,
+                            evidence={**evidence, "suggestion": near})
 
     def _workflows(self, project):
         workflows = [f for f in project.files.values() if f.path.startswith(_WORKFLOWS) and isinstance(f.data, dict)]
