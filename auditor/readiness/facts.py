@@ -18,19 +18,12 @@ MAX_ENTRIES = 300  # per table and module: a generated 50k-line module must not 
 
 # Words looked for in identifiers, keyword names and short strings, reduced to a marker name.
 MARKERS = {
-    "shadow": re.compile(r"(^|[^a-z])shadow(?!_?(color|colour|offset|blur|box))", re.I),
     "holdout-cohort": re.compile(r"holdout_?(group|cohort|percent|pct|users|traffic)|control_?group|ab_?test",
                                  re.I),
     "champion": re.compile(r"champion|challenger", re.I),
-    "git-sha": re.compile(r"git[_.-]?(sha|commit|rev|hash)|commit[_-]?(sha|hash|id)|rev-parse|source\.git", re.I),
-    "seed": re.compile(r"^(random_)?seed$|_seed$", re.I),
-    "segment": re.compile(r"slic(e|ing)_?(metric|eval|perf|score)|per_?(segment|slice|cohort)"
-                          r"|segment_?(metric|eval|score|perf)|by_?segment|slicing_function"
-                          r"|MetricFrame|SlicingSpec", re.I),
     "time-travel": re.compile(r"versionAsOf|timestampAsOf|VERSION AS OF|TIMESTAMP AS OF|as_of_timestamp|snapshot_id",
                               re.I),
     "newest-file": re.compile(r"getmtime|getctime|st_mtime|newest|most_recent", re.I),
-    "alert": re.compile(r"pagerduty|opsgenie|slack_?webhook|alertmanager|put_metric_alarm", re.I),
     "held-out": re.compile(r"^(x_|y_)?(test|holdout|valid|val)(_(set|df|data|split|ds|dataset|loader|x|y))?$"
                            r"|test_size|validation_split|holdout", re.I),
 }

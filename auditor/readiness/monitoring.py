@@ -39,6 +39,8 @@ _DBT_TESTS = re.compile(r"^\s*(tests|data_tests):\s*$", re.M)
 _DQ_CONFIG = re.compile(r"expectation_suite|checks for \w+|row_count|freshness:|not_null|expect_column", re.I)
 # SageMaker Model Monitor checks captured data against baseline statistics and constraints.
 _MODEL_MONITOR = re.compile(r"DataQualityJobDefinition|MonitoringSchedule|constraints\.json|DataQualityBaselineConfig")
+_SEGMENT_DEF = re.compile(r"per_?(segment|slice|cohort|group)_?(metric|eval|score|perf|report)|"
+                          r"(segment|slice|cohort)_?(metrics|eval|evaluation|scores|performance|report)|by_?segment", re.I)
 SEGMENT_LIBS = ("fairlearn", "snorkel.slicing", "tensorflow_model_analysis", "giskard", "sliceline", "responsibleai")
 ALERT_LIBS = ("pdpyras", "pagerduty", "opsgenie_sdk", "sentry_sdk", "slack_sdk", "rollbar", "bugsnag")
 _ALERT_CONFIG = re.compile(r"^\s*-?\s*alert:\s*\S|kind:\s*PrometheusRule|AWS::CloudWatch::Alarm|"
@@ -108,7 +110,8 @@ def _data_quality(ix: Index) -> Verdict:
 
 
 def _segment_evaluation(ix: Index) -> Verdict:
-    found = ix.imports(*SEGMENT_LIBS) + ix.markers("segment", paths=ix.source_paths)
+    # A slicing library, or a function the code defines to evaluate per segment (`per_segment_metrics`).
+    found = ix.imports(*SEGMENT_LIBS) + ix.defs(_SEGMENT_DEF, paths=ix.source_paths)
     if found:
         return verdict("per-segment", because("evaluates per segment", found))
     return verdict("aggregate-only")
@@ -128,8 +131,7 @@ def _ci_failure_notices(ix: Index) -> list[Evidence]:
 def _alerting(ix: Index) -> Verdict:
     rules = ix.grep(_ALERT_CONFIG, kinds=(CONFIG,), exclude=_COMMENT) + \
         ix.grep(_ALERTMANAGER_RECEIVERS, kinds=(CONFIG,), path_pattern=_ALERTMANAGER_FILE, exclude=_COMMENT) + \
-        ix.imports("pdpyras", "pagerduty", "opsgenie_sdk") + ix.calls(".put_metric_alarm") + \
-        ix.markers("alert", paths=ix.source_paths)
+        ix.imports("pdpyras", "pagerduty", "opsgenie_sdk") + ix.calls(".put_metric_alarm")
     if rules:
         return verdict("alerts", because("alerts on a threshold", rules))
     orchestrated = [e.path for e in ix.imports(*PIPELINE_ORCHESTRATORS, paths=ix.source_paths)]
@@ -208,7 +210,8 @@ data_quality = ReadinessCheck(
 
 segment_evaluation = ReadinessCheck(
     "R-MON-05", "Evaluation reports performance by segment, not only on average", "monitoring",
-    "metrics computed per slice or segment (slicing specs, MetricFrame, per-segment names)",
+    "slicing and fairness libraries (MetricFrame, SlicingSpec, snorkel slicing functions), functions the code defines "
+    "to evaluate per segment (`per_segment_metrics`)",
     (
         Rung("per-segment", PASS, "metrics are computed per slice or segment",
              "Metrics are computed per slice or segment."),

@@ -18,6 +18,7 @@ SPLITS = ("sklearn.model_selection.train_test_split", "sklearn.model_selection.K
 METRICS = ("sklearn.metrics", "torchmetrics", "evaluate.load", "keras.metrics", "tensorflow.keras.metrics",
            "sklearn.model_selection.cross_val_score", "sklearn.model_selection.cross_validate", ".evaluate",
            ".score", "mlflow.evaluate")
+_SHADOW_DEF = re.compile(r"(^|_)shadow(_|$)|^Shadow[A-Z]", re.I)
 _SHADOW_CONFIG = re.compile(r"shadow|^\s*mirror(Percentage|_percent)?:|ShadowProductionVariants", re.I | re.M)
 FLAG_LIBS = ("ldclient", "UnleashClient", "flagsmith", "growthbook", "openfeature", "featureflags", "splitio",
              "statsig", "eppo_client", "optimizely")
@@ -42,7 +43,9 @@ def _offline_evaluation(ix: Index) -> Verdict:
 
 
 def _shadow_mode(ix: Index) -> Verdict:
-    found = ix.markers("shadow", paths=ix.serving_paths) + ix.grep(_SHADOW_CONFIG, kinds=(CONFIG, SCRIPT))
+    # A function or class serving code defines for shadow scoring (`shadow_predict`), or a setting.
+    found = because("scores in the shadow", ix.defs(_SHADOW_DEF, paths=ix.serving_paths)) + \
+        because("a shadow or mirroring setting", ix.grep(_SHADOW_CONFIG, kinds=(CONFIG, SCRIPT)))
     if found:
         return verdict("shadow", found)
     return verdict("none")
@@ -106,7 +109,8 @@ offline_evaluation = ReadinessCheck(
 
 shadow_mode = ReadinessCheck(
     "R-REL-02", "New models can run in shadow mode (scored and logged, not used)", "release_safety",
-    "shadow markers in serving code; shadow, mirroring and shadow-variant settings in configs and scripts",
+    "functions and classes serving code defines for shadow scoring; shadow, mirroring and shadow-variant settings in "
+    "configs and scripts",
     (
         Rung("shadow", PASS, "a shadow or mirrored deployment exists",
              "A shadow or mirrored deployment exists."),

@@ -123,8 +123,7 @@ def _experiment_tracking(ix: Index) -> Verdict:
     metrics = because("records metrics", metrics) + dvc["metrics"]
     autocapture = ix.imports("mlflow", "wandb", "neptune", "comet_ml", "clearml")  # these log the git commit
     git_sha = because("records the code version", ix.string_args(_TRACKER_TAG_CALLS, _GIT_WORD) +
-                      ix.string_args(_GIT_COMMAND_CALLS, _GIT_REVISION) +
-                      ix.markers("git-sha", paths=ix.source_paths)) + dvc["code"]
+                      ix.string_args(_GIT_COMMAND_CALLS, _GIT_REVISION)) + dvc["code"]
     seed = because("records the seed", ix.string_args((".log_param", ".log_params", ".set_tag", "wandb.config.update"),
                                                       _SEED_WORD)) + dvc["seed"]
     missing = [label for label, ok in (("parameters", params), ("metrics", metrics),
