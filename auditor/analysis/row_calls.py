@@ -1,0 +1,265 @@
+"""Row flow, the calls: fits and what they saw, splits, transforms and predictions that carry
+what an object learnt, and the evaluations where held-out rows meet a fit that saw them
+(``auditor/analysis/row_flow.py`` says how the whole fits together)."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+from typing import Any
+
+from auditor.analysis.row_values import Fit, Leak, Parts, Path, Value, base_name, flatten, holds_rows, is_prefix, seen_path, stacked
+from auditor.ml import leakage as api
+
+
+class CallFlow:
+    """The calls of a scope (a mixin of ``row_flow.Scope``, which holds ``state`` and ``values``)."""
+
+    def call(self, node: ast.Call) -> Any:
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            receiver = self.expr(func.value)
+            if isinstance(receiver, Value):
+                return self.method(node, receiver, func)
+        qualified = self.state.module.qualified_name(func)
+        arguments = [self.expr(a.value if isinstance(a, ast.Starred) else a) for a in node.args]
+        keywords = {k.arg: self.expr(k.value) for k in node.keywords}
+        return self.function(node, qualified, arguments, keywords)
+
+    # -- calls of functions -------------------------------------------------------------------------
+    def function(self, node: ast.Call, qualified: str | None, arguments: list, keywords: dict) -> Any:
+        if qualified in api.SPLIT_FUNCTIONS:
+            return self.split(node, arguments)
+        if qualified in api.CROSS_VALIDATION:
+            rows = arguments[1] if len(arguments) > 1 else keywords.get("X")
+            self.cross_validated(node, rows)
+            return None
+        if qualified and qualified.startswith(api.METRIC_PREFIXES):
+            self.evaluated(node, [*arguments, *keywords.values()], frozenset())
+            return None
+        if qualified in api.LEARNERS:
+            return Value(learner=api.LEARNERS[qualified])
+        if qualified in api.SEARCHES:
+            return Value(search=True)
+        if qualified in api.OVERSAMPLING_FUNCTIONS:
+            return self.oversampled(node, qualified, arguments)
+        if qualified in api.CONCAT_FUNCTIONS:
+            return stacked(arguments[0] if arguments else None)
+        if qualified in api.ROW_PRESERVING_FUNCTIONS:
+            first = arguments[0] if arguments else None
+            return replace(first, subset=False) if isinstance(first, Value) and first.family is not None else None
+        if isinstance(node.func, ast.Name) and self.state.summaries.get(node.func.id) is not None:
+            return self.local_split(node, self.state.summaries[node.func.id], arguments)
+        if qualified and qualified.startswith(api.READ_PREFIXES):
+            return Value(family=next(self.state.counter))  # pd.read_csv(path): a new data set, whatever names the path
+        if holds_rows([*arguments, *keywords.values()]):
+            return None  # rows through a function the analysis does not know: not followed
+        return Value(family=next(self.state.counter))  # a read, a load, a constructor: a new origin
+
+    def split(self, node: ast.Call, arguments: list) -> Parts:
+        self.state.splits[node.lineno] = (self.state.text(node), True)
+        parts = []
+        for rows in arguments:
+            for part in (0, 1):
+                parts.append(replace(rows, path=rows.path + ((node.lineno, part),), subset=False, union=())
+                             if isinstance(rows, Value) and rows.family is not None else None)
+        return Parts(tuple(parts))
+
+    def local_split(self, node: ast.Call, summary: list | None, arguments: list) -> Any:
+        if summary is None:
+            return None
+        outputs = []
+        for item in summary:
+            if item is None or item[0] >= len(arguments) or not isinstance(arguments[item[0]], Value):
+                outputs.append(None)
+                continue
+            rows = arguments[item[0]]
+            # the split is seen at the call: its order against the caller's fits is what matters
+            path = tuple((node.lineno, part) for _, part in item[1])
+            outputs.append(replace(rows, path=rows.path + path, taints=rows.taints | item[2], subset=False, union=()))
+        self.state.splits[node.lineno] = (self.state.text(node), all(self.state.splits.get(line, ("", False))[1]
+                                                                    for item in summary if item for line, _ in item[1]))
+        return Parts(tuple(outputs)) if len(outputs) > 1 else outputs[0]
+
+    def oversampled(self, node: ast.Call, qualified: str, arguments: list) -> Any:
+        keyword, wanted = api.OVERSAMPLING_FUNCTIONS[qualified]
+        given = next((k.value for k in node.keywords if k.arg == keyword), None)
+        rows = arguments[0] if arguments else None
+        if not isinstance(rows, Value) or rows.family is None:
+            return None
+        if not (isinstance(given, ast.Constant) and given.value == wanted):
+            return replace(rows, subset=False)
+        fit = self.new_fit("rows", node, rows, supervised=True)
+        return replace(rows, taints=rows.taints | {fit.id}, subset=False)
+
+    # -- calls of methods ---------------------------------------------------------------------------
+    def method(self, node: ast.Call, receiver: Value, func: ast.Attribute) -> Any:
+        arguments = [self.expr(a.value if isinstance(a, ast.Starred) else a) for a in node.args]
+        keywords = {k.arg: self.expr(k.value) for k in node.keywords}
+        name = func.attr
+        if name in api.FIT_METHODS:
+            return self.fitted(node, receiver, func, arguments, keywords)
+        if name in api.APPLY_METHODS:
+            return self.applied(receiver, _rows_argument(arguments, keywords))
+        if name in api.SCORE_METHODS:
+            self.evaluated(node, [*arguments, *keywords.values()], self.closure(receiver))
+            return None
+        if receiver.family is None:
+            return receiver if name in ("set_params",) else None
+        if name in api.STATISTIC_METHODS:
+            fit = self.new_fit("statistics", node, receiver, strong=False)
+            return replace(receiver, taints=receiver.taints | {fit.id}, subset=False)
+        taints = frozenset().union(*(v.taints for v in [*arguments, *keywords.values()]
+                                     if isinstance(v, Value) and v.family is not None))
+        result = replace(receiver, taints=receiver.taints | taints, subset=_subsets_rows(name, node))
+        if _in_place(node) and taints:  # df.fillna(df.mean(), inplace=True), df["a"].fillna(m, inplace=True)
+            base = base_name(func.value)
+            if base in self.values and self.values[base].family == receiver.family:
+                self.values[base] = replace(self.values[base], taints=self.values[base].taints | taints)
+        return result
+
+    def fitted(self, node: ast.Call, receiver: Value, func: ast.Attribute, arguments: list, keywords: dict) -> Any:
+        rows = _rows_argument(arguments, keywords)
+        self.validated(node, rows, keywords)
+        if receiver.search:
+            self.cross_validated(node, rows)
+        if not isinstance(rows, Value) or rows.family is None:
+            updated = replace(receiver, fits=None)
+            result = None
+        else:
+            kind = receiver.learner.learns if receiver.learner is not None else "model"
+            if receiver.learner is None and func.attr == "fit_transform":
+                kind = "statistics"  # a transformer the tables do not know (a ColumnTransformer, a pipeline)
+            fit = self.new_fit(kind, node, rows, strong=receiver.learner is not None,
+                               supervised=receiver.learner is not None and receiver.learner.supervised)
+            earlier = (receiver.fits or frozenset()) if func.attr == "partial_fit" else frozenset()
+            updated = replace(receiver, fits=earlier | {fit.id})
+            result = self.applied(updated, rows) if func.attr in api.APPLY_METHODS else updated
+        if isinstance(func.value, ast.Name):
+            self.values[func.value.id] = updated
+        return result
+
+    def applied(self, receiver: Value, rows: Any) -> Any:
+        """What ``transform``/``predict`` returns: the rows, carrying what the object learnt."""
+        if not isinstance(rows, Value) or rows.family is None or receiver.fits is None:
+            return None
+        return replace(rows, taints=rows.taints | self.closure(receiver), subset=False)
+
+    def closure(self, receiver: Value) -> frozenset:
+        """The object's fits and every fit whose output it was fitted on."""
+        found = set()
+        todo = list(receiver.fits or ())
+        while todo:
+            fit_id = todo.pop()
+            if fit_id not in found:
+                found.add(fit_id)
+                todo.extend(self.state.fits[fit_id].inherits)
+        return frozenset(found)
+
+    def new_fit(self, kind: str, node: ast.Call, rows: Value, strong: bool = True, supervised: bool = False) -> Fit:
+        fit = Fit(next(self.state.counter), kind, node.lineno, self.state.text(node), rows.family,
+                  rows.union or (rows.path,), rows.taints, strong, supervised)
+        self.state.fits[fit.id] = fit
+        return fit
+
+    # -- evaluations --------------------------------------------------------------------------------
+    def evaluated(self, node: ast.Call, values: list, extra: frozenset) -> None:
+        """Held-out rows scored: every fit behind them that saw them is a leak."""
+        rows = [v for v in flatten(values) if isinstance(v, Value) and v.family is not None]
+        held_out = [v for v in rows if v.path and v.path[-1][1] == 1]
+        if not held_out:
+            return
+        taints = set(extra)
+        for value in rows:
+            taints |= self.closure(Value(fits=value.taints))
+        for fit_id in sorted(taints):
+            fit = self.state.fits[fit_id]
+            for value in held_out:
+                seen = seen_path(fit, value)
+                if seen is not None:
+                    self.leak(fit, value.path, node, _how(fit, seen, value.path))
+                    break
+
+    def cross_validated(self, node: ast.Call, rows: Any) -> None:
+        """Cross-validation holds out folds of ``rows``: a fit behind them that saw them leaks."""
+        if not isinstance(rows, Value) or rows.family is None:
+            return
+        for fit_id in sorted(self.closure(Value(fits=rows.taints))):
+            fit = self.state.fits[fit_id]
+            if seen_path(fit, rows) is not None and fit.kind != "model":
+                self.leak(fit, rows.path, node, "cross-validation")
+
+    def validated(self, node: ast.Call, rows: Any, keywords: dict) -> None:
+        """``fit(X, y, validation_data=(X_val, y_val))``: training rows that include the
+        validation rows, or a test set that stops the training early."""
+        for keyword in api.VALIDATION_KEYWORDS & set(keywords):
+            held_out = [v for v in flatten([keywords[keyword]]) if isinstance(v, Value) and v.family is not None
+                        and v.path and v.path[-1][1] == 1]
+            for value in held_out[:1]:
+                if isinstance(rows, Value) and rows.family == value.family and \
+                        any(is_prefix(path, value.path) for path in rows.union or (rows.path,)):
+                    self.leak(self.new_fit("model", node, rows), value.path, node, "validation")
+                elif _stops_early(node) and not self.held_out_is_validation(node, keyword):
+                    self.leak(self.new_fit("model", node, value), value.path, node, "early-stopping")
+
+    def held_out_is_validation(self, node: ast.Call, keyword: str) -> bool:
+        argument = next(k.value for k in node.keywords if k.arg == keyword)
+        names = [n.id for n in ast.walk(argument) if isinstance(n, ast.Name)]
+        return not names or any(api.is_validation_name(n) for n in names)
+
+    def leak(self, fit: Fit, held_path: Path, node: ast.Call, how: str) -> None:
+        if fit.id in self.state.leaks:
+            return
+        split_line = held_path[-1][0] if held_path else None
+        split_text, known_split = self.state.splits.get(split_line, ("", False))
+        kind = {"statistics": "preprocessing", "vocabulary": "preprocessing"}.get(fit.kind, "overlap")
+        confidence = "high" if known_split and fit.strong else "medium"
+        if how == "early-stopping":
+            kind, confidence = "multi-test", "medium"
+        if how == "cross-validation":
+            # folds of rows an unsupervised step saw: a textbook leak that rarely moves the score
+            confidence = "medium" if fit.supervised else "low"
+        if fit.kind == "vocabulary":
+            confidence = "low"
+        self.state.leaks[fit.id] = Leak(kind, fit, split_line, split_text, node.lineno, self.state.text(node), how,
+                                        confidence)
+
+
+
+def _how(fit: Fit, seen: Path, held_path: Path) -> str:
+    if seen == held_path:
+        return "held-out"
+    return "before-split" if fit.line < held_path[len(seen)][0] else "after-split"
+
+
+
+def _stops_early(node: ast.Call) -> bool:
+    if any(k.arg in api.EARLY_STOPPING_KEYWORDS for k in node.keywords):
+        return True
+    callbacks = next((k.value for k in node.keywords if k.arg == "callbacks"), None)
+    if callbacks is None:
+        return False
+    names = {n.attr if isinstance(n, ast.Attribute) else n.id for n in ast.walk(callbacks)
+             if isinstance(n, (ast.Name, ast.Attribute))}
+    return any(name in api.EARLY_STOPPING_CALLBACKS for name in names)
+
+
+
+def _in_place(node: ast.Call) -> bool:
+    return any(k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords)
+
+
+def _subsets_rows(method: str, node: ast.Call) -> bool:
+    """``df.sample(frac=0.8)``, ``df.drop(train.index)``: rows, not columns, are selected."""
+    if method == "drop":
+        first = node.args[0] if node.args else None
+        return (isinstance(first, ast.Attribute) and first.attr == "index") or any(k.arg == "index" for k in node.keywords)
+    return method in api.ROW_SUBSET_METHODS
+
+
+def _rows_argument(arguments: list, keywords: dict) -> Any:
+    if arguments:
+        return arguments[0]
+    return next((keywords[k] for k in api.ROWS_KEYWORDS if k in keywords), None)
+
+

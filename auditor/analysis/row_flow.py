@@ -1,0 +1,305 @@
+"""Row flow: which rows each variable of a module holds, and what each fitted object has seen.
+
+One pass over a scope's statements in order (a script top to bottom, a notebook's cells as run
+top to bottom), with the API knowledge of ``auditor/ml/leakage.py``. A variable holds rows of a
+*family* (the data set a read or a load made) along a *path* of splits: each step of the path is
+``(split line, part)``, part 0 the training side and 1 the held-out side. A fit records the rows it
+saw; whatever it transforms or predicts carries it (a *taint*). When rows of a held-out side are
+scored (a metric, ``score``/``evaluate``, cross-validation), every fit in their taints that saw a
+path leading to them (all rows, a concatenation including them, or the held-out rows themselves)
+is a leak.
+
+Precision first: what the analysis cannot follow it forgets. Rows through an unknown function, a
+name rebound in a loop or a branch, a function with more than one return: the name is dropped and
+nothing is said about it. Functions of the same module that split their arguments and return the
+sides are followed at their call sites.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+from typing import Any, Iterable
+
+from auditor.analysis.pymodule import ParsedModule
+from auditor.analysis.row_calls import CallFlow
+from auditor.analysis.row_values import FlowState, Leak, Parts, Value, base_name
+from auditor.ml import leakage as api
+
+__all__ = ["Leak", "analyse", "uses_data_library"]
+
+
+def uses_data_library(module: ParsedModule) -> bool:
+    """The cheap prefilter: a module that imports no ML or data library holds no rows to follow."""
+    return any(q.split(".")[0] in api.DATA_LIBRARIES for q in module.imports.values())
+
+
+def analyse(module: ParsedModule) -> list[Leak]:
+    """The leaks of one module (memoised: the data-leakage rules share one analysis)."""
+    found = module.memo.get("row_flow")
+    if found is None:
+        found = module.memo["row_flow"] = _analyse(module) if uses_data_library(module) else []
+    return found
+
+
+def _analyse(module: ParsedModule) -> list[Leak]:
+    state = FlowState(module)
+    functions = [node for node in module.tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    for function in functions:
+        scope = Scope(state, _parameters(function))
+        scope.run(function.body)
+        state.summaries[function.name] = scope.summary()
+    for method in _methods(module.tree.body):
+        Scope(state, _parameters(method)).run(method.body)
+    Scope(state, {}).run(module.tree.body)
+    return sorted(state.leaks.values(), key=lambda leak: leak.fit.line)
+
+
+def _methods(body: list[ast.stmt]) -> Iterable[ast.FunctionDef]:
+    """The methods of the module's classes: each read as a scope of its own (no summaries: a method
+    is called through an object the analysis does not follow)."""
+    for node in body:
+        if isinstance(node, ast.ClassDef):
+            yield from (item for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)))
+
+
+def _parameters(function: ast.FunctionDef) -> dict[str, Value]:
+    """Each parameter holds rows of a family of its own (a negative id: the parameter's index)."""
+    names = [a.arg for a in function.args.posonlyargs + function.args.args]
+    return {name: Value(family=-(index + 1)) for index, name in enumerate(names) if name not in ("self", "cls")}
+
+
+
+def _is_main_guard(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__"
+            and len(test.comparators) == 1 and isinstance(test.comparators[0], ast.Constant)
+            and test.comparators[0].value == "__main__")
+
+
+def _assigned_names(nodes: Iterable[ast.AST]) -> set[str]:
+    """Names (re)bound anywhere in these statements, or whose object a method call may change."""
+    names = set()
+    for statement in nodes:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    isinstance(node.func.value, ast.Name) and node.func.attr in api.FIT_METHODS:
+                names.add(node.func.value.id)
+    return names
+
+
+_NOT_FOLLOWED = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+
+class Scope(CallFlow):
+    """One function's (or the module's) statements, in order."""
+
+    def __init__(self, state: FlowState, values: dict[str, Value]) -> None:
+        self.state = state
+        self.values = dict(values)
+        self.returns: list[Any] = []
+
+    # -- statements -----------------------------------------------------------------------------
+    def run(self, body: list[ast.stmt]) -> None:
+        for statement in body:
+            self.statement(statement)
+
+    def statement(self, node: ast.stmt) -> None:
+        handler = _STATEMENTS.get(node.__class__)
+        if handler is not None:
+            handler(self, node)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    self.expr(child)
+
+    def assign(self, node: ast.Assign) -> None:
+        value = self.expr(node.value)
+        for target in node.targets:
+            self.bind(target, node.value, value, node.lineno)
+
+    def ann_assign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.bind(node.target, node.value, self.expr(node.value), node.lineno)
+
+    def aug_assign(self, node: ast.AugAssign) -> None:
+        self.expr(node.value)
+        if isinstance(node.target, ast.Name):
+            self.values.pop(node.target.id, None)
+
+    def loop(self, node: ast.For | ast.While) -> None:
+        """One pass over the body; a name bound before the loop and rebound in it is not followed."""
+        rebound = _assigned_names(node.body + node.orelse)
+        for name in rebound & set(self.values):
+            del self.values[name]
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            self.expr(node.iter)
+        self.run(node.body)
+        self.run(node.orelse)
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            for name in _assigned_names([node.target]):
+                self.values.pop(name, None)
+
+    def branch(self, node: ast.If) -> None:
+        """Both branches are read; a name either changes is not followed after the ``if``."""
+        if _is_main_guard(node):
+            self.run(node.body)
+            return
+        self.expr(node.test)
+        before = dict(self.values)
+        self.run(node.body)
+        after_body = self.values
+        self.values = dict(before)
+        self.run(node.orelse)
+        changed = {n for n in set(after_body) | set(self.values) | set(before)
+                   if after_body.get(n) is not before.get(n) or self.values.get(n) is not before.get(n)}
+        self.values = {n: v for n, v in before.items() if n not in changed}
+
+    def with_block(self, node: ast.With) -> None:
+        for item in node.items:
+            self.expr(item.context_expr)
+            if item.optional_vars is not None:
+                for name in _assigned_names([item.optional_vars]):
+                    self.values.pop(name, None)
+        self.run(node.body)
+
+    def try_block(self, node: ast.Try) -> None:
+        self.run(node.body)
+        for name in _assigned_names(node.handlers):
+            self.values.pop(name, None)
+        self.run(node.orelse)
+        self.run(node.finalbody)
+
+    def return_statement(self, node: ast.Return) -> None:
+        self.returns.append(self.expr(node.value) if node.value is not None else None)
+
+    def summary(self) -> list | None:
+        """For a function that returns its parameters' rows (a split's sides): per output, the
+        parameter and the path below it; None when it does not, or returns more than once."""
+        if len(self.returns) != 1:
+            return None
+        result = self.returns[0]
+        outputs = result.values if isinstance(result, Parts) else (result,)
+        summary = [(-(v.family + 1), v.path, v.taints) if isinstance(v, Value) and v.family is not None
+                   and v.family < 0 else None for v in outputs]
+        return summary if any(s is not None and s[1] for s in summary) else None
+
+    # -- binding --------------------------------------------------------------------------------
+    def bind(self, target: ast.expr, source: ast.expr, value: Any, line: int) -> None:
+        if isinstance(target, ast.Name):
+            self.bind_name(target.id, value, line)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            self.bind_tuple(target, source, value, line)
+        elif isinstance(target, (ast.Subscript, ast.Attribute)):
+            self.bind_into(target, value)
+
+    def bind_name(self, name: str, value: Any, line: int) -> None:
+        if not isinstance(value, Value):
+            self.values.pop(name, None)
+            return
+        side = api.side_of_name(name)
+        if value.subset and value.family is not None and side is not None:
+            value = replace(value, path=value.path + ((line, side),), named_split=True, union=())
+            self.state.splits.setdefault(line, (self.state.text_of_line(line), False))
+        self.values[name] = replace(value, subset=False)
+
+    def bind_tuple(self, target: ast.Tuple | ast.List, source: ast.expr, value: Any, line: int) -> None:
+        elements = target.elts
+        if isinstance(source, (ast.Tuple, ast.List)) and len(source.elts) == len(elements):
+            values = [self.expr(e) for e in source.elts] if not isinstance(value, Parts) else value.values
+        elif isinstance(value, Parts) and len(value.values) == len(elements):
+            values = value.values
+        elif isinstance(value, Value) and value.family is not None and value.learner is None:
+            values = [replace(value, subset=False)] * len(elements)  # X, y = load(...): rows of one data set
+        else:
+            values = [None] * len(elements)
+        for element, item in zip(elements, values):
+            if isinstance(element, ast.Starred):
+                self.values.pop(getattr(element.value, "id", ""), None)
+            else:
+                self.bind(element, source, item, line)
+
+    def bind_into(self, target: ast.Subscript | ast.Attribute, value: Any) -> None:
+        """``df["col"] = scaler.fit_transform(df[["col"]])``: the frame now carries the fit."""
+        name = base_name(target.value)
+        if name not in self.values:
+            return
+        current = self.values[name]
+        if current.family is None:
+            return
+        if not isinstance(value, Value) or (value.family is not None and value.family != current.family):
+            if isinstance(value, Value) and value.family is None:
+                return  # an object stored in the frame's attribute: the rows are unchanged
+            self.values.pop(name, None)  # rows from elsewhere: not followed
+            return
+        self.values[name] = replace(current, taints=current.taints | value.taints)
+
+    # -- expressions ----------------------------------------------------------------------------
+    def expr(self, node: ast.expr | None) -> Any:
+        if node is None or isinstance(node, _NOT_FOLLOWED):
+            return None
+        handler = _EXPRESSIONS.get(node.__class__)
+        if handler is not None:
+            return handler(self, node)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self.expr(child)
+        return None
+
+    def name(self, node: ast.Name) -> Any:
+        return self.values.get(node.id)
+
+    def attribute(self, node: ast.Attribute) -> Any:
+        value = self.expr(node.value)
+        if isinstance(value, Value) and node.attr in ("iloc", "loc"):
+            return replace(value, subset=True)
+        return replace(value, subset=False) if isinstance(value, Value) else None
+
+    def subscript(self, node: ast.Subscript) -> Any:
+        value = self.expr(node.value)
+        self.expr(node.slice)
+        if not isinstance(value, Value) or value.family is None:
+            return None
+        return replace(value, subset=value.subset or _selects_rows(node.slice))
+
+    def binop(self, node: ast.BinOp) -> Any:
+        left, right = self.expr(node.left), self.expr(node.right)
+        rows = [v for v in (left, right) if isinstance(v, Value) and v.family is not None]
+        if not rows:
+            return None
+        families = {v.family for v in rows}
+        if len(families) > 1:
+            return None
+        return Value(family=rows[0].family, path=min((v.path for v in rows), key=len),
+                     taints=frozenset().union(*(v.taints for v in rows)))
+
+    def sequence(self, node: ast.Tuple | ast.List) -> Parts:
+        return Parts(tuple(self.expr(e) for e in node.elts))
+
+
+def _selects_rows(index: ast.expr) -> bool:
+    """A subscript that picks rows: a slice, a mask, or an index named for a side."""
+    if isinstance(index, ast.Tuple) and index.elts:
+        index = index.elts[0]
+    if isinstance(index, ast.Slice) or isinstance(index, (ast.Compare, ast.BoolOp)):
+        return True
+    if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.Invert):
+        return True
+    name = index.id if isinstance(index, ast.Name) else index.attr if isinstance(index, ast.Attribute) else None
+    return name is not None and api.side_of_name(name) is not None
+
+
+
+_STATEMENTS = {
+    ast.Assign: Scope.assign, ast.AnnAssign: Scope.ann_assign, ast.AugAssign: Scope.aug_assign,
+    ast.For: Scope.loop, ast.AsyncFor: Scope.loop, ast.While: Scope.loop, ast.If: Scope.branch,
+    ast.With: Scope.with_block, ast.AsyncWith: Scope.with_block, ast.Try: Scope.try_block,
+    ast.Return: Scope.return_statement,
+}
+_EXPRESSIONS = {
+    ast.Name: Scope.name, ast.Attribute: Scope.attribute, ast.Subscript: Scope.subscript, ast.BinOp: Scope.binop,
+    ast.Call: Scope.call, ast.Tuple: Scope.sequence, ast.List: Scope.sequence,
+}
