@@ -107,6 +107,8 @@ class CallFlow:
         if receiver.family is None:
             return receiver if name in ("set_params",) else None
         if name in api.STATISTIC_METHODS:
+            if receiver.subset:
+                return None  # a statistic of some of the rows: which ones is not known
             fit = self.new_fit("statistics", node, receiver, strong=False)
             return replace(receiver, taints=receiver.taints | {fit.id}, subset=False)
         taints = frozenset().union(*(v.taints for v in [*arguments, *keywords.values()]
@@ -123,7 +125,8 @@ class CallFlow:
         self.validated(node, rows, keywords)
         if receiver.search:
             self.cross_validated(node, rows)
-        if not isinstance(rows, Value) or rows.family is None:
+        if not isinstance(rows, Value) or rows.family is None or rows.subset:
+            # rows not followed, or an unnamed slice of them (which rows?): what it saw is unknown
             updated = replace(receiver, fits=None)
             result = None
         else:
