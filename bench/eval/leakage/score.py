@@ -1,6 +1,7 @@
 """Score the data-leakage rules (ML601-ML603) on the labelled notebooks and scripts of files.csv.
 
-Scans each repository of files.csv (the tree in /work/trees/NAME, or --trees DIR) with the rules
+Scans each repository of files.csv (the tree NAME, or OWNER+NAME for a GitHub OWNER/NAME, in the
+first of the --trees folders that has it; default /work/trees) with the rules
 alone, keeps the findings in the listed files, and matches each to a label of labels.csv by path,
 cell and line (the fit where the leak enters). Prints precision and recall at the default
 min-confidence (medium) and at low: recall over the `headline` leaks (a fit that saw the rows a
@@ -8,7 +9,7 @@ model is scored on) and, at low, over all of them (`minor`: an unsupervised step
 training set before cross-validation on it). A finding in a listed file that no label matches is
 printed: label it. Exit 1 when one is unlabelled.
 
-    python bench/eval/leakage/score.py [--trees DIR] [--scan-json DIR]
+    python bench/eval/leakage/score.py [--trees DIR ...] [--scan-json DIR]
 """
 
 from __future__ import annotations
@@ -42,6 +43,15 @@ def scan(tree: Path, saved: Path | None, repo: str) -> list[dict]:
         return json.loads(report.read_text())["findings"]
 
 
+def tree_of(repo: str, folders: list[Path]) -> Path:
+    """A repository's tree: NAME (the evaluation set's trees) or OWNER+NAME (a GitHub repository)."""
+    name = repo.replace("/", "+")
+    found = next((folder / name for folder in folders if (folder / name).is_dir()), None)
+    if found is None:
+        raise SystemExit(f"{name}: no tree in {', '.join(map(str, folders))} (see README.md)")
+    return found
+
+
 def key(repo: str, path: str, cell, line) -> tuple:
     return repo, path, int(cell) if cell not in (None, "") else None, int(line)
 
@@ -65,15 +75,16 @@ def ratio(part: int, whole: int) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trees", type=Path, default=Path("/work/trees"))
+    parser.add_argument("--trees", type=Path, action="append", help="folders holding the trees (repeatable)")
     parser.add_argument("--scan-json", type=Path, help="saved `mlaudit scan --format json` reports, DIR/NAME.json")
     args = parser.parse_args()
+    folders = args.trees or [Path("/work/trees")]
     files = read_csv("files.csv")
     labels = {key(r["repo"], r["path"], r["cell"], r["line"]): r for r in read_csv("labels.csv")}
     found: dict[tuple, dict] = {}
     for repo in sorted({f["repo"] for f in files}):
         listed = {f["path"] for f in files if f["repo"] == repo}
-        for finding in scan(args.trees / repo, args.scan_json, repo):
+        for finding in scan(tree_of(repo, folders), args.scan_json, repo.replace("/", "+")):
             if finding["path"] in listed:
                 found[key(repo, finding["path"], finding.get("cell"), finding["line"])] = finding
     print(f"{len(files)} notebooks and scripts, {len(labels)} labelled leaks, {len(found)} findings (all confidences)\n")
