@@ -268,3 +268,45 @@ class EarlyStoppingOnTestSet(_LeakageRule):
         return (f"`{leak.fit.text}` at {_where(module, leak.fit.line)} stops training early on the held-out rows split "
                 f"off by `{leak.split_text}` at {_where(module, leak.split_line)}: the test set chooses the model, so "
                 "its score is no longer an estimate for new data")
+
+
+class TargetLeakage(_LeakageRule):
+    """The target is among the features: ``y = df["label"]`` and a model fitted on a frame that still holds ``label``.
+
+    The frame's columns are followed from the read through drops of literal names (``drop``,
+    ``pop``, ``inplace=True``); any other selection (a column list, ``iloc``, a rename, ``del``)
+    makes them unknown and nothing is said. Medium confidence: the analysis sees the code, not the
+    file's columns.
+    """
+
+    id = "ML604"
+    name = "target-leakage"
+    leak_kind = "target"
+    confidence = "medium"
+    rationale = ("A model that is given the label as a feature scores perfectly offline and cannot work in "
+                 "production, where the label is what it must predict; the offline numbers hide it until launch.")
+    remediation = "Drop the target column from the features (`X = df.drop(columns=[TARGET])`) before fitting."
+    examples = (
+        Invalid(_SPLIT + _MODEL + "import pandas as pd\n\ndf = pd.read_csv('data.csv')\ny = df['label']\n"
+                "X = df.drop(columns=['customer_id'])\nX_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+                "model = LogisticRegression().fit(X_train, y_train)\n",
+                expect=[9], note="the id column is dropped, the label is not"),
+        Valid(_SPLIT + _MODEL + "import pandas as pd\n\nTARGET = 'label'\ndf = pd.read_csv('data.csv')\ny = df[TARGET]\n"
+              "X = df.drop(columns=['customer_id', TARGET])\nX_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+              "model = LogisticRegression().fit(X_train, y_train)\n"),
+        Valid(_MODEL + "import pandas as pd\n\ndf = pd.read_csv('data.csv')\ny = df.pop('label')\n"
+              "model = LogisticRegression().fit(df, y)\n", note="pop takes the column out"),
+        Valid(_MODEL + "import pandas as pd\n\ndf = pd.read_csv('data.csv')\ny = df['label']\nX = df.iloc[:, :-1]\n"
+              "model = LogisticRegression().fit(X, y)\n", note="columns chosen by position: not known, nothing said"),
+    )
+
+    def message(self, module, leak: Leak) -> str:
+        column = leak.how.split(":", 1)[1]
+        return (f"`{leak.eval_text}` at {_where(module, leak.eval_line)} fits on features that still hold the column "
+                f"'{column}', the target taken at {_where(module, leak.split_line)} (`{leak.split_text}`): drop it from "
+                "the features")
+
+    @staticmethod
+    def evidence(module, leak: Leak) -> dict:
+        return {"fit": f"{_where(module, leak.eval_line)} {leak.eval_text}",
+                "target": f"{_where(module, leak.split_line)} {leak.split_text}", "column": leak.how.split(":", 1)[1]}

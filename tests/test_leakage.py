@@ -156,3 +156,13 @@ def test_readiness_fails_on_a_certain_leak_and_passes_without(tmp_path):
     assert _release_check(scan(tmp_path / "c", {"train.py": clean}))["status"] == "pass"
     unselected = _release_check(scan(tmp_path / "d", {"train.py": leaky}, {"select": ["ML1"]}))
     assert unselected["status"] == "pass" and "none of the data-leakage rules ran" in unselected["fix"]
+
+
+def test_the_target_among_the_features_is_followed_through_literal_drops_only():
+    head = ("import pandas as pd\nfrom sklearn.linear_model import LogisticRegression\nTARGET = 'churn'\n"
+            "df = pd.read_csv('data.csv')\n")
+    found = leaks(head + "y = df[TARGET]\ndf.drop(columns=['id'], inplace=True)\nLogisticRegression().fit(df, y)\n")
+    assert [(leak.kind, leak.how, leak.split_line, leak.eval_line) for leak in found] == [("target", "target:churn", 5, 7)]
+    for features in ("df.drop(columns=['id', TARGET])", "df[['a', 'b']]", "df.select_dtypes('number')"):
+        assert leaks(head + f"y = df[TARGET]\nX = {features}\nLogisticRegression().fit(X, y)\n") == [], features
+    assert leaks(head + "y = df[TARGET]\ndel df[TARGET]\nLogisticRegression().fit(df, y)\n") == []

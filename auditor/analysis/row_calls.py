@@ -8,6 +8,7 @@ import ast
 from dataclasses import replace
 from typing import Any
 
+from auditor.analysis.row_columns import after_method, popped, target_among_features
 from auditor.analysis.row_values import Fit, Leak, Parts, Path, Value, base_name, flatten, holds_rows, is_prefix, seen_path, stacked
 from auditor.ml import leakage as api
 
@@ -51,7 +52,8 @@ class CallFlow:
         if isinstance(node.func, ast.Name) and self.state.summaries.get(node.func.id) is not None:
             return self.local_split(node, self.state.summaries[node.func.id], arguments)
         if qualified and qualified.startswith(api.READ_PREFIXES):
-            return Value(family=next(self.state.counter))  # pd.read_csv(path): a new data set, whatever names the path
+            # pd.read_csv(path): a new data set with all its columns, whatever names the path
+            return Value(family=next(self.state.counter), dropped=frozenset())
         if holds_rows([*arguments, *keywords.values()]):
             return None  # rows through a function the analysis does not know: not followed
         return Value(family=next(self.state.counter))  # a read, a load, a constructor: a new origin
@@ -113,16 +115,30 @@ class CallFlow:
             return replace(receiver, taints=receiver.taints | {fit.id}, subset=False)
         taints = frozenset().union(*(v.taints for v in [*arguments, *keywords.values()]
                                      if isinstance(v, Value) and v.family is not None))
-        result = replace(receiver, taints=receiver.taints | taints, subset=_subsets_rows(name, node))
+        result = after_method(name, node, replace(receiver, taints=receiver.taints | taints,
+                                                  subset=_subsets_rows(name, node)), self.constants)
+        self.changed_in_place(node, func, receiver, result)
         if _in_place(node) and taints:  # df.fillna(df.mean(), inplace=True), df["a"].fillna(m, inplace=True)
             base = base_name(func.value)
             if base in self.values and self.values[base].family == receiver.family:
                 self.values[base] = replace(self.values[base], taints=self.values[base].taints | taints)
         return result
 
+    def changed_in_place(self, node: ast.Call, func: ast.Attribute, receiver: Value, result: Value) -> None:
+        """``df.pop("y")`` and ``df.drop(columns=["id"], inplace=True)`` change ``df`` itself."""
+        base = base_name(func.value)
+        if base not in self.values or self.values[base].family != receiver.family:
+            return
+        if func.attr == "pop":
+            self.values[base] = popped(node, self.values[base], self.constants)
+        elif _in_place(node) and isinstance(func.value, ast.Name):
+            self.values[base] = replace(result, target=None)
+
     def fitted(self, node: ast.Call, receiver: Value, func: ast.Attribute, arguments: list, keywords: dict) -> Any:
         rows = _rows_argument(arguments, keywords)
         self.validated(node, rows, keywords)
+        if receiver.learner is None:
+            self.target_leak(node, rows, arguments[1] if len(arguments) > 1 else keywords.get("y"))
         if receiver.search:
             self.cross_validated(node, rows)
         if not isinstance(rows, Value) or rows.family is None or rows.subset:
@@ -189,7 +205,8 @@ class CallFlow:
             return
         for fit_id in sorted(self.closure(Value(fits=rows.taints))):
             fit = self.state.fits[fit_id]
-            if seen_path(fit, rows) is not None and fit.kind != "model":
+            # a model is cloned by the cross-validation; a vocabulary is the same whichever fold holds a row
+            if seen_path(fit, rows) is not None and fit.kind not in ("model", "vocabulary"):
                 self.leak(fit, rows.path, node, "cross-validation")
 
     def validated(self, node: ast.Call, rows: Any, keywords: dict) -> None:
@@ -209,6 +226,16 @@ class CallFlow:
         argument = next(k.value for k in node.keywords if k.arg == keyword)
         names = [n.id for n in ast.walk(argument) if isinstance(n, ast.Name)]
         return not names or any(api.is_validation_name(n) for n in names)
+
+    def target_leak(self, node: ast.Call, rows: Any, labels: Any) -> None:
+        """``fit(X, y)`` where ``X`` still holds the column ``y`` was taken from."""
+        column = target_among_features(rows, labels)
+        if column is None:
+            return
+        fit = self.new_fit("target", node, rows)
+        line = labels.target[1]
+        self.state.leaks[fit.id] = Leak("target", fit, line, self.state.text_of_line(line), node.lineno,
+                                        self.state.text(node), f"target:{column}", "medium")
 
     def leak(self, fit: Fit, held_path: Path, node: ast.Call, how: str) -> None:
         if fit.id in self.state.leaks:

@@ -23,6 +23,7 @@ from typing import Any, Iterable
 
 from auditor.analysis.pymodule import ParsedModule
 from auditor.analysis.row_calls import CallFlow
+from auditor.analysis.row_columns import selected
 from auditor.analysis.row_values import FlowState, Leak, Parts, Value, base_name
 from auditor.ml import leakage as api
 
@@ -30,8 +31,12 @@ __all__ = ["Leak", "analyse", "uses_data_library"]
 
 
 def uses_data_library(module: ParsedModule) -> bool:
-    """The cheap prefilter: a module that imports no ML or data library holds no rows to follow."""
-    return any(q.split(".")[0] in api.DATA_LIBRARIES for q in module.imports.values())
+    """The cheap prefilter: a module that imports no ML or data library holds no rows to follow, and
+    one that never fits, or never scores, has no leak to report."""
+    text = module.text
+    return (any(q.split(".")[0] in api.DATA_LIBRARIES for q in module.imports.values())
+            and any(word in text for word in api.FIT_WORDS)
+            and any(word in text for word in api.EVALUATION_WORDS + api.TARGET_FIT_WORDS))
 
 
 def analyse(module: ParsedModule) -> list[Leak]:
@@ -44,6 +49,9 @@ def analyse(module: ParsedModule) -> list[Leak]:
 
 def _analyse(module: ParsedModule) -> list[Leak]:
     state = FlowState(module)
+    state.constants.update((t.id, node.value.value) for node in module.tree.body if isinstance(node, ast.Assign)
+                           and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+                           for t in node.targets if isinstance(t, ast.Name))
     functions = [node for node in module.tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
     for function in functions:
         scope = Scope(state, _parameters(function))
@@ -100,6 +108,7 @@ class Scope(CallFlow):
     def __init__(self, state: FlowState, values: dict[str, Value]) -> None:
         self.state = state
         self.values = dict(values)
+        self.constants: dict[str, str] = dict(state.constants)  # names bound to a string (column names)
         self.returns: list[Any] = []
 
     # -- statements -----------------------------------------------------------------------------
@@ -117,6 +126,8 @@ class Scope(CallFlow):
                     self.expr(child)
 
     def assign(self, node: ast.Assign) -> None:
+        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            self.constants.update((t.id, node.value.value) for t in node.targets if isinstance(t, ast.Name))
         value = self.expr(node.value)
         for target in node.targets:
             self.bind(target, node.value, value, node.lineno)
@@ -172,6 +183,13 @@ class Scope(CallFlow):
             self.values.pop(name, None)
         self.run(node.orelse)
         self.run(node.finalbody)
+
+    def delete(self, node: ast.Delete) -> None:
+        """``del df["label"]``: the frame's columns are no longer known."""
+        for target in node.targets:
+            name = base_name(target)
+            if name in self.values:
+                self.values[name] = replace(self.values[name], dropped=None)
 
     def return_statement(self, node: ast.Return) -> None:
         self.returns.append(self.expr(node.value) if node.value is not None else None)
@@ -263,7 +281,8 @@ class Scope(CallFlow):
         self.expr(node.slice)
         if not isinstance(value, Value) or value.family is None:
             return None
-        return replace(value, subset=value.subset or _selects_rows(node.slice))
+        rows = _selects_rows(node.slice)
+        return replace(selected(value, node, self.constants, rows), subset=value.subset or rows)
 
     def binop(self, node: ast.BinOp) -> Any:
         left, right = self.expr(node.left), self.expr(node.right)
@@ -297,7 +316,7 @@ _STATEMENTS = {
     ast.Assign: Scope.assign, ast.AnnAssign: Scope.ann_assign, ast.AugAssign: Scope.aug_assign,
     ast.For: Scope.loop, ast.AsyncFor: Scope.loop, ast.While: Scope.loop, ast.If: Scope.branch,
     ast.With: Scope.with_block, ast.AsyncWith: Scope.with_block, ast.Try: Scope.try_block,
-    ast.Return: Scope.return_statement,
+    ast.Return: Scope.return_statement, ast.Delete: Scope.delete,
 }
 _EXPRESSIONS = {
     ast.Name: Scope.name, ast.Attribute: Scope.attribute, ast.Subscript: Scope.subscript, ast.BinOp: Scope.binop,

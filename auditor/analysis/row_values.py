@@ -41,6 +41,8 @@ class Value:
     search: bool = False
     subset: bool = False  # made by selecting rows (a slice, a mask, sample/head/drop): a split when named for a side
     union: tuple = ()  # a concatenation: the paths of its members (``path`` is the part they share)
+    dropped: frozenset | None = None  # a frame's columns: all but these (None: not known; row_columns.py)
+    target: tuple | None = None  # a column taken out of a frame: (its name, the line), a possible target
     named_split: bool = False
 
 
@@ -55,7 +57,7 @@ class Parts:
 class Leak:
     """A fit whose rows include held-out rows that are later scored."""
 
-    kind: str  # "preprocessing" | "overlap" | "multi-test"
+    kind: str  # "preprocessing" | "overlap" | "multi-test" | "target"
     fit: Fit
     split_line: int | None
     split_text: str
@@ -74,11 +76,18 @@ class FlowState:
     splits: dict[int, tuple[str, bool]] = field(default_factory=dict)  # line -> (text, by a known split call)
     summaries: dict[str, list] = field(default_factory=dict)  # function -> per output (param, path) or None
     leaks: dict[int, Leak] = field(default_factory=dict)  # one per fit
+    constants: dict[str, str] = field(default_factory=dict)  # module-level names bound to a string
     counter: Any = field(default_factory=lambda: itertools.count(1))
 
     def text(self, node: ast.AST) -> str:
-        text = ast.get_source_segment(self.module.text, node) or ""
-        text = " ".join(text.split())
+        """The node's source on one line, from the module's lines (``ast.get_source_segment`` splits the
+        whole text on each call: quadratic in a long notebook). Columns are UTF-8 byte offsets."""
+        lines = [line.encode("utf-8", errors="replace") for line in self.module.lines[node.lineno - 1:node.end_lineno]]
+        if not lines:
+            return ""
+        lines[-1] = lines[-1][:node.end_col_offset]
+        lines[0] = lines[0][node.col_offset:]
+        text = " ".join(b" ".join(lines).decode("utf-8", errors="replace").split())
         return text if len(text) <= 80 else text[:77] + "..."
 
     def text_of_line(self, line: int) -> str:

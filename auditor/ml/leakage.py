@@ -132,6 +132,15 @@ READ_PREFIXES = ("pandas.read_", "numpy.load", "numpy.genfromtxt", "numpy.loadtx
 DATA_LIBRARIES = frozenset({"sklearn", "imblearn", "pandas", "numpy", "keras", "tensorflow", "torch", "xgboost",
                             "lightgbm", "catboost", "category_encoders", "polars", "datasets"})
 
+# Words without which a module can have no leak to report: something that learns from rows, and
+# something that scores held-out rows (the names of the tables above, as they appear in source).
+FIT_WORDS = ("fit", "resample", ".adapt(", ".mean(", ".median(", ".std(", ".var(", ".mode(", ".quantile(", ".min(",
+             ".max(")
+EVALUATION_WORDS = ("score", "evaluate", "metrics", "validation_data", "eval_set", "valid_sets", "evals", "cross_val",
+                    "_curve", "SearchCV", "_error", "accuracy", "report", "confusion_matrix")
+# ... or a fit given labels, where the target may be among the features (ML604).
+TARGET_FIT_WORDS = (".fit(",)
+
 # Names that say which side of a split a variable holds (x_train, X_test, df_val, valid_y, holdout).
 _HELD_OUT_WORD = re.compile(r"(^|_|^[xy])(test|tests|val|va|valid|validation|dev|holdout|eval)([xy]$|_|\d|$)", re.I)
 _VALIDATION_WORD = re.compile(r"(^|_|^[xy])(val|va|valid|validation|dev|eval)([xy]$|_|\d|$)", re.I)
