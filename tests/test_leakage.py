@@ -166,3 +166,9 @@ def test_the_target_among_the_features_is_followed_through_literal_drops_only():
     for features in ("df.drop(columns=['id', TARGET])", "df[['a', 'b']]", "df.select_dtypes('number')"):
         assert leaks(head + f"y = df[TARGET]\nX = {features}\nLogisticRegression().fit(X, y)\n") == [], features
     assert leaks(head + "y = df[TARGET]\ndel df[TARGET]\nLogisticRegression().fit(df, y)\n") == []
+
+
+def test_expressions_nested_too_deep_to_follow_say_nothing():
+    deep = "X = " + " + ".join(["df['a']"] * 800) + "\n"
+    assert leaks(HEAD + deep + "X = StandardScaler().fit_transform(X)\n"
+                 "X_train, X_test, y_train, y_test = train_test_split(X, y)\n" + SCORE) == []

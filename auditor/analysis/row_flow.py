@@ -43,7 +43,11 @@ def analyse(module: ParsedModule) -> list[Leak]:
     """The leaks of one module (memoised: the data-leakage rules share one analysis)."""
     found = module.memo.get("row_flow")
     if found is None:
-        found = module.memo["row_flow"] = _analyse(module) if uses_data_library(module) else []
+        try:
+            found = _analyse(module) if uses_data_library(module) else []
+        except RecursionError:  # expressions nested deeper than the walk can follow: nothing is known
+            found = []
+        module.memo["row_flow"] = found
     return found
 
 
