@@ -172,3 +172,23 @@ def test_expressions_nested_too_deep_to_follow_say_nothing():
     deep = "X = " + " + ".join(["df['a']"] * 800) + "\n"
     assert leaks(HEAD + deep + "X = StandardScaler().fit_transform(X)\n"
                  "X_train, X_test, y_train, y_test = train_test_split(X, y)\n" + SCORE) == []
+
+
+def test_a_function_that_splits_and_scores_its_argument_is_checked_at_the_call():
+    code = (HEAD + "\n\ndef evaluate(features, labels):\n"
+            "    X_train, X_test, y_train, y_test = train_test_split(features, labels)\n"
+            "    model = LogisticRegression().fit(X_train, y_train)\n"
+            "    return accuracy_score(y_test, model.predict(X_test))\n\n\n"
+            "print(evaluate({rows}, y))\n")
+    found = leaks(code.format(rows="StandardScaler().fit_transform(X)"))
+    assert [(leak.kind, leak.fit.line, leak.split_line, leak.eval_line) for leak in found] == [("preprocessing", 17, 12, 17)]
+    assert leaks(code.format(rows="X")) == []
+
+
+def test_scoring_is_followed_through_a_function_that_passes_its_argument_on():
+    found = leaks(HEAD + "\n\ndef score_split(features, labels):\n"
+                  "    X_train, X_test, y_train, y_test = train_test_split(features, labels)\n"
+                  "    return LogisticRegression().fit(X_train, y_train).score(X_test, y_test)\n\n\n"
+                  "def report(features, labels):\n    print(score_split(features, labels))\n\n\n"
+                  "report(StandardScaler().fit_transform(X), y)\n")
+    assert [(leak.fit.line, leak.eval_line) for leak in found] == [(20, 20)]

@@ -49,6 +49,8 @@ class CallFlow:
         if qualified in api.ROW_PRESERVING_FUNCTIONS:
             first = arguments[0] if arguments else None
             return replace(first, subset=False) if isinstance(first, Value) and first.family is not None else None
+        if isinstance(node.func, ast.Name) and node.func.id in self.state.scored:
+            self.scored_inside(node, self.state.scored[node.func.id], arguments)
         if isinstance(node.func, ast.Name) and self.state.summaries.get(node.func.id) is not None:
             return self.local_split(node, self.state.summaries[node.func.id], arguments)
         if qualified and qualified.startswith(api.READ_PREFIXES):
@@ -188,6 +190,8 @@ class CallFlow:
         held_out = [v for v in rows if v.path and v.path[-1][1] == 1]
         if not held_out:
             return
+        # a function's parameter scored on its held-out part: its callers' fits are checked there
+        self.scored.extend((-(v.family + 1), v.path) for v in held_out if v.family < 0)
         taints = set(extra)
         for value in rows:
             taints |= self.closure(Value(fits=value.taints))
@@ -198,6 +202,22 @@ class CallFlow:
                 if seen is not None:
                     self.leak(fit, value.path, node, _how(fit, seen, value.path))
                     break
+
+    def scored_inside(self, node: ast.Call, scored: list, arguments: list) -> None:
+        """``evaluate(X_scaled, y)`` where the function splits its argument and scores the held-out
+        part: a fit behind the argument that saw those rows leaks, found at the call."""
+        for index, below in scored:
+            rows = arguments[index] if index < len(arguments) else None
+            if not isinstance(rows, Value) or rows.family is None:
+                continue
+            if rows.family < 0:  # passed on from this function's own parameter: its callers are checked too
+                self.scored.append((-(rows.family + 1), rows.path + below))
+            held = Value(family=rows.family, path=rows.path + below)
+            for fit_id in sorted(self.closure(Value(fits=rows.taints))):
+                fit = self.state.fits[fit_id]
+                seen = seen_path(fit, held)
+                if seen is not None:  # the function splits after the call: any fit behind it came first
+                    self.leak(fit, held.path, node, "before-split")
 
     def cross_validated(self, node: ast.Call, rows: Any) -> None:
         """Cross-validation holds out folds of ``rows``: a fit behind them that saw them leaks."""

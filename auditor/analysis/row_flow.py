@@ -61,6 +61,8 @@ def _analyse(module: ParsedModule) -> list[Leak]:
         scope = Scope(state, _parameters(function))
         scope.run(function.body)
         state.summaries[function.name] = scope.summary()
+        if scope.scored:
+            state.scored[function.name] = scope.scored
     for method in _methods(module.tree.body):
         Scope(state, _parameters(method)).run(method.body)
     Scope(state, {}).run(module.tree.body)
@@ -114,6 +116,7 @@ class Scope(CallFlow):
         self.values = dict(values)
         self.constants: dict[str, str] = dict(state.constants)  # names bound to a string (column names)
         self.returns: list[Any] = []
+        self.scored: list[tuple[int, tuple]] = []  # (parameter, path below it) of held-out rows scored here
 
     # -- statements -----------------------------------------------------------------------------
     def run(self, body: list[ast.stmt]) -> None:

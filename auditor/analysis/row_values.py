@@ -77,6 +77,7 @@ class FlowState:
     summaries: dict[str, list] = field(default_factory=dict)  # function -> per output (param, path) or None
     leaks: dict[int, Leak] = field(default_factory=dict)  # one per fit
     constants: dict[str, str] = field(default_factory=dict)  # module-level names bound to a string
+    scored: dict[str, list] = field(default_factory=dict)  # function -> (parameter, path) of held-out rows it scores
     counter: Any = field(default_factory=lambda: itertools.count(1))
 
     def text(self, node: ast.AST) -> str:
