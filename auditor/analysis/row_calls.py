@@ -49,6 +49,11 @@ class CallFlow:
         if qualified in api.ROW_PRESERVING_FUNCTIONS:
             first = arguments[0] if arguments else None
             return replace(first, subset=False) if isinstance(first, Value) and first.family is not None else None
+        return self.other_function(node, qualified, arguments, keywords)
+
+    def other_function(self, node: ast.Call, qualified: str | None, arguments: list, keywords: dict) -> Any:
+        """A function of this module (one that splits or scores its arguments), a read, or one
+        the tables do not know."""
         if isinstance(node.func, ast.Name) and node.func.id in self.state.scored:
             self.scored_inside(node, self.state.scored[node.func.id], arguments)
         if isinstance(node.func, ast.Name) and self.state.summaries.get(node.func.id) is not None:
