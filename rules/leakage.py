@@ -310,3 +310,46 @@ class TargetLeakage(_LeakageRule):
     def evidence(module, leak: Leak) -> dict:
         return {"fit": f"{_where(module, leak.eval_line)} {leak.eval_text}",
                 "target": f"{_where(module, leak.split_line)} {leak.split_text}", "column": leak.how.split(":", 1)[1]}
+
+
+class ShuffledTimeSeriesSplit(_LeakageRule):
+    """A shuffled split of rows ordered in time whose features look at other rows (lags, rolling windows).
+
+    Rows sorted or indexed by a column named for time (``sort_values("date")``, ``set_index``,
+    ``sort_index``), with a feature built by ``shift``, ``rolling``, ``diff`` or ``ewm``, then split
+    by ``train_test_split`` without ``shuffle=False``. Low confidence, hidden by default: the
+    analysis cannot tell a forecast from a model of independent rows that happen to carry a date.
+    """
+
+    id = "ML605"
+    name = "shuffled-time-series-split"
+    leak_kind = "temporal"
+    confidence = "low"
+    rationale = ("A forecasting model tested on rows that sit between its training rows, with lag features that "
+                 "carry its neighbours' values, is evaluated on an interpolation task: the score is far better than "
+                 "forecasting the future will be.")
+    remediation = ("Split by time: the last period as the test set (`train_test_split(..., shuffle=False)` on rows "
+                   "sorted by time), and `TimeSeriesSplit` for cross-validation.")
+    examples = (
+        Invalid(_SPLIT + "import pandas as pd\n\ndf = pd.read_csv('sales.csv').sort_values('date')\n"
+                "df['sales_lag_7'] = df['sales'].shift(7)\ndf['sales_mean_28'] = df['sales'].rolling(28).mean()\n"
+                "train, test = train_test_split(df, test_size=0.2)\n",
+                expect=[7]),
+        Valid(_SPLIT + "import pandas as pd\n\ndf = pd.read_csv('sales.csv').sort_values('date')\n"
+              "df['sales_lag_7'] = df['sales'].shift(7)\ntrain, test = train_test_split(df, test_size=0.2, shuffle=False)\n",
+              note="split by time: the last fifth is the test set"),
+        Valid(_SPLIT + "import pandas as pd\n\ndf = pd.read_csv('patients.csv').sort_values('date')\n"
+              "train, test = train_test_split(df, test_size=0.2)\n", note="no feature looks at other rows"),
+    )
+
+    def message(self, module, leak: Leak) -> str:
+        return (f"`{leak.fit.text}` at {_where(module, leak.fit.line)} shuffles rows ordered in time "
+                f"(`{leak.split_text}` at {_where(module, leak.split_line)}) whose features look at other rows "
+                f"(`{leak.eval_text}` at {_where(module, leak.eval_line)}): the test rows sit between training rows; "
+                "if this is a forecast, split by time (shuffle=False, TimeSeriesSplit)")
+
+    @staticmethod
+    def evidence(module, leak: Leak) -> dict:
+        return {"split": f"{_where(module, leak.fit.line)} {leak.fit.text}",
+                "time_order": f"{_where(module, leak.split_line)} {leak.split_text}",
+                "lag_feature": f"{_where(module, leak.eval_line)} {leak.eval_text}"}

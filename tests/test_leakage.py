@@ -192,3 +192,10 @@ def test_scoring_is_followed_through_a_function_that_passes_its_argument_on():
                   "def report(features, labels):\n    print(score_split(features, labels))\n\n\n"
                   "report(StandardScaler().fit_transform(X), y)\n")
     assert [(leak.fit.line, leak.eval_line) for leak in found] == [(20, 20)]
+
+
+def test_a_rolling_mean_is_per_row_not_a_statistic_of_all_rows():
+    code = HEAD + "df = df.sort_values('date')\nX = df.drop(columns=['label'])\nX['a'] = X['a'] - {mean}\n" \
+        "X_train, X_test, y_train, y_test = train_test_split(X, y, shuffle=False)\n" + SCORE
+    assert leaks(code.format(mean="X['a'].rolling(7).mean()")) == []
+    assert [leak.kind for leak in leaks(code.format(mean="X['a'].mean()"))] == ["preprocessing"]  # centred on all rows

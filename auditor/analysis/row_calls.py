@@ -8,7 +8,7 @@ import ast
 from dataclasses import replace
 from typing import Any
 
-from auditor.analysis.row_columns import after_method, popped, target_among_features
+from auditor.analysis.row_columns import after_method, literal_names, popped, target_among_features
 from auditor.analysis.row_values import Fit, Leak, Parts, Path, Value, base_name, flatten, holds_rows, is_prefix, seen_path, stacked
 from auditor.ml import leakage as api
 
@@ -67,6 +67,7 @@ class CallFlow:
 
     def split(self, node: ast.Call, arguments: list) -> Parts:
         self.state.splits[node.lineno] = (self.state.text(node), True)
+        self.shuffled_in_time(node, arguments)
         parts = []
         for rows in arguments:
             for part in (0, 1):
@@ -115,6 +116,8 @@ class CallFlow:
             return None
         if receiver.family is None:
             return receiver if name in ("set_params",) else None
+        if name in api.STATISTIC_METHODS and receiver.window:
+            return replace(receiver, window=False, subset=False)  # df["x"].rolling(3).mean(): row by row
         if name in api.STATISTIC_METHODS:
             if receiver.subset:
                 return None  # a statistic of some of the rows: which ones is not known
@@ -124,6 +127,7 @@ class CallFlow:
                                      if isinstance(v, Value) and v.family is not None))
         result = after_method(name, node, replace(receiver, taints=receiver.taints | taints,
                                                   subset=_subsets_rows(name, node)), self.constants)
+        result = _in_time(name, node, result, self.constants)
         self.changed_in_place(node, func, receiver, result)
         if _in_place(node) and taints:  # df.fillna(df.mean(), inplace=True), df["a"].fillna(m, inplace=True)
             base = base_name(func.value)
@@ -252,6 +256,18 @@ class CallFlow:
         names = [n.id for n in ast.walk(argument) if isinstance(n, ast.Name)]
         return not names or any(api.is_validation_name(n) for n in names)
 
+    def shuffled_in_time(self, node: ast.Call, arguments: list) -> None:
+        """A shuffled split of rows ordered in time whose features look at other rows."""
+        shuffle = next((k.value for k in node.keywords if k.arg == "shuffle"), None)
+        if shuffle is not None and not (isinstance(shuffle, ast.Constant) and shuffle.value is True):
+            return
+        timed = next((v for v in arguments if isinstance(v, Value) and v.time_order and v.lagged), None)
+        if timed is None:
+            return
+        fit = self.new_fit("split", node, timed)
+        self.state.leaks[fit.id] = Leak("temporal", fit, timed.time_order, self.state.text_of_line(timed.time_order),
+                                        timed.lagged, self.state.text_of_line(timed.lagged), "random-split", "low")
+
     def target_leak(self, node: ast.Call, rows: Any, labels: Any) -> None:
         """``fit(X, y)`` where ``X`` still holds the column ``y`` was taken from."""
         column = target_among_features(rows, labels)
@@ -310,6 +326,18 @@ def _subsets_rows(method: str, node: ast.Call) -> bool:
         first = node.args[0] if node.args else None
         return (isinstance(first, ast.Attribute) and first.attr == "index") or any(k.arg == "index" for k in node.keywords)
     return method in api.ROW_SUBSET_METHODS
+
+
+def _in_time(method: str, node: ast.Call, value: Value, constants: dict[str, str]) -> Value:
+    """``df.sort_values("date")`` orders rows in time; ``df["x"].shift(1)`` looks at other rows."""
+    if method in api.LAG_METHODS:
+        return replace(value, lagged=value.lagged or node.lineno, window=method in api.WINDOW_METHODS)
+    if method in api.ORDERING_METHODS:
+        by = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg in ("by", "keys")), None)
+        names = literal_names(by, constants) if by is not None else None
+        if method == "sort_index" or (names and any(api.TIME_COLUMN.search(n) for n in names)):
+            return replace(value, time_order=node.lineno)
+    return value
 
 
 def _rows_argument(arguments: list, keywords: dict) -> Any:

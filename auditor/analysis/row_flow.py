@@ -32,11 +32,14 @@ __all__ = ["Leak", "analyse", "uses_data_library"]
 
 def uses_data_library(module: ParsedModule) -> bool:
     """The cheap prefilter: a module that imports no ML or data library holds no rows to follow, and
-    one that never fits, or never scores, has no leak to report."""
+    one that never fits and scores (or fits with labels), nor splits rows with lag features, has no
+    leak to report."""
     text = module.text
-    return (any(q.split(".")[0] in api.DATA_LIBRARIES for q in module.imports.values())
-            and any(word in text for word in api.FIT_WORDS)
+    if not any(q.split(".")[0] in api.DATA_LIBRARIES for q in module.imports.values()):
+        return False
+    fits = (any(word in text for word in api.FIT_WORDS)
             and any(word in text for word in api.EVALUATION_WORDS + api.TARGET_FIT_WORDS))
+    return fits or ("train_test_split" in text and any(word + "(" in text for word in api.LAG_METHODS))
 
 
 def analyse(module: ParsedModule) -> list[Leak]:
@@ -260,7 +263,8 @@ class Scope(CallFlow):
                 return  # an object stored in the frame's attribute: the rows are unchanged
             self.values.pop(name, None)  # rows from elsewhere: not followed
             return
-        self.values[name] = replace(current, taints=current.taints | value.taints)
+        self.values[name] = replace(current, taints=current.taints | value.taints,
+                                    lagged=current.lagged or value.lagged, time_order=current.time_order or value.time_order)
 
     # -- expressions ----------------------------------------------------------------------------
     def expr(self, node: ast.expr | None) -> Any:

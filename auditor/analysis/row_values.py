@@ -43,6 +43,9 @@ class Value:
     union: tuple = ()  # a concatenation: the paths of its members (``path`` is the part they share)
     dropped: frozenset | None = None  # a frame's columns: all but these (None: not known; row_columns.py)
     target: tuple | None = None  # a column taken out of a frame: (its name, the line), a possible target
+    time_order: int | None = None  # the line that sorted or indexed the rows by time
+    lagged: int | None = None  # the line of a feature made from other rows (shift, rolling)
+    window: bool = False  # a rolling, expanding or ewm window: its mean() is per row, not a statistic of all rows
     named_split: bool = False
 
 

@@ -141,6 +141,13 @@ EVALUATION_WORDS = ("score", "evaluate", "metrics", "validation_data", "eval_set
 # ... or a fit given labels, where the target may be among the features (ML604).
 TARGET_FIT_WORDS = (".fit(",)
 
+# Time order: a frame sorted or indexed by a column named for time, whose features then look at
+# other rows (lags, rolling windows), is a time series; a shuffled split of it trains on the future.
+TIME_COLUMN = re.compile(r"(date|time|day|month|year|week|timestamp|period|^dt$|^ds$)", re.I)
+ORDERING_METHODS = frozenset({"sort_values", "set_index", "sort_index"})
+LAG_METHODS = frozenset({"shift", "rolling", "diff", "pct_change", "ewm", "expanding"})
+WINDOW_METHODS = frozenset({"rolling", "ewm", "expanding"})  # their mean() and std() are per row
+
 # Names that say which side of a split a variable holds (x_train, X_test, df_val, valid_y, holdout).
 _HELD_OUT_WORD = re.compile(r"(^|_|^[xy])(test|tests|val|va|valid|validation|dev|holdout|eval)([xy]$|_|\d|$)", re.I)
 _VALIDATION_WORD = re.compile(r"(^|_|^[xy])(val|va|valid|validation|dev|eval)([xy]$|_|\d|$)", re.I)
