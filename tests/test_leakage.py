@@ -199,3 +199,13 @@ def test_a_rolling_mean_is_per_row_not_a_statistic_of_all_rows():
         "X_train, X_test, y_train, y_test = train_test_split(X, y, shuffle=False)\n" + SCORE
     assert leaks(code.format(mean="X['a'].rolling(7).mean()")) == []
     assert [leak.kind for leak in leaks(code.format(mean="X['a'].mean()"))] == ["preprocessing"]  # centred on all rows
+
+
+def test_label_encoding_of_the_target_and_early_stopping_on_a_sub_split_are_not_leaks():
+    encoded = leaks(HEAD + "from sklearn.preprocessing import LabelEncoder\ny = LabelEncoder().fit_transform(y)\n"
+                    "X_train, X_test, y_train, y_test = train_test_split(X, y)\n" + SCORE)
+    assert encoded == []
+    stopped = leaks(HEAD + "import xgboost as xgb\nX_train, X_hold, y_train, y_hold = train_test_split(X, y)\n"
+                    "X_train, X_test, y_train, y_test = train_test_split(X_train, y_train)\n"
+                    "xgb.XGBClassifier().fit(X_train, y_train, eval_set=[(X_test, y_test)], early_stopping_rounds=5)\n")
+    assert stopped == []  # X_test was split off the training side: a validation set by another name

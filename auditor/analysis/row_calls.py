@@ -248,7 +248,8 @@ class CallFlow:
                 if isinstance(rows, Value) and rows.family == value.family and \
                         any(is_prefix(path, value.path) for path in rows.union or (rows.path,)):
                     self.leak(self.new_fit("model", node, rows), value.path, node, "validation")
-                elif _stops_early(node) and not self.held_out_is_validation(node, keyword):
+                elif len(value.path) == 1 and _stops_early(node) and not self.held_out_is_validation(node, keyword):
+                    # (held-out rows split off a training side are a validation set, whatever their name)
                     self.leak(self.new_fit("model", node, value), value.path, node, "early-stopping")
 
     def held_out_is_validation(self, node: ast.Call, keyword: str) -> bool:
@@ -279,7 +280,7 @@ class CallFlow:
                                         self.state.text(node), f"target:{column}", "medium")
 
     def leak(self, fit: Fit, held_path: Path, node: ast.Call, how: str) -> None:
-        if fit.id in self.state.leaks:
+        if fit.id in self.state.leaks or fit.kind == "labels":
             return
         split_line = held_path[-1][0] if held_path else None
         split_text, known_split = self.state.splits.get(split_line, ("", False))

@@ -12,7 +12,8 @@ What a fitted step learns decides how much a leak through it matters (``Learner.
 - ``vocabulary``: only the set of categories or tokens; a leak of the vocabulary rarely changes a
   score, so it is reported at low confidence (hidden by default);
 - ``rows``: a sampler that copies or synthesises rows; before a split, copies of a row land on both
-  sides (overlap leakage).
+  sides (overlap leakage);
+- ``labels``: the classes of the labels (``LabelEncoder``): followed, never reported.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ _SCALER = Learner("statistics", "scaler.fit(X_train); X_test = scaler.transform(
                   "X = scaler.fit_transform(X); X_train, X_test = train_test_split(X)")
 _IMPUTER = Learner("statistics", "imputer.fit(X_train)", "imputer.fit(X) before train_test_split(X)")
 _ENCODER = Learner("vocabulary", "encoder.fit(X_train[cols])", "encoder.fit(X[cols]) before the split")
+# Encoders meant for the labels (scikit-learn says so): the set of classes is no leak, so a fit of
+# them is followed (its output is known) but never reported.
+_LABELS = Learner("labels", "LabelEncoder().fit(y_train)", "(none: the classes of the labels are not a leak)")
 _TARGET_ENCODER = Learner("statistics", "Pipeline([('enc', TargetEncoder()), ('model', m)]) under cross_val_score",
                           "TargetEncoder().fit_transform(X, y) before the split", supervised=True)
 _VECTORISER = Learner("statistics", "tfidf.fit(texts_train)", "tfidf.fit_transform(all_texts) before the split")
@@ -53,8 +57,8 @@ def _family(prefix: str, names: str, learner: Learner) -> dict[str, Learner]:
 LEARNERS: dict[str, Learner] = {
     **_family("sklearn.preprocessing", "StandardScaler MinMaxScaler RobustScaler MaxAbsScaler QuantileTransformer "
               "PowerTransformer KBinsDiscretizer SplineTransformer", _SCALER),
-    **_family("sklearn.preprocessing", "OneHotEncoder OrdinalEncoder LabelEncoder LabelBinarizer MultiLabelBinarizer",
-              _ENCODER),
+    **_family("sklearn.preprocessing", "OneHotEncoder OrdinalEncoder", _ENCODER),
+    **_family("sklearn.preprocessing", "LabelEncoder LabelBinarizer MultiLabelBinarizer", _LABELS),
     **_family("sklearn.preprocessing", "TargetEncoder", _TARGET_ENCODER),
     **_family("sklearn.impute", "SimpleImputer KNNImputer IterativeImputer MissingIndicator", _IMPUTER),
     **_family("sklearn.feature_extraction.text", "TfidfVectorizer TfidfTransformer", _VECTORISER),
