@@ -209,3 +209,12 @@ def test_label_encoding_of_the_target_and_early_stopping_on_a_sub_split_are_not_
                     "X_train, X_test, y_train, y_test = train_test_split(X_train, y_train)\n"
                     "xgb.XGBClassifier().fit(X_train, y_train, eval_set=[(X_test, y_test)], early_stopping_rounds=5)\n")
     assert stopped == []  # X_test was split off the training side: a validation set by another name
+
+
+def test_early_stopping_through_a_callback_bound_earlier():
+    code = (HEAD + "import keras\nX_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+            "stop = keras.callbacks.EarlyStopping(patience=3)\nmodel = keras.Sequential()\n"
+            "model.fit(X_train, y_train, validation_data=({held}), callbacks=[stop])\n")
+    assert [leak.kind for leak in leaks(code.format(held="X_test, y_test"))] == ["multi-test"]
+    assert leaks(code.replace("stop = keras.callbacks.EarlyStopping(patience=3)", "stop = keras.callbacks.TensorBoard()")
+                 .format(held="X_test, y_test")) == []

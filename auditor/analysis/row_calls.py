@@ -248,7 +248,8 @@ class CallFlow:
                 if isinstance(rows, Value) and rows.family == value.family and \
                         any(is_prefix(path, value.path) for path in rows.union or (rows.path,)):
                     self.leak(self.new_fit("model", node, rows), value.path, node, "validation")
-                elif len(value.path) == 1 and _stops_early(node) and not self.held_out_is_validation(node, keyword):
+                elif len(value.path) == 1 and _stops_early(node, self.stoppers) and \
+                        not self.held_out_is_validation(node, keyword):
                     # (held-out rows split off a training side are a validation set, whatever their name)
                     self.leak(self.new_fit("model", node, value), value.path, node, "early-stopping")
 
@@ -305,7 +306,8 @@ def _how(fit: Fit, seen: Path, held_path: Path) -> str:
 
 
 
-def _stops_early(node: ast.Call) -> bool:
+def _stops_early(node: ast.Call, stoppers: set[str]) -> bool:
+    """Early stopping in the call, or a callback bound earlier (``early = EarlyStopping(...)``)."""
     if any(k.arg in api.EARLY_STOPPING_KEYWORDS for k in node.keywords):
         return True
     callbacks = next((k.value for k in node.keywords if k.arg == "callbacks"), None)
@@ -313,7 +315,7 @@ def _stops_early(node: ast.Call) -> bool:
         return False
     names = {n.attr if isinstance(n, ast.Attribute) else n.id for n in ast.walk(callbacks)
              if isinstance(n, (ast.Name, ast.Attribute))}
-    return any(name in api.EARLY_STOPPING_CALLBACKS for name in names)
+    return any(name in api.EARLY_STOPPING_CALLBACKS or name in stoppers for name in names)
 
 
 

@@ -118,6 +118,7 @@ class Scope(CallFlow):
         self.state = state
         self.values = dict(values)
         self.constants: dict[str, str] = dict(state.constants)  # names bound to a string (column names)
+        self.stoppers: set[str] = set()  # names bound to an early-stopping callback
         self.returns: list[Any] = []
         self.scored: list[tuple[int, tuple]] = []  # (parameter, path below it) of held-out rows scored here
 
@@ -136,6 +137,9 @@ class Scope(CallFlow):
                     self.expr(child)
 
     def assign(self, node: ast.Assign) -> None:
+        if isinstance(node.value, ast.Call) and (self.state.module.dotted_name(node.value.func) or "").rsplit(".", 1)[-1] \
+                in api.EARLY_STOPPING_CALLBACKS:
+            self.stoppers.update(t.id for t in node.targets if isinstance(t, ast.Name))
         if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
             self.constants.update((t.id, node.value.value) for t in node.targets if isinstance(t, ast.Name))
         value = self.expr(node.value)
