@@ -8,7 +8,7 @@ import json
 import pytest
 
 from auditor.analysis.pymodule import ParsedModule, parse_python
-from auditor.analysis.row_flow import analyse, uses_data_library
+from auditor.analysis.row_flow import analyse, may_leak
 from auditor.ml.leakage import LEARNERS, is_validation_name, side_of_name
 from auditor.testing import make_repo, scan_repo
 
@@ -114,7 +114,7 @@ def test_cross_validation_of_prescaled_rows_is_low_unless_the_step_learns_from_l
 def test_modules_without_a_data_library_are_not_walked():
     code = "def fit(x):\n    return x\n\nfit([1])\n"
     module = ParsedModule("util.py", "util", code, parse_python(code))
-    assert not uses_data_library(module)
+    assert not may_leak(module)
     assert analyse(module) == [] and module.memo["row_flow"] == []
 
 

@@ -9,10 +9,13 @@ scored (a metric, ``score``/``evaluate``, cross-validation), every fit in their 
 path leading to them (all rows, a concatenation including them, or the held-out rows themselves)
 is a leak.
 
+Functions of the same module that split their arguments and return the sides, or split and score
+them, are followed at their call sites. A frame's columns are followed for target leakage
+(``row_columns``), and the time order of its rows for shuffled splits of a time series.
+
 Precision first: what the analysis cannot follow it forgets. Rows through an unknown function, a
 name rebound in a loop or a branch, a function with more than one return: the name is dropped and
-nothing is said about it. Functions of the same module that split their arguments and return the
-sides are followed at their call sites.
+nothing is said about it.
 """
 
 from __future__ import annotations
@@ -27,10 +30,10 @@ from auditor.analysis.row_columns import selected
 from auditor.analysis.row_values import FlowState, Leak, Parts, Value, base_name
 from auditor.ml import leakage as api
 
-__all__ = ["Leak", "analyse", "uses_data_library"]
+__all__ = ["Leak", "analyse", "may_leak"]
 
 
-def uses_data_library(module: ParsedModule) -> bool:
+def may_leak(module: ParsedModule) -> bool:
     """The cheap prefilter: a module that imports no ML or data library holds no rows to follow, and
     one that never fits and scores (or fits with labels), nor splits rows with lag features, has no
     leak to report."""
@@ -47,7 +50,7 @@ def analyse(module: ParsedModule) -> list[Leak]:
     found = module.memo.get("row_flow")
     if found is None:
         try:
-            found = _analyse(module) if uses_data_library(module) else []
+            found = _analyse(module) if may_leak(module) else []
         except RecursionError:  # expressions nested deeper than the walk can follow: nothing is known
             found = []
         module.memo["row_flow"] = found
@@ -86,7 +89,6 @@ def _parameters(function: ast.FunctionDef) -> dict[str, Value]:
     return {name: Value(family=-(index + 1)) for index, name in enumerate(names) if name not in ("self", "cls")}
 
 
-
 def _is_main_guard(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__"
@@ -108,7 +110,6 @@ def _assigned_names(nodes: Iterable[ast.AST]) -> set[str]:
 
 
 _NOT_FOLLOWED = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-
 
 
 class Scope(CallFlow):
@@ -144,11 +145,11 @@ class Scope(CallFlow):
             self.constants.update((t.id, node.value.value) for t in node.targets if isinstance(t, ast.Name))
         value = self.expr(node.value)
         for target in node.targets:
-            self.bind(target, node.value, value, node.lineno)
+            self.bind(target, value, node.lineno)
 
     def ann_assign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
-            self.bind(node.target, node.value, self.expr(node.value), node.lineno)
+            self.bind(node.target, self.expr(node.value), node.lineno)
 
     def aug_assign(self, node: ast.AugAssign) -> None:
         self.expr(node.value)
@@ -220,11 +221,11 @@ class Scope(CallFlow):
         return summary if any(s is not None and s[1] for s in summary) else None
 
     # -- binding --------------------------------------------------------------------------------
-    def bind(self, target: ast.expr, source: ast.expr, value: Any, line: int) -> None:
+    def bind(self, target: ast.expr, value: Any, line: int) -> None:
         if isinstance(target, ast.Name):
             self.bind_name(target.id, value, line)
         elif isinstance(target, (ast.Tuple, ast.List)):
-            self.bind_tuple(target, source, value, line)
+            self.bind_tuple(target, value, line)
         elif isinstance(target, (ast.Subscript, ast.Attribute)):
             self.bind_into(target, value)
 
@@ -234,15 +235,13 @@ class Scope(CallFlow):
             return
         side = api.side_of_name(name)
         if value.subset and value.family is not None and side is not None:
-            value = replace(value, path=value.path + ((line, side),), named_split=True, union=())
+            value = replace(value, path=value.path + ((line, side),), union=())
             self.state.splits.setdefault(line, (self.state.text_of_line(line), False))
         self.values[name] = replace(value, subset=False)
 
-    def bind_tuple(self, target: ast.Tuple | ast.List, source: ast.expr, value: Any, line: int) -> None:
+    def bind_tuple(self, target: ast.Tuple | ast.List, value: Any, line: int) -> None:
         elements = target.elts
-        if isinstance(source, (ast.Tuple, ast.List)) and len(source.elts) == len(elements):
-            values = [self.expr(e) for e in source.elts] if not isinstance(value, Parts) else value.values
-        elif isinstance(value, Parts) and len(value.values) == len(elements):
+        if isinstance(value, Parts) and len(value.values) == len(elements):  # a split's sides, or a, b = c, d
             values = value.values
         elif isinstance(value, Value) and value.family is not None and value.learner is None:
             values = [replace(value, subset=False)] * len(elements)  # X, y = load(...): rows of one data set
@@ -252,7 +251,7 @@ class Scope(CallFlow):
             if isinstance(element, ast.Starred):
                 self.values.pop(getattr(element.value, "id", ""), None)
             else:
-                self.bind(element, source, item, line)
+                self.bind(element, item, line)
 
     def bind_into(self, target: ast.Subscript | ast.Attribute, value: Any) -> None:
         """``df["col"] = scaler.fit_transform(df[["col"]])``: the frame now carries the fit."""

@@ -46,7 +46,6 @@ class Value:
     time_order: int | None = None  # the line that sorted or indexed the rows by time
     lagged: int | None = None  # the line of a feature made from other rows (shift, rolling)
     window: bool = False  # a rolling, expanding or ewm window: its mean() is per row, not a statistic of all rows
-    named_split: bool = False
 
 
 @dataclass(frozen=True)
