@@ -218,3 +218,11 @@ def test_early_stopping_through_a_callback_bound_earlier():
     assert [leak.kind for leak in leaks(code.format(held="X_test, y_test"))] == ["multi-test"]
     assert leaks(code.replace("stop = keras.callbacks.EarlyStopping(patience=3)", "stop = keras.callbacks.TensorBoard()")
                  .format(held="X_test, y_test")) == []
+
+
+def test_readiness_ignores_low_confidence_hints(tmp_path):
+    scaled_for_cv = HEAD + ("from sklearn.model_selection import cross_val_score\nX = StandardScaler().fit_transform(X)\n"
+                            "print(cross_val_score(LogisticRegression(), X, y))\n")
+    result = scan(tmp_path, {"train.py": scaled_for_cv})
+    assert [f.confidence for f in result.findings if f.category == "data-leakage"] == ["low"]
+    assert _release_check(result)["status"] == "pass"

@@ -59,7 +59,7 @@ def judge_dependencies(gathered: dict[str, list], found: Findings) -> Verdict:
     return verdict("unpinned", unpinned[:6])
 
 LEAKAGE_LADDER = (
-    Rung("clean", PASS, "no data-leakage finding (or none of the data-leakage rules ran)",
+    Rung("clean", PASS, "no data-leakage finding of medium or high confidence (or none of the data-leakage rules ran)",
          "No fit was found to see the rows its model is scored on{note}."),
     Rung("suspected", PARTIAL, "data-leakage findings, none of them of high confidence",
          "{count} possible leak(s) of held-out rows into a fit (medium confidence): check them "
@@ -72,7 +72,8 @@ LEAKAGE_LADDER = (
 
 
 def judge_leakage(_: None, found: Findings) -> Verdict:
-    leaks = found.findings_in(("data-leakage",))
+    # low-confidence findings (a shuffled time series, a vocabulary) are hints, not evidence of a leak
+    leaks = [f for f in found.findings_in(("data-leakage",)) if f.confidence != "low"]
     certain = [f for f in leaks if f.confidence == "high"]
     where = [(f.path, f.line) for f in (certain or leaks)][:20]
     if certain:
