@@ -235,13 +235,15 @@ class OverlapLeakage(_LeakageRule):
 
 
 class EarlyStoppingOnTestSet(_LeakageRule):
-    """The test set chooses the model: early stopping or the best epoch picked on it.
+    """The test set chooses the model: early stopping, the best epoch or a hyperparameter picked on it.
 
     ``fit(..., eval_set=[(X_test, y_test)], early_stopping_rounds=...)``, or Keras
     ``validation_data=(X_test, y_test)`` with an ``EarlyStopping`` or ``ModelCheckpoint`` callback,
-    stops training where the *test* score is best; that score is then no longer an estimate for
-    new data. A held-out set named for validation (``X_val``, ``valid``) is what early stopping
-    is for and is not reported.
+    stops training where the *test* score is best; a loop that sweeps a hyperparameter
+    (``for k in range(1, 30): KNeighborsClassifier(n_neighbors=k)``), scores each model on the test
+    set and picks the best afterwards (``max``, ``argmax``, ``best_...``) tunes on it. Either way
+    that score is no longer an estimate for new data. A held-out set named for validation
+    (``X_val``, ``valid``), or split off the training side, is what tuning is for and is not reported.
     """
 
     id = "ML603"
@@ -262,9 +264,24 @@ class EarlyStoppingOnTestSet(_LeakageRule):
               "X_train, X_val, y_train, y_val = train_test_split(X_train, y_train)\nmodel = xgb.XGBClassifier()\n"
               "model.fit(X_train, y_train, eval_set=[(X_val, y_val)], early_stopping_rounds=10)\n",
               note="a validation set split off the training rows"),
+        Invalid(_SPLIT + _METRIC + "from sklearn.neighbors import KNeighborsClassifier\n" + _READ
+                + "X_train, X_test, y_train, y_test = train_test_split(X, y)\nscores = []\nfor k in range(1, 30):\n"
+                "    knn = KNeighborsClassifier(n_neighbors=k).fit(X_train, y_train)\n"
+                "    scores.append(accuracy_score(y_test, knn.predict(X_test)))\nbest_k = scores.index(max(scores)) + 1\n",
+                expect=[13], note="the number of neighbours chosen on the test set"),
+        Valid(_SPLIT + _METRIC + "from sklearn.neighbors import KNeighborsClassifier\n" + _READ
+              + "X_train, X_val, y_train, y_val = train_test_split(X, y)\nscores = []\nfor k in range(1, 30):\n"
+              "    knn = KNeighborsClassifier(n_neighbors=k).fit(X_train, y_train)\n"
+              "    scores.append(accuracy_score(y_val, knn.predict(X_val)))\nbest_k = scores.index(max(scores)) + 1\n",
+              note="chosen on a validation set"),
     )
 
     def message(self, module, leak: Leak) -> str:
+        if leak.how == "tuned-on-test":
+            return (f"`{leak.fit.text}` at {_where(module, leak.fit.line)} scores a hyperparameter sweep on the test rows "
+                    f"split off by `{leak.split_text}` at {_where(module, leak.split_line)}, and `{leak.eval_text}` at "
+                    f"{_where(module, leak.eval_line)} picks the best: the test set chose the model, so its score is no "
+                    "longer an estimate for new data; tune on a validation set or with cross-validation")
         return (f"`{leak.fit.text}` at {_where(module, leak.fit.line)} stops training early on the held-out rows split "
                 f"off by `{leak.split_text}` at {_where(module, leak.split_line)}: the test set chooses the model, so "
                 "its score is no longer an estimate for new data")

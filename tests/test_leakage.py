@@ -226,3 +226,14 @@ def test_readiness_ignores_low_confidence_hints(tmp_path):
     result = scan(tmp_path, {"train.py": scaled_for_cv})
     assert [f.confidence for f in result.findings if f.category == "data-leakage"] == ["low"]
     assert _release_check(result)["status"] == "pass"
+
+
+def test_a_sweep_scored_on_the_test_set_is_tuning_only_when_the_best_is_picked():
+    code = (HEAD + "from sklearn.tree import DecisionTreeClassifier\n"
+            "X_train, X_test, y_train, y_test = train_test_split(X, y)\nscores = {{}}\n"
+            "for depth in [2, 4, 8]:\n    tree = DecisionTreeClassifier(max_depth=depth).fit(X_train, y_train)\n"
+            "    scores[depth] = tree.score(X_test, y_test)\n{after}")
+    picked = leaks(code.format(after="best = max(scores, key=scores.get)\n"))
+    assert [(leak.kind, leak.how, leak.fit.line, leak.eval_line) for leak in picked] == [
+        ("multi-test", "tuned-on-test", 14, 15)]
+    assert leaks(code.format(after="print(scores)\n")) == []  # reported, not chosen from in the code

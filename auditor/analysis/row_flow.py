@@ -27,6 +27,7 @@ from typing import Any, Iterable
 from auditor.analysis.pymodule import ParsedModule
 from auditor.analysis.row_calls import CallFlow
 from auditor.analysis.row_columns import selected
+from auditor.analysis.row_tuning import picks_best, sweeps_hyperparameter
 from auditor.analysis.row_values import FlowState, Leak, Parts, Value, base_name
 from auditor.ml import leakage as api
 
@@ -122,6 +123,7 @@ class Scope(CallFlow):
         self.stoppers: set[str] = set()  # names bound to an early-stopping callback
         self.returns: list[Any] = []
         self.scored: list[tuple[int, tuple]] = []  # (parameter, path below it) of held-out rows scored here
+        self.sweeps: list[list] = []  # per hyperparameter loop being walked: (evaluation, held-out rows) in it
 
     # -- statements -----------------------------------------------------------------------------
     def run(self, body: list[ast.stmt]) -> None:
@@ -163,11 +165,27 @@ class Scope(CallFlow):
             del self.values[name]
         if isinstance(node, (ast.For, ast.AsyncFor)):
             self.expr(node.iter)
+        sweep = isinstance(node, ast.For) and sweeps_hyperparameter(node)
+        if sweep:
+            self.sweeps.append([])
         self.run(node.body)
+        if sweep:
+            self.tuned_on_test(node, self.sweeps.pop())
         self.run(node.orelse)
         if isinstance(node, (ast.For, ast.AsyncFor)):
             for name in _assigned_names([node.target]):
                 self.values.pop(name, None)
+
+    def tuned_on_test(self, loop: ast.For, scored: list) -> None:
+        """A sweep scored on the test set and the best picked afterwards: the test set chose the model."""
+        pick = picks_best(self.state.module.lines, loop.end_lineno or loop.lineno) if scored else None
+        if pick is None:
+            return
+        call, held = scored[0]
+        fit = self.new_fit("model", call, held)
+        split_text = self.state.splits.get(held.path[-1][0], ("", False))[0]
+        self.state.leaks[fit.id] = Leak("multi-test", fit, held.path[-1][0], split_text, pick,
+                                        self.state.text_of_line(pick), "tuned-on-test", "medium")
 
     def branch(self, node: ast.If) -> None:
         """Both branches are read; a name either changes is not followed after the ``if``."""
