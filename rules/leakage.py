@@ -194,6 +194,14 @@ class OverlapLeakage(_LeakageRule):
               "X_res, y_res = SMOTE().fit_resample(X_train, y_train)\n"
               "print(LogisticRegression().fit(X_res, y_res).score(X_test, y_test))\n",
               note="only the training side is oversampled"),
+        Invalid({"fraud.ipynb": _notebook(
+            "import pandas as pd\nfrom imblearn.over_sampling import RandomOverSampler\n" + _SPLIT + _MODEL + _METRIC,
+            "df = pd.read_csv('transactions.csv')\nX, y = df.drop(columns=['fraud']), df['fraud']",
+            "X_bal, y_bal = RandomOverSampler().fit_resample(X, y)",
+            "X_train, X_test, y_train, y_test = train_test_split(X_bal, y_bal, stratify=y_bal)",
+            "model = LogisticRegression().fit(X_train, y_train)",
+            "accuracy_score(y_test, model.predict(X_test))")},
+            expect=[("fraud.ipynb", 1, 3)], note="a notebook: copies of the minority rows on both sides of the split"),
         Invalid(_SPLIT + _MODEL + _METRIC + _READ
                 + "X_train, X_test, y_train, y_test = train_test_split(X, y)\nmodel = LogisticRegression()\n"
                 "model.fit(X, y)\nprint(accuracy_score(y_test, model.predict(X_test)))\n",
