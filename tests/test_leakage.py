@@ -237,3 +237,11 @@ def test_a_sweep_scored_on_the_test_set_is_tuning_only_when_the_best_is_picked()
     assert [(leak.kind, leak.how, leak.fit.line, leak.eval_line) for leak in picked] == [
         ("multi-test", "tuned-on-test", 14, 15)]
     assert leaks(code.format(after="print(scores)\n")) == []  # reported, not chosen from in the code
+
+
+def test_every_learner_says_what_it_learns_with_a_valid_and_an_invalid_fit():
+    for name, learner in LEARNERS.items():
+        assert learner.learns in ("statistics", "vocabulary", "rows", "labels"), name
+        assert learner.valid.strip() and learner.invalid.strip(), name
+    assert all(LEARNERS[n].supervised for n in ("sklearn.feature_selection.SelectKBest", "imblearn.over_sampling.SMOTE"))
+    assert not LEARNERS["sklearn.preprocessing.StandardScaler"].supervised
