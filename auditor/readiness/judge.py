@@ -73,12 +73,38 @@ def judge_dependencies(gathered: dict[str, list], found: Findings) -> Verdict:
                        pinned=len(pinned), total=len(requirement_lines))
     return verdict("unpinned", unpinned[:6])
 
+LEAKAGE_LADDER = (
+    Rung("clean", PASS, "no data-leakage finding of medium or high confidence (or none of the data-leakage rules ran)",
+         "No fit was found to see the rows its model is scored on{note}."),
+    Rung("suspected", PARTIAL, "data-leakage findings, none of them of high confidence",
+         "{count} possible leak(s) of held-out rows into a fit (medium confidence): check them "
+         "(`mlaudit scan --select data-leakage`); the offline score may be better than the model."),
+    Rung("leaky", FAIL, "a data-leakage finding of high confidence",
+         "{count} fit(s) saw the rows their model is scored on, so the offline evaluation is too good to trust: fit "
+         "preprocessing and oversampling on the training rows only (or in a Pipeline), then re-evaluate "
+         "(`mlaudit scan --select data-leakage`)."),
+)
+
+
+def judge_leakage(_: None, found: Findings) -> Verdict:
+    # low-confidence findings (a shuffled time series, a vocabulary) are hints, not evidence of a leak
+    leaks = [f for f in found.findings_in(("data-leakage",)) if f.confidence != "low"]
+    certain = [f for f in leaks if f.confidence == "high"]
+    where = _findings_evidence((certain or leaks)[:20], "a fit saw rows its model is scored on")
+    if certain:
+        return verdict("leaky", where, count=len(certain))
+    if leaks:
+        return verdict("suspected", where, count=len(leaks))
+    ran = found.rule_categories is None or "data-leakage" in found.rule_categories
+    return verdict("clean", note="" if ran else " (none of the data-leakage rules ran)")
+
 
 # Judge name -> (the judge, its ladder).
 JUDGES: dict[str, tuple[Callable[..., Verdict], tuple[Rung, ...]]] = {
     "findings": (judge_findings, FINDINGS_LADDER),
     "seeds": (judge_seeds, SEEDS_LADDER),
     "dependencies": (judge_dependencies, DEPENDENCIES_LADDER),
+    "leakage": (judge_leakage, LEAKAGE_LADDER),
 }
 
 

@@ -8,7 +8,8 @@ from auditor.ml.operations import CLI_TRAFFIC_SPLIT, traffic_settings
 from auditor.model.project import BUILD, CONFIG, SCRIPT
 from auditor.readiness.debt import findings_check
 from auditor.readiness.index import Index
-from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, because, verdict
+from auditor.readiness.judge import LEAKAGE_LADDER
+from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, because, no_gathering, verdict
 
 SPLITS = ("sklearn.model_selection.train_test_split", "sklearn.model_selection.KFold",
           "sklearn.model_selection.StratifiedKFold", "sklearn.model_selection.GroupKFold",
@@ -153,4 +154,10 @@ holdout_cohort = ReadinessCheck(
 
 open_findings = findings_check("R-REL-05", "Findings: unsafe loading of models and data", "release_safety", ("unsafe-load",))
 
-CHECKS = (offline_evaluation, shadow_mode, canary, holdout_cohort, open_findings)
+leakage_free = ReadinessCheck(
+    "R-REL-06", "Offline evaluation is free of data leakage", "release_safety",
+    "the scan's data-leakage findings (ML6xx): a scaler, selector or sampler fitted on rows the model is later scored "
+    "on, a model trained on its test rows, early stopping on the test set",
+    LEAKAGE_LADDER, no_gathering, judge="leakage")
+
+CHECKS = (offline_evaluation, shadow_mode, canary, holdout_cohort, open_findings, leakage_free)

@@ -1,0 +1,167 @@
+"""Row flow, the checks: where held-out rows meet a fit that saw them (a metric, ``score``,
+cross-validation, a function that scores its argument, validation rows inside the training rows,
+early stopping or a hyperparameter sweep on the test set), and the target and time-order checks;
+each leak found is recorded once, at its fit (a mixin of ``row_calls.CallFlow``)."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from auditor.analysis.row_columns import target_among_features
+from auditor.analysis.row_tuning import scores_test_set
+from auditor.analysis.row_values import Fit, Leak, Path, Value, flatten, is_prefix, seen_path
+from auditor.ml import leakage as api
+
+
+class LeakChecks:
+    """What a scope checks when rows are scored (its ``state``, ``scored``, ``sweeps`` and
+    ``stoppers`` are the scope's)."""
+
+    def closure(self, receiver: Value) -> frozenset:
+        """The object's fits and every fit whose output it was fitted on."""
+        found = set()
+        todo = list(receiver.fits or ())
+        while todo:
+            fit_id = todo.pop()
+            if fit_id not in found:
+                found.add(fit_id)
+                todo.extend(self.state.fits[fit_id].inherits)
+        return frozenset(found)
+
+    def new_fit(self, kind: str, node: ast.Call, rows: Value, strong: bool = True, supervised: bool = False) -> Fit:
+        fit = Fit(next(self.state.counter), kind, node.lineno, self.state.text(node), rows.family,
+                  rows.union or (rows.path,), rows.taints, strong, supervised)
+        self.state.fits[fit.id] = fit
+        return fit
+
+    # -- evaluations --------------------------------------------------------------------------------
+    def evaluated(self, node: ast.Call, values: list, extra: frozenset) -> None:
+        """Held-out rows scored: every fit behind them that saw them is a leak."""
+        rows = [v for v in flatten(values) if isinstance(v, Value) and v.family is not None]
+        held_out = [v for v in rows if v.path and v.path[-1][1] == 1]
+        if not held_out:
+            return
+        # a function's parameter scored on its held-out part: its callers' fits are checked there
+        self.scored.extend((-(v.family + 1), v.path) for v in held_out if v.family < 0)
+        if self.sweeps and scores_test_set(node):  # a test set, not split off a training side, in a sweep
+            self.sweeps[-1].extend((node, v) for v in held_out if len(v.path) == 1)
+        taints = set(extra)
+        for value in rows:
+            taints |= self.closure(Value(fits=value.taints))
+        for fit_id in sorted(taints):
+            fit = self.state.fits[fit_id]
+            for value in held_out:
+                seen = seen_path(fit, value)
+                if seen is not None:
+                    self.leak(fit, value.path, node, _how(fit, seen, value.path))
+                    break
+
+    def scored_inside(self, node: ast.Call, scored: list, arguments: list) -> None:
+        """``evaluate(X_scaled, y)`` where the function splits its argument and scores the held-out
+        part: a fit behind the argument that saw those rows leaks, found at the call."""
+        for index, below in scored:
+            rows = arguments[index] if index < len(arguments) else None
+            if not isinstance(rows, Value) or rows.family is None:
+                continue
+            if rows.family < 0:  # passed on from this function's own parameter: its callers are checked too
+                self.scored.append((-(rows.family + 1), rows.path + below))
+            held = Value(family=rows.family, path=rows.path + below)
+            for fit_id in sorted(self.closure(Value(fits=rows.taints))):
+                fit = self.state.fits[fit_id]
+                seen = seen_path(fit, held)
+                if seen is not None:  # the function splits after the call: any fit behind it came first
+                    self.leak(fit, held.path, node, "before-split")
+
+    def cross_validated(self, node: ast.Call, rows: Any) -> None:
+        """Cross-validation holds out folds of ``rows``: a fit behind them that saw them leaks."""
+        if not isinstance(rows, Value) or rows.family is None:
+            return
+        for fit_id in sorted(self.closure(Value(fits=rows.taints))):
+            fit = self.state.fits[fit_id]
+            # a model is cloned by the cross-validation; a vocabulary is the same whichever fold holds a row
+            if seen_path(fit, rows) is not None and fit.kind not in ("model", "vocabulary"):
+                self.leak(fit, rows.path, node, "cross-validation")
+
+    def validated(self, node: ast.Call, rows: Any, keywords: dict) -> None:
+        """``fit(X, y, validation_data=(X_val, y_val))``: training rows that include the
+        validation rows, or a test set that stops the training early."""
+        for keyword in api.VALIDATION_KEYWORDS & set(keywords):
+            held_out = [v for v in flatten([keywords[keyword]]) if isinstance(v, Value) and v.family is not None
+                        and v.path and v.path[-1][1] == 1]
+            for value in held_out[:1]:
+                if isinstance(rows, Value) and rows.family == value.family and \
+                        any(is_prefix(path, value.path) for path in rows.union or (rows.path,)):
+                    self.leak(self.new_fit("model", node, rows), value.path, node, "validation")
+                elif len(value.path) == 1 and _stops_early(node, self.stoppers) and \
+                        not self.held_out_is_validation(node, keyword):
+                    # (held-out rows split off a training side are a validation set, whatever their name)
+                    self.leak(self.new_fit("model", node, value), value.path, node, "early-stopping")
+
+    def held_out_is_validation(self, node: ast.Call, keyword: str) -> bool:
+        argument = next(k.value for k in node.keywords if k.arg == keyword)
+        names = [n.id for n in ast.walk(argument) if isinstance(n, ast.Name)]
+        return not names or any(api.is_validation_name(n) for n in names)
+
+    def shuffled_in_time(self, node: ast.Call, arguments: list) -> None:
+        """A shuffled split of rows ordered in time whose features look at other rows."""
+        shuffle = next((k.value for k in node.keywords if k.arg == "shuffle"), None)
+        if shuffle is not None and not (isinstance(shuffle, ast.Constant) and shuffle.value is True):
+            return
+        timed = next((v for v in arguments if isinstance(v, Value) and v.time_order and v.lagged), None)
+        if timed is None:
+            return
+        fit = self.new_fit("split", node, timed)
+        self.state.leaks[fit.id] = Leak("temporal", fit, timed.time_order, self.state.text_of_line(timed.time_order),
+                                        timed.lagged, self.state.text_of_line(timed.lagged), "random-split", "low")
+
+    def target_leak(self, node: ast.Call, rows: Any, labels: Any) -> None:
+        """``fit(X, y)`` where ``X`` still holds the column ``y`` was taken from."""
+        column = target_among_features(rows, labels)
+        if column is None:
+            return
+        fit = self.new_fit("target", node, rows)
+        line = labels.target[1]
+        self.state.leaks[fit.id] = Leak("target", fit, line, self.state.text_of_line(line), node.lineno,
+                                        self.state.text(node), f"target:{column}", "medium")
+
+    def leak(self, fit: Fit, held_path: Path, node: ast.Call, how: str) -> None:
+        if fit.id in self.state.leaks or fit.kind == "labels":
+            return
+        split_line = held_path[-1][0] if held_path else None
+        split_text, known_split = self.state.splits.get(split_line, ("", False))
+        kind = {"statistics": "preprocessing", "vocabulary": "preprocessing"}.get(fit.kind, "overlap")
+        confidence = "high" if known_split and fit.strong else "medium"
+        if how == "early-stopping":
+            kind, confidence = "multi-test", "medium"
+        if how == "cross-validation":
+            # folds of rows an unsupervised step saw: a textbook leak that rarely moves the score
+            confidence = "medium" if fit.supervised else "low"
+        if fit.kind == "vocabulary":
+            confidence = "low"
+        self.state.leaks[fit.id] = Leak(kind, fit, split_line, split_text, node.lineno, self.state.text(node), how,
+                                        confidence)
+
+
+
+
+def _how(fit: Fit, seen: Path, held_path: Path) -> str:
+    if seen == held_path:
+        return "held-out"
+    return "before-split" if fit.line < held_path[len(seen)][0] else "after-split"
+
+
+
+def _stops_early(node: ast.Call, stoppers: set[str]) -> bool:
+    """Early stopping in the call, or a callback bound earlier (``early = EarlyStopping(...)``)."""
+    if any(k.arg in api.EARLY_STOPPING_KEYWORDS for k in node.keywords):
+        return True
+    callbacks = next((k.value for k in node.keywords if k.arg == "callbacks"), None)
+    if callbacks is None:
+        return False
+    names = {n.attr if isinstance(n, ast.Attribute) else n.id for n in ast.walk(callbacks)
+             if isinstance(n, (ast.Name, ast.Attribute))}
+    return any(name in api.EARLY_STOPPING_CALLBACKS or name in stoppers for name in names)
+
+
+

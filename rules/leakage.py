@@ -1,0 +1,380 @@
+"""Data leakage: held-out rows that a fit saw before the model was scored on them.
+
+The row-flow analysis (``auditor/analysis/row_flow.py``) follows which rows each variable holds
+through a script or a notebook's cells in order, and what every fitted object saw; the rules here
+report its leaks by kind. Each finding is at the fit where the leak enters and names the split and
+the evaluation that the leak reaches. Severity is medium at most: a leak makes an offline score
+too good, it does not break a build.
+"""
+
+from __future__ import annotations
+
+import json
+
+from auditor.analysis.row_flow import Leak, analyse
+from auditor.rule import Invalid, ModuleRule, Valid
+
+
+def _notebook(*cells: str) -> str:
+    """A notebook of code cells (the examples' notebooks)."""
+    return json.dumps({"cells": [{"cell_type": "code", "source": cell.splitlines(keepends=True)} for cell in cells],
+                       "nbformat": 4})
+
+
+def _where(module, line: int | None) -> str:
+    shown, cell = module.location(line)
+    return f"cell {cell}:{shown}" if cell is not None else f"line {shown}"
+
+
+_SAW = {
+    "before-split": "saw all rows; `{split}` at {split_at} splits them afterwards",
+    "after-split": "was fitted on all rows after `{split}` at {split_at} had split them, the held-out rows included",
+    "held-out": "was fitted on the held-out rows themselves, split off by `{split}` at {split_at}",
+    "cross-validation": "saw every row that the cross-validation holds out in its folds",
+}
+
+
+def describe(module, leak: Leak, what: str) -> str:
+    """The fit, the split and the evaluation, each with its location, as one sentence."""
+    saw = _SAW[leak.how].format(split=leak.split_text, split_at=_where(module, leak.split_line))
+    return (f"`{leak.fit.text}` at {_where(module, leak.fit.line)} {saw}; `{leak.eval_text}` at "
+            f"{_where(module, leak.eval_line)} scored {what}")
+
+
+class _LeakageRule(ModuleRule):
+    leak_kind = ""
+    category = "data-leakage"
+    severity = "medium"
+
+    def check(self, module):
+        for leak in analyse(module):
+            if leak.kind == self.leak_kind:
+                yield module.finding(self, leak.fit.line, self.message(module, leak), confidence=leak.confidence,
+                                     evidence=self.evidence(module, leak))
+
+    def message(self, module, leak: Leak) -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def evidence(module, leak: Leak) -> dict:
+        return {"fit": f"{_where(module, leak.fit.line)} {leak.fit.text}",
+                "split": f"{_where(module, leak.split_line)} {leak.split_text}" if leak.split_line else None,
+                "evaluation": f"{_where(module, leak.eval_line)} {leak.eval_text}", "how": leak.how}
+
+
+_SPLIT = "from sklearn.model_selection import train_test_split\n"
+_SCALER = "from sklearn.preprocessing import StandardScaler\n"
+_MODEL = "from sklearn.linear_model import LogisticRegression\n"
+_METRIC = "from sklearn.metrics import accuracy_score\n"
+_READ = "import pandas as pd\n\ndf = pd.read_csv('data.csv')\nX = df.drop(columns=['label'])\ny = df['label']\n"
+
+
+class PreprocessingLeakage(_LeakageRule):
+    """A scaler, imputer, encoder, selector, PCA or statistic fitted on rows that the model is later scored on.
+
+    A step fitted before the train/test split, on train and test concatenated, or on the test set
+    itself learns means, variances, components or selected features from the held-out rows; the
+    model then meets test rows that already shaped its features. Reported when the held-out rows
+    are scored afterwards (a metric, ``score``, ``evaluate``, cross-validation). A step inside a
+    ``Pipeline`` that the split or the cross-validation wraps is fitted on the training rows only
+    and is not reported. Vocabulary-only encoders (one-hot, ordinal, label, count vectoriser) learn
+    little from the test rows: low confidence. pandas statistics (``df.fillna(df.mean())``) before
+    the split: medium confidence.
+    """
+
+    id = "ML601"
+    name = "preprocessing-leakage"
+    leak_kind = "preprocessing"
+    confidence = "high"
+    rationale = ("A step fitted on the evaluation rows leaks them into training: the offline score is better than "
+                 "the model will ever be on new data, the model is shipped on that number, and production metrics "
+                 "fall short of it. Studies of public notebooks find this in a large share of them.")
+    remediation = ("Split first, then fit the step on the training rows only and apply it to the test rows "
+                   "(`scaler.fit(X_train)`, `scaler.transform(X_test)`), or put the step in a `Pipeline` and give "
+                   "the pipeline to the split or to the cross-validation.")
+    examples = (
+        Invalid(_SPLIT + _SCALER + _MODEL + _METRIC + _READ
+                + "X = StandardScaler().fit_transform(X)\nX_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+                "model = LogisticRegression().fit(X_train, y_train)\nprint(accuracy_score(y_test, model.predict(X_test)))\n",
+                expect=[10], note="the scaler saw all rows before the split"),
+        Valid(_SPLIT + _SCALER + _MODEL + _METRIC + _READ
+              + "X_train, X_test, y_train, y_test = train_test_split(X, y)\nscaler = StandardScaler().fit(X_train)\n"
+              "model = LogisticRegression().fit(scaler.transform(X_train), y_train)\n"
+              "print(accuracy_score(y_test, model.predict(scaler.transform(X_test))))\n",
+              note="fitted on the training rows only"),
+        Valid(_SPLIT + _SCALER + _MODEL + "from sklearn.pipeline import make_pipeline\n" + _READ
+              + "pipe = make_pipeline(StandardScaler(), LogisticRegression())\n"
+              "X_train, X_test, y_train, y_test = train_test_split(X, y)\npipe.fit(X_train, y_train)\n"
+              "print(pipe.score(X_test, y_test))\n", note="a Pipeline fitted on the training side"),
+        Invalid(_SCALER + _MODEL + "from sklearn.model_selection import cross_val_score\n" + _READ
+                + "X = StandardScaler().fit_transform(X)\nprint(cross_val_score(LogisticRegression(), X, y, cv=5))\n",
+                expect=[9], note="scaled before cross-validation"),
+        Valid(_SCALER + _MODEL + "from sklearn.model_selection import cross_val_score\n"
+              "from sklearn.pipeline import make_pipeline\n" + _READ
+              + "pipe = make_pipeline(StandardScaler(), LogisticRegression())\nprint(cross_val_score(pipe, X, y, cv=5))\n",
+              note="the cross-validation wraps the Pipeline"),
+        Invalid(_SPLIT + _SCALER + _MODEL + _READ
+                + "X_train, X_test, y_train, y_test = train_test_split(X, y)\nscaler = StandardScaler()\n"
+                "model = LogisticRegression().fit(scaler.fit_transform(X_train), y_train)\n"
+                "print(model.score(scaler.fit_transform(X_test), y_test))\n",
+                expect=[12], note="refitted on the test set"),
+        Invalid({"nb.ipynb": _notebook(
+            "import pandas as pd\nfrom sklearn.decomposition import PCA\n" + _SPLIT + _MODEL,
+            "df = pd.read_csv('data.csv')\ny = df.pop('label')",
+            "pca = PCA(n_components=5)\nX = pca.fit_transform(df)",
+            "X_train, X_test, y_train, y_test = train_test_split(X, y)",
+            "X_train.shape", "y_train.mean()", "model = LogisticRegression().fit(X_train, y_train)",
+            "model.score(X_test, y_test)")},
+            expect=[("nb.ipynb", 2, 3)], note="a notebook: PCA in cell 3, the split in cell 4, the score in cell 8"),
+        Invalid({"nb.ipynb": _notebook(
+            "import pandas as pd\n" + _SPLIT + _SCALER + _MODEL,
+            "df = pd.read_csv('data.csv')\nX = df.drop(columns=['label'])\ny = df['label']",
+            "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)",
+            "print(X_train.shape)", "print(X_test.shape)", "y_train.value_counts()",
+            "scaler = StandardScaler().fit(X)\nmodel = LogisticRegression().fit(scaler.transform(X_train), y_train)",
+            "model.score(scaler.transform(X_test), y_test)")},
+            expect=[("nb.ipynb", 1, 7)], note="split in cell 3, used three cells later by a scaler fitted on all rows"),
+        Valid({"nb.ipynb": _notebook(
+            "import pandas as pd\n" + _SPLIT + _SCALER + _MODEL,
+            "df = pd.read_csv('data.csv')\nX = df.drop(columns=['label'])\ny = df['label']",
+            "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)",
+            "print(X_train.shape)", "print(X_test.shape)", "y_train.value_counts()",
+            "scaler = StandardScaler().fit(X_train)\nmodel = LogisticRegression().fit(scaler.transform(X_train), y_train)",
+            "model.score(scaler.transform(X_test), y_test)")},
+            note="the same notebook, fitted on the training rows"),
+        Invalid(_SPLIT + _SCALER + _MODEL + _READ
+                + "\n\ndef split(features, labels):\n    return train_test_split(features, labels, test_size=0.2)\n\n\n"
+                "X = StandardScaler().fit_transform(X)\nX_train, X_test, y_train, y_test = split(X, y)\n"
+                "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))\n",
+                expect=[15], note="a function of the same file does the split"),
+        Invalid(_SPLIT + _MODEL + _METRIC + _READ
+                + "X = X.fillna(X.mean())\nX_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+                "pred = LogisticRegression().fit(X_train, y_train).predict(X_test)\nprint(accuracy_score(y_test, pred))\n",
+                expect=[9], note="a pandas statistic of all rows fills the gaps (medium confidence)"),
+        Valid(_SPLIT + _SCALER + _MODEL + _READ
+              + "X = StandardScaler().fit_transform(X)\nX_train, X_test, y_train, y_test = train_test_split(X, y)\n",
+              note="nothing is scored on the held-out rows: nothing to say"),
+        Valid(_SPLIT + _SCALER + _MODEL + _READ
+              + "X = clean(X)\nscaler = StandardScaler().fit(X)\nX_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+              "for i in range(3):\n    X_test = X_test[:10]\nprint(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))\n",
+              note="rows through an unknown function are not followed"),
+    )
+
+    def message(self, module, leak: Leak) -> str:
+        return describe(module, leak, "rows this step had learnt from") + \
+            "; fit it on the training rows only, or inside a Pipeline that the split or cross-validation wraps"
+
+
+class OverlapLeakage(_LeakageRule):
+    """Rows on both sides of a split: oversampling before the split, or a model trained on the rows it is scored on.
+
+    SMOTE, ADASYN, ``RandomOverSampler`` or ``resample(..., replace=True)`` before the split put
+    copies (or interpolations) of a row on both sides; a model fitted on all rows, or on a training
+    set that includes the validation rows it is given, is scored on rows it was trained on.
+    """
+
+    id = "ML602"
+    name = "overlap-leakage"
+    leak_kind = "overlap"
+    confidence = "high"
+    rationale = ("A model scored on rows it was trained on, or on synthetic neighbours of them, reports near-perfect "
+                 "numbers that collapse on new data: oversampling before the split is one of the commonest leaks in "
+                 "imbalanced-classification notebooks.")
+    remediation = ("Split first and oversample only the training side (or use an imbalanced-learn `Pipeline`, which "
+                   "resamples inside each training fold); fit the model on the training rows and keep the validation "
+                   "and test rows out of it.")
+    examples = (
+        Invalid(_SPLIT + _MODEL + "from imblearn.over_sampling import SMOTE\n" + _READ
+                + "X_res, y_res = SMOTE().fit_resample(X, y)\n"
+                "X_train, X_test, y_train, y_test = train_test_split(X_res, y_res)\n"
+                "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))\n",
+                expect=[9], note="oversampled before the split"),
+        Valid(_SPLIT + _MODEL + "from imblearn.over_sampling import SMOTE\n" + _READ
+              + "X_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+              "X_res, y_res = SMOTE().fit_resample(X_train, y_train)\n"
+              "print(LogisticRegression().fit(X_res, y_res).score(X_test, y_test))\n",
+              note="only the training side is oversampled"),
+        Invalid({"fraud.ipynb": _notebook(
+            "import pandas as pd\nfrom imblearn.over_sampling import RandomOverSampler\n" + _SPLIT + _MODEL + _METRIC,
+            "df = pd.read_csv('transactions.csv')\nX, y = df.drop(columns=['fraud']), df['fraud']",
+            "X_bal, y_bal = RandomOverSampler().fit_resample(X, y)",
+            "X_train, X_test, y_train, y_test = train_test_split(X_bal, y_bal, stratify=y_bal)",
+            "model = LogisticRegression().fit(X_train, y_train)",
+            "accuracy_score(y_test, model.predict(X_test))")},
+            expect=[("fraud.ipynb", 1, 3)], note="a notebook: copies of the minority rows on both sides of the split"),
+        Invalid(_SPLIT + _MODEL + _METRIC + _READ
+                + "X_train, X_test, y_train, y_test = train_test_split(X, y)\nmodel = LogisticRegression()\n"
+                "model.fit(X, y)\nprint(accuracy_score(y_test, model.predict(X_test)))\n",
+                expect=[11], note="trained on all rows, scored on the test rows"),
+        Invalid("import pandas as pd\nfrom sklearn.utils import resample\n" + _SPLIT + _MODEL
+                + "df = pd.read_csv('data.csv')\nminority = df[df.label == 1]\n"
+                "more = resample(minority, replace=True, n_samples=1000)\nbalanced = pd.concat([df, more])\n"
+                "train, test = train_test_split(balanced)\n"
+                "model = LogisticRegression().fit(train.drop(columns=['label']), train.label)\n"
+                "print(model.score(test.drop(columns=['label']), test.label))\n",
+                expect=[7], note="upsampled with sklearn.utils.resample before the split"),
+        Invalid("import keras\n" + _SPLIT + _READ
+                + "X_train, X_test, y_train, y_test = train_test_split(X, y)\nmodel = keras.Sequential()\n"
+                "model.fit(X, y, validation_data=(X_test, y_test), epochs=5)\n",
+                expect=[10], note="the training rows include the validation rows"),
+        Valid("import pandas as pd\n" + _MODEL + _METRIC
+              + "df = pd.read_csv('data.csv')\ndf_train = df.iloc[:600]\ndf_val = df.iloc[600:800]\ndf_test = df.iloc[800:]\n"
+              "full_train = pd.concat([df_train, df_val])\n"
+              "model = LogisticRegression().fit(full_train.drop(columns=['label']), full_train.label)\n"
+              "print(accuracy_score(df_test.label, model.predict(df_test.drop(columns=['label']))))\n",
+              note="train and validation joined for the final fit; the test rows stay out"),
+        Invalid(_SPLIT + _MODEL + _METRIC + _READ
+                + "X_train, X_test, y_train, y_test = train_test_split(X, y)\nX_all = pd.concat([X_train, X_test])\n"
+                "y_all = pd.concat([y_train, y_test])\nmodel = LogisticRegression().fit(X_all, y_all)\n"
+                "print(accuracy_score(y_test, model.predict(X_test)))\n",
+                expect=[12], note="the test rows joined back into the training rows"),
+        Valid("import keras\n" + _SPLIT + _READ
+              + "X_train, X_test, y_train, y_test = train_test_split(X, y)\nmodel = keras.Sequential()\n"
+              "model.fit(X_train, y_train, validation_data=(X_test, y_test), epochs=5)\n"),
+    )
+
+    def message(self, module, leak: Leak) -> str:
+        if leak.how == "validation":
+            return (f"`{leak.fit.text}` at {_where(module, leak.fit.line)} trains on rows that include its validation "
+                    f"rows (split off by `{leak.split_text}` at {_where(module, leak.split_line)}): the validation "
+                    "score is measured on training rows")
+        what = "copies of rows the model was trained on" if leak.fit.kind == "rows" else "rows the model was trained on"
+        return describe(module, leak, what) + "; split first, and fit (or oversample) the training rows only"
+
+
+class EarlyStoppingOnTestSet(_LeakageRule):
+    """The test set chooses the model: early stopping, the best epoch or a hyperparameter picked on it.
+
+    ``fit(..., eval_set=[(X_test, y_test)], early_stopping_rounds=...)``, or Keras
+    ``validation_data=(X_test, y_test)`` with an ``EarlyStopping`` or ``ModelCheckpoint`` callback,
+    stops training where the *test* score is best; a loop that sweeps a hyperparameter
+    (``for k in range(1, 30): KNeighborsClassifier(n_neighbors=k)``), scores each model on the test
+    set and picks the best afterwards (``max``, ``argmax``, ``best_...``) tunes on it. Either way
+    that score is no longer an estimate for new data. A held-out set named for validation
+    (``X_val``, ``valid``), or split off the training side, is what tuning is for and is not reported.
+    """
+
+    id = "ML603"
+    name = "test-set-tuning"
+    leak_kind = "multi-test"
+    confidence = "medium"
+    rationale = ("A test set used to choose epochs, hyperparameters or models is part of training: the reported "
+                 "score is optimistic, and nothing is left to tell how the model does on data it has not seen.")
+    remediation = ("Split a validation set off the training rows for early stopping and tuning, and score the test "
+                   "set once, at the end.")
+    examples = (
+        Invalid("import xgboost as xgb\n" + _SPLIT + _READ
+                + "X_train, X_test, y_train, y_test = train_test_split(X, y)\nmodel = xgb.XGBClassifier()\n"
+                "model.fit(X_train, y_train, eval_set=[(X_test, y_test)], early_stopping_rounds=10)\n",
+                expect=[10]),
+        Valid("import xgboost as xgb\n" + _SPLIT + _READ
+              + "X_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+              "X_train, X_val, y_train, y_val = train_test_split(X_train, y_train)\nmodel = xgb.XGBClassifier()\n"
+              "model.fit(X_train, y_train, eval_set=[(X_val, y_val)], early_stopping_rounds=10)\n",
+              note="a validation set split off the training rows"),
+        Invalid(_SPLIT + _METRIC + "from sklearn.neighbors import KNeighborsClassifier\n" + _READ
+                + "X_train, X_test, y_train, y_test = train_test_split(X, y)\nscores = []\nfor k in range(1, 30):\n"
+                "    knn = KNeighborsClassifier(n_neighbors=k).fit(X_train, y_train)\n"
+                "    scores.append(accuracy_score(y_test, knn.predict(X_test)))\nbest_k = scores.index(max(scores)) + 1\n",
+                expect=[13], note="the number of neighbours chosen on the test set"),
+        Valid(_SPLIT + _METRIC + "from sklearn.neighbors import KNeighborsClassifier\n" + _READ
+              + "X_train, X_val, y_train, y_val = train_test_split(X, y)\nscores = []\nfor k in range(1, 30):\n"
+              "    knn = KNeighborsClassifier(n_neighbors=k).fit(X_train, y_train)\n"
+              "    scores.append(accuracy_score(y_val, knn.predict(X_val)))\nbest_k = scores.index(max(scores)) + 1\n",
+              note="chosen on a validation set"),
+    )
+
+    def message(self, module, leak: Leak) -> str:
+        if leak.how == "tuned-on-test":
+            return (f"`{leak.fit.text}` at {_where(module, leak.fit.line)} scores a hyperparameter sweep on the test rows "
+                    f"split off by `{leak.split_text}` at {_where(module, leak.split_line)}, and `{leak.eval_text}` at "
+                    f"{_where(module, leak.eval_line)} picks the best: the test set chose the model, so its score is no "
+                    "longer an estimate for new data; tune on a validation set or with cross-validation")
+        return (f"`{leak.fit.text}` at {_where(module, leak.fit.line)} stops training early on the held-out rows split "
+                f"off by `{leak.split_text}` at {_where(module, leak.split_line)}: the test set chooses the model, so "
+                "its score is no longer an estimate for new data")
+
+
+class TargetLeakage(_LeakageRule):
+    """The target is among the features: ``y = df["label"]`` and a model fitted on a frame that still holds ``label``.
+
+    The frame's columns are followed from the read through drops of literal names (``drop``,
+    ``pop``, ``inplace=True``); any other selection (a column list, ``iloc``, a rename, ``del``)
+    makes them unknown and nothing is said. Medium confidence: the analysis sees the code, not the
+    file's columns.
+    """
+
+    id = "ML604"
+    name = "target-leakage"
+    leak_kind = "target"
+    confidence = "medium"
+    rationale = ("A model that is given the label as a feature scores perfectly offline and cannot work in "
+                 "production, where the label is what it must predict; the offline numbers hide it until launch.")
+    remediation = "Drop the target column from the features (`X = df.drop(columns=[TARGET])`) before fitting."
+    examples = (
+        Invalid(_SPLIT + _MODEL + "import pandas as pd\n\ndf = pd.read_csv('data.csv')\ny = df['label']\n"
+                "X = df.drop(columns=['customer_id'])\nX_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+                "model = LogisticRegression().fit(X_train, y_train)\n",
+                expect=[9], note="the id column is dropped, the label is not"),
+        Valid(_SPLIT + _MODEL + "import pandas as pd\n\nTARGET = 'label'\ndf = pd.read_csv('data.csv')\ny = df[TARGET]\n"
+              "X = df.drop(columns=['customer_id', TARGET])\nX_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+              "model = LogisticRegression().fit(X_train, y_train)\n"),
+        Valid(_MODEL + "import pandas as pd\n\ndf = pd.read_csv('data.csv')\ny = df.pop('label')\n"
+              "model = LogisticRegression().fit(df, y)\n", note="pop takes the column out"),
+        Valid(_MODEL + "import pandas as pd\n\ndf = pd.read_csv('data.csv')\ny = df['label']\nX = df.iloc[:, :-1]\n"
+              "model = LogisticRegression().fit(X, y)\n", note="columns chosen by position: not known, nothing said"),
+    )
+
+    def message(self, module, leak: Leak) -> str:
+        column = leak.how.split(":", 1)[1]
+        return (f"`{leak.eval_text}` at {_where(module, leak.eval_line)} fits on features that still hold the column "
+                f"'{column}', the target taken at {_where(module, leak.split_line)} (`{leak.split_text}`): drop it from "
+                "the features")
+
+    @staticmethod
+    def evidence(module, leak: Leak) -> dict:
+        return {"fit": f"{_where(module, leak.eval_line)} {leak.eval_text}",
+                "target": f"{_where(module, leak.split_line)} {leak.split_text}", "column": leak.how.split(":", 1)[1]}
+
+
+class ShuffledTimeSeriesSplit(_LeakageRule):
+    """A shuffled split of rows ordered in time whose features look at other rows (lags, rolling windows).
+
+    Rows sorted or indexed by a column named for time (``sort_values("date")``, ``set_index``,
+    ``sort_index``), with a feature built by ``shift``, ``rolling``, ``diff`` or ``ewm``, then split
+    by ``train_test_split`` without ``shuffle=False``. Low confidence, hidden by default: the
+    analysis cannot tell a forecast from a model of independent rows that happen to carry a date.
+    """
+
+    id = "ML605"
+    name = "shuffled-time-series-split"
+    leak_kind = "temporal"
+    confidence = "low"
+    rationale = ("A forecasting model tested on rows that sit between its training rows, with lag features that "
+                 "carry its neighbours' values, is evaluated on an interpolation task: the score is far better than "
+                 "forecasting the future will be.")
+    remediation = ("Split by time: the last period as the test set (`train_test_split(..., shuffle=False)` on rows "
+                   "sorted by time), and `TimeSeriesSplit` for cross-validation.")
+    examples = (
+        Invalid(_SPLIT + "import pandas as pd\n\ndf = pd.read_csv('sales.csv').sort_values('date')\n"
+                "df['sales_lag_7'] = df['sales'].shift(7)\ndf['sales_mean_28'] = df['sales'].rolling(28).mean()\n"
+                "train, test = train_test_split(df, test_size=0.2)\n",
+                expect=[7]),
+        Valid(_SPLIT + "import pandas as pd\n\ndf = pd.read_csv('sales.csv').sort_values('date')\n"
+              "df['sales_lag_7'] = df['sales'].shift(7)\ntrain, test = train_test_split(df, test_size=0.2, shuffle=False)\n",
+              note="split by time: the last fifth is the test set"),
+        Valid(_SPLIT + "import pandas as pd\n\ndf = pd.read_csv('patients.csv').sort_values('date')\n"
+              "train, test = train_test_split(df, test_size=0.2)\n", note="no feature looks at other rows"),
+    )
+
+    def message(self, module, leak: Leak) -> str:
+        return (f"`{leak.fit.text}` at {_where(module, leak.fit.line)} shuffles rows ordered in time "
+                f"(`{leak.split_text}` at {_where(module, leak.split_line)}) whose features look at other rows "
+                f"(`{leak.eval_text}` at {_where(module, leak.eval_line)}): the test rows sit between training rows; "
+                "if this is a forecast, split by time (shuffle=False, TimeSeriesSplit)")
+
+    @staticmethod
+    def evidence(module, leak: Leak) -> dict:
+        return {"split": f"{_where(module, leak.fit.line)} {leak.fit.text}",
+                "time_order": f"{_where(module, leak.split_line)} {leak.split_text}",
+                "lag_feature": f"{_where(module, leak.eval_line)} {leak.eval_text}"}

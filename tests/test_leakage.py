@@ -1,0 +1,247 @@
+"""Data leakage (ML601-ML603): the row flow through scripts and notebooks, what it declines to say,
+where its findings point, and the readiness check that fails on a certain leak."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from auditor.analysis.pymodule import ParsedModule, parse_python
+from auditor.analysis.row_flow import analyse, may_leak
+from auditor.ml.leakage import LEARNERS, is_validation_name, side_of_name
+from auditor.testing import make_repo, scan_repo
+
+HEAD = ("import pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
+        "from sklearn.preprocessing import StandardScaler\nfrom sklearn.linear_model import LogisticRegression\n"
+        "from sklearn.metrics import accuracy_score\n"
+        "df = pd.read_csv('data.csv')\nX = df.drop(columns=['label'])\ny = df['label']\n")
+SCORE = "model = LogisticRegression().fit(X_train, y_train)\nprint(accuracy_score(y_test, model.predict(X_test)))\n"
+
+
+def leaks(code: str):
+    module = ParsedModule("train.py", "train", code, parse_python(code))
+    return analyse(module)
+
+
+def notebook(*cells: str) -> str:
+    return json.dumps({"cells": [{"cell_type": "code", "source": c.splitlines(keepends=True)} for c in cells],
+                       "nbformat": 4})
+
+
+def scan(tmp_path, files, config=None):
+    root = make_repo(tmp_path / "repo", files)
+    return scan_repo(root, {"min-confidence": "low", **(config or {})})
+
+
+# -- what the row flow follows ----------------------------------------------------------------------
+
+def test_scaler_before_the_split_leaks_and_after_it_does_not():
+    before = leaks(HEAD + "X = StandardScaler().fit_transform(X)\n"
+                   "X_train, X_test, y_train, y_test = train_test_split(X, y)\n" + SCORE)
+    assert [(leak.kind, leak.how, leak.confidence, leak.fit.line) for leak in before] == [
+        ("preprocessing", "before-split", "high", 9)]
+    after = leaks(HEAD + "X_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+                  "scaler = StandardScaler().fit(X_train)\nX_train = scaler.transform(X_train)\n"
+                  "X_test = scaler.transform(X_test)\n" + SCORE)
+    assert after == []
+
+
+def test_a_fit_on_the_training_side_leaks_into_a_validation_set_split_off_it():
+    found = leaks(HEAD + "X_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+                  "scaler = StandardScaler().fit(X_train)\n"
+                  "X_train, X_val, y_train, y_val = train_test_split(X_train, y_train)\n"
+                  "model = LogisticRegression().fit(scaler.transform(X_train), y_train)\n"
+                  "print(model.score(scaler.transform(X_val), y_val))\n"
+                  "print(model.score(scaler.transform(X_test), y_test))\n")
+    assert [(leak.fit.line, leak.split_line, leak.eval_line, leak.how) for leak in found] == [(10, 11, 13, "before-split")]
+
+
+def test_sides_named_by_slices_are_splits():
+    code = ("import numpy as np\nfrom sklearn.decomposition import PCA\nfrom sklearn.svm import SVC\n"
+            "X = np.load('x.npy')\ny = np.load('y.npy')\n{fit}\n"
+            "X_train, X_test, y_train, y_test = X[:800], X[800:], y[:800], y[800:]\n"
+            "model = SVC().fit(pca.transform(X_train), y_train)\nprint(model.score(pca.transform(X_test), y_test))\n")
+    leaky = leaks(code.format(fit="pca = PCA(5).fit(X)"))
+    assert [(leak.kind, leak.confidence) for leak in leaky] == [("preprocessing", "medium")]  # a split by name: medium
+    assert leaks(code.format(fit="pca = PCA(5).fit(X[:800])")) == []
+
+
+def test_a_kfold_loop_with_indices_named_for_their_side():
+    found = leaks(HEAD + "from sklearn.model_selection import KFold\nX = StandardScaler().fit_transform(X)\n"
+                  "for train_idx, val_idx in KFold(5).split(X):\n"
+                  "    X_tr, X_va = X[train_idx], X[val_idx]\n    y_tr, y_va = y[train_idx], y[val_idx]\n"
+                  "    model = LogisticRegression().fit(X_tr, y_tr)\n    print(accuracy_score(y_va, model.predict(X_va)))\n")
+    assert [(leak.fit.line, leak.eval_line) for leak in found] == [(10, 15)]
+
+
+@pytest.mark.parametrize("code,why", [
+    (HEAD + "X = preprocess(X)\nscaler = StandardScaler().fit(X)\nX_train, X_test, y_train, y_test = "
+     "train_test_split(scaler.transform(X), y)\n" + SCORE, "rows through an unknown function"),
+    (HEAD + "X = StandardScaler().fit_transform(X)\nfor column in ['a', 'b']:\n    X = X.drop(columns=[column])\n"
+     "X_train, X_test, y_train, y_test = train_test_split(X, y)\n" + SCORE, "a name reassigned in a loop"),
+    (HEAD + "X = StandardScaler().fit_transform(X)\nif len(X) > 100:\n    X = X[:100]\n"
+     "X_train, X_test, y_train, y_test = train_test_split(X, y)\n" + SCORE, "a name rebound in a branch"),
+    (HEAD + "X = StandardScaler().fit_transform(X)\nX_train, X_test, y_train, y_test = train_test_split(X, y)\n",
+     "nothing scored on the held-out rows"),
+    (HEAD + "test = pd.read_csv('test.csv')\nall_rows = pd.concat([X, test])\nscaler = StandardScaler().fit(all_rows)\n"
+     "model = LogisticRegression().fit(scaler.transform(X), y)\npred = model.predict(scaler.transform(test))\n",
+     "a competition's unlabelled test file is not an evaluation"),
+])
+def test_unknown_flow_says_nothing(code, why):
+    assert leaks(code) == [], why
+
+
+def test_oversampling_and_early_stopping_are_their_own_kinds():
+    smote = leaks(HEAD + "from imblearn.over_sampling import SMOTE\nX, y = SMOTE().fit_resample(X, y)\n"
+                  "X_train, X_test, y_train, y_test = train_test_split(X, y)\n" + SCORE)
+    assert [(leak.kind, leak.fit.kind) for leak in smote] == [("overlap", "rows")]
+    stopped = leaks(HEAD + "import lightgbm as lgb\nX_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+                    "model = lgb.LGBMClassifier()\nmodel.fit(X_train, y_train, eval_set=[(X_test, y_test)], "
+                    "callbacks=[lgb.early_stopping(10)])\n")
+    assert [(leak.kind, leak.confidence) for leak in stopped] == [("multi-test", "medium")]
+
+
+def test_cross_validation_of_prescaled_rows_is_low_unless_the_step_learns_from_labels():
+    head = HEAD + "from sklearn.model_selection import cross_val_score\n"
+    scaled = leaks(head + "X = StandardScaler().fit_transform(X)\ncross_val_score(LogisticRegression(), X, y)\n")
+    assert [(leak.how, leak.confidence) for leak in scaled] == [("cross-validation", "low")]
+    selected = leaks(head + "from sklearn.feature_selection import SelectKBest\nX = SelectKBest(k=5).fit_transform(X, y)\n"
+                     "cross_val_score(LogisticRegression(), X, y)\n")
+    assert [(leak.how, leak.confidence) for leak in selected] == [("cross-validation", "medium")]
+
+
+def test_modules_without_a_data_library_are_not_walked():
+    code = "def fit(x):\n    return x\n\nfit([1])\n"
+    module = ParsedModule("util.py", "util", code, parse_python(code))
+    assert not may_leak(module)
+    assert analyse(module) == [] and module.memo["row_flow"] == []
+
+
+def test_tables_name_sides_and_learners():
+    assert [side_of_name(n) for n in ("X_train", "Xtest", "y_val", "df_holdout", "features", "latest")] == [
+        0, 1, 1, 1, None, None]
+    assert is_validation_name("X_valid") and not is_validation_name("X_test")
+    assert LEARNERS["sklearn.preprocessing.StandardScaler"].learns == "statistics"
+    assert LEARNERS["sklearn.preprocessing.OneHotEncoder"].learns == "vocabulary"
+    assert LEARNERS["imblearn.over_sampling.SMOTE"].learns == "rows"
+
+
+# -- findings, through the engine ---------------------------------------------------------------------
+
+def test_a_notebook_finding_names_each_cell_on_the_path(tmp_path):
+    result = scan(tmp_path, {"nb.ipynb": notebook(
+        HEAD.replace("df = ", "\ndf = ", 1),
+        "scaler = StandardScaler()\nX = scaler.fit_transform(X)", "X_train, X_test, y_train, y_test = train_test_split(X, y)",
+        "X_train.shape", "X_test.shape", SCORE)})
+    [finding] = [f for f in result.findings if f.category == "data-leakage"]
+    assert (finding.rule, finding.cell, finding.line, finding.severity, finding.confidence) == ("ML601", 2, 2, "medium", "high")
+    assert "`scaler.fit_transform(X)` at cell 2:2 saw all rows" in finding.message
+    assert "`train_test_split(X, y)` at cell 3:1 splits them afterwards" in finding.message
+    assert "at cell 6:2 scored rows this step had learnt from" in finding.message
+    assert finding.evidence["split"] == "cell 3:1 train_test_split(X, y)"
+
+
+def _release_check(result, check_id="R-REL-06"):
+    return next(c for c in result.readiness["dimensions"]["release_safety"]["checks"] if c["id"] == check_id)
+
+
+def test_readiness_fails_on_a_certain_leak_and_passes_without(tmp_path):
+    leaky = HEAD + "X = StandardScaler().fit_transform(X)\nX_train, X_test, y_train, y_test = train_test_split(X, y)\n" + SCORE
+    check = _release_check(scan(tmp_path / "a", {"train.py": leaky}))
+    assert check["status"] == "fail" and check["evidence"][0]["path"] == "train.py"
+    filled = HEAD + "X = X.fillna(X.mean())\nX_train, X_test, y_train, y_test = train_test_split(X, y)\n" + SCORE
+    assert _release_check(scan(tmp_path / "b", {"train.py": filled}))["status"] == "partial"  # a pandas statistic: medium
+    clean = HEAD + "X_train, X_test, y_train, y_test = train_test_split(X, y)\n" + SCORE
+    assert _release_check(scan(tmp_path / "c", {"train.py": clean}))["status"] == "pass"
+    unselected = _release_check(scan(tmp_path / "d", {"train.py": leaky}, {"select": ["ML1"]}))
+    assert unselected["status"] == "pass" and "none of the data-leakage rules ran" in unselected["fix"]
+
+
+def test_the_target_among_the_features_is_followed_through_literal_drops_only():
+    head = ("import pandas as pd\nfrom sklearn.linear_model import LogisticRegression\nTARGET = 'churn'\n"
+            "df = pd.read_csv('data.csv')\n")
+    found = leaks(head + "y = df[TARGET]\ndf.drop(columns=['id'], inplace=True)\nLogisticRegression().fit(df, y)\n")
+    assert [(leak.kind, leak.how, leak.split_line, leak.eval_line) for leak in found] == [("target", "target:churn", 5, 7)]
+    for features in ("df.drop(columns=['id', TARGET])", "df[['a', 'b']]", "df.select_dtypes('number')"):
+        assert leaks(head + f"y = df[TARGET]\nX = {features}\nLogisticRegression().fit(X, y)\n") == [], features
+    assert leaks(head + "y = df[TARGET]\ndel df[TARGET]\nLogisticRegression().fit(df, y)\n") == []
+
+
+def test_expressions_nested_too_deep_to_follow_say_nothing():
+    deep = "X = " + " + ".join(["df['a']"] * 800) + "\n"
+    assert leaks(HEAD + deep + "X = StandardScaler().fit_transform(X)\n"
+                 "X_train, X_test, y_train, y_test = train_test_split(X, y)\n" + SCORE) == []
+
+
+def test_a_function_that_splits_and_scores_its_argument_is_checked_at_the_call():
+    code = (HEAD + "\n\ndef evaluate(features, labels):\n"
+            "    X_train, X_test, y_train, y_test = train_test_split(features, labels)\n"
+            "    model = LogisticRegression().fit(X_train, y_train)\n"
+            "    return accuracy_score(y_test, model.predict(X_test))\n\n\n"
+            "print(evaluate({rows}, y))\n")
+    found = leaks(code.format(rows="StandardScaler().fit_transform(X)"))
+    assert [(leak.kind, leak.fit.line, leak.split_line, leak.eval_line) for leak in found] == [("preprocessing", 17, 12, 17)]
+    assert leaks(code.format(rows="X")) == []
+
+
+def test_scoring_is_followed_through_a_function_that_passes_its_argument_on():
+    found = leaks(HEAD + "\n\ndef score_split(features, labels):\n"
+                  "    X_train, X_test, y_train, y_test = train_test_split(features, labels)\n"
+                  "    return LogisticRegression().fit(X_train, y_train).score(X_test, y_test)\n\n\n"
+                  "def report(features, labels):\n    print(score_split(features, labels))\n\n\n"
+                  "report(StandardScaler().fit_transform(X), y)\n")
+    assert [(leak.fit.line, leak.eval_line) for leak in found] == [(20, 20)]
+
+
+def test_a_rolling_mean_is_per_row_not_a_statistic_of_all_rows():
+    code = HEAD + "df = df.sort_values('date')\nX = df.drop(columns=['label'])\nX['a'] = X['a'] - {mean}\n" \
+        "X_train, X_test, y_train, y_test = train_test_split(X, y, shuffle=False)\n" + SCORE
+    assert leaks(code.format(mean="X['a'].rolling(7).mean()")) == []
+    assert [leak.kind for leak in leaks(code.format(mean="X['a'].mean()"))] == ["preprocessing"]  # centred on all rows
+
+
+def test_label_encoding_of_the_target_and_early_stopping_on_a_sub_split_are_not_leaks():
+    encoded = leaks(HEAD + "from sklearn.preprocessing import LabelEncoder\ny = LabelEncoder().fit_transform(y)\n"
+                    "X_train, X_test, y_train, y_test = train_test_split(X, y)\n" + SCORE)
+    assert encoded == []
+    stopped = leaks(HEAD + "import xgboost as xgb\nX_train, X_hold, y_train, y_hold = train_test_split(X, y)\n"
+                    "X_train, X_test, y_train, y_test = train_test_split(X_train, y_train)\n"
+                    "xgb.XGBClassifier().fit(X_train, y_train, eval_set=[(X_test, y_test)], early_stopping_rounds=5)\n")
+    assert stopped == []  # X_test was split off the training side: a validation set by another name
+
+
+def test_early_stopping_through_a_callback_bound_earlier():
+    code = (HEAD + "import keras\nX_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+            "stop = keras.callbacks.EarlyStopping(patience=3)\nmodel = keras.Sequential()\n"
+            "model.fit(X_train, y_train, validation_data=({held}), callbacks=[stop])\n")
+    assert [leak.kind for leak in leaks(code.format(held="X_test, y_test"))] == ["multi-test"]
+    assert leaks(code.replace("stop = keras.callbacks.EarlyStopping(patience=3)", "stop = keras.callbacks.TensorBoard()")
+                 .format(held="X_test, y_test")) == []
+
+
+def test_readiness_ignores_low_confidence_hints(tmp_path):
+    scaled_for_cv = HEAD + ("from sklearn.model_selection import cross_val_score\nX = StandardScaler().fit_transform(X)\n"
+                            "print(cross_val_score(LogisticRegression(), X, y))\n")
+    result = scan(tmp_path, {"train.py": scaled_for_cv})
+    assert [f.confidence for f in result.findings if f.category == "data-leakage"] == ["low"]
+    assert _release_check(result)["status"] == "pass"
+
+
+def test_a_sweep_scored_on_the_test_set_is_tuning_only_when_the_best_is_picked():
+    code = (HEAD + "from sklearn.tree import DecisionTreeClassifier\n"
+            "X_train, X_test, y_train, y_test = train_test_split(X, y)\nscores = {{}}\n"
+            "for depth in [2, 4, 8]:\n    tree = DecisionTreeClassifier(max_depth=depth).fit(X_train, y_train)\n"
+            "    scores[depth] = tree.score(X_test, y_test)\n{after}")
+    picked = leaks(code.format(after="best = max(scores, key=scores.get)\n"))
+    assert [(leak.kind, leak.how, leak.fit.line, leak.eval_line) for leak in picked] == [
+        ("multi-test", "tuned-on-test", 14, 15)]
+    assert leaks(code.format(after="print(scores)\n")) == []  # reported, not chosen from in the code
+
+
+def test_every_learner_says_what_it_learns_with_a_valid_and_an_invalid_fit():
+    for name, learner in LEARNERS.items():
+        assert learner.learns in ("statistics", "vocabulary", "rows", "labels"), name
+        assert learner.valid.strip() and learner.invalid.strip(), name
+    assert all(LEARNERS[n].supervised for n in ("sklearn.feature_selection.SelectKBest", "imblearn.over_sampling.SMOTE"))
+    assert not LEARNERS["sklearn.preprocessing.StandardScaler"].supervised
