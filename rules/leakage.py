@@ -194,6 +194,26 @@ class OverlapLeakage(_LeakageRule):
               "X_res, y_res = SMOTE().fit_resample(X_train, y_train)\n"
               "print(LogisticRegression().fit(X_res, y_res).score(X_test, y_test))\n",
               note="only the training side is oversampled"),
+        Invalid("import pandas as pd\n" + _SPLIT + _MODEL + "df = pd.read_csv('churn.csv')\n"
+                "rare, common = df[df.churn == 1], df[df.churn == 0]\n"
+                "more = rare.sample(len(common), replace=True)\n"
+                "both = pd.concat([common, more])\n"
+                "X_train, X_test, y_train, y_test = train_test_split(both.drop(columns=['churn']), both['churn'])\n"
+                "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))\n",
+                expect=[6], note="the minority copied with a frame's own sample(replace=True), then split"),
+        Valid("import pandas as pd\n" + _SPLIT + _MODEL + "df = pd.read_csv('churn.csv')\n"
+              "train, test = train_test_split(df)\n"
+              "rare, common = train[train.churn == 1], train[train.churn == 0]\n"
+              "more = rare.sample(len(common), replace=True)\n"
+              "both = pd.concat([common, more])\n"
+              "model = LogisticRegression().fit(both.drop(columns=['churn']), both['churn'])\n"
+              "print(model.score(test.drop(columns=['churn']), test['churn']))\n",
+              note="the training side's minority is copied after the split"),
+        Invalid(_SPLIT + _MODEL + "from imblearn.over_sampling import SMOTE\n" + _READ
+                + "X_res, y_res = SMOTE().fit_sample(X, y)\n"
+                "X_train, X_test, y_train, y_test = train_test_split(X_res, y_res)\n"
+                "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))\n",
+                expect=[9], note="imbalanced-learn's old name, fit_sample"),
         Invalid({"fraud.ipynb": _notebook(
             "import pandas as pd\nfrom imblearn.over_sampling import RandomOverSampler\n" + _SPLIT + _MODEL + _METRIC,
             "df = pd.read_csv('transactions.csv')\nX, y = df.drop(columns=['fraud']), df['fraud']",

@@ -117,6 +117,10 @@ class CallFlow(LeakChecks):
             return None
         if receiver.family is None:
             return receiver if name in ("set_params",) else None
+        if name in api.OVERSAMPLING_METHODS and _keyword_is(node, *api.OVERSAMPLING_METHODS[name]):
+            # minority.sample(n, replace=True): copies of rows, which a later split puts on both sides
+            fit = self.new_fit("rows", node, receiver, supervised=True)
+            return replace(receiver, taints=receiver.taints | {fit.id}, subset=False)
         if name in api.STATISTIC_METHODS and receiver.window:
             return replace(receiver, window=False, subset=False)  # df["x"].rolling(3).mean(): row by row
         if name in api.STATISTIC_METHODS:
@@ -160,7 +164,7 @@ class CallFlow(LeakChecks):
         else:
             kind = receiver.learner.learns if receiver.learner is not None else "model"
             if receiver.learner is None and func.attr == "fit_transform":
-                kind = "statistics"  # a transformer the tables do not know (a ColumnTransformer, a pipeline)
+                kind = "unknown"  # a transformer the tables do not know: it may learn nothing at all
             fit = self.new_fit(kind, node, rows, strong=receiver.learner is not None,
                                supervised=receiver.learner is not None and receiver.learner.supervised)
             earlier = (receiver.fits or frozenset()) if func.attr == "partial_fit" else frozenset()
@@ -175,6 +179,10 @@ class CallFlow(LeakChecks):
         if not isinstance(rows, Value) or rows.family is None or receiver.fits is None:
             return None
         return replace(rows, taints=rows.taints | self.closure(receiver), subset=False)
+
+
+def _keyword_is(node: ast.Call, keyword: str, wanted: Any) -> bool:
+    return any(k.arg == keyword and isinstance(k.value, ast.Constant) and k.value.value == wanted for k in node.keywords)
 
 
 def _in_place(node: ast.Call) -> bool:

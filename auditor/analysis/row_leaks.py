@@ -130,14 +130,15 @@ class LeakChecks:
             return
         split_line = held_path[-1][0] if held_path else None
         split_text, known_split = self.state.splits.get(split_line, ("", False))
-        kind = {"statistics": "preprocessing", "vocabulary": "preprocessing"}.get(fit.kind, "overlap")
+        kind = {"statistics": "preprocessing", "vocabulary": "preprocessing", "unknown": "preprocessing"}.get(fit.kind,
+                                                                                                             "overlap")
         confidence = "high" if known_split and fit.strong else "medium"
         if how == "early-stopping":
             kind, confidence = "multi-test", "medium"
         if how == "cross-validation":
             # folds of rows an unsupervised step saw: a textbook leak that rarely moves the score
             confidence = "medium" if fit.supervised else "low"
-        if fit.kind == "vocabulary":
+        if fit.kind in ("vocabulary", "unknown"):  # an unknown transformer (sksurv's encoder) may learn nothing
             confidence = "low"
         self.state.leaks[fit.id] = Leak(kind, fit, split_line, split_text, node.lineno, self.state.text(node), how,
                                         confidence)

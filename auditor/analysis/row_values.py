@@ -19,7 +19,7 @@ class Fit:
     """One fit: what an object learnt, from which rows."""
 
     id: int
-    kind: str  # "statistics" | "vocabulary" | "rows" (oversampling) | "model"
+    kind: str  # "statistics" | "vocabulary" | "unknown" (a transformer the tables lack) | "rows" | "model"
     line: int
     text: str
     family: int

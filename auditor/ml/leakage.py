@@ -13,7 +13,8 @@ What a fitted step learns decides how much a leak through it matters (``Learner.
   score, so it is reported at low confidence (hidden by default);
 - ``rows``: a sampler that copies or synthesises rows; before a split, copies of a row land on both
   sides (overlap leakage);
-- ``labels``: the classes of the labels (``LabelEncoder``): followed, never reported.
+- ``labels``: the classes of the labels (``LabelEncoder``), or nothing from the rows' values
+  (``PolynomialFeatures``, ``Normalizer``): followed, never reported.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ _ENCODER = Learner("vocabulary", "encoder.fit(X_train[cols])", "encoder.fit(X[co
 # Encoders meant for the labels (scikit-learn says so): the set of classes is no leak, so a fit of
 # them is followed (its output is known) but never reported.
 _LABELS = Learner("labels", "LabelEncoder().fit(y_train)", "(none: the classes of the labels are not a leak)")
+# Transformers whose fit learns nothing from the values of the rows (the number of columns at most):
+# followed, never reported, like the labels' encoders.
+_STATELESS = Learner("labels", "PolynomialFeatures(2).fit_transform(X) before the split",
+                     "(none: the powers of a row's own values are no leak)")
 _TARGET_ENCODER = Learner("statistics", "Pipeline([('enc', TargetEncoder()), ('model', m)]) under cross_val_score",
                           "TargetEncoder().fit_transform(X, y) before the split", supervised=True)
 _VECTORISER = Learner("statistics", "tfidf.fit(texts_train)", "tfidf.fit_transform(all_texts) before the split")
@@ -59,6 +64,8 @@ LEARNERS: dict[str, Learner] = {
               "PowerTransformer KBinsDiscretizer SplineTransformer", _SCALER),
     **_family("sklearn.preprocessing", "OneHotEncoder OrdinalEncoder", _ENCODER),
     **_family("sklearn.preprocessing", "LabelEncoder LabelBinarizer MultiLabelBinarizer", _LABELS),
+    **_family("sklearn.preprocessing", "PolynomialFeatures FunctionTransformer Binarizer Normalizer", _STATELESS),
+    **_family("sklearn.feature_extraction.text", "HashingVectorizer", _STATELESS),
     **_family("sklearn.preprocessing", "TargetEncoder", _TARGET_ENCODER),
     **_family("sklearn.impute", "SimpleImputer KNNImputer IterativeImputer MissingIndicator", _IMPUTER),
     **_family("sklearn.feature_extraction.text", "TfidfVectorizer TfidfTransformer", _VECTORISER),
@@ -80,15 +87,18 @@ for _layer in ("Normalization", "Discretization"):
     for _prefix in ("tensorflow.keras.layers", "keras.layers", "tensorflow.keras.layers.experimental.preprocessing"):
         LEARNERS[f"{_prefix}.{_layer}"] = Learner("statistics", "norm.adapt(X_train)", "norm.adapt(X) before the split")
 
-# Functions that oversample: sklearn.utils.resample copies rows when replace=True.
+# Functions that oversample: sklearn.utils.resample copies rows when replace=True, and so does a
+# frame's own ``df.sample(n, replace=True)``.
 OVERSAMPLING_FUNCTIONS = {"sklearn.utils.resample": ("replace", True)}
+OVERSAMPLING_METHODS = {"sample": ("replace", True)}
 
 # Methods that fit (the first positional argument, or the keyword, holds the rows).
-FIT_METHODS = frozenset({"fit", "fit_transform", "fit_resample", "partial_fit", "adapt"})
+# (``fit_sample`` is imbalanced-learn's name for ``fit_resample`` before 0.4; tutorials still use it.)
+FIT_METHODS = frozenset({"fit", "fit_transform", "fit_resample", "fit_sample", "partial_fit", "adapt"})
 ROWS_KEYWORDS = ("X", "x", "raw_documents", "data")
 # Methods whose result carries what the object learnt, row for row.
 APPLY_METHODS = frozenset({"transform", "fit_transform", "predict", "predict_proba", "predict_log_proba",
-                           "decision_function", "fit_resample"})
+                           "decision_function", "fit_resample", "fit_sample"})
 # Methods that score the object on the rows given.
 SCORE_METHODS = frozenset({"score", "evaluate"})
 
