@@ -252,6 +252,24 @@ def test_a_blame_is_reused_while_its_file_and_head_are_unchanged(tmp_path, monke
         ["the line is not committed yet"]
 
 
+def test_a_blame_survives_commits_that_do_not_touch_its_file(tmp_path, monkeypatch):
+    from auditor.scan import blame
+    from auditor.testing import git
+
+    root = make_repo(tmp_path / "r", {"a.py": "x = 1  # TODO: tidy\n", "b.py": "y = 2\n"},
+                     ages={"a.py": 40, "b.py": 40})
+    cache = tmp_path / "cache"
+    cold = scan_repo(root, cache_dir=cache)
+    runs = []
+    real = blame.blame_file
+    monkeypatch.setattr(blame, "blame_file", lambda *args, **kwargs: runs.append(args[1]) or real(*args, **kwargs))
+    (root / "b.py").write_text("y = 3\n")
+    git(root, "commit", "-qam", "b changes")  # a new HEAD that leaves a.py as it was
+    warm = scan_repo(root, cache_dir=cache)
+    assert runs == []
+    assert [f.evidence["age_days"] for f in warm.findings] == [f.evidence["age_days"] for f in cold.findings]
+
+
 def test_the_text_summary_says_what_the_scan_reused(tmp_path):
     root = make_repo(tmp_path / "r", PROJECT)
     runner = CliRunner()

@@ -4,7 +4,7 @@ Runs in the main process, only on files that have undocumented-hack findings, on
 ``git blame --line-porcelain`` per file restricted to the reported lines (``-L n,n``; a notebook is
 blamed whole, since its cell lines are lines of JSON), two at a time, within a total time budget;
 the module rules' lines are blamed while the project rules run (``Blamer``), and a blame is cached
-for as long as its file and HEAD stay the same.
+for as long as the file and the newest commit that touched it stay the same.
 Each finding's evidence gets ``age_days``, ``author`` and ``commit`` of its line; when that cannot
 be known (no git, file not committed, budget spent) ``age_days`` is None and ``age_note`` says why.
 Past a rule's ``escalate-after-days`` the severity rises one step: an old hack is a settled one.
@@ -138,7 +138,7 @@ def _escalate(severity: str) -> str:
 class Blamer:
     """The ``git blame`` runs of one scan. Each starts as soon as its lines are known: the engine
     asks for the module findings' lines before the project rules run, so blame overlaps them.
-    Two run at a time, within one time budget; a file unchanged at an unchanged HEAD is answered
+    Two run at a time, within one time budget; a file unchanged since the same last commit is answered
     from the cache (``content_id(path)`` identifies the file's content, or is None: not cached)."""
 
     def __init__(self, project: "Project", cache=None, content_id=None, budget: float = BUDGET_SECONDS) -> None:
@@ -195,11 +195,16 @@ class Blamer:
             self._pool.shutdown(wait=True)
 
     def _key(self, path: str, lines: set[int] | None) -> str | None:
+        """The file's content and the newest commit that touched it decide its blame: a commit
+        elsewhere (every other commit of a busy repository) leaves it cached. Without that commit's
+        time (a history walk cut short), HEAD decides, as before."""
         content = self.content_id(path)
         if self.cache is None or content is None or not self.project.git.head:
             return None
         ignore = self.content_id(IGNORE_REVS_FILE) if self.ignore_revs else ""
-        return json.dumps([self.project.git.head, path, content, sorted(lines) if lines is not None else None, ignore])
+        touched = self.project.git.last_commit_time(path)
+        history = ["touched", touched] if touched is not None else ["head", self.project.git.head]
+        return json.dumps([history, path, content, sorted(lines) if lines is not None else None, ignore])
 
     def _run(self, path: str, lines: list[int] | None) -> dict[int, LineBlame] | str:
         remaining = (self.deadline or 0) - time.monotonic()
