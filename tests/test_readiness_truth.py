@@ -110,6 +110,9 @@ KEYWORD_TRAPS += [
                                               "      - run: echo \"All tests passed, proceeding to deployment.\"\n",
                    "k8s/isvc.yaml": "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\n"}),
     ("R-TRACE-04", {".github/ISSUE_TEMPLATE/config.yml": "blank_issues_enabled: false\n"}),
+    ("R-REL-01", {"train.py": "from sklearn.linear_model import LinearRegression\nfrom sklearn.metrics import r2_score\n"
+                              "model = LinearRegression().fit(X_train, y_train)\n"
+                              "print(r2_score(y_train, model.predict(X_train)))\n"}),
 ]
 # Where a check keeps a partial step for what remains true of the repository.
 PARTIAL_TRAPS = {

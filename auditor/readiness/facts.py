@@ -72,6 +72,20 @@ def _short(value: Any) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 120
 
 
+# Metrics whose first argument names the rows they score: one named for training scores nothing held out.
+# (Mutual information between two columns is a feature statistic, not a model's score.)
+_METRICS = ("sklearn.metrics.",)
+_TRAINING_ROWS = re.compile(r"train", re.I)
+
+
+def _first_argument(node: ast.Call) -> str:
+    """The source name of a call's first argument (``y_train``, ``df.churn``), or ""."""
+    first = node.args[0] if node.args else None
+    while isinstance(first, (ast.Attribute, ast.Subscript)):
+        first = first.value
+    return first.id if isinstance(first, ast.Name) else ""
+
+
 def _literal(node: ast.AST) -> Any:
     """A value as ``failure_notices`` reads it: a constant's value, ``()`` for an empty collection,
     else the node itself (a list of addresses, a callback, a variable: something is set)."""
@@ -116,6 +130,7 @@ class _Walker:
         self.defs: dict[str, int] = {}
         self.notices: dict[str, int] = {}  # failure notices switched on (auditor/ml/operations.py) -> line
         self.notices_off: dict[str, int] = {}  # ... and switched off
+        self.scores: dict[str, int] = {}  # metric calls whose rows are not named for training -> first line
 
     # -- helpers --------------------------------------------------------------------------------
     @staticmethod
@@ -280,6 +295,8 @@ class _Walker:
 
     def _named_call(self, name: str, node: ast.Call, line: int) -> None:
         self._put(self.calls, name, line)
+        if name.startswith(_METRICS) and not _TRAINING_ROWS.search(_first_argument(node)) and "mutual_info" not in name:
+            self._put(self.scores, name, line)  # `r2_score(y_train, ...)` scores the training rows
         literals = [a.value for a in node.args[:2] if isinstance(a, ast.Constant) and _short(a.value)]
         if literals and len(self.strings) < MAX_ENTRIES:
             table = self.strings.setdefault(name, {})
@@ -312,7 +329,7 @@ class _Walker:
             "imports": self.imports, "calls": self.calls, "methods": self.methods, "kwargs": self.kwargs,
             "markers": self.markers, "uris": self.uris, "strings": self.strings, "saves": self.saves,
             "loads": self.loads, "defs": self.defs, "main": self.main, "notices": self.notices,
-            "notices_off": self.notices_off,
+            "notices_off": self.notices_off, "scores": self.scores,
         }
 
 

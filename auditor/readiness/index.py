@@ -51,7 +51,7 @@ def _prefix_match(name: str, prefixes: Iterable[str]) -> bool:
         head = head[:cut]
 
 
-_PREFIX_TABLES = ("calls", "imports")
+_PREFIX_TABLES = ("calls", "imports", "scores")
 
 
 def _heads(name: str) -> list[str]:
@@ -75,7 +75,7 @@ _COMMENT_BEFORE = re.compile(r"(^|\s)#")
 # What a row of each usage table shows, as evidence says it.
 _SHOWS = {"calls": "calls `{}`", "imports": "imports `{}`", "methods": "calls `.{}()`", "kwargs": "passes `{}=`",
           "markers": "a name or string says {}",
-          "notices": "sets `{}`"}
+          "notices": "sets `{}`", "scores": "calls `{}`"}
 
 # A usage table's rows (path, name, line), its look-up index, and its index by last dotted part.
 _Table = tuple[list[tuple[str, str, int]], dict[str, list[int]], dict[str, list[int]]]
@@ -220,6 +220,10 @@ class Index:
 
     def imports(self, *modules: str, paths: Iterable[str] | None = None) -> list[Evidence]:
         return self._table("imports", modules, paths)
+
+    def scores(self, *names: str, paths: Iterable[str] | None = None) -> list[Evidence]:
+        """Metric calls whose rows are not named for training (``r2_score(y_test, ...)``)."""
+        return self._table("scores", names, paths)
 
     def methods(self, *names: str, paths: Iterable[str] | None = None) -> list[Evidence]:
         return self._table("methods", names, paths)

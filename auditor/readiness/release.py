@@ -29,7 +29,9 @@ EXPERIMENT_LIBS = ("growthbook", "statsig", "eppo_client", "planout", "optimizel
 
 def _offline_evaluation(ix: Index) -> Verdict:
     scope = ix.source_paths
-    metrics = because("scores a model", ix.calls(*METRICS, paths=scope))
+    # scikit-learn's metrics count where their rows are not named for training (`r2_score(y_train, p)`)
+    metrics = because("scores a model", ix.scores("sklearn.metrics", paths=scope) +
+                      ix.calls(*(m for m in METRICS if m != "sklearn.metrics"), paths=scope))
     split_calls = ix.calls(*SPLITS, paths=scope)
     # A held-out name (`X_test`, `val_data`) counts in a module that splits or scores: elsewhere `val`
     # and `test` are loop variables, sub-commands and settings.
