@@ -32,6 +32,7 @@ HISTORY = [
     (150, CAROL, "Scheduled retraining, serving image", [
         "dags/train_churn_dag.py", ".github/workflows/retrain.yml", "Dockerfile", "requirements-serving.txt"]),
     (20, BOB, "Train with MLflow tracking; offline evaluation", ["src/churn/train.py", "src/churn/evaluate.py"]),
+    (16, BOB, "AUC for the quarterly review, with and without a pipeline", ["src/churn/calibration.py"]),
     (12, DANA, "Logistic-regression baseline", ["src/churn/baseline.py"]),
     (10, DANA, "Retrain baseline", ["models/baseline_model.joblib"]),
     (3, ALICE, "Serve churn scores over HTTP", ["src/churn/serve.py"]),
