@@ -132,6 +132,14 @@ def test_a_deepspeed_config_from_transformers_integrations_is_not_an_experiment_
     assert tracking["status"] == "fail" and tracking["evidence"] == [] and "No experiment tracker" in tracking["fix"]
 
 
+def test_a_tokenizer_or_a_data_frame_saved_is_not_a_model_saved(tmp_path):
+    result = readiness(tmp_path, {"prep.py": "import pickle\nfrom transformers import AutoTokenizer\n"
+                                             "tokenizer = AutoTokenizer.from_pretrained('bert-base-uncased')\n"
+                                             "tokenizer.save_pretrained('out/tokenizer')\n"
+                                             "with open('data/frame.pkl', 'wb') as f:\n    pickle.dump(df, f)\n"})
+    assert check(result, "R-ROLL-01")["evidence"] == []
+
+
 def test_an_address_and_a_port_are_not_a_model_version(tmp_path):
     result = readiness(tmp_path, {"k8s/isvc.yaml": "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\n"
                                                    "spec:\n  predictor:\n    model:\n"

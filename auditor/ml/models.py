@@ -155,6 +155,12 @@ NOT_MODEL_WORDS = re.compile(r"results?|metrics?|report|stats|statistics|history
                              r"embeddings|cache|dataset|data|features|schema|baseline", re.I)
 
 
+# Names of objects a "model save" writes that are not models: a tokenizer or processor saved beside
+# the model, a data frame or arrays pickled for later (`pickle.dump(df, f)`).
+NOT_MODEL_OBJECTS = re.compile(r"tokeni[sz]er|processor|feature_extractor|^dfs?\d*$|^data(set|frame)?s?\d*$|^X_|"
+                               r"^(x|y)_(train|test|val)|^features?$", re.I)
+
+
 def names_something_else(path: str) -> bool:
     """The file's name says it holds results, metrics, data or another non-model object
     (``bias_results.pkl``), and no model word says otherwise."""

@@ -78,12 +78,19 @@ _METRICS = ("sklearn.metrics.",)
 _TRAINING_ROWS = re.compile(r"train", re.I)
 
 
+def _name_of(node: ast.AST | None) -> str:
+    """The name an expression starts from (``y_train``, ``df`` of ``df.churn``, ``self.tokenizer``'s
+    ``tokenizer``), or ""."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return node.attr
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
 def _first_argument(node: ast.Call) -> str:
     """The source name of a call's first argument (``y_train``, ``df.churn``), or ""."""
-    first = node.args[0] if node.args else None
-    while isinstance(first, (ast.Attribute, ast.Subscript)):
-        first = first.value
-    return first.id if isinstance(first, ast.Name) else ""
+    return _name_of(node.args[0] if node.args else None)
 
 
 def _literal(node: ast.AST) -> Any:
@@ -193,11 +200,15 @@ class _Walker:
             parts.insert(0, node.func.value)
         return parts
 
-    def _record_io(self, table: list, call: str, line: int, path_node: ast.AST | None) -> None:
+    def _record_io(self, table: list, call: str, line: int, path_node: ast.AST | None, saved: str = "") -> None:
+        """One save or load: its call, line and path (``saved``: the name of the object a save writes)."""
         if len(table) >= MAX_ENTRIES:
             return
         kind, literal = self._path(path_node)
-        table.append({"call": call, "line": line, "path": literal, "kind": kind})
+        entry = {"call": call, "line": line, "path": literal, "kind": kind}
+        if saved:
+            entry["saved"] = saved
+        table.append(entry)
 
     # -- walk -----------------------------------------------------------------------------------
     def run(self) -> None:
@@ -304,7 +315,7 @@ class _Walker:
                 if len(table) < 20:
                     table.setdefault(literal, line)
         if name in MODEL_SAVE_CALLS:
-            self._record_io(self.saves, name, line, _arg(node, MODEL_SAVE_CALLS[name]))
+            self._record_io(self.saves, name, line, _arg(node, MODEL_SAVE_CALLS[name]), _name_of(_arg(node, 0)))
         elif name in MODEL_LOAD_CALLS:
             self._record_io(self.loads, name, line, _arg(node, MODEL_LOAD_CALLS[name]))
         elif name.endswith((".load_model", ".from_pretrained")):
@@ -320,7 +331,8 @@ class _Walker:
             kind, literal = self._path(node.args[0])
             # `.save(...)` is also an image or a dataframe: only paths that look like models count.
             if method != "save" or (literal and MODEL_PATH_WORD.search(literal)):
-                self._record_io(self.saves, f".{method}", line, node.args[0])
+                receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+                self._record_io(self.saves, f".{method}", line, node.args[0], _name_of(receiver))
         elif method in MODEL_LOAD_METHODS:
             self._record_io(self.loads, f".{method}", line, node.args[0])
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from auditor.ml.models import names_something_else
+from auditor.ml.models import NOT_MODEL_OBJECTS, names_something_else
 from auditor.ml.operations import PLACEHOLDER, names_a_version
 from auditor.model.project import BUILD, CONFIG, DOCKERFILE, SCRIPT
 from auditor.readiness.index import Index
@@ -73,6 +73,8 @@ def classify_saves(ix: Index) -> Saves:
         where = ix.at(path, entry.get("line"), f"saves a model with `{entry.get('call', '').lstrip('.')}`")
         if TRACKER_SAVES.search(entry.get("call", "")) and "." in entry.get("call", "").lstrip("."):
             saves.tracked.append(where)
+        elif NOT_MODEL_OBJECTS.search(entry.get("saved", "")):
+            continue  # `tokenizer.save_pretrained(...)`, `pickle.dump(df, f)`: not a model
         elif entry.get("kind") == "literal" and entry.get("path") and names_something_else(entry["path"]):
             continue  # `pickle.dump(bias_output, open("bias_results.pkl", "wb"))` saves results, not a model
         elif entry.get("kind") == "literal" and entry.get("path"):
