@@ -110,6 +110,10 @@ KEYWORD_TRAPS += [
                                               "      - run: echo \"All tests passed, proceeding to deployment.\"\n",
                    "k8s/isvc.yaml": "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\n"}),
     ("R-TRACE-04", {".github/ISSUE_TEMPLATE/config.yml": "blank_issues_enabled: false\n"}),
+    ("R-OWN-03", {"tests/test_launcher.py": "def test_validate_launch_command():\n    pass\n\n\n"
+                                            "def test_infer_auto_device_map():\n    pass\n\n\n"
+                                            "def test_data_loader_batches():\n    pass\n",
+                  "tests/test_modeling_utils.py": "def test_split_between_processes():\n    pass\n"}),
     ("R-REL-01", {"train.py": "from sklearn.linear_model import LinearRegression\nfrom sklearn.metrics import r2_score\n"
                               "model = LinearRegression().fit(X_train, y_train)\n"
                               "print(r2_score(y_train, model.predict(X_train)))\n"}),

@@ -118,9 +118,7 @@ class CallFlow(LeakChecks):
         if receiver.family is None:
             return receiver if name in ("set_params",) else None
         if name in api.OVERSAMPLING_METHODS and _keyword_is(node, *api.OVERSAMPLING_METHODS[name]):
-            # minority.sample(n, replace=True): copies of rows, which a later split puts on both sides
-            fit = self.new_fit("rows", node, receiver, supervised=True)
-            return replace(receiver, taints=receiver.taints | {fit.id}, subset=False)
+            return self.copied_rows(node, receiver)
         if name in api.STATISTIC_METHODS and receiver.window:
             return replace(receiver, window=False, subset=False)  # df["x"].rolling(3).mean(): row by row
         if name in api.STATISTIC_METHODS:
@@ -173,6 +171,11 @@ class CallFlow(LeakChecks):
         if isinstance(func.value, ast.Name):
             self.values[func.value.id] = updated
         return result
+
+    def copied_rows(self, node: ast.Call, receiver: Value) -> Value:
+        """``minority.sample(n, replace=True)``: copies of rows, which a later split puts on both sides."""
+        fit = self.new_fit("rows", node, receiver, supervised=True)
+        return replace(receiver, taints=receiver.taints | {fit.id}, subset=False)
 
     def applied(self, receiver: Value, rows: Any) -> Any:
         """What ``transform``/``predict`` returns: the rows, carrying what the object learnt."""

@@ -11,10 +11,14 @@ from auditor.readiness.index import Index
 from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, because, verdict
 
 _PIPELINE_FILE = re.compile(r"(^|/)dvc\.yaml$|(^|/)MLproject$|(^|/)dags?/|(^|/)pipelines?/|(^|/)\.github/workflows/")
-_DATA_TEST = re.compile(r"^test_?(data|dataset|feature|schema|validat|preprocess|ingest|quality|clean|transform|input|"
-                        r"column|null|missing|split|leak)", re.I)
-_MODEL_TEST = re.compile(r"^test_?(model|train|predict|infer|behavio|eval|serv|api|endpoint|score|invarian|direction|"
-                         r"minimum_functionality|quality_gate)", re.I)
+# Test names that say what of the data or the model they check. A generic word alone (`test_data_loader`,
+# `test_clean_cuda_fork`, `test_split_between_processes`, `test_infer_auto_device_map`, `test_api_key`,
+# `test_validate_launch_command`, `test_performance` of a training loop's speed)
+# names a test of code, not of data or model behaviour.
+_DATA_TEST = re.compile(r"^test_?\w*(schema|data_quality|null|missing|range|contract|expectation|drift|leak|distribution|"
+                        r"clean(ed)?_data|preprocess|feature|ingest|validate_data|data_validation)", re.I)
+_MODEL_TEST = re.compile(r"^test_?(models?(_|\.|$)|train(ing)?_|train$|predict|inference|behavio|eval(uate)?_?model|score|invarian|"
+                         r"direction|minimum_functionality|quality_gate|accuracy)", re.I)
 _DATA_DIR = re.compile(r"(^|/)tests?/data/")
 _MODEL_DIR = re.compile(r"(^|/)tests?/models?/")
 DATA_TEST_LIBS = ("great_expectations", "pandera", "hypothesis", "deepchecks", "pandas.testing")

@@ -147,8 +147,10 @@ def _model_registry(ix: Index) -> Verdict:
     return verdict("plain-files")
 
 
-# Helm templates and Kubernetes manifests configure a cluster (a template does not even parse as YAML).
-_CLUSTER_FOLDER = re.compile(r"(^|/)(templates|k8s|kubernetes|manifests|helm|charts?|kustomize)/", re.I)
+# Helm templates and Kubernetes manifests configure a cluster (a template does not even parse as YAML);
+# a front end's or the docs' settings configure those.
+_CLUSTER_FOLDER = re.compile(r"(^|/)(templates|k8s|kubernetes|manifests|helm|charts?|kustomize|frontend|ui|web|static|"
+                             r"docs?)/", re.I)
 
 
 def _is_manifest(data: object) -> bool:
