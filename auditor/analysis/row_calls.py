@@ -119,13 +119,8 @@ class CallFlow(LeakChecks):
             return receiver if name in ("set_params",) else None
         if name in api.OVERSAMPLING_METHODS and _keyword_is(node, *api.OVERSAMPLING_METHODS[name]):
             return self.copied_rows(node, receiver)
-        if name in api.STATISTIC_METHODS and receiver.window:
-            return replace(receiver, window=False, subset=False)  # df["x"].rolling(3).mean(): row by row
         if name in api.STATISTIC_METHODS:
-            if receiver.subset:
-                return None  # a statistic of some of the rows: which ones is not known
-            fit = self.new_fit("statistics", node, receiver, strong=False)
-            return replace(receiver, taints=receiver.taints | {fit.id}, subset=False)
+            return self.statistic(node, receiver)
         taints = frozenset().union(*(v.taints for v in [*arguments, *keywords.values()]
                                      if isinstance(v, Value) and v.family is not None))
         result = after_method(name, node, replace(receiver, taints=receiver.taints | taints,
@@ -171,6 +166,15 @@ class CallFlow(LeakChecks):
         if isinstance(func.value, ast.Name):
             self.values[func.value.id] = updated
         return result
+
+    def statistic(self, node: ast.Call, receiver: Value) -> Value | None:
+        """``df["x"].mean()``: a number learnt from the rows (row by row after ``rolling``)."""
+        if receiver.window:
+            return replace(receiver, window=False, subset=False)  # df["x"].rolling(3).mean(): row by row
+        if receiver.subset:
+            return None  # a statistic of some of the rows: which ones is not known
+        fit = self.new_fit("statistics", node, receiver, strong=False)
+        return replace(receiver, taints=receiver.taints | {fit.id}, subset=False)
 
     def copied_rows(self, node: ast.Call, receiver: Value) -> Value:
         """``minority.sample(n, replace=True)``: copies of rows, which a later split puts on both sides."""
