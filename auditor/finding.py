@@ -28,6 +28,7 @@ CATEGORIES = (
     "unsafe-load",
     "complexity",
     "parse-error",
+    "stale-doc",
 )
 
 

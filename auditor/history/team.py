@@ -18,6 +18,7 @@ CATEGORY_COLOURS = {
     "dead-code": "#4477aa", "unused-feature": "#66ccee", "unpinned-seed": "#228833",
     "unpinned-dependency": "#ccbb44", "undocumented-hack": "#ee6677", "stale-model": "#aa3377",
     "ownerless-pipeline": "#bbbbbb", "unsafe-load": "#882255", "complexity": "#997700", "parse-error": "#555555",
+    "stale-doc": "#44aa99",
 }
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from auditor.config import Config
 from auditor.ml.models import EXTENSION_FORMATS
 from auditor.model.codeowners import CodeOwners
+from auditor.model.docs import MARKDOWN_SUFFIXES, parse_document
 from auditor.model.factstore import FactsView
 from auditor.model.gitinfo import GitHistory
 from auditor.model.units import ROOT, Units
@@ -21,6 +22,7 @@ from auditor.model.units import ROOT, Units
 if TYPE_CHECKING:
     from auditor.analysis.artifacts import Artifact
     from auditor.analysis.program import ProgramGraph
+    from auditor.model.docs import Document
     from auditor.model.factstore import FactStore
 
 if sys.version_info >= (3, 11):
@@ -181,6 +183,14 @@ class RepoFile:
     @property
     def parse_error(self) -> tuple[int | None, str] | None:
         return self._parsed[1]
+
+    @cached_property
+    def doc(self) -> "Document | None":
+        """A Markdown document's code blocks, inline code and links (auditor/model/docs.py), parsed
+        when first read; None for any other file (and, for now, reStructuredText)."""
+        if self.kind != DOC or self.text is None or self.suffix not in MARKDOWN_SUFFIXES:
+            return None
+        return parse_document(self.text)
 
     @cached_property  # asked for many times per file by rules and the readiness index
     def name(self) -> str:

@@ -1,0 +1,150 @@
+"""What command line a script accepts, read statically from its syntax tree: the option strings and
+sub-commands its ``argparse`` parser declares, or why they cannot be known.
+
+A parser is *readable* only when every option is a literal in this module: no ``parse_known_args``
+(unknown options are passed on), no other reading of ``sys.argv``, no parser handed to a function
+defined elsewhere (``Trainer.add_argparse_args(parser)``), no ``parents=`` parsers, no option string
+computed at run time, and no other argument framework (click, typer, fire, Hydra, absl) beside it.
+An unreadable parser makes the stale-doc rules say nothing about the script.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+# Calls that make an argparse parser or a part of one whose add_argument calls count.
+_PARSER_MAKERS = ("argparse.ArgumentParser",)
+_PARSER_PARTS = ("add_subparsers", "add_parser", "add_argument_group", "add_mutually_exclusive_group")
+# Argument frameworks whose options mlaudit does not model (yet): a script using one is unknown.
+_OTHER_FRAMEWORKS = ("click", "typer", "fire", "hydra", "absl", "tensorflow.compat.v1.flags", "tf.app.flags",
+                     "docopt", "jsonargparse", "simple_parsing", "transformers.HfArgumentParser", "tyro",
+                     "lightning.pytorch.cli", "pytorch_lightning.cli", "omegaconf")
+
+
+def _literal_strings(args: list[ast.expr]) -> list[str] | None:
+    """The string literals of an add_argument call's positional arguments; None when one is not."""
+    found = []
+    for arg in args:
+        if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+            return None
+        found.append(arg.value)
+    return found
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+class _Reader:
+    def __init__(self, module) -> None:
+        self.module = module
+        self.options: set[str] = set()
+        self.subcommands: set[str] = set()
+        self.positionals = 0
+        self.parsers: list[int] = []
+        self.why: str | None = None
+        self.abbrev = True
+        self.help = True
+        self.local_functions = {n.name for n in module.nodes(ast.FunctionDef, ast.AsyncFunctionDef)}
+        self.parser_names: set[str] = set()
+
+    def unreadable(self, why: str) -> None:
+        self.why = self.why or why
+
+    def read(self) -> dict[str, Any]:
+        module = self.module
+        for imported in module.imports.values():
+            if imported.startswith(_OTHER_FRAMEWORKS):
+                self.unreadable(f"uses {imported.split('.')[0]}, whose options are not read")
+        self.parser_names = self._bound_parsers()
+        for call in module.nodes(ast.Call):
+            qualified = module.qualified_name(call.func) or ""
+            method = call.func.attr if isinstance(call.func, ast.Attribute) else ""
+            if qualified in _PARSER_MAKERS:
+                self._maker(call)
+            elif method in _PARSER_PARTS:
+                self._part(call, method)
+            elif method == "add_argument":
+                self._argument(call)
+            elif method in ("parse_known_args", "parse_known_intermixed_args"):
+                self.unreadable(f"line {call.lineno}: parse_known_args passes unknown options on")
+            elif method == "set_defaults" or not (call.args or call.keywords):
+                continue
+            self._parser_handed_on(call)
+        for node in module.nodes(ast.Attribute):
+            if node.attr == "argv" and module.qualified_name(node) == "sys.argv" and self.parsers:
+                self.unreadable(f"line {node.lineno}: reads sys.argv itself")
+        if not self.parsers:
+            return {}
+        return {"parsers": self.parsers, "options": sorted(self.options), "subcommands": sorted(self.subcommands),
+                "positionals": self.positionals,
+                "readable": self.why is None, "why": self.why, "abbrev": self.abbrev, "help": self.help}
+
+    def _maker(self, call: ast.Call) -> None:
+        self.parsers.append(call.lineno)
+        if _keyword(call, "parents") is not None:
+            self.unreadable(f"line {call.lineno}: options come from parent parsers")
+        if _keyword(call, "fromfile_prefix_chars") is not None:
+            self.unreadable(f"line {call.lineno}: options may come from a file")
+        for name, attr in (("allow_abbrev", "abbrev"), ("add_help", "help")):
+            value = _keyword(call, name)
+            if isinstance(value, ast.Constant) and value.value is False:
+                setattr(self, attr, False)
+        prefix = _keyword(call, "prefix_chars")
+        if prefix is not None:
+            self.unreadable(f"line {call.lineno}: options use other prefix characters")
+
+    def _part(self, call: ast.Call, method: str) -> None:
+        if method != "add_parser":
+            return
+        names = _literal_strings(call.args[:1])
+        aliases = _keyword(call, "aliases")
+        if not names:
+            self.unreadable(f"line {call.lineno}: a sub-command's name is computed")
+            return
+        self.subcommands.update(names)
+        if aliases is not None:
+            if isinstance(aliases, (ast.List, ast.Tuple)) and _literal_strings(list(aliases.elts)) is not None:
+                self.subcommands.update(_literal_strings(list(aliases.elts)) or ())
+            else:
+                self.unreadable(f"line {call.lineno}: a sub-command's aliases are computed")
+
+    def _argument(self, call: ast.Call) -> None:
+        strings = _literal_strings(call.args)
+        if strings is None or any(isinstance(a, ast.Starred) for a in call.args):
+            self.unreadable(f"line {call.lineno}: an option's name is computed")
+            return
+        self.options.update(s for s in strings if s.startswith("-"))
+        self.positionals += any(not s.startswith("-") for s in strings)
+
+    def _bound_parsers(self) -> set[str]:
+        """Names bound to a parser or a part of one (``p = argparse.ArgumentParser()``)."""
+        names = set()
+        for node in self.module.nodes(ast.Assign):
+            call = node.value
+            if not isinstance(call, ast.Call):
+                continue
+            method = call.func.attr if isinstance(call.func, ast.Attribute) else ""
+            if method in _PARSER_PARTS or self.module.qualified_name(call.func) in _PARSER_MAKERS:
+                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        return names
+
+    def _parser_handed_on(self, call: ast.Call) -> None:
+        """A parser given to a function this module does not define may gain options there."""
+        callee = call.func.id if isinstance(call.func, ast.Name) else (
+            call.func.attr if isinstance(call.func, ast.Attribute) else "")
+        if callee in self.local_functions:
+            return
+        for arg in [*call.args, *(k.value for k in call.keywords)]:
+            if isinstance(arg, ast.Name) and (arg.id in self.parser_names or "parser" in arg.id.lower()):
+                self.unreadable(f"line {call.lineno}: the parser is handed to {callee or 'a call'}, defined elsewhere")
+                return
+
+
+def command_line(module) -> dict[str, Any]:
+    """The command line a module declares with argparse: ``{}`` when it makes no parser, else its
+    option strings, sub-commands, whether they are all known (``readable``) and why not."""
+    if "argparse" not in module.text:
+        return {}
+    return _Reader(module).read()
