@@ -129,8 +129,8 @@ class DocstringUnknownParameter(ModuleRule):
 
 class DocstringMissingParameter(ModuleRule):
     """A docstring's Args (Parameters) section leaves out parameters its function's signature has
-    (`self`, `cls`, `*args`, `**kwargs` and names starting with `_` aside). Only checked when the
-    section documents at least one parameter."""
+    (a method's `self` or `cls`, `*args`, `**kwargs` and names starting with `_` aside). Only
+    checked for Google and NumPy sections that document at least one parameter."""
 
     id = "ML704"
     name = "docstring-missing-parameter"
@@ -149,11 +149,15 @@ class DocstringMissingParameter(ModuleRule):
     )
 
     def check(self, module):
+        methods = {id(n) for c in module.nodes(ast.ClassDef) for n in c.body if not _is_static(n)}
         for node, function, doc, documented in _documented_functions(module):
-            if not documented.params or not documented.complete:
-                continue
+            if not documented.params or not documented.complete or not documented.styles & {"google", "numpy"}:
+                continue  # Sphinx fields document one parameter each: no section claims to be complete
             names, _ = _signature(function)
-            if not set(documented.params) <= set(names) | set(_IMPLICIT_FIRST):
+            if id(function) in methods and function.args.posonlyargs + function.args.args:
+                names = names[1:]  # a method's self or class, whatever it is called (``klass``)
+            starred = {a.arg for a in (function.args.vararg, function.args.kwarg) if a is not None}
+            if not set(documented.params) <= set(names) | starred | set(_IMPLICIT_FIRST):
                 continue  # a documented name the signature lacks: ML703 reports the rename once
             missing = [n for n in names if n not in documented.params and n not in _IMPLICIT_FIRST
                        and not n.startswith("_")]
@@ -163,6 +167,10 @@ class DocstringMissingParameter(ModuleRule):
             yield module.finding(self, first, f"the docstring of {node.name} documents its parameters but not "
                                  f"{', '.join(f'`{n}`' for n in missing)} (signature at line {function.lineno})",
                                  symbol=f"{node.name}.undocumented", evidence={"function": node.name, "missing": missing})
+
+
+def _is_static(node) -> bool:
+    return any(getattr(d, "id", getattr(d, "attr", "")) == "staticmethod" for d in getattr(node, "decorator_list", ()))
 
 
 _NO_VALUE = ("none", ":obj:`none`", "``none``", "`none`", "nothing")

@@ -223,3 +223,10 @@ def test_the_demo_plants_a_stale_command_and_docstring_beside_clean_ones(tmp_pat
     docs_check = next(c for c in result.readiness["dimensions"]["ownership_testing"]["checks"]
                       if c["id"] == "R-OWN-07")
     assert docs_check["status"] != "pass" or docs_check.get("score", 100) < 100
+
+
+def test_undocumented_parameters_skip_a_methods_first_parameter_and_sphinx_fields(tmp_path):
+    code = ('class Summary:\n    @classmethod\n    def extract(klass, frames, limit=None):\n        """Make one.\n\n'
+            '        Args:\n            frames: the frames\n            limit: how many\n        """\n'
+            '        return klass()\n\n\ndef f(a, b):\n    """F.\n\n    :param a: the first\n    """\n    return a + b\n')
+    assert findings(tmp_path, {"m.py": code}, "ML704") == []
