@@ -135,7 +135,7 @@ class StaleDocCommand(ProjectRule):
         own_name = project.root.name
         for file in _documents(project):
             home = posixpath.dirname(file.path)
-            for command in commands_in(file.doc, "", repo.folders, own_name):
+            for command in commands_in(file.doc, "", repo.folders, own_name, home):
                 if command.elsewhere:
                     continue
                 found = self._command(repo, command, home)

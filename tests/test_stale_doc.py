@@ -63,7 +63,7 @@ def test_commands_after_cloning_another_repository_or_leaving_this_one_run_elsew
             "cd /opt/tool\npython c.py\n```\n\n# B\n\n```bash\ngit clone https://github.com/other/tool.git\n"
             "python d.py\n```\n\n# C\n\n`python e.py`\n")
     assert _commands(text, {"src"}) == [("python a.py", "", False), ("python b.py", "src", False),
-                                        ("python c.py", "src", True), ("python d.py", "", True),
+                                        ("python c.py", "", True), ("python d.py", "", True),
                                         ("python e.py", "", False)]
 
 
@@ -230,3 +230,9 @@ def test_undocumented_parameters_skip_a_methods_first_parameter_and_sphinx_field
             '        Args:\n            frames: the frames\n            limit: how many\n        """\n'
             '        return klass()\n\n\ndef f(a, b):\n    """F.\n\n    :param a: the first\n    """\n    return a + b\n')
     assert findings(tmp_path, {"m.py": code}, "ML704") == []
+
+
+def test_a_cd_in_a_documents_own_folder_is_followed_from_there(tmp_path):
+    readme = "```bash\ncd src\npython train.py --epochs 3\n```\n"
+    [finding] = findings(tmp_path, {"lab/README.md": readme, "lab/src/train.py": TRAIN})
+    assert finding.path == "lab/README.md" and "lab/src/train.py has no option --epochs" in finding.message

@@ -86,8 +86,8 @@ def _lines(block_text: str, shell: bool) -> list[tuple[int, str]]:
 class _Walk:
     """The folder the reader is in while following a document, section by section."""
 
-    def __init__(self, home: str, folders: set[str], own_name: str) -> None:
-        self.home, self.folders, self.own_name = home, folders, own_name.lower()
+    def __init__(self, home: str, folders: set[str], own_name: str, doc_folder: str) -> None:
+        self.home, self.folders, self.own_name, self.doc_folder = home, folders, own_name.lower(), doc_folder
         self.cwd, self.elsewhere, self.section = home, False, -1
 
     def enter(self, section: int) -> None:
@@ -105,19 +105,28 @@ class _Walk:
             if target.rstrip("/").lower() == self.own_name:
                 self.cwd, self.elsewhere = "", False
                 return
-            moved = posixpath.normpath(posixpath.join(self.cwd, target)) if not target.startswith(("/", "~")) else None
+            moved = None if self.elsewhere else self._moved(target)  # from somewhere else, a cd stays there
+            self.cwd, self.elsewhere = (self.home, True) if moved is None else (moved, False)
+
+    def _moved(self, target: str) -> str | None:
+        """The folder ``cd target`` goes to, from where the reader is or (at first) from the
+        document's own folder; None when it is not a folder of this repository."""
+        if target.startswith(("/", "~")):
+            return None
+        for base in dict.fromkeys([self.cwd, self.doc_folder] if self.cwd == self.home else [self.cwd]):
+            moved = posixpath.normpath(posixpath.join(base, target))
             moved = "" if moved == "." else moved
-            if moved is not None and (moved == "" or moved in self.folders):
-                self.cwd, self.elsewhere = moved, False
-            else:
-                self.elsewhere = True
+            if moved == "" or moved in self.folders:
+                return moved
+        return None
 
 
-def commands_in(document, home: str, folders: set[str], own_name: str) -> list[DocCommand]:
+def commands_in(document, home: str, folders: set[str], own_name: str, doc_folder: str = "") -> list[DocCommand]:
     """Every command of a document's shell blocks and inline code, in document order. ``home`` is
     the folder commands start in, ``folders`` the repository's folders, ``own_name`` its name (a
-    ``git clone`` of it and ``cd`` into it stay in it)."""
-    walk = _Walk(home, folders, own_name)
+    ``git clone`` of it and ``cd`` into it stay in it), ``doc_folder`` the document's folder (a
+    ``cd`` may be written from there)."""
+    walk = _Walk(home, folders, own_name, doc_folder)
     found: list[DocCommand] = []
     items = [(b.line, b.section, b.text, b.language in SHELL_LANGUAGES, b.language == "") for b in document.blocks
              if b.language in SHELL_LANGUAGES or b.language in ("text", "txt")]
