@@ -236,3 +236,25 @@ def test_a_cd_in_a_documents_own_folder_is_followed_from_there(tmp_path):
     readme = "```bash\ncd src\npython train.py --epochs 3\n```\n"
     [finding] = findings(tmp_path, {"lab/README.md": readme, "lab/src/train.py": TRAIN})
     assert finding.path == "lab/README.md" and "lab/src/train.py has no option --epochs" in finding.message
+
+
+# --- ML706 ------------------------------------------------------------------------------------------
+
+
+def test_a_model_card_is_compared_with_the_metrics_a_dvc_stage_writes(tmp_path):
+    card = ("# Model card\n\n| Split | Accuracy | ROC AUC |\n|---|---|---|\n| test | **0.93** | 0.97 |\n\n"
+            "Precision on the holdout is [in the report](report.md).\n")
+    dvc = "stages:\n  evaluate:\n    cmd: python evaluate.py\n    metrics:\n    - eval/summary.json:\n        cache: false\n"
+    files = {"docs/model_card.md": card, "dvc.yaml": dvc, "eval/summary.json": '{"acc": 0.874, "roc_auc": 0.968}',
+             "report.md": "x"}
+    [finding] = findings(tmp_path, files, "ML706")
+    assert (finding.path, finding.line) == ("docs/model_card.md", 5)
+    assert finding.message == ("the model card reports accuracy 0.93, but eval/summary.json (the metrics the pipeline "
+                               "writes) has acc = 0.874")
+
+
+def test_a_card_without_a_metrics_file_or_metrics_in_common_is_not_judged(tmp_path):
+    card = "| Metric | Value |\n|---|---|\n| accuracy | 0.93 |\n"
+    assert findings(tmp_path / "a", {"MODEL_CARD.md": card}, "ML706") == []
+    assert findings(tmp_path / "b", {"MODEL_CARD.md": card, "metrics.json": '{"rmse": 3.1}'}, "ML706") == []
+    assert findings(tmp_path / "c", {"README.md": card, "metrics.json": '{"accuracy": 0.5}'}, "ML706") == []

@@ -43,11 +43,19 @@ class Link:
     image: bool
 
 
+@dataclass(frozen=True)
+class TableRow:
+    line: int
+    cells: tuple[str, ...]  # each cell's text as written
+    table: int  # which table of the document (0, 1, ...); its first row is the header
+
+
 @dataclass
 class Document:
     blocks: list[CodeBlock] = field(default_factory=list)
     spans: list[InlineCode] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
+    rows: list[TableRow] = field(default_factory=list)  # GitHub-style tables, row by row
     error: str | None = None  # why the document could not be read (it then has nothing in it)
 
 
@@ -68,7 +76,7 @@ def describes_code(path: str) -> bool:
 def _parser():
     from markdown_it import MarkdownIt  # imported when a document is first read
 
-    return MarkdownIt("commonmark")
+    return MarkdownIt("commonmark").enable("table")
 
 
 def parse_document(text: str) -> Document:
@@ -80,16 +88,25 @@ def parse_document(text: str) -> Document:
     except Exception as exc:  # the parser's own bug on hostile input: reported, not fatal  # noqa: BLE001
         document.error = f"Markdown not parsed: {type(exc).__name__}: {exc}"[:300]
         return document
-    section = 0
+    section, tables, row = 0, -1, None
     for token in tokens:
         if token.type == "heading_open":
             section += 1
+        elif token.type == "table_open":
+            tables += 1
+        elif token.type == "tr_open" and token.map:
+            row = TableRow(token.map[0] + 1, (), tables)
+        elif token.type == "tr_close" and row is not None:
+            document.rows.append(row)
+            row = None
         elif token.type in ("fence", "code_block") and token.map:
             first = token.map[0] + (2 if token.type == "fence" else 1)
             language = token.info.strip().split(" ")[0].lower().strip("{}.") if token.type == "fence" else ""
             document.blocks.append(CodeBlock(first, language, token.content, section))
         elif token.type == "inline" and token.map:
             _inline(token, section, document)
+            if row is not None:
+                row = TableRow(row.line, (*row.cells, token.content.strip()), row.table)
     return document
 
 
