@@ -68,7 +68,7 @@ class _Repository:
         self.files = set(project.files)
         self.absent = set(project.absent)
         self.folders = _folders(self.files | self.absent)
-        self.python = {p for p, f in project.files.items() if f.kind == PYTHON}
+        self.scripts = _Neighbours(p for p, f in project.files.items() if f.kind == PYTHON)
         self.modules = {name: path for path, name in project.module_names.items()}
         self.cli = project.fact(CLI_FACTS)
         self.project = project
@@ -173,7 +173,7 @@ class StaleDocCommand(ProjectRule):
         folder = posixpath.dirname(tried[0]) if tried else None
         if folder is None or (folder and folder not in repo.folders):
             return None  # a folder this repository does not have: made by a step mlaudit cannot see
-        near = _near(tried[0], repo.python, 0.7)
+        near = repo.scripts.suggest(tried[0], 0.7)
         hint = f"; did you mean `{near}`?" if near else ""
         # A bare name (`python test.py`) is as often a file the tutorial has the reader write, or one
         # in a folder the text says to go to, as a script that was renamed: said with low confidence.
@@ -349,12 +349,13 @@ class BrokenDocLink(ProjectRule):
 
     def check(self, project):
         folders = _folders(set(project.files) | set(project.absent))
+        neighbours = _Neighbours(project.files)
         for file in _documents(project):
             for link in file.doc.links:
                 path = _link_path(file.path, link.target)
                 if path is None or path == "" or _exists(path, project, folders):
                     continue
-                near = _moved(path, project)
+                near = neighbours.suggest(path)
                 if near is None and "/" not in link.target and "." not in link.target:
                     continue  # a bare word like no file here (`link-to-article`): a placeholder
                 hint = f"; did you mean {near}?" if near else ""
@@ -371,10 +372,19 @@ def _exists(path: str, project, folders: set[str]) -> bool:
     return any(c in project.files or c in project.absent for c in candidates) or path in folders
 
 
-def _moved(path: str, project) -> str | None:
-    """Where a file of the same name lives now, when exactly one does; else a close path."""
-    name = posixpath.basename(path)
-    same = [p for p in project.files if posixpath.basename(p) == name]
-    if len(same) == 1:
-        return same[0]
-    return _near(path, project.files, 0.8)
+class _Neighbours:
+    """Where a missing file may have gone: files of the same name anywhere, and its folder's files
+    (indexed once, so a suggestion never compares a path with every file of a large repository)."""
+
+    def __init__(self, paths) -> None:
+        self.by_name: dict[str, list[str]] = {}
+        self.by_folder: dict[str, list[str]] = {}
+        for path in paths:
+            self.by_name.setdefault(posixpath.basename(path), []).append(path)
+            self.by_folder.setdefault(posixpath.dirname(path), []).append(path)
+
+    def suggest(self, path: str, cutoff: float = 0.8) -> str | None:
+        same = self.by_name.get(posixpath.basename(path), [])
+        if len(same) == 1:
+            return same[0]
+        return _near(path, {*same, *self.by_folder.get(posixpath.dirname(path), [])}, cutoff)
