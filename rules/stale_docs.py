@@ -18,6 +18,7 @@ from urllib.parse import unquote
 
 from auditor.analysis.cli_parsers import command_line
 from auditor.analysis.doc_commands import DocCommand, commands_in, make_targets
+from auditor.analysis.hydra_config import choose, compose, has_key, key_paths
 from auditor.model.docs import describes_code
 from auditor.model.project import DOC, PYTHON
 from auditor.rule import Extractor, Invalid, ProjectRule, Valid
@@ -56,6 +57,8 @@ def _documents(project) -> list:
 
 _PYTHON = ("python", "python3", "py")
 _PYTHON_VALUE_OPTIONS = ("-W", "-X", "-Q")
+_HYDRA_TRAIN = ("import hydra\n\n\n@hydra.main(config_path='conf', config_name='config', version_base=None)\n"
+                "def main(cfg):\n    print(cfg)\n\n\nmain()\n")
 _README = "# Training\n\n```bash\n{command}\n```\n"
 _TRAIN = ("import argparse\n\nparser = argparse.ArgumentParser()\nparser.add_argument('--num-epochs', type=int)\n"
           "parser.add_argument('--lr', type=float)\nargs = parser.parse_args()\n")
@@ -89,7 +92,8 @@ class _Repository:
 
 class StaleDocCommand(ProjectRule):
     """A command in a README or docs page no longer runs against this repository: `python path/to/script.py
-    --flag` where the script is gone or its argparse parser has no such option or sub-command,
+    --flag` where the script is gone or its argparse parser has no such option or sub-command (or
+    its Hydra config no such key or config group option),
     `python -m pkg.module` for a module the package lacks, `make target` that the Makefile does not
     define, `dvc repro stage` for a stage dvc.yaml lacks. A close existing name is suggested."""
 
@@ -110,6 +114,15 @@ class StaleDocCommand(ProjectRule):
         Valid({"README.md": _README.format(command="python train.py --num-epochs 10 --lr=0.01"), "train.py": _TRAIN}),
         Valid({"README.md": _README.format(command="python train.py --num 10"), "train.py": _TRAIN},
               note="argparse accepts an unambiguous prefix of an option"),
+        Invalid({"README.md": _README.format(command="python train.py optimizer.lr=0.01 model=resnet"),
+                 "train.py": _HYDRA_TRAIN, "conf/config.yaml": "defaults:\n  - model: resnet\n  - _self_\n"
+                                                              "training:\n  lr: 0.1\n  epochs: 3\n",
+                 "conf/model/resnet.yaml": "depth: 50\n"},
+                [("README.md", 4)], note="the learning rate moved from optimizer.lr to training.lr: did you mean it?"),
+        Valid({"README.md": _README.format(command="python train.py training.lr=0.01 model=resnet +seed=1"),
+               "train.py": _HYDRA_TRAIN, "conf/config.yaml": "defaults:\n  - model: resnet\n  - _self_\n"
+                                                            "training:\n  lr: 0.1\n",
+               "conf/model/resnet.yaml": "depth: 50\n"}),
         Invalid({"README.md": _README.format(command="make train"), "Makefile": "test:\n\tpytest\n"},
                 [("README.md", 4)], note="the Makefile's `train` target was removed"),
         Valid({"README.md": _README.format(command="make train"), "Makefile": "train:\n\tpython train.py\n"}),
@@ -204,6 +217,8 @@ class StaleDocCommand(ProjectRule):
 
     def _options(self, repo, path, args):
         facts = repo.cli.get(path)
+        if isinstance(facts, dict) and isinstance(facts.get("hydra"), dict):
+            return _hydra_overrides(repo, path, facts["hydra"], args)
         if not isinstance(facts, dict) or not facts.get("readable"):
             return None
         known = set(facts.get("options", []))
@@ -286,6 +301,49 @@ class StaleDocCommand(ProjectRule):
             return (f"{dvc_yaml} has no stage {target}{hint}", None,
                     {"dvc_yaml": dvc_yaml, "stage": target, "suggestion": near})
         return None
+
+
+def _hydra_overrides(repo: _Repository, script: str, entry: dict, args: list[str]):
+    """The first ``key=value`` override a Hydra application's composed config has no key for, or a
+    config group option its folder lacks; None when all are there or the composition is unknown."""
+    if not entry.get("readable") or any(a.startswith("-") and a not in ("-m", "--multirun") for a in args):
+        return None  # --config-name, --config-dir and the like change what is composed
+    config_dir = posixpath.normpath(posixpath.join(posixpath.dirname(script), entry["config_path"]))
+
+    def lookup(path: str):
+        file = repo.project.files.get(path)
+        return (file.data, file.text) if file is not None and file.parses and file.parse_error is None else None
+
+    composed = compose(lookup, repo.files, config_dir, entry["config_name"])
+    if composed is None:
+        return None
+    overrides = [arg.partition("=")[::2] for arg in args if "=" in arg]
+    overrides = [(k, v) for k, v in overrides if k and not k.startswith(("+", "~", "hydra.", "hydra/")) and "$" not in v]
+    for key, value in overrides:
+        if key not in composed.groups:
+            continue
+        if value in composed.groups[key]:
+            if not choose(composed, lookup, config_dir, key, value):
+                return None
+            continue
+        if "," in value:
+            return None  # a sweep: several compositions
+        near = _near(value, composed.groups[key], 0.6)
+        hint = f"; did you mean `{key}={near}`?" if near else ""
+        return (f"{script}'s config group {key} has no option {value} ({config_dir}/{key}/ offers "
+                f"{', '.join(sorted(composed.groups[key])[:8])}){hint}", None,
+                {"script": script, "group": key, "option": value, "suggestion": near})
+    for key, _ in overrides:
+        if key in composed.groups or has_key(composed.config, key) is not False:
+            continue
+        leaf = key.rsplit(".", 1)[-1]
+        keys = key_paths(composed.config)
+        moved = [k for k in keys if k.rsplit(".", 1)[-1] == leaf]
+        near = moved[0] if len(moved) == 1 else _near(key, keys, 0.75)
+        hint = f"; did you mean `{near}`?" if near else ""
+        return (f"{script}'s Hydra config ({composed.primary} and its defaults) has no key {key}{hint}", None,
+                {"script": script, "key": key, "suggestion": near, "config": composed.primary})
+    return None
 
 
 def _make_invocation(command: DocCommand, home: str) -> tuple[list[str], list[str]] | None:

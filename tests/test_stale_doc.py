@@ -258,3 +258,27 @@ def test_a_card_without_a_metrics_file_or_metrics_in_common_is_not_judged(tmp_pa
     assert findings(tmp_path / "a", {"MODEL_CARD.md": card}, "ML706") == []
     assert findings(tmp_path / "b", {"MODEL_CARD.md": card, "metrics.json": '{"rmse": 3.1}'}, "ML706") == []
     assert findings(tmp_path / "c", {"README.md": card, "metrics.json": '{"accuracy": 0.5}'}, "ML706") == []
+
+
+# --- Hydra ------------------------------------------------------------------------------------------
+
+HYDRA_TRAIN = ("import hydra\n\n\n@hydra.main(config_path='../conf', config_name='config', version_base=None)\n"
+               "def main(cfg):\n    print(cfg)\n")
+HYDRA_CONF = {"conf/config.yaml": "defaults:\n  - model: resnet\n  - _self_\ntraining:\n  lr: 0.1\ndata: ???\n",
+              "conf/model/resnet.yaml": "depth: 50\n", "conf/model/vit.yaml": "patch: 16\n"}
+
+
+def test_a_moved_hydra_key_and_a_missing_group_option_are_reported(tmp_path):
+    readme = ("```bash\npython src/train.py optimizer.lr=0.01\npython src/train.py model=vit model.patch=8\n"
+              "python src/train.py model=vitt\npython src/train.py data.path=x +extra=1 ~training.lr hydra.run.dir=o\n```\n")
+    found = findings(tmp_path, {"README.md": readme, "src/train.py": HYDRA_TRAIN, **HYDRA_CONF})
+    assert [(f.line, f.evidence.get("suggestion")) for f in found] == [(2, "training.lr"), (4, "vit")]
+    assert "conf/config.yaml and its defaults) has no key optimizer.lr" in found[0].message
+
+
+def test_hydra_compositions_mlaudit_cannot_read_are_silent(tmp_path):
+    readme = "```bash\npython src/train.py optimizer.lr=0.01\n```\n"
+    packaged = {**HYDRA_CONF, "conf/model/resnet.yaml": "# @package _global_\ndepth: 50\n"}
+    assert findings(tmp_path / "a", {"README.md": readme, "src/train.py": HYDRA_TRAIN, **packaged}) == []
+    stored = HYDRA_TRAIN + "from hydra.core.config_store import ConfigStore\nConfigStore.instance()\n"
+    assert findings(tmp_path / "b", {"README.md": readme, "src/train.py": stored, **HYDRA_CONF}) == []

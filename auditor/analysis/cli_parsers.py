@@ -142,9 +142,30 @@ class _Reader:
                 return
 
 
+def _hydra_entry(module) -> dict[str, Any] | None:
+    """``@hydra.main(config_path=..., config_name=...)``: where the script's config is composed from
+    (``readable`` only with both literal and no structured configs registered in code)."""
+    for function in module.nodes(ast.FunctionDef):
+        for decorator in function.decorator_list:
+            if not isinstance(decorator, ast.Call) or module.qualified_name(decorator.func) != "hydra.main":
+                continue
+            given = {k.arg: k.value for k in decorator.keywords}
+            for position, name in enumerate(("config_path", "config_name")):
+                if name not in given and position < len(decorator.args):
+                    given[name] = decorator.args[position]
+            values = {name: given[name].value for name in ("config_path", "config_name")
+                      if isinstance(given.get(name), ast.Constant) and isinstance(given[name].value, str)}
+            readable = len(values) == 2 and "ConfigStore" not in module.text
+            return {"line": decorator.lineno, "readable": readable, **values}
+    return None
+
+
 def command_line(module) -> dict[str, Any]:
-    """The command line a module declares with argparse: ``{}`` when it makes no parser, else its
-    option strings, sub-commands, whether they are all known (``readable``) and why not."""
-    if "argparse" not in module.text:
-        return {}
-    return _Reader(module).read()
+    """The command line a module declares: with argparse, its option strings, sub-commands, whether
+    they are all known (``readable``) and why not; with Hydra, where its config is (``hydra``);
+    ``{}`` for neither."""
+    facts = _Reader(module).read() if "argparse" in module.text else {}
+    hydra = _hydra_entry(module) if "hydra" in module.text else None
+    if hydra is not None:
+        facts = {**facts, "readable": False, "why": "its options are Hydra's", "hydra": hydra}
+    return facts
