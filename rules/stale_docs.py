@@ -319,6 +319,13 @@ def _hydra_overrides(repo: _Repository, script: str, entry: dict, args: list[str
         return None
     overrides = [arg.partition("=")[::2] for arg in args if "=" in arg]
     overrides = [(k, v) for k, v in overrides if k and not k.startswith(("+", "~", "hydra.", "hydra/")) and "$" not in v]
+    problem = _hydra_groups(composed, lookup, config_dir, script, overrides)
+    return _hydra_keys(composed, script, overrides) if problem is False else problem
+
+
+def _hydra_groups(composed, lookup, config_dir: str, script: str, overrides):
+    """Group choices (``model=vit``) composed in; a finding for an option the group lacks, None when
+    the composition cannot be read, False when all are there."""
     for key, value in overrides:
         if key not in composed.groups:
             continue
@@ -333,6 +340,10 @@ def _hydra_overrides(repo: _Repository, script: str, entry: dict, args: list[str
         return (f"{script}'s config group {key} has no option {value} ({config_dir}/{key}/ offers "
                 f"{', '.join(sorted(composed.groups[key])[:8])}){hint}", None,
                 {"script": script, "group": key, "option": value, "suggestion": near})
+    return False
+
+
+def _hydra_keys(composed, script: str, overrides):
     for key, _ in overrides:
         if key in composed.groups or has_key(composed.config, key) is not False:
             continue
