@@ -184,8 +184,8 @@ class StaleDocCommand(ProjectRule):
 
     def _missing_script(self, repo, script: str, tried: list[str]):
         folder = posixpath.dirname(tried[0]) if tried else None
-        if folder is None or (folder and folder not in repo.folders):
-            return None  # a folder this repository does not have: made by a step mlaudit cannot see
+        if folder is None or (folder and folder not in repo.folders) or _exists(tried[0], repo.project, repo.folders):
+            return None  # a folder this repository does not have (made by a step mlaudit cannot see), or cannot list
         near = repo.scripts.suggest(tried[0], 0.7)
         hint = f"; did you mean `{near}`?" if near else ""
         # A bare name (`python test.py`) is as often a file the tutorial has the reader write, or one
@@ -435,8 +435,12 @@ class BrokenDocLink(ProjectRule):
 
 
 def _exists(path: str, project, folders: set[str]) -> bool:
-    """A file or folder of the repository; a page a docs site serves from ``path.md``, ``path/index.md``."""
+    """A file or folder of the repository; a page a docs site serves from ``path.md``, ``path/index.md``;
+    or a path inside one the scan could not list (a submodule): unknown, so taken as there."""
     path = path.rstrip("/")
+    parts = path.split("/")
+    if any("/".join(parts[:i]) in project.unlisted for i in range(1, len(parts) + 1)):
+        return True
     candidates = (path, f"{path}.md", f"{path}/index.md", f"{path}/README.md", path.removesuffix(".html") + ".md")
     return any(c in project.files or c in project.absent for c in candidates) or path in folders
 

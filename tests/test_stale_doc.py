@@ -282,3 +282,13 @@ def test_hydra_compositions_mlaudit_cannot_read_are_silent(tmp_path):
     assert findings(tmp_path / "a", {"README.md": readme, "src/train.py": HYDRA_TRAIN, **packaged}) == []
     stored = HYDRA_TRAIN + "from hydra.core.config_store import ConfigStore\nConfigStore.instance()\n"
     assert findings(tmp_path / "b", {"README.md": readme, "src/train.py": stored, **HYDRA_CONF}) == []
+
+
+def test_a_link_into_a_folder_the_scan_cannot_list_is_not_reported(tmp_path):
+    import os
+
+    root = make_repo(tmp_path / "r", {"README.md": "[vendored docs](third_party/lib/README.md)\n",
+                                      "elsewhere/lib/README.md": "x"})
+    os.symlink(root / "elsewhere" / "lib", root / "third_party", target_is_directory=True)
+    result = scan_repo(root, {"select": ["ML702"], "min-confidence": "low"})
+    assert result.findings == [] and any(path == "third_party" for path, _ in result.skipped)

@@ -324,6 +324,9 @@ class Project:
     now: float = 0.0  # scan time (unix seconds), injectable for reproducible tests
     # Files git tracks that the work tree lacks (their content is unknown, not missing)
     absent: frozenset[str] = frozenset()
+    # Paths listed but not read (submodules, symbolic links to folders, unreadable files): what is
+    # inside them is unknown, so a link into one is not a link to nothing
+    unlisted: frozenset[str] = frozenset()
     # What analysis derives from the model on first use ("artifacts", "program"), given by the engine:
     # the model is below the analysis that reads it and imports none of it.
     builders: dict[str, Callable[["Project"], Any]] = field(default_factory=dict)

@@ -592,7 +592,8 @@ def _model(scan: _Scan, history: GitHistory | None) -> Project:
     result.project = Project(root=scan.root, config=result.config, files=files, facts=FactStore(),
                              module_names=scan.module_names, git=result.git, codeowners=_codeowners(files),
                              units=detect_units(files, result.config.units), now=scan.now, builders=ANALYSIS_BUILDERS,
-                             absent=frozenset(p for p, why in result.skipped if why == ABSENT_FROM_WORK_TREE))
+                             absent=frozenset(p for p, why in result.skipped if why == ABSENT_FROM_WORK_TREE),
+                             unlisted=frozenset(p for p, _ in result.skipped))
     return result.project
 
 
