@@ -92,7 +92,7 @@ class _Repository:
 
 class StaleDocCommand(ProjectRule):
     """A command in a README or docs page no longer runs against this repository: `python path/to/script.py
-    --flag` where the script is gone or its argparse parser has no such option or sub-command (or
+    --flag` where the script is gone or its argparse parser or click decorators declare no such option or sub-command (or
     its Hydra config no such key or config group option),
     `python -m pkg.module` for a module the package lacks, `make target` that the Makefile does not
     define, `dvc repro stage` for a stage dvc.yaml lacks. A close existing name is suggested."""

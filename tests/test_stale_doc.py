@@ -292,3 +292,25 @@ def test_a_link_into_a_folder_the_scan_cannot_list_is_not_reported(tmp_path):
     os.symlink(root / "elsewhere" / "lib", root / "third_party", target_is_directory=True)
     result = scan_repo(root, {"select": ["ML702"], "min-confidence": "low"})
     assert result.findings == [] and any(path == "third_party" for path, _ in result.skipped)
+
+
+# --- click ------------------------------------------------------------------------------------------
+
+CLICK_CLI = ("import click\n\n\n@click.group()\ndef cli():\n    pass\n\n\n@cli.command()\n"
+             "@click.option('--num-epochs', '-n', type=int)\n@click.option('--shuffle/--no-shuffle')\n"
+             "@click.argument('data')\ndef train_model(num_epochs, shuffle, data):\n    pass\n\n\n"
+             "@cli.command('eval')\n@click.pass_context\ndef evaluate(ctx):\n    pass\n\n\ncli()\n")
+
+
+def test_click_options_and_commands_are_read_from_the_decorators(tmp_path):
+    readme = ("```bash\npython cli.py train-model data.csv --num-epochs 3 --no-shuffle -n 2\npython cli.py eval\n"
+              "python cli.py train-model data.csv --num-epoch 3\npython cli.py evaluate\n```\n")
+    found = findings(tmp_path, {"README.md": readme, "cli.py": CLICK_CLI})
+    assert [(f.line, f.evidence.get("suggestion")) for f in found] == [(4, "--num-epochs"), (5, "eval")]
+
+
+def test_click_commands_with_options_from_elsewhere_are_silent(tmp_path):
+    shared = CLICK_CLI.replace("@click.argument('data')\n", "@click.argument('data')\n@common_options\n")
+    shared = shared.replace("import click\n", "import click\nfrom .options import common_options\n")
+    readme = "```bash\npython cli.py train-model data.csv --lr 3\n```\n"
+    assert findings(tmp_path, {"README.md": readme, "cli.py": shared}) == []

@@ -1,5 +1,5 @@
 """What command line a script accepts, read statically from its syntax tree: the option strings and
-sub-commands its ``argparse`` parser declares, or why they cannot be known.
+sub-commands its ``argparse`` parser or its click decorators declare, or why they cannot be known.
 
 A parser is *readable* only when every option is a literal in this module: no ``parse_known_args``
 (unknown options are passed on), no other reading of ``sys.argv``, no parser handed to a function
@@ -142,6 +142,92 @@ class _Reader:
                 return
 
 
+_CLICK_COMMANDS = ("click.command", "click.group")
+_CLICK_HARMLESS = ("click.pass_context", "click.pass_obj", "click.make_pass_decorator")
+_CLICK_SUFFIXES = ("_command", "_cmd", "_group", "_grp")
+
+
+def _click_names(function: ast.FunctionDef, call: ast.Call) -> set[str]:
+    """The names a click command answers to: the given one, else its function's name as click 7 and 8
+    make it (dashes for underscores; 8.2 drops a ``_command`` suffix): all are accepted."""
+    given = _literal_strings(call.args[:1]) or []
+    named = _keyword(call, "name")
+    if isinstance(named, ast.Constant) and isinstance(named.value, str):
+        given = [named.value]
+    if given:
+        return set(given)
+    base = function.name
+    for suffix in _CLICK_SUFFIXES:
+        base = base.removesuffix(suffix)
+    return {n for name in (function.name, base) for n in (name, name.replace("_", "-"))}
+
+
+class _ClickReader:
+    """Options and sub-commands of click commands declared with decorators in this module."""
+
+    def __init__(self, module) -> None:
+        self.module = module
+        self.options: set[str] = {"--help"}
+        self.subcommands: set[str] = set()
+        self.commands: list[int] = []
+        self.positionals = 0
+        self.why: str | None = None
+
+    def read(self) -> dict[str, Any]:
+        functions = [f for f in self.module.nodes(ast.FunctionDef) if f.decorator_list]
+        groups = {f.name for f in functions if any(self._is(d, "click.group", "group") for d in f.decorator_list)}
+        for function in functions:
+            if any(self._is(d, *_CLICK_COMMANDS, "command", "group") for d in function.decorator_list):
+                self._command(function, groups)
+        for call in self.module.nodes(ast.Call):
+            if isinstance(call.func, ast.Attribute) and call.func.attr == "add_command":
+                self.why = self.why or f"line {call.lineno}: commands are added from elsewhere"
+        if not self.commands:
+            return {}
+        return {"parsers": self.commands, "options": sorted(self.options), "subcommands": sorted(self.subcommands),
+                "positionals": self.positionals, "readable": self.why is None, "why": self.why,
+                "abbrev": False, "help": True}
+
+    def _is(self, decorator, *names: str) -> bool:
+        call = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if (self.module.qualified_name(call) or "") in names:
+            return True
+        return isinstance(call, ast.Attribute) and isinstance(call.value, ast.Name) and call.attr in names \
+            and not (self.module.qualified_name(call) or "").startswith("click.")
+
+    def _command(self, function: ast.FunctionDef, groups: set[str]) -> None:
+        for decorator in function.decorator_list:
+            call = decorator if isinstance(decorator, ast.Call) else None
+            qualified = self.module.qualified_name(call.func if call else decorator) or ""
+            if call is not None and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) \
+                    and call.func.value.id in groups and call.func.attr in ("command", "group"):
+                self.subcommands.update(_click_names(function, call))
+                self._settings(call)
+            elif qualified in _CLICK_COMMANDS and call is not None:
+                self.commands.append(call.lineno)
+                self._settings(call)
+            elif qualified == "click.option" and call is not None:
+                self._option(call)
+            elif qualified == "click.argument":
+                self.positionals += 1
+            elif qualified == "click.version_option":
+                self.options.add("--version")
+            elif qualified not in _CLICK_HARMLESS:
+                self.why = self.why or f"line {function.lineno}: a decorator mlaudit does not read may add options"
+
+    def _settings(self, call: ast.Call) -> None:
+        if _keyword(call, "cls") is not None or _keyword(call, "context_settings") is not None:
+            self.why = self.why or f"line {call.lineno}: a custom command class or context settings"
+
+    def _option(self, call: ast.Call) -> None:
+        strings = _literal_strings(call.args)
+        if strings is None:
+            self.why = self.why or f"line {call.lineno}: an option's name is computed"
+            return
+        for string in strings:
+            self.options.update(part.strip() for part in string.split("/") if part.strip().startswith("-"))
+
+
 def _hydra_entry(module) -> dict[str, Any] | None:
     """``@hydra.main(config_path=..., config_name=...)``: where the script's config is composed from
     (``readable`` only with both literal and no structured configs registered in code)."""
@@ -165,6 +251,8 @@ def command_line(module) -> dict[str, Any]:
     they are all known (``readable``) and why not; with Hydra, where its config is (``hydra``);
     ``{}`` for neither."""
     facts = _Reader(module).read() if "argparse" in module.text else {}
+    if not facts and any(name == "click" or name.startswith("click.") for name in module.imports.values()):
+        facts = _ClickReader(module).read()
     hydra = _hydra_entry(module) if "hydra" in module.text else None
     if hydra is not None:
         facts = {**facts, "readable": False, "why": "its options are Hydra's", "hydra": hydra}
