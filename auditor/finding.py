@@ -29,6 +29,7 @@ CATEGORIES = (
     "complexity",
     "parse-error",
     "data-leakage",
+    "stale-doc",
 )
 
 

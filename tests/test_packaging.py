@@ -33,7 +33,7 @@ def test_version_is_exposed():
 
 
 # Import name -> distribution, where they differ.
-_DISTRIBUTION = {"yaml": "pyyaml", "tomli": "tomli"}
+_DISTRIBUTION = {"yaml": "pyyaml", "tomli": "tomli", "markdown_it": "markdown-it-py"}
 # Declared and not imported yet, each with why.
 _DECLARED_FOR = {"libcst": "mlaudit fix rewrites files with libcst, keeping their formatting (issue 22)"}
 

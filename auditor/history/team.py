@@ -19,6 +19,7 @@ CATEGORY_COLOURS = {
     "unpinned-dependency": "#ccbb44", "undocumented-hack": "#ee6677", "stale-model": "#aa3377",
     "ownerless-pipeline": "#bbbbbb", "unsafe-load": "#882255", "complexity": "#997700", "parse-error": "#555555",
     "data-leakage": "#44aa99",
+    "stale-doc": "#aa4499",
 }
 
 

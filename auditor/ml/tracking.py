@@ -36,3 +36,24 @@ CONFIG_LOGGING_CALLS = (".log_config",)
 # deployment follows the name and a rollback moves it.
 MODEL_ALIAS_CALLS = (".set_registered_model_alias", ".transition_model_version_stage", ".update_model_package",
                      ".add_version_aliases", ".set_model_version_alias")
+
+
+# --- evaluation metrics as documents and metrics files name them -----------------------------------
+
+# Spellings of the common evaluation metrics (lower case, without spaces, dashes or underscores),
+# each to one name: what a model card's table and a metrics file (metrics.json, dvc metrics, a
+# dvclive summary) are compared by.
+METRIC_SPELLINGS = {
+    "accuracy": "accuracy", "acc": "accuracy", "f1": "f1", "f1score": "f1", "fscore": "f1",
+    "precision": "precision", "recall": "recall", "auc": "roc_auc", "rocauc": "roc_auc", "aucroc": "roc_auc",
+    "prauc": "pr_auc", "averageprecision": "pr_auc", "rmse": "rmse", "mae": "mae", "mse": "mse", "r2": "r2",
+    "logloss": "log_loss", "mape": "mape",
+}
+# Files a pipeline writes its evaluation to, by name (dvc.yaml `metrics:` outputs are added to these).
+METRICS_FILE_NAMES = frozenset({"metrics.json", "scores.json", "evaluation.json", "eval_metrics.json"})
+
+
+def metric_name(text: str) -> str | None:
+    """The metric a column, row or key names (``F1-score`` -> ``f1``), or None."""
+    key = "".join(ch for ch in text.lower() if ch.isalnum())
+    return METRIC_SPELLINGS.get(key)

@@ -207,3 +207,10 @@ def _exclude_spec(exclude: list[str]):
     import pathspec  # only for configured excludes
 
     return pathspec.GitIgnoreSpec.from_lines(exclude)
+
+
+def unread_paths(skipped: list[tuple[str, str]]) -> dict[str, frozenset[str]]:
+    """The ``Project`` fields of what discovery listed and did not read: ``absent`` (tracked, not in
+    the work tree) and ``unlisted`` (every path skipped, submodules and links to folders among them)."""
+    return {"absent": frozenset(p for p, why in skipped if why == ABSENT_FROM_WORK_TREE),
+            "unlisted": frozenset(p for p, _ in skipped)}

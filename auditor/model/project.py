@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from auditor.config import Config
 from auditor.ml.models import EXTENSION_FORMATS
 from auditor.model.codeowners import CodeOwners
+from auditor.model.docs import MARKDOWN_SUFFIXES, parse_document
 from auditor.model.factstore import FactsView
 from auditor.model.gitinfo import GitHistory
 from auditor.model.units import ROOT, Units
@@ -21,6 +22,7 @@ from auditor.model.units import ROOT, Units
 if TYPE_CHECKING:
     from auditor.analysis.artifacts import Artifact
     from auditor.analysis.program import ProgramGraph
+    from auditor.model.docs import Document
     from auditor.model.factstore import FactStore
 
 if sys.version_info >= (3, 11):
@@ -182,6 +184,14 @@ class RepoFile:
     def parse_error(self) -> tuple[int | None, str] | None:
         return self._parsed[1]
 
+    @cached_property
+    def doc(self) -> "Document | None":
+        """A Markdown document's code blocks, inline code and links (auditor/model/docs.py), parsed
+        when first read; None for any other file (and, for now, reStructuredText)."""
+        if self.kind != DOC or self.text is None or self.suffix not in MARKDOWN_SUFFIXES:
+            return None
+        return parse_document(self.text)
+
     @cached_property  # asked for many times per file by rules and the readiness index
     def name(self) -> str:
         return PurePosixPath(self.path).name
@@ -314,6 +324,9 @@ class Project:
     now: float = 0.0  # scan time (unix seconds), injectable for reproducible tests
     # Files git tracks that the work tree lacks (their content is unknown, not missing)
     absent: frozenset[str] = frozenset()
+    # Paths listed but not read (submodules, symbolic links to folders, unreadable files): what is
+    # inside them is unknown, so a link into one is not a link to nothing
+    unlisted: frozenset[str] = frozenset()
     # What analysis derives from the model on first use ("artifacts", "program"), given by the engine:
     # the model is below the analysis that reads it and imports none of it.
     builders: dict[str, Callable[["Project"], Any]] = field(default_factory=dict)

@@ -156,5 +156,6 @@ ci_runs_tests = ReadinessCheck(
 ownerless = findings_check("R-OWN-05", "Findings: ownerless pipelines", "ownership_testing", ("ownerless-pipeline",))
 code_health = findings_check("R-OWN-06", "Findings: dead code, unused features, undocumented hacks, complexity",
                              "ownership_testing", ("dead-code", "unused-feature", "undocumented-hack", "complexity", "parse-error"))
+docs_match = findings_check("R-OWN-07", "Documentation matches the code", "ownership_testing", ("stale-doc",))
 
-CHECKS = (codeowners_coverage, tests_present, behaviour_tests, ci_runs_tests, ownerless, code_health)
+CHECKS = (codeowners_coverage, tests_present, behaviour_tests, ci_runs_tests, ownerless, code_health, docs_match)

@@ -21,7 +21,7 @@ CODE_CLIMATE_CATEGORY = {
     "dead-code": "Clarity", "unused-feature": "Clarity", "undocumented-hack": "Clarity",
     "unpinned-seed": "Bug Risk", "unpinned-dependency": "Compatibility", "stale-model": "Bug Risk",
     "ownerless-pipeline": "Clarity", "unsafe-load": "Security", "complexity": "Complexity",
-    "parse-error": "Bug Risk", "data-leakage": "Bug Risk",
+    "parse-error": "Bug Risk", "data-leakage": "Bug Risk", "stale-doc": "Clarity",
 }
 
 

@@ -19,7 +19,7 @@ from auditor.config import Config
 from auditor.finding import SEVERITIES, Finding, assign_fingerprints, confidence_rank, severity_rank
 from auditor.ml.models import read_header as read_artifact_header
 from auditor.model.codeowners import LOCATIONS, CodeOwners, parse_codeowners
-from auditor.model.discover import ABSENT_FROM_WORK_TREE, discover
+from auditor.model.discover import discover, unread_paths
 from auditor.model.excerpt import fill_missing as fill_missing_excerpts
 from auditor.model.factstore import FactStore
 from auditor.model.gitinfo import GitHistory, read_history
@@ -593,7 +593,7 @@ def _model(scan: _Scan, history: GitHistory | None) -> Project:
     result.project = Project(root=scan.root, config=result.config, files=files, facts=FactStore(),
                              module_names=scan.module_names, git=result.git, codeowners=_codeowners(files),
                              units=detect_units(files, result.config.units), now=scan.now, builders=ANALYSIS_BUILDERS,
-                             absent=frozenset(p for p, why in result.skipped if why == ABSENT_FROM_WORK_TREE))
+                             **unread_paths(result.skipped))
     return result.project
 
 

@@ -15,6 +15,15 @@ LOG_FOLD_SCORES = False
 
 
 def evaluate(model, df: pd.DataFrame) -> float:
+    """Cross-validated accuracy of ``model``.
+
+    Args:
+        model: an unfitted scikit-learn estimator.
+        df: the held-out snapshot, with the feature and target columns.
+
+    Returns:
+        the mean accuracy over five folds.
+    """
     folds = KFold(n_splits=5, shuffle=True, random_state=SEED)
     scores = cross_val_score(model, df[FEATURES], df[TARGET], cv=folds)
     rng = np.random.default_rng(SEED)

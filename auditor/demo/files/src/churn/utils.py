@@ -17,6 +17,11 @@ def set_seeds(seed: int) -> None:
 
 
 def load_yaml(path):
+    """Read a YAML config with the safe loader.
+
+    Args:
+        config_file: where the config lives (renamed ``path``; the docstring was left behind).
+    """
     import yaml
 
     with open(path) as handle:

@@ -1,0 +1,126 @@
+"""Documents as a Markdown parser reads them (markdown-it-py, CommonMark): their code blocks, inline
+code spans and links, each with its line, for the stale-doc rules. Never regular expressions over a
+whole document: a ``python train.py`` inside a paragraph, a fence or an HTML comment means different
+things, and only a parser tells them apart.
+
+Which documents describe the code (READMEs, ``docs/``, model cards) as opposed to its history
+(changelogs, release notes, which quote commands that worked once on purpose) is decided here too.
+reStructuredText is not parsed yet: ``.rst`` documents have no parsed form (``parse_document`` gives
+None), so nothing is reported on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+# Documents that record the past: a command quoted there worked when it was written.
+_HISTORY_WORDS = ("changelog", "changes", "history", "release", "news", "migration", "upgrad", "whatsnew",
+                  "what-s-new", "what_s_new", "roadmap", "authors", "license", "code_of_conduct", "code-of-conduct")
+_DOC_FOLDERS = ("docs", "doc", "documentation")
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    line: int  # line of the block's first content line (1-based)
+    language: str  # the fence's info word, lower case; "" for an indented or unlabelled block
+    text: str
+    section: int  # number of the heading-delimited section it is in (0 before the first heading)
+
+
+@dataclass(frozen=True)
+class InlineCode:
+    line: int
+    text: str
+    section: int
+
+
+@dataclass(frozen=True)
+class Link:
+    line: int
+    target: str
+    image: bool
+
+
+@dataclass(frozen=True)
+class TableRow:
+    line: int
+    cells: tuple[str, ...]  # each cell's text as written
+    table: int  # which table of the document (0, 1, ...); its first row is the header
+
+
+@dataclass
+class Document:
+    blocks: list[CodeBlock] = field(default_factory=list)
+    spans: list[InlineCode] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    rows: list[TableRow] = field(default_factory=list)  # GitHub-style tables, row by row
+    error: str | None = None  # why the document could not be read (it then has nothing in it)
+
+
+def describes_code(path: str) -> bool:
+    """A Markdown document that tells a reader how the code works today: a README, a page under
+    ``docs/``, a model card, a contributing guide; not a changelog, release note or licence."""
+    p = PurePosixPath(path)
+    if p.suffix.lower() not in MARKDOWN_SUFFIXES:
+        return False
+    name = p.name.lower()
+    if any(word in name for word in _HISTORY_WORDS) or any(
+            word in part.lower() for part in p.parts[:-1] for word in ("changelog", "release", "news", "blog")):
+        return False
+    return (name.startswith(("readme", "contributing", "model_card", "modelcard", "model-card"))
+            or any(part.lower() in _DOC_FOLDERS for part in p.parts[:-1]))
+
+
+def _parser():
+    from markdown_it import MarkdownIt  # imported when a document is first read
+
+    return MarkdownIt("commonmark").enable("table")
+
+
+def parse_document(text: str) -> Document:
+    """The code blocks, inline code and links of a Markdown text. A text the parser cannot read
+    gives an empty document with the reason, never an exception."""
+    document = Document()
+    try:
+        tokens = _parser().parse(text)
+    except Exception as exc:  # the parser's own bug on hostile input: reported, not fatal  # noqa: BLE001
+        document.error = f"Markdown not parsed: {type(exc).__name__}: {exc}"[:300]
+        return document
+    section, tables, row = 0, -1, None
+    for token in tokens:
+        if token.type == "heading_open":
+            section += 1
+        elif token.type == "table_open":
+            tables += 1
+        elif token.type == "tr_open" and token.map:
+            row = TableRow(token.map[0] + 1, (), tables)
+        elif token.type == "tr_close" and row is not None:
+            document.rows.append(row)
+            row = None
+        elif token.type in ("fence", "code_block") and token.map:
+            first = token.map[0] + (2 if token.type == "fence" else 1)
+            language = token.info.strip().split(" ")[0].lower().strip("{}.") if token.type == "fence" else ""
+            document.blocks.append(CodeBlock(first, language, token.content, section))
+        elif token.type == "inline" and token.map:
+            _inline(token, section, document)
+            if row is not None:
+                row = TableRow(row.line, (*row.cells, token.content.strip()), row.table)
+    return document
+
+
+def _inline(token, section: int, document: Document) -> None:
+    """Code spans and links of one paragraph, each at its own line (line breaks counted)."""
+    line = token.map[0] + 1
+    for child in token.children or ():
+        if child.type in ("softbreak", "hardbreak"):
+            line += 1
+        elif child.type == "code_inline":
+            document.spans.append(InlineCode(line, child.content, section))
+        elif child.type in ("link_open", "image"):
+            target = child.attrs.get("href" if child.type == "link_open" else "src")
+            if isinstance(target, str):
+                document.links.append(Link(line, target, child.type == "image"))
+        if child.type == "text" or child.type == "code_inline":
+            line += child.content.count("\n")

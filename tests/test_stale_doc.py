@@ -1,0 +1,316 @@
+"""Stale documentation (issue 24): documents as the Markdown parser reads them, the commands in them
+as the shell splits them, what a script's argparse parser accepts, docstrings in three styles, and
+the rules ML701-ML705 on small repositories, with each false pattern met on real repositories."""
+
+from auditor.analysis.doc_commands import commands_in, make_targets
+from auditor.analysis.docstrings import read_docstring
+from auditor.demo import build_demo
+from auditor.model.docs import describes_code, parse_document
+from auditor.testing import make_repo, scan_repo
+
+TRAIN = ("import argparse\n\nparser = argparse.ArgumentParser()\nparser.add_argument('--num-epochs', type=int)\n"
+         "parser.add_argument('-b', '--batch-size')\nargs = parser.parse_args()\n")
+
+
+def findings(tmp_path, files, rules="ML7", **config):
+    root = make_repo(tmp_path / "r", files)
+    result = scan_repo(root, {"select": [rules], "min-confidence": "low", **config})
+    assert not result.errors, result.errors
+    return result.findings
+
+
+def lines(tmp_path, files, rules="ML7"):
+    return sorted((f.rule, f.path, f.line) for f in findings(tmp_path, files, rules))
+
+
+# --- documents --------------------------------------------------------------------------------------
+
+
+def test_a_document_gives_its_code_blocks_spans_and_links_at_their_lines():
+    doc = parse_document("# Train\n\nRun `python train.py` then\nread [the guide](docs/guide.md) and\n"
+                         "![plot](img/loss%20curve.png)\n\n```bash\npython train.py\n```\n\n    make test\n")
+    assert [(s.line, s.text) for s in doc.spans] == [(3, "python train.py")]
+    assert [(link.line, link.target, link.image) for link in doc.links] == [
+        (4, "docs/guide.md", False), (5, "img/loss%20curve.png", True)]
+    assert [(b.line, b.language, b.text) for b in doc.blocks] == [(8, "bash", "python train.py\n"),
+                                                                   (11, "", "make test\n")]
+
+
+def test_hostile_markdown_never_raises():
+    for text in ("[" * 50_000, "`" * 10_000 + "x", "> " * 5000 + "[a](b)", "\x00\ufffd](", "*" * 100_000):
+        doc = parse_document(text)
+        assert doc.error is None or doc.error.startswith("Markdown not parsed")
+
+
+def test_history_documents_are_not_read_as_instructions():
+    assert describes_code("README.md") and describes_code("docs/usage.md") and describes_code("MODEL_CARD.md")
+    assert not describes_code("CHANGELOG.md") and not describes_code("docs/releases/v1.md")
+    assert not describes_code("notes.md") and not describes_code("docs/index.rst")
+
+
+def _commands(markdown, folders=frozenset(), own="repo"):
+    return [(c.text, c.cwd, c.elsewhere) for c in commands_in(parse_document(markdown), "", set(folders), own)]
+
+
+def test_commands_are_split_as_a_shell_splits_them():
+    text = ("```console\n$ CUDA_VISIBLE_DEVICES=0 poetry run python train.py \\\n    --num-epochs 3 && make test\n"
+            "training...\n$ python eval.py --ckpt <path>  # a placeholder\n```\n")
+    assert _commands(text) == [("python train.py --num-epochs 3", "", False), ("make test", "", False)]
+
+
+def test_commands_after_cloning_another_repository_or_leaving_this_one_run_elsewhere():
+    text = ("# A\n\n```bash\ngit clone https://github.com/acme/repo\ncd repo\npython a.py\ncd src\npython b.py\n"
+            "cd /opt/tool\npython c.py\n```\n\n# B\n\n```bash\ngit clone https://github.com/other/tool.git\n"
+            "python d.py\n```\n\n# C\n\n`python e.py`\n")
+    assert _commands(text, {"src"}) == [("python a.py", "", False), ("python b.py", "src", False),
+                                        ("python c.py", "", True), ("python d.py", "", True),
+                                        ("python e.py", "", False)]
+
+
+def test_make_targets_are_unknown_when_a_makefile_includes_or_uses_patterns():
+    assert make_targets("X := 1\n.PHONY: train\ntrain: data\n\tpython t.py\ndata lint:\n\techo\n") == {
+        ".PHONY", "train", "data", "lint"}
+    assert make_targets("include common.mk\ntrain:\n\techo\n") is None
+    assert make_targets("%.csv: raw\n\techo\n") is None
+
+
+# --- ML701 ------------------------------------------------------------------------------------------
+
+
+def test_a_renamed_option_is_reported_at_the_doc_line_naming_the_parser(tmp_path):
+    [finding] = findings(tmp_path, {"README.md": "# T\n\n```bash\npython train.py --epochs 10 -b 32\n```\n",
+                                    "train.py": TRAIN})
+    assert (finding.rule, finding.path, finding.line, finding.severity) == ("ML701", "README.md", 4, "medium")
+    assert "train.py:3" in finding.message and "did you mean `--num-epochs`?" in finding.message
+    assert finding.evidence["option"] == "--epochs"
+
+
+def test_options_argparse_accepts_are_not_reported(tmp_path):
+    readme = "```bash\npython train.py --num-epochs=3 -b32 --batch 8 --help -- --anything\n```\n"
+    assert findings(tmp_path, {"README.md": readme, "train.py": TRAIN}) == []
+
+
+def test_scripts_whose_options_cannot_be_read_are_silent(tmp_path):
+    readme = "```bash\npython a.py --x 1\npython b.py --x 1\npython c.py --x 1\npython d.py --x 1\n```\n"
+    files = {
+        "README.md": readme,
+        "a.py": "import argparse\nfrom lib import add_model_args\np = argparse.ArgumentParser()\nadd_model_args(p)\n",
+        "b.py": "import argparse, base\np = argparse.ArgumentParser(parents=[base.parser])\np.parse_args()\n",
+        "c.py": "import argparse\nimport click\np = argparse.ArgumentParser()\np.add_argument('--y')\n",
+        "d.py": "import argparse, sys\np = argparse.ArgumentParser()\np.add_argument('--y')\nif sys.argv[1:]:\n    p.parse_args()\n",
+    }
+    assert findings(tmp_path, files) == []
+
+
+def test_sub_commands_are_checked(tmp_path):
+    cli = ("import argparse\np = argparse.ArgumentParser()\nsub = p.add_subparsers()\nt = sub.add_parser('train')\n"
+           "t.add_argument('--lr')\nsub.add_parser('evaluate', aliases=['eval'])\np.parse_args()\n")
+    readme = "```bash\npython cli.py train --lr 1\npython cli.py eval\npython cli.py predict\n```\n"
+    [finding] = findings(tmp_path, {"README.md": readme, "cli.py": cli})
+    assert finding.line == 4 and "no sub-command predict" in finding.message
+
+
+def test_a_missing_script_is_certain_only_when_its_path_names_a_folder_of_the_repository(tmp_path):
+    readme = "```bash\npython scripts/trian.py\npython my_script.py\npython build/gen.py\n```\n"
+    found = findings(tmp_path, {"README.md": readme, "scripts/train.py": "print(1)\n"})
+    assert [(f.line, f.confidence) for f in found] == [(2, "medium"), (3, "low")]
+    assert "did you mean `scripts/train.py`?" in found[0].message
+
+
+def test_modules_of_installed_packages_and_aliased_sub_packages_are_silent(tmp_path):
+    readme = ("```bash\npython -m pip install .\npython -m pkg.tools.s3op\npython -m pkg.trainer\n"
+              "python -m pkg.train --num-epochs 1\n```\n")
+    files = {"README.md": readme, "pkg/__init__.py": "", "pkg/train.py": TRAIN}
+    [finding] = findings(tmp_path, files)
+    assert finding.line == 4 and "has no module pkg.trainer" in finding.message
+
+
+def test_make_targets_and_dvc_stages_are_checked_where_the_command_runs(tmp_path):
+    readme = "```bash\nmake train\nmake -C ml fit\ncd ml\nmake fti\ndvc repro\ndvc repro evaluate\n```\n"
+    files = {"README.md": readme, "Makefile": "train:\n\techo\n", "ml/Makefile": "fit:\n\techo\n",
+             "ml/dvc.yaml": "stages:\n  evaluate:\n    cmd: python e.py\n"}
+    [finding] = findings(tmp_path, files)
+    assert finding.line == 5 and "ml/Makefile has no target fti; did you mean `make fit`?" in finding.message
+
+
+def test_commands_in_a_changelog_are_history(tmp_path):
+    assert findings(tmp_path, {"CHANGELOG.md": "`python train.py --epochs 3`\n", "train.py": TRAIN}) == []
+
+
+# --- ML702 ------------------------------------------------------------------------------------------
+
+
+def test_links_to_missing_files_name_where_the_file_went(tmp_path):
+    files = {"docs/guide.md": "See [data](../data/README.md), [setup](setup/) and [api](api.html).\n\n"
+                              "![arch](img/arch.png)\n",
+             "data/README.md": "x", "docs/setup.md": "x", "docs/api.md": "x", "docs/images/arch.png": "png"}
+    [finding] = findings(tmp_path, files, "ML702")
+    assert finding.line == 3 and "did you mean docs/images/arch.png?" in finding.message
+
+
+def test_site_paths_placeholders_and_paths_outside_the_repository_are_not_checked(tmp_path):
+    readme = "[a](/getting-started/) [b](TODO) [c](../../x.md) [d](mailto:a@b.c) [e](#top) [f]({{ url }})\n"
+    assert findings(tmp_path, {"README.md": readme}, "ML702") == []
+
+
+# --- ML703, ML704, ML705 ----------------------------------------------------------------------------
+
+
+def test_three_docstring_styles_are_read():
+    google = read_docstring("Train.\n\n    Args:\n        data (list): rows\n            more text\n"
+                            "        lr: step\n\n    Returns:\n        the model\n")
+    assert google.params == {"data": 3, "lr": 5} and google.returns == 7 and google.complete
+    numpy = read_docstring("Train.\n\n    Parameters\n    ----------\n    x, y : array\n        data\n"
+                           "    lr : float\n\n    Returns\n    -------\n    model\n")
+    assert numpy.params == {"x": 4, "y": 4, "lr": 6} and numpy.returns == 8
+    sphinx = read_docstring("Train.\n\n:param data: rows\n:param float lr: step\n:returns: the model\n")
+    assert sphinx.params == {"data": 2, "lr": 3} and sphinx.returns == 4
+
+
+def test_a_sub_heading_inside_args_is_not_a_parameter(tmp_path):
+    code = ('def f(version=3):\n    """Encode.\n\n    Args:\n        version: the version\n        Versions:\n'
+            '        version 3: sizes are added\n    """\n    return version\n')
+    assert findings(tmp_path, {"m.py": code}, "ML70") == []
+
+
+def test_a_class_docstring_is_checked_against_init_only_when_it_describes_it(tmp_path):
+    code = ('class Engine:\n    """Wraps a model.\n\n    Args:\n        model: the model\n        lr_scheduler: the '
+            'scheduler\n    """\n\n    def __init__(self, model, scheduler):\n        self.model = model\n\n\n'
+            'class Conda:\n    """A decorator.\n\n    Parameters\n    ----------\n    packages : dict\n    python : str\n'
+            '    """\n\n    def __init__(self, attributes=None):\n        self.attributes = attributes\n')
+    assert lines(tmp_path, {"m.py": code}, "ML70") == [("ML703", "m.py", 6)]
+
+
+def test_docstrings_of_command_line_builders_document_options_not_parameters(tmp_path):
+    code = ('import argparse\n\n\ndef parse_opt(known=False):\n    """Options.\n\n    Args:\n        weights: path\n'
+            '        imgsz: size\n    """\n    p = argparse.ArgumentParser()\n    p.add_argument("--weights")\n'
+            '    return p.parse_args()\n')
+    assert findings(tmp_path, {"m.py": code}, "ML70") == []
+
+
+def test_a_renamed_parameter_is_reported_once_not_also_as_undocumented(tmp_path):
+    code = 'def f(a, num_epochs):\n    """F.\n\n    Args:\n        a: x\n        epochs: y\n    """\n    return a\n'
+    [finding] = findings(tmp_path, {"m.py": code}, "ML70")
+    assert finding.rule == "ML703" and "did you mean `num_epochs`?" in finding.message
+
+
+def test_vendored_code_keeps_its_own_docstrings(tmp_path):
+    code = 'def f(a):\n    """F.\n\n    Args:\n        b: x\n    """\n    return a\n'
+    assert findings(tmp_path, {"pkg/_vendor/lib.py": code}, "ML70") == []
+
+
+def test_returns_of_defaults_stubs_generators_and_side_effects_are_not_reported(tmp_path):
+    returns = '    """Do it.\n\n    Returns:\n        {text}\n    """\n'
+    code = "\n\n".join([
+        "def default():\n" + returns.format(text="the dimension, or None") + "    return None\n",
+        "def checked(x):\n" + returns.format(text="the rows") + "    if not x:\n        raise ValueError(x)\n"
+        "    raise NotImplementedError\n",
+        "def rows():\n" + returns.format(text="the rows") + "    yield 1\n",
+        "def show(x):\n" + returns.format(text="display of the anomalies") + "    print(x)\n",
+        "def lost(x):\n" + returns.format(text="the fitted model") + "    x.fit()\n",
+    ])
+    assert [(f.rule, f.line) for f in findings(tmp_path, {"m.py": code}, "ML705")] == [("ML705", 42)]
+
+
+# --- the demo and readiness -------------------------------------------------------------------------
+
+
+def test_the_demo_plants_a_stale_command_and_docstring_beside_clean_ones(tmp_path):
+    build_demo(tmp_path / "demo")
+    result = scan_repo(tmp_path / "demo", {"select": ["ML7"], "min-confidence": "low"})
+    assert sorted((f.rule, f.path) for f in result.findings) == [("ML701", "README.md"),
+                                                                  ("ML703", "src/churn/utils.py")]
+    docs_check = next(c for c in result.readiness["dimensions"]["ownership_testing"]["checks"]
+                      if c["id"] == "R-OWN-07")
+    assert docs_check["status"] != "pass" or docs_check.get("score", 100) < 100
+
+
+def test_undocumented_parameters_skip_a_methods_first_parameter_and_sphinx_fields(tmp_path):
+    code = ('class Summary:\n    @classmethod\n    def extract(klass, frames, limit=None):\n        """Make one.\n\n'
+            '        Args:\n            frames: the frames\n            limit: how many\n        """\n'
+            '        return klass()\n\n\ndef f(a, b):\n    """F.\n\n    :param a: the first\n    """\n    return a + b\n')
+    assert findings(tmp_path, {"m.py": code}, "ML704") == []
+
+
+def test_a_cd_in_a_documents_own_folder_is_followed_from_there(tmp_path):
+    readme = "```bash\ncd src\npython train.py --epochs 3\n```\n"
+    [finding] = findings(tmp_path, {"lab/README.md": readme, "lab/src/train.py": TRAIN})
+    assert finding.path == "lab/README.md" and "lab/src/train.py has no option --epochs" in finding.message
+
+
+# --- ML706 ------------------------------------------------------------------------------------------
+
+
+def test_a_model_card_is_compared_with_the_metrics_a_dvc_stage_writes(tmp_path):
+    card = ("# Model card\n\n| Split | Accuracy | ROC AUC |\n|---|---|---|\n| test | **0.93** | 0.97 |\n\n"
+            "Precision on the holdout is [in the report](report.md).\n")
+    dvc = "stages:\n  evaluate:\n    cmd: python evaluate.py\n    metrics:\n    - eval/summary.json:\n        cache: false\n"
+    files = {"docs/model_card.md": card, "dvc.yaml": dvc, "eval/summary.json": '{"acc": 0.874, "roc_auc": 0.968}',
+             "report.md": "x"}
+    [finding] = findings(tmp_path, files, "ML706")
+    assert (finding.path, finding.line) == ("docs/model_card.md", 5)
+    assert finding.message == ("the model card reports accuracy 0.93, but eval/summary.json (the metrics the pipeline "
+                               "writes) has acc = 0.874")
+
+
+def test_a_card_without_a_metrics_file_or_metrics_in_common_is_not_judged(tmp_path):
+    card = "| Metric | Value |\n|---|---|\n| accuracy | 0.93 |\n"
+    assert findings(tmp_path / "a", {"MODEL_CARD.md": card}, "ML706") == []
+    assert findings(tmp_path / "b", {"MODEL_CARD.md": card, "metrics.json": '{"rmse": 3.1}'}, "ML706") == []
+    assert findings(tmp_path / "c", {"README.md": card, "metrics.json": '{"accuracy": 0.5}'}, "ML706") == []
+
+
+# --- Hydra ------------------------------------------------------------------------------------------
+
+HYDRA_TRAIN = ("import hydra\n\n\n@hydra.main(config_path='../conf', config_name='config', version_base=None)\n"
+               "def main(cfg):\n    print(cfg)\n")
+HYDRA_CONF = {"conf/config.yaml": "defaults:\n  - model: resnet\n  - _self_\ntraining:\n  lr: 0.1\ndata: ???\n",
+              "conf/model/resnet.yaml": "depth: 50\n", "conf/model/vit.yaml": "patch: 16\n"}
+
+
+def test_a_moved_hydra_key_and_a_missing_group_option_are_reported(tmp_path):
+    readme = ("```bash\npython src/train.py optimizer.lr=0.01\npython src/train.py model=vit model.patch=8\n"
+              "python src/train.py model=vitt\npython src/train.py data.path=x +extra=1 ~training.lr hydra.run.dir=o\n```\n")
+    found = findings(tmp_path, {"README.md": readme, "src/train.py": HYDRA_TRAIN, **HYDRA_CONF})
+    assert [(f.line, f.evidence.get("suggestion")) for f in found] == [(2, "training.lr"), (4, "vit")]
+    assert "conf/config.yaml and its defaults) has no key optimizer.lr" in found[0].message
+
+
+def test_hydra_compositions_mlaudit_cannot_read_are_silent(tmp_path):
+    readme = "```bash\npython src/train.py optimizer.lr=0.01\n```\n"
+    packaged = {**HYDRA_CONF, "conf/model/resnet.yaml": "# @package _global_\ndepth: 50\n"}
+    assert findings(tmp_path / "a", {"README.md": readme, "src/train.py": HYDRA_TRAIN, **packaged}) == []
+    stored = HYDRA_TRAIN + "from hydra.core.config_store import ConfigStore\nConfigStore.instance()\n"
+    assert findings(tmp_path / "b", {"README.md": readme, "src/train.py": stored, **HYDRA_CONF}) == []
+
+
+def test_a_link_into_a_folder_the_scan_cannot_list_is_not_reported(tmp_path):
+    import os
+
+    root = make_repo(tmp_path / "r", {"README.md": "[vendored docs](third_party/lib/README.md)\n",
+                                      "elsewhere/lib/README.md": "x"})
+    os.symlink(root / "elsewhere" / "lib", root / "third_party", target_is_directory=True)
+    result = scan_repo(root, {"select": ["ML702"], "min-confidence": "low"})
+    assert result.findings == [] and any(path == "third_party" for path, _ in result.skipped)
+
+
+# --- click ------------------------------------------------------------------------------------------
+
+CLICK_CLI = ("import click\n\n\n@click.group()\ndef cli():\n    pass\n\n\n@cli.command()\n"
+             "@click.option('--num-epochs', '-n', type=int)\n@click.option('--shuffle/--no-shuffle')\n"
+             "@click.argument('data')\ndef train_model(num_epochs, shuffle, data):\n    pass\n\n\n"
+             "@cli.command('eval')\n@click.pass_context\ndef evaluate(ctx):\n    pass\n\n\ncli()\n")
+
+
+def test_click_options_and_commands_are_read_from_the_decorators(tmp_path):
+    readme = ("```bash\npython cli.py train-model data.csv --num-epochs 3 --no-shuffle -n 2\npython cli.py eval\n"
+              "python cli.py train-model data.csv --num-epoch 3\npython cli.py evaluate\n```\n")
+    found = findings(tmp_path, {"README.md": readme, "cli.py": CLICK_CLI})
+    assert [(f.line, f.evidence.get("suggestion")) for f in found] == [(4, "--num-epochs"), (5, "eval")]
+
+
+def test_click_commands_with_options_from_elsewhere_are_silent(tmp_path):
+    shared = CLICK_CLI.replace("@click.argument('data')\n", "@click.argument('data')\n@common_options\n")
+    shared = shared.replace("import click\n", "import click\nfrom .options import common_options\n")
+    readme = "```bash\npython cli.py train-model data.csv --lr 3\n```\n"
+    assert findings(tmp_path, {"README.md": readme, "cli.py": shared}) == []
