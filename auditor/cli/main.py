@@ -579,6 +579,25 @@ def explain_command(rule_id: str) -> None:
     click.echo(rule_text(rule), nl=False)
 
 
+@main.command("server")
+@click.option("--stdio", is_flag=True, hidden=True, help="Accepted for clients that pass it: stdio is the only transport.")
+@click.option("--no-cache", is_flag=True, help="Analyse every file afresh on each check and store nothing.")
+def server_command(stdio: bool, no_cache: bool) -> None:  # noqa: ARG001 -- --stdio is the default anyway
+    """Run the language server over stdin and stdout, for an editor (docs/editor.md).
+
+    Diagnostics for open files on open and on save, quick fixes from `mlaudit fix`, hover text from
+    `mlaudit explain`. Needs the server extra: pip install "mlaudit[server]"."""
+    try:
+        from auditor.server.lsp import Commands, serve
+    except ImportError as exc:
+        if exc.name not in ("pygls", "lsprotocol") and not str(exc.name or "").startswith(("pygls.", "lsprotocol.")):
+            raise
+        _fail(f"the language server needs the server extra ({exc.name} is missing): pip install \"mlaudit[server]\"", 2)
+    from auditor.cli.docs import rule_text
+
+    serve(Commands(load_config=load_config, rule_text=rule_text, repository_of=_enclosing_repository), cache=not no_cache)
+
+
 @main.command("demo")
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--force", is_flag=True, help="Replace DIRECTORY if it already exists.")
