@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -268,6 +270,17 @@ def create_server(commands: Commands, cache: bool = True) -> LanguageServer:
 
 
 def serve(commands: Commands, cache: bool = True) -> None:
-    """Serve over stdin and stdout until the client says exit."""
-    create_server(commands, cache).start_io()
+    """Serve over stdin and stdout until the client says exit.
+
+    The protocol reads and writes duplicates of the two descriptors, while ``sys.stdin`` reads
+    nothing and ``sys.stdout`` writes to stderr: a stray print cannot corrupt the protocol, and the
+    scan's worker processes, forked while the protocol's reader waits on its stream (and holds its
+    lock), close a ``sys.stdin`` that nobody holds (multiprocessing does, and closing the held one
+    deadlocks the worker).
+    """
+    protocol_in = os.fdopen(os.dup(sys.stdin.fileno()), "rb")
+    protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    sys.stdin = open(os.devnull, encoding="utf-8")
+    sys.stdout = sys.stderr
+    create_server(commands, cache).start_io(protocol_in, protocol_out)
 
