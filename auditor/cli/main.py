@@ -249,8 +249,7 @@ def scan_command(paths: tuple[Path, ...], fmt: str | None, outputs: tuple[str, .
     if explain_dead:
         _explain_dead(result, explain_dead)
         return
-    if scope is not None:
-        _narrow(result, scope)
+    _narrow(result, scope)
     _attach_planned_fixes(plan, result, root, cache_dir)
     _write_reports(plan, result, verbose=verbose, quiet=quiet, color=color)
     sys.exit(gate_exit_code(result))
@@ -267,8 +266,7 @@ def _watch(path: Path, scope: list[str] | None, config, cache_dir: Path | None, 
             result = scan(path, config, display_root=str(path), cache_dir=cache_dir)
         except ScanError as exc:
             raise ValueError(str(exc)) from None
-        if scope is not None:
-            _narrow(result, scope)
+        _narrow(result, scope)
         return result
 
     root = path if path.is_dir() else path.parent
@@ -358,8 +356,11 @@ def _scan_target(paths: tuple[Path, ...]) -> tuple[Path, list[str] | None]:
     return repository, scope
 
 
-def _narrow(result, scope: list[str]) -> None:
-    """Keep the findings in the given files and folders; a part of a repository has no readiness score."""
+def _narrow(result, scope: list[str] | None) -> None:
+    """Keep the findings in the given files and folders (None: the whole repository, all kept); a
+    part of a repository has no readiness score."""
+    if scope is None:
+        return
     def inside(path: str) -> bool:
         return any(item in (".", "") or path == item or path.startswith(item.rstrip("/") + "/") for item in scope)
 
