@@ -5,10 +5,12 @@
     python bench/run.py --quick               # only the subset (a smoke run)
 
 For each tree: `mlaudit scan` cold (empty cache), warm (nothing changed), warm after one file
-changed in a way that leaves its facts as they were (a comment appended), and warm after a code
-edit (a function added in the middle of another module); then `vulture` followed by `radon cc`.
-Wall time and peak memory (resident set of the whole process tree, sampled) of each, and the ratios
-the targets are stated in. Trees under 200,000 lines are measured --repeat times (default 3) and
+changed in a way that leaves its facts as they were (a comment appended), warm after a code edit (a
+function added in the middle of another module) and warm after a file move (a third module moved
+into a new folder); then `vulture`, `radon cc`, and `ruff check --select ALL --no-cache` (the
+practical limit for a tool that parses every file). Wall time, CPU time (of the whole process tree)
+and peak memory (resident set of the whole process tree, sampled) of each, and the ratios the
+targets are stated in. Trees under 200,000 lines are measured --repeat times (default 3) and
 the fastest run of each command is kept, for every tool alike. Results are printed as Markdown and,
 with --write, put into bench/RESULTS.md with the machine's description (between its results
 markers, so the written analysis around them stays).
@@ -25,6 +27,7 @@ import argparse
 import ast
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -72,9 +75,18 @@ def _tree_memory(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def measure(command: list[str], cwd: Path | None = None) -> tuple[float, int, int, int]:
-    """(wall seconds, peak resident bytes of the process tree, exit code, peak proportional bytes)."""
+def _children_cpu() -> float:
+    """CPU seconds (user and system) of every child process waited for so far, their own waited-for
+    children (mlaudit's workers and forked gatherer) included."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(command: list[str], cwd: Path | None = None) -> tuple[float, int, int, int, float]:
+    """(wall seconds, peak resident bytes of the process tree, exit code, peak proportional bytes,
+    CPU seconds of the process tree)."""
     peak = peak_pss = 0
+    cpu_before = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     done = threading.Event()
@@ -92,7 +104,7 @@ def measure(command: list[str], cwd: Path | None = None) -> tuple[float, int, in
     wall = time.perf_counter() - start
     done.set()
     sampler.join()
-    return wall, peak, code, peak_pss
+    return wall, peak, code, peak_pss, _children_cpu() - cpu_before
 
 
 def count_lines(root: Path) -> tuple[int, int]:
@@ -181,7 +193,18 @@ def add_function(tree: Path, avoid: Path) -> Path:
     raise SystemExit(f"no module in {tree} to add a function to")
 
 
-def best(command: list[str], repeat: int, before=None) -> tuple[float, int, int, int]:
+def move_file(tree: Path, avoid: set[Path]) -> Path:
+    """A file move: a module of the middle of the tree renamed into a new folder beside it, so its
+    module name changes and what imported it no longer does."""
+    candidates = [p for p in _modules(tree) if p not in avoid and p.name != "__init__.py"]
+    source = candidates[len(candidates) // 2]
+    target = source.parent / "benchmark_moved" / source.name
+    target.parent.mkdir()
+    source.rename(target)
+    return target
+
+
+def best(command: list[str], repeat: int, before=None) -> tuple[float, int, int, int, float]:
     """The fastest of ``repeat`` runs (its peak memory with it); ``before`` runs ahead of each."""
     runs = []
     for _ in range(repeat):
@@ -204,13 +227,18 @@ def bench_tree(name: str, tree: Path, workdir: Path, jobs: int | None, repeat: i
     row["warm"] = best(mlaudit, repeat)
     commented = append_comment(tree)
     row["warm1"] = measure(mlaudit)  # the first scan after the edit: later ones reuse the whole scan
-    add_function(tree, avoid=commented)
+    edited = add_function(tree, avoid=commented)
     row["warm_code"] = measure(mlaudit)
+    move_file(tree, avoid={commented, edited})
+    row["warm_move"] = measure(mlaudit)
     vulture = shutil.which("vulture") or "vulture"
     radon = shutil.which("radon") or "radon"
     row["vulture"] = best([vulture, str(tree)], repeat)
     row["radon"] = best([radon, "cc", "-s", "-a", str(tree)], repeat)
-    for key in ("cold", "warm", "warm1", "warm_code"):
+    # The practical limit for a tool that parses every file: ruff, every rule, no cache.
+    row["ruff"] = best([shutil.which("ruff") or "ruff", "check", "--select", "ALL", "--no-cache", "--exit-zero",
+                        "--quiet", str(tree)], repeat)
+    for key in ("cold", "warm", "warm1", "warm_code", "warm_move"):
         if row[key][2] >= 2:
             # run it again in the open, so the reason is on screen
             subprocess.run(mlaudit[:-1] + ["--format", "text"], check=False)
@@ -248,32 +276,47 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
-def render(rows: list[dict]) -> str:
+def render(rows: list[dict], load: tuple[float, float]) -> str:
     mib = 1024 * 1024
     out = [
-        f"Machine: {machine()}. Date: {time.strftime('%Y-%m-%d')}.",
+        f"Machine: {machine()}. Date: {time.strftime('%Y-%m-%d')}. Load average (1 min) at the start "
+        f"{load[0]:.2f}, at the end {load[1]:.2f}" + (": the machine was busy with other work, so CPU time is the "
+                                                     "steadier figure." if max(load) > 1.0 else "."),
         "",
-        "| tree | files | lines | mlaudit cold | warm | warm, comment appended | warm, function added | vulture | "
-        "radon cc | vulture + radon | cold / (vulture + radon) | warm / cold | comment / cold | function / cold | "
-        "peak memory mlaudit cold (resident / proportional) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "Wall time:",
+        "",
+        "| tree | files | lines | mlaudit cold | warm | warm, comment appended | warm, function added | warm, file moved | "
+        "vulture | radon cc | ruff (ALL) | cold / (vulture + radon) | warm / cold | comment / cold | function / cold | "
+        "move / cold |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         peers = r["vulture"][0] + r["radon"][0]
         cold = r["cold"][0]
         out.append(
             f"| {r['tree']} | {r['files']:,} | {r['lines']:,} | {cold:.2f} s | {r['warm'][0]:.2f} s | "
-            f"{r['warm1'][0]:.2f} s | {r['warm_code'][0]:.2f} s | {r['vulture'][0]:.2f} s | {r['radon'][0]:.2f} s | "
-            f"{peers:.2f} s | **{cold / peers:.2f}** | **{r['warm'][0] / cold:.2f}** | **{r['warm1'][0] / cold:.2f}** | "
-            f"**{r['warm_code'][0] / cold:.2f}** | {r['cold'][1] / mib:.0f} / {r['cold'][3] / mib:.0f} MiB |")
+            f"{r['warm1'][0]:.2f} s | {r['warm_code'][0]:.2f} s | {r['warm_move'][0]:.2f} s | {r['vulture'][0]:.2f} s | "
+            f"{r['radon'][0]:.2f} s | {r['ruff'][0]:.2f} s | **{cold / peers:.2f}** | **{r['warm'][0] / cold:.2f}** | "
+            f"**{r['warm1'][0] / cold:.2f}** | **{r['warm_code'][0] / cold:.2f}** | **{r['warm_move'][0] / cold:.2f}** |")
+    out += ["", "CPU time (user + system, the whole process tree: mlaudit's workers included):", "",
+            "| tree | mlaudit cold | warm | function added | file moved | vulture | radon cc | ruff (ALL) | "
+            "cold / (vulture + radon) | cold / ruff |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        cold, peers = r["cold"][4], r["vulture"][4] + r["radon"][4]
+        out.append(f"| {r['tree']} | {cold:.2f} s | {r['warm'][4]:.2f} s | {r['warm_code'][4]:.2f} s | "
+                   f"{r['warm_move'][4]:.2f} s | {r['vulture'][4]:.2f} s | {r['radon'][4]:.2f} s | {r['ruff'][4]:.2f} s | "
+                   f"**{cold / peers:.2f}** | {cold / max(r['ruff'][4], 1e-9):.1f} |")
     out.append("")
     out.append("Fastest of: " + "; ".join(f"{r['tree']} {r['repeat']} run(s)" for r in rows) +
-               " (cold, warm, vulture and radon alike; each edited scan runs once, being the first after its edit).")
-    out.append("")
-    out.append("Peak resident memory (MiB, whole process tree): " + "; ".join(
-        f"{r['tree']}: mlaudit cold {r['cold'][1] / mib:.0f}, warm {r['warm'][1] / mib:.0f}, "
-        f"function added {r['warm_code'][1] / mib:.0f}, vulture {r['vulture'][1] / mib:.0f}, "
-        f"radon {r['radon'][1] / mib:.0f}" for r in rows))
+               " (cold, warm and the peers alike; each edited scan runs once, being the first after its edit).")
+    out += ["", "Peak memory (MiB, the whole process tree, resident / proportional):", "",
+            "| tree | mlaudit cold | warm | function added | file moved | vulture | radon | ruff |",
+            "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        cells = " | ".join(f"{r[key][1] / mib:.0f} / {r[key][3] / mib:.0f}"
+                           for key in ("cold", "warm", "warm_code", "warm_move", "vulture", "radon", "ruff"))
+        out.append(f"| {r['tree']} | {cells} |")
     return "\n".join(out) + "\n"
 
 
@@ -285,10 +328,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per command on trees under 200,000 lines")
     parser.add_argument("--write", action="store_true", help="write bench/RESULTS.md")
     args = parser.parse_args()
-    for tool in ("vulture", "radon"):
+    for tool in ("vulture", "radon", "ruff"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is not installed: pip install -r bench/requirements.txt")
     compile_mlaudit()
+    load_at_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="mlaudit-bench-") as tmp:
         workdir = Path(tmp)
         trees = stdlib_trees(workdir, args.quick)
@@ -305,7 +349,7 @@ def main() -> None:
                 rows.append(bench_tree(name, tree, workdir, args.jobs, max(args.repeat, 1)))
         finally:
             os.chdir(started_in)
-    text = render(rows)
+    text = render(rows, (load_at_start, os.getloadavg()[0]))
     print(text)
     if args.write:
         results = HERE / "RESULTS.md"

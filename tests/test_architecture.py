@@ -29,6 +29,7 @@ LAYERS = [
     ("report", ["auditor.report"]),
     ("fix", ["auditor.fix"]),
     ("history", ["auditor.history"]),
+    ("server", ["auditor.server"]),
     ("cli", ["auditor.cli", "auditor.__main__", "auditor.demo"]),
 ]
 

@@ -189,6 +189,9 @@ def _write_reports(plan, result, *, verbose: bool, quiet: bool, color: str = "au
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix: the unsafe fixes too.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Evidence of each finding and every skipped file.")
+@click.option("--watch", is_flag=True,
+              help="Scan, then scan again whenever a file changes and print only what changed in the findings (Ctrl-C stops).")
+@click.option("--watch-cycles", type=click.IntRange(min=1), hidden=True, help="With --watch: stop after N polls (tests).")
 @click.option("--explain-dead", "explain_dead", multiple=True, metavar="NAME",
               help="Instead of the report, say why the dead-code analysis thinks NAME (a function, Class.method, "
                    "module or path.py::name) is used or unused: the roots it tried and the references it found.")
@@ -199,8 +202,8 @@ def scan_command(paths: tuple[Path, ...], fmt: str | None, outputs: tuple[str, .
                  exit_zero: bool,
                  baseline_file: Path | None, no_baseline: bool, since: str | None, record: bool, repository: str | None,
                  history_file: Path | None, jobs: int | None, cache_dir: Path | None, no_cache: bool, color: str,
-                 apply_fixes: bool, unsafe_fixes: bool, quiet: bool, verbose: bool,
-                 explain_dead: tuple[str, ...] = ()) -> None:
+                 apply_fixes: bool, unsafe_fixes: bool, quiet: bool, verbose: bool, watch: bool = False,
+                 watch_cycles: int | None = None, explain_dead: tuple[str, ...] = ()) -> None:
     """Scan PATHS (default: the current directory) and report findings.
 
     A repository's root scans the repository. Files or folders inside a git repository are analysed
@@ -221,6 +224,8 @@ def scan_command(paths: tuple[Path, ...], fmt: str | None, outputs: tuple[str, .
     cache_dir = _cache_dir(path, root, cache_dir, off=no_cache or bool(explain_dead))
     if baseline_file is not None and not no_baseline:
         _exclude_baseline(config, baseline_file, root)
+    if watch:
+        _watch(path, scope, config, cache_dir, plan, cycles=watch_cycles, verbose=verbose, quiet=quiet, color=color)
     progress = _Progress(enabled=sys.stderr.isatty() and not quiet)
     try:
         result = scan(path, config, progress=progress, display_root=str(path), cache_dir=cache_dir)
@@ -244,11 +249,46 @@ def scan_command(paths: tuple[Path, ...], fmt: str | None, outputs: tuple[str, .
     if explain_dead:
         _explain_dead(result, explain_dead)
         return
-    if scope is not None:
-        _narrow(result, scope)
+    _narrow(result, scope)
     _attach_planned_fixes(plan, result, root, cache_dir)
     _write_reports(plan, result, verbose=verbose, quiet=quiet, color=color)
     sys.exit(gate_exit_code(result))
+
+
+def _watch(path: Path, scope: list[str] | None, config, cache_dir: Path | None, plan, *, cycles: int | None,
+           verbose: bool, quiet: bool, color: str) -> None:
+    """``scan --watch``: the first scan's report, then what changed in the findings after each
+    change; Ctrl-C ends it with exit code 0 (stopping is how a watch ends)."""
+    from auditor.server.watch import stamp, watch
+
+    def scan_once():
+        try:
+            result = scan(path, config, display_root=str(path), cache_dir=cache_dir)
+        except ScanError as exc:
+            raise ValueError(str(exc)) from None
+        _narrow(result, scope)
+        return result
+
+    root = path if path.is_dir() else path.parent
+    first: list = []
+
+    def scan_and_report():
+        result = scan_once()
+        if not first:  # the first scan in full, as without --watch
+            first.append(result)
+            _write_reports(plan, result, verbose=verbose, quiet=quiet, color=color)
+            click.echo(f"mlaudit: watching {path} for changes (Ctrl-C stops)", err=True)
+        return result
+
+    try:
+        watch(scan_and_report, lambda: stamp(root, config.exclude), click.echo, cycles=cycles, interval=0.5)
+    except ValueError as exc:  # the first scan could not run
+        _fail(str(exc), 2)
+    except _Terminated:
+        raise  # SIGTERM still ends with 143
+    except KeyboardInterrupt:
+        pass
+    sys.exit(0)
 
 
 def _attach_planned_fixes(plan, result, root: Path, cache_dir: Path | None) -> None:
@@ -316,8 +356,11 @@ def _scan_target(paths: tuple[Path, ...]) -> tuple[Path, list[str] | None]:
     return repository, scope
 
 
-def _narrow(result, scope: list[str]) -> None:
-    """Keep the findings in the given files and folders; a part of a repository has no readiness score."""
+def _narrow(result, scope: list[str] | None) -> None:
+    """Keep the findings in the given files and folders (None: the whole repository, all kept); a
+    part of a repository has no readiness score."""
+    if scope is None:
+        return
     def inside(path: str) -> bool:
         return any(item in (".", "") or path == item or path.startswith(item.rstrip("/") + "/") for item in scope)
 
@@ -577,6 +620,25 @@ def explain_command(rule_id: str) -> None:
     from auditor.cli.docs import rule_text
 
     click.echo(rule_text(rule), nl=False)
+
+
+@main.command("server")
+@click.option("--stdio", is_flag=True, hidden=True, help="Accepted for clients that pass it: stdio is the only transport.")
+@click.option("--no-cache", is_flag=True, help="Analyse every file afresh on each check and store nothing.")
+def server_command(stdio: bool, no_cache: bool) -> None:  # noqa: ARG001 -- --stdio is the default anyway
+    """Run the language server over stdin and stdout, for an editor (docs/editor.md).
+
+    Diagnostics for open files on open and on save, quick fixes from `mlaudit fix`, hover text from
+    `mlaudit explain`. Needs the server extra: pip install "mlaudit[server]"."""
+    try:
+        from auditor.server.lsp import Commands, serve
+    except ImportError as exc:
+        if exc.name not in ("pygls", "lsprotocol") and not str(exc.name or "").startswith(("pygls.", "lsprotocol.")):
+            raise
+        _fail(f"the language server needs the server extra ({exc.name} is missing): pip install \"mlaudit[server]\"", 2)
+    from auditor.cli.docs import rule_text
+
+    serve(Commands(load_config=load_config, rule_text=rule_text, repository_of=_enclosing_repository), cache=not no_cache)
 
 
 @main.command("demo")
