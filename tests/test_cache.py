@@ -230,7 +230,8 @@ def test_rules_that_read_file_times_say_so():
             assert getattr(rule, "reads_file_times", False), f"{rule.id} reads file times: set reads_file_times"
 
 
-def test_a_blame_is_reused_while_its_file_and_head_are_unchanged(tmp_path, monkeypatch):
+def _blamed_once(tmp_path, monkeypatch):
+    """A repository with a hack in a.py, scanned once with a cache; later blames are counted in ``runs``."""
     from auditor.scan import blame
 
     root = make_repo(tmp_path / "r", {"a.py": "x = 1  # TODO: tidy\n", "b.py": "y = 2\n"},
@@ -240,6 +241,11 @@ def test_a_blame_is_reused_while_its_file_and_head_are_unchanged(tmp_path, monke
     runs = []
     real = blame.blame_file
     monkeypatch.setattr(blame, "blame_file", lambda *args, **kwargs: runs.append(args[1]) or real(*args, **kwargs))
+    return root, cache, cold, runs
+
+
+def test_a_blame_is_reused_while_its_file_and_head_are_unchanged(tmp_path, monkeypatch):
+    root, cache, cold, runs = _blamed_once(tmp_path, monkeypatch)
     (root / "b.py").write_text("y = 3\n")  # the whole scan is not reusable, a.py's blame is
     warm = scan_repo(root, cache_dir=cache)
     assert runs == []
@@ -253,16 +259,9 @@ def test_a_blame_is_reused_while_its_file_and_head_are_unchanged(tmp_path, monke
 
 
 def test_a_blame_survives_commits_that_do_not_touch_its_file(tmp_path, monkeypatch):
-    from auditor.scan import blame
     from auditor.testing import git
 
-    root = make_repo(tmp_path / "r", {"a.py": "x = 1  # TODO: tidy\n", "b.py": "y = 2\n"},
-                     ages={"a.py": 40, "b.py": 40})
-    cache = tmp_path / "cache"
-    cold = scan_repo(root, cache_dir=cache)
-    runs = []
-    real = blame.blame_file
-    monkeypatch.setattr(blame, "blame_file", lambda *args, **kwargs: runs.append(args[1]) or real(*args, **kwargs))
+    root, cache, cold, runs = _blamed_once(tmp_path, monkeypatch)
     (root / "b.py").write_text("y = 3\n")
     git(root, "commit", "-qam", "b changes")  # a new HEAD that leaves a.py as it was
     warm = scan_repo(root, cache_dir=cache)

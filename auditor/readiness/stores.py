@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
+from auditor.analysis.artifacts import dvc_outputs as analysed_dvc_outputs
 from auditor.ml.models import MODEL_SUFFIXES, looks_like_model, names_something_else
 from auditor.ml.tracking import MODEL_ALIAS_CALLS, MODEL_REGISTRY_CALLS
 from auditor.model.project import CONFIG
@@ -56,25 +57,12 @@ def dvc_model_artifacts(ix: Index) -> list[Evidence]:
 
 
 def dvc_outputs(ix: Index) -> dict[str, Evidence]:
-    """Every DVC output (stage outs of dvc.yaml and .dvc pointers), normalised path -> where it is
-    declared."""
+    """Every DVC output (stage outs of dvc.yaml and dvc.lock, .dvc pointers; the analysis reads them,
+    auditor/analysis/artifacts.py), repository path -> where it is declared, dvc.yaml first."""
     outs: dict[str, Evidence] = {}
-    for file in ix.project.files.values():
-        base = str(PurePosixPath(file.path).parent)
-        if file.name == "dvc.yaml" and isinstance(file.data, dict):
-            stages = file.data.get("stages")
-            for stage, spec in (stages.items() if isinstance(stages, dict) else ()):
-                for index, out in enumerate((spec.get("outs") or []) if isinstance(spec, dict) else []):
-                    name = next(iter(out), None) if isinstance(out, dict) else out
-                    if isinstance(name, str):
-                        outs.setdefault(_joined(base, name), Evidence(
-                            file.path, file.line_of("stages", stage, "outs", index), None,
-                            f"stage `{stage}` outputs `{name}`, versioned by DVC"))
-        elif file.suffix == ".dvc" and isinstance(file.data, dict):
-            for out in file.data.get("outs") or []:
-                if isinstance(out, dict) and isinstance(out.get("path"), str):
-                    outs.setdefault(_joined(base, out["path"]),
-                                    Evidence(file.path, None, None, f"`{out['path']}` is versioned by DVC"))
+    for out in sorted(analysed_dvc_outputs(ix.project), key=lambda o: (not o.source.endswith("dvc.yaml"), o.source)):
+        why = f"stage `{out.stage}` outputs `{out.path}`, versioned by DVC" if out.stage else f"`{out.path}` is versioned by DVC"
+        outs.setdefault(out.path, Evidence(out.source, out.line, None, why))
     return outs
 
 
@@ -85,11 +73,6 @@ def dvc_model_outputs(ix: Index) -> list[Evidence]:
         return []
     return [ev for out, ev in sorted(dvc_outputs(ix).items())
             if PurePosixPath(out).suffix.lower() in (*MODEL_SUFFIXES, "") and looks_like_model(out, None)]
-
-
-def _joined(base: str, name: str) -> str:
-    path = f"{base}/{name}" if base not in (".", "") else name
-    return str(PurePosixPath(path.replace("\\", "/"))).lstrip("./")
 
 
 def model_artifact_logs(ix: Index, logged: list[Evidence]) -> list[Evidence]:

@@ -1,7 +1,7 @@
 """Score the readiness evidence of saved scans against a reviewer's labels (issue 18).
 
 Each piece of evidence of a check that reads the repository (not the findings checks R-REPRO-05,
-R-REL-05, R-OWN-05 and R-OWN-06, whose evidence is findings, scored by ../score.py) is looked up in
+R-REL-05, R-REL-06, R-OWN-05, R-OWN-06 and R-OWN-07, whose evidence is findings, scored by ../score.py) is looked up in
 labels.csv by repository, check, path, cell and line. The labels were written by opening each file:
 `true` when the place shows what the check asks, `false` otherwise, with why.
 
@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-FINDINGS_CHECKS = {"R-REPRO-05", "R-REL-05", "R-OWN-05", "R-OWN-06"}
+FINDINGS_CHECKS = {"R-REPRO-05", "R-REL-05", "R-REL-06", "R-OWN-05", "R-OWN-06", "R-OWN-07"}
 
 
 def _key(repo: str, check: str, path: str, cell, line) -> tuple:
