@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import ast
 import itertools
+import re
 
 from auditor.ml import frameworks as fw
+from auditor.ml.paths import is_test_support_path
 from auditor.rule import Invalid, ModuleRule, Valid
 from auditor.rules.hacks import AGE_OPTIONS
 from auditor.rules.value_origin import describe
@@ -125,11 +127,27 @@ _HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "re
                  "urlopen", "Session", "Client", "AsyncClient", "client", "resource", "download", "upload"}
 _VERIFY_FLAGS = {"verify_ssl", "ssl_verify", "verify_certs", "verify_certificate"}
 _TLS_ENV = {"CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "PYTHONHTTPSVERIFY", "SSL_CERT_FILE"}
+# A condition that names the user's own switch for certificate checks (`if not config.verify_ssl:`).
+_TLS_SWITCH = re.compile(r"verif|ssl|tls|insecure|cert", re.I)
+
+
+def _switched_lines(module) -> set[int]:
+    """Lines under an ``if`` whose condition is a setting about certificate checks."""
+    lines: set[int] = set()
+    for node in module.nodes(ast.If):
+        if _TLS_SWITCH.search(ast.unparse(node.test)):
+            for statement in node.body:
+                lines.update(range(statement.lineno, (statement.end_lineno or statement.lineno) + 1))
+    return lines
 
 
 class TlsVerificationDisabled(ModuleRule):
     """TLS certificate verification is turned off: `verify=False` on an HTTP call,
     `ssl._create_unverified_context`, `ssl.CERT_NONE`, or an emptied `CURL_CA_BUNDLE`.
+
+    Tests are left alone (a test talks to its own local server, and ships nowhere), a comparison with
+    `ssl.CERT_NONE` (an assertion) turns nothing off, and an override under a user's switch
+    (`if not config.verify_ssl:`) is medium, not high: someone chose it for their own set-up.
     """
 
     id = "ML408"
@@ -151,15 +169,29 @@ class TlsVerificationDisabled(ModuleRule):
         Invalid("import ssl\nimport os\nssl._create_default_https_context = ssl._create_unverified_context\n"
                 "ctx = ssl.create_default_context()\nctx.verify_mode = ssl.CERT_NONE\n"
                 "os.environ['CURL_CA_BUNDLE'] = ''\n", expect=[3, 5, 6]),
+        Valid({"tests/conftest.py": "import requests\n\ndef get(url):\n    return requests.get(url, verify=False)\n"},
+              note="a test's client of its own local server (feast)"),
+        Valid("import ssl\n\ndef check(ctx):\n    assert ctx.verify_mode == ssl.CERT_NONE\n",
+              note="comparing with CERT_NONE turns nothing off"),
+        Invalid("import ssl\n\ndef context(config):\n    ctx = ssl.create_default_context()\n"
+                "    if not config.verify_ssl:\n        ctx.verify_mode = ssl.CERT_NONE\n    return ctx\n",
+                expect=[6], note="an opt-out the user switches on: reported at medium (feast)"),
     )
 
     def check(self, module):
+        if is_test_support_path(module.path):
+            return
         reported: set[int] = set()
+        switched = _switched_lines(module)
         overrides = (self._verify_flags(module), self._unverified_contexts(module), self._emptied_env(module))
         for line, message, setting in itertools.chain(*overrides):
             if line not in reported:  # one finding per line
                 reported.add(line)
-                yield module.finding(self, line, message, evidence={"setting": setting})
+                if line in switched:
+                    yield module.finding(self, line, message + " when the setting above asks for it", severity="medium",
+                                         evidence={"setting": setting, "switched": True})
+                else:
+                    yield module.finding(self, line, message, evidence={"setting": setting})
 
     def _verify_flags(self, module):
         """``verify=False`` on an HTTP call, or a ``verify_ssl=False``-style flag anywhere."""
@@ -173,9 +205,12 @@ class TlsVerificationDisabled(ModuleRule):
 
     @staticmethod
     def _unverified_contexts(module):
+        """``ssl.CERT_NONE`` or ``ssl._create_unverified_context`` used as a value (assigned, passed,
+        called), not compared with (an assertion that something is off turns nothing off)."""
+        compared = {id(side) for node in module.nodes(ast.Compare) for side in (node.left, *node.comparators)}
         for node in module.nodes(ast.Attribute):
             qualified = module.qualified_name(node)
-            if qualified in ("ssl._create_unverified_context", "ssl.CERT_NONE"):
+            if qualified in ("ssl._create_unverified_context", "ssl.CERT_NONE") and id(node) not in compared:
                 yield node.lineno, f"{qualified} accepts any certificate", qualified
 
     @staticmethod
