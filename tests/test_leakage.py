@@ -245,3 +245,17 @@ def test_every_learner_says_what_it_learns_with_a_valid_and_an_invalid_fit():
         assert learner.valid.strip() and learner.invalid.strip(), name
     assert all(LEARNERS[n].supervised for n in ("sklearn.feature_selection.SelectKBest", "imblearn.over_sampling.SMOTE"))
     assert not LEARNERS["sklearn.preprocessing.StandardScaler"].supervised
+
+
+def test_a_frame_stays_followed_through_get_dummies_by_keyword_and_a_column_set_by_an_unknown_call(tmp_path):
+    from auditor.testing import make_repo, scan_repo
+
+    code = ("import pandas as pd\nfrom sklearn.linear_model import LogisticRegression\n"
+            "from sklearn.model_selection import train_test_split\nfrom sklearn.preprocessing import MinMaxScaler\n\n"
+            "df = pd.read_csv('churn.csv')\ndf.charges = pd.to_numeric(df.charges)\n"
+            "wide = pd.get_dummies(data=df, columns=['plan'])\n"
+            "wide[['tenure']] = MinMaxScaler().fit_transform(wide[['tenure']])\n"
+            "X_train, X_test, y_train, y_test = train_test_split(wide.drop(columns=['churn']), wide['churn'])\n"
+            "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))\n")
+    result = scan_repo(make_repo(tmp_path / "r", {"train.py": code}), {"select": ["ML601"]})
+    assert [(f.rule, f.line) for f in result.findings] == [("ML601", 9)]

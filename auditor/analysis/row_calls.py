@@ -48,7 +48,7 @@ class CallFlow(LeakChecks):
         if qualified in api.CONCAT_FUNCTIONS:
             return stacked(arguments[0] if arguments else None)
         if qualified in api.ROW_PRESERVING_FUNCTIONS:
-            first = arguments[0] if arguments else None
+            first = arguments[0] if arguments else keywords.get("data")  # pd.get_dummies(data=df, ...)
             return replace(first, subset=False) if isinstance(first, Value) and first.family is not None else None
         return self.other_function(node, qualified, arguments, keywords)
 

@@ -279,9 +279,11 @@ class Scope(CallFlow):
         current = self.values[name]
         if current.family is None:
             return
-        if not isinstance(value, Value) or (value.family is not None and value.family != current.family):
-            if isinstance(value, Value) and value.family is None:
-                return  # an object stored in the frame's attribute: the rows are unchanged
+        if value is None or (isinstance(value, Value) and value.family is None):
+            # a column computed by a call the tables do not know (`pd.to_numeric(df.x)`), or an object
+            # stored in the frame's attribute: the rows are the same rows, and nothing learnt is added
+            return
+        if not isinstance(value, Value) or value.family != current.family:
             self.values.pop(name, None)  # rows from elsewhere: not followed
             return
         self.values[name] = replace(current, taints=current.taints | value.taints,

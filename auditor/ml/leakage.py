@@ -134,7 +134,8 @@ ROW_SUBSET_METHODS = frozenset({"sample", "head", "tail", "drop", "iloc", "loc",
 # Functions that keep their first argument's rows in order (wrapping, element-wise maths).
 ROW_PRESERVING_FUNCTIONS = frozenset({f"numpy.{name}" for name in (
     "array", "asarray", "log", "log1p", "sqrt", "exp", "abs", "float32", "float64", "squeeze", "ravel")}
-    | {"pandas.DataFrame", "pandas.Series", "pandas.get_dummies"})
+    | {"pandas.DataFrame", "pandas.Series", "pandas.get_dummies", "pandas.to_numeric", "pandas.to_datetime",
+       "pandas.to_timedelta"})
 # Functions that stack several row sets into one.
 CONCAT_FUNCTIONS = frozenset({"pandas.concat", "numpy.concatenate", "numpy.vstack", "numpy.row_stack", "numpy.append"})
 
