@@ -194,6 +194,21 @@ def test_scoring_is_followed_through_a_function_that_passes_its_argument_on():
     assert [(leak.fit.line, leak.eval_line) for leak in found] == [(20, 20)]
 
 
+def test_a_function_that_scores_its_argument_as_given_is_checked_with_the_rows_the_caller_passes():
+    code = (HEAD + "\n\ndef fit_and_score(train_rows, train_labels, test_rows, test_labels):\n"
+            "    model = LogisticRegression().fit(train_rows, train_labels)\n"
+            "    return model.score(test_rows, test_labels)\n\n\n"
+            "X_all = {rows}\n"
+            "X_train, X_test, y_train, y_test = train_test_split(X_all, y)\n"
+            "print(fit_and_score(X_train, y_train, X_test, y_test))\n")
+    found = leaks(code.format(rows="StandardScaler().fit_transform(X)"))
+    assert [(leak.kind, leak.fit.line, leak.split_line, leak.eval_line) for leak in found] == [("preprocessing", 16, 17, 18)]
+    assert leaks(code.format(rows="X")) == []
+    # the training side passed where the function scores: no held-out rows, nothing to say
+    assert leaks(code.format(rows="StandardScaler().fit_transform(X)").replace(
+        "fit_and_score(X_train, y_train, X_test, y_test)", "fit_and_score(X_train, y_train, X_train, y_train)")) == []
+
+
 def test_a_rolling_mean_is_per_row_not_a_statistic_of_all_rows():
     code = HEAD + "df = df.sort_values('date')\nX = df.drop(columns=['label'])\nX['a'] = X['a'] - {mean}\n" \
         "X_train, X_test, y_train, y_test = train_test_split(X, y, shuffle=False)\n" + SCORE

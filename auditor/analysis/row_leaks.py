@@ -40,10 +40,9 @@ class LeakChecks:
         """Held-out rows scored: every fit behind them that saw them is a leak."""
         rows = [v for v in flatten(values) if isinstance(v, Value) and v.family is not None]
         held_out = [v for v in rows if v.path and v.path[-1][1] == 1]
+        self._parameters_scored(rows, held_out)
         if not held_out:
             return
-        # a function's parameter scored on its held-out part: its callers' fits are checked there
-        self.scored.extend((-(v.family + 1), v.path) for v in held_out if v.family < 0)
         if self.sweeps and scores_test_set(node):  # a test set, not split off a training side, in a sweep
             self.sweeps[-1].extend((node, v) for v in held_out if len(v.path) == 1)
         taints = set(extra)
@@ -57,12 +56,24 @@ class LeakChecks:
                     self.leak(fit, value.path, node, _how(fit, seen, value.path))
                     break
 
+    def _parameters_scored(self, rows: list, held_out: list) -> None:
+        """Within a function, which of its parameters are scored, for its callers to check: one scored
+        as it is given (its callers may pass held-out rows) or on its held-out part."""
+        self.scored.extend((-(v.family + 1), ()) for v in rows if v.family < 0 and not v.path)
+        self.scored.extend((-(v.family + 1), v.path) for v in held_out if v.family < 0)
+
     def scored_inside(self, node: ast.Call, scored: list, arguments: list) -> None:
         """``evaluate(X_scaled, y)`` where the function splits its argument and scores the held-out
-        part: a fit behind the argument that saw those rows leaks, found at the call."""
+        part: a fit behind the argument that saw those rows leaks, found at the call. A function that
+        scores an argument as given (``report(model, X_test, y_test)``) is checked as a direct
+        evaluation of what the caller passes."""
         for index, below in scored:
             rows = arguments[index] if index < len(arguments) else None
             if not isinstance(rows, Value) or rows.family is None:
+                continue
+            if not below:  # the function scores the argument as given: held-out rows passed in are checked
+                if rows.path and rows.path[-1][1] == 1:
+                    self.evaluated(node, [rows], frozenset())
                 continue
             if rows.family < 0:  # passed on from this function's own parameter: its callers are checked too
                 self.scored.append((-(rows.family + 1), rows.path + below))
