@@ -78,8 +78,9 @@ class PreprocessingLeakage(_LeakageRule):
     are scored afterwards (a metric, ``score``, ``evaluate``, cross-validation). A step inside a
     ``Pipeline`` that the split or the cross-validation wraps is fitted on the training rows only
     and is not reported. Vocabulary-only encoders (one-hot, ordinal, label, count vectoriser) learn
-    little from the test rows: low confidence. pandas statistics (``df.fillna(df.mean())``) before
-    the split: medium confidence.
+    little from the test rows: low confidence. pandas statistics (``df.fillna(df.mean())``, a group
+    mean written back row by row, ``df.groupby(k)["label"].transform("mean")``, the usual target
+    encoding) before the split: medium confidence.
     """
 
     id = "ML601"
@@ -151,6 +152,17 @@ class PreprocessingLeakage(_LeakageRule):
                 + "X = X.fillna(X.mean())\nX_train, X_test, y_train, y_test = train_test_split(X, y)\n"
                 "pred = LogisticRegression().fit(X_train, y_train).predict(X_test)\nprint(accuracy_score(y_test, pred))\n",
                 expect=[9], note="a pandas statistic of all rows fills the gaps (medium confidence)"),
+        Invalid(_SPLIT + _MODEL + _METRIC + _READ
+                + "df['zone_rate'] = df.groupby('zone')['label'].transform('mean')\nX = df[['age', 'zone_rate']]\n"
+                "X_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+                "pred = LogisticRegression().fit(X_train, y_train).predict(X_test)\nprint(accuracy_score(y_test, pred))\n",
+                expect=[9], note="target encoding by a group mean of all rows, test rows' labels included"),
+        Valid(_SPLIT + _MODEL + _METRIC + _READ
+              + "train, test = train_test_split(df)\nrates = train.groupby('zone')['label'].mean()\n"
+              "train['zone_rate'] = train['zone'].map(rates)\ntest['zone_rate'] = test['zone'].map(rates)\n"
+              "model = LogisticRegression().fit(train[['age', 'zone_rate']], train['label'])\n"
+              "print(accuracy_score(test['label'], model.predict(test[['age', 'zone_rate']])))\n",
+              note="the group means learnt from the training rows and mapped onto both sides"),
         Valid(_SPLIT + _SCALER + _MODEL + _READ
               + "X = StandardScaler().fit_transform(X)\nX_train, X_test, y_train, y_test = train_test_split(X, y)\n",
               note="nothing is scored on the held-out rows: nothing to say"),
@@ -269,7 +281,10 @@ class EarlyStoppingOnTestSet(_LeakageRule):
     ``validation_data=(X_test, y_test)`` with an ``EarlyStopping`` or ``ModelCheckpoint`` callback,
     stops training where the *test* score is best; a loop that sweeps a hyperparameter
     (``for k in range(1, 30): KNeighborsClassifier(n_neighbors=k)``), scores each model on the test
-    set and picks the best afterwards (``max``, ``argmax``, ``best_...``) tunes on it. Either way
+    set and picks the best afterwards (``max``, ``argmax``, ``best_...``) tunes on it, and so does a
+    loop over a literal collection of models (``{"lr": LogisticRegression(), "rf": ...}``) that
+    scores each on the test set and keeps the best (a name with ``best`` set in the loop, or a pick
+    after it that names where the scores were stored). Either way
     that score is no longer an estimate for new data. A held-out set named for validation
     (``X_val``, ``valid``), or split off the training side, is what tuning is for and is not reported.
     """
@@ -302,9 +317,27 @@ class EarlyStoppingOnTestSet(_LeakageRule):
               "    knn = KNeighborsClassifier(n_neighbors=k).fit(X_train, y_train)\n"
               "    scores.append(accuracy_score(y_val, knn.predict(X_val)))\nbest_k = scores.index(max(scores)) + 1\n",
               note="chosen on a validation set"),
+        Invalid(_SPLIT + _METRIC + _MODEL + "from sklearn.ensemble import RandomForestClassifier\n" + _READ
+                + "X_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+                "models = {'lr': LogisticRegression(), 'rf': RandomForestClassifier()}\nscores = {}\n"
+                "for name, model in models.items():\n    model.fit(X_train, y_train)\n"
+                "    scores[name] = accuracy_score(y_test, model.predict(X_test))\n"
+                "best = max(scores, key=scores.get)\n",
+                expect=[15], note="two models compared on the test set, the best kept"),
+        Valid(_SPLIT + _METRIC + _MODEL + "from sklearn.ensemble import RandomForestClassifier\n" + _READ
+              + "X_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+              "models = {'lr': LogisticRegression(), 'rf': RandomForestClassifier()}\nscores = {}\n"
+              "for name, model in models.items():\n    model.fit(X_train, y_train)\n"
+              "    scores[name] = accuracy_score(y_test, model.predict(X_test))\nprint(scores)\n",
+              note="the models' test scores reported side by side, none picked"),
     )
 
     def message(self, module, leak: Leak) -> str:
+        if leak.how == "compared-on-test":
+            return (f"`{leak.fit.text}` at {_where(module, leak.fit.line)} scores each model of a comparison on the test "
+                    f"rows split off by `{leak.split_text}` at {_where(module, leak.split_line)}, and `{leak.eval_text}` "
+                    f"at {_where(module, leak.eval_line)} keeps the best: the test set chose the model, so its score is "
+                    "no longer an estimate for new data; compare on a validation set or with cross-validation")
         if leak.how == "tuned-on-test":
             return (f"`{leak.fit.text}` at {_where(module, leak.fit.line)} scores a hyperparameter sweep on the test rows "
                     f"split off by `{leak.split_text}` at {_where(module, leak.split_line)}, and `{leak.eval_text}` at "

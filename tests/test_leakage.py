@@ -254,6 +254,56 @@ def test_a_sweep_scored_on_the_test_set_is_tuning_only_when_the_best_is_picked()
     assert leaks(code.format(after="print(scores)\n")) == []  # reported, not chosen from in the code
 
 
+COMPARISON = (HEAD + "from sklearn.ensemble import RandomForestClassifier\n"
+              "X_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+              "X_fit, X_val, y_fit, y_val = train_test_split(X_train, y_train)\n"
+              "candidates = {models}\n"
+              "results = {{}}\n"
+              "for label, clf in {walk}:\n"
+              "    clf.fit(X_fit, y_fit)\n"
+              "    results[label] = {{'val': clf.score(X_val, y_val), 'test': accuracy_score(y_test, clf.predict(X_test))}}\n"
+              "{pick}\n")
+MODELS = "{'lr': LogisticRegression(), 'forest': RandomForestClassifier()}"
+
+
+@pytest.mark.parametrize("models, walk, pick, reported", [
+    (MODELS, "candidates.items()", "winner = max(results, key=lambda k: results[k]['test'])", True),
+    ("[('lr', LogisticRegression()), ('forest', RandomForestClassifier())]", "candidates",
+     "best_name = max(results, key=lambda k: results[k]['test'])", True),
+    # the best picked on the validation scores: what validation is for
+    (MODELS, "candidates.items()", "winner = max(results, key=lambda k: results[k]['val'])", False),
+    # the test scores printed side by side, nothing kept
+    (MODELS, "candidates.items()", "print(results)", False),
+    # a pick after the loop that is about something else
+    (MODELS, "candidates.items()", "best_depth = max([3, 5, 8])", False),
+    # not a literal collection of models: what the loop walks is not known
+    ("load_candidates()", "candidates.items()", "winner = max(results, key=lambda k: results[k]['test'])", False),
+    # one model is not a comparison
+    ("{'lr': LogisticRegression()}", "candidates.items()", "winner = max(results, key=lambda k: results[k]['test'])", False),
+])
+def test_models_compared_on_the_test_set_are_tuning_only_when_the_best_is_kept(models, walk, pick, reported):
+    found = leaks(COMPARISON.format(models=models, walk=walk, pick=pick))
+    assert [(leak.kind, leak.how) for leak in found] == ([("multi-test", "compared-on-test")] if reported else [])
+
+
+def test_the_best_model_kept_inside_the_comparison_loop():
+    code = (HEAD + "X_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+            "from sklearn.svm import SVC\nbest_acc = 0\n"
+            "for clf in [LogisticRegression(), SVC()]:\n    clf.fit(X_train, y_train)\n"
+            "    acc = clf.score(X_test, y_test)\n    if acc > best_acc:\n        best_acc, best_clf = acc, clf\n")
+    found = leaks(code)
+    assert [(leak.how, leak.eval_line) for leak in found] == [("compared-on-test", 16)]
+
+
+@pytest.mark.parametrize("how, reported", [("'mean'", True), ("np.median", True), ("lambda s: s.mean()", False),
+                                            ("'count'", False)])
+def test_a_group_statistic_written_back_before_the_split_is_a_statistic_of_all_rows(how, reported):
+    code = ("import numpy as np\n" + HEAD + f"X['zone_rate'] = df.groupby('zone')['label'].transform({how})\n"
+            "X_train, X_test, y_train, y_test = train_test_split(X, y)\n" + SCORE)
+    found = leaks(code)
+    assert [(leak.kind, leak.fit.line, leak.confidence) for leak in found] == ([("preprocessing", 10, "medium")] if reported else [])
+
+
 def test_every_learner_says_what_it_learns_with_a_valid_and_an_invalid_fit():
     for name, learner in LEARNERS.items():
         assert learner.learns in ("statistics", "vocabulary", "rows", "labels"), name

@@ -110,6 +110,8 @@ class CallFlow(LeakChecks):
         name = func.attr
         if name in api.FIT_METHODS:
             return self.fitted(node, receiver, func, arguments, keywords)
+        if name in api.GROUP_TRANSFORM_METHODS and receiver.family is not None and _group_statistic(node):
+            return self.statistic(node, receiver)
         if name in api.APPLY_METHODS:
             return self.applied(receiver, _rows_argument(arguments, keywords))
         if name in api.SCORE_METHODS:
@@ -121,6 +123,12 @@ class CallFlow(LeakChecks):
             return self.copied_rows(node, receiver)
         if name in api.STATISTIC_METHODS:
             return self.statistic(node, receiver)
+        return self.frame_method(node, receiver, func, arguments, keywords)
+
+    def frame_method(self, node: ast.Call, receiver: Value, func: ast.Attribute, arguments: list, keywords: dict) -> Any:
+        """Any other method of a frame (``drop``, ``sort_values``, ``shift``): the same rows, carrying
+        what its arguments learnt; the columns and time order as the method leaves them."""
+        name = func.attr
         taints = frozenset().union(*(v.taints for v in [*arguments, *keywords.values()]
                                      if isinstance(v, Value) and v.family is not None))
         result = after_method(name, node, replace(receiver, taints=receiver.taints | taints,
@@ -186,6 +194,18 @@ class CallFlow(LeakChecks):
         if not isinstance(rows, Value) or rows.family is None or receiver.fits is None:
             return None
         return replace(rows, taints=rows.taints | self.closure(receiver), subset=False)
+
+
+def _group_statistic(node: ast.Call) -> bool:
+    """``df.groupby("city")["price"].transform("mean")`` (or ``np.mean``): a statistic per group.
+    A function the analysis cannot read (a lambda) says nothing."""
+    func = node.func
+    grouped = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in api.GROUP_METHODS
+                  for n in ast.walk(func.value)) if isinstance(func, ast.Attribute) else False
+    how = node.args[0] if node.args else None
+    named = how.value if isinstance(how, ast.Constant) else how.attr if isinstance(how, ast.Attribute) else \
+        how.id if isinstance(how, ast.Name) else None
+    return grouped and named in api.STATISTIC_METHODS
 
 
 def _keyword_is(node: ast.Call, keyword: str, wanted: Any) -> bool:

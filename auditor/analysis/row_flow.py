@@ -27,7 +27,14 @@ from typing import Any, Iterable
 from auditor.analysis.pymodule import ParsedModule
 from auditor.analysis.row_calls import CallFlow
 from auditor.analysis.row_columns import selected
-from auditor.analysis.row_tuning import picks_best, sweeps_hyperparameter
+from auditor.analysis.row_tuning import (
+    compared_models,
+    model_collection,
+    pick_is_on_test,
+    picks_best,
+    picks_best_model,
+    sweeps_hyperparameter,
+)
 from auditor.analysis.row_values import FlowState, Leak, Parts, Value, base_name
 from auditor.ml import leakage as api
 
@@ -124,6 +131,7 @@ class Scope(CallFlow):
         self.returns: list[Any] = []
         self.scored: list[tuple[int, tuple]] = []  # (parameter, path below it) of held-out rows scored here
         self.sweeps: list[list] = []  # per hyperparameter loop being walked: (evaluation, held-out rows) in it
+        self.model_sets: set[str] = set()  # names bound to a literal collection of models
 
     # -- statements -----------------------------------------------------------------------------
     def run(self, body: list[ast.stmt]) -> None:
@@ -145,6 +153,11 @@ class Scope(CallFlow):
             self.stoppers.update(t.id for t in node.targets if isinstance(t, ast.Name))
         if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
             self.constants.update((t.id, node.value.value) for t in node.targets if isinstance(t, ast.Name))
+        names = {t.id for t in node.targets if isinstance(t, ast.Name)}
+        if model_collection(node.value, self.state.module.qualified_name):
+            self.model_sets |= names
+        else:
+            self.model_sets -= names
         value = self.expr(node.value)
         for target in node.targets:
             self.bind(target, value, node.lineno)
@@ -165,27 +178,35 @@ class Scope(CallFlow):
             del self.values[name]
         if isinstance(node, (ast.For, ast.AsyncFor)):
             self.expr(node.iter)
-        sweep = isinstance(node, ast.For) and sweeps_hyperparameter(node)
+        models = compared_models(node, self.model_sets, self.state.module.qualified_name) \
+            if isinstance(node, ast.For) else set()
+        for name in models:  # each model of the collection, fitted and scored in turn
+            self.values[name] = Value()
+        sweep = bool(models) or (isinstance(node, ast.For) and sweeps_hyperparameter(node))
         if sweep:
             self.sweeps.append([])
         self.run(node.body)
         if sweep:
-            self.tuned_on_test(node, self.sweeps.pop())
+            self.tuned_on_test(node, self.sweeps.pop(), compared=bool(models))
         self.run(node.orelse)
         if isinstance(node, (ast.For, ast.AsyncFor)):
             for name in _assigned_names([node.target]):
                 self.values.pop(name, None)
 
-    def tuned_on_test(self, loop: ast.For, scored: list) -> None:
-        """A sweep scored on the test set and the best picked afterwards: the test set chose the model."""
-        pick = picks_best(self.state.module.lines, loop.end_lineno or loop.lineno) if scored else None
-        if pick is None:
+    def tuned_on_test(self, loop: ast.For, scored: list, compared: bool) -> None:
+        """A sweep, or a comparison of models, scored on the test set and the best picked: the test set
+        chose the model."""
+        if not scored:
+            return
+        lines = self.state.module.lines
+        pick = picks_best_model(loop, lines) if compared else picks_best(lines, loop.end_lineno or loop.lineno)
+        if pick is None or not pick_is_on_test(loop, lines[pick - 1]):
             return
         call, held = scored[0]
         fit = self.new_fit("model", call, held)
         split_text = self.state.splits.get(held.path[-1][0], ("", False))[0]
-        self.state.leaks[fit.id] = Leak("multi-test", fit, held.path[-1][0], split_text, pick,
-                                        self.state.text_of_line(pick), "tuned-on-test", "medium")
+        self.state.leaks[fit.id] = Leak("multi-test", fit, held.path[-1][0], split_text, pick, self.state.text_of_line(pick),
+                                        "compared-on-test" if compared else "tuned-on-test", "medium")
 
     def branch(self, node: ast.If) -> None:
         """Both branches are read; a name either changes is not followed after the ``if``."""

@@ -1,13 +1,15 @@
-"""Row flow, hyperparameters chosen on the test set: a loop that sweeps a hyperparameter (``for k
-in range(1, 30): KNeighborsClassifier(n_neighbors=k)``), scores each model on the held-out rows
-of a split named for testing (not validation), and picks the best after the loop (``max``,
-``argmax``, ``idxmax``, a name with ``best``). Each condition is read from the code as written;
-without all three nothing is said."""
+"""Row flow, hyperparameters or models chosen on the test set: a loop that sweeps a hyperparameter
+(``for k in range(1, 30): KNeighborsClassifier(n_neighbors=k)``) or walks a literal collection of
+models (``for name, model in {"lr": LogisticRegression(), "rf": RandomForestClassifier()}.items()``),
+scores each model on the held-out rows of a split named for testing (not validation), and picks the
+best (``max``, ``argmax``, ``idxmax``, a name with ``best``). Each condition is read from the code
+as written; without all three nothing is said."""
 
 from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 
 from auditor.ml import leakage as api
 
@@ -51,3 +53,69 @@ def picks_best(lines: list[str], after: int) -> int | None:
         if _PICK.search(text):
             return number
     return None
+
+
+def model_collection(node: ast.expr | None, qualified: Callable[[ast.AST], str | None]) -> bool:
+    """A literal list, tuple or dict of two or more model constructors, bare or paired with a name
+    (``[("lr", LogisticRegression()), ("rf", RandomForestClassifier())]``)."""
+    if isinstance(node, ast.Dict):
+        items = node.values
+    elif isinstance(node, (ast.List, ast.Tuple)):
+        items = [e.elts[-1] if isinstance(e, ast.Tuple) and e.elts else e for e in node.elts]
+    else:
+        return False
+    return len(items) >= 2 and all(isinstance(item, ast.Call) and (qualified(item.func) or "").startswith(api.MODEL_PREFIXES)
+                                   for item in items)
+
+
+def compared_models(node: ast.For, collections: set[str], qualified: Callable[[ast.AST], str | None]) -> set[str]:
+    """The loop variables that hold each model when the loop walks a collection of models
+    (``models.items()``, ``enumerate(models)``, ``zip(names, models)``) and fits them; else nothing."""
+    walked = node.iter
+    if isinstance(walked, ast.Call) and isinstance(walked.func, ast.Attribute) and walked.func.attr in ("items", "values"):
+        walked = walked.func.value
+    elif isinstance(walked, ast.Call) and isinstance(walked.func, ast.Name) and walked.func.id in ("enumerate", "zip"):
+        walked = next((a for a in walked.args if _is_collection(a, collections, qualified)), None)
+    if not _is_collection(walked, collections, qualified):
+        return set()
+    targets = {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+    fitted = {call.func.value.id for statement in node.body for call in ast.walk(statement)
+              if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "fit"
+              and isinstance(call.func.value, ast.Name)}
+    return targets & fitted
+
+
+def _is_collection(node: ast.expr | None, collections: set[str], qualified: Callable[[ast.AST], str | None]) -> bool:
+    return (isinstance(node, ast.Name) and node.id in collections) or model_collection(node, qualified)
+
+
+def picks_best_model(loop: ast.For, lines: list[str]) -> int | None:
+    """Where the best of the compared models is kept: ``best_model = model`` in the loop, or a pick
+    after it (``max(scores, key=scores.get)``) that names what the loop stored its scores in."""
+    stored = set()
+    for statement in loop.body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                if "best" in node.id.lower():
+                    return node.lineno
+                stored.add(node.id)
+            elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name):
+                stored.add(node.value.id)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append" \
+                    and isinstance(node.func.value, ast.Name):
+                stored.add(node.func.value.id)
+    after = loop.end_lineno or loop.lineno
+    for number in range(after + 1, min(after + PICK_WINDOW, len(lines)) + 1):
+        text = lines[number - 1].split("#", 1)[0]
+        if _PICK.search(text) and any(re.search(rf"\b{re.escape(name)}\b", text) for name in stored):
+            return number
+    return None
+
+
+def pick_is_on_test(loop: ast.For, pick_text: str) -> bool:
+    """When the loop scores a validation set too, the best may be picked on it: only a pick that
+    names the test side (``results[x]["holdout_f1"]``) and not the validation side counts."""
+    if not any(isinstance(n, ast.Name) and api.is_validation_name(n.id) for n in ast.walk(loop)):
+        return True
+    words = re.findall(r"[A-Za-z_]\w*", pick_text)
+    return any(api.side_of_name(w) == 1 for w in words) and not any(api.is_validation_name(w) for w in words)

@@ -118,6 +118,12 @@ CROSS_VALIDATION = frozenset({f"sklearn.model_selection.{name}" for name in (
 SEARCHES = frozenset({f"sklearn.model_selection.{name}" for name in (
     "GridSearchCV", "RandomizedSearchCV", "HalvingGridSearchCV", "HalvingRandomSearchCV")})
 
+# Modules whose classes are models: a literal list or dict of two or more of them, walked by a loop
+# that fits and scores each, is a comparison of models (the test set picks one when the best is kept).
+MODEL_PREFIXES = tuple(f"sklearn.{name}." for name in (
+    "linear_model", "ensemble", "tree", "svm", "neighbors", "naive_bayes", "neural_network", "discriminant_analysis",
+    "gaussian_process", "dummy")) + ("xgboost.", "lightgbm.", "catboost.")
+
 # Metrics: a call to any of these on held-out rows is an evaluation.
 METRIC_PREFIXES = ("sklearn.metrics.",)
 
@@ -129,6 +135,10 @@ EARLY_STOPPING_CALLBACKS = ("EarlyStopping", "early_stopping", "ModelCheckpoint"
 
 # pandas and numpy methods that compute a statistic over the rows of a frame or column.
 STATISTIC_METHODS = frozenset({"mean", "median", "std", "var", "mode", "quantile", "min", "max"})
+# ``df.groupby(key)[col].transform("mean")``: a statistic of each group over all the rows given,
+# written back row by row (target encoding when ``col`` is the label).
+GROUP_METHODS = frozenset({"groupby"})
+GROUP_TRANSFORM_METHODS = frozenset({"transform"})
 # Methods whose result is a subset of the rows (a split when named for a side).
 ROW_SUBSET_METHODS = frozenset({"sample", "head", "tail", "drop", "iloc", "loc", "query"})
 # Functions that keep their first argument's rows in order (wrapping, element-wise maths).
