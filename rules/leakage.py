@@ -49,8 +49,13 @@ class _LeakageRule(ModuleRule):
     def check(self, module):
         for leak in analyse(module):
             if leak.kind == self.leak_kind:
-                yield module.finding(self, leak.fit.line, self.message(module, leak), confidence=leak.confidence,
+                yield module.finding(self, self.line(leak), self.message(module, leak), confidence=leak.confidence,
                                      evidence=self.evidence(module, leak))
+
+    @staticmethod
+    def line(leak: Leak) -> int:
+        """Where the finding points: the fit where the leak enters."""
+        return leak.fit.line
 
     def message(self, module, leak: Leak) -> str:
         raise NotImplementedError
@@ -431,3 +436,63 @@ class ShuffledTimeSeriesSplit(_LeakageRule):
         return {"split": f"{_where(module, leak.fit.line)} {leak.fit.text}",
                 "time_order": f"{_where(module, leak.split_line)} {leak.split_text}",
                 "lag_feature": f"{_where(module, leak.eval_line)} {leak.eval_text}"}
+
+
+class GroupLeakage(_LeakageRule):
+    """A split by rows of a frame that holds several rows per user, customer or patient.
+
+    The frame is computed within the groups of a column named for an entity
+    (``df.groupby("user_id")["amount"].transform("mean")``, ``df.groupby("customer_id").cumcount()``),
+    so it has several rows per entity; ``train_test_split`` then puts some of each entity's rows on
+    both sides and the model is scored on entities it trained on. Low confidence, hidden by
+    default: a model that only ever serves known users may be meant to be tested that way. A
+    groupby followed by an aggregation (one row per entity) says nothing.
+    """
+
+    id = "ML606"
+    name = "group-leakage"
+    leak_kind = "group"
+    confidence = "low"
+    rationale = ("Rows of one user on both sides of the split let the model recognise the user instead of learning "
+                 "the pattern: the offline score measures memory of known users, and falls for the new users "
+                 "production brings.")
+    remediation = ("Split by entity: `GroupShuffleSplit(...).split(X, y, groups=df['user_id'])` for a test set, "
+                   "`GroupKFold` for cross-validation, so each user's rows are all on one side.")
+    examples = (
+        Invalid(_SPLIT + _MODEL + "import pandas as pd\n\nevents = pd.read_csv('events.csv')\n"
+                "events['visit_number'] = events.groupby('user_id').cumcount()\n"
+                "X = events.drop(columns=['churned'])\ny = events['churned']\n"
+                "X_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+                "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))\n",
+                expect=[9], note="several visits per user, split visit by visit"),
+        Valid(_SPLIT + _MODEL + "import pandas as pd\n\nevents = pd.read_csv('events.csv')\n"
+              "users = events.groupby('user_id').agg(visits=('page', 'count'), churned=('churned', 'max'))\n"
+              "X = users.drop(columns=['churned'])\ny = users['churned']\n"
+              "X_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+              "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))\n",
+              note="aggregated to one row per user before the split"),
+        Valid(_MODEL + "import pandas as pd\nfrom sklearn.model_selection import GroupShuffleSplit\n\n"
+              "events = pd.read_csv('events.csv')\nevents['visit_number'] = events.groupby('user_id').cumcount()\n"
+              "X = events.drop(columns=['churned'])\ny = events['churned']\n"
+              "train_idx, test_idx = next(GroupShuffleSplit(test_size=0.2).split(X, y, groups=events['user_id']))\n"
+              "model = LogisticRegression().fit(X.iloc[train_idx], y.iloc[train_idx])\n"
+              "print(model.score(X.iloc[test_idx], y.iloc[test_idx]))\n",
+              note="split by user"),
+    )
+
+    @staticmethod
+    def line(leak: Leak) -> int:
+        return leak.split_line or leak.fit.line  # the split is what changes
+
+    def message(self, module, leak: Leak) -> str:
+        column = leak.how.split(":", 1)[1]
+        return (f"`{leak.split_text}` at {_where(module, leak.split_line)} splits row by row a frame that holds several "
+                f"rows per '{column}' (`{leak.fit.text}` at {_where(module, leak.fit.line)} computes within each), so "
+                f"`{leak.eval_text}` at {_where(module, leak.eval_line)} scores rows of {column}s the model trained "
+                "on; if it must work for new ones, split by group (GroupShuffleSplit, GroupKFold)")
+
+    @staticmethod
+    def evidence(module, leak: Leak) -> dict:
+        return {"split": f"{_where(module, leak.split_line)} {leak.split_text}",
+                "grouped": f"{_where(module, leak.fit.line)} {leak.fit.text}",
+                "evaluation": f"{_where(module, leak.eval_line)} {leak.eval_text}", "entity": leak.how.split(":", 1)[1]}

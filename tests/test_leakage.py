@@ -304,6 +304,28 @@ def test_a_group_statistic_written_back_before_the_split_is_a_statistic_of_all_r
     assert [(leak.kind, leak.fit.line, leak.confidence) for leak in found] == ([("preprocessing", 10, "medium")] if reported else [])
 
 
+@pytest.mark.parametrize("column, entity", [("user_id", True), ("CustomerID", True), ("patient", True),
+                                            ("device_id", True), ("store_id", False), ("userland", False),
+                                            ("subject_line", False)])
+def test_entity_columns_are_people_and_devices_not_stores_or_words_that_start_alike(column, entity):
+    from auditor.ml.leakage import ENTITY_COLUMN
+    assert bool(ENTITY_COLUMN.search(column)) is entity
+
+
+@pytest.mark.parametrize("grouped, reported", [
+    ("X['n'] = df.groupby('user_id').cumcount()", True),
+    ("X['spend'] = df.groupby('user_id')['amount'].transform('sum')", True),
+    ("X['prev'] = df.groupby(by='user_id')['amount'].shift(1)", True),
+    ("per_user = df.groupby('user_id')['amount'].sum()", False),  # one row per user, not written back
+    ("X['n'] = df.groupby('store_id').cumcount()", False),  # not an entity whose rows must stay together
+])
+def test_a_split_of_rows_computed_per_user_is_group_leakage(grouped, reported):
+    found = [leak for leak in leaks(HEAD + grouped + "\nX_train, X_test, y_train, y_test = train_test_split(X, y)\n" + SCORE)
+             if leak.kind == "group"]
+    assert [(leak.split_line, leak.how, leak.confidence) for leak in found] == (
+        [(10, "group:user_id", "low")] if reported else [])
+
+
 def test_every_learner_says_what_it_learns_with_a_valid_and_an_invalid_fit():
     for name, learner in LEARNERS.items():
         assert learner.learns in ("statistics", "vocabulary", "rows", "labels"), name

@@ -108,6 +108,7 @@ class CallFlow(LeakChecks):
         arguments = [self.expr(a.value if isinstance(a, ast.Starred) else a) for a in node.args]
         keywords = {k.arg: self.expr(k.value) for k in node.keywords}
         name = func.attr
+        self.grouped_by_entity(func, receiver)
         if name in api.FIT_METHODS:
             return self.fitted(node, receiver, func, arguments, keywords)
         if name in api.GROUP_TRANSFORM_METHODS and receiver.family is not None and _group_statistic(node):
@@ -140,6 +141,22 @@ class CallFlow(LeakChecks):
             if base in self.values and self.values[base].family == receiver.family:
                 self.values[base] = replace(self.values[base], taints=self.values[base].taints | taints)
         return result
+
+    def grouped_by_entity(self, func: ast.Attribute, receiver: Value) -> None:
+        """``df.groupby("user_id")["amount"].transform("mean")``, ``df.groupby("user_id").cumcount()``:
+        computed within each user's rows, so the frame holds several rows per user (checked for group
+        leakage where held-out rows are scored). A groupby followed by an aggregation is one row per
+        group and says nothing."""
+        if func.attr not in api.GROUP_ROW_METHODS or receiver.family is None or receiver.family in self.state.entities:
+            return
+        grouped = func.value.value if isinstance(func.value, ast.Subscript) else func.value
+        if not (isinstance(grouped, ast.Call) and isinstance(grouped.func, ast.Attribute)
+                and grouped.func.attr in api.GROUP_METHODS):
+            return
+        by = grouped.args[0] if grouped.args else next((k.value for k in grouped.keywords if k.arg == "by"), None)
+        entity = next((n for n in sorted(literal_names(by, self.constants) or ()) if api.ENTITY_COLUMN.search(n)), None)
+        if entity is not None:
+            self.state.entities[receiver.family] = (entity, grouped.lineno)
 
     def changed_in_place(self, node: ast.Call, func: ast.Attribute, receiver: Value, result: Value) -> None:
         """``df.pop("y")`` and ``df.drop(columns=["id"], inplace=True)`` change ``df`` itself."""

@@ -43,6 +43,7 @@ class LeakChecks:
         self._parameters_scored(rows, held_out)
         if not held_out:
             return
+        self.split_across_entities(node, held_out)
         if self.sweeps and scores_test_set(node):  # a test set, not split off a training side, in a sweep
             self.sweeps[-1].extend((node, v) for v in held_out if len(v.path) == 1)
         taints = set(extra)
@@ -55,6 +56,22 @@ class LeakChecks:
                 if seen is not None:
                     self.leak(fit, value.path, node, _how(fit, seen, value.path))
                     break
+
+    def split_across_entities(self, node: ast.Call, held_out: list) -> None:
+        """Held-out rows of a frame with several rows per entity, split row by row by a known split:
+        the same users are on both sides (low confidence: a model for known users may want that)."""
+        for value in held_out:
+            entity = self.state.entities.get(value.family)
+            split_line = value.path[-1][0]
+            split_text, known_split = self.state.splits.get(split_line, ("", False))
+            if entity is None or not known_split or any(leak.kind == "group" and leak.split_line == split_line
+                                                        for leak in self.state.leaks.values()):
+                continue
+            column, grouped_at = entity
+            fit = Fit(next(self.state.counter), "group", grouped_at, self.state.text_of_line(grouped_at), value.family,
+                      (value.path,), strong=False)
+            self.state.leaks[fit.id] = Leak("group", fit, split_line, split_text, node.lineno, self.state.text(node),
+                                            f"group:{column}", "low")
 
     def _parameters_scored(self, rows: list, held_out: list) -> None:
         """Within a function, which of its parameters are scored, for its callers to check: one scored

@@ -80,6 +80,7 @@ class FlowState:
     leaks: dict[int, Leak] = field(default_factory=dict)  # one per fit
     constants: dict[str, str] = field(default_factory=dict)  # module-level names bound to a string
     scored: dict[str, list] = field(default_factory=dict)  # function -> (parameter, path) of held-out rows it scores
+    entities: dict[int, tuple[str, int]] = field(default_factory=dict)  # rows family -> (entity column, groupby line)
     counter: Any = field(default_factory=lambda: itertools.count(1))
 
     def text(self, node: ast.AST) -> str:

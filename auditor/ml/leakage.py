@@ -173,6 +173,15 @@ ORDERING_METHODS = frozenset({"sort_values", "set_index", "sort_index"})
 LAG_METHODS = frozenset({"shift", "rolling", "diff", "pct_change", "ewm", "expanding"})
 WINDOW_METHODS = frozenset({"rolling", "ewm", "expanding"})  # their mean() and std() are per row
 
+# Group leakage: a column that names an entity (a user, a customer, a patient, a device). A frame
+# computed row by row within the groups of such a column (a transform, a cumulative count, a lag per
+# group) holds several rows per entity; a split by rows then puts one entity's rows on both sides,
+# where GroupShuffleSplit or GroupKFold keeps them together.
+ENTITY_COLUMN = re.compile(r"(^|_)(user|customer|client|patient|subject|account|member|device|player|driver|"
+                           r"household|person|visitor)s?_?(id)?$", re.I)
+GROUP_ROW_METHODS = frozenset({"transform", "shift", "diff", "cumsum", "cumcount", "cummax", "cummin", "cumprod", "rank",
+                               "pct_change", "rolling", "expanding", "ewm", "ffill", "bfill", "fillna"})
+
 # Names that say which side of a split a variable holds (x_train, X_test, df_val, valid_y, holdout).
 _HELD_OUT_WORD = re.compile(r"(^|_|^[xy])(test|tests|val|va|valid|validation|dev|holdout|eval)([xy]$|_|\d|$)", re.I)
 _VALIDATION_WORD = re.compile(r"(^|_|^[xy])(val|va|valid|validation|dev|eval)([xy]$|_|\d|$)", re.I)
