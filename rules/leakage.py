@@ -356,7 +356,9 @@ class EarlyStoppingOnTestSet(_LeakageRule):
 class TargetLeakage(_LeakageRule):
     """The target is among the features: ``y = df["label"]`` and a model fitted on a frame that still holds ``label``.
 
-    The frame's columns are followed from the read through drops of literal names (``drop``,
+    A column computed row by row from the target (``df["pct"] = df["label"] * 100``) and left among
+    the features is the same answer in another form. The frame's columns are followed from the read
+    through drops of literal names (``drop``,
     ``pop``, ``inplace=True``); any other selection (a column list, ``iloc``, a rename, ``del``)
     makes them unknown and nothing is said. Medium confidence: the analysis sees the code, not the
     file's columns.
@@ -381,9 +383,25 @@ class TargetLeakage(_LeakageRule):
               "model = LogisticRegression().fit(df, y)\n", note="pop takes the column out"),
         Valid(_MODEL + "import pandas as pd\n\ndf = pd.read_csv('data.csv')\ny = df['label']\nX = df.iloc[:, :-1]\n"
               "model = LogisticRegression().fit(X, y)\n", note="columns chosen by position: not known, nothing said"),
+        Invalid(_MODEL + "import pandas as pd\n\ndf = pd.read_csv('loans.csv')\n"
+                "df['paid_share'] = df['amount_repaid'] / df['amount']\ndf['defaulted'] = df['paid_share'] < 0.5\n"
+                "df['paid_ratio_pct'] = df['defaulted'] * 100\n"
+                "y = df['defaulted']\nX = df.drop(columns=['defaulted', 'amount_repaid', 'paid_share'])\n"
+                "model = LogisticRegression().fit(X, y)\n",
+                expect=[10], note="a feature computed from the label after it was made"),
+        Valid(_MODEL + "import pandas as pd\n\ndf = pd.read_csv('loans.csv')\n"
+              "df['paid_share'] = df['amount_repaid'] / df['amount']\ndf['defaulted'] = df['paid_share'] < 0.5\n"
+              "df['income_share'] = df['amount'] / df['income']\n"
+              "y = df['defaulted']\nX = df.drop(columns=['defaulted', 'amount_repaid', 'paid_share'])\n"
+              "model = LogisticRegression().fit(X, y)\n", note="the columns the label was made from are dropped with it"),
     )
 
     def message(self, module, leak: Leak) -> str:
+        if leak.how.startswith("derived:"):
+            _, column, target, line = leak.how.split(":", 3)
+            return (f"`{leak.eval_text}` at {_where(module, leak.eval_line)} fits on features that hold '{column}', made "
+                    f"from the target '{target}' at {_where(module, int(line))} (`{module.line_text(int(line)).strip()[:80]}`): "
+                    "a feature computed from the label is not there when the model must predict it; drop it")
         column = leak.how.split(":", 1)[1]
         return (f"`{leak.eval_text}` at {_where(module, leak.eval_line)} fits on features that still hold the column "
                 f"'{column}', the target taken at {_where(module, leak.split_line)} (`{leak.split_text}`): drop it from "
@@ -391,8 +409,12 @@ class TargetLeakage(_LeakageRule):
 
     @staticmethod
     def evidence(module, leak: Leak) -> dict:
-        return {"fit": f"{_where(module, leak.eval_line)} {leak.eval_text}",
-                "target": f"{_where(module, leak.split_line)} {leak.split_text}", "column": leak.how.split(":", 1)[1]}
+        found = {"fit": f"{_where(module, leak.eval_line)} {leak.eval_text}",
+                 "target": f"{_where(module, leak.split_line)} {leak.split_text}", "column": leak.how.split(":")[1]}
+        if leak.how.startswith("derived:"):
+            line = int(leak.how.split(":", 3)[3])
+            found["made_from_target"] = f"{_where(module, line)} {module.line_text(line).strip()[:80]}"
+        return found
 
 
 class ShuffledTimeSeriesSplit(_LeakageRule):
@@ -496,3 +518,51 @@ class GroupLeakage(_LeakageRule):
         return {"split": f"{_where(module, leak.split_line)} {leak.split_text}",
                 "grouped": f"{_where(module, leak.fit.line)} {leak.fit.text}",
                 "evaluation": f"{_where(module, leak.eval_line)} {leak.eval_text}", "entity": leak.how.split(":", 1)[1]}
+
+
+class FutureRowsFeature(_LeakageRule):
+    """A feature made from later rows: ``df["next_close"] = df["close"].shift(-1)`` left among the features.
+
+    ``shift``, ``diff`` or ``pct_change`` with a negative period give each row a later row's value,
+    and ``rolling(..., center=True)`` a window that reaches forward; that is how a target is made
+    (and the column taken as ``y``, or dropped from the features, is left alone), but as a feature it
+    is a value from the future, which serving will not have. Low confidence, hidden by default: the
+    rows may not be in time order.
+    """
+
+    id = "ML607"
+    name = "future-rows-feature"
+    leak_kind = "future"
+    confidence = "low"
+    rationale = ("A feature that holds tomorrow's value makes today's prediction easy offline and impossible in "
+                 "production, where tomorrow has not happened: the model leans on a column serving cannot fill.")
+    remediation = ("Build features from the current and earlier rows only (`shift(1)`, a trailing window); keep the "
+                   "negative shift for the target, and drop it from the features.")
+    examples = (
+        Invalid(_MODEL + "import pandas as pd\n\nprices = pd.read_csv('prices.csv').sort_values('day')\n"
+                "prices['next_volume'] = prices['volume'].shift(-1)\nprices['target'] = prices['close'].shift(-1)\n"
+                "y = prices['target']\nX = prices.drop(columns=['target', 'day'])\n"
+                "model = LogisticRegression().fit(X, y)\n",
+                expect=[9], note="the next day's volume is among the features"),
+        Valid(_MODEL + "import pandas as pd\n\nprices = pd.read_csv('prices.csv').sort_values('day')\n"
+              "prices['last_volume'] = prices['volume'].shift(1)\nprices['target'] = prices['close'].shift(-1)\n"
+              "y = prices['target']\nX = prices.drop(columns=['target', 'day'])\n"
+              "model = LogisticRegression().fit(X, y)\n",
+              note="the negative shift makes the target, which is taken out of the features"),
+        Valid(_MODEL + "import pandas as pd\n\nprices = pd.read_csv('prices.csv').sort_values('day')\n"
+              "prices['smooth'] = prices['close'].rolling(5, center=True).mean()\n"
+              "y = prices['up']\nX = prices.drop(columns=['up', 'day', 'smooth'])\n"
+              "model = LogisticRegression().fit(X, y)\n", note="the centred window is dropped before the fit"),
+    )
+
+    def message(self, module, leak: Leak) -> str:
+        column = leak.how.split(":", 1)[1]
+        return (f"`{leak.fit.text}` at {_where(module, leak.fit.line)} fits on features that hold '{column}', made at "
+                f"{_where(module, leak.split_line)} from later rows (`{leak.eval_text}`): serving will not have the "
+                "future value; build features from earlier rows only, or drop it")
+
+    @staticmethod
+    def evidence(module, leak: Leak) -> dict:
+        return {"fit": f"{_where(module, leak.fit.line)} {leak.fit.text}",
+                "column": f"{_where(module, leak.split_line)} {leak.split_text}",
+                "later_rows": f"{_where(module, leak.eval_line)} {leak.eval_text}"}

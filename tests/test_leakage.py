@@ -326,6 +326,39 @@ def test_a_split_of_rows_computed_per_user_is_group_leakage(grouped, reported):
         [(10, "group:user_id", "low")] if reported else [])
 
 
+TIMED = ("import pandas as pd\nfrom sklearn.linear_model import LinearRegression\n"
+         "df = pd.read_csv('sales.csv').sort_values('day')\n{made}\n"
+         "y = df['units']\nX = df.drop(columns=['units', 'day'])\nmodel = LinearRegression().fit(X, y)\n")
+
+
+@pytest.mark.parametrize("made, column", [
+    ("df['next'] = df['price'].shift(-1)", "next"),
+    ("df['next'] = df['price'].shift(periods=-3).fillna(0)", "next"),
+    ("df['change'] = df['price'].diff(-1)", "change"),
+    ("df['smooth'] = df['price'].rolling(7, center=True).mean()", "smooth"),
+    ("df['prev'] = df['price'].shift(1)", None),  # an earlier row: a lag, not the future
+    ("df['smooth'] = df['price'].rolling(7).mean()", None),  # a trailing window
+    ("df['next'] = df['price'].shift(-1)\ndf['next'] = load_forecast()", None),  # replaced by what is not known
+    ("df['next'] = df['price'].shift(-1)\ndf = df.drop(columns=['next'])", None),
+])
+def test_a_feature_made_from_later_rows_is_reported_unless_it_is_the_target_or_gone(made, column):
+    found = [leak for leak in leaks(TIMED.format(made=made)) if leak.kind == "future"]
+    assert [leak.how for leak in found] == ([f"future:{column}"] if column else [])
+
+
+@pytest.mark.parametrize("made, column", [
+    ("df['units_k'] = df['units'] / 1000", "units_k"),
+    ("df['per_store'] = (df['units'] / df['stores']).fillna(0)", "per_store"),
+    ("df['units'] = df['units'].clip(0)", None),  # the target itself, recomputed
+    ("df['units_k'] = df['units'] / 1000\nX_extra = 1", "units_k"),
+    ("df['mean_units'] = df['units'].mean()", None),  # one number for every row: not the row's label
+    ("df['per_store'] = df['revenue'] / df['stores']", None),
+])
+def test_a_feature_computed_from_the_target_is_target_leakage(made, column):
+    found = [leak for leak in leaks(TIMED.format(made=made)) if leak.kind == "target"]
+    assert [leak.how.split(":")[1] for leak in found] == ([column] if column else [])
+
+
 def test_every_learner_says_what_it_learns_with_a_valid_and_an_invalid_fit():
     for name, learner in LEARNERS.items():
         assert learner.learns in ("statistics", "vocabulary", "rows", "labels"), name

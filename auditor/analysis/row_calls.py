@@ -199,7 +199,8 @@ class CallFlow(LeakChecks):
         if receiver.subset:
             return None  # a statistic of some of the rows: which ones is not known
         fit = self.new_fit("statistics", node, receiver, strong=False)
-        return replace(receiver, taints=receiver.taints | {fit.id}, subset=False)
+        # one number per column (or group): not a row-by-row copy of the column it summarises
+        return replace(receiver, taints=receiver.taints | {fit.id}, subset=False, sources=frozenset())
 
     def copied_rows(self, node: ast.Call, receiver: Value) -> Value:
         """``minority.sample(n, replace=True)``: copies of rows, which a later split puts on both sides."""
@@ -244,7 +245,8 @@ def _subsets_rows(method: str, node: ast.Call) -> bool:
 def _in_time(method: str, node: ast.Call, value: Value, constants: dict[str, str]) -> Value:
     """``df.sort_values("date")`` orders rows in time; ``df["x"].shift(1)`` looks at other rows."""
     if method in api.LAG_METHODS:
-        return replace(value, lagged=value.lagged or node.lineno, window=method in api.WINDOW_METHODS)
+        ahead = node.lineno if api.reads_later_rows(method, node) else value.ahead
+        return replace(value, lagged=value.lagged or node.lineno, window=method in api.WINDOW_METHODS, ahead=ahead)
     if method in api.ORDERING_METHODS:
         by = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg in ("by", "keys")), None)
         names = literal_names(by, constants) if by is not None else None

@@ -40,7 +40,7 @@ def selected(value: Value, node: ast.Subscript, constants: dict[str, str], rows:
         return value if keeps else replace(value, dropped=None, target=None)
     names = literal_names(index, constants)
     if names is not None and len(names) == 1 and isinstance(index, (ast.Constant, ast.Name)):
-        return replace(value, dropped=None, target=(next(iter(names)), node.lineno))
+        return replace(value, dropped=None, target=(next(iter(names)), node.lineno), sources=names, made=frozenset())
     return value if rows else replace(value, dropped=None, target=None)
 
 
@@ -88,3 +88,36 @@ def target_among_features(rows: Any, labels: Any) -> str | None:
         return None
     column = labels.target[0]
     return None if column in rows.dropped else column
+
+
+def assigned_column(value: Value, column: str, line: int) -> frozenset:
+    """``df[column] = value``: what the frame records of the column (made from which columns, and
+    from later rows), replacing what it recorded of an earlier column of that name."""
+    kept = frozenset(m for m in value.made if m[0] != column)
+    return kept | {(column, value.sources - {column}, value.ahead, line)}
+
+
+def made_from_target(rows: Any, labels: Any) -> tuple[str, int] | None:
+    """A feature computed row by row from the target column (``df["ratio"] = df["label"] / df["n"]``)
+    that the features still hold: the column and the line that made it."""
+    if not (isinstance(rows, Value) and isinstance(labels, Value) and labels.target is not None):
+        return None
+    if rows.family != labels.family or rows.dropped is None or rows.target is not None:
+        return None
+    target = labels.target[0]
+    return next(((column, line) for column, sources, _, line in sorted(rows.made, key=_by_line)
+                 if target in sources and column != target and column not in rows.dropped), None)
+
+
+def made_from_later_rows(rows: Any, labels: Any) -> tuple[str, int, int] | None:
+    """A feature made from later rows (``shift(-1)``, a centred rolling window) that the features
+    still hold and that is not the target: the column, the line that made it, the step's line."""
+    if not isinstance(rows, Value) or rows.family is None or rows.dropped is None or rows.target is not None:
+        return None
+    target = labels.target[0] if isinstance(labels, Value) and labels.target is not None else None
+    return next(((column, line, ahead) for column, _, ahead, line in sorted(rows.made, key=_by_line)
+                 if ahead and column != target and column not in rows.dropped), None)
+
+
+def _by_line(made: tuple) -> tuple:
+    return made[3], made[0]

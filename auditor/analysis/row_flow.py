@@ -26,7 +26,7 @@ from typing import Any, Iterable
 
 from auditor.analysis.pymodule import ParsedModule
 from auditor.analysis.row_calls import CallFlow
-from auditor.analysis.row_columns import selected
+from auditor.analysis.row_columns import assigned_column, literal_names, selected
 from auditor.analysis.row_tuning import (
     compared_models,
     model_collection,
@@ -300,14 +300,20 @@ class Scope(CallFlow):
         current = self.values[name]
         if current.family is None:
             return
+        column = literal_names(target.slice, self.constants) if isinstance(target, ast.Subscript) else None
+        column = next(iter(column)) if column and len(column) == 1 else None
         if value is None or (isinstance(value, Value) and value.family is None):
             # a column computed by a call the tables do not know (`pd.to_numeric(df.x)`), or an object
             # stored in the frame's attribute: the rows are the same rows, and nothing learnt is added
+            if column is not None:  # what the frame recorded of an earlier column of that name is gone
+                self.values[name] = replace(current, made=frozenset(m for m in current.made if m[0] != column))
             return
         if not isinstance(value, Value) or value.family != current.family:
             self.values.pop(name, None)  # rows from elsewhere: not followed
             return
-        self.values[name] = replace(current, taints=current.taints | value.taints,
+        made = assigned_column(replace(value, made=current.made), column, target.lineno) if column is not None \
+            else current.made
+        self.values[name] = replace(current, taints=current.taints | value.taints, made=made,
                                     lagged=current.lagged or value.lagged, time_order=current.time_order or value.time_order)
 
     # -- expressions ----------------------------------------------------------------------------
@@ -348,7 +354,8 @@ class Scope(CallFlow):
         if len(families) > 1:
             return None
         return Value(family=rows[0].family, path=min((v.path for v in rows), key=len),
-                     taints=frozenset().union(*(v.taints for v in rows)))
+                     taints=frozenset().union(*(v.taints for v in rows)), sources=frozenset().union(*(v.sources for v in rows)),
+                     ahead=next((v.ahead for v in rows if v.ahead), None))
 
     def sequence(self, node: ast.Tuple | ast.List) -> Parts:
         return Parts(tuple(self.expr(e) for e in node.elts))

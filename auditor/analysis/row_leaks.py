@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from auditor.analysis.row_columns import target_among_features
+from auditor.analysis.row_columns import made_from_later_rows, made_from_target, target_among_features
 from auditor.analysis.row_tuning import scores_test_set
 from auditor.analysis.row_values import Fit, Leak, Path, Value, flatten, is_prefix, seen_path
 from auditor.ml import leakage as api
@@ -144,14 +144,30 @@ class LeakChecks:
                                         timed.lagged, self.state.text_of_line(timed.lagged), "random-split", "low")
 
     def target_leak(self, node: ast.Call, rows: Any, labels: Any) -> None:
-        """``fit(X, y)`` where ``X`` still holds the column ``y`` was taken from."""
+        """``fit(X, y)`` where ``X`` still holds the column ``y`` was taken from, or a column made
+        from it; and where ``X`` holds a column made from later rows."""
+        self.ahead_leak(node, rows, labels)
         column = target_among_features(rows, labels)
+        how = f"target:{column}"
         if column is None:
-            return
+            made = made_from_target(rows, labels)
+            if made is None:
+                return
+            how = f"derived:{made[0]}:{labels.target[0]}:{made[1]}"
         fit = self.new_fit("target", node, rows)
         line = labels.target[1]
         self.state.leaks[fit.id] = Leak("target", fit, line, self.state.text_of_line(line), node.lineno,
-                                        self.state.text(node), f"target:{column}", "medium")
+                                        self.state.text(node), how, "medium")
+
+    def ahead_leak(self, node: ast.Call, rows: Any, labels: Any) -> None:
+        """``fit(X, y)`` where ``X`` holds a feature made from later rows (``shift(-1)``)."""
+        made = made_from_later_rows(rows, labels)
+        if made is None:
+            return
+        column, line, ahead = made
+        fit = self.new_fit("future", node, rows)
+        self.state.leaks[fit.id] = Leak("future", fit, line, self.state.text_of_line(line), ahead,
+                                        self.state.text_of_line(ahead), f"future:{column}", "low")
 
     def leak(self, fit: Fit, held_path: Path, node: ast.Call, how: str) -> None:
         if fit.id in self.state.leaks or fit.kind == "labels":

@@ -46,6 +46,9 @@ class Value:
     time_order: int | None = None  # the line that sorted or indexed the rows by time
     lagged: int | None = None  # the line of a feature made from other rows (shift, rolling)
     window: bool = False  # a rolling, expanding or ewm window: its mean() is per row, not a statistic of all rows
+    sources: frozenset = frozenset()  # the columns a computed column is made from, row by row (row_columns.py)
+    ahead: int | None = None  # the line of a step that reads later rows (``shift(-1)``, a centred window)
+    made: frozenset = frozenset()  # columns assigned into a frame: (column, sources, ahead, line)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ What a fitted step learns decides how much a leak through it matters (``Learner.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 
@@ -172,6 +173,18 @@ TIME_COLUMN = re.compile(r"(date|time|day|month|year|week|timestamp|period|^dt$|
 ORDERING_METHODS = frozenset({"sort_values", "set_index", "sort_index"})
 LAG_METHODS = frozenset({"shift", "rolling", "diff", "pct_change", "ewm", "expanding"})
 WINDOW_METHODS = frozenset({"rolling", "ewm", "expanding"})  # their mean() and std() are per row
+
+
+def reads_later_rows(method: str, call: ast.Call) -> bool:
+    """``shift(-1)``, ``shift(periods=-7)``, ``diff(-1)``, ``pct_change(-1)``: each row gets a later
+    row's value; ``rolling(5, center=True)``: a window that reaches forward."""
+    if method == "rolling":
+        return any(k.arg == "center" and isinstance(k.value, ast.Constant) and k.value.value is True for k in call.keywords)
+    if method not in ("shift", "diff", "pct_change"):
+        return False
+    periods = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "periods"), None)
+    return (isinstance(periods, ast.UnaryOp) and isinstance(periods.op, ast.USub) and isinstance(periods.operand, ast.Constant)
+            and isinstance(periods.operand.value, int) and periods.operand.value > 0)
 
 # Group leakage: a column that names an entity (a user, a customer, a patient, a device). A frame
 # computed row by row within the groups of such a column (a transform, a cumulative count, a lag per
