@@ -422,7 +422,8 @@ class ShuffledTimeSeriesSplit(_LeakageRule):
 
     Rows sorted or indexed by a column named for time (``sort_values("date")``, ``set_index``,
     ``sort_index``), with a feature built by ``shift``, ``rolling``, ``diff`` or ``ewm``, then split
-    by ``train_test_split`` without ``shuffle=False``. Low confidence, hidden by default: the
+    by ``train_test_split`` without ``shuffle=False``, or cross-validated on shuffled folds
+    (``KFold(shuffle=True)``, ``ShuffleSplit``). Low confidence, hidden by default: the
     analysis cannot tell a forecast from a model of independent rows that happen to carry a date.
     """
 
@@ -443,6 +444,16 @@ class ShuffledTimeSeriesSplit(_LeakageRule):
         Valid(_SPLIT + "import pandas as pd\n\ndf = pd.read_csv('sales.csv').sort_values('date')\n"
               "df['sales_lag_7'] = df['sales'].shift(7)\ntrain, test = train_test_split(df, test_size=0.2, shuffle=False)\n",
               note="split by time: the last fifth is the test set"),
+        Invalid("from sklearn.model_selection import KFold, cross_val_score\n" + _MODEL
+                + "import pandas as pd\n\ndf = pd.read_csv('sales.csv').sort_values('date')\n"
+                "df['sales_lag_7'] = df['sales'].shift(7)\nX = df.drop(columns=['up', 'date'])\n"
+                "print(cross_val_score(LogisticRegression(), X, df['up'], cv=KFold(5, shuffle=True)))\n",
+                expect=[8], note="cross-validation on shuffled folds"),
+        Valid("from sklearn.model_selection import TimeSeriesSplit, cross_val_score\n" + _MODEL
+              + "import pandas as pd\n\ndf = pd.read_csv('sales.csv').sort_values('date')\n"
+              "df['sales_lag_7'] = df['sales'].shift(7)\nX = df.drop(columns=['up', 'date'])\n"
+              "print(cross_val_score(LogisticRegression(), X, df['up'], cv=TimeSeriesSplit(5)))\n",
+              note="folds in time order"),
         Valid(_SPLIT + "import pandas as pd\n\ndf = pd.read_csv('patients.csv').sort_values('date')\n"
               "train, test = train_test_split(df, test_size=0.2)\n", note="no feature looks at other rows"),
     )

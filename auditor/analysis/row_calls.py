@@ -35,6 +35,7 @@ class CallFlow(LeakChecks):
         if qualified in api.CROSS_VALIDATION:
             rows = arguments[1] if len(arguments) > 1 else keywords.get("X")
             self.cross_validated(node, rows)
+            self.shuffled_in_time(node, [rows], shuffled=self.shuffled_folds(node))
             return None
         if qualified and qualified.startswith(api.METRIC_PREFIXES):
             self.evaluated(node, [*arguments, *keywords.values()], frozenset())
@@ -65,6 +66,15 @@ class CallFlow(LeakChecks):
         if holds_rows([*arguments, *keywords.values()]):
             return None  # rows through a function the analysis does not know: not followed
         return Value(family=next(self.state.counter))  # a read, a load, a constructor: a new origin
+
+    def shuffled_folds(self, node: ast.Call) -> bool:
+        """``cv=KFold(5, shuffle=True)``, ``cv=ShuffleSplit(...)``: folds drawn at random (a number, or
+        a splitter without shuffle, keeps the rows' order in its folds)."""
+        cv = next((k.value for k in node.keywords if k.arg == "cv"), node.args[3] if len(node.args) > 3 else None)
+        if not isinstance(cv, ast.Call):
+            return False
+        qualified = self.state.module.qualified_name(cv.func)
+        return qualified in api.SHUFFLING_SPLITTERS or (qualified in api.SHUFFLABLE_SPLITTERS and _keyword_is(cv, "shuffle", True))
 
     def split(self, node: ast.Call, arguments: list) -> Parts:
         self.state.splits[node.lineno] = (self.state.text(node), True)

@@ -43,14 +43,14 @@ __all__ = ["Leak", "analyse", "may_leak"]
 
 def may_leak(module: ParsedModule) -> bool:
     """The cheap prefilter: a module that imports no ML or data library holds no rows to follow, and
-    one that never fits and scores (or fits with labels), nor splits rows with lag features, has no
-    leak to report."""
+    one that never fits and scores (or fits with labels), nor splits or cross-validates rows with lag
+    features, has no leak to report."""
     text = module.text
     if not any(q.split(".")[0] in api.DATA_LIBRARIES for q in module.imports.values()):
         return False
     fits = (any(word in text for word in api.FIT_WORDS)
             and any(word in text for word in api.EVALUATION_WORDS + api.TARGET_FIT_WORDS))
-    return fits or ("train_test_split" in text and any(word + "(" in text for word in api.LAG_METHODS))
+    return fits or (any(word in text for word in api.SPLIT_WORDS) and any(word + "(" in text for word in api.LAG_METHODS))
 
 
 def analyse(module: ParsedModule) -> list[Leak]:

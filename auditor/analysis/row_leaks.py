@@ -131,10 +131,13 @@ class LeakChecks:
         names = [n.id for n in ast.walk(argument) if isinstance(n, ast.Name)]
         return not names or any(api.is_validation_name(n) for n in names)
 
-    def shuffled_in_time(self, node: ast.Call, arguments: list) -> None:
-        """A shuffled split of rows ordered in time whose features look at other rows."""
+    def shuffled_in_time(self, node: ast.Call, arguments: list, shuffled: bool | None = None) -> None:
+        """A shuffled split (or cross-validation on shuffled folds, ``shuffled``) of rows ordered in
+        time whose features look at other rows."""
         shuffle = next((k.value for k in node.keywords if k.arg == "shuffle"), None)
-        if shuffle is not None and not (isinstance(shuffle, ast.Constant) and shuffle.value is True):
+        if shuffled is None:  # train_test_split shuffles unless told not to
+            shuffled = shuffle is None or (isinstance(shuffle, ast.Constant) and shuffle.value is True)
+        if not shuffled:
             return
         timed = next((v for v in arguments if isinstance(v, Value) and v.time_order and v.lagged), None)
         if timed is None:

@@ -115,6 +115,11 @@ SPLIT_FUNCTIONS = {
 CROSS_VALIDATION = frozenset({f"sklearn.model_selection.{name}" for name in (
     "cross_val_score", "cross_validate", "cross_val_predict", "learning_curve", "validation_curve",
     "permutation_test_score")})
+# Splitters whose folds are drawn at random from the rows (with ``shuffle=True`` for the K-fold kinds):
+# on rows in time order they train on the future of the rows they test.
+SHUFFLING_SPLITTERS = frozenset({f"sklearn.model_selection.{name}" for name in ("ShuffleSplit", "StratifiedShuffleSplit")})
+SHUFFLABLE_SPLITTERS = frozenset({f"sklearn.model_selection.{name}" for name in (
+    "KFold", "StratifiedKFold", "RepeatedKFold", "RepeatedStratifiedKFold")})
 # Searches whose fit cross-validates on the rows given, and the splitter classes.
 SEARCHES = frozenset({f"sklearn.model_selection.{name}" for name in (
     "GridSearchCV", "RandomizedSearchCV", "HalvingGridSearchCV", "HalvingRandomSearchCV")})
@@ -164,6 +169,8 @@ FIT_WORDS = ("fit", "resample", ".adapt(", ".mean(", ".median(", ".std(", ".var(
              ".max(")
 EVALUATION_WORDS = ("score", "evaluate", "metrics", "validation_data", "eval_set", "valid_sets", "evals", "cross_val",
                     "_curve", "SearchCV", "_error", "accuracy", "report", "confusion_matrix")
+# ... or a split or cross-validation of rows with lag features (ML605).
+SPLIT_WORDS = ("train_test_split", "cross_val", "_curve")
 # ... or a fit given labels, where the target may be among the features (ML604).
 TARGET_FIT_WORDS = (".fit(",)
 
