@@ -359,6 +359,23 @@ def test_a_feature_computed_from_the_target_is_target_leakage(made, column):
     assert [leak.how.split(":")[1] for leak in found] == ([column] if column else [])
 
 
+def test_a_split_by_a_function_of_another_module_is_followed_by_the_names_of_its_results():
+    code = ("import pandas as pd\nfrom sklearn.preprocessing import StandardScaler\n"
+            "from sklearn.linear_model import LogisticRegression\nfrom churn.data import split_data\n"
+            "df = pd.read_csv('data.csv')\nX = df.drop(columns=['label'])\ny = df['label']\n"
+            "{before}X_train, X_test, y_train, y_test = split_data(X, y)\n{after}"
+            "model = LogisticRegression().fit(X_train, y_train)\nprint(model.score(X_test, y_test))\n")
+    found = leaks(code.format(before="X = StandardScaler().fit_transform(X)\n", after=""))
+    assert [(leak.kind, leak.fit.line, leak.split_line, leak.split_text, leak.confidence) for leak in found] == [
+        ("preprocessing", 8, 9, "split_data(X, y)", "medium")]
+    # fitted on the training side after the split: nothing
+    assert leaks(code.format(before="", after="scaler = StandardScaler().fit(X_train)\n")) == []
+    # a function given rows that are already one side of a split: what it returns is not known
+    assert leaks(code.format(before="X = StandardScaler().fit_transform(X)\nX, _, y, _ = train_test_split(X, y)\n",
+                             after="").replace("import pandas as pd\n", "import pandas as pd\n"
+                                               "from sklearn.model_selection import train_test_split\n")) == []
+
+
 def test_every_learner_says_what_it_learns_with_a_valid_and_an_invalid_fit():
     for name, learner in LEARNERS.items():
         assert learner.learns in ("statistics", "vocabulary", "rows", "labels"), name

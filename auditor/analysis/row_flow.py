@@ -104,6 +104,17 @@ def _is_main_guard(node: ast.If) -> bool:
             and test.comparators[0].value == "__main__")
 
 
+def _named_for_both_sides(target: ast.expr) -> list[tuple[str, int]] | None:
+    """``X_train, X_test, y_train, y_test``: each name and its side, when every name says one and
+    both sides are named; else None."""
+    if not isinstance(target, (ast.Tuple, ast.List)) or len(target.elts) < 2:
+        return None
+    named = [(e.id, api.side_of_name(e.id)) for e in target.elts if isinstance(e, ast.Name)]
+    if len(named) != len(target.elts) or any(side is None for _, side in named) or {side for _, side in named} != {0, 1}:
+        return None
+    return named
+
+
 def _assigned_names(nodes: Iterable[ast.AST]) -> set[str]:
     """Names (re)bound anywhere in these statements, or whose object a method call may change."""
     names = set()
@@ -159,8 +170,29 @@ class Scope(CallFlow):
         else:
             self.model_sets -= names
         value = self.expr(node.value)
+        if value is None and isinstance(node.value, ast.Call) and len(node.targets) == 1:
+            value = self.named_split(node.value, node.targets[0], node.lineno)
         for target in node.targets:
             self.bind(target, value, node.lineno)
+
+    def named_split(self, call: ast.Call, target: ast.expr, line: int) -> Parts | None:
+        """``X_train, X_test, y_train, y_test = split_data(X, y)``: a function the analysis cannot
+        read (another module's, a library's the tables lack) given whole rows, whose results are
+        named for both sides, split them; each result holds the argument of its kind (``y_...``
+        from the ``y`` argument). The split is not a known call: what leaks through it is medium."""
+        named = _named_for_both_sides(target)
+        if named is None:
+            return None
+        given = [(a.id, self.values[a.id]) for a in call.args if isinstance(a, ast.Name) and a.id in self.values]
+        rows = [(name, v) for name, v in given if v.family is not None and not v.path and v.learner is None]
+        if not rows or len(rows) != len(call.args):
+            return None
+        self.state.splits.setdefault(line, (self.state.text(call), False))
+        parts = []
+        for name, side in named:
+            source = next((v for given_name, v in rows if given_name[:1].lower() == name[:1].lower()), rows[0][1])
+            parts.append(replace(source, path=source.path + ((line, side),), subset=False, union=()))
+        return Parts(tuple(parts))
 
     def ann_assign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
