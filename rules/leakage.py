@@ -577,3 +577,4 @@ class FutureRowsFeature(_LeakageRule):
         return {"fit": f"{_where(module, leak.fit.line)} {leak.fit.text}",
                 "column": f"{_where(module, leak.split_line)} {leak.split_text}",
                 "later_rows": f"{_where(module, leak.eval_line)} {leak.eval_text}"}
+

@@ -376,6 +376,41 @@ def test_a_split_by_a_function_of_another_module_is_followed_by_the_names_of_its
                                                "from sklearn.model_selection import train_test_split\n")) == []
 
 
+EVALUATION_MODULE = ("from sklearn.linear_model import LogisticRegression\nfrom sklearn.metrics import accuracy_score\n\n\n"
+                     "def score_on(X_train, y_train, X_test, y_test):\n"
+                     "    model = LogisticRegression().fit(X_train, y_train)\n"
+                     "    return accuracy_score(y_test, model.predict(X_test))\n")
+
+
+def test_leakage_through_another_module_is_found_from_a_notebook_by_keyword_and_pointed_at_its_cell(tmp_path):
+    cells = ["import pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
+             "from sklearn.preprocessing import MinMaxScaler\nfrom helpers.evaluation import score_on",
+             "df = pd.read_csv('data.csv')\nX = MinMaxScaler().fit_transform(df.drop(columns=['label']))",
+             "X_tr, X_te, y_tr, y_te = train_test_split(X, df['label'])",
+             "score_on(X_train=X_tr, y_train=y_tr, X_test=X_te, y_test=y_te)"]
+    result = scan(tmp_path, {"helpers/__init__.py": "", "helpers/evaluation.py": EVALUATION_MODULE,
+                             "analysis.ipynb": notebook(*cells)})
+    found = [(f.path, f.cell, f.line, f.confidence) for f in result.findings if f.rule == "ML608"]
+    assert found == [("analysis.ipynb", 2, 2, "medium")]
+    # the same notebook scaling the training side only: nothing
+    cells[1] = "df = pd.read_csv('data.csv')\nX = df.drop(columns=['label'])"
+    cells[3] = "scaler = MinMaxScaler().fit(X_tr)\n" + cells[3].replace("X_train=X_tr", "X_train=scaler.transform(X_tr)")
+    result = scan(tmp_path / "clean", {"helpers/__init__.py": "", "helpers/evaluation.py": EVALUATION_MODULE,
+                                       "analysis.ipynb": notebook(*cells)})
+    assert [f for f in result.findings if f.rule.startswith("ML60")] == []
+
+
+def test_a_function_of_a_library_or_one_that_scores_nothing_is_not_joined(tmp_path):
+    caller = ("import pandas as pd\nfrom sklearn.preprocessing import StandardScaler\nfrom sklearn.model_selection import "
+              "train_test_split\nfrom {module} import score_on\n\ndf = pd.read_csv('data.csv')\n"
+              "X = StandardScaler().fit_transform(df.drop(columns=['label']))\n"
+              "X_tr, X_te, y_tr, y_te = train_test_split(X, df['label'])\nscore_on(X_tr, y_tr, X_te, y_te)\n")
+    plotting = "import matplotlib.pyplot as plt\n\n\ndef score_on(a, b, c, d):\n    plt.scatter(c, d)\n"
+    result = scan(tmp_path, {"plots.py": plotting, "train.py": caller.format(module="plots"),
+                             "lib_train.py": caller.format(module="some_library.evaluation")})
+    assert [f for f in result.findings if f.rule == "ML608"] == []
+
+
 def test_every_learner_says_what_it_learns_with_a_valid_and_an_invalid_fit():
     for name, learner in LEARNERS.items():
         assert learner.learns in ("statistics", "vocabulary", "rows", "labels"), name

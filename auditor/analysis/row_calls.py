@@ -64,6 +64,7 @@ class CallFlow(LeakChecks):
             # pd.read_csv(path): a new data set with all its columns, whatever names the path
             return Value(family=next(self.state.counter), dropped=frozenset())
         if holds_rows([*arguments, *keywords.values()]):
+            self.passed_on(node, qualified, arguments, keywords)
             return None  # rows through a function the analysis does not know: not followed
         return Value(family=next(self.state.counter))  # a read, a load, a constructor: a new origin
 

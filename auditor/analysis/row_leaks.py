@@ -10,7 +10,7 @@ from typing import Any
 
 from auditor.analysis.row_columns import made_from_later_rows, made_from_target, target_among_features
 from auditor.analysis.row_tuning import scores_test_set
-from auditor.analysis.row_values import Fit, Leak, Path, Value, flatten, is_prefix, seen_path
+from auditor.analysis.row_values import Fit, Leak, Path, Value, flatten, how_seen, is_prefix, seen_path
 from auditor.ml import leakage as api
 
 
@@ -54,7 +54,7 @@ class LeakChecks:
             for value in held_out:
                 seen = seen_path(fit, value)
                 if seen is not None:
-                    self.leak(fit, value.path, node, _how(fit, seen, value.path))
+                    self.leak(fit, value.path, node, how_seen(fit, seen, value.path))
                     break
 
     def split_across_entities(self, node: ast.Call, held_out: list) -> None:
@@ -72,6 +72,23 @@ class LeakChecks:
                       (value.path,), strong=False)
             self.state.leaks[fit.id] = Leak("group", fit, split_line, split_text, node.lineno, self.state.text(node),
                                             f"group:{column}", "low")
+
+    def passed_on(self, node: ast.Call, qualified: str | None, arguments: list, keywords: dict) -> None:
+        """A function of another module given rows that a fit saw: recorded with what the project
+        phase needs to check it against what that function scores (``rows_passed_on``)."""
+        if not qualified or qualified.split(".")[0] in api.DATA_LIBRARIES or qualified.startswith(api.READ_PREFIXES) \
+                or (isinstance(node.func, ast.Name) and node.func.id in self.state.summaries):  # this module's own
+            return
+        given = {str(index): value for index, value in enumerate(arguments)} | {k: v for k, v in keywords.items() if k}
+        passed, fits = {}, {}
+        for key, value in given.items():
+            behind = sorted(self.closure(Value(fits=value.taints))) if isinstance(value, Value) and value.family else []
+            if behind:
+                passed[key] = {"family": value.family, "path": [list(step) for step in value.path], "fits": behind}
+                fits.update((fit_id, self.state.fits[fit_id]) for fit_id in behind)
+        if passed:
+            self.state.outgoing.append({"callee": qualified, "line": node.lineno, "text": self.state.text(node),
+                                        "arguments": passed, "fits": fits})
 
     def _parameters_scored(self, rows: list, held_out: list) -> None:
         """Within a function, which of its parameters are scored, for its callers to check: one scored
@@ -193,10 +210,6 @@ class LeakChecks:
 
 
 
-def _how(fit: Fit, seen: Path, held_path: Path) -> str:
-    if seen == held_path:
-        return "held-out"
-    return "before-split" if fit.line < held_path[len(seen)][0] else "after-split"
 
 
 

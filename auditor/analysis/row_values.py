@@ -84,6 +84,8 @@ class FlowState:
     constants: dict[str, str] = field(default_factory=dict)  # module-level names bound to a string
     scored: dict[str, list] = field(default_factory=dict)  # function -> (parameter, path) of held-out rows it scores
     entities: dict[int, tuple[str, int]] = field(default_factory=dict)  # rows family -> (entity column, groupby line)
+    outgoing: list[dict] = field(default_factory=list)  # calls of other modules' functions with rows a fit saw
+    parameters: dict[str, list[str]] = field(default_factory=dict)  # function that scores -> its parameter names
     counter: Any = field(default_factory=lambda: itertools.count(1))
 
     def text(self, node: ast.AST) -> str:
@@ -101,6 +103,13 @@ class FlowState:
         text = self.module.line_text(line).strip()
         return text if len(text) <= 80 else text[:77] + "..."
 
+
+
+def how_seen(fit: Fit, seen: Path, held_path: Path) -> str:
+    """How a fit saw held-out rows: they themselves, all rows before the split, or after it."""
+    if seen == held_path:
+        return "held-out"
+    return "before-split" if fit.line < held_path[len(seen)][0] else "after-split"
 
 
 def is_prefix(path: Path, of: Path) -> bool:
