@@ -285,7 +285,8 @@ class EarlyStoppingOnTestSet(_LeakageRule):
     ``fit(..., eval_set=[(X_test, y_test)], early_stopping_rounds=...)``, or Keras
     ``validation_data=(X_test, y_test)`` with an ``EarlyStopping`` or ``ModelCheckpoint`` callback,
     stops training where the *test* score is best; a loop that sweeps a hyperparameter
-    (``for k in range(1, 30): KNeighborsClassifier(n_neighbors=k)``), scores each model on the test
+    (``for k in range(1, 30): KNeighborsClassifier(n_neighbors=k)``) or a decision threshold
+    (``for t in np.arange(0.1, 0.9, 0.05): f1_score(y_test, proba > t)``), scores each on the test
     set and picks the best afterwards (``max``, ``argmax``, ``best_...``) tunes on it, and so does a
     loop over a literal collection of models (``{"lr": LogisticRegression(), "rf": ...}``) that
     scores each on the test set and keeps the best (a name with ``best`` set in the loop, or a pick
@@ -322,6 +323,12 @@ class EarlyStoppingOnTestSet(_LeakageRule):
               "    knn = KNeighborsClassifier(n_neighbors=k).fit(X_train, y_train)\n"
               "    scores.append(accuracy_score(y_val, knn.predict(X_val)))\nbest_k = scores.index(max(scores)) + 1\n",
               note="chosen on a validation set"),
+        Invalid(_SPLIT + _METRIC + _MODEL + "import numpy as np\n" + _READ
+                + "X_train, X_test, y_train, y_test = train_test_split(X, y)\n"
+                "proba = LogisticRegression().fit(X_train, y_train).predict_proba(X_test)[:, 1]\nscores = []\n"
+                "for t in np.arange(0.1, 0.9, 0.05):\n    scores.append(accuracy_score(y_test, proba > t))\n"
+                "threshold = np.arange(0.1, 0.9, 0.05)[np.argmax(scores)]\n",
+                expect=[14], note="the decision threshold chosen on the test set"),
         Invalid(_SPLIT + _METRIC + _MODEL + "from sklearn.ensemble import RandomForestClassifier\n" + _READ
                 + "X_train, X_test, y_train, y_test = train_test_split(X, y)\n"
                 "models = {'lr': LogisticRegression(), 'rf': RandomForestClassifier()}\nscores = {}\n"

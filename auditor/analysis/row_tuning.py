@@ -20,13 +20,19 @@ PICK_WINDOW = 40  # lines after the loop in which the best is picked
 
 
 def sweeps_hyperparameter(node: ast.For) -> bool:
-    """The loop walks values of a hyperparameter and builds something with them (``n_neighbors=k``)."""
+    """The loop walks values of a hyperparameter and builds something with them (``n_neighbors=k``),
+    or of a decision threshold that it compares predictions with (``proba > t``)."""
     if not isinstance(node.target, ast.Name) or not _sweep_values(node.iter):
         return False
     name = node.target.id
-    return any(isinstance(call, ast.Call) and any(isinstance(k.value, ast.Name) and k.value.id == name
-                                                  for k in call.keywords)
-               for statement in node.body for call in ast.walk(statement))
+    return any((isinstance(part, ast.Call) and any(isinstance(k.value, ast.Name) and k.value.id == name
+                                                   for k in part.keywords))
+               or (isinstance(part, ast.Compare) and _names(part, name))  # a decision threshold: proba > t
+               for statement in node.body for part in ast.walk(statement))
+
+
+def _names(node: ast.AST, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
 
 
 def _sweep_values(values: ast.expr) -> bool:
