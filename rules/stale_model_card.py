@@ -3,12 +3,17 @@ stale-doc). Only what both sides state is compared: a metric a card's table name
 or a column per metric) and a metrics file (``metrics.json``, a dvc.yaml stage's ``metrics``) that has
 the same metric. A card value is read at the precision it is written (0.93 stands for 0.925-0.935;
 93.1% for 0.931); when the card or the file gives several values for a metric (train and test), the
-card is reported only when none of its values matches any of the file's."""
+card is reported only when none of its values matches any of the file's.
+
+A Hugging Face model card (a README or card whose YAML front matter holds ``model-index``: results ->
+metrics -> type, value) states its metrics there; they are compared the same way. A ratio written
+above 1 there (accuracy 93.1) may be a percentage, and matches either way."""
 
 from __future__ import annotations
 
 import posixpath
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
 from auditor.ml.tracking import METRICS_FILE_NAMES, metric_name
@@ -55,6 +60,68 @@ def card_metrics(rows) -> dict[str, list[tuple[int, float, float]]]:
     return found
 
 
+# Metrics a card may state as a percentage (93.1 for 0.931) without a percent sign
+_RATIO_METRICS = frozenset({"accuracy", "f1", "precision", "recall", "roc_auc", "pr_auc"})
+
+
+def _yaml_number(value: Any) -> tuple[float, float] | None:
+    """(value, half of the last written digit) of a YAML scalar: a number, or a string that is one."""
+    if isinstance(value, str):
+        return _cell_value(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        exponent = Decimal(repr(value)).as_tuple().exponent
+    except (InvalidOperation, ValueError):
+        return None
+    decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return float(value), 0.5 * 10 ** -decimals
+
+
+def _listed(mapping: Any, key: str) -> list[tuple[int, Any]]:
+    items = mapping.get(key) if isinstance(mapping, dict) else None
+    return list(enumerate(items)) if isinstance(items, list) else []
+
+
+def model_index_metrics(front) -> dict[str, list[tuple[int, float, float]]]:
+    """metric -> [(line, value, tolerance)] from a Hugging Face card's front matter ``model-index``
+    (models -> results -> metrics, each with a type or name and a value)."""
+    found: dict[str, list[tuple[int, float, float]]] = {}
+    if front is None or not isinstance(front.data, dict):
+        return found
+    first = front.lines.get(("model-index",), 1)
+    for i, model in _listed(front.data, "model-index"):
+        for j, result in _listed(model, "results"):
+            for k, entry in _listed(result, "metrics"):
+                if not isinstance(entry, dict):
+                    continue
+                metric = metric_name(str(entry.get("type", ""))) or metric_name(str(entry.get("name", "")))
+                stated = _yaml_number(entry.get("value")) if metric else None
+                if stated is None:
+                    continue
+                line = front.lines.get(("model-index", i, "results", j, "metrics", k, "value"), first)
+                found.setdefault(metric, []).append((line, *stated))
+                if metric in _RATIO_METRICS and 1 < stated[0] <= 100:  # a percentage written without its sign
+                    found[metric].append((line, stated[0] / 100, stated[1] / 100))
+    return found
+
+
+def _cards(project) -> list[tuple[str, dict[str, list[tuple[int, float, float]]]]]:
+    """(path, metric -> values stated) of every model card: a card by its name (its tables and any
+    model-index), and any Markdown document whose front matter holds a model-index."""
+    cards = []
+    for file in sorted(project.files.values(), key=lambda f: f.path):
+        named = _is_card(file.path) and file.doc is not None
+        front = file.front_matter if file.text and file.text.startswith("---") else None
+        if not named and not (front and isinstance(front.data, dict) and "model-index" in front.data):
+            continue
+        stated = model_index_metrics(front)
+        for metric, values in (card_metrics(file.doc.rows) if named else {}).items():
+            stated.setdefault(metric, []).extend(values)
+        cards.append((file.path, stated))
+    return cards
+
+
 def _leaves(data: Any, path: tuple = ()) -> Iterable[tuple[tuple, float]]:
     if isinstance(data, dict):
         for key, value in data.items():
@@ -76,9 +143,9 @@ def _metrics_files(project) -> list:
 
 
 class ModelCardMetricMismatch(ProjectRule):
-    """A model card reports a metric that the metrics file the pipeline writes (metrics.json, a
-    dvc.yaml stage's metrics) gives a different value for: the card describes another model, or an
-    evaluation nobody re-ran into it."""
+    """A model card (MODEL_CARD.md's tables, a Hugging Face README's ``model-index``) reports a metric
+    that the metrics file the pipeline writes (metrics.json, a dvc.yaml stage's metrics) gives a
+    different value for: the card describes another model, or an evaluation nobody re-ran into it."""
 
     id = "ML706"
     name = "model-card-metric-mismatch"
@@ -91,6 +158,9 @@ class ModelCardMetricMismatch(ProjectRule):
     remediation = ("Regenerate the card's metrics from the evaluation output (template them from metrics.json in "
                    "the pipeline), or say which evaluation and model version the card's numbers come from.")
     _card = "# Churn model card\n\n## Evaluation\n\n| Metric | Value |\n|---|---|\n| Accuracy | {acc} |\n| F1 | 0.88 |\n"
+    _hf_card = ("---\nlanguage: en\nlicense: mit\nmodel-index:\n- name: churn-classifier\n  results:\n  - task:\n"
+                "      type: tabular-classification\n    metrics:\n    - {{type: accuracy, value: {acc}}}\n"
+                "    - type: f1\n      value: 0.88\n---\n\n# churn-classifier\n")
     examples = (
         Invalid({"MODEL_CARD.md": _card.format(acc="0.95"), "metrics.json": '{"accuracy": 0.912, "f1": 0.881}'},
                 [("MODEL_CARD.md", 7)], note="the card's accuracy is from an earlier model"),
@@ -99,6 +169,14 @@ class ModelCardMetricMismatch(ProjectRule):
         Valid({"MODEL_CARD.md": _card.format(acc="0.95"),
                "eval/scores.json": '{"train": {"accuracy": 0.95}, "test": {"accuracy": 0.91}}'},
               note="one of the file's values for the metric is the card's"),
+        Invalid({"README.md": _hf_card.format(acc="0.95"), "metrics.json": '{"accuracy": 0.912, "f1": 0.881}'},
+                [("README.md", 10)], note="a Hugging Face card's model-index states the accuracy of an earlier model"),
+        Valid({"README.md": _hf_card.format(acc="91.2"), "metrics.json": '{"accuracy": 0.912, "f1": 0.881}'},
+              note="model-index values written as percentages"),
+        Valid({"README.md": _hf_card.format(acc="0.95"), "reports/summary.json": '{"accuracy": 0.912}'},
+              note="no metrics file the pipeline writes: nothing to compare with"),
+        Valid({"README.md": "---\nmodel-index:\n- name: churn\n  results: [{metrics: [{type: accuracy, value: 0.95\n---\n",
+               "metrics.json": '{"accuracy": 0.912}'}, note="front matter that does not parse: a degraded file, no finding"),
     )
 
     def check(self, project):
@@ -111,14 +189,14 @@ class ModelCardMetricMismatch(ProjectRule):
                 metric = metric_name(path[-1])
                 if metric:
                     computed.setdefault(metric, []).append((file.path, ".".join(path), value))
-        for card in sorted((f for f in project.files.values() if _is_card(f.path) and f.doc), key=lambda f: f.path):
-            for metric, stated in sorted(card_metrics(card.doc.rows).items()):
+        for card, metrics in _cards(project):
+            for metric, stated in sorted(metrics.items()):
                 written = computed.get(metric)
                 if not written or any(abs(v - c) <= t + 1e-9 for _, v, t in stated for _, _, c in written):
                     continue
                 line, value, _ = stated[0]
                 where, key, actual = written[0]
-                yield self.finding(card.path, line, f"the model card reports {metric} {value:g}, but {where} (the metrics "
+                yield self.finding(card, line, f"the model card reports {metric} {value:g}, but {where} (the metrics "
                                    f"the pipeline writes) has {key} = {actual:g}", anchor=f"card-metric {metric}",
                                    evidence={"metric": metric, "card": [v for _, v, _ in stated],
                                              "file": where, "key": key, "value": actual})

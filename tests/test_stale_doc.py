@@ -314,3 +314,37 @@ def test_click_commands_with_options_from_elsewhere_are_silent(tmp_path):
     shared = shared.replace("import click\n", "import click\nfrom .options import common_options\n")
     readme = "```bash\npython cli.py train-model data.csv --lr 3\n```\n"
     assert findings(tmp_path, {"README.md": readme, "cli.py": shared}) == []
+
+
+# --- Hugging Face model cards (front matter) ---------------------------------------------------------
+
+
+def test_front_matter_is_read_with_its_lines_and_a_thematic_break_is_not_front_matter():
+    from auditor.model.project import read_front_matter
+
+    front = read_front_matter("---\nlicense: mit\nmodel-index:\n- name: m\n---\n# Title\n")
+    assert front.data == {"license": "mit", "model-index": [{"name": "m"}]} and front.error is None
+    assert front.lines[("model-index",)] == 3 and front.lines[("model-index", 0, "name")] == 4
+    assert read_front_matter("---\n\nno closing line, so a rule across the page\n") is None
+    assert read_front_matter("# Title\n---\na: 1\n---\n") is None
+
+
+def test_malformed_or_oversized_front_matter_is_a_degraded_file_never_a_crash(tmp_path):
+    from auditor.model.project import MAX_FRONT_MATTER_CHARS
+
+    root = make_repo(tmp_path / "r", {
+        "README.md": "---\nmodel-index: [{results: [{metrics: [{type: accuracy\n---\n# m\n",
+        "docs/card.md": "---\n" + "# padding\n" * (MAX_FRONT_MATTER_CHARS // 10 + 1) + "---\n",
+        "docs/ok.md": "---\ntitle: fine\n---\n", "metrics.json": '{"accuracy": 0.9}'})
+    result = scan_repo(root, {"select": ["ML7"], "min-confidence": "low"})
+    assert not result.errors and not result.findings
+    degraded = dict(result.degraded)
+    assert degraded["README.md"].startswith("front matter not read: line 3")
+    assert "longer than" in degraded["docs/card.md"] and "docs/ok.md" not in degraded
+
+
+def test_a_hugging_face_card_is_compared_metric_by_metric_at_the_value_line(tmp_path):
+    card = ("---\nmodel-index:\n- name: m\n  results:\n  - dataset: {name: held-out}\n    metrics:\n"
+            "    - type: accuracy\n      value: 0.95\n    - name: F1\n      type: custom\n      value: '0.70'\n---\n")
+    found = findings(tmp_path, {"README.md": card, "metrics.json": '{"accuracy": 0.91, "f1": 0.7}'}, "ML706")
+    assert [(f.path, f.line, f.evidence["metric"]) for f in found] == [("README.md", 8, "accuracy")]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Any
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 # Documents that record the past: a command quoted there worked when it was written.
@@ -48,6 +49,16 @@ class TableRow:
     line: int
     cells: tuple[str, ...]  # each cell's text as written
     table: int  # which table of the document (0, 1, ...); its first row is the header
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """The YAML block a Markdown document may open with (``---`` ... ``---``): a Hugging Face
+    model card keeps its ``model-index`` (the evaluation results) there."""
+
+    data: Any  # what the safe loader read; None when it could not
+    lines: dict[tuple, int]  # key path (keys and list indexes) -> line in the document
+    error: str | None = None  # why it was not read (malformed, too long): the scan reports it as degraded
 
 
 @dataclass
