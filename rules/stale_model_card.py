@@ -16,8 +16,9 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
+from auditor.analysis.artifacts import candidates, last_change
 from auditor.ml.tracking import METRICS_FILE_NAMES, metric_name
-from auditor.rule import Invalid, ProjectRule, Valid
+from auditor.rule import Invalid, Option, ProjectRule, Valid
 
 _CARD_NAMES = ("model_card", "modelcard", "model-card")
 _NUMBER = re.compile(r"^\s*(-?\d+(?:\.(\d+))?)\s*(%?)")  # one cell's leading number, its decimals, a percent sign
@@ -106,16 +107,23 @@ def model_index_metrics(front) -> dict[str, list[tuple[int, float, float]]]:
     return found
 
 
-def _cards(project) -> list[tuple[str, dict[str, list[tuple[int, float, float]]]]]:
-    """(path, metric -> values stated) of every model card: a card by its name (its tables and any
-    model-index), and any Markdown document whose front matter holds a model-index."""
+def card_files(project) -> list[tuple[Any, bool]]:
+    """(file, named a card) of every model card: a Markdown document named as one, and any Markdown
+    document whose front matter holds a Hugging Face ``model-index``."""
     cards = []
     for file in sorted(project.files.values(), key=lambda f: f.path):
         named = _is_card(file.path) and file.doc is not None
         front = file.front_matter if file.text and file.text.startswith("---") else None
-        if not named and not (front and isinstance(front.data, dict) and "model-index" in front.data):
-            continue
-        stated = model_index_metrics(front)
+        if named or (front and isinstance(front.data, dict) and "model-index" in front.data):
+            cards.append((file, named))
+    return cards
+
+
+def _cards(project) -> list[tuple[str, dict[str, list[tuple[int, float, float]]]]]:
+    """(path, metric -> values stated) of every model card: its model-index, and a named card's tables."""
+    cards = []
+    for file, named in card_files(project):
+        stated = model_index_metrics(file.front_matter)
         for metric, values in (card_metrics(file.doc.rows) if named else {}).items():
             stated.setdefault(metric, []).extend(values)
         cards.append((file.path, stated))
@@ -200,3 +208,89 @@ class ModelCardMetricMismatch(ProjectRule):
                                    f"the pipeline writes) has {key} = {actual:g}", anchor=f"card-metric {metric}",
                                    evidence={"metric": metric, "card": [v for _, v, _ in stated],
                                              "file": where, "key": key, "value": actual})
+
+
+DAY = 86400.0
+_PICKLE = b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s."  # pickle of {"a": 1}
+
+
+def _described_artifact(project, card, models: dict) -> tuple[Any, int | None] | None:
+    """(artifact, line) the card describes: the one model artifact its links and inline code name
+    by a repository path, else the only model artifact in the card's own folder; None when it names
+    several, or none and its folder holds none or several."""
+    named: dict[str, int] = {}
+    doc = card.doc
+    written = [(link.target.split("#")[0], link.line) for link in doc.links] + [(s.text.strip(), s.line) for s in doc.spans]
+    for raw, line in written:
+        for path in candidates(raw, card.path):
+            if path in models:
+                named.setdefault(path, line)
+    if len(named) == 1:
+        path, line = next(iter(named.items()))
+        return models[path], line
+    if named:
+        return None
+    folder = posixpath.dirname(card.path)
+    beside = [a for p, a in models.items() if posixpath.dirname(p) == folder]
+    return (beside[0], None) if len(beside) == 1 else None
+
+
+class ModelCardOlderThanModel(ProjectRule):
+    """A model card whose last commit is older, by more than a margin, than the last commit of the
+    model artifact it describes: the model was retrained or replaced and its card was not touched.
+
+    The artifact is the one model file the card names by a repository path (a link or inline code),
+    or else the only model file in the card's folder. Ages come from git alone (a DVC-tracked model's
+    ``.dvc`` file; never ``dvc.lock``, which any stage's run changes); without history nothing is said."""
+
+    id = "ML709"
+    name = "model-card-older-than-model"
+    category = "stale-doc"
+    severity = "low"
+    confidence = "medium"
+    options = {"margin-days": Option(int, 30, "how much older than its model's last commit a model card may be",
+                                     check=lambda v: None if v >= 0 else "must be 0 or more")}
+    rationale = ("A model card describes one model: its data, metrics, limits and intended use. When the model "
+                 "file was committed again weeks after the card last changed, the card most likely describes the "
+                 "model before it, and whoever reads it decides on facts about another model.")
+    remediation = ("Review the card when the model changes: update its metrics, data and date in the commit that "
+                   "replaces the model (or generate the card in the training pipeline).")
+    _card = "# Churn model card\n\nThe model is `models/churn.pkl`, trained on the 2024 customer table.\n"
+    examples = (
+        Invalid({"MODEL_CARD.md": _card, "models/churn.pkl": _PICKLE}, [("MODEL_CARD.md", 3)],
+                git={"MODEL_CARD.md": 200, "models/churn.pkl": 12}, note="the model was replaced half a year after its card"),
+        Valid({"MODEL_CARD.md": _card, "models/churn.pkl": _PICKLE}, git={"MODEL_CARD.md": 20, "models/churn.pkl": 12},
+              note="the card was written a week before the model's last commit: within the margin"),
+        Valid({"MODEL_CARD.md": _card, "models/churn.pkl": _PICKLE}, git={"MODEL_CARD.md": 12, "models/churn.pkl": 200},
+              note="the card is newer than its model"),
+        Valid({"MODEL_CARD.md": _card, "models/churn.pkl": _PICKLE}, note="no git history: nothing is said"),
+        Invalid({"models/README.md": "---\nmodel-index:\n- name: churn\n---\n# churn\n", "models/churn.pkl": _PICKLE},
+                [("models/README.md", None)], git={"models/README.md": 300, "models/churn.pkl": 5},
+                note="a Hugging Face card beside its only model file"),
+        Valid({"models/README.md": "---\nmodel-index:\n- name: churn\n---\n# churn\n", "models/churn.pkl": _PICKLE,
+               "models/churn_v2.pkl": _PICKLE}, git={"models/README.md": 300, "models/churn.pkl": 5},
+              note="two model files beside the card, and it names neither: which one it describes is unknown"),
+        Valid({"README.md": "# Churn\n\nThe model is `models/churn.pkl`.\n", "models/churn.pkl": _PICKLE},
+              git={"README.md": 300, "models/churn.pkl": 5}, note="a README that is not a model card"),
+    )
+
+    def check(self, project):
+        if not project.git.available:
+            return
+        models = {a.path: a for a in project.artifacts if a.model and not a.in_tests and a.pointer != "dvc.lock"}
+        margin = self.settings["margin-days"] * DAY
+        for card, _ in card_files(project):
+            card_time = project.git.last_commit_time(card.path)
+            described = _described_artifact(project, card, models) if card_time and card.doc else None
+            if described is None:
+                continue
+            artifact, line = described
+            model_time, clock = last_change(project, artifact)
+            if clock != "git" or model_time is None or model_time - card_time <= margin:
+                continue
+            days = int((model_time - card_time) // DAY)
+            yield self.finding(card.path, line, f"the model card was last committed {days} days before {artifact.path}, "
+                               "the model it describes: it may still describe the model before it",
+                               anchor=f"card-older {artifact.path}",
+                               evidence={"model": artifact.path, "card_commit": card_time, "model_commit": model_time,
+                                         "days": days})

@@ -348,3 +348,15 @@ def test_a_hugging_face_card_is_compared_metric_by_metric_at_the_value_line(tmp_
             "    - type: accuracy\n      value: 0.95\n    - name: F1\n      type: custom\n      value: '0.70'\n---\n")
     found = findings(tmp_path, {"README.md": card, "metrics.json": '{"accuracy": 0.91, "f1": 0.7}'}, "ML706")
     assert [(f.path, f.line, f.evidence["metric"]) for f in found] == [("README.md", 8, "accuracy")]
+
+
+def test_a_card_older_than_its_dvc_tracked_model_is_dated_by_the_dvc_file(tmp_path):
+    card = "# Encoder card\n\nWeights: [encoder.pt](models/encoder.pt)\n"
+    pointer = "outs:\n- md5: 1f2e\n  size: 900\n  path: encoder.pt\n"
+    root = make_repo(tmp_path / "r", {"model_card.md": card, "models/encoder.pt.dvc": pointer},
+                     ages={"model_card.md": 120, "models/encoder.pt.dvc": 3})
+    found = scan_repo(root, {"select": ["ML709"], "min-confidence": "low"}).findings
+    assert [(f.path, f.line, f.evidence["model"], f.evidence["days"]) for f in found] == [
+        ("model_card.md", 3, "models/encoder.pt", 117)]
+    relaxed = scan_repo(root, {"select": ["ML709"], "min-confidence": "low", "rules": {"ML709": {"margin-days": 200}}})
+    assert not relaxed.findings
