@@ -214,7 +214,7 @@ DAY = 86400.0
 _PICKLE = b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s."  # pickle of {"a": 1}
 
 
-def _described_artifact(project, card, models: dict) -> tuple[Any, int | None] | None:
+def _described_artifact(card, models: dict) -> tuple[Any, int | None] | None:
     """(artifact, line) the card describes: the one model artifact its links and inline code name
     by a repository path, else the only model artifact in the card's own folder; None when it names
     several, or none and its folder holds none or several."""
@@ -281,7 +281,7 @@ class ModelCardOlderThanModel(ProjectRule):
         margin = self.settings["margin-days"] * DAY
         for card, _ in card_files(project):
             card_time = project.git.last_commit_time(card.path)
-            described = _described_artifact(project, card, models) if card_time and card.doc else None
+            described = _described_artifact(card, models) if card_time and card.doc else None
             if described is None:
                 continue
             artifact, line = described

@@ -270,6 +270,14 @@ class RepoFile:
             return None
         return read_front_matter(self.text)
 
+    @property
+    def caveats(self) -> str | None:
+        """Why the file was read only in part, for the scan's degraded list: its decoding note, and
+        front matter that does not read (said at once: the document itself is parsed when a rule asks)."""
+        front = self.front_matter if self.text and self.text.startswith("---") else None
+        reasons = [reason for reason in (self.note, front.error if front else None) if reason]
+        return "; ".join(reasons) or None
+
     @cached_property
     def _yaml_lines(self) -> dict[tuple, int]:
         return yaml_key_lines(self.text) if self.text is not None else {}

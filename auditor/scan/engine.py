@@ -470,11 +470,8 @@ def _load_other_files(root: Path, files: dict[str, RepoFile], config: Config, re
             if reason:
                 result.skipped.append((rel, reason))
                 continue
-            # front matter that does not read is said here: a document is otherwise parsed when a rule asks
-            front = file.front_matter if file.text and file.text.startswith("---") else None
-            caveats = [reason for reason in (file.note, front.error if front else None) if reason]
-            if caveats:
-                result.degraded.append((rel, "; ".join(caveats)))
+            if file.caveats:
+                result.degraded.append((rel, file.caveats))
             file.parses = file.kind in (CONFIG, LOCK) or file.name.lower() == "pipfile"
         elif file.kind == ARTIFACT or (file.kind == OTHER and not file.suffix and file.size):
             # Extensionless files are sniffed too: a model saved as "model" has magic bytes.
