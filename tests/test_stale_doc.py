@@ -360,3 +360,28 @@ def test_a_card_older_than_its_dvc_tracked_model_is_dated_by_the_dvc_file(tmp_pa
         ("model_card.md", 3, "models/encoder.pt", 117)]
     relaxed = scan_repo(root, {"select": ["ML709"], "min-confidence": "low", "rules": {"ML709": {"margin-days": 200}}})
     assert not relaxed.findings
+
+
+# --- versions kept in comments (ML710) ---------------------------------------------------------------
+
+
+def test_a_comment_states_a_model_data_or_schema_version_and_never_a_software_one():
+    from auditor.ml.stated_versions import code_versions, same_version, stated_version
+
+    assert stated_version("# uses model v3") == ("model", "v3")
+    assert stated_version("# trained on the 2024-03 snapshot") == ("data", "2024-03")
+    assert stated_version("# Schema version 2") == ("schema", "v2")
+    for text in ("# TF v2 API", "# Python 3.10 model code", "# v2 of the endpoint", "# yolov5 model", "# model v3 or v4",
+                 "# the v1 model was retired", "# see issue 1234 about the model", "# model 3"):
+        assert stated_version(text) is None, text
+    assert code_versions('MODEL = "models/churn_v4.pkl"', "model") == {"v4"}
+    assert code_versions('URL = "https://api/v2/predict"', "model") == set()  # not about a model
+    assert (same_version("v1", "v10"), same_version("v3", "v3.1"), same_version("2024-03", "2024-03-15")) == (False, True, True)
+    assert same_version("v3", "2024-03") is None
+
+
+def test_a_config_comment_is_judged_against_the_other_configs_not_against_itself(tmp_path):
+    files = {"params.yaml": "train:\n  model: models/churn.pkl  # the v3 model\n  epochs: 3\n"}
+    assert lines(tmp_path / "a", files, "ML710") == [("ML710", "params.yaml", 2)]
+    files["registry.toml"] = '[model]\nname = "churn"\nversion = "3"\n'
+    assert lines(tmp_path / "b", files, "ML710") == []
