@@ -45,7 +45,8 @@ def test_hostile_markdown_never_raises():
 def test_history_documents_are_not_read_as_instructions():
     assert describes_code("README.md") and describes_code("docs/usage.md") and describes_code("MODEL_CARD.md")
     assert not describes_code("CHANGELOG.md") and not describes_code("docs/releases/v1.md")
-    assert not describes_code("notes.md") and not describes_code("docs/index.rst")
+    assert not describes_code("notes.md") and not describes_code("docs/changes.rst") and not describes_code("notes.rst")
+    assert describes_code("docs/index.rst") and describes_code("README.rst")  # reStructuredText: auditor/model/rst.py
 
 
 def _commands(markdown, folders=frozenset(), own="repo"):
@@ -385,3 +386,42 @@ def test_a_config_comment_is_judged_against_the_other_configs_not_against_itself
     assert lines(tmp_path / "a", files, "ML710") == [("ML710", "params.yaml", 2)]
     files["registry.toml"] = '[model]\nname = "churn"\nversion = "3"\n'
     assert lines(tmp_path / "b", files, "ML710") == []
+
+
+# --- reStructuredText (docutils) ---------------------------------------------------------------------
+
+
+def test_restructuredtext_gives_blocks_literals_links_and_rows_at_their_lines():
+    from auditor.model.rst import parse_rst
+
+    doc = parse_rst("Train\n=====\n\nRun ``python train.py`` then read\n`the guide <docs/guide.rst>`_ and\n"
+                    ":class:`Model` and ``make test``.\n\n.. image:: img/loss.png\n\n.. code-block:: bash\n\n"
+                    "   python train.py --lr 0.1\n   make test\n\n::\n\n    pip install .\n\n"
+                    "=====  =====\nName   Acc\n=====  =====\nchurn  0.91\n=====  =====\n")
+    assert doc.error is None
+    assert [(s.line, s.text) for s in doc.spans] == [(4, "python train.py"), (6, "make test")]
+    assert [(link.line, link.target, link.image) for link in doc.links] == [(5, "docs/guide.rst", False),
+                                                                            (8, "img/loss.png", True)]
+    assert [(b.line, b.language, b.text) for b in doc.blocks] == [
+        (12, "bash", "python train.py --lr 0.1\nmake test\n"), (17, "", "pip install .\n")]
+    assert [(r.line, r.cells) for r in doc.rows] == [(20, ("Name", "Acc")), (22, ("churn", "0.91"))]
+
+
+def test_restructuredtext_never_inserts_files_never_runs_raw_and_never_raises(tmp_path):
+    from auditor.model.rst import parse_rst
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("``python leaked.py``\n")
+    doc = parse_rst(f".. include:: {secret}\n\n.. raw:: html\n   :file: {secret}\n\n"
+                    f".. csv-table::\n   :file: {secret}\n\n.. autoclass:: pkg.Model\n\n   ``python hidden.py``\n")
+    assert doc.error is None and not doc.spans and not doc.blocks
+    for text in ("`" * 10_000, ".. " * 5000, "=" * 50_000 + "\nx", "\x00\ufffd`_", "* " * 20_000, ":" * 30_000):
+        parse_rst(text)  # returns, whatever the input
+
+
+def test_commands_and_links_in_restructuredtext_are_checked_like_markdown(tmp_path):
+    readme = "Churn\n=====\n\nTrain with::\n\n    python train.py --epochs 3\n\nSee `the FAQ <docs/faq.html>`_.\n"
+    index = "Guide\n=====\n\n.. image:: img/arch.png\n\nThe `CLI <cli.html#train>`__ page.\n"
+    found = lines(tmp_path, {"README.rst": readme, "docs/faq.rst": "FAQ\n===\n", "docs/index.rst": index,
+                             "docs/cli.rst": "CLI\n===\n", "train.py": TRAIN}, "ML70")
+    assert found == [("ML701", "README.rst", 6), ("ML702", "docs/index.rst", 4)]

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from auditor.config import Config
 from auditor.ml.models import EXTENSION_FORMATS
 from auditor.model.codeowners import CodeOwners
-from auditor.model.docs import MARKDOWN_SUFFIXES, FrontMatter, parse_document
+from auditor.model.docs import MARKDOWN_SUFFIXES, RST_SUFFIXES, FrontMatter, parse_document
 from auditor.model.factstore import FactsView
 from auditor.model.gitinfo import GitHistory
+from auditor.model.rst import parse_rst
 from auditor.model.units import ROOT, Units
 
 if TYPE_CHECKING:
@@ -248,11 +249,13 @@ class RepoFile:
 
     @cached_property
     def doc(self) -> "Document | None":
-        """A Markdown document's code blocks, inline code and links (auditor/model/docs.py), parsed
-        when first read; None for any other file (and, for now, reStructuredText)."""
-        if self.kind != DOC or self.text is None or self.suffix not in MARKDOWN_SUFFIXES:
+        """A Markdown or reStructuredText document's code blocks, inline code and links
+        (auditor/model/docs.py, auditor/model/rst.py), parsed when first read; None for any other file."""
+        if self.kind != DOC or self.text is None:
             return None
-        return parse_document(self.text)
+        if self.suffix in RST_SUFFIXES:
+            return parse_rst(self.text)
+        return parse_document(self.text) if self.suffix in MARKDOWN_SUFFIXES else None
 
     @cached_property  # asked for many times per file by rules and the readiness index
     def name(self) -> str:
