@@ -405,6 +405,8 @@ def test_restructuredtext_gives_blocks_literals_links_and_rows_at_their_lines():
     assert [(b.line, b.language, b.text) for b in doc.blocks] == [
         (12, "bash", "python train.py --lr 0.1\nmake test\n"), (17, "", "pip install .\n")]
     assert [(r.line, r.cells) for r in doc.rows] == [(20, ("Name", "Acc")), (22, ("churn", "0.91"))]
+    noted = parse_rst("Intro.\n\n.. note::\n\n   Train first:\n\n   .. code-block:: bash\n\n      python train.py\n")
+    assert [(b.line, b.text) for b in noted.blocks] == [(9, "python train.py\n")]  # docutils gives it no line
 
 
 def test_restructuredtext_never_inserts_files_never_runs_raw_and_never_raises(tmp_path):

@@ -87,13 +87,15 @@ class _Reader:
 
     def _block_line(self, node, text: str) -> int:
         """The line of a block's first content line: docutils gives a directive's block the line
-        after it, and a ``::`` block its first line; the source lines tell which."""
+        after it, a ``::`` block its first line, and a block inside a note or warning none (its
+        container's line, before it); the source lines tell which."""
         wanted = [line.strip() for line in text.splitlines()]
-        end = _line_of(node)
-        for start in range(max(1, end - len(wanted) - 2), end + 1):
+        given = _line_of(node)
+        nearby = (*range(max(1, given - len(wanted) - 2), given + 1), *range(given + 1, given + 200))
+        for start in nearby:
             if [line.strip() for line in self.lines[start - 1:start - 1 + len(wanted)]] == wanted:
                 return start
-        return end
+        return given
 
     def _row(self, node) -> None:
         from docutils import nodes
