@@ -235,6 +235,13 @@ def _described_artifact(card, models: dict) -> tuple[Any, int | None] | None:
     return (beside[0], None) if len(beside) == 1 else None
 
 
+def _committed_time(project, artifact) -> float | None:
+    """The artifact's last commit: git's clock only, never a file time (so the rule is not one of
+    those that read file times, which a scan re-runs when a file is touched outside git)."""
+    when, clock = last_change(project, artifact)
+    return when if clock == "git" else None
+
+
 class ModelCardOlderThanModel(ProjectRule):
     """A model card whose last commit is older, by more than a margin, than the last commit of the
     model artifact it describes: the model was retrained or replaced and its card was not touched.
@@ -285,8 +292,8 @@ class ModelCardOlderThanModel(ProjectRule):
             if described is None:
                 continue
             artifact, line = described
-            model_time, clock = last_change(project, artifact)
-            if clock != "git" or model_time is None or model_time - card_time <= margin:
+            model_time = _committed_time(project, artifact)
+            if model_time is None or model_time - card_time <= margin:
                 continue
             days = int((model_time - card_time) // DAY)
             yield self.finding(card.path, line, f"the model card was last committed {days} days before {artifact.path}, "
