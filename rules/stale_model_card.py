@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
 from auditor.analysis.artifacts import candidates, last_change
-from auditor.ml.tracking import METRICS_FILE_NAMES, metric_name
+from auditor.ml.tracking import METRICS_FILE_NAMES, metric_name, metrics_file_metric
 from auditor.rule import Invalid, Option, ProjectRule, Valid
 
 _CARD_NAMES = ("model_card", "modelcard", "model-card")
@@ -183,6 +183,8 @@ class ModelCardMetricMismatch(ProjectRule):
               note="model-index values written as percentages"),
         Valid({"README.md": _hf_card.format(acc="0.95"), "reports/summary.json": '{"accuracy": 0.912}'},
               note="no metrics file the pipeline writes: nothing to compare with"),
+        Invalid({"README.md": _hf_card.format(acc="0.95"), "output/eval_results.json": '{"epoch": 3.0, "eval_accuracy": 0.912}'},
+                [("README.md", 10)], note="against what Hugging Face's Trainer.save_metrics wrote"),
         Valid({"README.md": "---\nmodel-index:\n- name: churn\n  results: [{metrics: [{type: accuracy, value: 0.95\n---\n",
                "metrics.json": '{"accuracy": 0.912}'}, note="front matter that does not parse: a degraded file, no finding"),
     )
@@ -194,7 +196,7 @@ class ModelCardMetricMismatch(ProjectRule):
         computed: dict[str, list[tuple[str, str, float]]] = {}
         for file in files:
             for path, value in _leaves(file.data):
-                metric = metric_name(path[-1])
+                metric = metrics_file_metric(path[-1])
                 if metric:
                     computed.setdefault(metric, []).append((file.path, ".".join(path), value))
         for card, metrics in _cards(project):
