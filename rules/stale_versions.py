@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.ml.stated_versions import code_versions, same_version, stated_version
+from auditor.ml.stated_versions import code_versions, same_version, stated_version, states_use
 from auditor.model.project import CONFIG
 from auditor.rule import Extractor, Invalid, ProjectRule, Valid
 
@@ -82,8 +82,9 @@ def _carried_by_config(project, kind: str, version: str) -> bool:
 
 class VersionInComment(ProjectRule):
     """A comment states a model, data or schema version (``# uses model v3``, ``# trained on the
-    2024-03 snapshot``) that the code or config beside it contradicts (medium), or that no config
-    carries at all (low, low confidence): the version lives only where no pipeline reads it.
+    2024-03 snapshot``) that the code or config beside it contradicts (medium), or that says it is the
+    version in use ("uses", "trained on", "current") and that no config carries at all (low, low
+    confidence): the version lives only where no pipeline reads it.
 
     A comment about software (an API, Python, a library, a file format, a named architecture such as
     YOLO v5) is never a model's version; a comment naming two versions says nothing for sure."""
@@ -103,10 +104,13 @@ class VersionInComment(ProjectRule):
                 note="the comment says v3; the path beside it is v4"),
         Invalid({"params.yaml": "train:\n  # trained on the 2024-03 snapshot\n  data: data/snapshots/2024-05/train.csv\n"},
                 [("params.yaml", 2)], note="the config's data path is a later snapshot"),
-        Invalid({"serve.py": "import joblib\n\n# schema version 2\nFEATURES = ['age', 'plan']\n"}, [("serve.py", 3)],
+        Invalid({"serve.py": "import joblib\n\n# uses schema version 2\nFEATURES = ['age', 'plan']\n"}, [("serve.py", 3)],
                 note="no config carries the schema version: low, low confidence"),
+        Valid({"report.py": "# Model v2\nplt.plot(y_pred)\n"}, note="a heading, not a statement of the version in use"),
+        Valid({"load.py": "#rows = load_json('Snapshot 2024-08-24.json')\nrows = load_json('Snapshot 2024-09-17.json')\n"},
+              note="commented-out code is ML107's, not a version statement"),
         Valid({"serve.py": 'MODEL_PATH = "models/churn_v3.pkl"  # uses model v3\n'}, note="comment and code agree"),
-        Valid({"serve.py": "import joblib\n\n# schema version 2\nFEATURES = ['age', 'plan']\n",
+        Valid({"serve.py": "import joblib\n\n# uses schema version 2\nFEATURES = ['age', 'plan']\n",
                "config.yaml": "schema_version: 2\n"}, note="the config carries the version"),
         Valid({"client.py": "# TF v2 API: the model is loaded with tf.saved_model\nmodel = load()\n"},
               note="an API's version, not a model's"),
@@ -137,7 +141,7 @@ class VersionInComment(ProjectRule):
             yield self.finding(path, entry["line"], f"the comment says {kind} {version}, but the code beside it names "
                                f"{other}: the version kept in the comment is out of date", anchor=f"version {kind} {version}",
                                evidence=evidence)
-        elif not named and not _carried_by_config(project, kind, version):
+        elif not named and states_use(entry["comment"]) and not _carried_by_config(project, kind, version):
             yield self.finding(path, entry["line"], f"the {kind} version {version} is kept only in a comment: no config "
                                "carries it, so no run records it", anchor=f"version {kind} {version}",
                                severity="low", confidence="low", evidence=evidence)

@@ -382,7 +382,7 @@ def test_a_comment_states_a_model_data_or_schema_version_and_never_a_software_on
 
 
 def test_a_config_comment_is_judged_against_the_other_configs_not_against_itself(tmp_path):
-    files = {"params.yaml": "train:\n  model: models/churn.pkl  # the v3 model\n  epochs: 3\n"}
+    files = {"params.yaml": "train:\n  model: models/churn.pkl  # serves the v3 model\n  epochs: 3\n"}
     assert lines(tmp_path / "a", files, "ML710") == [("ML710", "params.yaml", 2)]
     files["registry.toml"] = '[model]\nname = "churn"\nversion = "3"\n'
     assert lines(tmp_path / "b", files, "ML710") == []

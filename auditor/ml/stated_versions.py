@@ -39,6 +39,13 @@ SOFTWARE_WORDS = frozenset({
 HISTORY_WORDS = frozenset({"was", "were", "tried", "old", "older", "previous", "previously", "legacy", "earlier",
                            "former", "formerly", "until", "anymore", "removed", "replaced", "superseded", "obsolete"})
 
+# Words that say the version is the one in use: without one, a comment such as "# Model v2" over a
+# plot is a heading, and is said nothing about unless the code beside it disagrees.
+USE_WORDS = frozenset({"use", "uses", "using", "trained", "serve", "serves", "serving", "deployed", "deploys", "loads",
+                       "loading", "current", "currently", "production", "latest", "expects", "pinned", "built"})
+# Commented-out code ("#load('Snapshot 2024-08-24.json')", "# model = load_v2()") is not a statement
+_CODE_LIKE = re.compile(r"\w\(|\w\s*=[^=]|['\"`]")
+
 _KIND_WORD = "|".join(sorted({re.escape(w) for words in VERSIONED_KINDS.values() for w in words}, key=len, reverse=True))
 _VERSION = r"v\d+(?:\.\d+)*|\d{4}-\d{2}(?:-\d{2})?"
 # "model v3", "model version 3", "snapshot 2024-03"; "the v3 model", "the 2024-03 snapshot"
@@ -65,11 +72,12 @@ def normal_version(text: str) -> str:
 
 def stated_version(comment: str) -> tuple[str, str] | None:
     """(kind, version) a comment states for a model, data set or schema, or None: also None when it
-    speaks of software (an API, Python, a library, a format) or of the past ("was tried for the v1
-    model"), or names more than one version."""
-    words = set(re.findall(r"[a-z][a-z0-9_.]*", comment.lower()))
-    if words & (SOFTWARE_WORDS | HISTORY_WORDS) or "no longer" in comment.lower() or "any more" in comment.lower():
-        return None
+    is commented-out code, speaks of software (an API, Python, a library, a format) or of the past
+    ("was tried for the v1 model"), or names more than one version."""
+    lower = comment.lower()
+    words = set(re.findall(r"[a-z][a-z0-9_.]*", lower))
+    if _CODE_LIKE.search(comment) or words & (SOFTWARE_WORDS | HISTORY_WORDS) or "no longer" in lower or "any more" in lower:
+        return None  # commented-out code, software, or history
     if len({normal_version(v) for v in _ANY_VERSION.findall(comment)}) > 1:
         return None  # "model v3 or v4", "v2 to v3": which one is meant is not said
     found = {(_kind_of(m.group("kind") or m.group("kind2")), normal_version(m.group("number") or m.group("after")
@@ -95,3 +103,8 @@ def same_version(stated: str, named: str) -> bool | None:
     separator = "." if stated.startswith("v") else "-"
     shorter, longer = sorted((stated.split(separator), named.split(separator)), key=len)
     return longer[:len(shorter)] == shorter
+
+
+def states_use(comment: str) -> bool:
+    """Whether a comment says its version is the one in use ("uses", "trained on", "current")."""
+    return bool(set(re.findall(r"[a-z]+", comment.lower())) & USE_WORDS)
