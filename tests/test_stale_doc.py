@@ -328,6 +328,9 @@ def test_front_matter_is_read_with_its_lines_and_a_thematic_break_is_not_front_m
     assert front.lines[("model-index",)] == 3 and front.lines[("model-index", 0, "name")] == 4
     assert read_front_matter("---\n\nno closing line, so a rule across the page\n") is None
     assert read_front_matter("# Title\n---\na: 1\n---\n") is None
+    nested = "".join(f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    bomb = read_front_matter("---\na: &a [x, x, x, x, x, x, x, x, x, x]\n" + nested + "---\n")
+    assert bomb.data is None and "aliases expand to more than" in bomb.error  # refused, not expanded
 
 
 def test_malformed_or_oversized_front_matter_is_a_degraded_file_never_a_crash(tmp_path):
