@@ -435,13 +435,15 @@ class BrokenDocLink(ProjectRule):
 
 
 def _exists(path: str, project, folders: set[str]) -> bool:
-    """A file or folder of the repository; a page a docs site serves from ``path.md``, ``path/index.md``;
+    """A file or folder of the repository; a page a docs site serves from ``path.md``, ``path/index.md``
+    (``page.html`` from ``page.md`` or Sphinx's ``page.rst``);
     or a path inside one the scan could not list (a submodule): unknown, so taken as there."""
     path = path.rstrip("/")
     parts = path.split("/")
     if any("/".join(parts[:i]) in project.unlisted for i in range(1, len(parts) + 1)):
         return True
-    candidates = (path, f"{path}.md", f"{path}/index.md", f"{path}/README.md", path.removesuffix(".html") + ".md")
+    candidates = (path, f"{path}.md", f"{path}/index.md", f"{path}/README.md", path.removesuffix(".html") + ".md",
+                  path.removesuffix(".html") + ".rst")  # a Sphinx page's source
     return any(c in project.files or c in project.absent for c in candidates) or path in folders
 
 

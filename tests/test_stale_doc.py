@@ -45,7 +45,8 @@ def test_hostile_markdown_never_raises():
 def test_history_documents_are_not_read_as_instructions():
     assert describes_code("README.md") and describes_code("docs/usage.md") and describes_code("MODEL_CARD.md")
     assert not describes_code("CHANGELOG.md") and not describes_code("docs/releases/v1.md")
-    assert not describes_code("notes.md") and not describes_code("docs/index.rst")
+    assert not describes_code("notes.md") and not describes_code("docs/changes.rst") and not describes_code("notes.rst")
+    assert describes_code("docs/index.rst") and describes_code("README.rst")  # reStructuredText: auditor/model/rst.py
 
 
 def _commands(markdown, folders=frozenset(), own="repo"):
@@ -314,3 +315,118 @@ def test_click_commands_with_options_from_elsewhere_are_silent(tmp_path):
     shared = shared.replace("import click\n", "import click\nfrom .options import common_options\n")
     readme = "```bash\npython cli.py train-model data.csv --lr 3\n```\n"
     assert findings(tmp_path, {"README.md": readme, "cli.py": shared}) == []
+
+
+# --- Hugging Face model cards (front matter) ---------------------------------------------------------
+
+
+def test_front_matter_is_read_with_its_lines_and_a_thematic_break_is_not_front_matter():
+    from auditor.model.project import read_front_matter
+
+    front = read_front_matter("---\nlicense: mit\nmodel-index:\n- name: m\n---\n# Title\n")
+    assert front.data == {"license": "mit", "model-index": [{"name": "m"}]} and front.error is None
+    assert front.lines[("model-index",)] == 3 and front.lines[("model-index", 0, "name")] == 4
+    assert read_front_matter("---\n\nno closing line, so a rule across the page\n") is None
+    assert read_front_matter("# Title\n---\na: 1\n---\n") is None
+    nested = "".join(f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    bomb = read_front_matter("---\na: &a [x, x, x, x, x, x, x, x, x, x]\n" + nested + "---\n")
+    assert bomb.data is None and "aliases expand to more than" in bomb.error  # refused, not expanded
+
+
+def test_malformed_or_oversized_front_matter_is_a_degraded_file_never_a_crash(tmp_path):
+    from auditor.model.project import MAX_FRONT_MATTER_CHARS
+
+    root = make_repo(tmp_path / "r", {
+        "README.md": "---\nmodel-index: [{results: [{metrics: [{type: accuracy\n---\n# m\n",
+        "docs/card.md": "---\n" + "# padding\n" * (MAX_FRONT_MATTER_CHARS // 10 + 1) + "---\n",
+        "docs/ok.md": "---\ntitle: fine\n---\n", "metrics.json": '{"accuracy": 0.9}'})
+    result = scan_repo(root, {"select": ["ML7"], "min-confidence": "low"})
+    assert not result.errors and not result.findings
+    degraded = dict(result.degraded)
+    assert degraded["README.md"].startswith("front matter not read: line 3")
+    assert "longer than" in degraded["docs/card.md"] and "docs/ok.md" not in degraded
+
+
+def test_a_hugging_face_card_is_compared_metric_by_metric_at_the_value_line(tmp_path):
+    card = ("---\nmodel-index:\n- name: m\n  results:\n  - dataset: {name: held-out}\n    metrics:\n"
+            "    - type: accuracy\n      value: 0.95\n    - name: F1\n      type: custom\n      value: '0.70'\n---\n")
+    found = findings(tmp_path, {"README.md": card, "metrics.json": '{"accuracy": 0.91, "f1": 0.7}'}, "ML706")
+    assert [(f.path, f.line, f.evidence["metric"]) for f in found] == [("README.md", 8, "accuracy")]
+
+
+def test_a_card_older_than_its_dvc_tracked_model_is_dated_by_the_dvc_file(tmp_path):
+    card = "# Encoder card\n\nWeights: [encoder.pt](models/encoder.pt)\n"
+    pointer = "outs:\n- md5: 1f2e\n  size: 900\n  path: encoder.pt\n"
+    root = make_repo(tmp_path / "r", {"model_card.md": card, "models/encoder.pt.dvc": pointer},
+                     ages={"model_card.md": 120, "models/encoder.pt.dvc": 3})
+    found = scan_repo(root, {"select": ["ML709"], "min-confidence": "low"}).findings
+    assert [(f.path, f.line, f.evidence["model"], f.evidence["days"]) for f in found] == [
+        ("model_card.md", 3, "models/encoder.pt", 117)]
+    relaxed = scan_repo(root, {"select": ["ML709"], "min-confidence": "low", "rules": {"ML709": {"margin-days": 200}}})
+    assert not relaxed.findings
+
+
+# --- versions kept in comments (ML710) ---------------------------------------------------------------
+
+
+def test_a_comment_states_a_model_data_or_schema_version_and_never_a_software_one():
+    from auditor.ml.stated_versions import code_versions, same_version, stated_version
+
+    assert stated_version("# uses model v3") == ("model", "v3")
+    assert stated_version("# trained on the 2024-03 snapshot") == ("data", "2024-03")
+    assert stated_version("# Schema version 2") == ("schema", "v2")
+    for text in ("# TF v2 API", "# Python 3.10 model code", "# v2 of the endpoint", "# yolov5 model", "# model v3 or v4",
+                 "# the v1 model was retired", "# see issue 1234 about the model", "# model 3"):
+        assert stated_version(text) is None, text
+    assert code_versions('MODEL = "models/churn_v4.pkl"', "model") == {"v4"}
+    assert code_versions('URL = "https://api/v2/predict"', "model") == set()  # not about a model
+    assert (same_version("v1", "v10"), same_version("v3", "v3.1"), same_version("2024-03", "2024-03-15")) == (False, True, True)
+    assert same_version("v3", "2024-03") is None
+
+
+def test_a_config_comment_is_judged_against_the_other_configs_not_against_itself(tmp_path):
+    files = {"params.yaml": "train:\n  model: models/churn.pkl  # serves the v3 model\n  epochs: 3\n"}
+    assert lines(tmp_path / "a", files, "ML710") == [("ML710", "params.yaml", 2)]
+    files["registry.toml"] = '[model]\nname = "churn"\nversion = "3"\n'
+    assert lines(tmp_path / "b", files, "ML710") == []
+
+
+# --- reStructuredText (docutils) ---------------------------------------------------------------------
+
+
+def test_restructuredtext_gives_blocks_literals_links_and_rows_at_their_lines():
+    from auditor.model.rst import parse_rst
+
+    doc = parse_rst("Train\n=====\n\nRun ``python train.py`` then read\n`the guide <docs/guide.rst>`_ and\n"
+                    ":class:`Model` and ``make test``.\n\n.. image:: img/loss.png\n\n.. code-block:: bash\n\n"
+                    "   python train.py --lr 0.1\n   make test\n\n::\n\n    pip install .\n\n"
+                    "=====  =====\nName   Acc\n=====  =====\nchurn  0.91\n=====  =====\n")
+    assert doc.error is None
+    assert [(s.line, s.text) for s in doc.spans] == [(4, "python train.py"), (6, "make test")]
+    assert [(link.line, link.target, link.image) for link in doc.links] == [(5, "docs/guide.rst", False),
+                                                                            (8, "img/loss.png", True)]
+    assert [(b.line, b.language, b.text) for b in doc.blocks] == [
+        (12, "bash", "python train.py --lr 0.1\nmake test\n"), (17, "", "pip install .\n")]
+    assert [(r.line, r.cells) for r in doc.rows] == [(20, ("Name", "Acc")), (22, ("churn", "0.91"))]
+    noted = parse_rst("Intro.\n\n.. note::\n\n   Train first:\n\n   .. code-block:: bash\n\n      python train.py\n")
+    assert [(b.line, b.text) for b in noted.blocks] == [(9, "python train.py\n")]  # docutils gives it no line
+
+
+def test_restructuredtext_never_inserts_files_never_runs_raw_and_never_raises(tmp_path):
+    from auditor.model.rst import parse_rst
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("``python leaked.py``\n")
+    doc = parse_rst(f".. include:: {secret}\n\n.. raw:: html\n   :file: {secret}\n\n"
+                    f".. csv-table::\n   :file: {secret}\n\n.. autoclass:: pkg.Model\n\n   ``python hidden.py``\n")
+    assert doc.error is None and not doc.spans and not doc.blocks
+    for text in ("`" * 10_000, ".. " * 5000, "=" * 50_000 + "\nx", "\x00\ufffd`_", "* " * 20_000, ":" * 30_000):
+        parse_rst(text)  # returns, whatever the input
+
+
+def test_commands_and_links_in_restructuredtext_are_checked_like_markdown(tmp_path):
+    readme = "Churn\n=====\n\nTrain with::\n\n    python train.py --epochs 3\n\nSee `the FAQ <docs/faq.html>`_.\n"
+    index = "Guide\n=====\n\n.. image:: img/arch.png\n\nThe `CLI <cli.html#train>`__ page.\n"
+    found = lines(tmp_path, {"README.rst": readme, "docs/faq.rst": "FAQ\n===\n", "docs/index.rst": index,
+                             "docs/cli.rst": "CLI\n===\n", "train.py": TRAIN}, "ML70")
+    assert found == [("ML701", "README.rst", 6), ("ML702", "docs/index.rst", 4)]

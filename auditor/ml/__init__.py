@@ -8,7 +8,8 @@
 - ``tracking``: experiment trackers and the calls that log parameters and metrics or register a model;
 - ``frameworks``: hooks and entry points that frameworks call (so they are not dead code);
 - ``requirements``: how requirement specifiers and pins read;
-- ``versions``: the versions a lock file resolves, specifiers met, a requirement pinned exactly.
+- ``versions``: the versions a lock file resolves, specifiers met, a requirement pinned exactly;
+- ``stated_versions``: a model, data or schema version as a comment states it, and as code names it.
 
 Rules, the analysis and the readiness checks all read these tables; none keeps a copy of its own
 (tests/test_ml_knowledge.py fails on a copy). This package is plain knowledge: it may import only the

@@ -49,11 +49,25 @@ METRIC_SPELLINGS = {
     "prauc": "pr_auc", "averageprecision": "pr_auc", "rmse": "rmse", "mae": "mae", "mse": "mse", "r2": "r2",
     "logloss": "log_loss", "mape": "mape",
 }
-# Files a pipeline writes its evaluation to, by name (dvc.yaml `metrics:` outputs are added to these).
-METRICS_FILE_NAMES = frozenset({"metrics.json", "scores.json", "evaluation.json", "eval_metrics.json"})
+# Files a pipeline writes its evaluation to, by name (dvc.yaml `metrics:` outputs are added to these);
+# eval_results.json, test_results.json and all_results.json are what Hugging Face's Trainer.save_metrics writes.
+METRICS_FILE_NAMES = frozenset({"metrics.json", "scores.json", "evaluation.json", "eval_metrics.json",
+                                "eval_results.json", "test_results.json", "all_results.json"})
+# The held-out split a metrics file's key may start with (the Trainer's eval_accuracy, test_f1)
+_HELD_OUT_PREFIXES = ("validation", "valid", "eval", "test", "val")
 
 
 def metric_name(text: str) -> str | None:
     """The metric a column, row or key names (``F1-score`` -> ``f1``), or None."""
     key = "".join(ch for ch in text.lower() if ch.isalnum())
     return METRIC_SPELLINGS.get(key)
+
+
+def metrics_file_metric(key: str) -> str | None:
+    """The metric a metrics file's key names, with a held-out split's prefix (``eval_accuracy`` ->
+    ``accuracy``); a card's "Validation accuracy" is not read this way: it may not be the file's split."""
+    name = metric_name(key)
+    if name is not None:
+        return name
+    split = next((prefix for prefix in _HELD_OUT_PREFIXES if key.lower().startswith(prefix)), None)
+    return metric_name(key[len(split):]) if split else None

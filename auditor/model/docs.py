@@ -5,16 +5,17 @@ things, and only a parser tells them apart.
 
 Which documents describe the code (READMEs, ``docs/``, model cards) as opposed to its history
 (changelogs, release notes, which quote commands that worked once on purpose) is decided here too.
-reStructuredText is not parsed yet: ``.rst`` documents have no parsed form (``parse_document`` gives
-None), so nothing is reported on them.
+reStructuredText is read by docutils into the same ``Document`` (auditor/model/rst.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Any
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
+RST_SUFFIXES = (".rst",)
 # Documents that record the past: a command quoted there worked when it was written.
 _HISTORY_WORDS = ("changelog", "changes", "history", "release", "news", "migration", "upgrad", "whatsnew",
                   "what-s-new", "what_s_new", "roadmap", "authors", "license", "code_of_conduct", "code-of-conduct")
@@ -50,6 +51,16 @@ class TableRow:
     table: int  # which table of the document (0, 1, ...); its first row is the header
 
 
+@dataclass(frozen=True)
+class FrontMatter:
+    """The YAML block a Markdown document may open with (``---`` ... ``---``): a Hugging Face
+    model card keeps its ``model-index`` (the evaluation results) there."""
+
+    data: Any  # what the safe loader read; None when it could not
+    lines: dict[tuple, int]  # key path (keys and list indexes) -> line in the document
+    error: str | None = None  # why it was not read (malformed, too long): the scan reports it as degraded
+
+
 @dataclass
 class Document:
     blocks: list[CodeBlock] = field(default_factory=list)
@@ -60,10 +71,11 @@ class Document:
 
 
 def describes_code(path: str) -> bool:
-    """A Markdown document that tells a reader how the code works today: a README, a page under
-    ``docs/``, a model card, a contributing guide; not a changelog, release note or licence."""
+    """A Markdown or reStructuredText document that tells a reader how the code works today: a
+    README, a page under ``docs/``, a model card, a contributing guide; not a changelog, release note
+    or licence."""
     p = PurePosixPath(path)
-    if p.suffix.lower() not in MARKDOWN_SUFFIXES:
+    if p.suffix.lower() not in (*MARKDOWN_SUFFIXES, *RST_SUFFIXES):
         return False
     name = p.name.lower()
     if any(word in name for word in _HISTORY_WORDS) or any(

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from auditor.config import Config
 from auditor.ml.models import EXTENSION_FORMATS
 from auditor.model.codeowners import CodeOwners
-from auditor.model.docs import MARKDOWN_SUFFIXES, parse_document
+from auditor.model.docs import MARKDOWN_SUFFIXES, RST_SUFFIXES, FrontMatter, parse_document
 from auditor.model.factstore import FactsView
 from auditor.model.gitinfo import GitHistory
+from auditor.model.rst import parse_rst
 from auditor.model.units import ROOT, Units
 
 if TYPE_CHECKING:
@@ -109,6 +110,68 @@ def load_yaml_documents(text: str) -> list[Any]:
         loader.dispose()
 
 
+def yaml_key_lines(text: str) -> dict[tuple, int]:
+    """Key path -> line (1-based) of every key and list item of a YAML text; empty when it does
+    not parse."""
+    index: dict[tuple, int] = {}
+    yaml, loader = _yaml()
+    try:
+        node = yaml.compose(text, Loader=loader)
+    except yaml.YAMLError:
+        return index
+
+    walked: set[int] = set()
+
+    def walk(node: Any, path: tuple) -> None:
+        if id(node) in walked:  # an alias: its keys' lines were recorded where it was defined
+            return
+        walked.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    sub = (*path, key.value)
+                    index.setdefault(sub, key.start_mark.line + 1)
+                    walk(value, sub)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                index.setdefault((*path, i), item.start_mark.line + 1)
+                walk(item, (*path, i))
+
+    walk(node, ())
+    return index
+
+
+# Front matter is a few lines of metadata; a longer block is not read (and the document says so).
+MAX_FRONT_MATTER_CHARS = 64_000
+_FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
+
+
+def read_front_matter(text: str) -> FrontMatter | None:
+    """The YAML between a document's first line ``---`` and the next ``---`` (or ``...``), read
+    with the safe loader; None when the document does not open with one. Front matter that does not
+    parse, or is longer than ``MAX_FRONT_MATTER_CHARS``, gives its reason in ``error``."""
+    first = text.split("\n", 1)[0]
+    if first.rstrip() != "---":
+        return None
+    end = _FRONT_MATTER_END.search(text, len(first) + 1)
+    if end is None:
+        return None  # a thematic break, not front matter
+    if end.start() > MAX_FRONT_MATTER_CHARS:
+        return FrontMatter(None, {}, f"front matter longer than {MAX_FRONT_MATTER_CHARS:,} characters (not read)")
+    block = text[text.index("\n") + 1:end.start()]
+    yaml, _ = _yaml()
+    try:
+        documents = load_yaml_documents(block)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 2}: " if mark else ""
+        return FrontMatter(None, {}, f"front matter not read: {where}{' '.join(str(getattr(exc, 'problem', exc)).split())}")
+    except (YAMLTooLarge, RecursionError, ValueError) as exc:
+        return FrontMatter(None, {}, f"front matter not read: {exc}"[:300])
+    data = documents[0] if len(documents) == 1 else None
+    return FrontMatter(data, {path: line + 1 for path, line in yaml_key_lines(block).items()})
+
+
 PYTHON, NOTEBOOK, CONFIG, REQUIREMENTS, LOCK, DOCKERFILE = "python", "notebook", "config", "requirements", "lock", "dockerfile"
 ARTIFACT, CODEOWNERS, DOC, BUILD, OTHER = "artifact", "codeowners", "doc", "build", "other"
 SCRIPT = "script"  # shell scripts: how a repository trains and deploys is often only written there
@@ -186,11 +249,13 @@ class RepoFile:
 
     @cached_property
     def doc(self) -> "Document | None":
-        """A Markdown document's code blocks, inline code and links (auditor/model/docs.py), parsed
-        when first read; None for any other file (and, for now, reStructuredText)."""
-        if self.kind != DOC or self.text is None or self.suffix not in MARKDOWN_SUFFIXES:
+        """A Markdown or reStructuredText document's code blocks, inline code and links
+        (auditor/model/docs.py, auditor/model/rst.py), parsed when first read; None for any other file."""
+        if self.kind != DOC or self.text is None:
             return None
-        return parse_document(self.text)
+        if self.suffix in RST_SUFFIXES:
+            return parse_rst(self.text)
+        return parse_document(self.text) if self.suffix in MARKDOWN_SUFFIXES else None
 
     @cached_property  # asked for many times per file by rules and the readiness index
     def name(self) -> str:
@@ -201,35 +266,24 @@ class RepoFile:
         return PurePosixPath(self.path).suffix.lower()
 
     @cached_property
+    def front_matter(self) -> FrontMatter | None:
+        """A Markdown document's YAML front matter (a Hugging Face model card's ``model-index``),
+        read when first asked for; None when the document has none."""
+        if self.kind != DOC or not self.text or self.suffix not in MARKDOWN_SUFFIXES:
+            return None
+        return read_front_matter(self.text)
+
+    @property
+    def caveats(self) -> str | None:
+        """Why the file was read only in part, for the scan's degraded list: its decoding note, and
+        front matter that does not read (said at once: the document itself is parsed when a rule asks)."""
+        front = self.front_matter if self.text and self.text.startswith("---") else None
+        reasons = [reason for reason in (self.note, front.error if front else None) if reason]
+        return "; ".join(reasons) or None
+
+    @cached_property
     def _yaml_lines(self) -> dict[tuple, int]:
-        index: dict[tuple, int] = {}
-        if self.text is None:
-            return index
-        yaml, loader = _yaml()
-        try:
-            node = yaml.compose(self.text, Loader=loader)
-        except yaml.YAMLError:
-            return index
-
-        walked: set[int] = set()
-
-        def walk(node: Any, path: tuple) -> None:
-            if id(node) in walked:  # an alias: its keys' lines were recorded where it was defined
-                return
-            walked.add(id(node))
-            if isinstance(node, yaml.MappingNode):
-                for key, value in node.value:
-                    if isinstance(key, yaml.ScalarNode):
-                        sub = (*path, key.value)
-                        index.setdefault(sub, key.start_mark.line + 1)
-                        walk(value, sub)
-            elif isinstance(node, yaml.SequenceNode):
-                for i, item in enumerate(node.value):
-                    index.setdefault((*path, i), item.start_mark.line + 1)
-                    walk(item, (*path, i))
-
-        walk(node, ())
-        return index
+        return yaml_key_lines(self.text) if self.text is not None else {}
 
     def line_of(self, *key_path: Any) -> int | None:
         """Best-effort line of a key in a config file (exact for YAML, textual otherwise)."""

@@ -470,8 +470,8 @@ def _load_other_files(root: Path, files: dict[str, RepoFile], config: Config, re
             if reason:
                 result.skipped.append((rel, reason))
                 continue
-            if file.note:
-                result.degraded.append((rel, file.note))
+            if file.caveats:
+                result.degraded.append((rel, file.caveats))
             file.parses = file.kind in (CONFIG, LOCK) or file.name.lower() == "pipfile"
         elif file.kind == ARTIFACT or (file.kind == OTHER and not file.suffix and file.size):
             # Extensionless files are sniffed too: a model saved as "model" has magic bytes.
