@@ -75,7 +75,7 @@ class _Reader:
                 self._inline(child)  # with what is inside it: nothing below a paragraph is a block
                 continue
             elif isinstance(child, nodes.image) and child.get("uri"):
-                self.document.links.append(Link(_line_of(child), child["uri"], True))
+                self.document.links.append(Link(self._image_line(child), child["uri"], True))
             if not isinstance(child, nodes.Text):
                 self.walk(child)
 
@@ -95,6 +95,15 @@ class _Reader:
         for start in nearby:
             if [line.strip() for line in self.lines[start - 1:start - 1 + len(wanted)]] == wanted:
                 return start
+        return given
+
+    def _image_line(self, node) -> int:
+        """The line of an ``image`` or ``figure`` directive: docutils versions disagree on the line
+        they give it (0.19 the one after), so the source line naming the path nearby says."""
+        given = _line_of(node)
+        for line in range(max(1, given - 3), min(len(self.lines), given + 1) + 1):
+            if node["uri"] in self.lines[line - 1] and "::" in self.lines[line - 1]:
+                return line
         return given
 
     def _row(self, node) -> None:
