@@ -6,7 +6,9 @@ import json
 
 import pytest
 
+from auditor.ml import tracking
 from auditor.ml.operations import failure_notices, gradual_release, names_a_version
+from auditor.readiness.index import Index
 from auditor.testing import make_repo, scan_repo
 
 # -- the tables of auditor/ml/operations.py, with an example that counts and one that does not -----
@@ -49,6 +51,45 @@ def test_a_release_is_gradual_only_when_two_versions_both_get_a_share(doc, count
 ])
 def test_a_version_reference_names_a_version_not_a_placeholder(value, counts):
     assert names_a_version(value) is counts
+
+
+# -- the tables of auditor/ml/tracking.py: each entry with a module where it counts and one where it does not
+
+TRACKING_TABLES = {"tracker": tracking.EXPERIMENT_TRACKERS, "params": tracking.PARAM_LOGGING_CALLS,
+                   "metrics": tracking.METRIC_LOGGING_CALLS, "config": tracking.CONFIG_LOGGING_CALLS,
+                   "callbacks": tracking.LOGGER_CALLBACKS, "registry": tracking.MODEL_REGISTRY_CALLS,
+                   "alias": tracking.MODEL_ALIAS_CALLS}
+TRACKING_ENTRIES = sorted({entry for table in TRACKING_TABLES.values() for entry in table})
+
+
+@pytest.fixture(scope="module")
+def tracking_examples(tmp_path_factory):
+    """One repository holding every entry's two examples, each a module of its own."""
+    files = {}
+    for number, entry in enumerate(TRACKING_ENTRIES):
+        counts, does_not = tracking.TRACKING_EXAMPLES[entry]
+        files[f"pkg/ok_{number}.py"], files[f"pkg/no_{number}.py"] = counts, does_not
+    files["pkg/__init__.py"] = ""
+    result = scan_repo(make_repo(tmp_path_factory.mktemp("tracking"), files))
+    return Index(result.project)
+
+
+def test_every_method_entry_of_the_tracking_tables_names_the_libraries_that_have_it():
+    assert set(TRACKING_ENTRIES) == set(tracking.TRACKING_EXAMPLES)
+    assert {e for e in TRACKING_ENTRIES if e.startswith(".")} == set(tracking.METHOD_OWNERS)
+
+
+@pytest.mark.parametrize("number, entry", list(enumerate(TRACKING_ENTRIES)), ids=TRACKING_ENTRIES)
+def test_a_tracking_entry_counts_in_its_example_and_not_in_its_counter_example(tracking_examples, number, entry):
+    ix = tracking_examples
+    if entry in tracking.EXPERIMENT_TRACKERS:
+        def found(path):
+            return ix.imports(entry, paths=[path])
+    else:
+        def found(path):
+            return ix.library_calls((entry,), tracking.METHOD_OWNERS, paths=[path])
+    assert found(f"pkg/ok_{number}.py"), tracking.TRACKING_EXAMPLES[entry][0]
+    assert not found(f"pkg/no_{number}.py"), tracking.TRACKING_EXAMPLES[entry][1]
 
 
 # -- small repositories -----------------------------------------------------------------------------

@@ -218,6 +218,33 @@ class Index:
             found += self._table("methods", methods, paths)
         return found
 
+    def library_calls(self, names: Iterable[str], owners: dict[str, tuple[str, ...]],
+                      paths: Iterable[str] | None = None) -> list[Evidence]:
+        """``calls`` of ``names``, where a method name (``.log_params``) counts only on an object of a
+        library ``owners`` gives it: a call resolved under one of them, or a method called in a module
+        that imports one (``client.log_param(...)`` beside ``import mlflow``)."""
+        names = tuple(names)
+        allowed = set(paths) if paths is not None else None
+        found = []
+        for table, shows in (("calls", "calls `{}`"), ("methods", "calls `.{}()`")):
+            rows, index, tails = self._rows(table)
+            hits: set[int] = set()
+            for name in names:
+                libs = owners.get(name, ())
+                if table == "calls" and not name.startswith("."):
+                    hits.update(index.get(name, ()))
+                elif table == "calls":
+                    hits.update(i for i in tails.get(name[1:].rsplit(".", 1)[-1], ()) if rows[i][1].endswith(name)
+                                and (_prefix_match(rows[i][1], libs) or self._imports_any(rows[i][0], libs)))
+                elif name.startswith("."):
+                    hits.update(i for i in index.get(name[1:], ()) if self._imports_any(rows[i][0], libs))
+            found += [self.at(rows[i][0], rows[i][2], shows.format(rows[i][1])) for i in sorted(hits)
+                      if allowed is None or rows[i][0] in allowed]
+        return found
+
+    def _imports_any(self, path: str, libraries: tuple[str, ...]) -> bool:
+        return bool(libraries) and any(_prefix_match(name, libraries) for name in self.usage.get(path, {}).get("imports", {}))
+
     def imports(self, *modules: str, paths: Iterable[str] | None = None) -> list[Evidence]:
         return self._table("imports", modules, paths)
 

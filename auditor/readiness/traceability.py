@@ -6,7 +6,14 @@ import re
 from pathlib import PurePosixPath
 
 from auditor.ml.models import MODEL_SUFFIXES, looks_like_model
-from auditor.ml.tracking import CONFIG_LOGGING_CALLS, EXPERIMENT_TRACKERS, LOGGER_CALLBACKS, METRIC_LOGGING_CALLS, PARAM_LOGGING_CALLS
+from auditor.ml.tracking import (
+    CONFIG_LOGGING_CALLS,
+    EXPERIMENT_TRACKERS,
+    LOGGER_CALLBACKS,
+    METHOD_OWNERS,
+    METRIC_LOGGING_CALLS,
+    PARAM_LOGGING_CALLS,
+)
 from auditor.model.project import CONFIG
 from auditor.readiness.index import Index
 from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, because, verdict
@@ -109,12 +116,13 @@ def _experiment_tracking(ix: Index) -> Verdict:
     if not tracker:
         return verdict("no-tracker")
     # SageMaker training jobs record their hyperparameters and metric definitions with the job.
-    callbacks = ix.calls(*LOGGER_CALLBACKS) + ix.configs(re.compile(r"^\s*(HyperParameters|MetricDefinitions):", re.M))
-    params = ix.calls(*PARAM_LOGGING_CALLS, *CONFIG_LOGGING_CALLS, paths=ix.source_paths) + callbacks
+    callbacks = ix.library_calls(LOGGER_CALLBACKS, METHOD_OWNERS) + \
+        ix.configs(re.compile(r"^\s*(HyperParameters|MetricDefinitions):", re.M))
+    params = ix.library_calls((*PARAM_LOGGING_CALLS, *CONFIG_LOGGING_CALLS), METHOD_OWNERS, paths=ix.source_paths) + callbacks
     params += ix.kwargs("config", paths=[e.path for e in ix.calls("wandb.init")])
     params += ix.kwargs("hyperparameters", paths=ix.source_paths)
     params = because("records parameters", params) + dvc["params"]
-    metrics = ix.calls(*METRIC_LOGGING_CALLS, paths=ix.source_paths) + callbacks + \
+    metrics = ix.library_calls(METRIC_LOGGING_CALLS, METHOD_OWNERS, paths=ix.source_paths) + callbacks + \
         ix.kwargs("metric_definitions", paths=ix.source_paths)
     # Azure ML runs log with `run.log(name, value)`: a plain `.log` counts only next to the tracker's import.
     metrics += ix.methods("log", "log_row", "log_list", paths=[e.path for e in ix.imports("azureml.core")])
