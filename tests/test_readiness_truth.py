@@ -379,3 +379,46 @@ def test_an_azure_pipeline_found_by_its_schema_runs_the_tests_of_its_template(tm
 def test_installing_the_test_runner_is_not_running_the_tests(tmp_path):
     files = {**AZURE_TESTS, "ci/templates/unit-tests.yml": "steps:\n- script: pip install pytest\n"}
     assert check(readiness(tmp_path, files), "R-OWN-04")["status"] != "pass"
+
+
+DAGSTER_RESOURCES = ("import dagster as dg\nfrom dagster_aws.s3 import S3PickleIOManager, S3Resource\n\n"
+                     "resources = {\n    'LOCAL': {'model_io_manager': dg.FilesystemIOManager()},\n"
+                     "    'PROD': {'model_io_manager': S3PickleIOManager(s3_bucket='models', s3_resource=S3Resource())},\n}\n")
+DAGSTER_ASSETS = ("import dagster as dg\nimport pandas as pd\nfrom sklearn.linear_model import LogisticRegression\n\n\n"
+                  "@dg.asset(io_manager_key='model_io_manager')\ndef churn_model(features: pd.DataFrame):\n"
+                  "    return LogisticRegression().fit(features[['x']], features['y'])\n\n\n"
+                  "@dg.asset(io_manager_key='model_io_manager')\ndef churn_report(features: pd.DataFrame) -> pd.DataFrame:\n"
+                  "    return features.describe()\n")
+
+
+def test_a_dagster_asset_that_fits_a_model_into_an_object_store_io_manager_is_a_model_with_lineage_not_a_kept_version(tmp_path):
+    result = readiness(tmp_path, {"pipelines/resources.py": DAGSTER_RESOURCES, "pipelines/assets.py": DAGSTER_ASSETS})
+    lineage = check(result, "R-TRACE-03")
+    assert lineage["status"] == "partial"
+    assert [(e["path"], e["line"]) for e in lineage["evidence"]] == [("pipelines/assets.py", 7)]  # churn_model, not the report
+    assert "stored in S3 by `S3PickleIOManager` (pipelines/resources.py:6)" in lineage["evidence"][0]["why"]
+    versions = check(result, "R-ROLL-01")
+    assert versions["status"] == "fail" and versions["evidence"] == []
+    assert "earlier versions are not kept" in versions["rejected"][0]["why"]
+
+
+def test_a_dagster_model_kept_on_the_local_disk_of_the_run_is_not_logged(tmp_path):
+    resources = "import dagster as dg\n\nresources = {'model_io_manager': dg.FilesystemIOManager()}\n"
+    result = readiness(tmp_path, {"pipelines/resources.py": resources, "pipelines/assets.py": DAGSTER_ASSETS})
+    lineage = check(result, "R-TRACE-03")
+    assert lineage["status"] == "fail"
+    assert "local disk" in lineage["rejected"][0]["why"]
+
+
+@pytest.mark.parametrize("name", sorted(tracking.DAGSTER_MODEL_IO_MANAGERS))
+def test_a_dagster_object_store_io_manager_is_known_under_its_integration_package_only(name):
+    package = {"S3": "dagster_aws.s3", "GCS": "dagster_gcp.gcs", "ADLS": "dagster_azure.adls2"}
+    store = tracking.DAGSTER_MODEL_IO_MANAGERS[name]
+    assert tracking.dagster_io_manager_store(f"{package[store]}.{name}") == store
+    assert tracking.dagster_io_manager_store(f"pipelines.storage.{name}") is None  # a project's own class of that name
+
+
+def test_dagster_io_managers_that_keep_models_on_local_disk_or_in_a_warehouse_are_told_apart():
+    assert tracking.dagster_io_manager_store("dagster.FilesystemIOManager") == "local"
+    assert tracking.dagster_io_manager_store("dagster_snowflake_pandas.SnowflakePandasIOManager") is None
+    assert tracking.dagster_io_manager_store("dagster_duckdb_pandas.DuckDBPandasIOManager") is None

@@ -4,6 +4,8 @@ tracker given a whole config records the seed in it)."""
 
 from __future__ import annotations
 
+from auditor.ml.models import TREE_TRAINERS
+
 # Libraries and integrations that record a training run (parameters, metrics, the code version).
 EXPERIMENT_TRACKERS = ("mlflow", "wandb", "neptune", "comet_ml", "clearml", "aim", "dvclive", "sagemaker.experiments",
                        "azureml.core.Run", "azure.ai.ml", "ray.air.integrations.mlflow", "ray.air.integrations.wandb",
@@ -173,6 +175,44 @@ TRACKING_EXAMPLES: dict[str, tuple[str, str]] = {
     ".update_model_package": (_SM_CLIENT + "sm.update_model_package(ModelPackageArn=a, ModelApprovalStatus='Approved')\n",
                               "repo.update_model_package('churn')\n"),
 }
+
+
+# --- lineage of orchestrated assets -------------------------------------------------------------
+# Dagster records every materialization of an asset (the run, the code version, the upstream
+# assets), and the asset's IO manager stores what the asset returns. An asset that trains a model
+# and returns it, stored by an IO manager that pickles any object to object storage, is a model
+# logged with its lineage (traceability). It is not a kept version: these IO managers write each
+# asset to one path, and "subsequent materializations of an asset will overwrite previous
+# materializations" (dagster-aws docs, S3PickleIOManager), so rollback cannot reach the last one.
+#   counts:      "model_io_manager": S3PickleIOManager(s3_bucket="models", ...)
+#                @asset(io_manager_key="model_io_manager") def churn_model(...): return LogisticRegression().fit(X, y)
+#   not counted: "model_io_manager": FilesystemIOManager()   (the local disk of the run that made it)
+#   not counted: the same key on an asset that returns a data frame (no model is trained in it)
+# Class -> where it keeps the object; keyed by the class name under its integration package.
+DAGSTER_IO_MANAGER_PACKAGES = ("dagster_aws", "dagster_gcp", "dagster_azure")
+DAGSTER_MODEL_IO_MANAGERS = {
+    "S3PickleIOManager": "S3", "ConfigurablePickledObjectS3IOManager": "S3", "s3_pickle_io_manager": "S3",
+    "GCSPickleIOManager": "GCS", "ConfigurablePickledObjectGCSIOManager": "GCS", "gcs_pickle_io_manager": "GCS",
+    "ADLS2PickleIOManager": "ADLS", "ConfigurablePickledObjectADLS2IOManager": "ADLS",
+    "adls2_pickle_io_manager": "ADLS",
+}
+# IO managers of dagster itself that keep objects on the local disk of the run: known, not counted.
+DAGSTER_LOCAL_IO_MANAGERS = ("dagster.FilesystemIOManager", "dagster.fs_io_manager", "dagster.InMemoryIOManager",
+                             "dagster.mem_io_manager")
+DAGSTER_ASSET_DECORATORS = ("dagster.asset",)
+# Calls in an asset's body that fit a model it can return (besides auditor/ml/models.py's FIT_METHODS).
+FIT_CALLS = frozenset({"scipy.optimize.curve_fit", *TREE_TRAINERS})
+
+
+def dagster_io_manager_store(qualified: str) -> str | None:
+    """Where a Dagster IO manager class (a call's qualified name) keeps what an asset returns:
+    "S3", "GCS", "ADLS" for the object-storage pickle IO managers, "local" for dagster's own, else None."""
+    if qualified in DAGSTER_LOCAL_IO_MANAGERS:
+        return "local"
+    package, _, name = qualified.partition(".")
+    if package in DAGSTER_IO_MANAGER_PACKAGES:
+        return DAGSTER_MODEL_IO_MANAGERS.get(name.rsplit(".", 1)[-1])
+    return None
 
 
 # --- evaluation metrics as documents and metrics files name them -----------------------------------

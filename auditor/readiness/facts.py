@@ -11,8 +11,9 @@ import re
 from typing import Any
 
 from auditor.analysis.pymodule import Extractor
-from auditor.ml.models import MODEL_LOAD_CALLS, MODEL_LOAD_METHODS, MODEL_PATH_WORD, MODEL_SAVE_CALLS, MODEL_SAVE_METHODS
+from auditor.ml.models import FIT_METHODS, MODEL_LOAD_CALLS, MODEL_LOAD_METHODS, MODEL_PATH_WORD, MODEL_SAVE_CALLS, MODEL_SAVE_METHODS
 from auditor.ml.operations import failure_notices, failure_notices_off
+from auditor.ml.tracking import DAGSTER_ASSET_DECORATORS, FIT_CALLS, dagster_io_manager_store
 
 MAX_ENTRIES = 300  # per table and module: a generated 50k-line module must not bloat the cache
 
@@ -138,6 +139,8 @@ class _Walker:
         self.notices: dict[str, int] = {}  # failure notices switched on (auditor/ml/operations.py) -> line
         self.notices_off: dict[str, int] = {}  # ... and switched off
         self.scores: dict[str, int] = {}  # metric calls whose rows are not named for training -> first line
+        self.io_managers: list[dict[str, Any]] = []  # Dagster IO managers under a resource key (auditor/ml/tracking.py)
+        self.assets: list[dict[str, Any]] = []  # Dagster assets: name, line, IO manager key, whether they fit a model
 
     # -- helpers --------------------------------------------------------------------------------
     @staticmethod
@@ -266,6 +269,24 @@ class _Walker:
     def _def(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, line: int) -> None:
         self._put(self.defs, node.name, line)
         self._mark(node.name, line)
+        if not isinstance(node, ast.ClassDef) and node.decorator_list and len(self.assets) < MAX_ENTRIES:
+            self._asset(node, line)
+
+    def _asset(self, node: ast.FunctionDef | ast.AsyncFunctionDef, line: int) -> None:
+        """A Dagster asset: which IO manager key stores what it returns (``io_manager`` unless it
+        names one), and whether its body fits a model (a fit method, ``curve_fit``, ``xgboost.train``)."""
+        for decorator in node.decorator_list:
+            call = decorator if isinstance(decorator, ast.Call) else None
+            if self.module.qualified_name(call.func if call else decorator) not in DAGSTER_ASSET_DECORATORS:
+                continue
+            keys = [kw.value.value for kw in (call.keywords if call else ()) if kw.arg == "io_manager_key"
+                    and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str)]
+            returns = ast.unparse(node.returns) if node.returns is not None else ""
+            fits = "DataFrame" not in returns and any(isinstance(inner, ast.Call) and (
+                (isinstance(inner.func, ast.Attribute) and inner.func.attr in FIT_METHODS)
+                or self.module.qualified_name(inner.func) in FIT_CALLS) for inner in ast.walk(node))
+            self.assets.append({"name": node.name, "line": line, "key": keys[0] if keys else "io_manager", "fits": fits})
+            return
 
     def _constant(self, node: ast.Constant, line: int) -> None:
         if not _short(node.value):
@@ -283,6 +304,12 @@ class _Walker:
         keys = {key.value: _literal(value) for key, value in zip(node.keys, node.values)
                 if isinstance(key, ast.Constant) and isinstance(key.value, str)}
         self._notices(keys, line)
+        for key, value in keys.items():
+            if isinstance(value, ast.Call) and len(self.io_managers) < MAX_ENTRIES:
+                name = self.module.qualified_name(value.func)
+                store = dagster_io_manager_store(name) if name else None
+                if store:
+                    self.io_managers.append({"key": key, "class": name, "store": store, "line": value.lineno})
 
     def _notices(self, keys: dict[str, Any], line: int) -> None:
         for notice in failure_notices(keys) if keys else ():
@@ -341,7 +368,8 @@ class _Walker:
             "imports": self.imports, "calls": self.calls, "methods": self.methods, "kwargs": self.kwargs,
             "markers": self.markers, "uris": self.uris, "strings": self.strings, "saves": self.saves,
             "loads": self.loads, "defs": self.defs, "main": self.main, "notices": self.notices,
-            "notices_off": self.notices_off, "scores": self.scores,
+            "notices_off": self.notices_off, "scores": self.scores, "io_managers": self.io_managers,
+            "assets": self.assets,
         }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from auditor.ml.models import NOT_MODEL_OBJECTS, names_something_else
@@ -11,7 +11,15 @@ from auditor.ml.operations import PLACEHOLDER, names_a_version
 from auditor.model.project import BUILD, CONFIG, DOCKERFILE, SCRIPT
 from auditor.readiness.index import Index
 from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, because, verdict
-from auditor.readiness.stores import ALIAS_URI, aliases, dvc_model_outputs, dvc_outputs, model_artifact_logs, registrations
+from auditor.readiness.stores import (
+    ALIAS_URI,
+    aliases,
+    dagster_model_assets,
+    dvc_model_outputs,
+    dvc_outputs,
+    model_artifact_logs,
+    registrations,
+)
 
 TRACKER_SAVES = re.compile(r"(^|\.)(log_model|log_artifact|log_artifacts)$")
 _VERSION_URI = re.compile(r"^models:/[^/@]+/\d+$")
@@ -95,7 +103,21 @@ def classify_saves(ix: Index) -> Saves:
     return saves
 
 
+def _overwritten_by_dagster(ix: Index) -> list[Evidence]:
+    """Models Dagster IO managers store: each materialization overwrites the asset's one path
+    (auditor/ml/tracking.py), so no earlier version is kept. Shown with -v as not counted."""
+    return [replace(model.at, why=f"Dagster asset `{model.asset}`'s model is stored by {model.manager}, which writes "
+                                  "each materialization over the last: earlier versions are not kept")
+            for model in dagster_model_assets(ix)]
+
+
 def _versioned_artifacts(ix: Index) -> Verdict:
+    verdict_ = _kept_versions(ix)
+    dagster = _overwritten_by_dagster(ix)
+    return replace(verdict_, rejected=verdict_.rejected + tuple(dagster)) if dagster else verdict_
+
+
+def _kept_versions(ix: Index) -> Verdict:
     saves = classify_saves(ix)
     saves.tracked += because("each version lives at its own path", versioned_refs(ix))
     has_lock = any(f.name == "dvc.lock" for f in ix.project.files.values())

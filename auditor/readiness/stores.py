@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 from auditor.analysis.artifacts import dvc_outputs as analysed_dvc_outputs
 from auditor.ml.models import MODEL_SUFFIXES, looks_like_model, names_something_else
@@ -86,3 +87,31 @@ def model_artifact_logs(ix: Index, logged: list[Evidence]) -> list[Evidence]:
             continue
         kept.append(ev)
     return kept
+
+
+class DagsterModel(NamedTuple):
+    at: Evidence  # the asset's definition
+    asset: str
+    manager: str  # the IO manager's class and where it is defined
+    store: str  # "S3", "GCS", "ADLS" or "local"
+
+
+def dagster_model_assets(ix: Index) -> list[DagsterModel]:
+    """Dagster assets in production code that fit a model and return it, with the IO manager that
+    stores it, resolved through the imports of the resource definitions (auditor/ml/tracking.py);
+    an object-storage IO manager first when the key has one per environment."""
+    managers: dict[str, list[dict]] = {}
+    for path, facts in ix.usage.items():
+        for entry in facts.get("io_managers", []):
+            if isinstance(entry, dict):
+                managers.setdefault(entry.get("key", ""), []).append({**entry, "path": path})
+    found = []
+    production = set(ix.production_paths)
+    for path, facts in ix.usage.items():
+        for asset in facts.get("assets", []) if path in production else ():
+            defined = managers.get(asset.get("key", "")) if isinstance(asset, dict) and asset.get("fits") else None
+            if defined:
+                chosen = sorted(defined, key=lambda m: m.get("store") == "local")[0]
+                manager = f"`{chosen['class'].rsplit('.', 1)[-1]}` ({chosen['path']}:{chosen['line']})"
+                found.append(DagsterModel(ix.at(path, asset.get("line")), str(asset.get("name")), manager, chosen["store"]))
+    return found

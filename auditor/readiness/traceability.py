@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from auditor.ml.models import MODEL_SUFFIXES, looks_like_model
@@ -17,7 +18,7 @@ from auditor.ml.tracking import (
 from auditor.model.project import CONFIG
 from auditor.readiness.index import Index
 from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, because, verdict
-from auditor.readiness.stores import model_artifact_logs, registrations
+from auditor.readiness.stores import dagster_model_assets, model_artifact_logs, registrations
 
 _DVC_FILE = re.compile(r"(^|/)dvc\.(yaml|lock)$|\.dvc$")
 _LAKEFS = re.compile(r"lakefs", re.I)
@@ -150,9 +151,18 @@ def _model_registry(ix: Index) -> Verdict:
     logged = ix.calls(".log_model", "wandb.Artifact", paths=ix.source_paths) + \
         model_artifact_logs(ix, ix.calls("wandb.log_artifact", ".log_artifact", paths=ix.source_paths)) + \
         ix.kwargs("save_artifact", "log_model", "log_checkpoints", paths=ix.source_paths)
+    stored, local = [], []
+    for model in dagster_model_assets(ix):  # Dagster records the run and the inputs of each materialization
+        if model.store == "local":
+            local.append(replace(model.at, why=f"Dagster asset `{model.asset}` keeps its model on the local disk of the "
+                                               f"run ({model.manager})"))
+        else:
+            stored.append(replace(model.at, why=f"Dagster asset `{model.asset}` fits a model, stored in {model.store} by "
+                                                f"{model.manager}: Dagster records each materialization's run and inputs"))
+    logged = because("logs a model to the tracker", logged) + stored
     if logged:
-        return verdict("logged", because("logs a model to the tracker", logged))
-    return verdict("plain-files")
+        return verdict("logged", logged, rejected=local)
+    return verdict("plain-files", rejected=local)
 
 
 # Helm templates and Kubernetes manifests configure a cluster (a template does not even parse as YAML);
@@ -232,7 +242,7 @@ model_registry = ReadinessCheck(
     "R-TRACE-03", "Models are registered with lineage (a model registry, or models logged to the tracker)",
     "traceability",
     "model registry calls (auditor/ml/tracking.py), `registered_model_name=`, `models:/` URIs; models logged to a "
-    "tracker",
+    "tracker, or returned by a Dagster asset to an object-storage IO manager",
     (
         Rung("registered", PASS, "models are registered in a model registry", "Models are registered in a model registry."),
         Rung("logged", PARTIAL, "models are logged to the tracker but never registered",
