@@ -37,6 +37,11 @@ def test_an_airflow_email_alerts_unless_mails_on_failure_are_switched_off():
     ({"ProductionVariants": [{"InitialVariantWeight": 1}, {"InitialVariantWeight": 1}]}, True),
     ({"ProductionVariants": [{"InitialVariantWeight": 1}]}, False),
     ({"loss": {"weight": 3}}, False),
+    ({"name": "churn", "ray_serve_config": {"applications": []}, "rollout_strategy": "ROLLOUT"}, True),
+    ({"name": "churn", "applications": [{"import_path": "serve:app"}], "canary_percent": 10}, True),
+    ({"name": "churn", "applications": [{"import_path": "serve:app"}], "rollout_strategy": "IN_PLACE"}, False),
+    ({"name": "churn", "applications": [{"import_path": "serve:app"}], "canary_percent": 100}, False),
+    ({"name": "web", "strategy": {"rollout_strategy": "ROLLOUT"}}, False),
 ])
 def test_a_release_is_gradual_only_when_two_versions_both_get_a_share(doc, counts):
     assert bool(list(gradual_release(doc))) is counts
@@ -422,3 +427,13 @@ def test_dagster_io_managers_that_keep_models_on_local_disk_or_in_a_warehouse_ar
     assert tracking.dagster_io_manager_store("dagster.FilesystemIOManager") == "local"
     assert tracking.dagster_io_manager_store("dagster_snowflake_pandas.SnowflakePandasIOManager") is None
     assert tracking.dagster_io_manager_store("dagster_duckdb_pandas.DuckDBPandasIOManager") is None
+
+
+def test_an_anyscale_service_rolled_out_in_place_is_not_a_gradual_release(tmp_path):
+    service = "name: churn\napplications:\n  - import_path: serve:app\nrollout_strategy: {}\n"
+    gradual = check(readiness(tmp_path / "a", {"service.yaml": service.format("ROLLOUT")}), "R-REL-03")
+    assert gradual["status"] == "pass" and gradual["evidence"][0]["line"] == 4
+    in_place = check(readiness(tmp_path / "b", {"service.yaml": service.format("IN_PLACE")}), "R-REL-03")
+    assert in_place["status"] == "fail"
+    assert in_place["rejected"] == [{"path": "service.yaml", "line": 4, "cell": None,
+                                     "why": "`rollout_strategy` sends every request to one version"}]

@@ -128,6 +128,31 @@ TRAFFIC_KEYS: dict[str, tuple[Any, Any, str]] = {
 # A Flagger `Canary` resource is a gradual release by its kind.
 GRADUAL_KINDS = {("flagger.app", "Canary"): "Flagger releases the new version in canary steps"}
 
+# An Anyscale service config (docs.anyscale.com, service YAML schema: a `name` and the Ray Serve apps,
+# `ray_serve_config` or `applications`) says how an update is rolled out. `rollout_strategy: ROLLOUT`
+# starts the new version beside the old one and shifts traffic to it in canary steps, rolling back if
+# it turns unhealthy; `IN_PLACE` updates the running cluster, so every request goes to the new version.
+# `canary_percent` holds the new version at that share of traffic.
+#   counts:      {name: churn, ray_serve_config: {...}, rollout_strategy: ROLLOUT}
+#   counts:      {name: churn, applications: [...], canary_percent: 10}
+#   not counted: {name: churn, applications: [...], rollout_strategy: IN_PLACE}  /  canary_percent: 100
+#   not counted: {strategy: {rollout_strategy: ROLLOUT}}   (no Anyscale service: another product's key)
+ANYSCALE_SERVICE_KEYS = ("ray_serve_config", "applications")
+ANYSCALE_ROLLOUT = {
+    "rollout_strategy": (lambda v: isinstance(v, str), lambda v: v.upper() == "ROLLOUT",
+                         "Anyscale rolls the new version out beside the old one, shifting traffic in canary steps"),
+    "canary_percent": (lambda v: _number(v) is not None, _canary_percent,
+                       "Anyscale holds the new version at this share of traffic"),
+}
+
+
+def _anyscale_rollout(doc: dict, path: tuple) -> Iterator[tuple[tuple, str, bool]]:
+    if "name" not in doc or not any(key in doc for key in ANYSCALE_SERVICE_KEYS):
+        return
+    for key, (shape, counts, meaning) in ANYSCALE_ROLLOUT.items():
+        if key in doc and shape(doc[key]):
+            yield (*path, key), meaning, bool(counts(doc[key]))
+
 
 def traffic_settings(doc: Any, path: tuple = (), depth: int = 0) -> Iterator[tuple[tuple, str, bool]]:
     """(key path, what it means, whether it counts) of each traffic setting of a parsed manifest: it
@@ -139,6 +164,7 @@ def traffic_settings(doc: Any, path: tuple = (), depth: int = 0) -> Iterator[tup
         for (group, name), meaning in GRADUAL_KINDS.items():
             if kind == name and api.startswith(group):
                 yield (*path, "kind"), meaning, True
+        yield from _anyscale_rollout(doc, path)
         for key, value in doc.items():
             entry = TRAFFIC_KEYS.get(key) if isinstance(key, str) else None
             if entry is not None and entry[0](value):

@@ -127,7 +127,7 @@ shadow_mode = ReadinessCheck(
 canary = ReadinessCheck(
     "R-REL-03", "Releases shift traffic gradually (canary, traffic split, feature flag)", "release_safety",
     "deploy manifests whose values split traffic between two versions (KServe, Istio, Gateway API, SMI, Seldon, "
-    "SageMaker, Knative, Azure ML, Vertex AI, Argo Rollouts, Flagger; auditor/ml/operations.py), deploy commands "
+    "SageMaker, Knative, Azure ML, Vertex AI, Argo Rollouts, Flagger, Anyscale; auditor/ml/operations.py), deploy commands "
     "with a two-way traffic split, feature-flag libraries and endpoint weight calls",
     (
         Rung("gradual", PASS, "traffic can be shifted to a new model step by step",
