@@ -437,3 +437,37 @@ def test_an_anyscale_service_rolled_out_in_place_is_not_a_gradual_release(tmp_pa
     assert in_place["status"] == "fail"
     assert in_place["rejected"] == [{"path": "service.yaml", "line": 4, "cell": None,
                                      "why": "`rollout_strategy` sends every request to one version"}]
+
+
+# -- names are hints, resolved code is evidence (held-out sets, holdout cohorts, the newest file) -----
+
+SCORES_BY_NAME = "from sklearn.metrics import accuracy_score\nval = load_rows('val.csv')\nprint(accuracy_score(labels, preds))\n"
+
+
+@pytest.mark.parametrize("code, status", [
+    (SCORES_BY_NAME, "partial"),  # a held-out name beside a metric: a hint
+    ("from sklearn.metrics import accuracy_score\nprint(accuracy_score(y_test, model.predict(X_test)))\n", "pass"),
+    ("from sklearn.metrics import f1_score\n\n\ndef report(model, rows):\n    return f1_score(rows.y, model.predict(rows.X))\n\n\n"
+     "report(model, test_df)\n", "pass"),  # the held-out rows are scored one call away
+    ("from sklearn.metrics import accuracy_score\n\n\ndef log(rows):\n    print(len(rows))\n\n\nlog(test_df)\n"
+     "print(accuracy_score(labels, preds))\n", "partial"),  # the function given the test rows scores nothing
+])
+def test_a_held_out_set_counts_when_a_metric_scores_it_and_a_name_alone_is_a_hint(tmp_path, code, status):
+    offline = check(readiness(tmp_path, {"evaluate.py": code}), "R-REL-01")
+    assert offline["status"] == status, offline
+    if status == "partial":
+        assert "a hint" in offline["evidence"][0]["why"]
+
+
+def test_serving_that_reads_a_model_file_s_time_without_picking_the_newest_does_not_follow_the_latest(tmp_path):
+    logs_time = ("import os\nimport joblib\nfrom fastapi import FastAPI\n\nmodel = joblib.load('models/churn.joblib')\n"
+                 "print('model written at', os.path.getmtime('models/churn.joblib'))\n")
+    assert check(readiness(tmp_path / "a", {"serve.py": logs_time}), "R-ROLL-03")["status"] == "partial"  # a fixed path
+    newest = logs_time.replace("model = joblib.load('models/churn.joblib')",
+                               "model = joblib.load(sorted(paths, key=lambda p: p.stat().st_mtime)[-1])")
+    assert check(readiness(tmp_path / "b", {"serve.py": newest}), "R-ROLL-03")["status"] == "fail"  # the newest file
+
+
+def test_a_champion_named_in_serving_code_is_a_hint_not_a_live_holdout(tmp_path):
+    named = check(readiness(tmp_path, {"serve.py": "from fastapi import FastAPI\nchampion_threshold = 0.5\n"}), "R-REL-04")
+    assert named["status"] == "partial" and "a hint" in named["evidence"][0]["why"]

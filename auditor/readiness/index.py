@@ -75,7 +75,7 @@ _COMMENT_BEFORE = re.compile(r"(^|\s)#")
 # What a row of each usage table shows, as evidence says it.
 _SHOWS = {"calls": "calls `{}`", "imports": "imports `{}`", "methods": "calls `.{}()`", "kwargs": "passes `{}=`",
           "markers": "a name or string says {}",
-          "notices": "sets `{}`", "scores": "calls `{}`"}
+          "notices": "sets `{}`", "scores": "calls `{}`", "scored_held_out": "{}", "newest": "picks the newest file: `{}`"}
 
 # A usage table's rows (path, name, line), its look-up index, and its index by last dotted part.
 _Table = tuple[list[tuple[str, str, int]], dict[str, list[int]], dict[str, list[int]]]
@@ -251,6 +251,14 @@ class Index:
     def scores(self, *names: str, paths: Iterable[str] | None = None) -> list[Evidence]:
         """Metric calls whose rows are not named for training (``r2_score(y_test, ...)``)."""
         return self._table("scores", names, paths)
+
+    def scored_held_out(self, paths: Iterable[str] | None = None) -> list[Evidence]:
+        """Held-out names (``y_test``, ``val_ds``) passed to a metric or score call."""
+        return self._table("scored_held_out", [name for _, name, _ in self._rows("scored_held_out")[0]], paths)
+
+    def newest_files(self, paths: Iterable[str] | None = None) -> list[Evidence]:
+        """Files picked by their modification time (``max(files, key=os.path.getmtime)``)."""
+        return self._table("newest", [name for _, name, _ in self._rows("newest")[0]], paths)
 
     def methods(self, *names: str, paths: Iterable[str] | None = None) -> list[Evidence]:
         return self._table("methods", names, paths)

@@ -112,27 +112,22 @@ def _overwritten_by_dagster(ix: Index) -> list[Evidence]:
 
 
 def _versioned_artifacts(ix: Index) -> Verdict:
-    verdict_ = _kept_versions(ix)
-    dagster = _overwritten_by_dagster(ix)
-    return replace(verdict_, rejected=verdict_.rejected + tuple(dagster)) if dagster else verdict_
-
-
-def _kept_versions(ix: Index) -> Verdict:
     saves = classify_saves(ix)
+    overwritten = _overwritten_by_dagster(ix)
     saves.tracked += because("each version lives at its own path", versioned_refs(ix))
     has_lock = any(f.name == "dvc.lock" for f in ix.project.files.values())
     kept = saves.tracked + registrations(ix) + (saves.dvc if has_lock else []) + dvc_model_outputs(ix)
     if saves.in_place:
         names = ", ".join(sorted(set(saves.in_place_paths))[:3])
         return verdict("overwritten-some-kept" if kept or saves.dvc else "overwritten",
-                       saves.in_place + kept + saves.dvc, names=names)
+                       saves.in_place + kept + saves.dvc, names=names, rejected=overwritten)
     if kept:
-        return verdict("kept", kept)
+        return verdict("kept", kept, rejected=overwritten)
     if saves.dvc:
-        return verdict("dvc-unlocked", saves.dvc)
+        return verdict("dvc-unlocked", saves.dvc, rejected=overwritten)
     if saves.parameterised:
-        return verdict("runtime-paths", saves.parameterised)
-    return verdict("none")
+        return verdict("runtime-paths", saves.parameterised, rejected=overwritten)
+    return verdict("none", rejected=overwritten)
 
 
 def _registry_aliases(ix: Index) -> Verdict:
@@ -208,7 +203,7 @@ def _manifest_refs(ix: Index, result: Pinning) -> None:
 
 def _serving_loads(ix: Index, result: Pinning) -> None:
     """Model loads in serving code: the newest file, "latest", or a fixed path."""
-    newest = {ev.path for ev in ix.markers("newest-file", paths=ix.serving_paths)}
+    newest = {ev.path for ev in ix.newest_files(paths=ix.serving_paths)}
     for path, entry in ix.io("loads", paths=ix.serving_paths):
         literal = entry.get("path") or ""
         where = ix.at(path, entry.get("line"), f"serving loads `{literal or entry.get('call', '').lstrip('.')}`")
