@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from auditor.ml import tracking
+from auditor.ml import operations, tracking
 from auditor.ml.operations import failure_notices, gradual_release, names_a_version
 from auditor.readiness.index import Index
 from auditor.testing import make_repo, scan_repo
@@ -471,3 +471,88 @@ def test_serving_that_reads_a_model_file_s_time_without_picking_the_newest_does_
 def test_a_champion_named_in_serving_code_is_a_hint_not_a_live_holdout(tmp_path):
     named = check(readiness(tmp_path, {"serve.py": "from fastapi import FastAPI\nchampion_threshold = 0.5\n"}), "R-REL-04")
     assert named["status"] == "partial" and "a hint" in named["evidence"][0]["why"]
+
+
+# -- configs read as their schema (auditor/ml/operations.py): an example that counts and one that does not
+
+def _counted(reader, doc):
+    return [counts for _, _, counts in reader(doc)]
+
+
+DBT_MODEL = {"name": "orders", "columns": [{"name": "id", "tests": ["unique", "not_null"]}]}
+
+
+@pytest.mark.parametrize("reader, doc, expected", [
+    (operations.dbt_tests, {"version": 2, "models": [DBT_MODEL]}, [True]),
+    (operations.dbt_tests, {"models": [{"name": "orders", "data_tests": [{"relationships": {"to": "ref('users')"}}]}]}, [True]),
+    (operations.dbt_tests, {"sources": [{"name": "raw", "tables": [{"name": "orders", "columns": [{"name": "id",
+                                                                                                  "tests": ["unique"]}]}]}]},
+     [True]),
+    (operations.dbt_tests, {"models": [{"name": "orders", "columns": [{"name": "id", "tests": []}]}]}, [False]),
+    (operations.dbt_tests, {"tests": ["unit", "integration"]}, []),
+    (operations.alert_rules, {"groups": [{"name": "serving", "rules": [{"alert": "HighLatency", "expr": "p99 > 0.5"}]}]},
+     [True]),
+    (operations.alert_rules, {"groups": [{"name": "serving", "rules": [{"record": "job:p99", "expr": "x"}]}]}, []),
+    (operations.alert_rules, {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+                              "spec": {"groups": [{"name": "g", "rules": [{"alert": "Down", "expr": "up == 0"}]}]}}, [True]),
+    (operations.alert_rules, {"apiVersion": 1, "groups": [{"name": "g", "rules": [{"title": "errors", "condition": "C",
+                                                                                     "data": [{"refId": "A"}]}]}]}, [True]),
+    (operations.alert_rules, {"apiVersion": 1, "groups": [{"name": "g", "rules": [{"title": "errors", "condition": "C",
+                                                                                     "data": [{"refId": "A"}],
+                                                                                     "isPaused": True}]}]}, [False]),
+    (operations.alert_rules, {"Resources": {"Errors": {"Type": "AWS::CloudWatch::Alarm",
+                                                       "Properties": {"AlarmActions": ["arn:aws:sns:topic"]}}}}, [True]),
+    (operations.alert_rules, {"Resources": {"Errors": {"Type": "AWS::CloudWatch::Alarm", "Properties": {}}}}, [False]),
+    (operations.alert_rules, {"route": {"receiver": "team"}, "receivers": [{"name": "team", "slack_configs": [{}]}]},
+     [True]),
+    (operations.alert_rules, {"route": {"receiver": "null"}, "receivers": [{"name": "null"}]}, [False]),
+    (operations.alert_rules, {"receivers": {"otlp": {"protocols": {"grpc": {}}}}}, []),  # a collector's receivers
+    (operations.alert_rules, {"displayName": "errors", "conditions": [{}], "notificationChannels": ["projects/p/c/1"]},
+     [True]),
+    (operations.alert_rules, {"displayName": "errors", "conditions": [{}], "notificationChannels": []}, [False]),
+    (operations.percentile_queries, {"panels": [{"targets": [{"expr": "histogram_quantile(0.99, rate(s_bucket[5m]))"}]}]},
+     [True]),
+    (operations.percentile_queries, {"panels": [{"title": "p99 latency", "targets": [{"expr": "rate(s_count[5m])"}]}]}, []),
+    (operations.shadow_settings, {"http": [{"route": [{}], "mirror": {"host": "churn-v2"},
+                                           "mirrorPercentage": {"value": 10}}]}, [True]),
+    (operations.shadow_settings, {"http": [{"mirror": {"host": "churn-v2"}, "mirrorPercentage": {"value": 0}}]}, [False]),
+    (operations.shadow_settings, {"ShadowProductionVariants": [{"VariantName": "shadow"}]}, [True]),
+    (operations.shadow_settings, {"filters": [{"type": "RequestMirror", "requestMirror": {"backendRef": {}}}]}, [True]),
+    (operations.shadow_settings, {"predictors": [{"name": "v2", "shadow": True}]}, [True]),
+    (operations.shadow_settings, {"predictors": [{"name": "v2", "shadow": False}]}, [False]),
+    (operations.shadow_settings, {"theme": {"card": {"shadow": "0 1px 2px"}}}, []),
+])
+def test_a_config_setting_counts_by_its_schema_and_value(reader, doc, expected):
+    assert _counted(reader, doc) == expected
+
+
+# Words in configs that counted before the files were read as their schema.
+CONFIG_TRAPS = [
+    ("R-MON-04", {"models/pipeline.yml": "steps:\n  - name: train\n    tests:\n      - pytest\n"}),
+    ("R-MON-06", {"config/contacts.yaml": "escalation:\n  pagerduty: https://example.pagerduty.com\n"}),
+    ("R-MON-02", {"grafana/dashboard.json": '{"panels": [{"title": "p99 latency", "targets": [{"expr": "avg(latency)"}]}]}'}),
+    ("R-REL-02", {"ui/theme.yaml": "card:\n  shadow: 0 1px 2px\n", "serve.py": "from fastapi import FastAPI\n"}),
+]
+
+
+@pytest.mark.parametrize("check_id, files", CONFIG_TRAPS, ids=[c for c, _ in CONFIG_TRAPS])
+def test_words_in_a_config_are_not_a_setting(tmp_path, check_id, files):
+    assert check(readiness(tmp_path, files), check_id)["status"] == "fail"
+
+
+def test_schema_settings_count_in_a_repository_and_the_switched_off_ones_are_shown_as_not_counted(tmp_path):
+    files = {"dbt/models/schema.yml": "version: 2\nmodels:\n  - name: orders\n    columns:\n      - name: id\n"
+                                      "        tests: [unique, not_null]\n      - name: note\n        tests: []\n",
+             "monitoring/rules.yml": "groups:\n  - name: serving\n    rules:\n      - alert: HighLatency\n"
+                                     "        expr: histogram_quantile(0.99, rate(request_seconds_bucket[5m])) > 0.5\n",
+             "k8s/vs.yaml": "kind: VirtualService\nspec:\n  http:\n    - mirror:\n        host: churn-v2\n"
+                            "      mirrorPercentage:\n        value: 0\n"}
+    result = readiness(tmp_path, files)
+    quality = check(result, "R-MON-04")
+    assert quality["status"] == "pass" and (quality["evidence"][0]["path"], quality["evidence"][0]["line"]) == \
+        ("dbt/models/schema.yml", 6)
+    assert [e["line"] for e in quality["rejected"]] == [8]
+    assert check(result, "R-MON-06")["status"] == "pass"
+    assert check(result, "R-MON-02")["status"] == "pass"
+    shadow = check(result, "R-REL-02")
+    assert shadow["status"] == "fail" and shadow["rejected"][0]["line"] == 4

@@ -203,3 +203,172 @@ _URL_HOST = re.compile(r"^[a-z][\w+.-]*://[^/]*", re.I)
 
 def names_a_version(value: str) -> bool:
     return not PLACEHOLDER.search(value) and bool(PINNED_VERSION.search(_URL_HOST.sub("", value)))
+
+
+# -- configs read as their format ----------------------------------------------------------------
+# Each reader takes a parsed YAML or JSON file and yields (key path, what it means, whether it
+# counts) for the settings of one schema, so a check counts values the schema gives meaning to and
+# shows the others with -v; a word in a comment, a name or another product's file is never read.
+Setting = tuple[tuple, str, bool]
+
+
+def _documents(doc: Any) -> Iterator[tuple[tuple, Any]]:
+    """The documents of a parsed file (a multi-document YAML file is a list of them), with their path."""
+    if isinstance(doc, list) and doc and all(isinstance(item, dict) for item in doc):
+        for index, item in enumerate(doc):
+            yield (index,), item
+    elif isinstance(doc, dict):
+        yield (), doc
+
+
+def _items(value: Any) -> list[tuple[int, dict]]:
+    return [(index, item) for index, item in enumerate(value) if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+# dbt properties files: models, sources (their tables), seeds and snapshots, each with `tests` (or
+# `data_tests`, dbt 1.8+) on itself or on its columns. A test list counts when it names a test.
+#   counts:      models: [{name: orders, columns: [{name: id, tests: [unique, not_null]}]}]
+#   not counted: models: [{name: orders, columns: [{name: id, tests: []}]}]
+#   not counted: tests: [unit, integration]   (no dbt resource around it)
+DBT_RESOURCES = ("models", "seeds", "snapshots", "sources")
+DBT_TEST_KEYS = ("tests", "data_tests")
+
+
+def _dbt_resource_tests(resource: dict, path: tuple) -> Iterator[Setting]:
+    for key in DBT_TEST_KEYS:
+        if key in resource:
+            yield (*path, key), "dbt tests the data", isinstance(resource[key], list) and bool(resource[key])
+    for index, column in _items(resource.get("columns")):
+        yield from _dbt_resource_tests(column, (*path, "columns", index))
+
+
+def dbt_tests(doc: Any) -> Iterator[Setting]:
+    for at, document in _documents(doc):
+        for kind in DBT_RESOURCES:
+            for index, resource in _items(document.get(kind)):
+                if "name" not in resource:
+                    continue
+                yield from _dbt_resource_tests(resource, (*at, kind, index))
+                if kind == "sources":
+                    for number, table in _items(resource.get("tables")):
+                        yield from _dbt_resource_tests(table, (*at, kind, index, "tables", number))
+
+
+# Alert rules, by their schema. A rule counts when it can fire and reach someone:
+#   counts:      groups: [{name: serving, rules: [{alert: HighLatency, expr: "p99 > 0.5"}]}]   (Prometheus)
+#   not counted: groups: [{name: serving, rules: [{record: job:latency:p99, expr: ...}]}]  (a recording rule)
+#   counts:      Grafana provisioning: apiVersion: 1, groups: [{rules: [{title: ..., condition: C, data: [...]}]}]
+#   not counted: the same rule with isPaused: true
+#   counts:      Resources: {HighErrors: {Type: AWS::CloudWatch::Alarm, Properties: {AlarmActions: [!Ref Topic]}}}
+#   not counted: an AWS::CloudWatch::Alarm with no AlarmActions (it changes state and tells nobody)
+#   counts:      Alertmanager: route: {receiver: team}, receivers: [{name: team, slack_configs: [...]}]
+#   not counted: receivers: [{name: "null"}]   (a receiver with no integration)
+#   counts:      {displayName: errors, conditions: [...], notificationChannels: [projects/p/notificationChannels/1]}
+#   not counted: the same policy with notificationChannels: [] or enabled: false
+def _prometheus_alerts(document: dict, at: tuple) -> Iterator[Setting]:
+    spec = document.get("spec") if document.get("kind") == "PrometheusRule" else document
+    groups = spec.get("groups") if isinstance(spec, dict) else None
+    base = (*at, "spec") if spec is not document else at
+    for index, group in _items(groups):
+        for number, rule in _items(group.get("rules")):
+            where = (*base, "groups", index, "rules", number)
+            if "alert" in rule and "expr" in rule:
+                yield (*where, "alert"), f"alert rule `{rule['alert']}` fires on `{str(rule['expr'])[:60]}`", bool(rule["expr"])
+            elif "title" in rule and "condition" in rule and "data" in rule:  # Grafana alerting provisioning
+                counts = not rule.get("isPaused", False) and bool(rule["data"])
+                yield (*where, "title"), f"Grafana alert rule `{rule['title']}`" + ("" if counts else " is paused"), counts
+
+
+def _cloudwatch_alarms(document: dict, at: tuple) -> Iterator[Setting]:
+    resources = document.get("Resources")
+    for name, resource in resources.items() if isinstance(resources, dict) else ():
+        if isinstance(resource, dict) and resource.get("Type") == "AWS::CloudWatch::Alarm":
+            properties = resource.get("Properties") if isinstance(resource.get("Properties"), dict) else {}
+            actions = properties.get("AlarmActions")
+            yield ((*at, "Resources", name, "Type"), f"CloudWatch alarm `{name}`" + ("" if actions else " has no AlarmActions"),
+                   bool(actions))
+
+
+def _alertmanager_receivers(document: dict, at: tuple) -> Iterator[Setting]:
+    if not isinstance(document.get("route"), dict):
+        return
+    for index, receiver in _items(document.get("receivers")):
+        integrations = [key for key, value in receiver.items() if key.endswith("_configs") and value]
+        yield ((*at, "receivers", index), f"Alertmanager sends alerts to `{receiver.get('name')}` by "
+               f"{', '.join(integrations) or 'nothing'}", bool(integrations))
+
+
+def _cloud_monitoring_policy(document: dict, at: tuple) -> Iterator[Setting]:
+    """A Google Cloud Monitoring alert policy (`gcloud monitoring policies create --policy-from-file`):
+    `conditions` and the `notificationChannels` it notifies; `enabled: false` switches it off."""
+    if isinstance(document.get("conditions"), list) and "notificationChannels" in document:
+        counts = bool(document["notificationChannels"]) and document.get("enabled", True) is not False
+        yield (*at, "notificationChannels"), "a Cloud Monitoring alert policy notifies its channels", counts
+
+
+def alert_rules(doc: Any) -> Iterator[Setting]:
+    for at, document in _documents(doc):
+        yield from _cloud_monitoring_policy(document, at)
+        yield from _prometheus_alerts(document, at)
+        yield from _cloudwatch_alarms(document, at)
+        yield from _alertmanager_receivers(document, at)
+
+
+# Queries that compute a percentile: PromQL `histogram_quantile(...)` / `quantile_over_time(...)` in
+# the `expr` of a Grafana panel target or a Prometheus rule, SQL `percentile_cont` in a panel's query.
+#   counts:      targets: [{expr: "histogram_quantile(0.99, rate(request_seconds_bucket[5m]))"}]
+#   not counted: {title: "p99 latency", targets: [{expr: "rate(request_seconds_count[5m])"}]}
+PERCENTILE_QUERY = re.compile(r"\b(histogram_quantile|quantile_over_time|percentile_cont|percentile_disc|"
+                              r"approx_percentile|quantile)\s*\(", re.I)
+QUERY_KEYS = frozenset({"expr", "query", "rawSql", "rawQuery"})
+
+
+def percentile_queries(doc: Any, path: tuple = (), depth: int = 0) -> Iterator[Setting]:
+    if depth > 14:
+        return
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            if key in QUERY_KEYS and isinstance(value, str) and PERCENTILE_QUERY.search(value):
+                yield (*path, key), f"a query computes a percentile: `{value.strip()[:60]}`", True
+            else:
+                yield from percentile_queries(value, (*path, key), depth + 1)
+    elif isinstance(doc, list):
+        for index, item in enumerate(doc):
+            yield from percentile_queries(item, (*path, index), depth + 1)
+
+
+# Shadow or mirrored traffic: a copy of live requests goes to the new model, whose answers are not used.
+#   counts:      http: [{route: [...], mirror: {host: churn-v2}, mirrorPercentage: {value: 10}}]   (Istio)
+#   not counted: the same with mirrorPercentage: {value: 0}
+#   counts:      ShadowProductionVariants: [{VariantName: shadow, ModelName: churn-v2}]   (SageMaker)
+#   counts:      filters: [{type: RequestMirror, requestMirror: {backendRef: {name: churn-v2}}}]   (Gateway API)
+#   counts:      predictors: [{name: v2, shadow: true}]   (Seldon)
+#   not counted: shadow: false;  a `shadow` key outside a predictor (a UI theme's drop shadow)
+def _mirror_share(value: Any) -> float | None:
+    return _number(value.get("value")) if isinstance(value, dict) else _number(value)
+
+
+def _shadow_here(doc: dict, path: tuple) -> Iterator[Setting]:
+    mirror = doc.get("mirror")
+    if isinstance(mirror, dict) and "host" in mirror:
+        share = _mirror_share(doc.get("mirrorPercentage", doc.get("mirror_percent", doc.get("mirrorPercent"))))
+        yield (*path, "mirror"), f"Istio mirrors traffic to `{mirror['host']}`", share is None or share > 0
+    if "ShadowProductionVariants" in doc:
+        yield (*path, "ShadowProductionVariants"), "SageMaker runs shadow variants", bool(doc["ShadowProductionVariants"])
+    if doc.get("type") == "RequestMirror" and isinstance(doc.get("requestMirror"), dict):
+        yield (*path, "type"), "the gateway mirrors requests (Gateway API RequestMirror)", True
+
+
+def shadow_settings(doc: Any, path: tuple = (), depth: int = 0) -> Iterator[Setting]:
+    if depth > 14:
+        return
+    if isinstance(doc, dict):
+        yield from _shadow_here(doc, path)
+        for index, predictor in _items(doc.get("predictors")):
+            if "shadow" in predictor:
+                yield (*path, "predictors", index, "shadow"), "Seldon runs a shadow predictor", predictor["shadow"] is True
+        for key, value in doc.items():
+            yield from shadow_settings(value, (*path, key), depth + 1)
+    elif isinstance(doc, list):
+        for index, item in enumerate(doc):
+            yield from shadow_settings(item, (*path, index), depth + 1)

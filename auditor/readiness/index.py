@@ -342,6 +342,20 @@ class Index:
                     break
         return found
 
+    def settings(self, reader: Callable[[Any], Iterable[tuple[tuple, str, bool]]],
+                 paths: Iterable[str] | None = None) -> tuple[list[Evidence], list[Evidence]]:
+        """The settings a schema ``reader`` (auditor/ml/operations.py) finds in each parsed config file:
+        (those that count, those that do not, each at the line of its key)."""
+        counted: list[Evidence] = []
+        not_counted: list[Evidence] = []
+        for file in self.text_files((CONFIG,), paths):
+            data = file.data
+            if not isinstance(data, (dict, list)):
+                continue
+            for key_path, meaning, counts in reader(data):
+                (counted if counts else not_counted).append(Evidence(file.path, file.line_of(*key_path), None, meaning))
+        return counted, not_counted
+
     def files(self, pattern: re.Pattern) -> list[Evidence]:
         return [Evidence(path) for path in sorted(self.project.files) if pattern.search(path)]
 

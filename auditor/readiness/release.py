@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from auditor.ml.operations import CLI_TRAFFIC_SPLIT, traffic_settings
+from auditor.ml.operations import CLI_TRAFFIC_SPLIT, shadow_settings, traffic_settings
 from auditor.model.project import BUILD, CONFIG, SCRIPT
 from auditor.readiness.debt import findings_check
 from auditor.readiness.index import Index
@@ -21,7 +21,6 @@ METRICS = ("sklearn.metrics", "torchmetrics", "evaluate.load", "keras.metrics", 
            "sklearn.model_selection.cross_val_score", "sklearn.model_selection.cross_validate", ".evaluate",
            ".score", "mlflow.evaluate")
 _SHADOW_DEF = re.compile(r"(^|_)shadow(_|$)|^Shadow[A-Z]", re.I)
-_SHADOW_CONFIG = re.compile(r"shadow|^\s*mirror(Percentage|_percent)?:|ShadowProductionVariants", re.I | re.M)
 FLAG_LIBS = ("ldclient", "UnleashClient", "flagsmith", "growthbook", "openfeature", "featureflags", "splitio",
              "statsig", "eppo_client", "optimizely")
 _HOLDOUT_CONFIG = re.compile(r"holdout_?(group|cohort|percent|pct|traffic)|control_?group|ab_?test", re.I)
@@ -55,11 +54,12 @@ def _offline_evaluation(ix: Index) -> Verdict:
 
 def _shadow_mode(ix: Index) -> Verdict:
     # A function or class serving code defines for shadow scoring (`shadow_predict`), or a setting.
-    found = because("scores in the shadow", ix.defs(_SHADOW_DEF, paths=ix.serving_paths)) + \
-        because("a shadow or mirroring setting", ix.grep(_SHADOW_CONFIG, kinds=(CONFIG, SCRIPT)))
+    mirrored, off = ix.settings(shadow_settings)  # Istio, SageMaker, Gateway API, Seldon: read as their schema
+    found = because("scores in the shadow", ix.defs(_SHADOW_DEF, paths=ix.serving_paths)) + mirrored
+    off = [Evidence(ev.path, ev.line, ev.cell, f"{ev.why}, switched off") for ev in off]
     if found:
-        return verdict("shadow", found)
-    return verdict("none")
+        return verdict("shadow", found, rejected=off)
+    return verdict("none", rejected=off)
 
 
 def _manifest_splits(ix: Index) -> tuple[list[Evidence], list[Evidence]]:
@@ -144,8 +144,8 @@ offline_evaluation = ReadinessCheck(
 
 shadow_mode = ReadinessCheck(
     "R-REL-02", "New models can run in shadow mode (scored and logged, not used)", "release_safety",
-    "functions and classes serving code defines for shadow scoring; shadow, mirroring and shadow-variant settings in "
-    "configs and scripts",
+    "functions and classes serving code defines for shadow scoring; mirroring and shadow settings read as their "
+    "schema (Istio mirror, SageMaker shadow variants, Gateway API RequestMirror, Seldon shadow predictors)",
     (
         Rung("shadow", PASS, "a shadow or mirrored deployment exists",
              "A shadow or mirrored deployment exists."),
