@@ -556,3 +556,24 @@ def test_schema_settings_count_in_a_repository_and_the_switched_off_ones_are_sho
     assert check(result, "R-MON-02")["status"] == "pass"
     shadow = check(result, "R-REL-02")
     assert shadow["status"] == "fail" and shadow["rejected"][0]["line"] == 4
+
+
+@pytest.mark.parametrize("files, status, line", [
+    ({".github/workflows/cd.yml": "on: [push]\njobs:\n  deploy:\n    name: Deploy\n    runs-on: ubuntu-latest\n"
+                                  "    steps:\n      - run: pytest\n"}, "fail", None),  # a job named deploy that tests
+    ({".github/workflows/cd.yml": "on: [push]\njobs:\n  d:\n    steps:\n      - run: |\n          chmod +x deploy.sh\n"
+                                  "          cat deploy.sh\n"}, "fail", None),  # a deploy script touched, not run
+    ({".github/workflows/cd.yml": "on: [push]\njobs:\n  d:\n    steps:\n      - run: |\n          chmod +x deploy.sh\n"
+                                  "          ./deploy.sh\n"}, "pass", 7),
+    ({".github/workflows/cd.yml": "on: [push]\njobs:\n  d:\n    steps:\n"
+                                  "      - uses: google-github-actions/deploy-cloudrun@v2\n"}, "pass", 5),
+    ({".gitlab-ci.yml": "release:\n  stage: deploy\n  script:\n    - helm upgrade --install churn ./chart\n"}, "pass", 4),
+    ({"azure-pipelines.yml": "trigger: [main]\npool:\n  vmImage: ubuntu-22.04\njobs:\n- deployment: Prod\n"
+                             "  environment: prod\n  strategy:\n    runOnce:\n      deploy:\n        steps:\n"
+                             "        - script: echo done\n"}, "pass", 5),
+])
+def test_a_ci_deploy_is_a_step_that_deploys_read_as_the_ci_schema(tmp_path, files, status, line):
+    deploy = check(readiness(tmp_path, files), "R-ROLL-04")
+    assert deploy["status"] == status, deploy
+    if line:
+        assert deploy["evidence"][0]["line"] == line

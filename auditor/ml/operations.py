@@ -372,3 +372,67 @@ def shadow_settings(doc: Any, path: tuple = (), depth: int = 0) -> Iterator[Sett
     elif isinstance(doc, list):
         for index, item in enumerate(doc):
             yield from shadow_settings(item, (*path, index), depth + 1)
+
+
+# -- CI steps, read as their schema ---------------------------------------------------------------
+# What a CI definition runs, key by key: shell commands (GitHub Actions and CircleCI `run`, GitLab
+# `script`, Azure Pipelines `script`/`bash`/`pwsh` and a task's `inlineScript`, CodeBuild `commands`,
+# Cloud Build `args` joined),
+# the actions a step uses (`uses: google-github-actions/deploy-cloudrun@v2`) with their inputs, and
+# Azure Pipelines deployment jobs (`- deployment: Prod`). A job's or a step's name is never read.
+#   yields:     run: kubectl apply -f k8s/   -> (path to run, 0, "kubectl apply -f k8s/", "command")
+#   yields:     uses: azure/webapps-deploy@v3 -> (path to uses, 0, "azure/webapps-deploy@v3", "action")
+#   not read:   name: Deploy to production;  jobs: {deploy_app: ...}
+CI_COMMAND_KEYS = frozenset({"run", "script", "before_script", "after_script", "bash", "pwsh", "powershell",
+                             "inlineScript", "command", "commands"})  # `commands`: CodeBuild phases, Drone steps
+CI_ACTION_KEYS = frozenset({"uses", "task", "orb"})
+
+
+def _command_lines(value: Any, path: tuple) -> Iterator[tuple[tuple, int, str, str]]:
+    if isinstance(value, str):
+        lines = value.split("\n")
+        start = 1 if len(lines) > 1 else 0  # a block scalar's text starts on the line after its key
+        for offset, line in enumerate(lines):
+            if line.strip():
+                yield path, start + offset, line.strip(), "command"
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, str):
+                yield from _command_lines(item, (*path, index))
+    elif isinstance(value, dict) and isinstance(value.get("command"), str):  # CircleCI `run: {command: ...}`
+        yield from _command_lines(value["command"], (*path, "command"))
+
+
+def _step_keys(doc: dict, path: tuple) -> Iterator[tuple[tuple, int, str, str]]:
+    """What one mapping of a CI definition runs through its own keys (its nested mappings aside)."""
+    if isinstance(doc.get("deployment"), str) and ("steps" in doc or "strategy" in doc or "environment" in doc):
+        yield (*path, "deployment"), 0, str(doc["deployment"]), "deployment-job"
+    for key, value in doc.items():
+        if key in CI_COMMAND_KEYS:
+            yield from _command_lines(value, (*path, key))
+        elif key == "args" and isinstance(value, list) and all(isinstance(arg, str) for arg in value):
+            yield (*path, key), 0, " ".join(value), "command"  # Cloud Build: [run, deploy, churn, ...]
+        elif key in CI_ACTION_KEYS and isinstance(value, str):
+            yield (*path, key), 0, value, "action"
+        elif key == "with" and isinstance(value, dict):  # an action's inputs: `command: ci deploy`
+            for name, given in value.items():
+                yield from ((p, o, t, "command") for p, o, t, _ in _command_lines(given, (*path, key, name))
+                            if isinstance(given, str))
+
+
+_READ_KEYS = CI_COMMAND_KEYS | CI_ACTION_KEYS | {"args", "with"}
+
+
+def ci_steps(doc: Any, path: tuple = (), depth: int = 0) -> Iterator[tuple[tuple, int, str, str]]:
+    """(key path, line offset within the value, text, "command" | "action" | "deployment-job") of
+    what a parsed CI definition runs."""
+    if depth > 16:
+        return
+    if isinstance(doc, dict):
+        yield from _step_keys(doc, path)
+        for key, value in doc.items():
+            if key not in _READ_KEYS:
+                yield from ci_steps(value, (*path, key), depth + 1)
+    elif isinstance(doc, list):
+        for index, item in enumerate(doc):
+            yield from ci_steps(item, (*path, index), depth + 1)

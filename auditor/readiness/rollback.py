@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from auditor.ml.models import NOT_MODEL_OBJECTS, names_something_else
-from auditor.ml.operations import PLACEHOLDER, names_a_version
+from auditor.ml.operations import PLACEHOLDER, ci_steps, names_a_version
 from auditor.model.project import BUILD, CONFIG, DOCKERFILE, SCRIPT
 from auditor.readiness.index import Index
 from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, because, verdict
@@ -227,8 +227,58 @@ def _pinned_deploys(ix: Index) -> Verdict:
     return verdict("none", rejected=rejected)
 
 
+# In a CI command or an action's name, "deploy" as a command, a script or an action (`gcloud run deploy`,
+# `./deploy_app.sh`, `azure/webapps-deploy`), not `--deployment` or a `get_branch_deployment` action.
+# An Azure ML deployment created or updated from a variable endpoint type (`az ml $(type)-deployment create`).
+_DEPLOY_STEP = re.compile(_DEPLOY.pattern.replace(r"(?<![$\w{])((?-i:[Dd]eploy)\w*",
+                                                  r"(?<![$\w{])(?<!--)(?<!\s-)((?-i:[Dd]eploy)(?!ment)\w*") +
+                          r"|\baz\s+ml\s+\S*-deployment\s+(create|update)\b", re.I)
+
+
+_RUNNERS = frozenset({"bash", "sh", "zsh", "source", ".", "python", "python3", "sudo", "exec"})
+_PATH_LIKE = re.compile(r"/|\.\w+$")
+
+
+def _deploys(command: str) -> bool:
+    """A CI command that deploys: a deploy command (`gcloud run deploy`, `kubectl apply`), or a deploy
+    script that it runs (`./deploy_app.sh`, `bash scripts/deploy.sh`), not one it only touches
+    (`chmod +x deploy_app.sh`, `cat deploy.yaml`)."""
+    match = _DEPLOY_STEP.search(command)
+    if match is None or _NOT_MODEL_DEPLOY.search(command) or command.startswith("#"):
+        return False
+    begin = command.rfind(" ", 0, match.start()) + 1  # the word the match is in
+    end = command.find(" ", match.end())
+    word = command[begin:] if end < 0 else command[begin:end]
+    if not _PATH_LIKE.search(word):
+        return True  # a command or a sub-command: `ci deploy`, `serverless deploy`, `kubectl apply`
+    before = command[:begin].split()
+    return not before or (len(before) == 1 and before[0] in _RUNNERS)
+
+
+def _ci_deploy_steps(ix: Index) -> list[Evidence]:
+    """CI steps that deploy, read as their schema (auditor/ml/operations.py): a command or an action
+    that deploys, or an Azure Pipelines deployment job. A CI file that is not YAML (a Jenkinsfile) is
+    searched as text."""
+    found = []
+    for path in ix.ci_paths:
+        file = ix.project.files[path]
+        if not isinstance(file.data, (dict, list)):
+            found += ix.grep(_DEPLOY, paths=[path], exclude=_NOT_DEPLOY_STEP)
+            continue
+        for key_path, offset, text, kind in ci_steps(file.data):
+            if kind == "deployment-job":
+                why = f"Azure Pipelines deployment job `{text}`"
+            elif _deploys(text):
+                why = f"`{text if len(text) <= 80 else text[:77] + '...'}`"
+            else:
+                continue
+            line = file.line_of(*key_path)
+            found.append(Evidence(path, line + offset if line else None, None, why))
+    return found
+
+
 def _automated_deploy(ix: Index) -> Verdict:
-    ci = ix.grep(_DEPLOY, paths=ix.ci_paths, exclude=_NOT_DEPLOY_STEP) + ix.configs(_GITOPS)
+    ci = _ci_deploy_steps(ix) + ix.configs(_GITOPS)
     if ci:
         return verdict("ci", because("CI deploys", ci))
     manual = ix.grep(_DEPLOY, kinds=(SCRIPT, BUILD), exclude=_NOT_MODEL_DEPLOY) + \
@@ -325,7 +375,8 @@ pinned_deploys = ReadinessCheck(
 
 automated_deploy = ReadinessCheck(
     "R-ROLL-04", "An automated deploy path exists (CI/CD or GitOps)", "rollback",
-    "deploy commands in CI workflows, GitOps and deployment-pipeline configs; deploy scripts, deploy calls in code "
+    "deploy steps of CI workflows read as their schema (commands run, deploy actions, Azure deployment jobs; "
+    "not job or step names), GitOps and deployment-pipeline configs; deploy scripts, deploy calls in code "
     "and image pushes",
     (
         Rung("ci", PASS, "deploys run from CI/CD or GitOps",
