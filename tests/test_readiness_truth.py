@@ -577,3 +577,16 @@ def test_a_ci_deploy_is_a_step_that_deploys_read_as_the_ci_schema(tmp_path, file
     assert deploy["status"] == status, deploy
     if line:
         assert deploy["evidence"][0]["line"] == line
+
+
+def test_a_script_that_reads_a_deployment_s_logs_does_not_deploy(tmp_path):
+    logs = {"scripts/debug.sh": "#!/bin/sh\nkubectl logs deployment/churn --tail=50\ncat deploy.yaml\n"}
+    assert check(readiness(tmp_path / "a", logs), "R-ROLL-04")["status"] == "fail"
+    applies = {"scripts/release.sh": "#!/bin/sh\nkubectl logs deployment/churn --tail=50\nkubectl apply -f k8s/\n"}
+    manual = check(readiness(tmp_path / "b", applies), "R-ROLL-04")
+    assert manual["status"] == "partial" and manual["evidence"][0]["line"] == 3
+
+
+def test_deploy_in_a_quoted_message_is_not_a_deploy_command(tmp_path):
+    files = {"scripts/menu.sh": "#!/bin/sh\ngum style \"Select services to deploy\"\n"}
+    assert check(readiness(tmp_path, files), "R-ROLL-04")["status"] == "fail"

@@ -246,6 +246,9 @@ def _deploys(command: str) -> bool:
     match = _DEPLOY_STEP.search(command)
     if match is None or _NOT_MODEL_DEPLOY.search(command) or command.startswith("#"):
         return False
+    quoted = command[:match.start()]
+    if quoted.count('"') % 2 or quoted.count("'") % 2:
+        return False  # a word in a message: `gum style "Select services to deploy"`
     begin = command.rfind(" ", 0, match.start()) + 1  # the word the match is in
     end = command.find(" ", match.end())
     word = command[begin:] if end < 0 else command[begin:end]
@@ -277,12 +280,23 @@ def _ci_deploy_steps(ix: Index) -> list[Evidence]:
     return found
 
 
+def _script_deploys(ix: Index) -> list[Evidence]:
+    """The first command of each script or build file that deploys (as a CI command is judged:
+    `kubectl logs deployment/x` or `cat deploy.yaml` does not)."""
+    found: dict[str, Evidence] = {}
+    for ev in ix.grep(_DEPLOY_STEP, kinds=(SCRIPT, BUILD), exclude=_NOT_MODEL_DEPLOY, per_file=50):
+        lines = ix.project.files[ev.path].lines()
+        command = lines[ev.line - 1].strip() if ev.line and ev.line <= len(lines) else ""
+        if ev.path not in found and _deploys(command):
+            found[ev.path] = ev
+    return list(found.values())
+
+
 def _automated_deploy(ix: Index) -> Verdict:
     ci = _ci_deploy_steps(ix) + ix.configs(_GITOPS)
     if ci:
         return verdict("ci", because("CI deploys", ci))
-    manual = ix.grep(_DEPLOY, kinds=(SCRIPT, BUILD), exclude=_NOT_MODEL_DEPLOY) + \
-        ix.calls(*_DEPLOY_METHODS, paths=ix.production_paths)
+    manual = _script_deploys(ix) + ix.calls(*_DEPLOY_METHODS, paths=ix.production_paths)
     pushes = ix.grep(_IMAGE_PUSH, paths=ix.ci_paths)
     if manual or pushes:
         return verdict("manual", because("deploys by hand", manual) + because("CI pushes an image", pushes))
