@@ -521,6 +521,11 @@ DBT_MODEL = {"name": "orders", "columns": [{"name": "id", "tests": ["unique", "n
     (operations.shadow_settings, {"predictors": [{"name": "v2", "shadow": True}]}, [True]),
     (operations.shadow_settings, {"predictors": [{"name": "v2", "shadow": False}]}, [False]),
     (operations.shadow_settings, {"theme": {"card": {"shadow": "0 1px 2px"}}}, []),
+    (operations.held_out_sets, {"train": "train2017.txt", "val": "val2017.txt", "names": {0: "person"}}, [True]),
+    (operations.held_out_sets, {"train": "images/train2017", "val": "images/train2017", "names": ["a"]}, [False]),
+    (operations.held_out_sets, {"train": ["images/a", "images/b"], "val": ["images/b"], "test": ["images/c"], "nc": 1},
+     [False, True]),
+    (operations.held_out_sets, {"train": "a.txt", "val": "b.txt"}, []),
 ])
 def test_a_config_setting_counts_by_its_schema_and_value(reader, doc, expected):
     assert _counted(reader, doc) == expected
@@ -590,3 +595,14 @@ def test_a_script_that_reads_a_deployment_s_logs_does_not_deploy(tmp_path):
 def test_deploy_in_a_quoted_message_is_not_a_deploy_command(tmp_path):
     files = {"scripts/menu.sh": "#!/bin/sh\ngum style \"Select services to deploy\"\n"}
     assert check(readiness(tmp_path, files), "R-ROLL-04")["status"] == "fail"
+
+
+def test_a_dataset_config_s_validation_split_is_held_out_unless_it_is_the_training_data(tmp_path):
+    scores = "import torch\nfrom pycocotools.cocoeval import COCOeval\n\nresult = COCOeval(gt, dt).evaluate()\n"
+    held_out = {"data/shapes.yaml": "train: images/train\nval: images/val\nnames: [square, circle]\n", "val.py": scores}
+    offline = check(readiness(tmp_path / "a", held_out), "R-REL-01")
+    assert offline["status"] == "pass" and offline["evidence"][0]["path"] == "data/shapes.yaml"
+    same = {**held_out, "data/shapes.yaml": "train: images/train\nval: images/train\nnames: [square, circle]\n"}
+    trained_on = check(readiness(tmp_path / "b", same), "R-REL-01")
+    assert trained_on["status"] != "pass"
+    assert "its training data" in trained_on["rejected"][0]["why"]

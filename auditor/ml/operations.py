@@ -436,3 +436,26 @@ def ci_steps(doc: Any, path: tuple = (), depth: int = 0) -> Iterator[tuple[tuple
     elif isinstance(doc, list):
         for index, item in enumerate(doc):
             yield from ci_steps(item, (*path, index), depth + 1)
+
+
+# Dataset configs that name a held-out split (an Ultralytics/YOLO dataset YAML: `train`, `val`,
+# `test` and the class `names` or `nc`): a split counts when it names other data than `train`.
+#   counts:      {train: train2017.txt, val: val2017.txt, names: {0: person}}
+#   not counted: {train: images/train2017, val: images/train2017, names: [...]}   (validates on the training images)
+#   not counted: {train: [images/a, images/b], val: [images/b], names: [...]}       (a validation folder trained on)
+#   not read:    {train: a.txt, val: b.txt}   (no class names: not a dataset config of that schema)
+def _paths(value: Any) -> set[str]:
+    return {value.strip("/")} if isinstance(value, str) else {str(item).strip("/") for item in value} \
+        if isinstance(value, list) else set()
+
+
+def held_out_sets(doc: Any) -> Iterator[Setting]:
+    for at, document in _documents(doc):
+        if "train" not in document or not ("names" in document or "nc" in document):
+            continue
+        for key in ("val", "test"):
+            value = document.get(key)
+            if value not in (None, "", []):
+                counts = not _paths(value) & _paths(document["train"])
+                yield (*at, key), ("the dataset config holds out" if counts else "the dataset config's held-out split is "
+                                   "its training data:") + f" `{key}`", counts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from auditor.ml.operations import CLI_TRAFFIC_SPLIT, shadow_settings, traffic_settings
+from auditor.ml.operations import CLI_TRAFFIC_SPLIT, held_out_sets, shadow_settings, traffic_settings
 from auditor.model.project import BUILD, CONFIG, SCRIPT
 from auditor.readiness.debt import findings_check
 from auditor.readiness.index import Index
@@ -36,20 +36,21 @@ def _offline_evaluation(ix: Index) -> Verdict:
     # Held out by an API: a held-out set (`y_test`, `val_ds`) given to a metric or score call (it shows
     # the metric too, so no other metric is shown beside it), or a split call.
     scored = because("scores the held-out rows", ix.scored_held_out(paths=scope))
-    splits = scored + because("holds data out", ix.calls(*SPLITS, paths=scope))
+    configured, same_as_training = ix.settings(held_out_sets)  # a dataset config's val/test split
+    splits = scored + because("holds data out", ix.calls(*SPLITS, paths=scope)) + configured
     # A held-out name anywhere else in a module that scores is a hint (a name, not an API): `val` and
     # `test` are also loop variables, sub-commands and settings. It makes the check partial at most.
     evaluating = sorted({ev.path for ev in metrics})
     named = [] if splits else because("a name says the data is held out (a hint: no split or scoring API shows it)",
                                       ix.markers("held-out", paths=evaluating))
     if splits and metrics:
-        return verdict("held-out-metrics", splits[:3] + ([] if scored else metrics[:3]))
+        return verdict("held-out-metrics", splits[:3] + ([] if scored else metrics[:3]), rejected=same_as_training)
     if named and metrics:
-        return verdict("held-out-by-name", named[:3] + metrics[:3])
+        return verdict("held-out-by-name", named[:3] + metrics[:3], rejected=same_as_training)
     if splits or metrics:
         missing = "a metric on it" if splits else "a held-out split"
-        return verdict("incomplete", splits + metrics, missing=missing)
-    return verdict("none")
+        return verdict("incomplete", splits + metrics, missing=missing, rejected=same_as_training)
+    return verdict("none", rejected=same_as_training)
 
 
 def _shadow_mode(ix: Index) -> Verdict:
@@ -123,7 +124,8 @@ def _holdout_cohort(ix: Index) -> Verdict:
 
 offline_evaluation = ReadinessCheck(
     "R-REL-01", "New models are evaluated offline on a held-out set", "release_safety",
-    "train/test splits and held-out sets given to metric calls; held-out names in modules that score (a hint, "
+    "train/test splits, held-out sets given to metric calls and dataset configs' val/test splits (YOLO); held-out "
+    "names in modules that score (a hint, "
     "lower weight); evaluation metric calls in the source",
     (
         Rung("held-out-metrics", PASS, "the code holds data out and scores models on it",
