@@ -130,7 +130,12 @@ CASES = [
     ("R-REL-03", "fail", {"k8s/isvc.yaml": "kind: InferenceService\nspec:\n  predictor:\n"
                                            "    canaryTrafficPercent: 100\n"}),
     ("R-REL-03", "fail", {"train.yaml": "loss:\n  weight: 3\n"}),
-    ("R-REL-04", "pass", {"serve.py": "from fastapi import FastAPI\nHOLDOUT_PERCENT = 5\n"}),
+    # a name alone is a hint (partial); an experimentation library or two models served by alias pass
+    ("R-REL-04", "partial", {"serve.py": "from fastapi import FastAPI\nHOLDOUT_PERCENT = 5\n"}),
+    ("R-REL-04", "pass", {"serve.py": "from fastapi import FastAPI\nfrom growthbook import GrowthBook\n"}),
+    ("R-REL-04", "pass", {"serve.py": "import mlflow\nfrom fastapi import FastAPI\n"
+                                      "champion = mlflow.pyfunc.load_model('models:/churn@champion')\n"
+                                      "challenger = mlflow.pyfunc.load_model('models:/churn@challenger')\n"}),
     ("R-REL-04", "partial", {"evaluate.py": "def compare(champion, challenger):\n    pass\n"}),
     ("R-REL-04", "fail", {"train.py": "X_holdout = df.sample(frac=0.1)\n"}),
     ("R-OWN-01", "pass", {"CODEOWNERS": "* @team\n", "src/a.py": "x = 1\n"}),

@@ -6,7 +6,9 @@ import json
 
 import pytest
 
+from auditor.ml import operations, tracking
 from auditor.ml.operations import failure_notices, gradual_release, names_a_version
+from auditor.readiness.index import Index
 from auditor.testing import make_repo, scan_repo
 
 # -- the tables of auditor/ml/operations.py, with an example that counts and one that does not -----
@@ -35,6 +37,11 @@ def test_an_airflow_email_alerts_unless_mails_on_failure_are_switched_off():
     ({"ProductionVariants": [{"InitialVariantWeight": 1}, {"InitialVariantWeight": 1}]}, True),
     ({"ProductionVariants": [{"InitialVariantWeight": 1}]}, False),
     ({"loss": {"weight": 3}}, False),
+    ({"name": "churn", "ray_serve_config": {"applications": []}, "rollout_strategy": "ROLLOUT"}, True),
+    ({"name": "churn", "applications": [{"import_path": "serve:app"}], "canary_percent": 10}, True),
+    ({"name": "churn", "applications": [{"import_path": "serve:app"}], "rollout_strategy": "IN_PLACE"}, False),
+    ({"name": "churn", "applications": [{"import_path": "serve:app"}], "canary_percent": 100}, False),
+    ({"name": "web", "strategy": {"rollout_strategy": "ROLLOUT"}}, False),
 ])
 def test_a_release_is_gradual_only_when_two_versions_both_get_a_share(doc, counts):
     assert bool(list(gradual_release(doc))) is counts
@@ -49,6 +56,45 @@ def test_a_release_is_gradual_only_when_two_versions_both_get_a_share(doc, count
 ])
 def test_a_version_reference_names_a_version_not_a_placeholder(value, counts):
     assert names_a_version(value) is counts
+
+
+# -- the tables of auditor/ml/tracking.py: each entry with a module where it counts and one where it does not
+
+TRACKING_TABLES = {"tracker": tracking.EXPERIMENT_TRACKERS, "params": tracking.PARAM_LOGGING_CALLS,
+                   "metrics": tracking.METRIC_LOGGING_CALLS, "config": tracking.CONFIG_LOGGING_CALLS,
+                   "callbacks": tracking.LOGGER_CALLBACKS, "registry": tracking.MODEL_REGISTRY_CALLS,
+                   "alias": tracking.MODEL_ALIAS_CALLS}
+TRACKING_ENTRIES = sorted({entry for table in TRACKING_TABLES.values() for entry in table})
+
+
+@pytest.fixture(scope="module")
+def tracking_examples(tmp_path_factory):
+    """One repository holding every entry's two examples, each a module of its own."""
+    files = {}
+    for number, entry in enumerate(TRACKING_ENTRIES):
+        counts, does_not = tracking.TRACKING_EXAMPLES[entry]
+        files[f"pkg/ok_{number}.py"], files[f"pkg/no_{number}.py"] = counts, does_not
+    files["pkg/__init__.py"] = ""
+    result = scan_repo(make_repo(tmp_path_factory.mktemp("tracking"), files))
+    return Index(result.project)
+
+
+def test_every_method_entry_of_the_tracking_tables_names_the_libraries_that_have_it():
+    assert set(TRACKING_ENTRIES) == set(tracking.TRACKING_EXAMPLES)
+    assert {e for e in TRACKING_ENTRIES if e.startswith(".")} == set(tracking.METHOD_OWNERS)
+
+
+@pytest.mark.parametrize("number, entry", list(enumerate(TRACKING_ENTRIES)), ids=TRACKING_ENTRIES)
+def test_a_tracking_entry_counts_in_its_example_and_not_in_its_counter_example(tracking_examples, number, entry):
+    ix = tracking_examples
+    if entry in tracking.EXPERIMENT_TRACKERS:
+        def found(path):
+            return ix.imports(entry, paths=[path])
+    else:
+        def found(path):
+            return ix.library_calls((entry,), tracking.METHOD_OWNERS, paths=[path])
+    assert found(f"pkg/ok_{number}.py"), tracking.TRACKING_EXAMPLES[entry][0]
+    assert not found(f"pkg/no_{number}.py"), tracking.TRACKING_EXAMPLES[entry][1]
 
 
 # -- small repositories -----------------------------------------------------------------------------
@@ -338,3 +384,225 @@ def test_an_azure_pipeline_found_by_its_schema_runs_the_tests_of_its_template(tm
 def test_installing_the_test_runner_is_not_running_the_tests(tmp_path):
     files = {**AZURE_TESTS, "ci/templates/unit-tests.yml": "steps:\n- script: pip install pytest\n"}
     assert check(readiness(tmp_path, files), "R-OWN-04")["status"] != "pass"
+
+
+DAGSTER_RESOURCES = ("import dagster as dg\nfrom dagster_aws.s3 import S3PickleIOManager, S3Resource\n\n"
+                     "resources = {\n    'LOCAL': {'model_io_manager': dg.FilesystemIOManager()},\n"
+                     "    'PROD': {'model_io_manager': S3PickleIOManager(s3_bucket='models', s3_resource=S3Resource())},\n}\n")
+DAGSTER_ASSETS = ("import dagster as dg\nimport pandas as pd\nfrom sklearn.linear_model import LogisticRegression\n\n\n"
+                  "@dg.asset(io_manager_key='model_io_manager')\ndef churn_model(features: pd.DataFrame):\n"
+                  "    return LogisticRegression().fit(features[['x']], features['y'])\n\n\n"
+                  "@dg.asset(io_manager_key='model_io_manager')\ndef churn_report(features: pd.DataFrame) -> pd.DataFrame:\n"
+                  "    return features.describe()\n")
+
+
+def test_a_dagster_asset_that_fits_a_model_into_an_object_store_io_manager_is_a_model_with_lineage_not_a_kept_version(tmp_path):
+    result = readiness(tmp_path, {"pipelines/resources.py": DAGSTER_RESOURCES, "pipelines/assets.py": DAGSTER_ASSETS})
+    lineage = check(result, "R-TRACE-03")
+    assert lineage["status"] == "partial"
+    assert [(e["path"], e["line"]) for e in lineage["evidence"]] == [("pipelines/assets.py", 7)]  # churn_model, not the report
+    assert "stored in S3 by `S3PickleIOManager` (pipelines/resources.py:6)" in lineage["evidence"][0]["why"]
+    versions = check(result, "R-ROLL-01")
+    assert versions["status"] == "fail" and versions["evidence"] == []
+    assert "earlier versions are not kept" in versions["rejected"][0]["why"]
+
+
+def test_a_dagster_model_kept_on_the_local_disk_of_the_run_is_not_logged(tmp_path):
+    resources = "import dagster as dg\n\nresources = {'model_io_manager': dg.FilesystemIOManager()}\n"
+    result = readiness(tmp_path, {"pipelines/resources.py": resources, "pipelines/assets.py": DAGSTER_ASSETS})
+    lineage = check(result, "R-TRACE-03")
+    assert lineage["status"] == "fail"
+    assert "local disk" in lineage["rejected"][0]["why"]
+
+
+@pytest.mark.parametrize("name", sorted(tracking.DAGSTER_MODEL_IO_MANAGERS))
+def test_a_dagster_object_store_io_manager_is_known_under_its_integration_package_only(name):
+    package = {"S3": "dagster_aws.s3", "GCS": "dagster_gcp.gcs", "ADLS": "dagster_azure.adls2"}
+    store = tracking.DAGSTER_MODEL_IO_MANAGERS[name]
+    assert tracking.dagster_io_manager_store(f"{package[store]}.{name}") == store
+    assert tracking.dagster_io_manager_store(f"pipelines.storage.{name}") is None  # a project's own class of that name
+
+
+def test_dagster_io_managers_that_keep_models_on_local_disk_or_in_a_warehouse_are_told_apart():
+    assert tracking.dagster_io_manager_store("dagster.FilesystemIOManager") == "local"
+    assert tracking.dagster_io_manager_store("dagster_snowflake_pandas.SnowflakePandasIOManager") is None
+    assert tracking.dagster_io_manager_store("dagster_duckdb_pandas.DuckDBPandasIOManager") is None
+
+
+def test_an_anyscale_service_rolled_out_in_place_is_not_a_gradual_release(tmp_path):
+    service = "name: churn\napplications:\n  - import_path: serve:app\nrollout_strategy: {}\n"
+    gradual = check(readiness(tmp_path / "a", {"service.yaml": service.format("ROLLOUT")}), "R-REL-03")
+    assert gradual["status"] == "pass" and gradual["evidence"][0]["line"] == 4
+    in_place = check(readiness(tmp_path / "b", {"service.yaml": service.format("IN_PLACE")}), "R-REL-03")
+    assert in_place["status"] == "fail"
+    assert in_place["rejected"] == [{"path": "service.yaml", "line": 4, "cell": None,
+                                     "why": "`rollout_strategy` sends every request to one version"}]
+
+
+# -- names are hints, resolved code is evidence (held-out sets, holdout cohorts, the newest file) -----
+
+SCORES_BY_NAME = "from sklearn.metrics import accuracy_score\nval = load_rows('val.csv')\nprint(accuracy_score(labels, preds))\n"
+
+
+@pytest.mark.parametrize("code, status", [
+    (SCORES_BY_NAME, "partial"),  # a held-out name beside a metric: a hint
+    ("from sklearn.metrics import accuracy_score\nprint(accuracy_score(y_test, model.predict(X_test)))\n", "pass"),
+    ("from sklearn.metrics import f1_score\n\n\ndef report(model, rows):\n    return f1_score(rows.y, model.predict(rows.X))\n\n\n"
+     "report(model, test_df)\n", "pass"),  # the held-out rows are scored one call away
+    ("from sklearn.metrics import accuracy_score\n\n\ndef log(rows):\n    print(len(rows))\n\n\nlog(test_df)\n"
+     "print(accuracy_score(labels, preds))\n", "partial"),  # the function given the test rows scores nothing
+])
+def test_a_held_out_set_counts_when_a_metric_scores_it_and_a_name_alone_is_a_hint(tmp_path, code, status):
+    offline = check(readiness(tmp_path, {"evaluate.py": code}), "R-REL-01")
+    assert offline["status"] == status, offline
+    if status == "partial":
+        assert "a hint" in offline["evidence"][0]["why"]
+
+
+def test_serving_that_reads_a_model_file_s_time_without_picking_the_newest_does_not_follow_the_latest(tmp_path):
+    logs_time = ("import os\nimport joblib\nfrom fastapi import FastAPI\n\nmodel = joblib.load('models/churn.joblib')\n"
+                 "print('model written at', os.path.getmtime('models/churn.joblib'))\n")
+    assert check(readiness(tmp_path / "a", {"serve.py": logs_time}), "R-ROLL-03")["status"] == "partial"  # a fixed path
+    newest = logs_time.replace("model = joblib.load('models/churn.joblib')",
+                               "model = joblib.load(sorted(paths, key=lambda p: p.stat().st_mtime)[-1])")
+    assert check(readiness(tmp_path / "b", {"serve.py": newest}), "R-ROLL-03")["status"] == "fail"  # the newest file
+
+
+def test_a_champion_named_in_serving_code_is_a_hint_not_a_live_holdout(tmp_path):
+    named = check(readiness(tmp_path, {"serve.py": "from fastapi import FastAPI\nchampion_threshold = 0.5\n"}), "R-REL-04")
+    assert named["status"] == "partial" and "a hint" in named["evidence"][0]["why"]
+
+
+# -- configs read as their schema (auditor/ml/operations.py): an example that counts and one that does not
+
+def _counted(reader, doc):
+    return [counts for _, _, counts in reader(doc)]
+
+
+DBT_MODEL = {"name": "orders", "columns": [{"name": "id", "tests": ["unique", "not_null"]}]}
+
+
+@pytest.mark.parametrize("reader, doc, expected", [
+    (operations.dbt_tests, {"version": 2, "models": [DBT_MODEL]}, [True]),
+    (operations.dbt_tests, {"models": [{"name": "orders", "data_tests": [{"relationships": {"to": "ref('users')"}}]}]}, [True]),
+    (operations.dbt_tests, {"sources": [{"name": "raw", "tables": [{"name": "orders", "columns": [{"name": "id",
+                                                                                                  "tests": ["unique"]}]}]}]},
+     [True]),
+    (operations.dbt_tests, {"models": [{"name": "orders", "columns": [{"name": "id", "tests": []}]}]}, [False]),
+    (operations.dbt_tests, {"tests": ["unit", "integration"]}, []),
+    (operations.alert_rules, {"groups": [{"name": "serving", "rules": [{"alert": "HighLatency", "expr": "p99 > 0.5"}]}]},
+     [True]),
+    (operations.alert_rules, {"groups": [{"name": "serving", "rules": [{"record": "job:p99", "expr": "x"}]}]}, []),
+    (operations.alert_rules, {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+                              "spec": {"groups": [{"name": "g", "rules": [{"alert": "Down", "expr": "up == 0"}]}]}}, [True]),
+    (operations.alert_rules, {"apiVersion": 1, "groups": [{"name": "g", "rules": [{"title": "errors", "condition": "C",
+                                                                                     "data": [{"refId": "A"}]}]}]}, [True]),
+    (operations.alert_rules, {"apiVersion": 1, "groups": [{"name": "g", "rules": [{"title": "errors", "condition": "C",
+                                                                                     "data": [{"refId": "A"}],
+                                                                                     "isPaused": True}]}]}, [False]),
+    (operations.alert_rules, {"Resources": {"Errors": {"Type": "AWS::CloudWatch::Alarm",
+                                                       "Properties": {"AlarmActions": ["arn:aws:sns:topic"]}}}}, [True]),
+    (operations.alert_rules, {"Resources": {"Errors": {"Type": "AWS::CloudWatch::Alarm", "Properties": {}}}}, [False]),
+    (operations.alert_rules, {"route": {"receiver": "team"}, "receivers": [{"name": "team", "slack_configs": [{}]}]},
+     [True]),
+    (operations.alert_rules, {"route": {"receiver": "null"}, "receivers": [{"name": "null"}]}, [False]),
+    (operations.alert_rules, {"receivers": {"otlp": {"protocols": {"grpc": {}}}}}, []),  # a collector's receivers
+    (operations.alert_rules, {"displayName": "errors", "conditions": [{}], "notificationChannels": ["projects/p/c/1"]},
+     [True]),
+    (operations.alert_rules, {"displayName": "errors", "conditions": [{}], "notificationChannels": []}, [False]),
+    (operations.percentile_queries, {"panels": [{"targets": [{"expr": "histogram_quantile(0.99, rate(s_bucket[5m]))"}]}]},
+     [True]),
+    (operations.percentile_queries, {"panels": [{"title": "p99 latency", "targets": [{"expr": "rate(s_count[5m])"}]}]}, []),
+    (operations.shadow_settings, {"http": [{"route": [{}], "mirror": {"host": "churn-v2"},
+                                           "mirrorPercentage": {"value": 10}}]}, [True]),
+    (operations.shadow_settings, {"http": [{"mirror": {"host": "churn-v2"}, "mirrorPercentage": {"value": 0}}]}, [False]),
+    (operations.shadow_settings, {"ShadowProductionVariants": [{"VariantName": "shadow"}]}, [True]),
+    (operations.shadow_settings, {"filters": [{"type": "RequestMirror", "requestMirror": {"backendRef": {}}}]}, [True]),
+    (operations.shadow_settings, {"predictors": [{"name": "v2", "shadow": True}]}, [True]),
+    (operations.shadow_settings, {"predictors": [{"name": "v2", "shadow": False}]}, [False]),
+    (operations.shadow_settings, {"theme": {"card": {"shadow": "0 1px 2px"}}}, []),
+    (operations.held_out_sets, {"train": "train2017.txt", "val": "val2017.txt", "names": {0: "person"}}, [True]),
+    (operations.held_out_sets, {"train": "images/train2017", "val": "images/train2017", "names": ["a"]}, [False]),
+    (operations.held_out_sets, {"train": ["images/a", "images/b"], "val": ["images/b"], "test": ["images/c"], "nc": 1},
+     [False, True]),
+    (operations.held_out_sets, {"train": "a.txt", "val": "b.txt"}, []),
+])
+def test_a_config_setting_counts_by_its_schema_and_value(reader, doc, expected):
+    assert _counted(reader, doc) == expected
+
+
+# Words in configs that counted before the files were read as their schema.
+CONFIG_TRAPS = [
+    ("R-MON-04", {"models/pipeline.yml": "steps:\n  - name: train\n    tests:\n      - pytest\n"}),
+    ("R-MON-06", {"config/contacts.yaml": "escalation:\n  pagerduty: https://example.pagerduty.com\n"}),
+    ("R-MON-02", {"grafana/dashboard.json": '{"panels": [{"title": "p99 latency", "targets": [{"expr": "avg(latency)"}]}]}'}),
+    ("R-REL-02", {"ui/theme.yaml": "card:\n  shadow: 0 1px 2px\n", "serve.py": "from fastapi import FastAPI\n"}),
+]
+
+
+@pytest.mark.parametrize("check_id, files", CONFIG_TRAPS, ids=[c for c, _ in CONFIG_TRAPS])
+def test_words_in_a_config_are_not_a_setting(tmp_path, check_id, files):
+    assert check(readiness(tmp_path, files), check_id)["status"] == "fail"
+
+
+def test_schema_settings_count_in_a_repository_and_the_switched_off_ones_are_shown_as_not_counted(tmp_path):
+    files = {"dbt/models/schema.yml": "version: 2\nmodels:\n  - name: orders\n    columns:\n      - name: id\n"
+                                      "        tests: [unique, not_null]\n      - name: note\n        tests: []\n",
+             "monitoring/rules.yml": "groups:\n  - name: serving\n    rules:\n      - alert: HighLatency\n"
+                                     "        expr: histogram_quantile(0.99, rate(request_seconds_bucket[5m])) > 0.5\n",
+             "k8s/vs.yaml": "kind: VirtualService\nspec:\n  http:\n    - mirror:\n        host: churn-v2\n"
+                            "      mirrorPercentage:\n        value: 0\n"}
+    result = readiness(tmp_path, files)
+    quality = check(result, "R-MON-04")
+    assert quality["status"] == "pass" and (quality["evidence"][0]["path"], quality["evidence"][0]["line"]) == \
+        ("dbt/models/schema.yml", 6)
+    assert [e["line"] for e in quality["rejected"]] == [8]
+    assert check(result, "R-MON-06")["status"] == "pass"
+    assert check(result, "R-MON-02")["status"] == "pass"
+    shadow = check(result, "R-REL-02")
+    assert shadow["status"] == "fail" and shadow["rejected"][0]["line"] == 4
+
+
+@pytest.mark.parametrize("files, status, line", [
+    ({".github/workflows/cd.yml": "on: [push]\njobs:\n  deploy:\n    name: Deploy\n    runs-on: ubuntu-latest\n"
+                                  "    steps:\n      - run: pytest\n"}, "fail", None),  # a job named deploy that tests
+    ({".github/workflows/cd.yml": "on: [push]\njobs:\n  d:\n    steps:\n      - run: |\n          chmod +x deploy.sh\n"
+                                  "          cat deploy.sh\n"}, "fail", None),  # a deploy script touched, not run
+    ({".github/workflows/cd.yml": "on: [push]\njobs:\n  d:\n    steps:\n      - run: |\n          chmod +x deploy.sh\n"
+                                  "          ./deploy.sh\n"}, "pass", 7),
+    ({".github/workflows/cd.yml": "on: [push]\njobs:\n  d:\n    steps:\n"
+                                  "      - uses: google-github-actions/deploy-cloudrun@v2\n"}, "pass", 5),
+    ({".gitlab-ci.yml": "release:\n  stage: deploy\n  script:\n    - helm upgrade --install churn ./chart\n"}, "pass", 4),
+    ({"azure-pipelines.yml": "trigger: [main]\npool:\n  vmImage: ubuntu-22.04\njobs:\n- deployment: Prod\n"
+                             "  environment: prod\n  strategy:\n    runOnce:\n      deploy:\n        steps:\n"
+                             "        - script: echo done\n"}, "pass", 5),
+])
+def test_a_ci_deploy_is_a_step_that_deploys_read_as_the_ci_schema(tmp_path, files, status, line):
+    deploy = check(readiness(tmp_path, files), "R-ROLL-04")
+    assert deploy["status"] == status, deploy
+    if line:
+        assert deploy["evidence"][0]["line"] == line
+
+
+def test_a_script_that_reads_a_deployment_s_logs_does_not_deploy(tmp_path):
+    logs = {"scripts/debug.sh": "#!/bin/sh\nkubectl logs deployment/churn --tail=50\ncat deploy.yaml\n"}
+    assert check(readiness(tmp_path / "a", logs), "R-ROLL-04")["status"] == "fail"
+    applies = {"scripts/release.sh": "#!/bin/sh\nkubectl logs deployment/churn --tail=50\nkubectl apply -f k8s/\n"}
+    manual = check(readiness(tmp_path / "b", applies), "R-ROLL-04")
+    assert manual["status"] == "partial" and manual["evidence"][0]["line"] == 3
+
+
+def test_deploy_in_a_quoted_message_is_not_a_deploy_command(tmp_path):
+    files = {"scripts/menu.sh": "#!/bin/sh\ngum style \"Select services to deploy\"\n"}
+    assert check(readiness(tmp_path, files), "R-ROLL-04")["status"] == "fail"
+
+
+def test_a_dataset_config_s_validation_split_is_held_out_unless_it_is_the_training_data(tmp_path):
+    scores = "import torch\nfrom pycocotools.cocoeval import COCOeval\n\nresult = COCOeval(gt, dt).evaluate()\n"
+    held_out = {"data/shapes.yaml": "train: images/train\nval: images/val\nnames: [square, circle]\n", "val.py": scores}
+    offline = check(readiness(tmp_path / "a", held_out), "R-REL-01")
+    assert offline["status"] == "pass" and offline["evidence"][0]["path"] == "data/shapes.yaml"
+    same = {**held_out, "data/shapes.yaml": "train: images/train\nval: images/train\nnames: [square, circle]\n"}
+    trained_on = check(readiness(tmp_path / "b", same), "R-REL-01")
+    assert trained_on["status"] != "pass"
+    assert "its training data" in trained_on["rejected"][0]["why"]

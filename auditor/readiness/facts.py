@@ -11,8 +11,9 @@ import re
 from typing import Any
 
 from auditor.analysis.pymodule import Extractor
-from auditor.ml.models import MODEL_LOAD_CALLS, MODEL_LOAD_METHODS, MODEL_PATH_WORD, MODEL_SAVE_CALLS, MODEL_SAVE_METHODS
+from auditor.ml.models import FIT_METHODS, MODEL_LOAD_CALLS, MODEL_LOAD_METHODS, MODEL_PATH_WORD, MODEL_SAVE_CALLS, MODEL_SAVE_METHODS
 from auditor.ml.operations import failure_notices, failure_notices_off
+from auditor.ml.tracking import DAGSTER_ASSET_DECORATORS, FIT_CALLS, dagster_io_manager_store
 
 MAX_ENTRIES = 300  # per table and module: a generated 50k-line module must not bloat the cache
 
@@ -23,7 +24,6 @@ MARKERS = {
     "champion": re.compile(r"champion|challenger", re.I),
     "time-travel": re.compile(r"versionAsOf|timestampAsOf|VERSION AS OF|TIMESTAMP AS OF|as_of_timestamp|snapshot_id",
                               re.I),
-    "newest-file": re.compile(r"getmtime|getctime|st_mtime|newest|most_recent", re.I),
     "held-out": re.compile(r"^(x_|y_)?(test|holdout|valid|val)(_(set|df|data|split|ds|dataset|loader|x|y))?$"
                            r"|test_size|validation_split|holdout", re.I),
 }
@@ -75,6 +75,12 @@ def _short(value: Any) -> bool:
 # Metrics whose first argument names the rows they score: one named for training scores nothing held out.
 # (Mutual information between two columns is a feature statistic, not a model's score.)
 _METRICS = ("sklearn.metrics.",)
+# Methods that score a model on the rows they are given (`model.score(X_test, y_test)`, `model.evaluate(val_ds)`).
+_SCORE_METHODS = frozenset({"score", "evaluate"})
+_HELD_OUT_NAME = MARKERS["held-out"]
+# Picking a file by its modification time: `max(paths, key=os.path.getmtime)`, `files.sort(key=lambda p: p.stat().st_mtime)`.
+_PICKERS = frozenset({"max", "min", "sorted", "sort"})
+_FILE_TIME = re.compile(r"\b(getmtime|getctime|st_mtime|st_ctime)\b")
 _TRAINING_ROWS = re.compile(r"train", re.I)
 
 
@@ -91,6 +97,15 @@ def _name_of(node: ast.AST | None) -> str:
 def _first_argument(node: ast.Call) -> str:
     """The source name of a call's first argument (``y_train``, ``df.churn``), or ""."""
     return _name_of(node.args[0] if node.args else None)
+
+
+def _held_out_argument(node: ast.Call) -> str:
+    """The first argument of a call named as held-out rows (``y_test``, ``val_ds``), or ""."""
+    for arg in [*node.args, *(kw.value for kw in node.keywords)]:
+        name = _name_of(arg)
+        if name and _HELD_OUT_NAME.search(name):
+            return name
+    return ""
 
 
 def _literal(node: ast.AST) -> Any:
@@ -138,6 +153,12 @@ class _Walker:
         self.notices: dict[str, int] = {}  # failure notices switched on (auditor/ml/operations.py) -> line
         self.notices_off: dict[str, int] = {}  # ... and switched off
         self.scores: dict[str, int] = {}  # metric calls whose rows are not named for training -> first line
+        self.scored_held_out: dict[str, int] = {}  # a held-out name passed to a metric or score call -> line
+        self.newest: dict[str, int] = {}  # a file picked by its modification time (max/sorted by getmtime) -> line
+        self._scoring_defs: set[str] = set()  # functions of this module whose body scores rows
+        self._local_calls: list[tuple[str, str, int]] = []  # (local function, held-out name given to it, line)
+        self.io_managers: list[dict[str, Any]] = []  # Dagster IO managers under a resource key (auditor/ml/tracking.py)
+        self.assets: list[dict[str, Any]] = []  # Dagster assets: name, line, IO manager key, whether they fit a model
 
     # -- helpers --------------------------------------------------------------------------------
     @staticmethod
@@ -236,6 +257,7 @@ class _Walker:
             for node in self.module.nodes(kind):
                 visit(node, getattr(node, "lineno", 0))
         self._match_markers()
+        self._scored_by_local_functions()
 
     def _mark_identifiers(self, nodes: list[ast.AST], field: str) -> None:
         """``_mark`` for each node's identifier (never empty) in ``field``."""
@@ -266,6 +288,24 @@ class _Walker:
     def _def(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, line: int) -> None:
         self._put(self.defs, node.name, line)
         self._mark(node.name, line)
+        if not isinstance(node, ast.ClassDef) and node.decorator_list and len(self.assets) < MAX_ENTRIES:
+            self._asset(node, line)
+
+    def _asset(self, node: ast.FunctionDef | ast.AsyncFunctionDef, line: int) -> None:
+        """A Dagster asset: which IO manager key stores what it returns (``io_manager`` unless it
+        names one), and whether its body fits a model (a fit method, ``curve_fit``, ``xgboost.train``)."""
+        for decorator in node.decorator_list:
+            call = decorator if isinstance(decorator, ast.Call) else None
+            if self.module.qualified_name(call.func if call else decorator) not in DAGSTER_ASSET_DECORATORS:
+                continue
+            keys = [kw.value.value for kw in (call.keywords if call else ()) if kw.arg == "io_manager_key"
+                    and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str)]
+            returns = ast.unparse(node.returns) if node.returns is not None else ""
+            fits = "DataFrame" not in returns and any(isinstance(inner, ast.Call) and (
+                (isinstance(inner.func, ast.Attribute) and inner.func.attr in FIT_METHODS)
+                or self.module.qualified_name(inner.func) in FIT_CALLS) for inner in ast.walk(node))
+            self.assets.append({"name": node.name, "line": line, "key": keys[0] if keys else "io_manager", "fits": fits})
+            return
 
     def _constant(self, node: ast.Constant, line: int) -> None:
         if not _short(node.value):
@@ -283,6 +323,12 @@ class _Walker:
         keys = {key.value: _literal(value) for key, value in zip(node.keys, node.values)
                 if isinstance(key, ast.Constant) and isinstance(key.value, str)}
         self._notices(keys, line)
+        for key, value in keys.items():
+            if isinstance(value, ast.Call) and len(self.io_managers) < MAX_ENTRIES:
+                name = self.module.qualified_name(value.func)
+                store = dagster_io_manager_store(name) if name else None
+                if store:
+                    self.io_managers.append({"key": key, "class": name, "store": store, "line": value.lineno})
 
     def _notices(self, keys: dict[str, Any], line: int) -> None:
         for notice in failure_notices(keys) if keys else ():
@@ -292,6 +338,7 @@ class _Walker:
 
     def _call(self, node: ast.Call, line: int) -> None:
         self._notices({kw.arg: _literal(kw.value) for kw in node.keywords if kw.arg}, line)
+        self._newest(node, line)
         name = self.module.qualified_name(node.func)
         if name is None and isinstance(node.func, ast.Name) and node.func.id in ("open", "print"):
             name = node.func.id
@@ -301,11 +348,46 @@ class _Walker:
                 self._mark(keyword.arg, line)
         if name is not None:
             self._named_call(name, node, line)
+        elif isinstance(node.func, ast.Name) and len(self._local_calls) < MAX_ENTRIES:
+            held_out = _held_out_argument(node)
+            if held_out:
+                self._local_calls.append((node.func.id, held_out, line))
         elif isinstance(node.func, ast.Attribute):
             self._method_call(node.func.attr, node, line)
 
+    def _newest(self, node: ast.Call, line: int) -> None:
+        """``max(files, key=os.path.getmtime)``: the newest file is picked, whatever its version."""
+        func = node.func
+        picker = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        if picker in _PICKERS:
+            for keyword in node.keywords:
+                found = keyword.arg == "key" and _FILE_TIME.search(ast.unparse(keyword.value))
+                if found:
+                    self._put(self.newest, f"{picker}(..., key={found.group(1)})", line)
+
+    def _held_out_scored(self, call: str, node: ast.Call, line: int) -> None:
+        """A held-out name among the rows a metric or score call is given: ``r2_score(y_test, ...)``;
+        and the function around the call scores what it is given."""
+        name = _held_out_argument(node)
+        if name:
+            self._put(self.scored_held_out, f"passes held-out `{name}` to `{call}`", line)
+        parent = self.module.parent(node)
+        while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            parent = self.module.parent(parent)
+        if parent is not None:
+            self._scoring_defs.add(parent.name)
+
+    def _scored_by_local_functions(self) -> None:
+        """``evaluate(model, test, ...)`` where this module's ``evaluate`` calls a metric: the held-out
+        rows are scored one call away."""
+        for function, name, line in self._local_calls:
+            if function in self._scoring_defs:
+                self._put(self.scored_held_out, f"passes held-out `{name}` to `{function}`, which scores it", line)
+
     def _named_call(self, name: str, node: ast.Call, line: int) -> None:
         self._put(self.calls, name, line)
+        if name.startswith(_METRICS) or name.rsplit(".", 1)[-1] in _SCORE_METHODS:
+            self._held_out_scored(name, node, line)
         if name.startswith(_METRICS) and not _TRAINING_ROWS.search(_first_argument(node)) and "mutual_info" not in name:
             self._put(self.scores, name, line)  # `r2_score(y_train, ...)` scores the training rows
         literals = [a.value for a in node.args[:2] if isinstance(a, ast.Constant) and _short(a.value)]
@@ -325,6 +407,8 @@ class _Walker:
 
     def _method_call(self, method: str, node: ast.Call, line: int) -> None:
         self._put(self.methods, method, line)
+        if method in _SCORE_METHODS:
+            self._held_out_scored(f".{method}", node, line)
         if not node.args:
             return
         if method in MODEL_SAVE_METHODS or method == "save":
@@ -341,7 +425,8 @@ class _Walker:
             "imports": self.imports, "calls": self.calls, "methods": self.methods, "kwargs": self.kwargs,
             "markers": self.markers, "uris": self.uris, "strings": self.strings, "saves": self.saves,
             "loads": self.loads, "defs": self.defs, "main": self.main, "notices": self.notices,
-            "notices_off": self.notices_off, "scores": self.scores,
+            "notices_off": self.notices_off, "scores": self.scores, "io_managers": self.io_managers,
+            "assets": self.assets, "scored_held_out": self.scored_held_out, "newest": self.newest,
         }
 
 

@@ -75,7 +75,7 @@ _COMMENT_BEFORE = re.compile(r"(^|\s)#")
 # What a row of each usage table shows, as evidence says it.
 _SHOWS = {"calls": "calls `{}`", "imports": "imports `{}`", "methods": "calls `.{}()`", "kwargs": "passes `{}=`",
           "markers": "a name or string says {}",
-          "notices": "sets `{}`", "scores": "calls `{}`"}
+          "notices": "sets `{}`", "scores": "calls `{}`", "scored_held_out": "{}", "newest": "picks the newest file: `{}`"}
 
 # A usage table's rows (path, name, line), its look-up index, and its index by last dotted part.
 _Table = tuple[list[tuple[str, str, int]], dict[str, list[int]], dict[str, list[int]]]
@@ -218,12 +218,47 @@ class Index:
             found += self._table("methods", methods, paths)
         return found
 
+    def library_calls(self, names: Iterable[str], owners: dict[str, tuple[str, ...]],
+                      paths: Iterable[str] | None = None) -> list[Evidence]:
+        """``calls`` of ``names``, where a method name (``.log_params``) counts only on an object of a
+        library ``owners`` gives it: a call resolved under one of them, or a method called in a module
+        that imports one (``client.log_param(...)`` beside ``import mlflow``)."""
+        names = tuple(names)
+        allowed = set(paths) if paths is not None else None
+        found = []
+        for table, shows in (("calls", "calls `{}`"), ("methods", "calls `.{}()`")):
+            rows, index, tails = self._rows(table)
+            hits: set[int] = set()
+            for name in names:
+                libs = owners.get(name, ())
+                if table == "calls" and not name.startswith("."):
+                    hits.update(index.get(name, ()))
+                elif table == "calls":
+                    hits.update(i for i in tails.get(name[1:].rsplit(".", 1)[-1], ()) if rows[i][1].endswith(name)
+                                and (_prefix_match(rows[i][1], libs) or self._imports_any(rows[i][0], libs)))
+                elif name.startswith("."):
+                    hits.update(i for i in index.get(name[1:], ()) if self._imports_any(rows[i][0], libs))
+            found += [self.at(rows[i][0], rows[i][2], shows.format(rows[i][1])) for i in sorted(hits)
+                      if allowed is None or rows[i][0] in allowed]
+        return found
+
+    def _imports_any(self, path: str, libraries: tuple[str, ...]) -> bool:
+        return bool(libraries) and any(_prefix_match(name, libraries) for name in self.usage.get(path, {}).get("imports", {}))
+
     def imports(self, *modules: str, paths: Iterable[str] | None = None) -> list[Evidence]:
         return self._table("imports", modules, paths)
 
     def scores(self, *names: str, paths: Iterable[str] | None = None) -> list[Evidence]:
         """Metric calls whose rows are not named for training (``r2_score(y_test, ...)``)."""
         return self._table("scores", names, paths)
+
+    def scored_held_out(self, paths: Iterable[str] | None = None) -> list[Evidence]:
+        """Held-out names (``y_test``, ``val_ds``) passed to a metric or score call."""
+        return self._table("scored_held_out", [name for _, name, _ in self._rows("scored_held_out")[0]], paths)
+
+    def newest_files(self, paths: Iterable[str] | None = None) -> list[Evidence]:
+        """Files picked by their modification time (``max(files, key=os.path.getmtime)``)."""
+        return self._table("newest", [name for _, name, _ in self._rows("newest")[0]], paths)
 
     def methods(self, *names: str, paths: Iterable[str] | None = None) -> list[Evidence]:
         return self._table("methods", names, paths)
@@ -306,6 +341,20 @@ class Index:
                 if count >= per_file:
                     break
         return found
+
+    def settings(self, reader: Callable[[Any], Iterable[tuple[tuple, str, bool]]],
+                 paths: Iterable[str] | None = None) -> tuple[list[Evidence], list[Evidence]]:
+        """The settings a schema ``reader`` (auditor/ml/operations.py) finds in each parsed config file:
+        (those that count, those that do not, each at the line of its key)."""
+        counted: list[Evidence] = []
+        not_counted: list[Evidence] = []
+        for file in self.text_files((CONFIG,), paths):
+            data = file.data
+            if not isinstance(data, (dict, list)):
+                continue
+            for key_path, meaning, counts in reader(data):
+                (counted if counts else not_counted).append(Evidence(file.path, file.line_of(*key_path), None, meaning))
+        return counted, not_counted
 
     def files(self, pattern: re.Pattern) -> list[Evidence]:
         return [Evidence(path) for path in sorted(self.project.files) if pattern.search(path)]

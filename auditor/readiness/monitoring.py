@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.ml.operations import CI_NOTICE, CI_ON_FAILURE
+from auditor.ml.operations import CI_NOTICE, CI_ON_FAILURE, alert_rules, dbt_tests, percentile_queries
 from auditor.model.project import CONFIG, DOCKERFILE, REQUIREMENTS
 from auditor.readiness.index import Index
 from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, because, verdict
@@ -20,7 +20,6 @@ PERCENTILE_METRICS = ("prometheus_client.Histogram", "prometheus_client.Summary"
 # (`np.histogram` of a feature is not a latency histogram).
 PERCENTILE_METHODS = ("create_histogram", "timing", "distribution", "histogram", "timed")
 OTHER_METRICS = ("prometheus_client", "opentelemetry", "statsd", "datadog", "aioprometheus", "newrelic")
-_PERCENTILE_CONFIG = re.compile(r"histogram_quantile|p99|p95|percentile|quantiles?:", re.I)
 _METRICS_PACKAGE = re.compile(r"prometheus[-_]client|opentelemetry|statsd|datadog", re.I)
 DRIFT_LIBS = ("evidently", "whylogs", "nannyml", "alibi_detect", "deepchecks", "frouros", "river.drift", "torchdrift",
               "sagemaker.model_monitor", "azureml.datadrift", "google.cloud.aiplatform.model_monitoring", "arize",
@@ -35,7 +34,6 @@ DQ_CALLS = ("dagster.FreshnessPolicy", "dagster.preview.freshness.FreshnessPolic
             "dagster.AssetCheckResult", "dagster.AssetCheckSpec", "dagster.build_last_update_freshness_checks",
             "dagster.build_time_partition_freshness_checks", "dagster.build_column_schema_change_checks")
 SCHEMA_LIBS = ("pydantic", "jsonschema", "marshmallow", "pyarrow.Schema", "voluptuous", "schema")
-_DBT_TESTS = re.compile(r"^\s*(tests|data_tests):\s*$", re.M)
 _DQ_CONFIG = re.compile(r"expectation_suite|checks for \w+|row_count|freshness:|not_null|expect_column", re.I)
 # SageMaker Model Monitor checks captured data against baseline statistics and constraints.
 _MODEL_MONITOR = re.compile(r"DataQualityJobDefinition|MonitoringSchedule|constraints\.json|DataQualityBaselineConfig")
@@ -43,11 +41,6 @@ _SEGMENT_DEF = re.compile(r"per_?(segment|slice|cohort|group)_?(metric|eval|scor
                           r"(segment|slice|cohort)_?(metrics|eval|evaluation|scores|performance|report)|by_?segment", re.I)
 SEGMENT_LIBS = ("fairlearn", "snorkel.slicing", "tensorflow_model_analysis", "giskard", "sliceline", "responsibleai")
 ALERT_LIBS = ("pdpyras", "pagerduty", "opsgenie_sdk", "sentry_sdk", "slack_sdk", "rollbar", "bugsnag")
-_ALERT_CONFIG = re.compile(r"^\s*-?\s*alert:\s*\S|kind:\s*PrometheusRule|AWS::CloudWatch::Alarm|"
-                           r"pagerduty|opsgenie|notification_channels?|alarm_actions|AlarmActions", re.I | re.M)
-# `receivers:` means alert routing only in an Alertmanager config (a logging agent has receivers too).
-_ALERTMANAGER_RECEIVERS = re.compile(r"^receivers:", re.M)
-_ALERTMANAGER_FILE = re.compile(r"alertmanager", re.I)
 _COMMENT = re.compile(r"^\s*[#;]")
 PIPELINE_ORCHESTRATORS = ("airflow", "prefect", "dagster", "kfp", "flytekit", "luigi", "zenml", "metaflow")
 
@@ -73,8 +66,7 @@ def _latency_metrics(ix: Index) -> Verdict:
     percentiles = ix.calls(*PERCENTILE_METRICS, paths=ix.source_paths) + \
         ix.methods(*PERCENTILE_METHODS, paths=sorted({ev.path for ev in metrics})) + \
         ix.imports("prometheus_fastapi_instrumentator", "starlette_exporter", "prometheus_flask_exporter") + \
-        ix.grep(_PERCENTILE_CONFIG, kinds=(CONFIG,), exclude=_COMMENT,
-                path_pattern=re.compile(r"grafana|prometheus|dashboard|alert|monitor", re.I))
+        ix.settings(percentile_queries)[0]  # a dashboard's or a rule's query, read as its format
     if percentiles:
         return verdict("percentiles", because("records latency as a distribution", percentiles))
     if metrics:
@@ -95,18 +87,20 @@ def _drift_monitoring(ix: Index) -> Verdict:
 
 
 def _data_quality(ix: Index) -> Verdict:
-    libs = ix.imports(*DQ_LIBS) + ix.grep(_DBT_TESTS, kinds=(CONFIG,), path_pattern=re.compile(r"(^|/)models/.*\.ya?ml$"))
+    dbt, empty = ix.settings(dbt_tests)  # dbt properties files, read as their schema
+    libs = ix.imports(*DQ_LIBS) + dbt
     libs += ix.grep(_DQ_CONFIG, kinds=(CONFIG,), path_pattern=re.compile(r"expectation|soda|checks|quality", re.I))
     libs += ix.grep(_MODEL_MONITOR, kinds=(CONFIG,)) + ix.calls(".suggest_baseline", "sagemaker.model_monitor")
     libs += ix.calls(*DQ_CALLS, paths=ix.source_paths)
+    empty = [Evidence(ev.path, ev.line, ev.cell, "an empty dbt test list tests nothing") for ev in empty]
     if libs:
-        return verdict("validated", because("checks data quality", libs))
+        return verdict("validated", because("checks data quality", libs), rejected=empty)
     # A schema library counts where serving validates its inputs (in a pipeline, pydantic is mostly a
     # settings class); a row count or "freshness" in a name is not a check either.
     partial = ix.imports(*SCHEMA_LIBS, paths=ix.serving_paths)
     if partial:
-        return verdict("ad-hoc", because("validates data by hand", partial))
-    return verdict("none")
+        return verdict("ad-hoc", because("validates data by hand", partial), rejected=empty)
+    return verdict("none", rejected=empty)
 
 
 def _segment_evaluation(ix: Index) -> Verdict:
@@ -129,15 +123,14 @@ def _ci_failure_notices(ix: Index) -> list[Evidence]:
 
 
 def _alerting(ix: Index) -> Verdict:
-    rules = ix.grep(_ALERT_CONFIG, kinds=(CONFIG,), exclude=_COMMENT) + \
-        ix.grep(_ALERTMANAGER_RECEIVERS, kinds=(CONFIG,), path_pattern=_ALERTMANAGER_FILE, exclude=_COMMENT) + \
-        ix.imports("pdpyras", "pagerduty", "opsgenie_sdk") + ix.calls(".put_metric_alarm")
+    configured, silent = ix.settings(alert_rules)  # alert rules read as their schema (auditor/ml/operations.py)
+    rules = configured + ix.imports("pdpyras", "pagerduty", "opsgenie_sdk") + ix.calls(".put_metric_alarm")
     if rules:
-        return verdict("alerts", because("alerts on a threshold", rules))
+        return verdict("alerts", because("alerts on a threshold", rules), rejected=silent)
     orchestrated = [e.path for e in ix.imports(*PIPELINE_ORCHESTRATORS, paths=ix.source_paths)]
     notify = because("notifies on failure", ix.imports(*ALERT_LIBS, paths=ix.source_paths) +
                      ix.notices(paths=orchestrated)) + _ci_failure_notices(ix)
-    switched_off = ix.notices(paths=orchestrated, switched_off=True)
+    switched_off = ix.notices(paths=orchestrated, switched_off=True) + silent
     if notify:
         return verdict("failure-notices", notify, rejected=switched_off)
     return verdict("none", rejected=switched_off)
@@ -161,7 +154,8 @@ structured_logging = ReadinessCheck(
 
 latency_metrics = ReadinessCheck(
     "R-MON-02", "Metrics record latency as percentiles (histograms or summaries, not averages)", "monitoring",
-    "histogram and summary metrics, request instrumentation, percentile queries in dashboards and alerts;"
+    "histogram and summary metrics, request instrumentation, percentile queries (`histogram_quantile`) in dashboards "
+    "and rules;"
     " other metrics clients",
     (
         Rung("percentiles", PASS, "latency is recorded as a distribution (histogram, summary, percentile queries)",
@@ -193,8 +187,8 @@ drift_monitoring = ReadinessCheck(
 
 data_quality = ReadinessCheck(
     "R-MON-04", "Data-quality checks guard the pipelines (schema, nulls, row counts, freshness)", "monitoring",
-    "data-validation libraries (Great Expectations, pandera, TFDV, ...), freshness and row-count checks; "
-    "request schemas",
+    "data-validation libraries (Great Expectations, pandera, TFDV, ...), dbt tests read from dbt properties files, "
+    "freshness and row-count checks; request schemas",
     (
         Rung("validated", PASS, "data is validated before it is used (a validation library or freshness and row-count checks)",
              "Data is validated before it is used."),
@@ -223,7 +217,8 @@ segment_evaluation = ReadinessCheck(
 
 alerting = ReadinessCheck(
     "R-MON-06", "Alerts fire on model, data or pipeline problems", "monitoring",
-    "alert rules, paging and chat integrations, alarm definitions; pipeline failure notifications",
+    "alert rules read as their schema (Prometheus, Grafana, CloudWatch alarms with actions, Alertmanager receivers, "
+    "Cloud Monitoring policies), paging and chat integrations; pipeline failure notifications",
     (
         Rung("alerts", PASS, "alert rules or a paging integration exist",
              "Alert rules or a paging integration exist."),

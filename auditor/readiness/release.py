@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from auditor.ml.operations import CLI_TRAFFIC_SPLIT, traffic_settings
+from auditor.ml.operations import CLI_TRAFFIC_SPLIT, held_out_sets, shadow_settings, traffic_settings
 from auditor.model.project import BUILD, CONFIG, SCRIPT
 from auditor.readiness.debt import findings_check
 from auditor.readiness.index import Index
@@ -20,11 +21,11 @@ METRICS = ("sklearn.metrics", "torchmetrics", "evaluate.load", "keras.metrics", 
            "sklearn.model_selection.cross_val_score", "sklearn.model_selection.cross_validate", ".evaluate",
            ".score", "mlflow.evaluate")
 _SHADOW_DEF = re.compile(r"(^|_)shadow(_|$)|^Shadow[A-Z]", re.I)
-_SHADOW_CONFIG = re.compile(r"shadow|^\s*mirror(Percentage|_percent)?:|ShadowProductionVariants", re.I | re.M)
 FLAG_LIBS = ("ldclient", "UnleashClient", "flagsmith", "growthbook", "openfeature", "featureflags", "splitio",
              "statsig", "eppo_client", "optimizely")
 _HOLDOUT_CONFIG = re.compile(r"holdout_?(group|cohort|percent|pct|traffic)|control_?group|ab_?test", re.I)
 EXPERIMENT_LIBS = ("growthbook", "statsig", "eppo_client", "planout", "optimizely")
+_ALIAS_URI = re.compile(r"^models:/[^/@]+@(champion|challenger)$", re.I)
 
 
 def _offline_evaluation(ix: Index) -> Verdict:
@@ -32,26 +33,34 @@ def _offline_evaluation(ix: Index) -> Verdict:
     # scikit-learn's metrics count where their rows are not named for training (`r2_score(y_train, p)`)
     metrics = because("scores a model", ix.scores("sklearn.metrics", paths=scope) +
                       ix.calls(*(m for m in METRICS if m != "sklearn.metrics"), paths=scope))
-    split_calls = ix.calls(*SPLITS, paths=scope)
-    # A held-out name (`X_test`, `val_data`) counts in a module that splits or scores: elsewhere `val`
-    # and `test` are loop variables, sub-commands and settings.
-    evaluating = sorted({ev.path for ev in metrics + split_calls})
-    splits = because("holds data out", split_calls + ix.markers("held-out", paths=evaluating))
+    # Held out by an API: a held-out set (`y_test`, `val_ds`) given to a metric or score call (it shows
+    # the metric too, so no other metric is shown beside it), or a split call.
+    scored = because("scores the held-out rows", ix.scored_held_out(paths=scope))
+    configured, same_as_training = ix.settings(held_out_sets)  # a dataset config's val/test split
+    splits = scored + because("holds data out", ix.calls(*SPLITS, paths=scope)) + configured
+    # A held-out name anywhere else in a module that scores is a hint (a name, not an API): `val` and
+    # `test` are also loop variables, sub-commands and settings. It makes the check partial at most.
+    evaluating = sorted({ev.path for ev in metrics})
+    named = [] if splits else because("a name says the data is held out (a hint: no split or scoring API shows it)",
+                                      ix.markers("held-out", paths=evaluating))
     if splits and metrics:
-        return verdict("held-out-metrics", splits[:3] + metrics[:3])
+        return verdict("held-out-metrics", splits[:3] + ([] if scored else metrics[:3]), rejected=same_as_training)
+    if named and metrics:
+        return verdict("held-out-by-name", named[:3] + metrics[:3], rejected=same_as_training)
     if splits or metrics:
         missing = "a metric on it" if splits else "a held-out split"
-        return verdict("incomplete", splits + metrics, missing=missing)
-    return verdict("none")
+        return verdict("incomplete", splits + metrics, missing=missing, rejected=same_as_training)
+    return verdict("none", rejected=same_as_training)
 
 
 def _shadow_mode(ix: Index) -> Verdict:
     # A function or class serving code defines for shadow scoring (`shadow_predict`), or a setting.
-    found = because("scores in the shadow", ix.defs(_SHADOW_DEF, paths=ix.serving_paths)) + \
-        because("a shadow or mirroring setting", ix.grep(_SHADOW_CONFIG, kinds=(CONFIG, SCRIPT)))
+    mirrored, off = ix.settings(shadow_settings)  # Istio, SageMaker, Gateway API, Seldon: read as their schema
+    found = because("scores in the shadow", ix.defs(_SHADOW_DEF, paths=ix.serving_paths)) + mirrored
+    off = [Evidence(ev.path, ev.line, ev.cell, f"{ev.why}, switched off") for ev in off]
     if found:
-        return verdict("shadow", found)
-    return verdict("none")
+        return verdict("shadow", found, rejected=off)
+    return verdict("none", rejected=off)
 
 
 def _manifest_splits(ix: Index) -> tuple[list[Evidence], list[Evidence]]:
@@ -84,11 +93,29 @@ def _canary(ix: Index) -> Verdict:
     return verdict("all-at-once", rejected=rejected)
 
 
+def _two_models_served(ix: Index) -> list[Evidence]:
+    """Serving code that loads both the champion and the challenger of a registry by alias
+    (`models:/churn@champion` and `models:/churn@challenger`): two models answer live traffic."""
+    found = []
+    for path in ix.serving_paths:
+        uris = [(ev, uri) for ev, uri in ix.uris(_ALIAS_URI) if ev.path == path]
+        roles = {match.group(1).lower() for _, uri in uris for match in [_ALIAS_URI.search(uri)] if match}
+        if {"champion", "challenger"} <= roles:
+            found += [replace(ev, why=f"{ev.why}: serves the champion and the challenger side by side") for ev, _ in uris]
+    return found
+
+
 def _holdout_cohort(ix: Index) -> Verdict:
-    found = ix.markers("holdout-cohort", paths=ix.serving_paths) + ix.grep(_HOLDOUT_CONFIG, kinds=(CONFIG,))
-    found += ix.imports(*EXPERIMENT_LIBS) + ix.markers("champion", paths=ix.serving_paths)
-    if found:
-        return verdict("live-holdout", found)
+    # Resolved: an experimentation library, or serving that loads two registered models by alias.
+    live = because("assigns users to experiment arms", ix.imports(*EXPERIMENT_LIBS)) + _two_models_served(ix)
+    if live:
+        return verdict("live-holdout", live)
+    # Names only (`holdout_group`, `ab_test`, `champion` in serving code or a config) say nothing runs.
+    named = because("a name speaks of a holdout or a champion (a hint: no experiment library or routing shows it)",
+                    ix.markers("holdout-cohort", "champion", paths=ix.serving_paths) +
+                    ix.grep(_HOLDOUT_CONFIG, kinds=(CONFIG,)))
+    if named:
+        return verdict("named-only", named)
     challenger = ix.markers("champion", paths=ix.source_paths)
     if challenger:
         return verdict("offline-only", challenger)
@@ -97,10 +124,17 @@ def _holdout_cohort(ix: Index) -> Verdict:
 
 offline_evaluation = ReadinessCheck(
     "R-REL-01", "New models are evaluated offline on a held-out set", "release_safety",
-    "train/test splits, held-out set names and evaluation metric calls in the source",
+    "train/test splits, held-out sets given to metric calls and dataset configs' val/test splits (YOLO); held-out "
+    "names in modules that score (a hint, "
+    "lower weight); evaluation metric calls in the source",
     (
         Rung("held-out-metrics", PASS, "the code holds data out and scores models on it",
              "Models are scored on data they were not trained on."),
+        Rung("held-out-by-name", PARTIAL, "models are scored in a module whose data is held out by name only "
+             "(`X_test`, `val`): a hint, so partial at most",
+             "Models are scored, and the data looks held out by its names only (`X_test`, `val`): no split call or "
+             "metric on a held-out set shows it. Make it explicit (`train_test_split`, or score the held-out set by "
+             "name: `r2_score(y_test, ...)`) so the evaluation can be checked."),
         Rung("incomplete", PARTIAL, "a held-out split or a metric, but not both",
              "Evaluation is incomplete: there is no {missing}. Score every candidate on a fixed held-out set and "
              "compare it with the model in production before promoting it."),
@@ -112,8 +146,8 @@ offline_evaluation = ReadinessCheck(
 
 shadow_mode = ReadinessCheck(
     "R-REL-02", "New models can run in shadow mode (scored and logged, not used)", "release_safety",
-    "functions and classes serving code defines for shadow scoring; shadow, mirroring and shadow-variant settings in "
-    "configs and scripts",
+    "functions and classes serving code defines for shadow scoring; mirroring and shadow settings read as their "
+    "schema (Istio mirror, SageMaker shadow variants, Gateway API RequestMirror, Seldon shadow predictors)",
     (
         Rung("shadow", PASS, "a shadow or mirrored deployment exists",
              "A shadow or mirrored deployment exists."),
@@ -127,7 +161,7 @@ shadow_mode = ReadinessCheck(
 canary = ReadinessCheck(
     "R-REL-03", "Releases shift traffic gradually (canary, traffic split, feature flag)", "release_safety",
     "deploy manifests whose values split traffic between two versions (KServe, Istio, Gateway API, SMI, Seldon, "
-    "SageMaker, Knative, Azure ML, Vertex AI, Argo Rollouts, Flagger; auditor/ml/operations.py), deploy commands "
+    "SageMaker, Knative, Azure ML, Vertex AI, Argo Rollouts, Flagger, Anyscale; auditor/ml/operations.py), deploy commands "
     "with a two-way traffic split, feature-flag libraries and endpoint weight calls",
     (
         Rung("gradual", PASS, "traffic can be shifted to a new model step by step",
@@ -140,11 +174,16 @@ canary = ReadinessCheck(
 
 holdout_cohort = ReadinessCheck(
     "R-REL-04", "A holdout cohort stays on the old model or logic for comparison", "release_safety",
-    "holdout and control-group markers in serving code and configs, experiment libraries, "
-    "champion/challenger code",
+    "experiment libraries; serving code that loads a champion and a challenger by registry alias; holdout, "
+    "control-group and champion names in serving code and configs (hints: partial at most)",
     (
         Rung("live-holdout", PASS, "a control group or champion/challenger split runs on live traffic",
              "A control group or champion/challenger split exists."),
+        Rung("named-only", PARTIAL, "names in serving code or configs speak of a holdout or champion/challenger, "
+             "but no experiment library or two-model routing shows one runs",
+             "Serving code or configs name a holdout or a champion/challenger, but nothing shows live traffic is "
+             "split: assign users with an experimentation library (GrowthBook, Statsig, Eppo) or serve both models "
+             "by alias and route a share of requests to each."),
         Rung("offline-only", PARTIAL, "champion and challenger are compared offline only",
              "Champion and challenger are compared offline only: keep a small share of live traffic on the old "
              "model to compare outcomes after the rollout."),

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from auditor.ml.models import NOT_MODEL_OBJECTS, names_something_else
-from auditor.ml.operations import PLACEHOLDER, names_a_version
+from auditor.ml.operations import PLACEHOLDER, ci_steps, names_a_version
 from auditor.model.project import BUILD, CONFIG, DOCKERFILE, SCRIPT
 from auditor.readiness.index import Index
 from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, because, verdict
-from auditor.readiness.stores import ALIAS_URI, aliases, dvc_model_outputs, dvc_outputs, model_artifact_logs, registrations
+from auditor.readiness.stores import (
+    ALIAS_URI,
+    aliases,
+    dagster_model_assets,
+    dvc_model_outputs,
+    dvc_outputs,
+    model_artifact_logs,
+    registrations,
+)
 
 TRACKER_SAVES = re.compile(r"(^|\.)(log_model|log_artifact|log_artifacts)$")
 _VERSION_URI = re.compile(r"^models:/[^/@]+/\d+$")
@@ -95,22 +103,31 @@ def classify_saves(ix: Index) -> Saves:
     return saves
 
 
+def _overwritten_by_dagster(ix: Index) -> list[Evidence]:
+    """Models Dagster IO managers store: each materialization overwrites the asset's one path
+    (auditor/ml/tracking.py), so no earlier version is kept. Shown with -v as not counted."""
+    return [replace(model.at, why=f"Dagster asset `{model.asset}`'s model is stored by {model.manager}, which writes "
+                                  "each materialization over the last: earlier versions are not kept")
+            for model in dagster_model_assets(ix)]
+
+
 def _versioned_artifacts(ix: Index) -> Verdict:
     saves = classify_saves(ix)
+    overwritten = _overwritten_by_dagster(ix)
     saves.tracked += because("each version lives at its own path", versioned_refs(ix))
     has_lock = any(f.name == "dvc.lock" for f in ix.project.files.values())
     kept = saves.tracked + registrations(ix) + (saves.dvc if has_lock else []) + dvc_model_outputs(ix)
     if saves.in_place:
         names = ", ".join(sorted(set(saves.in_place_paths))[:3])
         return verdict("overwritten-some-kept" if kept or saves.dvc else "overwritten",
-                       saves.in_place + kept + saves.dvc, names=names)
+                       saves.in_place + kept + saves.dvc, names=names, rejected=overwritten)
     if kept:
-        return verdict("kept", kept)
+        return verdict("kept", kept, rejected=overwritten)
     if saves.dvc:
-        return verdict("dvc-unlocked", saves.dvc)
+        return verdict("dvc-unlocked", saves.dvc, rejected=overwritten)
     if saves.parameterised:
-        return verdict("runtime-paths", saves.parameterised)
-    return verdict("none")
+        return verdict("runtime-paths", saves.parameterised, rejected=overwritten)
+    return verdict("none", rejected=overwritten)
 
 
 def _registry_aliases(ix: Index) -> Verdict:
@@ -186,7 +203,7 @@ def _manifest_refs(ix: Index, result: Pinning) -> None:
 
 def _serving_loads(ix: Index, result: Pinning) -> None:
     """Model loads in serving code: the newest file, "latest", or a fixed path."""
-    newest = {ev.path for ev in ix.markers("newest-file", paths=ix.serving_paths)}
+    newest = {ev.path for ev in ix.newest_files(paths=ix.serving_paths)}
     for path, entry in ix.io("loads", paths=ix.serving_paths):
         literal = entry.get("path") or ""
         where = ix.at(path, entry.get("line"), f"serving loads `{literal or entry.get('call', '').lstrip('.')}`")
@@ -210,12 +227,76 @@ def _pinned_deploys(ix: Index) -> Verdict:
     return verdict("none", rejected=rejected)
 
 
+# In a CI command or an action's name, "deploy" as a command, a script or an action (`gcloud run deploy`,
+# `./deploy_app.sh`, `azure/webapps-deploy`), not `--deployment` or a `get_branch_deployment` action.
+# An Azure ML deployment created or updated from a variable endpoint type (`az ml $(type)-deployment create`).
+_DEPLOY_STEP = re.compile(_DEPLOY.pattern.replace(r"(?<![$\w{])((?-i:[Dd]eploy)\w*",
+                                                  r"(?<![$\w{])(?<!--)(?<!\s-)((?-i:[Dd]eploy)(?!ment)\w*") +
+                          r"|\baz\s+ml\s+\S*-deployment\s+(create|update)\b", re.I)
+
+
+_RUNNERS = frozenset({"bash", "sh", "zsh", "source", ".", "python", "python3", "sudo", "exec"})
+_PATH_LIKE = re.compile(r"/|\.\w+$")
+
+
+def _deploys(command: str) -> bool:
+    """A CI command that deploys: a deploy command (`gcloud run deploy`, `kubectl apply`), or a deploy
+    script that it runs (`./deploy_app.sh`, `bash scripts/deploy.sh`), not one it only touches
+    (`chmod +x deploy_app.sh`, `cat deploy.yaml`)."""
+    match = _DEPLOY_STEP.search(command)
+    if match is None or _NOT_MODEL_DEPLOY.search(command) or command.startswith("#"):
+        return False
+    quoted = command[:match.start()]
+    if quoted.count('"') % 2 or quoted.count("'") % 2:
+        return False  # a word in a message: `gum style "Select services to deploy"`
+    begin = command.rfind(" ", 0, match.start()) + 1  # the word the match is in
+    end = command.find(" ", match.end())
+    word = command[begin:] if end < 0 else command[begin:end]
+    if not _PATH_LIKE.search(word):
+        return True  # a command or a sub-command: `ci deploy`, `serverless deploy`, `kubectl apply`
+    before = command[:begin].split()
+    return not before or (len(before) == 1 and before[0] in _RUNNERS)
+
+
+def _ci_deploy_steps(ix: Index) -> list[Evidence]:
+    """CI steps that deploy, read as their schema (auditor/ml/operations.py): a command or an action
+    that deploys, or an Azure Pipelines deployment job. A CI file that is not YAML (a Jenkinsfile) is
+    searched as text."""
+    found = []
+    for path in ix.ci_paths:
+        file = ix.project.files[path]
+        if not isinstance(file.data, (dict, list)):
+            found += ix.grep(_DEPLOY, paths=[path], exclude=_NOT_DEPLOY_STEP)
+            continue
+        for key_path, offset, text, kind in ci_steps(file.data):
+            if kind == "deployment-job":
+                why = f"Azure Pipelines deployment job `{text}`"
+            elif _deploys(text):
+                why = f"`{text if len(text) <= 80 else text[:77] + '...'}`"
+            else:
+                continue
+            line = file.line_of(*key_path)
+            found.append(Evidence(path, line + offset if line else None, None, why))
+    return found
+
+
+def _script_deploys(ix: Index) -> list[Evidence]:
+    """The first command of each script or build file that deploys (as a CI command is judged:
+    `kubectl logs deployment/x` or `cat deploy.yaml` does not)."""
+    found: dict[str, Evidence] = {}
+    for ev in ix.grep(_DEPLOY_STEP, kinds=(SCRIPT, BUILD), exclude=_NOT_MODEL_DEPLOY, per_file=50):
+        lines = ix.project.files[ev.path].lines()
+        command = lines[ev.line - 1].strip() if ev.line and ev.line <= len(lines) else ""
+        if ev.path not in found and _deploys(command):
+            found[ev.path] = ev
+    return list(found.values())
+
+
 def _automated_deploy(ix: Index) -> Verdict:
-    ci = ix.grep(_DEPLOY, paths=ix.ci_paths, exclude=_NOT_DEPLOY_STEP) + ix.configs(_GITOPS)
+    ci = _ci_deploy_steps(ix) + ix.configs(_GITOPS)
     if ci:
         return verdict("ci", because("CI deploys", ci))
-    manual = ix.grep(_DEPLOY, kinds=(SCRIPT, BUILD), exclude=_NOT_MODEL_DEPLOY) + \
-        ix.calls(*_DEPLOY_METHODS, paths=ix.production_paths)
+    manual = _script_deploys(ix) + ix.calls(*_DEPLOY_METHODS, paths=ix.production_paths)
     pushes = ix.grep(_IMAGE_PUSH, paths=ix.ci_paths)
     if manual or pushes:
         return verdict("manual", because("deploys by hand", manual) + because("CI pushes an image", pushes))
@@ -308,7 +389,8 @@ pinned_deploys = ReadinessCheck(
 
 automated_deploy = ReadinessCheck(
     "R-ROLL-04", "An automated deploy path exists (CI/CD or GitOps)", "rollback",
-    "deploy commands in CI workflows, GitOps and deployment-pipeline configs; deploy scripts, deploy calls in code "
+    "deploy steps of CI workflows read as their schema (commands run, deploy actions, Azure deployment jobs; "
+    "not job or step names), GitOps and deployment-pipeline configs; deploy scripts, deploy calls in code "
     "and image pushes",
     (
         Rung("ci", PASS, "deploys run from CI/CD or GitOps",

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 from auditor.analysis.artifacts import dvc_outputs as analysed_dvc_outputs
 from auditor.ml.models import MODEL_SUFFIXES, looks_like_model, names_something_else
-from auditor.ml.tracking import MODEL_ALIAS_CALLS, MODEL_REGISTRY_CALLS
+from auditor.ml.tracking import METHOD_OWNERS, MODEL_ALIAS_CALLS, MODEL_REGISTRY_CALLS
 from auditor.model.project import CONFIG
 from auditor.readiness.index import Index
 from auditor.readiness.model import Evidence, because
@@ -26,9 +27,9 @@ def registrations(ix: Index) -> list[Evidence]:
     or a test is not a release process), and models declared in DVC's model registry."""
     prod = ix.production_paths
     registering = tuple(call for call in MODEL_REGISTRY_CALLS if call not in MODEL_ALIAS_CALLS)
-    found = because("registers a model version", ix.calls(*registering, paths=prod) +
+    found = because("registers a model version", ix.library_calls(registering, METHOD_OWNERS, paths=prod) +
                     ix.kwargs("registered_model_name", paths=prod))
-    found += because("moves an alias or stage of a registered model", ix.calls(*MODEL_ALIAS_CALLS, paths=prod))
+    found += because("moves an alias or stage of a registered model", ix.library_calls(MODEL_ALIAS_CALLS, METHOD_OWNERS, paths=prod))
     return found + dvc_model_artifacts(ix)
 
 
@@ -36,7 +37,7 @@ def aliases(ix: Index) -> list[Evidence]:
     """Names that point at a registered version (an alias, a stage, an approval status), so a
     rollback is moving the name."""
     prod = ix.production_paths
-    found = ix.calls(*MODEL_ALIAS_CALLS, paths=prod) + [ev for ev, _ in ix.uris(ALIAS_URI) if ev.path in prod]
+    found = ix.library_calls(MODEL_ALIAS_CALLS, METHOD_OWNERS, paths=prod) + [ev for ev, _ in ix.uris(ALIAS_URI) if ev.path in prod]
     found += ix.kwargs("aliases", "version_aliases", "ModelApprovalStatus", "model_approval_status", paths=prod)
     found += ix.configs(_ALIAS_CONFIG, path_pattern=None)
     return because("points a name (alias, stage, approval) at a model version", found)
@@ -86,3 +87,31 @@ def model_artifact_logs(ix: Index, logged: list[Evidence]) -> list[Evidence]:
             continue
         kept.append(ev)
     return kept
+
+
+class DagsterModel(NamedTuple):
+    at: Evidence  # the asset's definition
+    asset: str
+    manager: str  # the IO manager's class and where it is defined
+    store: str  # "S3", "GCS", "ADLS" or "local"
+
+
+def dagster_model_assets(ix: Index) -> list[DagsterModel]:
+    """Dagster assets in production code that fit a model and return it, with the IO manager that
+    stores it, resolved through the imports of the resource definitions (auditor/ml/tracking.py);
+    an object-storage IO manager first when the key has one per environment."""
+    managers: dict[str, list[dict]] = {}
+    for path, facts in ix.usage.items():
+        for entry in facts.get("io_managers", []):
+            if isinstance(entry, dict):
+                managers.setdefault(entry.get("key", ""), []).append({**entry, "path": path})
+    found = []
+    production = set(ix.production_paths)
+    for path, facts in ix.usage.items():
+        for asset in facts.get("assets", []) if path in production else ():
+            defined = managers.get(asset.get("key", "")) if isinstance(asset, dict) and asset.get("fits") else None
+            if defined:
+                chosen = sorted(defined, key=lambda m: m.get("store") == "local")[0]
+                manager = f"`{chosen['class'].rsplit('.', 1)[-1]}` ({chosen['path']}:{chosen['line']})"
+                found.append(DagsterModel(ix.at(path, asset.get("line")), str(asset.get("name")), manager, chosen["store"]))
+    return found

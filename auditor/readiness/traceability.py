@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from auditor.ml.models import MODEL_SUFFIXES, looks_like_model
-from auditor.ml.tracking import CONFIG_LOGGING_CALLS, EXPERIMENT_TRACKERS, LOGGER_CALLBACKS, METRIC_LOGGING_CALLS, PARAM_LOGGING_CALLS
+from auditor.ml.tracking import (
+    CONFIG_LOGGING_CALLS,
+    EXPERIMENT_TRACKERS,
+    LOGGER_CALLBACKS,
+    METHOD_OWNERS,
+    METRIC_LOGGING_CALLS,
+    PARAM_LOGGING_CALLS,
+)
 from auditor.model.project import CONFIG
 from auditor.readiness.index import Index
 from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, because, verdict
-from auditor.readiness.stores import model_artifact_logs, registrations
+from auditor.readiness.stores import dagster_model_assets, model_artifact_logs, registrations
 
 _DVC_FILE = re.compile(r"(^|/)dvc\.(yaml|lock)$|\.dvc$")
 _LAKEFS = re.compile(r"lakefs", re.I)
@@ -109,12 +117,13 @@ def _experiment_tracking(ix: Index) -> Verdict:
     if not tracker:
         return verdict("no-tracker")
     # SageMaker training jobs record their hyperparameters and metric definitions with the job.
-    callbacks = ix.calls(*LOGGER_CALLBACKS) + ix.configs(re.compile(r"^\s*(HyperParameters|MetricDefinitions):", re.M))
-    params = ix.calls(*PARAM_LOGGING_CALLS, *CONFIG_LOGGING_CALLS, paths=ix.source_paths) + callbacks
+    callbacks = ix.library_calls(LOGGER_CALLBACKS, METHOD_OWNERS) + \
+        ix.configs(re.compile(r"^\s*(HyperParameters|MetricDefinitions):", re.M))
+    params = ix.library_calls((*PARAM_LOGGING_CALLS, *CONFIG_LOGGING_CALLS), METHOD_OWNERS, paths=ix.source_paths) + callbacks
     params += ix.kwargs("config", paths=[e.path for e in ix.calls("wandb.init")])
     params += ix.kwargs("hyperparameters", paths=ix.source_paths)
     params = because("records parameters", params) + dvc["params"]
-    metrics = ix.calls(*METRIC_LOGGING_CALLS, paths=ix.source_paths) + callbacks + \
+    metrics = ix.library_calls(METRIC_LOGGING_CALLS, METHOD_OWNERS, paths=ix.source_paths) + callbacks + \
         ix.kwargs("metric_definitions", paths=ix.source_paths)
     # Azure ML runs log with `run.log(name, value)`: a plain `.log` counts only next to the tracker's import.
     metrics += ix.methods("log", "log_row", "log_list", paths=[e.path for e in ix.imports("azureml.core")])
@@ -142,9 +151,18 @@ def _model_registry(ix: Index) -> Verdict:
     logged = ix.calls(".log_model", "wandb.Artifact", paths=ix.source_paths) + \
         model_artifact_logs(ix, ix.calls("wandb.log_artifact", ".log_artifact", paths=ix.source_paths)) + \
         ix.kwargs("save_artifact", "log_model", "log_checkpoints", paths=ix.source_paths)
+    stored, local = [], []
+    for model in dagster_model_assets(ix):  # Dagster records the run and the inputs of each materialization
+        if model.store == "local":
+            local.append(replace(model.at, why=f"Dagster asset `{model.asset}` keeps its model on the local disk of the "
+                                               f"run ({model.manager})"))
+        else:
+            stored.append(replace(model.at, why=f"Dagster asset `{model.asset}` fits a model, stored in {model.store} by "
+                                                f"{model.manager}: Dagster records each materialization's run and inputs"))
+    logged = because("logs a model to the tracker", logged) + stored
     if logged:
-        return verdict("logged", because("logs a model to the tracker", logged))
-    return verdict("plain-files")
+        return verdict("logged", logged, rejected=local)
+    return verdict("plain-files", rejected=local)
 
 
 # Helm templates and Kubernetes manifests configure a cluster (a template does not even parse as YAML);
@@ -224,7 +242,7 @@ model_registry = ReadinessCheck(
     "R-TRACE-03", "Models are registered with lineage (a model registry, or models logged to the tracker)",
     "traceability",
     "model registry calls (auditor/ml/tracking.py), `registered_model_name=`, `models:/` URIs; models logged to a "
-    "tracker",
+    "tracker, or returned by a Dagster asset to an object-storage IO manager",
     (
         Rung("registered", PASS, "models are registered in a model registry", "Models are registered in a model registry."),
         Rung("logged", PARTIAL, "models are logged to the tracker but never registered",
