@@ -117,7 +117,8 @@ CASES = [
     ("R-REL-01", "fail", EMPTY),
     ("R-REL-02", "pass", {"k8s/seldon.yaml": "kind: SeldonDeployment\nspec:\n  predictors:\n"
                                              "    - name: candidate\n      shadow: true\n"}),
-    ("R-REL-02", "pass", {"serve.py": "from fastapi import FastAPI\ndef shadow_predict(x):\n    pass\n"}),
+    # a serving function named for shadow scoring is a name: nothing shows it runs (partial at most)
+    ("R-REL-02", "partial", {"serve.py": "from fastapi import FastAPI\ndef shadow_predict(x):\n    pass\n"}),
     ("R-REL-02", "fail", {"img.py": "def draw(shadow_color):\n    pass\n"}),
     ("R-REL-03", "pass", {"k8s/isvc.yaml": "kind: InferenceService\nspec:\n  predictor:\n"
                                            "    canaryTrafficPercent: 10\n"}),
@@ -136,7 +137,10 @@ CASES = [
     ("R-REL-04", "pass", {"serve.py": "import mlflow\nfrom fastapi import FastAPI\n"
                                       "champion = mlflow.pyfunc.load_model('models:/churn@champion')\n"
                                       "challenger = mlflow.pyfunc.load_model('models:/churn@challenger')\n"}),
-    ("R-REL-04", "partial", {"evaluate.py": "def compare(champion, challenger):\n    pass\n"}),
+    # champion and challenger as mere parameter names say nothing; a registry alias set by a resolved call does
+    ("R-REL-04", "fail", {"evaluate.py": "def compare(champion, challenger):\n    pass\n"}),
+    ("R-REL-04", "partial", {"promote.py": "from mlflow import MlflowClient\n\nclient = MlflowClient()\n"
+                                           "client.set_registered_model_alias('churn', 'challenger', 7)\n"}),
     ("R-REL-04", "fail", {"train.py": "X_holdout = df.sample(frac=0.1)\n"}),
     ("R-OWN-01", "pass", {"CODEOWNERS": "* @team\n", "src/a.py": "x = 1\n"}),
     ("R-OWN-01", "partial", {"CODEOWNERS": "/src/ @team\n", "src/a.py": "x = 1\n", "dags/d.py": "x = 1\n"}),

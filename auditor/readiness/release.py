@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 
 from auditor.ml.operations import CLI_TRAFFIC_SPLIT, held_out_sets, shadow_settings, traffic_settings
+from auditor.ml.tracking import METHOD_OWNERS, MODEL_ALIAS_CALLS
 from auditor.model.project import BUILD, CONFIG, SCRIPT
 from auditor.readiness.debt import findings_check
 from auditor.readiness.index import Index
@@ -54,12 +55,16 @@ def _offline_evaluation(ix: Index) -> Verdict:
 
 
 def _shadow_mode(ix: Index) -> Verdict:
-    # A function or class serving code defines for shadow scoring (`shadow_predict`), or a setting.
+    # A setting read as its schema passes; a function or class that serving code names for shadow
+    # scoring (`shadow_predict`) is a name, which says nothing about whether it runs: partial.
     mirrored, off = ix.settings(shadow_settings)  # Istio, SageMaker, Gateway API, Seldon: read as their schema
-    found = because("scores in the shadow", ix.defs(_SHADOW_DEF, paths=ix.serving_paths)) + mirrored
     off = [Evidence(ev.path, ev.line, ev.cell, f"{ev.why}, switched off") for ev in off]
-    if found:
-        return verdict("shadow", found, rejected=off)
+    if mirrored:
+        return verdict("shadow", mirrored, rejected=off)
+    named = because("a name speaks of shadow scoring (a hint: no mirroring or shadow setting shows it runs)",
+                    ix.defs(_SHADOW_DEF, paths=ix.serving_paths))
+    if named:
+        return verdict("named-only", named, rejected=off)
     return verdict("none", rejected=off)
 
 
@@ -116,10 +121,21 @@ def _holdout_cohort(ix: Index) -> Verdict:
                     ix.grep(_HOLDOUT_CONFIG, kinds=(CONFIG,)))
     if named:
         return verdict("named-only", named)
-    challenger = ix.markers("champion", paths=ix.source_paths)
+    challenger = _compared_offline(ix)
     if challenger:
         return verdict("offline-only", challenger)
     return verdict("none")
+
+
+def _compared_offline(ix: Index) -> list[Evidence]:
+    """Registry aliases named for the champion or the challenger, set by an alias call or used in a
+    `models:/name@champion` URI outside serving code: a promotion that compares the two offline."""
+    source = set(ix.source_paths)
+    named = {(ev.path, ev.line) for ev in ix.markers("champion", paths=source)}
+    # the alias call resolved to a registry's method, with champion or challenger on its line (its value)
+    found = [ev for ev in ix.library_calls(MODEL_ALIAS_CALLS, METHOD_OWNERS, paths=source) if (ev.path, ev.line) in named]
+    found += [ev for ev, _ in ix.uris(_ALIAS_URI) if ev.path in source]
+    return because("a registry alias names the champion or the challenger", found)
 
 
 offline_evaluation = ReadinessCheck(
@@ -146,12 +162,18 @@ offline_evaluation = ReadinessCheck(
 
 shadow_mode = ReadinessCheck(
     "R-REL-02", "New models can run in shadow mode (scored and logged, not used)", "release_safety",
-    "functions and classes serving code defines for shadow scoring; mirroring and shadow settings read as their "
-    "schema (Istio mirror, SageMaker shadow variants, Gateway API RequestMirror, Seldon shadow predictors)",
+    "mirroring and shadow settings read as their schema (Istio mirror, SageMaker shadow variants, Gateway API "
+    "RequestMirror, Seldon shadow predictors); functions and classes serving code names for shadow scoring (a "
+    "hint: partial at most)",
     (
         Rung("shadow", PASS, "a shadow or mirrored deployment exists",
              "A shadow or mirrored deployment exists."),
-        Rung("none", FAIL, "no shadow mode (this check has no partial step)",
+        Rung("named-only", PARTIAL, "serving code names a shadow function or class, but no mirroring or shadow "
+             "setting shows it runs next to the live model",
+             "Serving code names shadow scoring, but nothing shows it runs: mirror traffic to the candidate "
+             "(Istio mirror, SageMaker shadow variants, Seldon shadow) or call it from the request handler and "
+             "log what it would have answered."),
+        Rung("none", FAIL, "no shadow mode",
              "No shadow mode: run the candidate next to the live model on real traffic and log its predictions "
              "without serving them (Seldon shadow, Istio mirroring, SageMaker shadow variants, or a second model "
              "call in the handler)."),
@@ -175,7 +197,8 @@ canary = ReadinessCheck(
 holdout_cohort = ReadinessCheck(
     "R-REL-04", "A holdout cohort stays on the old model or logic for comparison", "release_safety",
     "experiment libraries; serving code that loads a champion and a challenger by registry alias; holdout, "
-    "control-group and champion names in serving code and configs (hints: partial at most)",
+    "control-group and champion names in serving code and configs (hints: partial at most); registry aliases named "
+    "champion or challenger set or used elsewhere (compared offline: partial)",
     (
         Rung("live-holdout", PASS, "a control group or champion/challenger split runs on live traffic",
              "A control group or champion/challenger split exists."),
