@@ -60,6 +60,15 @@ _PYTHON_VALUE_OPTIONS = ("-W", "-X", "-Q")
 _HYDRA_TRAIN = ("import hydra\n\n\n@hydra.main(config_path='conf', config_name='config', version_base=None)\n"
                 "def main(cfg):\n    print(cfg)\n\n\nmain()\n")
 _README = "# Training\n\n```bash\n{command}\n```\n"
+_TYPER_CLI = ("import typer\n\napp = typer.Typer()\n\n\n@app.command()\n"
+              "def train(data: str, num_epochs: int = 10, lr: float = typer.Option(0.01, '--learning-rate', '-l'),\n"
+              "          fast: bool = False):\n    print(data, num_epochs, lr, fast)\n\n\n@app.command()\n"
+              "def evaluate(model_path: str):\n    print(model_path)\n\n\nif __name__ == '__main__':\n    app()\n")
+_FIRE_TRAIN = ("import fire\n\n\ndef train(data, num_epochs=10, lr=0.01):\n    return data, num_epochs, lr\n\n\n"
+               "if __name__ == '__main__':\n    fire.Fire(train)\n")
+_FIRE_PIPELINE = ("import fire\n\n\nclass Pipeline:\n    def __init__(self, data='train.csv'):\n        self.data = data\n\n"
+                  "    def prepare(self, sample=1.0):\n        return self.data, sample\n\n"
+                  "    def train(self, num_epochs=10):\n        return num_epochs\n\n\nfire.Fire(Pipeline)\n")
 _TRAIN = ("import argparse\n\nparser = argparse.ArgumentParser()\nparser.add_argument('--num-epochs', type=int)\n"
           "parser.add_argument('--lr', type=float)\nargs = parser.parse_args()\n")
 
@@ -92,7 +101,8 @@ class _Repository:
 
 class StaleDocCommand(ProjectRule):
     """A command in a README or docs page no longer runs against this repository: `python path/to/script.py
-    --flag` where the script is gone or its argparse parser or click decorators declare no such option or sub-command (or
+    --flag` where the script is gone or its argparse parser, click decorators, typer app or fire.Fire
+    component (parameters read as typer and fire derive them) declare no such option or sub-command (or
     its Hydra config no such key or config group option),
     `python -m pkg.module` for a module the package lacks, `make target` that the Makefile does not
     define, `dvc repro stage` for a stage dvc.yaml lacks. A close existing name is suggested."""
@@ -130,6 +140,23 @@ class StaleDocCommand(ProjectRule):
                "train.py": "import argparse\n\nparser = argparse.ArgumentParser()\nparser.add_argument('--lr')\n"
                            "args, rest = parser.parse_known_args()\n"},
               note="parse_known_args passes unknown options on: what the script accepts is unknown"),
+        Invalid({"README.md": _README.format(command="python cli.py train data.csv --epochs 3"), "cli.py": _TYPER_CLI},
+                [("README.md", 4)], note="typer derives `--num-epochs` from num_epochs: did you mean it?"),
+        Invalid({"README.md": _README.format(command="python cli.py predict model.pt"), "cli.py": _TYPER_CLI},
+                [("README.md", 4)], note="the typer app's commands are train and evaluate"),
+        Valid({"README.md": _README.format(command="python cli.py train data.csv --num-epochs 3 -l 0.1 --no-fast\n"
+                                                   "python cli.py evaluate model.pt"), "cli.py": _TYPER_CLI}),
+        Invalid({"README.md": _README.format(command="python train.py data.csv --epochs 3"), "train.py": _FIRE_TRAIN},
+                [("README.md", 4)], note="fire's flags are the parameters: did you mean `--num_epochs`?"),
+        Valid({"README.md": _README.format(command="python train.py data.csv --num_epochs 3 --num-epochs=4 --lr 0.1"),
+               "train.py": _FIRE_TRAIN}, note="fire accepts a parameter with underscores or dashes"),
+        Invalid({"README.md": _README.format(command="python pipeline.py --data d.csv fit --num_epochs 3"),
+                 "pipeline.py": _FIRE_PIPELINE}, [("README.md", 4)], note="fire.Fire(Pipeline): no member fit"),
+        Valid({"README.md": _README.format(command="python pipeline.py --data d.csv prepare --sample 0.1"),
+               "pipeline.py": _FIRE_PIPELINE}),
+        Valid({"README.md": _README.format(command="python train.py --epochs 3"),
+               "train.py": "import fire\n\n\ndef train(**config):\n    return config\n\n\nfire.Fire(train)\n"},
+              note="**kwargs takes any flag: what the script accepts is unknown"),
         Valid({"README.md": "# Try it\n\nSave the request above as `test.py`, then run `python test.py`.\n"},
               note="a bare script name is as often a placeholder or a file the reader writes: not reported"),
         Valid({"README.md": "# Try the other project\n\n```bash\ngit clone https://github.com/acme/other\ncd other\n"
@@ -223,8 +250,8 @@ class StaleDocCommand(ProjectRule):
         facts = repo.cli.get(path)
         if isinstance(facts, dict) and isinstance(facts.get("hydra"), dict):
             return _hydra_overrides(repo, path, facts["hydra"], args)
-        if not isinstance(facts, dict) or not facts.get("readable"):
-            return None
+        if not isinstance(facts, dict) or not facts.get("readable") or facts.get("runs") is False:
+            return None  # unknown, or a typer app the script defines but does not run
         known = set(facts.get("options", []))
         if facts.get("help", True):
             known |= {"-h", "--help"}
@@ -233,13 +260,15 @@ class StaleDocCommand(ProjectRule):
                 break
             if not arg.startswith("-") or len(arg) < 2 or arg[1].isdigit() or arg[1] == ".":
                 continue
+            if not arg.startswith("--") and not facts.get("short_options", True):
+                continue  # fire reads `-x` as a value, not an option
             option = arg.split("=", 1)[0]
             if self._accepted(option, known, facts.get("abbrev", True)):
                 continue
             near = _near(option, known, 0.6)
             hint = f"; did you mean `{near}`?" if near else ""
             line = facts["parsers"][0]
-            return (f"{path} has no option {option} (its argparse parser at {path}:{line} defines "
+            return (f"{path} has no option {option} (its {facts.get('framework', 'argparse parser')} at {path}:{line} defines "
                     f"{', '.join(sorted(known - {'-h', '--help'})[:8]) or 'none'}){hint}", None,
                     {"script": path, "parser_line": line, "option": option, "suggestion": near})
         return self._subcommand(path, facts, args)
@@ -255,6 +284,8 @@ class StaleDocCommand(ProjectRule):
 
     @staticmethod
     def _subcommand(path, facts, args):
+        if facts.get("framework") == "fire entry point":
+            args = _after_fire_flags(args)
         commands = set(facts.get("subcommands", []))
         if not commands or facts.get("positionals", 0) > len(commands) or not args or args[0].startswith("-"):
             return None
@@ -305,6 +336,16 @@ class StaleDocCommand(ProjectRule):
             return (f"{dvc_yaml} has no stage {target}{hint}", None,
                     {"dvc_yaml": dvc_yaml, "stage": target, "suggestion": near})
         return None
+
+
+def _after_fire_flags(args: list[str]) -> list[str]:
+    """The arguments after the leading flags, consumed as fire consumes them: ``--x=v``, ``--x v``,
+    or ``--x`` alone (a bool) when the next argument is a flag too."""
+    index = 0
+    while index < len(args) and args[index].startswith("--") and args[index] != "--":
+        takes_next = "=" not in args[index] and index + 1 < len(args) and not args[index + 1].startswith("--")
+        index += 2 if takes_next else 1
+    return args[index:]
 
 
 def _hydra_overrides(repo: _Repository, script: str, entry: dict, args: list[str]):
