@@ -17,6 +17,7 @@ from typing import Any, Iterable
 from urllib.parse import unquote
 
 from auditor.analysis.cli_parsers import command_line
+from auditor.analysis.console_scripts import console_scripts, setup_py_scripts
 from auditor.analysis.doc_commands import DocCommand, commands_in, make_targets
 from auditor.analysis.hydra_config import choose, compose, has_key, key_paths
 from auditor.model.docs import describes_code
@@ -32,7 +33,10 @@ class CommandLineFacts(Extractor):
     name = CLI_FACTS
 
     def extract(self, module) -> dict[str, Any]:
-        return command_line(module)
+        facts = command_line(module)
+        if posixpath.basename(module.path) == "setup.py":
+            facts = {**facts, "console_scripts": setup_py_scripts(module)}
+        return facts
 
 
 def _near(name: str, known: Iterable[str], cutoff: float = 0.75) -> str | None:
@@ -84,6 +88,8 @@ class _Repository:
         self.modules = {name: path for path, name in project.module_names.items()}
         self.cli = project.fact(CLI_FACTS)
         self.project = project
+        self.console_scripts = console_scripts(project, {path: facts["console_scripts"] for path, facts in self.cli.items()
+                                                         if isinstance(facts, dict) and facts.get("console_scripts")})
 
     def resolve(self, command: DocCommand, home: str, target: str) -> tuple[str | None, list[str]]:
         """(the repository path ``target`` names from where the command runs, or None; the folders tried)."""
@@ -104,7 +110,9 @@ class StaleDocCommand(ProjectRule):
     --flag` where the script is gone or its argparse parser, click decorators, typer app or fire.Fire
     component (parameters read as typer and fire derive them) declare no such option or sub-command (or
     its Hydra config no such key or config group option),
-    `python -m pkg.module` for a module the package lacks, `make target` that the Makefile does not
+    a console script the project declares (pyproject, setup.cfg, setup.py) checked the same way against
+    the module its entry point names, a dashed alias (`tool-env`) the project does not declare beside the
+    `tool env` the same page runs, `python -m pkg.module` for a module the package lacks, `make target` that the Makefile does not
     define, `dvc repro stage` for a stage dvc.yaml lacks. A close existing name is suggested."""
 
     id = "ML701"
@@ -157,6 +165,24 @@ class StaleDocCommand(ProjectRule):
         Valid({"README.md": _README.format(command="python train.py --epochs 3"),
                "train.py": "import fire\n\n\ndef train(**config):\n    return config\n\n\nfire.Fire(train)\n"},
               note="**kwargs takes any flag: what the script accepts is unknown"),
+        Invalid({"README.md": _README.format(command="acme-train --epochs 3"), "acme/__init__.py": "",
+                 "acme/cli.py": _TRAIN.replace("args = parser.parse_args()", "\n\ndef main():\n    parser.parse_args()"),
+                 "pyproject.toml": "[project]\nname = 'acme'\n\n[project.scripts]\nacme-train = 'acme.cli:main'\n"},
+                [("README.md", 4)], note="the console script acme-train runs acme.cli:main, whose parser has --num-epochs"),
+        Valid({"README.md": _README.format(command="acme-train --num-epochs 3"), "acme/__init__.py": "",
+               "acme/cli.py": _TRAIN.replace("args = parser.parse_args()", "\n\ndef main():\n    parser.parse_args()"),
+               "pyproject.toml": "[project]\nname = 'acme'\n\n[project.scripts]\nacme-train = 'acme.cli:main'\n"}),
+        Invalid({"README.md": "# Commands\n\n`acme env` or `acme-env` prints the environment.\n\n"
+                              "`acme config` or `acme-config` writes the config.\n",
+                 "acme/__init__.py": "", "acme/cli.py": "def main():\n    pass\n",
+                 "pyproject.toml": "[project]\nname = 'acme'\n\n[project.scripts]\nacme = 'acme.cli:main'\n"
+                                   "acme-config = 'acme.cli:main'\n"},
+                [("README.md", 3)], note="acme-config is declared, acme-env is not: only `acme env` is installed"),
+        Valid({"README.md": "# Deploy\n\n```bash\nacme-operator --namespace prod\n```\n",
+               "acme/__init__.py": "", "acme/cli.py": "def main():\n    pass\n",
+               "pyproject.toml": "[project]\nname = 'acme'\n\n[project.scripts]\nacme = 'acme.cli:main'\n"
+                                 "acme-config = 'acme.cli:main'\n"},
+              note="a program named after the project may be a binary or image it builds: not reported"),
         Valid({"README.md": "# Try it\n\nSave the request above as `test.py`, then run `python test.py`.\n"},
               note="a bare script name is as often a placeholder or a file the reader writes: not reported"),
         Valid({"README.md": "# Try the other project\n\n```bash\ngit clone https://github.com/acme/other\ncd other\n"
@@ -177,10 +203,10 @@ class StaleDocCommand(ProjectRule):
         own_name = project.root.name
         for file in _documents(project):
             home = posixpath.dirname(file.path)
-            for command in commands_in(file.doc, "", repo.folders, own_name, home):
-                if command.elsewhere:
-                    continue
-                found = self._command(repo, command, home)
+            commands = [c for c in commands_in(file.doc, "", repo.folders, own_name, home) if not c.elsewhere]
+            spaced = {c.argv[:2] for c in commands}
+            for command in commands:
+                found = self._command(repo, command, home) or _undeclared_alias(repo, command.argv[0], spaced)
                 if found is not None:
                     message, confidence, evidence = found
                     yield self.finding(file.path, command.line, f"`{command.text}`: {message}", confidence=confidence,
@@ -194,7 +220,21 @@ class StaleDocCommand(ProjectRule):
             return self._make(repo, command, home)
         if command.argv[:2] == ("dvc", "repro"):
             return self._dvc(repo, command, home)
+        if program in repo.console_scripts:
+            return self._console_script(repo, program, command.argv[1:])
         return None
+
+    def _console_script(self, repo, program: str, args):
+        """A command this repository installs: checked against the command line of the module its
+        entry point names (``pkg.cli:main``), as the module declares it."""
+        target, declared_in = repo.console_scripts[program]
+        path = repo.modules.get(target.split(":")[0])
+        found = self._options(repo, path, list(args), as_script=False) if path else None
+        if found is None:
+            return None
+        message, confidence, evidence = found
+        return (f"{message} (the console script {program}, declared in {declared_in}, runs {target})", confidence,
+                {**evidence, "console_script": program, "entry_point": target})
 
     def _python(self, repo, command, home):
         args = list(command.argv[1:])
@@ -246,11 +286,11 @@ class StaleDocCommand(ProjectRule):
         return (f"the package {top} ({repo.modules[top]}) has no module {name}{hint}", "medium",
                 {"module": name, "suggestion": near})
 
-    def _options(self, repo, path, args):
+    def _options(self, repo, path, args, as_script: bool = True):
         facts = repo.cli.get(path)
         if isinstance(facts, dict) and isinstance(facts.get("hydra"), dict):
             return _hydra_overrides(repo, path, facts["hydra"], args)
-        if not isinstance(facts, dict) or not facts.get("readable") or facts.get("runs") is False:
+        if not isinstance(facts, dict) or not facts.get("readable") or (as_script and facts.get("runs") is False):
             return None  # unknown, or a typer app the script defines but does not run
         known = set(facts.get("options", []))
         if facts.get("help", True):
@@ -336,6 +376,25 @@ class StaleDocCommand(ProjectRule):
             return (f"{dvc_yaml} has no stage {target}{hint}", None,
                     {"dvc_yaml": dvc_yaml, "stage": target, "suggestion": near})
         return None
+
+
+def _undeclared_alias(repo: _Repository, program: str, spaced: set[tuple[str, ...]]):
+    """``tool-env`` where the project declares ``tool`` and dashed aliases of its sub-commands
+    (``tool-config``) but not this one, and the same document runs ``tool env``: the alias the
+    document promises is not installed. Any other undeclared name is silent: a repository also
+    builds binaries, images and charts named after itself (``tool-operator``)."""
+    if program in repo.console_scripts or "-" not in program:
+        return None
+    declared = set(repo.console_scripts)
+    for tool in declared:
+        sub = program[len(tool) + 1:] if program.startswith(tool + "-") else ""
+        if sub and (tool, sub) in spaced and any(d.startswith(tool + "-") for d in declared):
+            aliases = sorted(d for d in declared if d.startswith(tool + "-"))
+            where = repo.console_scripts[tool][1]
+            return (f"{program} is not a console script of this project ({where} declares {tool}, "
+                    f"{', '.join(aliases)}): did you mean `{tool} {sub}`?", None,
+                    {"console_script": program, "declared_in": where, "suggestion": f"{tool} {sub}"})
+    return None
 
 
 def _after_fire_flags(args: list[str]) -> list[str]:

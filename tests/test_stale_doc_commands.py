@@ -93,3 +93,37 @@ def test_fire_components_mlaudit_cannot_read_are_silent(tmp_path):
         "e.py": "import fire\n\n\nclass E:\n    def fit(self, **config):\n        pass\n\n\nfire.Fire(E)\n",
     }
     assert doc_findings(tmp_path, files) == []
+
+
+# --- console scripts ---------------------------------------------------------------------------------
+
+TYPER_MODULE = ("import typer\n\napp = typer.Typer()\n\n\n@app.command()\ndef fit(num_epochs: int = 1):\n    pass\n\n\n"
+                "@app.command()\ndef score(path: str):\n    pass\n")
+
+
+def test_console_scripts_from_setup_py_setup_cfg_and_pyproject_run_their_modules_command_line(tmp_path):
+    files = {
+        "README.md": readme("acme fit --epochs 2", "acme-cfg fit --num-epochs 2", "acme-ini predict x",
+                            "acme fit --num-epochs 2"),
+        "acme/__init__.py": "", "acme/cli.py": TYPER_MODULE,
+        "setup.py": "from setuptools import setup\n\nsetup(name='acme', entry_points={'console_scripts': "
+                    "['acme = acme.cli:app']})\n",
+        "tools/setup.py": "import setuptools\n\nsetuptools.setup(entry_points='''\n[console_scripts]\n"
+                          "acme-ini=acme.cli:app\n''')\n",
+        "setup.cfg": "[metadata]\nname = acme\n\n[options.entry_points]\nconsole_scripts =\n    acme-cfg = acme.cli:app\n",
+    }
+    found = doc_findings(tmp_path, files)
+    assert [line for _, line, _ in found] == [4, 6]
+    assert "did you mean `--num-epochs`?" in found[0][2] and "the console script acme, declared in setup.py" in found[0][2]
+    assert "no sub-command predict" in found[1][2] and "declared in tools/setup.py" in found[1][2]
+
+
+def test_a_program_named_like_the_project_is_reported_only_as_a_missing_alias_of_a_command_it_runs(tmp_path):
+    files = {
+        "README.md": "# CLI\n\nRun `acme env` or `acme-env`; `acme-config` too.\n\n```bash\nacme-operator --help\n"
+                     "acme-test\n```\n",
+        "acme/__init__.py": "", "acme/cli.py": "def main():\n    pass\n",
+        "pyproject.toml": "[project]\nname = 'acme'\n\n[project.scripts]\nacme = 'acme.cli:main'\nacme-config = 'acme.cli:main'\n",
+    }
+    [(_, line, message)] = doc_findings(tmp_path, files)
+    assert line == 3 and "acme-env is not a console script" in message and "did you mean `acme env`?" in message
