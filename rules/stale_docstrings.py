@@ -160,21 +160,29 @@ class DocstringMissingParameter(ModuleRule):
         for node, function, doc, documented in _documented_functions(module):
             if not documented.params or not documented.complete or not documented.styles & {"google", "numpy"}:
                 continue  # Sphinx fields document one parameter each: no section claims to be complete
-            names, _ = _signature(function)
-            if id(function) in methods and function.args.posonlyargs + function.args.args:
-                names = names[1:]  # a method's self or class, whatever it is called (``klass``)
-            starred = {a.arg for a in (function.args.vararg, function.args.kwarg) if a is not None}
-            if not set(documented.params) <= set(names) | starred | set(_IMPLICIT_FIRST):
-                continue  # a documented name the signature lacks: ML703 reports the rename once
-            injected = _injected(function)
-            missing = [n for n in names if n not in documented.params and n not in _IMPLICIT_FIRST
-                       and not n.startswith("_") and n not in injected]
-            if not missing or len(missing) > 2 * len(documented.params):
-                continue  # a section naming under a third of the parameters is a note on a few, not a stale list
+            missing = _undocumented(function, documented.params, id(function) in methods)
+            if not missing:
+                continue
             first = doc.lineno + min(documented.params.values())
             yield module.finding(self, first, f"the docstring of {node.name} documents its parameters but not "
                                  f"{', '.join(f'`{n}`' for n in missing)} (signature at line {function.lineno})",
                                  symbol=f"{node.name}.undocumented", evidence={"function": node.name, "missing": missing})
+
+
+def _undocumented(function, documented: dict, is_method: bool) -> list[str]:
+    """The parameters a complete-looking section leaves out; [] when the section is not a full list."""
+    names, _ = _signature(function)
+    if is_method and function.args.posonlyargs + function.args.args:
+        names = names[1:]  # a method's self or class, whatever it is called (``klass``)
+    starred = {a.arg for a in (function.args.vararg, function.args.kwarg) if a is not None}
+    if not set(documented) <= set(names) | starred | set(_IMPLICIT_FIRST):
+        return []  # a documented name the signature lacks: ML703 reports the rename once
+    injected = _injected(function)
+    missing = [n for n in names if n not in documented and n not in _IMPLICIT_FIRST
+               and not n.startswith("_") and n not in injected]
+    if len(missing) > 2 * len(documented):
+        return []  # a section naming under a third of the parameters is a note on a few, not a stale list
+    return missing
 
 
 # Defaults that make a parameter the framework's to fill (FastAPI's dependency injection), not a caller's.
