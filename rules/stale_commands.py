@@ -39,6 +39,9 @@ class CommandLineFacts(Extractor):
 
 _PYTHON = ("python", "python3", "py")
 _PYTHON_VALUE_OPTIONS = ("-W", "-X", "-Q")
+# Programs that run a Python script given after their own options, passing it the rest.
+_LAUNCHERS = (("accelerate", "launch"), ("torchrun",), ("deepspeed",), ("python", "-m", "torch.distributed.run"),
+              ("python", "-m", "torch.distributed.launch"), ("python3", "-m", "torch.distributed.run"))
 _HYDRA_TRAIN = ("import hydra\n\n\n@hydra.main(config_path='conf', config_name='config', version_base=None)\n"
                 "def main(cfg):\n    print(cfg)\n\n\nmain()\n")
 _README = "# Training\n\n```bash\n{command}\n```\n"
@@ -85,13 +88,14 @@ class _Repository:
 
 class StaleDocCommand(ProjectRule):
     """A command in a README or docs page no longer runs against this repository: `python path/to/script.py
-    --flag` where the script is gone or its argparse parser, click decorators, typer app or fire.Fire
-    component (parameters read as typer and fire derive them) declare no such option or sub-command (or
-    its Hydra config no such key or config group option),
-    a console script the project declares (pyproject, setup.cfg, setup.py) checked the same way against
-    the module its entry point names, a dashed alias (`tool-env`) the project does not declare beside the
-    `tool env` the same page runs, `python -m pkg.module` for a module the package lacks, `make target` that the Makefile does not
-    define, `dvc repro stage` for a stage dvc.yaml lacks. A close existing name is suggested."""
+    --flag` (or the script started by `accelerate launch`, `torchrun`, `deepspeed`) where the script is
+    gone or its argparse parser, click decorators, typer app or fire.Fire component (parameters read as
+    typer and fire derive them) declare no such option or sub-command (or its Hydra config no such key
+    or config group option); a console script the project declares (pyproject, setup.cfg, setup.py)
+    checked the same way against the module its entry point names; a dashed alias (`tool-env`) the
+    project does not declare beside the `tool env` the same page runs; `python -m pkg.module` for a
+    module the package lacks; `make target` that the Makefile does not define; `dvc repro stage` for a
+    stage dvc.yaml lacks. A close existing name is suggested."""
 
     id = "ML701"
     name = "stale-doc-command"
@@ -126,6 +130,10 @@ class StaleDocCommand(ProjectRule):
                "train.py": "import argparse\n\nparser = argparse.ArgumentParser()\nparser.add_argument('--lr')\n"
                            "args, rest = parser.parse_known_args()\n"},
               note="parse_known_args passes unknown options on: what the script accepts is unknown"),
+        Invalid({"README.md": _README.format(command="accelerate launch --num_processes 2 train.py --epochs 3"),
+                 "train.py": _TRAIN}, [("README.md", 4)], note="the options after the launched script are the script's"),
+        Valid({"README.md": _README.format(command="torchrun --nproc_per_node=2 train.py --num-epochs 3"),
+               "train.py": _TRAIN}),
         Invalid({"README.md": _README.format(command="python cli.py train data.csv --epochs 3"), "cli.py": _TYPER_CLI},
                 [("README.md", 4)], note="typer derives `--num-epochs` from num_epochs: did you mean it?"),
         Invalid({"README.md": _README.format(command="python cli.py predict model.pt"), "cli.py": _TYPER_CLI},
@@ -192,6 +200,9 @@ class StaleDocCommand(ProjectRule):
 
     def _command(self, repo: _Repository, command: DocCommand, home: str):
         program = command.argv[0]
+        launcher = next((len(x) for x in _LAUNCHERS if command.argv[:len(x)] == x), 0)
+        if launcher:
+            return self._launched(repo, command, home, list(command.argv[launcher:]))
         if program in _PYTHON or (program.startswith("python3.") and program[8:].isdigit()):
             return self._python(repo, command, home)
         if program == "make":
@@ -201,6 +212,16 @@ class StaleDocCommand(ProjectRule):
         if program in repo.console_scripts:
             return self._console_script(repo, program, command.argv[1:])
         return None
+
+    def _launched(self, repo, command, home, args):
+        """``accelerate launch [its options] train.py --lr 1``: the script's own options follow it."""
+        at = next((i for i, a in enumerate(args) if a.endswith(".py") and not a.startswith("-") and "=" not in a), None)
+        if at is None:
+            return None
+        path, tried = repo.resolve(command, home, args[at])
+        if path is None:
+            return self._missing_script(repo, args[at], tried)
+        return self._options(repo, path, args[at + 1:])
 
     def _console_script(self, repo, program: str, args):
         """A command this repository installs: checked against the command line of the module its
