@@ -127,3 +127,11 @@ def test_a_program_named_like_the_project_is_reported_only_as_a_missing_alias_of
     }
     [(_, line, message)] = doc_findings(tmp_path, files)
     assert line == 3 and "acme-env is not a console script" in message and "did you mean `acme env`?" in message
+
+
+def test_glob_characters_inside_quotes_are_literal_and_outside_them_unknown(tmp_path):
+    script = "import fire\n\n\ndef train(modules='q', epochs=1):\n    return modules\n\n\nfire.Fire(train)\n"
+    files = {"README.md": readme("python t.py --modules '[q,v]' --epoch 2", "python t.py data/*.csv --epoch 2"),
+             "t.py": script}
+    [(_, line, message)] = doc_findings(tmp_path, files)
+    assert line == 4 and "no option --epoch" in message
