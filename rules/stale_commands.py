@@ -69,8 +69,16 @@ class _Repository:
         self.modules = {name: path for path, name in project.module_names.items()}
         self.cli = project.fact(CLI_FACTS)
         self.project = project
+        self._imported: set[str] | None = None  # every module's imports, read when a typer app is checked
         self.console_scripts = console_scripts(project, {path: facts["console_scripts"] for path, facts in self.cli.items()
                                                          if isinstance(facts, dict) and facts.get("console_scripts")})
+
+    def imported_elsewhere(self, path: str, names: list[str]) -> bool:
+        if self._imported is None:
+            self._imported = {row[1] for facts in self.project.fact("symbols").values() if isinstance(facts, dict)
+                              for row in facts.get("imports", ()) if len(row) > 1}
+        module = self.project.module_names.get(path, "")
+        return any(f"{module}.{name}" in self._imported for name in names)
 
     def resolve(self, command: DocCommand, home: str, target: str) -> tuple[str | None, list[str]]:
         """(the repository path ``target`` names from where the command runs, or None; the folders tried)."""
@@ -291,6 +299,8 @@ class StaleDocCommand(ProjectRule):
             return _hydra_overrides(repo, path, facts["hydra"], args)
         if not isinstance(facts, dict) or not facts.get("readable") or (as_script and facts.get("runs") is False):
             return None  # unknown, or a typer app the script defines but does not run
+        if facts.get("apps") and repo.imported_elsewhere(path, facts["apps"]):
+            return None  # another module imports the app and may add commands to it
         known = set(facts.get("options", []))
         if facts.get("help", True):
             known |= {"-h", "--help"}

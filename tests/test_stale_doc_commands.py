@@ -135,3 +135,22 @@ def test_glob_characters_inside_quotes_are_literal_and_outside_them_unknown(tmp_
              "t.py": script}
     [(_, line, message)] = doc_findings(tmp_path, files)
     assert line == 4 and "no option --epoch" in message
+
+
+def test_typer_commands_registered_by_call_are_read_or_make_the_app_unknown(tmp_path):
+    local = ("import typer\n\n\ndef train(epochs: int = 1):\n    pass\n\n\napp = typer.Typer()\napp.command()(train)\n"
+             "app.command('eval')(train)\n\nif __name__ == '__main__':\n    app()\n")
+    imported = "import typer\nimport core\n\napp = typer.Typer()\napp.command()(core.train)\napp.command()(core.score)\napp()\n"
+    files = {"README.md": readme("python a.py train --epochs 2", "python a.py predict", "python b.py train --lr 1"),
+             "a.py": local, "b.py": imported}
+    [(_, line, message)] = doc_findings(tmp_path, files)
+    assert line == 5 and "no sub-command predict (it has eval, train)" in message
+
+
+def test_a_typer_app_other_modules_import_or_add_commands_to_is_unknown(tmp_path):
+    main = "import typer\n\napp = typer.Typer()\n\n\n@app.command()\ndef version():\n    pass\n\n\nimport extra\n\napp()\n"
+    extra = "from main import app\n\n\n@app.command()\ndef train(epochs: int = 1):\n    pass\n"
+    bare = "import typer\n\napp = typer.Typer()\n\nif __name__ == '__main__':\n    app()\n"
+    files = {"README.md": readme("python main.py train --epochs 2", "python bare.py train --epochs 2"),
+             "main.py": main, "extra.py": extra, "bare.py": bare}
+    assert doc_findings(tmp_path, files) == []

@@ -54,6 +54,7 @@ class _Result:
         self.lines: list[int] = []
         self.why: str | None = None
         self.runs = False  # whether running the module as a script runs this command line
+        self.apps: list[str] = []  # names the command line is bound to (typer apps): imported elsewhere, it may grow
 
     def unknown(self, why: str) -> None:
         self.why = self.why or why
@@ -63,7 +64,8 @@ class _Result:
             return {}
         return {"parsers": sorted(self.lines), "options": sorted(self.options), "subcommands": sorted(self.subcommands),
                 "positionals": self.positionals, "readable": self.why is None, "why": self.why, "abbrev": False,
-                "help": True, "framework": self.kind, "runs": self.runs, "short_options": short_options}
+                "help": True, "framework": self.kind, "runs": self.runs, "short_options": short_options,
+                "apps": self.apps}
 
 
 # --- typer -------------------------------------------------------------------------------------------
@@ -90,10 +92,10 @@ class _TyperReader:
                     self.result.unknown(f"line {call.lineno}: typer.run of a function defined elsewhere")
                 else:
                     commands.append((function, None))
-            elif isinstance(call.func, ast.Name) and call.func.id in apps:
-                self.result.runs = True
-            elif isinstance(call.func, ast.Attribute) and call.func.attr == "add_typer":
-                self.result.unknown(f"line {call.lineno}: commands come from another Typer app")
+        self._uses(apps, commands)
+        self.result.apps = sorted(apps)
+        if apps and not commands and not callbacks:
+            self.result.unknown("the app's commands are declared in other modules")
         for function in callbacks:
             self._signature(function, top_level=True)
         for function, decorator in commands:
@@ -101,6 +103,27 @@ class _TyperReader:
             if callbacks or len(commands) > 1:
                 self.result.subcommands |= _command_names(function, decorator)
         return self.result.facts(short_options=True)
+
+    def _uses(self, apps: set[str], commands: list) -> None:
+        """Every use of an app besides its decorators: ``app()`` runs it, ``app.command()(fn)`` adds a
+        command (read when ``fn`` is a function of this module); any other use (``add_typer``, the app
+        handed to a function) may change its commands: unknown."""
+        for name in self.module.nodes(ast.Name):
+            if name.id not in apps or isinstance(name.ctx, ast.Store):
+                continue
+            parent = self.module.parent(name)
+            if isinstance(parent, ast.Call) and parent.func is name:
+                self.result.runs = True
+                continue
+            call = self.module.parent(parent) if isinstance(parent, ast.Attribute) else None
+            outer = self.module.parent(call) if isinstance(call, ast.Call) and call.func is parent else None
+            if isinstance(outer, (ast.FunctionDef, ast.AsyncFunctionDef)) and call in outer.decorator_list:
+                continue  # @app.command(): read by _commands
+            if isinstance(outer, ast.Call) and outer.func is call and parent.attr == "command" and len(outer.args) == 1 \
+                    and isinstance(outer.args[0], ast.Name) and self._local_function(outer.args[0].id) is not None:
+                commands.append((self._local_function(outer.args[0].id), call))
+                continue
+            self.result.unknown(f"line {name.lineno}: the app is used in a way mlaudit does not read")
 
     def _apps(self) -> set[str]:
         apps = set()
