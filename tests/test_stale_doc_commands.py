@@ -154,3 +154,14 @@ def test_a_typer_app_other_modules_import_or_add_commands_to_is_unknown(tmp_path
     files = {"README.md": readme("python main.py train --epochs 2", "python bare.py train --epochs 2"),
              "main.py": main, "extra.py": extra, "bare.py": bare}
     assert doc_findings(tmp_path, files) == []
+
+
+def test_a_click_group_another_module_imports_may_gain_commands_there(tmp_path):
+    main = ("import click\n\n\n@click.group()\ndef cli():\n    pass\n\n\n@cli.command()\ndef version():\n    pass\n\n\n"
+            "import train_cmd\n\ncli()\n")
+    extra = "from main import cli\n\n\n@cli.command()\ndef train():\n    pass\n"
+    files = {"README.md": readme("python main.py train"), "main.py": main, "train_cmd.py": extra}
+    assert doc_findings(tmp_path, files) == []
+    del files["train_cmd.py"]
+    files["main.py"] = main.replace("import train_cmd\n", "")
+    assert [line for _, line, _ in doc_findings(tmp_path / "b", files)] == [4]

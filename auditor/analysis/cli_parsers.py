@@ -187,9 +187,10 @@ class _ClickReader:
                 self.why = self.why or f"line {call.lineno}: commands are added from elsewhere"
         if not self.commands:
             return {}
+        # a group another module imports may gain commands there (``@cli.command()`` in cli/train.py)
         return {"parsers": self.commands, "options": sorted(self.options), "subcommands": sorted(self.subcommands),
                 "positionals": self.positionals, "readable": self.why is None, "why": self.why,
-                "abbrev": False, "help": True, "framework": "click command"}
+                "abbrev": False, "help": True, "framework": "click command", "apps": sorted(groups)}
 
     def _is(self, decorator, *names: str) -> bool:
         call = decorator.func if isinstance(decorator, ast.Call) else decorator
