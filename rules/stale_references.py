@@ -4,7 +4,9 @@ A README's ``from acme.models import build_model`` or `` `acme.train.main` `` is
 repository's own packages (a package at the repository root, under ``src/``, or beside a
 ``pyproject.toml``/``setup.py``), module by module and name by name, as the modules bind them
 (auditor/analysis/doc_references.py). Third-party names are never checked; a module that may bind
-names mlaudit cannot list (star imports, ``__getattr__``, ``globals()``) is not judged.
+names mlaudit cannot list (star imports, ``__getattr__``, ``globals()``) is not judged, nor a name a
+stub, a compiled module or a folder without ``__init__.py`` provides, nor one the page has the
+reader write (``my_store``, ``custom_provider``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from auditor.model.project import DOC
 from auditor.rule import Extractor, Invalid, ProjectRule, Valid
 
 BINDINGS = "module_bindings"
+_PLACEHOLDERS = ("my_", "my", "your", "foo", "bar", "example", "dummy", "custom_", "new_")
 _PACKAGING = ("pyproject.toml", "setup.py", "setup.cfg")
 # A dotted span that names a file or a site, not code: `acme.yaml`, `acme.io`
 _NOT_CODE = frozenset({"py", "pyc", "pyi", "ipynb", "yaml", "yml", "json", "toml", "cfg", "ini", "txt", "md", "rst",
@@ -49,6 +52,8 @@ class _Code:
         self.paths = project.program.module_paths_all
         folders = {posixpath.dirname(p) for p in project.files}
         self.folders = folders | {posixpath.dirname(f) for f in folders}
+        # every file by folder and name stem: `_ops.pyi`, `_ops.cpython-311.so`, `fast.pyx` provide a module too
+        self.stems = {(posixpath.dirname(p), posixpath.basename(p).split(".")[0]) for p in project.files}
         self.own = set()
         for path in self.bindings:
             parts = path.split("/")
@@ -97,8 +102,10 @@ class _Code:
         if any(name in f.get("names", ()) for f in facts):
             return None
         package_folders = [posixpath.dirname(p) for p in paths if p.endswith("/__init__.py")]
-        if any(posixpath.join(folder, name) in self.folders for folder in package_folders):
-            return False  # a folder without __init__.py: a namespace package, or one built at install time
+        if any(posixpath.join(folder, name) in self.folders or (folder, name) in self.stems for folder in package_folders):
+            return False  # a folder without __init__.py, a stub or compiled module: there, in a form not read
+        if name.lower().startswith(_PLACEHOLDERS):
+            return False  # `from acme.stores.my_store import MyStore`: the module the page has the reader write
         known = {n for f in facts for n in f.get("names", ()) if not n.startswith("_")} | self.submodules(module)
         return module, paths[0], name, _near(name, known)
 

@@ -50,3 +50,11 @@ def test_third_party_star_imported_namespace_and_tutorial_packages_are_not_judge
     extra = {"src/acme/generated/schema.proto": "message Row {}\n", "labs/one/lab/__init__.py": "",
              "labs/one/lab/helpers.py": "x = 1\n"}
     assert ml707(tmp_path, readme, extra) == []
+
+
+def test_compiled_and_stub_modules_and_modules_the_reader_writes_are_not_judged(tmp_path):
+    readme = ("```python\nfrom acme._ops import fused\nfrom acme.my_store import MyStore\n"
+              "from acme.custom_provider import Provider\nfrom acme.stores import Store\n```\n")
+    extra = {"src/acme/_ops.cpython-311-x86_64-linux-gnu.so": "binary", "src/acme/_ops.pyi": "def fused(): ...\n"}
+    [(line, message)] = ml707(tmp_path, readme, extra)
+    assert line == 5 and "has no module or name stores" in message
