@@ -219,7 +219,8 @@ def test_the_demo_plants_a_stale_command_and_docstring_beside_clean_ones(tmp_pat
     build_demo(tmp_path / "demo")
     result = scan_repo(tmp_path / "demo", {"select": ["ML7"], "min-confidence": "low"})
     assert sorted((f.rule, f.path) for f in result.findings) == [("ML701", "README.md"),
-                                                                  ("ML703", "src/churn/utils.py")]
+                                                                  ("ML703", "src/churn/utils.py"),
+                                                                  ("ML707", "README.md")]
     docs_check = next(c for c in result.readiness["dimensions"]["ownership_testing"]["checks"]
                       if c["id"] == "R-OWN-07")
     assert docs_check["status"] != "pass" or docs_check.get("score", 100) < 100
