@@ -304,6 +304,18 @@ class StaleDocCommand(ProjectRule):
         known = set(facts.get("options", []))
         if facts.get("help", True):
             known |= {"-h", "--help"}
+        option = self._unknown_option(facts, known, args)
+        if option is not None:
+            near = _near(option, known, 0.6)
+            hint = f"; did you mean `{near}`?" if near else ""
+            line = facts["parsers"][0]
+            return (f"{path} has no option {option} (its {facts.get('framework', 'argparse parser')} at {path}:{line} defines "
+                    f"{', '.join(sorted(known - {'-h', '--help'})[:8]) or 'none'}){hint}", None,
+                    {"script": path, "parser_line": line, "option": option, "suggestion": near})
+        return self._subcommand(path, facts, args)
+
+    def _unknown_option(self, facts: dict, known: set[str], args) -> str | None:
+        """The first option the command gives that the script does not accept (up to ``--``)."""
         for arg in args:
             if arg == "--":
                 break
@@ -312,15 +324,9 @@ class StaleDocCommand(ProjectRule):
             if not arg.startswith("--") and not facts.get("short_options", True):
                 continue  # fire reads `-x` as a value, not an option
             option = arg.split("=", 1)[0]
-            if self._accepted(option, known, facts.get("abbrev", True)):
-                continue
-            near = _near(option, known, 0.6)
-            hint = f"; did you mean `{near}`?" if near else ""
-            line = facts["parsers"][0]
-            return (f"{path} has no option {option} (its {facts.get('framework', 'argparse parser')} at {path}:{line} defines "
-                    f"{', '.join(sorted(known - {'-h', '--help'})[:8]) or 'none'}){hint}", None,
-                    {"script": path, "parser_line": line, "option": option, "suggestion": near})
-        return self._subcommand(path, facts, args)
+            if not self._accepted(option, known, facts.get("abbrev", True)):
+                return option
+        return None
 
     @staticmethod
     def _accepted(option: str, known: set[str], abbrev: bool) -> bool:
