@@ -129,8 +129,9 @@ class DocstringUnknownParameter(ModuleRule):
 
 class DocstringMissingParameter(ModuleRule):
     """A docstring's Args (Parameters) section leaves out parameters its function's signature has
-    (a method's `self` or `cls`, `*args`, `**kwargs` and names starting with `_` aside). Only
-    checked for Google and NumPy sections that document at least one parameter."""
+    (a method's `self` or `cls`, `*args`, `**kwargs`, names starting with `_` and parameters FastAPI
+    injects with `Depends` aside). Only checked for Google and NumPy sections that document at least a
+    third of the parameters (a section naming one or two of many is a note, not a list)."""
 
     id = "ML704"
     name = "docstring-missing-parameter"
@@ -146,6 +147,12 @@ class DocstringMissingParameter(ModuleRule):
         Valid(_DOCSTRING_EXAMPLE.format(name="num_epochs")),
         Valid('def train(data, seed=0):\n    """Train the model on ``data``."""\n    return data\n',
               note="no Args section: nothing claims to be complete"),
+        Valid('def list_rows(table, project, tags=None, proto_only=False):\n    """\n    Args:\n'
+              '        proto_only: return the raw protobuf rows.\n    """\n    return table\n',
+              note="a section naming fewer parameters than it leaves out explains a few; it is not a stale list"),
+        Valid('from fastapi import Depends\n\n\ndef rows(project: str, limit: int = 10, paging=Depends(pages)):\n'
+              '    """List rows.\n\n    Args:\n        project: the project.\n        limit: how many.\n    """\n'
+              '    return project\n', note="a parameter FastAPI injects (Depends) is not the caller's to pass"),
     )
 
     def check(self, module):
@@ -153,20 +160,41 @@ class DocstringMissingParameter(ModuleRule):
         for node, function, doc, documented in _documented_functions(module):
             if not documented.params or not documented.complete or not documented.styles & {"google", "numpy"}:
                 continue  # Sphinx fields document one parameter each: no section claims to be complete
-            names, _ = _signature(function)
-            if id(function) in methods and function.args.posonlyargs + function.args.args:
-                names = names[1:]  # a method's self or class, whatever it is called (``klass``)
-            starred = {a.arg for a in (function.args.vararg, function.args.kwarg) if a is not None}
-            if not set(documented.params) <= set(names) | starred | set(_IMPLICIT_FIRST):
-                continue  # a documented name the signature lacks: ML703 reports the rename once
-            missing = [n for n in names if n not in documented.params and n not in _IMPLICIT_FIRST
-                       and not n.startswith("_")]
+            missing = _undocumented(function, documented.params, id(function) in methods)
             if not missing:
                 continue
             first = doc.lineno + min(documented.params.values())
             yield module.finding(self, first, f"the docstring of {node.name} documents its parameters but not "
                                  f"{', '.join(f'`{n}`' for n in missing)} (signature at line {function.lineno})",
                                  symbol=f"{node.name}.undocumented", evidence={"function": node.name, "missing": missing})
+
+
+def _undocumented(function, documented: dict, is_method: bool) -> list[str]:
+    """The parameters a complete-looking section leaves out; [] when the section is not a full list."""
+    names, _ = _signature(function)
+    if is_method and function.args.posonlyargs + function.args.args:
+        names = names[1:]  # a method's self or class, whatever it is called (``klass``)
+    starred = {a.arg for a in (function.args.vararg, function.args.kwarg) if a is not None}
+    if not set(documented) <= set(names) | starred | set(_IMPLICIT_FIRST):
+        return []  # a documented name the signature lacks: ML703 reports the rename once
+    injected = _injected(function)
+    missing = [n for n in names if n not in documented and n not in _IMPLICIT_FIRST
+               and not n.startswith("_") and n not in injected]
+    if len(missing) > 2 * len(documented):
+        return []  # a section naming under a third of the parameters is a note on a few, not a stale list
+    return missing
+
+
+# Defaults that make a parameter the framework's to fill (FastAPI's dependency injection), not a caller's.
+_INJECTORS = ("Depends", "Security")
+
+
+def _injected(function) -> set[str]:
+    """Parameters whose default is ``Depends(...)`` or ``Security(...)``."""
+    args = function.args
+    pairs = [*zip(reversed([*args.posonlyargs, *args.args]), reversed(args.defaults)), *zip(args.kwonlyargs, args.kw_defaults)]
+    return {arg.arg for arg, default in pairs if isinstance(default, ast.Call)
+            and getattr(default.func, "id", getattr(default.func, "attr", "")) in _INJECTORS}
 
 
 def _is_static(node) -> bool:

@@ -1,5 +1,6 @@
 """What command line a script accepts, read statically from its syntax tree: the option strings and
-sub-commands its ``argparse`` parser or its click decorators declare, or why they cannot be known.
+sub-commands its ``argparse`` parser or its click decorators declare (typer and fire: ``cli_frameworks``),
+or why they cannot be known.
 
 A parser is *readable* only when every option is a literal in this module: no ``parse_known_args``
 (unknown options are passed on), no other reading of ``sys.argv``, no parser handed to a function
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import ast
 from typing import Any
+
+from auditor.analysis.cli_frameworks import fire_command_line, typer_command_line
 
 # Calls that make an argparse parser or a part of one whose add_argument calls count.
 _PARSER_MAKERS = ("argparse.ArgumentParser",)
@@ -184,9 +187,10 @@ class _ClickReader:
                 self.why = self.why or f"line {call.lineno}: commands are added from elsewhere"
         if not self.commands:
             return {}
+        # a group another module imports may gain commands there (``@cli.command()`` in cli/train.py)
         return {"parsers": self.commands, "options": sorted(self.options), "subcommands": sorted(self.subcommands),
                 "positionals": self.positionals, "readable": self.why is None, "why": self.why,
-                "abbrev": False, "help": True}
+                "abbrev": False, "help": True, "framework": "click command", "apps": sorted(groups)}
 
     def _is(self, decorator, *names: str) -> bool:
         call = decorator.func if isinstance(decorator, ast.Call) else decorator
@@ -246,13 +250,19 @@ def _hydra_entry(module) -> dict[str, Any] | None:
     return None
 
 
+def _imports(module, package: str) -> bool:
+    return any(name == package or name.startswith(package + ".") for name in module.imports.values())
+
+
 def command_line(module) -> dict[str, Any]:
-    """The command line a module declares: with argparse, its option strings, sub-commands, whether
-    they are all known (``readable``) and why not; with Hydra, where its config is (``hydra``);
-    ``{}`` for neither."""
+    """The command line a module declares: with argparse, click, typer or fire, its option strings,
+    sub-commands, whether they are all known (``readable``) and why not, and (typer) whether running
+    the module runs it (``runs``); with Hydra, where its config is (``hydra``); ``{}`` for none."""
     facts = _Reader(module).read() if "argparse" in module.text else {}
-    if not facts and any(name == "click" or name.startswith("click.") for name in module.imports.values()):
-        facts = _ClickReader(module).read()
+    for package, reader in (("click", lambda m: _ClickReader(m).read()), ("typer", typer_command_line),
+                            ("fire", fire_command_line)):
+        if not facts and _imports(module, package):
+            facts = reader(module)
     hydra = _hydra_entry(module) if "hydra" in module.text else None
     if hydra is not None:
         facts = {**facts, "readable": False, "why": "its options are Hydra's", "hydra": hydra}

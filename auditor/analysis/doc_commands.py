@@ -3,21 +3,25 @@ with the folder it runs in, for the stale-doc rules.
 
 Shell code blocks (and unlabelled ones) are read line by line, with ``\\`` continuations joined and
 console prompts (``$ ``) honoured; an inline code span is one command. A command is left out when
-mlaudit cannot know what it does: shell variables, placeholders (``<path>``, ``{model}``), globs,
-Windows paths. What runs after ``git clone`` of another repository, or after ``cd`` into a folder
-this repository does not have, runs somewhere else: those commands are marked ``elsewhere`` until
-the next heading or a ``cd`` back into the repository.
+mlaudit cannot know what it does: shell variables, placeholders (``<path>``, ``{model}``), globs
+outside quotes (``'[q_proj,v_proj]'`` is a literal), Windows paths. What runs after ``git clone``
+of another repository, or after ``cd`` into a folder this repository does not have, runs somewhere
+else: those commands are marked ``elsewhere`` until the next heading or a ``cd`` back into the
+repository.
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 import shlex
 from dataclasses import dataclass
 
 SHELL_LANGUAGES = frozenset({"", "bash", "sh", "shell", "console", "zsh", "shell-session", "shellsession", "terminal",
                              "cmd", "sh-session", "bash-session"})
-_UNKNOWABLE = ("$", "<", ">", "{", "}", "*", "?", "[", "`", "\\", "%", "...", "…")
+_UNKNOWABLE = ("$", "<", ">", "{", "}", "`", "\\", "%", "...", "…")
+_GLOBS = ("*", "?", "[")  # unknowable only where the shell expands them: outside quotes
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _SEPARATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "(", ")"})
 _RUNNERS = (("poetry", "run"), ("uv", "run"), ("pipenv", "run"), ("pdm", "run"), ("hatch", "run"), ("rye", "run"))
 
@@ -136,6 +140,7 @@ def commands_in(document, home: str, folders: set[str], own_name: str, doc_folde
         for offset, command_line in _lines(text, shell):
             if command_line.startswith((">>>", "...", "#")):
                 continue
+            marks = _UNKNOWABLE + (_GLOBS if any(g in _QUOTED.sub("", command_line) for g in _GLOBS) else ())
             for argv in _split(command_line) or []:
                 argv = _strip_prefix(argv)
                 if not argv:
@@ -145,7 +150,7 @@ def commands_in(document, home: str, folders: set[str], own_name: str, doc_folde
                     continue
                 if unlabelled and argv[0] not in ("python", "python3", "make", "dvc"):
                     continue
-                known = not any(mark in token for token in argv for mark in _UNKNOWABLE)
+                known = not any(mark in token for token in argv for mark in marks)
                 if known:
                     found.append(DocCommand(line + offset, " ".join(argv), tuple(argv), walk.cwd, walk.elsewhere))
     return found
