@@ -149,7 +149,7 @@ def module_bindings(module) -> dict[str, Any]:
             dynamic = True
         if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             pending += _branches(statement)
-    for node in ast.walk(module.tree):
+    for node in module.nodes(ast.Global, ast.Call, ast.Attribute):  # the walk every rule shares
         if isinstance(node, ast.Global):
             names.update(node.names)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _DYNAMIC_CALLS:

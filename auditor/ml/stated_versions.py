@@ -53,6 +53,7 @@ _STATED = re.compile(
     rf"\b(?P<kind>{_KIND_WORD})\s+(?:(?:version|ver\.?|rev\.?)\s+(?P<number>\d+(?:\.\d+)*)\b|(?P<after>{_VERSION})\b)"
     rf"|\b(?:the|our|this|a|an|of|on|from|uses?|using)\s+(?P<before>{_VERSION})\s+(?P<kind2>{_KIND_WORD})\b",
     re.I)
+_HAS_DIGIT = re.compile(r"\d")
 _ANY_VERSION = re.compile(rf"(?<![A-Za-z0-9])({_VERSION})(?![A-Za-z0-9])", re.I)
 # A version in code or config text: "_v4" in a path, "2024-05" in a path, "version: 4" / "version = '4'"
 _CODE_VERSION = re.compile(r"(?<![A-Za-z0-9])(v\d+(?:\.\d+)*)(?![A-Za-z0-9])|(?<!\d)(\d{4}-\d{2}(?:-\d{2})?)(?!\d)"
@@ -74,6 +75,8 @@ def stated_version(comment: str) -> tuple[str, str] | None:
     """(kind, version) a comment states for a model, data set or schema, or None: also None when it
     is commented-out code, speaks of software (an API, Python, a library, a format) or of the past
     ("was tried for the v1 model"), or names more than one version."""
+    if not _HAS_DIGIT.search(comment):
+        return None  # every stated version has a digit and most comments none: the cheap test first
     lower = comment.lower()
     words = set(re.findall(r"[a-z][a-z0-9_.]*", lower))
     if _CODE_LIKE.search(comment) or words & (SOFTWARE_WORDS | HISTORY_WORDS) or "no longer" in lower or "any more" in lower:
