@@ -182,11 +182,13 @@ class TlsVerificationDisabled(ModuleRule):
         if is_test_support_path(module.path):
             return
         reported: set[int] = set()
-        switched = _switched_lines(module)
+        switched: set[int] | None = None  # unparsing every condition is costly: only once an override is found
         overrides = (self._verify_flags(module), self._unverified_contexts(module), self._emptied_env(module))
         for line, message, setting in itertools.chain(*overrides):
             if line not in reported:  # one finding per line
                 reported.add(line)
+                if switched is None:
+                    switched = _switched_lines(module)
                 if line in switched:
                     yield module.finding(self, line, message + " when the setting above asks for it", severity="medium",
                                          evidence={"setting": setting, "switched": True})
