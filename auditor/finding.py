@@ -57,7 +57,7 @@ def confidence_rank(confidence: str) -> int:
     return CONFIDENCES.index(confidence)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem found in the scanned repository.
 

@@ -406,3 +406,27 @@ def test_a_project_rule_that_raises_keeps_its_error_and_the_cache_of_the_rest(tm
     assert [e["rule"] for e in warm.errors] == ["ML154"] and exit_code(warm) == 3
     assert [f.to_json() for f in warm.findings if f.path != "helpers.py"] == \
         [f.to_json() for f in cold.findings if f.path != "helpers.py"]
+
+
+def test_findings_stored_in_parts_come_back_whole_and_a_lost_part_is_a_miss(tmp_path, monkeypatch):
+    """A scan's findings are cached a few at a time (a single entry for 400,000 findings held them
+    three times over); read back they are the same findings, and one lost part means scanning
+    again, never a report with findings missing."""
+    import auditor.scan.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "ROWS_PER_PART", 1)
+    root = make_repo(tmp_path / "r", PROJECT, ages={"train.py": 5, "helpers.py": 5, "requirements.txt": 5})
+    cache = tmp_path / "cache"
+    now = 1_800_000_000.0
+    cold = scan_all(root, cache_dir=cache, now=now)
+    assert len(cold.findings) >= 3
+    warm = scan_all(root, cache_dir=cache, now=now)
+    assert warm.cache["whole_scan_reused"] and everything(warm) == everything(cold)
+    db = sqlite3.connect(cache / "cache.sqlite")
+    parts = [k for (k,) in db.execute("SELECT key FROM entries WHERE kind='scan' AND key LIKE '%#findings#%'")]
+    assert len(parts) == len(cold.findings)
+    db.execute("DELETE FROM entries WHERE kind='scan' AND key=?", (sorted(parts)[1],))
+    db.commit()
+    db.close()
+    again = scan_all(root, cache_dir=cache, now=now)
+    assert not again.cache["whole_scan_reused"] and everything(again) == everything(cold)

@@ -43,3 +43,39 @@ def _project_without_graph(root):
     project = scan_repo(root, {"select": ["ML471"]}).project
     assert "program" not in vars(project)
     return project
+
+
+# A small project with a readiness score worth comparing: a training script that tracks, a
+# notebook, a suppression, an unused function and an unseeded draw.
+SCORED = {
+    **FILES,
+    "train.py": "import random\n\nimport mlflow\n\n\ndef unused():\n    return 1\n\n\n"
+                "if __name__ == '__main__':\n    mlflow.log_params({'lr': random.random()})  # mlaudit: ignore[ML201] demo\n",
+    "explore.ipynb": '{"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": ["import random\\n", '
+                     '"x = random.random()"]}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+    "requirements.txt": "mlflow\n",
+}
+
+
+def _report(result):
+    return ([f.to_json() for f in result.findings], [f.to_json() for f in result.suppressed], result.readiness,
+            result.errors)
+
+
+def test_releasing_what_only_the_project_rules_read_changes_nothing_in_the_report(tmp_path, monkeypatch):
+    """A CLI scan releases the graph, the dead-code analysis and most facts once the project rules
+    are done; the steps after them (post-processing, readiness, gathered here as on a large tree)
+    must not have needed any of it: a released kind asked for raises, it never reads as empty."""
+    import pytest
+
+    from auditor.scan import engine
+
+    monkeypatch.setattr(engine, "FORK_GATHER_MAX_LINES", 0)  # readiness gathered in this process, after the release
+    root = make_repo(tmp_path / "repo", SCORED)
+    kept = scan_repo(root, now=1_800_000_000.0)
+    released = scan_repo(root, now=1_800_000_000.0, keep_analyses=False)
+    assert released.readiness and not released.errors
+    assert _report(released) == _report(kept)
+    assert "program" not in released.project.__dict__
+    with pytest.raises(RuntimeError, match="released"):
+        released.project.fact("symbols")

@@ -96,3 +96,23 @@ def test_source_url_template_option_and_setting(repo, tmp_path):
     with pytest.raises(ConfigError, match="source-url-template"):
         build_config({"source-url-template": "ftp://x/{path}"}, None, {})
     assert build_config({"source-url-template": "https://x/{path}"}, None, {}).source_url_template == "https://x/{path}"
+
+
+def test_the_json_report_written_in_pieces_is_the_rendered_report(repo, tmp_path, monkeypatch):
+    """A large report is written a piece at a time (never held whole); the file and standard
+    output still get exactly the text ``render_json`` makes, even when every piece is a write."""
+    from auditor.report import outputs
+    from auditor.report.json_report import render_json
+    from auditor.testing import scan_repo
+
+    monkeypatch.setattr(outputs, "_batched", lambda pieces, size=0: iter(list(pieces)))  # one write per piece
+    target = tmp_path / "scan.json"
+    assert run("scan", repo, "--no-cache", "-o", target).exit_code == 0
+    printed = run("scan", repo, "--no-cache", "--format", "json").output
+    expected = render_json(scan_repo(repo))
+
+    def steady(text):  # a scan's times differ from run to run
+        return [line for line in text.splitlines() if not any(k in line for k in ('"duration', '"started', '"finished'))]
+
+    assert steady(target.read_text()) == steady(printed) == steady(expected)
+    assert json.loads(target.read_text())["findings"]

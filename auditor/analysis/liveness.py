@@ -307,6 +307,11 @@ class Liveness:
 _CACHE: dict[int, tuple[Any, Liveness]] = {}
 
 
+def release() -> None:
+    """Forget the shared analysis (the engine, once the project rules are done with it)."""
+    _CACHE.clear()
+
+
 def analyse(project) -> Liveness:
     """The shared analysis of ``project`` (computed once per scan)."""
     cached = _CACHE.get(id(project))

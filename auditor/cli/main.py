@@ -130,7 +130,8 @@ def _write_reports(plan, result, *, verbose: bool, quiet: bool, color: str = "au
     for output in plan:
         text = report_outputs.render(result, output, verbose=verbose, quiet=quiet, color=color)
         if output.path is None:
-            click.echo(text, nl=False, color=True)  # render() decided; click would strip codes off a pipe
+            for piece in [text] if isinstance(text, str) else text:
+                click.echo(piece, nl=False, color=True)  # render() decided; click would strip codes off a pipe
             continue
         try:
             report_outputs.write(output, text)
@@ -228,7 +229,8 @@ def scan_command(paths: tuple[Path, ...], fmt: str | None, outputs: tuple[str, .
         _watch(path, scope, config, cache_dir, plan, cycles=watch_cycles, verbose=verbose, quiet=quiet, color=color)
     progress = _Progress(enabled=sys.stderr.isatty() and not quiet)
     try:
-        result = scan(path, config, progress=progress, display_root=str(path), cache_dir=cache_dir)
+        result = scan(path, config, progress=progress, display_root=str(path), cache_dir=cache_dir,
+                      keep_analyses=bool(explain_dead))
         result.exit_zero = exit_zero
         result.repository = repository
         if record:  # the whole state, before any baseline or --since narrows the findings shown

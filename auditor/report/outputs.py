@@ -15,7 +15,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 from auditor.report import FORMATS, infer_format
 
@@ -88,13 +88,32 @@ def use_color(choice: str, *, terminal: bool, environ: dict[str, str] | None = N
     return terminal and env.get("TERM") != "dumb"
 
 
-def render(result, output: Output, *, verbose: bool = False, quiet: bool = False, color: str = "auto") -> str:
+def render(result, output: Output, *, verbose: bool = False, quiet: bool = False,
+           color: str = "auto") -> str | Iterator[str]:
+    """The report's text, or for JSON its pieces (written as they come: ``json_report.stream_json``)."""
+    if output.fmt == "json":
+        from auditor.report.json_report import stream_json
+        return _batched(stream_json(result))
     renderer = FORMATS[output.fmt]
     if output.fmt == "text":
         colored = use_color(color, terminal=output.path is None and sys.stdout.isatty()) \
             if output.path is None or color == "always" else False
         return renderer(result, color=colored, verbose=verbose, quiet=quiet)
     return renderer(result)
+
+
+def _batched(pieces: Iterable[str], size: int = 1 << 20) -> Iterator[str]:
+    """Pieces joined into runs of about ``size`` characters: few writes, little held at once."""
+    run: list[str] = []
+    held = 0
+    for piece in pieces:
+        run.append(piece)
+        held += len(piece)
+        if held >= size:
+            yield "".join(run)
+            run, held = [], 0
+    if run:
+        yield "".join(run)
 
 
 def _file_mode(path: Path) -> int:
@@ -107,23 +126,23 @@ def _file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def write_atomically(path: Path, text: str | bytes) -> None:
+def write_atomically(path: Path, text: str | bytes | Iterable[str]) -> None:
     """Write ``text`` (UTF-8 with ``\\n`` line ends, or ``bytes`` exactly as given: a file that
-    ``mlaudit fix`` rewrites) to ``path`` whole or not at all: into a temporary file beside it, then
-    renamed over it, so an interrupted run never leaves half a file behind; an existing file keeps
-    its mode. A path that exists and is not a regular file (``/dev/null``, a named pipe,
-    ``/dev/stdout``) is written in place: renaming over it would replace the device itself."""
-    data = text if isinstance(text, bytes) else text.encode("utf-8")
+    ``mlaudit fix`` rewrites; or pieces of text, each encoded as it comes) to ``path`` whole or not
+    at all: into a temporary file beside it, then renamed over it, so an interrupted run never leaves
+    half a file behind; an existing file keeps its mode. A path that exists and is not a regular
+    file (``/dev/null``, a named pipe, ``/dev/stdout``) is written in place: renaming over it would
+    replace the device itself."""
     if path.exists() and not path.is_file():
         with open(path, "wb") as stream:
-            stream.write(data)
+            _write_to(stream, text)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.chmod(temporary, _file_mode(path))  # mkstemp makes it private; a report is as readable as any file
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            _write_to(stream, text)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -131,7 +150,17 @@ def write_atomically(path: Path, text: str | bytes) -> None:
         raise
 
 
-def write(output: Output, text: str) -> None:
+def _write_to(stream, text: str | bytes | Iterable[str]) -> None:
+    if isinstance(text, bytes):
+        stream.write(text)
+    elif isinstance(text, str):
+        stream.write(text.encode("utf-8"))
+    else:
+        for piece in text:
+            stream.write(piece.encode("utf-8"))
+
+
+def write(output: Output, text: str | Iterable[str]) -> None:
     """Write one rendered report to its file (UTF-8, no byte-order mark: GitLab refuses one)."""
     assert output.path is not None
     try:

@@ -25,12 +25,16 @@ import secrets
 import sqlite3
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable
 
 import auditor
 
 SCHEMA = 3  # 2: entries keyed by (kind, key), so one file's facts and results share its key; 3: an HMAC each
 FLUSH_EVERY = 100  # entries per write transaction
+FLUSH_TEXT = 8 << 20  # or this many characters of JSON, whichever comes first
+# Rows (findings) per part of a value stored in parts (``put_in_parts``): a scan's 400,000 findings
+# as one JSON text held the dicts, the text and its HMAC input at once, most of the scan's memory.
+ROWS_PER_PART = 2000
 
 
 def _key_file() -> Path:
@@ -115,6 +119,7 @@ class ResultCache:
         self.misses = 0
         self.forged = 0  # entries whose HMAC did not match
         self._pending: list[tuple[str, str, str, str]] = []
+        self._pending_size = 0  # characters of text in _pending
         self._db = self._open()
 
     def _open(self) -> sqlite3.Connection | None:
@@ -187,8 +192,49 @@ class ResultCache:
         """``put`` of a value already encoded as JSON text (the caller needed the text anyway)."""
         if self._db is not None:
             self._pending.append((key, kind, text, _mac(kind, key, text)))
-            if len(self._pending) >= FLUSH_EVERY:  # written in batches: a large scan's JSON is not all held
+            self._pending_size += len(text)
+            # written in batches, of entries or of text: a large scan's JSON is not all held
+            if len(self._pending) >= FLUSH_EVERY or self._pending_size >= FLUSH_TEXT:
                 self._flush()
+
+    def put_in_parts(self, kind: str, key: str, head: dict[str, Any], lists: dict[str, Iterable[Any]]) -> None:
+        """``head`` with each of ``lists`` stored in parts of ``ROWS_PER_PART`` rows under keys of
+        their own (``key#name#n``), made and written a part at a time; ``get_in_parts`` reads it
+        back. The head, written last, says how many parts each list has."""
+        parts: dict[str, int] = {}
+        for name, rows in lists.items():
+            count, part = 0, []
+            for row in rows:
+                part.append(row)
+                if len(part) == ROWS_PER_PART:
+                    self.put(kind, f"{key}#{name}#{count}", part)
+                    count, part = count + 1, []
+            if part:
+                self.put(kind, f"{key}#{name}#{count}", part)
+                count += 1
+            parts[name] = count
+        self.put(kind, key, {**head, "parts": parts})
+
+    def get_in_parts(self, kind: str, key: str, convert: Callable[[Any], Any]) -> dict[str, Any] | None:
+        """The head ``put_in_parts`` stored, each list put back together with every row passed
+        through ``convert`` a part at a time; None when the head or any part is missing or
+        damaged, or ``convert`` refuses a row (KeyError, TypeError, ValueError, AttributeError)."""
+        head = self.get(kind, key)
+        if not isinstance(head, dict) or not isinstance(head.get("parts"), dict):
+            return None
+        value = {name: item for name, item in head.items() if name != "parts"}
+        try:
+            for name, count in head["parts"].items():
+                rows: list[Any] = []
+                for number in range(int(count)):
+                    part = self.get(kind, f"{key}#{name}#{number}")
+                    if not isinstance(part, list):
+                        return None
+                    rows += [convert(row) for row in part]
+                value[name] = rows
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        return value
 
     def _flush(self) -> None:
         try:
@@ -197,7 +243,7 @@ class ResultCache:
                     self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", self._pending)
         except sqlite3.Error:
             pass  # a cache that cannot be written is only a slower next scan
-        self._pending = []
+        self._pending, self._pending_size = [], 0
 
     def close(self) -> None:
         if self._db is None:
