@@ -157,3 +157,68 @@ def test_server_without_the_extra_says_how_to_install_it(monkeypatch):
     result = CliRunner().invoke(main, ["server"])
     assert result.exit_code == 2
     assert 'pip install "mlaudit[server]"' in result.output
+
+
+NOTEBOOK_CELLS = [
+    ("markdown", "# Explore the churn data"),
+    ("code", "import json\n\nprint(json.dumps({'rows': 3}))"),
+    ("code", "import pickle\n\nwith open(path, 'rb') as fh:\n    frame = pickle.load(fh)"),
+    ("code", "print(frame.head())"),
+]
+
+
+def _notebook_json(cells) -> str:
+    import json
+
+    return json.dumps({"cells": [{"cell_type": kind, "metadata": {}, "source": text,
+                                  **({"outputs": [], "execution_count": None} if kind == "code" else {})}
+                                 for kind, text in cells], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+async def _notebook_session(root: Path, cache_home: Path) -> None:
+    """A notebook opened the way an editor's notebook view opens it: its cells are documents of
+    their own, and the findings arrive on the cell they are in, at the line within the cell."""
+    client = LanguageClient("mlaudit-test", "1")
+    diagnostics = Diagnostics(client)
+    await client.start_io(sys.executable, "-m", "auditor", "server", cwd=str(cache_home),
+                          env={**os.environ, "XDG_CACHE_HOME": str(cache_home)})
+    try:
+        notebooks = types.NotebookDocumentClientCapabilities(synchronization=types.NotebookDocumentSyncClientCapabilities())
+        result = await asyncio.wait_for(client.initialize_async(types.InitializeParams(
+            capabilities=types.ClientCapabilities(notebook_document=notebooks), root_uri=root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="repo")])), WAIT)
+        assert result.capabilities.notebook_document_sync is not None
+        client.initialized(types.InitializedParams())
+        notebook_uri = (root / "explore.ipynb").as_uri()
+        cell_uris = [f"vscode-notebook-cell:{(root / 'explore.ipynb').as_posix()}#cell{n}" for n in range(4)]
+        client.notebook_document_did_open(types.DidOpenNotebookDocumentParams(
+            notebook_document=types.NotebookDocument(
+                uri=notebook_uri, notebook_type="jupyter-notebook", version=1,
+                cells=[types.NotebookCell(kind=types.NotebookCellKind.Markup if kind == "markdown"
+                                          else types.NotebookCellKind.Code, document=uri)
+                       for (kind, _), uri in zip(NOTEBOOK_CELLS, cell_uris)]),
+            cell_text_documents=[types.TextDocumentItem(uri=uri, language_id="markdown" if kind == "markdown" else "python",
+                                                        version=1, text=text)
+                                 for (kind, text), uri in zip(NOTEBOOK_CELLS, cell_uris)]))
+        on_cell = await diagnostics.next(cell_uris[2])
+        pickle_load = next(d for d in on_cell if d.code == "ML451")
+        assert pickle_load.range.start.line == 3  # the fourth line of its cell (the seventh of the code joined)
+        assert cell_uris[0] not in diagnostics.latest  # a Markdown cell gets nothing
+        assert "ML451" not in {d.code for d in diagnostics.latest.get(cell_uris[1], [])}
+        hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=cell_uris[2]), position=types.Position(3, 12))), WAIT)
+        assert hover is not None and "ML451" in hover.contents.value
+        await asyncio.wait_for(client.shutdown_async(None), WAIT)
+        client.exit(None)
+    finally:
+        await asyncio.wait_for(client.stop(), WAIT)
+
+
+def test_language_server_publishes_a_notebooks_findings_on_its_cells(tmp_path):
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "explore.ipynb").write_text(_notebook_json(NOTEBOOK_CELLS))
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    cache_home = tmp_path / "cache"
+    cache_home.mkdir()
+    asyncio.run(asyncio.wait_for(_notebook_session(root, cache_home), 4 * WAIT))

@@ -3,14 +3,16 @@
 Each open file belongs to a repository (the workspace folder holding it, else its git work tree,
 else its folder). On open and on save, the repository is scanned with the engine and its result
 cache, so a re-check after one saved file analyses that file and reuses everything else, and the
-findings of every open file of the repository are published as diagnostics. Scans run one at a time
+findings of every open file of the repository are published as diagnostics. An open notebook
+(synchronised as a notebook) gets its findings on its cells. Scans run one at a time
 in a thread of their own; saves that arrive during a scan ask for one more scan after it, however
 many they are. The scan reads the files on disk: diagnostics describe the saved text.
 
 Code actions are the fixes of ``mlaudit fix`` for the findings under the cursor (unsafe ones say so
 in their title and are never preferred), offered only while the editor's text is the text on disk,
 the one they were planned on. Hover shows ``mlaudit explain`` for the rules of the findings on the
-line. The server writes nothing into the repository: a fix is an edit the editor applies.
+line (of a file or a notebook cell; a notebook has no quick fixes). The server writes nothing into
+the repository: a fix is an edit the editor applies.
 """
 
 from __future__ import annotations
@@ -37,6 +39,12 @@ from auditor.fix.targets import CannotFix, read_target
 from auditor.scan.cache import default_cache_dir
 from auditor.scan.engine import ScanError, ScanResult, scan
 from auditor.server.diagnostics import diagnostic, lines_of, text_edit
+
+# Notebooks are synchronised as notebooks (their cells are documents of their own), for Jupyter
+# notebooks with Python cells; saving one re-checks it as saving a file does.
+NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
+    notebook_selector=[types.NotebookDocumentFilterWithCells(cells=[types.NotebookCellLanguage(language="python")],
+                                                             notebook="jupyter-notebook")], save=True)
 
 
 @dataclass(frozen=True)
@@ -139,14 +147,42 @@ class Session:
                   f"{len(result.findings)} findings, {len(result.skipped)} files skipped")
         for relative, uri in self.open_paths(repository).items():
             self.publish(uri, repository.findings.get(relative, []))
+        for relative, notebook in self.open_notebooks(repository).items():
+            self.publish_cells(notebook, repository.findings.get(relative, []))
 
     def publish(self, uri: str, findings: list[Finding]) -> None:
         document = self.server.workspace.get_text_document(uri)
         lines = lines_of(document.source)
-        # Notebook findings name cells, which an editor's notebook view numbers its own way.
+        # A notebook opened as a plain file shows its JSON: its findings go on its cells (publish_cells).
         diagnostics = [diagnostic(f, lines, _page_url(f.rule)) for f in findings if f.cell is None]
         self.server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=document.version))
+
+    def publish_cells(self, notebook: types.NotebookDocument, findings: list[Finding]) -> None:
+        """A notebook's findings on its cells: mlaudit numbers cells from 1 over all cells, as the
+        editor's notebook lists them, and counts lines within the cell. A finding of the whole
+        notebook (no cell) goes on its first code cell."""
+        by_cell: dict[int, list[Finding]] = {}
+        code_cells = [n for n, c in enumerate(notebook.cells, start=1) if c.kind == types.NotebookCellKind.Code]
+        for finding in findings:
+            cell = finding.cell if finding.cell is not None else (code_cells[0] if code_cells else None)
+            if cell is not None:
+                by_cell.setdefault(cell, []).append(finding)
+        for number in code_cells:
+            uri = notebook.cells[number - 1].document
+            lines = lines_of(self.server.workspace.get_text_document(uri).source)
+            diagnostics = [diagnostic(f if f.cell is not None else dataclasses.replace(f, line=None, end_line=None),
+                                      lines, _page_url(f.rule)) for f in by_cell.get(number, [])]
+            self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
+
+    def open_notebooks(self, repository: Repository) -> dict[str, types.NotebookDocument]:
+        """Repository-relative path -> each open notebook of the repository."""
+        opened = {}
+        for uri, notebook in list(self.server.workspace.notebook_documents.items()):
+            path = _path_of(uri)
+            if path is not None and path.is_relative_to(repository.root):
+                opened[path.relative_to(repository.root).as_posix()] = notebook
+        return opened
 
     def _say(self, kind: types.MessageType, message: str, show: bool = False) -> None:
         self.server.window_log_message(types.LogMessageParams(type=kind, message=message))
@@ -156,13 +192,17 @@ class Session:
     # -- what the editor asks
 
     def findings_at(self, uri: str, first: int, last: int) -> tuple[Repository | None, list[Finding]]:
-        """The findings of the document whose lines meet ``first``..``last`` (0-based)."""
-        path = _path_of(uri)
+        """The findings of the document (or notebook cell) whose lines meet ``first``..``last`` (0-based)."""
+        path, cell = _path_of(uri), None
+        notebook = self.server.workspace.get_notebook_document(cell_uri=uri) if path is None else None
+        if notebook is not None:
+            path = _path_of(notebook.uri)
+            cell = next((n for n, c in enumerate(notebook.cells, start=1) if c.document == uri), None)
         if path is None:
             return None, []
         repository = self.repository_for(path)
         relative = path.relative_to(repository.root).as_posix()
-        found = [f for f in repository.findings.get(relative, []) if f.cell is None and
+        found = [f for f in repository.findings.get(relative, []) if f.cell == cell and
                  (f.line or 1) - 1 <= last and (f.end_line or f.line or 1) - 1 >= first]
         return repository, found
 
@@ -236,7 +276,8 @@ def _code_action(uri: str, finding: Finding, plan: dict, target) -> types.CodeAc
 
 def create_server(commands: Commands, cache: bool = True) -> LanguageServer:
     """The language server with its features registered."""
-    server = LanguageServer("mlaudit", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full)
+    server = LanguageServer("mlaudit", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full,
+                            notebook_document_sync=NOTEBOOK_SYNC)
     session = Session(server, commands, cache)
 
     @server.feature(types.INITIALIZED)
@@ -256,6 +297,19 @@ def create_server(commands: Commands, cache: bool = True) -> LanguageServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: LanguageServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_did_open(ls: LanguageServer, params: types.DidOpenNotebookDocumentParams) -> None:
+        session.check(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def notebook_did_save(ls: LanguageServer, params: types.DidSaveNotebookDocumentParams) -> None:
+        session.check(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_did_close(ls: LanguageServer, params: types.DidCloseNotebookDocumentParams) -> None:
+        for cell in params.cell_text_documents:
+            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=cell.uri, diagnostics=[]))
 
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
                     types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
