@@ -431,3 +431,10 @@ def test_commands_and_links_in_restructuredtext_are_checked_like_markdown(tmp_pa
     found = lines(tmp_path, {"README.rst": readme, "docs/faq.rst": "FAQ\n===\n", "docs/index.rst": index,
                              "docs/cli.rst": "CLI\n===\n", "train.py": TRAIN}, "ML70")
     assert found == [("ML701", "README.rst", 6), ("ML702", "docs/index.rst", 4)]
+
+
+def test_headings_are_kept_and_links_know_their_section():
+    doc = parse_document("# Card\n\nSee [a](data/a.csv).\n\n## Training *data*\n\nUses [b](data/b.csv).\n\nNotes\n-----\n")
+    assert [(h.line, h.level, h.text, h.section) for h in doc.headings] == [
+        (1, 1, "Card", 1), (5, 2, "Training *data*", 2), (9, 2, "Notes", 3)]
+    assert [(link.target, link.section) for link in doc.links] == [("data/a.csv", 1), ("data/b.csv", 2)]
