@@ -438,3 +438,14 @@ def test_headings_are_kept_and_links_know_their_section():
     assert [(h.line, h.level, h.text, h.section) for h in doc.headings] == [
         (1, 1, "Card", 1), (5, 2, "Training *data*", 2), (9, 2, "Notes", 3)]
     assert [(link.target, link.section) for link in doc.links] == [("data/a.csv", 1), ("data/b.csv", 2)]
+
+
+def test_symbols_facts_keep_the_strings_that_may_name_data():
+    from auditor.analysis.pymodule import ParsedModule, parse_python
+    from auditor.analysis.symbols import SymbolFacts
+
+    text = ("import pandas as pd\nYEAR = 2023\npd.read_csv(f'data/train_{YEAR}.csv')\nload('acme/reviews')\n"
+            "name = 'train.csv'\nprint('done in', 3)\n")
+    facts = SymbolFacts().extract(ParsedModule("t.py", "t", text, parse_python(text)))
+    assert facts["data_strings"] == ["acme/reviews", "data/train_", "data/train_{}.csv"]  # an f-string and its parts
+    assert "train.csv" in facts["strings"]
