@@ -7,17 +7,24 @@ card is reported only when none of its values matches any of the file's.
 
 A Hugging Face model card (a README or card whose YAML front matter holds ``model-index``: results ->
 metrics -> type, value) states its metrics there; they are compared the same way. A ratio written
-above 1 there (accuracy 93.1) may be a percentage, and matches either way."""
+above 1 there (accuracy 93.1) may be a percentage, and matches either way.
+
+ML709 dates a card against the model it describes; ML711 looks for the training data a card names
+(a Hugging Face ``datasets:`` list, data files under a "Training data" heading) in what the
+repository's code, configs, stages and scripts name."""
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
 from auditor.analysis.artifacts import candidates, last_change
+from auditor.ml.models import MODEL_SUFFIXES
 from auditor.ml.tracking import METRICS_FILE_NAMES, metric_name, metrics_file_metric
+from auditor.model.project import BUILD, CONFIG, DOCKERFILE, NOTEBOOK, PYTHON, SCRIPT
 from auditor.rule import Invalid, Option, ProjectRule, Valid
 
 _CARD_NAMES = ("model_card", "modelcard", "model-card")
@@ -303,3 +310,223 @@ class ModelCardOlderThanModel(ProjectRule):
                                anchor=f"card-older {artifact.path}",
                                evidence={"model": artifact.path, "card_commit": card_time, "model_commit": model_time,
                                          "days": days})
+
+
+# A heading that says the section names the training data: "Training data", "3. Training dataset",
+# "Training and evaluation data", "Data", "Datasets"
+_DATA_HEADING = re.compile(r"^(?:[\d.]+\s*)?(?:training(?:\s+(?:and|&)\s+evaluation)?\s+)?"
+                           r"(?:data|dataset|datasets|data\s*set)$", re.I)
+_DATA_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".json", ".jsonl", ".feather", ".arrow", ".npy", ".npz", ".h5",
+                  ".hdf5", ".xlsx", ".xls", ".avro", ".orc", ".tfrecord", ".tfrecords")
+_COMPRESSED = (".gz", ".bz2", ".xz", ".zip", ".zst")
+_DATA_FOLDERS = frozenset({"data", "datasets", "dataset"})
+_TEMPLATE_PART = re.compile(r"\{[^{}]*\}|%[-+ #0-9.]*[sdifr]")
+_SEARCHED_KINDS = (CONFIG, SCRIPT, BUILD, DOCKERFILE)  # text that runs or configures a pipeline
+
+
+def _data_path(written: str, folder: str = "") -> str | None:
+    """The repository path inline code or a link (followed from ``folder``) names as data, or None:
+    a relative path with a data format's suffix (compressed or not), or a file under a data folder
+    (a ``.txt`` only there); never a model file, a site or a pattern."""
+    text = written.strip().split("#")[0].split("?")[0]
+    if not text or any(c in text for c in " \t*{}<>$") or "://" in text or text.startswith(("/", "~")):
+        return None
+    path = posixpath.normpath(posixpath.join(folder, text))
+    if path.startswith(".."):
+        return None
+    name = posixpath.basename(path).lower()
+    bare = name[: -len(next(s for s in _COMPRESSED if name.endswith(s)))] if name.endswith(_COMPRESSED) else name
+    suffix = posixpath.splitext(bare)[1]
+    if not suffix or (suffix in MODEL_SUFFIXES and suffix not in _DATA_SUFFIXES):
+        return None
+    in_data_folder = any(part.lower() in _DATA_FOLDERS for part in path.split("/")[:-1])
+    return path if bare.endswith(_DATA_SUFFIXES) or in_data_folder else None
+
+
+def _mention(needle: str) -> re.Pattern:
+    """``needle`` as a whole name inside a longer text: ``train.csv`` in ``data/train.csv`` or
+    ``gs://b/train.csv.gz``, not in ``train.csv2`` or ``old_train.csv``; ``imdb`` in ``stanfordnlp/imdb``."""
+    return re.compile(r"(?<![\w-])" + re.escape(needle) + r"(?![\w-])", re.I)
+
+
+def _template_matches(template: str, name: str) -> bool:
+    """A computed file name (``f"train_{year}.csv"``, ``"%s.csv"``, a glob) that may be ``name``: its
+    last part, with a literal suffix, matches the name."""
+    last = _TEMPLATE_PART.sub("*", template.replace("\\", "/")).rsplit("/", 1)[-1]
+    literal = last.replace("*", "")
+    return "*" in last and "." in literal and fnmatch.fnmatchcase(name.lower(), last.lower())
+
+
+def _dvc_stages(project) -> int:
+    stages = [f.data.get("stages") for f in project.files.values() if f.name == "dvc.yaml" and isinstance(f.data, dict)]
+    return sum(len(found) for found in stages if isinstance(found, dict))
+
+
+def _code_strings(modules) -> set[str]:
+    """Every string the modules' ``symbols`` facts keep: identifier-like and path-like ones."""
+    found: set[str] = set()
+    for facts in modules:
+        found.update(facts.get("strings") or ())
+        found.update(facts.get("data_strings") or ())
+    return found
+
+
+class _Readers:
+    """What the repository's pipelines name: every module's and notebook's strings, and the text of
+    its configs (dvc.yaml and params files included), scripts, Makefiles and Dockerfiles. ``known``
+    is False when a module's strings are unknown (it did not parse, or names too many)."""
+
+    def __init__(self, project) -> None:
+        symbols = project.fact("symbols")
+        code = [f.path for f in project.of_kind(PYTHON, NOTEBOOK)]
+        self.modules = sum(1 for p in code if project.files[p].kind == PYTHON)
+        self.notebooks = len(code) - self.modules
+        self.stages = _dvc_stages(project)
+        self.known = all(symbols.get(p, {}).get("data_strings") is not None for p in code)
+        self.strings = _code_strings(symbols[p] for p in code if p in symbols)
+        self.templates = [s for s in self.strings if "*" in s or _TEMPLATE_PART.search(s)]
+        self.texts = {f.path: f.text for f in project.files.values()
+                      if f.kind in _SEARCHED_KINDS and f.text and f.suffix != ".dvc"}
+
+    @property
+    def pipeline(self) -> bool:
+        return bool(self.modules or self.notebooks or self.stages)
+
+    def read(self, needle: str, name: str | None, exclude: str | None = None) -> bool:
+        """Whether anything names ``needle`` (a dataset id, a file name), or a template that may be file ``name``."""
+        pattern = _mention(needle)
+        if any(pattern.search(s) for s in self.strings):
+            return True
+        if name and any(_template_matches(t, name) for t in self.templates):
+            return True
+        return any(pattern.search(text) for path, text in self.texts.items() if path != exclude)
+
+    def searched(self) -> dict[str, int]:
+        return {"python_modules": self.modules, "notebooks": self.notebooks, "dvc_stages": self.stages,
+                "config_and_script_files": len(self.texts)}
+
+
+def _card_datasets(card) -> list[tuple[str, int | None]]:
+    """(dataset id, line) of a card's front matter ``datasets:`` list (Hugging Face metadata)."""
+    front = card.front_matter
+    if front is None or not isinstance(front.data, dict):
+        return []
+    listed = front.data.get("datasets")
+    items = [listed] if isinstance(listed, str) else listed if isinstance(listed, list) else []
+    first = front.lines.get(("datasets",))
+    return [(item.strip(), front.lines.get(("datasets", i), first)) for i, item in enumerate(items)
+            if isinstance(item, str) and item.strip() and not any(c.isspace() for c in item.strip())]
+
+
+def _card_paths(card, project) -> list[tuple[str, int]]:
+    """(path, line) of the data files a card's training-data sections name in inline code or links.
+    A link is followed from the card's folder and must lead to a file (one that does not is ML702's);
+    inline code names a path from the repository root, and must hold a folder or be a file there."""
+    doc = card.doc
+    sections = {h.section for h in doc.headings if _DATA_HEADING.match(h.text.replace("*", "").replace("_", " ").strip(" :#"))}
+    if not sections:
+        return []
+    found: list[tuple[str, int]] = []
+    folder = posixpath.dirname(card.path)
+    for span in doc.spans:
+        path = _data_path(span.text) if span.section in sections else None
+        if path and ("/" in path or path in project.files):
+            found.append((path, span.line))
+    for link in doc.links:
+        path = _data_path(link.target, folder) if link.section in sections and not link.image else None
+        if path in project.files or path in project.absent:
+            found.append((path, link.line))
+    return found
+
+
+_MODEL_KEYS = ("model-index", "pipeline_tag", "library_name", "base_model", "model_name")
+
+
+def _data_cards(project) -> list:
+    """The model cards (``card_files``), and Markdown whose front matter lists ``datasets`` beside a
+    key only a Hugging Face model card has (``pipeline_tag``, ``library_name``, ``base_model``)."""
+    cards = [file for file, _ in card_files(project)]
+    known = {file.path for file in cards}
+    for file in sorted(project.files.values(), key=lambda f: f.path):
+        front = file.front_matter if file.path not in known and file.text and file.text.startswith("---") else None
+        data = front.data if front else None
+        if isinstance(data, dict) and "datasets" in data and any(key in data for key in _MODEL_KEYS):
+            cards.append(file)
+    return cards
+
+
+class ModelCardDataUnread(ProjectRule):
+    """A model card names training data (its front matter's ``datasets:``, or a data file its
+    "Training data" section names) that no code, config or pipeline stage in the repository reads.
+
+    A dataset id (``imdb``, ``org/name``) is read when a Python or notebook string names it
+    (``load_dataset("imdb")``, ``"stanfordnlp/imdb"``) or a config, script or Makefile does; a data
+    file when its name occurs in a string (a template such as ``f"train_{year}.csv"`` or a glob
+    may be it), a config (a dvc.yaml dependency), a script or a Makefile. Nothing is said in a
+    repository without a pipeline (no Python, notebook or dvc.yaml stage: a card for a model
+    trained elsewhere), nor when a module did not parse (what it reads is unknown)."""
+
+    id = "ML711"
+    name = "model-card-data-unread"
+    category = "stale-doc"
+    severity = "low"
+    confidence = "medium"
+    rationale = ("A model card's training data is what reviewers check for licence, consent, bias and leakage. "
+                 "When no code, config or stage in the repository reads the data the card names, the model was "
+                 "most likely retrained on other data since, and the card vouches for data the model never saw.")
+    remediation = ("Update the card's training data to what the pipeline reads now (or generate that section "
+                   "from the pipeline's config), or say where the named data is read if it is outside this repository.")
+    _hf = "---\nlicense: mit\npipeline_tag: text-classification\ndatasets:\n- imdb\nmetrics:\n- accuracy\n---\n\n# sentiment-model\n"
+    _load = "from datasets import load_dataset\n\nrows = load_dataset({name!r}, split='train')\n"
+    _card = ("# Churn model card\n\n## Training data\n\nTrained on `data/train_2023.csv`, the 2023 customer "
+             "table.\n\n## Evaluation\n\nSee `reports/eval.md`.\n")
+    _read = "import pandas as pd\n\nframe = pd.read_csv({path!r})\n"
+    examples = (
+        Invalid({"README.md": _hf, "train.py": _load.format(name="yelp_review_full")}, [("README.md", 5)],
+                note="the card's dataset is no longer the one the training script loads"),
+        Valid({"README.md": _hf, "train.py": _load.format(name="imdb")}),
+        Valid({"README.md": _hf, "train.py": _load.format(name="stanfordnlp/imdb")},
+              note="the same dataset under its organisation"),
+        Invalid({"MODEL_CARD.md": _card, "train.py": _read.format(path="data/train_2024.csv")},
+                [("MODEL_CARD.md", 5)], note="the pipeline moved on to the 2024 table"),
+        Valid({"MODEL_CARD.md": _card, "train.py": _read.format(path="data/train_2023.csv")}),
+        Valid({"MODEL_CARD.md": _card, "train.py": "import sys\nimport pandas as pd\n\nframe = pd.read_csv(sys.argv[1])\n",
+               "dvc.yaml": "stages:\n  train:\n    cmd: python train.py data/train_2023.csv\n    deps:\n"
+                           "    - data/train_2023.csv\n    - train.py\n"},
+              note="a dvc.yaml stage depends on it"),
+        Valid({"MODEL_CARD.md": _card, "train.py": "import pandas as pd\n\nYEAR = 2023\n"
+                                                   "frame = pd.read_csv(f'data/train_{YEAR}.csv')\n"},
+              note="a computed path that may be the card's"),
+        Valid({"MODEL_CARD.md": _card}, note="a card alone: the model was trained elsewhere"),
+        Valid({"MODEL_CARD.md": "# Churn model card\n\n## Limitations\n\nDo not score `data/train_2023.csv` "
+                                "again: it was seen in training.\n",
+               "train.py": _read.format(path="data/train_2024.csv")},
+              note="a path named outside a training-data section"),
+        Valid({"README.md": _hf, "train.py": _load.format(name="yelp_review_full"), "legacy.py": "def broken(:\n"},
+              note="a module that does not parse may read it: unknown, nothing said"),
+    )
+
+    def check(self, project):
+        cards = _data_cards(project)
+        if not cards:
+            return
+        readers = _Readers(project)
+        if not readers.pipeline or not readers.known:
+            return
+        for card in cards:
+            named = [(dataset, line, None) for dataset, line in _card_datasets(card)]
+            named += [(path, line, path) for path, line in (_card_paths(card, project) if card.doc else [])]
+            seen: set[str] = set()
+            for data, line, path in named:
+                if data in seen:
+                    continue
+                seen.add(data)
+                name = posixpath.basename(path) if path else None
+                if readers.read(name or data, name, exclude=path):
+                    continue
+                what = data if path else f"the dataset {data}"
+                yield self.finding(card.path, line, f"the model card names {what} as training data, but no code, "
+                                   "config or pipeline stage in the repository reads it: the model may have been "
+                                   "trained on other data since", anchor=f"card-data {data}",
+                                   evidence={"data": data, "kind": "file" if path else "dataset",
+                                             "searched": readers.searched()})

@@ -2,6 +2,8 @@
 as the shell splits them, what a script's argparse parser accepts, docstrings in three styles, and
 the rules ML701-ML705 on small repositories, with each false pattern met on real repositories."""
 
+import pytest
+
 from auditor.analysis.doc_commands import commands_in, make_targets
 from auditor.analysis.docstrings import read_docstring
 from auditor.demo import build_demo
@@ -431,3 +433,58 @@ def test_commands_and_links_in_restructuredtext_are_checked_like_markdown(tmp_pa
     found = lines(tmp_path, {"README.rst": readme, "docs/faq.rst": "FAQ\n===\n", "docs/index.rst": index,
                              "docs/cli.rst": "CLI\n===\n", "train.py": TRAIN}, "ML70")
     assert found == [("ML701", "README.rst", 6), ("ML702", "docs/index.rst", 4)]
+
+
+def test_headings_are_kept_and_links_know_their_section():
+    doc = parse_document("# Card\n\nSee [a](data/a.csv).\n\n## Training *data*\n\nUses [b](data/b.csv).\n\nNotes\n-----\n")
+    assert [(h.line, h.level, h.text, h.section) for h in doc.headings] == [
+        (1, 1, "Card", 1), (5, 2, "Training *data*", 2), (9, 2, "Notes", 3)]
+    assert [(link.target, link.section) for link in doc.links] == [("data/a.csv", 1), ("data/b.csv", 2)]
+
+
+def test_symbols_facts_keep_the_strings_that_may_name_data():
+    from auditor.analysis.pymodule import ParsedModule, parse_python
+    from auditor.analysis.symbols import SymbolFacts
+
+    text = ("import pandas as pd\nYEAR = 2023\npd.read_csv(f'data/train_{YEAR}.csv')\nload('acme/reviews')\n"
+            "name = 'train.csv'\nprint('done in', 3)\n")
+    facts = SymbolFacts().extract(ParsedModule("t.py", "t", text, parse_python(text)))
+    assert facts["data_strings"] == ["acme/reviews", "data/train_", "data/train_{}.csv"]  # an f-string and its parts
+    assert "train.csv" in facts["strings"]
+
+
+CARD_DATA = "# Churn model card\n\n## Training data\n\nTrained on {named}.\n"
+
+
+@pytest.mark.parametrize("named,files,expected", [
+    ("[the table](data/raw/train.parquet)", {"data/raw/train.parquet": b"PAR1", "train.py": "p = 'data/raw/other.parquet'\n"},
+     [("MODEL_CARD.md", 5)]),
+    ("[the table](data/raw/train.parquet)", {"train.py": "p = 'data/raw/other.parquet'\n"}, []),  # ML702's: a broken link
+    ("`data/train.csv`", {"train.py": "import glob\nfiles = glob.glob('data/*.csv')\n"}, []),
+    ("`data/train.csv`", {"train.py": "import os\npath = os.path.join('data', 'train.csv')\n"}, []),
+    ("`data/train_2023.csv`", {"train.py": "path = 'data/train_%d.csv' % 2023\n"}, []),
+    ("`data/train.csv`", {"train.py": "import sys\n", "Makefile": "train:\n\tpython train.py data/train.csv\n"}, []),
+    ("`data/train.csv`", {"train.py": "import sys\n", "data/train.csv.dvc": "outs:\n- path: train.csv\n"},
+     [("MODEL_CARD.md", 5)]),  # tracked is not read
+    ("`data/corpus.txt`", {"train.py": "import sys\n"}, [("MODEL_CARD.md", 5)]),
+    ("`notes.txt` and `models/churn.pkl`", {"train.py": "import sys\n"}, []),  # not data files
+])
+def test_training_data_a_card_names_is_looked_for_in_the_pipeline(tmp_path, named, files, expected):
+    found = findings(tmp_path, {"MODEL_CARD.md": CARD_DATA.format(named=named), **files}, rules="ML711")
+    assert [(f.path, f.line) for f in found] == expected
+
+
+def test_a_hugging_face_card_without_model_keys_is_not_read_for_datasets(tmp_path):
+    files = {"README.md": "---\ndatasets: [imdb]\n---\n# Reviews\n", "train.py": "import sys\n"}
+    assert findings(tmp_path, files, rules="ML711") == []
+    files["README.md"] = "---\nlibrary_name: transformers\ndatasets: [imdb]\n---\n# Reviews\n"
+    assert [(f.line, f.evidence["data"]) for f in findings(tmp_path / "2", files, rules="ML711")] == [(3, "imdb")]
+
+
+def test_a_link_from_a_card_in_a_folder_is_followed_from_there(tmp_path):
+    files = {"models/churn/MODEL_CARD.md": CARD_DATA.format(named="[the table](../../data/train.parquet)"),
+             "data/train.parquet": b"PAR1", "train.py": "import sys\n"}
+    assert [(f.path, f.evidence["data"]) for f in findings(tmp_path, files, rules="ML711")] == [
+        ("models/churn/MODEL_CARD.md", "data/train.parquet")]
+    files["train.py"] = "import pandas as pd\n\nframe = pd.read_parquet('data/train.parquet')\n"
+    assert findings(tmp_path / "2", files, rules="ML711") == []

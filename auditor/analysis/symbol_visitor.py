@@ -26,6 +26,12 @@ _DOTTED_IN_TEXT = re.compile(r"(?<![\w./-])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::[A
                              r"|(?<![\w./-])[A-Za-z_]\w*:[A-Za-z_]\w*(?![\w/])")
 _NOT_LITERAL = object()
 _CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".cfg", ".ini")
+# A string that may name data a pipeline reads: a path or a dataset id (a slash), or a file of a
+# data format; templates (``"data/{}.csv"``, ``"%s.csv"``) and globs included. Identifier-like
+# strings (``"imdb"``, ``"train.csv"``) are in ``strings`` already.
+_DATA_STRING = re.compile(r"[/\\]|\.(csv|tsv|parquet|pq|jsonl?|feather|arrow|npy|npz|h5|hdf5|txt|xlsx?|avro|orc|"
+                          r"tfrecords?|zip|gz|bz2|xz|tar)\b", re.I)
+MAX_DATA_STRINGS = 500  # per module; over it the module's list is None (unknown)
 
 
 def _end(node: ast.AST) -> int:
@@ -104,6 +110,7 @@ class SymbolVisitor(NodeWalker):
         self.flag_ifs: list[list[Any]] = []  # [name, negated, line, body_start, body_end, else_start, else_end]
         self.columns = ColumnFacts(module)
         self.config_files: set[str] = set()  # file names of configs the code names ("train.yaml")
+        self.data_strings: set[str] = set()  # strings that may name data read (paths, dataset ids, templates)
         self.dynamic_imports: set[str] = set()  # constant prefixes of import_module(f"pkg.{name}")
         self.getattrs: set[str] = set()  # names looked up with getattr/hasattr and a constant string
         self.handlers: list[str] = []  # functions a serverless runtime calls (auditor/ml/frameworks.py)
@@ -296,10 +303,21 @@ class SymbolVisitor(NodeWalker):
                 self.config_files.add(value.rsplit("/", 1)[-1])
             if _IDENTIFIER_STRING.match(value):
                 self.strings.add(value)
-            elif "." in value or ":" in value:  # each match has one (the search is slow)
+                return
+            if _DATA_STRING.search(value):
+                self.data_strings.add(value)
+            if "." in value or ":" in value:  # each match has one (the search is slow)
                 # "name = pkg.module:function" in a setup.py entry_points list; "pkg.mod:app" commands
                 for match in _DOTTED_IN_TEXT.finditer(value):
                     self.strings.add(match.group(0))
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        """An f-string that may name data: kept as a template, ``f"data/{split}.csv"`` -> ``data/{}.csv``."""
+        template = "".join(part.value if isinstance(part, ast.Constant) and isinstance(part.value, str) else "{}"
+                           for part in node.values)
+        if len(template) <= 200 and _DATA_STRING.search(template):
+            self.data_strings.add(template)
+        self.generic_visit(node)
 
     def visit_Return(self, node: ast.Return) -> None:
         self.columns.returned(node, self.scope)

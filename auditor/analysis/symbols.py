@@ -9,7 +9,7 @@ from typing import Any
 
 from auditor.analysis.import_roots import sys_path_dirs
 from auditor.analysis.pymodule import Extractor, resolve_relative
-from auditor.analysis.symbol_visitor import SymbolVisitor
+from auditor.analysis.symbol_visitor import MAX_DATA_STRINGS, SymbolVisitor
 
 
 def _import_flags(module) -> dict[str, list]:
@@ -72,6 +72,8 @@ class SymbolFacts(Extractor):
             "getattrs": sorted(visitor.getattrs),
             "dynamic_imports": sorted(visitor.dynamic_imports),
             "config_files": sorted(visitor.config_files),
+            # None when there are too many to keep: what data the module names is then unknown
+            "data_strings": sorted(visitor.data_strings) if len(visitor.data_strings) <= MAX_DATA_STRINGS else None,
             "sys_path": sys_path_dirs(module),
             "executed": sorted(visitor.executed),
             "loaded_packages": sorted(visitor.loaded_packages),

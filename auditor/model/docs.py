@@ -42,6 +42,15 @@ class Link:
     line: int
     target: str
     image: bool
+    section: int = 0  # as a code block's (Markdown only; reStructuredText links say 0)
+
+
+@dataclass(frozen=True)
+class Heading:
+    line: int
+    level: int  # 1 for ``#``, 2 for ``##``, ...
+    text: str  # as written, inline code and emphasis marks included
+    section: int  # the section it opens
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,7 @@ class Document:
     spans: list[InlineCode] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     rows: list[TableRow] = field(default_factory=list)  # GitHub-style tables, row by row
+    headings: list[Heading] = field(default_factory=list)  # Markdown only
     error: str | None = None  # why the document could not be read (it then has nothing in it)
 
 
@@ -100,10 +110,14 @@ def parse_document(text: str) -> Document:
     except Exception as exc:  # the parser's own bug on hostile input: reported, not fatal  # noqa: BLE001
         document.error = f"Markdown not parsed: {type(exc).__name__}: {exc}"[:300]
         return document
-    section, tables, row = 0, -1, None
+    section, tables, row, heading = 0, -1, None, None
     for token in tokens:
         if token.type == "heading_open":
             section += 1
+            heading = Heading((token.map[0] + 1) if token.map else 0, int(token.tag[1:]), "", section)
+        elif token.type == "heading_close" and heading is not None:
+            document.headings.append(heading)
+            heading = None
         elif token.type == "table_open":
             tables += 1
         elif token.type == "tr_open" and token.map:
@@ -117,6 +131,8 @@ def parse_document(text: str) -> Document:
             document.blocks.append(CodeBlock(first, language, token.content, section))
         elif token.type == "inline" and token.map:
             _inline(token, section, document)
+            if heading is not None:
+                heading = Heading(heading.line, heading.level, token.content.strip(), heading.section)
             if row is not None:
                 row = TableRow(row.line, (*row.cells, token.content.strip()), row.table)
     return document
@@ -133,6 +149,6 @@ def _inline(token, section: int, document: Document) -> None:
         elif child.type in ("link_open", "image"):
             target = child.attrs.get("href" if child.type == "link_open" else "src")
             if isinstance(target, str):
-                document.links.append(Link(line, target, child.type == "image"))
+                document.links.append(Link(line, target, child.type == "image", section))
         if child.type == "text" or child.type == "code_inline":
             line += child.content.count("\n")
