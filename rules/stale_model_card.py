@@ -373,20 +373,28 @@ def _code_strings(modules) -> set[str]:
 
 class _Readers:
     """What the repository's pipelines name: every module's and notebook's strings, and the text of
-    its configs (dvc.yaml and params files included), scripts, Makefiles and Dockerfiles. ``known``
-    is False when a module's strings are unknown (it did not parse, or names too many)."""
+    its configs (dvc.yaml and params files included), scripts, Makefiles and Dockerfiles, and the code
+    blocks of documents other than the ``cards``. ``known`` is False when a module's strings are
+    unknown (it did not parse, or names too many) or it reads data from a path or id computed at run
+    time (``pd.read_csv(args.data)``, ``load_dataset(name)``): then any data may be read."""
 
-    def __init__(self, project) -> None:
+    def __init__(self, project, cards: set[str]) -> None:
         symbols = project.fact("symbols")
         code = [f.path for f in project.of_kind(PYTHON, NOTEBOOK)]
         self.modules = sum(1 for p in code if project.files[p].kind == PYTHON)
         self.notebooks = len(code) - self.modules
         self.stages = _dvc_stages(project)
-        self.known = all(symbols.get(p, {}).get("data_strings") is not None for p in code)
+        self.known = all(symbols.get(p, {}).get("data_strings") is not None
+                         and not symbols.get(p, {}).get("computed_data_reads") for p in code)
         self.strings = _code_strings(symbols[p] for p in code if p in symbols)
         self.templates = [s for s in self.strings if "*" in s or _TEMPLATE_PART.search(s)]
         self.texts = {f.path: f.text for f in project.files.values()
                       if f.kind in _SEARCHED_KINDS and f.text and f.suffix != ".dvc"}
+        # and the commands documents give (``python train.py --data data/train.csv`` in a README):
+        # the code blocks of every document but the cards, whose own mentions are what is checked
+        self.texts.update({f"{f.path}#code": "\n".join(b.text for b in f.doc.blocks)
+                           for f in project.files.values() if f.doc is not None and f.doc.blocks
+                           and f.path not in cards})
 
     @property
     def pipeline(self) -> bool:
@@ -504,13 +512,21 @@ class ModelCardDataUnread(ProjectRule):
               note="a path named outside a training-data section"),
         Valid({"README.md": _hf, "train.py": _load.format(name="yelp_review_full"), "legacy.py": "def broken(:\n"},
               note="a module that does not parse may read it: unknown, nothing said"),
+        Valid({"README.md": _hf, "train.py": "import sys\n\nfrom datasets import load_dataset\n\n"
+                                             "train = load_dataset(sys.argv[1], split='train')\n"},
+              note="the dataset is named on the command line: any dataset may be read, nothing said"),
+        Valid({"MODEL_CARD.md": _card, "train.py": "import argparse\nimport csv\n\n"
+                                                   "parser = argparse.ArgumentParser()\nparser.add_argument('--data')\n"
+                                                   "rows = list(csv.reader(open(parser.parse_args().data)))\n",
+               "docs/training.md": "# Training\n\n```bash\npython train.py --data data/train_2023.csv\n```\n"},
+              note="a document's command passes the card's file to the training script"),
     )
 
     def check(self, project):
         cards = _data_cards(project)
         if not cards:
             return
-        readers = _Readers(project)
+        readers = _Readers(project, {card.path for card in cards})
         if not readers.pipeline or not readers.known:
             return
         for card in cards:

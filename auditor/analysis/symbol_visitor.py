@@ -18,6 +18,7 @@ from auditor.analysis.local_use import LocalUse
 from auditor.analysis.pymodule import NodeWalker
 from auditor.ml import frameworks as fw
 from auditor.ml.frameworks import is_serverless_handler
+from auditor.ml.leakage import PATH_READ_PREFIXES
 
 MODULE = ""  # the qualname of a module's top-level scope
 _IDENTIFIER_STRING = re.compile(r"^(?=.*[^\W_])[\w.:]+$")
@@ -32,6 +33,15 @@ _CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".cfg", ".ini")
 _DATA_STRING = re.compile(r"[/\\]|\.(csv|tsv|parquet|pq|jsonl?|feather|arrow|npy|npz|h5|hdf5|txt|xlsx?|avro|orc|"
                           r"tfrecords?|zip|gz|bz2|xz|tar)\b", re.I)
 MAX_DATA_STRINGS = 500  # per module; over it the module's list is None (unknown)
+
+
+def _literal_path(call: ast.Call) -> bool:
+    """A reading call's first argument (or ``path``-like keyword) is written in the source: a string
+    or an f-string (kept as a template in ``data_strings``)."""
+    first = call.args[0] if call.args else next(
+        (kw.value for kw in call.keywords if kw.arg in ("path", "filepath_or_buffer", "file", "fname", "data_files")),
+        None)
+    return isinstance(first, ast.JoinedStr) or (isinstance(first, ast.Constant) and isinstance(first.value, str))
 
 
 def _end(node: ast.AST) -> int:
@@ -111,6 +121,9 @@ class SymbolVisitor(NodeWalker):
         self.columns = ColumnFacts(module)
         self.config_files: set[str] = set()  # file names of configs the code names ("train.yaml")
         self.data_strings: set[str] = set()  # strings that may name data read (paths, dataset ids, templates)
+        # a data set read from a path or id computed at run time (``pd.read_csv(args.data)``): what
+        # the module reads is then unknown
+        self.computed_data_reads = False
         self.dynamic_imports: set[str] = set()  # constant prefixes of import_module(f"pkg.{name}")
         self.getattrs: set[str] = set()  # names looked up with getattr/hasattr and a constant string
         self.handlers: list[str] = []  # functions a serverless runtime calls (auditor/ml/frameworks.py)
@@ -218,6 +231,9 @@ class SymbolVisitor(NodeWalker):
         name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
         if target and target.startswith("import:") and target[7:] in fw.PACKAGE_LOADERS:
             self._loaded_modules(node)
+        if target and target.startswith("import:") and target[7:].startswith(PATH_READ_PREFIXES) \
+                and not _literal_path(node):
+            self.computed_data_reads = True
         if name in ("locals", "vars", "eval", "exec") and isinstance(func, ast.Name):
             self.local_use.dynamic([q for q, _ in self.stack])  # names may be read without being spelled
         if name in ("import_module", "__import__") and node.args and not isinstance(node.args[0], ast.Constant):

@@ -74,6 +74,7 @@ class SymbolFacts(Extractor):
             "config_files": sorted(visitor.config_files),
             # None when there are too many to keep: what data the module names is then unknown
             "data_strings": sorted(visitor.data_strings) if len(visitor.data_strings) <= MAX_DATA_STRINGS else None,
+            "computed_data_reads": visitor.computed_data_reads,
             "sys_path": sys_path_dirs(module),
             "executed": sorted(visitor.executed),
             "loaded_packages": sorted(visitor.loaded_packages),

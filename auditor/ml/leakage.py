@@ -159,6 +159,9 @@ CONCAT_FUNCTIONS = frozenset({"pandas.concat", "numpy.concatenate", "numpy.vstac
 READ_PREFIXES = ("pandas.read_", "numpy.load", "numpy.genfromtxt", "numpy.loadtxt", "sklearn.datasets.",
                  "polars.read_", "datasets.load_dataset")
 
+# Of those, the ones whose first argument names what they read (a path, a dataset id).
+PATH_READ_PREFIXES = tuple(p for p in READ_PREFIXES if p != "sklearn.datasets.")
+
 # A module that imports none of these holds no rows the analysis could follow.
 DATA_LIBRARIES = frozenset({"sklearn", "imblearn", "pandas", "numpy", "keras", "tensorflow", "torch", "xgboost",
                             "lightgbm", "catboost", "category_encoders", "polars", "datasets"})
