@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -47,6 +48,14 @@ class Fix:
 
     def to_json(self) -> dict[str, str]:
         return {"applicability": self.applicability, "description": self.description}
+
+
+def _shared_lines(excerpt: Any) -> Any:
+    """An excerpt read back from JSON with its lines interned: the same source line (a blank, an
+    ``else:``, a repeated TODO) is one string however many findings show it, not one per finding."""
+    if isinstance(excerpt, dict) and isinstance(excerpt.get("lines"), list):
+        excerpt["lines"] = [sys.intern(line) if isinstance(line, str) else line for line in excerpt["lines"]]
+    return excerpt
 
 
 def severity_rank(severity: str) -> int:
@@ -135,7 +144,7 @@ class Finding:
             unit=data.get("unit", "."),
             evidence=dict(data.get("evidence", {})),
             fingerprint=data.get("fingerprint", ""),
-            excerpt=data.get("excerpt"),
+            excerpt=_shared_lines(data.get("excerpt")),
             fix=data.get("fix"),
         )
 

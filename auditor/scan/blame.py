@@ -191,8 +191,10 @@ class Blamer:
         return merged
 
     def close(self) -> None:
+        """Wait for the runs under way, and forget every answer (closing twice is harmless)."""
         if self._pool is not None:
             self._pool.shutdown(wait=True)
+        self._runs.clear()
 
     def _key(self, path: str, lines: set[int] | None) -> str | None:
         """The file's content and the newest commit that touched it decide its blame: a commit

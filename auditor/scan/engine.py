@@ -264,6 +264,8 @@ def _post_process(findings: list[Finding], project: Project, config: Config, ran
     del findings
     findings = attach_ages(certain, project, config, blamer=blamer)
     del certain
+    if blamer is not None:
+        blamer.close()  # every age is attached: the blames' memory goes before the findings are made anew
     kept = []
     for finding in findings:
         if confidence_rank(finding.confidence) < floor:
