@@ -229,11 +229,8 @@ class SymbolVisitor(NodeWalker):
         self.columns.call(node, self.scope)
         func = node.func
         name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-        if target and target.startswith("import:") and target[7:] in fw.PACKAGE_LOADERS:
-            self._loaded_modules(node)
-        if target and target.startswith("import:") and target[7:].startswith(PATH_READ_PREFIXES) \
-                and not _literal_path(node):
-            self.computed_data_reads = True
+        if target and target.startswith("import:"):
+            self._imported_call(node, target[7:])
         if name in ("locals", "vars", "eval", "exec") and isinstance(func, ast.Name):
             self.local_use.dynamic([q for q, _ in self.stack])  # names may be read without being spelled
         if name in ("import_module", "__import__") and node.args and not isinstance(node.args[0], ast.Constant):
@@ -244,6 +241,14 @@ class SymbolVisitor(NodeWalker):
         else:
             self._dynamic_use(node, name, func)
         self.generic_visit(node)
+
+    def _imported_call(self, node: ast.Call, qualified: str) -> None:
+        """A call of an imported function: a package loader (its modules are roots), or a data set
+        read from a path or id computed at run time."""
+        if qualified in fw.PACKAGE_LOADERS:
+            self._loaded_modules(node)
+        if qualified.startswith(PATH_READ_PREFIXES) and not _literal_path(node):
+            self.computed_data_reads = True
 
     def _loaded_modules(self, node: ast.Call) -> None:
         """The modules a package loader reads (``load_defs(pkg.defs)``,
