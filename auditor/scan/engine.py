@@ -13,7 +13,6 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from auditor import __version__, registry
-from auditor.analysis import liveness
 from auditor.analysis.artifacts import find_artifacts
 from auditor.analysis.entrypoints import project_kind
 from auditor.config import Config
@@ -702,6 +701,8 @@ def _release_project_analyses(project: Project) -> None:
     """Drop what only the project rules read, now that they are done: the program graph, the
     dead-code analysis and the other facts (1.3 of 2.6 GiB on a tree with 440,000 findings, where
     post-processing and writing the reports come next)."""
+    from auditor.analysis import liveness  # here: a scan answered from the cache never imports it
+
     project.__dict__.pop("program", None)
     liveness.release()
     project.facts.release(keep=FACTS_READ_AFTER_PROJECT_RULES)
