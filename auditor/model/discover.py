@@ -11,8 +11,12 @@ import stat
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from auditor.model.gitsafe import git_output, run_git
+
+if TYPE_CHECKING:
+    import pathspec
 
 # Directories that hold tooling or installed code, never the project's own sources.
 SKIP_DIRS = {
@@ -75,9 +79,8 @@ def _gitignore_spec(lines: list[str], where: str, skipped: list[tuple[str, str]]
 
 
 def _walk(root: Path, skipped: list[tuple[str, str]]) -> list[str]:
-    """A walk that applies .gitignore files found on the way (for trees outside git)."""
-    import pathspec  # gitignore rules of a tree outside git
-
+    """A walk that applies .gitignore files found on the way (for trees outside git); pathspec is
+    imported only when there is one (``_gitignore_spec``)."""
     found: list[str] = []
     specs: list[tuple[str, pathspec.PathSpec]] = []
 
