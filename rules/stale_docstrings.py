@@ -61,9 +61,17 @@ def _describes_signature(node, function, documented) -> bool:
     return bool(shared) or len(documented.params or ()) <= len(names)
 
 
-def _documented_functions(module):
+def _documented_functions(module) -> list:
     """(function or class, its signature's function, docstring node, what it documents) for every
-    docstring that documents parameters or a return. A class's docstring describes its ``__init__``."""
+    docstring that documents parameters or a return. A class's docstring describes its ``__init__``.
+    Read once per module for the three docstring rules (``module.memo``); they only read it."""
+    found = module.memo.get("documented_functions")
+    if found is None:
+        found = module.memo["documented_functions"] = list(_read_documented_functions(module))
+    return found
+
+
+def _read_documented_functions(module):
     if _vendored(module.path):
         return
     for node in module.nodes(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):

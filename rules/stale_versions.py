@@ -6,6 +6,8 @@ line of code."""
 from __future__ import annotations
 
 import re
+from functools import partial
+from typing import Callable
 
 from auditor.ml.stated_versions import code_versions, same_version, stated_version, states_use
 from auditor.model.project import CONFIG
@@ -23,13 +25,27 @@ def _next_code(lines: list[str], index: int) -> str:
     return ""
 
 
-def _stated(line: int, comment: str, code: str) -> dict | None:
+def _stated(line: int, comment: str, code_of: Callable[[], str]) -> dict | None:
+    """The version ``comment`` states, with the versions its code names (``code_of``: asked only
+    when there is a statement, which few comments make)."""
     stated = stated_version(comment)
     if stated is None:
         return None
     kind, version = stated
     return {"line": line, "kind": kind, "version": version, "comment": comment.strip()[:160],
-            "named": sorted(code_versions(code, kind))}
+            "named": sorted(code_versions(code_of(), kind))}
+
+
+def _code_beside(module, comment) -> str:
+    """The code a comment speaks of: the code before it on its line, else the next code line."""
+    before = module.line_text(comment.line)[:comment.col]
+    return before if before.strip() else _next_code(module.lines, comment.line - 1)
+
+
+def _config_code(lines: list[str], index: int, start: int) -> str:
+    """The config a ``#`` comment at ``start`` of line ``index`` speaks of: what precedes it, else the next line."""
+    code = lines[index][:start]
+    return code if code.strip() else _next_code(lines, index)
 
 
 def _config_comments(text: str) -> list[dict]:
@@ -39,8 +55,7 @@ def _config_comments(text: str) -> list[dict]:
         match = re.search(r"(?:^|\s)#", line)
         if match is None or line[:match.start()].count('"') % 2 or line[:match.start()].count("'") % 2:
             continue
-        code = line[:match.start()]
-        stated = _stated(index + 1, line[match.start():], code if code.strip() else _next_code(lines, index))
+        stated = _stated(index + 1, line[match.start():], partial(_config_code, lines, index, match.start()))
         if stated:
             found.append(stated)
     return found
@@ -57,9 +72,7 @@ class VersionCommentExtractor(Extractor):
             return []  # a notebook's comments are a session's notes
         found = []
         for comment in module.comments:
-            before = module.line_text(comment.line)[:comment.col]
-            code = before if before.strip() else _next_code(module.lines, comment.line - 1)
-            stated = _stated(comment.line, comment.text, code)
+            stated = _stated(comment.line, comment.text, partial(_code_beside, module, comment))
             if stated:
                 found.append(stated)
         return found
