@@ -164,7 +164,7 @@ def stdlib_trees(workdir: Path, quick: bool) -> list[tuple[str, Path]]:
 
 def many_findings_tree(workdir: Path, modules: int = 4000) -> Path:
     """A generated package with about 110 findings a module (440,000 at the default 4,000 modules,
-    860,000 lines): forty unused private helpers each with a TODO, and ten public functions that draw
+    1,052,000 lines): forty unused private helpers each with a TODO, and ten public functions that draw
     from the global RNG and unpickle a file. It measures what findings cost, not what code costs:
     memory must stay bounded with a report this large."""
     package = workdir / "many-findings" / "pkg"
