@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import PurePosixPath
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Iterable, NamedTuple, Protocol
 
 # MODULE and SymbolFacts are re-exported: rules import them from here with the graph.
 from auditor.analysis.import_roots import ImportRoots
@@ -58,6 +58,32 @@ class Definition(NamedTuple):
     node: str  # ``path::qualname``; the graph keys its edges by this same string
 
 
+class EdgeStore(Protocol):
+    """Where the graph keeps each module's resolved edges between scans, by the module's facts
+    (``auditor/scan/engine.py`` gives one backed by the result cache). An entry holds the
+    questions the module asked of the rest of the project (a dotted name and what it resolved to)
+    and the edges it added; a later graph re-asks the questions and replays the edges when every
+    answer is the same, so an edit elsewhere that leaves those answers alone (a function added,
+    a body changed) costs nothing here."""
+
+    def get(self, path: str) -> Any: ...
+
+    def put(self, path: str, entry: dict[str, Any]) -> None: ...
+
+
+def _has_star_import(facts: dict[str, Any]) -> bool:
+    """``from m import *``: the module's names then depend on another module's definitions, which
+    the stored questions do not cover, so its edges are always resolved again."""
+    return any(row[0] == "*" for row in facts.get("imports", ()))
+
+
+def _edge_entry_ok(entry: Any) -> bool:
+    """The shape ``ProgramGraph._resolve_edges`` stores. Entries are authenticated (the result cache
+    refuses one edited outside mlaudit) and keyed by mlaudit's code, so only the outer shape is
+    checked here, not each of the many rows."""
+    return isinstance(entry, dict) and isinstance(entry.get("questions"), list) and isinstance(entry.get("edges"), list)
+
+
 class _ModuleNames:
     """How the names used in one module's scopes resolve to graph nodes. Answers are remembered:
     a module uses the same imported names from many scopes, and sibling scopes see the same names
@@ -94,7 +120,7 @@ class _ModuleNames:
         the one imported: all are used)."""
         found = self._imported.get(name)
         if found is None:
-            found = self._imported[name] = tuple(self.graph._node(n) for n in self.graph.resolve_all_from(self.path, name))
+            found = self._imported[name] = tuple(self.graph._node(n) for n in self.graph.ask(self.path, name))
         return found
 
     def local(self, scope: str, name: str) -> str | None:
@@ -146,8 +172,14 @@ class _ModuleNames:
 class ProgramGraph:
     """Modules and symbols of the project joined by "running this runs that" edges."""
 
-    def __init__(self, project, release_inputs: bool = False) -> None:
+    def __init__(self, project, release_inputs: bool = False, edges: EdgeStore | None = None) -> None:
         self.project = project
+        self._edge_store = edges
+        self.edges_reused = self.edges_resolved = 0  # modules whose edges came from ``edges`` / were resolved
+        # While one module's edges are resolved for ``edges``: the questions it asks, in the order
+        # first asked, and the (source, target) pairs it adds, in the order added.
+        self._questions: dict[str, list[list[Any]]] | None = None
+        self._new_pairs: list[tuple[str, str]] | None = None
         self.symbols: dict[str, dict[str, Any]] = project.fact("symbols")
         self.definitions: dict[str, Definition] = {}
         self.last_lines: dict[str, int] = {}  # module -> where its last definition ends
@@ -340,21 +372,75 @@ class ProgramGraph:
             if release_inputs:
                 facts.pop("defs", None)
         for path, facts in self.symbols.items():
-            self._add_uses(path, facts, qualnames.pop(path))
+            module_qualnames = qualnames.pop(path)
+            if not self._replay_edges(path, facts):
+                self._resolve_edges(path, facts, module_qualnames)
             if release_inputs:
                 for key in GRAPH_INPUTS:
                     facts.pop(key, None)
-            self._link_imports(path, facts.get("imports", []))
         for path, rows in self.recovered.items():
             self._modules[path] = path
             self._link_imports(path, rows, unknown_uses=True)
+
+    def _resolve_edges(self, path: str, facts: dict[str, Any], qualnames: set[str]) -> None:
+        """A module's edges from its uses and imports, kept in the edge store when there is one."""
+        if self._edge_store is None or _has_star_import(facts):
+            self._add_uses(path, facts, qualnames)
+            self._link_imports(path, facts.get("imports", []))
+            return
+        self.edges_resolved += 1
+        self._questions, self._new_pairs = {}, []
+        try:
+            self._add_uses(path, facts, qualnames)
+            self._link_imports(path, facts.get("imports", []))
+            entry = {"questions": [[q, answer] for q, answer in self._questions.items()],
+                     "edges": [[source, target, self._succ[source][target]] for source, target in self._new_pairs]}
+        finally:
+            self._questions = self._new_pairs = None
+        self._edge_store.put(path, entry)
+
+    def _replay_edges(self, path: str, facts: dict[str, Any]) -> bool:
+        """A module's stored edges added again, when each question it asked has the same answer
+        now; False (nothing changed) when there is no usable entry or an answer differs."""
+        if self._edge_store is None or _has_star_import(facts):
+            return False
+        entry = self._edge_store.get(path)
+        if not _edge_entry_ok(entry):
+            return False
+        # asked in the order the module first asked them, as resolving it would: the answers are
+        # remembered project-wide, and the order they are first made in is then the same too
+        for qualified, answer in entry["questions"]:
+            if self._answer(self.resolve_all_from(path, qualified)) != answer:
+                return False
+        succ, pred, node = self._succ, self._pred, self._node
+        for source, target, packed in entry["edges"]:
+            source, target = node(source), node(target)
+            targets = succ.get(source)
+            if targets is None:
+                targets = succ[source] = {}
+            targets[target] = packed
+            pred.setdefault(target, []).append(source)
+        self.edges_reused += 1
+        return True
+
+    def _answer(self, found: list[str]) -> list[list[Any]]:
+        """What a question's answer is made of: each node, and whether it is a definition or module."""
+        return [[node, node in self.definitions or node in self.symbols] for node in found]
+
+    def ask(self, path: str, qualified: str) -> list[str]:
+        """``resolve_all_from`` while building the graph: the question and its answer are kept for
+        the module whose edges are being resolved for the edge store."""
+        found = self.resolve_all_from(path, qualified)
+        if self._questions is not None and qualified not in self._questions:
+            self._questions[qualified] = self._answer(found)
+        return found
 
     def _link_imports(self, path: str, rows: list[list[Any]], unknown_uses: bool = False) -> None:
         """Edges for a module's import statements: to each module and definition they can name.
         With ``unknown_uses`` (a module that does not parse), a ``*`` import uses every public
         top-level definition of its module."""
         for local, target, line in rows:
-            for node in self.resolve_all_from(path, target):
+            for node in self.ask(path, target):
                 self._link(path, self._node(node if node in self.definitions or node in self.symbols else path),
                            IMPORT, line)
                 module = node.split("::")[0]
@@ -420,6 +506,8 @@ class ProgramGraph:
         if packed is None:
             targets[target] = _pack(kind, line)
             self._pred.setdefault(target, []).append(source)
+            if self._new_pairs is not None:
+                self._new_pairs.append((source, target))
         elif kind == CALL:
             old_kind, old_line = _unpack(packed)
             if old_kind != CALL or (line or 0) < (old_line or 0):

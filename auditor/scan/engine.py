@@ -3,6 +3,7 @@ pays), then the file and project rules, then attach owners and fingerprints."""
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import json
@@ -36,7 +37,7 @@ from auditor.scan.suppress import FACT as SUPPRESSION_FACTS
 from auditor.scan.suppress import apply as apply_suppressions
 
 if TYPE_CHECKING:
-    from auditor.analysis.program import ProgramGraph
+    from auditor.analysis.program import EdgeStore, ProgramGraph
 
 from auditor.model.sources import NOTEBOOK_CELLS, to_cell
 from auditor.scan.worker import SourceJob, SourceResult, analyse_batch, init_worker
@@ -115,10 +116,10 @@ class ScanResult:
 
 
 
-def _build_program(project: Project) -> "ProgramGraph":
+def _build_program(project: Project, edges: "EdgeStore | None" = None) -> "ProgramGraph":
     from auditor.analysis.program import ProgramGraph  # here: a scan answered from the cache builds no graph
 
-    return ProgramGraph(project, release_inputs=True)
+    return ProgramGraph(project, release_inputs=True, edges=edges)
 
 
 # What the project model derives on first use, handed to it here (see Project.builders).
@@ -592,6 +593,9 @@ def _run(result: ScanResult, root: Path, only: str | None, files: dict[str, Repo
     project.facts = _fact_store(hits, fresh, jobs, scan.cache, source_keys, files, result.config)
     groups = _rule_groups(rules)
     keys = _project_keys(scan, project, settings, groups, hits + fresh) if scan.cache else {}
+    if scan.cache:  # each module's resolved edges are kept, and replayed by the next graph that can
+        edges = incremental.StoredEdges(scan.cache, code_digest(), {r.path: r.facts_digest for r in hits + fresh})
+        project.builders = {**project.builders, "program": functools.partial(_build_program, edges=edges)}
     _analyse_project(scan, project, groups, keys, options, _module_findings(hits + fresh), source_keys, keep_analyses)
     result.skipped.sort()
     result.degraded.sort()

@@ -10,7 +10,10 @@ are cached, each keyed by everything it depends on:
   one file and nothing project-wide: the build systems' "early cutoff". Facts record lines, so a
   line added above code changes them;
 - what the readiness score reads from the repository (``auditor.readiness.gathering``), by the project
-  phase's key: an edit that changes only findings re-weighs them.
+  phase's key: an edit that changes only findings re-weighs them;
+- each module's resolved edges of the program graph (``StoredEdges``), by the module's facts, with
+  the questions it asked of other modules: when the project phase runs again, a module whose facts
+  and answers are as they were has its edges replayed, not resolved (``ProgramGraph._replay_edges``).
 
 Ages in messages are in days, so the day is part of every key, as is mlaudit's own code.
 """
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
     from auditor.config import Config
     from auditor.model.gitinfo import GitHistory
     from auditor.model.project import RepoFile
+    from auditor.scan.cache import ResultCache
 
 DAY = 86400
 
@@ -75,3 +79,25 @@ def project_key(settings: str, config: "Config", files: dict[str, "RepoFile"], f
             identity = _other_file_identity(file)
         digest.update(f"\0{path}\0{file.kind}\0{identity}".encode())
     return digest.hexdigest()
+
+
+class StoredEdges:
+    """The program graph's edge store (``auditor.analysis.program.EdgeStore``) in the result cache:
+    one entry per module, keyed by mlaudit's code, the module's path and its facts."""
+
+    def __init__(self, cache: "ResultCache", code: str, facts_digests: dict[str, str]) -> None:
+        self.cache, self.code, self.facts_digests = cache, code, facts_digests
+
+    def _key(self, path: str) -> str | None:
+        digest = self.facts_digests.get(path)
+        return hashlib.sha256(f"{self.code}\0{path}\0{digest}".encode("utf-8", "surrogatepass")).hexdigest() \
+            if digest else None
+
+    def get(self, path: str) -> object:
+        key = self._key(path)
+        return self.cache.get("edges", key) if key else None
+
+    def put(self, path: str, entry: dict) -> None:
+        key = self._key(path)
+        if key:
+            self.cache.put("edges", key, entry)
