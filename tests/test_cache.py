@@ -430,3 +430,24 @@ def test_findings_stored_in_parts_come_back_whole_and_a_lost_part_is_a_miss(tmp_
     db.close()
     again = scan_all(root, cache_dir=cache, now=now)
     assert not again.cache["whole_scan_reused"] and everything(again) == everything(cold)
+
+
+def test_many_entries_read_together_are_the_entries_read_one_by_one(tmp_path):
+    """``get_many_encoded`` (how a scan reads a fact kind of every cached module): more keys than
+    one query takes, a missing key left out, an entry edited outside mlaudit refused."""
+    cache = ResultCache(tmp_path / "cache")
+    keys = [f"module{n}.py" for n in range(1200)]
+    for n, key in enumerate(keys):
+        cache.put("facts", key, {"n": n})
+    cache.close()
+    db = sqlite3.connect(tmp_path / "cache" / "cache.sqlite")
+    db.execute("UPDATE entries SET value=? WHERE key=?", (json.dumps({"n": -1}), keys[700]))
+    db.commit()
+    db.close()
+    cache = ResultCache(tmp_path / "cache")
+    found = dict(cache.get_many_encoded("facts", [*keys, "absent.py"]))
+    assert set(found) == set(keys) - {keys[700]}
+    assert all(found[key] == cache.get_encoded("facts", key) for key in keys[::97] if key != keys[700])
+    assert json.loads(found[keys[1199]]) == {"n": 1199}
+    assert cache.forged == 1
+    cache.close()

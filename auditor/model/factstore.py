@@ -14,6 +14,9 @@ import json
 from typing import Any, Callable, Iterable
 
 Loader = Callable[[str], Any]  # a fact kind's value for one module, or KeyError when it cannot be had
+# A fact kind's values for many modules at once: (path, value) of each it could load, the others left
+# to their own ``Loader``
+LoadMany = Callable[[str, list[str]], Iterable[tuple[str, Any]]]
 Reanalyse = Callable[[str], dict[str, str]]  # path -> fresh {kind: JSON text} of that module
 
 
@@ -39,7 +42,8 @@ class FactStore:
     findings) can be given too. A cached kind that cannot be loaded (a damaged or evicted entry)
     has its module analysed again through ``reanalyse``."""
 
-    def __init__(self, reanalyse: Reanalyse | None = None) -> None:
+    def __init__(self, reanalyse: Reanalyse | None = None, load_many: LoadMany | None = None) -> None:
+        self._load_many = load_many
         self._texts: dict[str, dict[str, str]] = {}
         self._loaders: dict[str, tuple[Loader, set[str]]] = {}  # cached modules: loader, kinds not yet loaded
         self._values: dict[str, dict[str, Any]] = {}  # kind -> path -> value, in the order modules were added
@@ -93,6 +97,9 @@ class FactStore:
 
     def _decode(self, name: str) -> None:
         values = self._values.setdefault(name, {})
+        # the cached modules' values, read together where the store can (``load_many``)
+        to_load = [path for path in self._order if name in self._loaders.get(path, (None, ()))[1]]
+        loaded = dict(self._load_many(name, to_load)) if self._load_many is not None and to_load else {}
         for path in self._order:
             texts = self._texts[path]
             if name in texts:
@@ -102,6 +109,9 @@ class FactStore:
             if name not in pending:
                 continue
             pending.discard(name)
+            if path in loaded:
+                values[path] = loaded.pop(path)
+                continue
             try:
                 values[path] = loader(name)
             except KeyError:

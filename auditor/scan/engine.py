@@ -372,7 +372,15 @@ def _fact_store(hits: list[SourceResult], fresh: list[SourceResult], jobs: list[
             _store(cache, cache_keys[path], res)
         return res.fact_texts
 
-    store = FactStore(reanalyse)
+    def load_many(name: str, paths: list[str]) -> Iterator[tuple[str, Any]]:
+        by_key = {f"{cache_keys[path]}:{name}": path for path in paths if path in cache_keys}
+        for key, text in cache.get_many_encoded("facts", list(by_key)) if cache is not None else ():
+            try:
+                yield by_key[key], json.loads(text)
+            except ValueError:
+                continue  # damaged: the module's own loader fails too, and it is analysed again
+
+    store = FactStore(reanalyse, load_many)
     # In the repository's file order, whichever modules came from the cache: rules that take the
     # first of several places must give the same answer on a cold scan and a warm one.
     cached = {res.path: res for res in hits}
