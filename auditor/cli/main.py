@@ -265,7 +265,7 @@ def _watch(path: Path, scope: list[str] | None, config, cache_dir: Path | None, 
 
     def scan_once():
         try:
-            result = scan(path, config, display_root=str(path), cache_dir=cache_dir)
+            result = scan(path, config, display_root=str(path), cache_dir=cache_dir, keep_analyses=False)
         except ScanError as exc:
             raise ValueError(str(exc)) from None
         _narrow(result, scope)

@@ -127,7 +127,11 @@ class Session:
         started = time.perf_counter()
         try:
             config = self.commands.load_config(root)
-            result = scan(root, config, display_root=str(root), cache_dir=default_cache_dir(root) if self.cache else None)
+            # keep_analyses=False: diagnostics and quick fixes read the findings and the model's files,
+            # never the program graph, which is released before post-processing (less to hold between
+            # saves, and less for the collector to walk after each scan)
+            result = scan(root, config, display_root=str(root), cache_dir=default_cache_dir(root) if self.cache else None,
+                          keep_analyses=False)
         except (ConfigError, ScanError) as exc:
             return f"mlaudit: {exc}"
         except Exception as exc:  # the server stays up; the log says what broke
