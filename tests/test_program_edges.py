@@ -55,9 +55,9 @@ def test_replayed_edges_make_the_graph_built_from_nothing(tmp_path):
     root = make_repo(tmp_path / "repo", FILES)
     store = DictStore()
     first = _graph(root, store)
-    assert first.edges_resolved == 5 and first.edges_reused == 0  # the star import is never stored
+    assert first.edges_resolved == 6 and first.edges_reused == 0
     again = _graph(root, store)
-    assert again.edges_reused == 5 and again.edges_resolved == 0
+    assert again.edges_reused == 6 and again.edges_resolved == 0
     assert _shape(again) == _shape(first) == _shape(_graph(root))
     assert again.edge("pkg/core.py::run", "pkg/util.py::helper") == ("call", 5)
 
@@ -69,7 +69,7 @@ def test_a_function_added_resolves_only_its_own_module(tmp_path):
     (root / "pkg/util.py").write_text("def helper():\n    return 1\n\n\ndef added():\n    return 3\n\n\n"
                                       "def other():\n    return 2\n")
     edited = _graph(root, store)
-    assert (edited.edges_resolved, edited.edges_reused) == (1, 4)
+    assert (edited.edges_resolved, edited.edges_reused) == (1, 5)
     assert _shape(edited) == _shape(_graph(root))
 
 
@@ -84,6 +84,7 @@ def test_a_name_newly_defined_re_resolves_the_module_that_imported_it(tmp_path):
                                       "def later():\n    return 3\n")
     edited = _graph(root, store)
     assert edited.edges_resolved == 2  # util itself, and late, whose question has a new answer
+    # (star is replayed: the names it looked up through ``*`` are answered as before)
     assert "pkg/util.py::later" in edited.successors("pkg/late.py::use")
     assert _shape(edited) == _shape(_graph(root))
 
@@ -98,3 +99,22 @@ def test_a_module_moved_changes_the_answers_that_named_it(tmp_path):
     moved = _graph(root, store)
     assert _shape(moved) == _shape(_graph(root))
     assert "pkg/tools/util.py::helper" not in moved.successors("pkg/core.py::run")  # `from pkg import util` names nothing now
+
+
+def test_a_name_a_star_import_brings_in_is_followed_when_it_appears(tmp_path):
+    """pkg/star.py calls ``extra()``, which no module defines: once pkg/util.py (imported with ``*``)
+    defines it, the stored answer for ``*extra`` differs, and star's edges are resolved again."""
+    files = {**FILES, "pkg/star.py": "from pkg.util import *\n\n\ndef go():\n    return helper() + extra()\n"}
+    root = make_repo(tmp_path / "repo", files)
+    store = DictStore()
+    before = _graph(root, store)
+    assert "pkg/util.py::helper" in before.successors("pkg/star.py::go")
+    (root / "pkg/util.py").write_text("def helper():\n    return 1\n\n\ndef other():\n    return 2\n\n\n"
+                                      "def extra():\n    return 3\n")
+    edited = _graph(root, store)
+    assert edited.edges_resolved == 2  # util, and star
+    assert "pkg/util.py::extra" in edited.successors("pkg/star.py::go")
+    assert _shape(edited) == _shape(_graph(root))
+    (root / "pkg/util.py").write_text("def helper():\n    return 1\n\n\ndef other():\n    return 2\n\n\n"
+                                      "def extra():\n    return 3\n\n\ndef _private():\n    return 4\n")
+    assert _graph(root, store).edges_resolved == 1  # a private name is never brought in by ``*``

@@ -71,12 +71,6 @@ class EdgeStore(Protocol):
     def put(self, path: str, entry: dict[str, Any]) -> None: ...
 
 
-def _has_star_import(facts: dict[str, Any]) -> bool:
-    """``from m import *``: the module's names then depend on another module's definitions, which
-    the stored questions do not cover, so its edges are always resolved again."""
-    return any(row[0] == "*" for row in facts.get("imports", ()))
-
-
 def _edge_entry_ok(entry: Any) -> bool:
     """The shape ``ProgramGraph._resolve_edges`` stores. Entries are authenticated (the result cache
     refuses one edited outside mlaudit) and keyed by mlaudit's code, so only the outer shape is
@@ -103,8 +97,7 @@ class _ModuleNames:
         self._imported: dict[str, tuple[str, ...]] = {}  # dotted name -> the nodes it can be
         self._classes: dict[str, str | None] = {}  # scope -> its enclosing class, for ``self.x`` uses
         # modules whose public names ``from m import *`` brings in
-        self.star_modules = [module for local, target, _ in facts.get("imports", ()) if local == "*"
-                             for module in graph.resolve_all_from(path, target) if module in graph.symbols]
+        self.star_modules = graph.star_modules(path, facts, ask=True)
 
     def nodes(self, scope: str, target: str) -> tuple[str, ...]:
         """The nodes a call made in ``scope`` names: ``import:pkg.mod.name``, ``local:name`` (or
@@ -136,11 +129,7 @@ class _ModuleNames:
     def _star_imported(self, name: str) -> str | None:
         """A top-level definition of a module this one imports with ``*`` (``from src.steps import *``
         then ``python_callable=extract``)."""
-        for module in self.star_modules:
-            d = self.graph.definitions.get(f"{module}::{name}")
-            if d is not None and not name.startswith("_"):
-                return d.node
-        return None
+        return self.graph.star_definition(self.star_modules, name, ask=True)
 
     def method(self, scope: str, name: str) -> str | None:
         """``self.name`` in a method: the method of its class."""
@@ -384,7 +373,7 @@ class ProgramGraph:
 
     def _resolve_edges(self, path: str, facts: dict[str, Any], qualnames: set[str]) -> None:
         """A module's edges from its uses and imports, kept in the edge store when there is one."""
-        if self._edge_store is None or _has_star_import(facts):
+        if self._edge_store is None:
             self._add_uses(path, facts, qualnames)
             self._link_imports(path, facts.get("imports", []))
             return
@@ -402,15 +391,21 @@ class ProgramGraph:
     def _replay_edges(self, path: str, facts: dict[str, Any]) -> bool:
         """A module's stored edges added again, when each question it asked has the same answer
         now; False (nothing changed) when there is no usable entry or an answer differs."""
-        if self._edge_store is None or _has_star_import(facts):
+        if self._edge_store is None:
             return False
         entry = self._edge_store.get(path)
         if not _edge_entry_ok(entry):
             return False
         # asked in the order the module first asked them, as resolving it would: the answers are
         # remembered project-wide, and the order they are first made in is then the same too
-        for qualified, answer in entry["questions"]:
-            if self._answer(self.resolve_all_from(path, qualified)) != answer:
+        star_modules = None
+        for question, answer in entry["questions"]:
+            if question.startswith("*"):  # a name looked up in the modules imported with ``*``
+                if star_modules is None:
+                    star_modules = self.star_modules(path, facts)
+                if self._star_answer(self.star_definition(star_modules, question[1:])) != answer:
+                    return False
+            elif self._answer(self.resolve_all_from(path, question)) != answer:
                 return False
         succ, pred, node = self._succ, self._pred, self._node
         for source, target, packed in entry["edges"]:
@@ -426,6 +421,30 @@ class ProgramGraph:
     def _answer(self, found: list[str]) -> list[list[Any]]:
         """What a question's answer is made of: each node, and whether it is a definition or module."""
         return [[node, node in self.definitions or node in self.symbols] for node in found]
+
+    def star_modules(self, path: str, facts: dict[str, Any], ask: bool = False) -> list[str]:
+        """The project's modules a module imports with ``from m import *``."""
+        resolve = self.ask if ask else self.resolve_all_from
+        return [module for local, target, _ in facts.get("imports", ()) if local == "*"
+                for module in resolve(path, target) if module in self.symbols]
+
+    def star_definition(self, star_modules: list[str], name: str, ask: bool = False) -> str | None:
+        """The public top-level definition ``name`` of the first of ``star_modules`` that has one;
+        with ``ask``, kept as a question (``*name``) of the module whose edges are being resolved."""
+        found = None
+        if not name.startswith("_"):
+            for module in star_modules:
+                d = self.definitions.get(f"{module}::{name}")
+                if d is not None:
+                    found = d.node
+                    break
+        if ask and self._questions is not None and f"*{name}" not in self._questions:
+            self._questions[f"*{name}"] = self._star_answer(found)
+        return found
+
+    @staticmethod
+    def _star_answer(found: str | None) -> list[list[Any]]:
+        return [[found, True]] if found is not None else []
 
     def ask(self, path: str, qualified: str) -> list[str]:
         """``resolve_all_from`` while building the graph: the question and its answer are kept for
