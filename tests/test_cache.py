@@ -451,3 +451,67 @@ def test_many_entries_read_together_are_the_entries_read_one_by_one(tmp_path):
     assert json.loads(found[keys[1199]]) == {"n": 1199}
     assert cache.forged == 1
     cache.close()
+
+
+DOCUMENTED = {
+    **PROJECT,
+    "README.md": "# Project\n\nRun `python train.py --epochs 3`:\n\n```bash\npython train.py --epochs 3\n```\n\n"
+                 "| flag | use |\n|---|---|\n| `--epochs` | passes |\n\n![plot](docs/plot.png) and [guide](docs/guide.rst)\n",
+    "docs/guide.rst": "Guide\n=====\n\nSee `the readme <../README.md>`_.\n\n.. code-block:: bash\n\n   python helpers.py\n",
+}
+
+
+def test_documents_parsed_once_are_read_back_as_parsed(tmp_path):
+    """A document's parse, kept in the cache, is the parse: every part of it comes back."""
+    from auditor.model.docs import document_from_json, document_to_json, parse_document
+    from auditor.model.rst import parse_rst
+
+    for parsed in (parse_document(DOCUMENTED["README.md"]), parse_rst(DOCUMENTED["docs/guide.rst"])):
+        assert parsed.blocks or parsed.links
+        assert document_from_json(json.loads(json.dumps(document_to_json(parsed)))) == parsed
+    markdown = parse_document(DOCUMENTED["README.md"])
+    assert markdown.rows and markdown.headings and markdown.spans and any(link.image for link in markdown.links)
+
+
+def test_a_code_edit_runs_the_doc_rules_again_without_parsing_a_document_again(tmp_path, monkeypatch):
+    import auditor.model.docs as docs
+    import auditor.model.project as project_model
+
+    root = make_repo(tmp_path / "r", DOCUMENTED)
+    cache = tmp_path / "cache"
+    now = 1_800_000_000.0
+    parsed: list[str] = []
+    real = docs.parse_document
+
+    def counting(text):
+        parsed.append(text[:10])
+        return real(text)
+
+    monkeypatch.setattr(project_model, "parse_document", counting)
+    scan_all(root, cache_dir=cache, now=now)
+    assert parsed  # the cold scan parsed the README
+    (root / "train.py").write_text(DOCUMENTED["train.py"].replace("def unused_helper", "def renamed_helper"))
+    parsed.clear()
+    warm = scan_all(root, cache_dir=cache, now=now)
+    assert not warm.cache["project_phase_reused"] and parsed == []
+    assert everything(warm) == everything(scan_all(root, now=now))
+    (root / "README.md").write_text(DOCUMENTED["README.md"].replace("--epochs 3", "--epochs 4"))
+    parsed.clear()
+    scan_all(root, cache_dir=cache, now=now)
+    assert len(parsed) == 1  # the edited document only
+
+
+def test_a_damaged_document_entry_is_parsed_again(tmp_path):
+    root = make_repo(tmp_path / "r", DOCUMENTED)
+    cache = tmp_path / "cache"
+    now = 1_800_000_000.0
+    cold = scan_all(root, cache_dir=cache, now=now)
+    db = sqlite3.connect(cache / "cache.sqlite")
+    assert db.execute("SELECT count(*) FROM entries WHERE kind='doc'").fetchone()[0] == 2
+    db.execute("UPDATE entries SET value=? WHERE kind='doc'", (json.dumps({"blocks": "no"}),))
+    db.commit()
+    db.close()
+    (root / "train.py").write_text(DOCUMENTED["train.py"] + "\n\ndef added():\n    return 4\n")
+    warm = scan_all(root, cache_dir=cache, now=now)
+    assert everything(warm) == everything(scan_all(root, now=now))
+    assert {f.rule for f in warm.findings} >= {f.rule for f in cold.findings if f.rule.startswith("ML70")}

@@ -80,6 +80,34 @@ class Document:
     error: str | None = None  # why the document could not be read (it then has nothing in it)
 
 
+def document_to_json(document: Document) -> dict[str, Any]:
+    """A document as the result cache keeps it (``auditor.scan.incremental.StoredDocuments``): each
+    part as rows of its fields, so a code edit does not parse every document again."""
+    return {"blocks": [[b.line, b.language, b.text, b.section] for b in document.blocks],
+            "spans": [[c.line, c.text, c.section] for c in document.spans],
+            "links": [[k.line, k.target, k.image, k.section] for k in document.links],
+            "rows": [[r.line, list(r.cells), r.table] for r in document.rows],
+            "headings": [[h.line, h.level, h.text, h.section] for h in document.headings],
+            "error": document.error}
+
+
+def document_from_json(data: Any) -> Document:
+    """``document_to_json``'s value made a ``Document`` again; TypeError, ValueError or KeyError when
+    it is not one."""
+    error = data["error"]
+    if error is not None and not isinstance(error, str):
+        raise TypeError("error")
+    return Document(blocks=[CodeBlock(int(line), str(language), str(text), int(section))
+                            for line, language, text, section in data["blocks"]],
+                    spans=[InlineCode(int(line), str(text), int(section)) for line, text, section in data["spans"]],
+                    links=[Link(int(line), str(target), bool(image), int(section))
+                           for line, target, image, section in data["links"]],
+                    rows=[TableRow(int(line), tuple(str(c) for c in cells), int(table)) for line, cells, table in data["rows"]],
+                    headings=[Heading(int(line), int(level), str(text), int(section))
+                              for line, level, text, section in data["headings"]],
+                    error=error)
+
+
 def describes_code(path: str) -> bool:
     """A Markdown or reStructuredText document that tells a reader how the code works today: a
     README, a page under ``docs/``, a model card, a contributing guide; not a changelog, release note

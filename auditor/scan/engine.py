@@ -732,10 +732,14 @@ def _project_findings(scan: _Scan, project: Project, groups: dict[str, list[type
     result = scan.result
     found_all: list[Finding] = []
     result.cache["project_phase_reused"] = True
+    documents = None  # the documents' parses, kept between scans once the rules run
     for group, members in groups.items():
         stored = _stored_findings(scan.cache.get_in_parts("project", keys[group], Finding.from_json)) if keys else None
         if stored is None:
             result.cache["project_phase_reused"] = False
+            if scan.cache is not None and documents is None:
+                documents = incremental.StoredDocuments(scan.cache, code_digest())
+                documents.restore(project.files)
             errors_before = len(result.errors)
             found = _project_phase(members, options, project, result)
             if keys:  # a rule that raised raises again on the same facts: its error is stored with the rest
@@ -745,6 +749,8 @@ def _project_findings(scan: _Scan, project: Project, groups: dict[str, list[type
             found, errors = stored
             result.errors.extend(errors)
         found_all += found
+    if documents is not None:
+        documents.store(project.files)
     return found_all
 
 

@@ -101,3 +101,38 @@ class StoredEdges:
         key = self._key(path)
         if key:
             self.cache.put("edges", key, entry)
+
+
+class StoredDocuments:
+    """Parsed documents (``RepoFile.doc``) in the result cache, by mlaudit's code, the file's suffix
+    and its text. ``restore`` hands each document file the parse a scan kept, before the project
+    rules run; ``store`` keeps the ones parsed since."""
+
+    def __init__(self, cache: "ResultCache", code: str) -> None:
+        self.cache, self.code = cache, code
+        self.restored: set[str] = set()
+
+    def _key(self, file: "RepoFile") -> str:
+        return hashlib.sha256(f"{self.code}\0{file.suffix}\0".encode() +
+                              (file.text or "").encode("utf-8", "surrogatepass")).hexdigest()
+
+    def restore(self, files: dict[str, "RepoFile"]) -> None:
+        from auditor.model.docs import document_from_json
+        from auditor.model.project import DOC
+
+        keys = {self._key(f): f for f in files.values() if f.kind == DOC and f.text is not None}
+        for key, text in self.cache.get_many_encoded("doc", list(keys)):
+            try:
+                document = document_from_json(json.loads(text))
+            except (ValueError, TypeError, KeyError):
+                continue  # damaged: parsed again, and stored again
+            keys[key].__dict__["doc"] = document  # what the cached property would have parsed
+            self.restored.add(keys[key].path)
+
+    def store(self, files: dict[str, "RepoFile"]) -> None:
+        from auditor.model.docs import document_to_json
+
+        for path, file in files.items():
+            document = file.__dict__.get("doc")
+            if document is not None and path not in self.restored:
+                self.cache.put("doc", self._key(file), document_to_json(document))
