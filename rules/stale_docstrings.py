@@ -43,10 +43,19 @@ def _vendored(path: str) -> bool:
     return any(part in _VENDORED for part in path.split("/")[:-1])
 
 
-def _declares_options(function) -> bool:
-    """A function that builds a command line (``parse_opt``): its Args may document the options."""
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "add_argument"
-               for n in ast.walk(function))
+def _declares_options(module, function) -> bool:
+    """A function that builds a command line (``parse_opt``): its Args may document the options.
+    Any ``.add_argument(...)`` call from its first decorator to its last line (found once per module
+    in the shared node index, not by walking each function)."""
+    lines = module.memo.get("add_argument_lines")
+    if lines is None:
+        lines = module.memo["add_argument_lines"] = [
+            n.lineno for n in module.nodes(ast.Call) if isinstance(n.func, ast.Attribute) and n.func.attr == "add_argument"]
+    if not lines:
+        return False
+    first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
+    last = function.end_lineno or function.lineno
+    return any(first <= line <= last for line in lines)
 
 
 def _describes_signature(node, function, documented) -> bool:
@@ -85,7 +94,7 @@ def _read_documented_functions(module):
             if target is None:
                 continue
         documented = read_docstring(doc.value)
-        if documented.params and (_declares_options(target) or not _describes_signature(node, target, documented)):
+        if documented.params and (_declares_options(module, target) or not _describes_signature(node, target, documented)):
             documented.params = None
         yield node, target, doc, documented
 

@@ -191,6 +191,13 @@ def test_docstrings_of_command_line_builders_document_options_not_parameters(tmp
     assert findings(tmp_path, {"m.py": code}, "ML70") == []
 
 
+def test_a_command_line_built_beside_a_function_does_not_excuse_its_docstring(tmp_path):
+    """Only ``add_argument`` calls inside the function (decorators to last line) make it a builder."""
+    code = ('import argparse\n\n\ndef train(rows):\n    """Train.\n\n    Args:\n        data: the rows\n    """\n'
+            '    return rows\n\n\np = argparse.ArgumentParser()\np.add_argument("--data")\n')
+    assert [f.rule for f in findings(tmp_path, {"m.py": code}, "ML70")] == ["ML703"]
+
+
 def test_a_renamed_parameter_is_reported_once_not_also_as_undocumented(tmp_path):
     code = 'def f(a, num_epochs):\n    """F.\n\n    Args:\n        a: x\n        epochs: y\n    """\n    return a\n'
     [finding] = findings(tmp_path, {"m.py": code}, "ML70")

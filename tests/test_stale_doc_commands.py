@@ -165,3 +165,28 @@ def test_a_click_group_another_module_imports_may_gain_commands_there(tmp_path):
     del files["train_cmd.py"]
     files["main.py"] = main.replace("import train_cmd\n", "")
     assert [line for _, line, _ in doc_findings(tmp_path / "b", files)] == [4]
+
+
+def test_a_plain_command_line_is_split_as_the_shell_splits_it():
+    """Lines without quotes, escapes, comments or punctuation take a fast path: it must give what
+    shlex gives, and every other line still goes through shlex."""
+    import shlex
+
+    from auditor.analysis.doc_commands import _SEPARATORS, _split
+
+    def by_shlex(line):
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        lexer.commenters = "#"
+        commands = [[]]
+        for token in lexer:
+            commands.append([]) if token in _SEPARATORS else commands[-1].append(token)
+        return [c for c in commands if c]
+
+    lines = ["python train.py --epochs 3", "  accelerate launch\t--num_processes=2  train.py ", "", "   ",
+             "CUDA_VISIBLE_DEVICES=0 python -m pkg.run", "naïve-tool --flag=ü", "a\x0bb", "x\u00a0y",
+             "python train.py && echo done", "pip install 'torch>=2'", "make train # comment", "echo a\\ b",
+             "cat file | grep x; ls", "(cd sub && make)"]
+    for line in lines:
+        assert _split(line) == by_shlex(line), line
+    assert _split('echo "unterminated') is None

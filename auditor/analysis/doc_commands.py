@@ -35,8 +35,17 @@ class DocCommand:
     elsewhere: bool  # runs in another repository or a folder this one lacks
 
 
+# What shlex reads as more than a word break: quotes, escapes, comments and the shell's punctuation.
+# A line without any of them is its words between blanks (most commands in documents).
+_SHELL_SPECIAL = re.compile(r"""['"\\#();<>|&]""")
+_SHELL_BLANKS = re.compile(r"[ \t\r\n]+")
+
+
 def _split(line: str) -> list[list[str]] | None:
     """A line's commands (split at ``&&``, ``;``, ``|``), or None when the shell would not split it."""
+    if not _SHELL_SPECIAL.search(line):
+        words = [word for word in _SHELL_BLANKS.split(line) if word]
+        return [words] if words else []
     try:
         lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
         lexer.whitespace_split = True

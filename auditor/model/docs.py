@@ -11,6 +11,7 @@ reStructuredText is read by docutils into the same ``Document`` (auditor/model/r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -123,7 +124,9 @@ def describes_code(path: str) -> bool:
             or any(part.lower() in _DOC_FOLDERS for part in p.parts[:-1]))
 
 
+@lru_cache(maxsize=1)
 def _parser():
+    """One parser for every document (making one compiles its rules: a sixth of a document's parse)."""
     from markdown_it import MarkdownIt  # imported when a document is first read
 
     return MarkdownIt("commonmark").enable("table")
