@@ -515,3 +515,39 @@ def test_a_damaged_document_entry_is_parsed_again(tmp_path):
     warm = scan_all(root, cache_dir=cache, now=now)
     assert everything(warm) == everything(scan_all(root, now=now))
     assert {f.rule for f in warm.findings} >= {f.rule for f in cold.findings if f.rule.startswith("ML70")}
+
+
+def test_a_code_edit_runs_again_only_the_project_rules_that_read_what_it_changed(tmp_path, monkeypatch):
+    """A function added changes its module's symbols, seeds and usage, not its model loads or the
+    documents: the dead-code rules run again, the model and stale-doc rules are answered from the
+    cache, and the report is the report of a scan from nothing."""
+    from auditor.scan import engine
+
+    files = {**DOCUMENTED, "serve.py": "import joblib\n\nmodel = joblib.load('models/churn.pkl')\n"}
+    root = make_repo(tmp_path / "r", files)
+    cache = tmp_path / "cache"
+    now = 1_800_000_000.0
+    scan_all(root, cache_dir=cache, now=now)
+    ran: list[str] = []
+    real = engine._project_phase
+    monkeypatch.setattr(engine, "_project_phase", lambda rules, *a: ran.extend(r.id for r in rules) or real(rules, *a))
+    (root / "helpers.py").write_text(files["helpers.py"].replace("def also_unused", "def added():\n    return 4\n\n\n"
+                                                                 "def also_unused"))
+    warm = scan_all(root, cache_dir=cache, now=now)
+    assert "ML101" in ran and "ML303" not in ran and "ML702" not in ran
+    assert {"ML303", "ML702"} <= {f.rule for f in warm.findings} and any(f.symbol == "added" for f in warm.findings)
+    assert everything(warm) == everything(scan_all(root, now=now))
+
+
+def test_a_rule_that_uses_a_graph_another_rule_built_depends_on_the_facts_it_was_built_from(tmp_path):
+    """ML608 reads the rows passed between modules itself, and uses the program graph that ML101
+    built from the symbols: its findings are kept under both kinds."""
+    root = make_repo(tmp_path / "r", DOCUMENTED)
+    cache = tmp_path / "cache"
+    scan_all(root, cache_dir=cache, now=1_800_000_000.0)
+    db = sqlite3.connect(cache / "cache.sqlite")
+    reads = [json.loads(value) for (value,) in db.execute("SELECT value FROM entries WHERE kind='rule-reads'")]
+    db.close()
+    assert reads and all(isinstance(kinds, list) for kinds in reads)
+    assert any("symbols" in kinds and "rows_passed_on" in kinds for kinds in reads)  # ML608's
+    assert any(kinds == [] for kinds in reads)  # a rule that reads no facts (ML702: documents only)

@@ -313,7 +313,9 @@ def release() -> None:
 
 
 def analyse(project) -> Liveness:
-    """The shared analysis of ``project`` (computed once per scan)."""
+    """The shared analysis of ``project`` (computed once per scan); each use is noted, as the
+    program graph's is (``Project.program``)."""
+    project.facts.touch("liveness")
     cached = _CACHE.get(id(project))
     if cached is not None and cached[0] is project:
         return cached[1]

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Callable, Iterable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator
 
 Loader = Callable[[str], Any]  # a fact kind's value for one module, or KeyError when it cannot be had
 # A fact kind's values for many modules at once: (path, value) of each it could load, the others left
@@ -26,12 +27,17 @@ def encode_facts(facts: dict[str, Any]) -> dict[str, str]:
     return {name: json.dumps(value, separators=(",", ":")) for name, value in facts.items()}
 
 
-def digest(texts: dict[str, str]) -> str:
-    """What the project phase's cache key sees of a module (auditor/scan/incremental.py)."""
-    hashed = hashlib.sha256()
-    for name in sorted(texts):
-        hashed.update(f"{name}\0{texts[name]}\0".encode("utf-8", "surrogatepass"))
-    return hashed.hexdigest()
+def kind_digests(texts: dict[str, str]) -> dict[str, str]:
+    """Each fact kind's digest: what the cache key of a project rule sees of a module, for the
+    kinds the rule read (auditor/scan/incremental.py)."""
+    return {name: hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+            for name, text in texts.items()}
+
+
+def digest(kinds: dict[str, str]) -> str:
+    """All of a module's facts, from ``kind_digests``: what the graph's edge store and the
+    readiness cache see of a module."""
+    return hashlib.sha256("".join(f"{name}\0{kinds[name]}\0" for name in sorted(kinds)).encode()).hexdigest()
 
 
 class FactStore:
@@ -50,6 +56,25 @@ class FactStore:
         self._order: list[str] = []
         self._reanalyse = reanalyse
         self._released: set[str] = set()
+        # What the project rule now running reads (``recording``): the kinds it asks for, and the
+        # shared analyses it uses (``touch``), whose state other rules' reads made.
+        self._reads: set[str] | None = None
+        self._touched: set[str] | None = None
+
+    @contextmanager
+    def recording(self) -> Iterator[tuple[set[str], set[str]]]:
+        """(kinds read, shared analyses used) while the block runs."""
+        outer = self._reads, self._touched
+        self._reads, self._touched = set(), set()
+        try:
+            yield self._reads, self._touched
+        finally:
+            self._reads, self._touched = outer
+
+    def touch(self, analysis: str) -> None:
+        """A shared analysis (the program graph, the dead-code analysis) is used."""
+        if self._touched is not None:
+            self._touched.add(analysis)
 
     def release(self, keep: Iterable[str]) -> None:
         """Drop every kind but ``keep``, decoded or not: the steps after the project rules read
@@ -88,6 +113,8 @@ class FactStore:
 
     def kind(self, name: str) -> dict[str, Any]:
         """One fact kind for every module that has it, in the order modules were added."""
+        if self._reads is not None:
+            self._reads.add(name)
         if name in self._released:
             raise RuntimeError(f"fact kind {name!r} was released when the project rules were done; "
                                "a later step that reads it must be kept in FactStore.release")
@@ -138,6 +165,9 @@ class FactsView:
 
     def loads_from_cache(self, name: str) -> bool:
         return self._store.loads_from_cache(name)
+
+    def touch(self, analysis: str) -> None:
+        self._store.touch(analysis)
 
     def paths(self) -> list[str]:
         return [p for p in self._store.paths() if p in self._paths]

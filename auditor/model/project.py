@@ -403,12 +403,18 @@ class Project:
         first use by the builder the engine gave."""
         return self.builders["artifacts"](self)
 
-    @cached_property
+    @property
     def program(self) -> "ProgramGraph":
         """The whole-program graph (auditor/analysis/program.py), built on first use, once per scan,
         for every rule, by the builder the engine gave. Building it releases the symbols facts only
-        the graph reads (``program.GRAPH_INPUTS``), so the memory they took serves the rules after it."""
-        return self.builders["program"](self)
+        the graph reads (``program.GRAPH_INPUTS``), so the memory they took serves the rules after it.
+        Each use is noted (``FactStore.touch``): a rule that uses a graph another rule built depends
+        on the facts that rule read."""
+        self.facts.touch("program")
+        built = self.__dict__.get("program")
+        if built is None:
+            built = self.__dict__["program"] = self.builders["program"](self)
+        return built
 
     def restricted_to(self, unit: str, members: Iterable[str] | None = None) -> "Project":
         """The project as one of its units sees it: the unit's own files (``members``, when the

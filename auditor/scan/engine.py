@@ -610,12 +610,13 @@ def _analyse_and_store(scan: _Scan, project: Project, rules: list[type], options
     result, files, progress = scan.result, scan.files, scan.progress
     hits, fresh = _source_phase(files, jobs, result.config, scan.cache, source_keys, progress, result)
     project.facts = _fact_store(hits, fresh, jobs, scan.cache, source_keys, files, result.config)
-    groups = _rule_groups(rules)
-    keys = _project_keys(scan, project, settings, groups, hits + fresh) if scan.cache else {}
+    project_rules = [rule for rule in rules if issubclass(rule, (FileRule, ProjectRule))]
+    keys = _project_keys(scan, project, settings, hits + fresh) if scan.cache else None
     if scan.cache:  # each module's resolved edges are kept, and replayed by the next graph that can
         edges = incremental.StoredEdges(scan.cache, code_digest(), {r.path: r.facts_digest for r in hits + fresh})
         project.builders = {**project.builders, "program": functools.partial(_build_program, edges=edges)}
-    _analyse_project(scan, project, groups, keys, options, _module_findings(hits + fresh), source_keys, keep_analyses)
+    _analyse_project(scan, project, project_rules, keys, options, _module_findings(hits + fresh), source_keys,
+                     keep_analyses)
     result.skipped.sort()
     result.degraded.sort()
     if whole_key:  # with its internal errors, which the same inputs would raise again
@@ -670,35 +671,25 @@ def _restore_whole_scan(scan: _Scan, key: str) -> bool:
     return True
 
 
-def _rule_groups(rules: list[type]) -> dict[str, list[type]]:
-    """The project phase's rules in two groups, each reused on its own: the few that read file
-    times (outside git an edit touches a file, and they must look again) and the rest, which see
-    modules only by their facts."""
-    return {"rules": [r for r in rules if not getattr(r, "reads_file_times", False)],
-            "file-time rules": [r for r in rules if getattr(r, "reads_file_times", False)]}
-
-
-def _project_keys(scan: _Scan, project: Project, settings: str, groups: dict[str, list[type]],
-                  results: list[SourceResult]) -> dict[str, str]:
+def _project_keys(scan: _Scan, project: Project, settings: str, results: list[SourceResult]) -> incremental.ProjectKeys:
+    # outside git, file times are the artifacts' clock, and the rules that read them must look again
     file_times = not scan.result.git.available and bool(project.artifacts)
-    digests = {r.path: r.facts_digest for r in results}
-    return {group: incremental.project_key(settings, scan.result.config, scan.files, digests, scan.module_names,
-                                           scan.result.git, scan.only, scan.now, group,
-                                           file_times and group == "file-time rules")
-            for group in groups}
+    return incremental.ProjectKeys(settings, scan.result.config, scan.files, {r.path: r.kind_digests for r in results},
+                                   {r.path: r.facts_digest for r in results}, scan.module_names, scan.result.git,
+                                   scan.only, scan.now, file_times)
 
 
-def _analyse_project(scan: _Scan, project: Project, groups: dict[str, list[type]], keys: dict[str, str],
+def _analyse_project(scan: _Scan, project: Project, rules: list[type], keys: incremental.ProjectKeys | None,
                      options: dict[str, dict[str, Any]], module_findings: list[Finding],
                      source_keys: dict[str, str], keep_analyses: bool = True) -> None:
     """The project rules (or their stored findings), post-processing and the readiness score."""
     result = scan.result
-    key = keys.get("rules")
+    key = keys.readiness if keys is not None else None
     gathered = scan.cache.get("readiness", key) if scan.cache is not None and key else None
     gathering = None if isinstance(gathered, dict) else _start_gathering(project, result.python_lines)  # before blame
     blamer = _start_blame(project, module_findings, scan.cache, source_keys)
     try:
-        project_findings = _project_findings(scan, project, groups, keys, options)
+        project_findings = _project_findings(scan, project, rules, keys, options)
         if not keep_analyses:
             _release_project_analyses(project)
         module_findings += project_findings  # one list, which post-processing empties as it goes
@@ -726,32 +717,64 @@ def _release_project_analyses(project: Project) -> None:
     project.facts.release(keep=FACTS_READ_AFTER_PROJECT_RULES)
 
 
-def _project_findings(scan: _Scan, project: Project, groups: dict[str, list[type]], keys: dict[str, str],
+def _project_findings(scan: _Scan, project: Project, rules: list[type], keys: incremental.ProjectKeys | None,
                       options: dict[str, dict[str, Any]]) -> list[Finding]:
-    """Each group's findings from the cache when its key is there, else from running its rules."""
+    """Each file and project rule's findings, in the rules' order: from the cache when the facts it
+    read last time are as they were, else from running it (what it reads is recorded, and kept with
+    its findings)."""
     result = scan.result
-    found_all: list[Finding] = []
     result.cache["project_phase_reused"] = True
-    documents = None  # the documents' parses, kept between scans once the rules run
-    for group, members in groups.items():
-        stored = _stored_findings(scan.cache.get_in_parts("project", keys[group], Finding.from_json)) if keys else None
-        if stored is None:
-            result.cache["project_phase_reused"] = False
-            if scan.cache is not None and documents is None:
-                documents = incremental.StoredDocuments(scan.cache, code_digest())
-                documents.restore(project.files)
-            errors_before = len(result.errors)
-            found = _project_phase(members, options, project, result)
-            if keys:  # a rule that raised raises again on the same facts: its error is stored with the rest
-                scan.cache.put_in_parts("project", keys[group], {"errors": result.errors[errors_before:]},
-                                        {"findings": _stored(found)})
-        else:
+    found_by_rule: list[list[Finding]] = []
+    ran: list[tuple[type, list[Finding], set[str], set[str], list[dict[str, str]]]] = []
+    documents = None  # the documents' parses, kept between scans once a rule runs
+    for rule in rules:
+        stored = _stored_rule_findings(scan.cache, keys, rule) if keys is not None else None
+        if stored is not None:
             found, errors = stored
             result.errors.extend(errors)
-        found_all += found
+            found_by_rule.append(found)
+            continue
+        result.cache["project_phase_reused"] = False
+        if scan.cache is not None and documents is None:
+            documents = incremental.StoredDocuments(scan.cache, code_digest())
+            documents.restore(project.files)
+        errors_before = len(result.errors)
+        with project.facts.recording() as (reads, touched):
+            found = _project_phase([rule], options, project, result)
+        found_by_rule.append(found)
+        ran.append((rule, found, reads, touched, result.errors[errors_before:]))
+    if keys is not None and ran:
+        _store_rule_findings(scan.cache, keys, ran)
     if documents is not None:
         documents.store(project.files)
-    return found_all
+    return [finding for found in found_by_rule for finding in found]
+
+
+def _stored_rule_findings(cache: ResultCache, keys: incremental.ProjectKeys,
+                          rule: type) -> tuple[list[Finding], list[dict[str, str]]] | None:
+    file_times = bool(getattr(rule, "reads_file_times", False))
+    kinds = cache.get("rule-reads", keys.reads_key(rule.id, file_times))
+    if not isinstance(kinds, list) or not all(isinstance(kind, str) for kind in kinds):
+        return None
+    return _stored_findings(cache.get_in_parts("project", keys.rule_key(rule.id, file_times, kinds), Finding.from_json))
+
+
+def _store_rule_findings(cache: ResultCache, keys: incremental.ProjectKeys,
+                         ran: list[tuple[type, list[Finding], set[str], set[str], list[dict[str, str]]]]) -> None:
+    """What each rule that ran found, under the facts it read. A shared analysis (the program graph,
+    the dead-code analysis) is made by the first rule that uses it and grown by the others: a rule
+    that used one depends on what every rule that used it read. A rule that raised raises again
+    on the same facts, so its error is kept with its findings."""
+    read_through: dict[str, set[str]] = {}
+    for _rule, _found, reads, touched, _errors in ran:
+        for analysis in touched:
+            read_through.setdefault(analysis, set()).update(reads)
+    for rule, found, reads, touched, errors in ran:
+        kinds = sorted(reads.union(*(read_through[analysis] for analysis in touched)))
+        file_times = bool(getattr(rule, "reads_file_times", False))
+        cache.put("rule-reads", keys.reads_key(rule.id, file_times), kinds)
+        cache.put_in_parts("project", keys.rule_key(rule.id, file_times, kinds), {"errors": errors},
+                           {"findings": _stored(found)})
 
 
 def _start_blame(project: Project, module_findings: list[Finding], cache: ResultCache | None,

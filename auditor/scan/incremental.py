@@ -4,13 +4,17 @@ Besides the per-file results (a module's facts and findings, keyed by its conten
 are cached, each keyed by everything it depends on:
 
 - the whole scan, by every file's content: an unchanged repository the same day;
-- the project phase (file and project rules), by every module's *facts* instead of its text.
+- each project rule's findings (``ProjectKeys``), by the *facts* it read instead of the modules'
+  text: the kinds of facts it asked for when it last ran (and the kinds read by the other rules
+  that used the same shared analysis, such as the program graph), each module's digest of each.
   Project rules see modules only through their facts, so an edit that leaves them as they were
   (a comment at the end of a line or after the code, a reworded docstring or message) re-analyses
-  one file and nothing project-wide: the build systems' "early cutoff". Facts record lines, so a
+  one file and nothing project-wide: the build systems' "early cutoff"; and an edit that changes
+  some kinds (a function added changes the symbols, seeds and usage of its module, not its
+  pipelines or model loads) runs again only the rules that read those. Facts record lines, so a
   line added above code changes them;
-- what the readiness score reads from the repository (``auditor.readiness.gathering``), by the project
-  phase's key: an edit that changes only findings re-weighs them;
+- what the readiness score reads from the repository (``auditor.readiness.gathering``), by every
+  module's facts: an edit that changes only findings re-weighs them;
 - each module's resolved edges of the program graph (``StoredEdges``), by the module's facts, with
   the questions it asked of other modules: when the project phase runs again, a module whose facts
   and answers are as they were has its edges replayed, not resolved (``ProgramGraph._replay_edges``).
@@ -79,6 +83,44 @@ def project_key(settings: str, config: "Config", files: dict[str, "RepoFile"], f
             identity = _other_file_identity(file)
         digest.update(f"\0{path}\0{file.kind}\0{identity}".encode())
     return digest.hexdigest()
+
+
+class ProjectKeys:
+    """The project phase's cache keys in one scan. ``readiness``: by every module's facts. A rule's
+    findings: by ``base`` (everything but the modules' facts: the settings, the configuration,
+    git's HEAD, the other files, each module's path and name, and its file time for a rule that
+    reads file times where they are the artifacts' clock), and then each module's digest of each
+    fact kind the rule read (``rule_key``); which kinds those were is kept under ``reads_key``."""
+
+    def __init__(self, settings: str, config: "Config", files: dict[str, "RepoFile"],
+                 kind_digests: dict[str, dict[str, str]], facts_digests: dict[str, str], module_names: dict[str, str],
+                 git: "GitHistory", only: str | None, now: float, file_times: bool) -> None:
+        self.readiness = project_key(settings, config, files, facts_digests, module_names, git, only, now,
+                                     "readiness", False)
+        no_facts = dict.fromkeys(facts_digests, "")
+        self._bases = {reads_times: project_key(settings, config, files, no_facts, module_names, git, only, now,
+                                                "rules", reads_times and file_times)
+                       for reads_times in (False, True)}
+        self._kind_digests = kind_digests
+        self._kinds: dict[str, str] = {}  # kind -> every module's digest of it, in one
+
+    def reads_key(self, rule_id: str, reads_file_times: bool) -> str:
+        return hashlib.sha256(f"{self._bases[reads_file_times]}\0reads\0{rule_id}".encode()).hexdigest()
+
+    def rule_key(self, rule_id: str, reads_file_times: bool, kinds: list[str]) -> str:
+        digest = hashlib.sha256(f"{self._bases[reads_file_times]}\0findings\0{rule_id}".encode())
+        for kind in sorted(kinds):
+            digest.update(f"\0{kind}\0{self._kind(kind)}".encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    def _kind(self, kind: str) -> str:
+        found = self._kinds.get(kind)
+        if found is None:
+            digest = hashlib.sha256()
+            for path in sorted(self._kind_digests):
+                digest.update(f"{path}\0{self._kind_digests[path].get(kind, '-')}\0".encode("utf-8", "surrogatepass"))
+            found = self._kinds[kind] = digest.hexdigest()
+        return found
 
 
 class StoredEdges:

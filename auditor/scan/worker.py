@@ -25,7 +25,7 @@ from auditor.finding import Finding
 from auditor.ml.teaching import exercise_blank
 from auditor.model.excerpt import attach as attach_excerpts
 from auditor.model.factstore import digest as facts_digest
-from auditor.model.factstore import encode_facts
+from auditor.model.factstore import encode_facts, kind_digests
 from auditor.model.sources import NOTEBOOK_CELLS, NotText, cell_starts, decode_text, parse_notebook
 from auditor.rule import ModuleRule
 
@@ -50,7 +50,8 @@ class SourceResult:
     skipped: str | None = None  # reason the file was not analysed at all
     note: str | None = None  # reason the analysis was degraded (decoding, broken cells)
     errors: list[dict[str, str]] = field(default_factory=list)  # internal rule errors
-    facts_digest: str = ""  # of the facts' JSON: what the project phase's cache key sees of the module
+    facts_digest: str = ""  # of the facts' JSON: what the graph's edge store and readiness see of the module
+    kind_digests: dict[str, str] = field(default_factory=dict)  # each kind's: what a project rule's key sees
     # Set by ``analyse_batch``: each fact kind as JSON text (what the main process keeps until a rule
     # asks for that kind, and what the cache stores), ``facts`` then emptied; and the kinds' names.
     fact_texts: dict[str, str] = field(default_factory=dict)
@@ -330,7 +331,8 @@ def analyse_batch(jobs: list[SourceJob]) -> list[SourceResult]:
             # Facts leave the worker as the JSON text the main process keeps and the cache stores.
             result.fact_texts, result.facts = encode_facts(result.facts), {}
             result.fact_names = list(result.fact_texts)
-            result.facts_digest = facts_digest(result.fact_texts)
+            result.kind_digests = kind_digests(result.fact_texts)
+            result.facts_digest = facts_digest(result.kind_digests)
             results.append(result)
             if index % SWEEP_EVERY == 0:
                 gc.collect(0)
