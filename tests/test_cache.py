@@ -551,3 +551,30 @@ def test_a_rule_that_uses_a_graph_another_rule_built_depends_on_the_facts_it_was
     assert reads and all(isinstance(kinds, list) for kinds in reads)
     assert any("symbols" in kinds and "rows_passed_on" in kinds for kinds in reads)  # ML608's
     assert any(kinds == [] for kinds in reads)  # a rule that reads no facts (ML702: documents only)
+
+
+def test_a_scan_session_keeps_the_cache_open_and_its_edges_decoded_between_scans(tmp_path, monkeypatch):
+    """The language server's scans: one open cache, written through after each scan (another
+    process sees the entries), and the graph's edges of the last scan kept decoded, not read back."""
+    from auditor.config import load_config
+    from auditor.scan.engine import ScanSession, scan
+
+    root = make_repo(tmp_path / "r", DOCUMENTED)
+    session = ScanSession(tmp_path / "cache")
+    config = load_config(root)
+    now = 1_800_000_000.0
+    first = scan(root, config, now=now, session=session, keep_analyses=False)
+    assert len(session.edges) == 2  # train.py, helpers.py
+    other = ResultCache(tmp_path / "cache")
+    assert other.get_encoded("edges", next(iter(session.edges))) is not None
+    other.close()
+    read: list[str] = []
+    real_get = ResultCache.get
+    monkeypatch.setattr(ResultCache, "get", lambda self, kind, key: read.append(kind) or real_get(self, kind, key))
+    (root / "helpers.py").write_text(DOCUMENTED["helpers.py"] + "\n\ndef added():\n    return 4\n")
+    second = scan(root, config, now=now, session=session, keep_analyses=False)
+    assert read.count("edges") == 1  # helpers.py's, new, looked up and resolved; train.py's came from memory
+    assert session.cache is not None and len(session.edges) == 2
+    assert everything(second) == everything(scan_all(root, now=now))
+    assert everything(first) != everything(second)
+    session.close()

@@ -261,11 +261,14 @@ def _watch(path: Path, scope: list[str] | None, config, cache_dir: Path | None, 
            verbose: bool, quiet: bool, color: str) -> None:
     """``scan --watch``: the first scan's report, then what changed in the findings after each
     change; Ctrl-C ends it with exit code 0 (stopping is how a watch ends)."""
+    from auditor.scan.engine import ScanSession
     from auditor.server.watch import stamp, watch
+
+    session = ScanSession(cache_dir)  # the cache stays open between the scans
 
     def scan_once():
         try:
-            result = scan(path, config, display_root=str(path), cache_dir=cache_dir, keep_analyses=False)
+            result = scan(path, config, display_root=str(path), keep_analyses=False, session=session)
         except ScanError as exc:
             raise ValueError(str(exc)) from None
         _narrow(result, scope)
@@ -290,6 +293,8 @@ def _watch(path: Path, scope: list[str] | None, config, cache_dir: Path | None, 
         raise  # SIGTERM still ends with 143
     except KeyboardInterrupt:
         pass
+    finally:
+        session.close()
     sys.exit(0)
 
 

@@ -220,7 +220,7 @@ class ResultCache:
             self._pending_size += len(text)
             # written in batches, of entries or of text: a large scan's JSON is not all held
             if len(self._pending) >= FLUSH_EVERY or self._pending_size >= FLUSH_TEXT:
-                self._flush()
+                self.flush()
 
     def put_in_parts(self, kind: str, key: str, head: dict[str, Any], lists: dict[str, Iterable[Any]]) -> None:
         """``head`` with each of ``lists`` stored in parts of ``ROWS_PER_PART`` rows under keys of
@@ -261,7 +261,8 @@ class ResultCache:
             return None
         return value
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Write the pending entries (a scan ends with this; a long-lived process keeps the cache open)."""
         try:
             if self._pending and self._db is not None:
                 with self._db:
@@ -273,7 +274,7 @@ class ResultCache:
     def close(self) -> None:
         if self._db is None:
             return
-        self._flush()
+        self.flush()
         try:
             self._db.close()
         except sqlite3.Error:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from auditor.config import Config
@@ -127,8 +127,14 @@ class StoredEdges:
     """The program graph's edge store (``auditor.analysis.program.EdgeStore``) in the result cache:
     one entry per module, keyed by mlaudit's code, the module's path and its facts."""
 
-    def __init__(self, cache: "ResultCache", code: str, facts_digests: dict[str, str]) -> None:
+    def __init__(self, cache: "ResultCache", code: str, facts_digests: dict[str, str],
+                 memory: dict[str, Any] | None = None) -> None:
         self.cache, self.code, self.facts_digests = cache, code, facts_digests
+        # a long-lived process's entries of its last scan, decoded (``engine.ScanSession``): those this
+        # scan uses are kept for the next, the others dropped
+        self.memory, self._previous = memory, dict(memory) if memory is not None else {}
+        if memory is not None:
+            memory.clear()
 
     def _key(self, path: str) -> str | None:
         digest = self.facts_digests.get(path)
@@ -137,12 +143,21 @@ class StoredEdges:
 
     def get(self, path: str) -> object:
         key = self._key(path)
-        return self.cache.get("edges", key) if key else None
+        if not key:
+            return None
+        entry = self._previous.get(key)
+        if entry is None:
+            entry = self.cache.get("edges", key)
+        if self.memory is not None and entry is not None:
+            self.memory[key] = entry
+        return entry
 
     def put(self, path: str, entry: dict) -> None:
         key = self._key(path)
         if key:
             self.cache.put("edges", key, entry)
+            if self.memory is not None:
+                self.memory[key] = entry
 
 
 class StoredDocuments:

@@ -37,7 +37,7 @@ from auditor.finding import Finding
 from auditor.fix.run import planned_edits
 from auditor.fix.targets import CannotFix, read_target
 from auditor.scan.cache import default_cache_dir
-from auditor.scan.engine import ScanError, ScanResult, scan
+from auditor.scan.engine import ScanError, ScanResult, ScanSession, scan
 from auditor.server.diagnostics import diagnostic, lines_of, text_edit
 
 # Notebooks are synchronised as notebooks (their cells are documents of their own), for Jupyter
@@ -67,6 +67,7 @@ class Repository:
     findings: dict[str, list[Finding]] = field(default_factory=dict)  # by repository-relative path
     running: asyncio.Task | None = None
     again: bool = False  # a file was saved during the running scan: scan once more after it
+    scans: ScanSession | None = None  # its open cache, made by its first scan (on the scanning thread)
 
 
 class Session:
@@ -114,7 +115,7 @@ class Session:
         loop = asyncio.get_running_loop()
         while True:
             repository.again = False
-            outcome = await loop.run_in_executor(self.scanner, self._scan, repository.root)
+            outcome = await loop.run_in_executor(self.scanner, self._scan, repository)
             if isinstance(outcome, str):
                 self._say(types.MessageType.Error, outcome, show=True)
             else:
@@ -122,16 +123,18 @@ class Session:
             if not repository.again:
                 return
 
-    def _scan(self, root: Path) -> ScanResult | str:
+    def _scan(self, repository: Repository) -> ScanResult | str:
         """The repository's scan, or what stopped it (a configuration error and the like)."""
         started = time.perf_counter()
+        root = repository.root
+        if repository.scans is None:  # the cache stays open on this thread between saves
+            repository.scans = ScanSession(default_cache_dir(root) if self.cache else None)
         try:
             config = self.commands.load_config(root)
             # keep_analyses=False: diagnostics and quick fixes read the findings and the model's files,
             # never the program graph, which is released before post-processing (less to hold between
             # saves, and less for the collector to walk after each scan)
-            result = scan(root, config, display_root=str(root), cache_dir=default_cache_dir(root) if self.cache else None,
-                          keep_analyses=False)
+            result = scan(root, config, display_root=str(root), keep_analyses=False, session=repository.scans)
         except (ConfigError, ScanError) as exc:
             return f"mlaudit: {exc}"
         except Exception as exc:  # the server stays up; the log says what broke
