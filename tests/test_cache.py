@@ -41,7 +41,8 @@ def test_a_changed_file_is_analysed_again(tmp_path):
     (root / "b.py").write_text("x = 1  # FIXME: now with more text\n")
     again = scan_repo(root, cache_dir=cache)
     assert again.cache == {"enabled": True, "hits": 2, "analysed": 1, "directory": str(cache),
-                           "whole_scan_reused": False, "project_phase_reused": True}
+                           "whole_scan_reused": False, "project_phase_reused": True,
+                           "project_rules": 0, "project_rules_reused": 0}  # ML001 and ML401 are module rules
     assert any("now with more text" in f.message for f in again.findings)
 
 
@@ -536,6 +537,10 @@ def test_a_code_edit_runs_again_only_the_project_rules_that_read_what_it_changed
     warm = scan_all(root, cache_dir=cache, now=now)
     assert "ML101" in ran and "ML303" not in ran and "ML702" not in ran
     assert {"ML303", "ML702"} <= {f.rule for f in warm.findings} and any(f.symbol == "added" for f in warm.findings)
+    assert 0 < warm.cache["project_rules_reused"] == warm.cache["project_rules"] - len(ran)
+    from auditor.report.text import _cache_note
+    assert f"{warm.cache['project_rules_reused']} of {warm.cache['project_rules']} project-wide rules reused" \
+        in _cache_note(warm.cache)
     assert everything(warm) == everything(scan_all(root, now=now))
 
 

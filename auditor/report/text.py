@@ -165,6 +165,9 @@ def _cache_note(cache: dict) -> str:
     note = f"{hits} of {hits + analysed} Python files and notebooks unchanged"
     if cache.get("project_phase_reused"):
         note += "; the project-wide analysis is reused (no module's facts changed)"
+    elif cache.get("project_rules_reused"):
+        note += (f"; {cache['project_rules_reused']} of {cache.get('project_rules', 0)} project-wide rules "
+                 "reused (the facts they read are unchanged)")
     return note
 
 

@@ -759,12 +759,14 @@ def _project_findings(scan: _Scan, project: Project, rules: list[type], keys: in
     found_by_rule: list[list[Finding]] = []
     ran: list[tuple[type, list[Finding], set[str], set[str], list[dict[str, str]]]] = []
     documents = None  # the documents' parses, kept between scans once a rule runs
+    result.cache["project_rules"], result.cache["project_rules_reused"] = len(rules), 0
     for rule in rules:
         stored = _stored_rule_findings(scan.cache, keys, rule) if keys is not None else None
         if stored is not None:
             found, errors = stored
             result.errors.extend(errors)
             found_by_rule.append(found)
+            result.cache["project_rules_reused"] += 1
             continue
         result.cache["project_phase_reused"] = False
         if scan.cache is not None and documents is None:
