@@ -46,7 +46,7 @@ class SourceResult:
     path: str
     lines: int = 0
     facts: dict[str, Any] = field(default_factory=dict)
-    findings: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[Any] = field(default_factory=list)  # JSON from a worker; Finding objects once read back from the cache
     skipped: str | None = None  # reason the file was not analysed at all
     note: str | None = None  # reason the analysis was degraded (decoding, broken cells)
     errors: list[dict[str, str]] = field(default_factory=list)  # internal rule errors
