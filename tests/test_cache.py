@@ -198,7 +198,7 @@ def test_outside_git_a_touched_module_is_a_new_input_when_the_repository_has_mod
     """Without git, file times are the clock of model staleness (ML302): training code edited after
     the model it trains must be judged again, even when the edit leaves its facts as they were."""
     from auditor.rules.models import ModelOlderThanTrainingCode as rule
-    from auditor.scan import engine
+    from auditor.scan import project_phase
 
     example = next(e for e in rule.examples if not e.valid)
     root = make_repo(tmp_path / "r", example.files)
@@ -210,8 +210,8 @@ def test_outside_git_a_touched_module_is_a_new_input_when_the_repository_has_mod
     with open(root / "train.py", "a") as handle:
         handle.write("# retrained\n")
     ran = []
-    real = engine._project_phase
-    monkeypatch.setattr(engine, "_project_phase", lambda rules, *a: ran.extend(r.id for r in rules) or real(rules, *a))
+    real = project_phase.run_rules
+    monkeypatch.setattr(project_phase, "run_rules", lambda rules, *a: ran.extend(r.id for r in rules) or real(rules, *a))
     warm = scan_all(root, {"min-confidence": "low"}, cache_dir=cache)
     assert not warm.cache["project_phase_reused"]
     assert any(f.rule == "ML302" for f in warm.findings)
@@ -522,7 +522,7 @@ def test_a_code_edit_runs_again_only_the_project_rules_that_read_what_it_changed
     """A function added changes its module's symbols, seeds and usage, not its model loads or the
     documents: the dead-code rules run again, the model and stale-doc rules are answered from the
     cache, and the report is the report of a scan from nothing."""
-    from auditor.scan import engine
+    from auditor.scan import project_phase
 
     files = {**DOCUMENTED, "serve.py": "import joblib\n\nmodel = joblib.load('models/churn.pkl')\n"}
     root = make_repo(tmp_path / "r", files)
@@ -530,8 +530,8 @@ def test_a_code_edit_runs_again_only_the_project_rules_that_read_what_it_changed
     now = 1_800_000_000.0
     scan_all(root, cache_dir=cache, now=now)
     ran: list[str] = []
-    real = engine._project_phase
-    monkeypatch.setattr(engine, "_project_phase", lambda rules, *a: ran.extend(r.id for r in rules) or real(rules, *a))
+    real = project_phase.run_rules
+    monkeypatch.setattr(project_phase, "run_rules", lambda rules, *a: ran.extend(r.id for r in rules) or real(rules, *a))
     (root / "helpers.py").write_text(files["helpers.py"].replace("def also_unused", "def added():\n    return 4\n\n\n"
                                                                  "def also_unused"))
     warm = scan_all(root, cache_dir=cache, now=now)

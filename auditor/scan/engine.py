@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     from auditor.analysis.program import EdgeStore, ProgramGraph
 
 from auditor.model.sources import NOTEBOOK_CELLS, to_cell
-from auditor.scan.worker import SourceJob, SourceResult, analyse_batch, init_worker, paused_collector
+from auditor.scan.project_phase import project_findings, stored_rows
+from auditor.scan.worker import SourceJob, SourceResult, analyse_batch, format_error, init_worker, paused_collector
 
 # Below this much Python, starting worker processes costs more than it saves (bench/).
 PARALLEL_MIN_BYTES = 800_000
@@ -47,13 +48,6 @@ PARALLEL_MIN_BYTES = 800_000
 BATCH_FILES = 40
 
 Progress = Callable[[int, int], None]
-
-
-def _traceback() -> str:
-    """The current exception's last frames, for an internal error (traceback is imported only then)."""
-    import traceback
-
-    return traceback.format_exc(limit=3)
 
 
 class ScanError(Exception):
@@ -459,16 +453,11 @@ def _analyse(jobs: list[SourceJob], files: dict[str, RepoFile], config: Config,
 _COUNTS = ("python_files", "notebooks", "python_lines", "below_min_confidence", "below_min_severity")
 
 
-def _stored(findings: list[Finding]) -> Iterator[dict[str, Any]]:
-    """Findings as a cache entry holds them, made one at a time (``ResultCache.put_in_parts``)."""
-    return (f.to_json() | {"anchor": f.anchor} for f in findings)
-
-
 def _store_result(cache: ResultCache, key: str, result: ScanResult) -> None:
     head = {"readiness": result.readiness, "skipped": result.skipped, "degraded": result.degraded,
             "counts": [getattr(result, name) for name in _COUNTS], "errors": result.errors}
-    cache.put_in_parts("scan", key, head, {"findings": _stored(result.findings),
-                                           "suppressed": _stored(result.suppressed)})
+    cache.put_in_parts("scan", key, head, {"findings": stored_rows(result.findings),
+                                           "suppressed": stored_rows(result.suppressed)})
 
 
 def _restore_result(state: Any, result: ScanResult) -> bool:
@@ -516,26 +505,6 @@ def _codeowners(files: dict[str, RepoFile]) -> CodeOwners:
         if location in files and files[location].text is not None:
             return parse_codeowners(files[location].text or "", location)
     return CodeOwners()
-
-
-def _project_phase(rules: list[type], options: dict[str, dict[str, Any]], project: Project,
-                   result: ScanResult) -> list[Finding]:
-    """File rules on each file of their kinds, then project rules; a rule that raises is an
-    internal error for that rule and file, and the others go on."""
-    findings: list[Finding] = []
-    for rule_cls in rules:
-        if not issubclass(rule_cls, (FileRule, ProjectRule)):
-            continue  # module rules ran in the workers; pass rules are made by their pass
-        kind = rule_cls.kind()
-        rule = rule_cls(options.get(rule_cls.id))
-        targets = [f for f in project.files.values() if f.kind in rule_cls.kinds] if kind == "file" else [None]
-        for target_file in targets:
-            try:
-                findings.extend(rule.check(target_file, project) if kind == "file" else rule.check(project))
-            except Exception:
-                result.errors.append({"rule": rule_cls.id, "path": target_file.path if target_file else "",
-                                      "error": _traceback()})
-    return findings
 
 
 class ScanSession:
@@ -725,11 +694,11 @@ def _analyse_project(scan: _Scan, project: Project, rules: list[type], keys: inc
     gathering = None if isinstance(gathered, dict) else _start_gathering(project, result.python_lines)  # before blame
     blamer = _start_blame(project, module_findings, scan.cache, source_keys)
     try:
-        project_findings = _project_findings(scan, project, rules, keys, options)
+        found = project_findings(result, scan.cache, project, rules, keys, options)
         if not keep_analyses:
             _release_project_analyses(project)
-        module_findings += project_findings  # one list, which post-processing empties as it goes
-        del project_findings
+        module_findings += found  # one list, which post-processing empties as it goes
+        del found
         result.findings, result.suppressed, result.below_min_confidence, result.below_min_severity = _post_process(
             module_findings, project, result.config, [r.id for r in result.rules], blamer)
         result.readiness = _readiness(project, result, scan.cache, key, gathered, gathering)
@@ -753,68 +722,6 @@ def _release_project_analyses(project: Project) -> None:
     project.facts.release(keep=FACTS_READ_AFTER_PROJECT_RULES)
 
 
-def _project_findings(scan: _Scan, project: Project, rules: list[type], keys: incremental.ProjectKeys | None,
-                      options: dict[str, dict[str, Any]]) -> list[Finding]:
-    """Each file and project rule's findings, in the rules' order: from the cache when the facts it
-    read last time are as they were, else from running it (what it reads is recorded, and kept with
-    its findings)."""
-    result = scan.result
-    result.cache["project_phase_reused"] = True
-    found_by_rule: list[list[Finding]] = []
-    ran: list[tuple[type, list[Finding], set[str], set[str], list[dict[str, str]]]] = []
-    documents = None  # the documents' parses, kept between scans once a rule runs
-    result.cache["project_rules"], result.cache["project_rules_reused"] = len(rules), 0
-    for rule in rules:
-        stored = _stored_rule_findings(scan.cache, keys, rule) if keys is not None else None
-        if stored is not None:
-            found, errors = stored
-            result.errors.extend(errors)
-            found_by_rule.append(found)
-            result.cache["project_rules_reused"] += 1
-            continue
-        result.cache["project_phase_reused"] = False
-        if scan.cache is not None and documents is None:
-            documents = incremental.StoredDocuments(scan.cache, code_digest())
-            documents.restore(project.files)
-        errors_before = len(result.errors)
-        with project.facts.recording() as (reads, touched):
-            found = _project_phase([rule], options, project, result)
-        found_by_rule.append(found)
-        ran.append((rule, found, reads, touched, result.errors[errors_before:]))
-    if keys is not None and ran:
-        _store_rule_findings(scan.cache, keys, ran)
-    if documents is not None:
-        documents.store(project.files)
-    return [finding for found in found_by_rule for finding in found]
-
-
-def _stored_rule_findings(cache: ResultCache, keys: incremental.ProjectKeys,
-                          rule: type) -> tuple[list[Finding], list[dict[str, str]]] | None:
-    file_times = bool(getattr(rule, "reads_file_times", False))
-    kinds = cache.get("rule-reads", keys.reads_key(rule.id, file_times))
-    if not isinstance(kinds, list) or not all(isinstance(kind, str) for kind in kinds):
-        return None
-    return _stored_findings(cache.get_in_parts("project", keys.rule_key(rule.id, file_times, kinds), Finding.from_json))
-
-
-def _store_rule_findings(cache: ResultCache, keys: incremental.ProjectKeys,
-                         ran: list[tuple[type, list[Finding], set[str], set[str], list[dict[str, str]]]]) -> None:
-    """What each rule that ran found, under the facts it read. A shared analysis (the program graph,
-    the dead-code analysis) is made by the first rule that uses it and grown by the others: a rule
-    that used one depends on what every rule that used it read. A rule that raised raises again
-    on the same facts, so its error is kept with its findings."""
-    read_through: dict[str, set[str]] = {}
-    for _rule, _found, reads, touched, _errors in ran:
-        for analysis in touched:
-            read_through.setdefault(analysis, set()).update(reads)
-    for rule, found, reads, touched, errors in ran:
-        kinds = sorted(reads.union(*(read_through[analysis] for analysis in touched)))
-        file_times = bool(getattr(rule, "reads_file_times", False))
-        cache.put("rule-reads", keys.reads_key(rule.id, file_times), kinds)
-        cache.put_in_parts("project", keys.rule_key(rule.id, file_times, kinds), {"errors": errors},
-                           {"findings": _stored(found)})
-
-
 def _start_blame(project: Project, module_findings: list[Finding], cache: ResultCache | None,
                  source_keys: dict[str, str]) -> Blamer:
     """Blame the module findings' hack lines now, in the background, while the project rules run."""
@@ -831,19 +738,6 @@ def _start_blame(project: Project, module_findings: list[Finding], cache: Result
             if path in project.git.paths:
                 blamer.request(path, lines)
     return blamer
-
-
-def _stored_findings(state: Any) -> tuple[list[Finding], list[dict[str, str]]] | None:
-    """Findings and internal errors from a project-phase cache entry (its findings made ``Finding``
-    objects by ``get_in_parts``), or None when it is missing, damaged or foreign."""
-    if not isinstance(state, dict) or not isinstance(state.get("errors"), list):
-        return None
-    try:
-        errors = [{"rule": str(e["rule"]), "path": str(e["path"]), "error": str(e["error"])} for e in state["errors"]]
-        findings = list(state["findings"])
-        return (findings, errors) if all(isinstance(f, Finding) for f in findings) else None
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return None
 
 
 # Above this much Python the gatherer is not forked: the child shares the model's pages, but it
@@ -891,7 +785,7 @@ def _readiness(project: Project, result: ScanResult, cache: ResultCache | None, 
         readiness = compute_readiness(project, result.findings, result.python_lines, settings, categories, gathered,
                                       result.lines_by_path)
     except Exception:
-        result.errors.append({"rule": "readiness", "path": "", "error": _traceback()})
+        result.errors.append({"rule": "readiness", "path": "", "error": format_error()})
         return None
     if cache is not None and key:
         cache.put("readiness", key, gathered)

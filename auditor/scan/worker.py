@@ -81,7 +81,8 @@ class SourceResult:
             return None
 
 
-def _traceback() -> str:
+def format_error() -> str:
+    """The exception being handled, as an internal error records it (a rule or extractor that broke)."""
     import traceback  # only when a rule or extractor breaks
 
     return traceback.format_exc(limit=3)
@@ -207,7 +208,7 @@ def _run_module_rules(job: SourceJob, module: ParsedModule, result: SourceResult
             for finding in rule_cls(job.rule_options.get(rule_id)).check(module):
                 result.findings.append(finding.to_json() | {"anchor": finding.anchor})
         except Exception:
-            result.errors.append({"rule": rule_id, "path": job.path, "error": _traceback()})
+            result.errors.append({"rule": rule_id, "path": job.path, "error": format_error()})
 
 
 def _run_rules(job: SourceJob, module: ParsedModule, result: SourceResult) -> None:
@@ -218,7 +219,7 @@ def _run_rules(job: SourceJob, module: ParsedModule, result: SourceResult) -> No
             result.facts[name] = extractor_cls().extract(module)
         except Exception:
             result.errors.append({"rule": f"extractor:{name}", "path": job.path,
-                                  "error": _traceback()})
+                                  "error": format_error()})
     _run_module_rules(job, module, result, lambda rule_cls: True)
 
 
