@@ -583,3 +583,19 @@ def test_a_scan_session_keeps_the_cache_open_and_its_edges_decoded_between_scans
     assert everything(second) == everything(scan_all(root, now=now))
     assert everything(first) != everything(second)
     session.close()
+
+
+def test_a_folder_the_scan_lists_but_does_not_read_is_part_of_every_key(tmp_path):
+    """A link to a folder added, no file changed: the README's link into it is no longer broken,
+    and a cached scan must say so (it kept the old ML702 finding when unread paths were in no key)."""
+    files = {"README.md": "# P\n\nSee [the notes](data/sub/notes.md).\n", "a.py": "x = 1\n"}
+    root = make_repo(tmp_path / "r", files)
+    cache = tmp_path / "cache"
+    now = 1_800_000_000.0
+    assert [f.rule for f in scan_all(root, cache_dir=cache, now=now).findings if f.rule == "ML702"] == ["ML702"]
+    (tmp_path / "outside" / "sub").mkdir(parents=True)
+    (root / "data").symlink_to(tmp_path / "outside", target_is_directory=True)
+    warm = scan_all(root, cache_dir=cache, now=now)
+    assert "data" in warm.project.unlisted
+    assert everything(warm) == everything(scan_all(root, now=now))
+    assert not any(f.rule == "ML702" for f in warm.findings)

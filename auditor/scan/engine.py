@@ -662,8 +662,9 @@ def _whole_scan_key(scan: _Scan) -> str:
     # rules here, and a scan answered from the cache never loads one.
     identities = {rel: f"{scan.module_names[rel]}\0{scan.files[rel].kind}\0{scan.contents[rel]}"
                   for rel in scan.contents}
+    project = scan.result.project
     return incremental.scan_key(code_digest(), scan.result.config, scan.files, identities, scan.result.git,
-                                scan.only, scan.now)
+                                scan.only, scan.now, (project.unlisted, project.absent))
 
 
 def _restore_whole_scan(scan: _Scan, key: str) -> bool:
@@ -681,7 +682,7 @@ def _project_keys(scan: _Scan, project: Project, settings: str, results: list[So
     file_times = not scan.result.git.available and bool(project.artifacts)
     return incremental.ProjectKeys(settings, scan.result.config, scan.files, {r.path: r.kind_digests for r in results},
                                    {r.path: r.facts_digest for r in results}, scan.module_names, scan.result.git,
-                                   scan.only, scan.now, file_times)
+                                   scan.only, scan.now, file_times, (project.unlisted, project.absent))
 
 
 def _analyse_project(scan: _Scan, project: Project, rules: list[type], keys: incremental.ProjectKeys | None,

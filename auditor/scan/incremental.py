@@ -35,16 +35,21 @@ if TYPE_CHECKING:
     from auditor.scan.cache import ResultCache
 
 DAY = 86400
+# What discovery listed and did not read (``Project.unlisted`` and ``absent``: submodules, links to
+# folders, tracked files missing from the work tree): no file's content says they changed, but a
+# link into one is judged by them (ML702), so they are part of every key.
+Unread = tuple[frozenset[str], frozenset[str]]
 
 
 def digest_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _state(settings: str, config: "Config", git: "GitHistory", only: str | None, now: float) -> str:
+def _state(settings: str, config: "Config", git: "GitHistory", only: str | None, now: float,
+           unread: "Unread") -> str:
     config_state = {k: v for k, v in vars(config).items() if k != "source"}
-    return json.dumps([settings, config_state, git.head, git.available, git.shallow, only, int(now // DAY)],
-                      sort_keys=True, default=str)
+    return json.dumps([settings, config_state, git.head, git.available, git.shallow, only, int(now // DAY),
+                       sorted(unread[0]), sorted(unread[1])], sort_keys=True, default=str)
 
 
 def _other_file_identity(file: "RepoFile") -> str:
@@ -54,10 +59,10 @@ def _other_file_identity(file: "RepoFile") -> str:
 
 
 def scan_key(settings: str, config: "Config", files: dict[str, "RepoFile"], source_identities: dict[str, str],
-             git: "GitHistory", only: str | None, now: float) -> str:
+             git: "GitHistory", only: str | None, now: float, unread: Unread) -> str:
     """The whole scan: each Python file and notebook by ``source_identities`` (module name, kind
     and content hash), text files by their text, binaries by size, time and first bytes."""
-    digest = hashlib.sha256(_state(settings, config, git, only, now).encode())
+    digest = hashlib.sha256(_state(settings, config, git, only, now, unread).encode())
     for path in sorted(files):
         file = files[path]
         identity = source_identities[path] if path in source_identities else _other_file_identity(file)
@@ -67,11 +72,11 @@ def scan_key(settings: str, config: "Config", files: dict[str, "RepoFile"], sour
 
 def project_key(settings: str, config: "Config", files: dict[str, "RepoFile"], facts_digests: dict[str, str],
                 module_names: dict[str, str], git: "GitHistory", only: str | None, now: float,
-                group: str, file_times: bool) -> str:
+                group: str, file_times: bool, unread: Unread) -> str:
     """One group of the project phase's rules: modules by their module name and facts, other files
     as for the whole scan. ``file_times``: the group reads file times (``ProjectRule.reads_file_times``)
     and they are the artifacts' clock (outside git): every module's file time is an input too."""
-    digest = hashlib.sha256(_state(settings, config, git, only, now).encode())
+    digest = hashlib.sha256(_state(settings, config, git, only, now, unread).encode())
     digest.update(f"\0{group}\0{file_times}".encode())
     for path in sorted(files):
         file = files[path]
@@ -94,12 +99,12 @@ class ProjectKeys:
 
     def __init__(self, settings: str, config: "Config", files: dict[str, "RepoFile"],
                  kind_digests: dict[str, dict[str, str]], facts_digests: dict[str, str], module_names: dict[str, str],
-                 git: "GitHistory", only: str | None, now: float, file_times: bool) -> None:
+                 git: "GitHistory", only: str | None, now: float, file_times: bool, unread: Unread) -> None:
         self.readiness = project_key(settings, config, files, facts_digests, module_names, git, only, now,
-                                     "readiness", False)
+                                     "readiness", False, unread)
         no_facts = dict.fromkeys(facts_digests, "")
         self._bases = {reads_times: project_key(settings, config, files, no_facts, module_names, git, only, now,
-                                                "rules", reads_times and file_times)
+                                                "rules", reads_times and file_times, unread)
                        for reads_times in (False, True)}
         self._kind_digests = kind_digests
         self._kinds: dict[str, str] = {}  # kind -> every module's digest of it, in one
