@@ -1,7 +1,7 @@
 """Incremental equals scratch: after random edits, a scan that reuses the cache reports exactly
 what a scan from nothing reports (findings, suppressed findings, readiness, errors).
 
-    python bench/incremental_check.py TREE [TREE ...] [--edits 12] [--seed 0]
+    python bench/incremental_check.py TREE [TREE ...] [--edits 12] [--seed 0] [--session]
 
 Each tree is copied to a temporary directory (the original is never written), scanned once to
 fill a cache, then edited at random, one edit at a time: a function added in the middle of a
@@ -85,21 +85,29 @@ def report(result) -> dict:
                                  default=str))
 
 
-def check(tree: Path, edits: int, seed: int, cache: Path, log=print) -> str | None:
+def check(tree: Path, edits: int, seed: int, cache: Path, log=print, session: bool = False) -> str | None:
     """Edit ``tree`` ``edits`` times; None when every cached scan equals its scan from nothing, else
-    what differed."""
+    what differed. With ``session`` the cached scans are the language server's: one ``ScanSession``
+    (the cache kept open, the last scan's graph edges kept decoded), the analyses released."""
     from auditor.config import load_config
-    from auditor.scan.engine import scan
+    from auditor.scan.engine import ScanSession, scan
 
     rng = random.Random(seed)
     now = 1_800_000_000.0  # one day for every scan: ages are in days
-    scan(tree, load_config(tree), cache_dir=cache, now=now)
+    scans = ScanSession(cache) if session else None
+
+    def cached_scan():
+        if scans is not None:
+            return scan(tree, load_config(tree), now=now, session=scans, keep_analyses=False)
+        return scan(tree, load_config(tree), cache_dir=cache, now=now)
+
+    cached_scan()
     for number in range(edits):
         kind = EDITS[number % len(EDITS)] if number < len(EDITS) else rng.choice(EDITS)
         done = edit(tree, rng, kind)
         if not done:
             continue
-        cached = report(scan(tree, load_config(tree), cache_dir=cache, now=now))
+        cached = report(cached_scan())
         scratch = report(scan(tree, load_config(tree), now=now))
         log(f"  {done}: {len(scratch['findings'])} findings, {'same' if cached == scratch else 'DIFFERENT'}")
         if cached != scratch:
@@ -114,6 +122,7 @@ def main() -> None:
     parser.add_argument("trees", nargs="+", type=Path)
     parser.add_argument("--edits", type=int, default=12)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--session", action="store_true", help="cached scans as the language server makes them")
     args = parser.parse_args()
     failed = False
     for source in args.trees:
@@ -122,7 +131,7 @@ def main() -> None:
             shutil.copytree(source, tree, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
             print(f"{source}:", file=sys.stderr)
             problem = check(tree, args.edits, args.seed, Path(tmp) / "cache",
-                            log=lambda line: print(line, file=sys.stderr))
+                            log=lambda line: print(line, file=sys.stderr), session=args.session)
             print(f"{source}: {problem or 'incremental equals scratch'}")
             failed = failed or problem is not None
     raise SystemExit(1 if failed else 0)

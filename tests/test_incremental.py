@@ -25,6 +25,16 @@ def test_cached_scans_equal_scans_from_nothing_after_random_edits_of_the_demo(tm
     assert all(line.endswith("same") for line in done)
 
 
+def test_the_language_servers_scans_equal_scans_from_nothing_after_random_edits_of_the_demo(tmp_path):
+    """The same check with the scans a language server makes: one open cache, edges kept decoded
+    between scans, analyses released."""
+    tree = tmp_path / "demo"
+    build_demo(tree, now=1_799_000_000.0)
+    done: list[str] = []
+    problem = incremental_check.check(tree, edits=5, seed=5, cache=tmp_path / "cache", log=done.append, session=True)
+    assert problem is None and len(done) == 5 and all(line.endswith("same") for line in done)
+
+
 def test_the_check_sees_a_difference(tmp_path, monkeypatch):
     """The comparison can fail: a cache that keeps an old finding is caught."""
     tree = tmp_path / "demo"
