@@ -585,6 +585,41 @@ def test_a_scan_session_keeps_the_cache_open_and_its_edges_decoded_between_scans
     session.close()
 
 
+def test_a_scan_session_decodes_only_the_facts_of_the_modules_that_changed(tmp_path):
+    """The language server's re-check takes every unchanged module's facts as its last scan decoded
+    them. They are shared between scans, so no rule or analysis may change them: each kept value
+    still encodes to the digest it was kept under after every rule of the demo ran twice."""
+    from auditor.config import load_config
+    from auditor.demo import build_demo
+    from auditor.model.factstore import encode_facts, kind_digests
+    from auditor.scan.engine import _LIGHT_FACTS, ScanSession, scan
+
+    root = tmp_path / "demo"
+    build_demo(root, now=1_799_000_000.0)
+    session = ScanSession(tmp_path / "cache")
+    config = load_config(root)
+    now = 1_800_000_000.0
+    scan(root, config, now=now, session=session, keep_analyses=False)
+    first = dict(session.facts)
+    edited = "src/churn/features.py"
+    assert (edited, "symbols") in first and len({path for path, _ in first}) > 3
+    with (root / edited).open("a") as module:
+        module.write("\n\ndef added_later(frame):\n    return frame\n")
+    second = scan(root, config, now=now, session=session, keep_analyses=False)
+    assert everything(second) == everything(scan_all(root, now=now))
+    assert session.facts[(edited, "symbols")][0] != first[(edited, "symbols")][0]
+    unchanged = [key for key in first if key[0] != edited]
+    # (the light kinds come decoded with each cached module's findings, not from the memo)
+    unchanged = [(path, kind) for path, kind in unchanged if kind not in _LIGHT_FACTS]
+    assert unchanged and all(session.facts[key][1] is first[key][1] for key in unchanged)
+    for (path, kind), (digest, value) in session.facts.items():
+        assert kind_digests(encode_facts({kind: value}))[kind] == digest, (path, kind)
+    (root / edited).unlink()
+    scan(root, config, now=now, session=session, keep_analyses=False)
+    assert not any(path == edited for path, _ in session.facts)
+    session.close()
+
+
 def test_a_folder_the_scan_lists_but_does_not_read_is_part_of_every_key(tmp_path):
     """A link to a folder added, no file changed: the README's link into it is no longer broken,
     and a cached scan must say so (it kept the old ML702 finding when unread paths were in no key)."""

@@ -48,8 +48,15 @@ class FactStore:
     findings) can be given too. A cached kind that cannot be loaded (a damaged or evicted entry)
     has its module analysed again through ``reanalyse``."""
 
-    def __init__(self, reanalyse: Reanalyse | None = None, load_many: LoadMany | None = None) -> None:
+    def __init__(self, reanalyse: Reanalyse | None = None, load_many: LoadMany | None = None,
+                 memo: "dict[tuple[str, str], tuple[str, Any]] | None" = None) -> None:
         self._load_many = load_many
+        # A long-lived process's values decoded by its earlier scans: (path, kind) -> (the kind's
+        # digest, value). A value is taken from it when its digest is the module's now, and every
+        # value decoded is put in it. Values handed out are shared with later scans, so no reader
+        # may change them (the program graph, which releases its inputs as it goes, does not here).
+        self._memo = memo
+        self._digests: dict[str, dict[str, str]] = {}  # path -> kind -> digest, for the memo
         self._texts: dict[str, dict[str, str]] = {}
         self._loaders: dict[str, tuple[Loader, set[str]]] = {}  # cached modules: loader, kinds not yet loaded
         self._values: dict[str, dict[str, Any]] = {}  # kind -> path -> value, in the order modules were added
@@ -94,9 +101,12 @@ class FactStore:
             pending &= kept
 
     def add(self, path: str, texts: dict[str, str] | None = None, *, values: dict[str, Any] | None = None,
-            names: Iterable[str] = (), loader: Loader | None = None) -> None:
+            names: Iterable[str] = (), loader: Loader | None = None, digests: dict[str, str] | None = None) -> None:
+        """``digests``: each kind's digest (``kind_digests``), which lets the memo answer."""
         if path not in self._texts:
             self._order.append(path)
+        if digests:
+            self._digests[path] = digests
         self._texts[path] = dict(texts or {})
         for name, value in (values or {}).items():
             self._values.setdefault(name, {})[path] = value
@@ -124,6 +134,8 @@ class FactStore:
 
     def _decode(self, name: str) -> None:
         values = self._values.setdefault(name, {})
+        if self._memo is not None:
+            self._decode_from_memo(name, values)
         # the cached modules' values, read together where the store can (``load_many``)
         to_load = [path for path in self._order if name in self._loaders.get(path, (None, ()))[1]]
         loaded = dict(self._load_many(name, to_load)) if self._load_many is not None and to_load else {}
@@ -145,6 +157,31 @@ class FactStore:
                 self._refresh(path)
                 if name in self._texts[path]:
                     values[path] = json.loads(self._texts[path].pop(name))
+        if self._memo is not None:
+            for path, value in values.items():
+                digest = self._digests.get(path, {}).get(name)
+                if digest is not None:
+                    self._memo[(path, name)] = (digest, value)
+
+    def _decode_from_memo(self, name: str, values: dict[str, Any]) -> None:
+        """The values of ``name`` the memo has for the module's facts as they are now."""
+        assert self._memo is not None
+        for path in self._order:
+            digest = self._digests.get(path, {}).get(name)
+            kept = self._memo.get((path, name))
+            if digest is None or kept is None or kept[0] != digest or path in values:
+                continue
+            values[path] = kept[1]
+            self._texts[path].pop(name, None)
+            pending = self._loaders.get(path, (None, set()))[1]
+            pending.discard(name)
+
+    def forget_others(self) -> None:
+        """Drop from the memo the modules this store does not have (deleted or moved since)."""
+        if self._memo is not None:
+            present = set(self._texts)
+            for key in [key for key in self._memo if key[0] not in present]:
+                del self._memo[key]
 
     def _refresh(self, path: str) -> None:
         """Analyse a module again when a cached kind of its facts is lost: all its kinds come back

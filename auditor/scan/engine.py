@@ -109,10 +109,10 @@ class ScanResult:
 
 
 
-def _build_program(project: Project, edges: "EdgeStore | None" = None) -> "ProgramGraph":
+def _build_program(project: Project, edges: "EdgeStore | None" = None, release_inputs: bool = True) -> "ProgramGraph":
     from auditor.analysis.program import ProgramGraph  # here: a scan answered from the cache builds no graph
 
-    return ProgramGraph(project, release_inputs=True, edges=edges)
+    return ProgramGraph(project, release_inputs=release_inputs, edges=edges)
 
 
 # What the project model derives on first use, handed to it here (see Project.builders).
@@ -357,9 +357,10 @@ def _fact_loader(cache: ResultCache, key: str) -> Callable[[str], Any]:
 
 def _fact_store(hits: list[SourceResult], fresh: list[SourceResult], jobs: list[SourceJob],
                 cache: ResultCache | None, cache_keys: dict[str, str], project_files: dict[str, RepoFile],
-                config: Config) -> FactStore:
+                config: Config, memo: dict[tuple[str, str], tuple[str, Any]] | None = None) -> FactStore:
     """Every analysed module's facts: fresh ones as the workers' text, cached ones left in the
-    cache (but for the light kinds) until a rule asks for their kind."""
+    cache (but for the light kinds) until a rule asks for their kind. ``memo``: a session's values
+    decoded by its earlier scans (``ScanSession.facts``)."""
     by_path = {job.path: job for job in jobs}
 
     def reanalyse(path: str) -> dict[str, str]:
@@ -376,18 +377,19 @@ def _fact_store(hits: list[SourceResult], fresh: list[SourceResult], jobs: list[
             except ValueError:
                 continue  # damaged: the module's own loader fails too, and it is analysed again
 
-    store = FactStore(reanalyse, load_many)
+    store = FactStore(reanalyse, load_many, memo)
     # In the repository's file order, whichever modules came from the cache: rules that take the
     # first of several places must give the same answer on a cold scan and a warm one.
     cached = {res.path: res for res in hits}
     analysed = {res.path: res for res in fresh}
     for job in jobs:
         if job.path in analysed and not analysed[job.path].skipped:
-            store.add(job.path, analysed[job.path].fact_texts)
+            store.add(job.path, analysed[job.path].fact_texts, digests=analysed[job.path].kind_digests)
         elif job.path in cached and not cached[job.path].skipped:
             res = cached[job.path]
             store.add(job.path, values=res.facts, names=res.fact_names,
-                      loader=_fact_loader(cache, cache_keys[job.path]))
+                      loader=_fact_loader(cache, cache_keys[job.path]), digests=res.kind_digests)
+    store.forget_others()
     return store
 
 
@@ -517,6 +519,9 @@ class ScanSession:
         self.cache_dir = cache_dir
         self._cache: ResultCache | None = None
         self.edges: dict[str, Any] = {}  # edge entries by key (incremental.StoredEdges)
+        # each module's facts as the last scans decoded them, by kind and digest (FactStore's memo):
+        # a re-check decodes only the edited modules' facts
+        self.facts: dict[tuple[str, str], tuple[str, Any]] = {}
 
     @property
     def cache(self) -> ResultCache | None:
@@ -612,13 +617,16 @@ def _analyse_and_store(scan: _Scan, project: Project, rules: list[type], options
                        keep_analyses: bool, session: ScanSession | None) -> None:
     result, files, progress = scan.result, scan.files, scan.progress
     hits, fresh = _source_phase(files, jobs, result.config, scan.cache, source_keys, progress, result)
-    project.facts = _fact_store(hits, fresh, jobs, scan.cache, source_keys, files, result.config)
+    project.facts = _fact_store(hits, fresh, jobs, scan.cache, source_keys, files, result.config,
+                                memo=session.facts if session is not None else None)
     project_rules = [rule for rule in rules if issubclass(rule, (FileRule, ProjectRule))]
     keys = _project_keys(scan, project, settings, hits + fresh) if scan.cache else None
-    if scan.cache:  # each module's resolved edges are kept, and replayed by the next graph that can
-        edges = incremental.StoredEdges(scan.cache, code_digest(), {r.path: r.facts_digest for r in hits + fresh},
-                                        memory=session.edges if session is not None else None)
-        project.builders = {**project.builders, "program": functools.partial(_build_program, edges=edges)}
+    # each module's resolved edges are kept, and replayed by the next graph that can
+    edges = incremental.StoredEdges(scan.cache, code_digest(), {r.path: r.facts_digest for r in hits + fresh},
+                                    memory=session.edges if session is not None else None) if scan.cache else None
+    # a session's facts are kept for its next scan (ScanSession.facts): the graph must not drop them
+    project.builders = {**project.builders, "program": functools.partial(_build_program, edges=edges,
+                                                                         release_inputs=session is None)}
     _analyse_project(scan, project, project_rules, keys, options, _module_findings(hits + fresh), source_keys,
                      keep_analyses)
     result.skipped.sort()
