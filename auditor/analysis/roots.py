@@ -64,6 +64,7 @@ class Roots:
         self.library_packages = self._library_packages()
         self._in_library: dict[str, bool] = {}
         self._exported: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._prefixes: dict[str, tuple[str, ...]] = {}  # a module's own name prefixes, then the project's
         self.classes = ClassHierarchy(graph)
         self.dynamic_prefixes = {p for facts in self.symbols.values() for p in facts.get("dynamic_imports", ())}
         # constant starts of names built at run time: getattr(m, "Model" + x), eval("TF" + x), globals()[x]:
@@ -275,7 +276,10 @@ class Roots:
         loader = fw.LOADED_BY_NAME_FILES.get(d.path.rsplit("/", 1)[-1])
         if loader and "." not in d.qualname and not private(name):
             return loader
-        prefix = next((p for p in (*self.own_prefixes.get(d.path, ()), *self.name_prefixes) if name.startswith(p)), None)
+        prefixes = self._prefixes.get(d.path)
+        if prefixes is None:  # made once per module: every definition of the project is looked up
+            prefixes = self._prefixes[d.path] = (*self.own_prefixes.get(d.path, ()), *self.name_prefixes)
+        prefix = next((p for p in prefixes if name.startswith(p)), None) if name.startswith(prefixes) else None
         if prefix is not None:
             return f"looked up by a name built at run time from {prefix!r}"
         listed, handlers = self._exported_names(d.path)
