@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 PYTHON_LANGUAGES = frozenset({"python", "py", "python3", "pycon", "ipython", "ipython3", "pytb"})
@@ -62,13 +63,14 @@ def _parse(text: str) -> ast.AST | None:
         return None
 
 
-def _block_references(text: str, first_line: int) -> list[Reference]:
+@lru_cache(maxsize=4096)  # a long-lived process (the language server) re-checks the same documents
+def _block_references(text: str, first_line: int) -> tuple[Reference, ...]:
     """The imports of a Python snippet: the whole block when it parses, else each import line."""
     text = _unprompted(text)
     tree = _parse(text)
     lines = text.split("\n")
     if tree is not None:
-        return _imports(tree, first_line, lambda node: lines[node.lineno - 1].strip())
+        return tuple(_imports(tree, first_line, lambda node: lines[node.lineno - 1].strip()))
     found = []
     for offset, line in enumerate(lines):
         stripped = line.strip()
@@ -76,7 +78,7 @@ def _block_references(text: str, first_line: int) -> list[Reference]:
             tree = _parse(stripped)
             if tree is not None:
                 found += _imports(tree, first_line + offset, lambda node, s=stripped: s)
-    return found
+    return tuple(found)
 
 
 def _span_reference(text: str, line: int) -> list[Reference]:
