@@ -71,7 +71,8 @@ Source = tuple[Sequence[str], "Sequence[tuple[int, int]] | None"]
 
 
 def fill_missing(findings: list, source_of: Callable[[str], Source | None]) -> list:
-    """Findings (``Finding`` objects) with an excerpt added where they lack one.
+    """Findings (``Finding`` objects) with an excerpt added where they lack one, updated in place
+    (each old finding goes as its copy with an excerpt is made) and returned.
 
     ``source_of(path)`` gives (lines, notebook line map or None), or None when the text is not
     available; it is called once per path, only for paths whose findings need it.
@@ -82,7 +83,6 @@ def fill_missing(findings: list, source_of: Callable[[str], Source | None]) -> l
             missing.setdefault(finding.path, []).append(index)
     if not missing:
         return findings
-    findings = list(findings)
     for path, indexes in missing.items():
         try:
             source = source_of(path)

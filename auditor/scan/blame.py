@@ -259,11 +259,13 @@ def _no_age(finding: Finding, note: str) -> Finding:
 def attach_ages(findings: list[Finding], project: "Project", config: "Config",
                 budget: float = BUDGET_SECONDS, blamer: Blamer | None = None) -> list[Finding]:
     """Give every undocumented-hack finding the age and author of its line (an exercise
-    placeholder needs none: it is never escalated, and blaming a course's notebooks is slow)."""
+    placeholder needs none: it is never escalated, and blaming a course's notebooks is slow).
+    ``findings`` is updated in place and returned: each old finding goes as its aged copy is
+    made (a copy of the list held every finding twice, with 160,000 hacks among 440,000 findings)."""
     targets = [i for i, f in enumerate(findings) if needs_age(f)]
     if not targets:
         return findings
-    result = list(findings)
+    result = findings
     git = project.git
     if not git.available:
         for i in targets:

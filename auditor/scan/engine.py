@@ -259,8 +259,11 @@ def _post_process(findings: list[Finding], project: Project, config: Config, ran
     del certain
     if blamer is not None:
         blamer.close()  # every age is attached: the blames' memory goes before the findings are made anew
-    kept = []
-    for finding in findings:
+    # kept in place: each finding is dropped from the list as its copy is written over the kept
+    # ones, so the two are never all held at once
+    kept = 0
+    for index, finding in enumerate(findings):
+        findings[index] = None
         if confidence_rank(finding.confidence) < floor:
             below += 1
             continue
@@ -273,15 +276,17 @@ def _post_process(findings: list[Finding], project: Project, config: Config, ran
         if severity_rank(changes.get("severity", finding.severity)) < least_severity:
             below_severity += 1
             continue
-        kept.append(finding.with_changes(**changes))
+        findings[kept] = finding.with_changes(**changes)
+        kept += 1
+    del findings[kept:]
+    fill_missing_excerpts(findings, lambda path: _source_lines(project, path))
+    outcome = apply_suppressions(findings, project, ran or [])
     del findings
-    kept = fill_missing_excerpts(kept, lambda path: _source_lines(project, path))
-    outcome = apply_suppressions(kept, project, ran or [])
-    del kept
     # Suppressed findings are fingerprinted with the rest, so adding or removing a suppression
     # never renumbers the identities of the findings around it.
-    everything = assign_fingerprints(outcome.kept + outcome.suppressed)
+    everything = outcome.kept + outcome.suppressed
     del outcome
+    assign_fingerprints(everything)
     reported = [f for f in everything if "suppressed_by" not in f.evidence]
     hidden = [f for f in everything if "suppressed_by" in f.evidence]
     return sorted(reported, key=Finding.sort_key), sorted(hidden, key=Finding.sort_key), below, below_severity
