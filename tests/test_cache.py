@@ -369,7 +369,7 @@ def test_a_scan_answered_from_the_cache_loads_no_rule_module(tmp_path):
     assert warm.strip() == "[]"
 
 
-def test_modules_enter_the_project_model_in_file_order_whichever_came_from_the_cache():
+def test_modules_enter_the_project_model_in_file_order_whichever_came_from_the_cache(tmp_path):
     """Rules that report the first of several places (an entry point "named in" a module) must
     say the same on a cold scan, where workers return modules in batches, and on a warm one."""
     from auditor.scan.engine import _fact_store
@@ -378,7 +378,7 @@ def test_modules_enter_the_project_model_in_file_order_whichever_came_from_the_c
     jobs = [SourceJob(p, p, False, p[:-3], [], {}, 1000) for p in ("a.py", "b.py", "c.py")]
     cached = SourceResult("c.py", facts={"symbols": {}}, fact_names=["symbols"])  # as the cache gives it
     fresh = [SourceResult("b.py", fact_texts={"symbols": "{}"}), SourceResult("a.py", fact_texts={"symbols": "{}"})]
-    store = _fact_store([cached], fresh, jobs, object(), {"c.py": "key"}, {}, None)
+    store = _fact_store([cached], fresh, jobs, ResultCache(tmp_path), {"c.py": "key"}, {}, None)
     assert store.paths() == ["a.py", "b.py", "c.py"]
     assert list(store.kind("symbols")) == ["a.py", "b.py", "c.py"]
 
@@ -634,3 +634,52 @@ def test_a_folder_the_scan_lists_but_does_not_read_is_part_of_every_key(tmp_path
     assert "data" in warm.project.unlisted
     assert everything(warm) == everything(scan_all(root, now=now))
     assert not any(f.rule == "ML702" for f in warm.findings)
+
+
+def _entries(cache_dir):
+    db = sqlite3.connect(cache_dir / "cache.sqlite")
+    rows = db.execute("SELECT kind, key, value FROM entries").fetchall()
+    assert db.execute("SELECT count(*) FROM used").fetchone()[0] == len(rows)  # one mark per entry
+    generation = db.execute("SELECT value FROM meta WHERE name='generation'").fetchone()
+    db.close()
+    return rows, int(generation[0]) if generation else 0
+
+
+def test_entries_no_recent_scan_used_are_deleted_and_the_current_state_is_kept(tmp_path, monkeypatch):
+    """Edit after edit, the cache keeps the current state of every module (all its kinds of facts,
+    its edges, the documents' parses), whether a scan read them or not, and loses the versions and
+    whole results of states more than KEEP_GENERATIONS computing scans old; warm scans that only
+    read a whole result back do not count as a generation."""
+    import auditor.scan.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "KEEP_GENERATIONS", 4)
+    root = make_repo(tmp_path / "r", DOCUMENTED)
+    cache = tmp_path / "cache"
+    now = 1_800_000_000.0
+    scan_all(root, cache_dir=cache, now=now)
+    for number in range(8):
+        with open(root / "train.py", "a") as handle:
+            if number % 2:
+                handle.write(f"\n\ndef added_{number}(value):\n    return value\n")  # the graph and dead code again
+            else:
+                handle.write(f"# note {number}\n")  # the project phase reused: no edges or facts read
+        scan_all(root, cache_dir=cache, now=now)
+    rows, generation = _entries(cache)
+    assert generation == 9
+    versions = [key for kind, key, value in rows if kind == "source" and json.loads(value)["path"] == "train.py"]
+    assert len(versions) == 5  # written by generations 5 to 9: the older ones are gone
+    assert len([1 for kind, _, _ in rows if kind == "scan" and "#" not in _]) == 5
+    [(helpers_key, helpers)] = [(key, json.loads(value)) for kind, key, value in rows
+                                if kind == "source" and json.loads(value)["path"] == "helpers.py"]
+    kept_kinds = {key.split(":", 1)[1] for kind, key, _ in rows if kind == "facts" and key.startswith(helpers_key)}
+    assert kept_kinds == set(helpers["fact_names"]) and len(kept_kinds) > 5
+    assert any(kind == "doc" for kind, _, _ in rows)
+    for _ in range(6):  # nothing changed: a whole result read back, no new generation
+        assert scan_all(root, cache_dir=cache, now=now).cache["whole_scan_reused"]
+    assert _entries(cache)[1] == 9
+    with open(root / "train.py", "a") as handle:
+        handle.write("\n\ndef added_last(value):\n    return value\n")
+    edited = scan_all(root, cache_dir=cache, now=now)
+    assert edited.cache["analysed"] == 1 and edited.cache["hits"] == 1
+    assert edited.cache["project_rules_reused"] > 0
+    assert everything(edited) == everything(scan_all(root, now=now))

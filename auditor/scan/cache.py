@@ -29,7 +29,13 @@ from typing import Any, Callable, Iterable, Iterator
 
 import auditor
 
-SCHEMA = 3  # 2: entries keyed by (kind, key), so one file's facts and results share its key; 3: an HMAC each
+SCHEMA = 4  # 2: entries keyed by (kind, key), so one file's facts and results share its key; 3: an HMAC each;
+# 4: the generation that last used each entry (table ``used``)
+# An entry that none of this many scans that computed anything (a warm scan that reads the whole
+# result back does not count) used or kept is deleted: older versions of edited files, whole results
+# and project rules' findings of earlier states, entries of an older mlaudit. Each edit of a
+# 1,000,000-line tree adds about 9 MB of them; the cache stays a few times its live part.
+KEEP_GENERATIONS = 16
 FLUSH_EVERY = 100  # entries per write transaction
 FLUSH_TEXT = 8 << 20  # or this many characters of JSON, whichever comes first
 # Rows (findings) per part of a value stored in parts (``put_in_parts``): a scan's 400,000 findings
@@ -122,7 +128,20 @@ class ResultCache:
         self.forged = 0  # entries whose HMAC did not match
         self._pending: list[tuple[str, str, str, str]] = []
         self._pending_size = 0  # characters of text in _pending
+        # This scan's generation, and the entries it read or keeps (``keep``): marked as used by it
+        # when it ends (``end_scan``), which then deletes what no recent generation used.
+        self.generation = 1
+        self._used: list[tuple[str, str]] = []
+        self._used_under: list[tuple[str, str]] = []  # (kind, key prefix): every entry whose key starts so
         self._db = self._open()
+
+    @staticmethod
+    def _read_generation(db: sqlite3.Connection) -> int:
+        row = db.execute("SELECT value FROM meta WHERE name='generation'").fetchone()
+        try:
+            return int(row[0]) if row is not None else 0
+        except (TypeError, ValueError):
+            return 0
 
     def _open(self) -> sqlite3.Connection | None:
         try:
@@ -133,9 +152,15 @@ class ResultCache:
             for attempt in range(2):
                 try:
                     db = sqlite3.connect(self.path, timeout=10)
+                    db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # before the first table: pages freed by a sweep go back
                     db.execute("PRAGMA journal_mode=WAL")
                     db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT, kind TEXT, value TEXT, mac TEXT, "
                                "PRIMARY KEY (kind, key))")
+                    # the generation that last used each entry, apart: marking a row of entries would
+                    # write its value again, and a module's facts are most of the cache's bytes
+                    db.execute("CREATE TABLE IF NOT EXISTS used (kind TEXT, key TEXT, generation INTEGER, "
+                               "PRIMARY KEY (kind, key)) WITHOUT ROWID")
+                    db.execute("CREATE INDEX IF NOT EXISTS used_generation ON used (generation)")
                     db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
                     row = db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
                     if row is None:
@@ -143,6 +168,7 @@ class ResultCache:
                         db.commit()
                     elif row[0] != str(SCHEMA):
                         raise sqlite3.DatabaseError("cache schema mismatch")
+                    self.generation = self._read_generation(db) + 1
                     return db
                 except sqlite3.DatabaseError:
                     # Corrupt or foreign file: it is only a cache, so start again.
@@ -185,6 +211,7 @@ class ResultCache:
         if not hmac.compare_digest(row[1], _mac(kind, key, row[0])):
             self.forged += 1
             return None  # edited outside mlaudit: not trusted, rebuilt
+        self._used.append((kind, key))
         return row[0]
 
     def get_many_encoded(self, kind: str, keys: list[str]) -> Iterator[tuple[str, str]]:
@@ -208,6 +235,7 @@ class ResultCache:
                 if not hmac.compare_digest(mac, _mac(kind, key, text)):
                     self.forged += 1
                     continue
+                self._used.append((kind, key))
                 yield key, text
 
     def put(self, kind: str, key: str, value: Any) -> None:
@@ -267,9 +295,56 @@ class ResultCache:
             if self._pending and self._db is not None:
                 with self._db:
                     self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", self._pending)
+                    self._db.executemany("INSERT OR REPLACE INTO used VALUES (?, ?, ?)",
+                                         ((kind, key, self.generation) for key, kind, _, _ in self._pending))
         except sqlite3.Error:
             pass  # a cache that cannot be written is only a slower next scan
         self._pending, self._pending_size = [], 0
+
+    def keep(self, kind: str, keys: Iterable[str]) -> None:
+        """Entries this scan did not read but that hold its current state (the facts of a kind no
+        rule asked for this time, a graph's edges a reused project phase did not replay): kept as
+        if read."""
+        self._used.extend((kind, key) for key in keys)
+
+    def keep_under(self, kind: str, prefix: str) -> None:
+        """``keep`` of every entry of ``kind`` whose key starts with ``prefix`` (a module's facts,
+        one entry per kind: marked in one statement, not one each)."""
+        self._used_under.append((kind, prefix))
+
+    def end_scan(self, computed: bool) -> None:
+        """Write what is pending and mark what this scan used. A scan that ``computed`` anything
+        (it did not only read a whole result back) then makes its generation the cache's and
+        deletes every entry that no scan of the last ``KEEP_GENERATIONS`` generations used. An
+        entry is marked again only once half of that span has passed since it last was, so most
+        scans write few marks."""
+        self.flush()
+        used, under, self._used, self._used_under = self._used, self._used_under, [], []
+        if self._db is None:
+            return
+        generation, stale = self.generation, self.generation - KEEP_GENERATIONS // 2
+        prefixes = set(under)
+        try:
+            with self._db:
+                # a prefix's range: the keys from it up to the next string of its length
+                self._db.executemany("UPDATE used SET generation=? WHERE kind=? AND key>=? AND key<? AND generation<?",
+                                     ((generation, kind, prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1), stale)
+                                      for kind, prefix in prefixes if prefix))
+                self._db.executemany("UPDATE used SET generation=? WHERE kind=? AND key=? AND generation<?",
+                                     ((generation, kind, key, stale) for kind, key in set(used)
+                                      if not (prefixes and (kind, key.split(":", 1)[0] + ":") in prefixes)))
+                if computed:
+                    self._db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(generation),))
+                    oldest = generation - KEEP_GENERATIONS
+                    self._db.execute("DELETE FROM entries WHERE (kind, key) IN "
+                                     "(SELECT kind, key FROM used WHERE generation<?)", (oldest,))
+                    self._db.execute("DELETE FROM used WHERE generation<?", (oldest,))
+            if computed:
+                self._db.execute("PRAGMA incremental_vacuum").fetchall()  # it frees a page per step
+                # the next scan of a long-lived process (another may have counted meanwhile)
+                self.generation = max(generation, self._read_generation(self._db)) + 1
+        except sqlite3.Error:
+            pass  # only a cache: the marks and the sweep wait for the next scan
 
     def close(self) -> None:
         if self._db is None:

@@ -394,6 +394,8 @@ def _fact_store(hits: list[SourceResult], fresh: list[SourceResult], jobs: list[
             res = cached[job.path]
             store.add(job.path, values=res.facts, names=res.fact_names,
                       loader=_fact_loader(cache, cache_keys[job.path]), digests=res.kind_digests)
+            if cache is not None:  # every kind is the module's current state, asked for this time or not
+                cache.keep_under("facts", f"{cache_keys[job.path]}:")
     store.forget_others()
     return store
 
@@ -563,13 +565,17 @@ def scan(target: Path, config: Config, *, now: float | None = None, progress: Pr
         cache = session.cache
     else:
         cache = ResultCache(cache_dir) if cache_dir is not None else None
+    computed = False
     try:
         _run(result, root, only, files, cache, progress, history, now if now is not None else started, keep_analyses,
              session)
         result.git.settle()  # the log read beside the scan: finished, and stored while the cache is open
+        computed = not result.cache.get("whole_scan_reused", False)
     finally:
         if cache is not None:
-            cache.flush() if session is not None else cache.close()
+            cache.end_scan(computed)  # what this scan used is marked; what no recent scan used goes
+            if session is None:
+                cache.close()
     result.duration = time.time() - started
     return result
 
@@ -629,6 +635,9 @@ def _analyse_and_store(scan: _Scan, project: Project, rules: list[type], options
     # each module's resolved edges are kept, and replayed by the next graph that can
     edges = incremental.StoredEdges(scan.cache, code_digest(), {r.path: r.facts_digest for r in hits + fresh},
                                     memory=session.edges if session is not None else None) if scan.cache else None
+    if scan.cache and edges is not None:  # the current state's entries, whether this scan reads them or not
+        edges.keep_all()
+        incremental.StoredDocuments(scan.cache, code_digest()).keep_all(files)
     # a session's facts are kept for its next scan (ScanSession.facts): the graph must not drop them
     project.builders = {**project.builders, "program": functools.partial(_build_program, edges=edges,
                                                                          release_inputs=session is None)}

@@ -157,6 +157,11 @@ class StoredEdges:
             self.memory[key] = entry
         return entry
 
+    def keep_all(self) -> None:
+        """Every module's entry is part of the cache's current state, replayed this scan or not
+        (``ResultCache.keep``)."""
+        self.cache.keep("edges", [key for key in map(self._key, self.facts_digests) if key])
+
     def put(self, path: str, entry: dict) -> None:
         key = self._key(path)
         if key:
@@ -190,6 +195,12 @@ class StoredDocuments:
                 continue  # damaged: parsed again, and stored again
             keys[key].__dict__["doc"] = document  # what the cached property would have parsed
             self.restored.add(keys[key].path)
+
+    def keep_all(self, files: dict[str, "RepoFile"]) -> None:
+        """Every document's parse is part of the cache's current state (``ResultCache.keep``)."""
+        from auditor.model.project import DOC
+
+        self.cache.keep("doc", [self._key(f) for f in files.values() if f.kind == DOC and f.text is not None])
 
     def store(self, files: dict[str, "RepoFile"]) -> None:
         from auditor.model.docs import document_to_json
