@@ -1,6 +1,6 @@
 """How long the language server takes to re-check after a file is saved.
 
-    python bench/lsp_recheck.py TREE [--repeat 5]
+    python bench/lsp_recheck.py TREE [--repeat 5] [--pause 0.5]
 
 Copies TREE to a temporary directory, starts `mlaudit server` with pygls's client over stdio (the
 way an editor does), opens a module in the middle of the tree and waits for its diagnostics (the
@@ -8,6 +8,11 @@ first scan, cold), then saves edits to it and measures, from the save notificati
 diagnostics that follow it: an edit that leaves the module's facts as they were (a comment
 appended) and a code edit (a function added in the middle of the module). Prints the median and
 the slowest of each, in seconds. Needs the server extra (pip install "mlaudit[server]").
+
+Between saves it waits ``--pause`` seconds (default 0.5) after the diagnostics, as a person
+editing does: the server finishes a scan's cache writes after it has published its findings, and a
+save sent the instant they arrive would wait for those writes. ``--pause 0`` measures saves sent
+back to back.
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ def _module(tree: Path) -> Path:
     return modules[len(modules) // 2]
 
 
-async def measure(tree: Path, repeat: int, cache_home: Path) -> dict[str, list[float]]:
+async def measure(tree: Path, repeat: int, cache_home: Path, pause: float = 0.5) -> dict[str, list[float]]:
     client = LanguageClient("bench", "1")
     queue = await _published(client)
     await client.start_io(sys.executable, "-m", "auditor", "server", cwd=str(cache_home),
@@ -69,6 +74,7 @@ async def measure(tree: Path, repeat: int, cache_home: Path) -> dict[str, list[f
     times["open (cold scan)"].append((await _next_for(queue, uri))[0] - sent)
     for _ in range(repeat):
         for label, edit in (("save, comment appended", _append_comment), ("save, function added", _add_function)):
+            await asyncio.sleep(pause)
             edit(path, tree)
             sent = time.perf_counter()
             client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri=uri)))
@@ -98,13 +104,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("tree", type=Path)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--pause", type=float, default=0.5, help="seconds between the diagnostics and the next save")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mlaudit-lsp-bench-") as tmp:
         tree = Path(tmp) / args.tree.name
         shutil.copytree(args.tree, tree, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
         cache = Path(tmp) / "cache"
         cache.mkdir()
-        times = asyncio.run(measure(tree, max(args.repeat, 1), cache))
+        times = asyncio.run(measure(tree, max(args.repeat, 1), cache, max(args.pause, 0.0)))
         modules = [p for p in tree.rglob("*.py") if p.is_file() and not p.is_symlink()]
         lines = sum(p.read_bytes().count(b"\n") for p in modules)
     print(f"{args.tree.name}: {len(modules):,} Python files, {lines:,} lines")

@@ -582,6 +582,10 @@ def test_a_scan_session_keeps_the_cache_open_and_its_edges_decoded_between_scans
     assert session.cache is not None and len(session.edges) == 2
     assert everything(second) == everything(scan_all(root, now=now))
     assert everything(first) != everything(second)
+    # the whole result is written once the session settles (after the editor has the findings)
+    session.settle()
+    again = scan_all(root, cache_dir=tmp_path / "cache", now=now)
+    assert again.cache["whole_scan_reused"] and everything(again) == everything(second)
     session.close()
 
 

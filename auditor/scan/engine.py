@@ -462,11 +462,18 @@ def _analyse(jobs: list[SourceJob], files: dict[str, RepoFile], config: Config,
 _COUNTS = ("python_files", "notebooks", "python_lines", "below_min_confidence", "below_min_severity")
 
 
-def _store_result(cache: ResultCache, key: str, result: ScanResult) -> None:
-    head = {"readiness": result.readiness, "skipped": result.skipped, "degraded": result.degraded,
-            "counts": [getattr(result, name) for name in _COUNTS], "errors": result.errors}
-    cache.put_in_parts("scan", key, head, {"findings": stored_rows(result.findings),
-                                           "suppressed": stored_rows(result.suppressed)})
+def _store_result(cache: ResultCache, key: str, result: ScanResult,
+                  later: Callable[[Callable[[], None]], None] | None = None) -> None:
+    """The whole result into the cache, as it is now; with ``later`` (a session's), written when
+    the session is next settled, after the editor has the findings."""
+    head = {"readiness": result.readiness, "skipped": list(result.skipped), "degraded": list(result.degraded),
+            "counts": [getattr(result, name) for name in _COUNTS], "errors": list(result.errors)}
+    findings, suppressed = list(result.findings), list(result.suppressed)
+
+    def write() -> None:
+        cache.put_in_parts("scan", key, head, {"findings": stored_rows(findings), "suppressed": stored_rows(suppressed)})
+
+    write() if later is None else later(write)
 
 
 def _restore_result(state: Any, result: ScanResult) -> bool:
@@ -529,6 +536,18 @@ class ScanSession:
         # each module's facts as the last scans decoded them, by kind and digest (FactStore's memo):
         # a re-check decodes only the edited modules' facts
         self.facts: dict[tuple[str, str], tuple[str, Any]] = {}
+        # what a scan leaves for after its findings are out (storing its whole result, marking what
+        # it used in the cache): done by ``settle``, which the next scan and ``close`` call first
+        self._after: list[Callable[[], None]] = []
+
+    def later(self, step: Callable[[], None]) -> None:
+        self._after.append(step)
+
+    def settle(self) -> None:
+        """Finish what the last scan left (on the thread that scans: the cache is its)."""
+        steps, self._after = self._after, []
+        for step in steps:
+            step()
 
     @property
     def cache(self) -> ResultCache | None:
@@ -537,6 +556,7 @@ class ScanSession:
         return self._cache
 
     def close(self) -> None:
+        self.settle()
         if self._cache is not None:
             self._cache.close()
             self._cache = None
@@ -566,16 +586,20 @@ def scan(target: Path, config: Config, *, now: float | None = None, progress: Pr
     else:
         cache = ResultCache(cache_dir) if cache_dir is not None else None
     computed = False
+    if session is not None:
+        session.settle()  # what the last scan left for after its findings were out
     try:
         _run(result, root, only, files, cache, progress, history, now if now is not None else started, keep_analyses,
              session)
         result.git.settle()  # the log read beside the scan: finished, and stored while the cache is open
         computed = not result.cache.get("whole_scan_reused", False)
     finally:
-        if cache is not None:
+        if cache is not None and session is None:
             cache.end_scan(computed)  # what this scan used is marked; what no recent scan used goes
-            if session is None:
-                cache.close()
+            cache.close()
+        elif cache is not None:
+            cache.flush()  # written through: another process sees this scan's entries
+            session.later(functools.partial(cache.end_scan, computed))
     result.duration = time.time() - started
     return result
 
@@ -646,7 +670,7 @@ def _analyse_and_store(scan: _Scan, project: Project, rules: list[type], options
     result.skipped.sort()
     result.degraded.sort()
     if whole_key:  # with its internal errors, which the same inputs would raise again
-        _store_result(scan.cache, whole_key, result)
+        _store_result(scan.cache, whole_key, result, later=session.later if session is not None else None)
     result.cache["whole_scan_reused"] = False
 
 

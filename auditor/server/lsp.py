@@ -120,6 +120,8 @@ class Session:
                 self._say(types.MessageType.Error, outcome, show=True)
             else:
                 self._accept(repository, outcome)
+            if repository.scans is not None:  # the scan's cache writes, once the editor has its findings
+                await loop.run_in_executor(self.scanner, repository.scans.settle)
             if not repository.again:
                 return
 
