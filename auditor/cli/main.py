@@ -286,7 +286,11 @@ def _watch(path: Path, scope: list[str] | None, config, cache_dir: Path | None, 
         return result
 
     try:
-        watch(scan_and_report, lambda: stamp(root, config.exclude), click.echo, cycles=cycles, interval=0.5)
+        def poll():
+            session.settle()  # the last scan's cache writes, once its findings are out
+            return stamp(root, config.exclude)
+
+        watch(scan_and_report, poll, click.echo, cycles=cycles, interval=0.5)
     except ValueError as exc:  # the first scan could not run
         _fail(str(exc), 2)
     except _Terminated:
