@@ -121,7 +121,9 @@ class Session:
             else:
                 self._accept(repository, outcome)
             if repository.scans is not None:  # the scan's cache writes, once the editor has its findings
-                await loop.run_in_executor(self.scanner, repository.scans.settle)
+                problem = await loop.run_in_executor(self.scanner, _settle, repository.scans)
+                if problem:
+                    self._say(types.MessageType.Warning, problem)
             if not repository.again:
                 return
 
@@ -347,3 +349,11 @@ def serve(commands: Commands, cache: bool = True) -> None:
     sys.stdout = sys.stderr
     create_server(commands, cache).start_io(protocol_in, protocol_out)
 
+
+def _settle(scans: ScanSession) -> str | None:
+    """A scan's cache writes (on the scanning thread); what went wrong, for the log."""
+    try:
+        scans.settle()
+    except Exception as exc:  # only the cache is behind: the next scan computes what it lacks
+        return f"mlaudit: could not write the cache: {type(exc).__name__}: {exc}"
+    return None
