@@ -652,11 +652,12 @@ def _entries(cache_dir):
 def test_entries_no_recent_scan_used_are_deleted_and_the_current_state_is_kept(tmp_path, monkeypatch):
     """Edit after edit, the cache keeps the current state of every module (all its kinds of facts,
     its edges, the documents' parses), whether a scan read them or not, and loses the versions and
-    whole results of states more than KEEP_GENERATIONS computing scans old; warm scans that only
-    read a whole result back do not count as a generation."""
+    whole results of states more than KEEP_GENERATIONS computing scans old (KEEP_WHOLE_RESULTS for
+    whole results); warm scans that only read a whole result back do not count as a generation."""
     import auditor.scan.cache as cache_module
 
     monkeypatch.setattr(cache_module, "KEEP_GENERATIONS", 4)
+    monkeypatch.setattr(cache_module, "KEEP_WHOLE_RESULTS", 2)
     root = make_repo(tmp_path / "r", DOCUMENTED)
     cache = tmp_path / "cache"
     now = 1_800_000_000.0
@@ -670,9 +671,13 @@ def test_entries_no_recent_scan_used_are_deleted_and_the_current_state_is_kept(t
         scan_all(root, cache_dir=cache, now=now)
     rows, generation = _entries(cache)
     assert generation == 9
+    db = sqlite3.connect(cache / "cache.sqlite")
+    free, pages = db.execute("PRAGMA freelist_count").fetchone()[0], db.execute("PRAGMA page_count").fetchone()[0]
+    assert free * 4 <= pages  # swept pages are reused, and given back once they are a quarter of the file
+    db.close()
     versions = [key for kind, key, value in rows if kind == "source" and json.loads(value)["path"] == "train.py"]
     assert len(versions) == 5  # written by generations 5 to 9: the older ones are gone
-    assert len([1 for kind, _, _ in rows if kind == "scan" and "#" not in _]) == 5
+    assert len([1 for kind, key, _ in rows if kind == "scan" and "#" not in key]) == 3  # generations 7 to 9
     [(helpers_key, helpers)] = [(key, json.loads(value)) for kind, key, value in rows
                                 if kind == "source" and json.loads(value)["path"] == "helpers.py"]
     kept_kinds = {key.split(":", 1)[1] for kind, key, _ in rows if kind == "facts" and key.startswith(helpers_key)}
@@ -687,3 +692,30 @@ def test_entries_no_recent_scan_used_are_deleted_and_the_current_state_is_kept(t
     assert edited.cache["analysed"] == 1 and edited.cache["hits"] == 1
     assert edited.cache["project_rules_reused"] > 0
     assert everything(edited) == everything(scan_all(root, now=now))
+
+
+def test_a_sweep_that_frees_much_of_the_file_gives_the_space_back(tmp_path):
+    """Entries of an older mlaudit (no scan uses them again) are swept, and once a quarter of the
+    file is free it shrinks; a marked entry survives every sweep."""
+    import auditor.scan.cache as cache_module
+
+    cache = ResultCache(tmp_path)
+    for number in range(300):
+        cache.put("facts", f"old{number}", "x" * 4000)
+    cache.put("facts", "current", "kept")
+    cache.end_scan(computed=True)
+
+    def pages():
+        db = sqlite3.connect(tmp_path / "cache.sqlite")
+        found = db.execute("PRAGMA page_count").fetchone()[0], db.execute("PRAGMA freelist_count").fetchone()[0]
+        db.close()
+        return found
+
+    full, _ = pages()
+    for _ in range(cache_module.KEEP_GENERATIONS + 1):
+        assert cache.get("facts", "current") == "kept"  # read: marked by this generation
+        cache.end_scan(computed=True)
+    assert cache.get("facts", "old0") is None
+    size, free = pages()
+    assert free == 0 and size * 10 < full
+    cache.close()

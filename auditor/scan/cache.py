@@ -36,6 +36,9 @@ SCHEMA = 4  # 2: entries keyed by (kind, key), so one file's facts and results s
 # and project rules' findings of earlier states, entries of an older mlaudit. Each edit of a
 # 1,000,000-line tree adds about 9 MB of them; the cache stays a few times its live part.
 KEEP_GENERATIONS = 16
+# A whole result (kind "scan", about 5 MB at 1,000,000 lines) is only read back while its state
+# lasts, or after an edit is undone: fewer of them are kept.
+KEEP_WHOLE_RESULTS = 4
 FLUSH_EVERY = 100  # entries per write transaction
 FLUSH_TEXT = 8 << 20  # or this many characters of JSON, whichever comes first
 # Rows (findings) per part of a value stored in parts (``put_in_parts``): a scan's 400,000 findings
@@ -335,12 +338,18 @@ class ResultCache:
                                       if not (prefixes and (kind, key.split(":", 1)[0] + ":") in prefixes)))
                 if computed:
                     self._db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(generation),))
-                    oldest = generation - KEEP_GENERATIONS
-                    self._db.execute("DELETE FROM entries WHERE (kind, key) IN "
-                                     "(SELECT kind, key FROM used WHERE generation<?)", (oldest,))
-                    self._db.execute("DELETE FROM used WHERE generation<?", (oldest,))
+                    oldest, oldest_whole = generation - KEEP_GENERATIONS, generation - KEEP_WHOLE_RESULTS
+                    self._db.execute("DELETE FROM entries WHERE (kind, key) IN (SELECT kind, key FROM used "
+                                     "WHERE generation<? OR (kind='scan' AND generation<?))", (oldest, oldest_whole))
+                    self._db.execute("DELETE FROM used WHERE generation<? OR (kind='scan' AND generation<?)",
+                                     (oldest, oldest_whole))
             if computed:
-                self._db.execute("PRAGMA incremental_vacuum").fetchall()  # it frees a page per step
+                # The next scans reuse the pages a sweep frees; the file is made smaller only when a
+                # quarter of it is free (an older mlaudit's entries gone), since moving pages costs
+                # more than the sweep. As a script: a plain execute frees one page per step taken.
+                free = self._db.execute("PRAGMA freelist_count").fetchone()[0]
+                if free * 4 > self._db.execute("PRAGMA page_count").fetchone()[0]:
+                    self._db.executescript("PRAGMA incremental_vacuum;")
                 # the next scan of a long-lived process (another may have counted meanwhile)
                 self.generation = max(generation, self._read_generation(self._db)) + 1
         except sqlite3.Error:
