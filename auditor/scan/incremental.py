@@ -135,6 +135,7 @@ class StoredEdges:
     def __init__(self, cache: "ResultCache", code: str, facts_digests: dict[str, str],
                  memory: dict[str, Any] | None = None) -> None:
         self.cache, self.code, self.facts_digests = cache, code, facts_digests
+        self._keys: dict[str, str | None] = {}
         # a long-lived process's entries of its last scan, decoded (``engine.ScanSession``): those this
         # scan uses are kept for the next, the others dropped
         self.memory, self._previous = memory, dict(memory) if memory is not None else {}
@@ -142,9 +143,11 @@ class StoredEdges:
             memory.clear()
 
     def _key(self, path: str) -> str | None:
-        digest = self.facts_digests.get(path)
-        return hashlib.sha256(f"{self.code}\0{path}\0{digest}".encode("utf-8", "surrogatepass")).hexdigest() \
-            if digest else None
+        if path not in self._keys:  # asked once to keep every entry and again to read or write it
+            digest = self.facts_digests.get(path)
+            self._keys[path] = hashlib.sha256(f"{self.code}\0{path}\0{digest}".encode("utf-8", "surrogatepass")
+                                              ).hexdigest() if digest else None
+        return self._keys[path]
 
     def get(self, path: str) -> object:
         key = self._key(path)
