@@ -134,8 +134,7 @@ class FactStore:
 
     def _decode(self, name: str) -> None:
         values = self._values.setdefault(name, {})
-        if self._memo is not None:
-            self._decode_from_memo(name, values)
+        remembered = self._decode_from_memo(name, values) if self._memo is not None else set()
         # the cached modules' values, read together where the store can (``load_many``)
         to_load = [path for path in self._order if name in self._loaders.get(path, (None, ()))[1]]
         loaded = dict(self._load_many(name, to_load)) if self._load_many is not None and to_load else {}
@@ -157,24 +156,28 @@ class FactStore:
                 self._refresh(path)
                 if name in self._texts[path]:
                     values[path] = json.loads(self._texts[path].pop(name))
-        if self._memo is not None:
+        if self._memo is not None:  # what was decoded now, for the next scan
             for path, value in values.items():
                 digest = self._digests.get(path, {}).get(name)
-                if digest is not None:
+                if digest is not None and path not in remembered:
                     self._memo[(path, name)] = (digest, value)
 
-    def _decode_from_memo(self, name: str, values: dict[str, Any]) -> None:
-        """The values of ``name`` the memo has for the module's facts as they are now."""
+    def _decode_from_memo(self, name: str, values: dict[str, Any]) -> set[str]:
+        """The values of ``name`` the memo has for the module's facts as they are now; returns
+        the modules it had."""
         assert self._memo is not None
+        remembered = set()
         for path in self._order:
             digest = self._digests.get(path, {}).get(name)
             kept = self._memo.get((path, name))
             if digest is None or kept is None or kept[0] != digest or path in values:
                 continue
             values[path] = kept[1]
+            remembered.add(path)
             self._texts[path].pop(name, None)
             pending = self._loaders.get(path, (None, set()))[1]
             pending.discard(name)
+        return remembered
 
     def forget_others(self) -> None:
         """Drop from the memo the modules this store does not have (deleted or moved since)."""
