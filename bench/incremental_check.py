@@ -6,7 +6,8 @@ what a scan from nothing reports (findings, suppressed findings, readiness, erro
 Each tree is copied to a temporary directory (the original is never written), scanned once to
 fill a cache, then edited at random, one edit at a time: a function added in the middle of a
 module, a function removed, a function renamed (its definition only, so its callers now name
-nothing), an import added, a module moved into a new folder. After each edit the copy is scanned
+nothing), an import added, a module moved into a new folder, a function that logs a metric to
+MLflow added (what readiness checks ask about). After each edit the copy is scanned
 twice, with the cache and with --no-cache, and the two results must be equal. Exit 1 on the first
 difference, with the edit that caused it.
 """
@@ -22,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-EDITS = ("add function", "remove function", "rename function", "add import", "move module")
+EDITS = ("add function", "remove function", "rename function", "add import", "move module", "add tracking call")
 
 
 def _modules(tree: Path) -> list[Path]:
@@ -61,6 +62,10 @@ def edit(tree: Path, rng: random.Random, kind: str) -> str:
             lines[renamed.lineno - 1] = lines[renamed.lineno - 1].replace(f"def {renamed.name}(",
                                                                           f"def {renamed.name}_renamed(", 1)
             done = f"renamed {renamed.name} of {where}"
+        elif kind == "add tracking call" and functions:  # what readiness checks ask about
+            at = rng.choice(functions).end_lineno
+            lines.insert(at, "\n\ndef _log_loss(value):\n    import mlflow\n    mlflow.log_metric('loss', value)\n")
+            done = f"added a call of mlflow.log_metric after line {at} of {where}"
         elif kind == "add import":
             lines.insert(0, "import json\n")
             done = f"imported json in {where}"

@@ -325,7 +325,7 @@ def test_an_edit_that_changes_only_findings_re_weighs_them_without_gathering_aga
     cold = scan_all(root, cache_dir=cache, now=now)
     gathered = []
     real = gathering.gather
-    monkeypatch.setattr(gathering, "gather", lambda project: gathered.append(1) or real(project))
+    monkeypatch.setattr(gathering, "gather", lambda *args: gathered.append(1) or real(*args))
     with open(root / "helpers.py", "a") as handle:
         handle.write("# TODO: later\n# FIXME: and this\n")  # more findings and lines, the same facts
     warm = scan_all(root, cache_dir=cache, now=now)
@@ -333,6 +333,71 @@ def test_an_edit_that_changes_only_findings_re_weighs_them_without_gathering_aga
     assert warm.readiness != cold.readiness  # the debt checks weigh the new findings
     monkeypatch.setattr(gathering, "gather", real)
     assert warm.readiness == scan_all(root, now=now).readiness
+
+
+TRACKED = {
+    "train.py": "import mlflow\n\n\ndef train():\n    mlflow.log_metric('loss', 0.1)\n"
+                "    mlflow.sklearn.log_model(None, 'model')\n\n\nif __name__ == '__main__':\n    train()\n",
+    "helpers.py": "def used():\n    return 2\n",
+    "requirements.txt": "mlflow==2.9.2\n",
+}
+
+
+def _checks_gathered(monkeypatch) -> list[str]:
+    """The readiness checks (and rollback estimates) the next scans gather, by group."""
+    from auditor.readiness import gathering
+    from auditor.readiness.index import Questions
+
+    gathered: list[str] = []
+
+    class Watched(Questions):
+        @property
+        def group(self):
+            return self._group
+
+        @group.setter
+        def group(self, value):
+            self._group = value
+            if value:
+                gathered.append(value)
+
+    monkeypatch.setattr(gathering, "Questions", Watched)
+    return gathered
+
+
+def test_a_code_edit_no_readiness_check_asks_about_reuses_what_readiness_gathered(tmp_path, monkeypatch):
+    """Lines added above the code of a module no check asks about: its facts change, yet each
+    question the checks asked gets from it what it got before (nothing), so no check runs again."""
+    root = make_repo(tmp_path / "r", TRACKED)
+    cache, now = tmp_path / "cache", 1_800_000_000.0
+    scan_all(root, cache_dir=cache, now=now)
+    gathered = _checks_gathered(monkeypatch)
+    (root / "helpers.py").write_text("def added():\n    return 4\n\n\n" + TRACKED["helpers.py"])
+    warm = scan_all(root, cache_dir=cache, now=now)
+    assert not warm.cache["project_phase_reused"] and gathered == []
+    assert warm.readiness == scan_all(root, now=now).readiness
+
+
+def test_a_code_edit_runs_again_only_the_readiness_checks_whose_answers_changed(tmp_path, monkeypatch):
+    """A function added above the MLflow calls moves them: the checks that cite them run again
+    and cite the new lines, the others are kept, and the score is a scratch scan's."""
+    root = make_repo(tmp_path / "r", TRACKED)
+    cache, now = tmp_path / "cache", 1_800_000_000.0
+    scan_all(root, cache_dir=cache, now=now)
+    gathered = _checks_gathered(monkeypatch)
+    (root / "train.py").write_text(TRACKED["train.py"].replace("def train", "def added():\n    return 4\n\n\ndef train"))
+    warm = scan_all(root, cache_dir=cache, now=now)
+    scratch = scan_all(root, now=now)
+    from auditor.readiness.gathering import all_checks
+
+    assert gathered and ":rollback" in gathered
+    assert 0 < len([group for group in gathered if group != ":rollback"]) < len(all_checks())
+    assert warm.readiness == scratch.readiness
+    # log_metric moved from line 5 to 9
+    assert '{"path": "train.py", "line": 9, "cell": null, "why": "calls `mlflow.log_metric`' in json.dumps(warm.readiness)
+    gathered.clear()
+    assert scan_all(root, cache_dir=cache, now=now + 1).readiness == scratch.readiness  # and stored: a warm scan
+    assert gathered == []
 
 
 def test_a_fact_kind_whose_value_is_null_is_loaded_from_the_cache_not_analysed_again(tmp_path, monkeypatch):

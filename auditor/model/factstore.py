@@ -132,6 +132,24 @@ class FactStore:
         found = self._values[name]
         return {path: found[path] for path in self._order if path in found}
 
+    def module(self, path: str, name: str) -> Any:
+        """One module's value of a kind, decoding nothing else (None where it has none); KeyError
+        when a cached value cannot be loaded. Nothing is kept: ``kind`` decodes it again."""
+        if name in self._released:
+            raise RuntimeError(f"fact kind {name!r} was released when the project rules were done")
+        values = self._values.get(name, {})
+        if path in values:
+            return values[path]
+        digest = self._digests.get(path, {}).get(name)
+        kept = self._memo.get((path, name)) if self._memo is not None else None
+        if kept is not None and digest is not None and kept[0] == digest:
+            return kept[1]
+        text = self._texts.get(path, {}).get(name)
+        if text is not None:
+            return json.loads(text)
+        loader, pending = self._loaders.get(path, (None, set()))
+        return loader(name) if loader is not None and name in pending else None
+
     def _decode(self, name: str) -> None:
         values = self._values.setdefault(name, {})
         remembered = self._decode_from_memo(name, values) if self._memo is not None else set()

@@ -7,6 +7,9 @@ canaryTrafficPercent" or "which modules serve requests"; the index answers with 
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import posixpath
 import re
 from functools import cached_property, lru_cache
@@ -81,14 +84,105 @@ _SHOWS = {"calls": "calls `{}`", "imports": "imports `{}`", "methods": "calls `.
 _Table = tuple[list[tuple[str, str, int]], dict[str, list[int]], dict[str, list[int]]]
 
 
+def _encoded(value: Any) -> Any:
+    """A question's argument as JSON (a pattern as its source and flags)."""
+    if isinstance(value, re.Pattern):
+        return {"__re__": [value.pattern, int(value.flags)]}
+    if isinstance(value, (list, tuple)):
+        return [_encoded(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _encoded(item) for key, item in value.items()}
+    return value
+
+
+def _decoded(value: Any) -> Any:
+    if isinstance(value, dict) and "__re__" in value:
+        return re.compile(value["__re__"][0], re.RegexFlag(value["__re__"][1]))
+    if isinstance(value, list):
+        return tuple(_decoded(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _decoded(item) for key, item in value.items()}
+    return value
+
+
+def _item_path(item: Any) -> str:
+    """The module an item of a question's answer comes from: an Evidence, (path, entry),
+    (Evidence, uri) or a path."""
+    if isinstance(item, tuple):
+        item = item[0]
+    return item.path if isinstance(item, Evidence) else item
+
+
+# Questions about one module, named by their first argument; the others' answers are lists of
+# items, each from one module (``_item_path``).
+_ABOUT_ONE_MODULE = frozenset({"names_in", "module_fact", "has_usage"})
+
+
+class Questions:
+    """What a gathering asked of the modules' usage facts, by group (``group``: one check of one
+    unit, set by the gatherer), and each module's part of each answer (before any ``paths``
+    restriction): ``module_digests``."""
+
+    def __init__(self) -> None:
+        self.group = ""
+        self.asked: dict[str, dict[str, None]] = {}  # group -> questions, in the order first asked
+        self._parts: dict[str, dict[str, dict[str, str]]] = {}  # path -> group -> question -> part
+
+    def record(self, question: str, name: str, args: tuple, answer: Any) -> None:
+        self.asked.setdefault(self.group, {}).setdefault(question, None)
+        if name in _ABOUT_ONE_MODULE:
+            parts = {args[0]: [answer]}
+        else:
+            parts = {}
+            for item in answer:
+                parts.setdefault(_item_path(item), []).append(item)
+        for path, part in parts.items():
+            # a question asked again in the group gives a module the same part
+            self._parts.setdefault(path, {}).setdefault(self.group, {}).setdefault(question, repr(part))
+
+    def module_digests(self) -> dict[str, dict[str, str]]:
+        """Module -> group -> a digest of the module's parts of the group's answers, for the
+        modules and groups that have any."""
+        return {path: {group: hashlib.sha256("\0".join(f"{q}\0{part}" for q, part in sorted(parts.items()))
+                                             .encode("utf-8", "surrogatepass")).hexdigest()[:32]
+                       for group, parts in groups.items()}
+                for path, groups in self._parts.items()}
+
+
+def _question(method):
+    """A method that reads the modules' usage facts. It answers for every module; this wrapper
+    keeps the question (its name and arguments) and the answer in ``Index.questions`` and then
+    keeps the part of the answer from ``paths`` (when given), so that ``module_answers`` can ask
+    the question again of one module and compare."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def asked(self, *args, paths: Iterable[str] | None = None, **kwargs):
+        answer = method(self, *args, **kwargs)
+        if self.questions is not None:
+            self.questions.record(json.dumps([name, _encoded(args), _encoded(kwargs)]), name, args, answer)
+        if paths is not None:
+            allowed = set(paths)
+            answer = [item for item in answer if _item_path(item) in allowed]
+        return answer
+    return asked
+
+
 class Index:
-    def __init__(self, project: Project) -> None:
+    """``usage`` and ``cells``: the modules' facts to answer from (default: every module's). With
+    ``questions``, every question asked of the usage facts is kept there with its answer."""
+
+    def __init__(self, project: Project, usage: dict[str, Any] | None = None, cells: dict[str, Any] | None = None,
+                 questions: Questions | None = None) -> None:
         self.project = project
         self.usage: dict[str, dict[str, Any]] = {
-            path: facts for path, facts in sorted(project.fact("usage").items()) if isinstance(facts, dict)}
+            path: facts for path, facts in sorted((project.fact("usage") if usage is None else usage).items())
+            if isinstance(facts, dict)}
         self._tables: dict[str, _Table] = {}
         self._folded: dict[str, str] = {}  # text file -> its text as prefilter.may_match reads it
-        self._cells: dict[str, Any] = project.fact(NOTEBOOK_CELLS)
+        self._cells: dict[str, Any] = project.fact(NOTEBOOK_CELLS) if cells is None else cells
+        self.questions = questions
+        self._paths_by_role: dict[str, list[str]] = {}
 
     def at(self, path: str, line: int | None = None, why: str = "") -> Evidence:
         """Evidence at a line of ``path``; a line of a notebook's joined code becomes (cell, line in
@@ -125,14 +219,28 @@ class Index:
                 if any(_prefix_match(imported, libs) for imported in self.usage.get(path, {}).get("imports", {}))
                 or named(path)]
 
-    @cached_property
+    # Properties, not cached: each use is a question of the group that uses it (``paths_using``).
+    @property
     def serving_paths(self) -> list[str]:
-        return self._paths_using(self.production_paths, SERVING_LIBS, is_serving_module)
+        return self.paths_using("serving")
 
-    @cached_property
+    @property
     def pipeline_paths(self) -> list[str]:
         """Training code and pipeline definitions (auditor/ml/training.py)."""
-        return self._paths_using(self.source_paths, PIPELINE_LIBS, is_training_module)
+        return self.paths_using("pipeline")
+
+    @_question
+    def paths_using(self, role: str) -> list[str]:
+        """``serving``: production modules that import a serving library or are named for serving;
+        ``pipeline``: source modules that import a pipeline library or are named for training."""
+        found = self._paths_by_role.get(role)
+        if found is None:
+            if role == "serving":
+                found = self._paths_using(self.production_paths, SERVING_LIBS, is_serving_module)
+            else:
+                found = self._paths_using(self.source_paths, PIPELINE_LIBS, is_training_module)
+            self._paths_by_role[role] = found
+        return found
 
     @cached_property
     def ci_paths(self) -> list[str]:
@@ -195,7 +303,7 @@ class Index:
             cached = self._tables[table] = (rows, index, tails)
         return cached
 
-    def _table(self, table: str, names: Iterable[str], paths: Iterable[str] | None) -> list[Evidence]:
+    def _table(self, table: str, names: Iterable[str]) -> list[Evidence]:
         rows, index, tails = self._rows(table)
         hits: set[int] = set()
         for name in names:
@@ -204,27 +312,27 @@ class Index:
                 # a name ending with it ends with its last dotted part too
                 candidates = tails.get(name.rsplit(".", 1)[-1], ())
                 hits.update(i for i in candidates if rows[i][1].endswith(name))
-        allowed = set(paths) if paths is not None else None
         shows = _SHOWS.get(table, "`{}`")
-        return [self.at(rows[i][0], rows[i][2], shows.format(rows[i][1])) for i in sorted(hits)
-                if allowed is None or rows[i][0] in allowed]
+        return [self.at(rows[i][0], rows[i][2], shows.format(rows[i][1])) for i in sorted(hits)]
 
-    def calls(self, *names: str, paths: Iterable[str] | None = None) -> list[Evidence]:
+    # Each question below answers for every module; ``paths`` (see ``_question``) keeps those of
+    # some modules only.
+    @_question
+    def calls(self, *names: str) -> list[Evidence]:
         """Calls of these qualified names or anything under them (``mlflow`` matches ``mlflow.log_metric``);
         a name starting with a dot matches the end (``.log_model`` matches ``mlflow.sklearn.log_model``)."""
-        found = self._table("calls", names, paths)
+        found = self._table("calls", names)
         methods = [name[1:] for name in names if name.startswith(".")]
         if methods:  # `MlflowClient().create_model_version(...)`: a method of an object, not an import
-            found += self._table("methods", methods, paths)
+            found += self._table("methods", methods)
         return found
 
-    def library_calls(self, names: Iterable[str], owners: dict[str, tuple[str, ...]],
-                      paths: Iterable[str] | None = None) -> list[Evidence]:
+    @_question
+    def library_calls(self, names: Iterable[str], owners: dict[str, tuple[str, ...]]) -> list[Evidence]:
         """``calls`` of ``names``, where a method name (``.log_params``) counts only on an object of a
         library ``owners`` gives it: a call resolved under one of them, or a method called in a module
         that imports one (``client.log_param(...)`` beside ``import mlflow``)."""
         names = tuple(names)
-        allowed = set(paths) if paths is not None else None
         found = []
         for table, shows in (("calls", "calls `{}`"), ("methods", "calls `.{}()`")):
             rows, index, tails = self._rows(table)
@@ -238,51 +346,60 @@ class Index:
                                 and (_prefix_match(rows[i][1], libs) or self._imports_any(rows[i][0], libs)))
                 elif name.startswith("."):
                     hits.update(i for i in index.get(name[1:], ()) if self._imports_any(rows[i][0], libs))
-            found += [self.at(rows[i][0], rows[i][2], shows.format(rows[i][1])) for i in sorted(hits)
-                      if allowed is None or rows[i][0] in allowed]
+            found += [self.at(rows[i][0], rows[i][2], shows.format(rows[i][1])) for i in sorted(hits)]
         return found
 
     def _imports_any(self, path: str, libraries: tuple[str, ...]) -> bool:
         return bool(libraries) and any(_prefix_match(name, libraries) for name in self.usage.get(path, {}).get("imports", {}))
 
-    def imports(self, *modules: str, paths: Iterable[str] | None = None) -> list[Evidence]:
-        return self._table("imports", modules, paths)
+    @_question
+    def imports(self, *modules: str) -> list[Evidence]:
+        return self._table("imports", modules)
 
-    def scores(self, *names: str, paths: Iterable[str] | None = None) -> list[Evidence]:
+    @_question
+    def scores(self, *names: str) -> list[Evidence]:
         """Metric calls whose rows are not named for training (``r2_score(y_test, ...)``)."""
-        return self._table("scores", names, paths)
+        return self._table("scores", names)
 
-    def scored_held_out(self, paths: Iterable[str] | None = None) -> list[Evidence]:
+    @_question
+    def scored_held_out(self) -> list[Evidence]:
         """Held-out names (``y_test``, ``val_ds``) passed to a metric or score call."""
-        return self._table("scored_held_out", [name for _, name, _ in self._rows("scored_held_out")[0]], paths)
+        return self._table("scored_held_out", [name for _, name, _ in self._rows("scored_held_out")[0]])
 
-    def newest_files(self, paths: Iterable[str] | None = None) -> list[Evidence]:
+    @_question
+    def newest_files(self) -> list[Evidence]:
         """Files picked by their modification time (``max(files, key=os.path.getmtime)``)."""
-        return self._table("newest", [name for _, name, _ in self._rows("newest")[0]], paths)
+        return self._table("newest", [name for _, name, _ in self._rows("newest")[0]])
 
-    def methods(self, *names: str, paths: Iterable[str] | None = None) -> list[Evidence]:
-        return self._table("methods", names, paths)
+    @_question
+    def methods(self, *names: str) -> list[Evidence]:
+        return self._table("methods", names)
 
-    def kwargs(self, *names: str, paths: Iterable[str] | None = None) -> list[Evidence]:
-        return self._table("kwargs", names, paths)
+    @_question
+    def kwargs(self, *names: str) -> list[Evidence]:
+        return self._table("kwargs", names)
 
-    def markers(self, *names: str, paths: Iterable[str] | None = None) -> list[Evidence]:
-        return self._table("markers", names, paths)
+    @_question
+    def markers(self, *names: str) -> list[Evidence]:
+        return self._table("markers", names)
 
-    def notices(self, paths: Iterable[str] | None = None, switched_off: bool = False) -> list[Evidence]:
+    @_question
+    def notices(self, switched_off: bool = False) -> list[Evidence]:
         """Failure notices switched on in the code (auditor/ml/operations.py: an Airflow task's e-mail
         with mails on failure left on, a failure callback), or with ``switched_off`` those turned off."""
         if switched_off:
             return [Evidence(ev.path, ev.line, ev.cell, "`email_on_failure` is False: the task's e-mail is never sent")
-                    for ev in self._table("notices_off", ("email_on_failure",), paths)]
-        return self._table("notices", _NOTICES, paths)
+                    for ev in self._table("notices_off", ("email_on_failure",))]
+        return self._table("notices", _NOTICES)
 
-    def defs(self, pattern: re.Pattern, paths: Iterable[str] | None = None) -> list[Evidence]:
-        allowed = set(paths) if paths is not None else None
-        return [self.at(path, line, f"defines `{name}`") for path, facts in self.usage.items()
-                if allowed is None or path in allowed
-                for name, line in facts.get("defs", {}).items() if pattern.search(name)]
+    @_question
+    def defs(self, pattern: re.Pattern) -> list[Evidence]:
+        """Definitions whose name ``pattern`` finds: each distinct name searched once."""
+        rows, index, _ = self._rows("defs")
+        hits = sorted(i for name, found in index.items() if pattern.search(name) for i in found)
+        return [self.at(rows[i][0], rows[i][2], f"defines `{rows[i][1]}`") for i in hits]
 
+    @_question
     def string_args(self, call_names: Iterable[str], pattern: re.Pattern) -> list[Evidence]:
         """Calls of these names with a literal string argument matching ``pattern``."""
         names = tuple(call_names)
@@ -294,16 +411,33 @@ class Index:
                                  for text, line in literals.items() if pattern.search(text))
         return found
 
+    @_question
     def uris(self, pattern: re.Pattern) -> list[tuple[Evidence, str]]:
         return [(self.at(path, line, f"names `{uri}`"), uri) for path, facts in self.usage.items()
                 for uri, line in facts.get("uris", {}).items() if pattern.search(uri)]
 
-    def io(self, table: str, paths: Iterable[str] | None = None) -> list[tuple[str, dict[str, Any]]]:
-        """Model saves or loads: (path, {"call", "line", "path", "kind"})."""
-        allowed = set(paths) if paths is not None else None
+    @_question
+    def io(self, table: str) -> list[tuple[str, dict[str, Any]]]:
+        """The entries of a usage table of records (model ``saves`` or ``loads``: {"call", "line",
+        "path", "kind"}; Dagster ``assets`` and ``io_managers``), each with its module: (path, entry)."""
         return [(path, entry) for path, facts in self.usage.items()
-                if allowed is None or path in allowed
                 for entry in facts.get(table, []) if isinstance(entry, dict)]
+
+    @_question
+    def names_in(self, path: str, *tables: str) -> list[str]:
+        """Every name of these usage tables of one module (imports, calls, methods, defs, ...)."""
+        facts = self.usage.get(path, {})
+        return [name for table in tables for name in (facts.get(table) or {})]
+
+    @_question
+    def module_fact(self, path: str, key: str) -> Any:
+        """One entry of a module's usage facts (``main``, ``strings``), None where it has none."""
+        return self.usage.get(path, {}).get(key)
+
+    @_question
+    def has_usage(self, path: str) -> bool:
+        """Whether ``path`` is a module with usage facts (Python code that parsed)."""
+        return path in self.usage
 
     # -- text files -----------------------------------------------------------------------------
     def grep(self, pattern: re.Pattern, kinds: Iterable[str] | None = None, paths: Iterable[str] | None = None,
@@ -368,3 +502,23 @@ class Index:
     @staticmethod
     def short(path: str) -> str:
         return PurePosixPath(path).name
+
+
+
+
+def module_answers(project: Project, asked: dict[str, list[str]], path: str, usage: Any,
+                   cells: Any) -> dict[str, str]:
+    """One module's digest of its part of each group's answers (``asked``: group -> questions, as
+    a gathering's ``Questions.asked`` kept them), from its facts alone, as
+    ``Questions.module_digests`` gives it (groups where it has no part left out). Every answer is
+    its modules' parts in path order, so a group whose questions get, module by module, the parts
+    they got before asks the same questions again and comes to the same result: the early cutoff
+    of the readiness score (auditor/scan/engine.py)."""
+    questions = Questions()
+    ix = Index(project, usage={path: usage}, cells={path: cells} if cells is not None else {}, questions=questions)
+    for group, asked_in_group in asked.items():
+        questions.group = group
+        for question in asked_in_group:
+            name, args, kwargs = json.loads(question)
+            getattr(ix, name)(*_decoded(args), **_decoded(kwargs))
+    return questions.module_digests().get(path, {})

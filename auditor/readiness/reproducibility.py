@@ -116,9 +116,8 @@ ORCHESTRATORS = ("airflow", "prefect", "dagster", "kedro", "zenml", "metaflow", 
 
 def _trains(ix: Index, path: str) -> bool:
     """The module names training: it imports, calls or defines something that trains or fits."""
-    facts = ix.usage.get(path, {})
-    return is_training_module(path) or any(_TRAINS.search(name) for table in ("imports", "calls", "methods", "defs")
-               for name in (facts.get(table) or {}))
+    return is_training_module(path) or any(_TRAINS.search(name)
+                                           for name in ix.names_in(path, "imports", "calls", "methods", "defs"))
 
 
 def _retrain_command(ix: Index) -> Verdict:
@@ -140,7 +139,7 @@ def _retrain_command(ix: Index) -> Verdict:
     if found:
         return verdict("command", found)
     scripts_with_main = [Evidence(p, None, None, "a training script with a main") for p in ix.pipeline_paths
-                         if ix.usage.get(p, {}).get("main") and _trains(ix, p)]
+                         if ix.module_fact(p, "main") and _trains(ix, p)]
     documented = because("the docs give a training command", ix.grep(TRAIN_COMMAND, kinds=(DOC,)))
     if scripts_with_main or documented:
         return verdict("script-only", scripts_with_main + documented)

@@ -143,7 +143,7 @@ def versioned_refs(ix: Index) -> list[Evidence]:
     """Deploy manifests that point at an artifact by version (``.../model-${TrainJobId}/model.tar.gz``):
     each version lives at its own path, so earlier ones are still there."""
     return [ev for ev in deploy_pinning(ix).pinned if ix.project.files[ev.path].kind != "python"
-            and ev.path not in ix.usage]
+            and not ix.has_usage(ev.path)]
 
 
 @dataclass

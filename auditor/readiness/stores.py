@@ -81,7 +81,7 @@ def model_artifact_logs(ix: Index, logged: list[Evidence]) -> list[Evidence]:
     plot, a table or a text file (`mlflow.log_artifact("predictions.png")`)."""
     kept = []
     for ev in logged:
-        literals = [text for call, texts in ix.usage.get(ev.path, {}).get("strings", {}).items()
+        literals = [text for call, texts in (ix.module_fact(ev.path, "strings") or {}).items()
                     if call.endswith(("log_artifact", "log_artifacts")) for text in texts]
         if literals and all(_NOT_MODEL_FILE.search(text) or names_something_else(text) for text in literals):
             continue
@@ -101,17 +101,13 @@ def dagster_model_assets(ix: Index) -> list[DagsterModel]:
     stores it, resolved through the imports of the resource definitions (auditor/ml/tracking.py);
     an object-storage IO manager first when the key has one per environment."""
     managers: dict[str, list[dict]] = {}
-    for path, facts in ix.usage.items():
-        for entry in facts.get("io_managers", []):
-            if isinstance(entry, dict):
-                managers.setdefault(entry.get("key", ""), []).append({**entry, "path": path})
+    for path, entry in ix.io("io_managers"):
+        managers.setdefault(entry.get("key", ""), []).append({**entry, "path": path})
     found = []
-    production = set(ix.production_paths)
-    for path, facts in ix.usage.items():
-        for asset in facts.get("assets", []) if path in production else ():
-            defined = managers.get(asset.get("key", "")) if isinstance(asset, dict) and asset.get("fits") else None
-            if defined:
-                chosen = sorted(defined, key=lambda m: m.get("store") == "local")[0]
-                manager = f"`{chosen['class'].rsplit('.', 1)[-1]}` ({chosen['path']}:{chosen['line']})"
-                found.append(DagsterModel(ix.at(path, asset.get("line")), str(asset.get("name")), manager, chosen["store"]))
+    for path, asset in ix.io("assets", paths=ix.production_paths):
+        defined = managers.get(asset.get("key", "")) if asset.get("fits") else None
+        if defined:
+            chosen = sorted(defined, key=lambda m: m.get("store") == "local")[0]
+            manager = f"`{chosen['class'].rsplit('.', 1)[-1]}` ({chosen['path']}:{chosen['line']})"
+            found.append(DagsterModel(ix.at(path, asset.get("line")), str(asset.get("name")), manager, chosen["store"]))
     return found

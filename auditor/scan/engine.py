@@ -10,7 +10,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
 
 from auditor import __version__, registry
 from auditor.analysis.artifacts import find_artifacts
@@ -665,8 +665,9 @@ def _analyse_and_store(scan: _Scan, project: Project, rules: list[type], options
     # a session's facts are kept for its next scan (ScanSession.facts): the graph must not drop them
     project.builders = {**project.builders, "program": functools.partial(_build_program, edges=edges,
                                                                          release_inputs=session is None)}
+    readiness_facts = {r.path: _readiness_identity(r) for r in hits + fresh}
     _analyse_project(scan, project, project_rules, keys, options, _module_findings(hits + fresh), source_keys,
-                     keep_analyses)
+                     keep_analyses, readiness_facts)
     result.skipped.sort()
     result.degraded.sort()
     if whole_key:  # with its internal errors, which the same inputs would raise again
@@ -733,12 +734,14 @@ def _project_keys(scan: _Scan, project: Project, settings: str, results: list[So
 
 def _analyse_project(scan: _Scan, project: Project, rules: list[type], keys: incremental.ProjectKeys | None,
                      options: dict[str, dict[str, Any]], module_findings: list[Finding],
-                     source_keys: dict[str, str], keep_analyses: bool = True) -> None:
+                     source_keys: dict[str, str], keep_analyses: bool = True,
+                     readiness_facts: dict[str, str] | None = None) -> None:
     """The project rules (or their stored findings), post-processing and the readiness score."""
     result = scan.result
     key = keys.readiness if keys is not None else None
-    gathered = scan.cache.get("readiness", key) if scan.cache is not None and key else None
-    gathering = None if isinstance(gathered, dict) else _start_gathering(project, result.python_lines)  # before blame
+    stored = scan.cache.get("readiness", key) if scan.cache is not None and key else None
+    reusable = _reusable_gathering(project, stored, readiness_facts or {})
+    gathering = None if reusable is not None else _start_gathering(project, result.python_lines)  # before blame
     blamer = _start_blame(project, module_findings, scan.cache, source_keys)
     try:
         found = project_findings(result, scan.cache, project, rules, keys, options)
@@ -748,7 +751,7 @@ def _analyse_project(scan: _Scan, project: Project, rules: list[type], keys: inc
         del found
         result.findings, result.suppressed, result.below_min_confidence, result.below_min_severity = _post_process(
             module_findings, project, result.config, [r.id for r in result.rules], blamer)
-        result.readiness = _readiness(project, result, scan.cache, key, gathered, gathering)
+        result.readiness = _readiness(project, result, scan.cache, key, reusable, gathering, readiness_facts or {})
     finally:
         blamer.close()
 
@@ -787,6 +790,55 @@ def _start_blame(project: Project, module_findings: list[Finding], cache: Result
     return blamer
 
 
+def _readiness_identity(result: SourceResult) -> str:
+    """What readiness reads of a module: its usage facts and notebook cells, by their digests."""
+    kinds = result.kind_digests or {}
+    return f"{kinds.get('usage', '')}:{kinds.get(NOTEBOOK_CELLS, '')}"
+
+
+# Past this many modules whose usage facts changed, the stored gathering is not checked module by
+# module: each check asks every question again, and so many changes seldom leave the answers as they were.
+MAX_MODULES_ASKED_AGAIN = 40
+
+
+class _StoredGathering(NamedTuple):
+    """A stored gathering that still holds, but for its ``stale`` groups (checks to run again)."""
+
+    entry: dict[str, Any]  # as ``gathering.gather_with_questions`` made it
+    stale: set[str]
+    facts_changed: bool  # some module's facts: stored again, so the next scan asks fewer modules again
+
+
+def _reusable_gathering(project: Project, stored: Any, readiness_facts: dict[str, str]) -> _StoredGathering | None:
+    """What of the stored gathering holds now, or None. It was made with the same files other than
+    modules, configuration and git (the entry's key), and it holds for the same modules when
+    each module whose usage facts or cells changed, asked its questions again, gives the part of
+    the answers it gave before (``index.module_answers``); a group (one check) where one does not
+    is stale."""
+    if not isinstance(stored, dict) or not isinstance(stored.get("gathered"), dict):
+        return None
+    before, parts, questions = stored.get("facts"), stored.get("modules"), stored.get("questions")
+    if not isinstance(before, dict) or not isinstance(parts, dict) or not isinstance(questions, dict):
+        return None
+    if before.keys() != readiness_facts.keys():
+        return None
+    changed = [path for path, identity in readiness_facts.items() if before[path] != identity]
+    if len(changed) > MAX_MODULES_ASKED_AGAIN:
+        return None
+    stale: set[str] = set()
+    if changed:
+        from auditor.readiness.index import module_answers  # here: an unchanged repository never needs it
+
+        try:
+            for path in changed:
+                usage, cells = project.facts.module(path, "usage"), project.facts.module(path, NOTEBOOK_CELLS)
+                now, then = module_answers(project, questions, path, usage, cells), parts.get(path, {})
+                stale |= {group for group in now.keys() | then.keys() if now.get(group) != then.get(group)}
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None  # a damaged entry or a lost fact: gather again
+    return _StoredGathering(stored, stale, bool(changed))
+
+
 # Above this much Python the gatherer is not forked: the child shares the model's pages, but it
 # copies those it touches and its resident set counts them all again, while gathering is only a
 # few percent of such a scan (1M lines: 0.8 of 15 s, for 50-80 MiB).
@@ -799,41 +851,44 @@ def _start_gathering(project: Project, python_lines: int) -> ForkedCall | None:
     or past FORK_GATHER_MAX_LINES (it is then gathered after the rules, in this process)."""
     if not forked.available() or python_lines > FORK_GATHER_MAX_LINES:
         return None
-    from auditor.readiness import gather
+    from auditor.readiness.gathering import gather_with_questions
 
     project.git.settle()  # no thread may run at the fork: the log's reader is the only one so far
-    if project.facts.loads_from_cache("usage"):
-        project.fact("usage")  # decoded here: the child must not use this process's SQLite connection
-    return ForkedCall(gather, project)
+    for kind in ("usage", NOTEBOOK_CELLS):
+        if project.facts.loads_from_cache(kind):
+            project.fact(kind)  # decoded here: the child must not use this process's SQLite connection
+    return ForkedCall(gather_with_questions, project)
 
 
 def _readiness(project: Project, result: ScanResult, cache: ResultCache | None, key: str | None,
-               stored: Any, gathering: ForkedCall | None) -> dict[str, Any] | None:
+               reusable: _StoredGathering | None, gathering: ForkedCall | None,
+               readiness_facts: dict[str, str]) -> dict[str, Any] | None:
     """The readiness score, after the findings, which feed it. What it reads from the repository
-    (``gather``) is cached under the project phase's key (``stored``, when there), so an edit that
-    changes only findings re-weighs them without reading any facts; else it comes from
-    ``gathering``, or is gathered here."""
+    is the stored gathering where that holds (``_reusable_gathering``), its stale checks run again;
+    so an edit that changes only findings, or code no check asks about, re-weighs the findings
+    without gathering. Else it comes from ``gathering``, or is gathered here. Stored under ``key``
+    with the questions it asked and the modules' facts, unless nothing changed."""
     from auditor.readiness import compute_readiness  # here: a scan answered from the cache never needs it
+    from auditor.readiness.gathering import gather_with_questions
 
     settings = project.config.readiness
     categories = {rule.category for rule in result.selected_rules()}
-    if isinstance(stored, dict):
-        try:
-            return compute_readiness(project, result.findings, result.python_lines, settings, categories, stored,
-                                     result.lines_by_path)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            pass  # a damaged or foreign entry: gather again
     try:
-        gathered = gathering.result() if gathering is not None else None
-        if not isinstance(gathered, dict):
-            from auditor.readiness import gather  # the checks themselves: only when the repository changed
-
-            gathered = gather(project)
-        readiness = compute_readiness(project, result.findings, result.python_lines, settings, categories, gathered,
-                                      result.lines_by_path)
+        if reusable is not None and not reusable.stale:
+            asked = reusable.entry
+        elif reusable is not None:
+            asked = gather_with_questions(project, reusable.entry, reusable.stale)
+        else:
+            asked = gathering.result() if gathering is not None else None
+            if not isinstance(asked, dict) or not isinstance(asked.get("gathered"), dict):
+                asked = gather_with_questions(project)
+        readiness = compute_readiness(project, result.findings, result.python_lines, settings, categories,
+                                      asked["gathered"], result.lines_by_path)
     except Exception:
+        if reusable is not None:  # a damaged or foreign entry: gather afresh
+            return _readiness(project, result, cache, key, None, None, readiness_facts)
         result.errors.append({"rule": "readiness", "path": "", "error": format_error()})
         return None
-    if cache is not None and key:
-        cache.put("readiness", key, gathered)
+    if cache is not None and key and (reusable is None or reusable.stale or reusable.facts_changed):
+        cache.put("readiness", key, {**asked, "facts": readiness_facts})
     return readiness

@@ -13,8 +13,11 @@ are cached, each keyed by everything it depends on:
   some kinds (a function added changes the symbols, seeds and usage of its module, not its
   pipelines or model loads) runs again only the rules that read those. Facts record lines, so a
   line added above code changes them;
-- what the readiness score reads from the repository (``auditor.readiness.gathering``), by every
-  module's facts: an edit that changes only findings re-weighs them;
+- what the readiness score reads from the repository (``auditor.readiness.gathering``), by
+  everything but the modules' facts, with the questions its checks asked of the modules' usage
+  facts and each module's part of the answers: after an edit, the changed modules alone are asked
+  again, and when each gives the part it gave before the stored result holds (an edit that changes
+  only findings, or code no check asks about, re-weighs the findings without gathering);
 - each module's resolved edges of the program graph (``StoredEdges``), by the module's facts, with
   the questions it asked of other modules: when the project phase runs again, a module whose facts
   and answers are as they were has its edges replayed, not resolved (``ProgramGraph._replay_edges``).
@@ -91,7 +94,8 @@ def project_key(settings: str, config: "Config", files: dict[str, "RepoFile"], f
 
 
 class ProjectKeys:
-    """The project phase's cache keys in one scan. ``readiness``: by every module's facts. A rule's
+    """The project phase's cache keys in one scan. ``readiness``: by everything but the modules'
+    facts, which the stored entry records itself (``engine._reusable_gathering``). A rule's
     findings: by ``base`` (everything but the modules' facts: the settings, the configuration,
     git's HEAD, the other files, each module's path and name, and its file time for a rule that
     reads file times where they are the artifacts' clock), and then each module's digest of each
@@ -100,9 +104,9 @@ class ProjectKeys:
     def __init__(self, settings: str, config: "Config", files: dict[str, "RepoFile"],
                  kind_digests: dict[str, dict[str, str]], facts_digests: dict[str, str], module_names: dict[str, str],
                  git: "GitHistory", only: str | None, now: float, file_times: bool, unread: Unread) -> None:
-        self.readiness = project_key(settings, config, files, facts_digests, module_names, git, only, now,
-                                     "readiness", False, unread)
         no_facts = dict.fromkeys(facts_digests, "")
+        self.readiness = project_key(settings, config, files, no_facts, module_names, git, only, now,
+                                     "readiness", False, unread)
         self._bases = {reads_times: project_key(settings, config, files, no_facts, module_names, git, only, now,
                                                 "rules", reads_times and file_times, unread)
                        for reads_times in (False, True)}
