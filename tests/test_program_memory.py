@@ -68,9 +68,9 @@ def test_releasing_what_only_the_project_rules_read_changes_nothing_in_the_repor
     must not have needed any of it: a released kind asked for raises, it never reads as empty."""
     import pytest
 
-    from auditor.scan import engine
+    from auditor.scan import readiness_step
 
-    monkeypatch.setattr(engine, "FORK_GATHER_MAX_LINES", 0)  # readiness gathered in this process, after the release
+    monkeypatch.setattr(readiness_step, "FORK_GATHER_MAX_LINES", 0)  # readiness gathered in this process, after the release
     root = make_repo(tmp_path / "repo", SCORED)
     kept = scan_repo(root, now=1_800_000_000.0)
     released = scan_repo(root, now=1_800_000_000.0, keep_analyses=False)

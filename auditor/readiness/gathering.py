@@ -98,9 +98,9 @@ def gather_unit(project: Project, questions: Questions | None = None, reuse: Reu
     """``gather`` for a project of one unit (``unit`` names its groups of questions)."""
     stale = reuse[1] if reuse is not None else set()
     stored_unit = _stored_unit(reuse, unit)
-    stored = _stored_entries(stored_unit)
     if stored_unit is not None and not any(group.startswith(f"{unit}:") for group in stale):
         return {key: value for key, value in stored_unit.items() if key != "unit"}  # nothing it asked changed
+    stored = _stored_entries(stored_unit)
     ix = Index(project, questions=questions)
     checks: dict[str, list[dict[str, Any]]] = {}
     for name, dimension in DIMENSIONS.items():
@@ -112,16 +112,24 @@ def gather_unit(project: Project, questions: Questions | None = None, reuse: Reu
                 continue
             if questions is not None:
                 questions.group = group
-            if declared.judge:
-                params = {"id": declared.id, "title": declared.title, **declared.params}
-                checks[name].append({"judge": declared.judge, "params": params, "data": declared.gather(ix),
-                                     "weight": declared.weight})
-            else:
-                result = declared.run(ix)
-                assert result.points is None, f"{result.id} scores continuously: give it a judge"
-                checks[name].append({"check": result.to_json(), "weight": declared.weight})
+            checks[name].append(_check_entry(declared, ix))
     if questions is not None:
         questions.group = f"{unit}:rollback"
+    return {"checks": checks, "rollback": _rollback_estimate(project, ix, checks)}
+
+
+def _check_entry(declared: ReadinessCheck, ix: Index) -> dict[str, Any]:
+    """A check's result, or a findings check's gathered data, as JSON."""
+    if declared.judge:
+        params = {"id": declared.id, "title": declared.title, **declared.params}
+        return {"judge": declared.judge, "params": params, "data": declared.gather(ix), "weight": declared.weight}
+    result = declared.run(ix)
+    assert result.points is None, f"{result.id} scores continuously: give it a judge"
+    return {"check": result.to_json(), "weight": declared.weight}
+
+
+def _rollback_estimate(project: Project, ix: Index, checks: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """The rollback estimate, from the unit's checks and what the repository keeps of its models."""
     by_id = {entry["check"]["id"]: Check.from_json(entry["check"])
              for entries in checks.values() for entry in entries if "check" in entry}
     saves = rollback.classify_saves(ix)
@@ -131,9 +139,8 @@ def gather_unit(project: Project, questions: Questions | None = None, reuse: Reu
     kept_by = _kept_by(project, saves, artifacts, refs)
     if by_id["R-ROLL-01"].status == PASS and not kept_by:
         kept_by.append("each trained model is kept as its own version")
-    estimate = estimate_rollback(by_id, has_models=has_models or bool(refs), kept_by=kept_by,
-                                 retrain=by_id["R-REPRO-04"], automatic=rollback.automatic_rollback(ix))
-    return {"checks": checks, "rollback": estimate}
+    return estimate_rollback(by_id, has_models=has_models or bool(refs), kept_by=kept_by,
+                             retrain=by_id["R-REPRO-04"], automatic=rollback.automatic_rollback(ix))
 
 
 def _kept_by(project: Project, saves, artifacts: list[str], refs: list) -> list[str]:

@@ -10,7 +10,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from auditor import __version__, registry
 from auditor.analysis.artifacts import find_artifacts
@@ -27,10 +27,9 @@ from auditor.model.project import ARTIFACT, CONFIG, LOCK, NOTEBOOK, OTHER, PYTHO
 from auditor.model.sources import NotText, decode_text, parse_notebook
 from auditor.model.units import detect_units
 from auditor.rule import FileRule, ProjectRule
-from auditor.scan import forked, incremental
+from auditor.scan import incremental, readiness_step
 from auditor.scan.blame import Blamer, attach_ages, hack_lines
 from auditor.scan.cache import ResultCache, code_digest, settings_digest
-from auditor.scan.forked import ForkedCall
 from auditor.scan.incremental import digest_text
 from auditor.scan.suppress import FACT as SUPPRESSION_FACTS
 from auditor.scan.suppress import apply as apply_suppressions
@@ -40,7 +39,7 @@ if TYPE_CHECKING:
 
 from auditor.model.sources import NOTEBOOK_CELLS, to_cell
 from auditor.scan.project_phase import project_findings, stored_rows
-from auditor.scan.worker import SourceJob, SourceResult, analyse_batch, format_error, init_worker, paused_collector
+from auditor.scan.worker import SourceJob, SourceResult, analyse_batch, init_worker, paused_collector
 
 # Below this much Python, starting worker processes costs more than it saves (bench/).
 PARALLEL_MIN_BYTES = 800_000
@@ -665,7 +664,7 @@ def _analyse_and_store(scan: _Scan, project: Project, rules: list[type], options
     # a session's facts are kept for its next scan (ScanSession.facts): the graph must not drop them
     project.builders = {**project.builders, "program": functools.partial(_build_program, edges=edges,
                                                                          release_inputs=session is None)}
-    readiness_facts = {r.path: _readiness_identity(r) for r in hits + fresh}
+    readiness_facts = {r.path: incremental.readiness_identity(r.kind_digests) for r in hits + fresh}
     _analyse_project(scan, project, project_rules, keys, options, _module_findings(hits + fresh), source_keys,
                      keep_analyses, readiness_facts)
     result.skipped.sort()
@@ -740,8 +739,8 @@ def _analyse_project(scan: _Scan, project: Project, rules: list[type], keys: inc
     result = scan.result
     key = keys.readiness if keys is not None else None
     stored = scan.cache.get("readiness", key) if scan.cache is not None and key else None
-    reusable = _reusable_gathering(project, stored, readiness_facts or {})
-    gathering = None if reusable is not None else _start_gathering(project, result.python_lines)  # before blame
+    reusable = incremental.reusable_gathering(project, stored, readiness_facts or {})
+    gathering = None if reusable is not None else readiness_step.start_gathering(project, result.python_lines)  # before blame
     blamer = _start_blame(project, module_findings, scan.cache, source_keys)
     try:
         found = project_findings(result, scan.cache, project, rules, keys, options)
@@ -751,7 +750,8 @@ def _analyse_project(scan: _Scan, project: Project, rules: list[type], keys: inc
         del found
         result.findings, result.suppressed, result.below_min_confidence, result.below_min_severity = _post_process(
             module_findings, project, result.config, [r.id for r in result.rules], blamer)
-        result.readiness = _readiness(project, result, scan.cache, key, reusable, gathering, readiness_facts or {})
+        result.readiness = readiness_step.readiness_score(project, result, scan.cache, key, reusable, gathering,
+                                                          readiness_facts or {})
     finally:
         blamer.close()
 
@@ -788,107 +788,3 @@ def _start_blame(project: Project, module_findings: list[Finding], cache: Result
             if path in project.git.paths:
                 blamer.request(path, lines)
     return blamer
-
-
-def _readiness_identity(result: SourceResult) -> str:
-    """What readiness reads of a module: its usage facts and notebook cells, by their digests."""
-    kinds = result.kind_digests or {}
-    return f"{kinds.get('usage', '')}:{kinds.get(NOTEBOOK_CELLS, '')}"
-
-
-# Past this many modules whose usage facts changed, the stored gathering is not checked module by
-# module: each check asks every question again, and so many changes seldom leave the answers as they were.
-MAX_MODULES_ASKED_AGAIN = 40
-
-
-class _StoredGathering(NamedTuple):
-    """A stored gathering that still holds, but for its ``stale`` groups (checks to run again)."""
-
-    entry: dict[str, Any]  # as ``gathering.gather_with_questions`` made it
-    stale: set[str]
-    facts_changed: bool  # some module's facts: stored again, so the next scan asks fewer modules again
-
-
-def _reusable_gathering(project: Project, stored: Any, readiness_facts: dict[str, str]) -> _StoredGathering | None:
-    """What of the stored gathering holds now, or None. It was made with the same files other than
-    modules, configuration and git (the entry's key), and it holds for the same modules when
-    each module whose usage facts or cells changed, asked its questions again, gives the part of
-    the answers it gave before (``index.module_answers``); a group (one check) where one does not
-    is stale."""
-    if not isinstance(stored, dict) or not isinstance(stored.get("gathered"), dict):
-        return None
-    before, parts, questions = stored.get("facts"), stored.get("modules"), stored.get("questions")
-    if not isinstance(before, dict) or not isinstance(parts, dict) or not isinstance(questions, dict):
-        return None
-    if before.keys() != readiness_facts.keys():
-        return None
-    changed = [path for path, identity in readiness_facts.items() if before[path] != identity]
-    if len(changed) > MAX_MODULES_ASKED_AGAIN:
-        return None
-    stale: set[str] = set()
-    if changed:
-        from auditor.readiness.index import module_answers  # here: an unchanged repository never needs it
-
-        try:
-            for path in changed:
-                usage, cells = project.facts.module(path, "usage"), project.facts.module(path, NOTEBOOK_CELLS)
-                now, then = module_answers(project, questions, path, usage, cells), parts.get(path, {})
-                stale |= {group for group in now.keys() | then.keys() if now.get(group) != then.get(group)}
-        except (KeyError, TypeError, ValueError, AttributeError):
-            return None  # a damaged entry or a lost fact: gather again
-    return _StoredGathering(stored, stale, bool(changed))
-
-
-# Above this much Python the gatherer is not forked: the child shares the model's pages, but it
-# copies those it touches and its resident set counts them all again, while gathering is only a
-# few percent of such a scan (1M lines: 0.8 of 15 s, for 50-80 MiB).
-FORK_GATHER_MAX_LINES = 400_000
-
-
-def _start_gathering(project: Project, python_lines: int) -> ForkedCall | None:
-    """What readiness reads from the repository, gathered in a forked child while the project
-    rules run here (it needs the model, not the findings); None where processes are not forked,
-    or past FORK_GATHER_MAX_LINES (it is then gathered after the rules, in this process)."""
-    if not forked.available() or python_lines > FORK_GATHER_MAX_LINES:
-        return None
-    from auditor.readiness.gathering import gather_with_questions
-
-    project.git.settle()  # no thread may run at the fork: the log's reader is the only one so far
-    for kind in ("usage", NOTEBOOK_CELLS):
-        if project.facts.loads_from_cache(kind):
-            project.fact(kind)  # decoded here: the child must not use this process's SQLite connection
-    return ForkedCall(gather_with_questions, project)
-
-
-def _readiness(project: Project, result: ScanResult, cache: ResultCache | None, key: str | None,
-               reusable: _StoredGathering | None, gathering: ForkedCall | None,
-               readiness_facts: dict[str, str]) -> dict[str, Any] | None:
-    """The readiness score, after the findings, which feed it. What it reads from the repository
-    is the stored gathering where that holds (``_reusable_gathering``), its stale checks run again;
-    so an edit that changes only findings, or code no check asks about, re-weighs the findings
-    without gathering. Else it comes from ``gathering``, or is gathered here. Stored under ``key``
-    with the questions it asked and the modules' facts, unless nothing changed."""
-    from auditor.readiness import compute_readiness  # here: a scan answered from the cache never needs it
-    from auditor.readiness.gathering import gather_with_questions
-
-    settings = project.config.readiness
-    categories = {rule.category for rule in result.selected_rules()}
-    try:
-        if reusable is not None and not reusable.stale:
-            asked = reusable.entry
-        elif reusable is not None:
-            asked = gather_with_questions(project, reusable.entry, reusable.stale)
-        else:
-            asked = gathering.result() if gathering is not None else None
-            if not isinstance(asked, dict) or not isinstance(asked.get("gathered"), dict):
-                asked = gather_with_questions(project)
-        readiness = compute_readiness(project, result.findings, result.python_lines, settings, categories,
-                                      asked["gathered"], result.lines_by_path)
-    except Exception:
-        if reusable is not None:  # a damaged or foreign entry: gather afresh
-            return _readiness(project, result, cache, key, None, None, readiness_facts)
-        result.errors.append({"rule": "readiness", "path": "", "error": format_error()})
-        return None
-    if cache is not None and key and (reusable is None or reusable.stale or reusable.facts_changed):
-        cache.put("readiness", key, {**asked, "facts": readiness_facts})
-    return readiness

@@ -29,12 +29,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from auditor.model.sources import NOTEBOOK_CELLS
 
 if TYPE_CHECKING:
     from auditor.config import Config
     from auditor.model.gitinfo import GitHistory
-    from auditor.model.project import RepoFile
+    from auditor.model.project import Project, RepoFile
     from auditor.scan.cache import ResultCache
 
 DAY = 86400
@@ -93,9 +95,58 @@ def project_key(settings: str, config: "Config", files: dict[str, "RepoFile"], f
     return digest.hexdigest()
 
 
+def readiness_identity(kind_digests: dict[str, str] | None) -> str:
+    """What readiness reads of a module: its usage facts and notebook cells, by their digests."""
+    kinds = kind_digests or {}
+    return f"{kinds.get('usage', '')}:{kinds.get(NOTEBOOK_CELLS, '')}"
+
+
+# Past this many modules whose usage facts changed, the stored gathering is not checked module by
+# module: each is asked every question again, and so many changes seldom leave the answers as they were.
+MAX_MODULES_ASKED_AGAIN = 40
+
+
+class StoredGathering(NamedTuple):
+    """A stored gathering that still holds, but for its ``stale`` groups (checks to run again)."""
+
+    entry: dict[str, Any]  # as ``gathering.gather_with_questions`` made it, with the modules' facts
+    stale: set[str]
+    facts_changed: bool  # some module's facts: stored again, so the next scan asks fewer modules again
+
+
+def reusable_gathering(project: "Project", stored: Any, readiness_facts: dict[str, str]) -> StoredGathering | None:
+    """What of the stored readiness gathering holds now, or None. It was made with the same files
+    other than modules, configuration and git (the entry's key), and it holds for the same modules
+    when each module whose usage facts or cells changed (``readiness_identity``), asked its
+    questions again, gives the part of the answers it gave before (``index.module_answers``); a
+    group (one check) where one does not is stale."""
+    if not isinstance(stored, dict) or not isinstance(stored.get("gathered"), dict):
+        return None
+    before, parts, questions = stored.get("facts"), stored.get("modules"), stored.get("questions")
+    if not isinstance(before, dict) or not isinstance(parts, dict) or not isinstance(questions, dict):
+        return None
+    if before.keys() != readiness_facts.keys():
+        return None
+    changed = [path for path, identity in readiness_facts.items() if before[path] != identity]
+    if len(changed) > MAX_MODULES_ASKED_AGAIN:
+        return None
+    stale: set[str] = set()
+    if changed:
+        from auditor.readiness.index import module_answers  # here: an unchanged repository never needs it
+
+        try:
+            for path in changed:
+                usage, cells = project.facts.module(path, "usage"), project.facts.module(path, NOTEBOOK_CELLS)
+                now, then = module_answers(project, questions, path, usage, cells), parts.get(path, {})
+                stale |= {group for group in now.keys() | then.keys() if now.get(group) != then.get(group)}
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None  # a damaged entry or a lost fact: gather again
+    return StoredGathering(stored, stale, bool(changed))
+
+
 class ProjectKeys:
     """The project phase's cache keys in one scan. ``readiness``: by everything but the modules'
-    facts, which the stored entry records itself (``engine._reusable_gathering``). A rule's
+    facts, which the stored entry records itself (``reusable_gathering``). A rule's
     findings: by ``base`` (everything but the modules' facts: the settings, the configuration,
     git's HEAD, the other files, each module's path and name, and its file time for a rule that
     reads file times where they are the artifacts' clock), and then each module's digest of each
