@@ -86,3 +86,21 @@ def test_the_train_command_pattern_finds_the_same_first_match_as_before():
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
         old, new = before.search(text), TRAIN_COMMAND.search(text)
         assert (old and old.span()) == (new and new.span()), text
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.pattern[:40])
+def test_the_index_finds_every_name_the_pattern_matches_and_no_other(pattern):
+    """``Index.defs`` searches only the names holding a match's needles, found in one text of all
+    the names: the same names as searching each, including names that share a needle with their
+    neighbours in that text, odd characters and names of one character."""
+    from auditor.readiness.index import Index
+
+    rng = random.Random("index" + pattern.pattern)
+    names = sorted({name.replace("\n", "_") for name in _texts(pattern, rng, 300)} | {"t", "test", "st_te"})
+    usage = {f"m{i % 7}.py": {} for i in range(7)}
+    for number, name in enumerate(names):
+        usage[f"m{number % 7}.py"].setdefault("defs", {})[name] = number + 1
+    index = Index(None, usage=usage, cells={})
+    assert index._names_matching("defs", pattern) == [n for n in index._name_text("defs")[0] if pattern.search(n)]
+    found = {(ev.path, ev.line) for ev in index.defs(pattern)}
+    assert found == {(f"m{number % 7}.py", number + 1) for number, name in enumerate(names) if pattern.search(name)}

@@ -7,6 +7,7 @@ canaryTrafficPercent" or "which modules serve requests"; the index answers with 
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import json
@@ -24,7 +25,7 @@ from auditor.ml.training import PIPELINE_LIBS, is_training_module
 from auditor.model.project import CONFIG, DOC, NOTEBOOK, PYTHON, Project
 from auditor.model.sources import NOTEBOOK_CELLS, to_cell
 from auditor.readiness.model import Evidence
-from auditor.readiness.prefilter import fold, may_match
+from auditor.readiness.prefilter import fold, may_match, needles
 
 CI_PATH = re.compile(r"(^|/)\.github/workflows/[^/]+\.ya?ml$|(^|/)\.gitlab-ci\.ya?ml$|(^|/)azure-pipelines[^/]*\.ya?ml$"
                      r"|(^|/)\.circleci/config\.ya?ml$|(^|/)bitbucket-pipelines\.ya?ml$|(^|/)cloudbuild[^/]*\.ya?ml$"
@@ -179,6 +180,8 @@ class Index:
             path: facts for path, facts in sorted((project.fact("usage") if usage is None else usage).items())
             if isinstance(facts, dict)}
         self._tables: dict[str, _Table] = {}
+        self._texts: dict[str, tuple[list[str], str, list[int]]] = {}  # table -> ``_name_text``
+        self._holding: dict[tuple[str, str], set[int]] = {}  # (table, needle) -> ``_names_holding``
         self._folded: dict[str, str] = {}  # text file -> its text as prefilter.may_match reads it
         self._cells: dict[str, Any] = project.fact(NOTEBOOK_CELLS) if cells is None else cells
         self.questions = questions
@@ -394,10 +397,52 @@ class Index:
 
     @_question
     def defs(self, pattern: re.Pattern) -> list[Evidence]:
-        """Definitions whose name ``pattern`` finds: each distinct name searched once."""
+        """Definitions whose name ``pattern`` finds."""
         rows, index, _ = self._rows("defs")
-        hits = sorted(i for name, found in index.items() if pattern.search(name) for i in found)
+        hits = sorted(i for name in self._names_matching("defs", pattern) for i in index[name])
         return [self.at(rows[i][0], rows[i][2], f"defines `{rows[i][1]}`") for i in hits]
+
+    def _names_matching(self, table: str, pattern: re.Pattern) -> list[str]:
+        """The distinct names of a usage table that ``pattern`` finds. Searched only in the names
+        that hold every string one way of matching needs (``prefilter.needles``); which names hold
+        a string is found once per string, by scanning all the names' folded text at once (a
+        1M-line tree has 46,000 distinct definition names, and six patterns search them)."""
+        names = self._name_text(table)[0]
+        ways = needles(pattern)
+        if any(not way for way in ways):
+            return [name for name in names if pattern.search(name)]
+        candidates: set[int] = set()
+        for way in ways:
+            holding = sorted((self._names_holding(table, needle) for needle in way), key=len)
+            candidates |= holding[0].intersection(*holding[1:])
+        return [names[number] for number in sorted(candidates) if pattern.search(names[number])]
+
+    def _names_holding(self, table: str, needle: str) -> set[int]:
+        """The numbers of a table's distinct names whose folded form contains ``needle``."""
+        key = (table, needle)
+        found = self._holding.get(key)
+        if found is None:
+            _, text, starts = self._name_text(table)
+            found = self._holding[key] = set()
+            at = text.find(needle)
+            while at >= 0:
+                number = bisect.bisect_right(starts, at) - 1
+                found.add(number)
+                at = text.find(needle, starts[number + 1] if number + 1 < len(starts) else len(text))
+        return found
+
+    def _name_text(self, table: str) -> tuple[list[str], str, list[int]]:
+        """A table's distinct names, their folded forms joined by newlines, and where each starts."""
+        cached = self._texts.get(table)
+        if cached is None:
+            names = list(self._rows(table)[1])
+            folded = [fold(name) for name in names]
+            starts, at = [], 0
+            for name in folded:
+                starts.append(at)
+                at += len(name) + 1
+            cached = self._texts[table] = (names, "\n".join(folded), starts)
+        return cached
 
     @_question
     def string_args(self, call_names: Iterable[str], pattern: re.Pattern) -> list[Evidence]:
