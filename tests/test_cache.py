@@ -400,6 +400,26 @@ def test_a_code_edit_runs_again_only_the_readiness_checks_whose_answers_changed(
     assert gathered == []
 
 
+def test_a_stored_gathering_whose_questions_cannot_be_asked_is_gathered_again_not_a_crash(tmp_path):
+    """A readiness entry is mlaudit's own JSON, but a damaged one (a question that names no
+    question of the index, a pattern that does not compile, the wrong shape) must mean "gather
+    again", never a scan that fails."""
+    from auditor.scan.incremental import reusable_gathering
+
+    root = make_repo(tmp_path / "r", TRACKED)
+    project = scan_all(root, now=1_800_000_000.0).project
+    facts = {path: "now" for path in ("helpers.py", "train.py")}
+    before = {"helpers.py": "then", "train.py": "now"}  # helpers.py changed: its questions are asked again
+    for question in (json.dumps(["__class__", [], {}]), json.dumps(["defs", [{"__re__": ["(", 0]}], {}]),
+                     json.dumps(["calls", ["mlflow"]]), json.dumps(["calls", ["mlflow"], []]), "not json", 7):
+        stored = {"gathered": {"checks": {}}, "questions": {":R-TRACE-02": [question]}, "modules": {},
+                  "facts": before}
+        assert reusable_gathering(project, stored, facts) is None
+    asked = {":R-TRACE-02": [json.dumps(["calls", ["mlflow.log_metric"], {}])]}
+    stored = {"gathered": {"checks": {}}, "questions": asked, "modules": {}, "facts": before}
+    assert reusable_gathering(project, stored, facts).stale == set()  # helpers.py calls nothing asked about
+
+
 def test_a_fact_kind_whose_value_is_null_is_loaded_from_the_cache_not_analysed_again(tmp_path, monkeypatch):
     from auditor.scan import engine
 

@@ -150,12 +150,17 @@ class Questions:
                 for path, groups in self._parts.items()}
 
 
+# The names of the methods that are questions: the only ones ``module_answers`` calls.
+_QUESTIONS: set[str] = set()
+
+
 def _question(method):
     """A method that reads the modules' usage facts. It answers for every module; this wrapper
     keeps the question (its name and arguments) and the answer in ``Index.questions`` and then
     keeps the part of the answer from ``paths`` (when given), so that ``module_answers`` can ask
     the question again of one module and compare."""
     name = method.__name__
+    _QUESTIONS.add(name)
 
     @functools.wraps(method)
     def asked(self, *args, paths: Iterable[str] | None = None, **kwargs):
@@ -565,5 +570,10 @@ def module_answers(project: Project, asked: dict[str, list[str]], path: str, usa
         questions.group = group
         for question in asked_in_group:
             name, args, kwargs = json.loads(question)
-            getattr(ix, name)(*_decoded(args), **_decoded(kwargs))
+            if name not in _QUESTIONS:
+                raise ValueError(f"not a question of the index: {name!r}")
+            try:
+                getattr(ix, name)(*_decoded(args), **_decoded(kwargs))
+            except re.error as exc:
+                raise ValueError(f"a stored question's pattern does not compile: {exc}") from exc
     return questions.module_digests().get(path, {})
