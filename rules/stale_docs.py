@@ -78,6 +78,8 @@ class BrokenDocLink(ProjectRule):
         Valid({"README.md": "# Model\n\nSee [the guide](docs/guide.md#setup), [home](https://example.com), "
                             "[top](#model) and [docs](docs/).\n", "docs/guide.md": "# Guide\n\nBack to [README](../README.md)\n"}),
         Valid({"docs/index.md": "Read [the licence](../../LICENSE).\n"}, note="outside the repository: not checked"),
+        Valid({"README.md": "## Posts\n\n* Template: [Post title](Link-to-post) by [Your name](GitHub/Blog/etc)\n"},
+              note="a template's placeholders, not paths"),
     )
 
     def check(self, project):
@@ -89,13 +91,21 @@ class BrokenDocLink(ProjectRule):
                 if path is None or path == "" or _exists(path, project, folders):
                     continue
                 near = neighbours.suggest(path)
-                if near is None and "/" not in link.target and "." not in link.target:
-                    continue  # a bare word like no file here (`link-to-article`): a placeholder
+                if near is None and _placeholder(link.target):
+                    continue
                 hint = f"; did you mean {near}?" if near else ""
                 kind = "image" if link.image else "link"
                 yield self.finding(file.path, link.line, f"{kind} to {link.target}: {path} does not exist in the "
                                    f"repository{hint}", anchor=f"doc-link {link.target}",
                                    evidence={"target": link.target, "path": path, "suggestion": near})
+
+
+def _placeholder(target: str) -> bool:
+    """A template's stand-in for a link, not a path: a bare word naming no file (`link-to-article`),
+    or a list of alternatives (`Linkedin/Twitter/Homepage/etc`)."""
+    if "/" not in target and "." not in target:
+        return True
+    return any(part.lower() in ("etc", "...", "\u2026") for part in target.split("#")[0].split("/"))
 
 
 def _exists(path: str, project, folders: set[str]) -> bool:
