@@ -420,6 +420,33 @@ def test_a_stored_gathering_whose_questions_cannot_be_asked_is_gathered_again_no
     assert reusable_gathering(project, stored, facts).stale == set()  # helpers.py calls nothing asked about
 
 
+def test_a_module_outside_a_questions_paths_has_no_part_in_its_answer(tmp_path):
+    """A question restricted to some modules (one of the index's groups, by name, or a list the
+    check made) records the part of those modules only, and asking it again of one module gives
+    the same part: a test module's calls do not tie it to a check of production code."""
+    from auditor.readiness.index import Index, Questions, module_answers
+
+    root = make_repo(tmp_path / "r", {**TRACKED, "tests/test_train.py": "import mlflow\n\n\ndef helper():\n"
+                                      "    mlflow.log_metric('x', 1)\n"})
+    project = scan_all(root, now=1_800_000_000.0).project
+    questions = Questions()
+    index = Index(project, questions=questions)
+    questions.group = ":check"
+    assert [ev.path for ev in index.calls("mlflow.log_metric", paths=index.source_paths)] == ["train.py"]
+    assert [ev.path for ev in index.calls("mlflow.log_metric", paths=["tests/test_train.py"])] == ["tests/test_train.py"]
+    digests = questions.module_digests()
+    asked = {group: list(found) for group, found in questions.asked.items()}
+    assert '"source_paths"' in asked[":check"][0]  # kept by name, not as the list
+    usage, cells = project.fact("usage"), {}
+    for path in ("train.py", "tests/test_train.py", "helpers.py"):
+        assert module_answers(project, asked, path, usage[path], cells) == digests.get(path, {})
+    assert digests.keys() == {"train.py", "tests/test_train.py"}
+    moved = {**usage["tests/test_train.py"], "calls": {"mlflow.log_metric": 9}}  # its call moved down
+    assert module_answers(project, asked, "tests/test_train.py", moved, cells) != digests["tests/test_train.py"]
+    only_named = {":check": asked[":check"][:1]}  # the production check alone: the test module has no part
+    assert module_answers(project, only_named, "tests/test_train.py", moved, cells) == {}
+
+
 def test_a_fact_kind_whose_value_is_null_is_loaded_from_the_cache_not_analysed_again(tmp_path, monkeypatch):
     from auditor.scan import engine
 

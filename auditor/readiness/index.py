@@ -152,24 +152,35 @@ class Questions:
 
 # The names of the methods that are questions: the only ones ``module_answers`` calls.
 _QUESTIONS: set[str] = set()
+# The index's own groups of modules, kept by name when a question is restricted to one of them.
+_PATH_GROUPS = ("code_paths", "test_paths", "source_paths", "production_paths", "ci_paths",
+                "serving_paths", "pipeline_paths")
+_ROLE_OF = {"serving_paths": "serving", "pipeline_paths": "pipeline"}
 
 
 def _question(method):
-    """A method that reads the modules' usage facts. It answers for every module; this wrapper
-    keeps the question (its name and arguments) and the answer in ``Index.questions`` and then
-    keeps the part of the answer from ``paths`` (when given), so that ``module_answers`` can ask
-    the question again of one module and compare."""
+    """A method that reads the modules' usage facts. It answers for every module, and ``paths``
+    (when given) keeps some modules' part. This wrapper keeps the question (its name, arguments
+    and ``paths``: the name of one of the index's groups, or the list) and the answer in
+    ``Index.questions``, so that ``module_answers`` can ask it again of one module and compare.
+    A module outside ``paths`` has no part: whether it is inside rests on its path and kind
+    (files are in the stored gathering's key), on its own answers (serving and pipeline modules
+    are a question), or on what the check made of earlier answers of its group, which are the
+    same while every module's parts of them are."""
     name = method.__name__
     _QUESTIONS.add(name)
 
     @functools.wraps(method)
     def asked(self, *args, paths: Iterable[str] | None = None, **kwargs):
         answer = method(self, *args, **kwargs)
-        if self.questions is not None:
-            self.questions.record(json.dumps([name, _encoded(args), _encoded(kwargs)]), name, args, answer)
         if paths is not None:
             allowed = set(paths)
             answer = [item for item in answer if _item_path(item) in allowed]
+        if self.questions is not None:
+            question = [name, _encoded(args), _encoded(kwargs)]
+            if paths is not None:
+                question.append(self._group_named(paths) or sorted(allowed))
+            self.questions.record(json.dumps(question), name, args, answer)
         return answer
     return asked
 
@@ -226,6 +237,15 @@ class Index:
         return [path for path in paths
                 if any(_prefix_match(imported, libs) for imported in self.usage.get(path, {}).get("imports", {}))
                 or named(path)]
+
+    def _group_named(self, paths: Any) -> str | None:
+        """Which of ``_PATH_GROUPS`` ``paths`` is (the very list the index made), without using
+        one that was not made yet (serving and pipeline modules are a question)."""
+        for group in _PATH_GROUPS:
+            made = self._paths_by_role.get(_ROLE_OF[group]) if group in _ROLE_OF else self.__dict__.get(group)
+            if made is not None and made is paths:
+                return group
+        return None
 
     # Properties, not cached: each use is a question of the group that uses it (``paths_using``).
     @property
@@ -569,11 +589,16 @@ def module_answers(project: Project, asked: dict[str, list[str]], path: str, usa
     for group, asked_in_group in asked.items():
         questions.group = group
         for question in asked_in_group:
-            name, args, kwargs = json.loads(question)
-            if name not in _QUESTIONS:
+            name, args, kwargs, *restricted = json.loads(question)
+            if name not in _QUESTIONS or len(restricted) > 1:
                 raise ValueError(f"not a question of the index: {name!r}")
+            paths = restricted[0] if restricted else None
+            if isinstance(paths, str):
+                if paths not in _PATH_GROUPS:
+                    raise ValueError(f"not a group of the index: {paths!r}")
+                paths = getattr(ix, paths)
             try:
-                getattr(ix, name)(*_decoded(args), **_decoded(kwargs))
+                getattr(ix, name)(*_decoded(args), paths=paths, **_decoded(kwargs))
             except re.error as exc:
                 raise ValueError(f"a stored question's pattern does not compile: {exc}") from exc
     return questions.module_digests().get(path, {})

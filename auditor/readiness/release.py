@@ -130,10 +130,11 @@ def _holdout_cohort(ix: Index) -> Verdict:
 def _compared_offline(ix: Index) -> list[Evidence]:
     """Registry aliases named for the champion or the challenger, set by an alias call or used in a
     `models:/name@champion` URI outside serving code: a promotion that compares the two offline."""
-    source = set(ix.source_paths)
-    named = {(ev.path, ev.line) for ev in ix.markers("champion", paths=source)}
+    named = {(ev.path, ev.line) for ev in ix.markers("champion", paths=ix.source_paths)}
     # the alias call resolved to a registry's method, with champion or challenger on its line (its value)
-    found = [ev for ev in ix.library_calls(MODEL_ALIAS_CALLS, METHOD_OWNERS, paths=source) if (ev.path, ev.line) in named]
+    found = [ev for ev in ix.library_calls(MODEL_ALIAS_CALLS, METHOD_OWNERS, paths=ix.source_paths)
+             if (ev.path, ev.line) in named]
+    source = set(ix.source_paths)
     found += [ev for ev, _ in ix.uris(_ALIAS_URI) if ev.path in source]
     return because("a registry alias names the champion or the challenger", found)
 
