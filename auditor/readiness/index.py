@@ -574,8 +574,6 @@ class Index:
         return PurePosixPath(path).name
 
 
-
-
 def module_answers(project: Project, asked: dict[str, list[str]], path: str, usage: Any,
                    cells: Any) -> dict[str, str]:
     """One module's digest of its part of each group's answers (``asked``: group -> questions, as
