@@ -4,6 +4,7 @@ answers are as they were is the graph built from nothing, edge for edge and in t
 from __future__ import annotations
 
 from auditor.analysis.program import ProgramGraph
+from auditor.analysis.symbols import SYMBOL_USES
 from auditor.testing import make_repo, scan_repo
 
 FILES = {
@@ -118,3 +119,36 @@ def test_a_name_a_star_import_brings_in_is_followed_when_it_appears(tmp_path):
     (root / "pkg/util.py").write_text("def helper():\n    return 1\n\n\ndef other():\n    return 2\n\n\n"
                                       "def extra():\n    return 3\n\n\ndef _private():\n    return 4\n")
     assert _graph(root, store).edges_resolved == 1  # a private name is never brought in by ``*``
+
+
+def test_a_graph_of_replayed_edges_depends_on_the_uses_it_did_not_read(tmp_path):
+    """The rule that builds the graph is cached by the fact kinds it read. A module whose edges are
+    replayed has its uses read by no one, yet its edges were made from them: the kind must count
+    as read, or a call changed on its own line would leave the rule's cached findings in place."""
+    root = make_repo(tmp_path / "repo", FILES)
+    store = DictStore()
+    _graph(root, store)
+    project = _project(root)
+    store.digests = {path: repr(facts) for path, facts in project.fact("symbols").items()}
+    with project.facts.recording() as (reads, _touched):
+        again = ProgramGraph(project, edges=store)
+    assert again.edges_reused == 6 and again.edges_resolved == 0
+    assert SYMBOL_USES in reads
+
+
+def test_an_edited_scan_reads_the_uses_of_the_edited_module_alone(tmp_path, monkeypatch):
+    from auditor.model.factstore import FactStore
+
+    root = make_repo(tmp_path / "repo", FILES)
+    cache = tmp_path / "cache"
+    scan_repo(root, cache_dir=cache)
+    (root / "pkg/util.py").write_text("def helper():\n    return 1\n\n\ndef added():\n    return 3\n\n\n"
+                                      "def other():\n    return 2\n")
+    read, read_module = [], FactStore.read_module
+    monkeypatch.setattr(FactStore, "read_module", lambda self, path, name: read.append(path) or read_module(self, path, name))
+    edited = scan_repo(root, cache_dir=cache)
+    assert read == ["pkg/util.py"]
+    monkeypatch.undo()
+    scratch = scan_repo(root)
+    assert [f.to_json() for f in edited.findings] == [f.to_json() for f in scratch.findings]
+    assert any(f.rule == "ML101" and "added" in f.message for f in edited.findings)

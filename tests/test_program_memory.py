@@ -1,6 +1,7 @@
 """The program graph releases the facts only it reads, and can still be made again after a scan."""
 
 from auditor.analysis.program import GRAPH_INPUTS, ProgramGraph
+from auditor.analysis.symbols import SYMBOL_USES
 from auditor.testing import make_repo, scan_repo
 
 FILES = {
@@ -26,6 +27,18 @@ def test_building_the_projects_graph_releases_the_facts_only_the_graph_reads(tmp
         assert not set(GRAPH_INPUTS) & set(facts)
         assert "imports" in facts and "names" in facts  # later rules read these
     assert project.program.last_lines["pkg/core.py"] == 17
+
+
+def test_the_uses_the_graph_alone_reads_are_a_fact_kind_of_their_own(tmp_path):
+    """Each scope's calls, references and locals are kept apart from the symbols facts every
+    rule decodes: only the graph reads them, module by module."""
+    project = _project_without_graph(make_repo(tmp_path / "repo", FILES))
+    uses = project.fact(SYMBOL_USES)["pkg/core.py"]
+    assert uses == {"calls": {"Model.hook": [["self:helper", 10]], "run": [["local:Model", 17]]},
+                    "refs": {"": ["Base"], "Model.hook": ["self"], "run": ["Model"]},
+                    "locals": {"Base.hook": ["self"], "Model.hook": ["self"], "Model.helper": ["self"]}}
+    assert not {"calls", "refs", "locals"} & set(project.fact("symbols")["pkg/core.py"])
+    assert project.program.edge("pkg/core.py::Model.hook", "pkg/core.py::Model.helper") == ("call", 10)
 
 
 def test_a_graph_made_again_after_a_scan_is_the_graph_as_built(tmp_path):

@@ -20,14 +20,15 @@ from typing import Any, Iterable, NamedTuple, Protocol
 # MODULE and SymbolFacts are re-exported: rules import them from here with the graph.
 from auditor.analysis.import_roots import ImportRoots
 from auditor.analysis.symbol_visitor import MODULE
-from auditor.analysis.symbols import RECOVERED_IMPORTS, WRITTEN_MODULES, SymbolFacts
+from auditor.analysis.symbols import RECOVERED_IMPORTS, SYMBOL_USES, WRITTEN_MODULES, SymbolFacts
 
 __all__ = ["MODULE", "Definition", "ProgramGraph", "SymbolFacts"]
 
-# The symbols facts only the graph reads: per-scope calls, references and locals, and the definitions
-# it keeps as ``Definition``s. They are most of a project's facts in memory, so the graph of
-# ``Project.program`` releases them as it goes (``release_inputs``).
-GRAPH_INPUTS = ("defs", "calls", "refs", "locals")
+# The symbols facts only the graph reads: the definitions it keeps as ``Definition``s, which the
+# graph of ``Project.program`` releases as it goes (``release_inputs``). The per-scope calls,
+# references and locals it reads too are a fact kind of their own (``SYMBOL_USES``), read one
+# module at a time, and only for the modules whose edges are resolved, not replayed.
+GRAPH_INPUTS = ("defs",)
 
 # Edge kinds. An edge is stored as one int, ``line * 4 + kind`` (line -1 when it has none).
 CALL, IMPORT, REF, MEMBER = range(4)
@@ -83,7 +84,8 @@ class _ModuleNames:
     a module uses the same imported names from many scopes, and sibling scopes see the same names
     through their enclosing scopes."""
 
-    def __init__(self, graph: "ProgramGraph", path: str, facts: dict[str, Any], qualnames: set[str]) -> None:
+    def __init__(self, graph: "ProgramGraph", path: str, facts: dict[str, Any], uses: dict[str, Any],
+                 qualnames: set[str]) -> None:
         self.graph, self.path = graph, path
         self.qualnames = qualnames  # of the module's definitions
         self.members: dict[str, set[str]] = {}  # qualname ("" for the module) -> names defined directly in it
@@ -92,7 +94,7 @@ class _ModuleNames:
             self.members.setdefault(enclosing, set()).add(name)
         self.defined = set().union(*self.members.values())  # every name some definition here has
         # function scope -> its parameters and assigned names
-        self.locals = {scope: set(names) for scope, names in facts.get("locals", {}).items()}
+        self.locals = {scope: set(names) for scope, names in uses.get("locals", {}).items()}
         self._visible: dict[str, dict[str, str | None]] = {}  # scope -> name -> qualname it names there
         self._imported: dict[str, tuple[str, ...]] = {}  # dotted name -> the nodes it can be
         self._classes: dict[str, str | None] = {}  # scope -> its enclosing class, for ``self.x`` uses
@@ -359,28 +361,30 @@ class ProgramGraph:
             self._modules[path] = path
             qualnames[path] = self._add_definitions(path, facts.get("defs", []))
             if release_inputs:
-                facts.pop("defs", None)
+                for key in GRAPH_INPUTS:
+                    facts.pop(key, None)
+        # a replayed module's edges were made from its uses: the rule building the graph depends on them
+        self.project.facts.depends_on(SYMBOL_USES)
         for path, facts in self.symbols.items():
             module_qualnames = qualnames.pop(path)
             if not self._replay_edges(path, facts):
-                self._resolve_edges(path, facts, module_qualnames)
-            if release_inputs:
-                for key in GRAPH_INPUTS:
-                    facts.pop(key, None)
+                uses = self.project.facts.read_module(path, SYMBOL_USES) or {}
+                self._resolve_edges(path, facts, uses, module_qualnames)
         for path, rows in self.recovered.items():
             self._modules[path] = path
             self._link_imports(path, rows, unknown_uses=True)
 
-    def _resolve_edges(self, path: str, facts: dict[str, Any], qualnames: set[str]) -> None:
-        """A module's edges from its uses and imports, kept in the edge store when there is one."""
+    def _resolve_edges(self, path: str, facts: dict[str, Any], uses: dict[str, Any], qualnames: set[str]) -> None:
+        """A module's edges from its uses (``SYMBOL_USES``) and imports, kept in the edge store
+        when there is one."""
         if self._edge_store is None:
-            self._add_uses(path, facts, qualnames)
+            self._add_uses(path, facts, uses, qualnames)
             self._link_imports(path, facts.get("imports", []))
             return
         self.edges_resolved += 1
         self._questions, self._new_pairs = {}, []
         try:
-            self._add_uses(path, facts, qualnames)
+            self._add_uses(path, facts, uses, qualnames)
             self._link_imports(path, facts.get("imports", []))
             entry = {"questions": [[q, answer] for q, answer in self._questions.items()],
                      "edges": [[source, target, self._succ[source][target]] for source, target in self._new_pairs]}
@@ -486,17 +490,17 @@ class ProgramGraph:
                                                     tuple(bases), node)
         return qualnames
 
-    def _add_uses(self, path: str, facts: dict[str, Any], qualnames: set[str]) -> None:
+    def _add_uses(self, path: str, facts: dict[str, Any], uses: dict[str, Any], qualnames: set[str]) -> None:
         """Edges for the calls of each scope, then for its references (names and imported names
         it reads)."""
-        names = _ModuleNames(self, path, facts, qualnames)
-        for scope, calls in facts.get("calls", {}).items():
+        names = _ModuleNames(self, path, facts, uses, qualnames)
+        for scope, calls in uses.get("calls", {}).items():
             source = self._node(path if scope == MODULE else f"{path}::{scope}")
             for target, line in calls:
                 for node in names.nodes(scope, target):
                     if node != source:
                         self._link(source, node, CALL, line)
-        for scope, refs in facts.get("refs", {}).items():
+        for scope, refs in uses.get("refs", {}).items():
             source = self._node(path if scope == MODULE else f"{path}::{scope}")
             for ref in refs:
                 if ref.startswith("import:"):

@@ -366,6 +366,10 @@ class Extractor:
     """
 
     name: ClassVar[str]
+    # Keys of the result stored as fact kinds of their own (kind -> keys): a kind is decoded only
+    # when a reader asks for it, so what few readers need (the program graph's per-scope calls)
+    # costs nothing to the others, nor to a scan that reuses what it was made into.
+    parts: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def extract(self, module: ParsedModule) -> Any:
         raise NotImplementedError

@@ -26,10 +26,17 @@ def _import_flags(module) -> dict[str, list]:
     return {"noqa": noqa, "reexport": reexport}
 
 
+# The fact kind of each scope's calls, references and local names: only the program graph reads
+# them, for the modules whose edges it resolves (a scan after an edit replays the others' edges).
+# They are two thirds of the symbols facts' text, and five sixths of the time it takes to decode.
+SYMBOL_USES = "symbol_uses"
+
+
 class SymbolFacts(Extractor):
     """Definitions, imports, calls per scope, and every name, attribute and identifier string used."""
 
     name = "symbols"
+    parts = {SYMBOL_USES: ("calls", "refs", "locals")}
 
     def extract(self, module) -> dict[str, Any]:
         visitor = SymbolVisitor(module)

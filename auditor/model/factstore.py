@@ -150,6 +150,24 @@ class FactStore:
         loader, pending = self._loaders.get(path, (None, set()))
         return loader(name) if loader is not None and name in pending else None
 
+    def read_module(self, path: str, name: str) -> Any:
+        """One module's value of a kind, decoding nothing else and keeping nothing (the program
+        graph reads each module's uses once, for the modules whose edges it resolves). A cached
+        value that cannot be loaded is made again by analysing the module again. None where the
+        module has none. The running rule depends on the kind (``recording``)."""
+        self.depends_on(name)
+        try:
+            return self.module(path, name)
+        except KeyError:
+            self._refresh(path)
+            return self.module(path, name)
+
+    def depends_on(self, name: str) -> None:
+        """The running rule depends on a kind it may decode none of: the program graph replays
+        each unchanged module's stored edges, which were made from its uses."""
+        if self._reads is not None:
+            self._reads.add(name)
+
     def _decode(self, name: str) -> None:
         values = self._values.setdefault(name, {})
         remembered = self._decode_from_memo(name, values) if self._memo is not None else set()
@@ -232,3 +250,9 @@ class FactsView:
 
     def kind(self, name: str) -> dict[str, Any]:
         return {path: value for path, value in self._store.kind(name).items() if path in self._paths}
+
+    def read_module(self, path: str, name: str) -> Any:
+        return self._store.read_module(path, name) if path in self._paths else None
+
+    def depends_on(self, name: str) -> None:
+        self._store.depends_on(name)

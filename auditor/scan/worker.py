@@ -216,7 +216,10 @@ def _run_rules(job: SourceJob, module: ParsedModule, result: SourceResult) -> No
     this file and the others still run."""
     for name, extractor_cls in registry.all_extractors().items():
         try:
-            result.facts[name] = extractor_cls().extract(module)
+            facts = extractor_cls().extract(module)
+            for part, keys in extractor_cls.parts.items():
+                result.facts[part] = {key: facts.pop(key) for key in keys if key in facts}
+            result.facts[name] = facts
         except Exception:
             result.errors.append({"rule": f"extractor:{name}", "path": job.path,
                                   "error": format_error()})
