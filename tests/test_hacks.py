@@ -201,3 +201,74 @@ def test_a_bare_except_is_medium_in_production_code_and_low_in_a_notebook_or_lab
     root = make_repo(tmp_path / "r", {"src/io.py": code, "labs/week1/io.py": code, "explore.ipynb": notebook})
     got = {f.path: f.severity for f in scan_repo(root, {"select": ["ML403"]}).findings}
     assert got == {"src/io.py": "medium", "labs/week1/io.py": "low", "explore.ipynb": "low"}
+
+
+def _ages(result):
+    return [(f.path, f.line, f.evidence["author"], round(f.evidence["age_days"]), f.evidence["commit"], f.severity)
+            for f in sorted(result.findings, key=lambda f: (f.path, f.line or 0))]
+
+
+def _tree_bytes(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_commit_graph_written_aside_gives_every_line_the_age_git_walking_the_history_gives(
+        tmp_path, monkeypatch):
+    """Enough files to blame that git first gets a commit-graph with changed-path filters: written
+    outside the repository, which stays byte for byte as it was, and gone after the scan. The ages
+    are those of blame without it, through a rename (blame follows the file into its old name)
+    and a branch merged with a change of its own."""
+    from auditor.scan import blame
+
+    root = tmp_path / "repo"
+    files = {f"pkg/step{i}.py": f"x = {i}\n# TODO: tune step {i}\n" for i in range(blame.GRAPH_MIN_FILES)}
+    make_repo(root, {**files, "old_name.py": "# HACK: fixed seed\n", "serve.py": "y = 2\n"},
+              ages={**{path: 400 for path in files}, "old_name.py": 300, "serve.py": 300}, now=NOW,
+              authors={path: "Alice Moreau <alice@example.com>" for path in files})
+    (root / "serve.py").write_text("y = 3\n")  # the commit before the rename is not where its line began
+    git(root, "commit", "-q", "-am", "serve", when=NOW - 250 * DAY)
+    git(root, "mv", "old_name.py", "renamed.py")
+    git(root, "commit", "-q", "-m", "rename", when=NOW - 200 * DAY)
+    git(root, "checkout", "-q", "-b", "side")
+    (root / "serve.py").write_text("y = 3\n# FIXME: retry the request\n")
+    git(root, "commit", "-q", "-am", "side", when=NOW - 50 * DAY, author="Bob Okafor <bob@example.com>")
+    git(root, "checkout", "-q", "main")
+    (root / "pkg/step0.py").write_text("x = 0\n# TODO: tune step 0\n# HACK: skip bad rows\n")
+    git(root, "commit", "-q", "-am", "hack", when=NOW - 10 * DAY, author="Bob Okafor <bob@example.com>")
+    git(root, "merge", "-q", "--no-ff", "-m", "merge side", "side", when=NOW - 5 * DAY)
+    written = []
+    write = blame.CommitGraph.write
+    monkeypatch.setattr(blame.CommitGraph, "write", lambda self, timeout: written.append(self) or write(self, timeout))
+    before = _tree_bytes(root / ".git")
+    config = {"select": ["ML401", "ML402"]}
+    with_graph = scan_repo(root, config, now=NOW)
+    assert len(written) == 1 and written[0].folder is None  # written, then removed
+    assert _tree_bytes(root / ".git") == before
+    monkeypatch.setattr(blame, "GRAPH_MIN_FILES", 10_000)
+    without = scan_repo(root, config, now=NOW)
+    assert len(written) == 1
+    assert _ages(with_graph) == _ages(without)
+    assert [(path, line, author, age) for path, line, author, age, _, _ in _ages(with_graph)
+            if not path.startswith("pkg/step") or path == "pkg/step0.py"] == [
+        ("pkg/step0.py", 2, "Alice Moreau", 400), ("pkg/step0.py", 3, "Bob Okafor", 10),
+        ("renamed.py", 1, "Dana Demo", 300), ("serve.py", 2, "Bob Okafor", 50)]
+
+
+def test_the_commit_graph_is_read_by_blame(tmp_path):
+    """Without its filters a blame reads every commit's tree; git says how many it checked."""
+    from auditor.model.gitsafe import run_git
+    from auditor.scan.blame import CommitGraph
+
+    root = make_repo(tmp_path / "repo", {"a.py": "# TODO: one\n", "b.py": "x = 1\n"}, ages={"a.py": 30, "b.py": 20},
+                     now=NOW)
+    head = git(root, "rev-parse", "HEAD").strip()
+    graph = CommitGraph(root, head)
+    env = graph.write(30)
+    assert env is not None and (graph.folder / "info" / "commit-graph").is_file()
+    done = run_git(root, "-c", "core.commitGraph=true", "-c", "commitGraph.readChangedPaths=true",
+                   "rev-list", "--count", "HEAD", "--", "a.py", extra_env=env | {"GIT_TRACE2_PERF": str(tmp_path / "perf")})
+    assert done.stdout.strip() == b"1"
+    assert "bloom" in (tmp_path / "perf").read_text()
+    folder = graph.folder
+    graph.close()
+    assert not folder.exists()

@@ -109,11 +109,12 @@ def git_command(root: Path, *args: str, quote_paths: bool = True) -> list[str]:
 
 
 def run_git(root: Path, *args: str, timeout: float = 60, quote_paths: bool = True,
-            **kwargs) -> subprocess.CompletedProcess:
+            extra_env: dict[str, str] | None = None, **kwargs) -> subprocess.CompletedProcess:
     """``subprocess.run`` of ``git args`` in ``root`` under the policy (output captured as bytes).
+    ``extra_env``: variables mlaudit sets itself (``auditor.scan.blame``'s object folders).
     Raises what ``subprocess.run`` raises (``OSError`` when git is missing, ``TimeoutExpired``)."""
     return subprocess.run(git_command(root, *args, quote_paths=quote_paths), capture_output=True, timeout=timeout,
-                          env=git_env(), **kwargs)
+                          env=git_env() | (extra_env or {}), **kwargs)
 
 
 def git_output(root: Path, *args: str, timeout: float = 60) -> str | None:

@@ -784,7 +784,6 @@ def _start_blame(project: Project, module_findings: list[Finding], cache: Result
 
     blamer = Blamer(project, cache, content_id)
     if project.git.available:
-        for path, lines in hack_lines(module_findings).items():
-            if path in project.git.paths:
-                blamer.request(path, lines)
+        blamer.request_all({path: lines for path, lines in hack_lines(module_findings).items()
+                            if path in project.git.paths})
     return blamer
