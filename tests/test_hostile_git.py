@@ -41,13 +41,18 @@ def _fingerprint(root: Path) -> dict[str, str]:
 
 @pytest.fixture()
 def hostile(tmp_path):
-    """A repository with two commits, debt markers (so blame runs), every vector configured, a
-    hook directory full of hooks, and an uncommitted change (so the work tree differs from HEAD)."""
+    """A repository with two commits, debt markers in enough files that blame first writes a
+    commit-graph (``auditor.scan.blame.GRAPH_MIN_FILES``), every vector configured, a hook
+    directory full of hooks, and an uncommitted change (so the work tree differs from HEAD)."""
+    from auditor.scan.blame import GRAPH_MIN_FILES
+
     root, markers, hooks = tmp_path / "repo", tmp_path / "markers", tmp_path / "hooks"
     for folder in (root, markers, hooks):
         folder.mkdir()
     git(root, "init", "-q")
     (root / "train.py").write_text("import random\n# TODO: fix this hack\nx = random.random()\n")
+    for number in range(GRAPH_MIN_FILES):
+        (root / f"step{number}.py").write_text(f"# TODO: tune step {number}\nSTEP = {number}\n")
     (root / ".gitattributes").write_text("* filter=evil diff=evil\n")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "first", when=1_700_000_000)

@@ -253,8 +253,10 @@ class Blamer:
         return self._pool
 
     def _write_graph(self) -> dict[str, str] | None:
+        """The graph's environment; at most a third of the time budget goes to it, so that a
+        history too long to index in time still leaves the blames theirs."""
         assert self._graph is not None
-        return self._graph.write((self.deadline or 0) - time.monotonic())
+        return self._graph.write(min((self.deadline or 0) - time.monotonic(), self.budget / 3))
 
     def lines_of(self, path: str, lines: list[int] | None) -> dict[int, LineBlame] | str:
         """The blame of those lines, or why there is none."""
