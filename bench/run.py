@@ -129,25 +129,9 @@ def stdlib_trees(workdir: Path, quick: bool) -> list[tuple[str, Path]]:
     whole = workdir / "stdlib"
     shutil.copytree(lib, whole, ignore=shutil.ignore_patterns("site-packages", "__pycache__", "*.pyc"),
                     symlinks=True)
-    subset = workdir / "stdlib-100k"
-    subset.mkdir()
-    total = 0
-    # Whole top-level modules and packages in name order until about 100,000 lines: real code
-    # written elsewhere, with its tests left out so the subset is mostly library code.
-    for entry in sorted(whole.iterdir()):
-        if entry.name in ("test", "idlelib", "lib2to3", "tkinter", "turtledemo"):
-            continue
-        if entry.suffix == ".py":
-            lines = entry.read_bytes().count(b"\n")
-            shutil.copy2(entry, subset / entry.name)
-        elif entry.is_dir() and (entry / "__init__.py").exists():
-            shutil.copytree(entry, subset / entry.name, symlinks=True)
-            lines = count_lines(subset / entry.name)[1]
-        else:
-            continue
-        total += lines
-        if total >= 100_000:
-            break
+    # real code written elsewhere, with its tests left out so the subset is mostly library code
+    subset = partial_stdlib(whole, workdir / "stdlib-100k", 100_000,
+                            skip=("test", "idlelib", "lib2to3", "tkinter", "turtledemo"))
     trees = [("stdlib subset", subset)]
     if not quick:
         trees.append(("whole stdlib", whole))
@@ -160,6 +144,28 @@ def stdlib_trees(workdir: Path, quick: bool) -> list[tuple[str, Path]]:
         trees.append(("1M lines (stdlib + networkx)", million))
         trees.append(("440k findings (generated)", many_findings_tree(workdir)))
     return trees
+
+
+def partial_stdlib(whole: Path, target: Path, lines_wanted: int, skip: tuple[str, ...] = ()) -> Path:
+    """Whole top-level modules and packages of the standard library at ``whole``, in name order
+    (but those in ``skip``), copied to ``target`` until about ``lines_wanted`` lines."""
+    target.mkdir()
+    total = 0
+    for entry in sorted(whole.iterdir()):
+        if entry.name in skip:
+            continue
+        if entry.suffix == ".py":
+            lines = entry.read_bytes().count(b"\n")
+            shutil.copy2(entry, target / entry.name)
+        elif entry.is_dir() and (entry / "__init__.py").exists():
+            shutil.copytree(entry, target / entry.name, symlinks=True)
+            lines = count_lines(target / entry.name)[1]
+        else:
+            continue
+        total += lines
+        if total >= lines_wanted:
+            break
+    return target
 
 
 def many_findings_tree(workdir: Path, modules: int = 4000) -> Path:

@@ -7,9 +7,10 @@ The trees are made of the standard library (whole top-level modules and packages
 until the size is reached: the third takes in the test package and passes 700k lines), then the
 whole standard library with networkx beside it (about 1M lines), then two copies of that in two
 folders (about 2M lines). Each is scanned cold (empty cache) once, or three times under 200,000
-lines (the fastest kept), and so are ``vulture`` and ``radon cc -s -a``. Printed as Markdown: each tree's wall and CPU seconds, and the exponent of
-time against lines (the slope of log time on log lines, fitted over every tree; 1.0 is linear),
-which issue 26 wants at most 1.05 from 100k to 2M lines.
+lines (the fastest kept), and so are ``vulture`` and ``radon cc -s -a``. Printed as Markdown: each
+tree's wall and CPU seconds, and the exponent of time against lines (the slope of log time on log
+lines, fitted over every tree; 1.0 is linear), which issue 26 wants at most 1.05 from 100k to 2M
+lines.
 """
 
 from __future__ import annotations
@@ -25,36 +26,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import best, compile_mlaudit, count_lines, machine  # noqa: E402  (bench/run.py, beside this file)
+from run import best, compile_mlaudit, count_lines, machine, partial_stdlib  # noqa: E402  (bench/run.py, beside this file)
 
 SIZES = (100_000, 250_000, 500_000)
-
-
-def _partial_stdlib(whole: Path, target: Path, lines_wanted: int) -> Path:
-    """Whole top-level modules and packages of the standard library, in name order, until about
-    ``lines_wanted`` lines."""
-    target.mkdir()
-    total = 0
-    for entry in sorted(whole.iterdir()):
-        if entry.suffix == ".py":
-            lines = entry.read_bytes().count(b"\n")
-            shutil.copy2(entry, target / entry.name)
-        elif entry.is_dir() and (entry / "__init__.py").exists():
-            shutil.copytree(entry, target / entry.name, symlinks=True)
-            lines = count_lines(target / entry.name)[1]
-        else:
-            continue
-        total += lines
-        if total >= lines_wanted:
-            break
-    return target
 
 
 def trees(workdir: Path, quick: bool) -> list[Path]:
     lib = Path(sysconfig.get_paths()["stdlib"])
     whole = workdir / "stdlib"
     shutil.copytree(lib, whole, ignore=shutil.ignore_patterns("site-packages", "__pycache__", "*.pyc"), symlinks=True)
-    made = [_partial_stdlib(whole, workdir / f"stdlib-part-{n}", size) for n, size in enumerate(SIZES[: 2 if quick else 3], 1)]
+    made = [partial_stdlib(whole, workdir / f"stdlib-part-{n}", size) for n, size in enumerate(SIZES[: 2 if quick else 3], 1)]
     if quick:
         return made
     import networkx
