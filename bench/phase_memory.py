@@ -18,6 +18,7 @@ import argparse
 import functools
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -136,19 +137,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("tree", nargs="*", type=Path)
     parser.add_argument("--many-findings", action="store_true", help="the generated tree of 440,000 findings")
+    parser.add_argument("--copied", nargs=2, metavar=("NAME", "COPY"), help=argparse.SUPPRESS)  # one tree, run alone
     args = parser.parse_args()
+    if args.copied:
+        name, tree = args.copied[0], Path(args.copied[1])
+        meter, total, findings = measure(tree, tree.parent)
+        print(render(name, count_lines(tree)[1], findings, meter, total))
+        return
     if not args.tree and not args.many_findings:
         parser.error("name a tree, or --many-findings")
-    print(f"Machine: {machine()}. Load average (1 min) at the start {os.getloadavg()[0]:.2f}.\n")
+    print(f"Machine: {machine()}. Load average (1 min) at the start {os.getloadavg()[0]:.2f}.\n", flush=True)
     with tempfile.TemporaryDirectory(prefix="mlaudit-phase-memory-") as tmp:
         workdir = Path(tmp)
         trees = [(path.name, copy_tree(path, workdir)) for path in args.tree]
         if args.many_findings:
             trees.append(("440k findings (generated)", many_findings_tree(workdir)))
         for name, tree in trees:
+            # each in a process of its own: what one scan leaves in memory, and the workers forked
+            # from a process that holds it, would count against the next
             print(f"measuring {name} ...", file=sys.stderr)
-            meter, total, findings = measure(tree, workdir)
-            print(render(name, count_lines(tree)[1], findings, meter, total))
+            subprocess.run([sys.executable, __file__, "--copied", name, str(tree)], cwd=workdir, check=True)
             shutil.rmtree(tree, ignore_errors=True)
 
 
