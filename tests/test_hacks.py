@@ -272,3 +272,19 @@ def test_the_commit_graph_is_read_by_blame(tmp_path):
     folder = graph.folder
     graph.close()
     assert not folder.exists()
+
+
+def test_without_a_temporary_folder_for_the_commit_graph_blame_runs_as_usual(tmp_path, monkeypatch):
+    import tempfile as temporary
+
+    from auditor.scan import blame
+
+    def refused(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    root = make_repo(tmp_path / "repo", {f"step{i}.py": f"# TODO: tune step {i}\n" for i in range(blame.GRAPH_MIN_FILES)},
+                     ages={f"step{i}.py": 30 for i in range(blame.GRAPH_MIN_FILES)}, now=NOW)
+    monkeypatch.setattr(temporary, "mkdtemp", refused)
+    result = scan_repo(root, {"select": ["ML401"]}, now=NOW)
+    assert not result.errors and len(result.findings) == blame.GRAPH_MIN_FILES
+    assert all(round(f.evidence["age_days"]) == 30 for f in result.findings)

@@ -104,9 +104,12 @@ class CommitGraph:
         objects = git_output(self.root, "rev-parse", "--path-format=absolute", "--git-path", "objects")
         if not objects or not Path(objects).is_absolute() or any(c in objects for c in ':";\n'):
             return None  # the variable lists folders separated by colons: a name holding one is left alone
-        self.folder = Path(tempfile.mkdtemp(prefix="mlaudit-commit-graph-"))
-        (self.folder / "info").mkdir()
-        (self.folder / "pack").mkdir()
+        try:  # a full or read-only temporary folder: blame as usual
+            self.folder = Path(tempfile.mkdtemp(prefix="mlaudit-commit-graph-"))
+            (self.folder / "info").mkdir()
+            (self.folder / "pack").mkdir()
+        except OSError:
+            return None
         env = {"GIT_OBJECT_DIRECTORY": str(self.folder), "GIT_ALTERNATE_OBJECT_DIRECTORIES": objects}
         try:
             done = run_git(self.root, "commit-graph", "write", "--stdin-commits", "--changed-paths",
