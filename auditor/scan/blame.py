@@ -209,8 +209,8 @@ class Blamer:
         blame, a ``CommitGraph`` is written first."""
         if self._graph is None and len(jobs) >= GRAPH_MIN_FILES and self.project.git.head \
                 and not self.project.git.shallow:  # git reads no commit-graph in a shallow clone
-            to_run = sum(1 for path, lines in jobs.items() if self._needed(path, lines) is not _COVERED
-                         and self._stored(path, self._needed(path, lines)) is None)
+            needed = [(path, self._needed(path, lines)) for path, lines in jobs.items()]
+            to_run = sum(1 for path, lines in needed if lines is not _COVERED and self._stored(path, lines) is None)
             if to_run >= GRAPH_MIN_FILES:
                 self._graph = CommitGraph(self.project.root, self.project.git.head)
                 self._graph_env = self._start().submit(self._write_graph)
