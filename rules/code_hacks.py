@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import PurePosixPath
 
 from auditor.ml.paths import is_test_path, runs_in_production
+from auditor.pathnames import posix_path
 from auditor.rule import Extractor, Invalid, ModuleRule, ProjectRule, Valid
 from auditor.rules.hacks import AGE_OPTIONS, _reason
 from auditor.rules.value_origin import CLI, ENV, PARAMETER, UNTRUSTED, OriginFinder, describe
@@ -290,7 +290,7 @@ class MonkeypatchedLibrary(ProjectRule):
         own = set()
         for path, name in project.module_names.items():
             own.add(name.split(".")[0])
-            own.add(PurePosixPath(path).parts[0].removesuffix(".py"))
+            own.add(posix_path(path).parts[0].removesuffix(".py"))
         for path, patches in project.fact("monkeypatches").items():
             if is_test_path(path) or not isinstance(patches, list):
                 continue
@@ -340,7 +340,7 @@ class SysPathEdit(ModuleRule):
     )
 
     def check(self, module):
-        p = PurePosixPath(module.path)
+        p = posix_path(module.path)
         if p.name == "conf.py" and any(part in ("docs", "doc") for part in p.parts[:-1]):
             return
         low = module.is_notebook or is_test_path(module.path)

@@ -33,6 +33,7 @@ from auditor.ml.requirements import (
 )
 from auditor.ml.versions import locked_versions, pinned_text
 from auditor.model.project import DOCKERFILE, LOCK, REQUIREMENTS
+from auditor.pathnames import posix_path
 from auditor.rule import Extractor, FileRule, Fix, Invalid, ProjectRule, Valid
 
 _DEV_WORDS = {"dev", "develop", "test", "tests", "testing", "doc", "docs", "lint", "linting", "style", "ci",
@@ -42,16 +43,16 @@ _CONDA_LOCK = re.compile(r"(^conda-lock\.ya?ml$|\.conda-lock\.ya?ml$|^conda-[\w-
 
 
 def _parent(path: str) -> str:
-    return str(PurePosixPath(path).parent)
+    return str(posix_path(path).parent)
 
 
 def _ancestors(path: str) -> list[str]:
-    parent = PurePosixPath(path).parent
+    parent = posix_path(path).parent
     return [str(p) for p in [parent, *parent.parents]]
 
 
 def _is_dev(path: str) -> bool:
-    p = PurePosixPath(path)
+    p = posix_path(path)
     words = set(re.split(r"[-_.]", p.stem.lower())) | {part.lower() for part in p.parts[:-1]}
     return bool(words & _DEV_WORDS)
 
@@ -166,7 +167,7 @@ class SetupRequires(Extractor):
     name = "setup_requires"
 
     def extract(self, module) -> list[list[Any]] | None:
-        if PurePosixPath(module.path).name != "setup.py":
+        if posix_path(module.path).name != "setup.py":
             return None
         lists: dict[str, ast.AST] = {}
         for node in module.tree.body:
@@ -271,7 +272,7 @@ class UnpinnedRequirement(ProjectRule):
         parsed, constraint_files = _requirements_files(project)
         pinned_by = _pinned_by_locks(project, parsed)
         for path, (requirements, _) in sorted(parsed.items()):
-            name = PurePosixPath(path).name.lower()
+            name = posix_path(path).name.lower()
             if path in constraint_files or name.startswith("constraints"):
                 continue  # a constraints file pins what others leave open; its own lines are not requirements
             for req in requirements:
@@ -383,7 +384,7 @@ _DEPENDENCY_FILES = {"pyproject.toml", "setup.py", "setup.cfg", "pipfile", "envi
 def _declares_dependencies(file) -> bool:
     """A file that declares packages; a Dockerfile always does: its base image (``FROM
     tensorflow/tfx:1.14``) is the environment, whether or not it installs more."""
-    name = PurePosixPath(file.path).name.lower()
+    name = posix_path(file.path).name.lower()
     return file.kind in (REQUIREMENTS, LOCK, DOCKERFILE) or name in _DEPENDENCY_FILES
 
 
@@ -425,7 +426,7 @@ class NoDependencyFile(ProjectRule):
     def check(self, project):
         import sys
 
-        declared = {PurePosixPath(path).parent.as_posix() for path, file in project.files.items()
+        declared = {posix_path(path).parent.as_posix() for path, file in project.files.items()
                     if _declares_dependencies(file)}
         own = {part[:-3] if part.endswith(".py") else part for path in project.files for part in path.split("/")}
         stdlib = set(getattr(sys, "stdlib_module_names", ())) | set(sys.builtin_module_names) | {"__future__"}
@@ -451,7 +452,7 @@ class NoDependencyFile(ProjectRule):
     @staticmethod
     def _covered(unit: str, uses: list[tuple[str, int, str]], declared: set[str]) -> bool:
         """A dependency file in the unit's folder, above it, or in the folder (or above) of the code."""
-        folders = {unit} | {PurePosixPath(path).parent.as_posix() for path, _, _ in uses}
+        folders = {unit} | {posix_path(path).parent.as_posix() for path, _, _ in uses}
         for folder in folders:
             current = PurePosixPath(folder)
             for candidate in [current, *current.parents]:

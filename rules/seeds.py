@@ -11,11 +11,11 @@ every path that reaches it (same function, module level, or a project helper suc
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
 from typing import Any
 
 from auditor.ml.paths import is_test_support_path
 from auditor.model.project import CONFIG
+from auditor.pathnames import posix_path
 from auditor.rule import Fix, Invalid, ProjectRule, Valid
 from auditor.rules.seed_flow import SeedFlow, flow_node
 from auditor.rules.seed_tables import INTEGER_SEED_ARGUMENTS, SETTERS_WITHOUT_ARGUMENT, generates_random_data
@@ -413,7 +413,7 @@ class NondeterministicGpuKernels(ProjectRule):
         if any(f.get("deterministic") for f in facts.values()):
             return
         for path, f in sorted(facts.items()):
-            if _SERVING.search(PurePosixPath(path).stem):
+            if _SERVING.search(posix_path(path).stem):
                 continue  # benchmark mode is the right choice for inference
             for line, shown, cell in f.get("benchmark", []):
                 yield self.finding(path, shown, "cudnn benchmark mode on without deterministic algorithms: "

@@ -18,7 +18,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 # Lowest first. A module may import modules of its own layer (without a cycle) and of the layers
 # below it. The order is also written in the docstring of each package's __init__.py.
 LAYERS = [
-    ("base", ["auditor", "auditor.finding", "auditor.config"]),
+    ("base", ["auditor", "auditor.finding", "auditor.config", "auditor.pathnames"]),
     ("ml", ["auditor.ml"]),
     ("model", ["auditor.model"]),
     ("analysis", ["auditor.analysis"]),

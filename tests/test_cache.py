@@ -175,6 +175,39 @@ def test_an_edit_that_changes_facts_runs_the_project_phase_again(tmp_path):
     assert everything(warm) == everything(scan_all(root, now=now))
 
 
+def test_the_graph_reads_the_stored_edges_of_many_modules_in_one_query(tmp_path, monkeypatch):
+    """After an edit the program graph replays every other module's stored edges: they are read a
+    few hundred modules per query, not one query each. A damaged entry among them is resolved
+    again, and the result is the scan from nothing."""
+    import auditor.scan.incremental as incremental
+
+    files = {f"pkg/m{i}.py": f"from pkg.m{i + 1} import f{i + 1}\n\n\ndef f{i}():\n    return f{i + 1}()\n"
+             for i in range(11)}
+    files |= {"pkg/__init__.py": "", "pkg/m11.py": "def f11():\n    return 1\n",
+              "main.py": "from pkg.m0 import f0\n\nif __name__ == '__main__':\n    f0()\n"}
+    root = make_repo(tmp_path / "r", files)
+    cache = tmp_path / "cache"
+    now = 1_800_000_000.0
+    scan_all(root, cache_dir=cache, now=now)
+    db = sqlite3.connect(cache / "cache.sqlite")
+    with db:  # one module's stored edges damaged: it must be resolved, not replayed
+        db.execute("UPDATE entries SET mac='0' WHERE kind='edges' AND key=(SELECT MIN(key) FROM entries WHERE kind='edges')")
+    db.close()
+    monkeypatch.setattr(incremental, "KEYS_PER_QUERY", 5)
+    queries: list[int] = []  # edge entries asked for, per query
+    real_get, real_get_many = ResultCache.get, ResultCache.get_many_encoded
+    monkeypatch.setattr(ResultCache, "get", lambda self, kind, key: (
+        queries.append(1) if kind == "edges" else None) or real_get(self, kind, key))
+    monkeypatch.setattr(ResultCache, "get_many_encoded", lambda self, kind, keys: (
+        queries.append(len(keys)) if kind == "edges" else None) or real_get_many(self, kind, keys))
+    (root / "pkg/m5.py").write_text(files["pkg/m5.py"] + "\n\ndef added():\n    return 4\n")
+    warm = scan_all(root, cache_dir=cache, now=now)
+    assert sum(queries) == 14 and len(queries) == 3, queries  # 14 modules, 5 per query
+    assert warm.cache["analysed"] == 1 and not warm.cache["project_phase_reused"]
+    assert everything(warm) == everything(scan_all(root, now=now))
+    assert any(f.rule == "ML101" and f.symbol == "added" for f in warm.findings)
+
+
 def test_a_missing_or_damaged_facts_entry_has_its_file_analysed_again(tmp_path):
     root = make_repo(tmp_path / "r", PROJECT, ages={"train.py": 5, "helpers.py": 5, "requirements.txt": 5})
     cache = tmp_path / "cache"
@@ -685,9 +718,11 @@ def test_a_scan_session_keeps_the_cache_open_and_its_edges_decoded_between_scans
     other = ResultCache(tmp_path / "cache")
     assert other.get_encoded("edges", next(iter(session.edges))) is not None
     other.close()
-    read: list[str] = []
-    real_get = ResultCache.get
+    read: list[str] = []  # the kind of each entry looked up, one at a time or read ahead
+    real_get, real_get_many = ResultCache.get, ResultCache.get_many_encoded
     monkeypatch.setattr(ResultCache, "get", lambda self, kind, key: read.append(kind) or real_get(self, kind, key))
+    monkeypatch.setattr(ResultCache, "get_many_encoded",
+                        lambda self, kind, keys: read.extend([kind] * len(keys)) or real_get_many(self, kind, keys))
     (root / "helpers.py").write_text(DOCUMENTED["helpers.py"] + "\n\ndef added():\n    return 4\n")
     second = scan(root, config, now=now, session=session, keep_analyses=False)
     assert read.count("edges") == 1  # helpers.py's, new, looked up and resolved; train.py's came from memory

@@ -14,11 +14,11 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from auditor.ml.models import EXTENSION_FORMATS, LFS_POINTER, MODEL_WORDS, looks_like_model, sniff
 from auditor.ml.paths import folders_of_tests, in_test_folder
+from auditor.pathnames import posix_path
 
 if TYPE_CHECKING:
     from auditor.model.project import Project, RepoFile
@@ -195,7 +195,7 @@ def _add_absent(project: "Project", artifacts: dict[str, Artifact]) -> None:
     """Model files git tracks that the work tree lacks (a partial clone, a sparse checkout): their
     content is unknown, so the extension alone says what they are, and git history their age."""
     for path in project.absent:
-        fmt = EXTENSION_FORMATS.get(PurePosixPath(path).suffix.lower())
+        fmt = EXTENSION_FORMATS.get(posix_path(path).suffix.lower())
         if fmt is not None and path not in artifacts and not any(path.startswith(d + "/") for d in artifacts):
             artifacts[path] = Artifact(path, fmt, None, "git", path, metadata={"content": "not in the work tree"},
                                        model=looks_like_model(path, fmt))
@@ -257,8 +257,8 @@ def _add_dvc_outputs(project: "Project", artifacts: dict[str, Artifact]) -> None
             continue  # dvc.yaml says what a stage makes, not that a version of it is tracked
         if any(p.startswith(out.path + "/") for p in artifacts):
             continue
-        fmt = EXTENSION_FORMATS.get(PurePosixPath(out.path).suffix.lower())
-        if fmt is None and not MODEL_WORDS.search(PurePosixPath(out.path).name):
+        fmt = EXTENSION_FORMATS.get(posix_path(out.path).suffix.lower())
+        if fmt is None and not MODEL_WORDS.search(posix_path(out.path).name):
             continue  # a data directory or metrics file, not a model
         artifacts[out.path] = Artifact(out.path, fmt or "directory", None, "dvc", out.source, out.line,
                                        is_dir=fmt is None, metadata={"stage": out.stage} if out.stage else {},

@@ -12,10 +12,10 @@ from __future__ import annotations
 import fnmatch
 import re
 from functools import lru_cache
-from pathlib import PurePosixPath
 from typing import Any, Iterator
 
 from auditor.ml.frameworks import ENTRY_FILE_NAMES, SCRIPT_DIRECTORIES
+from auditor.pathnames import posix_path
 
 _PY_PATH = re.compile(r"(?<![\w.-])((?:[\w.-]+/)*[\w-]+\.py)\b")
 _DASH_M = re.compile(r"(?<![\w-])-m[\s\"',]+([A-Za-z_][\w.]*)")
@@ -85,7 +85,7 @@ def distribution_name(project) -> str | None:
         if match:
             return match.group(1)
     for path in project.module_names:
-        if PurePosixPath(path).name == "setup.py" and "/" not in path:
+        if posix_path(path).name == "setup.py" and "/" not in path:
             return "setup.py"
     return None
 
@@ -122,7 +122,7 @@ def project_kind(project) -> tuple[str, str]:
         file = project.files.get(path)
         if file is not None and file.text and _CLASSIFIERS.search(file.text):
             return "library", f"{shown}, with package-index classifiers in {path}"
-    shipped = sorted(path for path in project.files if PurePosixPath(path).name.lower().startswith(_APPLICATION_FILES))
+    shipped = sorted(path for path in project.files if posix_path(path).name.lower().startswith(_APPLICATION_FILES))
     if shipped:
         return "application", f"{shown} is not published, and {shipped[0]} ships the code"
     return "library", shown
@@ -151,7 +151,7 @@ def command_targets(project, python_paths: set[str]) -> list[tuple[str, str]]:
     found = []
     by_name: dict[str, list[str]] = {}
     for path in python_paths:
-        by_name.setdefault(PurePosixPath(path).name, []).append(path)
+        by_name.setdefault(posix_path(path).name, []).append(path)
     for file in project.files.values():
         if file.kind not in COMMAND_KINDS or not file.text or len(file.text) > 2_000_000:
             continue
@@ -159,7 +159,7 @@ def command_targets(project, python_paths: set[str]) -> list[tuple[str, str]]:
         if ".py" in text:
             for match in _PY_PATH.finditer(text):
                 mentioned = match.group(1).lstrip("./")
-                for path in by_name.get(PurePosixPath(mentioned).name, ()):
+                for path in by_name.get(posix_path(mentioned).name, ()):
                     if path == mentioned or path.endswith("/" + mentioned) or "/" not in mentioned:
                         found.append((path, file.path))
         if "-m" in text:
@@ -199,5 +199,5 @@ def user_entrypoints(project, python_paths: set[str]) -> list[tuple[str, str]]:
 # A pure function of a path, asked for every definition of a project: answered once per path.
 @lru_cache(maxsize=1 << 16)
 def is_script_path(path: str) -> bool:
-    p = PurePosixPath(path)
+    p = posix_path(path)
     return p.name in ENTRY_FILE_NAMES or any(part in SCRIPT_DIRECTORIES for part in p.parts[:-1])

@@ -22,6 +22,7 @@ from pathlib import PurePosixPath
 from typing import Any, Iterable
 
 from auditor.analysis.pymodule import dotted_name
+from auditor.pathnames import posix_path
 
 # -- sys.path edits in code (run by the symbols extractor, per module) -----------------------------
 _SYS_PATH_CALLS = {"sys.path.insert": 1, "sys.path.append": 0, "site.addsitedir": 0}
@@ -126,7 +127,7 @@ def sys_path_dirs(module: Any) -> list[str]:
     or the working folder (taken to be the module's own folder, as for a notebook or a script
     started where it lives), as repository-relative POSIX paths; edits it cannot follow are left out."""
     found = []
-    folder = PurePosixPath(module.path).parent
+    folder = posix_path(module.path).parent
     for node in module.nodes(ast.Call):
         name = dotted_name(node.func)
         if name not in _SYS_PATH_CALLS or len(node.args) <= _SYS_PATH_CALLS[name]:
@@ -240,7 +241,7 @@ def _text_roots(path: str, text: str, base: str, folders: set[str]) -> list[Decl
 
 def _pytest_roots(path: str, file: Any, base: str, folders: set[str]) -> list[DeclaredRoot]:
     """pytest's ``pythonpath`` setting (pytest.ini, tox.ini, setup.cfg, pyproject.toml)."""
-    name = PurePosixPath(path).name.lower()
+    name = posix_path(path).name.lower()
     values: list[str] = []
     if name == "pyproject.toml":
         data = file.data if isinstance(file.data, dict) else {}
@@ -270,7 +271,7 @@ def declared_roots(files: dict[str, Any], folders: set[str]) -> list[DeclaredRoo
     for path in sorted(files):
         file = files[path]
         text = getattr(file, "text", None)
-        p = PurePosixPath(path)
+        p = posix_path(path)
         base = "" if p.parent.as_posix() == "." else p.parent.as_posix()
         name = p.name.lower()
         if name in ("pyproject.toml", "pytest.ini", "tox.ini", "setup.cfg"):
@@ -345,7 +346,7 @@ class ImportRoots:
         folders = _folders(paths)
         self.declared = declared_roots(project.files, folders) + layout_roots(paths) + _working_folders(project)
         for path, facts in sorted(symbols.items()):
-            folder = PurePosixPath(path).parent.as_posix()
+            folder = posix_path(path).parent.as_posix()
             for added in facts.get("sys_path", ()):
                 self.declared.append(DeclaredRoot(added, "" if folder == "." else folder, path))
         self.module_names = project.module_names

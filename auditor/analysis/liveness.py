@@ -13,13 +13,13 @@ One analysis per project, shared by the dead-code and unused-feature rules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Any
 
 from auditor.analysis.program import Definition
 from auditor.analysis.roots import Roots, private, public
 from auditor.ml import frameworks as fw
 from auditor.model.units import ROOT
+from auditor.pathnames import posix_path
 
 
 @dataclass
@@ -74,7 +74,7 @@ class Liveness:
         candidates = set()
         for path in self.symbols:
             name = self.project.module_names.get(path, "")
-            stem = PurePosixPath(path).stem
+            stem = posix_path(path).stem
             if path in self.entries or "." not in name or path.endswith(("__init__.py", ".ipynb")):
                 continue
             if self.roots.in_library(path) and not private(stem):

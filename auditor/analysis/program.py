@@ -14,13 +14,13 @@ attribute dicts. ``ProgramGraph.graph`` hands the same graph to networkx for its
 from __future__ import annotations
 
 from functools import cached_property
-from pathlib import PurePosixPath
 from typing import Any, Iterable, NamedTuple, Protocol
 
 # MODULE and SymbolFacts are re-exported: rules import them from here with the graph.
 from auditor.analysis.import_roots import ImportRoots
 from auditor.analysis.symbol_visitor import MODULE
 from auditor.analysis.symbols import RECOVERED_IMPORTS, SYMBOL_USES, WRITTEN_MODULES, SymbolFacts
+from auditor.pathnames import posix_path
 
 __all__ = ["MODULE", "Definition", "ProgramGraph", "SymbolFacts"]
 
@@ -233,7 +233,7 @@ class ProgramGraph:
             if path not in self.symbols:
                 continue
             spellings = {name}
-            pure = PurePosixPath(path)
+            pure = posix_path(path)
             dotted = ".".join(pure.with_suffix("").parts)
             if dotted.endswith(".__init__"):
                 dotted = dotted[: -len(".__init__")]
@@ -616,7 +616,7 @@ class ProgramGraph:
         """Modules run directly: ``__main__`` guards, notebooks, tests, declared console scripts."""
         roots = []
         for path, facts in self.symbols.items():
-            name = PurePosixPath(path).name
+            name = posix_path(path).name
             if facts.get("main_guard") or path.endswith(".ipynb") or name.startswith("test_") \
                     or name.endswith("_test.py") or name == "conftest.py" or name == "__main__.py":
                 roots.append(path)

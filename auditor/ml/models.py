@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import re
 import struct
-from pathlib import PurePosixPath
 from typing import Any, BinaryIO
+
+from auditor.pathnames import posix_path
 
 HEADER_BYTES = 512
 # A safetensors header is JSON of any length; metadata is read from it up to this size.
@@ -89,7 +90,7 @@ _KERAS_ZIP_ENTRIES = ("metadata.json", "config.json", "model.weights.h5")
 
 def sniff(header: bytes, name: str) -> tuple[str | None, dict[str, Any]]:
     """(format, metadata) from magic bytes, falling back on the extension; None if unknown."""
-    suffix = PurePosixPath(name).suffix.lower()
+    suffix = posix_path(name).suffix.lower()
     if header.startswith(LFS_POINTER):
         return EXTENSION_FORMATS.get(suffix, "lfs-object"), _lfs_metadata(header)
     if header.startswith(b"PK\x03\x04"):
@@ -164,7 +165,7 @@ NOT_MODEL_OBJECTS = re.compile(r"tokeni[sz]er|processor|feature_extractor|^dfs?\
 def names_something_else(path: str) -> bool:
     """The file's name says it holds results, metrics, data or another non-model object
     (``bias_results.pkl``), and no model word says otherwise."""
-    p = PurePosixPath(path)
+    p = posix_path(path)
     return bool(NOT_MODEL_WORDS.search(p.stem)) and not MODEL_WORDS.search(p.name)
 
 
@@ -173,7 +174,7 @@ def looks_like_model(path: str, fmt: str | None) -> bool:
         return True
     if fmt == "numpy":
         return False
-    p = PurePosixPath(path)
+    p = posix_path(path)
     if MODEL_WORDS.search(p.name):
         return True
     if NOT_MODEL_WORDS.search(p.stem):

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import PurePosixPath
+
+from auditor.pathnames import posix_path
 
 TEST_FOLDERS = frozenset({"tests", "test", "testing"})
 # Folders of test fixtures and data: a model file there is a fixture, not a deployed model.
@@ -33,7 +34,7 @@ _TEST_WORDS = frozenset({"test", "tests", "testing"})
 @lru_cache(maxsize=1 << 16)
 def is_test_path(path: str) -> bool:
     """The file is a test (pytest's and unittest's naming, or a test folder)."""
-    p = PurePosixPath(path)
+    p = posix_path(path)
     name = p.name
     return (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
             or any(part in TEST_FOLDERS for part in p.parts[:-1]))
@@ -42,7 +43,7 @@ def is_test_path(path: str) -> bool:
 @lru_cache(maxsize=1 << 16)
 def is_test_support_path(path: str) -> bool:
     """A test, or a file under a ``test_*`` folder that serves the tests."""
-    return is_test_path(path) or any(part.startswith("test_") for part in PurePosixPath(path).parts[:-1])
+    return is_test_path(path) or any(part.startswith("test_") for part in posix_path(path).parts[:-1])
 
 
 def folders_of_tests(paths) -> frozenset[str]:
@@ -51,7 +52,7 @@ def folders_of_tests(paths) -> frozenset[str]:
     (``contest/`` holds no tests; a ``models-test/`` with no test module is not one either)."""
     found = set()
     for path in paths:
-        parent = PurePosixPath(path).parent
+        parent = posix_path(path).parent
         if parent.name and is_test_path(path) and _TEST_WORDS & set(re.split(r"[-_.]", parent.name.lower())):
             found.add(str(parent))
     return frozenset(found)
@@ -60,7 +61,7 @@ def folders_of_tests(paths) -> frozenset[str]:
 def in_test_folder(path: str, test_dirs: frozenset[str] = frozenset()) -> bool:
     """The file lies under a test or fixture folder: named as one ("tests", "test_data", "fixtures")
     or one of ``test_dirs`` (``folders_of_tests``)."""
-    p = PurePosixPath(path)
+    p = posix_path(path)
     return any(part.lower() in _FIXTURE_FOLDERS for part in p.parts[:-1]) or \
         any(str(parent) in test_dirs for parent in p.parents)
 
@@ -74,7 +75,7 @@ SAMPLE_WORDS = frozenset({"examples", "example", "samples", "sample"})
 
 
 def _folder_words(path: str) -> set[str]:
-    return {word for part in PurePosixPath(path).parts[:-1] for word in re.split(r"[-_.]", part.lower())}
+    return {word for part in posix_path(path).parts[:-1] for word in re.split(r"[-_.]", part.lower())}
 
 
 @lru_cache(maxsize=1 << 16)

@@ -10,10 +10,11 @@ import os
 import stat
 import subprocess
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.model.gitsafe import git_output, run_git
+from auditor.pathnames import posix_path
 
 if TYPE_CHECKING:
     import pathspec
@@ -160,7 +161,7 @@ def discover(root: Path, exclude: list[str]) -> Discovery:
     resolved_root = root.resolve()
     venv_cache: dict[str, bool] = {}
     for rel in candidates:
-        parts = PurePosixPath(rel).parts
+        parts = posix_path(rel).parts
         if _skipped_dir(parts):
             continue
         if excluded is not None and excluded.match_file(rel):

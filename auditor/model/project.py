@@ -19,6 +19,7 @@ from auditor.model.factstore import FactsView
 from auditor.model.gitinfo import GitHistory
 from auditor.model.rst import parse_rst
 from auditor.model.units import ROOT, Units
+from auditor.pathnames import posix_path
 
 if TYPE_CHECKING:
     from auditor.analysis.artifacts import Artifact
@@ -205,7 +206,7 @@ def _is_requirements(p: PurePosixPath, name: str) -> bool:
 
 
 def classify(path: str) -> str:
-    p = PurePosixPath(path)
+    p = posix_path(path)
     name = p.name.lower()
     suffix = p.suffix.lower()
     if suffix in (".py", ".pyw", ".ipynb"):
@@ -259,11 +260,11 @@ class RepoFile:
 
     @cached_property  # asked for many times per file by rules and the readiness index
     def name(self) -> str:
-        return PurePosixPath(self.path).name
+        return posix_path(self.path).name
 
     @cached_property
     def suffix(self) -> str:
-        return PurePosixPath(self.path).suffix.lower()
+        return posix_path(self.path).suffix.lower()
 
     @cached_property
     def front_matter(self) -> FrontMatter | None:

@@ -18,6 +18,7 @@ from pathlib import PurePosixPath
 from typing import Iterable
 
 from auditor.ml.paths import is_test_path
+from auditor.pathnames import posix_path
 
 ROOT = "."
 
@@ -30,7 +31,7 @@ _CODE_SUFFIXES = (".py", ".ipynb")
 
 def _marker_folder(path: str) -> str | None:
     """The folder a file makes a project of, or None."""
-    p = PurePosixPath(path)
+    p = posix_path(path)
     name = p.name.lower()
     folder = p.parent
     if name in _PROJECT_FILES or name.startswith("dockerfile") or name.endswith(".dockerfile") or (
@@ -46,7 +47,7 @@ def _marker_folder(path: str) -> str | None:
 def _image_of_the_repository(path: str, folder: str, python_paths: set[str]) -> bool:
     """``utils/docker/Dockerfile`` where ``utils`` is a package: the images of the repository
     around it (they copy the whole tree), kept beside the helpers; the package is not a project."""
-    return PurePosixPath(path).parent.name.lower() == "docker" and f"{folder}/__init__.py" in python_paths
+    return posix_path(path).parent.name.lower() == "docker" and f"{folder}/__init__.py" in python_paths
 
 
 def _excluded(folder: str, python_paths: set[str]) -> bool:
@@ -84,7 +85,7 @@ class Units:
         if cached is not None:
             return cached
         unit = ROOT
-        for folder in PurePosixPath(path).parents:
+        for folder in posix_path(path).parents:
             text = folder.as_posix()
             if text != ROOT and text in self._lookup:
                 unit = text
@@ -110,7 +111,7 @@ def detect_units(paths: Iterable[str], configured: list[str] | None = None) -> U
 
 def _configured_units(paths: list[str], configured: list[str]) -> Units:
     """The folders ``[tool.mlaudit] units`` globs match, and the root."""
-    folders = _with_ancestors({PurePosixPath(p).parent.as_posix() for p in paths})
+    folders = _with_ancestors({posix_path(p).parent.as_posix() for p in paths})
     patterns = [glob.strip().strip("/") for glob in configured]
     chosen = {f for f in folders for pattern in patterns if pattern not in ("", ROOT) and _glob_matches(f, pattern)}
     return Units(sorted({ROOT, *chosen}, key=_order), configured=True)
@@ -139,7 +140,7 @@ def _with_ancestors(folders: set[str]) -> set[str]:
     found = set()
     for folder in folders:
         found.add(folder)
-        found |= {p.as_posix() for p in PurePosixPath(folder).parents}
+        found |= {p.as_posix() for p in posix_path(folder).parents}
     return found - {"", ROOT}
 
 

@@ -14,7 +14,6 @@ import json
 import posixpath
 import re
 from functools import cached_property, lru_cache
-from pathlib import PurePosixPath
 from typing import Any, Callable, Iterable
 
 from auditor.analysis.pipeline_configs import is_azure_pipeline
@@ -24,6 +23,7 @@ from auditor.ml.serving import SERVING_LIBS, is_serving_module
 from auditor.ml.training import PIPELINE_LIBS, is_training_module
 from auditor.model.project import CONFIG, DOC, NOTEBOOK, PYTHON, Project
 from auditor.model.sources import NOTEBOOK_CELLS, to_cell
+from auditor.pathnames import posix_path
 from auditor.readiness.model import Evidence
 from auditor.readiness.prefilter import fold, may_match, needles
 
@@ -571,7 +571,7 @@ class Index:
 
     @staticmethod
     def short(path: str) -> str:
-        return PurePosixPath(path).name
+        return posix_path(path).name
 
 
 def module_answers(project: Project, asked: dict[str, list[str]], path: str, usage: Any,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
 
 from auditor.model.project import ARTIFACT, BUILD, CONFIG
+from auditor.pathnames import posix_path
 from auditor.readiness.debt import findings_check
 from auditor.readiness.index import Index
 from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, because, verdict
@@ -68,11 +68,11 @@ def _tests_present(ix: Index) -> Verdict:
 def _behaviour_tests(ix: Index) -> Verdict:
     tests = ix.test_paths
     data = ix.defs(_DATA_TEST, paths=tests) + ix.imports(*DATA_TEST_LIBS, paths=tests)
-    data += [Evidence(p) for p in tests if _DATA_TEST.search(PurePosixPath(p).name) or _DATA_DIR.search(p)]
+    data += [Evidence(p) for p in tests if _DATA_TEST.search(posix_path(p).name) or _DATA_DIR.search(p)]
     data = because("tests data", data)
     model = ix.defs(_MODEL_TEST, paths=tests) + ix.methods("predict", "predict_proba", "fit", "evaluate", "generate",
                                                             paths=tests)
-    model += [Evidence(p) for p in tests if _MODEL_TEST.search(PurePosixPath(p).name) or _MODEL_DIR.search(p)]
+    model += [Evidence(p) for p in tests if _MODEL_TEST.search(posix_path(p).name) or _MODEL_DIR.search(p)]
     model = because("tests model behaviour", model)
     if data and model:
         return verdict("both", data[:3] + model[:3])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from pathlib import PurePosixPath
 
 from auditor.ml.models import MODEL_SUFFIXES, looks_like_model
 from auditor.ml.tracking import (
@@ -16,6 +15,7 @@ from auditor.ml.tracking import (
     PARAM_LOGGING_CALLS,
 )
 from auditor.model.project import CONFIG
+from auditor.pathnames import posix_path
 from auditor.readiness.index import Index
 from auditor.readiness.model import FAIL, PARTIAL, PASS, Evidence, ReadinessCheck, Rung, Verdict, because, verdict
 from auditor.readiness.stores import dagster_model_assets, model_artifact_logs, registrations
@@ -47,7 +47,7 @@ _CONFIG_PATH = re.compile(r"(^|/)(conf|configs?|hparams|hyperparameters)/[^/]+\.
 
 def _holds_model(path: str) -> bool:
     """A `.dvc` pointer's file is a model or a pickled object rather than a dataset."""
-    return looks_like_model(path, None) or PurePosixPath(path).suffix.lower() in MODEL_SUFFIXES
+    return looks_like_model(path, None) or posix_path(path).suffix.lower() in MODEL_SUFFIXES
 
 
 def _data_versioning(ix: Index) -> Verdict:

@@ -9,7 +9,7 @@ import json
 import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from auditor import __version__, registry
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from auditor.analysis.program import EdgeStore, ProgramGraph
 
 from auditor.model.sources import NOTEBOOK_CELLS, to_cell
+from auditor.pathnames import posix_path
 from auditor.scan.project_phase import project_findings, stored_rows
 from auditor.scan.worker import SourceJob, SourceResult, analyse_batch, init_worker, paused_collector
 
@@ -120,7 +121,7 @@ ANALYSIS_BUILDERS = {"program": _build_program, "artifacts": find_artifacts}
 
 def module_name_for(path: str, python_paths: set[str]) -> str:
     """Dotted module name from the package structure (``__init__.py`` chain), best effort."""
-    p = PurePosixPath(path)
+    p = posix_path(path)
     if p.suffix == ".ipynb":
         return p.stem
     parts = [p.stem] if p.stem != "__init__" else []
@@ -407,7 +408,7 @@ def _inventory(root: Path, only: str | None, config: Config, result: ScanResult)
     own = {config.baseline.strip("/") if config.baseline else None}
     files: dict[str, RepoFile] = {}
     for rel in found.paths:
-        if (only is not None and rel != only) or rel in own or PurePosixPath(rel).name == ".mlaudit-baseline.json":
+        if (only is not None and rel != only) or rel in own or posix_path(rel).name == ".mlaudit-baseline.json":
             continue
         try:
             stat = (root / rel).stat()
