@@ -10,8 +10,6 @@ runtimes), or looked up by name (``getattr``, ``__all__``), or public API of a d
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from pathlib import PurePosixPath
 from typing import Any
 
 from auditor.analysis.class_hierarchy import ClassHierarchy
@@ -27,6 +25,7 @@ from auditor.analysis.entrypoints import (
 from auditor.analysis.program import Definition
 from auditor.ml import frameworks as fw
 from auditor.ml.paths import is_test_path
+from auditor.pathnames import posix_path
 
 # A usable start of a name built at run time: two characters at least ("TF" + name in yolov5's
 # tf.py looks up its own TFConv, TFC3...); other modules' lookups need five (see Roots.__init__).
@@ -42,14 +41,9 @@ def private(name: str) -> bool:
     return name.startswith("_") and not fw.is_dunder(name)
 
 
-@lru_cache(maxsize=1 << 16)  # asked for every definition of a module
-def _stem(path: str) -> str:
-    return PurePosixPath(path).stem
-
-
 def public(d: Definition) -> bool:
     """Neither the module nor any part of the qualified name is private."""
-    return not any(private(part) for part in [_stem(d.path), *d.qualname.split(".")])
+    return not any(private(part) for part in [posix_path(d.path).stem, *d.qualname.split(".")])
 
 
 class Roots:
