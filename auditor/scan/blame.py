@@ -207,23 +207,34 @@ class Blamer:
     def request_all(self, jobs: dict[str, list[int] | None]) -> None:
         """``request`` for many files: when at least ``GRAPH_MIN_FILES`` of them have no stored
         blame, a ``CommitGraph`` is written first."""
-        if self._graph is None and len(jobs) >= GRAPH_MIN_FILES and self.project.git.head \
-                and not self.project.git.shallow:  # git reads no commit-graph in a shallow clone
-            needed = [(path, self._needed(path, lines)) for path, lines in jobs.items()]
-            to_run = sum(1 for path, lines in needed if lines is not _COVERED and self._stored(path, lines) is None)
-            if to_run >= GRAPH_MIN_FILES:
-                self._graph = CommitGraph(self.project.root, self.project.git.head)
-                self._graph_env = self._start().submit(self._write_graph)
-        for path, lines in jobs.items():
-            self.request(path, lines)
+        planned = [plan for plan in (self._plan(path, lines) for path, lines in jobs.items()) if plan is not None]
+        if self._graph is None and sum(1 for *_, stored in planned if stored is None) >= GRAPH_MIN_FILES \
+                and self.project.git.head and not self.project.git.shallow:  # a shallow clone's git reads no graph
+            self._graph = CommitGraph(self.project.root, self.project.git.head)
+            self._graph_env = self._start().submit(self._write_graph)
+        for plan in planned:
+            self._add_run(*plan)
 
     def request(self, path: str, lines: list[int] | None) -> None:
         """Start blaming ``lines`` of ``path`` (None: the whole file) that no run covers yet."""
-        needed = self._needed(path, lines)
-        if needed is _COVERED:
-            return
+        plan = self._plan(path, lines)
+        if plan is not None:
+            self._add_run(*plan)
+
+    def _plan(self, path: str, lines: list[int] | None) -> tuple[str, set[int] | None, str | None, Any] | None:
+        """(path, the lines no run covers yet (None: the whole file), their cache key, their stored
+        blame or None), or None when runs cover every line asked for."""
+        runs = self._runs.get(path, [])
+        if any(asked is None for asked, _, _ in runs):
+            return None
+        needed = None if lines is None else set(lines).difference(*(asked for asked, _, _ in runs))
+        if needed is not None and not needed:
+            return None
+        key = self._key(path, needed)
+        return path, needed, key, _from_json(self.cache.get("blame", key)) if key else None
+
+    def _add_run(self, path: str, needed: set[int] | None, key: str | None, stored: Any) -> None:
         runs = self._runs.setdefault(path, [])
-        stored = self._stored(path, needed)
         if stored is not None:
             from concurrent.futures import Future
 
@@ -231,20 +242,7 @@ class Blamer:
             future.set_result(stored)
             runs.append((needed, future, None))
             return
-        runs.append((needed, self._start().submit(self._run, path, None if needed is None else sorted(needed)),
-                     self._key(path, needed)))
-
-    def _needed(self, path: str, lines: list[int] | None) -> set[int] | None | object:
-        """The lines of ``path`` no run covers yet (None: the whole file), or ``_COVERED``."""
-        runs = self._runs.get(path, [])
-        if any(asked is None for asked, _, _ in runs):
-            return _COVERED
-        needed = None if lines is None else set(lines).difference(*(asked for asked, _, _ in runs))
-        return _COVERED if needed is not None and not needed else needed
-
-    def _stored(self, path: str, needed: Any) -> dict[int, LineBlame] | None:
-        key = self._key(path, needed)
-        return _from_json(self.cache.get("blame", key)) if key else None
+        runs.append((needed, self._start().submit(self._run, path, None if needed is None else sorted(needed)), key))
 
     def _start(self):
         """The pool of runs, started with the time budget on first use."""
@@ -304,8 +302,6 @@ class Blamer:
         remaining = (self.deadline or 0) - time.monotonic()
         return blame_file(self.project.root, path, lines, remaining, self.ignore_revs, graph_env)
 
-
-_COVERED = object()  # every line asked for is covered by a run already
 
 
 def _to_json(blamed: dict[int, LineBlame], keep_content: bool) -> dict[str, list]:
